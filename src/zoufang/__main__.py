@@ -1,0 +1,3 @@
+from zoufang.cli import main
+
+main()

@@ -1,0 +1,159 @@
+"""The ``zoufang`` command: global options, the command groups, and the one place where
+errors become exit codes and a single line on stderr.
+
+Exit codes: 0 success; 1 refused by a rule, not found, or audit findings; 2 invalid input or
+usage. No traceback reaches the user unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from zoufang import __version__
+from zoufang.cli._click import ClickException, NoArgsIsHelpError, UsageError
+from zoufang.errors import InvalidInput, ZoufangError
+
+
+class ZoufangGroup(TyperGroup):
+    """Typer's group with zoufang's error policy: one line on stderr, meaningful exit codes."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("ZOUFANG_DEBUG") == "1"
+        try:
+            rv = super().main(
+                args=argv, prog_name=prog_name or "zoufang", complete_var=complete_var,
+                standalone_mode=False, **extra,
+            )
+            code = rv if isinstance(rv, int) else 0
+        except ZoufangError as exc:
+            if debug:
+                raise
+            code = _fail(f"error: {exc.line()}", exc.exit_code)
+        except NoArgsIsHelpError as exc:
+            print(exc.ctx.get_help() if exc.ctx else str(exc), file=sys.stderr)
+            code = 2
+        except UsageError as exc:
+            code = _fail(f"error: {_usage_line(exc)}", 2)
+        except typer.Abort:
+            code = _fail("error: aborted", 1)
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except ClickException as exc:
+            code = _fail(f"error: {exc.format_message()}", exc.exit_code)
+        except BrokenPipeError:
+            # `zoufang … | head`: the reader went away; that is not an error.
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), sys.stdout.fileno())
+            code = 0
+        except KeyboardInterrupt:
+            code = _fail("error: interrupted; the command's transaction was rolled back", 130)
+        except Exception as exc:
+            if debug:
+                raise
+            code = _fail(
+                f"error: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                " (run again with --debug for the traceback)",
+                1,
+            )
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(line: str, code: int) -> int:
+    print(line, file=sys.stderr)
+    return code
+
+
+def _usage_line(exc: UsageError) -> str:
+    message = exc.format_message().replace("\n", " ")
+    if exc.ctx is not None:
+        return f"{exc.ctx.command_path}: {message}"
+    return message
+
+
+app = typer.Typer(
+    cls=ZoufangGroup,
+    name="zoufang",
+    help="走访 zoufang — the household visiting and hardship-support ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"zoufang {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        Optional[str],
+        typer.Option(
+            "--db", envvar="ZOUFANG_DB", show_envvar=True,
+            help="Ledger: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…). "
+            "Default: zoufang.db in the user data directory.",
+        ),
+    ] = None,
+    today: Annotated[
+        Optional[str],
+        typer.Option("--today", envvar="ZOUFANG_TODAY", show_envvar=True,
+                     help="The date 'today' means (YYYY-MM-DD) for date-relative commands."),
+    ] = None,
+    operator: Annotated[
+        Optional[str],
+        typer.Option("--as", envvar="ZOUFANG_OPERATOR", show_envvar=True,
+                     help="Who is operating, for the audit log. Default: your login name."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """走访 zoufang — enrol households, record visits, keep promises, pay ring-fenced funds."""
+    import datetime as dt
+
+    from zoufang.cli.common import Settings, default_operator
+    from zoufang.parsing import parse_date, parse_text
+
+    settings = Settings(db=db, operator=default_operator(), debug=debug)
+    if today is not None:
+        settings.today = parse_date(today, field="--today")
+    else:
+        settings.today = dt.date.today()
+    if operator is not None:
+        settings.operator = parse_text(operator, field="--as", max_len=100)
+    ctx.obj = settings
+
+
+def _register() -> None:
+    from zoufang.cli import cadres, commitments, db, households, visits
+
+    households.register(app)
+    cadres.register(app)
+    visits.register(app)
+    commitments.register(app)
+    db.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main", "InvalidInput"]

@@ -1,0 +1,93 @@
+"""`cadre add/list/relate`, `assign`, `unassign`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from zoufang import parsing
+from zoufang.cli.common import FormatOpt, opt, session, text_opt, today
+from zoufang.output import render, render_sections
+
+cadre_app = typer.Typer(help="Cadres who visit and pay, and their relatives.", no_args_is_help=True)
+
+CADRE_COLUMNS = [("code", "编号"), ("name", "姓名"), ("unit", "单位"), ("phone", "电话"),
+                 ("email", "邮箱"), ("households", "联系户数"), ("visits", "走访次数")]
+
+
+def cadre_add(
+    name: Annotated[str, typer.Option("--name", help="Cadre's name.")],
+    code: Annotated[Optional[str], typer.Option("--code", help="Code (default: next C0001…).")] = None,
+    unit: Annotated[Optional[str], typer.Option(help="Work unit (单位).")] = None,
+    email: Annotated[Optional[str], typer.Option(help="Email, for reminders.")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Mobile or landline.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Add a cadre."""
+    from zoufang.services.cadres import add_cadre, cadre_row, parse_email
+
+    values = {
+        "name": parsing.parse_text(name, field="--name", max_len=100),
+        "code": opt(code, parsing.parse_code, "--code"),
+        "unit": text_opt(unit, "--unit"),
+        "email": opt(email, parse_email, "--email"),
+        "phone": opt(phone, parsing.parse_phone, "--phone"),
+    }
+    with session(write=True) as s:
+        row = cadre_row(add_cadre(session=s, **values))
+    render_sections([("cadre", row)], fmt, json_value=row)
+
+
+def cadre_list(fmt: FormatOpt = None) -> None:
+    """Cadres with their household and visit counts."""
+    from zoufang.services.cadres import list_cadres
+
+    with session(write=False) as s:
+        rows = list_cadres(session=s)
+    render(rows, CADRE_COLUMNS, fmt, empty="no cadres yet: add one with `zoufang cadre add`")
+
+
+def cadre_relate(
+    cadre: Annotated[str, typer.Argument(help="Cadre code.")],
+    household: Annotated[Optional[str], typer.Option("--household", help="A household the cadre is related to.")] = None,
+    id_number: Annotated[Optional[str], typer.Option("--id-number", help="A relative's ID number.")] = None,
+    relation: Annotated[Optional[str], typer.Option(help="Relation (亲属关系), e.g. 表兄.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Record a cadre's relative, for conflict-of-interest checks on payments."""
+    from zoufang.services.cadres import relate, relative_rows
+    from zoufang.services.households import get_cadre
+
+    number = opt(id_number, parsing.parse_id_number, "--id-number")
+    with session(write=True) as s:
+        relate(session=s, cadre_code=cadre, household_code=household, id_number=number,
+               relation=text_opt(relation, "--relation"))
+        rows = relative_rows(session=s, cadre_id=get_cadre(session=s, code=cadre).id)
+    for row in rows:
+        row["id_number"] = parsing.mask_id_number(row["id_number"])
+    render(rows, [("household", "户号"), ("id_number", "身份证号"), ("relation", "关系")], fmt,
+           json_value={"cadre": cadre, "relatives": rows})
+
+
+def assign_command(
+    household: Annotated[str, typer.Argument(help="Household code.")],
+    cadre: Annotated[str, typer.Argument(help="Cadre code.")],
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the assignment instead.")] = False,
+) -> None:
+    """Make a cadre responsible for a household (or --remove that)."""
+    from zoufang.services.cadres import assign, unassign
+
+    with session(write=True) as s:
+        if remove:
+            unassign(session=s, household_code=household, cadre_code=cadre)
+        else:
+            assign(session=s, household_code=household, cadre_code=cadre, today=today())
+
+
+def register(app: typer.Typer) -> None:
+    cadre_app.command("add")(cadre_add)
+    cadre_app.command("list")(cadre_list)
+    cadre_app.command("relate")(cadre_relate)
+    app.add_typer(cadre_app, name="cadre")
+    app.command("assign")(assign_command)

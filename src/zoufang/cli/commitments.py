@@ -1,0 +1,138 @@
+"""`commitment add/list/respond/resolve/refer`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from zoufang import parsing
+from zoufang.cli.common import FormatOpt, past_date, session, text_opt, today
+from zoufang.output import render
+
+commitment_app = typer.Typer(help="Promises and needs taken on, each with a deadline.",
+                             no_args_is_help=True)
+
+COMMITMENT_COLUMNS = [("id", "编号"), ("household", "户号"), ("name", "户主"), ("text", "事项"),
+                      ("cadre", "责任人"), ("due_date", "期限"), ("status", "状态"),
+                      ("days_overdue", "逾期天数"), ("responses", "回应")]
+
+
+def _id(text: str) -> int:
+    return parsing.parse_count(text, field="ID", minimum=1, maximum=2**62)
+
+
+def _fetch(s, commitment_id: int) -> dict:
+    from zoufang.services.commitments import CommitmentFilter, list_commitments
+
+    rows = list_commitments(session=s, today=today(), where=CommitmentFilter(id=commitment_id))
+    return rows[0]
+
+
+def _text_row(row: dict) -> dict:
+    return {**row, "responses": [f"{x['date']} {x['action']}: {x['note']}"
+                                 for x in row["responses"]]}
+
+
+def _show(row: dict, fmt) -> None:
+    """Print one commitment, after its transaction committed."""
+    render([_text_row(row)], COMMITMENT_COLUMNS, fmt, json_value=row)
+
+
+def commitment_add(
+    household: Annotated[str, typer.Argument(help="Household code.")],
+    text: Annotated[str, typer.Argument(help="What was promised.")],
+    cadre: Annotated[str, typer.Option("--cadre", help="Responsible cadre code.")],
+    due: Annotated[str, typer.Option("--due", help="Deadline (YYYY-MM-DD).")],
+    fmt: FormatOpt = None,
+) -> None:
+    """Record a promise with a responsible cadre and a deadline."""
+    from zoufang.services.commitments import add_commitment
+
+    values = {
+        "household": household,
+        "text": parsing.parse_text(text, field="TEXT"),
+        "cadre": parsing.parse_code(cadre, field="--cadre"),
+        "due": parsing.parse_date(due, field="--due"),
+    }
+    with session(write=True) as s:
+        commitment = add_commitment(session=s, today=today(), **values)
+        row = _fetch(s, commitment.id)
+    _show(row, fmt)
+
+
+def commitment_list(
+    status: Annotated[Optional[str], typer.Option(help="open, in-progress, resolved, referred or cannot-resolve.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only unfinished ones past their deadline.")] = False,
+    cadre: Annotated[Optional[str], typer.Option(help="Only this responsible cadre.")] = None,
+    household: Annotated[Optional[str], typer.Option(help="Only this household.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Commitments by deadline, with days overdue and every response."""
+    from zoufang.services.commitments import CommitmentFilter, list_commitments
+
+    with session(write=False) as s:
+        rows = list_commitments(session=s, today=today(), where=CommitmentFilter(
+            status=status, overdue=overdue, cadre=cadre, household=household))
+    render([_text_row(r) for r in rows], COMMITMENT_COLUMNS, fmt, json_value=rows, empty="no commitments")
+
+
+def commitment_respond(
+    commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
+    note: Annotated[str, typer.Option("--note", help="What was done or said.")],
+    date: Annotated[Optional[str], typer.Option("--date", help="Date of the response (default today).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Record progress on a commitment (it becomes in-progress)."""
+    from zoufang.services.commitments import respond
+
+    cid, text, on = _id(commitment_id), parsing.parse_text(note, field="--note"), past_date(date, "--date")
+    with session(write=True) as s:
+        respond(session=s, commitment_id=cid, note=text, on=on)
+        row = _fetch(s, cid)
+    _show(row, fmt)
+
+
+def commitment_resolve(
+    commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
+    note: Annotated[str, typer.Option("--note", help="How it was resolved (or why it cannot be).")],
+    cannot: Annotated[bool, typer.Option("--cannot-resolve", help="Close it as cannot-resolve instead.")] = False,
+    date: Annotated[Optional[str], typer.Option("--date", help="Date (default today).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Close a commitment as resolved (or --cannot-resolve, with the reason)."""
+    from zoufang.services.commitments import resolve
+
+    cid, text, on = _id(commitment_id), parsing.parse_text(note, field="--note"), past_date(date, "--date")
+    with session(write=True) as s:
+        resolve(session=s, commitment_id=cid, note=text, on=on, cannot=cannot)
+        row = _fetch(s, cid)
+    _show(row, fmt)
+
+
+def commitment_refer(
+    commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
+    to: Annotated[str, typer.Option("--to", help="Organisation it is handed to (民政办, 卫生院…).")],
+    note: Annotated[Optional[str], typer.Option("--note", help="Details.")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="Date (default today).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Refer a commitment to another organisation (closes it here)."""
+    from zoufang.services.commitments import refer
+
+    cid = _id(commitment_id)
+    org = parsing.parse_text(to, field="--to", max_len=200)
+    with session(write=True) as s:
+        refer(session=s, commitment_id=cid, to=org, note=text_opt(note, "--note"),
+              on=past_date(date, "--date"))
+        row = _fetch(s, cid)
+    _show(row, fmt)
+
+
+def register(app: typer.Typer) -> None:
+    commitment_app.command("add")(commitment_add)
+    commitment_app.command("list")(commitment_list)
+    commitment_app.command("respond")(commitment_respond)
+    commitment_app.command("resolve")(commitment_resolve)
+    commitment_app.command("refer")(commitment_refer)
+    app.add_typer(commitment_app, name="commitment")

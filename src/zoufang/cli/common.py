@@ -1,0 +1,148 @@
+"""What every command shares: global settings, the ledger session, option types, parsers.
+
+Commands stay thin: parse the options (with :mod:`zoufang.parsing`), open one session,
+call one service, render with :mod:`zoufang.output`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from zoufang.cli._click import get_current_context
+from zoufang.errors import InvalidInput
+from zoufang.output import Format
+from zoufang import parsing
+
+T = TypeVar("T")
+
+
+@dataclass
+class Settings:
+    """The root options, shared by every command through the Click context."""
+
+    db: str | None = None
+    today: dt.date = field(default_factory=dt.date.today)
+    operator: str = ""
+    debug: bool = False
+    _ledger: Any = None
+
+    def ledger(self):
+        if self._ledger is None:
+            from zoufang.db import Ledger
+
+            self._ledger = Ledger(self.db)
+        return self._ledger
+
+
+def default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def settings() -> Settings:
+    ctx = get_current_context()
+    found = ctx.find_object(Settings)
+    if found is None:  # a sub-app invoked on its own (tests)
+        found = Settings(operator=default_operator())
+        ctx.obj = found
+    return found
+
+
+def today() -> dt.date:
+    return settings().today
+
+
+@contextlib.contextmanager
+def session(*, write: bool) -> Iterator[Any]:
+    """One transaction on the ledger for the running command."""
+    ctx = get_current_context()
+    root = ctx.find_root()
+    command = ctx.command_path.removeprefix((root.info_name or "zoufang") + " ").strip()
+    s = settings()
+    with s.ledger().session(write=write, operator=s.operator, command=command) as db_session:
+        yield db_session
+
+
+def log_reveal(db_session, what: str) -> None:
+    """--reveal shows full ID numbers; who saw which is written to the audit log."""
+    from zoufang.services.audit_log import record
+
+    record(db_session, action="reveal", object_type="id-numbers", object_key=what)
+
+
+# ------------------------------------------------------------------ option types
+
+FormatOpt = Annotated[
+    Optional[Format],
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (default on a terminal), plain (default otherwise), markdown, csv or json.",
+        case_sensitive=False,
+    ),
+]
+RevealOpt = Annotated[
+    bool, typer.Option("--reveal", help="Show full ID numbers (recorded in the audit log).")
+]
+
+
+# ------------------------------------------------------------------ parsing bridges
+
+
+def opt(value: T | None, parse: Callable[..., T], field: str, **kwargs) -> T | None:
+    """Parse an optional option value; None stays None."""
+    if value is None:
+        return None
+    return parse(value, field=field, **kwargs)
+
+
+def past_date(text: str | None, field: str) -> dt.date:
+    """A date that cannot be in the future (visits, payments, responses); default today."""
+    if text is None:
+        return today()
+    return parsing.parse_date(text, field=field, today=today(), allow_future=False)
+
+
+def any_date(text: str | None, field: str) -> dt.date | None:
+    return None if text is None else parsing.parse_date(text, field=field)
+
+
+def text_opt(text: str | None, field: str) -> str | None:
+    if text is None:
+        return None
+    return parsing.parse_text(text, field=field, required=True)
+
+
+def texts(values: list[str] | None, field: str) -> list[str]:
+    return [parsing.parse_text(v, field=field) for v in values or []]
+
+
+def require(values: dict[str, Any], *, prompts: dict[str, str]) -> dict[str, Any]:
+    """Fill missing required options: prompt on a terminal, else fail naming them all."""
+    missing = [name for name, value in values.items() if value in (None, [], "")]
+    if not missing:
+        return values
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            ", ".join("--" + name.replace("_", "-") for name in missing), "required (stdin is not a terminal, so zoufang cannot ask)"
+        )
+    filled = dict(values)
+    for name in missing:
+        answer = typer.prompt(prompts[name])
+        filled[name] = [a.strip() for a in answer.split(",")] if isinstance(values[name], list) else answer
+    return filled
+
+
+def env_default(name: str) -> str | None:
+    return os.environ.get(name) or None

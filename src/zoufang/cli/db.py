@@ -1,0 +1,61 @@
+"""`db upgrade`, `db backup PATH`, `db check`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zoufang.cli.common import settings
+
+db_app = typer.Typer(help="The ledger file itself: migrations, backups, integrity.",
+                     no_args_is_help=True)
+
+
+def _ledger(auto_upgrade: bool):
+    from zoufang.db import Ledger
+
+    return Ledger(settings().db, auto_upgrade=auto_upgrade)
+
+
+def db_upgrade() -> None:
+    """Migrate the ledger to this program's schema (backing it up first)."""
+    from zoufang.db import HEAD_REVISION
+
+    ledger = _ledger(auto_upgrade=False)
+    before = ledger.current_revision()
+    ledger.ensure_schema()
+    if before == HEAD_REVISION:
+        print(f"ledger {ledger.display} is already at schema {HEAD_REVISION}", file=sys.stderr)
+    else:
+        print(f"ledger {ledger.display} upgraded {before or 'empty'} → {HEAD_REVISION}",
+              file=sys.stderr)
+
+
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="The new backup file (must not exist).")],
+) -> None:
+    """Write a consistent copy of the ledger, safe while others are writing."""
+    ledger = _ledger(auto_upgrade=True)
+    target = ledger.backup(path)
+    print(f"backup of {ledger.display} written to {target}", file=sys.stderr)
+
+
+def db_check() -> None:
+    """Run the database's integrity and foreign-key checks; exit 1 on any problem."""
+    ledger = _ledger(auto_upgrade=True)
+    problems = ledger.check()
+    for problem in problems:
+        print(problem)
+    if problems:
+        raise typer.Exit(1)
+    print(f"ledger {ledger.display}: integrity ok, foreign keys ok", file=sys.stderr)
+
+
+def register(app: typer.Typer) -> None:
+    db_app.command("upgrade")(db_upgrade)
+    db_app.command("backup")(db_backup)
+    db_app.command("check")(db_check)
+    app.add_typer(db_app, name="db")

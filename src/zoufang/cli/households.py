@@ -1,0 +1,290 @@
+"""`enroll`, `household list/show/update/exit`, `member add`, `category list/add`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from zoufang import parsing
+from zoufang.cli.common import (
+    FormatOpt,
+    RevealOpt,
+    log_reveal,
+    opt,
+    past_date,
+    require,
+    session,
+    text_opt,
+    today,
+)
+from zoufang.errors import InvalidInput
+from zoufang.output import Money, render, render_sections
+
+household_app = typer.Typer(help="Browse and maintain enrolled households.", no_args_is_help=True)
+member_app = typer.Typer(help="People in a household.", no_args_is_help=True)
+category_app = typer.Typer(help="Why households are supported, and their visit cadence.",
+                           no_args_is_help=True)
+
+HOUSEHOLD_COLUMNS = [
+    ("code", "户号"), ("name", "户主"), ("id_number", "身份证号"), ("village", "村/社区"),
+    ("categories", "类别"), ("cadres", "联系干部"), ("status", "状态"),
+    ("last_visit", "上次走访"), ("due_date", "应访日期"),
+]
+
+
+def _option_label(key: str) -> str:
+    return {"categories": "--category", "cadres": "--cadre", "income": "--income"}.get(
+        key, "--" + key.replace("_", "-")
+    )
+
+
+def public_household(row: dict, *, reveal: bool) -> dict:
+    """The household as printed: ID number masked unless revealed, income as Money."""
+    out = dict(row)
+    if not reveal:
+        out["id_number"] = parsing.mask_id_number(row["id_number"])
+    income = out.pop("income_fen", None)
+    out["income"] = None if income is None else Money(income)
+    return out
+
+
+def enroll(
+    name: Annotated[Optional[str], typer.Option("--name", help="Head of household's name.")] = None,
+    id_number: Annotated[Optional[str], typer.Option("--id-number", help="Head's 18-digit resident ID number.")] = None,
+    village: Annotated[Optional[str], typer.Option("--village", help="Village or community.")] = None,
+    category: Annotated[Optional[list[str]], typer.Option("--category", help="Category code; repeat for several (see `category list`).")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Mobile or landline.")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Address.")] = None,
+    grid: Annotated[Optional[str], typer.Option(help="Grid (网格) within the village.")] = None,
+    members: Annotated[Optional[str], typer.Option(help="Number of people in the household.")] = None,
+    income: Annotated[Optional[str], typer.Option(help="Annual household income in yuan.")] = None,
+    housing: Annotated[Optional[str], typer.Option(help="Housing situation.")] = None,
+    health: Annotated[Optional[str], typer.Option(help="Health situation.")] = None,
+    employment: Annotated[Optional[str], typer.Option(help="Employment situation.")] = None,
+    hardship: Annotated[Optional[str], typer.Option(help="Cause of hardship (致困原因).")] = None,
+    cadre: Annotated[Optional[list[str]], typer.Option("--cadre", help="Assign a cadre (code); repeatable.")] = None,
+    cadence: Annotated[Optional[str], typer.Option(help="Return-visit cadence in days (default: shortest of its categories).")] = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="Household code (default: next H000001…).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Enrol one household. On a terminal, asks for missing required fields."""
+    from zoufang.services.households import enroll as enroll_household
+    from zoufang.services.households import household_in_from_text, household_row
+
+    required = require(
+        {"name": name, "id_number": id_number, "village": village, "category": category},
+        prompts={"name": "户主姓名 Head's name", "id_number": "身份证号 ID number",
+                 "village": "村/社区 Village", "category": "类别 Categories (comma-separated)"},
+    )
+    required["categories"] = required.pop("category")
+    data = household_in_from_text(
+        {**required, "phone": phone, "address": address, "grid": grid, "members": members,
+         "income": income, "housing": housing, "health": health, "employment": employment,
+         "hardship": hardship, "cadres": cadre, "cadence": cadence, "code": code},
+        label=_option_label,
+    )
+    with session(write=True) as s:
+        household = enroll_household(session=s, data=data, today=today())
+        row = household_row(household, data.categories, list(dict.fromkeys(data.cadres)))
+    render_sections([("household", public_household(row, reveal=False))], fmt,
+                    json_value=public_household(row, reveal=False))
+
+
+def household_list(
+    village: Annotated[Optional[str], typer.Option(help="Only this village.")] = None,
+    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
+    cadre: Annotated[Optional[str], typer.Option(help="Only households assigned to this cadre.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="active or exited.")] = None,
+    search: Annotated[Optional[str], typer.Option(help="Name or address contains this text.")] = None,
+    reveal: RevealOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """List households with their categories, cadres and due dates."""
+    from zoufang.services.households import HouseholdFilter, list_households
+
+    if status is not None and status not in ("active", "exited"):
+        raise InvalidInput("--status", f"{status!r} is not active or exited")
+    with session(write=reveal) as s:
+        rows = list_households(session=s, where=HouseholdFilter(
+            village=village, category=category, cadre=cadre, status=status, search=search))
+        if reveal:
+            log_reveal(s, f"household list ({len(rows)} households)")
+    render([public_household(r, reveal=reveal) for r in rows], HOUSEHOLD_COLUMNS, fmt,
+           empty="no households")
+
+
+def household_show(
+    code: Annotated[str, typer.Argument(help="Household code, e.g. H000001.")],
+    reveal: RevealOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """The pre-visit brief: profile, members, visit timeline, open commitments."""
+    from zoufang.services.brief import household_brief
+
+    with session(write=reveal) as s:
+        brief = household_brief(session=s, code=code, today=today())
+        if reveal:
+            log_reveal(s, code)
+    brief = public_household(brief, reveal=reveal)
+    if not reveal:
+        for m in brief["member_list"]:
+            m["id_number"] = parsing.mask_id_number(m["id_number"])
+    profile = {k: v for k, v in brief.items()
+               if k not in ("member_list", "visits", "open_commitments", "closed_commitments")}
+    visits = [{**v, "heard": _heard(v)} for v in brief["visits"]]
+    render_sections(
+        [
+            (f"{brief['code']} {brief['name']}", profile),
+            ("members 家庭成员", (brief["member_list"], [
+                ("name", "姓名"), ("relation", "关系"), ("birth_year", "出生年"),
+                ("health", "健康"), ("id_number", "身份证号")])),
+            ("visits 走访记录", (visits, [
+                ("date", "日期"), ("kind", "类型"), ("cadres", "干部"), ("notes", "情况"),
+                ("heard", "诉求/建议/心愿"), ("gifts", "送达")])),
+            ("open commitments 未办结承诺", (brief["open_commitments"], [
+                ("id", "编号"), ("text", "事项"), ("cadre", "责任人"), ("due_date", "期限"),
+                ("status", "状态"), ("days_overdue", "逾期天数")])),
+        ],
+        fmt,
+        json_value=brief,
+    )
+
+
+def _heard(visit: dict) -> str:
+    parts = [f"诉求:{t}" for t in visit["needs"]]
+    parts += [f"建议:{t}" for t in visit["suggestions"]]
+    parts += [f"心愿:{t}" for t in visit["wishes"]]
+    return "; ".join(parts)
+
+
+def household_update(
+    code: Annotated[str, typer.Argument(help="Household code.")],
+    name: Annotated[Optional[str], typer.Option(help="Head's name.")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Mobile or landline.")] = None,
+    village: Annotated[Optional[str], typer.Option(help="Village or community.")] = None,
+    grid: Annotated[Optional[str], typer.Option(help="Grid.")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Address.")] = None,
+    members: Annotated[Optional[str], typer.Option(help="Number of people.")] = None,
+    income: Annotated[Optional[str], typer.Option(help="Annual income in yuan.")] = None,
+    housing: Annotated[Optional[str], typer.Option(help="Housing.")] = None,
+    health: Annotated[Optional[str], typer.Option(help="Health.")] = None,
+    employment: Annotated[Optional[str], typer.Option(help="Employment.")] = None,
+    hardship: Annotated[Optional[str], typer.Option(help="Cause of hardship.")] = None,
+    cadence: Annotated[Optional[str], typer.Option(help="Own cadence in days; 'default' to use the categories'.")] = None,
+    category: Annotated[Optional[list[str]], typer.Option("--category", help="Replace the categories (repeat for several).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change a household's profile; the change is written to the audit log."""
+    from zoufang.services.households import describe_household, update_household
+
+    changes = {
+        "name": opt(name, parsing.parse_text, "--name", max_len=100),
+        "phone": opt(phone, parsing.parse_phone, "--phone"),
+        "village": opt(village, parsing.parse_text, "--village", max_len=100),
+        "grid": text_opt(grid, "--grid"),
+        "address": text_opt(address, "--address"),
+        "members": opt(members, parsing.parse_count, "--members", minimum=1, maximum=100),
+        "income_fen": opt(income, parsing.parse_income, "--income"),
+        "housing": text_opt(housing, "--housing"),
+        "health": text_opt(health, "--health"),
+        "employment": text_opt(employment, "--employment"),
+        "hardship": text_opt(hardship, "--hardship"),
+    }
+    clear_cadence = cadence == "default"
+    if cadence is not None and not clear_cadence:
+        changes["cadence_days"] = parsing.parse_count(cadence, field="--cadence", minimum=1,
+                                                      maximum=3660)
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with session(write=True) as s:
+        update_household(session=s, code=code, changes=changes, categories=category,
+                         clear_cadence=clear_cadence)
+        row = describe_household(session=s, code=code)
+    shown = public_household(row, reveal=False)
+    render_sections([("household", shown)], fmt, json_value=shown)
+
+
+def household_exit(
+    code: Annotated[str, typer.Argument(help="Household code.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (moved, deceased, no longer eligible…).")],
+    fmt: FormatOpt = None,
+) -> None:
+    """Mark a household exited: it is never due again and cannot be paid."""
+    from zoufang.services.households import describe_household, exit_household
+
+    reason = parsing.parse_text(reason, field="--reason", max_len=500)
+    with session(write=True) as s:
+        exit_household(session=s, code=code, reason=reason, today=today())
+        row = describe_household(session=s, code=code)
+    shown = public_household(row, reveal=False)
+    render_sections([("household", shown)], fmt, json_value=shown)
+
+
+def member_add(
+    household: Annotated[str, typer.Argument(help="Household code.")],
+    name: Annotated[str, typer.Option("--name", help="Member's name.")],
+    relation: Annotated[str, typer.Option("--relation", help="Relation to the head (配偶, 子女…).")],
+    birth_year: Annotated[Optional[str], typer.Option("--birth-year", help="Year of birth.")] = None,
+    health: Annotated[Optional[str], typer.Option(help="Health or disability.")] = None,
+    id_number: Annotated[Optional[str], typer.Option("--id-number", help="Member's ID number.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Add a person to a household."""
+    from zoufang.services.households import add_member
+
+    values = {
+        "name": parsing.parse_text(name, field="--name", max_len=100),
+        "relation": parsing.parse_text(relation, field="--relation", max_len=40),
+        "birth_year": opt(birth_year, parsing.parse_count, "--birth-year", minimum=1880,
+                          maximum=today().year),
+        "health": text_opt(health, "--health"),
+        "id_number": opt(id_number, parsing.parse_id_number, "--id-number"),
+    }
+    with session(write=True) as s:
+        member = add_member(session=s, code=household, **values)
+    shown = {"id": member.id, "household": household, **values,
+             "id_number": parsing.mask_id_number(values["id_number"])}
+    render_sections([("member", shown)], fmt, json_value=shown)
+
+
+def category_list(fmt: FormatOpt = None) -> None:
+    """Categories with their default return-visit cadence."""
+    from zoufang.services.categories import list_categories
+
+    with session(write=False) as s:
+        rows = [{"code": c.code, "label": c.label, "cadence": c.cadence_days,
+                 "builtin": c.builtin} for c in list_categories(session=s)]
+    render(rows, [("code", "code"), ("label", "类别"), ("cadence", "回访周期(天)"),
+                  ("builtin", "built-in")], fmt)
+
+
+def category_add(
+    code: Annotated[str, typer.Argument(help="Code, e.g. flood-affected.")],
+    label: Annotated[str, typer.Option("--label", help="Chinese label, e.g. 受灾群众.")],
+    cadence: Annotated[str, typer.Option("--cadence", help="Default return-visit cadence in days.")],
+    fmt: FormatOpt = None,
+) -> None:
+    """Add a category of your own."""
+    from zoufang.services.categories import add_category
+
+    code = parsing.parse_code(code, field="CODE")
+    label = parsing.parse_text(label, field="--label", max_len=100)
+    days = parsing.parse_count(cadence, field="--cadence", minimum=1, maximum=3660)
+    with session(write=True) as s:
+        add_category(session=s, code=code, label=label, cadence_days=days)
+    shown = {"code": code, "label": label, "cadence": days, "builtin": False}
+    render_sections([("category", shown)], fmt, json_value=shown)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("enroll")(enroll)
+    household_app.command("list")(household_list)
+    household_app.command("show")(household_show)
+    household_app.command("update")(household_update)
+    household_app.command("exit")(household_exit)
+    member_app.command("add")(member_add)
+    category_app.command("list")(category_list)
+    category_app.command("add")(category_add)
+    app.add_typer(household_app, name="household")
+    app.add_typer(member_app, name="member")
+    app.add_typer(category_app, name="category")

@@ -1,0 +1,117 @@
+"""`visit log`, `visit list`, `due`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from zoufang import parsing
+from zoufang.cli.common import FormatOpt, any_date, past_date, session, text_opt, texts, today
+from zoufang.errors import InvalidInput
+from zoufang.output import render
+
+visit_app = typer.Typer(help="Home visits: record them and read the history.", no_args_is_help=True)
+
+VISIT_COLUMNS = [("id", "编号"), ("date", "日期"), ("household", "户号"), ("name", "户主"),
+                 ("village", "村/社区"), ("kind", "类型"), ("cadres", "干部"), ("notes", "情况"),
+                 ("needs", "诉求"), ("suggestions", "意见建议"), ("wishes", "微心愿"),
+                 ("gifts", "送达物品")]
+DUE_COLUMNS = [("household", "户号"), ("name", "户主"), ("village", "村/社区"),
+               ("categories", "类别"), ("cadres", "联系干部"), ("last_visit", "上次走访"),
+               ("due_date", "应访日期"), ("days_overdue", "逾期天数")]
+
+
+def visit_log(
+    household: Annotated[str, typer.Argument(help="Household code.")],
+    by: Annotated[Optional[list[str]], typer.Option("--by", help="Visiting cadre code; repeat for several.")] = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="Visit date (default today).")] = None,
+    kind: Annotated[str, typer.Option(help="routine, festival, return, unannounced or verification.")] = "routine",
+    notes: Annotated[Optional[str], typer.Option(help="What you saw and heard.")] = None,
+    need: Annotated[Optional[list[str]], typer.Option("--need", help="A need raised (诉求); opens a commitment. Repeatable.")] = None,
+    need_due: Annotated[Optional[str], typer.Option("--need-due", help="Deadline for the needs (default: visit date + 30 days).")] = None,
+    suggestion: Annotated[Optional[list[str]], typer.Option("--suggestion", help="A suggestion heard (意见建议). Repeatable.")] = None,
+    wish: Annotated[Optional[list[str]], typer.Option("--wish", help="A small wish (微心愿). Repeatable.")] = None,
+    gift: Annotated[Optional[list[str]], typer.Option("--gift", help="A gift in kind handed over. Repeatable.")] = None,
+    next_: Annotated[Optional[str], typer.Option("--next", help="Date of the next visit (overrides the cadence).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Record a home visit: what was heard, given and promised."""
+    from zoufang.services.visits import VisitIn, log_visit
+
+    if not by:
+        raise InvalidInput("--by", "at least one visiting cadre is required")
+    data = VisitIn(
+        household=household,
+        cadres=[parsing.parse_code(c, field="--by") for c in by],
+        visit_date=past_date(date, "--date"),
+        kind=kind,
+        notes=text_opt(notes, "--notes"),
+        needs=texts(need, "--need"),
+        need_due=any_date(need_due, "--need-due"),
+        suggestions=texts(suggestion, "--suggestion"),
+        wishes=texts(wish, "--wish"),
+        gifts=texts(gift, "--gift"),
+        next_date=any_date(next_, "--next"),
+    )
+    with session(write=True) as s:
+        visit, commitments = log_visit(session=s, data=data, today=today())
+    result = {"id": visit.id, "household": household, "date": visit.visit_date,
+              "commitments": [c.id for c in commitments], "entries": []}
+    render([result], [("id", "visit"), ("household", "户号"), ("date", "日期"),
+                      ("commitments", "承诺编号")], fmt, json_value=result)
+
+
+def visit_list(
+    household: Annotated[Optional[str], typer.Option(help="Only this household.")] = None,
+    cadre: Annotated[Optional[str], typer.Option(help="Only visits by this cadre.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="From this date.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Up to this date.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Visit history, newest first."""
+    from zoufang.services.visits import VisitFilter, list_visits
+
+    where = VisitFilter(household=household, cadre=cadre, since=any_date(since, "--since"),
+                        until=any_date(until, "--until"))
+    if where.since and where.until and where.since > where.until:
+        raise InvalidInput("--since", f"{where.since} is after --until {where.until}")
+    with session(write=False) as s:
+        rows = list_visits(session=s, where=where)
+    render(rows, VISIT_COLUMNS, fmt, empty="no visits")
+
+
+def due(
+    days: Annotated[str, typer.Option("--days", help="Include visits falling due within N days.")] = "0",
+    cadre: Annotated[Optional[str], typer.Option(help="Only households assigned to this cadre.")] = None,
+    village: Annotated[Optional[str], typer.Option(help="Only this village.")] = None,
+    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Who is due for a visit: on or before today + N days, most overdue first."""
+    from zoufang.services.due import DueFilter, due_households
+
+    n = parsing.parse_count(days, field="--days", minimum=0, maximum=3660)
+    with session(write=False) as s:
+        _check_filters(s, cadre=cadre, category=category)
+        rows = due_households(session=s, today=today(), days=n,
+                              where=DueFilter(cadre=cadre, village=village, category=category))
+    render(rows, DUE_COLUMNS, fmt, empty="nobody is due")
+
+
+def _check_filters(s, *, cadre: str | None, category: str | None) -> None:
+    """A filter naming an unknown cadre or category is a mistake, not an empty list."""
+    from zoufang.services.categories import require_categories
+    from zoufang.services.households import get_cadre
+
+    if cadre:
+        get_cadre(session=s, code=cadre, field="--cadre")
+    if category:
+        require_categories(session=s, codes=[category])
+
+
+def register(app: typer.Typer) -> None:
+    visit_app.command("log")(visit_log)
+    visit_app.command("list")(visit_list)
+    app.add_typer(visit_app, name="visit")
+    app.command("due")(due)

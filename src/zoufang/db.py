@@ -1,0 +1,329 @@
+"""Where the ledger lives and how it is opened: engine, pragmas, sessions, schema version.
+
+* ``--db`` / ``ZOUFANG_DB`` is a SQLite path or a SQLAlchemy URL. A new SQLite file is
+  created readable by its owner only (0600).
+* SQLite connections run with WAL, ``foreign_keys=ON``, ``synchronous=FULL`` and a busy
+  timeout; a write session starts with ``BEGIN IMMEDIATE`` so that two writers queue on the
+  lock instead of one failing at once with "database is locked" (a deferred transaction that
+  later writes cannot wait in WAL mode).
+* The schema belongs to the Alembic migrations in ``migrations/``. Opening a ledger reads its
+  revision with one query (Alembic is not imported for that); an older ledger is backed up
+  next to itself and upgraded, a newer one is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from zoufang.errors import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+#: Every migration revision in order; the last is the schema this program writes.
+#: tests/test_migrations.py checks this against the scripts in migrations/versions.
+REVISIONS: tuple[str, ...] = ("0001",)
+HEAD_REVISION = REVISIONS[-1]
+
+BUSY_TIMEOUT_MS = 30_000
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs", "afs", "ncpfs"}
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("zoufang", appauthor=False) / "zoufang.db"
+
+
+def database_url(db: str | os.PathLike[str] | None) -> str:
+    """Turn ``--db`` (a path or a URL) into a SQLAlchemy URL."""
+    if db is None or str(db) == "":
+        db = default_db_path()
+    text = str(db)
+    if "://" in text:
+        return text
+    return "sqlite:///" + str(Path(text).expanduser().resolve())
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for another backend / in-memory."""
+    if not url.startswith("sqlite"):
+        return None
+    rest = url.split("://", 1)[1]
+    path = rest[1:] if rest.startswith("/") else rest
+    path = path.split("?", 1)[0]
+    if path in ("", ":memory:"):
+        return None
+    return Path(path)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty ledger file with mode 0600 (its directory 0700 if we create it)."""
+    if path.exists():
+        return
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StorageError("--db", f"cannot create {path}: {exc.strerror}") from None
+    os.close(fd)
+
+
+def filesystem_type(path: Path) -> str | None:
+    """The type of the filesystem holding ``path`` (Linux /proc/mounts), or None."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, best_type = "", None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        if (target == mount_point or target.startswith(mount_point.rstrip("/") + "/")) and len(
+            mount_point
+        ) >= len(best):
+            best, best_type = mount_point, parts[2]
+    return best_type
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with zoufang's connection settings for the URL's backend."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    path = sqlite_path(url)
+    if url.startswith("sqlite"):
+        if path is not None:
+            _create_private_file(path)
+            fs = filesystem_type(path.parent)
+            if fs in NETWORK_FILESYSTEMS:
+                print(
+                    f"warning: the ledger {path} is on a network filesystem ({fs}); SQLite "
+                    "locking is unsafe there — use a PostgreSQL ledger for shared use",
+                    file=sys.stderr,
+                )
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection):
+            write = connection.get_execution_options().get("zoufang_write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Ledger:
+    """An opened ledger: the URL, its engine, and the schema check done once."""
+
+    def __init__(self, db: str | os.PathLike[str] | None, *, auto_upgrade: bool = True):
+        self.url = database_url(db)
+        self.path = sqlite_path(self.url)
+        try:
+            self.engine = make_engine(self.url)
+        except ModuleNotFoundError as exc:
+            raise StorageError("--db", f"no database driver for {self.url}: {exc}") from None
+        except Exception as exc:
+            # SQLAlchemy's ArgumentError for a URL it cannot parse
+            raise StorageError("--db", f"cannot use {self.url}: {exc}") from None
+        self.upgraded_from: str | None = None
+        self.backup_path: Path | None = None
+        if auto_upgrade:
+            self.ensure_schema()
+
+    # ------------------------------------------------------------------ schema
+
+    def current_revision(self) -> str | None:
+        """The ledger's Alembic revision, read with one query (no Alembic import)."""
+        from sqlalchemy import inspect
+
+        with _translate_operational_errors(self.url), self.engine.connect() as conn:
+            insp = inspect(conn)
+            if not insp.has_table("alembic_version"):
+                if insp.get_table_names():
+                    raise StorageError(
+                        "--db", f"{self.display} holds other tables and is not a zoufang ledger"
+                    )
+                return None
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+    @property
+    def display(self) -> str:
+        return str(self.path) if self.path else self.url
+
+    def ensure_schema(self) -> None:
+        """Create, or back up and upgrade, or refuse (newer than this program)."""
+        revision = self.current_revision()
+        if revision == HEAD_REVISION:
+            return
+        if revision is not None and revision not in REVISIONS:
+            raise StorageError(
+                "--db",
+                f"the ledger {self.display} has schema {revision}, newer than this zoufang "
+                f"understands ({HEAD_REVISION}); install a newer zoufang",
+            )
+        self.upgrade(revision)
+
+    def upgrade(self, revision: str | None = None) -> None:
+        """Migrate to head in one transaction, after backing up a ledger that has data."""
+        if revision is None:
+            revision = self.current_revision()
+        if revision == HEAD_REVISION:
+            return
+        if revision is not None and self.path is not None:
+            self.backup_path = self.backup(self.default_backup_path(revision))
+            print(
+                f"zoufang: upgrading ledger schema {revision} → {HEAD_REVISION}; "
+                f"backup written to {self.backup_path}",
+                file=sys.stderr,
+            )
+        run_migrations(self.engine, "head")
+        self.upgraded_from = revision
+
+    def default_backup_path(self, revision: str) -> Path:
+        assert self.path is not None
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+        return self.path.with_name(f"{self.path.name}.backup-{revision}-{stamp}")
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of a SQLite ledger through SQLite's online backup API."""
+        if self.path is None:
+            raise StorageError(
+                "--db", "db backup copies SQLite ledgers; back up PostgreSQL with pg_dump"
+            )
+        target = Path(target).expanduser()
+        if target.exists():
+            raise StorageError("PATH", f"{target} already exists; choose a new file")
+        if not target.parent.is_dir():
+            raise StorageError("PATH", f"directory {target.parent} does not exist")
+        _create_private_file(target)
+        try:
+            src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            dst = sqlite3.connect(target)
+            try:
+                with dst:
+                    src.backup(dst)
+            finally:
+                src.close()
+                dst.close()
+        except sqlite3.Error as exc:
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise StorageError("PATH", f"backup to {target} failed: {exc}") from None
+        return target
+
+    # ------------------------------------------------------------------ sessions
+
+    @contextlib.contextmanager
+    def session(self, *, write: bool, operator: str, command: str) -> Iterator[Session]:
+        """One transaction: committed if the block finishes, rolled back if it raises."""
+        from sqlmodel import Session
+
+        bind = self.engine.execution_options(zoufang_write=True) if write else self.engine
+        with _translate_operational_errors(self.url), Session(
+            bind, expire_on_commit=False, autoflush=True
+        ) as session:
+            session.info.update(operator=operator, command=command)
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def check(self) -> list[str]:
+        """Problems found by the database's own integrity and foreign-key checks."""
+        problems: list[str] = []
+        if self.path is None:
+            return problems
+        with self.engine.connect() as conn:
+            for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
+                if line != "ok":
+                    problems.append(f"integrity: {line}")
+            for table, rowid, parent, _fk in conn.exec_driver_sql(
+                "PRAGMA foreign_key_check"
+            ).fetchall():
+                problems.append(f"foreign key: {table} row {rowid} points to a missing {parent}")
+        return problems
+
+
+def migrations_dir() -> Path:
+    """The Alembic scripts: inside the installed package, or at the top of a source tree."""
+    packaged = Path(__file__).with_name("migrations")
+    if (packaged / "env.py").exists():
+        return packaged
+    source = Path(__file__).resolve().parents[2] / "migrations"
+    if (source / "env.py").exists():
+        return source
+    raise StorageError(None, "zoufang is installed without its migrations directory")
+
+
+def run_migrations(engine: Engine, target: str) -> None:
+    """Run Alembic to ``target`` on one connection, in one transaction.
+
+    On SQLite, foreign keys are switched off for the duration (table rebuilds in batch mode
+    would otherwise cascade) and checked before commit.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        with conn.begin():
+            config.attributes["connection"] = conn
+            command.upgrade(config, target)
+            if engine.dialect.name == "sqlite":
+                bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if bad:
+                    raise StorageError(None, f"migration left broken foreign keys: {bad[:3]}")
+        if engine.dialect.name == "sqlite":
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+@contextlib.contextmanager
+def _translate_operational_errors(url: str) -> Iterator[None]:
+    """Turn driver errors about the file or the lock into one clear StorageError line."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except OperationalError as exc:
+        message = str(exc.orig) if exc.orig is not None else str(exc)
+        if "locked" in message or "busy" in message:
+            raise StorageError(
+                "--db", "the ledger is busy (another zoufang is writing); try again"
+            ) from None
+        if "readonly" in message or "read-only" in message:
+            raise StorageError("--db", "the ledger file is read-only; nothing was written") from None
+        if "disk is full" in message or "disk I/O" in message:
+            raise StorageError("--db", f"cannot write the ledger ({message}); nothing was written") from None
+        if "unable to open" in message:
+            raise StorageError("--db", f"cannot open the ledger {url}: {message}") from None
+        raise StorageError("--db", message.splitlines()[0]) from None

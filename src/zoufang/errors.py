@@ -1,0 +1,46 @@
+"""Named errors raised by services and parsers; the CLI maps each to an exit code, once.
+
+Every error carries the *field* it is about (a CLI option name such as ``--id-number`` or a
+domain name such as ``household``) and a human reason. The root command prints
+``error: <field>: <reason>`` on one line of stderr and exits with ``exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class ZoufangError(Exception):
+    """Base class: something the user must be told about, in one line."""
+
+    exit_code = 1
+
+    def __init__(self, field: str | None, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        return f"{self.field}: {self.reason}" if self.field else self.reason
+
+
+class InvalidInput(ZoufangError):
+    """The input itself is malformed or out of range (exit 2)."""
+
+    exit_code = 2
+
+
+class NotFound(ZoufangError):
+    """A referenced household, cadre, category, visit, commitment or fund does not exist."""
+
+    exit_code = 1
+
+
+class RuleViolation(ZoufangError):
+    """The input is well formed but a rule of the ledger refuses it (exit 1)."""
+
+    exit_code = 1
+
+
+class StorageError(ZoufangError):
+    """The ledger cannot be opened, is too new, is locked or cannot be written (exit 1)."""
+
+    exit_code = 1

@@ -1,0 +1,51 @@
+"""The append-only audit log: who changed what and when, for every write.
+
+Services call :func:`record` for each object they create or change, inside the command's
+transaction, so the log and the change land together or not at all. The operator and the
+command come from ``session.info`` (set by :meth:`zoufang.db.Ledger.session`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from zoufang.models import AuditLog
+
+
+def snapshot(obj: SQLModel | dict[str, Any] | None) -> dict[str, Any] | None:
+    """A JSON-ready copy of a row's fields (dates as ISO text)."""
+    if obj is None:
+        return None
+    data = obj if isinstance(obj, dict) else obj.model_dump()
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    object_key: str,
+    before: SQLModel | dict[str, Any] | None = None,
+    after: SQLModel | dict[str, Any] | None = None,
+) -> None:
+    """Append one audit row for a change made in this transaction."""
+    session.add(
+        AuditLog(
+            operator=session.info.get("operator", "unknown"),
+            command=session.info.get("command", "unknown"),
+            action=action,
+            object_type=object_type,
+            object_key=object_key,
+            before=_dump(snapshot(before)),
+            after=_dump(snapshot(after)),
+        )
+    )
+
+
+def _dump(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,35 @@
+"""The pre-visit brief (`household show`): everything a cadre should know before knocking.
+
+Profile, members, categories, assigned cadres, the visit timeline with what was heard and
+given, open commitments with days overdue, and (once funds exist) money received.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from zoufang.services.commitments import CommitmentFilter, list_commitments
+from zoufang.services.due import days_overdue
+from zoufang.services.households import describe_household, get_household, members_of
+from zoufang.services.visits import VisitFilter, list_visits
+
+
+def household_brief(*, session: Session, code: str, today: dt.date) -> dict:
+    household = describe_household(session=session, code=code)
+    hid = get_household(session=session, code=code).id
+    if household["status"] == "active" and household["due_date"] is not None:
+        household["days_overdue"] = days_overdue(household["due_date"], today)
+    else:
+        household["days_overdue"] = None
+    commitments = list_commitments(
+        session=session, today=today, where=CommitmentFilter(household=code)
+    )
+    return {
+        **household,
+        "member_list": members_of(session=session, household_id=hid),
+        "visits": list_visits(session=session, where=VisitFilter(household=code)),
+        "open_commitments": [c for c in commitments if c["days_overdue"] is not None],
+        "closed_commitments": [c for c in commitments if c["days_overdue"] is None],
+    }

@@ -1,0 +1,148 @@
+"""Cadres: the people who visit and pay, their households and their relatives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from zoufang.errors import InvalidInput, RuleViolation
+from zoufang.models import Assignment, Cadre, CadreRelative, Household, Visit, VisitCadre
+from zoufang.services.audit_log import record
+from zoufang.services.households import get_cadre, get_household, next_code
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_email(text: str, *, field: str = "--email") -> str:
+    value = text.strip()
+    if not _EMAIL_RE.match(value):
+        raise InvalidInput(field, f"{text!r} is not an email address")
+    return value
+
+
+def add_cadre(
+    *,
+    session: Session,
+    name: str,
+    code: str | None = None,
+    unit: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+) -> Cadre:
+    if code:
+        if session.execute(select(Cadre.id).where(Cadre.code == code)).first():
+            raise RuleViolation("--code", f"cadre code {code} is already taken")
+    else:
+        code = next_code(session=session, prefix="C", model=Cadre, width=4)
+    cadre = Cadre(code=code, name=name, unit=unit, phone=phone, email=email)
+    session.add(cadre)
+    session.flush()
+    record(session, action="add", object_type="cadre", object_key=code, after=cadre)
+    return cadre
+
+
+def cadre_row(cadre: Cadre, households: int = 0, visits: int = 0) -> dict:
+    return {
+        "code": cadre.code,
+        "name": cadre.name,
+        "unit": cadre.unit,
+        "phone": cadre.phone,
+        "email": cadre.email,
+        "households": households,
+        "visits": visits,
+    }
+
+
+def list_cadres(*, session: Session) -> list[dict]:
+    """Cadres with how many households they are assigned and how many visits they made."""
+    households = dict(
+        session.execute(
+            select(Assignment.cadre_id, func.count()).group_by(Assignment.cadre_id)
+        ).all()
+    )
+    visits = dict(
+        session.execute(select(VisitCadre.cadre_id, func.count()).group_by(VisitCadre.cadre_id)).all()
+    )
+    return [
+        cadre_row(c, households.get(c.id, 0), visits.get(c.id, 0))
+        for c in session.execute(select(Cadre).order_by(Cadre.code)).scalars()
+    ]
+
+
+def relate(
+    *,
+    session: Session,
+    cadre_code: str,
+    household_code: str | None = None,
+    id_number: str | None = None,
+    relation: str | None = None,
+) -> CadreRelative:
+    """Record that a cadre is related to a household or to a person (by ID number)."""
+    if (household_code is None) == (id_number is None):
+        raise InvalidInput("--household", "give exactly one of --household or --id-number")
+    cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
+    household_id = None
+    if household_code is not None:
+        household_id = get_household(session=session, code=household_code, field="--household").id
+    duplicate = session.execute(
+        select(CadreRelative.id).where(
+            CadreRelative.cadre_id == cadre.id,
+            CadreRelative.household_id.is_(None) if household_id is None
+            else CadreRelative.household_id == household_id,
+            CadreRelative.id_number.is_(None) if id_number is None
+            else CadreRelative.id_number == id_number,
+        )
+    ).first()
+    if duplicate:
+        raise RuleViolation("CADRE", "this relative is already recorded for the cadre")
+    relative = CadreRelative(cadre_id=cadre.id, household_id=household_id, id_number=id_number,
+                             relation=relation)
+    session.add(relative)
+    session.flush()
+    record(session, action="relate", object_type="cadre", object_key=cadre.code,
+           after={"household": household_code, "id_number": id_number, "relation": relation})
+    return relative
+
+
+def relative_rows(*, session: Session, cadre_id: int) -> list[dict]:
+    rows = session.execute(
+        select(CadreRelative, Household.code)
+        .outerjoin(Household, Household.id == CadreRelative.household_id)
+        .where(CadreRelative.cadre_id == cadre_id)
+        .order_by(CadreRelative.id)
+    ).all()
+    return [
+        {"household": code, "id_number": rel.id_number, "relation": rel.relation}
+        for rel, code in rows
+    ]
+
+
+def assign(*, session: Session, household_code: str, cadre_code: str, today: dt.date) -> None:
+    """Make a cadre responsible for a household (its visits and reminders)."""
+    household = get_household(session=session, code=household_code, field="HOUSEHOLD")
+    cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
+    if session.get(Assignment, (household.id, cadre.id)) is not None:
+        raise RuleViolation("CADRE", f"{cadre.code} is already assigned to {household.code}")
+    session.add(Assignment(household_id=household.id, cadre_id=cadre.id, assigned_on=today))
+    record(session, action="assign", object_type="household", object_key=household.code,
+           after={"cadre": cadre.code, "assigned_on": today.isoformat()})
+
+
+def unassign(*, session: Session, household_code: str, cadre_code: str) -> None:
+    household = get_household(session=session, code=household_code, field="HOUSEHOLD")
+    cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
+    assignment = session.get(Assignment, (household.id, cadre.id))
+    if assignment is None:
+        raise RuleViolation("CADRE", f"{cadre.code} is not assigned to {household.code}")
+    session.delete(assignment)
+    record(session, action="unassign", object_type="household", object_key=household.code,
+           before={"cadre": cadre.code})
+
+
+def visit_count(*, session: Session, cadre_id: int) -> int:
+    return session.execute(
+        select(func.count()).select_from(Visit).join(VisitCadre).where(VisitCadre.cadre_id == cadre_id)
+    ).scalar_one()

@@ -1,0 +1,409 @@
+"""Households: enrolment, profile changes, exit, members, listing and the pre-visit brief."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session
+
+from zoufang.errors import InvalidInput, NotFound, RuleViolation
+from zoufang.models import (
+    HOUSEHOLD_ACTIVE,
+    HOUSEHOLD_EXITED,
+    Assignment,
+    Cadre,
+    Household,
+    HouseholdCategory,
+    Member,
+)
+from zoufang.services.audit_log import record
+from zoufang.services.categories import require_categories
+from zoufang.services.due import refresh_due_dates
+
+HOUSEHOLD_CODE_RE = re.compile(r"^H\d{6,9}$")
+
+
+@dataclass
+class HouseholdIn:
+    """A household as entered (already parsed by :mod:`zoufang.parsing`)."""
+
+    name: str
+    id_number: str
+    village: str
+    categories: list[str]
+    phone: str | None = None
+    address: str | None = None
+    grid: str | None = None
+    members: int | None = None
+    income_fen: int | None = None
+    housing: str | None = None
+    health: str | None = None
+    employment: str | None = None
+    hardship: str | None = None
+    cadence_days: int | None = None
+    cadres: list[str] = field(default_factory=list)
+    code: str | None = None
+
+
+def get_household(*, session: Session, code: str, field: str = "household") -> Household:
+    household = session.execute(select(Household).where(Household.code == code)).scalar_one_or_none()
+    if household is None:
+        raise NotFound(field, f"no household {code!r}")
+    return household
+
+
+def get_cadre(*, session: Session, code: str, field: str = "cadre") -> Cadre:
+    cadre = session.execute(select(Cadre).where(Cadre.code == code)).scalar_one_or_none()
+    if cadre is None:
+        raise NotFound(field, f"no cadre {code!r} (see `zoufang cadre list`)")
+    return cadre
+
+
+def household_by_id_number(*, session: Session, id_number: str) -> Household | None:
+    return session.execute(
+        select(Household).where(Household.id_number == id_number)
+    ).scalar_one_or_none()
+
+
+def next_code(*, session: Session, prefix: str, model, width: int) -> str:
+    """The next free ``prefix`` + number code after the highest numbered one."""
+    highest = 0
+    for (code,) in session.execute(
+        select(model.code).where(model.code.like(f"{prefix}%")).order_by(
+            func.length(model.code).desc(), model.code.desc()
+        ).limit(50)
+    ):
+        digits = code[len(prefix) :]
+        if digits.isdigit():
+            highest = max(highest, int(digits))
+    return f"{prefix}{highest + 1:0{width}d}"
+
+
+def enroll(*, session: Session, data: HouseholdIn, today: dt.date) -> Household:
+    """Enrol one household; refuses a duplicate ID number, naming the household that has it."""
+    categories = require_categories(session=session, codes=data.categories)
+    existing = household_by_id_number(session=session, id_number=data.id_number)
+    if existing is not None:
+        raise RuleViolation(
+            "--id-number",
+            f"already enrolled as household {existing.code} ({existing.head_name}, "
+            f"{existing.village})",
+        )
+    cadres = [get_cadre(session=session, code=c, field="--cadre") for c in dict.fromkeys(data.cadres)]
+    if data.code:
+        if not HOUSEHOLD_CODE_RE.match(data.code):
+            raise InvalidInput("--code", f"{data.code!r} is not a household code like H000123")
+        if session.execute(select(Household.id).where(Household.code == data.code)).first():
+            raise RuleViolation("--code", f"household code {data.code} is already taken")
+        code = data.code
+    else:
+        code = next_code(session=session, prefix="H", model=Household, width=6)
+    household = Household(
+        code=code,
+        head_name=data.name,
+        id_number=data.id_number,
+        phone=data.phone,
+        village=data.village,
+        grid=data.grid,
+        address=data.address,
+        members_count=data.members,
+        income_fen=data.income_fen,
+        housing=data.housing,
+        health=data.health,
+        employment=data.employment,
+        hardship=data.hardship,
+        cadence_days=data.cadence_days,
+        status=HOUSEHOLD_ACTIVE,
+        enrolled_on=today,
+    )
+    session.add(household)
+    session.flush()
+    for category in categories:
+        session.add(HouseholdCategory(household_id=household.id, category_code=category))
+    for cadre in cadres:
+        session.add(Assignment(household_id=household.id, cadre_id=cadre.id, assigned_on=today))
+    refresh_due_dates(session=session, household_ids=[household.id])
+    record(session, action="enroll", object_type="household", object_key=code, after=household)
+    return household
+
+
+#: Fields `household update` may change, mapped to the model's attribute names.
+UPDATABLE = {
+    "name": "head_name",
+    "phone": "phone",
+    "village": "village",
+    "grid": "grid",
+    "address": "address",
+    "members": "members_count",
+    "income_fen": "income_fen",
+    "housing": "housing",
+    "health": "health",
+    "employment": "employment",
+    "hardship": "hardship",
+    "cadence_days": "cadence_days",
+}
+
+
+def update_household(
+    *,
+    session: Session,
+    code: str,
+    changes: dict,
+    categories: list[str] | None = None,
+    clear_cadence: bool = False,
+) -> Household:
+    """Change profile fields (and optionally replace the categories); refresh the due date."""
+    household = get_household(session=session, code=code)
+    before = household.model_dump()
+    before["categories"] = category_codes(session=session, household_id=household.id)
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], "cannot be changed with household update")
+    if not changes and categories is None and not clear_cadence:
+        raise InvalidInput("household", "nothing to change: give at least one field option")
+    for key, value in changes.items():
+        setattr(household, UPDATABLE[key], value)
+    if clear_cadence:
+        household.cadence_days = None
+    if categories is not None:
+        wanted = require_categories(session=session, codes=categories)
+        session.execute(
+            HouseholdCategory.__table__.delete().where(
+                HouseholdCategory.household_id == household.id
+            )
+        )
+        for category in wanted:
+            session.add(HouseholdCategory(household_id=household.id, category_code=category))
+    session.add(household)
+    refresh_due_dates(session=session, household_ids=[household.id])
+    after = household.model_dump()
+    after["categories"] = category_codes(session=session, household_id=household.id)
+    record(session, action="update", object_type="household", object_key=code, before=before,
+           after=after)
+    return household
+
+
+def exit_household(*, session: Session, code: str, reason: str, today: dt.date) -> Household:
+    """Mark a household exited (moved away, died, no longer eligible): never due again."""
+    household = get_household(session=session, code=code)
+    if household.status == HOUSEHOLD_EXITED:
+        raise RuleViolation("household", f"{code} already exited on {household.exited_on}")
+    before = household.model_dump()
+    household.status = HOUSEHOLD_EXITED
+    household.exit_reason = reason
+    household.exited_on = today
+    session.add(household)
+    record(session, action="exit", object_type="household", object_key=code, before=before,
+           after=household)
+    return household
+
+
+def add_member(
+    *,
+    session: Session,
+    code: str,
+    name: str,
+    relation: str,
+    birth_year: int | None = None,
+    health: str | None = None,
+    id_number: str | None = None,
+) -> Member:
+    household = get_household(session=session, code=code)
+    if id_number is not None:
+        if id_number == household.id_number:
+            raise RuleViolation("--id-number", f"{code}'s head already has this ID number")
+        same = session.execute(
+            select(Member.id).where(Member.household_id == household.id,
+                                    Member.id_number == id_number)
+        ).first()
+        if same:
+            raise RuleViolation("--id-number", f"already a member of {code}")
+    member = Member(household_id=household.id, name=name, relation=relation,
+                    birth_year=birth_year, health=health, id_number=id_number)
+    session.add(member)
+    session.flush()
+    record(session, action="add", object_type="member", object_key=f"{code}/{member.id}",
+           after=member)
+    return member
+
+
+def category_codes(*, session: Session, household_id: int) -> list[str]:
+    return list(
+        session.execute(
+            select(HouseholdCategory.category_code)
+            .where(HouseholdCategory.household_id == household_id)
+            .order_by(HouseholdCategory.category_code)
+        ).scalars()
+    )
+
+
+def cadre_codes(*, session: Session, household_id: int) -> list[str]:
+    return list(
+        session.execute(
+            select(Cadre.code)
+            .join(Assignment, Assignment.cadre_id == Cadre.id)
+            .where(Assignment.household_id == household_id)
+            .order_by(Cadre.code)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    village: str | None = None
+    category: str | None = None
+    cadre: str | None = None
+    status: str | None = None
+    search: str | None = None
+
+
+def list_households(*, session: Session, where: HouseholdFilter = HouseholdFilter()) -> list[dict]:
+    """Households with their categories and cadres, in code order."""
+    conditions = []
+    if where.village:
+        conditions.append(Household.village == where.village)
+    if where.status:
+        conditions.append(Household.status == where.status)
+    if where.search:
+        like = f"%{where.search}%"
+        conditions.append(or_(Household.head_name.like(like), Household.address.like(like)))
+    if where.category:
+        conditions.append(
+            Household.id.in_(
+                select(HouseholdCategory.household_id).where(
+                    HouseholdCategory.category_code == where.category
+                )
+            )
+        )
+    if where.cadre:
+        conditions.append(
+            Household.id.in_(
+                select(Assignment.household_id)
+                .join(Cadre, Cadre.id == Assignment.cadre_id)
+                .where(Cadre.code == where.cadre)
+            )
+        )
+    households = session.execute(
+        select(Household).where(*conditions).order_by(Household.code)
+    ).scalars().all()
+    ids = select(Household.id).where(*conditions).scalar_subquery()
+    categories: dict[int, list[str]] = {}
+    for hid, code in session.execute(
+        select(HouseholdCategory.household_id, HouseholdCategory.category_code)
+        .where(HouseholdCategory.household_id.in_(ids))
+        .order_by(HouseholdCategory.category_code)
+    ):
+        categories.setdefault(hid, []).append(code)
+    cadres: dict[int, list[str]] = {}
+    for hid, code in session.execute(
+        select(Assignment.household_id, Cadre.code)
+        .join(Cadre, Cadre.id == Assignment.cadre_id)
+        .where(Assignment.household_id.in_(ids))
+        .order_by(Cadre.code)
+    ):
+        cadres.setdefault(hid, []).append(code)
+    return [
+        household_row(h, categories.get(h.id, []), cadres.get(h.id, [])) for h in households
+    ]
+
+
+def household_row(h: Household, categories: list[str], cadres: list[str]) -> dict:
+    """The public shape of a household (JSON keys of the CLI contract)."""
+    return {
+        "code": h.code,
+        "name": h.head_name,
+        "id_number": h.id_number,
+        "village": h.village,
+        "grid": h.grid,
+        "address": h.address,
+        "phone": h.phone,
+        "categories": categories,
+        "cadres": cadres,
+        "members": h.members_count,
+        "income_fen": h.income_fen,
+        "housing": h.housing,
+        "health": h.health,
+        "employment": h.employment,
+        "hardship": h.hardship,
+        "cadence": h.cadence_days,
+        "status": h.status,
+        "exit_reason": h.exit_reason,
+        "exited_on": h.exited_on,
+        "enrolled_on": h.enrolled_on,
+        "last_visit": h.last_visit_on,
+        "due_date": h.due_date,
+    }
+
+
+def describe_household(*, session: Session, code: str) -> dict:
+    """One household's row with categories and cadres."""
+    h = get_household(session=session, code=code)
+    return household_row(
+        h,
+        category_codes(session=session, household_id=h.id),
+        cadre_codes(session=session, household_id=h.id),
+    )
+
+
+def members_of(*, session: Session, household_id: int) -> list[dict]:
+    return [
+        {
+            "id": m.id,
+            "name": m.name,
+            "relation": m.relation,
+            "birth_year": m.birth_year,
+            "health": m.health,
+            "id_number": m.id_number,
+        }
+        for m in session.execute(
+            select(Member).where(Member.household_id == household_id).order_by(Member.id)
+        ).scalars()
+    ]
+
+
+def household_in_from_text(values: dict, *, label) -> HouseholdIn:
+    """Build a :class:`HouseholdIn` from text values (CLI options or roster cells).
+
+    ``label(key)`` names the field in errors: ``--id-number`` on the command line, the
+    column header in a roster. Used by ``enroll`` and by roster import alike.
+    """
+    from zoufang import parsing as p
+
+    def text(key: str, required: bool = False, max_len: int = 300) -> str | None:
+        value = values.get(key)
+        if value is None or (not required and str(value).strip() == ""):
+            if required:
+                raise InvalidInput(label(key), "is required")
+            return None
+        return p.parse_text(value, field=label(key), required=required, max_len=max_len)
+
+    categories = [c.strip() for c in values.get("categories") or [] if c and c.strip()]
+    if not categories:
+        raise InvalidInput(label("categories"), "at least one category is required")
+    def number(key: str, parse, **kw):
+        value = values.get(key)
+        if value is None or str(value).strip() == "":
+            return None
+        return parse(value, field=label(key), **kw)
+
+    return HouseholdIn(
+        name=text("name", required=True, max_len=100),
+        id_number=p.parse_id_number(values.get("id_number") or "", field=label("id_number")),
+        village=text("village", required=True, max_len=100),
+        categories=categories,
+        phone=number("phone", p.parse_phone),
+        address=text("address"),
+        grid=text("grid", max_len=100),
+        members=number("members", p.parse_count, minimum=1, maximum=100),
+        income_fen=number("income", p.parse_income),
+        housing=text("housing"),
+        health=text("health"),
+        employment=text("employment"),
+        hardship=text("hardship", max_len=500),
+        cadence_days=number("cadence", p.parse_count, minimum=1, maximum=3660),
+        cadres=[c.strip() for c in values.get("cadres") or [] if c and c.strip()],
+        code=text("code", max_len=20),
+    )
