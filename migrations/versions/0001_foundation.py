@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('grid', sa.String(length=100), nullable=True),
     sa.Column('address', sa.String(length=300), nullable=True),
     sa.Column('members_count', sa.Integer(), nullable=True),
-    sa.Column('income_fen', sa.Integer(), nullable=True),
+    sa.Column('income_fen', sa.BigInteger(), nullable=True),
     sa.Column('housing', sa.String(length=300), nullable=True),
     sa.Column('health', sa.String(length=300), nullable=True),
     sa.Column('employment', sa.String(length=300), nullable=True),

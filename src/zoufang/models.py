@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
 HOUSEHOLD_ACTIVE = "active"
@@ -45,7 +45,7 @@ class Household(SQLModel, table=True):
     grid: str | None = Field(default=None, max_length=100)
     address: str | None = Field(default=None, max_length=300)
     members_count: int | None = None
-    income_fen: int | None = None
+    income_fen: int | None = Field(default=None, sa_type=BigInteger)
     housing: str | None = Field(default=None, max_length=300)
     health: str | None = Field(default=None, max_length=300)
     employment: str | None = Field(default=None, max_length=300)
@@ -182,7 +182,60 @@ class AuditLog(SQLModel, table=True):
     after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+LEDGER_KINDS = ("allocate", "disburse", "reverse")
+
+
+class Fund(SQLModel, table=True):
+    """A ring-fenced pot of money (专款): who may receive it, how much, and when."""
+
+    __tablename__ = "fund"
+    code: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    source: str | None = Field(default=None, max_length=200)
+    cap_fen: int | None = Field(default=None, sa_type=BigInteger)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    created_on: dt.date
+
+
+class FundCategory(SQLModel, table=True):
+    __tablename__ = "fund_category"
+    fund_code: str = Field(foreign_key="fund.code", primary_key=True, max_length=40)
+    category_code: str = Field(foreign_key="category.code", primary_key=True, max_length=40)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One append-only money movement; see :mod:`zoufang.services.ledger` for the chain.
+
+    Never updated or deleted (database triggers refuse it). ``seq`` is contiguous from 1,
+    assigned inside the writing transaction; ``hash`` covers the canonical form of every
+    field and the previous entry's hash.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        Index("ix_ledger_entry_fund_household", "fund_code", "household_code"),
+        Index("ix_ledger_entry_household_date", "household_code", "entry_date"),
+    )
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    fund_code: str = Field(foreign_key="fund.code", max_length=40)
+    kind: str = Field(max_length=10)
+    amount_fen: int = Field(sa_type=BigInteger)
+    household_code: str | None = Field(default=None, foreign_key="household.code", max_length=20)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    entry_date: dt.date
+    cadre_code: str | None = Field(default=None, foreign_key="cadre.code", max_length=40)
+    operator: str = Field(max_length=100)
+    memo: str | None = Field(default=None, max_length=500)
+    reverses_seq: int | None = Field(default=None, foreign_key="ledger_entry.seq", index=True)
+    override_reason: str | None = Field(default=None, max_length=500)
+    recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
 __all__ = [
+    "Fund", "FundCategory", "LedgerEntry",
     "AuditLog", "Assignment", "Cadre", "CadreRelative", "Category", "Commitment",
     "CommitmentResponse", "Household", "HouseholdCategory", "Member", "Visit", "VisitCadre",
     "VisitItem",
