@@ -139,12 +139,14 @@ def root(
 
 
 def _register() -> None:
-    from zoufang.cli import cadres, commitments, db, households, visits
+    from zoufang.cli import audit, cadres, commitments, db, funds, households, visits
 
     households.register(app)
     cadres.register(app)
     visits.register(app)
     commitments.register(app)
+    funds.register(app)
+    audit.register(app)
     db.register(app)
 
 

@@ -34,10 +34,13 @@ def visit_log(
     wish: Annotated[Optional[list[str]], typer.Option("--wish", help="A small wish (微心愿). Repeatable.")] = None,
     gift: Annotated[Optional[list[str]], typer.Option("--gift", help="A gift in kind handed over. Repeatable.")] = None,
     next_: Annotated[Optional[str], typer.Option("--next", help="Date of the next visit (overrides the cadence).")] = None,
+    cash: Annotated[Optional[str], typer.Option("--cash", help="Cash paid at the visit, in yuan (needs --fund).")] = None,
+    fund: Annotated[Optional[str], typer.Option("--fund", help="The fund the cash is paid from.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """Record a home visit: what was heard, given and promised."""
-    from zoufang.services.visits import VisitIn, log_visit
+    """Record a home visit: what was heard, given, promised and paid."""
+    from zoufang.services.funds import log_visit_with_cash
+    from zoufang.services.visits import VisitIn
 
     if not by:
         raise InvalidInput("--by", "at least one visiting cadre is required")
@@ -54,12 +57,14 @@ def visit_log(
         gifts=texts(gift, "--gift"),
         next_date=any_date(next_, "--next"),
     )
+    cash_fen = None if cash is None else parsing.parse_money(cash, field="--cash")
     with session(write=True) as s:
-        visit, commitments = log_visit(session=s, data=data, today=today())
+        visit, commitments, entries = log_visit_with_cash(
+            session=s, data=data, today=today(), cash_fen=cash_fen, fund=fund)
     result = {"id": visit.id, "household": household, "date": visit.visit_date,
-              "commitments": [c.id for c in commitments], "entries": []}
+              "commitments": [c.id for c in commitments], "entries": [e.seq for e in entries]}
     render([result], [("id", "visit"), ("household", "户号"), ("date", "日期"),
-                      ("commitments", "承诺编号")], fmt, json_value=result)
+                      ("commitments", "承诺编号"), ("entries", "流水号")], fmt, json_value=result)
 
 
 def visit_list(

@@ -1,0 +1,82 @@
+"""`audit funds` and `audit visits`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated
+
+import typer
+
+from zoufang.cli.common import FormatOpt, session, today
+from zoufang.output import Format, default_format, render, write_json
+
+audit_app = typer.Typer(help="Re-check the ledger from stored data; exit 1 on findings.",
+                        no_args_is_help=True)
+
+FINDING_COLUMNS = [("severity", "级别"), ("check", "检查项"), ("fund", "资金"),
+                   ("entry", "流水号"), ("household", "户号"), ("detail", "说明")]
+
+
+def _print(report: dict, fmt: Format | None, summary_rows=None, summary_columns=None) -> None:
+    fmt = fmt or default_format()
+    if fmt is Format.json:
+        write_json({k: report[k] for k in ("ok", "entries_checked", "head", "findings")})
+    elif fmt is Format.csv:
+        render(report["findings"], FINDING_COLUMNS, fmt)
+    else:
+        if summary_rows:
+            render(summary_rows, summary_columns, fmt, title="funds 资金")
+            print()
+        by_check: dict[str, list[dict]] = defaultdict(list)
+        for f in report["findings"]:
+            by_check[f["check"]].append(f)
+        for check, found in by_check.items():
+            render(found, FINDING_COLUMNS, fmt, title=f"{check} ({len(found)})")
+            print()
+        errors = sum(f["severity"] == "error" for f in report["findings"])
+        warnings = len(report["findings"]) - errors
+        head = report.get("head")
+        print(f"{'OK' if report['ok'] else 'FAILED'}: {report['entries_checked']} checked, "
+              f"{errors} error(s), {warnings} warning(s)"
+              + (f"; chain head {head['seq']}:{head['hash']}" if head else ""))
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
+def audit_funds(
+    fund: Annotated[str | None, typer.Option("--fund", help="Only this fund's rule checks (the chain is always checked whole).")] = None,
+    anchor: Annotated[str | None, typer.Option("--anchor", help="SEQ:HASH of a chain head recorded earlier; fails if history up to it changed.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Re-check every ledger entry: hash chain, balances, and every payment rule."""
+    from zoufang.output import Money
+    from zoufang.services.audit import audit_funds as run_audit
+    from zoufang.services.funds import get_fund
+    from zoufang.services.ledger import parse_anchor
+
+    mark = parse_anchor(anchor) if anchor is not None else None
+    with session(write=False) as s:
+        if fund:
+            get_fund(session=s, code=fund, field="--fund")
+        report = run_audit(session=s, fund=fund, anchor=mark)
+    summary = [{"fund": f["fund"], "name": f["name"], "entries": f["entries"],
+                "allocated": Money(f["allocated_fen"]), "disbursed": Money(f["disbursed_fen"]),
+                "balance": Money(f["balance_fen"])} for f in report["funds"]]
+    _print(report, fmt, summary, [("fund", "资金"), ("name", "名称"), ("entries", "流水数"),
+                                  ("allocated", "拨入"), ("disbursed", "发放"), ("balance", "余额")])
+
+
+def audit_visits(fmt: FormatOpt = None) -> None:
+    """Coverage: never visited, long overdue, check-in visits, unanswered commitments."""
+    from zoufang.services.audit import audit_visits as run_audit
+
+    with session(write=False) as s:
+        report = run_audit(session=s, today=today())
+    _print(report, fmt)
+
+
+def register(app: typer.Typer) -> None:
+    audit_app.command("funds")(audit_funds)
+    audit_app.command("visits")(audit_visits)
+    app.add_typer(audit_app, name="audit")
+

@@ -1,0 +1,378 @@
+"""Ring-fenced funds (专款专用): create, allocate, pay, reverse, and the balances.
+
+Every money movement goes through :func:`zoufang.services.ledger.append`; payments are
+judged by :func:`zoufang.services.fund_rules.payment_violations` first and refused (nothing
+written) unless an override reason is given, which is stored with the entry.
+
+Sign conventions: an allocation has no household, a payment has one. A reversal copies the
+fund, household and amount of the entry it undoes, so
+``allocated = Σ allocate − Σ reverse without household`` and
+``disbursed = Σ disburse − Σ reverse with household``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlmodel import Session
+
+from zoufang.errors import InvalidInput, NotFound, RuleViolation
+from zoufang.models import (
+    Cadre,
+    CadreRelative,
+    Fund,
+    FundCategory,
+    Household,
+    HouseholdCategory,
+    LedgerEntry,
+    Member,
+)
+from zoufang.parsing import format_money
+from zoufang.services import ledger
+from zoufang.services.audit_log import record
+from zoufang.services.categories import require_categories
+from zoufang.services.fund_rules import PaymentFacts, payment_violations
+from zoufang.services.households import get_cadre, get_household
+
+
+@dataclass
+class FundIn:
+    code: str
+    name: str
+    categories: list[str]
+    cap_fen: int | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    source: str | None = None
+
+
+def get_fund(*, session: Session, code: str, field: str = "FUND") -> Fund:
+    fund = session.get(Fund, code)
+    if fund is None:
+        raise NotFound(field, f"no fund {code!r} (see `zoufang fund list`)")
+    return fund
+
+
+def fund_categories(*, session: Session, code: str) -> list[str]:
+    return list(session.execute(
+        select(FundCategory.category_code).where(FundCategory.fund_code == code)
+        .order_by(FundCategory.category_code)
+    ).scalars())
+
+
+def create_fund(*, session: Session, data: FundIn, today: dt.date) -> Fund:
+    if data.valid_from and data.valid_to and data.valid_from > data.valid_to:
+        raise InvalidInput("--to", f"{data.valid_to} is before --from {data.valid_from}")
+    if session.get(Fund, data.code) is not None:
+        raise RuleViolation("CODE", f"fund {data.code} already exists")
+    categories = require_categories(session=session, codes=data.categories)
+    fund = Fund(code=data.code, name=data.name, source=data.source, cap_fen=data.cap_fen,
+                valid_from=data.valid_from, valid_to=data.valid_to, created_on=today)
+    session.add(fund)
+    session.flush()
+    for category in categories:
+        session.add(FundCategory(fund_code=fund.code, category_code=category))
+    record(session, action="create", object_type="fund", object_key=fund.code,
+           after={**fund.model_dump(), "categories": categories})
+    return fund
+
+
+def _allocated_disbursed(session: Session, where) -> tuple:
+    E = LedgerEntry
+    return (
+        func.coalesce(func.sum(case(
+            (E.kind == "allocate", E.amount_fen),
+            (and_(E.kind == "reverse", E.household_code.is_(None)), -E.amount_fen),
+            else_=0)), 0).label("allocated"),
+        func.coalesce(func.sum(case(
+            (E.kind == "disburse", E.amount_fen),
+            (and_(E.kind == "reverse", E.household_code.is_not(None)), -E.amount_fen),
+            else_=0)), 0).label("disbursed"),
+    )
+
+
+def fund_totals(*, session: Session, code: str) -> tuple[int, int]:
+    """(allocated, disbursed) in fen, net of reversals."""
+    allocated, disbursed = _allocated_disbursed(session, None)
+    row = session.execute(select(allocated, disbursed).where(LedgerEntry.fund_code == code)).one()
+    return int(row.allocated), int(row.disbursed)
+
+
+def household_received(*, session: Session, fund_code: str, household_code: str) -> int:
+    """Net fen a household has received from a fund."""
+    E = LedgerEntry
+    return int(session.execute(
+        select(func.coalesce(func.sum(case((E.kind == "disburse", E.amount_fen),
+                                           else_=-E.amount_fen)), 0))
+        .where(E.fund_code == fund_code, E.household_code == household_code)
+    ).scalar_one())
+
+
+def allocate(
+    *, session: Session, code: str, amount_fen: int, on: dt.date, memo: str | None = None
+) -> LedgerEntry:
+    """Put money into a fund."""
+    fund = get_fund(session=session, code=code)
+    entry = ledger.append(session, fund_code=fund.code, kind="allocate", amount_fen=amount_fen,
+                          entry_date=on, memo=memo)
+    record(session, action="allocate", object_type="ledger_entry", object_key=str(entry.seq),
+           after=entry)
+    return entry
+
+
+def _persons(session: Session, household: Household) -> set[str]:
+    numbers = {household.id_number}
+    numbers.update(n for n in session.execute(
+        select(Member.id_number).where(Member.household_id == household.id,
+                                       Member.id_number.is_not(None))).scalars())
+    return numbers
+
+
+def payment_facts(
+    *, session: Session, fund: Fund, household: Household, amount_fen: int, on: dt.date,
+    cadre_codes: list[str],
+) -> PaymentFacts:
+    """Gather, from the ledger as it stands, what the rules need to judge this payment."""
+    allocated, disbursed = fund_totals(session=session, code=fund.code)
+    persons = _persons(session, household)
+    related = sorted(set(session.execute(
+        select(Cadre.code).join(CadreRelative, CadreRelative.cadre_id == Cadre.id).where(
+            Cadre.code.in_(cadre_codes),
+            or_(CadreRelative.household_id == household.id,
+                CadreRelative.id_number.in_(persons)),
+        )).scalars()))
+    E = LedgerEntry
+    reversed_seqs = select(E.reverses_seq).where(E.reverses_seq.is_not(None))
+    same_day = session.execute(
+        select(func.count()).select_from(E).where(
+            E.fund_code == fund.code, E.household_code == household.code, E.kind == "disburse",
+            E.entry_date == on, E.seq.not_in(reversed_seqs))
+    ).scalar_one()
+    # Other households holding one of these people (as head or member) already paid here.
+    other_ids = set(session.execute(
+        select(Household.id).where(Household.id_number.in_(persons), Household.id != household.id)
+    ).scalars()) | set(session.execute(
+        select(Member.household_id).where(Member.id_number.in_(persons),
+                                          Member.household_id != household.id)
+    ).scalars())
+    also_paid: list[str] = []
+    if other_ids:
+        for code in session.execute(
+            select(Household.code).where(Household.id.in_(other_ids)).order_by(Household.code)
+        ).scalars():
+            if household_received(session=session, fund_code=fund.code, household_code=code) > 0:
+                also_paid.append(code)
+    return PaymentFacts(
+        fund_code=fund.code,
+        household_code=household.code,
+        household_name=household.head_name,
+        amount_fen=amount_fen,
+        on=on,
+        household_status=household.status,
+        household_exited_on=household.exited_on,
+        household_categories=set(session.execute(
+            select(HouseholdCategory.category_code)
+            .where(HouseholdCategory.household_id == household.id)).scalars()),
+        fund_categories=set(fund_categories(session=session, code=fund.code)),
+        valid_from=fund.valid_from,
+        valid_to=fund.valid_to,
+        cap_fen=fund.cap_fen,
+        received_before_fen=household_received(session=session, fund_code=fund.code,
+                                               household_code=household.code),
+        balance_before_fen=allocated - disbursed,
+        related_cadres=related,
+        same_day_payments=same_day,
+        also_paid_households=also_paid,
+    )
+
+
+def disburse(
+    *,
+    session: Session,
+    fund: str,
+    household: str,
+    amount_fen: int,
+    cadres: list[str],
+    on: dt.date,
+    visit_id: int | None = None,
+    memo: str | None = None,
+    override: str | None = None,
+) -> LedgerEntry:
+    """Pay a household from a fund, if every rule allows it (or with an override reason)."""
+    f = get_fund(session=session, code=fund)
+    h = get_household(session=session, code=household, field="HOUSEHOLD")
+    paying = [get_cadre(session=session, code=c, field="--by").code for c in dict.fromkeys(cadres)]
+    if not paying:
+        raise InvalidInput("--by", "the paying cadre is required")
+    ledger.lock_for_append(session)  # judge and write against the same ledger state
+    facts = payment_facts(session=session, fund=f, household=h, amount_fen=amount_fen, on=on,
+                          cadre_codes=paying)
+    violations = payment_violations(facts)
+    if violations and not override:
+        first = violations[0]
+        more = f" (and {len(violations) - 1} more rule(s))" if len(violations) > 1 else ""
+        raise RuleViolation(first.check, first.detail + more
+                            + "; nothing was paid (use --override REASON to pay anyway)")
+    entry = ledger.append(session, fund_code=f.code, kind="disburse", amount_fen=amount_fen,
+                          entry_date=on, household_code=h.code, visit_id=visit_id,
+                          cadre_code=paying[0], memo=memo, override_reason=override)
+    record(session, action="disburse", object_type="ledger_entry", object_key=str(entry.seq),
+           after={**entry.model_dump(), "overridden": [v.check for v in violations]})
+    return entry
+
+
+def reverse(*, session: Session, seq: int, reason: str, on: dt.date) -> LedgerEntry:
+    """Undo an entry by appending its reversal; an entry is reversed at most once."""
+    original = session.get(LedgerEntry, seq)
+    if original is None:
+        raise NotFound("ENTRY", f"no ledger entry {seq}")
+    if original.kind == "reverse":
+        raise RuleViolation("ENTRY", f"entry {seq} is itself a reversal and cannot be reversed")
+    already = session.execute(
+        select(LedgerEntry.seq).where(LedgerEntry.reverses_seq == seq)).scalar_one_or_none()
+    if already is not None:
+        raise RuleViolation("ENTRY", f"entry {seq} was already reversed by entry {already}")
+    if on < original.entry_date:
+        raise InvalidInput("--date", f"{on} is before the entry's date {original.entry_date}")
+    ledger.lock_for_append(session)
+    if original.kind == "allocate":
+        allocated, disbursed = fund_totals(session=session, code=original.fund_code)
+        if allocated - original.amount_fen < disbursed:
+            raise RuleViolation(
+                "overspend",
+                f"reversing allocation {seq} ({format_money(original.amount_fen)}) would leave "
+                f"fund {original.fund_code} at {format_money(allocated - disbursed - original.amount_fen)}",
+            )
+    entry = ledger.append(session, fund_code=original.fund_code, kind="reverse",
+                          amount_fen=original.amount_fen, entry_date=on,
+                          household_code=original.household_code, visit_id=original.visit_id,
+                          cadre_code=original.cadre_code, memo=reason, reverses_seq=seq)
+    record(session, action="reverse", object_type="ledger_entry", object_key=str(entry.seq),
+           after=entry)
+    return entry
+
+
+def entry_row(e: LedgerEntry | dict) -> dict:
+    """The public shape of a ledger entry (SPEC §3 keys first)."""
+    g = (lambda k: e[k]) if isinstance(e, dict) else (lambda k: getattr(e, k))
+    return {
+        "id": g("seq"),
+        "fund": g("fund_code"),
+        "kind": g("kind"),
+        "amount_fen": g("amount_fen"),
+        "household": g("household_code"),
+        "date": g("entry_date"),
+        "cadre": g("cadre_code"),
+        "visit": g("visit_id"),
+        "memo": g("memo"),
+        "reverses": g("reverses_seq"),
+        "override": g("override_reason"),
+        "operator": g("operator"),
+        "hash": g("hash"),
+    }
+
+
+def list_funds(*, session: Session, today: dt.date) -> list[dict]:
+    allocated, disbursed = _allocated_disbursed(session, None)
+    totals = {
+        row.fund_code: (int(row.allocated), int(row.disbursed))
+        for row in session.execute(
+            select(LedgerEntry.fund_code, allocated, disbursed).group_by(LedgerEntry.fund_code))
+    }
+    cats: dict[str, list[str]] = {}
+    for code, cat in session.execute(
+        select(FundCategory.fund_code, FundCategory.category_code)
+        .order_by(FundCategory.category_code)):
+        cats.setdefault(code, []).append(cat)
+    rows = []
+    for fund in session.execute(select(Fund).order_by(Fund.code)).scalars():
+        a, d = totals.get(fund.code, (0, 0))
+        rows.append(fund_row(fund, cats.get(fund.code, []), a, d, today))
+    return rows
+
+
+def fund_status(fund: Fund, today: dt.date) -> str:
+    if fund.valid_from and today < fund.valid_from:
+        return "not-yet-open"
+    if fund.valid_to and today > fund.valid_to:
+        return "closed"
+    return "open"
+
+
+def fund_row(fund: Fund, categories: list[str], allocated: int, disbursed: int,
+             today: dt.date) -> dict:
+    return {
+        "code": fund.code,
+        "name": fund.name,
+        "source": fund.source,
+        "categories": categories,
+        "cap_fen": fund.cap_fen,
+        "from": fund.valid_from,
+        "to": fund.valid_to,
+        "status": fund_status(fund, today),
+        "allocated_fen": allocated,
+        "disbursed_fen": disbursed,
+        "balance_fen": allocated - disbursed,
+    }
+
+
+def show_fund(*, session: Session, code: str, today: dt.date) -> dict:
+    """A fund with every entry and the running balance, and the chain head."""
+    fund = get_fund(session=session, code=code)
+    allocated, disbursed = fund_totals(session=session, code=code)
+    entries = []
+    balance = 0
+    for e in session.execute(
+        select(LedgerEntry).where(LedgerEntry.fund_code == code).order_by(LedgerEntry.seq)
+    ).scalars():
+        if e.kind == "allocate" or (e.kind == "reverse" and e.household_code is not None):
+            balance += e.amount_fen
+        else:
+            balance -= e.amount_fen
+        entries.append({**entry_row(e), "balance_fen": balance})
+    return {
+        **fund_row(fund, fund_categories(session=session, code=code), allocated, disbursed, today),
+        "entries": entries,
+        "head": ledger.chain_head(session).as_dict(),
+    }
+
+
+def received_by_household(*, session: Session, household_code: str) -> list[dict]:
+    """Money a household received, per fund, net of reversals (for the pre-visit brief)."""
+    E = LedgerEntry
+    rows = session.execute(
+        select(E.fund_code, Fund.name,
+               func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen)),
+               func.max(E.entry_date))
+        .join(Fund, Fund.code == E.fund_code)
+        .where(E.household_code == household_code)
+        .group_by(E.fund_code, Fund.name)
+        .order_by(E.fund_code)
+    ).all()
+    return [{"fund": c, "name": n, "received_fen": int(t), "last_paid": d}
+            for c, n, t, d in rows]
+
+
+def log_visit_with_cash(
+    *, session: Session, data, today: dt.date, cash_fen: int | None, fund: str | None,
+    override: str | None = None,
+):
+    """`visit log … --cash Y --fund F`: the visit and its payment in one transaction.
+
+    The payment is judged by every fund rule; if it is refused, the visit is not written
+    either (the caller's transaction rolls back).
+    """
+    from zoufang.services.visits import log_visit
+
+    if (cash_fen is None) != (fund is None):
+        raise InvalidInput("--fund" if fund is None else "--cash",
+                           "--cash and --fund go together")
+    visit, commitments = log_visit(session=session, data=data, today=today)
+    entries = []
+    if cash_fen is not None:
+        entries.append(disburse(session=session, fund=fund, household=data.household,
+                                amount_fen=cash_fen, cadres=data.cadres, on=data.visit_date,
+                                visit_id=visit.id, override=override))
+    return visit, commitments, entries

@@ -1,0 +1,210 @@
+"""The money ledger's storage: append-only entries in one SHA-256 hash chain.
+
+Every money movement (allocate, disburse, reverse) is one ``ledger_entry`` row. Rows are
+never updated or deleted — the program never does it, and triggers make the database refuse
+it. Each row carries a contiguous sequence number ``seq`` (1, 2, 3, … across all funds),
+the hash of the row before it (``prev_hash``; 64 zeros for seq 1) and its own ``hash``.
+
+Canonical form (format version 1)
+---------------------------------
+The hash of an entry is the lower-case hex SHA-256 of the UTF-8 bytes of this JSON object,
+serialised with keys sorted, no whitespace (separators ``,`` and ``:``), non-ASCII
+characters written as themselves (not ``\\u`` escapes), every text NFC-normalised::
+
+    {"amount_fen": 50000,            integer fen, never a float
+     "cadre": "C0001" | null,
+     "date": "2026-01-20",           ISO date of the movement
+     "fund": "CHUNJIE2026",
+     "household": "H000001" | null,
+     "kind": "allocate" | "disburse" | "reverse",
+     "memo": "..." | null,
+     "operator": "...",
+     "override": "..." | null,       the reason given with --override
+     "prev": "<64 hex>",             the previous entry's hash
+     "recorded_at": "2026-01-20T09:30:00",  UTC, seconds
+     "reverses": 17 | null,          seq of the entry a reversal undoes
+     "seq": 18,
+     "v": 1,
+     "visit": 42 | null}
+
+A reversal carries the original's fund, household and amount. An auditor can recompute the
+chain with a few lines of any language; ``tests/test_chain_independent.py`` does it with
+nothing but ``sqlite3``, ``json`` and ``hashlib``.
+
+Appending is serialised: on SQLite every write transaction starts with ``BEGIN IMMEDIATE``
+(one writer at a time); on PostgreSQL the appender takes a transaction-scoped advisory lock
+before reading the head. Either way two cadres paying at once produce one chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from zoufang.models import LedgerEntry, utcnow
+
+FORMAT_VERSION = 1
+GENESIS_HASH = "0" * 64
+#: Any constant: the key of the PostgreSQL advisory lock that serialises appends.
+PG_APPEND_LOCK = 0x7A6F7566  # "zouf"
+
+
+def _nfc(value: str | None) -> str | None:
+    return None if value is None else unicodedata.normalize("NFC", value)
+
+
+def canonical(row: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of an entry (see the module docstring), from its stored fields."""
+    recorded_at = row["recorded_at"]
+    if isinstance(recorded_at, dt.datetime):
+        recorded_at = recorded_at.replace(microsecond=0).isoformat()
+    entry_date = row["entry_date"]
+    if isinstance(entry_date, dt.date):
+        entry_date = entry_date.isoformat()
+    obj = {
+        "v": FORMAT_VERSION,
+        "seq": int(row["seq"]),
+        "fund": _nfc(row["fund_code"]),
+        "kind": row["kind"],
+        "amount_fen": int(row["amount_fen"]),
+        "household": _nfc(row["household_code"]),
+        "visit": None if row["visit_id"] is None else int(row["visit_id"]),
+        "date": str(entry_date)[:10],
+        "cadre": _nfc(row["cadre_code"]),
+        "operator": _nfc(row["operator"]),
+        "memo": _nfc(row["memo"]),
+        "reverses": None if row["reverses_seq"] is None else int(row["reverses_seq"]),
+        "override": _nfc(row["override_reason"]),
+        "recorded_at": str(recorded_at).replace(" ", "T")[:19],
+        "prev": row["prev_hash"],
+    }
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def entry_hash(row: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(row)).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int
+    hash: str
+
+    def as_dict(self) -> dict:
+        return {"seq": self.seq, "hash": self.hash}
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+def chain_head(session: Session) -> ChainHead:
+    row = session.execute(
+        select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
+    ).first()
+    return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.hash)
+
+
+def lock_for_append(session: Session) -> None:
+    """Serialise appenders (SQLite already holds the write lock from BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_APPEND_LOCK})
+
+
+def append(
+    session: Session,
+    *,
+    fund_code: str,
+    kind: str,
+    amount_fen: int,
+    entry_date: dt.date,
+    household_code: str | None = None,
+    visit_id: int | None = None,
+    cadre_code: str | None = None,
+    memo: str | None = None,
+    reverses_seq: int | None = None,
+    override_reason: str | None = None,
+) -> LedgerEntry:
+    """Append one entry at the head of the chain, inside the caller's transaction."""
+    lock_for_append(session)
+    head = chain_head(session)
+    fields = {
+        "seq": head.seq + 1,
+        "fund_code": _nfc(fund_code),
+        "kind": kind,
+        "amount_fen": amount_fen,
+        "household_code": _nfc(household_code),
+        "visit_id": visit_id,
+        "entry_date": entry_date,
+        "cadre_code": _nfc(cadre_code),
+        "operator": _nfc(session.info.get("operator", "unknown")),
+        "memo": _nfc(memo),
+        "reverses_seq": reverses_seq,
+        "override_reason": _nfc(override_reason),
+        "recorded_at": utcnow(),
+        "prev_hash": head.hash,
+    }
+    entry = LedgerEntry(**fields, hash=entry_hash(fields))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass
+class ChainProblem:
+    seq: int | None
+    detail: str
+
+
+def verify_chain(rows: Iterable[Mapping[str, Any]]) -> tuple[int, ChainHead, list[ChainProblem]]:
+    """Recompute the chain from stored rows (ordered by seq). Returns (count, head, problems).
+
+    Finds edited rows (hash mismatch), deleted or inserted rows (gaps in seq, prev_hash not
+    the previous row's hash) and a row whose hash was recomputed alone (the next row's
+    prev_hash no longer matches).
+    """
+    problems: list[ChainProblem] = []
+    expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
+    head = ChainHead(0, GENESIS_HASH)
+    for row in rows:
+        count += 1
+        seq = row["seq"]
+        if seq != expected_seq:
+            problems.append(ChainProblem(seq, f"sequence jumps from {expected_seq - 1} to {seq}: "
+                                              "entries missing or inserted"))
+        if row["prev_hash"] != prev_hash:
+            problems.append(ChainProblem(seq, f"entry {seq} does not follow the entry before it "
+                                              "(prev_hash differs): a row was changed, removed "
+                                              "or inserted before it"))
+        actual = entry_hash(row)
+        if actual != row["hash"]:
+            problems.append(ChainProblem(seq, f"entry {seq} was changed after it was written "
+                                              f"(stored hash {row['hash'][:12]}…, "
+                                              f"contents hash to {actual[:12]}…)"))
+        expected_seq, prev_hash = seq + 1, row["hash"]
+        head = ChainHead(seq, row["hash"])
+    return count, head, problems
+
+
+def parse_anchor(text_value: str) -> ChainHead:
+    """``SEQ:HASH`` as printed by `audit funds` / `fund show`."""
+    from zoufang.errors import InvalidInput
+
+    seq_text, _, hash_text = (text_value or "").strip().partition(":")
+    hash_text = hash_text.strip().lower()
+    if not seq_text.isdigit() or int(seq_text) < 1 or len(hash_text) != 64 or any(
+        c not in "0123456789abcdef" for c in hash_text
+    ):
+        raise InvalidInput("--anchor", f"{text_value!r} is not SEQ:HASH (e.g. 42:9f86d0…, 64 hex)")
+    return ChainHead(int(seq_text), hash_text)
+
+
+def head_count(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(LedgerEntry)).scalar_one()
