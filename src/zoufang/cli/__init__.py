@@ -139,7 +139,7 @@ def root(
 
 
 def _register() -> None:
-    from zoufang.cli import audit, cadres, commitments, db, funds, households, visits
+    from zoufang.cli import audit, cadres, commitments, db, funds, households, notice, visits
 
     households.register(app)
     cadres.register(app)
@@ -147,6 +147,7 @@ def _register() -> None:
     commitments.register(app)
     funds.register(app)
     audit.register(app)
+    notice.register(app)
     db.register(app)
 
 

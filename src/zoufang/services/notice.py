@@ -1,0 +1,74 @@
+"""The public notice (公示) of a fund's recipients, as posted on a village notice board.
+
+Names and ID numbers are masked (陈*爷, 110101********1237) so the list can withstand public
+scrutiny without exposing anyone; amounts are net of reversals; households whose payments
+were all reversed do not appear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import case, func, select
+from sqlmodel import Session
+
+from zoufang.models import Household, HouseholdCategory, LedgerEntry
+from zoufang.parsing import mask_id_number
+from zoufang.services.funds import get_fund
+
+
+def mask_name(name: str) -> str:
+    """陈大爷 → 陈*爷, 王五 → 王*, 欧阳小明 → 欧**明."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def fund_notice(*, session: Session, code: str, today: dt.date, reveal: bool = False) -> dict:
+    fund = get_fund(session=session, code=code)
+    E = LedgerEntry
+    net = func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen))
+    rows = session.execute(
+        select(Household.id, Household.code, Household.village, Household.head_name,
+               Household.id_number, net.label("amount"))
+        .join(Household, Household.code == E.household_code)
+        .where(E.fund_code == code, E.household_code.is_not(None))
+        .group_by(Household.id, Household.code, Household.village, Household.head_name,
+                  Household.id_number)
+        .having(net > 0)
+        .order_by(Household.village, Household.code)
+    ).all()
+    categories: dict[int, list[str]] = {}
+    if rows:
+        from zoufang.models import Category
+
+        for hid, label in session.execute(
+            select(HouseholdCategory.household_id, Category.label)
+            .join(Category, Category.code == HouseholdCategory.category_code)
+            .where(HouseholdCategory.household_id.in_([r.id for r in rows]))
+            .order_by(Category.label)
+        ):
+            categories.setdefault(hid, []).append(label)
+    recipients = [
+        {
+            "no": i,
+            "village": r.village,
+            "name": r.head_name if reveal else mask_name(r.head_name),
+            "id_number": r.id_number if reveal else mask_id_number(r.id_number),
+            "categories": categories.get(r.id, []),
+            "amount_fen": int(r.amount),
+        }
+        for i, r in enumerate(rows, 1)
+    ]
+    return {
+        "fund": fund.code,
+        "title": f"{fund.name} 发放公示",
+        "source": fund.source,
+        "period": [fund.valid_from, fund.valid_to],
+        "households": len(recipients),
+        "total_fen": sum(r["amount_fen"] for r in recipients),
+        "date": today,
+        "recipients": recipients,
+    }
