@@ -65,7 +65,8 @@ def cadre_relate(
                relation=text_opt(relation, "--relation"))
         rows = relative_rows(session=s, cadre_id=get_cadre(session=s, code=cadre).id)
     for row in rows:
-        row["id_number"] = parsing.mask_id_number(row["id_number"])
+        if row["id_number"] is not None:  # a related household has none: null, not ""
+            row["id_number"] = parsing.mask_id_number(row["id_number"])
     render(rows, [("household", "户号"), ("id_number", "身份证号"), ("relation", "关系")], fmt,
            json_value={"cadre": cadre, "relatives": rows})
 

@@ -17,10 +17,10 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
+from zoufang import parsing
 from zoufang.cli._click import get_current_context
 from zoufang.errors import InvalidInput
 from zoufang.output import Format
-from zoufang import parsing
 
 T = TypeVar("T")
 
@@ -83,13 +83,26 @@ def log_reveal(db_session, what: str) -> None:
 
 # ------------------------------------------------------------------ option types
 
+def parse_format(text: str | Format | None) -> Format | None:
+    """``--format``: an unknown name is invalid input naming ``--format`` (exit 2), like any
+    other bad value, not a usage error naming the command."""
+    if text is None or isinstance(text, Format):
+        return text
+    try:
+        return Format(text.strip().lower())
+    except ValueError:
+        names = ", ".join(f.value for f in Format)
+        raise InvalidInput("--format", f"{text!r} is not one of {names}") from None
+
+
 FormatOpt = Annotated[
     Optional[Format],
     typer.Option(
         "--format",
         "-f",
         help="table (default on a terminal), plain (default otherwise), markdown, csv or json.",
-        case_sensitive=False,
+        parser=parse_format,
+        metavar="<" + "|".join(f.value for f in Format) + ">",
     ),
 ]
 RevealOpt = Annotated[

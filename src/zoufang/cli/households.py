@@ -12,7 +12,6 @@ from zoufang.cli.common import (
     RevealOpt,
     log_reveal,
     opt,
-    past_date,
     require,
     session,
     text_opt,
@@ -69,8 +68,8 @@ def enroll(
     fmt: FormatOpt = None,
 ) -> None:
     """Enrol one household. On a terminal, asks for missing required fields."""
+    from zoufang.services.households import describe_household, household_in_from_text
     from zoufang.services.households import enroll as enroll_household
-    from zoufang.services.households import household_in_from_text, household_row
 
     required = require(
         {"name": name, "id_number": id_number, "village": village, "category": category},
@@ -86,7 +85,8 @@ def enroll(
     )
     with session(write=True) as s:
         household = enroll_household(session=s, data=data, today=today())
-        row = household_row(household, data.categories, list(dict.fromkeys(data.cadres)))
+        # Read back as `household show/list` print it: categories de-duplicated, in order.
+        row = describe_household(session=s, code=household.code)
     render_sections([("household", public_household(row, reveal=False))], fmt,
                     json_value=public_household(row, reveal=False))
 
@@ -129,7 +129,8 @@ def household_show(
     brief = public_household(brief, reveal=reveal)
     if not reveal:
         for m in brief["member_list"]:
-            m["id_number"] = parsing.mask_id_number(m["id_number"])
+            if m["id_number"] is not None:  # a member without one stays null, not ""
+                m["id_number"] = parsing.mask_id_number(m["id_number"])
     profile = {k: v for k, v in brief.items()
                if k not in ("member_list", "visits", "open_commitments", "closed_commitments")}
     visits = [{**v, "heard": _heard(v)} for v in brief["visits"]]
