@@ -238,5 +238,27 @@ __all__ = [
     "Fund", "FundCategory", "LedgerEntry",
     "AuditLog", "Assignment", "Cadre", "CadreRelative", "Category", "Commitment",
     "CommitmentResponse", "Household", "HouseholdCategory", "Member", "Visit", "VisitCadre",
-    "VisitItem",
+    "VisitItem", "ReminderLog",
 ]
+
+
+class ReminderLog(SQLModel, table=True):
+    """One item told to one recipient by one channel on one day (``zoufang remind``).
+
+    ``remind`` reads it to stay quiet about what a recipient was already told: an item is
+    not sent again by the same channel within ``--every`` days unless its ``level`` (whole
+    weeks overdue) has risen. ``recipient`` is a cadre code or ``supervisor``; ``item_key``
+    is ``visit:H000001`` or ``commitment:12``.
+    """
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (Index("ix_reminder_log_channel_sent_on", "channel", "sent_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=200)
+    item_key: str = Field(max_length=60)
+    level: int
+    channel: str = Field(max_length=40)
+    sent_on: dt.date
+    sent_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime, nullable=False)
+    )
