@@ -71,8 +71,11 @@ def household_by_id_number(*, session: Session, id_number: str) -> Household | N
 def next_code(*, session: Session, prefix: str, model, width: int) -> str:
     """The next free ``prefix`` + number code after the highest numbered one."""
     highest = 0
+    # Only prefix+digits codes: user-given codes that merely start with the prefix (cadre
+    # "cun-12", "chen") would otherwise fill the 50 rows and hide the numbered ones.
+    numbered = func.rtrim(model.code, "0123456789") == prefix
     for (code,) in session.execute(
-        select(model.code).where(model.code.like(f"{prefix}%")).order_by(
+        select(model.code).where(model.code.like(f"{prefix}%"), numbered).order_by(
             func.length(model.code).desc(), model.code.desc()
         ).limit(50)
     ):
