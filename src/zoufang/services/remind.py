@@ -1,0 +1,423 @@
+"""What ``zoufang remind`` tells whom (the daily cron job against "只记不办").
+
+1. **Gather**, as of today: active households overdue for a visit (with ``days`` > 0 also
+   those falling due today or within ``days`` days) and open or in-progress commitments past
+   their deadline (likewise). A household's item goes to each of its assigned cadres, a
+   commitment's to its responsible cadre; a household with no cadre goes to the
+   supervisor's digest.
+2. **Leave out what was already told.** The reminder log (table ``reminder_log``) holds one
+   row per item told to a recipient by a channel on a day. An item is left out if the same
+   recipient was told it by the same channel within the last ``every`` days at the same
+   or a higher *level* — the whole weeks overdue, ``days_overdue // 7`` — so it comes back
+   when it gets a week worse. Channels are counted apart, so an office can run a webhook to
+   a group and email to each cadre side by side.
+3. **Compose** one short message per recipient (Chinese or English), readable on a phone.
+4. **Deliver and record.** Each message that is delivered has its items written to the
+   reminder log at once, in its own short write transaction, rather than all at the end:
+   a run killed half-way, or a failure for one cadre, does not cause the messages already
+   delivered to be sent again tomorrow, and the ledger's write lock is never held while
+   waiting on a mail server or a webhook. The window left is between a delivery and its
+   record (a kill exactly there means that message is sent once more: at least once, never
+   lost). A message that fails is not recorded, so the next run tries it again.
+
+Runs do not overlap: :func:`remind_lock` holds an ``flock`` on ``<ledger>.remind.lock`` for the
+whole run. The kernel drops the lock when the process dies, however it dies, so a lock left by a
+killed run never blocks the next one; the file itself is left in place (deleting a lock file
+that another process may be opening is the classic race).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from zoufang.errors import InvalidInput, RuleViolation
+from zoufang.models import COMMITMENT_CLOSED, Cadre, Commitment, Household, ReminderLog
+from zoufang.services.due import DueFilter, days_overdue, due_households
+from zoufang.services.notify import CHANNELS, Config, DeliveryError, Message
+
+SUPERVISOR = "supervisor"
+LANGS = ("zh", "en")
+TEXT_SHOWN = 60  # characters of a commitment's text shown in a reminder
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing overdue (or soon due): a household's visit or a commitment."""
+
+    kind: str  # "visit" or "commitment"
+    household: str
+    name: str
+    village: str
+    due_date: dt.date
+    days_overdue: int
+    last_visit: dt.date | None = None
+    commitment: int | None = None
+    text: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"visit:{self.household}" if self.kind == "visit" else f"commitment:{self.commitment}"
+
+    @property
+    def level(self) -> int:
+        """Whole weeks overdue; it rises by one each week, which makes the item news again."""
+        return self.days_overdue // 7
+
+    def row(self) -> dict[str, Any]:
+        return {"key": self.key, "kind": self.kind, "household": self.household,
+                "name": self.name, "village": self.village, "due_date": self.due_date,
+                "days_overdue": self.days_overdue, "last_visit": self.last_visit,
+                "commitment": self.commitment, "text": self.text, "level": self.level}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    code: str  # cadre code, or SUPERVISOR
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass
+class Digest:
+    """Everything one recipient is to be told in one message."""
+
+    recipient: Recipient
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RemindOptions:
+    channel: str = "stdout"
+    days: int = 0
+    every: int = 7
+    lang: str = "zh"
+    supervisor: str | None = None
+    dry_run: bool = False
+
+
+def resolve_options(
+    *, config: Config, channel: str | None, days: int | None, every: int | None,
+    lang: str | None, supervisor: str | None, dry_run: bool,
+) -> RemindOptions:
+    """Command-line values, else the config file's [remind] section, else the defaults."""
+    from zoufang.parsing import parse_count
+    from zoufang.services.cadres import parse_email
+
+    def pick(value, key, default):
+        if value is not None:
+            return value, "--" + key
+        if config.get("remind", key) is not None:
+            return config.get("remind", key), config.source("remind", key)
+        return default, "--" + key
+
+    channel_value, where = pick(channel, "channel", "stdout")
+    channel_value = str(channel_value).strip().lower()
+    if channel_value not in CHANNELS:
+        raise InvalidInput(where, f"{channel_value!r} is not one of {', '.join(CHANNELS)}")
+    lang_value, where = pick(lang, "lang", "zh")
+    lang_value = str(lang_value).strip().lower()
+    if lang_value not in LANGS:
+        raise InvalidInput(where, f"{lang_value!r} is not one of {', '.join(LANGS)}")
+    days_value, where = pick(days, "days", 0)
+    days_value = parse_count(days_value, field=where, minimum=0, maximum=3660)
+    every_value, where = pick(every, "every", 7)
+    every_value = parse_count(every_value, field=where, minimum=1, maximum=3660)
+    supervisor_value, where = pick(supervisor, "supervisor", None)
+    if supervisor_value:
+        supervisor_value = parse_email(str(supervisor_value), field=where)
+    return RemindOptions(channel=channel_value, days=days_value, every=every_value,
+                         lang=lang_value, supervisor=supervisor_value or None, dry_run=dry_run)
+
+
+# ---------------------------------------------------------------------------- gather
+
+
+def gather(
+    *, session: Session, today: dt.date, days: int = 0, supervisor: str | None = None
+) -> list[Digest]:
+    """Every item due as of ``today``, one digest per recipient (cadres by code, then the
+    supervisor's). ``days`` = 0: only what is overdue (due before today)."""
+    limit = today + dt.timedelta(days=days) if days > 0 else today - dt.timedelta(days=1)
+    by_cadre: dict[str, list[Item]] = {}
+    unassigned: list[Item] = []
+    for row in due_households(session=session, today=today, days=max(days, 0),
+                              where=DueFilter()):
+        if row["due_date"] > limit:
+            continue
+        item = Item(kind="visit", household=row["household"], name=row["name"],
+                    village=row["village"], due_date=row["due_date"],
+                    days_overdue=row["days_overdue"], last_visit=row["last_visit"])
+        if not row["cadres"]:
+            unassigned.append(item)
+        for code in row["cadres"]:
+            by_cadre.setdefault(code, []).append(item)
+    commitments = session.execute(
+        select(Commitment.id, Commitment.text, Commitment.due_date, Household.code,
+               Household.head_name, Household.village, Household.last_visit_on, Cadre.code)
+        .join(Household, Household.id == Commitment.household_id)
+        .join(Cadre, Cadre.id == Commitment.cadre_id)
+        .where(Commitment.status.not_in(COMMITMENT_CLOSED), Commitment.due_date <= limit)
+        .order_by(Commitment.due_date, Commitment.id)
+    ).all()
+    for cid, text, due, hcode, name, village, last_visit, ccode in commitments:
+        by_cadre.setdefault(ccode, []).append(
+            Item(kind="commitment", household=hcode, name=name, village=village, due_date=due,
+                 days_overdue=days_overdue(due, today), last_visit=last_visit,
+                 commitment=cid, text=text))
+    cadres = {
+        c.code: c for c in session.execute(
+            select(Cadre).where(Cadre.code.in_(list(by_cadre)))).scalars()
+    } if by_cadre else {}
+    digests = [
+        Digest(Recipient(code, cadres[code].name, cadres[code].email, cadres[code].phone), items)
+        for code, items in sorted(by_cadre.items())
+    ]
+    if unassigned:
+        digests.append(Digest(Recipient(SUPERVISOR, SUPERVISOR, supervisor, None), unassigned))
+    return digests
+
+
+def leave_out_told(
+    *, session: Session, digests: list[Digest], channel: str, today: dt.date, every: int
+) -> list[Digest]:
+    """Drop items this channel already told their recipient within ``every`` days at the
+    same or a higher level; drop digests left empty."""
+    since = today - dt.timedelta(days=every)
+    told: dict[tuple[str, str], int] = {
+        (recipient, key): level
+        for recipient, key, level in session.execute(
+            select(ReminderLog.recipient, ReminderLog.item_key, func.max(ReminderLog.level))
+            .where(ReminderLog.channel == channel, ReminderLog.sent_on > since,
+                   ReminderLog.sent_on <= today)
+            .group_by(ReminderLog.recipient, ReminderLog.item_key)
+        )
+    }
+    out = []
+    for digest in digests:
+        code = digest.recipient.code
+        fresh = [i for i in digest.items
+                 if (code, i.key) not in told or i.level > told[(code, i.key)]]
+        if fresh:
+            out.append(Digest(digest.recipient, fresh))
+    return out
+
+
+def record_told(*, session: Session, digest: Digest, channel: str, today: dt.date) -> None:
+    """Write the reminder log rows for one delivered message."""
+    session.add_all(
+        ReminderLog(recipient=digest.recipient.code, item_key=i.key, level=i.level,
+                    channel=channel, sent_on=today)
+        for i in digest.items
+    )
+
+
+# ---------------------------------------------------------------------------- compose
+
+
+def _days_zh(n: int) -> str:
+    if n > 0:
+        return f"逾期 {n} 天"
+    return "今天到期" if n == 0 else f"{-n} 天后到期"
+
+
+def _days_en(n: int) -> str:
+    def days(k: int) -> str:
+        return f"{k} day" if k == 1 else f"{k} days"
+
+    if n > 0:
+        return f"{days(n)} overdue"
+    return "due today" if n == 0 else f"due in {days(-n)}"
+
+
+def _short(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= TEXT_SHOWN else text[: TEXT_SHOWN - 1] + "…"
+
+
+def compose(digest: Digest, *, today: dt.date, lang: str = "zh") -> Message:
+    """One short message: household code, name, village, days overdue, last visit; commitment
+    number, text, deadline, days overdue."""
+    r = digest.recipient
+    visits = [i for i in digest.items if i.kind == "visit"]
+    promises = [i for i in digest.items if i.kind == "commitment"]
+    supervisor = r.code == SUPERVISOR
+    lines: list[str] = []
+    if lang == "zh":
+        if supervisor:
+            subject = f"【走访提醒】{len(visits)} 户尚未分配联系干部"
+            lines.append(f"【走访提醒】以下 {len(visits)} 户尚未分配联系干部（截至 {today}）：")
+        else:
+            counts = "，".join(x for x in (f"应走访 {len(visits)} 户" if visits else "",
+                                          f"承诺事项 {len(promises)} 件" if promises else "") if x)
+            subject = f"【走访提醒】{r.name}：{counts}"
+            lines.append(f"【走访提醒】{r.name}（{r.code}），截至 {today}：")
+            if visits:
+                lines.append(f"应走访 {len(visits)} 户：")
+        for n, i in enumerate(visits, 1):
+            last = f"上次走访 {i.last_visit}" if i.last_visit else "从未走访"
+            lines.append(f"{n}. {i.household} {i.name}（{i.village}）{_days_zh(i.days_overdue)}，{last}")
+        if promises:
+            lines.append(f"承诺事项 {len(promises)} 件：")
+        for n, i in enumerate(promises, 1):
+            lines.append(f"{n}. #{i.commitment} {i.household} {i.name}：{_short(i.text)}"
+                         f"（期限 {i.due_date}，{_days_zh(i.days_overdue)}）")
+        lines.append("请为以上各户指定联系干部（zoufang assign）。" if supervisor
+                     else "请及时走访、办结，并在台账中记录。")
+    else:
+        if supervisor:
+            subject = f"zoufang: {len(visits)} households have no cadre"
+            lines.append(f"zoufang reminder: {len(visits)} households have no assigned cadre "
+                         f"(as of {today}):")
+        else:
+            counts = ", ".join(x for x in (
+                f"{len(visits)} visit{'s' if len(visits) != 1 else ''}" if visits else "",
+                f"{len(promises)} commitment{'s' if len(promises) != 1 else ''}" if promises else "",
+            ) if x)
+            subject = f"zoufang reminder for {r.name}: {counts}"
+            lines.append(f"zoufang reminder for {r.name} ({r.code}), as of {today}:")
+            if visits:
+                lines.append(f"Visits due ({len(visits)}):")
+        for n, i in enumerate(visits, 1):
+            last = f"last visit {i.last_visit}" if i.last_visit else "never visited"
+            lines.append(f"{n}. {i.household} {i.name} ({i.village}): "
+                         f"{_days_en(i.days_overdue)}; {last}")
+        if promises:
+            lines.append(f"Commitments due ({len(promises)}):")
+        for n, i in enumerate(promises, 1):
+            lines.append(f"{n}. #{i.commitment} {i.household} {i.name}: {_short(i.text)} "
+                         f"(deadline {i.due_date}, {_days_en(i.days_overdue)})")
+        lines.append("Please assign a cadre to each (zoufang assign HOUSEHOLD CADRE)."
+                     if supervisor else "Please visit and follow up, and record it in the ledger.")
+    return Message(recipient=r.code, name=r.name, email=r.email, phone=r.phone,
+                   subject=subject, text="\n".join(lines),
+                   items=[_jsonable(i.row()) for i in digest.items])
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}
+
+
+# ---------------------------------------------------------------------------- run
+
+
+@dataclass
+class Outcome:
+    """Per message: the digest, its text, and ``sent`` / ``failed`` / ``dry-run``."""
+
+    channel: str
+    results: list[tuple[Digest, Message, str, str | None]] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        return sum(1 for *_, status, _ in self.results if status == "sent")
+
+    @property
+    def failures(self) -> list[tuple[Digest, Message, str]]:
+        return [(d, m, reason or "") for d, m, status, reason in self.results
+                if status in ("failed", "would-fail")]
+
+    def as_json(self) -> dict[str, Any]:
+        items, messages = [], []
+        for digest, message, status, reason in self.results:
+            r = digest.recipient
+            head = {"recipient": r.code, "recipient_name": r.name, "channel": self.channel,
+                    "status": status}
+            if reason:
+                head["reason"] = reason
+            messages.append({**head, "address": r.email, "subject": message.subject,
+                             "text": message.text})
+            items.extend({**head, **item.row()} for item in digest.items)
+        return {"sent": self.sent, "items": items, "messages": messages}
+
+
+SessionFactory = Callable[..., AbstractContextManager[Session]]
+
+
+def send_reminders(
+    *, open_session: SessionFactory, channel: Any, today: dt.date, options: RemindOptions
+) -> Outcome:
+    """Gather, leave out what was told, compose, and deliver (or, with ``dry_run``, only
+    check) each message; record each delivered one at once. ``open_session(write=…)`` opens
+    one transaction on the ledger."""
+    with open_session(write=False) as session:
+        digests = gather(session=session, today=today, days=options.days,
+                         supervisor=options.supervisor)
+        digests = leave_out_told(session=session, digests=digests, channel=channel.name,
+                                 today=today, every=options.every)
+    outcome = Outcome(channel=channel.name)
+    for digest in digests:
+        message = compose(digest, today=today, lang=options.lang)
+        try:
+            if options.dry_run:
+                channel.check(message)
+            else:
+                channel.send(message)
+        except DeliveryError as exc:
+            status = "would-fail" if options.dry_run else "failed"
+            outcome.results.append((digest, message, status, str(exc)))
+            continue
+        if options.dry_run:
+            outcome.results.append((digest, message, "dry-run", None))
+            continue
+        with open_session(write=True) as session:
+            record_told(session=session, digest=digest, channel=channel.name, today=today)
+        outcome.results.append((digest, message, "sent", None))
+    return outcome
+
+
+# ---------------------------------------------------------------------------- lock
+
+
+def lock_path(url: str) -> Path:
+    """``<ledger>.remind.lock`` next to a SQLite ledger; for a server database, a file named
+    after the URL in the user cache directory."""
+    from zoufang.db import sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None:
+        return path.with_name(path.name + ".remind.lock")
+    from platformdirs import user_cache_path
+
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return user_cache_path("zoufang", appauthor=False) / f"remind-{digest}.lock"
+
+
+@contextlib.contextmanager
+def remind_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` or refuse at once (exit 1) if another run has it."""
+    import fcntl
+
+    from zoufang.errors import StorageError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StorageError("--db", f"cannot create the lock file {path}: {exc.strerror}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            pid = f" (pid {holder})" if holder.isdigit() else ""
+            raise RuleViolation(
+                "remind", f"another zoufang remind{pid} is running on this ledger (lock {path});"
+                " this run sent nothing",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)  # for people; the flock is the lock
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the flock
