@@ -139,7 +139,7 @@ def root(
 
 
 def _register() -> None:
-    from zoufang.cli import audit, cadres, commitments, db, funds, households, notice, visits
+    from zoufang.cli import audit, cadres, commitments, db, funds, households, notice, remind, visits
 
     households.register(app)
     cadres.register(app)
@@ -148,6 +148,7 @@ def _register() -> None:
     funds.register(app)
     audit.register(app)
     notice.register(app)
+    remind.register(app)
     db.register(app)
 
 
