@@ -29,6 +29,14 @@ def parse_money(text: str, *, field: str = "amount") -> int:
     Refuses three decimals, signs, zero, exponents, NaN, spaces inside the number and
     full-width or other non-ASCII digits (which cannot be read back safely).
     """
+    fen = _parse_yuan(text, field=field, negative="amounts are positive (use a reversal)")
+    if fen <= 0:
+        raise InvalidInput(field, "the amount must be greater than zero")
+    return fen
+
+
+def _parse_yuan(text: str | int | float | None, *, field: str, negative: str) -> int:
+    """Yuan → fen, zero included; the callers decide whether zero is allowed."""
     if text is None:
         raise InvalidInput(field, "an amount is required")
     raw = str(text).strip()
@@ -41,15 +49,13 @@ def parse_money(text: str, *, field: str = "amount") -> int:
     if not raw.isascii():
         raise InvalidInput(field, f"{text!r} is not an amount: use ASCII digits like 1,234.56")
     if raw.startswith("-"):
-        raise InvalidInput(field, f"{text!r} is negative: amounts are positive (use a reversal)")
+        raise InvalidInput(field, f"{text!r} is negative: {negative}")
     m = _MONEY_RE.match(raw)
     if not m:
-        if re.match(r"^\d+(\.\d+)?$", raw.replace(",", "")) and "." in raw:
+        if re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+)\.\d{3,}", raw):
             raise InvalidInput(field, f"{text!r} has more than two decimals")
         raise InvalidInput(field, f"{text!r} is not an amount in yuan like 500, 500.5 or 1,234.56")
     fen = int(m.group("int").replace(",", "")) * 100 + int((m.group("frac") or "0").ljust(2, "0"))
-    if fen <= 0:
-        raise InvalidInput(field, "the amount must be greater than zero")
     if fen >= MAX_FEN:
         raise InvalidInput(field, f"{text!r} is too large")
     return fen
@@ -65,7 +71,7 @@ def format_money(fen: int, *, grouping: bool = True) -> str:
 
 # ---------------------------------------------------------------------------- dates
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def parse_date(
@@ -75,7 +81,8 @@ def parse_date(
     today: dt.date | None = None,
     allow_future: bool = True,
 ) -> dt.date:
-    """Parse an ISO ``YYYY-MM-DD`` date; with ``allow_future=False`` refuse dates after today.
+    """Parse an ISO ``YYYY-MM-DD`` date; with ``allow_future=False`` refuse dates after today
+    (``today``, or the real date when it is not given).
 
     Dates before 1949-10-01 are always refused: the ledger has nothing to record then.
     """
@@ -88,7 +95,9 @@ def parse_date(
         raise InvalidInput(field, f"{text!r} is not a real calendar date") from None
     if value < EARLIEST_DATE:
         raise InvalidInput(field, f"{raw} is before {EARLIEST_DATE.isoformat()}")
-    if not allow_future and today is not None and value > today:
+    if not allow_future and today is None:
+        today = dt.date.today()
+    if not allow_future and value > today:
         raise InvalidInput(field, f"{raw} is in the future (today is {today.isoformat()})")
     return value
 
@@ -131,7 +140,8 @@ def parse_id_number(text: str, *, field: str = "id-number") -> str:
         raise InvalidInput(field, "15-digit ID numbers are obsolete: use the 18-digit number")
     if len(raw) != 18:
         raise InvalidInput(field, f"must be 18 characters, got {len(raw)}")
-    if not raw[:17].isdigit() or not (raw[17].isdigit() or raw[17] == "X"):
+    # isdigit() alone would let other scripts' digits (e.g. Arabic-Indic) through.
+    if not raw.isascii() or not raw[:17].isdigit() or not (raw[17].isdigit() or raw[17] == "X"):
         raise InvalidInput(field, "must be 17 digits followed by a digit or X")
     if raw[:2] not in PROVINCE_CODES:
         raise InvalidInput(field, f"{raw[:6]} is not a region code (province {raw[:2]} unknown)")
@@ -151,6 +161,8 @@ def mask_id_number(id_number: str | None) -> str:
     """``110101199003071234`` → ``110101********1234``: region code and last four kept."""
     if not id_number:
         return ""
+    if len(id_number) < 11:  # not a real ID number: keeping 10 characters would show it all
+        return "*" * len(id_number)
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
@@ -161,7 +173,7 @@ _LANDLINE_RE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?$")
 
 
 def parse_phone(text: str, *, field: str = "phone") -> str:
-    """A Chinese mobile (``13812345678``, ``+86 138 1234 5678``) or landline (``010-12345678``)."""
+    """A Chinese mobile (``13812345678``, ``+86 138 1234 5678``) or landline (``010-65123456``)."""
     raw = unicodedata.normalize("NFKC", str(text or "")).strip()
     compact = re.sub(r"[\s()]", "", raw)
     if compact.startswith("+86"):
@@ -207,14 +219,10 @@ def parse_count(
     return value
 
 
-def parse_income(text: str | None, *, field: str = "income") -> int:
-    """Annual household income in yuan → fen; zero is allowed, negative is not."""
-    raw = str(text or "").strip()
-    if raw.startswith("-"):
-        raise InvalidInput(field, f"{text!r} is negative: income cannot be below zero")
-    if raw in ("0", "0.0", "0.00", "¥0", "￥0"):
-        return 0
-    return parse_money(raw, field=field)
+def parse_income(text: str | int | None, *, field: str = "income") -> int:
+    """Annual household income in yuan → fen; zero (``0``, ``0.00``, ``¥0``, a numeric 0 cell
+    from a roster) is allowed, negative is not."""
+    return _parse_yuan(text, field=field, negative="income cannot be below zero")
 
 
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
