@@ -59,7 +59,13 @@ def sqlite_path(url: str) -> Path | None:
         return None
     rest = url.split("://", 1)[1]
     path = rest[1:] if rest.startswith("/") else rest
-    path = path.split("?", 1)[0]
+    path, _, query = path.partition("?")
+    if path.startswith("file:"):  # sqlite:///file:/path/ledger.db?mode=ro&uri=true
+        if "mode=memory" in query:
+            return None
+        path = path.removeprefix("file:")
+        if path.startswith("//"):  # file:///path (empty authority)
+            path = path[2:]
     if path in ("", ":memory:"):
         return None
     return Path(path)
@@ -70,7 +76,10 @@ def _create_private_file(path: Path) -> None:
     if path.exists():
         return
     if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
+        try:
+            path.parent.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise StorageError("--db", f"cannot create {path.parent}: {exc.strerror}") from None
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
@@ -123,7 +132,13 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                # WAL is persistent: switch only a new file or a ledger, never someone
+                # else's database that the schema check is about to refuse.
+                tables = {row[0] for row in cursor.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if not tables or "alembic_version" in tables:
+                    cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
@@ -147,6 +162,8 @@ class Ledger:
             self.engine = make_engine(self.url)
         except ModuleNotFoundError as exc:
             raise StorageError("--db", f"no database driver for {self.url}: {exc}") from None
+        except StorageError:
+            raise
         except Exception as exc:
             # SQLAlchemy's ArgumentError for a URL it cannot parse
             raise StorageError("--db", f"cannot use {self.url}: {exc}") from None
@@ -161,7 +178,7 @@ class Ledger:
         """The ledger's Alembic revision, read with one query (no Alembic import)."""
         from sqlalchemy import inspect
 
-        with _translate_operational_errors(self.url), self.engine.connect() as conn:
+        with _translate_operational_errors(self.display), self.engine.connect() as conn:
             insp = inspect(conn)
             if not insp.has_table("alembic_version"):
                 if insp.get_table_names():
@@ -201,7 +218,19 @@ class Ledger:
                 f"backup written to {self.backup_path}",
                 file=sys.stderr,
             )
-        run_migrations(self.engine, "head")
+        try:
+            run_migrations(self.engine, "head")
+        except Exception as exc:
+            # The migration ran in one transaction, rolled back: say so in one line.
+            detail = str(getattr(exc, "orig", None) or exc).strip()
+            first = detail.splitlines()[0] if detail else ""
+            kept = f"; backup at {self.backup_path}" if self.backup_path else ""
+            raise StorageError(
+                "--db",
+                f"upgrading the ledger {self.display} from schema {revision or 'empty'} to "
+                f"{HEAD_REVISION} failed ({type(exc).__name__}: {first}); the ledger was left "
+                f"unchanged{kept}",
+            ) from exc
         self.upgraded_from = revision
 
     def default_backup_path(self, revision: str) -> Path:
@@ -244,7 +273,7 @@ class Ledger:
         from sqlmodel import Session
 
         bind = self.engine.execution_options(zoufang_write=True) if write else self.engine
-        with _translate_operational_errors(self.url), Session(
+        with _translate_operational_errors(self.display), Session(
             bind, expire_on_commit=False, autoflush=True
         ) as session:
             session.info.update(operator=operator, command=command)
@@ -260,7 +289,7 @@ class Ledger:
         problems: list[str] = []
         if self.path is None:
             return problems
-        with self.engine.connect() as conn:
+        with _translate_operational_errors(self.display), self.engine.connect() as conn:
             for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
                 if line != "ok":
                     problems.append(f"integrity: {line}")
@@ -308,9 +337,9 @@ def run_migrations(engine: Engine, target: str) -> None:
 
 
 @contextlib.contextmanager
-def _translate_operational_errors(url: str) -> Iterator[None]:
+def _translate_operational_errors(where: str) -> Iterator[None]:
     """Turn driver errors about the file or the lock into one clear StorageError line."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError, OperationalError
 
     try:
         yield
@@ -325,5 +354,16 @@ def _translate_operational_errors(url: str) -> Iterator[None]:
         if "disk is full" in message or "disk I/O" in message:
             raise StorageError("--db", f"cannot write the ledger ({message}); nothing was written") from None
         if "unable to open" in message:
-            raise StorageError("--db", f"cannot open the ledger {url}: {message}") from None
+            raise StorageError("--db", f"cannot open the ledger {where}: {message}") from None
         raise StorageError("--db", message.splitlines()[0]) from None
+    except DatabaseError as exc:
+        # Not OperationalError: "file is not a database", "database disk image is malformed".
+        # Others (IntegrityError, …) belong to the caller.
+        message = str(exc.orig) if exc.orig is not None else str(exc)
+        if "not a database" in message:
+            raise StorageError("--db", f"{where} is not a zoufang ledger ({message})") from None
+        if "malformed" in message:
+            raise StorageError(
+                "--db", f"the ledger {where} is damaged ({message}); restore it from a backup"
+            ) from None
+        raise

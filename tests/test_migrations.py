@@ -1,0 +1,472 @@
+"""The schema belongs to the Alembic scripts in migrations/; these tests keep the program,
+the scripts and the models in step, and prove that an upgrade keeps the old ledger safe.
+
+Written against ``zoufang.db.REVISIONS`` rather than particular revisions, so that adding a
+migration needs no change here: the upgrade tests start from the first revision.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from zoufang import db
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def script_directory():
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(db.migrations_dir()))
+
+
+def make_ledger_at(path: Path, revision: str) -> None:
+    """A ledger file migrated to exactly ``revision`` (not head)."""
+    engine = db.make_engine(db.database_url(path))
+    try:
+        db.run_migrations(engine, revision)
+    finally:
+        engine.dispose()
+
+
+def sqlite_rows(path: Path, tables=None, columns=None) -> dict[str, list[tuple]]:
+    """Every row of every table (or of ``tables``, restricted to ``columns[table]``), sorted."""
+    con = sqlite3.connect(path)
+    try:
+        names = tables or [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        out = {}
+        for t in names:
+            cols = columns[t] if columns else ["*"]
+            select = ", ".join(f'"{c}"' if c != "*" else c for c in cols)
+            out[t] = sorted(con.execute(f'SELECT {select} FROM "{t}"').fetchall(), key=repr)
+        return out
+    finally:
+        con.close()
+
+
+def table_columns(path: Path) -> dict[str, list[str]]:
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        return {t: [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')] for t in tables}
+    finally:
+        con.close()
+
+
+def schema_objects(path: Path) -> set[tuple[str, str, str]]:
+    """(type, name, table) of every table, index and trigger SQLite holds."""
+    con = sqlite3.connect(path)
+    try:
+        return set(con.execute(
+            "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+    finally:
+        con.close()
+
+
+def stored_revision(path: Path) -> str | None:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------------------- (a) revisions
+
+
+def test_revisions_are_the_alembic_scripts_in_order():
+    scripts = script_directory()
+    in_order = [s.revision for s in reversed(list(scripts.walk_revisions()))]
+    assert tuple(in_order) == db.REVISIONS
+    assert scripts.get_heads() == [db.HEAD_REVISION]
+    assert db.HEAD_REVISION == db.REVISIONS[-1]
+    # one straight line: every script revises the one before it
+    previous = None
+    for revision in db.REVISIONS:
+        assert scripts.get_revision(revision).down_revision == previous
+        previous = revision
+
+
+def test_script_files_are_named_after_their_revision():
+    versions = db.migrations_dir() / "versions"
+    for script in script_directory().walk_revisions():
+        assert Path(script.path).parent == versions
+        assert Path(script.path).name.startswith(script.revision + "_")
+
+
+# ---------------------------------------------------------------------------- (b) models
+
+
+def _differences(path: Path) -> list:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import zoufang.models  # noqa: F401  (registers the tables)
+
+    engine = db.make_engine(db.database_url(path))
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return compare_metadata(context, SQLModel.metadata)
+    finally:
+        engine.dispose()
+
+
+def test_blank_ledger_migrated_to_head_matches_the_models(tmp_path):
+    path = tmp_path / "blank.db"
+    db.Ledger(path).engine.dispose()
+    assert stored_revision(path) == db.HEAD_REVISION
+    assert _differences(path) == []
+
+
+def test_migrated_schema_has_the_models_columns_indexes_and_foreign_keys(tmp_path):
+    """Spelled out, so a difference that autogenerate does not compare still shows."""
+    from sqlalchemy import inspect
+    from sqlmodel import SQLModel
+
+    import zoufang.models  # noqa: F401
+
+    path = tmp_path / "blank.db"
+    ledger = db.Ledger(path)
+    metadata = SQLModel.metadata
+    try:
+        insp = inspect(ledger.engine)
+        assert set(insp.get_table_names()) - {"alembic_version"} == set(metadata.tables)
+        for name, table in metadata.tables.items():
+            columns = {c["name"]: c for c in insp.get_columns(name)}
+            assert set(columns) == set(table.columns.keys()), name
+            for column in table.columns:
+                assert columns[column.name]["nullable"] == column.nullable, (name, column.name)
+            assert set(insp.get_pk_constraint(name)["constrained_columns"]) == {
+                c.name for c in table.primary_key.columns
+            }, name
+
+            indexes = {(i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                       for i in insp.get_indexes(name)}
+            expected = {(i.name, tuple(c.name for c in i.columns), bool(i.unique))
+                        for i in table.indexes}
+            assert indexes == expected, name
+
+            uniques = {tuple(u["column_names"]) for u in insp.get_unique_constraints(name)}
+            expected_uniques = {tuple(c.name for c in u.columns) for u in table.constraints
+                                if u.__class__.__name__ == "UniqueConstraint"}
+            expected_uniques |= {(c.name,) for c in table.columns if c.unique}
+            assert uniques == expected_uniques, name
+
+            fks = {(tuple(fk["constrained_columns"]), fk["referred_table"],
+                    tuple(fk["referred_columns"]), (fk.get("options") or {}).get("ondelete"))
+                   for fk in insp.get_foreign_keys(name)}
+            expected_fks = {(tuple(e.parent.name for e in fk.elements),
+                             fk.elements[0].column.table.name,
+                             tuple(e.column.name for e in fk.elements),
+                             fk.ondelete)
+                            for fk in table.foreign_key_constraints}
+            assert fks == expected_fks, name
+    finally:
+        ledger.engine.dispose()
+
+
+@pytest.mark.parametrize("start", db.REVISIONS[:-1])
+def test_every_older_schema_upgrades_to_the_same_schema_as_a_new_ledger(tmp_path, start):
+    fresh = tmp_path / "fresh.db"
+    db.Ledger(fresh).engine.dispose()
+    old = tmp_path / "old.db"
+    make_ledger_at(old, start)
+    ledger = db.Ledger(old)
+    ledger.engine.dispose()
+    assert ledger.upgraded_from == start
+    assert stored_revision(old) == db.HEAD_REVISION
+    assert _differences(old) == []
+    # tables, indexes and triggers (e.g. append-only ones dropped by a batch rebuild)
+    assert schema_objects(old) == schema_objects(fresh)
+
+
+# ---------------------------------------------------------------------------- (c) upgrade
+
+FIRST_REVISION_ROWS = [
+    "INSERT INTO cadre (id, code, name, unit, phone, email) VALUES "
+    "(1, 'C0001', '王建国', '红星村党支部', '13812345678', 'wang@example.cn'), "
+    "(2, 'C0002', '李梅', NULL, NULL, NULL)",
+    "INSERT INTO household (id, code, head_name, id_number, phone, village, members_count, "
+    "income_fen, status, enrolled_on, last_visit_on, due_date, cadence_days) VALUES "
+    "(1, 'H000001', '陈大爷', '110101194503071237', NULL, '红星村', 2, 1200000, 'active', "
+    "'2026-01-05', '2026-03-01', '2026-03-31', NULL), "
+    "(2, 'H000002', '王奶奶', '110101195206112345', '010-65123456', '东风社区', 1, 0, "
+    "'active', '2026-01-05', NULL, '2026-01-05', 30)",
+    "INSERT INTO household (id, code, head_name, id_number, village, status, exit_reason, "
+    "exited_on, enrolled_on) VALUES (3, 'H000003', '刘小明', '370203201204155611', '红星村', "
+    "'exited', '迁出', '2026-02-01', '2026-01-05')",
+    "INSERT INTO household_category (household_id, category_code) VALUES "
+    "(1, 'veteran-member'), (1, 'elderly-alone'), (2, 'low-income'), (3, 'left-behind-child')",
+    "INSERT INTO assignment (household_id, cadre_id, assigned_on) VALUES "
+    "(1, 1, '2026-01-05'), (2, 2, '2026-01-05')",
+    "INSERT INTO member (id, household_id, name, relation, birth_year, id_number) VALUES "
+    "(1, 1, '陈奶奶', 'spouse', 1947, NULL)",
+    "INSERT INTO cadre_relative (id, cadre_id, household_id, id_number, relation) VALUES "
+    "(1, 2, 2, NULL, 'aunt')",
+    "INSERT INTO visit (id, household_id, visit_date, kind, notes, next_date, recorded_at, "
+    "operator) VALUES (1, 1, '2026-03-01', 'routine', '屋顶漏雨', NULL, "
+    "'2026-03-01 09:00:00', 'tester')",
+    "INSERT INTO visit_cadre (visit_id, cadre_id) VALUES (1, 1)",
+    "INSERT INTO visit_item (id, visit_id, kind, text) VALUES (1, 1, 'wish', '一台收音机')",
+    "INSERT INTO commitment (id, household_id, visit_id, text, cadre_id, due_date, status, "
+    "opened_on) VALUES (1, 1, 1, '修屋顶', 1, '2026-04-01', 'in-progress', '2026-03-01')",
+    "INSERT INTO commitment_response (id, commitment_id, response_date, action, note, operator) "
+    "VALUES (1, 1, '2026-03-10', 'respond', '已联系施工队', 'tester')",
+    "INSERT INTO audit_log (id, at, operator, command, action, object_type, object_key, "
+    "before, after) VALUES (1, '2026-01-05 08:00:00', 'tester', 'enroll', 'create', "
+    "'household', 'H000001', NULL, '{}')",
+]
+
+
+@pytest.fixture
+def first_revision_ledger(ledger_path) -> Path:
+    """The test's ledger file replaced by one at REVISIONS[0], holding rows in every table."""
+    if len(db.REVISIONS) == 1:
+        pytest.skip("only one schema revision exists: there is nothing to upgrade from")
+    ledger_path.unlink()
+    make_ledger_at(ledger_path, db.REVISIONS[0])
+    con = sqlite3.connect(ledger_path)
+    try:
+        con.execute("PRAGMA foreign_keys=ON")
+        with con:
+            for statement in FIRST_REVISION_ROWS:
+                con.execute(statement)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+    assert stored_revision(ledger_path) == db.REVISIONS[0]
+    return ledger_path
+
+
+def test_old_ledger_is_backed_up_and_upgraded_on_open(zf, first_revision_ledger):
+    path = first_revision_ledger
+    old_columns = table_columns(path)
+    old_tables = sorted(t for t in old_columns if t != "alembic_version")
+    before = sqlite_rows(path, old_tables, old_columns)
+
+    result = zf("household", "list", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [h["code"] for h in result.json()] == ["H000001", "H000002", "H000003"]
+
+    # the upgrade says what it did, on stderr, and the data are all still there
+    backups = sorted(path.parent.glob(path.name + ".backup-*"))
+    assert len(backups) == 1
+    backup = backups[0]
+    assert re.fullmatch(re.escape(path.name) + rf"\.backup-{db.REVISIONS[0]}-\d{{8}}T\d{{6}}",
+                        backup.name)
+    assert str(backup) in result.stderr
+    assert f"{db.REVISIONS[0]} → {db.HEAD_REVISION}" in result.stderr
+    assert stored_revision(path) == db.HEAD_REVISION
+    assert sqlite_rows(path, old_tables, old_columns) == before
+
+    # the backup is the old ledger, complete, private and usable
+    assert stored_revision(backup) == db.REVISIONS[0]
+    assert table_columns(backup) == old_columns
+    assert sqlite_rows(backup, old_tables, old_columns) == before
+    assert backup.stat().st_mode & 0o777 == 0o600
+    con = sqlite3.connect(backup)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        con.close()
+
+    # the upgraded ledger passes its own check, and is not upgraded (or backed up) twice
+    check = zf("db", "check")
+    assert check.exit_code == 0, check.stdout + check.stderr
+    assert sorted(path.parent.glob(path.name + ".backup-*")) == backups
+    shown = zf("household", "show", "H000001", "--format", "json")
+    assert shown.exit_code == 0, shown.stderr
+    assert "陈大爷" in shown.stdout
+
+
+def test_db_upgrade_command_upgrades_an_old_ledger(zf, first_revision_ledger):
+    result = zf("db", "upgrade")
+    assert result.exit_code == 0, result.stderr
+    assert f"upgraded {db.REVISIONS[0]} → {db.HEAD_REVISION}" in result.stderr
+    assert "backup written to" in result.stderr
+    assert stored_revision(first_revision_ledger) == db.HEAD_REVISION
+    again = zf("db", "upgrade")
+    assert again.exit_code == 0
+    assert again.stderr.splitlines() == [
+        f"ledger {first_revision_ledger} is already at schema {db.HEAD_REVISION}"
+    ]
+
+
+# ---------------------------------------------------------------------------- (d) newer
+
+
+def test_ledger_newer_than_the_program_is_refused(zf, ledger_path, snapshot_db):
+    con = sqlite3.connect(ledger_path)
+    with con:
+        con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.close()
+    before = snapshot_db()
+    for args in (["household", "list"], ["db", "upgrade"], ["db", "check"]):
+        result = zf(*args)
+        assert result.exit_code == 1, args
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        line = result.stderr.strip()
+        assert line.startswith("error: --db: ")
+        assert "9999" in line and "newer" in line
+        assert result.stdout == ""
+    assert snapshot_db() == before
+    assert list(ledger_path.parent.glob("*.backup-*")) == []
+
+
+# ---------------------------------------------------------------------------- (e) failure
+
+BROKEN_MIGRATION = '''"""a migration that fails half way
+
+Revision ID: 9999
+Revises: {down}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "9999"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("scratch", sa.Column("id", sa.Integer, primary_key=True))
+    with op.batch_alter_table("household", recreate="always") as batch_op:
+        batch_op.add_column(sa.Column("nickname", sa.String(20)))
+    op.execute("UPDATE household SET head_name = 'changed'")
+    op.execute("DELETE FROM visit_cadre")
+    op.execute("INSERT INTO no_such_table VALUES (1)")
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+@pytest.fixture
+def broken_next_revision(tmp_path, monkeypatch):
+    """Make the program believe in a revision 9999 after head whose upgrade fails."""
+    scripts = tmp_path / "broken-migrations"
+    shutil.copytree(db.migrations_dir(), scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "9999_broken.py").write_text(
+        BROKEN_MIGRATION.format(down=db.HEAD_REVISION))
+    old_head = db.HEAD_REVISION
+    monkeypatch.setattr(db, "migrations_dir", lambda: scripts)
+    monkeypatch.setattr(db, "REVISIONS", (*db.REVISIONS, "9999"))
+    monkeypatch.setattr(db, "HEAD_REVISION", "9999")
+    return old_head
+
+
+def test_failing_migration_leaves_the_ledger_at_its_old_revision(
+    zf, village, ledger_path, snapshot_db, request
+):
+    assert zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-01").exit_code == 0
+    before = snapshot_db()
+    schema_before = schema_objects(ledger_path)
+    old_head = request.getfixturevalue("broken_next_revision")
+
+    result = zf("household", "list", "--format", "json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("error: --db: upgrading the ledger")
+    assert "unchanged" in errors[0] and "no_such_table" in errors[0]
+    assert "Traceback" not in result.stderr
+
+    assert stored_revision(ledger_path) == old_head
+    assert snapshot_db() == before  # no scratch table, no nickname column, rows untouched
+    assert schema_objects(ledger_path) == schema_before  # indexes and triggers too
+    con = sqlite3.connect(ledger_path)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        con.close()
+
+
+def test_run_migrations_is_one_transaction(ledger_path, broken_next_revision):
+    engine = db.make_engine(db.database_url(ledger_path))
+    try:
+        with pytest.raises(Exception, match="no_such_table"):
+            db.run_migrations(engine, "head")
+    finally:
+        engine.dispose()
+    assert stored_revision(ledger_path) == broken_next_revision
+    assert "scratch" not in table_columns(ledger_path)
+
+
+# ---------------------------------------------------------------------------- (f) wheel
+
+
+@pytest.mark.slow
+def test_cli_works_from_an_installed_wheel(tmp_path):
+    wheels = tmp_path / "wheels"
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels)]
+    try:
+        import hatchling  # noqa: F401
+
+        command.append("--no-build-isolation")  # build offline with the installed backend
+    except ImportError:
+        pass
+    built = subprocess.run([*command, str(REPO)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheels.glob("zoufang-*.whl")
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "zoufang/migrations/env.py" in names
+    assert "zoufang/migrations/script.py.mako" in names
+    for script in script_directory().walk_revisions():
+        assert f"zoufang/migrations/versions/{Path(script.path).name}" in names
+
+    target = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
+         "--target", str(target), str(wheel)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert installed.returncode == 0, installed.stderr
+
+    # run from somewhere that is not the source tree, with only the installed copy importable
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOUFANG_")}
+    env["PYTHONPATH"] = str(target)
+    env["ZOUFANG_DB"] = str(work / "ledger.db")
+    env["ZOUFANG_TODAY"] = "2026-11-23"
+
+    def run(*args):
+        return subprocess.run([sys.executable, *args], cwd=work, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    where = run("-c", "import zoufang.db as d; print(d.__file__); print(d.migrations_dir())")
+    assert where.returncode == 0, where.stderr
+    module_file, migrations = where.stdout.splitlines()
+    assert Path(module_file).is_relative_to(target)
+    assert Path(migrations) == target / "zoufang" / "migrations"
+
+    upgraded = run("-m", "zoufang", "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"→ {db.HEAD_REVISION}" in upgraded.stderr
+    assert stored_revision(work / "ledger.db") == db.HEAD_REVISION
+    enrolled = run("-m", "zoufang", "enroll", "--name", "陈大爷", "--id-number",
+                   "110101194503071237", "--village", "红星村", "--category", "low-income",
+                   "--format", "json")
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert '"H000001"' in enrolled.stdout
+    checked = run("-m", "zoufang", "db", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
