@@ -265,7 +265,7 @@ def test_old_ledger_is_backed_up_and_upgraded_on_open(zf, first_revision_ledger)
     backups = sorted(path.parent.glob(path.name + ".backup-*"))
     assert len(backups) == 1
     backup = backups[0]
-    assert re.fullmatch(re.escape(path.name) + rf"\.backup-{db.REVISIONS[0]}-\d{{8}}T\d{{6}}",
+    assert re.fullmatch(re.escape(path.name) + rf"\.backup-{db.REVISIONS[0]}-\d{{8}}T\d{{6}}(-\d+)?",
                         backup.name)
     assert str(backup) in result.stderr
     assert f"{db.REVISIONS[0]} → {db.HEAD_REVISION}" in result.stderr
@@ -291,6 +291,21 @@ def test_old_ledger_is_backed_up_and_upgraded_on_open(zf, first_revision_ledger)
     shown = zf("household", "show", "H000001", "--format", "json")
     assert shown.exit_code == 0, shown.stderr
     assert "陈大爷" in shown.stdout
+
+
+def test_two_processes_opening_an_old_ledger_at_once_both_succeed(first_revision_ledger):
+    """The upgrade takes the write lock first: the second opener waits, then finds it done."""
+    env = {**os.environ, "ZOUFANG_DB": str(first_revision_ledger)}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "zoufang", "household", "list", "-f", "json"],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
+    for code, out, err in results:
+        assert code == 0, err
+        assert "H000001" in out
+    assert stored_revision(first_revision_ledger) == db.HEAD_REVISION
 
 
 def test_db_upgrade_command_upgrades_an_old_ledger(zf, first_revision_ledger):

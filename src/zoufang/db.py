@@ -236,7 +236,12 @@ class Ledger:
     def default_backup_path(self, revision: str) -> Path:
         assert self.path is not None
         stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-        return self.path.with_name(f"{self.path.name}.backup-{revision}-{stamp}")
+        candidate = self.path.with_name(f"{self.path.name}.backup-{revision}-{stamp}")
+        n = 1
+        while candidate.exists():  # two upgrades in one second must not collide
+            n += 1
+            candidate = self.path.with_name(f"{self.path.name}.backup-{revision}-{stamp}-{n}")
+        return candidate
 
     def backup(self, target: Path) -> Path:
         """A consistent copy of a SQLite ledger through SQLite's online backup API."""
@@ -325,6 +330,9 @@ def run_migrations(engine: Engine, target: str) -> None:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+            # BEGIN IMMEDIATE: a second process opening the same old ledger waits for this
+            # upgrade instead of failing; Alembic then finds the ledger at head and does nothing.
+            conn = conn.execution_options(zoufang_write=True)
         with conn.begin():
             config.attributes["connection"] = conn
             command.upgrade(config, target)
