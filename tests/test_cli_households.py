@@ -259,8 +259,26 @@ def test_household_list_filters(zf, village):
     assert codes("--status", "active") == ["H000001", "H000003"]
 
 
-def test_household_list_bad_status(zf, village, snapshot_db):
-    refused(zf, snapshot_db, "household", "list", "--status", "gone", code=2, starts="--status: ")
+def test_household_list_search_is_literal(zf, village):
+    """Regression: --search went into LIKE unescaped, so % or _ matched every household."""
+    assert zf("household", "update", "H000002", "--address", "东风社区5栋_2单元").exit_code == 0
+    for text, expected in [("%", []), ("_", ["H000002"]), ("5栋_2", ["H000002"]),
+                           ("5栋x2", [])]:
+        rows = zf("household", "list", "--search", text, "--format", "json").json()
+        assert [r["code"] for r in rows] == expected, text
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "starts"),
+    [
+        (["--status", "gone"], 2, "--status: "),
+        # like due, visit list and commitment list: an unknown filter is a mistake
+        (["--cadre", "C0099"], 1, "--cadre: no cadre 'C0099'"),
+        (["--category", "no-such"], 1, "--category: unknown category"),
+    ],
+)
+def test_household_list_refusals(zf, village, snapshot_db, args, code, starts):
+    refused(zf, snapshot_db, "household", "list", *args, code=code, starts=starts)
 
 
 LIST_COMMANDS = [
@@ -367,6 +385,19 @@ def test_household_show_is_the_pre_visit_brief(zf, village):
         out = zf("household", "show", "H000001", "--format", fmt).stdout
         assert "修屋顶" in out and HEAD_ID not in out and MEMBER_ID not in out
     assert "| " in zf("household", "show", "H000001", "--format", "markdown").stdout
+
+
+def test_markdown_cells_keep_the_table_intact(zf, village):
+    """Regression: a | or a line break in free text broke the markdown pipe table."""
+    assert zf("visit", "log", "H000001", "--by", "C0001", "--notes", "门|窗坏了\n屋顶漏雨",
+              "--need", "修门|窗").exit_code == 0
+    lines = zf("visit", "list", "--format", "markdown").stdout.strip().splitlines()
+    assert len(lines) == 3
+    unescaped = [line.replace("\\|", "") for line in lines]
+    assert len({line.count("|") for line in unescaped}) == 1
+    assert "门\\|窗坏了<br>屋顶漏雨" in lines[2]
+    brief = zf("household", "show", "H000001", "--format", "markdown").stdout
+    assert "门\\|窗坏了<br>屋顶漏雨" in brief
 
 
 def test_household_show_reveal_is_audited(zf, village, ledger_path, snapshot_db):

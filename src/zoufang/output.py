@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import enum
-import io
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -116,9 +115,16 @@ def render(
     if fmt is Format.markdown:
         if title:
             print(f"### {title}\n")
+        table = [[_markdown_cell(text) for text in line] for line in table]
         print(tabulate(table, headers=headers, tablefmt="pipe", disable_numparse=True))
     else:
         print(tabulate(table, headers=headers, tablefmt="plain", disable_numparse=True))
+
+
+def _markdown_cell(text: str) -> str:
+    """A cell of a pipe table: a ``|`` or a line break in free text (notes, needs) would
+    otherwise end the cell or the row and shift every column after it."""
+    return text.replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
 
 
 def _rich_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], title: str | None):

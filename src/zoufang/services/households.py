@@ -264,16 +264,21 @@ class HouseholdFilter:
 
 
 def list_households(*, session: Session, where: HouseholdFilter = HouseholdFilter()) -> list[dict]:
-    """Households with their categories and cadres, in code order."""
+    """Households with their categories and cadres, in code order.
+
+    A filter naming an unknown category or cadre is a mistake (NotFound), not an empty list.
+    """
     conditions = []
     if where.village:
         conditions.append(Household.village == where.village)
     if where.status:
         conditions.append(Household.status == where.status)
     if where.search:
-        like = f"%{where.search}%"
-        conditions.append(or_(Household.head_name.like(like), Household.address.like(like)))
+        # autoescape: a % or _ typed in the search is that character, not a wildcard
+        conditions.append(or_(Household.head_name.contains(where.search, autoescape=True),
+                              Household.address.contains(where.search, autoescape=True)))
     if where.category:
+        require_categories(session=session, codes=[where.category])
         conditions.append(
             Household.id.in_(
                 select(HouseholdCategory.household_id).where(
@@ -282,6 +287,7 @@ def list_households(*, session: Session, where: HouseholdFilter = HouseholdFilte
             )
         )
     if where.cadre:
+        get_cadre(session=session, code=where.cadre, field="--cadre")
         conditions.append(
             Household.id.in_(
                 select(Assignment.household_id)
