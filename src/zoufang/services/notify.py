@@ -243,6 +243,10 @@ class SmtpSettings:
                 f"a username is set ({username}) but no password: set ZOUFANG_SMTP_PASSWORD "
                 "or [smtp] password in the config file",
             )
+        for key, value in (("username", username), ("password", password)):
+            if value and not value.isascii():  # smtplib sends AUTH strings as ASCII
+                raise InvalidInput(config.source("smtp", key),
+                                   "SMTP login supports ASCII characters only")
         sender = config.get("smtp", "from") or (username if username and "@" in username else None)
         if not sender:
             raise InvalidInput("[smtp] from", "required: the address reminders are sent from")

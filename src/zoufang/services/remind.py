@@ -48,7 +48,7 @@ from zoufang.services.notify import CHANNELS, Config, DeliveryError, Message
 
 SUPERVISOR = "supervisor"
 LANGS = ("zh", "en")
-TEXT_SHOWN = 60  # characters of a commitment's text shown in a reminder
+TEXT_SHOWN = 40  # characters of a commitment's text shown in a reminder
 
 
 @dataclass(frozen=True)
