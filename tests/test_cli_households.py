@@ -400,6 +400,27 @@ def test_markdown_cells_keep_the_table_intact(zf, village):
     assert "门\\|窗坏了<br>屋顶漏雨" in brief
 
 
+def test_household_show_lists_money_received_net_of_reversals(zf, village):
+    for args in [
+        ["fund", "create", "SPRING", "--name", "春节慰问金", "--category", "veteran-member",
+         "--category", "low-income"],
+        ["fund", "allocate", "SPRING", "5,000"],
+        ["fund", "disburse", "SPRING", "H000001", "500", "--by", "C0002"],
+        ["fund", "disburse", "SPRING", "H000002", "300.5", "--by", "C0002"],
+    ]:
+        result = zf(*args)
+        assert result.exit_code == 0, (args, result.stderr)
+    wrong = zf("fund", "disburse", "SPRING", "H000001", "200", "--by", "C0002",
+               "--override", "重复发放测试", "--format", "json").json()["id"]
+    assert zf("fund", "reverse", str(wrong), "--reason", "重复发放").exit_code == 0
+    brief = zf("household", "show", "H000001", "--format", "json").json()
+    assert brief["money_received"] == [
+        {"fund": "SPRING", "name": "春节慰问金", "received": "500.00", "last_paid": TODAY}]
+    assert zf("household", "show", "H000003", "--format", "json").json()["money_received"] == []
+    plain = zf("household", "show", "H000001", "--format", "plain").stdout
+    assert "春节慰问金" in plain and "500.00" in plain
+
+
 def test_household_show_reveal_is_audited(zf, village, ledger_path, snapshot_db):
     zf("member", "add", "H000001", "--name", "陈小红", "--relation", "女儿",
        "--id-number", MEMBER_ID)

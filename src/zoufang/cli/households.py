@@ -131,8 +131,12 @@ def household_show(
         for m in brief["member_list"]:
             if m["id_number"] is not None:  # a member without one stays null, not ""
                 m["id_number"] = parsing.mask_id_number(m["id_number"])
+    brief["money_received"] = [
+        {"fund": m["fund"], "name": m["name"], "received": Money(m["received_fen"]),
+         "last_paid": m["last_paid"]} for m in brief["money_received"]]
     profile = {k: v for k, v in brief.items()
-               if k not in ("member_list", "visits", "open_commitments", "closed_commitments")}
+               if k not in ("member_list", "visits", "open_commitments", "closed_commitments",
+                            "money_received")}
     visits = [{**v, "heard": _heard(v)} for v in brief["visits"]]
     render_sections(
         [
@@ -146,6 +150,9 @@ def household_show(
             ("open commitments 未办结承诺", (brief["open_commitments"], [
                 ("id", "编号"), ("text", "事项"), ("cadre", "责任人"), ("due_date", "期限"),
                 ("status", "状态"), ("days_overdue", "逾期天数")])),
+            ("money received 已领资金", (brief["money_received"], [
+                ("fund", "资金"), ("name", "名称"), ("received", "金额"),
+                ("last_paid", "最近发放")])),
         ],
         fmt,
         json_value=brief,

@@ -1,7 +1,7 @@
 """The pre-visit brief (`household show`): everything a cadre should know before knocking.
 
 Profile, members, categories, assigned cadres, the visit timeline with what was heard and
-given, open commitments with days overdue, and (once funds exist) money received.
+given, open commitments with days overdue, and the money received from each fund.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from zoufang.services.commitments import CommitmentFilter, list_commitments
 from zoufang.services.due import days_overdue
+from zoufang.services.funds import received_by_household
 from zoufang.services.households import describe_household, get_household, members_of
 from zoufang.services.visits import VisitFilter, list_visits
 
@@ -32,4 +33,5 @@ def household_brief(*, session: Session, code: str, today: dt.date) -> dict:
         "visits": list_visits(session=session, where=VisitFilter(household=code)),
         "open_commitments": [c for c in commitments if c["days_overdue"] is not None],
         "closed_commitments": [c for c in commitments if c["days_overdue"] is None],
+        "money_received": received_by_household(session=session, household_code=code),
     }
