@@ -374,3 +374,28 @@ def test_start_up_does_not_import_delivery_code():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+# ---------------------------------------------------------------------------- examples
+
+
+def test_examples_run_remind_with_options_it_has():
+    import shlex
+
+    import typer
+
+    from zoufang.cli import app
+
+    root = Path(__file__).resolve().parents[1]
+    command = typer.main.get_command(app).commands["remind"]
+    known = {opt for param in command.params for opt in param.opts}
+    lines = [line for line in (root / "examples" / "crontab").read_text().splitlines()
+             if line[:1].isdigit() or line.startswith("@")]  # the schedule lines
+    lines += [line for line in (root / "examples" / "zoufang-remind.service").read_text()
+              .splitlines() if line.startswith("ExecStart=")]
+    calls = [[w for w in shlex.split(line.split(" remind", 1)[1]) if w.startswith("--")]
+             for line in lines]
+    assert len(calls) == 2
+    assert all(opts and set(opts) <= known for opts in calls)
+    timer = (root / "examples" / "zoufang-remind.timer").read_text()
+    assert "OnCalendar=" in timer and "Persistent=true" in timer
