@@ -113,6 +113,27 @@ def test_enroll_off_a_terminal_names_every_missing_field(zf, snapshot_db):
                    "--category", "low-income", code=2, starts="--name: ")
 
 
+def test_enroll_on_a_terminal_asks_for_missing_fields(zf, monkeypatch):
+    """Regression: the prompted categories were split into letters ('l', 'o', …)."""
+    import types
+
+    import zoufang.cli.common as common
+
+    terminal = types.SimpleNamespace(stdin=types.SimpleNamespace(isatty=lambda: True))
+    monkeypatch.setattr(common, "sys", terminal)
+    result = zf("enroll", "--name", "张三", "--format", "json",
+                input=f"{OTHER_ID}\n红星村\nlow-income, disabled\n")
+    assert result.exit_code == 0, result.stderr
+    # CliRunner echoes the typed answers to stdout, as a terminal would show them; the
+    # prompts themselves go to stderr, so the data on stdout stay parseable
+    echoed, data = result.stdout.split("{", 1)
+    assert echoed.split() == [OTHER_ID, "红星村", "low-income,", "disabled"]
+    row = json.loads("{" + data)
+    assert (row["code"], row["village"]) == ("H000001", "红星村")
+    assert row["categories"] == ["disabled", "low-income"]
+    assert "ID number" in result.stderr
+
+
 def test_enroll_duplicate_id_number_names_the_existing_household(zf, village, snapshot_db):
     line = refused(zf, snapshot_db, *enroll_args("冒名", HEAD_ID.lower()), code=1,
                    starts="--id-number: ")

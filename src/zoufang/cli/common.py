@@ -152,7 +152,7 @@ def require(values: dict[str, Any], *, prompts: dict[str, str]) -> dict[str, Any
         )
     filled = dict(values)
     for name in missing:
-        answer = typer.prompt(prompts[name])
+        answer = typer.prompt(prompts[name], err=True)  # stdout is for the data
         filled[name] = [a.strip() for a in answer.split(",")] if isinstance(values[name], list) else answer
     return filled
 

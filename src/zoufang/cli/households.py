@@ -72,7 +72,8 @@ def enroll(
     from zoufang.services.households import enroll as enroll_household
 
     required = require(
-        {"name": name, "id_number": id_number, "village": village, "category": category},
+        # category as [] (not None) when missing, so that a prompted answer is split on commas
+        {"name": name, "id_number": id_number, "village": village, "category": category or []},
         prompts={"name": "户主姓名 Head's name", "id_number": "身份证号 ID number",
                  "village": "村/社区 Village", "category": "类别 Categories (comma-separated)"},
     )
