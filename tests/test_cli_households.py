@@ -204,7 +204,16 @@ def test_enroll_is_audited_under_the_operator(zf, ledger_path, monkeypatch):
         ("李书记", "enroll", "H000002"),
         ("赵会计", "enroll", "H000003"),
     ]
-    assert json.loads(rows[0]["after"])["id_number"] == OTHER_ID
+    after = json.loads(rows[0]["after"])
+    assert after["id_number"] == OTHER_ID
+    assert (after["categories"], after["cadres"]) == (["low-income"], [])
+
+
+def test_enroll_audit_records_categories_and_cadres(zf, village, ledger_path):
+    after = json.loads(audit_rows(ledger_path, "object_key = 'H000001'")[0]["after"])
+    assert after["categories"] == ["veteran-member", "elderly-alone"]
+    assert after["cadres"] == ["C0001"]
+    assert after["enrolled_on"] == TODAY
 
 
 def test_global_today_sets_the_enrolment_date(zf, monkeypatch):

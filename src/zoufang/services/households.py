@@ -129,7 +129,11 @@ def enroll(*, session: Session, data: HouseholdIn, today: dt.date) -> Household:
     for cadre in cadres:
         session.add(Assignment(household_id=household.id, cadre_id=cadre.id, assigned_on=today))
     refresh_due_dates(session=session, household_ids=[household.id])
-    record(session, action="enroll", object_type="household", object_key=code, after=household)
+    # the categories and assigned cadres are part of what was enrolled (`assign` and
+    # `household update` audit them too)
+    record(session, action="enroll", object_type="household", object_key=code,
+           after={**household.model_dump(), "categories": categories,
+                  "cadres": [c.code for c in cadres]})
     return household
 
 
