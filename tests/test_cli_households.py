@@ -627,7 +627,7 @@ def test_category_add_and_use(zf, ledger_path):
 @pytest.mark.parametrize(
     ("args", "code", "starts"),
     [
-        (["low-income", "--label", "低保", "--cadence", "30"], 1, "code: "),
+        (["low-income", "--label", "低保", "--cadence", "30"], 1, "CODE: category 'low-income' already"),
         (["bad code", "--label", "x", "--cadence", "30"], 2, "CODE: "),
         (["flood", "--label", " ", "--cadence", "30"], 2, "--label: "),
         (["flood", "--label", "受灾", "--cadence", "0"], 2, "--cadence: "),

@@ -28,7 +28,7 @@ def require_categories(*, session: Session, codes: list[str], field: str = "--ca
 def add_category(*, session: Session, code: str, label: str, cadence_days: int) -> Category:
     """A user-defined category with its default cadence."""
     if session.get(Category, code) is not None:
-        raise RuleViolation("code", f"category {code!r} already exists")
+        raise RuleViolation("CODE", f"category {code!r} already exists")
     category = Category(code=code, label=label, cadence_days=cadence_days, builtin=False)
     session.add(category)
     record(session, action="add", object_type="category", object_key=code, after=category)
