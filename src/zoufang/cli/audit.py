@@ -25,14 +25,12 @@ def _print(report: dict, fmt: Format | None, summary_rows=None, summary_columns=
         render(report["findings"], FINDING_COLUMNS, fmt)
     else:
         if summary_rows:
-            render(summary_rows, summary_columns, fmt, title="funds 资金")
-            print()
+            _section(summary_rows, summary_columns, fmt, "funds 资金")
         by_check: dict[str, list[dict]] = defaultdict(list)
         for f in report["findings"]:
             by_check[f["check"]].append(f)
         for check, found in by_check.items():
-            render(found, FINDING_COLUMNS, fmt, title=f"{check} ({len(found)})")
-            print()
+            _section(found, FINDING_COLUMNS, fmt, f"{check} ({len(found)})")
         errors = sum(f["severity"] == "error" for f in report["findings"])
         warnings = len(report["findings"]) - errors
         head = report.get("head")
@@ -41,6 +39,14 @@ def _print(report: dict, fmt: Format | None, summary_rows=None, summary_columns=
               + (f"; chain head {head['seq']}:{head['hash']}" if head else ""))
     if not report["ok"]:
         raise typer.Exit(1)
+
+
+def _section(rows, columns, fmt: Format, title: str) -> None:
+    """One titled table; plain text has no table titles, so the title is its own line."""
+    if fmt is Format.plain:
+        print(title)
+    render(rows, columns, fmt, title=title)
+    print()
 
 
 def audit_funds(

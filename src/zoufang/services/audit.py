@@ -196,7 +196,6 @@ def _replay(session: Session, rows: list[dict], reversed_by: dict[int, int],
     balance: dict[str, int] = defaultdict(int)
     received: dict[tuple[str, str], int] = defaultdict(int)
     paid_on: dict[tuple[str, str, dt.date], int] = defaultdict(int)
-    paid_households: dict[str, set[str]] = defaultdict(set)
     for r in rows:
         fcode, hcode, amount, kind = r["fund_code"], r["household_code"], r["amount_fen"], r["kind"]
         where = {"fund": fcode, "entry": r["seq"], "household": hcode}
@@ -226,8 +225,9 @@ def _replay(session: Session, rows: list[dict], reversed_by: dict[int, int],
             payers.discard(None)
             related = sorted(c for c in payers if hcode in relatives_by_cadre[c][0]
                              or relatives_by_cadre[c][1] & persons[hcode])
+            # "paid" as the write path judges it: a net amount received (not all reversed)
             also = sorted({other for number in persons[hcode] for other in holders[number]
-                           if other != hcode and other in paid_households[fcode]})
+                           if other != hcode and received[(fcode, other)] > 0})
             facts = PaymentFacts(
                 fund_code=fcode, household_code=hcode, household_name=h.head_name,
                 amount_fen=amount, on=r["entry_date"], household_status=h.status,
@@ -255,7 +255,6 @@ def _replay(session: Session, rows: list[dict], reversed_by: dict[int, int],
             balance[fcode] -= amount
             received[(fcode, hcode)] += amount
             paid_on[(fcode, hcode, r["entry_date"])] += 1
-            paid_households[fcode].add(hcode)
     return findings
 
 

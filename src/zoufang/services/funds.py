@@ -28,6 +28,7 @@ from zoufang.models import (
     HouseholdCategory,
     LedgerEntry,
     Member,
+    VisitCadre,
 )
 from zoufang.parsing import format_money
 from zoufang.services import ledger
@@ -207,8 +208,11 @@ def disburse(
     if not paying:
         raise InvalidInput("--by", "the paying cadre is required")
     ledger.lock_for_append(session)  # judge and write against the same ledger state
+    # Cash handed over at a visit is handed over by everyone who made the visit: the audit
+    # judges conflict of interest against all of them, so the write path must too.
+    present = paying + [c for c in _visit_cadres(session, visit_id) if c not in paying]
     facts = payment_facts(session=session, fund=f, household=h, amount_fen=amount_fen, on=on,
-                          cadre_codes=paying)
+                          cadre_codes=present)
     violations = payment_violations(facts)
     if violations and not override:
         first = violations[0]
@@ -223,20 +227,31 @@ def disburse(
     return entry
 
 
+def _visit_cadres(session: Session, visit_id: int | None) -> list[str]:
+    if visit_id is None:
+        return []
+    return list(session.execute(
+        select(Cadre.code).join(VisitCadre, VisitCadre.cadre_id == Cadre.id)
+        .where(VisitCadre.visit_id == visit_id).order_by(Cadre.code)).scalars())
+
+
 def reverse(*, session: Session, seq: int, reason: str, on: dt.date) -> LedgerEntry:
     """Undo an entry by appending its reversal; an entry is reversed at most once."""
+    # Lock before looking: two clerks reversing the same entry at once must not both succeed.
+    ledger.lock_for_append(session)
     original = session.get(LedgerEntry, seq)
     if original is None:
         raise NotFound("ENTRY", f"no ledger entry {seq}")
     if original.kind == "reverse":
         raise RuleViolation("ENTRY", f"entry {seq} is itself a reversal and cannot be reversed")
+    # .first(), not one_or_none(): a ledger tampered with may hold two reversals of one entry.
     already = session.execute(
-        select(LedgerEntry.seq).where(LedgerEntry.reverses_seq == seq)).scalar_one_or_none()
+        select(LedgerEntry.seq).where(LedgerEntry.reverses_seq == seq)
+        .order_by(LedgerEntry.seq)).scalars().first()
     if already is not None:
         raise RuleViolation("ENTRY", f"entry {seq} was already reversed by entry {already}")
     if on < original.entry_date:
         raise InvalidInput("--date", f"{on} is before the entry's date {original.entry_date}")
-    ledger.lock_for_append(session)
     if original.kind == "allocate":
         allocated, disbursed = fund_totals(session=session, code=original.fund_code)
         if allocated - original.amount_fen < disbursed:

@@ -9,27 +9,42 @@ Canonical form (format version 1)
 ---------------------------------
 The hash of an entry is the lower-case hex SHA-256 of the UTF-8 bytes of this JSON object,
 serialised with keys sorted, no whitespace (separators ``,`` and ``:``), non-ASCII
-characters written as themselves (not ``\\u`` escapes), every text NFC-normalised::
+characters written as themselves (not ``\\u`` escapes), every text NFC-normalised. Each key
+comes from one column of the ``ledger_entry`` row::
 
-    {"amount_fen": 50000,            integer fen, never a float
-     "cadre": "C0001" | null,
-     "date": "2026-01-20",           ISO date of the movement
-     "fund": "CHUNJIE2026",
-     "household": "H000001" | null,
+    {"amount_fen": 50000,            amount_fen: integer fen, never a float
+     "cadre": "C0001" | null,        cadre_code
+     "date": "2026-01-20",           entry_date: ISO date of the movement
+     "fund": "CHUNJIE2026",          fund_code
+     "household": "H000001" | null,  household_code
      "kind": "allocate" | "disburse" | "reverse",
      "memo": "..." | null,
      "operator": "...",
-     "override": "..." | null,       the reason given with --override
-     "prev": "<64 hex>",             the previous entry's hash
-     "recorded_at": "2026-01-20T09:30:00",  UTC, seconds
-     "reverses": 17 | null,          seq of the entry a reversal undoes
+     "override": "..." | null,       override_reason: the reason given with --override
+     "prev": "<64 hex>",             prev_hash: the previous entry's hash (64 zeros for seq 1)
+     "recorded_at": "2026-01-20T09:30:00",  recorded_at, UTC, to the second (see below)
+     "reverses": 17 | null,          reverses_seq: seq of the entry a reversal undoes
      "seq": 18,
-     "v": 1,
-     "visit": 42 | null}
+     "v": 1,                         the format version, a constant
+     "visit": 42 | null}             visit_id
+
+Integers (``amount_fen``, ``reverses``, ``seq``, ``v``, ``visit``) are JSON numbers; absent
+values are ``null``. Dates are the first 10 characters of the stored ``entry_date``. SQLite
+stores ``recorded_at`` as text such as ``2026-01-20 09:30:00.000000``: its first 19
+characters with the space replaced by ``T`` give the form above (PostgreSQL returns a
+timestamp; print it the same way, without fractions of a second). Text is escaped as
+Python's ``json.dumps`` does with ``ensure_ascii=False``: ``"`` and ``\\`` with a
+backslash, control characters below U+0020 as ``\\n``, ``\\t`` … or ``\\u001f``
+(lower-case hex).
 
 A reversal carries the original's fund, household and amount. An auditor can recompute the
-chain with a few lines of any language; ``tests/test_chain_independent.py`` does it with
-nothing but ``sqlite3``, ``json`` and ``hashlib``.
+chain with a few lines of any language: walk the rows in ``seq`` order, check that ``seq``
+counts 1, 2, 3 …, that each ``prev_hash`` is the previous row's ``hash``, and that each
+``hash`` is the SHA-256 of the row's canonical form. ``tests/test_chain_independent.py``
+does it with nothing but ``sqlite3``, ``json``, ``hashlib`` and ``unicodedata``. The
+newest entry (``seq:hash``, printed by ``audit funds`` and ``fund show``) is the chain
+head: written down outside the ledger, it lets ``audit funds --anchor`` detect a history
+rewritten with every hash recomputed.
 
 Appending is serialised: on SQLite every write transaction starts with ``BEGIN IMMEDIATE``
 (one writer at a time); on PostgreSQL the appender takes a transaction-scoped advisory lock
@@ -198,10 +213,11 @@ def parse_anchor(text_value: str) -> ChainHead:
     from zoufang.errors import InvalidInput
 
     seq_text, _, hash_text = (text_value or "").strip().partition(":")
-    hash_text = hash_text.strip().lower()
-    if not seq_text.isdigit() or int(seq_text) < 1 or len(hash_text) != 64 or any(
-        c not in "0123456789abcdef" for c in hash_text
-    ):
+    seq_text, hash_text = seq_text.strip(), hash_text.strip().lower()
+    # ASCII only: str.isdigit() accepts "²" (which int() refuses) and full-width digits.
+    if not (seq_text.isascii() and seq_text.isdigit()) or int(seq_text) < 1 or len(
+        hash_text
+    ) != 64 or any(c not in "0123456789abcdef" for c in hash_text):
         raise InvalidInput("--anchor", f"{text_value!r} is not SEQ:HASH (e.g. 42:9f86d0…, 64 hex)")
     return ChainHead(int(seq_text), hash_text)
 

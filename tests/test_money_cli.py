@@ -1,0 +1,131 @@
+"""Money through the command line: every bad amount is refused with exit 2 and one line on
+stderr, nothing is written; good amounts are stored as integer fen and printed as yuan."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+pytest_plugins = ["fundkit"]  # fixtures fast_cli, funded
+
+BAD_AMOUNTS = [
+    ("500.123", "has more than two decimals"),
+    ("-5", "is negative"),
+    ("0", "greater than zero"),
+    ("0.00", "greater than zero"),
+    ("1e3", "is not an amount"),
+    ("NaN", "is not an amount"),
+    ("", "an amount is required"),
+    ("５００", "use ASCII digits"),
+    ("1,23", "is not an amount"),
+]
+
+GOOD_AMOUNTS = [("500", 50000), ("500.5", 50050), ("1,234.56", 123456), ("¥500", 50000)]
+
+
+@pytest.fixture
+def fund(fast_cli, zf, village):
+    """Fund CJ for veteran members and low-income households, 10,000 allocated."""
+    r = zf("fund", "create", "CJ", "--name", "春节慰问金", "--category", "veteran-member",
+           "--category", "low-income")
+    assert r.exit_code == 0, r.stderr
+    r = zf("fund", "allocate", "CJ", "10,000")
+    assert r.exit_code == 0, r.stderr
+    return "CJ"
+
+
+def amounts(ledger_path) -> list[tuple[str, int | None, int]]:
+    con = sqlite3.connect(ledger_path)
+    try:
+        return con.execute(
+            "SELECT kind, household_code, amount_fen FROM ledger_entry ORDER BY seq").fetchall()
+    finally:
+        con.close()
+
+
+def one_error_line(stderr: str, field: str, reason: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"error: {field}: "), lines[0]
+    assert reason in lines[0]
+    assert "Traceback" not in stderr
+
+
+# "--" keeps "-5" an argument rather than an unknown option.
+COMMANDS = {
+    "allocate": (lambda a: ["fund", "allocate", "CJ", "--", a], "AMOUNT"),
+    "disburse": (lambda a: ["fund", "disburse", "CJ", "H000001", "--by", "C0001", "--", a],
+                 "AMOUNT"),
+    "visit-cash": (lambda a: ["visit", "log", "H000001", "--by", "C0001", "--notes", "看望",
+                              "--fund", "CJ", "--cash", a], "--cash"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize(("text", "reason"), BAD_AMOUNTS, ids=[a or "empty" for a, _ in BAD_AMOUNTS])
+def test_bad_amount_refused(zf, fund, snapshot_db, command, text, reason):
+    args, field = COMMANDS[command]
+    before = snapshot_db()
+    result = zf(*args(text))
+    assert result.exit_code == 2, result.stderr
+    one_error_line(result.stderr, field, reason)
+    assert result.stdout == ""
+    assert snapshot_db() == before
+
+
+def test_fund_create_bad_cap_refused(fast_cli, zf, village, snapshot_db):
+    before = snapshot_db()
+    result = zf("fund", "create", "CJ", "--name", "春节", "--category", "low-income",
+                "--cap", "1e3")
+    assert result.exit_code == 2
+    one_error_line(result.stderr, "--cap", "is not an amount")
+    assert snapshot_db() == before
+
+
+@pytest.mark.parametrize(("text", "fen"), GOOD_AMOUNTS)
+def test_good_amount_allocated_as_fen(zf, fund, ledger_path, text, fen):
+    result = zf("fund", "allocate", "CJ", text, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert amounts(ledger_path)[-1] == ("allocate", None, fen)
+    assert result.json()["amount"] == f"{fen // 100}.{fen % 100:02d}"
+
+
+@pytest.mark.parametrize(("text", "fen"), GOOD_AMOUNTS)
+def test_good_amount_disbursed_as_fen(zf, fund, ledger_path, text, fen):
+    result = zf("fund", "disburse", "CJ", "H000002", text, "--by", "C0002", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert amounts(ledger_path)[-1] == ("disburse", "H000002", fen)
+    assert result.json()["amount"] == f"{fen // 100}.{fen % 100:02d}"
+
+
+@pytest.mark.parametrize(("text", "fen"), GOOD_AMOUNTS)
+def test_good_amount_paid_at_visit_as_fen(zf, fund, ledger_path, text, fen):
+    result = zf("visit", "log", "H000001", "--by", "C0001", "--notes", "身体尚可",
+                "--cash", text, "--fund", "CJ", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert amounts(ledger_path)[-1] == ("disburse", "H000001", fen)
+    assert result.json()["entries"] == [2]
+
+
+def test_amount_printed_with_separators_in_text_and_as_string_in_json(zf, fund):
+    plain = zf("fund", "allocate", "CJ", "1,234.56", "--format", "plain")
+    assert plain.exit_code == 0, plain.stderr
+    assert "1,234.56" in plain.stdout
+    assert "123456" not in plain.stdout
+
+    entry = zf("fund", "disburse", "CJ", "H000002", "1,234.56", "--by", "C0002",
+               "--format", "json").json()
+    assert entry["amount"] == "1234.56"
+    assert isinstance(entry["amount"], str)
+
+    funds = zf("fund", "list", "--format", "json").json()
+    assert funds[0]["allocated"] == "11234.56"
+    assert funds[0]["disbursed"] == "1234.56"
+    assert funds[0]["balance"] == "10000.00"
+    listing = zf("fund", "list", "--format", "plain").stdout
+    assert "11,234.56" in listing and "10,000.00" in listing
+
+    shown = zf("fund", "show", "CJ", "--format", "json").json()
+    assert [e["amount"] for e in shown["entries"]] == ["10000.00", "1234.56", "1234.56"]
+    assert all(isinstance(e["balance"], str) for e in shown["entries"])
