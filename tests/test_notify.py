@@ -212,6 +212,8 @@ def test_email_plain_with_login_one_mail_per_cadre_chinese_intact(zf, town, smtp
     assert wang["Subject"] == "【走访提醒】王建国：应走访 3 户"
     assert wang["To"].addresses[0].display_name == "王建国"
     assert wang["From"].addresses[0].display_name == "走访提醒"
+    assert wang["Message-ID"].endswith("@example.cn>")
+    assert wang["Auto-Submitted"] == "auto-generated"
     body = wang.get_content()
     for code, name in [("H000001", "陈大爷"), ("H000002", "王奶奶"), ("H000003", "刘小明")]:
         assert f"{code} {name}" in body

@@ -44,11 +44,12 @@ def remind(
     Meant for cron: prints nothing and exits 0 when there is nothing new to say. Settings
     and secrets come from the config file or ZOUFANG_SMTP_* / ZOUFANG_WEBHOOK_* variables.
     """
+    from zoufang.config import load_config
     from zoufang.db import database_url
     from zoufang.services import notify
     from zoufang.services.remind import lock_path, remind_lock, resolve_options, send_reminders
 
-    config = notify.load_config()
+    config = load_config()
     options = resolve_options(config=config, channel=channel, days=days, every=every,
                               lang=lang, supervisor=supervisor, dry_run=dry_run)
     as_json = fmt is Format.json

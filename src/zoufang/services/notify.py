@@ -1,17 +1,11 @@
 """How ``zoufang remind`` delivers a message: stdout, email (SMTP) or a webhook — generic
-JSON, or the group robots of DingTalk (钉钉), WeCom (企业微信) and Feishu (飞书) — and the
-config file that holds their settings and secrets.
+JSON, or the group robots of DingTalk (钉钉), WeCom (企业微信) and Feishu (飞书).
 
 Standard library only, each module imported inside the code path that needs it (``smtplib``
 and ``ssl`` for email, ``urllib`` for webhooks), so that start-up stays light.
 
-**Settings.** A TOML file at ``$ZOUFANG_CONFIG``, else ``config.toml`` in the platformdirs
-user config directory (``~/.config/zoufang/`` on Linux). It is optional, and refused when
-group or others may read or write it, because it may hold passwords. Every key can also be
-given as an environment variable ``ZOUFANG_<SECTION>_<KEY>`` (``ZOUFANG_SMTP_PASSWORD``,
-``ZOUFANG_WEBHOOK_SECRET``, ``ZOUFANG_WEBHOOK_URL``…), which wins over the file; a
-command-line option wins over both. Secrets are never taken on the command line, where other
-users would see them in the process list.
+**Settings** (hosts, passwords, robot URLs and secrets) come from :mod:`zoufang.config`: the
+config file or ``ZOUFANG_<SECTION>_<KEY>`` variables, never the command line.
 
 **Channels** all have ``name`` (what the reminder log records), ``check(message)`` (raises
 :class:`DeliveryError` when the message cannot be sent at all, e.g. a cadre without an email
@@ -33,124 +27,12 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from zoufang.config import Config, default_config_path
 from zoufang.errors import InvalidInput
-
-# ---------------------------------------------------------------------------- config file
-
-#: Every key the config file may hold, with its type. Unknown keys are refused (typos).
-CONFIG_KEYS: dict[str, dict[str, type]] = {
-    "remind": {"channel": str, "supervisor": str, "every": int, "days": int, "lang": str},
-    "smtp": {"host": str, "port": int, "security": str, "username": str, "password": str,
-             "from": str, "cafile": str, "timeout": int},
-    "webhook": {"url": str, "kind": str, "secret": str, "interval": float, "timeout": int},
-}
-
-
-@dataclass
-class Config:
-    """Settings from the config file and ``ZOUFANG_<SECTION>_<KEY>`` variables."""
-
-    path: Path | None = None
-    values: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: where each value came from, to name it in an error ("ZOUFANG_SMTP_PORT", "[smtp] port")
-    sources: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def get(self, section: str, key: str, default: Any = None) -> Any:
-        return self.values.get(section, {}).get(key, default)
-
-    def source(self, section: str, key: str) -> str:
-        return self.sources.get((section, key), f"[{section}] {key}")
-
-
-def default_config_path() -> Path:
-    from platformdirs import user_config_path
-
-    return user_config_path("zoufang", appauthor=False) / "config.toml"
-
-
-def load_config(environ: Mapping[str, str] | None = None) -> Config:
-    """Read the config file (if there is one) and the environment overrides."""
-    env = os.environ if environ is None else environ
-    explicit = env.get("ZOUFANG_CONFIG") or None
-    path = Path(explicit).expanduser() if explicit else default_config_path()
-    config = Config()
-    if path.exists() or explicit:
-        config.path = path
-        for section, values in _read_config_file(path).items():
-            for key, value in values.items():
-                config.values.setdefault(section, {})[key] = value
-                config.sources[(section, key)] = f"{path}: [{section}] {key}"
-    for section, keys in CONFIG_KEYS.items():
-        for key, kind in keys.items():
-            name = f"ZOUFANG_{section}_{key}".upper()
-            raw = env.get(name)
-            if raw is None or raw == "":
-                continue
-            config.values.setdefault(section, {})[key] = _convert(raw, kind, name)
-            config.sources[(section, key)] = name
-    return config
-
-
-def _read_config_file(path: Path) -> dict[str, dict[str, Any]]:
-    import tomllib
-
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise InvalidInput("ZOUFANG_CONFIG", f"{path} does not exist") from None
-    except OSError as exc:
-        raise InvalidInput(str(path), f"cannot read the config file: {exc.strerror}") from None
-    if mode & 0o077:
-        raise InvalidInput(
-            str(path),
-            f"the config file is open to group or others (mode {mode & 0o777:04o}) and may "
-            f"hold passwords; refusing to use it: run chmod 600 {path}",
-        )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(str(path), f"cannot read the config file: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(str(path), f"not valid TOML: {exc}") from None
-    out: dict[str, dict[str, Any]] = {}
-    for section, values in data.items():
-        if section not in CONFIG_KEYS or not isinstance(values, dict):
-            known = ", ".join(f"[{s}]" for s in CONFIG_KEYS)
-            raise InvalidInput(str(path), f"unknown section {section!r} (known: {known})")
-        for key, value in values.items():
-            kind = CONFIG_KEYS[section].get(key)
-            if kind is None:
-                known = ", ".join(CONFIG_KEYS[section])
-                raise InvalidInput(str(path), f"[{section}] has no key {key!r} (known: {known})")
-            out.setdefault(section, {})[key] = _check_type(value, kind, f"{path}: [{section}] {key}")
-    return out
-
-
-def _check_type(value: Any, kind: type, where: str) -> Any:
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, bool) or not isinstance(value, kind):
-        wanted = {str: "a string", int: "a whole number", float: "a number"}[kind]
-        raise InvalidInput(where, f"must be {wanted}, got {value!r}")
-    return value
-
-
-def _convert(raw: str, kind: type, name: str) -> Any:
-    if kind is str:
-        return raw
-    try:
-        return kind(raw.strip())
-    except ValueError:
-        wanted = {int: "a whole number", float: "a number"}[kind]
-        raise InvalidInput(name, f"must be {wanted}, got {raw!r}") from None
-
 
 # ---------------------------------------------------------------------------- messages
 
@@ -318,7 +200,7 @@ class EmailChannel:
     def _compose(self, message: Message):
         from email.headerregistry import Address
         from email.message import EmailMessage
-        from email.utils import formatdate, make_msgid
+        from email.utils import formatdate, make_msgid, parseaddr
 
         mail = EmailMessage()
         mail["Subject"] = message.subject
@@ -328,7 +210,7 @@ class EmailChannel:
         except Exception as exc:  # the address does not parse
             raise DeliveryError(f"cannot mail {message.email!r}: {exc}") from None
         mail["Date"] = formatdate(localtime=True)
-        domain = self.settings.sender.rpartition("@")[2] or None
+        domain = parseaddr(self.settings.sender)[1].rpartition("@")[2] or None
         mail["Message-ID"] = make_msgid(domain=domain)
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
         mail.set_content(message.text)

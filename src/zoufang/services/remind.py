@@ -41,10 +41,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from zoufang.config import Config
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.models import COMMITMENT_CLOSED, Cadre, Commitment, Household, ReminderLog
 from zoufang.services.due import DueFilter, days_overdue, due_households
-from zoufang.services.notify import CHANNELS, Config, DeliveryError, Message
+from zoufang.services.notify import CHANNELS, DeliveryError, Message
 
 SUPERVISOR = "supervisor"
 LANGS = ("zh", "en")
