@@ -50,6 +50,13 @@ class Message:
     items: list[dict] = field(default_factory=list)  # JSON-ready, for the generic webhook
 
 
+def _who(message: Message) -> str:
+    """"C0001 王建国", or "supervisor" for the supervisor's digest."""
+    if message.name == message.recipient:
+        return message.recipient
+    return f"{message.recipient} {message.name}"
+
+
 class DeliveryError(Exception):
     """A message could not be delivered; ``str()`` is the reason, for one line on stderr."""
 
@@ -70,7 +77,7 @@ class StdoutChannel:
         return None
 
     def address(self, message: Message) -> str:
-        return f"{message.recipient} {message.name}"
+        return _who(message)
 
     def check(self, message: Message) -> None:
         return None
@@ -159,7 +166,7 @@ class EmailChannel:
         self._drop(polite=True)
 
     def address(self, message: Message) -> str:
-        return f"{message.recipient} {message.name} <{message.email or '?'}>"
+        return f"{_who(message)} <{message.email or '?'}>"
 
     def check(self, message: Message) -> None:
         if not message.email:
@@ -447,7 +454,7 @@ class WebhookChannel:
 
     def address(self, message: Message) -> str:
         at = f" @{message.phone}" if message.phone and self.settings.kind in ("dingtalk", "wecom") else ""
-        return f"{message.recipient} {message.name}{at} ({self.settings.kind} webhook)"
+        return f"{_who(message)}{at} ({self.settings.kind} webhook)"
 
     def check(self, message: Message) -> None:
         return None
