@@ -408,7 +408,7 @@ def build_requests(settings: WebhookSettings, message: Message, *, now: float | 
                        "X-Zoufang-Signature": generic_signature(settings.secret, ts, body)}
         return [(settings.url, body, headers)]
     mobile = message.phone if message.phone and message.phone.isdigit() else None
-    requests = []
+    requests: list[tuple[str, bytes, dict[str, str]]] = []
     for i, piece in enumerate(split_text(message.text, _TEXT_LIMITS[kind] - 40)):
         mention = [mobile] if mobile and i == 0 else []
         url = settings.url

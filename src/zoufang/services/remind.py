@@ -109,7 +109,7 @@ class RemindOptions:
 
 
 def resolve_options(
-    *, config: Config, channel: str | None, days: int | None, every: int | None,
+    *, config: Config, channel: str | None, days: str | int | None, every: str | int | None,
     lang: str | None, supervisor: str | None, dry_run: bool,
 ) -> RemindOptions:
     """Command-line values, else the config file's [remind] section, else the defaults."""
@@ -330,7 +330,8 @@ class Outcome:
                 if status in ("failed", "would-fail")]
 
     def as_json(self) -> dict[str, Any]:
-        items, messages = [], []
+        items: list[dict[str, Any]] = []
+        messages: list[dict[str, Any]] = []
         for digest, message, status, reason in self.results:
             r = digest.recipient
             head = {"recipient": r.code, "recipient_name": r.name, "channel": self.channel,
