@@ -72,7 +72,16 @@ def _fail(line: str, code: int) -> int:
 
 
 def _usage_line(exc: UsageError) -> str:
-    message = exc.format_message().replace("\n", " ")
+    """One line naming the option or argument at fault: ``--reason: Missing option …``."""
+    message = " ".join(exc.format_message().split())
+    param = getattr(exc, "param", None)
+    if param is not None:
+        opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
+        name = max(opts, key=len) if opts else (param.metavar or param.name or "").upper()
+        return f"{name}: {message}"
+    option = getattr(exc, "option_name", None)
+    if option:
+        return f"{option}: {message}"
     if exc.ctx is not None:
         return f"{exc.ctx.command_path}: {message}"
     return message
@@ -139,7 +148,18 @@ def root(
 
 
 def _register() -> None:
-    from zoufang.cli import audit, cadres, commitments, db, funds, households, notice, remind, visits
+    from zoufang.cli import (
+        audit,
+        cadres,
+        commitments,
+        db,
+        demo,
+        funds,
+        households,
+        notice,
+        remind,
+        visits,
+    )
 
     households.register(app)
     cadres.register(app)
@@ -150,6 +170,7 @@ def _register() -> None:
     notice.register(app)
     remind.register(app)
     db.register(app)
+    demo.register(app)
 
 
 _register()
