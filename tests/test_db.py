@@ -451,3 +451,18 @@ def test_help_does_not_import_heavy_modules(tmp_path, args):
     loaded = set(json.loads(marker[-1].removeprefix("MODULES ")))
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
     assert not (tmp_path / "never-opened.db").exists()
+
+
+def test_postgresql_passwords_never_shown():
+    from zoufang.db import Ledger, redact_url
+
+    assert redact_url("postgresql+psycopg://cadre:s3cret@db.county/zoufang") == (
+        "postgresql+psycopg://cadre:***@db.county/zoufang")
+    assert redact_url("postgresql+psycopg://cadre@db.county/zoufang") == (
+        "postgresql+psycopg://cadre@db.county/zoufang")
+    try:
+        ledger = Ledger("postgresql+psycopg://cadre:s3cret@127.0.0.1:1/zoufang", auto_upgrade=False)
+    except StorageError as exc:  # no psycopg installed: the error must not show it either
+        assert "s3cret" not in exc.line()
+    else:
+        assert "s3cret" not in ledger.display

@@ -53,6 +53,16 @@ def database_url(db: str | os.PathLike[str] | None) -> str:
     return "sqlite:///" + str(Path(text).expanduser().resolve())
 
 
+def redact_url(url: str) -> str:
+    """``postgresql+psycopg://user:secret@host/db`` → ``postgresql+psycopg://user:***@host/db``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, at, host = rest.rpartition("@")
+    user, colon, _password = credentials.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for another backend / in-memory."""
     if not url.startswith("sqlite"):
@@ -161,12 +171,12 @@ class Ledger:
         try:
             self.engine = make_engine(self.url)
         except ModuleNotFoundError as exc:
-            raise StorageError("--db", f"no database driver for {self.url}: {exc}") from None
+            raise StorageError("--db", f"no database driver for {redact_url(self.url)}: {exc}") from None
         except StorageError:
             raise
         except Exception as exc:
             # SQLAlchemy's ArgumentError for a URL it cannot parse
-            raise StorageError("--db", f"cannot use {self.url}: {exc}") from None
+            raise StorageError("--db", f"cannot use {redact_url(self.url)}: {exc}") from None
         self.upgraded_from: str | None = None
         self.backup_path: Path | None = None
         if auto_upgrade:
@@ -190,7 +200,8 @@ class Ledger:
 
     @property
     def display(self) -> str:
-        return str(self.path) if self.path else self.url
+        """The ledger as shown to people: a file path, or the URL without its password."""
+        return str(self.path) if self.path else redact_url(self.url)
 
     def ensure_schema(self) -> None:
         """Create, or back up and upgrade, or refuse (newer than this program)."""
