@@ -216,7 +216,8 @@ def disburse(
     violations = payment_violations(facts)
     if violations and not override:
         first = violations[0]
-        more = f" (and {len(violations) - 1} more rule(s))" if len(violations) > 1 else ""
+        more = (f" (also breaks: {', '.join(v.check for v in violations[1:])})"
+                if len(violations) > 1 else "")
         raise RuleViolation(first.check, first.detail + more
                             + "; nothing was paid (use --override REASON to pay anyway)")
     entry = ledger.append(session, fund_code=f.code, kind="disburse", amount_fen=amount_fen,
