@@ -402,3 +402,53 @@ def test_triggers_refuse_update_and_delete(ledger, ledger_path, sql):
     finally:
         con.close()
     assert entries(ledger_path) == before
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("amount_fen", "八百"),
+    ("amount_fen", 800.5),
+    ("entry_date", "2026-13-45"),
+    ("recorded_at", "yesterday"),
+    ("reverses_seq", "x"),
+    ("visit_id", "第一次"),
+])
+def test_garbage_written_into_a_column_is_a_chain_finding(ledger, zf, ledger_path, column,
+                                                          value):
+    """Whatever a tamperer writes, the audit reports it; it never fails with an error."""
+    con = connect(ledger_path)
+    drop_triggers(con)
+    con.execute(f"UPDATE ledger_entry SET {column} = ? WHERE seq = 3", (value,))
+    con.commit()
+    con.close()
+    result = zf("audit", "funds", "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr == ""
+    report = result.json()
+    assert 3 in {f["entry"] for f in chain_findings(report)}, report["findings"]
+    # the human output copes too
+    text = zf("audit", "funds", "-f", "plain")
+    assert text.exit_code == 1 and text.stderr == ""
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("amount_fen", "八百"),
+    ("amount_fen", 80000.4),
+    ("entry_date", "2026-11-31"),
+    ("entry_date", "20 Nov"),
+    ("kind", "gift"),
+])
+def test_garbage_with_a_recomputed_chain_is_still_found(ledger, zf, ledger_path, column, value):
+    """Even a tamperer who recomputes every hash over a nonsense value is caught."""
+    con = connect(ledger_path)
+    drop_triggers(con)
+    con.execute(f"UPDATE ledger_entry SET {column} = ? WHERE seq = 3", (value,))
+    try:
+        rehash(con, from_seq=3, chain=True)
+    except ValueError:
+        pass  # not even hashable: the chain stays broken at entry 3
+    con.commit()
+    con.close()
+    result = zf("audit", "funds", "-f", "json")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr == ""
+    assert 3 in {f["entry"] for f in chain_findings(result.json())}

@@ -30,7 +30,6 @@ from zoufang.models import (
     FundCategory,
     Household,
     HouseholdCategory,
-    LedgerEntry,
     Member,
     Visit,
     VisitCadre,
@@ -73,12 +72,23 @@ def audit_funds(
     *, session: Session, fund: str | None = None, anchor: ledger.ChainHead | None = None,
 ) -> dict:
     findings = storage_findings(session)
-    E = LedgerEntry.__table__
-    rows = [dict(r) for r in session.execute(select(E).order_by(E.c.seq)).mappings()]
+    # Rows as stored, without the ORM's type conversion: a date or number a tamperer
+    # replaced with nonsense must become a finding, not stop the audit.
+    stored = [dict(r) for r in session.execute(
+        text("SELECT * FROM ledger_entry ORDER BY seq")).mappings()]
 
     # 1. the chain
-    count, head, problems = ledger.verify_chain(rows)
+    count, head, problems = ledger.verify_chain(stored)
     findings += [_finding("chain", p.detail, entry=p.seq) for p in problems]
+    rows: list[dict] = []
+    for r in stored:
+        typed, wrong = _typed(r)
+        if typed is not None:
+            rows.append(typed)
+        elif r["seq"] not in {p.seq for p in problems}:  # hashed over nonsense: still wrong
+            findings.append(_finding("chain", f"entry {r['seq']} holds {wrong}, which no "
+                                              "entry can", fund=r.get("fund_code"),
+                                     entry=r["seq"], household=r.get("household_code")))
     by_seq = {r["seq"]: r for r in rows}
     if anchor is not None:
         anchored = by_seq.get(anchor.seq)
@@ -134,6 +144,25 @@ def audit_funds(
         "findings": [asdict(f) for f in findings],
         "funds": _fund_summaries(session, rows, fund),
     }
+
+
+def _typed(row: dict) -> tuple[dict | None, str]:
+    """A stored row with real dates and integers, or (None, what is wrong with it)."""
+    out = dict(row)
+    for key in ("seq", "amount_fen", "visit_id", "reverses_seq"):
+        value = row[key]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            return None, f"{key} {value!r}"
+    if row["seq"] is None or row["amount_fen"] is None:
+        return None, "no seq or amount"
+    value = row["entry_date"]
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value))
+        except ValueError:
+            return None, f"entry_date {value!r}"
+    out["entry_date"] = value
+    return out, ""
 
 
 def _replay(session: Session, rows: list[dict], reversed_by: dict[int, int],

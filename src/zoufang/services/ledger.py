@@ -76,8 +76,21 @@ def _nfc(value: str | None) -> str | None:
     return None if value is None else unicodedata.normalize("NFC", value)
 
 
+def _int(value: Any, *, nullable: bool = False) -> int | None:
+    """An integer field as stored; anything else (``800.5``, ``"八百"``) has no canonical form,
+    rather than being rounded into one that might match."""
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not an integer")
+    return value
+
+
 def canonical(row: Mapping[str, Any]) -> bytes:
-    """The canonical bytes of an entry (see the module docstring), from its stored fields."""
+    """The canonical bytes of an entry (see the module docstring), from its stored fields.
+
+    Raises ValueError for a row no entry can have (an integer field holding text or a float).
+    """
     recorded_at = row["recorded_at"]
     if isinstance(recorded_at, dt.datetime):
         recorded_at = recorded_at.replace(microsecond=0).isoformat()
@@ -86,17 +99,17 @@ def canonical(row: Mapping[str, Any]) -> bytes:
         entry_date = entry_date.isoformat()
     obj = {
         "v": FORMAT_VERSION,
-        "seq": int(row["seq"]),
+        "seq": _int(row["seq"]),
         "fund": _nfc(row["fund_code"]),
         "kind": row["kind"],
-        "amount_fen": int(row["amount_fen"]),
+        "amount_fen": _int(row["amount_fen"]),
         "household": _nfc(row["household_code"]),
-        "visit": None if row["visit_id"] is None else int(row["visit_id"]),
+        "visit": _int(row["visit_id"], nullable=True),
         "date": str(entry_date)[:10],
         "cadre": _nfc(row["cadre_code"]),
         "operator": _nfc(row["operator"]),
         "memo": _nfc(row["memo"]),
-        "reverses": None if row["reverses_seq"] is None else int(row["reverses_seq"]),
+        "reverses": _int(row["reverses_seq"], nullable=True),
         "override": _nfc(row["override_reason"]),
         "recorded_at": str(recorded_at).replace(" ", "T")[:19],
         "prev": row["prev_hash"],
@@ -181,9 +194,10 @@ class ChainProblem:
 def verify_chain(rows: Iterable[Mapping[str, Any]]) -> tuple[int, ChainHead, list[ChainProblem]]:
     """Recompute the chain from stored rows (ordered by seq). Returns (count, head, problems).
 
-    Finds edited rows (hash mismatch), deleted or inserted rows (gaps in seq, prev_hash not
-    the previous row's hash) and a row whose hash was recomputed alone (the next row's
-    prev_hash no longer matches).
+    Finds edited rows (hash mismatch, or a value that has no canonical form), deleted or
+    inserted rows (gaps in seq, prev_hash not the previous row's hash) and a row whose hash
+    was recomputed alone (the next row's prev_hash no longer matches). Rows are taken as
+    stored (read them without type conversion: a tampered value must not stop the check).
     """
     problems: list[ChainProblem] = []
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
@@ -198,7 +212,12 @@ def verify_chain(rows: Iterable[Mapping[str, Any]]) -> tuple[int, ChainHead, lis
             problems.append(ChainProblem(seq, f"entry {seq} does not follow the entry before it "
                                               "(prev_hash differs): a row was changed, removed "
                                               "or inserted before it"))
-        actual = entry_hash(row)
+        try:
+            actual = entry_hash(row)
+        except ValueError as exc:
+            problems.append(ChainProblem(seq, f"entry {seq} holds a value no entry can have "
+                                              f"({exc}): it was changed after it was written"))
+            actual = row["hash"]
         if actual != row["hash"]:
             problems.append(ChainProblem(seq, f"entry {seq} was changed after it was written "
                                               f"(stored hash {row['hash'][:12]}…, "
