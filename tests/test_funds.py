@@ -38,6 +38,26 @@ def test_fund_create_json(fast_cli, zf, village):
     assert (fund["allocated"], fund["disbursed"], fund["balance"]) == ("0.00", "0.00", "0.00")
 
 
+def test_fund_create_repeated_category_shown_once(fast_cli, zf, village):
+    fund = ok(zf("fund", "create", "CJ", "--name", "春节", "--category", "low-income",
+                 "--category", "low-income", "-f", "json")).json()
+    assert fund["categories"] == ["low-income"]
+    assert zf("fund", "list", "-f", "json").json()[0]["categories"] == ["low-income"]
+
+
+def test_payments_on_the_first_and_last_day_are_in_period(fast_cli, zf, village):
+    ok(zf("fund", "create", "DAY", "--name", "重阳", "--category", "low-income",
+          "--from", "2026-10-29", "--to", "2026-10-30"))
+    ok(zf("fund", "allocate", "DAY", "1,000", "--date", "2026-10-01"))
+    ok(zf("fund", "disburse", "DAY", "H000002", "100", "--by", "C0001", "--date", "2026-10-29"))
+    ok(zf("fund", "disburse", "DAY", "H000002", "100", "--by", "C0001", "--date", "2026-10-30"))
+    result = zf("fund", "disburse", "DAY", "H000002", "100", "--by", "C0001",
+                "--date", "2026-10-28")
+    assert result.exit_code == 1
+    one_line(result, "error: out-of-period: 2026-10-28 is outside fund DAY's period "
+                     "2026-10-29 to 2026-10-30")
+
+
 @pytest.mark.parametrize(("args", "code", "prefix"), [
     (["--category", "no-such-category"], 1, "error: "),
     (["--category", "low-income", "--from", "2026-03-01", "--to", "2026-02-01"], 2,
@@ -287,6 +307,15 @@ def test_cash_and_fund_go_together(funded, zf, snapshot_db, args, prefix):
     result = zf("visit", "log", "H000001", "--by", "C0001", "--notes", "看望", *args)
     assert result.exit_code == 2
     one_line(result, prefix)
+    assert snapshot_db() == before
+
+
+def test_visit_with_cash_from_an_unknown_fund(funded, zf, snapshot_db):
+    before = snapshot_db()
+    result = zf("visit", "log", "H000001", "--by", "C0001", "--notes", "看望",
+                "--cash", "100", "--fund", "NOPE")
+    assert result.exit_code == 1
+    one_line(result, "error: --fund: no fund 'NOPE'")
     assert snapshot_db() == before
 
 

@@ -54,7 +54,7 @@ def fund_create(
     fmt: FormatOpt = None,
 ) -> None:
     """Create a ring-fenced fund: who may receive it, how much each, and when."""
-    from zoufang.services.funds import FundIn, create_fund, fund_row
+    from zoufang.services.funds import FundIn, create_fund, fund_categories, fund_row
 
     data = FundIn(
         code=parsing.parse_code(code, field="CODE"),
@@ -67,7 +67,8 @@ def fund_create(
     )
     with session(write=True) as s:
         fund = create_fund(session=s, data=data, today=today())
-        row = money_fields(fund_row(fund, data.categories, 0, 0, today()))
+        stored = fund_categories(session=s, code=fund.code)  # as stored: no repeats
+        row = money_fields(fund_row(fund, stored, 0, 0, today()))
     render_sections([("fund", row)], fmt, json_value=row)
 
 

@@ -385,6 +385,8 @@ def log_visit_with_cash(
     if (cash_fen is None) != (fund is None):
         raise InvalidInput("--fund" if fund is None else "--cash",
                            "--cash and --fund go together")
+    if fund is not None:
+        get_fund(session=session, code=fund, field="--fund")  # named as the user typed it
     visit, commitments = log_visit(session=session, data=data, today=today)
     entries = []
     if cash_fen is not None:
