@@ -346,6 +346,31 @@ def test_anchor_catches_history_rewritten_with_every_hash_recomputed(ledger, zf,
     assert "rewritten" in found[0]["detail"]
 
 
+def test_anchor_catches_the_newest_entries_deleted(ledger, zf, ledger_path):
+    head = audit(zf)[1]["head"]
+    con = connect(ledger_path)
+    drop_triggers(con)
+    con.execute("DELETE FROM ledger_entry WHERE seq = 5")
+    con.commit()
+    con.close()
+    assert audit(zf)[0] == 0  # the rest is still a perfect chain
+    code, report = audit(zf, "--anchor", f"{head['seq']}:{head['hash']}")
+    assert code == 1
+    assert "no longer exists" in chain_findings(report)[0]["detail"]
+
+
+def test_anchor_catches_the_head_rehashed(ledger, zf, ledger_path):
+    head = audit(zf)[1]["head"]
+    con = connect(ledger_path)
+    drop_triggers(con)
+    con.execute("UPDATE ledger_entry SET amount_fen = 1000 WHERE seq = 5")
+    rehash(con, from_seq=5, chain=False)
+    con.commit()
+    con.close()
+    assert audit(zf)[0] == 0  # nothing follows the head to contradict it
+    assert audit(zf, "--anchor", f"{head['seq']}:{head['hash']}")[0] == 1
+
+
 def test_anchor_beyond_the_ledger(ledger, zf):
     code, report = audit(zf, "--anchor", "99:" + "a" * 64)
     assert code == 1
