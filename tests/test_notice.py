@@ -56,7 +56,7 @@ def test_reversed_payment_leaves_the_notice(zf, paid):
 
 
 def test_notice_xlsx_reads_back(zf, paid, tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     out = tmp_path / "notice.xlsx"
     result = zf("notice", "CJ2026", "--format", "xlsx", "--out", str(out))
     assert result.exit_code == 0, result.stderr
