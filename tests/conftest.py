@@ -50,6 +50,18 @@ class Result:
         return json.loads(self.stdout)
 
 
+@pytest.fixture(autouse=True)
+def _build_cli_once(monkeypatch):
+    """Build the Click command from the Typer app once, not on every ``zf(...)`` call."""
+    import functools
+
+    import typer.main
+    import typer.testing
+
+    cached = functools.lru_cache(maxsize=None)(typer.main.get_command)
+    monkeypatch.setattr(typer.testing, "_get_command", cached)
+
+
 @pytest.fixture
 def zf(ledger_path):
     """Run the CLI: ``zf("due", "--days", "30")`` → Result(exit_code, stdout, stderr)."""
@@ -92,7 +104,7 @@ def valid_id(first17: str) -> str:
 
 @pytest.fixture
 def village(zf):
-    """A small village: two cadres, three households (one visited), for command tests."""
+    """A small village: two cadres, three households (none visited yet), for command tests."""
     assert zf("cadre", "add", "--name", "王建国", "--unit", "红星村党支部",
               "--email", "wang@example.cn").exit_code == 0
     assert zf("cadre", "add", "--name", "李梅").exit_code == 0
