@@ -192,6 +192,11 @@ def parse_phone(text: str, *, field: str = "phone") -> str:
 # ---------------------------------------------------------------------------- text & numbers
 
 
+#: Unicode category Cc (C0, DEL, C1) except tab and line feed, as one fast regex: roster
+#: import calls parse_text about ten times per household.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def parse_text(text: str | None, *, field: str, required: bool = True, max_len: int = 2000) -> str:
     """Trim and NFC-normalise free text; refuse empty text where required."""
     value = unicodedata.normalize("NFC", str(text or "")).strip()
@@ -199,7 +204,7 @@ def parse_text(text: str | None, *, field: str, required: bool = True, max_len: 
         raise InvalidInput(field, "must not be empty")
     if len(value) > max_len:
         raise InvalidInput(field, f"is longer than {max_len} characters")
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
+    if _CONTROL_RE.search(value):
         raise InvalidInput(field, "contains control characters")
     return value
 

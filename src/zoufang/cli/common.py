@@ -157,5 +157,20 @@ def require(values: dict[str, Any], *, prompts: dict[str, str]) -> dict[str, Any
     return filled
 
 
+@contextlib.contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A Rich progress bar on stderr when it is a terminal; otherwise nothing at all
+    (``progress(done)`` callbacks are None, so scripts and logs stay quiet)."""
+    if not sys.stderr.isatty() or total <= 0:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
 def env_default(name: str) -> str | None:
     return os.environ.get(name) or None

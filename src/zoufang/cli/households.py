@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -65,12 +66,26 @@ def enroll(
     cadre: Annotated[Optional[list[str]], typer.Option("--cadre", help="Assign a cadre (code); repeatable.")] = None,
     cadence: Annotated[Optional[str], typer.Option(help="Return-visit cadence in days (default: shortest of its categories).")] = None,
     code: Annotated[Optional[str], typer.Option("--code", help="Household code (default: next H000001…).")] = None,
+    from_: Annotated[Optional[Path], typer.Option("--from", help="Enrol every household in a roster (.csv or .xlsx, English or Chinese headers), all or nothing; see docs/rosters.md.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --from: check the roster and report every bad row, enrol nothing.")] = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Enrol one household. On a terminal, asks for missing required fields."""
+    """Enrol one household (on a terminal, asks for missing required fields), or a whole
+    roster with --from FILE."""
     from zoufang.services.households import describe_household, household_in_from_text
     from zoufang.services.households import enroll as enroll_household
 
+    if from_ is not None or dry_run:
+        from zoufang.cli.rosters import enroll_from
+
+        single = {"--name": name, "--id-number": id_number, "--village": village,
+                  "--category": category, "--phone": phone, "--address": address,
+                  "--grid": grid, "--members": members, "--income": income,
+                  "--housing": housing, "--health": health, "--employment": employment,
+                  "--hardship": hardship, "--cadre": cadre, "--cadence": cadence, "--code": code}
+        enroll_from(from_, dry_run=dry_run, fmt=fmt,
+                    single=[k for k, v in single.items() if v not in (None, [])])
+        return
     required = require(
         # category as [] (not None) when missing, so that a prompted answer is split on commas
         {"name": name, "id_number": id_number, "village": village, "category": category or []},

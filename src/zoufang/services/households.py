@@ -377,34 +377,59 @@ def members_of(*, session: Session, household_id: int) -> list[dict]:
     ]
 
 
-def household_in_from_text(values: dict, *, label) -> HouseholdIn:
+def household_in_from_text(
+    values: dict, *, label, errors: list[InvalidInput] | None = None
+) -> HouseholdIn | None:
     """Build a :class:`HouseholdIn` from text values (CLI options or roster cells).
 
     ``label(key)`` names the field in errors: ``--id-number`` on the command line, the
     column header in a roster. Used by ``enroll`` and by roster import alike.
+
+    Without ``errors`` the first bad field raises :class:`InvalidInput`. With a list, every
+    bad field of the row is appended to it (so a roster reports them all) and None is
+    returned when there was any.
     """
     from zoufang import parsing as p
 
-    def text(key: str, required: bool = False, max_len: int = 300) -> str | None:
-        value = values.get(key)
-        if value is None or (not required and str(value).strip() == ""):
-            if required:
-                raise InvalidInput(label(key), "is required")
-            return None
-        return p.parse_text(value, field=label(key), required=required, max_len=max_len)
+    found: list[InvalidInput] = []
 
-    categories = [c.strip() for c in values.get("categories") or [] if c and c.strip()]
-    if not categories:
-        raise InvalidInput(label("categories"), "at least one category is required")
+    def checked(parse):
+        try:
+            return parse()
+        except InvalidInput as exc:
+            if errors is None:
+                raise
+            found.append(exc)
+            return None
+
+    def text(key: str, required: bool = False, max_len: int = 300) -> str | None:
+        def parse():
+            value = values.get(key)
+            if value is None or (not required and str(value).strip() == ""):
+                if required:
+                    raise InvalidInput(label(key), "is required")
+                return None
+            return p.parse_text(value, field=label(key), required=required, max_len=max_len)
+        return checked(parse)
+
     def number(key: str, parse, **kw):
         value = values.get(key)
         if value is None or str(value).strip() == "":
             return None
-        return parse(value, field=label(key), **kw)
+        return checked(lambda: parse(value, field=label(key), **kw))
 
-    return HouseholdIn(
+    def require_categories() -> list[str]:
+        given = [c.strip() for c in values.get("categories") or [] if c and c.strip()]
+        if not given:
+            raise InvalidInput(label("categories"), "at least one category is required")
+        return given
+
+    categories = checked(require_categories) or []
+
+    household = HouseholdIn(
         name=text("name", required=True, max_len=100),
-        id_number=p.parse_id_number(values.get("id_number") or "", field=label("id_number")),
+        id_number=checked(lambda: p.parse_id_number(values.get("id_number") or "",
+                                                    field=label("id_number"))),
         village=text("village", required=True, max_len=100),
         categories=categories,
         phone=number("phone", p.parse_phone),
@@ -420,3 +445,7 @@ def household_in_from_text(values: dict, *, label) -> HouseholdIn:
         cadres=[c.strip() for c in values.get("cadres") or [] if c and c.strip()],
         code=text("code", max_len=20),
     )
+    if found:
+        errors.extend(found)  # type: ignore[union-attr]  # found is only filled with a list
+        return None
+    return household
