@@ -154,6 +154,7 @@ def _register() -> None:
         commitments,
         db,
         demo,
+        export,
         funds,
         households,
         notice,
@@ -171,6 +172,7 @@ def _register() -> None:
     remind.register(app)
     db.register(app)
     demo.register(app)
+    export.register(app)
 
 
 _register()

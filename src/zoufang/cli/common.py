@@ -110,6 +110,31 @@ RevealOpt = Annotated[
 ]
 
 
+def default_lang() -> str:
+    """zh when the locale is Chinese (LC_ALL, LC_MESSAGES or LANG starting with zh), else en."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def parse_lang(text: str | None) -> str | None:
+    if text is None:
+        return None
+    value = text.strip().lower()
+    if value not in ("zh", "en"):
+        raise InvalidInput("--lang", f"{text!r} is not zh or en")
+    return value
+
+
+LangOpt = Annotated[
+    Optional[str],
+    typer.Option("--lang", help="zh (Chinese headings) or en; default: zh when the locale "
+                 "(LC_ALL/LANG) is Chinese.", metavar="<zh|en>"),
+]
+
+
 # ------------------------------------------------------------------ parsing bridges
 
 
