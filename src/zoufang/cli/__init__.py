@@ -159,6 +159,7 @@ def _register() -> None:
         households,
         notice,
         remind,
+        report,
         visits,
     )
 
@@ -173,6 +174,7 @@ def _register() -> None:
     db.register(app)
     demo.register(app)
     export.register(app)
+    report.register(app)
 
 
 _register()
