@@ -1,38 +1,91 @@
-"""Shared fixtures: every test gets its own ledger file through ZOUFANG_DB.
+"""Shared fixtures: every test gets its own ledger through ZOUFANG_DB.
 
 A ledger migrated once per session is copied for each test, so the suite does not run
 Alembic hundreds of times. ``zf(...)`` drives the real CLI (the same Click group that the
 ``zoufang`` console script runs) with Typer's CliRunner, stdout and stderr kept apart.
+
+The backend comes from ``ZOUFANG_TEST_BACKEND``: ``sqlite`` (the default) gives each test a
+ledger file; ``postgresql`` gives each test a fresh database on the server named by
+``ZOUFANG_TEST_PG_URL`` (``bash scripts/pg.sh start`` runs one), made with
+``CREATE DATABASE … TEMPLATE`` from a migrated template and dropped afterwards. Tests that
+are about SQLite files themselves carry ``@pytest.mark.sqlite_only``; raw SQL behind the
+program's back goes through :mod:`rawdb`, which works on both.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import rawdb
+
 TODAY = "2026-11-23"
+_databases = itertools.count(1)
+
+
+def pytest_report_header(config):
+    where = f" ({rawdb.PG_URL})" if rawdb.ON_POSTGRESQL else ""
+    return f"zoufang test backend: {rawdb.BACKEND}{where}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not rawdb.ON_POSTGRESQL:
+        return
+    skip = pytest.mark.skip(reason="about SQLite ledger files; ZOUFANG_TEST_BACKEND=postgresql")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
-def template_ledger(tmp_path_factory) -> Path:
+def template_ledger(tmp_path_factory):
+    """A migrated ledger to copy: a file, or (PostgreSQL) a template database."""
     from zoufang.db import Ledger
 
+    if rawdb.ON_POSTGRESQL:
+        name = f"zft_{os.getpid()}_template"
+        template = rawdb.create_database(name)
+        Ledger(template.url).engine.dispose()
+        yield template
+        rawdb.drop_database(name)
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
     Ledger(str(path)).engine.dispose()
-    return path
+    yield path
 
 
 @pytest.fixture
-def ledger_path(tmp_path, template_ledger, monkeypatch) -> Path:
-    """A fresh, migrated ledger file; ZOUFANG_DB/TODAY/OPERATOR point the CLI at it."""
-    path = tmp_path / "ledger.db"
-    shutil.copyfile(template_ledger, path)
-    path.chmod(0o600)
+def new_ledger(template_ledger, tmp_path):
+    """Make more fresh, migrated ledgers on the test's backend: ``new_ledger("other")``."""
+    made: list[rawdb.PgLedger] = []
+
+    def make(name: str):
+        if rawdb.ON_POSTGRESQL:
+            ledger = rawdb.create_database(f"zft_{os.getpid()}_{next(_databases)}_{name}",
+                                           template=template_ledger.name)
+            made.append(ledger)
+            return ledger
+        path = tmp_path / f"{name}.db"
+        shutil.copyfile(template_ledger, path)
+        path.chmod(0o600)
+        return path
+
+    yield make
+    for ledger in made:
+        rawdb.drop_database(ledger.name)
+
+
+@pytest.fixture
+def ledger_path(new_ledger, monkeypatch):
+    """A fresh, migrated ledger (a file, or a ``rawdb.PgLedger``); ZOUFANG_DB/TODAY/OPERATOR
+    point the CLI at it."""
+    path = new_ledger("ledger")
     monkeypatch.setenv("ZOUFANG_DB", str(path))
     monkeypatch.setenv("ZOUFANG_TODAY", TODAY)
     monkeypatch.setenv("ZOUFANG_OPERATOR", "tester")
@@ -81,14 +134,12 @@ def zf(ledger_path):
 @pytest.fixture
 def snapshot_db(ledger_path):
     """Return a function giving every row of every table, to prove a refusal wrote nothing."""
-    import sqlite3
 
     def snap() -> dict[str, list[tuple]]:
-        con = sqlite3.connect(ledger_path)
+        con = rawdb.connect(ledger_path)
         try:
-            tables = [r[0] for r in con.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-            return {t: con.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables}
+            return {t: sorted((tuple(r) for r in con.execute(f'SELECT * FROM "{t}"')), key=repr)
+                    for t in rawdb.table_names(ledger_path)}
         finally:
             con.close()
 

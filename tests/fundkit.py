@@ -1,5 +1,6 @@
 """Helpers shared by the funds tests: a faster CLI runner, a funded village, and writing
-ledger rows "behind the program's back" with the sqlite3 module, as a tamperer would.
+ledger rows "behind the program's back" with a database shell (:mod:`rawdb`), as a tamperer
+would.
 
 Import the fixtures into a test module (``from fundkit import fast_cli, funded``) to use them.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import rawdb
 from conftest import valid_id
 
 #: The fund most tests pay from: veteran members, low-income and elderly-alone households,
@@ -57,8 +59,8 @@ def one_line(result, prefix: str) -> str:
     return lines[0]
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(path)
+def connect(path: Path):
+    con = rawdb.connect(path)
     con.row_factory = sqlite3.Row
     return con
 
@@ -80,7 +82,8 @@ def raw_append(path: Path, **fields) -> dict:
     from zoufang.services.ledger import GENESIS_HASH, entry_hash
 
     con = connect(path)
-    try:
+    rawdb.foreign_keys_off(con)  # a shell does not check them (SQLite's default; PostgreSQL's
+    try:                         # superuser switches them off)
         head = con.execute("SELECT seq, hash FROM ledger_entry ORDER BY seq DESC LIMIT 1").fetchone()
         row = {
             "seq": (head["seq"] if head else 0) + 1,
@@ -109,13 +112,12 @@ def raw_append(path: Path, **fields) -> dict:
         con.close()
 
 
-def drop_triggers(con: sqlite3.Connection) -> None:
-    """What a tamperer with the sqlite3 shell does first."""
-    con.execute("DROP TRIGGER ledger_entry_no_update")
-    con.execute("DROP TRIGGER ledger_entry_no_delete")
+def drop_triggers(con) -> None:
+    """What a tamperer with a database shell does first."""
+    rawdb.disable_append_only(con)
 
 
-def rehash(con: sqlite3.Connection, *, from_seq: int, chain: bool) -> None:
+def rehash(con, *, from_seq: int, chain: bool) -> None:
     """Recompute stored hashes from ``from_seq`` on: every later row too (``chain``), or the
     one row alone."""
     from zoufang.services.ledger import entry_hash

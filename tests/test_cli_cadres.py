@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+import rawdb
 from conftest import valid_id
 
 RELATIVE_ID = valid_id("11010119800101001")
@@ -31,7 +32,7 @@ def refused(zf, snapshot_db, *args, code: int, starts: str):
 
 
 def audit_rows(ledger_path) -> list[dict]:
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     con.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in con.execute("SELECT * FROM audit_log ORDER BY id")]
@@ -180,7 +181,7 @@ def test_automatic_codes_skip_given_codes_that_share_the_prefix(zf, ledger_path)
     """Regression: 50 given codes starting with C (cun-1, chen…) hid C0001 from next_code,
     so the next automatic code collided with it (an internal IntegrityError)."""
     assert zf("cadre", "add", "--name", "王建国").exit_code == 0
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     with con:
         con.executemany("INSERT INTO cadre (code, name) VALUES (?, ?)",
                         [(f"cun-{i:02d}", f"村干部{i}") for i in range(60)])

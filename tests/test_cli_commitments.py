@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 
 import pytest
 
+import rawdb
 from conftest import TODAY
 
 KEYS = {"id", "household", "text", "cadre", "due_date", "status", "days_overdue", "responses"}
@@ -33,7 +33,7 @@ def refused(zf, snapshot_db, *args, code: int, starts: str):
 
 
 def audit(ledger_path) -> list[tuple]:
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     try:
         return con.execute("SELECT operator, command, action, object_type, object_key, before, "
                            "after FROM audit_log ORDER BY id").fetchall()

@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 
+import rawdb
 from conftest import TODAY, valid_id
 
 HEAD_ID = valid_id("11010119450307123")  # 陈大爷, H000001 in the `village` fixture
@@ -37,7 +38,7 @@ def refused(zf, snapshot_db, *args, code: int, starts: str):
 
 
 def audit_rows(ledger_path, where: str = "1=1") -> list[dict]:
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     con.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in con.execute(f"SELECT * FROM audit_log WHERE {where} ORDER BY id")]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 
 import pytest
 
+import rawdb
 from conftest import TODAY
 
 
@@ -31,7 +31,7 @@ def refused(zf, snapshot_db, *args, code: int, starts: str):
 
 
 def query(ledger_path, sql: str, *params) -> list[tuple]:
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     try:
         return con.execute(sql, params).fetchall()
     finally:

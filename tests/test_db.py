@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import rawdb
 from zoufang import db
 from zoufang.errors import StorageError
 
@@ -91,6 +92,7 @@ def test_backup_file_is_private(zf, ledger_path, tmp_path):
 # ---------------------------------------------------------------------------- connections
 
 
+@pytest.mark.sqlite_only
 def test_connection_pragmas(ledger_path):
     ledger = db.Ledger(ledger_path)
     try:
@@ -132,6 +134,7 @@ def _another_writer_can_start(path: Path) -> bool | str:
         con.close()
 
 
+@pytest.mark.sqlite_only
 def test_write_session_begins_immediate_and_read_session_does_not(ledger_path):
     ledger = db.Ledger(ledger_path)
     try:
@@ -178,12 +181,8 @@ def test_second_writer_waits_for_the_first(ledger_path):
     # the second writer queued behind the first instead of failing at once
     assert finished - started >= 0.4
     assert released_at and released_at[0] <= finished
-    con = sqlite3.connect(ledger_path)
-    try:
-        assert [r[0] for r in con.execute("SELECT code FROM cadre ORDER BY code")] == [
-            "C0001", "C0002"]
-    finally:
-        con.close()
+    assert rawdb.query(ledger_path, "SELECT code FROM cadre ORDER BY code") == [
+        ("C0001",), ("C0002",)]
 
 
 def test_writer_gives_up_after_the_busy_timeout_with_a_clear_error(ledger_path, monkeypatch):
@@ -215,11 +214,7 @@ def test_session_rolls_back_when_the_block_raises(ledger_path):
                 raise RuntimeError("stop")
     finally:
         ledger.engine.dispose()
-    con = sqlite3.connect(ledger_path)
-    try:
-        assert con.execute("SELECT count(*) FROM cadre").fetchone()[0] == 0
-    finally:
-        con.close()
+    assert rawdb.query(ledger_path, "SELECT count(*) FROM cadre") == [(0,)]
 
 
 # ---------------------------------------------------------------------------- db backup
@@ -268,21 +263,24 @@ def test_db_check_passes_a_clean_ledger(zf, village):
 
 
 def test_db_check_finds_a_broken_foreign_key(zf, village, ledger_path):
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     try:
-        con.execute("PRAGMA foreign_keys=OFF")
         with con:
+            rawdb.foreign_keys_off(con)
             con.execute("INSERT INTO household_category (household_id, category_code) "
                         "VALUES (999, 'low-income')")
     finally:
         con.close()
     result = zf("db", "check")
     assert result.exit_code == 1
+    # SQLite names the row by its rowid, PostgreSQL by its primary key
+    row = "(999, 'low-income')" if rawdb.ON_POSTGRESQL else "5"
     assert result.stdout.splitlines() == [
-        "foreign key: household_category row 5 points to a missing household"
+        f"foreign key: household_category row {row} points to a missing household"
     ]
 
 
+@pytest.mark.sqlite_only
 def test_db_check_reports_a_damaged_file(zf, village, ledger_path):
     checkpoint(ledger_path)
     con = sqlite3.connect(ledger_path)
@@ -317,7 +315,8 @@ def test_db_upgrade_on_a_current_ledger_says_so(zf, ledger_path, snapshot_db):
         f"ledger {ledger_path} is already at schema {db.HEAD_REVISION}"
     ]
     assert snapshot_db() == before
-    assert list(ledger_path.parent.glob("*.backup-*")) == []
+    if not rawdb.ON_POSTGRESQL:
+        assert list(ledger_path.parent.glob("*.backup-*")) == []
 
 
 # ---------------------------------------------------------------------------- not a ledger
@@ -364,7 +363,13 @@ def _immutable(path: Path, on: bool) -> bool:
 
 @pytest.fixture
 def read_only_ledger(village, ledger_path):
-    """The ledger file made unwritable: chmod 0400, or (as root, who ignores modes) chattr +i."""
+    """The ledger made unwritable: chmod 0400, or (as root, who ignores modes) chattr +i;
+    on PostgreSQL, a database whose transactions are read-only."""
+    if rawdb.ON_POSTGRESQL:
+        rawdb.execute(ledger_path, f'ALTER DATABASE "{ledger_path.name}" '
+                                   "SET default_transaction_read_only = on")
+        yield ledger_path
+        return
     checkpoint(ledger_path)
     for side in ("-wal", "-shm"):
         Path(str(ledger_path) + side).unlink(missing_ok=True)
@@ -386,10 +391,13 @@ def test_read_only_ledger_refuses_writes_clearly(zf, read_only_ledger, snapshot_
     before = snapshot_db()
     result = zf("cadre", "add", "--name", "赵六")
     assert result.exit_code == 1
-    assert one_error_line(result) == "error: --db: the ledger file is read-only; nothing was written"
+    kind = "database" if rawdb.ON_POSTGRESQL else "file"
+    assert one_error_line(result) == (
+        f"error: --db: the ledger {kind} is read-only; nothing was written")
     assert snapshot_db() == before
 
 
+@pytest.mark.sqlite_only
 def test_read_only_uri_ledger_reads_but_refuses_writes(zf, village, ledger_path, tmp_path,
                                                        monkeypatch, snapshot_db):
     before = snapshot_db()

@@ -4,18 +4,17 @@ the real entry point."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import sqlite3
 
 import pytest
 
+import rawdb
 from conftest import TODAY
 
 HOUSEHOLDS = 120
 
 
 def rows(path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -51,15 +50,14 @@ def test_default_demo_fills_villages_and_says_so_on_stderr(zf, ledger_path):
     assert 6 * 200 <= visits <= 14 * 200  # ~10 a household: cadence-driven, about a year
 
 
-def test_same_seed_same_ledger_other_seed_another(zf, demo, template_ledger, tmp_path):
+def test_same_seed_same_ledger_other_seed_another(zf, demo, new_ledger):
     def listings(*db):
         return [zf(*db, *command, "-f", "json").stdout for command in (
             ("household", "list"), ("visit", "list"), ("commitment", "list"), ("cadre", "list"))]
 
     first = listings()
-    again, other = tmp_path / "again.db", tmp_path / "other.db"
+    again, other = new_ledger("again"), new_ledger("other")
     for path, seed in ((again, "3"), (other, "4")):
-        shutil.copyfile(template_ledger, path)
         result = zf("--db", path, "demo", "--households", HOUSEHOLDS, "--seed", seed)
         assert result.exit_code == 0, result.stderr
     assert listings("--db", again) == first

@@ -13,6 +13,7 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
+import rawdb
 from conftest import TODAY, valid_id
 from zoufang.services.due import compute_due_date, days_overdue, effective_cadence
 
@@ -99,8 +100,12 @@ def village_file(template_ledger, tmp_path_factory):
     """Build the village above once (through the CLI); each test gets a copy."""
     from zoufang.cli import app
 
-    path = tmp_path_factory.mktemp("due") / "village.db"
-    shutil.copyfile(template_ledger, path)
+    if rawdb.ON_POSTGRESQL:
+        path = rawdb.create_database(f"{template_ledger.name}_due_village",
+                                     template=template_ledger.name)
+    else:
+        path = tmp_path_factory.mktemp("due") / "village.db"
+        shutil.copyfile(template_ledger, path)
     env = {"ZOUFANG_DB": str(path), "ZOUFANG_TODAY": TODAY, "ZOUFANG_OPERATOR": "tester",
            "ZOUFANG_DEBUG": None}
     runner = CliRunner()
@@ -137,15 +142,19 @@ def village_file(template_ledger, tmp_path_factory):
     run("visit", "log", "H000005", "--by", "C0002", "--date", "2026-10-01", "--next", "2026-12-30")
     run("household", "exit", "H000006", "--reason", "迁出")
     run("visit", "log", "H000007", "--by", "C0001", "--date", "2026-11-20", "--next", "2027-01-10")
+    if rawdb.ON_POSTGRESQL:
+        yield path
+        rawdb.drop_database(path.name)
+        return
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
-    return path
+    yield path
 
 
 @pytest.fixture
 def due_village(village_file, ledger_path):
-    shutil.copyfile(village_file, ledger_path)
+    rawdb.clone(village_file, ledger_path)
 
 
 def due(zf, *args):

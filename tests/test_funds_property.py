@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+import rawdb
 from conftest import valid_id
 
 TODAY = dt.date(2026, 11, 23)
@@ -143,7 +143,7 @@ class FundsMachine(RuleBasedStateMachine):
             return None
 
     def count(self) -> int:
-        con = sqlite3.connect(self.path)
+        con = rawdb.connect(self.path)
         try:
             return con.execute("SELECT count(*) FROM ledger_entry").fetchone()[0]
         finally:
@@ -244,7 +244,7 @@ class FundsMachine(RuleBasedStateMachine):
     def balances_are_the_sum_of_the_entries(self):
         from zoufang.services.funds import list_funds
 
-        con = sqlite3.connect(self.path)
+        con = rawdb.connect(self.path)
         try:
             summed = dict(con.execute(
                 "SELECT fund_code, SUM(CASE WHEN kind = 'allocate' THEN amount_fen "

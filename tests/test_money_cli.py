@@ -3,9 +3,9 @@ stderr, nothing is written; good amounts are stored as integer fen and printed a
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+
+import rawdb
 
 pytest_plugins = ["fundkit"]  # fixtures fast_cli, funded
 
@@ -36,7 +36,7 @@ def fund(fast_cli, zf, village):
 
 
 def amounts(ledger_path) -> list[tuple[str, int | None, int]]:
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     try:
         return con.execute(
             "SELECT kind, household_code, amount_fen FROM ledger_entry ORDER BY seq").fetchall()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
+import rawdb
 from zoufang.services.notice import mask_name
 
 
@@ -81,6 +80,6 @@ def test_notice_unknown_fund(zf, paid):
 def test_reveal_is_audit_logged(zf, paid, ledger_path):
     result = zf("notice", "CJ2026", "--format", "json", "--reveal")
     assert "陈大爷" in result.stdout
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     actions = [r[0] for r in con.execute("SELECT object_key FROM audit_log WHERE action='reveal'")]
     assert actions == ["notice CJ2026"]

@@ -18,7 +18,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -29,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+import rawdb
 
 LATER = "2026-12-08"  # two weeks and a day after the village was enrolled (2026-11-23)
 
@@ -49,7 +50,13 @@ def _isolated_settings(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def _town_cache(tmp_path_factory) -> dict:
-    return {"path": tmp_path_factory.mktemp("town") / "town.db", "people": None}
+    if rawdb.ON_POSTGRESQL:
+        cache = {"path": rawdb.PgLedger(rawdb.database_url(None, f"zft_{os.getpid()}_town")),
+                 "people": None}
+        yield cache
+        rawdb.drop_database(cache["path"].name)
+        return
+    yield {"path": tmp_path_factory.mktemp("town") / "town.db", "people": None}
 
 
 @pytest.fixture
@@ -58,7 +65,7 @@ def town(request, _town_cache, ledger_path):
     H000003 a promise; 张强 (C0004, no email); H000004 has no cadre. Built through the CLI
     once, then copied for each test."""
     cache = _town_cache["path"]
-    if cache.exists():
+    if _town_cache["people"] is not None:
         copy_ledger(cache, ledger_path)
         return _town_cache["people"]
     from zoufang.parsing import id_check_digit
@@ -82,19 +89,13 @@ def town(request, _town_cache, ledger_path):
     return people
 
 
-def copy_ledger(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's backup API (WAL contents included)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        with dst:
-            src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
+def copy_ledger(source, target) -> None:
+    """A consistent copy: SQLite's backup API (WAL contents included), or a template database."""
+    rawdb.clone(source, target)
 
 
 def log_rows(path: Path) -> list[tuple]:
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     try:
         return sorted(con.execute(
             "SELECT recipient, item_key, level, channel, sent_on FROM reminder_log"))
@@ -516,6 +517,10 @@ def test_overlapping_run_refused_and_lock_of_killed_run_does_not_block(zf, town,
                                                                        monkeypatch, ledger_path):
     """A real `zoufang remind` process is stuck delivering (the server does not answer): a
     second run exits 1 at once; after kill -9 of the first, the next run goes ahead."""
+    from zoufang.db import database_url
+    from zoufang.services.remind import lock_path
+
+    lock = lock_path(database_url(str(ledger_path)))
     use_hook(monkeypatch, hook.url(), "generic")
     release = threading.Event()
 
@@ -535,7 +540,7 @@ def test_overlapping_run_refused_and_lock_of_killed_run_does_not_block(zf, town,
         assert second.exit_code == 1
         assert second.stderr.splitlines() == [
             f"error: remind: another zoufang remind (pid {holder.pid}) is running on this "
-            f"ledger (lock {ledger_path}.remind.lock); this run sent nothing"]
+            f"ledger (lock {lock}); this run sent nothing"]
         assert len(hook.received) == 1  # only the holder's first post
 
         os.kill(holder.pid, signal.SIGKILL)
@@ -545,7 +550,7 @@ def test_overlapping_run_refused_and_lock_of_killed_run_does_not_block(zf, town,
             holder.kill()
         holder.wait()
         release.set()
-    assert Path(f"{ledger_path}.remind.lock").exists()  # left behind, and harmless
+    assert lock.exists()  # left behind, and harmless
     assert log_rows(ledger_path) == []  # the killed run recorded nothing
 
     hook.reply = lambda req: (200, {})

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import rawdb
 
 D = dt.date.fromisoformat
 LATER = "2026-12-08"
@@ -43,7 +44,7 @@ def hamlet(zf, village):
 
 
 def log_rows(path: Path) -> list[tuple]:
-    con = sqlite3.connect(path)
+    con = rawdb.connect(path)
     try:
         return sorted(con.execute(
             "SELECT recipient, item_key, level, channel, sent_on FROM reminder_log"))

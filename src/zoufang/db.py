@@ -6,6 +6,12 @@
   timeout; a write session starts with ``BEGIN IMMEDIATE`` so that two writers queue on the
   lock instead of one failing at once with "database is locked" (a deferred transaction that
   later writes cannot wait in WAL mode).
+* PostgreSQL (``postgresql+psycopg://…``) runs the same code and migrations. A write
+  session's first statement takes a transaction-scoped advisory lock (:data:`PG_WRITE_LOCK`),
+  waiting up to the same busy timeout: writers queue exactly as they do on SQLite, so rules
+  judged inside a command (next free code, balance, cap) hold when it commits.
+* Driver errors about the connection, the lock, a full or read-only disk become one
+  :class:`~zoufang.errors.StorageError` line (``_translate_operational_errors``).
 * The schema belongs to the Alembic migrations in ``migrations/``. Opening a ledger reads its
   revision with one query (Alembic is not imported for that); an older ledger is backed up
   next to itself and upgraded, a newer one is refused.
@@ -34,6 +40,8 @@ REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
 HEAD_REVISION = REVISIONS[-1]
 
 BUSY_TIMEOUT_MS = 30_000
+#: Key of the PostgreSQL advisory lock every write transaction holds (any constant).
+PG_WRITE_LOCK = 0x7A6F7577  # "zouw"
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs", "afs", "ncpfs"}
 
 
@@ -159,7 +167,18 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # NullPool: a command is one short transaction; no connection outlives its session.
+    engine = create_engine(url, poolclass=NullPool)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "begin")
+        def _on_pg_begin(connection):
+            if connection.get_execution_options().get("zoufang_write", False):
+                # One writer at a time, like BEGIN IMMEDIATE; give up after the busy timeout.
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
+    return engine
 
 
 class Ledger:
@@ -255,16 +274,18 @@ class Ledger:
         return candidate
 
     def backup(self, target: Path) -> Path:
-        """A consistent copy of a SQLite ledger through SQLite's online backup API."""
-        if self.path is None:
-            raise StorageError(
-                "--db", "db backup copies SQLite ledgers; back up PostgreSQL with pg_dump"
-            )
+        """A consistent copy of the ledger in a new SQLite file.
+
+        SQLite: SQLite's online backup API. PostgreSQL: ``db copy`` into the new file, read
+        in one REPEATABLE READ snapshot (``pg_dump`` remains the server's own backup).
+        """
         target = Path(target).expanduser()
         if target.exists():
             raise StorageError("PATH", f"{target} already exists; choose a new file")
         if not target.parent.is_dir():
             raise StorageError("PATH", f"directory {target.parent} does not exist")
+        if self.path is None:
+            return self._backup_by_copy(target)
         _create_private_file(target)
         try:
             src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -279,6 +300,23 @@ class Ledger:
             with contextlib.suppress(OSError):
                 target.unlink()
             raise StorageError("PATH", f"backup to {target} failed: {exc}") from None
+        return target
+
+    def _backup_by_copy(self, target: Path) -> Path:
+        from zoufang.db_copy import copy_ledger
+
+        copy = None
+        try:
+            copy = Ledger(target)
+            copy_ledger(self, copy, operator="zoufang", command="db backup")
+        except BaseException:
+            if copy is not None:
+                copy.engine.dispose()
+            for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            raise
+        copy.engine.dispose()
         return target
 
     # ------------------------------------------------------------------ sessions
@@ -304,7 +342,7 @@ class Ledger:
         """Problems found by the database's own integrity and foreign-key checks."""
         problems: list[str] = []
         if self.path is None:
-            return problems
+            return self._check_foreign_keys()
         with _translate_operational_errors(self.display), self.engine.connect() as conn:
             for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
                 if line != "ok":
@@ -313,6 +351,39 @@ class Ledger:
                 "PRAGMA foreign_key_check"
             ).fetchall():
                 problems.append(f"foreign key: {table} row {rowid} points to a missing {parent}")
+        return problems
+
+
+    def _check_foreign_keys(self) -> list[str]:
+        """Every foreign key of the schema, checked row by row with one query each.
+
+        PostgreSQL enforces foreign keys itself, but a superuser can switch the checks off
+        (``session_replication_role``, ``DISABLE TRIGGER ALL``); this finds what slipped in.
+        """
+        from sqlalchemy import MetaData
+
+        problems: list[str] = []
+        with _translate_operational_errors(self.display), self.engine.connect() as conn:
+            metadata = MetaData()
+            metadata.reflect(conn)
+            prep = conn.dialect.identifier_preparer
+            for table in metadata.sorted_tables:
+                for fk in table.foreign_key_constraints:
+                    parent = fk.referred_table
+                    pairs = [(prep.quote(e.parent.name), prep.quote(e.column.name))
+                             for e in fk.elements]
+                    child_t, parent_t = prep.quote(table.name), prep.quote(parent.name)
+                    joined = " AND ".join(f"p.{pc} = c.{cc}" for cc, pc in pairs)
+                    present = " AND ".join(f"c.{cc} IS NOT NULL" for cc, _ in pairs)
+                    key = ", ".join(f"c.{prep.quote(c.name)}" for c in table.primary_key.columns)
+                    rows = conn.exec_driver_sql(
+                        f"SELECT {key or 'NULL'} FROM {child_t} c WHERE {present} AND NOT "
+                        f"EXISTS (SELECT 1 FROM {parent_t} p WHERE {joined}) ORDER BY 1"
+                    ).fetchall()
+                    for row in rows:
+                        shown = row[0] if len(row) == 1 else tuple(row)
+                        problems.append(f"foreign key: {table.name} row {shown} points to a "
+                                        f"missing {parent.name}")
         return problems
 
 
@@ -341,9 +412,10 @@ def run_migrations(engine: Engine, target: str) -> None:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
-            # BEGIN IMMEDIATE: a second process opening the same old ledger waits for this
-            # upgrade instead of failing; Alembic then finds the ledger at head and does nothing.
-            conn = conn.execution_options(zoufang_write=True)
+        # The write lock (BEGIN IMMEDIATE, or PostgreSQL's advisory lock): a second process
+        # opening the same old ledger waits for this upgrade instead of failing; Alembic then
+        # finds the ledger at head and does nothing.
+        conn = conn.execution_options(zoufang_write=True)
         with conn.begin():
             config.attributes["connection"] = conn
             command.upgrade(config, target)
@@ -355,34 +427,69 @@ def run_migrations(engine: Engine, target: str) -> None:
             conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
+#: PostgreSQL SQLSTATEs that mean "another writer was in the way": serialization failure,
+#: deadlock, lock wait timed out (our advisory lock), a query cancelled by a timeout.
+PG_BUSY = {"40001", "40P01", "55P03", "57014"}
+#: Out of disk space, out of memory, too many connections, disk full on the server.
+PG_NO_ROOM = {"53000", "53100", "53200", "53300", "53400"}
+PG_READ_ONLY = {"25006"}
+
+
+def _pg_storage_error(exc: BaseException, where: str, field: str) -> StorageError | None:
+    """One line for a psycopg error about the server, the lock or the disk; None otherwise."""
+    orig = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(orig, "sqlstate", None)
+    message = " ".join(str(orig).split()) or type(orig).__name__
+    if sqlstate in PG_BUSY:
+        return StorageError(field, "the ledger is busy (another zoufang is writing); nothing "
+                                    "was written; try again")
+    if sqlstate in PG_READ_ONLY:
+        return StorageError(field, "the ledger database is read-only; nothing was written")
+    if sqlstate in PG_NO_ROOM:
+        return StorageError(field, f"the ledger server cannot write ({message}); nothing was "
+                                    "written")
+    if sqlstate is None or sqlstate.startswith(("08", "57P", "28", "3D")):
+        # no connection, server shut down, authentication, no such database
+        return StorageError(field, f"cannot reach the ledger {where}: {message}")
+    return None
+
+
 @contextlib.contextmanager
-def _translate_operational_errors(where: str) -> Iterator[None]:
-    """Turn driver errors about the file or the lock into one clear StorageError line."""
-    from sqlalchemy.exc import DatabaseError, OperationalError
+def _translate_operational_errors(where: str, field: str = "--db") -> Iterator[None]:
+    """Turn driver errors about the file, the server or the lock into one StorageError line."""
+    from sqlalchemy.exc import DatabaseError, InterfaceError, InternalError, OperationalError
 
     try:
         yield
-    except OperationalError as exc:
+    except (OperationalError, InterfaceError, InternalError) as exc:
+        if getattr(exc.orig, "sqlstate", None) is not None or "psycopg" in type(exc.orig).__module__:
+            error = _pg_storage_error(exc, where, field)
+            if error is not None:
+                raise error from None
+            if not isinstance(exc, OperationalError):
+                raise
+        elif not isinstance(exc, OperationalError):
+            raise
         message = str(exc.orig) if exc.orig is not None else str(exc)
         if "locked" in message or "busy" in message:
             raise StorageError(
-                "--db", "the ledger is busy (another zoufang is writing); try again"
+                field, "the ledger is busy (another zoufang is writing); try again"
             ) from None
         if "readonly" in message or "read-only" in message:
-            raise StorageError("--db", "the ledger file is read-only; nothing was written") from None
+            raise StorageError(field, "the ledger file is read-only; nothing was written") from None
         if "disk is full" in message or "disk I/O" in message:
-            raise StorageError("--db", f"cannot write the ledger ({message}); nothing was written") from None
+            raise StorageError(field, f"cannot write the ledger ({message}); nothing was written") from None
         if "unable to open" in message:
-            raise StorageError("--db", f"cannot open the ledger {where}: {message}") from None
-        raise StorageError("--db", message.splitlines()[0]) from None
+            raise StorageError(field, f"cannot open the ledger {where}: {message}") from None
+        raise StorageError(field, message.splitlines()[0]) from None
     except DatabaseError as exc:
         # Not OperationalError: "file is not a database", "database disk image is malformed".
         # Others (IntegrityError, …) belong to the caller.
         message = str(exc.orig) if exc.orig is not None else str(exc)
         if "not a database" in message:
-            raise StorageError("--db", f"{where} is not a zoufang ledger ({message})") from None
+            raise StorageError(field, f"{where} is not a zoufang ledger ({message})") from None
         if "malformed" in message:
             raise StorageError(
-                "--db", f"the ledger {where} is damaged ({message}); restore it from a backup"
+                field, f"the ledger {where} is damaged ({message}); restore it from a backup"
             ) from None
         raise

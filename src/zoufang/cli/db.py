@@ -1,4 +1,4 @@
-"""`db upgrade`, `db backup PATH`, `db check`."""
+"""`db upgrade`, `db backup PATH`, `db check`, `db copy --to URL`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 
 from zoufang.cli.common import settings
 
-db_app = typer.Typer(help="The ledger file itself: migrations, backups, integrity.",
+db_app = typer.Typer(help="The ledger itself: migrations, backups, integrity, copying.",
                      no_args_is_help=True)
 
 
@@ -54,8 +54,35 @@ def db_check() -> None:
     print(f"ledger {ledger.display}: integrity ok, foreign keys ok", file=sys.stderr)
 
 
+def db_copy(
+    to: Annotated[str, typer.Option(
+        "--to", metavar="URL",
+        help="The new ledger: an empty PostgreSQL database (postgresql+psycopg://user@host/db) "
+             "or a new SQLite file path.")],
+) -> None:
+    """Copy the whole ledger (--db) into an empty database, e.g. a county PostgreSQL server.
+
+    The target is migrated first, then every table is copied in one transaction; ledger
+    entries keep their hashes, so `audit funds` on the target reports the same chain head.
+    """
+    from zoufang.db import Ledger
+    from zoufang.db_copy import copy_ledger
+    from zoufang.errors import StorageError
+
+    source = _ledger(auto_upgrade=True)
+    try:
+        target = Ledger(to, auto_upgrade=True)
+    except StorageError as exc:
+        if exc.field == "--db":  # the target's problems are about --to
+            exc.field = "--to"
+        raise
+    report = copy_ledger(source, target, operator=settings().operator, command="db copy")
+    print(report.summary(), file=sys.stderr)
+
+
 def register(app: typer.Typer) -> None:
     db_app.command("upgrade")(db_upgrade)
     db_app.command("backup")(db_backup)
     db_app.command("check")(db_check)
+    db_app.command("copy")(db_copy)
     app.add_typer(db_app, name="db")

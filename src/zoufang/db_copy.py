@@ -1,0 +1,145 @@
+"""Copy a whole ledger to another database: ``zoufang db copy --to URL``.
+
+The way a county moves cadres' SQLite files onto its PostgreSQL server (or takes a
+PostgreSQL ledger home as one SQLite file). What it does, in order:
+
+1. The target is opened and migrated to this program's schema, so it carries the same
+   tables, indexes and append-only triggers as any ledger; it must hold nothing else than
+   what a new ledger holds (the built-in categories), or the copy is refused.
+2. The source is read in one snapshot (PostgreSQL: a REPEATABLE READ, READ ONLY
+   transaction; SQLite: one read transaction), so a copy taken while cadres write is
+   consistent.
+3. Every table is copied in foreign-key order, rows in primary-key order, in batches of
+   bulk inserts, all in one write transaction on the target: a failed or killed copy leaves
+   the target as empty as it was.
+4. Ledger entries keep their ``seq``, their stored fields and their hashes; before
+   committing, the canonical form (see :mod:`zoufang.services.ledger`) of every copied
+   entry is compared with the source's, so the target's ``audit funds`` reports the same
+   chain head. PostgreSQL's id sequences are moved past the copied ids.
+5. The target's audit log gets one row saying where the copy came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from zoufang.errors import RuleViolation, StorageError
+
+if TYPE_CHECKING:
+    from zoufang.db import Ledger
+    from zoufang.services.ledger import ChainHead
+
+#: Rows per bulk insert.
+BATCH = 5000
+
+
+@dataclass
+class CopyReport:
+    source: str
+    target: str
+    rows: dict[str, int] = field(default_factory=dict)
+    head: ChainHead | None = None
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n:,} {table}" for table, n in self.rows.items() if n)
+        return (f"copied {self.source} to {self.target}: {counts or 'no rows'}; "
+                f"chain head {self.head}")
+
+
+def _fingerprint(row) -> tuple[int, str, str | None]:
+    """(seq, stored hash, sha256 of the canonical form) of one ledger entry."""
+    from zoufang.services.ledger import canonical
+
+    try:
+        digest: str | None = hashlib.sha256(canonical(row)).hexdigest()
+    except ValueError:
+        digest = None
+    return row["seq"], row["hash"], digest
+
+
+def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) -> CopyReport:
+    """Copy every row of ``source`` into the empty ``target`` (see the module docstring)."""
+    from sqlalchemy import Integer, delete, func, insert, select
+    from sqlmodel import SQLModel
+
+    import zoufang.models  # registers the tables
+    from zoufang.db import HEAD_REVISION, _translate_operational_errors
+    from zoufang.services.ledger import ChainHead
+
+    if source.url == target.url:
+        raise RuleViolation("--to", f"{target.display} is the ledger being copied; "
+                                    "choose another database")
+    for ledger in (source, target):
+        revision = ledger.current_revision()
+        if revision != HEAD_REVISION:
+            ledger.ensure_schema()
+
+    metadata = SQLModel.metadata
+    tables = metadata.sorted_tables  # parents before children
+    report = CopyReport(source.display, target.display)
+    source_entries: list[tuple[int, str, str | None]] = []
+
+    src_engine = source.engine
+    if src_engine.dialect.name == "postgresql":
+        src_engine = src_engine.execution_options(isolation_level="REPEATABLE READ",
+                                                  postgresql_readonly=True)
+    dst_engine = target.engine.execution_options(zoufang_write=True)
+
+    with _translate_operational_errors(source.display), src_engine.connect() as src, \
+            src.begin():
+        with _translate_operational_errors(target.display, "--to"), \
+                dst_engine.connect() as dst, \
+                dst.begin():
+            occupied = [t.name for t in tables if t.name != "category" and dst.execute(
+                select(func.count()).select_from(t)).scalar_one()]
+            if occupied:
+                raise RuleViolation(
+                    "--to", f"{target.display} already holds a ledger ({', '.join(occupied)} "
+                            "not empty); copy into a new, empty database")
+            # A new ledger's built-in categories: replaced by the source's own rows.
+            dst.execute(delete(metadata.tables["category"]))
+
+            for table in tables:
+                order = list(table.primary_key.columns) or list(table.columns)
+                result = src.execution_options(yield_per=BATCH).execute(
+                    select(table).order_by(*order))
+                count = 0
+                for part in result.partitions():
+                    rows = [dict(r._mapping) for r in part]
+                    if table.name == "ledger_entry":
+                        source_entries.extend(_fingerprint(r) for r in rows)
+                    dst.execute(insert(table), rows)
+                    count += len(rows)
+                report.rows[table.name] = count
+
+            if dst.dialect.name == "postgresql":
+                for table in tables:
+                    pk = list(table.primary_key.columns)
+                    if len(pk) == 1 and isinstance(pk[0].type, Integer) and pk[0].autoincrement:
+                        dst.exec_driver_sql(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                            f"'{pk[0].name}'), COALESCE((SELECT MAX({pk[0].name}) FROM "
+                            f"{table.name}), 0) + 1, false)")
+
+            entry = metadata.tables["ledger_entry"]
+            copied = [_fingerprint(dict(r._mapping)) for r in
+                      dst.execute(select(entry).order_by(entry.c.seq))]
+            if copied != source_entries:
+                bad = next((a[0] for a, b in zip(copied, source_entries, strict=False)
+                            if a != b), None)
+                raise StorageError("--to", f"ledger entry {bad} did not arrive unchanged in "
+                                           f"{target.display}; nothing was copied")
+            report.head = (ChainHead(copied[-1][0], copied[-1][1]) if copied
+                           else ChainHead(0, "0" * 64))
+
+            audit = metadata.tables["audit_log"]
+            dst.execute(insert(audit).values(
+                at=zoufang.models.utcnow(), operator=operator, command=command,
+                action="copy", object_type="ledger", object_key=source.display[:100],
+                before=None, after=json.dumps({"from": source.display, "rows": report.rows,
+                                               "head": str(report.head)},
+                                              ensure_ascii=False, sort_keys=True)))
+    return report
