@@ -75,12 +75,40 @@ def household_conditions(scope: Scope) -> list:
     return conditions
 
 
+def _visit_day():
+    """The visit date, wrapped so that SQLite does not pick the date index for a period.
+
+    Without statistics SQLite takes any date range for a selective one and reads a campaign
+    year's million visits through the date index, one random row at a time, then sorts them
+    to group; scanning the table (or a covering index) in order is several times faster,
+    and no slower for a short period.
+    """
+    return func.coalesce(Visit.visit_date, Visit.visit_date)
+
+
 def visit_conditions(scope: Scope) -> list:
     """Visits within the period to households in scope (join Household)."""
-    conditions = [Visit.visit_date <= scope.until, *household_conditions(scope)]
+    day = _visit_day()
+    conditions = [day <= scope.until, *household_conditions(scope)]
     if scope.since is not None:
-        conditions.append(Visit.visit_date >= scope.since)
+        conditions.append(day >= scope.since)
     return conditions
+
+
+def visits_per_household(scope: Scope):
+    """Subquery (household_id, visits): visits in the period per household visited.
+
+    Grouped on the (household_id, visit_date) index without touching the visit rows, so the
+    village and category figures join ~one row per household instead of every visit.
+    """
+    # Through _visit_day(), SQLite scans the covering (household_id, visit_date) index in
+    # household order: no visit row is read and nothing is sorted.
+    day = _visit_day()
+    conditions = [day <= scope.until]
+    if scope.since is not None:
+        conditions.append(day >= scope.since)
+    return (select(Visit.household_id, func.count().label("visits")).where(*conditions)
+            .group_by(Visit.household_id).subquery())
 
 
 def _active_at_until(scope: Scope):
@@ -96,9 +124,10 @@ def household_figures(*, session: Session, scope: Scope) -> dict:
     H = Household
     conditions = household_conditions(scope)
     enrolled = session.execute(select(func.count()).select_from(H).where(*conditions)).scalar_one()
+    per = visits_per_household(scope)
     visited = session.execute(
-        select(func.count(distinct(Visit.household_id)))
-        .join(H, H.id == Visit.household_id).where(*visit_conditions(scope))
+        select(func.count()).select_from(per).join(H, H.id == per.c.household_id)
+        .where(*conditions)
     ).scalar_one()
     never = session.execute(
         select(func.count()).select_from(H)
@@ -142,12 +171,13 @@ def visits_by_village(*, session: Session, scope: Scope) -> list[dict]:
     households = dict(session.execute(
         select(H.village, func.count()).where(*household_conditions(scope)).group_by(H.village)
     ).all())
+    per = visits_per_household(scope)
     visits = {
-        village: (n, visited)
+        village: (int(n), visited)
         for village, n, visited in session.execute(
-            select(H.village, func.count(Visit.id), func.count(distinct(Visit.household_id)))
-            .join(H, H.id == Visit.household_id).where(*visit_conditions(scope))
-            .group_by(H.village))
+            select(H.village, func.sum(per.c.visits), func.count())
+            .select_from(per).join(H, H.id == per.c.household_id)
+            .where(*household_conditions(scope)).group_by(H.village))
     }
     rows = []
     for village, total in households.items():
@@ -167,12 +197,14 @@ def visits_by_category(*, session: Session, scope: Scope) -> list[dict]:
         select(HC.category_code, func.count()).join(H, H.id == HC.household_id)
         .where(*household_conditions(scope)).group_by(HC.category_code)
     ).all())
+    per = visits_per_household(scope)
     visits = {
-        code: (n, visited)
+        code: (int(n), visited)
         for code, n, visited in session.execute(
-            select(HC.category_code, func.count(Visit.id), func.count(distinct(Visit.household_id)))
-            .join(H, H.id == Visit.household_id).join(HC, HC.household_id == H.id)
-            .where(*visit_conditions(scope)).group_by(HC.category_code))
+            select(HC.category_code, func.sum(per.c.visits), func.count())
+            .select_from(per).join(H, H.id == per.c.household_id)
+            .join(HC, HC.household_id == H.id)
+            .where(*household_conditions(scope)).group_by(HC.category_code))
     }
     rows = []
     for code in sorted(households, key=lambda c: (-households[c], c)):
