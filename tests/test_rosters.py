@@ -8,8 +8,7 @@ import shutil
 import sqlite3
 
 import pytest
-
-from tests.conftest import valid_id
+from conftest import valid_id
 
 HEADERS = ["序号", "姓名", "身份证号", "村/社区", "网格", "类别", "联系电话", "家庭人口",
            "年收入（元）", "致困原因", "联系干部"]
