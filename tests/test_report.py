@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from conftest import valid_id
 
 PERIOD = ("--since", "2026-01-01", "--until", "2026-06-30")

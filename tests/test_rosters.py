@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 
 import pytest
+
 from conftest import valid_id
 
 HEADERS = ["序号", "姓名", "身份证号", "村/社区", "网格", "类别", "联系电话", "家庭人口",
