@@ -1,17 +1,49 @@
 #!/usr/bin/env bash
-# Install zoufang with its test dependencies into .venv and run the whole test suite.
+# Install zoufang with its test dependencies into .venv and run the whole test suite twice:
+# on SQLite ledger files, then on PostgreSQL (a throw-away server from scripts/pg.sh, which
+# installs Debian's postgresql when it is missing: run as root, or have it installed).
 # This is the README's test command and what CI runs (.ci/run).
+#
+#   ZOUFANG_TEST_BACKENDS=sqlite bash scripts/test.sh       # one backend only
+#   bash scripts/test.sh -m "not slow"                      # arguments go to pytest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
-set +e
-.venv/bin/python -m pytest "$@"
-status=$?
-set -e
-if [ "$status" -eq 5 ]; then
-  echo "error: pytest collected no tests; that is a failure, not a pass" >&2
-  exit 1
-fi
-exit "$status"
+
+BACKENDS="${ZOUFANG_TEST_BACKENDS:-sqlite postgresql}"
+started_pg=""
+cleanup() {
+  if [ -n "$started_pg" ]; then bash scripts/pg.sh stop; fi
+}
+trap cleanup EXIT
+
+overall=0
+for backend in $BACKENDS; do
+  case "$backend" in
+    sqlite) ;;
+    postgresql)
+      if [ -z "${ZOUFANG_TEST_PG_URL:-}" ]; then
+        ZOUFANG_TEST_PG_URL=$(bash scripts/pg.sh start)
+        export ZOUFANG_TEST_PG_URL
+        started_pg=1
+      fi
+      ;;
+    *) echo "error: ZOUFANG_TEST_BACKENDS: unknown backend $backend (sqlite, postgresql)" >&2
+       exit 2 ;;
+  esac
+  echo "== zoufang tests on $backend ==" >&2
+  start=$(date +%s)
+  set +e
+  ZOUFANG_TEST_BACKEND="$backend" .venv/bin/python -m pytest "$@"
+  status=$?
+  set -e
+  echo "== $backend: pytest exit $status after $(( $(date +%s) - start ))s ==" >&2
+  if [ "$status" -eq 5 ]; then
+    echo "error: pytest collected no tests on $backend; that is a failure, not a pass" >&2
+    status=1
+  fi
+  if [ "$status" -ne 0 ]; then overall=$status; fi
+done
+exit "$overall"

@@ -1,25 +1,30 @@
 """Several cadres paying from one fund at the same moment, each in its own process.
 
 Six workers each run ``python -m zoufang`` fifteen times, one payment a command, half of them
-with ``fund disburse`` and half with ``visit log --cash --fund``, all against one SQLite
-ledger. The fund holds less than they ask for, so the last payments must be refused by the
-overspend rule. Afterwards: every command either succeeded or failed with one clean line,
+with ``fund disburse`` and half with ``visit log --cash --fund``, all against one ledger
+(SQLite or PostgreSQL). The fund holds less than they ask for, so the last payments must be
+refused by the overspend rule. Afterwards: every command either succeeded or failed with one clean line,
 no payment that reported success is missing, the chain is one valid chain, and the balance
 was never below zero at any entry.
+
+Then eight processes run a hundred mixed commands each (visits with cash, payments,
+commitments, enrolments) through ``tests/workload.py``: nothing lost, no code handed out
+twice, one chain, exact balances.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
+import rawdb
 from conftest import TODAY, valid_id
 
 WORKERS = 6
@@ -101,13 +106,9 @@ def test_concurrent_payments_one_chain_no_overspend(crowded):
     assert len(paid) == ALLOCATED_FEN // AMOUNT_FEN
     assert len(refused) == len(runs) - len(paid)
 
-    con = sqlite3.connect(crowded)
-    try:
-        rows = con.execute("SELECT seq, kind, amount_fen, visit_id FROM ledger_entry "
-                           "ORDER BY seq").fetchall()
-        visits = con.execute("SELECT count(*) FROM visit").fetchone()[0]
-    finally:
-        con.close()
+    rows = rawdb.query(crowded, "SELECT seq, kind, amount_fen, visit_id FROM ledger_entry "
+                                "ORDER BY seq")
+    visits = rawdb.query(crowded, "SELECT count(*) FROM visit")[0][0]
     # no lost entry: every payment reported as made is in the ledger, and nothing else
     payments = [r for r in rows if r[1] == "disburse"]
     assert len(payments) == len(paid)
@@ -133,3 +134,122 @@ def test_concurrent_payments_one_chain_no_overspend(crowded):
     assert report["entries_checked"] == len(rows)
     assert report["head"]["seq"] == len(rows)
     assert {f["check"] for f in report["findings"]} <= {"no-visit"}
+
+
+# ---------------------------------------------------------------- 8 processes × 100 operations
+
+PROCESSES = 8
+OPERATIONS = 100
+WORKLOAD = Path(__file__).with_name("workload.py")
+
+
+def operations_for(worker: int) -> list[list[str]]:
+    """Worker ``worker``'s 100 commands: 30 visits with cash, 30 payments, 30 commitments and
+    10 enrolments, interleaved; money goes to the worker's own households (one payment per
+    household and day is a rule), codes and the chain are shared by everyone."""
+    cadre = f"C{worker + 1:04d}"
+    own = [f"H{worker * 60 + n + 1:06d}" for n in range(60)]
+    ops: list[list[str]] = []
+    for k in range(OPERATIONS):
+        kind, n = k % 10, k // 10 * 3 + k % 10 % 3
+        if kind < 3:
+            ops.append(["visit", "log", own[n], "--by", cadre, "--notes", "入户走访",
+                        "--cash", "50", "--fund", "FEST", "--format", "json"])
+        elif kind < 6:
+            ops.append(["fund", "disburse", "FEST", own[30 + n], "30.01", "--by", cadre,
+                        "--format", "json"])
+        elif kind < 9:
+            ops.append(["commitment", "add", own[n], f"第{k}件事", "--cadre", cadre,
+                        "--due", "2026-12-31", "--format", "json"])
+        else:
+            number = valid_id(f"2201011960{worker + 1:02d}{k % 28 + 1:02d}{k:03d}")
+            ops.append(["enroll", "--name", f"新户{worker}-{k}", "--id-number", number,
+                        "--village", "东风社区", "--category", "low-income", "--format", "json"])
+    return ops
+
+
+@pytest.fixture
+def county(ledger_path):
+    """Eight cadres, 480 low-income households, fund FEST holding 100,000.00."""
+    import datetime as dt
+
+    from zoufang.db import Ledger
+    from zoufang.services.cadres import add_cadre
+    from zoufang.services.funds import FundIn, allocate, create_fund
+    from zoufang.services.households import HouseholdIn, enroll
+
+    today = dt.date.fromisoformat(TODAY)
+    ledger = Ledger(str(ledger_path))
+    with ledger.session(write=True, operator="setup", command="test") as s:
+        for i in range(PROCESSES):
+            add_cadre(session=s, name=f"干部{i + 1}")
+        for n in range(PROCESSES * 60):
+            enroll(session=s, today=today, data=HouseholdIn(
+                name=f"户主{n + 1}", id_number=valid_id(f"11010119500101{n:03d}"),
+                village="红星村", categories=["low-income"]))
+        create_fund(session=s, today=today, data=FundIn(
+            code="FEST", name="春节慰问金", categories=["low-income"]))
+        allocate(session=s, code="FEST", amount_fen=10_000_000, on=today, memo="拨款")
+    ledger.engine.dispose()
+    return ledger_path
+
+
+@pytest.mark.slow
+def test_eight_processes_hundred_operations_each(county, tmp_path):
+    """Every command succeeds or fails with one clear line; nothing is lost; one chain;
+    exact balances — on the backend under test (SQLite or PostgreSQL)."""
+    procs = []
+    for worker in range(PROCESSES):
+        ops_file = tmp_path / f"ops-{worker}.json"
+        ops_file.write_text(json.dumps(operations_for(worker), ensure_ascii=False))
+        procs.append(subprocess.Popen(
+            [sys.executable, str(WORKLOAD), str(ops_file)], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}))
+    outputs = [p.communicate(timeout=900) for p in procs]
+    for p, (_, err) in zip(procs, outputs, strict=True):
+        assert p.returncode == 0, err
+    results = [json.loads(line) for out, _ in outputs for line in out.splitlines()]
+    assert len(results) == PROCESSES * OPERATIONS
+
+    done: dict[str, list[dict]] = {"visit": [], "fund": [], "commitment": [], "enroll": []}
+    failed = []
+    for r in results:
+        assert "Traceback" not in r["stderr"], r["stderr"]
+        assert r["code"] in (0, 1), r
+        if r["code"] == 0:
+            assert r["stderr"] == "", r
+            done[r["args"][0]].append(json.loads(r["stdout"]))
+        else:  # allowed, if rare: a clear line, e.g. the ledger stayed busy for 30 seconds
+            lines = r["stderr"].strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: "), r["stderr"]
+            assert "internal error" not in lines[0], lines[0]
+            failed.append(lines[0])
+    assert len(failed) <= PROCESSES * OPERATIONS // 100, failed  # under 1 %
+
+    # no lost writes: every success is stored, and nothing else was
+    stored = dict(rawdb.query(county, "SELECT kind, count(*) FROM ledger_entry GROUP BY kind"))
+    assert stored == {"allocate": 1, "disburse": len(done["visit"]) + len(done["fund"])}
+    entry_ids = {e for v in done["visit"] for e in v["entries"]} | {p["id"] for p in done["fund"]}
+    assert entry_ids == {r[0] for r in rawdb.query(
+        county, "SELECT seq FROM ledger_entry WHERE kind = 'disburse'")}
+    assert {v["id"] for v in done["visit"]} == {r[0] for r in rawdb.query(
+        county, "SELECT id FROM visit")}
+    assert {c["id"] for c in done["commitment"]} == {r[0] for r in rawdb.query(
+        county, "SELECT id FROM commitment")}
+    enrolled = {h["code"] for h in done["enroll"]}
+    assert len(enrolled) == len(done["enroll"])  # no code handed out twice
+    assert rawdb.query(county, "SELECT count(*) FROM household") == [
+        (PROCESSES * 60 + len(enrolled),)]
+
+    # one chain, contiguous, and exact balances
+    seqs = [r[0] for r in rawdb.query(county, "SELECT seq FROM ledger_entry ORDER BY seq")]
+    assert seqs == list(range(1, len(seqs) + 1))
+    audit = zoufang("audit", "funds", "--format", "json")
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    report = json.loads(audit.stdout)
+    assert report["entries_checked"] == len(seqs) and report["head"]["seq"] == len(seqs)
+    assert {f["check"] for f in report["findings"]} <= {"no-visit"}
+    paid = 5000 * len(done["visit"]) + 3001 * len(done["fund"])
+    listed = json.loads(zoufang("fund", "list", "--format", "json").stdout)
+    assert listed[0]["balance"] == f"{(10_000_000 - paid) / 100:.2f}"
+    assert zoufang("db", "check").returncode == 0

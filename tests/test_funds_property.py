@@ -46,8 +46,12 @@ def base_ledger(template_ledger, tmp_path_factory) -> Path:
     from zoufang.services.funds import FundIn, create_fund
     from zoufang.services.households import HouseholdIn, add_member, enroll
 
-    path = tmp_path_factory.mktemp("property") / "base.db"
-    shutil.copyfile(template_ledger, path)
+    if rawdb.ON_POSTGRESQL:
+        path = rawdb.create_database(f"{template_ledger.name}_property",
+                                     template=template_ledger.name)
+    else:
+        path = tmp_path_factory.mktemp("property") / "base.db"
+        shutil.copyfile(template_ledger, path)
     ledger = Ledger(str(path))
     son = valid_id("11010119800101001")
     with ledger.session(write=True, operator="setup", command="test") as s:
@@ -67,7 +71,9 @@ def base_ledger(template_ledger, tmp_path_factory) -> Path:
                 valid_from=dt.date(2026, 1, 1) if cap else None,
                 valid_to=dt.date(2026, 12, 31) if cap else None))
     ledger.engine.dispose()
-    return path
+    yield path
+    if rawdb.ON_POSTGRESQL:
+        rawdb.drop_database(path.name)
 
 
 amounts = st.integers(min_value=1, max_value=30_000)
@@ -82,8 +88,12 @@ class FundsMachine(RuleBasedStateMachine):
         from zoufang.db import Ledger
 
         self.dir = tempfile.mkdtemp(prefix="zoufang-prop-")
-        self.path = Path(self.dir) / "ledger.db"
-        shutil.copyfile(self.base, self.path)
+        if isinstance(self.base, rawdb.PgLedger):
+            self.path = rawdb.create_database(f"{self.base.name}_example",
+                                              template=self.base.name)
+        else:
+            self.path = Path(self.dir) / "ledger.db"
+            shutil.copyfile(self.base, self.path)
         self.ledger = Ledger(str(self.path))
         # the model: every entry as (kind, fund, household, amount, date, reverses)
         self.entries: list[tuple] = []
@@ -284,6 +294,8 @@ class FundsMachine(RuleBasedStateMachine):
         finally:
             self.ledger.engine.dispose()
             shutil.rmtree(self.dir, ignore_errors=True)
+            if isinstance(self.path, rawdb.PgLedger):
+                rawdb.drop_database(self.path.name)
 
 
 def test_random_allocations_payments_and_reversals_stay_consistent(base_ledger):

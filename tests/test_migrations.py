@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import rawdb
 from zoufang import db
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,6 +56,13 @@ def sqlite_rows(path: Path, tables=None, columns=None) -> dict[str, list[tuple]]
 
 
 def table_columns(path: Path) -> dict[str, list[str]]:
+    if isinstance(path, rawdb.PgLedger):
+        columns: dict[str, list[str]] = {}
+        for table, column in rawdb.query(
+                path, "SELECT table_name, column_name FROM information_schema.columns "
+                      "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"):
+            columns.setdefault(table, []).append(column)
+        return columns
     con = sqlite3.connect(path)
     try:
         tables = [r[0] for r in con.execute(
@@ -65,7 +73,15 @@ def table_columns(path: Path) -> dict[str, list[str]]:
 
 
 def schema_objects(path: Path) -> set[tuple[str, str, str]]:
-    """(type, name, table) of every table, index and trigger SQLite holds."""
+    """(type, name, table) of every table, index and trigger the database holds."""
+    if isinstance(path, rawdb.PgLedger):
+        return set(rawdb.query(path, """
+            SELECT 'table', tablename, tablename FROM pg_tables WHERE schemaname = 'public'
+            UNION ALL
+            SELECT 'index', indexname, tablename FROM pg_indexes WHERE schemaname = 'public'
+            UNION ALL
+            SELECT 'trigger', t.tgname, c.relname FROM pg_trigger t
+              JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"""))
     con = sqlite3.connect(path)
     try:
         return set(con.execute(
@@ -75,11 +91,7 @@ def schema_objects(path: Path) -> set[tuple[str, str, str]]:
 
 
 def stored_revision(path: Path) -> str | None:
-    con = sqlite3.connect(path)
-    try:
-        return con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-    finally:
-        con.close()
+    return rawdb.query(path, "SELECT version_num FROM alembic_version")[0][0]
 
 
 # ---------------------------------------------------------------------------- (a) revisions
@@ -231,11 +243,25 @@ FIRST_REVISION_ROWS = [
 ]
 
 
+#: Ids were given explicitly: move PostgreSQL's sequences past them, as a real ledger's are.
+FIRST_REVISION_SEQUENCES = [
+    f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"
+    for t in ("cadre", "household", "member", "cadre_relative", "visit", "visit_item",
+              "commitment", "commitment_response", "audit_log")
+]
+
+
 @pytest.fixture
 def first_revision_ledger(ledger_path) -> Path:
-    """The test's ledger file replaced by one at REVISIONS[0], holding rows in every table."""
+    """The test's ledger replaced by one at REVISIONS[0], holding rows in every table."""
     if len(db.REVISIONS) == 1:
         pytest.skip("only one schema revision exists: there is nothing to upgrade from")
+    if rawdb.ON_POSTGRESQL:
+        rawdb.create_database(ledger_path.name)  # empty again
+        make_ledger_at(ledger_path, db.REVISIONS[0])
+        rawdb.execute(ledger_path, *FIRST_REVISION_ROWS, *FIRST_REVISION_SEQUENCES)
+        assert stored_revision(ledger_path) == db.REVISIONS[0]
+        return ledger_path
     ledger_path.unlink()
     make_ledger_at(ledger_path, db.REVISIONS[0])
     con = sqlite3.connect(ledger_path)
@@ -251,6 +277,7 @@ def first_revision_ledger(ledger_path) -> Path:
     return ledger_path
 
 
+@pytest.mark.sqlite_only  # the backup file; PostgreSQL: test_old_ledger_is_upgraded_in_place
 def test_old_ledger_is_backed_up_and_upgraded_on_open(zf, first_revision_ledger):
     path = first_revision_ledger
     old_columns = table_columns(path)
@@ -293,6 +320,24 @@ def test_old_ledger_is_backed_up_and_upgraded_on_open(zf, first_revision_ledger)
     assert "陈大爷" in shown.stdout
 
 
+def test_old_ledger_is_upgraded_in_place(zf, first_revision_ledger, snapshot_db):
+    """On either backend: the rows of an old ledger are all there after the upgrade."""
+    old_columns = table_columns(first_revision_ledger)
+    old_tables = sorted(t for t in old_columns if t != "alembic_version")
+    before = {t: rows for t, rows in snapshot_db().items() if t in old_tables}
+    result = zf("household", "list", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert [h["code"] for h in result.json()] == ["H000001", "H000002", "H000003"]
+    assert stored_revision(first_revision_ledger) == db.HEAD_REVISION
+    after = snapshot_db()
+    for table in old_tables:  # later revisions may add columns after the old ones
+        width = len(old_columns[table])
+        assert sorted((r[:width] for r in after[table]), key=repr) == before[table], table
+    # and it takes new rows: PostgreSQL's sequences are past the ids that were there
+    assert zf("cadre", "add", "--name", "赵六", "-f", "json").json()["code"] == "C0003"
+    assert zf("db", "check").exit_code == 0
+
+
 def test_two_processes_opening_an_old_ledger_at_once_both_succeed(first_revision_ledger):
     """The upgrade takes the write lock first: the second opener waits, then finds it done."""
     env = {**os.environ, "ZOUFANG_DB": str(first_revision_ledger)}
@@ -312,7 +357,8 @@ def test_db_upgrade_command_upgrades_an_old_ledger(zf, first_revision_ledger):
     result = zf("db", "upgrade")
     assert result.exit_code == 0, result.stderr
     assert f"upgraded {db.REVISIONS[0]} → {db.HEAD_REVISION}" in result.stderr
-    assert "backup written to" in result.stderr
+    if not rawdb.ON_POSTGRESQL:  # PostgreSQL: back up with pg_dump (docs/postgresql.md)
+        assert "backup written to" in result.stderr
     assert stored_revision(first_revision_ledger) == db.HEAD_REVISION
     again = zf("db", "upgrade")
     assert again.exit_code == 0
@@ -325,10 +371,7 @@ def test_db_upgrade_command_upgrades_an_old_ledger(zf, first_revision_ledger):
 
 
 def test_ledger_newer_than_the_program_is_refused(zf, ledger_path, snapshot_db):
-    con = sqlite3.connect(ledger_path)
-    with con:
-        con.execute("UPDATE alembic_version SET version_num = '9999'")
-    con.close()
+    rawdb.execute(ledger_path, "UPDATE alembic_version SET version_num = '9999'")
     before = snapshot_db()
     for args in (["household", "list"], ["db", "upgrade"], ["db", "check"]):
         result = zf(*args)
@@ -339,7 +382,8 @@ def test_ledger_newer_than_the_program_is_refused(zf, ledger_path, snapshot_db):
         assert "9999" in line and "newer" in line
         assert result.stdout == ""
     assert snapshot_db() == before
-    assert list(ledger_path.parent.glob("*.backup-*")) == []
+    if not rawdb.ON_POSTGRESQL:
+        assert list(ledger_path.parent.glob("*.backup-*")) == []
 
 
 # ---------------------------------------------------------------------------- (e) failure
@@ -360,7 +404,8 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table("scratch", sa.Column("id", sa.Integer, primary_key=True))
-    with op.batch_alter_table("household", recreate="always") as batch_op:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table("household", recreate="always" if sqlite else "auto") as batch_op:
         batch_op.add_column(sa.Column("nickname", sa.String(20)))
     op.execute("UPDATE household SET head_name = 'changed'")
     op.execute("DELETE FROM visit_cadre")
@@ -406,12 +451,7 @@ def test_failing_migration_leaves_the_ledger_at_its_old_revision(
     assert stored_revision(ledger_path) == old_head
     assert snapshot_db() == before  # no scratch table, no nickname column, rows untouched
     assert schema_objects(ledger_path) == schema_before  # indexes and triggers too
-    con = sqlite3.connect(ledger_path)
-    try:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-    finally:
-        con.close()
+    assert db.Ledger(str(ledger_path), auto_upgrade=False).check() == []
 
 
 def test_run_migrations_is_one_transaction(ledger_path, broken_next_revision):
