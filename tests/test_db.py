@@ -433,7 +433,8 @@ def test_sqlite_path(url, path):
 
 # ---------------------------------------------------------------------------- start-up
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "tabulate")
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "tabulate", "rich", "xlsxwriter",
+         "python_calamine", "openpyxl", "platformdirs")
 
 @pytest.mark.parametrize("args", [["--help"], ["db", "--help"], ["enroll", "--help"],
                                   ["--version"]])

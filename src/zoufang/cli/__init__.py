@@ -12,15 +12,16 @@ import sys
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
 
 from zoufang import __version__
 from zoufang.cli._click import ClickException, NoArgsIsHelpError, UsageError
+from zoufang.cli._lazy import LazyGroup, LazyTyper
 from zoufang.errors import InvalidInput, ZoufangError
 
 
-class ZoufangGroup(TyperGroup):
-    """Typer's group with zoufang's error policy: one line on stderr, meaningful exit codes."""
+class ZoufangGroup(LazyGroup):
+    """Typer's group with zoufang's error policy: one line on stderr, meaningful exit codes.
+    Its subcommands are built when used (:mod:`zoufang.cli._lazy`)."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         argv = list(sys.argv[1:] if args is None else args)
@@ -87,7 +88,7 @@ def _usage_line(exc: UsageError) -> str:
     return message
 
 
-app = typer.Typer(
+app = LazyTyper(
     cls=ZoufangGroup,
     name="zoufang",
     help="走访 zoufang — the household visiting and hardship-support ledger.",
@@ -97,6 +98,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+ZoufangGroup.lazy_app = app
 
 
 def _version(value: bool) -> None:
