@@ -20,6 +20,10 @@ def demo(
     seed: Annotated[
         str, typer.Option("--seed", help="Random seed: the same seed gives the same ledger.")
     ] = "1",
+    funds: Annotated[
+        bool, typer.Option("--funds", help="Also create festival and relief funds, paid at the "
+                           "demo's visits (allocations, payments, a few reversals).")
+    ] = False,
 ) -> None:
     """Fill an EMPTY ledger with realistic, reproducible demo data: villages, households,
     cadres and a year of visits and commitments before --today."""
@@ -30,10 +34,15 @@ def demo(
     with session(write=True) as s, _progress_bar(count) as progress:
         counts = build_demo(session=s, households=count, seed=seed_value, today=today(),
                             progress=progress)
+        if funds:
+            from zoufang.services.demo_funds import add_demo_funds
+
+            money = add_demo_funds(session=s, seed=seed_value, today=today())
     print(
         f"demo: {counts['households']:,} households, {counts['cadres']:,} cadres, "
-        f"{counts['visits']:,} visits, {counts['commitments']:,} commitments written to "
-        f"{_ledger_name()}",
+        f"{counts['visits']:,} visits, {counts['commitments']:,} commitments "
+        + (f"and {money['entries']:,} ledger entries in {money['funds']} funds " if funds else "")
+        + f"written to {_ledger_name()}",
         file=sys.stderr,
     )
 

@@ -1,0 +1,520 @@
+#!/usr/bin/env python3
+"""zoufang at county scale: build a big ledger once, time every operation that must stay fast.
+
+    python bench/run.py                  # build (or reuse) the county ledger, time everything,
+                                         # write the results into docs/benchmarks.md
+    python bench/run.py --only due,audit --runs 3 --no-write
+    python bench/run.py --households 2000 --runs 1 --no-write    # a quick look
+
+The county ledger (``zoufang demo --households 100000 --funds``: ~100,000 households, ~950,000
+visits, ~230,000 ledger entries in a valid hash chain) and the 100,000-row rosters are built
+once into ``bench/.cache/`` (ignored by git) and rebuilt when the households, the seed, the
+schema revision or this script's builder change. Commands that write run on copies; the
+cached files stay as built.
+
+Every operation runs as a whole process (the ``zoufang`` console script next to this Python),
+several times after a warm-up run; wall time is reported as min / median / max, with the
+median CPU time (user + system) and the peak resident memory of the process. Each query is
+also run as hand-written SQL in the ``sqlite3`` shell on the same file (``bench/sql/``), the
+physical limit to compare with. It is a benchmark, not a test: nothing fails on timings; a
+missed target is reported as missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SQL = ROOT / "bench" / "sql"
+DEFAULT_CACHE = ROOT / "bench" / ".cache"
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
+#: Bump when what the builder makes changes, so that caches are rebuilt.
+BUILDER_VERSION = 1
+TODAY = "2026-03-01"
+SEED = 1
+HOUSEHOLDS = 100_000
+
+
+# ---------------------------------------------------------------------------- running
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    max_rss_kib: int
+    code: int
+
+
+def zoufang_argv() -> list[str]:
+    """The installed ``zoufang`` console script beside this Python, else ``python -m``."""
+    script = Path(sys.executable).with_name("zoufang")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "zoufang"]
+
+
+def bench_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZOUFANG_")}
+    env.update(ZOUFANG_TODAY=TODAY, ZOUFANG_OPERATOR="bench", LC_ALL="C.UTF-8")
+    return env
+
+
+def run_once(argv: list[str], *, cwd: Path, stdout_path: Path | None = None,
+             ok_codes: tuple[int, ...] = (0,)) -> Sample:
+    """Run one process; wall time, CPU time and peak RSS from wait4()."""
+    with tempfile.TemporaryFile() as err, open(stdout_path or os.devnull, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                cwd=cwd, env=bench_env())
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in ok_codes:
+            err.seek(0)
+            message = err.read().decode(errors="replace").strip()
+            raise RuntimeError(f"{' '.join(argv)} exited {code}: {message[-2000:]}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code)
+
+
+def zf(*args: str, cwd: Path, stdout_path: Path | None = None, ok=(0,)) -> Sample:
+    return run_once([*zoufang_argv(), *args], cwd=cwd, stdout_path=stdout_path, ok_codes=ok)
+
+
+# ---------------------------------------------------------------------------- building
+
+
+@dataclass
+class Fixtures:
+    """What the operations run on: the county ledger, an empty ledger, the rosters."""
+
+    cache: Path
+    county: Path
+    empty: Path
+    roster_csv: Path
+    roster_xlsx: Path
+    households: int
+    built: dict = field(default_factory=dict)
+
+
+def schema_revision() -> str:
+    from zoufang.db import HEAD_REVISION
+
+    return HEAD_REVISION
+
+
+def build(cache: Path, households: int, *, rebuild: bool = False,
+          log: Callable[[str], None] = print) -> Fixtures:
+    """Build what is missing or stale in ``cache``; return where everything is."""
+    cache.mkdir(parents=True, exist_ok=True)
+    stem = f"county-{households}"
+    fx = Fixtures(cache=cache, county=cache / f"{stem}.db", empty=cache / "empty.db",
+                  roster_csv=cache / f"roster-{households}.csv",
+                  roster_xlsx=cache / f"roster-{households}.xlsx", households=households)
+    meta_path = cache / f"{stem}.json"
+    want = {"households": households, "seed": SEED, "today": TODAY,
+            "revision": schema_revision(), "builder": BUILDER_VERSION}
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    if rebuild or not fx.county.exists() or {k: meta.get(k) for k in want} != want:
+        for path in cache.glob(f"{stem}.db*"):
+            path.unlink()
+        for path in (fx.empty, *cache.glob("roster-*")):
+            path.unlink(missing_ok=True)
+        log(f"building the county ledger ({households:,} households, with funds) in {cache} …")
+        partial = cache / f"{stem}.building.db"
+        for path in cache.glob(f"{stem}.building.db*"):
+            path.unlink()
+        sample = zf("--db", str(partial), "demo", "--households", str(households),
+                    "--seed", str(SEED), "--funds", cwd=cache)
+        _checkpoint(partial)
+        partial.rename(fx.county)
+        counts = _counts(fx.county)
+        meta = {**want, "built_at": dt.datetime.now().isoformat(timespec="seconds"),
+                "build_seconds": round(sample.wall, 1), "build_peak_rss_mib":
+                round(sample.max_rss_kib / 1024), **counts}
+        meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+        log(f"built in {sample.wall:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+    fx.built = meta
+    if not fx.empty.exists():
+        zf("--db", str(fx.empty), "db", "upgrade", cwd=cache)
+        _checkpoint(fx.empty)
+    if not fx.roster_csv.exists() or not fx.roster_xlsx.exists():
+        log(f"writing {households:,}-row rosters …")
+        rows = list(roster_rows(households))
+        write_csv(fx.roster_csv, rows)
+        write_xlsx(fx.roster_xlsx, rows)
+    return fx
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the WAL into the database file: a copy of the file alone is then complete."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+
+
+def _counts(path: Path) -> dict[str, int]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in (
+            "household", "visit", "commitment", "fund", "ledger_entry")}
+    finally:
+        con.close()
+
+
+ROSTER_HEADERS = ["户主", "身份证号", "村/社区", "网格", "住址", "联系电话", "类别", "家庭人口",
+                  "年收入", "致困原因"]
+ROSTER_CATEGORIES = ["低保户", "独居老人", "因病致贫特困群众", "残疾人", "留守儿童", "老党员",
+                     "生活困难党员", "低保户、残疾人", "独居老人、老党员", "老干部"]
+
+
+def roster_rows(count: int):
+    """``count`` valid, distinct roster rows with Chinese headers, as a county sends them."""
+    from zoufang.parsing import id_check_digit
+    from zoufang.services import demo_text as words
+
+    surnames = [s for s, _ in words.SURNAMES]
+    given = list(words.GIVEN_OLD_MALE) + list(words.GIVEN_OLD_FEMALE)
+    first = dt.date(1935, 1, 1).toordinal()
+    for i in range(count):
+        born = dt.date.fromordinal(first + (i * 7919) % 25_000)
+        first17 = f"320123{born:%Y%m%d}{i // 25_000 * 100 + i % 97:03d}"
+        village = f"{surnames[i // 40 % len(surnames)]}{'家庄' if i % 3 else '湾'}{i // 4000 + 1}村"
+        yield [surnames[i * 31 % len(surnames)] + given[i * 17 % len(given)],
+               first17 + id_check_digit(first17), village, f"{village}第{i % 4 + 1}网格",
+               f"{village}{i % 9 + 1}组{i % 80 + 1}号", f"139{i:08d}",
+               ROSTER_CATEGORIES[i % len(ROSTER_CATEGORIES)], str(1 + i % 5),
+               f"{6000 + i % 40 * 500}", "年老体弱，无固定收入"]
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(ROSTER_HEADERS)
+        writer.writerows(rows)
+
+
+def write_xlsx(path: Path, rows: list[list[str]]) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("花名册")
+    text = book.add_format({"num_format": "@"})
+    sheet.write_row(0, 0, ROSTER_HEADERS)
+    for r, row in enumerate(rows, start=1):
+        sheet.write_row(r, 0, row, text)
+    book.close()
+
+
+# ---------------------------------------------------------------------------- operations
+
+
+@dataclass
+class Op:
+    name: str
+    shown: str  # the command as a person types it
+    args: Callable[[Fixtures, Path], list[str]]
+    target: float | None
+    runs: int
+    warmup: int = 1
+    ok: tuple[int, ...] = (0,)
+    prepare: Callable[[Fixtures, Path], None] | None = None  # before each run, untimed
+    setup: Callable[[Fixtures, Path], None] | None = None  # once, untimed
+    sql: str | None = None  # bench/sql/<name>, run with the sqlite3 shell
+    sql_mode: str = "-json"
+    needs: str | None = None  # a subcommand that must exist (else skipped with a note)
+    memory_target_mib: int | None = None
+    note: str = ""
+
+
+def _remove(directory: Path, pattern: str) -> None:
+    for path in directory.glob(pattern):
+        path.unlink()
+
+
+def _copy(src: Path, dst: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        Path(str(dst) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(src, dst)
+    dst.chmod(0o600)
+
+
+OPS = [
+    Op("help", "zoufang --help", lambda fx, w: ["--help"], 0.120, runs=20, warmup=3),
+    Op("due", "zoufang due --days 30 --format json",
+       lambda fx, w: ["--db", str(fx.county), "due", "--days", "30", "--format", "json"],
+       1.0, runs=7, sql="due.sql"),
+    Op("audit funds", "zoufang audit funds --format json",
+       lambda fx, w: ["--db", str(fx.county), "audit", "funds", "--format", "json"],
+       3.0, runs=5, ok=(0, 1), sql="audit_funds.sql", sql_mode="-list"),
+    Op("visit log", "zoufang visit log H000123 --by C0001 --notes … --need … --format json",
+       lambda fx, w: ["--db", str(w / "county-copy.db"), "visit", "log", "H000123", "--by",
+                      "C0001", "--notes", "屋顶漏雨，已联系村里维修", "--need", "修缮屋顶",
+                      "--format", "json"],
+       0.6, runs=7, setup=lambda fx, w: _copy(fx.county, w / "county-copy.db"),
+       note="one write on a copy of the county ledger"),
+    Op("report", "zoufang report --format json",
+       lambda fx, w: ["--db", str(fx.county), "report", "--format", "json"],
+       3.0, runs=5, sql="report.sql", sql_mode="-list", needs="report"),
+    Op("export visits", "zoufang export --format csv --table visits --out -",
+       lambda fx, w: ["--db", str(fx.county), "export", "--format", "csv", "--table", "visits",
+                      "--out", "-"],
+       20.0, runs=3, warmup=0, sql="export_visits.sql", sql_mode="-csv", needs="export",
+       memory_target_mib=250),
+    Op("enroll csv", "zoufang enroll --from roster.csv ({n:,} rows)",
+       lambda fx, w: ["--db", str(w / "enroll.db"), "enroll", "--from", str(fx.roster_csv),
+                      "--format", "json"],
+       15.0, runs=3, warmup=0, prepare=lambda fx, w: _copy(fx.empty, w / "enroll.db"),
+       needs="enroll", note="into an empty ledger"),
+    Op("enroll xlsx", "zoufang enroll --from roster.xlsx ({n:,} rows)",
+       lambda fx, w: ["--db", str(w / "enroll.db"), "enroll", "--from", str(fx.roster_xlsx),
+                      "--format", "json"],
+       25.0, runs=3, warmup=0, prepare=lambda fx, w: _copy(fx.empty, w / "enroll.db"),
+       needs="enroll", note="into an empty ledger"),
+    Op("demo", "zoufang demo --households {n}",
+       lambda fx, w: ["--db", str(w / "demo.db"), "demo", "--households", str(fx.households)],
+       90.0, runs=3, warmup=0,
+       prepare=lambda fx, w: _remove(w, "demo.db*"),
+       note="into a new ledger"),
+]
+
+
+def _roster_supported() -> bool:
+    done = subprocess.run([*zoufang_argv(), "enroll", "--help"], capture_output=True,
+                          text=True, env=bench_env())
+    return "--from" in done.stdout
+
+
+def command_exists(name: str) -> bool:
+    done = subprocess.run([*zoufang_argv(), name, "--help"], capture_output=True,
+                          env=bench_env())
+    return done.returncode == 0 and (name != "enroll" or _roster_supported())
+
+
+@dataclass
+class Result:
+    op: Op
+    samples: list[Sample] = field(default_factory=list)
+    sql_samples: list[Sample] = field(default_factory=list)
+    skipped: str = ""
+
+    def median(self, samples: list[Sample] | None = None) -> float:
+        return statistics.median(s.wall for s in (samples or self.samples))
+
+
+def time_op(op: Op, fx: Fixtures, work: Path, runs: int | None, sqlite: str | None,
+            log: Callable[[str], None]) -> Result:
+    result = Result(op)
+    if op.needs and not command_exists(op.needs):
+        result.skipped = f"`zoufang {op.needs}` does not exist yet"
+        log(f"  {op.name}: skipped ({result.skipped})")
+        return result
+    if op.setup:
+        op.setup(fx, work)
+    n = runs or op.runs
+    for i in range(op.warmup + n):
+        if op.prepare:
+            op.prepare(fx, work)
+        sample = zf(*op.args(fx, work), cwd=work, ok=op.ok)
+        if i >= op.warmup:
+            result.samples.append(sample)
+    if op.sql and sqlite:
+        script = (SQL / op.sql).read_text()
+        until = (dt.date.fromisoformat(TODAY) + dt.timedelta(days=30)).isoformat()
+        script = script.replace(":today", f"'{TODAY}'").replace(":until", f"'{until}'")
+        script_path = work / op.sql
+        script_path.write_text(script)
+        argv = [sqlite, "-readonly", op.sql_mode, str(fx.county), f".read {script_path}"]
+        for i in range(op.warmup + n):
+            sample = run_once(argv, cwd=work)
+            if i >= op.warmup:
+                result.sql_samples.append(sample)
+    log("  " + line_for(result))
+    return result
+
+
+def line_for(r: Result) -> str:
+    walls = [s.wall for s in r.samples]
+    text = (f"{r.op.name}: median {r.median():.3f} s (min {min(walls):.3f}, max {max(walls):.3f},"
+            f" {len(walls)} runs), peak {max(s.max_rss_kib for s in r.samples) / 1024:.0f} MiB")
+    if r.sql_samples:
+        text += f"; sqlite3 {r.median(r.sql_samples):.3f} s, ratio {ratio(r):.1f}×"
+    if r.op.target is not None:
+        text += f"; target ≤ {r.op.target:g} s: {'met' if met(r) else 'MISSED'}"
+    return text
+
+
+def ratio(r: Result) -> float:
+    return r.median() / r.median(r.sql_samples)
+
+
+def met(r: Result) -> bool:
+    ok = r.op.target is None or r.median() <= r.op.target
+    if r.op.memory_target_mib is not None:
+        ok = ok and max(s.max_rss_kib for s in r.samples) / 1024 <= r.op.memory_target_mib
+    if r.op.name == "due" and r.sql_samples:
+        ok = ok and ratio(r) <= 3.0
+    return ok
+
+
+# ---------------------------------------------------------------------------- reporting
+
+
+def machine() -> dict[str, str]:
+    info: dict[str, str] = {}
+    try:
+        cpu = Path("/proc/cpuinfo").read_text()
+        info["cpu"] = next(line.split(":", 1)[1].strip() for line in cpu.splitlines()
+                           if line.startswith("model name"))
+    except (OSError, StopIteration):
+        info["cpu"] = platform.processor() or "unknown"
+    info["cores"] = str(os.cpu_count())
+    try:
+        kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal"))
+        info["ram"] = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        info["ram"] = "unknown"
+    info["os"] = platform.platform()
+    info["python"] = platform.python_version()
+    info["sqlite"] = sqlite3.sqlite_version
+    sqlite = shutil.which("sqlite3")
+    if sqlite:
+        info["sqlite3 shell"] = subprocess.run([sqlite, "--version"], capture_output=True,
+                                               text=True).stdout.split()[0]
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip()
+    info["zoufang"] = commit or "unknown"
+    info["date"] = dt.date.today().isoformat()
+    return info
+
+
+def markdown(results: list[Result], fx: Fixtures, info: dict[str, str],
+             load: tuple[tuple[float, ...], tuple[float, ...]], command: str) -> str:
+    b = fx.built
+    lines = [
+        f"Measured with `{command}` on {info['date']}.",
+        "",
+        f"- Machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM; {info['os']}",
+        f"- Python {info['python']}, SQLite {info['sqlite']} (sqlite3 shell "
+        f"{info.get('sqlite3 shell', 'not installed')}), zoufang {info['zoufang']}",
+        f"- Load average (1/5/15 min) before: {' / '.join(f'{x:.2f}' for x in load[0])}; "
+        f"after: {' / '.join(f'{x:.2f}' for x in load[1])} — the machine is shared, so "
+        "medians are the figure to read",
+        f"- Ledger: {b.get('household', 0):,} households, {b.get('visit', 0):,} visits, "
+        f"{b.get('commitment', 0):,} commitments, {b.get('ledger_entry', 0):,} ledger entries "
+        f"in {b.get('fund', 0)} funds (`zoufang demo --households {fx.households} --funds`, "
+        f"built in {b.get('build_seconds', '?')} s); `--today {TODAY}`",
+        "",
+        "| operation | target | median | min | max | CPU (median) | peak RSS | sqlite3 | ratio "
+        "| met |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in results:
+        target = "—" if r.op.target is None else f"≤ {_secs(r.op.target)}"
+        if r.op.memory_target_mib:
+            target += f", ≤ {r.op.memory_target_mib} MB"
+        if r.op.name == "due":
+            target += ", ≤ 3× sqlite3"
+        name = f"`{r.op.shown.format(n=fx.households)}`" + (f" ({r.op.note})" if r.op.note else "")
+        if r.skipped:
+            lines.append(f"| {name} | {target} | skipped: {r.skipped} | | | | | | | |")
+            continue
+        walls = [s.wall for s in r.samples]
+        sql = f"{_secs(r.median(r.sql_samples))}" if r.sql_samples else "—"
+        rat = f"{ratio(r):.1f}×" if r.sql_samples else "—"
+        lines.append(
+            f"| {name} | {target} | **{_secs(r.median())}** | {_secs(min(walls))} | "
+            f"{_secs(max(walls))} | {_secs(statistics.median(s.cpu for s in r.samples))} | "
+            f"{max(s.max_rss_kib for s in r.samples) / 1024:.0f} MiB | {sql} | {rat} | "
+            f"{'yes' if met(r) else '**no**'} ({len(walls)} runs) |")
+    return "\n".join(lines)
+
+
+def _secs(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def write_doc(section: str) -> None:
+    text = DOC.read_text() if DOC.exists() else (
+        f"# Benchmarks\n\n{BEGIN}\n{END}\n")
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    DOC.write_text(f"{head}{BEGIN}\n{section}\n{END}{tail}")
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def compile_package() -> None:
+    """Installed wheels ship bytecode; an editable checkout may not have it yet (or run with
+    PYTHONDONTWRITEBYTECODE): compile once so start-up is measured as people get it."""
+    import compileall
+
+    import zoufang
+
+    compileall.compile_dir(Path(zoufang.__file__).parent, quiet=1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--households", type=int, default=HOUSEHOLDS)
+    parser.add_argument("--runs", type=int, help="timed runs of every operation (default: "
+                        "20 for --help, 7 or 5 for queries, 3 for bulk operations)")
+    parser.add_argument("--only", help="comma-separated operation names (" +
+                        ", ".join(op.name for op in OPS) + ")")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached ledger")
+    parser.add_argument("--no-write", action="store_true", help=f"do not update {DOC.name}")
+    parser.add_argument("--no-warmup", action="store_true")
+    args = parser.parse_args(argv)
+
+    compile_package()
+    fx = build(args.cache, args.households, rebuild=args.rebuild)
+    wanted = {n.strip() for n in args.only.split(",")} if args.only else None
+    ops = [op for op in OPS if wanted is None or op.name in wanted]
+    if wanted and (unknown := wanted - {op.name for op in ops}):
+        parser.error(f"unknown operation(s): {', '.join(sorted(unknown))}")
+    sqlite = shutil.which("sqlite3")
+    if sqlite is None:
+        print("note: no sqlite3 shell on PATH; the SQL comparison is skipped", file=sys.stderr)
+    load_before = os.getloadavg()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="zoufang-bench-") as tmp:
+        work = Path(tmp)
+        for op in ops:
+            if args.no_warmup:
+                op.warmup = 0
+            print(f"timing {op.name} …", flush=True)
+            results.append(time_op(op, fx, work, args.runs, sqlite, print))
+    info = machine()
+    command = shlex.join(["python", "bench/run.py", *(sys.argv[1:] if argv is None else argv)])
+    section = markdown(results, fx, info, (load_before, os.getloadavg()), command)
+    print()
+    print(section)
+    if not args.no_write:
+        write_doc(section)
+        print(f"\nwritten to {DOC}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
