@@ -452,6 +452,23 @@ def test_failing_migration_leaves_the_ledger_at_its_old_revision(
     assert snapshot_db() == before  # no scratch table, no nickname column, rows untouched
     assert schema_objects(ledger_path) == schema_before  # indexes and triggers too
     assert db.Ledger(str(ledger_path), auto_upgrade=False).check() == []
+    if rawdb.ON_POSTGRESQL:
+        return  # one transaction on the server; back up with pg_dump (docs/postgresql.md)
+
+    # the backup taken before the attempt is the old ledger, whole and usable
+    backup = Path(errors[0].rsplit("; backup at ", 1)[1])
+    assert stored_revision(backup) == old_head
+    assert table_columns(backup) == table_columns(ledger_path)
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    monkeypatch.setenv("ZOUFANG_DB", str(backup))
+    monkeypatch.setattr(db, "migrations_dir", lambda: REPO / "migrations")
+    monkeypatch.setattr(db, "REVISIONS", db.REVISIONS[:-1])
+    monkeypatch.setattr(db, "HEAD_REVISION", old_head)
+    assert zf("db", "check").exit_code == 0
+    audit = zf("audit", "funds", "--format", "json")
+    assert audit.exit_code == 0, audit.stdout
+    listed = zf("household", "list", "--format", "json")
+    assert [h["code"] for h in listed.json()] == ["H000001", "H000002", "H000003"]
 
 
 def test_run_migrations_is_one_transaction(ledger_path, broken_next_revision):
