@@ -190,6 +190,26 @@ def test_migrated_schema_has_the_models_columns_indexes_and_foreign_keys(tmp_pat
         ledger.engine.dispose()
 
 
+def test_the_backend_under_test_gets_the_models_schema_and_the_triggers(ledger_path):
+    """The same migrations on SQLite and PostgreSQL: no difference from the models (types
+    included: money is BIGINT), and the append-only triggers on ledger_entry."""
+    from sqlalchemy import BigInteger, inspect
+
+    assert stored_revision(ledger_path) == db.HEAD_REVISION
+    assert _differences(ledger_path) == []
+    engine = db.make_engine(db.database_url(ledger_path))
+    try:
+        columns = {c["name"]: c["type"] for c in inspect(engine).get_columns("ledger_entry")}
+    finally:
+        engine.dispose()
+    assert isinstance(columns["amount_fen"], BigInteger)
+    triggers = {name for kind, name, table in schema_objects(ledger_path)
+                if kind == "trigger" and table == "ledger_entry"}
+    expected = ({"ledger_entry_append_only"} if rawdb.ON_POSTGRESQL
+                else {"ledger_entry_no_update", "ledger_entry_no_delete"})
+    assert triggers == expected
+
+
 @pytest.mark.parametrize("start", db.REVISIONS[:-1])
 def test_every_older_schema_upgrades_to_the_same_schema_as_a_new_ledger(tmp_path, start):
     fresh = tmp_path / "fresh.db"
