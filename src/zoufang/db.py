@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 #: Every migration revision in order; the last is the schema this program writes.
 #: tests/test_migrations.py checks this against the scripts in migrations/versions.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 HEAD_REVISION = REVISIONS[-1]
 
 BUSY_TIMEOUT_MS = 30_000
@@ -322,11 +322,27 @@ class Ledger:
     # ------------------------------------------------------------------ sessions
 
     @contextlib.contextmanager
-    def session(self, *, write: bool, operator: str, command: str) -> Iterator[Session]:
-        """One transaction: committed if the block finishes, rolled back if it raises."""
+    def session(self, *, write: bool, operator: str, command: str,
+                lazy_orm: bool = False) -> Iterator[Session]:
+        """One transaction: committed if the block finishes, rolled back if it raises.
+
+        ``lazy_orm`` (read sessions only) yields a :class:`ReadSession`: queries written
+        with SQLAlchemy Core run without importing SQLModel and the models at all.
+        """
+        if lazy_orm and not write:
+            with self._read_session(operator=operator, command=command) as session:
+                yield session
+            return
         from sqlmodel import Session
 
-        bind = self.engine.execution_options(zoufang_write=True) if write else self.engine
+        if write:
+            bind = self.engine.execution_options(zoufang_write=True)
+        elif self.engine.dialect.name == "postgresql":
+            # One snapshot for the whole command, as a SQLite read transaction sees: a
+            # report or an audit never mixes rows from before and after another's commit.
+            bind = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        else:
+            bind = self.engine
         with _translate_operational_errors(self.display), Session(
             bind, expire_on_commit=False, autoflush=True
         ) as session:
@@ -337,6 +353,23 @@ class Ledger:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextlib.contextmanager
+    def _read_session(self, *, operator: str, command: str) -> Iterator[ReadSession]:
+        with _translate_operational_errors(self.display), self.engine.connect() as conn:
+            transaction = conn.begin()
+            session = ReadSession(conn, {"operator": operator, "command": command})
+            try:
+                yield session
+                if session.orm_session is not None:
+                    session.orm_session.flush()  # e.g. the audit row of --reveal
+                transaction.commit()
+            except BaseException:
+                transaction.rollback()
+                raise
+            finally:
+                if session.orm_session is not None:
+                    session.orm_session.close()
 
     def check(self) -> list[str]:
         """Problems found by the database's own integrity and foreign-key checks."""
@@ -385,6 +418,37 @@ class Ledger:
                         problems.append(f"foreign key: {table.name} row {shown} points to a "
                                         f"missing {parent.name}")
         return problems
+
+
+class ReadSession:
+    """A read transaction on one connection that imports the ORM only if it is used.
+
+    SQLModel, pydantic and the models cost a third of a second to import; ``due`` and
+    ``audit funds`` read with SQLAlchemy Core on :meth:`connection` and never need them.
+    Anything else (``execute``, ``get``, ``add`` …) is the ORM :class:`~sqlmodel.Session`'s,
+    created on first use on the same connection, inside the same transaction.
+    """
+
+    def __init__(self, connection, info: dict) -> None:
+        self._connection = connection
+        self.info = info
+        self.orm_session: Session | None = None
+
+    def connection(self, *args, **kwargs):
+        return self._connection
+
+    def get_bind(self, *args, **kwargs):
+        return self._connection.engine
+
+    def __getattr__(self, name: str):
+        if self.orm_session is None:
+            from sqlmodel import Session
+
+            self.orm_session = Session(bind=self._connection, expire_on_commit=False,
+                                       autoflush=True)
+            self.orm_session.info.update(self.info)
+            self.info = self.orm_session.info
+        return getattr(self.orm_session, name)
 
 
 def migrations_dir() -> Path:

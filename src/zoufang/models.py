@@ -35,7 +35,9 @@ class Category(SQLModel, table=True):
 
 class Household(SQLModel, table=True):
     __tablename__ = "household"
-    __table_args__ = (Index("ix_household_status_due", "status", "due_date"),)
+    # `due` reads this index alone, in order (migration 0004).
+    __table_args__ = (Index("ix_household_due", "status", "due_date", "code", "head_name",
+                            "village", "last_visit_on"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
     head_name: str = Field(max_length=100)

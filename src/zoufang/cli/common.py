@@ -65,13 +65,34 @@ def today() -> dt.date:
 
 @contextlib.contextmanager
 def session(*, write: bool) -> Iterator[Any]:
-    """One transaction on the ledger for the running command."""
+    """One transaction on the ledger for the running command. A read session imports the
+    ORM only if the command uses it (:class:`zoufang.db.ReadSession`)."""
     ctx = get_current_context()
     root = ctx.find_root()
     command = ctx.command_path.removeprefix((root.info_name or "zoufang") + " ").strip()
     s = settings()
-    with s.ledger().session(write=write, operator=s.operator, command=command) as db_session:
+    ledger = s.ledger()
+    if ONE_COMMAND_PER_PROCESS:
+        _relax_garbage_collector()
+    with ledger.session(write=write, operator=s.operator, command=command,
+                        lazy_orm=not write) as db_session:
         yield db_session
+
+
+#: Set by the console script (zoufang.cli.main): this process runs one command, then exits.
+#: Not under the tests' CliRunner, which runs thousands of commands in one process.
+ONE_COMMAND_PER_PROCESS = False
+
+
+def _relax_garbage_collector() -> None:
+    """A command on a county ledger makes hundreds of thousands of short-lived rows; with
+    CPython's default thresholds the cycle collector runs thousands of times and walks every
+    imported module's objects each time (a third of `due`'s time). Freeze what is loaded so
+    far (modules, classes: never garbage) and collect the young generation less often."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def log_reveal(db_session, what: str) -> None:

@@ -105,13 +105,15 @@ def due(
 
 
 def _check_filters(s, *, cadre: str | None, category: str | None) -> None:
-    """A filter naming an unknown cadre or category is a mistake, not an empty list."""
-    from zoufang.services.categories import require_categories
-    from zoufang.services.households import get_cadre
-
+    """A filter naming an unknown cadre or category is a mistake, not an empty list.
+    (Imported only when needed: they load the ORM, which plain `due` does without.)"""
     if cadre:
+        from zoufang.services.households import get_cadre
+
         get_cadre(session=s, code=cadre, field="--cadre")
     if category:
+        from zoufang.services.categories import require_categories
+
         require_categories(session=s, codes=[category])
 
 

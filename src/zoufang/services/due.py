@@ -7,7 +7,12 @@ cadence among its categories.
 
 The result is stored on the household (``last_visit_on``, ``due_date``) by
 :func:`refresh_due_dates`, which every write that can change it calls in the same
-transaction; so ``due`` is one indexed range query, not a loop over households.
+transaction; so ``due`` is one range scan of a covering index (``ix_household_due``), not a
+loop over households.
+
+Both run on SQLAlchemy Core with the few columns they need, declared below, rather than on
+the SQLModel classes: `due` then starts without importing SQLModel and the models (a third
+of a second), and a refresh after a visit or a bulk change never loads ORM objects.
 """
 
 from __future__ import annotations
@@ -16,18 +21,24 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select
-from sqlmodel import Session
+from sqlalchemy import Date, Integer, String, and_, bindparam, column, exists, func, select, update
+from sqlalchemy import table as table_clause
 
-from zoufang.models import (
-    HOUSEHOLD_ACTIVE,
-    Assignment,
-    Cadre,
-    Category,
-    Household,
-    HouseholdCategory,
-    Visit,
-)
+#: models.HOUSEHOLD_ACTIVE (not imported: see the module docstring).
+_ACTIVE = "active"
+
+_household = table_clause(
+    "household", column("id", Integer), column("code", String), column("head_name", String),
+    column("village", String), column("status", String), column("cadence_days", Integer),
+    column("enrolled_on", Date), column("last_visit_on", Date), column("due_date", Date))
+_household_category = table_clause(
+    "household_category", column("household_id", Integer), column("category_code", String))
+_category = table_clause("category", column("code", String), column("cadence_days", Integer))
+_assignment = table_clause("assignment", column("household_id", Integer),
+                           column("cadre_id", Integer))
+_cadre = table_clause("cadre", column("id", Integer), column("code", String))
+_visit = table_clause("visit", column("id", Integer), column("household_id", Integer),
+                      column("visit_date", Date), column("next_date", Date))
 
 
 def effective_cadence(own_days: int | None, category_days: Iterable[int]) -> int:
@@ -60,59 +71,79 @@ def days_overdue(due_date: dt.date, today: dt.date) -> int:
     return (today - due_date).days
 
 
-def refresh_due_dates(*, session: Session, household_ids: Iterable[int]) -> None:
-    """Recompute ``last_visit_on`` and ``due_date`` from the visits, for these households."""
+def refresh_due_dates(*, session, household_ids: Iterable[int]) -> None:
+    """Recompute ``last_visit_on`` and ``due_date`` from the visits, for these households.
+
+    One UPDATE per 500 households; Household objects the session already holds get the new
+    values too (as loaded, so they are not written again).
+    """
     ids = sorted(set(household_ids))
     if not ids:
         return
     session.flush()
+    conn = session.connection()
+    H, HC, C, V = _household, _household_category, _category, _visit
+    changed: list[dict] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        cadences = dict(
-            session.execute(
-                select(HouseholdCategory.household_id, func.min(Category.cadence_days))
-                .join(Category, Category.code == HouseholdCategory.category_code)
-                .where(HouseholdCategory.household_id.in_(chunk))
-                .group_by(HouseholdCategory.household_id)
-            ).all()
-        )
+        cadences = dict(conn.execute(
+            select(HC.c.household_id, func.min(C.c.cadence_days))
+            .join(C, C.c.code == HC.c.category_code)
+            .where(HC.c.household_id.in_(chunk))
+            .group_by(HC.c.household_id)
+        ).all())
         ranked = (
             select(
-                Visit.household_id,
-                Visit.visit_date,
-                Visit.next_date,
+                V.c.household_id,
+                V.c.visit_date,
+                V.c.next_date,
                 func.row_number()
-                .over(
-                    partition_by=Visit.household_id,
-                    order_by=(Visit.visit_date.desc(), Visit.id.desc()),
-                )
+                .over(partition_by=V.c.household_id,
+                      order_by=(V.c.visit_date.desc(), V.c.id.desc()))
                 .label("rn"),
             )
-            .where(Visit.household_id.in_(chunk))
+            .where(V.c.household_id.in_(chunk))
             .subquery()
         )
         latest = {
             hid: (visit_date, next_date)
-            for hid, visit_date, next_date in session.execute(
-                select(ranked.c.household_id, ranked.c.visit_date, ranked.c.next_date).where(
-                    ranked.c.rn == 1
-                )
+            for hid, visit_date, next_date in conn.execute(
+                select(ranked.c.household_id, ranked.c.visit_date, ranked.c.next_date)
+                .where(ranked.c.rn == 1)
             ).all()
         }
-        for household in session.execute(
-            select(Household).where(Household.id.in_(chunk))
-        ).scalars():
-            last_visit_on, next_date = latest.get(household.id, (None, None))
-            cadence = effective_cadence(household.cadence_days, [cadences.get(household.id, 0)])
-            household.last_visit_on = last_visit_on
-            household.due_date = compute_due_date(
-                enrolled_on=household.enrolled_on,
-                last_visit_on=last_visit_on,
-                next_date=next_date,
-                cadence_days=cadence,
-            )
-            session.add(household)
-    session.flush()
+        rows = []
+        for hid, own_cadence, enrolled_on in conn.execute(
+            select(H.c.id, H.c.cadence_days, H.c.enrolled_on).where(H.c.id.in_(chunk))
+        ).all():
+            last_visit_on, next_date = latest.get(hid, (None, None))
+            cadence = effective_cadence(own_cadence, [cadences.get(hid, 0)])
+            rows.append({"hid": hid, "last_visit_on": last_visit_on, "due_date": compute_due_date(
+                enrolled_on=enrolled_on, last_visit_on=last_visit_on, next_date=next_date,
+                cadence_days=cadence)})
+        if rows:
+            conn.execute(
+                update(H).where(H.c.id == bindparam("hid"))
+                .values(last_visit_on=bindparam("last_visit_on"), due_date=bindparam("due_date")),
+                rows)
+        changed += rows
+    _update_loaded_households(session, changed)
+
+
+def _update_loaded_households(session, rows: list[dict]) -> None:
+    """Give Household objects already in the session the values just written."""
+    identity_map = getattr(session, "identity_map", None)
+    if not identity_map:
+        return
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from zoufang.models import Household
+
+    for row in rows:
+        household = identity_map.get(session.identity_key(Household, row["hid"]))
+        if household is not None:
+            set_committed_value(household, "last_visit_on", row["last_visit_on"])
+            set_committed_value(household, "due_date", row["due_date"])
 
 
 @dataclass(frozen=True)
@@ -123,70 +154,54 @@ class DueFilter:
 
 
 def due_households(
-    *, session: Session, today: dt.date, days: int, where: DueFilter = DueFilter()
+    *, session, today: dt.date, days: int, where: DueFilter = DueFilter()
 ) -> list[dict]:
     """Active households due on or before today + ``days``, most overdue first."""
+    H, HC, A, C = _household, _household_category, _assignment, _cadre
+    conn = session.connection()
     limit = today + dt.timedelta(days=days)
-    conditions = [Household.status == HOUSEHOLD_ACTIVE, Household.due_date <= limit]
+    conditions = [H.c.status == _ACTIVE, H.c.due_date <= limit]
     if where.village:
-        conditions.append(Household.village == where.village)
+        conditions.append(H.c.village == where.village)
     if where.cadre:
-        conditions.append(
-            exists().where(
-                and_(
-                    Assignment.household_id == Household.id,
-                    Assignment.cadre_id == Cadre.id,
-                    Cadre.code == where.cadre,
-                )
-            )
-        )
+        conditions.append(exists().where(and_(
+            A.c.household_id == H.c.id, A.c.cadre_id == C.c.id, C.c.code == where.cadre)))
     if where.category:
-        conditions.append(
-            exists().where(
-                and_(
-                    HouseholdCategory.household_id == Household.id,
-                    HouseholdCategory.category_code == where.category,
-                )
-            )
-        )
-    rows = session.execute(
-        select(
-            Household.id,
-            Household.code,
-            Household.head_name,
-            Household.village,
-            Household.last_visit_on,
-            Household.due_date,
-        )
+        conditions.append(exists().where(and_(
+            HC.c.household_id == H.c.id, HC.c.category_code == where.category)))
+    # One query: each household's categories and cadres come aggregated ("a,b"), which is
+    # cheaper than fetching and grouping two more result sets of 60,000+ rows each.
+    categories = (select(func.aggregate_strings(HC.c.category_code, ","))
+                  .where(HC.c.household_id == H.c.id).scalar_subquery())
+    cadres = (select(func.aggregate_strings(C.c.code, ","))
+              .select_from(A.join(C, C.c.id == A.c.cadre_id))
+              .where(A.c.household_id == H.c.id).scalar_subquery())
+    rows = conn.execute(
+        select(H.c.code, H.c.head_name, H.c.village, categories, cadres, H.c.last_visit_on,
+               H.c.due_date)
         .where(*conditions)
-        .order_by(Household.due_date, Household.code)
+        .order_by(H.c.due_date, H.c.code)
     ).all()
-    ids_filter = select(Household.id).where(*conditions).scalar_subquery()
-    categories: dict[int, list[str]] = {}
-    for hid, code in session.execute(
-        select(HouseholdCategory.household_id, HouseholdCategory.category_code)
-        .where(HouseholdCategory.household_id.in_(ids_filter))
-        .order_by(HouseholdCategory.household_id, HouseholdCategory.category_code)
-    ):
-        categories.setdefault(hid, []).append(code)
-    cadres: dict[int, list[str]] = {}
-    for hid, code in session.execute(
-        select(Assignment.household_id, Cadre.code)
-        .join(Cadre, Cadre.id == Assignment.cadre_id)
-        .where(Assignment.household_id.in_(ids_filter))
-        .order_by(Assignment.household_id, Cadre.code)
-    ):
-        cadres.setdefault(hid, []).append(code)
     return [
         {
-            "household": r.code,
-            "name": r.head_name,
-            "village": r.village,
-            "categories": categories.get(r.id, []),
-            "cadres": cadres.get(r.id, []),
-            "last_visit": r.last_visit_on,
-            "due_date": r.due_date,
-            "days_overdue": days_overdue(r.due_date, today),
+            "household": code,
+            "name": name,
+            "village": village,
+            "categories": _codes(category_codes),
+            "cadres": _codes(cadre_codes),
+            "last_visit": last_visit_on,
+            "due_date": due_date,
+            "days_overdue": (today - due_date).days,
         }
-        for r in rows
+        for code, name, village, category_codes, cadre_codes, last_visit_on, due_date in rows
     ]
+
+
+def _codes(joined: str | None) -> list[str]:
+    """``"b,a"`` → ``["a", "b"]`` (codes hold no commas; the database joins in any order)."""
+    if not joined:
+        return []
+    codes = joined.split(",")
+    if len(codes) > 1:
+        codes.sort()
+    return codes

@@ -1,0 +1,46 @@
+"""`--format json` is written by zoufang's own encoder (output.write_json) for speed; it must
+be byte for byte what the standard library writes with ``indent=2``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zoufang.output import Format, Money, jsonable, write_json
+
+scalars = (st.none() | st.booleans() | st.integers() | st.text()
+           | st.integers(-10**12, 10**12).map(Money) | st.dates()
+           | st.datetimes() | st.sampled_from(list(Format))
+           | st.floats(allow_nan=True, allow_infinity=True))
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text() | st.integers() | st.booleans() | st.none(), inner, max_size=4),
+    max_leaves=25)
+
+
+def stdlib(value) -> str:
+    return json.dumps(jsonable(value), ensure_ascii=False, indent=2) + "\n"
+
+
+def ours(value) -> str:
+    out = io.StringIO()
+    write_json(value, out)
+    return out.getvalue()
+
+
+@given(values)
+def test_same_bytes_as_the_standard_library(value):
+    assert ours(value) == stdlib(value)
+
+
+def test_a_due_list():
+    rows = [{"household": "H000001", "name": "陈大爷", "categories": ["elderly-alone"],
+             "cadres": [], "last_visit": None, "due_date": dt.date(2026, 1, 5),
+             "days_overdue": -3, "paid": Money(123456), "note": 'a "quote"\n\x01'}] * 3
+    assert ours(rows) == stdlib(rows)
+    assert json.loads(ours(rows))[0]["paid"] == "1234.56"
