@@ -4,6 +4,7 @@
 #   bash scripts/pg.sh start   # installs Debian's postgresql if missing, initdb, start,
 #                              # create role and database "zoufang"; prints the URL to use
 #   bash scripts/pg.sh stop    # stops the server and removes its data directory
+#   bash scripts/pg.sh status  # exit 0 when it is running
 #   bash scripts/pg.sh url     # prints the URL
 #
 # The server runs as the `postgres` user (initdb refuses root) with fsync off: it is for
@@ -88,9 +89,15 @@ stop() {
   rm -rf "$DIR"
 }
 
+running() {
+  BIN=$(find_bin)
+  [ -n "$BIN" ] && [ -f "$DATA/PG_VERSION" ] && as_postgres "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  status) running ;;
   url) echo "$URL" ;;
-  *) echo "usage: bash scripts/pg.sh start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/pg.sh start|stop|status|url" >&2; exit 2 ;;
 esac

@@ -30,8 +30,9 @@ done
 case " $BACKENDS " in
   *" postgresql "*)
     if [ -z "${ZOUFANG_TEST_PG_URL:-}" ]; then
+      # a server that was already running (another run's) is left running afterwards
+      bash scripts/pg.sh status || started_pg=1
       ZOUFANG_TEST_PG_URL=$(bash scripts/pg.sh start)
-      started_pg=1
     fi
     export ZOUFANG_TEST_PG_URL
     ;;
