@@ -60,15 +60,29 @@ def template_ledger(tmp_path_factory):
     yield path
 
 
+@pytest.fixture(scope="session")
+def _prepared(template_ledger):
+    """PostgreSQL: each test's ledger database, made ahead of time from the template."""
+    if not rawdb.ON_POSTGRESQL:
+        yield None
+        return
+    prepared = rawdb.Prepared(template_ledger.name, f"zft_{os.getpid()}_p")
+    yield prepared
+    prepared.close()
+
+
 @pytest.fixture
-def new_ledger(template_ledger, tmp_path):
+def new_ledger(template_ledger, _prepared, tmp_path):
     """Make more fresh, migrated ledgers on the test's backend: ``new_ledger("other")``."""
     made: list[rawdb.PgLedger] = []
 
     def make(name: str):
         if rawdb.ON_POSTGRESQL:
-            ledger = rawdb.create_database(f"zft_{os.getpid()}_{next(_databases)}_{name}",
-                                           template=template_ledger.name)
+            if name == "ledger" and not made:
+                ledger = _prepared.take()
+            else:
+                ledger = rawdb.create_database(f"zft_{os.getpid()}_{next(_databases)}_{name}",
+                                               template=template_ledger.name)
             made.append(ledger)
             return ledger
         path = tmp_path / f"{name}.db"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import sqlite3
 
 import pytest
 
+import rawdb
 from conftest import valid_id
 
 HEADERS = ["序号", "姓名", "身份证号", "村/社区", "网格", "类别", "联系电话", "家庭人口",
@@ -73,7 +73,7 @@ def test_csv_roster_with_chinese_headers_is_enrolled(zf, cadres, tmp_path, encod
 def test_import_writes_one_audit_row(zf, cadres, tmp_path, ledger_path):
     path = write_csv(tmp_path / "r.csv", _rows())
     assert zf("enroll", "--from", path).exit_code == 0
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     rows = con.execute("SELECT action, object_type, object_key, after FROM audit_log "
                        "WHERE command = 'enroll'").fetchall()
     assert [(a, t, k) for a, t, k, _ in rows] == [("import", "roster", "r.csv")]
@@ -295,14 +295,13 @@ def hamlet(zf, cadres):
 
 
 def test_export_then_import_into_an_empty_ledger_gives_the_same_households(
-        zf, hamlet, tmp_path, template_ledger):
+        zf, hamlet, tmp_path, new_ledger):
     original = households(zf)
     for lang, fmt in (("zh", "xlsx"), ("en", "csv"), ("zh", "csv")):
         out = tmp_path / f"households-{lang}.{fmt}"
         result = zf("export", "--table", "households", "--out", out, "--lang", lang, "--reveal")
         assert result.exit_code == 0, result.stderr
-        empty = tmp_path / f"empty-{lang}-{fmt}.db"
-        shutil.copyfile(template_ledger, empty)
+        empty = new_ledger(f"empty-{lang}-{fmt}")
         for name in ("王建国", "李梅"):
             assert zf("--db", empty, "cadre", "add", "--name", name).exit_code == 0
         result = zf("--db", empty, "enroll", "--from", out, "--format", "json")
@@ -355,7 +354,7 @@ def test_export_reveal_is_audit_logged(zf, hamlet, tmp_path, ledger_path):
     out = tmp_path / "h.csv"
     assert zf("export", "--table", "households", "--out", out, "--reveal").exit_code == 0
     assert ZHANG in out.read_text(encoding="utf-8-sig")
-    con = sqlite3.connect(ledger_path)
+    con = rawdb.connect(ledger_path)
     assert con.execute("SELECT action, object_key FROM audit_log WHERE command = 'export'").fetchall() == [
         ("reveal", f"export households to {out}")]
 

@@ -36,15 +36,21 @@ def record(
     """Append one audit row for a change made in this transaction."""
     session.add(
         AuditLog(
-            operator=session.info.get("operator", "unknown"),
-            command=session.info.get("command", "unknown"),
-            action=action,
-            object_type=object_type,
-            object_key=object_key,
+            operator=_fit(session.info.get("operator", "unknown"), 100),
+            command=_fit(session.info.get("command", "unknown"), 100),
+            action=_fit(action, 40),
+            object_type=_fit(object_type, 40),
+            object_key=_fit(object_key, 100),
             before=_dump(snapshot(before)),
             after=_dump(snapshot(after)),
         )
     )
+
+
+def _fit(text: str, limit: int) -> str:
+    """Shortened to the column's length: PostgreSQL refuses a longer value (SQLite would
+    keep it), and an audit row must never be the reason a command fails."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _dump(value: dict[str, Any] | None) -> str | None:
