@@ -160,3 +160,19 @@ def test_copy_to_an_unreachable_server_is_one_line(zf, village):
     assert lines[0].startswith("error: --to: cannot reach the ledger "
                                "postgresql+psycopg://cadre:***@127.0.0.1:1/county: ")
     assert "secret" not in result.stderr
+
+
+@pytest.mark.sqlite_only  # only SQLite stores text in a date column
+def test_copy_refuses_a_value_no_ledger_can_have(zf, campaign, ledger_path, other_backend):
+    con = rawdb.connect(ledger_path)
+    with con:
+        rawdb.disable_append_only(con)
+        con.execute("UPDATE ledger_entry SET entry_date = '2026-13-45' WHERE seq = 2")
+    con.close()
+    there = other_backend("garbage")
+    result = zf("db", "copy", "--to", str(there))
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: --db: ledger_entry holds a value no ledger can have ")
+    assert rawdb.query(there, "SELECT count(*) FROM household") == [(0,)]

@@ -107,12 +107,20 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
                 result = src.execution_options(yield_per=BATCH).execute(
                     select(table).order_by(*order))
                 count = 0
-                for part in result.partitions():
-                    rows = [dict(r._mapping) for r in part]
-                    if table.name == "ledger_entry":
-                        source_entries.extend(_fingerprint(r) for r in rows)
-                    dst.execute(insert(table), rows)
-                    count += len(rows)
+                try:
+                    for part in result.partitions():
+                        rows = [dict(r._mapping) for r in part]
+                        if table.name == "ledger_entry":
+                            source_entries.extend(_fingerprint(r) for r in rows)
+                        dst.execute(insert(table), rows)
+                        count += len(rows)
+                except (ValueError, TypeError) as exc:
+                    # a SQLite file can hold text in a date or number column (written
+                    # behind the program's back); such a row has no faithful copy
+                    raise StorageError("--db", f"{table.name} holds a value no ledger can "
+                                               f"have ({exc}); nothing was copied — run "
+                                               "`zoufang db check` and `zoufang audit "
+                                               "funds` on the source") from None
                 report.rows[table.name] = count
 
             if dst.dialect.name == "postgresql":
