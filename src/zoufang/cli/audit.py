@@ -57,12 +57,13 @@ def audit_funds(
     """Re-check every ledger entry: hash chain, balances, and every payment rule."""
     from zoufang.output import Money
     from zoufang.services.audit import audit_funds as run_audit
-    from zoufang.services.funds import get_fund
     from zoufang.services.ledger import parse_anchor
 
     mark = parse_anchor(anchor) if anchor is not None else None
     with session(write=False) as s:
         if fund:
+            from zoufang.services.funds import get_fund  # the ORM: only for --fund
+
             get_fund(session=s, code=fund, field="--fund")
         report = run_audit(session=s, fund=fund, anchor=mark)
     summary = [{"fund": f["fund"], "name": f["name"], "entries": f["entries"],
