@@ -17,6 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -147,10 +148,17 @@ def test_kill_during_a_payment_run_leaves_each_payment_all_or_nothing(ledger_pat
     proc = subprocess.Popen([sys.executable, str(WORKLOAD), str(ops_file)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONIOENCODING": "utf-8"})
-    time.sleep(1.0)  # let some payments through first
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while len(lines) < 5:  # let some payments through first
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.05)
     kill_while_writing(proc, ledger_path, settle=0.0)
-    returned = [json.loads(line) for line in proc.stdout.read().splitlines()]
-    assert returned and all(r["code"] == 0 for r in returned), returned[-1:]
+    reader.join(30)
+    returned = [json.loads(line) for line in lines]
+    assert len(returned) >= 5 and all(r["code"] == 0 for r in returned), returned[-1:]
     assert len(returned) < 200
 
     paid = count(ledger_path, "ledger_entry") - 1
