@@ -154,10 +154,17 @@ def build(cache: Path, households: int, *, rebuild: bool = False,
         _checkpoint(fx.empty)
     if not fx.roster_csv.exists() or not fx.roster_xlsx.exists():
         log(f"writing {households:,}-row rosters …")
-        rows = list(roster_rows(households))
-        write_csv(fx.roster_csv, rows)
-        write_xlsx(fx.roster_xlsx, rows)
+        # In a child process: wait4() reports a child's peak memory including what it
+        # shared with this process before exec, so this process must stay small.
+        subprocess.run([sys.executable, __file__, "--write-rosters", str(households),
+                        str(fx.roster_csv), str(fx.roster_xlsx)], check=True)
     return fx
+
+
+def write_rosters(households: int, csv_path: Path, xlsx_path: Path) -> None:
+    rows = list(roster_rows(households))
+    write_csv(csv_path, rows)
+    write_xlsx(xlsx_path, rows)
 
 
 def _checkpoint(path: Path) -> None:
@@ -517,4 +524,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--write-rosters"]:
+        write_rosters(int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+        sys.exit(0)
     sys.exit(main())

@@ -60,12 +60,16 @@ class LazyTyper(typer.Typer):
         """The Click command for one deferred command or group."""
         info = self.deferred[name]
         if isinstance(info, CommandInfo):
-            return typer.main.get_command_from_info(
+            command = typer.main.get_command_from_info(
                 info, pretty_exceptions_short=self.pretty_exceptions_short,
                 rich_markup_mode=self.rich_markup_mode)
-        return typer.main.get_group_from_info(
-            info, pretty_exceptions_short=self.pretty_exceptions_short,
-            rich_markup_mode=self.rich_markup_mode, suggest_commands=self.suggest_commands)
+        else:
+            command = typer.main.get_group_from_info(
+                info, pretty_exceptions_short=self.pretty_exceptions_short,
+                rich_markup_mode=self.rich_markup_mode, suggest_commands=self.suggest_commands)
+        for cmd in [command, *getattr(command, "commands", {}).values()]:
+            _plain_text_parameters(cmd)
+        return command
 
     def summary(self, name: str) -> TyperCommand:
         """A stand-in carrying only what a help listing shows (help, short help, flags)."""
@@ -139,6 +143,7 @@ class LazyGroup(TyperGroup):
         super().__init__(**kwargs)
         if self.lazy_app is not None:
             self.commands = LazyCommands(self.lazy_app, self.commands)
+            _plain_text_parameters(self)
 
     def list_commands(self, ctx) -> list[str]:
         return list(self.commands)  # names only: TyperGroup's would build every command
@@ -155,3 +160,57 @@ class LazyGroup(TyperGroup):
         limit = formatter.width - 6 - max(len(name) for name, _ in rows)
         with formatter.section("Commands"):
             formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
+
+
+def _plain_text_parameters(command) -> None:
+    """Spare Typer its pydantic validator for a command's options that are text as typed.
+
+    Typer (0.2x) checks every parameter's value with a pydantic TypeAdapter built on first
+    use: importing pydantic and building a dozen adapters is a tenth of a second for a
+    command that never needs pydantic (`due`, `audit funds`). A ``str`` or ``list[str]``
+    option is handed over as the text given, a flag as the bool Click made of it, and an
+    option with a ``parser=`` as what the parser returns — exactly what those adapters do.
+    Any other value, and any other type, keeps Typer's own coercion; if Typer's internals
+    change, this does nothing.
+    """
+    try:
+        from typer._coercion import RuntimeParam, build_runtime_param
+    except ImportError:  # pragma: no cover - another Typer
+        return
+
+    class PlainText(RuntimeParam):
+        def _coerce_value(self, value, param, ctx):
+            parser = self.parameter_info.parser
+            if parser is not None:
+                if isinstance(value, list | tuple):
+                    return [parser(v) for v in value]
+                return parser(value)
+            if self.annotation is bool and isinstance(value, bool):
+                return value
+            if isinstance(value, str) and self.annotation is str:
+                return value
+            if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+                return list(value)
+            # anything unexpected (a flag's value from an environment variable …): Typer's own
+            return build_runtime_param(param.type_descriptor)._coerce_value(value, param, ctx)
+
+    def install(param) -> None:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", True) is not None:
+            return
+        annotation, info = descriptor.annotation, descriptor.parameter_info
+        plain = annotation in (str, bool) or annotation == list[str]
+        if descriptor.file_annotation is None and (plain or info.parser is not None):
+            param._runtime_param = PlainText(parameter_info=info, annotation=annotation)
+
+    for param in command.params:
+        install(param)
+    make_help_option = command.get_help_option  # --help is made when a command line is parsed
+
+    def get_help_option(ctx):
+        option = make_help_option(ctx)
+        if option is not None:
+            install(option)
+        return option
+
+    command.get_help_option = get_help_option
