@@ -8,7 +8,6 @@ prints it the same way: ``1,234.56`` in text, ``"1234.56"`` in JSON and CSV.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import enum
 import json
@@ -190,6 +189,8 @@ def render(
         write_json(list(rows) if json_value is None else json_value)
         return
     if fmt is Format.csv:
+        import csv
+
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([key for key, _ in columns])
         for row in rows:
@@ -260,6 +261,8 @@ def render_sections(
         return
     if fmt is Format.csv:
         # A detail view has no single table; CSV gets the JSON-free key/value pairs.
+        import csv
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["section", "field", "value"])
         for title, body in sections:

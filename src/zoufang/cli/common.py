@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -45,6 +44,8 @@ class Settings:
 
 def default_operator() -> str:
     try:
+        import getpass  # not at start-up: it loads termios
+
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "unknown"
