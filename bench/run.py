@@ -436,7 +436,8 @@ def markdown(results: list[Result], fx: Fixtures, info: dict[str, str],
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
-        target = "—" if r.op.target is None else f"≤ {_secs(r.op.target)}"
+        target = "—" if r.op.target is None else (
+            f"≤ {r.op.target * 1000:.0f} ms" if r.op.target < 1 else f"≤ {r.op.target:g} s")
         if r.op.memory_target_mib:
             target += f", ≤ {r.op.memory_target_mib} MB"
         if r.op.name == "due":
