@@ -186,3 +186,21 @@ def village(zf):
         result = zf(*args)
         assert result.exit_code == 0, result.stderr
     return people
+
+def error_line(result) -> str:
+    """The single line a failed command prints on stderr (and nothing on stdout)."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == ""
+    return lines[0]
+
+
+def refused(zf, snapshot_db, *args, code: int, starts: str):
+    """Run a command that must fail: exit ``code``, one ``error: FIELD: …`` line, no change."""
+    before = snapshot_db()
+    result = zf(*args)
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    line = error_line(result)
+    assert line.startswith("error: " + starts), line
+    assert snapshot_db() == before
+    return line

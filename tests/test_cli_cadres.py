@@ -8,27 +8,9 @@ import sqlite3
 import pytest
 
 import rawdb
-from conftest import valid_id
+from conftest import refused, valid_id
 
 RELATIVE_ID = valid_id("11010119800101001")
-
-
-def error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
-    return lines[0]
-
-
-def refused(zf, snapshot_db, *args, code: int, starts: str):
-    """Run a command that must fail: exit ``code``, one ``error: FIELD: …`` line, no change."""
-    before = snapshot_db()
-    result = zf(*args)
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    line = error_line(result)
-    assert line.startswith("error: " + starts), line
-    assert snapshot_db() == before
-    return line
 
 
 def audit_rows(ledger_path) -> list[dict]:

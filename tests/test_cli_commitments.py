@@ -9,27 +9,9 @@ import json
 import pytest
 
 import rawdb
-from conftest import TODAY
+from conftest import TODAY, refused
 
 KEYS = {"id", "household", "text", "cadre", "due_date", "status", "days_overdue", "responses"}
-
-
-def error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
-    return lines[0]
-
-
-def refused(zf, snapshot_db, *args, code: int, starts: str):
-    """Run a command that must fail: exit ``code``, one ``error: FIELD: …`` line, no change."""
-    before = snapshot_db()
-    result = zf(*args)
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    line = error_line(result)
-    assert line.startswith("error: " + starts), line
-    assert snapshot_db() == before
-    return line
 
 
 def audit(ledger_path) -> list[tuple]:

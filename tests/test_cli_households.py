@@ -11,30 +11,11 @@ import sqlite3
 import pytest
 
 import rawdb
-from conftest import TODAY, valid_id
+from conftest import TODAY, refused, valid_id
 
 HEAD_ID = valid_id("11010119450307123")  # 陈大爷, H000001 in the `village` fixture
 OTHER_ID = valid_id("11010119800101001")
 MEMBER_ID = valid_id("11010119750307123")
-
-
-def error_line(result) -> str:
-    """The single line a failed command prints on stderr (and nothing on stdout)."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
-    return lines[0]
-
-
-def refused(zf, snapshot_db, *args, code: int, starts: str):
-    """Run a command that must fail: exit ``code``, one ``error: FIELD: …`` line, no change."""
-    before = snapshot_db()
-    result = zf(*args)
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    line = error_line(result)
-    assert line.startswith("error: " + starts), line
-    assert snapshot_db() == before
-    return line
 
 
 def audit_rows(ledger_path, where: str = "1=1") -> list[dict]:

@@ -9,25 +9,7 @@ import json
 import pytest
 
 import rawdb
-from conftest import TODAY
-
-
-def error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
-    return lines[0]
-
-
-def refused(zf, snapshot_db, *args, code: int, starts: str):
-    """Run a command that must fail: exit ``code``, one ``error: FIELD: …`` line, no change."""
-    before = snapshot_db()
-    result = zf(*args)
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    line = error_line(result)
-    assert line.startswith("error: " + starts), line
-    assert snapshot_db() == before
-    return line
+from conftest import TODAY, refused
 
 
 def query(ledger_path, sql: str, *params) -> list[tuple]:
