@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from zoufang.parsing import format_money
@@ -80,6 +80,12 @@ def write_json(value: Any, out=None) -> None:
     county scale)."""
     out = out or sys.stdout
     if type(value) is list and value:  # a listing: written item by item, not held twice
+        if type(value[0]) is dict and value[0]:
+            value = iter(value)
+            first = next(value)
+            out.write("[\n  " + _object(first, "\n  "))
+            _write_records(first, value, out)
+            return
         separator = "["
         for item in value:
             scalar = _SCALARS.get(type(item))
@@ -90,6 +96,28 @@ def write_json(value: Any, out=None) -> None:
         return
     out.write(_encode(value, "\n"))
     out.write("\n")
+
+
+def _write_records(first: dict, rows: Iterator, out) -> None:
+    """The rest of a listing after ``first``, then its closing bracket. Rows with
+    ``first``'s keys in its order (every row of a listing, as a rule) are written through
+    a prefix per key and a writer per value type, found once; any other row, or a value of
+    another type (Money, a nested dict), takes the general way. The same text either way."""
+    prefixes = tuple(_prefix({}, "\n    ", key) for key in first)
+    keys = tuple(first)
+    scalars = _ROW_VALUES
+    for row in rows:
+        if type(row) is dict and tuple(row) == keys:
+            try:
+                out.write(",\n  {" + ",".join([
+                    prefix + scalars[type(v)](v) for prefix, v in zip(prefixes, row.values())
+                ]) + "\n  }")
+                continue
+            except KeyError:
+                pass
+        scalar = _SCALARS.get(type(row))
+        out.write(",\n  " + (scalar(row) if scalar is not None else _encode(row, "\n  ")))
+    out.write("\n]\n")
 
 
 def _encode(value: Any, newline: str) -> str:
@@ -171,6 +199,22 @@ _SCALARS: dict[type, Any] = {
     dt.date: lambda value: '"' + value.isoformat() + '"',  # ISO text needs no escaping
     dt.datetime: lambda value: '"' + value.isoformat(timespec="seconds") + '"',
 }
+
+#: Value writers inside a listing's rows (two levels deep): scalars, and lists of them.
+_ROW_VALUES: dict[type, Any] = {
+    **_SCALARS,
+    list: lambda value: _row_list(value),
+}
+
+
+def _row_list(value: list) -> str:
+    """A list inside a listing's row; lists of text (codes, names) the short way."""
+    if not value:
+        return "[]"
+    try:
+        return "[\n      " + ",\n      ".join(map(_string, value)) + "\n    ]"
+    except TypeError:  # not all text
+        return _array(value, "\n    ")
 
 
 def render(
