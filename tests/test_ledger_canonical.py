@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zoufang.services.ledger import canonical
+from zoufang.services.ledger import STORED_COLUMNS, _common_form, canonical
 
 
 def reference(row) -> bytes:
@@ -78,3 +78,37 @@ def test_a_value_no_entry_can_have_has_no_canonical_form(field, value):
         row.update(amount_fen=1, memo=5)  # a number in a text field: no form either
         with pytest.raises(ValueError):
             canonical(row)
+
+
+usual_rows = st.fixed_dictionaries({
+    "seq": st.integers(1, 10**9), "fund_code": texts, "kind": st.sampled_from(
+        ["allocate", "disburse", "reverse"]), "amount_fen": st.integers(1, 10**12),
+    "household_code": texts | st.none(), "visit_id": st.integers(1, 10**9) | st.none(),
+    "entry_date": st.dates().map(str) | st.dates(), "cadre_code": texts | st.none(),
+    "operator": texts, "memo": texts | st.none(), "reverses_seq": st.integers(1, 10**9) | st.none(),
+    "override_reason": texts | st.none(),
+    "recorded_at": st.datetimes() | st.datetimes().map(lambda d: f"{d:%Y-%m-%d %H:%M:%S.%f}"),
+    "prev_hash": st.text("0123456789abcdef", min_size=64, max_size=64),
+})
+
+
+@given(rows | usual_rows)
+def test_the_quick_form_of_stored_rows_is_the_canonical_form(row):
+    """verify_chain writes usual rows without canonical(); the bytes must be the same, and
+    any row it cannot write that way goes to canonical()."""
+    stored = tuple(row.get(column) for column in STORED_COLUMNS)
+    quick = _common_form(stored)
+    if quick is not None:
+        assert quick.encode() == canonical(row)
+
+
+def test_usual_rows_take_the_quick_way():
+    row = ("seq", 7), ("fund_code", "CHUNJIE2026"), ("kind", "disburse"), ("amount_fen", 80000), \
+        ("household_code", "H000001"), ("visit_id", 12), ("entry_date", "2026-01-20"), \
+        ("cadre_code", "C0001"), ("operator", "王书记"), ("memo", "春节慰问"), \
+        ("reverses_seq", None), ("override_reason", None), \
+        ("recorded_at", "2026-01-20 09:30:00.000000"), ("prev_hash", "0" * 64), ("hash", "x")
+    stored = tuple(value for _, value in row)
+    assert _common_form(stored).encode() == canonical(dict(row))
+    decomposed = dict(row, memo="e\u0301")  # not NFC: canonical() normalises it
+    assert _common_form(tuple(decomposed.values())) is None

@@ -49,9 +49,7 @@ AUDITED_TABLES = ("ledger_entry", "fund", "fund_category", "household_category",
                   "cadre_relative")
 FOREIGN_KEYS_CHECKED = tuple(t for t in AUDITED_TABLES if t != "ledger_entry")
 #: Every column of ledger_entry, as stored (no type conversion: see audit_funds).
-LEDGER_COLUMNS = ("seq", "fund_code", "kind", "amount_fen", "household_code", "visit_id",
-                  "entry_date", "cadre_code", "operator", "memo", "reverses_seq",
-                  "override_reason", "recorded_at", "prev_hash", "hash")
+LEDGER_COLUMNS = ledger.STORED_COLUMNS
 
 _fund = table_clause("fund", column("code", String), column("name", String),
                      column("cap_fen", BigInteger), column("valid_from", Date),
@@ -124,17 +122,19 @@ def audit_funds(
     # nonsense must become a finding, not stop the audit.
     result = conn.exec_driver_sql(
         f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ledger_entry ORDER BY seq")
-    keys = tuple(result.keys())
-    stored = [dict(zip(keys, row, strict=True)) for row in result.cursor.fetchall()]
+    raw = result.cursor.fetchall()
     result.close()
 
     # 1. the chain
-    count, head, problems = ledger.verify_chain(stored)
+    count, head, problems = ledger.verify_chain(raw)
     findings += [_finding("chain", p.detail, entry=p.seq) for p in problems]
     flagged = {p.seq for p in problems}
+    stored = [dict(zip(LEDGER_COLUMNS, row, strict=True)) for row in raw]
+    del raw
     rows: list[dict] = []
+    dates: dict = {}  # entry dates as stored → dates (a few hundred distinct values)
     for r in stored:
-        wrong = _typed(r)
+        wrong = _typed(r, dates)
         if not wrong:
             rows.append(r)
         elif r["seq"] not in flagged:  # hashed over nonsense: still wrong
@@ -201,19 +201,24 @@ def audit_funds(
     }
 
 
-def _typed(row: dict) -> str:
-    """Give a stored row real dates (in place); or say what is wrong with it."""
+def _typed(row: dict, dates: dict) -> str:
+    """Give a stored row real dates (in place; ``dates`` remembers each one converted); or
+    say what is wrong with it."""
     for key in ("seq", "amount_fen", "visit_id", "reverses_seq"):
         value = row[key]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        if value is not None and type(value) is not int and (
+                isinstance(value, bool) or not isinstance(value, int)):
             return f"{key} {value!r}"
     if row["seq"] is None or row["amount_fen"] is None:
         return "no seq or amount"
     value = row["entry_date"]
-    if not isinstance(value, dt.date):
+    date = dates.get(value)
+    if date is not None:
+        row["entry_date"] = date
+    elif not isinstance(value, dt.date):
         try:
-            row["entry_date"] = dt.date.fromisoformat(str(value))
-        except ValueError:
+            row["entry_date"] = dates[value] = dt.date.fromisoformat(str(value))
+        except (ValueError, TypeError):
             return f"entry_date {value!r}"
     return ""
 
