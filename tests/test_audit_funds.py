@@ -483,3 +483,17 @@ def test_garbage_with_a_recomputed_chain_is_still_found(ledger, zf, ledger_path,
     assert result.exit_code == 1, result.stderr
     assert result.stderr == ""
     assert 3 in {f["entry"] for f in chain_findings(result.json())}
+
+
+@pytest.mark.sqlite_only  # PostgreSQL's DATE column refuses the text
+def test_garbage_exit_date_on_a_paid_household_is_reported_not_a_crash(ledger, zf, ledger_path):
+    """The audit reads households as stored; an exit date nobody can read counts as exited
+    with no date, so every payment to the household is judged as to an inactive one."""
+    con = connect(ledger_path)
+    con.execute("UPDATE household SET status = 'exited', exited_on = '去年' WHERE code = 'H000001'")
+    con.commit()
+    con.close()
+    code, report = audit(zf)
+    assert code == 1
+    assert {(f["check"], f["household"]) for f in report["findings"]} >= {
+        ("inactive-household", "H000001")}

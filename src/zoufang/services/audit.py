@@ -258,20 +258,22 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
     ids: dict[int, str] = {}
     paid_ids: dict[int, str] = {}
     persons: dict[str, set[str]] = defaultdict(set)
-    for hid, code, name, status, exited_on, number in conn.execute(
+    exits: dict = {None: None}
+    for hid, code, name, status, exited_on, number in _tuples(conn, (
             select(H.c.id, H.c.code, H.c.head_name, H.c.status, H.c.exited_on,
-                   H.c.id_number)).all():
-        households[code] = (name, status, exited_on)
+                   H.c.id_number))):
+        households[code] = (name, status, exits[exited_on] if exited_on in exits
+                            else exits.setdefault(exited_on, _as_date(exited_on)))
         ids[hid] = code
         if code in paid_codes:
             paid_ids[hid] = code
             persons[code].add(number)
     cats: dict[str, set[str]] = defaultdict(set)
-    for hid, cat in conn.execute(select(HC.c.household_id, HC.c.category_code)).all():
+    for hid, cat in _tuples(conn, select(HC.c.household_id, HC.c.category_code)):
         if hid in paid_ids:
             cats[paid_ids[hid]].add(cat)
-    for hid, number in conn.execute(
-            select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None))).all():
+    for hid, number in _tuples(conn, (
+            select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None)))):
         if hid in paid_ids:
             persons[paid_ids[hid]].add(number)
     holder: dict[str, str] = {}  # ID number → the first paid household holding it
@@ -303,12 +305,12 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
     visited: set[int] = set()
     dangling: set[int] = set()
     unanswered: list[int] = []
-    for seq, code, day, kind, visit_id, visit_household, visit_day in conn.execute(
+    for seq, code, day, kind, visit_id, visit_household, visit_day in _tuples(conn, (
             # dates as stored, compared as stored: a tampered date must not stop the audit
             select(E.c.seq, E.c.household_code, type_coerce(E.c.entry_date, String), E.c.kind,
                    E.c.visit_id, V.c.household_id, type_coerce(V.c.visit_date, String))
             .select_from(E.outerjoin(V, V.c.id == E.c.visit_id))
-            .where(or_(E.c.kind == "disburse", E.c.visit_id.is_not(None)))).all():
+            .where(or_(E.c.kind == "disburse", E.c.visit_id.is_not(None))))):
         if visit_id is not None and visit_household is None:
             dangling.add(seq)
         if kind == "disburse":
@@ -326,6 +328,28 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
     return _Facts(funds, fund_cats, households, cats, persons, sharing, relatives, suspects,
                   visit_cadres, visited, dangling,
                   set(conn.execute(select(_cadre.c.code)).scalars().all()))
+
+
+def _tuples(conn, statement) -> list[tuple]:
+    """All rows of ``statement`` as the driver returns them: plain tuples, values unconverted
+    (SQLite gives dates as ISO text). For the whole-table reads of the audit, where
+    SQLAlchemy's row objects and conversions cost more than the reading."""
+    result = conn.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def _as_date(value) -> dt.date | None:
+    """A stored date (ISO text from SQLite, a date from PostgreSQL); unreadable text, which
+    only a hand edit can leave, counts as no date."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 def _replay(facts: _Facts, rows: list[dict], reversed_by: dict[int, int]) -> list[Finding]:
