@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import itertools
 import json
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARS = frozenset(FORMULA_TRIGGERS)  # each trigger is one character
 TABLE_NAMES = ("households", "members", "visits", "commitments", "ledger")
 #: Rows fetched per round trip to the database.
 BATCH = 5000
@@ -108,44 +110,57 @@ SHEET_ZH = {"households": "帮扶对象", "members": "家庭成员", "visits": "
 # ------------------------------------------------------------------ reading rows
 
 
-class _Merge:
-    """Rows of a detail table grouped by their parent id, read in parent-id order and taken
-    for ascending parent ids: a streaming merge join."""
+class _Details:
+    """A detail table's rows grouped by their parent id, read in parent-id order and taken
+    for ascending parent ids: a streaming merge join. ``fold`` turns one parent's rows
+    (the id first) into the value the export shows; :meth:`take` gives ``empty`` for a
+    parent without rows."""
 
-    def __init__(self, result) -> None:
+    __slots__ = ("_groups", "_fold", "_key", "_rows")
+    _key: Any  # the parent id of the group at hand; None when the rows are used up
+    _rows: Any
+
+    def __init__(self, result, fold: Callable[[Iterator[Any]], Any]) -> None:
         self._groups = itertools.groupby(result, key=itemgetter(0))
-        self._current = next(self._groups, None)
+        self._fold = fold
+        self._key, self._rows = next(self._groups, (None, None))
 
-    def take(self, key: int) -> list:
-        while self._current is not None and self._current[0] < key:
-            self._current = next(self._groups, None)
-        if self._current is not None and self._current[0] == key:
-            rows = [row[1:] for row in self._current[1]]
-            self._current = next(self._groups, None)
-            return rows
-        return []
+    def take(self, key: int, empty: Any) -> Any:
+        while self._key is not None and self._key < key:
+            self._key, self._rows = next(self._groups, (None, None))
+        if self._key != key:
+            return empty
+        value = self._fold(self._rows)  # before moving on: that invalidates the group
+        self._key, self._rows = next(self._groups, (None, None))
+        return value
 
 
 class _Reader:
-    """Each table's rows, in the columns' order, as plain Python values."""
+    """Each table's rows, in the columns' order, as plain Python values.
+
+    Read with SQLAlchemy Core on the session's connection, not through the ORM: for a
+    million visits the ORM's result machinery cost more than the query itself.
+    """
 
     def __init__(self, session, *, lang: str, reveal: bool, today: dt.date) -> None:
         from sqlalchemy import select
 
         from zoufang.models import Cadre, Category
 
-        self.session, self.lang, self.reveal, self.today = session, lang, reveal, today
+        self.connection = session.connection()
+        self.lang, self.reveal, self.today = lang, reveal, today
         self.sep = "、" if lang == "zh" else "; "
-        cadres = session.execute(select(Cadre.id, Cadre.code, Cadre.name)).all()
+        cadres = self.connection.execute(select(Cadre.id, Cadre.code, Cadre.name)).all()
         # Chinese sheets name cadres (a code means nothing to a reader); English ones give
         # codes. `enroll --from` accepts either.
         self.cadre_by_id = {i: (name if lang == "zh" else code) for i, code, name in cadres}
         self.cadre_by_code = {code: (name if lang == "zh" else code) for _, code, name in cadres}
-        self.category = ({c: label for c, label in session.execute(select(Category.code, Category.label))}
+        self.category = ({c: label for c, label in
+                          self.connection.execute(select(Category.code, Category.label))}
                          if lang == "zh" else {})
 
     def _stream(self, statement):
-        return self.session.execute(statement.execution_options(yield_per=BATCH))
+        return self.connection.execute(statement.execution_options(yield_per=BATCH))
 
     def _id_number(self, value: str | None) -> str | None:
         if value is None or self.reveal:
@@ -170,7 +185,7 @@ class _Reader:
         model = {"households": models.Household, "members": models.Member,
                  "visits": models.Visit, "commitments": models.Commitment,
                  "ledger": models.LedgerEntry}[table]
-        return self.session.execute(select(func.count()).select_from(model)).scalar_one()
+        return self.connection.execute(select(func.count()).select_from(model)).scalar_one()
 
     def _households(self) -> Iterator[tuple]:
         from sqlalchemy import select
@@ -179,13 +194,15 @@ class _Reader:
         from zoufang.models import Assignment, Household, HouseholdCategory
 
         H = Household
-        categories = _Merge(self._stream(
-            select(HouseholdCategory.household_id, HouseholdCategory.category_code)
-            .order_by(HouseholdCategory.household_id, HouseholdCategory.category_code)))
-        cadres = _Merge(self._stream(
-            select(Assignment.household_id, Assignment.cadre_id)
-            .order_by(Assignment.household_id, Assignment.cadre_id)))
         label, cadre, sep = self.category, self.cadre_by_id, self.sep
+        categories = _Details(self._stream(
+            select(HouseholdCategory.household_id, HouseholdCategory.category_code)
+            .order_by(HouseholdCategory.household_id, HouseholdCategory.category_code)),
+            lambda rows: sep.join(label.get(c, c) for _, c in rows))
+        cadres = _Details(self._stream(
+            select(Assignment.household_id, Assignment.cadre_id)
+            .order_by(Assignment.household_id, Assignment.cadre_id)),
+            lambda rows: sep.join(cadre.get(c, str(c)) for _, c in rows))
         for h in self._stream(select(
             H.id, H.code, H.head_name, H.id_number, H.village, H.grid, H.address, H.phone,
             H.members_count, H.income_fen, H.housing, H.health, H.employment, H.hardship,
@@ -194,8 +211,7 @@ class _Reader:
             yield (
                 h.code, h.head_name, self._id_number(h.id_number), h.village, h.grid,
                 h.address, h.phone,
-                sep.join(label.get(c, c) for (c,) in categories.take(h.id)),
-                sep.join(cadre.get(c, str(c)) for (c,) in cadres.take(h.id)),
+                categories.take(h.id, ""), cadres.take(h.id, ""),
                 h.members_count, h.income_fen, h.housing, h.health, h.employment, h.hardship,
                 h.cadence_days, self._label(HOUSEHOLD_STATUS_ZH, h.status), h.exit_reason,
                 h.exited_on, h.enrolled_on, h.last_visit_on, h.due_date,
@@ -220,30 +236,38 @@ class _Reader:
         from zoufang.models import Commitment, Household, Visit, VisitCadre, VisitItem
 
         V = Visit
-        cadres = _Merge(self._stream(
-            select(VisitCadre.visit_id, VisitCadre.cadre_id)
-            .order_by(VisitCadre.visit_id, VisitCadre.cadre_id)))
-        items = _Merge(self._stream(
-            select(VisitItem.visit_id, VisitItem.kind, VisitItem.text)
-            .order_by(VisitItem.visit_id, VisitItem.id)))
-        needs = _Merge(self._stream(
-            select(Commitment.visit_id, Commitment.text).where(Commitment.visit_id.is_not(None))
-            .order_by(Commitment.visit_id, Commitment.id)))
         cadre, sep = self.cadre_by_id, self.sep
         kinds = VISIT_KIND_ZH if self.lang == "zh" else {}
-        for v in self._stream(
-            select(V.id, V.visit_date, Household.code, Household.head_name, Household.village,
-                   V.kind, V.notes, V.next_date, V.recorded_at, V.operator)
-            .join(Household, Household.id == V.household_id).order_by(V.id)):
-            heard: dict[str, list[str]] = {"suggestion": [], "wish": [], "gift": []}
-            for kind, text in items.take(v.id):
-                heard.setdefault(kind, []).append(text)
+
+        def heard(rows) -> tuple[str, str, str]:
+            said: dict[str, list[str]] = {"suggestion": [], "wish": [], "gift": []}
+            for _, kind, text in rows:
+                said.setdefault(kind, []).append(text)
+            return sep.join(said["suggestion"]), sep.join(said["wish"]), sep.join(said["gift"])
+
+        cadres = _Details(self._stream(
+            select(VisitCadre.visit_id, VisitCadre.cadre_id)
+            .order_by(VisitCadre.visit_id, VisitCadre.cadre_id)),
+            lambda rows: sep.join([cadre.get(c, str(c)) for _, c in rows]))
+        items = _Details(self._stream(
+            select(VisitItem.visit_id, VisitItem.kind, VisitItem.text)
+            .order_by(VisitItem.visit_id, VisitItem.id)), heard)
+        needs = _Details(self._stream(
+            select(Commitment.visit_id, Commitment.text).where(Commitment.visit_id.is_not(None))
+            .order_by(Commitment.visit_id, Commitment.id)),
+            lambda rows: sep.join([t for _, t in rows]))
+        nothing_heard = ("", "", "")
+        for visit_id, date, code, name, village, kind, notes, next_date, recorded_at, operator \
+                in self._stream(
+                    select(V.id, V.visit_date, Household.code, Household.head_name,
+                           Household.village, V.kind, V.notes, V.next_date, V.recorded_at,
+                           V.operator)
+                    .join(Household, Household.id == V.household_id).order_by(V.id)):
+            suggestions, wishes, gifts = items.take(visit_id, nothing_heard)
             yield (
-                v.id, v.visit_date, v.code, v.head_name, v.village, kinds.get(v.kind, v.kind),
-                sep.join(cadre.get(c, str(c)) for (c,) in cadres.take(v.id)), v.notes,
-                sep.join(t for (t,) in needs.take(v.id)), sep.join(heard["suggestion"]),
-                sep.join(heard["wish"]), sep.join(heard["gift"]), v.next_date, v.recorded_at,
-                v.operator,
+                visit_id, date, code, name, village, kinds.get(kind, kind),
+                cadres.take(visit_id, ""), notes, needs.take(visit_id, ""), suggestions, wishes,
+                gifts, next_date, recorded_at, operator,
             )
 
     def _commitments(self) -> Iterator[tuple]:
@@ -253,13 +277,15 @@ class _Reader:
         from zoufang.models import COMMITMENT_CLOSED, Commitment, CommitmentResponse, Household
 
         C = Commitment
-        responses = _Merge(self._stream(
+        cadre, today = self.cadre_by_id, self.today
+        statuses = COMMITMENT_STATUS_ZH if self.lang == "zh" else {}
+        responses = _Details(self._stream(
             select(CommitmentResponse.commitment_id, CommitmentResponse.response_date,
                    CommitmentResponse.action, CommitmentResponse.note)
             .order_by(CommitmentResponse.commitment_id, CommitmentResponse.response_date,
-                      CommitmentResponse.id)))
-        cadre, today = self.cadre_by_id, self.today
-        statuses = COMMITMENT_STATUS_ZH if self.lang == "zh" else {}
+                      CommitmentResponse.id)),
+            lambda rows: "\n".join(f"{d.isoformat()} {statuses.get(a, a)}: {n}"
+                                    for _, d, a, n in rows))
         for c in self._stream(
             select(C.id, Household.code, Household.head_name, Household.village, C.text,
                    C.cadre_id, C.opened_on, C.due_date, C.status, C.closed_on, C.resolution,
@@ -270,8 +296,7 @@ class _Reader:
                 c.id, c.code, c.head_name, c.village, c.text, cadre.get(c.cadre_id),
                 c.opened_on, c.due_date, statuses.get(c.status, c.status), overdue,
                 c.closed_on, c.resolution, c.referred_to, c.visit_id,
-                "\n".join(f"{d.isoformat()} {statuses.get(a, a)}: {n}"
-                          for d, a, n in responses.take(c.id)),
+                responses.take(c.id, ""),
             )
 
     def _ledger(self) -> Iterator[tuple]:
@@ -300,26 +325,24 @@ class _Reader:
 # ------------------------------------------------------------------ writing files
 
 
-def _text_converters(columns: list[Col], *, for_csv: bool) -> list[Callable[[Any], Any]]:
-    """Per column: the value as CSV text (neutralised) or as a JSON value."""
+def _json_converters(columns: list[Col]) -> list[Callable[[Any], Any]]:
+    """Per column: the value as a JSON value."""
     from zoufang.parsing import format_money
 
     def text(v):
-        if for_csv:
-            return "" if v is None else safe_cell(v)
         return v if v else None  # an empty list (no cadres, no gifts) is null, like no value
 
     def plain(v):
-        return ("" if v is None else str(v)) if for_csv else v
+        return v
 
     def money(v):
-        return ("" if for_csv else None) if v is None else format_money(v, grouping=False)
+        return None if v is None else format_money(v, grouping=False)
 
     def date(v):
-        return ("" if for_csv else None) if v is None else v.isoformat()
+        return None if v is None else v.isoformat()
 
     def stamp(v):
-        return ("" if for_csv else None) if v is None else v.isoformat(sep=" ", timespec="seconds")
+        return None if v is None else v.isoformat(sep=" ", timespec="seconds")
 
     by_kind = {"text": text, "int": plain, "money": money, "date": date, "datetime": stamp}
     return [by_kind[c.kind] for c in columns]
@@ -327,21 +350,58 @@ def _text_converters(columns: list[Col], *, for_csv: bool) -> list[Callable[[Any
 
 def _write_csv(out: IO[str], columns: list[Col], rows: Iterator[tuple], lang: str,
                tick: Callable[[], None]) -> int:
-    writer = csv.writer(out, lineterminator="\r\n")
+    """Rows as CSV: text neutralised (as :func:`safe_cell`), dates ISO, money in yuan with
+    two decimals, ``None`` an empty cell (the csv module writes it so), numbers as ``str``.
+
+    A million visits go through this loop, so cells are converted in place by column kind
+    rather than by a function call each, and the text reaches ``out`` a batch at a time
+    rather than a row at a time.
+    """
+    from zoufang.parsing import format_money
+
+    def where(kind: str) -> list[int]:
+        return [i for i, c in enumerate(columns) if c.kind == kind]
+
+    texts, dates, stamps, money = where("text"), where("date"), where("datetime"), where("money")
+    width, triggers = len(columns), _TRIGGER_CHARS
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.header(lang) for c in columns])
-    convert = _text_converters(columns, for_csv=True)
     n = 0
     for n, row in enumerate(rows, 1):
-        writer.writerow([f(v) for f, v in zip(convert, row, strict=True)])
+        cells = list(row)
+        if len(cells) != width:
+            raise ValueError(f"a row of {len(cells)} cells for {width} columns")
+        for i in texts:
+            v = cells[i]
+            if v and v[0] in triggers:
+                cells[i] = "'" + v
+        for i in dates:
+            v = cells[i]
+            if v is not None:
+                cells[i] = v.isoformat()
+        for i in stamps:
+            v = cells[i]
+            if v is not None:
+                cells[i] = v.isoformat(sep=" ", timespec="seconds")
+        for i in money:
+            v = cells[i]
+            if v is not None:
+                cells[i] = format_money(v, grouping=False)
+        writer.writerow(cells)
         if n % BATCH == 0:
+            out.write(buffer.getvalue())
+            buffer.seek(0)
+            buffer.truncate()
             tick()
+    out.write(buffer.getvalue())
     return n
 
 
 def _write_json_array(out: IO[str], columns: list[Col], rows: Iterator[tuple],
                       tick: Callable[[], None], indent: str = "") -> int:
     keys = [c.key for c in columns]
-    convert = _text_converters(columns, for_csv=False)
+    convert = _json_converters(columns)
     out.write("[")
     n = 0
     for n, row in enumerate(rows, 1):
