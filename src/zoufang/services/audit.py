@@ -399,34 +399,43 @@ def _replay(facts: _Facts, rows: list[dict], reversed_by: dict[int, int]) -> lis
             others = sharing.get(hcode)
             also = sorted(o for o in others if received[(fcode, o)] > 0) if others else []
             on = r["entry_date"]
-            facts = PaymentFacts(
+            seq = r["seq"]
+            mine, today_key = (fcode, hcode), (fcode, hcode, on)
+            violations = payment_violations(PaymentFacts(
                 fund_code=fcode, household_code=hcode, household_name=name,
                 amount_fen=amount, on=on, household_status=status,
                 household_exited_on=exited_on, household_categories=cats[hcode],
                 fund_categories=fund_cats[fcode], valid_from=valid_from,
-                valid_to=valid_to, cap_fen=cap_fen,
-                received_before_fen=received[(fcode, hcode)], balance_before_fen=balance[fcode],
-                related_cadres=related, same_day_payments=paid_on[(fcode, hcode, on)],
-                also_paid_households=also,
-            )
-            violations = payment_violations(facts)
-            if r["seq"] in reversed_by:
-                # money that came back: only what it did to the balance at the time counts
-                violations = [v for v in violations if v.check == "overspend"]
-            where = {"fund": fcode, "entry": r["seq"], "household": hcode}
-            if r["override_reason"]:
-                broke = ", ".join(v.check for v in violations) or "no rule"
-                findings.append(_finding("override", f"written with --override "
-                                         f"\"{r['override_reason']}\" (broke: {broke})", **where))
-            else:
-                findings += [_finding(v.check, v.detail, **where) for v in violations]
-            if r["seq"] not in reversed_by and r["seq"] not in visited:
-                findings.append(_finding("no-visit", f"cash paid to {hcode} {name} on "
-                                         f"{on} with no visit recorded that day", **where))
+                valid_to=valid_to, cap_fen=cap_fen, received_before_fen=received[mine],
+                balance_before_fen=balance[fcode], related_cadres=related,
+                same_day_payments=paid_on[today_key], also_paid_households=also))
+            if violations or r["override_reason"] or seq not in visited:
+                findings += _payment_findings(r, violations, seq in reversed_by,
+                                              seq in visited, name)
             balance[fcode] -= amount
-            received[(fcode, hcode)] += amount
-            paid_on[(fcode, hcode, on)] += 1
+            received[mine] += amount
+            paid_on[today_key] += 1
     return findings
+
+
+def _payment_findings(r: dict, violations: list, reversed_: bool, visited: bool,
+                      name: str) -> list[Finding]:
+    """What the audit reports about one payment: the rules it broke (only the balance if
+    it was reversed since), or one override warning; and a payment made without a visit."""
+    if reversed_:
+        # money that came back: only what it did to the balance at the time counts
+        violations = [v for v in violations if v.check == "overspend"]
+    where = {"fund": r["fund_code"], "entry": r["seq"], "household": r["household_code"]}
+    if r["override_reason"]:
+        broke = ", ".join(v.check for v in violations) or "no rule"
+        found = [_finding("override", f"written with --override "
+                          f"\"{r['override_reason']}\" (broke: {broke})", **where)]
+    else:
+        found = [_finding(v.check, v.detail, **where) for v in violations]
+    if not reversed_ and not visited:
+        found.append(_finding("no-visit", f"cash paid to {r['household_code']} {name} on "
+                              f"{r['entry_date']} with no visit recorded that day", **where))
+    return found
 
 
 def _dangling_references(facts: _Facts, stored: list[dict],
@@ -435,10 +444,17 @@ def _dangling_references(facts: _Facts, stored: list[dict],
     entry's fund, household, cadre, visit and reversed entry must exist (a shell writing
     with foreign keys off can break them)."""
     names = {"fund": facts.funds, "household": facts.households, "cadre": facts.cadres}
+    # Usually nothing dangles: say so from three set differences before looking row by row.
+    references = (("fund_code", "fund"), ("household_code", "household"),
+                  ("cadre_code", "cadre"))
+    if not facts.dangling_visits and not any(
+            {r[key] for r in stored}.difference(names[parent], (None,))
+            for key, parent in references) and all(
+            r["reverses_seq"] is None or r["reverses_seq"] in by_seq for r in stored):
+        return []
     found = []
     for r in stored:
-        for key, parent in (("fund_code", "fund"), ("household_code", "household"),
-                            ("cadre_code", "cadre")):
+        for key, parent in references:
             if r[key] is not None and r[key] not in names[parent]:
                 found.append(_finding("storage", f"ledger_entry row {r['seq']} points to a "
                                                  f"missing {parent} row"))

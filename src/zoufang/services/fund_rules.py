@@ -30,7 +30,7 @@ SEVERITY = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class PaymentFacts:
     """Everything the rules need to judge one payment, as of just before it."""
 
