@@ -14,8 +14,9 @@ config = context.config
 
 
 def _target_metadata():
-    import zoufang.models  # noqa: F401  (registers the tables)
     from sqlmodel import SQLModel
+
+    import zoufang.models  # noqa: F401  (registers the tables)
 
     return SQLModel.metadata
 
@@ -23,8 +24,9 @@ def _target_metadata():
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from zoufang.db import database_url, make_engine
         import os
+
+        from zoufang.db import database_url, make_engine
 
         engine = make_engine(database_url(os.environ.get("ZOUFANG_DB")))
         with engine.connect() as connection:

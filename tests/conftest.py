@@ -43,6 +43,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory):
+    """zoufang's per-user cache (remind's lock files for server ledgers) in a directory of
+    the test run, not the developer's ~/.cache: one file per test database otherwise."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
+
+
 @pytest.fixture(scope="session")
 def template_ledger(tmp_path_factory):
     """A migrated ledger to copy: a file, or (PostgreSQL) a template database."""

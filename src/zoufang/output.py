@@ -18,7 +18,7 @@ from typing import Any
 from zoufang.parsing import format_money
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     table = "table"
     plain = "plain"
     markdown = "markdown"
@@ -110,7 +110,7 @@ def _write_records(first: dict, rows: Iterator, out) -> None:
         if type(row) is dict and tuple(row) == keys:
             try:
                 out.write(",\n  {" + ",".join([
-                    prefix + scalars[type(v)](v) for prefix, v in zip(prefixes, row.values())
+                    prefix + scalars[type(v)](v) for prefix, v in zip(prefixes, row.values(), strict=True)
                 ]) + "\n  }")
                 continue
             except KeyError:

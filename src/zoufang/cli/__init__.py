@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -111,7 +111,7 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--db", envvar="ZOUFANG_DB", show_envvar=True,
             help="Ledger: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…). "
@@ -119,12 +119,12 @@ def root(
         ),
     ] = None,
     today: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--today", envvar="ZOUFANG_TODAY", show_envvar=True,
                      help="The date 'today' means (YYYY-MM-DD) for date-relative commands."),
     ] = None,
     operator: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--as", envvar="ZOUFANG_OPERATOR", show_envvar=True,
                      help="Who is operating, for the audit log. Default: your login name."),
     ] = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,10 +18,10 @@ CADRE_COLUMNS = [("code", "编号"), ("name", "姓名"), ("unit", "单位"), ("p
 
 def cadre_add(
     name: Annotated[str, typer.Option("--name", help="Cadre's name.")],
-    code: Annotated[Optional[str], typer.Option("--code", help="Code (default: next C0001…).")] = None,
-    unit: Annotated[Optional[str], typer.Option(help="Work unit (单位).")] = None,
-    email: Annotated[Optional[str], typer.Option(help="Email, for reminders.")] = None,
-    phone: Annotated[Optional[str], typer.Option(help="Mobile or landline.")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="Code (default: next C0001…).")] = None,
+    unit: Annotated[str | None, typer.Option(help="Work unit (单位).")] = None,
+    email: Annotated[str | None, typer.Option(help="Email, for reminders.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Mobile or landline.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Add a cadre."""
@@ -50,9 +50,9 @@ def cadre_list(fmt: FormatOpt = None) -> None:
 
 def cadre_relate(
     cadre: Annotated[str, typer.Argument(help="Cadre code.")],
-    household: Annotated[Optional[str], typer.Option("--household", help="A household the cadre is related to.")] = None,
-    id_number: Annotated[Optional[str], typer.Option("--id-number", help="A relative's ID number.")] = None,
-    relation: Annotated[Optional[str], typer.Option(help="Relation (亲属关系), e.g. 表兄.")] = None,
+    household: Annotated[str | None, typer.Option("--household", help="A household the cadre is related to.")] = None,
+    id_number: Annotated[str | None, typer.Option("--id-number", help="A relative's ID number.")] = None,
+    relation: Annotated[str | None, typer.Option(help="Relation (亲属关系), e.g. 表兄.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Record a cadre's relative, for conflict-of-interest checks on payments."""

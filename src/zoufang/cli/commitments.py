@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -62,10 +62,10 @@ def commitment_add(
 
 
 def commitment_list(
-    status: Annotated[Optional[str], typer.Option(help="open, in-progress, resolved, referred or cannot-resolve.")] = None,
+    status: Annotated[str | None, typer.Option(help="open, in-progress, resolved, referred or cannot-resolve.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only unfinished ones past their deadline.")] = False,
-    cadre: Annotated[Optional[str], typer.Option(help="Only this responsible cadre.")] = None,
-    household: Annotated[Optional[str], typer.Option(help="Only this household.")] = None,
+    cadre: Annotated[str | None, typer.Option(help="Only this responsible cadre.")] = None,
+    household: Annotated[str | None, typer.Option(help="Only this household.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Commitments by deadline, with days overdue and every response."""
@@ -80,7 +80,7 @@ def commitment_list(
 def commitment_respond(
     commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
     note: Annotated[str, typer.Option("--note", help="What was done or said.")],
-    date: Annotated[Optional[str], typer.Option("--date", help="Date of the response (default today).")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Date of the response (default today).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Record progress on a commitment (it becomes in-progress)."""
@@ -97,7 +97,7 @@ def commitment_resolve(
     commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
     note: Annotated[str, typer.Option("--note", help="How it was resolved (or why it cannot be).")],
     cannot: Annotated[bool, typer.Option("--cannot-resolve", help="Close it as cannot-resolve instead.")] = False,
-    date: Annotated[Optional[str], typer.Option("--date", help="Date (default today).")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Date (default today).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Close a commitment as resolved (or --cannot-resolve, with the reason)."""
@@ -113,8 +113,8 @@ def commitment_resolve(
 def commitment_refer(
     commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
     to: Annotated[str, typer.Option("--to", help="Organisation it is handed to (民政办, 卫生院…).")],
-    note: Annotated[Optional[str], typer.Option("--note", help="Details.")] = None,
-    date: Annotated[Optional[str], typer.Option("--date", help="Date (default today).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Details.")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Date (default today).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Refer a commitment to another organisation (closes it here)."""

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -118,7 +118,7 @@ def parse_format(text: str | Format | None) -> Format | None:
 
 
 FormatOpt = Annotated[
-    Optional[Format],
+    Format | None,
     typer.Option(
         "--format",
         "-f",
@@ -151,7 +151,7 @@ def parse_lang(text: str | None) -> str | None:
 
 
 LangOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--lang", help="zh (Chinese headings) or en; default: zh when the locale "
                  "(LC_ALL/LANG) is Chinese.", metavar="<zh|en>"),
 ]

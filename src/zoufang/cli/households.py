@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -50,23 +50,23 @@ def public_household(row: dict, *, reveal: bool) -> dict:
 
 
 def enroll(
-    name: Annotated[Optional[str], typer.Option("--name", help="Head of household's name.")] = None,
-    id_number: Annotated[Optional[str], typer.Option("--id-number", help="Head's 18-digit resident ID number.")] = None,
-    village: Annotated[Optional[str], typer.Option("--village", help="Village or community.")] = None,
-    category: Annotated[Optional[list[str]], typer.Option("--category", help="Category code; repeat for several (see `category list`).")] = None,
-    phone: Annotated[Optional[str], typer.Option(help="Mobile or landline.")] = None,
-    address: Annotated[Optional[str], typer.Option(help="Address.")] = None,
-    grid: Annotated[Optional[str], typer.Option(help="Grid (网格) within the village.")] = None,
-    members: Annotated[Optional[str], typer.Option(help="Number of people in the household.")] = None,
-    income: Annotated[Optional[str], typer.Option(help="Annual household income in yuan.")] = None,
-    housing: Annotated[Optional[str], typer.Option(help="Housing situation.")] = None,
-    health: Annotated[Optional[str], typer.Option(help="Health situation.")] = None,
-    employment: Annotated[Optional[str], typer.Option(help="Employment situation.")] = None,
-    hardship: Annotated[Optional[str], typer.Option(help="Cause of hardship (致困原因).")] = None,
-    cadre: Annotated[Optional[list[str]], typer.Option("--cadre", help="Assign a cadre (code); repeatable.")] = None,
-    cadence: Annotated[Optional[str], typer.Option(help="Return-visit cadence in days (default: shortest of its categories).")] = None,
-    code: Annotated[Optional[str], typer.Option("--code", help="Household code (default: next H000001…).")] = None,
-    from_: Annotated[Optional[Path], typer.Option("--from", help="Enrol every household in a roster (.csv or .xlsx, English or Chinese headers), all or nothing; see docs/rosters.md.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Head of household's name.")] = None,
+    id_number: Annotated[str | None, typer.Option("--id-number", help="Head's 18-digit resident ID number.")] = None,
+    village: Annotated[str | None, typer.Option("--village", help="Village or community.")] = None,
+    category: Annotated[list[str] | None, typer.Option("--category", help="Category code; repeat for several (see `category list`).")] = None,
+    phone: Annotated[str | None, typer.Option(help="Mobile or landline.")] = None,
+    address: Annotated[str | None, typer.Option(help="Address.")] = None,
+    grid: Annotated[str | None, typer.Option(help="Grid (网格) within the village.")] = None,
+    members: Annotated[str | None, typer.Option(help="Number of people in the household.")] = None,
+    income: Annotated[str | None, typer.Option(help="Annual household income in yuan.")] = None,
+    housing: Annotated[str | None, typer.Option(help="Housing situation.")] = None,
+    health: Annotated[str | None, typer.Option(help="Health situation.")] = None,
+    employment: Annotated[str | None, typer.Option(help="Employment situation.")] = None,
+    hardship: Annotated[str | None, typer.Option(help="Cause of hardship (致困原因).")] = None,
+    cadre: Annotated[list[str] | None, typer.Option("--cadre", help="Assign a cadre (code); repeatable.")] = None,
+    cadence: Annotated[str | None, typer.Option(help="Return-visit cadence in days (default: shortest of its categories).")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="Household code (default: next H000001…).")] = None,
+    from_: Annotated[Path | None, typer.Option("--from", help="Enrol every household in a roster (.csv or .xlsx, English or Chinese headers), all or nothing; see docs/rosters.md.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --from: check the roster and report every bad row, enrol nothing.")] = False,
     fmt: FormatOpt = None,
 ) -> None:
@@ -108,11 +108,11 @@ def enroll(
 
 
 def household_list(
-    village: Annotated[Optional[str], typer.Option(help="Only this village.")] = None,
-    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
-    cadre: Annotated[Optional[str], typer.Option(help="Only households assigned to this cadre.")] = None,
-    status: Annotated[Optional[str], typer.Option(help="active or exited.")] = None,
-    search: Annotated[Optional[str], typer.Option(help="Name or address contains this text.")] = None,
+    village: Annotated[str | None, typer.Option(help="Only this village.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    cadre: Annotated[str | None, typer.Option(help="Only households assigned to this cadre.")] = None,
+    status: Annotated[str | None, typer.Option(help="active or exited.")] = None,
+    search: Annotated[str | None, typer.Option(help="Name or address contains this text.")] = None,
     reveal: RevealOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
@@ -184,19 +184,19 @@ def _heard(visit: dict) -> str:
 
 def household_update(
     code: Annotated[str, typer.Argument(help="Household code.")],
-    name: Annotated[Optional[str], typer.Option(help="Head's name.")] = None,
-    phone: Annotated[Optional[str], typer.Option(help="Mobile or landline.")] = None,
-    village: Annotated[Optional[str], typer.Option(help="Village or community.")] = None,
-    grid: Annotated[Optional[str], typer.Option(help="Grid.")] = None,
-    address: Annotated[Optional[str], typer.Option(help="Address.")] = None,
-    members: Annotated[Optional[str], typer.Option(help="Number of people.")] = None,
-    income: Annotated[Optional[str], typer.Option(help="Annual income in yuan.")] = None,
-    housing: Annotated[Optional[str], typer.Option(help="Housing.")] = None,
-    health: Annotated[Optional[str], typer.Option(help="Health.")] = None,
-    employment: Annotated[Optional[str], typer.Option(help="Employment.")] = None,
-    hardship: Annotated[Optional[str], typer.Option(help="Cause of hardship.")] = None,
-    cadence: Annotated[Optional[str], typer.Option(help="Own cadence in days; 'default' to use the categories'.")] = None,
-    category: Annotated[Optional[list[str]], typer.Option("--category", help="Replace the categories (repeat for several).")] = None,
+    name: Annotated[str | None, typer.Option(help="Head's name.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Mobile or landline.")] = None,
+    village: Annotated[str | None, typer.Option(help="Village or community.")] = None,
+    grid: Annotated[str | None, typer.Option(help="Grid.")] = None,
+    address: Annotated[str | None, typer.Option(help="Address.")] = None,
+    members: Annotated[str | None, typer.Option(help="Number of people.")] = None,
+    income: Annotated[str | None, typer.Option(help="Annual income in yuan.")] = None,
+    housing: Annotated[str | None, typer.Option(help="Housing.")] = None,
+    health: Annotated[str | None, typer.Option(help="Health.")] = None,
+    employment: Annotated[str | None, typer.Option(help="Employment.")] = None,
+    hardship: Annotated[str | None, typer.Option(help="Cause of hardship.")] = None,
+    cadence: Annotated[str | None, typer.Option(help="Own cadence in days; 'default' to use the categories'.")] = None,
+    category: Annotated[list[str] | None, typer.Option("--category", help="Replace the categories (repeat for several).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Change a household's profile; the change is written to the audit log."""
@@ -248,9 +248,9 @@ def member_add(
     household: Annotated[str, typer.Argument(help="Household code.")],
     name: Annotated[str, typer.Option("--name", help="Member's name.")],
     relation: Annotated[str, typer.Option("--relation", help="Relation to the head (配偶, 子女…).")],
-    birth_year: Annotated[Optional[str], typer.Option("--birth-year", help="Year of birth.")] = None,
-    health: Annotated[Optional[str], typer.Option(help="Health or disability.")] = None,
-    id_number: Annotated[Optional[str], typer.Option("--id-number", help="Member's ID number.")] = None,
+    birth_year: Annotated[str | None, typer.Option("--birth-year", help="Year of birth.")] = None,
+    health: Annotated[str | None, typer.Option(help="Health or disability.")] = None,
+    id_number: Annotated[str | None, typer.Option("--id-number", help="Member's ID number.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Add a person to a household."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,7 +15,7 @@ from zoufang.output import Format, Money, cell, default_format, render
 from zoufang.parsing import format_money
 
 
-class NoticeFormat(str, enum.Enum):
+class NoticeFormat(enum.StrEnum):
     table = "table"
     plain = "plain"
     markdown = "markdown"
@@ -30,9 +30,9 @@ COLUMNS = [("no", "序号"), ("village", "村/社区"), ("name", "户主"), ("id
 
 def notice(
     fund: Annotated[str, typer.Argument(help="Fund code.")],
-    fmt: Annotated[Optional[NoticeFormat], typer.Option("--format", "-f", help="markdown, csv, xlsx, table, plain or json.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file (required for xlsx).")] = None,
-    contact: Annotated[Optional[str], typer.Option(help="Who to contact with objections, e.g. 镇纪委 0531-12345678.")] = None,
+    fmt: Annotated[NoticeFormat | None, typer.Option("--format", "-f", help="markdown, csv, xlsx, table, plain or json.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (required for xlsx).")] = None,
+    contact: Annotated[str | None, typer.Option(help="Who to contact with objections, e.g. 镇纪委 0531-12345678.")] = None,
     days: Annotated[int, typer.Option(help="Publication period in days.", min=1, max=90)] = 7,
     reveal: RevealOpt = False,
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,12 +17,12 @@ FORMATS = tuple(f.value for f in Format) + ("html",)
 
 
 def report(
-    since: Annotated[Optional[str], typer.Option("--since", help="First day of the period (default: from the start).")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", help="Last day of the period (default: today).")] = None,
-    village: Annotated[Optional[str], typer.Option("--village", help="Only this village or community.")] = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="table (default on a terminal), plain, markdown, csv, json, or html (one printable page with charts).", metavar="<" + "|".join(FORMATS) + ">")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First day of the period (default: from the start).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day of the period (default: today).")] = None,
+    village: Annotated[str | None, typer.Option("--village", help="Only this village or community.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table (default on a terminal), plain, markdown, csv, json, or html (one printable page with charts).", metavar="<" + "|".join(FORMATS) + ">")] = None,
     lang: LangOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this new file instead of stdout.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this new file instead of stdout.")] = None,
 ) -> None:
     """Campaign figures: households enrolled and visited (coverage), visits by kind, village
     and category, needs raised/resolved/overdue, suggestions and wishes, money per fund and

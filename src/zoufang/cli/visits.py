@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -24,18 +24,18 @@ DUE_COLUMNS = [("household", "户号"), ("name", "户主"), ("village", "村/社
 
 def visit_log(
     household: Annotated[str, typer.Argument(help="Household code.")],
-    by: Annotated[Optional[list[str]], typer.Option("--by", help="Visiting cadre code; repeat for several.")] = None,
-    date: Annotated[Optional[str], typer.Option("--date", help="Visit date (default today).")] = None,
+    by: Annotated[list[str] | None, typer.Option("--by", help="Visiting cadre code; repeat for several.")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Visit date (default today).")] = None,
     kind: Annotated[str, typer.Option(help="routine, festival, return, unannounced or verification.")] = "routine",
-    notes: Annotated[Optional[str], typer.Option(help="What you saw and heard.")] = None,
-    need: Annotated[Optional[list[str]], typer.Option("--need", help="A need raised (诉求); opens a commitment. Repeatable.")] = None,
-    need_due: Annotated[Optional[str], typer.Option("--need-due", help="Deadline for the needs (default: visit date + 30 days).")] = None,
-    suggestion: Annotated[Optional[list[str]], typer.Option("--suggestion", help="A suggestion heard (意见建议). Repeatable.")] = None,
-    wish: Annotated[Optional[list[str]], typer.Option("--wish", help="A small wish (微心愿). Repeatable.")] = None,
-    gift: Annotated[Optional[list[str]], typer.Option("--gift", help="A gift in kind handed over. Repeatable.")] = None,
-    next_: Annotated[Optional[str], typer.Option("--next", help="Date of the next visit (overrides the cadence).")] = None,
-    cash: Annotated[Optional[str], typer.Option("--cash", help="Cash paid at the visit, in yuan (needs --fund).")] = None,
-    fund: Annotated[Optional[str], typer.Option("--fund", help="The fund the cash is paid from.")] = None,
+    notes: Annotated[str | None, typer.Option(help="What you saw and heard.")] = None,
+    need: Annotated[list[str] | None, typer.Option("--need", help="A need raised (诉求); opens a commitment. Repeatable.")] = None,
+    need_due: Annotated[str | None, typer.Option("--need-due", help="Deadline for the needs (default: visit date + 30 days).")] = None,
+    suggestion: Annotated[list[str] | None, typer.Option("--suggestion", help="A suggestion heard (意见建议). Repeatable.")] = None,
+    wish: Annotated[list[str] | None, typer.Option("--wish", help="A small wish (微心愿). Repeatable.")] = None,
+    gift: Annotated[list[str] | None, typer.Option("--gift", help="A gift in kind handed over. Repeatable.")] = None,
+    next_: Annotated[str | None, typer.Option("--next", help="Date of the next visit (overrides the cadence).")] = None,
+    cash: Annotated[str | None, typer.Option("--cash", help="Cash paid at the visit, in yuan (needs --fund).")] = None,
+    fund: Annotated[str | None, typer.Option("--fund", help="The fund the cash is paid from.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Record a home visit: what was heard, given, promised and paid."""
@@ -68,10 +68,10 @@ def visit_log(
 
 
 def visit_list(
-    household: Annotated[Optional[str], typer.Option(help="Only this household.")] = None,
-    cadre: Annotated[Optional[str], typer.Option(help="Only visits by this cadre.")] = None,
-    since: Annotated[Optional[str], typer.Option(help="From this date.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Up to this date.")] = None,
+    household: Annotated[str | None, typer.Option(help="Only this household.")] = None,
+    cadre: Annotated[str | None, typer.Option(help="Only visits by this cadre.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Visit history, newest first."""
@@ -88,9 +88,9 @@ def visit_list(
 
 def due(
     days: Annotated[str, typer.Option("--days", help="Include visits falling due within N days.")] = "0",
-    cadre: Annotated[Optional[str], typer.Option(help="Only households assigned to this cadre.")] = None,
-    village: Annotated[Optional[str], typer.Option(help="Only this village.")] = None,
-    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
+    cadre: Annotated[str | None, typer.Option(help="Only households assigned to this cadre.")] = None,
+    village: Annotated[str | None, typer.Option(help="Only this village.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Who is due for a visit: on or before today + N days, most overdue first."""
