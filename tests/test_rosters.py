@@ -384,6 +384,36 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(zf, cadres, tmp_path):
         assert cells[key].value.startswith(text)
 
 
+def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet, tmp_path):
+    # the visit's cadres in cadre order, its needs and items in the order recorded, each
+    # kind of item in its own column, neutralised like any text; a visit without them is empty
+    assert zf("visit", "log", "H000002", "--by", "C0002", "--by", "C0001", "--date", "2026-11-02",
+              "--kind", "festival", "--notes", "=1+1 坐了坐", "--need", "修路", "--need", "装路灯",
+              "--suggestion", "多来", "--gift", "-米面", "--suggestion", "早点来",
+              "--next", "2026-12-01").exit_code == 0
+    assert zf("visit", "log", "H000003", "--by", "C0002", "--date", "2026-11-03").exit_code == 0
+    rows = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / f"visits-{lang}.csv"
+        result = zf("export", "--table", "visits", "--out", out, "--lang", lang)
+        assert result.exit_code == 0, result.stderr
+        rows[lang] = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    header, first, second, third = rows["en"]
+    assert header[:13] == ["id", "date", "household", "name", "village", "kind", "cadres", "notes",
+                           "needs", "suggestions", "wishes", "gifts", "next"]
+    assert first[:12] == ["1", "2026-11-01", "H000001", "张桂兰", "红星村", "routine", "C0001", "",
+                          "修缮屋顶", "增设公交站", "收音机", "米面油"]
+    assert second[:13] == ["2", "2026-11-02", "H000002", "李有福", "东风社区", "festival",
+                           "C0001; C0002", "'=1+1 坐了坐", "修路; 装路灯", "多来; 早点来", "",
+                           "'-米面", "2026-12-01"]
+    assert third[:12] == ["3", "2026-11-03", "H000003", "赵小军", "东风社区", "routine", "C0002",
+                          "", "", "", "", ""]
+    assert len(third) == 15 and third[13].startswith("20") and third[14]
+    assert rows["zh"][0][:3] == ["编号", "走访日期", "户号"]
+    assert rows["zh"][2][5:10] == ["节日慰问", "王建国、李梅", "'=1+1 坐了坐", "修路、装路灯",
+                                   "多来、早点来"]
+
+
 def test_export_json_streams_arrays(zf, hamlet, tmp_path):
     out = tmp_path / "all.json"
     assert zf("export", "--out", out).exit_code == 0

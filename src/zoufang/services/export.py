@@ -135,6 +135,13 @@ class _Details:
         return value
 
 
+class _CadreNames(dict):
+    """Cadre ids to what the export shows; an id with no cadre (none should) shows as is."""
+
+    def __missing__(self, cadre_id: int) -> str:
+        return str(cadre_id)
+
+
 class _Reader:
     """Each table's rows, in the columns' order, as plain Python values.
 
@@ -153,7 +160,8 @@ class _Reader:
         cadres = self.connection.execute(select(Cadre.id, Cadre.code, Cadre.name)).all()
         # Chinese sheets name cadres (a code means nothing to a reader); English ones give
         # codes. `enroll --from` accepts either.
-        self.cadre_by_id = {i: (name if lang == "zh" else code) for i, code, name in cadres}
+        self.cadre_by_id = _CadreNames({i: (name if lang == "zh" else code)
+                                        for i, code, name in cadres})
         self.cadre_by_code = {code: (name if lang == "zh" else code) for _, code, name in cadres}
         self.category = ({c: label for c, label in
                           self.connection.execute(select(Category.code, Category.label))}
@@ -248,7 +256,7 @@ class _Reader:
         cadres = _Details(self._stream(
             select(VisitCadre.visit_id, VisitCadre.cadre_id)
             .order_by(VisitCadre.visit_id, VisitCadre.cadre_id)),
-            lambda rows: sep.join([cadre.get(c, str(c)) for _, c in rows]))
+            lambda rows: sep.join([cadre[c] for _, c in rows]))
         items = _Details(self._stream(
             select(VisitItem.visit_id, VisitItem.kind, VisitItem.text)
             .order_by(VisitItem.visit_id, VisitItem.id)), heard)
@@ -351,11 +359,12 @@ def _json_converters(columns: list[Col]) -> list[Callable[[Any], Any]]:
 def _write_csv(out: IO[str], columns: list[Col], rows: Iterator[tuple], lang: str,
                tick: Callable[[], None]) -> int:
     """Rows as CSV: text neutralised (as :func:`safe_cell`), dates ISO, money in yuan with
-    two decimals, ``None`` an empty cell (the csv module writes it so), numbers as ``str``.
+    two decimals, ``None`` an empty cell and numbers as ``str``.
 
-    A million visits go through this loop, so cells are converted in place by column kind
-    rather than by a function call each, and the text reaches ``out`` a batch at a time
-    rather than a row at a time.
+    A million visits go through this loop, so it does no more than it must per cell: no
+    function call per cell, and what the csv module does itself is left to it (it writes
+    ``None`` as an empty cell and a number as its ``str``). Rows are written a batch at a
+    time, and reach ``out`` in one piece each.
     """
     from zoufang.parsing import format_money
 
@@ -367,6 +376,7 @@ def _write_csv(out: IO[str], columns: list[Col], rows: Iterator[tuple], lang: st
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.header(lang) for c in columns])
+    batch: list[list] = []
     n = 0
     for n, row in enumerate(rows, 1):
         cells = list(row)
@@ -388,12 +398,15 @@ def _write_csv(out: IO[str], columns: list[Col], rows: Iterator[tuple], lang: st
             v = cells[i]
             if v is not None:
                 cells[i] = format_money(v, grouping=False)
-        writer.writerow(cells)
+        batch.append(cells)
         if n % BATCH == 0:
+            writer.writerows(batch)
+            batch.clear()
             out.write(buffer.getvalue())
             buffer.seek(0)
             buffer.truncate()
             tick()
+    writer.writerows(batch)
     out.write(buffer.getvalue())
     return n
 
