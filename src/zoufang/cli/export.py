@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,7 +26,7 @@ TABLES = ("households", "members", "visits", "commitments", "ledger")
 
 def export(
     out: Annotated[str, typer.Option("--out", help="File to write (- for stdout with csv of one table or json); a directory for --format csv --table all.")],
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="xlsx, csv or json (default: from the --out suffix).", metavar="<xlsx|csv|json>")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="xlsx, csv or json (default: from the --out suffix).", metavar="<xlsx|csv|json>")] = None,
     table: Annotated[str, typer.Option("--table", help="households, members, visits, commitments, ledger or all.")] = "all",
     lang: LangOpt = None,
     reveal: RevealOpt = False,
