@@ -28,27 +28,62 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
-from sqlmodel import Session
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    column,
+    distinct,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy import table as table_clause
 
 from zoufang.errors import NotFound
-from zoufang.models import (
-    COMMITMENT_CLOSED,
-    HOUSEHOLD_ACTIVE,
-    VISIT_KINDS,
-    Assignment,
-    Cadre,
-    Category,
-    Commitment,
-    Fund,
-    Household,
-    HouseholdCategory,
-    LedgerEntry,
-    Visit,
-    VisitCadre,
-    VisitItem,
-)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+# The columns the figures read, declared for SQLAlchemy Core rather than taken from the
+# SQLModel classes (as in services/due.py): the report then runs without importing SQLModel,
+# pydantic and the models, a fifth of a second of its start-up. The constants below are
+# zoufang.models' (not imported, for the same reason).
+HOUSEHOLD_ACTIVE = "active"
+VISIT_KINDS = ("routine", "festival", "return", "unannounced", "verification")
+COMMITMENT_CLOSED = ("resolved", "referred", "cannot-resolve")
+
+_household = table_clause(
+    "household", column("id", Integer), column("code", String), column("head_name", String),
+    column("village", String), column("status", String), column("enrolled_on", Date),
+    column("exited_on", Date), column("due_date", Date))
+_household_category = table_clause(
+    "household_category", column("household_id", Integer), column("category_code", String))
+_category = table_clause("category", column("code", String), column("label", String))
+_visit = table_clause("visit", column("id", Integer), column("household_id", Integer),
+                      column("visit_date", Date), column("kind", String))
+_visit_cadre = table_clause("visit_cadre", column("visit_id", Integer),
+                            column("cadre_id", Integer))
+_visit_item = table_clause("visit_item", column("visit_id", Integer), column("kind", String))
+_commitment = table_clause(
+    "commitment", column("household_id", Integer), column("cadre_id", Integer),
+    column("status", String), column("opened_on", Date), column("closed_on", Date),
+    column("due_date", Date))
+_assignment = table_clause("assignment", column("household_id", Integer),
+                           column("cadre_id", Integer))
+_cadre = table_clause("cadre", column("id", Integer), column("code", String),
+                      column("name", String))
+_fund = table_clause("fund", column("code", String), column("name", String))
+_ledger_entry = table_clause(
+    "ledger_entry", column("fund_code", String), column("kind", String),
+    column("amount_fen", BigInteger), column("household_code", String),
+    column("entry_date", Date))
 
 #: Households listed by name under "never visited" (the count is always complete).
 NEVER_VISITED_LISTED = 100
@@ -67,11 +102,12 @@ def _percent(part: int, whole: int) -> float | None:
 
 def household_conditions(scope: Scope) -> list:
     """Households on the roster during the period (and in the village)."""
-    conditions = [Household.enrolled_on <= scope.until]
+    conditions = [_household.c.enrolled_on <= scope.until]
     if scope.since is not None:
-        conditions.append(or_(Household.exited_on.is_(None), Household.exited_on >= scope.since))
+        conditions.append(or_(_household.c.exited_on.is_(None),
+                              _household.c.exited_on >= scope.since))
     if scope.village is not None:
-        conditions.append(Household.village == scope.village)
+        conditions.append(_household.c.village == scope.village)
     return conditions
 
 
@@ -91,11 +127,11 @@ def _visit_day():
     random row at a time, then sorts them to group; scanning the table (or a covering
     index) in order is several times faster, and no slower for a short period.
     """
-    return _unindexed(Visit.visit_date)
+    return _unindexed(_visit.c.visit_date)
 
 
 def visit_conditions(scope: Scope) -> list:
-    """Visits within the period to households in scope (join Household)."""
+    """Visits within the period to households in scope (join household)."""
     day = _visit_day()
     conditions = [day <= scope.until, *household_conditions(scope)]
     if scope.since is not None:
@@ -110,16 +146,16 @@ def every_visit_in_scope(*, session: Session, scope: Scope) -> bool:
     Figures over a visit's cadres or items then need not look up each visit and its
     household — a million lookups at county scale — to ask whether it counts.
     """
-    V, H = Visit, Household
-    first, last = session.execute(select(
-        select(func.min(V.visit_date)).scalar_subquery(),
-        select(func.max(V.visit_date)).scalar_subquery())).one()
+    V, H = _visit, _household
+    first, last = session.connection().execute(select(
+        select(func.min(V.c.visit_date)).scalar_subquery(),
+        select(func.max(V.c.visit_date)).scalar_subquery())).one()
     if first is None:
         return True
     if last > scope.until or (scope.since is not None and first < scope.since):
         return False
-    return session.execute(
-        select(H.id).where(~and_(*household_conditions(scope))).limit(1)).first() is None
+    return session.connection().execute(
+        select(H.c.id).where(~and_(*household_conditions(scope))).limit(1)).first() is None
 
 
 def _visits_per_household(scope: Scope, *, kinds: bool = False):
@@ -127,7 +163,7 @@ def _visits_per_household(scope: Scope, *, kinds: bool = False):
     visits of each kind as ``kind_0``… in :data:`VISIT_KINDS` order).
 
     Grouped on the (household_id, visit_date) index, so the village and category figures
-    join ~one row per household instead of every visit. The kinds are conditional sums in
+    join ~one row per household instead of every visit. The kinds are conditional counts in
     the same pass, not another GROUP BY over the million visits (which sorted them all).
     """
     # Through _visit_day(), SQLite walks the covering (household_id, visit_date) index in
@@ -136,18 +172,19 @@ def _visits_per_household(scope: Scope, *, kinds: bool = False):
     conditions = [day <= scope.until]
     if scope.since is not None:
         conditions.append(day >= scope.since)
-    by_kind = [func.sum(case((Visit.kind == kind, 1), else_=0)).label(f"kind_{i}")
+    by_kind = [func.count(case((_visit.c.kind == kind, 1))).label(f"kind_{i}")
                for i, kind in enumerate(VISIT_KINDS)] if kinds else []
-    return (select(Visit.household_id, func.count().label("visits"), *by_kind)
-            .where(*conditions).group_by(Visit.household_id).subquery())
+    return (select(_visit.c.household_id, func.count().label("visits"), *by_kind)
+            .where(*conditions).group_by(_visit.c.household_id).subquery())
 
 
 def _active_at_until(scope: Scope):
-    return or_(Household.exited_on.is_(None), Household.exited_on > scope.until)
+    return or_(_household.c.exited_on.is_(None), _household.c.exited_on > scope.until)
 
 
 def _never_visited_condition(scope: Scope):
-    return ~exists().where(Visit.household_id == Household.id, Visit.visit_date <= scope.until)
+    return ~exists().where(_visit.c.household_id == _household.c.id,
+                           _visit.c.visit_date <= scope.until)
 
 
 def visit_figures(*, session: Session, scope: Scope) -> dict:
@@ -158,10 +195,10 @@ def visit_figures(*, session: Session, scope: Scope) -> dict:
     One pass over the visits serves all three: per household, then per village, and the
     totals and kinds are the sums of the villages.
     """
-    H = Household
+    H = _household
     conditions = household_conditions(scope)
-    village = _unindexed(H.village)
-    households = dict(session.execute(
+    village = _unindexed(H.c.village)
+    households: dict[str, int] = dict(session.connection().execute(
         select(village, func.count()).where(*conditions).group_by(village)
     ).all())
     per = _visits_per_household(scope, kinds=True)
@@ -171,9 +208,9 @@ def visit_figures(*, session: Session, scope: Scope) -> dict:
         columns += [func.sum(kind), func.sum(case((kind > 0, 1), else_=0))]
     visits = {
         village: [int(v) for v in figures]
-        for village, *figures in session.execute(
-            select(H.village, *columns).select_from(per).join(H, H.id == per.c.household_id)
-            .where(*conditions).group_by(H.village))
+        for village, *figures in session.connection().execute(
+            select(H.c.village, *columns).select_from(per).join(H, H.c.id == per.c.household_id)
+            .where(*conditions).group_by(H.c.village))
     }
     by_village = []
     for village, total in households.items():
@@ -183,12 +220,13 @@ def visit_figures(*, session: Session, scope: Scope) -> dict:
     by_village.sort(key=lambda r: (r["coverage"] if r["coverage"] is not None else 101,
                                    r["village"]))
     totals = [sum(column) for column in zip(*visits.values(), strict=True)] or [0] * len(columns)
-    by_kind = [{"kind": kind, "visits": totals[2 + 2 * i], "households": totals[3 + 2 * i]}
-               for i, kind in enumerate(VISIT_KINDS)]
+    by_kind: list[dict] = [
+        {"kind": kind, "visits": totals[2 + 2 * i], "households": totals[3 + 2 * i]}
+        for i, kind in enumerate(VISIT_KINDS)]
     if totals[1] > sum(r["visits"] for r in by_kind):
         by_kind += _other_kinds(session=session, scope=scope)
     enrolled, visited = sum(households.values()), totals[0]
-    never = session.execute(
+    never = session.connection().execute(
         select(func.count()).select_from(H)
         .where(*conditions, _active_at_until(scope), _never_visited_condition(scope))
     ).scalar_one()
@@ -204,22 +242,23 @@ def visit_figures(*, session: Session, scope: Scope) -> dict:
 def _other_kinds(*, session: Session, scope: Scope) -> list[dict]:
     """Visits of kinds outside :data:`VISIT_KINDS` (a ledger written by other means), by
     kind name."""
-    rows = session.execute(
-        select(Visit.kind, func.count(), func.count(distinct(Visit.household_id)))
-        .join(Household, Household.id == Visit.household_id)
-        .where(*visit_conditions(scope), Visit.kind.not_in(VISIT_KINDS)).group_by(Visit.kind))
+    rows = session.connection().execute(
+        select(_visit.c.kind, func.count(), func.count(distinct(_visit.c.household_id)))
+        .join(_household, _household.c.id == _visit.c.household_id)
+        .where(*visit_conditions(scope), _visit.c.kind.not_in(VISIT_KINDS)).group_by(_visit.c.kind))
     return [{"kind": kind, "visits": n, "households": households}
             for kind, n, households in sorted(rows)]
 
 
-def never_visited(*, session: Session, scope: Scope, limit: int = NEVER_VISITED_LISTED) -> list[dict]:
+def never_visited(*, session: Session, scope: Scope,
+                  limit: int = NEVER_VISITED_LISTED) -> list[dict]:
     """Active households in scope with no visit at all by ``until``, longest waiting first."""
-    H = Household
-    rows = session.execute(
-        select(H.code, H.head_name, H.village, H.enrolled_on)
+    H = _household
+    rows = session.connection().execute(
+        select(H.c.code, H.c.head_name, H.c.village, H.c.enrolled_on)
         .where(*household_conditions(scope), _active_at_until(scope),
                _never_visited_condition(scope))
-        .order_by(H.enrolled_on, H.code).limit(limit)
+        .order_by(H.c.enrolled_on, H.c.code).limit(limit)
     ).all()
     return [{"household": r.code, "name": r.head_name, "village": r.village,
              "enrolled_on": r.enrolled_on, "days_waiting": (scope.until - r.enrolled_on).days}
@@ -229,21 +268,22 @@ def never_visited(*, session: Session, scope: Scope, limit: int = NEVER_VISITED_
 def visits_by_category(*, session: Session, scope: Scope) -> list[dict]:
     """Per category: households in scope, visited, coverage %, visits (a visit to a household
     in two categories counts under both)."""
-    H, HC = Household, HouseholdCategory
-    labels = dict(session.execute(select(Category.code, Category.label)).all())
-    category = _unindexed(HC.category_code)
-    households = dict(session.execute(
-        select(category, func.count()).join(H, H.id == HC.household_id)
+    H, HC = _household, _household_category
+    labels = dict(session.connection().execute(
+        select(_category.c.code, _category.c.label)).all())
+    category = _unindexed(HC.c.category_code)
+    households: dict[str, int] = dict(session.connection().execute(
+        select(category, func.count()).join(H, H.c.id == HC.c.household_id)
         .where(*household_conditions(scope)).group_by(category)
     ).all())
     per = _visits_per_household(scope)
     visits = {
         code: (int(n), visited)
-        for code, n, visited in session.execute(
-            select(HC.category_code, func.sum(per.c.visits), func.count())
-            .select_from(per).join(H, H.id == per.c.household_id)
-            .join(HC, HC.household_id == H.id)
-            .where(*household_conditions(scope)).group_by(HC.category_code))
+        for code, n, visited in session.connection().execute(
+            select(HC.c.category_code, func.sum(per.c.visits), func.count())
+            .select_from(per).join(H, H.c.id == per.c.household_id)
+            .join(HC, HC.c.household_id == H.c.id)
+            .where(*household_conditions(scope)).group_by(HC.c.category_code))
     }
     rows = []
     for code in sorted(households, key=lambda c: (-households[c], c)):
@@ -256,23 +296,23 @@ def visits_by_category(*, session: Session, scope: Scope) -> list[dict]:
 
 def need_figures(*, session: Session, scope: Scope, today: dt.date) -> dict:
     """Needs (commitments) opened in the period and what became of them by ``until``."""
-    C = Commitment
+    C = _commitment
     as_of = min(scope.until, today)
-    closed_by = and_(C.status.in_(COMMITMENT_CLOSED), C.closed_on <= scope.until)
+    closed_by = and_(C.c.status.in_(COMMITMENT_CLOSED), C.c.closed_on <= scope.until)
 
     def closed_as(status: str):
-        return func.coalesce(func.sum(case((and_(closed_by, C.status == status), 1), else_=0)), 0)
+        return func.coalesce(func.sum(case((and_(closed_by, C.c.status == status), 1), else_=0)), 0)
 
-    conditions = [C.opened_on <= scope.until]
+    conditions = [C.c.opened_on <= scope.until]
     if scope.since is not None:
-        conditions.append(C.opened_on >= scope.since)
+        conditions.append(C.c.opened_on >= scope.since)
     if scope.village is not None:
-        conditions.append(Household.village == scope.village)
-    row = session.execute(
+        conditions.append(_household.c.village == scope.village)
+    row = session.connection().execute(
         select(func.count(), closed_as("resolved"), closed_as("referred"),
                closed_as("cannot-resolve"),
-               func.coalesce(func.sum(case((and_(~closed_by, C.due_date < as_of), 1), else_=0)), 0))
-        .select_from(C).join(Household, Household.id == C.household_id).where(*conditions)
+               func.coalesce(func.sum(case((and_(~closed_by, C.c.due_date < as_of), 1), else_=0)), 0))
+        .select_from(C).join(_household, _household.c.id == C.c.household_id).where(*conditions)
     ).one()
     raised, resolved, referred, cannot, overdue = (int(v) for v in row)
     return {"raised": raised, "resolved": resolved, "referred": referred,
@@ -284,66 +324,90 @@ def heard_figures(*, session: Session, scope: Scope, every_visit: bool = False) 
     """Suggestions heard, wishes collected (and from how many households), gifts handed over.
 
     ``every_visit``: the scope leaves out no visit (:func:`every_visit_in_scope`), so the
-    items are counted without asking of each visit whether it is in scope."""
-    query = (select(VisitItem.kind, func.count(), func.count(distinct(Visit.household_id)))
-             .join(Visit, Visit.id == VisitItem.visit_id))
-    if not every_visit:
-        query = (query.join(Household, Household.id == Visit.household_id)
-                 .where(*visit_conditions(scope)))
-    counts = {kind: (n, households)
-              for kind, n, households in session.execute(query.group_by(VisitItem.kind))}
-    return {"suggestions": counts.get("suggestion", (0, 0))[0],
-            "wishes": counts.get("wish", (0, 0))[0],
-            "wish_households": counts.get("wish", (0, 0))[1],
-            "gifts": counts.get("gift", (0, 0))[0]}
+    items are counted on their own, and only the wishes look their visit up (for its
+    household); otherwise each item's visit and household are looked up to ask whether it is
+    in scope. The kinds are conditional counts, not a GROUP BY that sorts every item.
+    """
+    VI, V = _visit_item, _visit
+    conn = session.connection()
+
+    def of_kind(kind: str):
+        return func.count(case((VI.c.kind == kind, 1)))
+
+    counts = [of_kind("suggestion"), of_kind("wish"), of_kind("gift")]
+    with_visits = VI.join(V, V.c.id == VI.c.visit_id)
+    if every_visit:
+        suggestions, wishes, gifts = conn.execute(select(*counts)).one()
+        households = conn.execute(
+            select(func.count(distinct(V.c.household_id))).select_from(with_visits)
+            .where(VI.c.kind == "wish")
+        ).scalar_one()
+    else:
+        wish_households = func.count(distinct(case((VI.c.kind == "wish", V.c.household_id))))
+        suggestions, wishes, gifts, households = tuple(conn.execute(
+            select(*counts, wish_households)
+            .select_from(with_visits.join(_household, _household.c.id == V.c.household_id))
+            .where(*visit_conditions(scope))
+        ).one())
+    return {"suggestions": suggestions, "wishes": wishes, "wish_households": households,
+            "gifts": gifts}
 
 
 def _net_paid(condition):
     """Payments less their reversals, for the entries matching ``condition``."""
-    E = LedgerEntry
+    E = _ledger_entry
     return func.coalesce(func.sum(case(
-        (and_(condition, E.kind == "disburse"), E.amount_fen),
-        (and_(condition, E.kind == "reverse", E.household_code.is_not(None)), -E.amount_fen),
+        (and_(condition, E.c.kind == "disburse"), E.c.amount_fen),
+        (and_(condition, E.c.kind == "reverse", E.c.household_code.is_not(None)), -E.c.amount_fen),
         else_=0)), 0)
 
 
+def _net_paid_in_period():
+    """:func:`_net_paid` of :func:`_in_period`, for a query whose WHERE already keeps only
+    the entries in the period (to a household): the CASE then tests each entry's kind alone
+    rather than every condition of the period again."""
+    E = _ledger_entry
+    return func.sum(case((E.c.kind == "disburse", E.c.amount_fen),
+                         (E.c.kind == "reverse", -E.c.amount_fen), else_=0))
+
+
 def _in_period(scope: Scope):
-    E = LedgerEntry
-    conditions = [E.entry_date <= scope.until, E.household_code.is_not(None)]
+    E = _ledger_entry
+    conditions = [E.c.entry_date <= scope.until, E.c.household_code.is_not(None)]
     if scope.since is not None:
-        conditions.append(E.entry_date >= scope.since)
+        conditions.append(E.c.entry_date >= scope.since)
     if scope.village is not None:
-        conditions.append(E.household_code.in_(
-            select(Household.code).where(Household.village == scope.village)))
+        conditions.append(E.c.household_code.in_(
+            select(_household.c.code).where(_household.c.village == scope.village)))
     return and_(*conditions)
 
 
 def money_by_fund(*, session: Session, scope: Scope) -> list[dict]:
     """Per fund: allocated, paid and left as of ``until`` (fund-wide), and paid within the
     period to households in scope, with how many households received money."""
-    E = LedgerEntry
-    upto = E.entry_date <= scope.until
+    E = _ledger_entry
+    upto = E.c.entry_date <= scope.until
     allocated = func.coalesce(func.sum(case(
-        (and_(upto, E.kind == "allocate"), E.amount_fen),
-        (and_(upto, E.kind == "reverse", E.household_code.is_(None)), -E.amount_fen),
+        (and_(upto, E.c.kind == "allocate"), E.c.amount_fen),
+        (and_(upto, E.c.kind == "reverse", E.c.household_code.is_(None)), -E.c.amount_fen),
         else_=0)), 0)
     in_period = _in_period(scope)
     per_household = (
-        select(E.fund_code, E.household_code, _net_paid(in_period).label("net"))
-        .where(in_period).group_by(E.fund_code, E.household_code).subquery())
-    paid_households = dict(session.execute(
+        select(E.c.fund_code, E.c.household_code, _net_paid_in_period().label("net"))
+        .where(in_period).group_by(E.c.fund_code, E.c.household_code).subquery())
+    paid_households: dict[str, int] = dict(session.connection().execute(
         select(per_household.c.fund_code, func.count())
         .where(per_household.c.net > 0).group_by(per_household.c.fund_code)
     ).all())
-    fund = _unindexed(E.fund_code).label("fund_code")
+    fund = _unindexed(E.c.fund_code).label("fund_code")
     totals = (select(fund, allocated.label("allocated"), _net_paid(upto).label("paid"),
                      _net_paid(in_period).label("period"))
               .group_by(fund).subquery())
     rows = []
-    for code, name, a, p, period in session.execute(
-        select(totals.c.fund_code, Fund.name, totals.c.allocated, totals.c.paid,
+    for code, name, a, p, period in session.connection().execute(
+        select(totals.c.fund_code, _fund.c.name, totals.c.allocated, totals.c.paid,
                totals.c.period)
-        .join(Fund, Fund.code == totals.c.fund_code).order_by(totals.c.fund_code)
+        .join(_fund, _fund.c.code == totals.c.fund_code).order_by(totals.c.fund_code)
     ):
         rows.append({"fund": code, "name": name, "allocated_fen": int(a), "paid_fen": int(p),
                      "left_fen": int(a) - int(p), "paid_in_period_fen": int(period),
@@ -353,20 +417,22 @@ def money_by_fund(*, session: Session, scope: Scope) -> list[dict]:
 
 def money_by_category(*, session: Session, scope: Scope) -> list[dict]:
     """The period's net payments to households in scope, per category of the household."""
-    E, HC = LedgerEntry, HouseholdCategory
+    E, HC = _ledger_entry, _household_category
     in_period = _in_period(scope)
     per_household = (
-        select(E.household_code, _net_paid(in_period).label("net"))
-        .where(in_period).group_by(E.household_code).subquery())
-    labels = dict(session.execute(select(Category.code, Category.label)).all())
+        select(E.c.household_code, _net_paid_in_period().label("net"))
+        .where(in_period).group_by(E.c.household_code).subquery())
+    labels = dict(session.connection().execute(
+        select(_category.c.code, _category.c.label)).all())
     rows = []
-    for code, paid, households in session.execute(
-        select(HC.category_code, func.sum(per_household.c.net),
+    for code, paid, households in session.connection().execute(
+        select(HC.c.category_code, func.sum(per_household.c.net),
                func.sum(case((per_household.c.net > 0, 1), else_=0)))
         .select_from(per_household)
-        .join(Household, Household.code == per_household.c.household_code)
-        .join(HC, HC.household_id == Household.id)
-        .group_by(HC.category_code).order_by(func.sum(per_household.c.net).desc(), HC.category_code)
+        .join(_household, _household.c.code == per_household.c.household_code)
+        .join(HC, HC.c.household_id == _household.c.id)
+        .group_by(HC.c.category_code)
+        .order_by(func.sum(per_household.c.net).desc(), HC.c.category_code)
     ):
         rows.append({"category": code, "label": labels.get(code, code), "paid_fen": int(paid),
                      "households": int(households)})
@@ -380,33 +446,36 @@ def cadre_workload(*, session: Session, scope: Scope, today: dt.date,
 
     ``every_visit``: the scope leaves out no visit (:func:`every_visit_in_scope`), so a
     cadre's visits are counted from the visit–cadre index alone."""
-    H = Household
-    village = [H.village == scope.village] if scope.village is not None else []
+    H = _household
+    village = [H.c.village == scope.village] if scope.village is not None else []
     assigned = {
         cid: (n, overdue)
-        for cid, n, overdue in session.execute(
-            select(Assignment.cadre_id, func.count(),
-                   func.coalesce(func.sum(case((H.due_date < today, 1), else_=0)), 0))
-            .join(H, H.id == Assignment.household_id)
-            .where(H.status == HOUSEHOLD_ACTIVE, *village).group_by(Assignment.cadre_id))
+        for cid, n, overdue in session.connection().execute(
+            select(_assignment.c.cadre_id, func.count(),
+                   func.coalesce(func.sum(case((H.c.due_date < today, 1), else_=0)), 0))
+            .join(H, H.c.id == _assignment.c.household_id)
+            .where(H.c.status == HOUSEHOLD_ACTIVE, *village).group_by(_assignment.c.cadre_id))
     }
+    visits: dict[int, int]
     if every_visit:
-        visits = dict(session.execute(
-            select(VisitCadre.cadre_id, func.count()).group_by(VisitCadre.cadre_id)).all())
+        visits = dict(session.connection().execute(
+            select(_visit_cadre.c.cadre_id, func.count()).group_by(_visit_cadre.c.cadre_id)).all())
     else:
-        cadre = _unindexed(VisitCadre.cadre_id)
-        visits = dict(session.execute(
+        cadre = _unindexed(_visit_cadre.c.cadre_id)
+        visits = dict(session.connection().execute(
             select(cadre, func.count())
-            .join(Visit, Visit.id == VisitCadre.visit_id).join(H, H.id == Visit.household_id)
+            .join(_visit, _visit.c.id == _visit_cadre.c.visit_id)
+            .join(H, H.c.id == _visit.c.household_id)
             .where(*visit_conditions(scope)).group_by(cadre)
         ).all())
-    late = dict(session.execute(
-        select(Commitment.cadre_id, func.count()).join(H, H.id == Commitment.household_id)
-        .where(Commitment.status.not_in(COMMITMENT_CLOSED), Commitment.due_date < today,
-               *village).group_by(Commitment.cadre_id)
+    late: dict[int, int] = dict(session.connection().execute(
+        select(_commitment.c.cadre_id, func.count()).join(H, H.c.id == _commitment.c.household_id)
+        .where(_commitment.c.status.not_in(COMMITMENT_CLOSED), _commitment.c.due_date < today,
+               *village).group_by(_commitment.c.cadre_id)
     ).all())
     rows = []
-    for cid, code, name in session.execute(select(Cadre.id, Cadre.code, Cadre.name).order_by(Cadre.code)):
+    for cid, code, name in session.connection().execute(
+            select(_cadre.c.id, _cadre.c.code, _cadre.c.name).order_by(_cadre.c.code)):
         households, overdue = assigned.get(cid, (0, 0))
         if not (households or visits.get(cid) or late.get(cid)):
             continue
@@ -418,8 +487,8 @@ def cadre_workload(*, session: Session, scope: Scope, today: dt.date,
 
 def campaign_report(*, session: Session, scope: Scope, today: dt.date) -> dict:
     """Every figure of the campaign report, for one period and optionally one village."""
-    if scope.village is not None and session.execute(
-        select(Household.id).where(Household.village == scope.village).limit(1)
+    if scope.village is not None and session.connection().execute(
+        select(_household.c.id).where(_household.c.village == scope.village).limit(1)
     ).first() is None:
         raise NotFound("--village", f"no household is enrolled in {scope.village!r}")
     visits = visit_figures(session=session, scope=scope)
