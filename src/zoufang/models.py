@@ -112,7 +112,9 @@ class CadreRelative(SQLModel, table=True):
 
 class Visit(SQLModel, table=True):
     __tablename__ = "visit"
-    __table_args__ = (Index("ix_visit_household_date", "household_id", "visit_date", "id"),)
+    __table_args__ = (
+        Index("ix_visit_household_date_kind", "household_id", "visit_date", "id", "kind"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     household_id: int = Field(foreign_key="household.id")
     visit_date: dt.date = Field(index=True)

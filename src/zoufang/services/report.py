@@ -162,12 +162,13 @@ def _visits_per_household(scope: Scope, *, kinds: bool = False):
     """Subquery: per household visited in the period, its visits (and with ``kinds``, its
     visits of each kind as ``kind_0``… in :data:`VISIT_KINDS` order).
 
-    Grouped on the (household_id, visit_date) index, so the village and category figures
-    join ~one row per household instead of every visit. The kinds are conditional counts in
-    the same pass, not another GROUP BY over the million visits (which sorted them all).
+    Grouped on the (household_id, visit_date, id, kind) index, so the village and category
+    figures join ~one row per household instead of every visit. The kinds are conditional
+    counts in the same pass, not another GROUP BY over the million visits (which sorted them
+    all).
     """
-    # Through _visit_day(), SQLite walks the covering (household_id, visit_date) index in
-    # household order: nothing is sorted, and without kinds no visit row is read.
+    # Through _visit_day(), SQLite walks that index in household order: nothing is sorted,
+    # and no visit row is read (the index holds the kind).
     day = _visit_day()
     conditions = [day <= scope.until]
     if scope.since is not None:
