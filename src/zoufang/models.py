@@ -13,12 +13,12 @@ import datetime as dt
 from sqlalchemy import BigInteger, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
-HOUSEHOLD_ACTIVE = "active"
-HOUSEHOLD_EXITED = "exited"
-VISIT_KINDS = ("routine", "festival", "return", "unannounced", "verification")
-COMMITMENT_STATUSES = ("open", "in-progress", "resolved", "referred", "cannot-resolve")
-COMMITMENT_CLOSED = ("resolved", "referred", "cannot-resolve")
-VISIT_ITEM_KINDS = ("suggestion", "wish", "gift")
+from zoufang.codes import COMMITMENT_CLOSED as COMMITMENT_CLOSED
+from zoufang.codes import COMMITMENT_STATUSES as COMMITMENT_STATUSES
+from zoufang.codes import HOUSEHOLD_ACTIVE as HOUSEHOLD_ACTIVE
+from zoufang.codes import HOUSEHOLD_EXITED as HOUSEHOLD_EXITED
+from zoufang.codes import VISIT_ITEM_KINDS as VISIT_ITEM_KINDS
+from zoufang.codes import VISIT_KINDS as VISIT_KINDS
 
 
 def utcnow() -> dt.datetime:

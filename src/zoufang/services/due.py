@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import Date, Integer, String, and_, bindparam, column, exists, func, select, update
 from sqlalchemy import table as table_clause
 
-#: models.HOUSEHOLD_ACTIVE (not imported: see the module docstring).
-_ACTIVE = "active"
+from zoufang.codes import HOUSEHOLD_ACTIVE
 
 _household = table_clause(
     "household", column("id", Integer), column("code", String), column("head_name", String),
@@ -163,7 +162,7 @@ def due_households(
     conn = session.connection()
     read_by_mmap(conn)  # each household's categories and cadres are looked up all over the file
     limit = today + dt.timedelta(days=days)
-    conditions = [H.c.status == _ACTIVE, H.c.due_date <= limit]
+    conditions = [H.c.status == HOUSEHOLD_ACTIVE, H.c.due_date <= limit]
     if where.village:
         conditions.append(H.c.village == where.village)
     if where.cadre:

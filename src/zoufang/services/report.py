@@ -46,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import table as table_clause
 
+from zoufang.codes import COMMITMENT_CLOSED, HOUSEHOLD_ACTIVE, VISIT_KINDS
 from zoufang.errors import NotFound
 
 if TYPE_CHECKING:
@@ -53,11 +54,8 @@ if TYPE_CHECKING:
 
 # The columns the figures read, declared for SQLAlchemy Core rather than taken from the
 # SQLModel classes (as in services/due.py): the report then runs without importing SQLModel,
-# pydantic and the models, a fifth of a second of its start-up. The constants below are
-# zoufang.models' (not imported, for the same reason).
-HOUSEHOLD_ACTIVE = "active"
-VISIT_KINDS = ("routine", "festival", "return", "unannounced", "verification")
-COMMITMENT_CLOSED = ("resolved", "referred", "cannot-resolve")
+# pydantic and the models, a fifth of a second of its start-up (the status and kind codes
+# come from zoufang.codes for the same reason).
 
 _household = table_clause(
     "household", column("id", Integer), column("code", String), column("head_name", String),
