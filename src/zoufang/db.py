@@ -468,6 +468,21 @@ def read_by_mmap(connection) -> None:
         connection.exec_driver_sql(f"PRAGMA mmap_size={MMAP_SIZE}")
 
 
+def driver_rows(connection, statement) -> list[tuple]:
+    """Every row of ``statement`` as the database driver returns it: plain tuples, values
+    not converted by SQLAlchemy (SQLite gives dates as ISO text, PostgreSQL as dates).
+
+    For whole-table and county-wide reads (`due`, `audit funds`), where SQLAlchemy's row
+    objects and per-value conversions cost about as much as the reading; the caller turns
+    what it needs into dates itself.
+    """
+    result = connection.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def migrations_dir() -> Path:
     """The Alembic scripts: inside the installed package, or at the top of a source tree."""
     packaged = Path(__file__).with_name("migrations")

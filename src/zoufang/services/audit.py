@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import table as table_clause
 
-from zoufang.db import read_by_mmap
+from zoufang.db import driver_rows, read_by_mmap
 from zoufang.parsing import format_money
 from zoufang.services import ledger
 from zoufang.services.fund_rules import SEVERITY, PaymentFacts, payment_violations
@@ -259,7 +259,7 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
     paid_ids: dict[int, str] = {}
     persons: dict[str, set[str]] = defaultdict(set)
     exits: dict = {None: None}
-    for hid, code, name, status, exited_on, number in _tuples(conn, (
+    for hid, code, name, status, exited_on, number in driver_rows(conn, (
             select(H.c.id, H.c.code, H.c.head_name, H.c.status, H.c.exited_on,
                    H.c.id_number))):
         households[code] = (name, status, exits[exited_on] if exited_on in exits
@@ -269,10 +269,10 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
             paid_ids[hid] = code
             persons[code].add(number)
     cats: dict[str, set[str]] = defaultdict(set)
-    for hid, cat in _tuples(conn, select(HC.c.household_id, HC.c.category_code)):
+    for hid, cat in driver_rows(conn, select(HC.c.household_id, HC.c.category_code)):
         if hid in paid_ids:
             cats[paid_ids[hid]].add(cat)
-    for hid, number in _tuples(conn, (
+    for hid, number in driver_rows(conn, (
             select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None)))):
         if hid in paid_ids:
             persons[paid_ids[hid]].add(number)
@@ -305,7 +305,7 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
     visited: set[int] = set()
     dangling: set[int] = set()
     unanswered: list[int] = []
-    for seq, code, day, kind, visit_id, visit_household, visit_day in _tuples(conn, (
+    for seq, code, day, kind, visit_id, visit_household, visit_day in driver_rows(conn, (
             # dates as stored, compared as stored: a tampered date must not stop the audit
             select(E.c.seq, E.c.household_code, type_coerce(E.c.entry_date, String), E.c.kind,
                    E.c.visit_id, V.c.household_id, type_coerce(V.c.visit_date, String))
@@ -328,17 +328,6 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
     return _Facts(funds, fund_cats, households, cats, persons, sharing, relatives, suspects,
                   visit_cadres, visited, dangling,
                   set(conn.execute(select(_cadre.c.code)).scalars().all()))
-
-
-def _tuples(conn, statement) -> list[tuple]:
-    """All rows of ``statement`` as the driver returns them: plain tuples, values unconverted
-    (SQLite gives dates as ISO text). For the whole-table reads of the audit, where
-    SQLAlchemy's row objects and conversions cost more than the reading."""
-    result = conn.execute(statement)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
 
 
 def _as_date(value) -> dt.date | None:

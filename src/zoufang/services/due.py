@@ -156,7 +156,7 @@ def due_households(
     *, session, today: dt.date, days: int, where: DueFilter = DueFilter()
 ) -> list[dict]:
     """Active households due on or before today + ``days``, most overdue first."""
-    from zoufang.db import read_by_mmap
+    from zoufang.db import driver_rows, read_by_mmap
 
     H, HC, A, C = _household, _household_category, _assignment, _cadre
     conn = session.connection()
@@ -182,16 +182,12 @@ def due_households(
     # are dates), the dates turned into dates once per distinct value: a county's list holds
     # a few hundred distinct dates in 60,000 rows; SQLAlchemy's rows and conversions would
     # cost a third of the query again.
-    result = conn.execute(
+    rows = driver_rows(conn, (
         select(H.c.code, H.c.head_name, H.c.village, categories, cadres, H.c.last_visit_on,
                H.c.due_date)
         .where(*conditions)
         .order_by(H.c.due_date, H.c.code)
-    )
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
+    ))
     dates: dict = {None: None}
     overdue: dict = {}
     result = []
