@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator, Mapping, MutableMapping
+from pathlib import Path, PurePath
 from typing import Any
 
 import typer
@@ -189,6 +190,8 @@ def _plain_text_parameters(command) -> None:
                 return value
             if isinstance(value, str) and self.annotation is str:
                 return value
+            if isinstance(value, str | PurePath) and self.annotation is Path:
+                return Path(value)
             if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
                 return list(value)
             # anything unexpected (a flag's value from an environment variable …): Typer's own
@@ -199,7 +202,7 @@ def _plain_text_parameters(command) -> None:
         if descriptor is None or getattr(param, "_runtime_param", True) is not None:
             return
         annotation, info = descriptor.annotation, descriptor.parameter_info
-        plain = annotation in (str, bool) or annotation == list[str]
+        plain = annotation in (str, bool, Path) or annotation == list[str]
         if descriptor.file_annotation is None and (plain or info.parser is not None):
             param._runtime_param = PlainText(parameter_info=info, annotation=annotation)
 
