@@ -520,6 +520,10 @@ def test_household_exit(zf, village, ledger_path, snapshot_db):
     assert json.loads(last["after"])["status"] == "exited"
     brief = zf("household", "show", "H000003", "--format", "json").json()
     assert brief["days_overdue"] is None
+    assert brief["due_date"] is None  # never due again: no stale date in the lists either
+    listed = {h["code"]: h for h in zf("household", "list", "--format", "json").json()}
+    assert listed["H000003"]["due_date"] is None
+    assert listed["H000001"]["due_date"] is not None
     line = refused(zf, snapshot_db, "household", "exit", "H000003", "--reason", "again", code=1,
                    starts="household: ")
     assert "already exited" in line

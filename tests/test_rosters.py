@@ -437,3 +437,15 @@ def test_export_refuses_existing_files_and_bad_options(zf, tmp_path):
     assert result.exit_code == 2 and result.stderr.startswith("error: --table:")
     result = zf("export", "--out", "-", "--format", "xlsx")
     assert result.exit_code == 2
+
+
+def test_export_shows_no_due_date_for_an_exited_household(zf, hamlet, tmp_path):
+    """Exited households are never due; the sheet agrees with `household list`."""
+    code = households(zf)[0]["code"]
+    assert zf("household", "exit", code, "--reason", "迁出").exit_code == 0
+    out = tmp_path / "h.csv"
+    assert zf("export", "--table", "households", "--format", "csv", "--out", out,
+              "--lang", "en").exit_code == 0
+    rows = {r["code"]: r for r in csv.DictReader(out.read_text("utf-8-sig").splitlines())}
+    assert rows[code]["status"] == "exited" and rows[code]["due_date"] == ""
+    assert all(r["due_date"] for c, r in rows.items() if c != code)

@@ -35,6 +35,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+from zoufang.codes import HOUSEHOLD_ACTIVE
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_CHARS = frozenset(FORMULA_TRIGGERS)  # each trigger is one character
 TABLE_NAMES = ("households", "members", "visits", "commitments", "ledger")
@@ -222,7 +224,8 @@ class _Reader:
                 categories.take(h.id, ""), cadres.take(h.id, ""),
                 h.members_count, h.income_fen, h.housing, h.health, h.employment, h.hardship,
                 h.cadence_days, self._label(HOUSEHOLD_STATUS_ZH, h.status), h.exit_reason,
-                h.exited_on, h.enrolled_on, h.last_visit_on, h.due_date,
+                h.exited_on, h.enrolled_on, h.last_visit_on,
+                h.due_date if h.status == HOUSEHOLD_ACTIVE else None,  # never due once exited
             )
 
     def _members(self) -> Iterator[tuple]:

@@ -347,7 +347,8 @@ def household_row(h: Household, categories: list[str], cadres: list[str]) -> dic
         "exited_on": h.exited_on,
         "enrolled_on": h.enrolled_on,
         "last_visit": h.last_visit_on,
-        "due_date": h.due_date,
+        # an exited household is never due again: its stored due date means nothing
+        "due_date": h.due_date if h.status == HOUSEHOLD_ACTIVE else None,
     }
 
 
