@@ -622,3 +622,14 @@ def test_category_add_and_use(zf, ledger_path):
 )
 def test_category_add_refusals(zf, snapshot_db, args, code, starts):
     refused(zf, snapshot_db, "category", "add", *args, code=code, starts=starts)
+
+
+def test_enroll_judges_birth_dates_by_the_ledgers_today(zf, snapshot_db):
+    """With --today in the past, a head born after it cannot be enrolled (or added, or related)."""
+    born = valid_id("11010520260601001")
+    line = refused(zf, snapshot_db, "--today", "2026-03-01", "enroll", "--name", "新生儿",
+                   "--id-number", born, "--village", "红星村", "--category", "low-income",
+                   code=2, starts="--id-number: ")
+    assert "impossible" in line
+    assert zf("enroll", "--name", "新生儿", "--id-number", born, "--village", "红星村",
+              "--category", "low-income").exit_code == 0

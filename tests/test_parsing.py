@@ -544,3 +544,12 @@ def test_cli_refuses_a_bad_today(zf, text):
     assert result.exit_code == 2
     assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith("error: --today: ")
+
+
+def test_a_birth_date_after_the_ledgers_today_is_refused():
+    """Birth dates are bounded by the ledger's today (``--today``), not only the clock."""
+    born = "11010520260601" + "001"
+    number = born + id_check_digit(born)
+    assert parse_id_number(number, field="--id-number", today=dt.date(2026, 7, 1)) == number
+    assert "impossible" in refused(parse_id_number, number, field="--id-number",
+                                   today=dt.date(2026, 3, 1))

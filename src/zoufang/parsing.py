@@ -119,8 +119,10 @@ def id_check_digit(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
-def parse_id_number(text: str, *, field: str = "id-number") -> str:
-    """Validate an 18-character resident ID number: length, digits, birth date, checksum.
+def parse_id_number(text: str, *, field: str = "id-number", today: dt.date | None = None) -> str:
+    """Validate an 18-character resident ID number: length, digits, birth date (a real date
+    from 1880 to ``today``, the ledger's today: the clock's unless ``--today`` says otherwise),
+    checksum.
 
     Returns it normalised (upper-case ``X``). Numbers a spreadsheet stored as numbers
     (``1.10101E+17``, ``110101199003071234.0``) are refused with a hint, because their last
@@ -149,7 +151,7 @@ def parse_id_number(text: str, *, field: str = "id-number") -> str:
         birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
     except ValueError:
         raise InvalidInput(field, f"birth date {raw[6:14]} is not a real date") from None
-    if birth.year < 1880 or birth > dt.date.today():
+    if birth.year < 1880 or birth > (today or dt.date.today()):
         raise InvalidInput(field, f"birth date {raw[6:14]} is impossible")
     expected = id_check_digit(raw[:17])
     if raw[17] != expected:

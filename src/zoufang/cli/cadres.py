@@ -59,7 +59,7 @@ def cadre_relate(
     from zoufang.services.cadres import relate, relative_rows
     from zoufang.services.households import get_cadre
 
-    number = opt(id_number, parsing.parse_id_number, "--id-number")
+    number = opt(id_number, parsing.parse_id_number, "--id-number", today=today())
     with session(write=True) as s:
         relate(session=s, cadre_code=cadre, household_code=household, id_number=number,
                relation=text_opt(relation, "--relation"))

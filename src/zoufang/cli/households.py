@@ -97,7 +97,7 @@ def enroll(
         {**required, "phone": phone, "address": address, "grid": grid, "members": members,
          "income": income, "housing": housing, "health": health, "employment": employment,
          "hardship": hardship, "cadres": cadre, "cadence": cadence, "code": code},
-        label=_option_label,
+        label=_option_label, today=today(),
     )
     with session(write=True) as s:
         household = enroll_household(session=s, data=data, today=today())
@@ -262,7 +262,7 @@ def member_add(
         "birth_year": opt(birth_year, parsing.parse_count, "--birth-year", minimum=1880,
                           maximum=today().year),
         "health": text_opt(health, "--health"),
-        "id_number": opt(id_number, parsing.parse_id_number, "--id-number"),
+        "id_number": opt(id_number, parsing.parse_id_number, "--id-number", today=today()),
     }
     with session(write=True) as s:
         member = add_member(session=s, code=household, **values)

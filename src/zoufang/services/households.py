@@ -379,7 +379,8 @@ def members_of(*, session: Session, household_id: int) -> list[dict]:
 
 
 def household_in_from_text(
-    values: dict, *, label, errors: list[InvalidInput] | None = None
+    values: dict, *, label, errors: list[InvalidInput] | None = None,
+    today: dt.date | None = None,
 ) -> HouseholdIn | None:
     """Build a :class:`HouseholdIn` from text values (CLI options or roster cells).
 
@@ -388,7 +389,7 @@ def household_in_from_text(
 
     Without ``errors`` the first bad field raises :class:`InvalidInput`. With a list, every
     bad field of the row is appended to it (so a roster reports them all) and None is
-    returned when there was any.
+    returned when there was any. ``today`` bounds birth dates in ID numbers.
     """
     from zoufang import parsing as p
 
@@ -430,7 +431,7 @@ def household_in_from_text(
     household = HouseholdIn(
         name=text("name", required=True, max_len=100),
         id_number=checked(lambda: p.parse_id_number(values.get("id_number") or "",
-                                                    field=label("id_number"))),
+                                                    field=label("id_number"), today=today)),
         village=text("village", required=True, max_len=100),
         categories=categories,
         phone=number("phone", p.parse_phone),

@@ -408,7 +408,8 @@ def validate_roster(
             except InvalidInput as exc:
                 fail(line, "enrolled_on", exc.reason)
         problems: list[InvalidInput] = []
-        household = household_in_from_text(values, label=columns.label, errors=problems)
+        household = household_in_from_text(values, label=columns.label, errors=problems,
+                                           today=today)
         for exc in problems:
             if values["id_number"] is None and exc.field == columns.label("id_number"):
                 continue  # already reported as a number-typed cell
