@@ -46,14 +46,14 @@ def reference(row) -> bytes:
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)))
 rows = st.fixed_dictionaries({
-    "seq": st.integers(1, 10**9), "fund_code": texts, "kind": texts | st.none(),
+    "seq": st.integers(1, 10**9), "fund_code": texts | st.none(), "kind": texts | st.none(),
     "amount_fen": st.integers(-10**15, 10**15), "household_code": texts | st.none(),
     "visit_id": st.integers(1, 10**9) | st.none(),
     "entry_date": st.dates().map(str) | st.dates() | texts,
-    "cadre_code": texts | st.none(), "operator": texts, "memo": texts | st.none(),
+    "cadre_code": texts | st.none(), "operator": texts | st.none(), "memo": texts | st.none(),
     "reverses_seq": st.integers(1, 10**9) | st.none(), "override_reason": texts | st.none(),
-    "recorded_at": st.datetimes() | st.datetimes().map(lambda d: f"{d:%Y-%m-%d %H:%M:%S.%f}")
-    | texts,
+    "recorded_at": st.datetimes() | st.datetimes(timezones=st.timezones())
+    | st.datetimes().map(lambda d: f"{d:%Y-%m-%d %H:%M:%S.%f}") | texts,
     "prev_hash": st.text("0123456789abcdef", min_size=64, max_size=64),
 })
 
@@ -110,5 +110,10 @@ def test_usual_rows_take_the_quick_way():
         ("recorded_at", "2026-01-20 09:30:00.000000"), ("prev_hash", "0" * 64), ("hash", "x")
     stored = tuple(value for _, value in row)
     assert _common_form(stored).encode() == canonical(dict(row))
+    # as PostgreSQL returns them: a date and a timestamp
+    from_postgresql = dict(row, entry_date=dt.date(2026, 1, 20),
+                           recorded_at=dt.datetime(2026, 1, 20, 9, 30, 0, 123456))
+    quick = _common_form(tuple(from_postgresql.values()))
+    assert quick is not None and quick.encode() == canonical(from_postgresql) == canonical(dict(row))
     decomposed = dict(row, memo="e\u0301")  # not NFC: canonical() normalises it
     assert _common_form(tuple(decomposed.values())) is None

@@ -70,6 +70,11 @@ def test_a_due_list_as_due_writes_it():
     assert ours(rows) == stdlib(rows)
 
 
+def test_listing_with_keys_equal_but_written_differently():
+    for rows in ([{True: 1}, {1: 2}], [{1: 1}, {1.0: 2}], [{"a": 1, 1: 2}, {"a": 3, True: 4}]):
+        assert ours(rows) == stdlib(rows)
+
+
 def test_listing_with_a_reordered_row():
     rows = [{"a": 1, "b": [dt.date(2026, 1, 1)]}, {"b": [], "a": Money(5)}, {"a": {"x": None}, "b": 2}]
     assert ours(rows) == stdlib(rows)

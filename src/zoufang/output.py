@@ -103,8 +103,10 @@ def _write_records(first: dict, rows: Iterator, out) -> None:
     ``first``'s keys in its order (every row of a listing, as a rule) are written through
     a prefix per key and a writer per value type, found once; any other row, or a value of
     another type (Money, a nested dict), takes the general way. The same text either way."""
-    prefixes = tuple(_prefix({}, "\n    ", key) for key in first)
     keys = tuple(first)
+    if not all(type(key) is str for key in keys):  # 1 == True == 1.0, but not as JSON keys
+        keys = None
+    prefixes = tuple(_prefix({}, "\n    ", key) for key in first)
     scalars = _ROW_VALUES
     for row in rows:
         if type(row) is dict and tuple(row) == keys:

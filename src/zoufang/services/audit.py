@@ -212,12 +212,14 @@ def _typed(row: dict, dates: dict) -> str:
     if row["seq"] is None or row["amount_fen"] is None:
         return "no seq or amount"
     value = row["entry_date"]
-    date = dates.get(value)
+    date = dates.get(value) if type(value) is str else None  # not 20260120 == 20260120.0
     if date is not None:
         row["entry_date"] = date
     elif not isinstance(value, dt.date):
         try:
-            row["entry_date"] = dates[value] = dt.date.fromisoformat(str(value))
+            row["entry_date"] = dt.date.fromisoformat(str(value))
+            if type(value) is str:
+                dates[value] = row["entry_date"]
         except (ValueError, TypeError):
             return f"entry_date {value!r}"
     return ""

@@ -287,7 +287,8 @@ def _common_form(row: Sequence[Any]) -> str | None:
     (seq, fund, kind, amount, household, visit, entry_date, cadre, operator, memo, reverses,
      override, recorded_at, prev, _hash) = row
     if not (type(seq) is int and type(amount) is int and type(kind) is str
-            and type(prev) is str and (visit is None or type(visit) is int)
+            and type(prev) is str and type(fund) is str and type(operator) is str
+            and (visit is None or type(visit) is int)
             and (reverses is None or type(reverses) is int)):
         return None
     for value in (fund, operator, household, cadre, memo, override):
