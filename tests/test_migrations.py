@@ -225,6 +225,33 @@ def test_every_older_schema_upgrades_to_the_same_schema_as_a_new_ledger(tmp_path
     assert schema_objects(old) == schema_objects(fresh)
 
 
+@pytest.mark.parametrize("target", db.REVISIONS[:-1])
+def test_every_downgrade_gives_back_the_older_schema(tmp_path, target):
+    """Each migration's downgrade undoes it: a new ledger taken down to ``target`` has the
+    schema of a ledger made at ``target``, and upgrades to head's schema again."""
+    from alembic import command
+    from alembic.config import Config
+
+    fresh, down, at_target = tmp_path / "fresh.db", tmp_path / "down.db", tmp_path / "at.db"
+    for path in (fresh, down):
+        db.Ledger(path).engine.dispose()
+    make_ledger_at(at_target, target)
+    config = Config()
+    config.set_main_option("script_location", str(db.migrations_dir()))
+    engine = db.make_engine(db.database_url(down))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            config.attributes["connection"] = conn
+            command.downgrade(config, target)
+    finally:
+        engine.dispose()
+    assert stored_revision(down) == target
+    assert schema_objects(down) == schema_objects(at_target)
+    make_ledger_at(down, db.HEAD_REVISION)
+    assert schema_objects(down) == schema_objects(fresh)
+
+
 # ---------------------------------------------------------------------------- (c) upgrade
 
 FIRST_REVISION_ROWS = [
