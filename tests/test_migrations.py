@@ -210,6 +210,24 @@ def test_the_backend_under_test_gets_the_models_schema_and_the_triggers(ledger_p
     assert triggers == expected
 
 
+def test_core_tables_name_only_columns_the_models_have_with_their_types():
+    """zoufang.tables declares, for the Core services, columns the models define: a column
+    renamed or retyped in a migration and the models must be renamed there too."""
+    from sqlalchemy import TableClause
+
+    from zoufang import tables
+    from zoufang.models import SQLModel
+
+    declared = [t for t in vars(tables).values() if isinstance(t, TableClause)]
+    assert {t.name for t in declared} >= {"household", "visit", "ledger_entry"}
+    for light in declared:
+        model = SQLModel.metadata.tables[light.name]
+        for col in light.columns:
+            assert col.name in model.c, f"{light.name}.{col.name}"
+            assert col.type._type_affinity is model.c[col.name].type._type_affinity, (
+                f"{light.name}.{col.name}: {col.type!r} vs {model.c[col.name].type!r}")
+
+
 @pytest.mark.parametrize("start", db.REVISIONS[:-1])
 def test_every_older_schema_upgrades_to_the_same_schema_as_a_new_ledger(tmp_path, start):
     fresh = tmp_path / "fresh.db"

@@ -25,22 +25,27 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import (
-    BigInteger,
-    Date,
-    Integer,
     String,
-    column,
     exists,
     or_,
     select,
     type_coerce,
 )
-from sqlalchemy import table as table_clause
 
 from zoufang.db import driver_rows, read_by_mmap
 from zoufang.parsing import format_money
 from zoufang.services import ledger
 from zoufang.services.fund_rules import SEVERITY, PaymentFacts, payment_violations
+from zoufang.tables import cadre as _cadre
+from zoufang.tables import cadre_relative as _cadre_relative
+from zoufang.tables import fund as _fund
+from zoufang.tables import fund_category as _fund_category
+from zoufang.tables import household as _household
+from zoufang.tables import household_category as _household_category
+from zoufang.tables import ledger_entry as _entry
+from zoufang.tables import member as _member
+from zoufang.tables import visit as _visit
+from zoufang.tables import visit_cadre as _visit_cadre
 
 #: The tables `audit funds` reads: SQLite's quick_check runs on each, and its
 #: foreign_key_check on all but ledger_entry, whose references the replay checks itself from
@@ -51,27 +56,6 @@ FOREIGN_KEYS_CHECKED = tuple(t for t in AUDITED_TABLES if t != "ledger_entry")
 #: Every column of ledger_entry, as stored (no type conversion: see audit_funds).
 LEDGER_COLUMNS = ledger.STORED_COLUMNS
 
-_fund = table_clause("fund", column("code", String), column("name", String),
-                     column("cap_fen", BigInteger), column("valid_from", Date),
-                     column("valid_to", Date))
-_fund_category = table_clause("fund_category", column("fund_code", String),
-                              column("category_code", String))
-_household = table_clause("household", column("id", Integer), column("code", String),
-                          column("head_name", String), column("status", String),
-                          column("exited_on", Date), column("id_number", String))
-_household_category = table_clause("household_category", column("household_id", Integer),
-                                   column("category_code", String))
-_member = table_clause("member", column("household_id", Integer), column("id_number", String))
-_cadre = table_clause("cadre", column("id", Integer), column("code", String))
-_cadre_relative = table_clause("cadre_relative", column("cadre_id", Integer),
-                               column("household_id", Integer), column("id_number", String))
-_visit = table_clause("visit", column("id", Integer), column("household_id", Integer),
-                      column("visit_date", Date))
-_visit_cadre = table_clause("visit_cadre", column("visit_id", Integer),
-                            column("cadre_id", Integer))
-_entry = table_clause("ledger_entry", column("seq", Integer), column("kind", String),
-                      column("household_code", String), column("entry_date", Date),
-                      column("visit_id", Integer))
 
 
 @dataclass

@@ -10,8 +10,8 @@ The result is stored on the household (``last_visit_on``, ``due_date``) by
 transaction; so ``due`` is one range scan of a covering index (``ix_household_due``), not a
 loop over households.
 
-Both run on SQLAlchemy Core with the few columns they need, declared below, rather than on
-the SQLModel classes: `due` then starts without importing SQLModel and the models (a third
+Both run on SQLAlchemy Core (the tables of :mod:`zoufang.tables`) rather than on the
+SQLModel classes: `due` then starts without importing SQLModel and the models (a third
 of a second), and a refresh after a visit or a bulk change never loads ORM objects.
 """
 
@@ -21,23 +21,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, column, exists, func, select, update
-from sqlalchemy import table as table_clause
+from sqlalchemy import and_, bindparam, exists, func, select, update
 
 from zoufang.codes import HOUSEHOLD_ACTIVE
-
-_household = table_clause(
-    "household", column("id", Integer), column("code", String), column("head_name", String),
-    column("village", String), column("status", String), column("cadence_days", Integer),
-    column("enrolled_on", Date), column("last_visit_on", Date), column("due_date", Date))
-_household_category = table_clause(
-    "household_category", column("household_id", Integer), column("category_code", String))
-_category = table_clause("category", column("code", String), column("cadence_days", Integer))
-_assignment = table_clause("assignment", column("household_id", Integer),
-                           column("cadre_id", Integer))
-_cadre = table_clause("cadre", column("id", Integer), column("code", String))
-_visit = table_clause("visit", column("id", Integer), column("household_id", Integer),
-                      column("visit_date", Date), column("next_date", Date))
+from zoufang.tables import assignment as _assignment
+from zoufang.tables import cadre as _cadre
+from zoufang.tables import category as _category
+from zoufang.tables import household as _household
+from zoufang.tables import household_category as _household_category
+from zoufang.tables import visit as _visit
 
 
 def effective_cadence(own_days: int | None, category_days: Iterable[int]) -> int:

@@ -31,57 +31,35 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    BigInteger,
-    Date,
-    Integer,
-    String,
     and_,
     case,
-    column,
     distinct,
     exists,
     func,
     or_,
     select,
 )
-from sqlalchemy import table as table_clause
 
 from zoufang.codes import COMMITMENT_CLOSED, HOUSEHOLD_ACTIVE, VISIT_KINDS
 from zoufang.errors import NotFound
 
+# The tables as SQLAlchemy Core declares them (zoufang.tables), not the SQLModel classes: the
+# report runs without importing SQLModel, pydantic and the models, a fifth of a second.
+from zoufang.tables import assignment as _assignment
+from zoufang.tables import cadre as _cadre
+from zoufang.tables import category as _category
+from zoufang.tables import commitment as _commitment
+from zoufang.tables import fund as _fund
+from zoufang.tables import household as _household
+from zoufang.tables import household_category as _household_category
+from zoufang.tables import ledger_entry as _ledger_entry
+from zoufang.tables import visit as _visit
+from zoufang.tables import visit_cadre as _visit_cadre
+from zoufang.tables import visit_item as _visit_item
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-# The columns the figures read, declared for SQLAlchemy Core rather than taken from the
-# SQLModel classes (as in services/due.py): the report then runs without importing SQLModel,
-# pydantic and the models, a fifth of a second of its start-up (the status and kind codes
-# come from zoufang.codes for the same reason).
-
-_household = table_clause(
-    "household", column("id", Integer), column("code", String), column("head_name", String),
-    column("village", String), column("status", String), column("enrolled_on", Date),
-    column("exited_on", Date), column("due_date", Date))
-_household_category = table_clause(
-    "household_category", column("household_id", Integer), column("category_code", String))
-_category = table_clause("category", column("code", String), column("label", String))
-_visit = table_clause("visit", column("id", Integer), column("household_id", Integer),
-                      column("visit_date", Date), column("kind", String))
-_visit_cadre = table_clause("visit_cadre", column("visit_id", Integer),
-                            column("cadre_id", Integer))
-_visit_item = table_clause("visit_item", column("visit_id", Integer), column("kind", String))
-_commitment = table_clause(
-    "commitment", column("household_id", Integer), column("cadre_id", Integer),
-    column("status", String), column("opened_on", Date), column("closed_on", Date),
-    column("due_date", Date))
-_assignment = table_clause("assignment", column("household_id", Integer),
-                           column("cadre_id", Integer))
-_cadre = table_clause("cadre", column("id", Integer), column("code", String),
-                      column("name", String))
-_fund = table_clause("fund", column("code", String), column("name", String))
-_ledger_entry = table_clause(
-    "ledger_entry", column("fund_code", String), column("kind", String),
-    column("amount_fen", BigInteger), column("household_code", String),
-    column("entry_date", Date))
 
 #: Households listed by name under "never visited" (the count is always complete).
 NEVER_VISITED_LISTED = 100
