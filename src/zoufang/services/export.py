@@ -212,7 +212,7 @@ class _Reader:
         cadres = _Details(self._stream(
             select(Assignment.household_id, Assignment.cadre_id)
             .order_by(Assignment.household_id, Assignment.cadre_id)),
-            lambda rows: sep.join(cadre.get(c, str(c)) for _, c in rows))
+            lambda rows: sep.join(cadre[c] for _, c in rows))
         for h in self._stream(select(
             H.id, H.code, H.head_name, H.id_number, H.village, H.grid, H.address, H.phone,
             H.members_count, H.income_fen, H.housing, H.health, H.employment, H.hardship,
