@@ -30,6 +30,27 @@ from fundkit import (  # noqa: E402
 )
 
 
+@pytest.fixture(params=["here", "worker"], autouse=True)
+def audit_worker(request, monkeypatch):
+    """Every test twice: the worker's checks (storage, chain, references, visits) run in the
+    audit's own process, and in a worker process (as on a county ledger), which must not
+    fail (the audit would quietly do its checks itself)."""
+    from zoufang.services import audit_workers
+
+    worker = request.param == "worker"
+    monkeypatch.setattr(audit_workers, "worth_another_process", lambda entries: worker)
+    if worker:
+        original = audit_workers.Job.result
+
+        def result(self):
+            found = original(self)
+            assert found is not None, self.stderr.decode(errors="replace")
+            return found
+
+        monkeypatch.setattr(audit_workers.Job, "result", result)
+    return request.param
+
+
 def audit(zf, *args):
     result = zf("audit", "funds", "-f", "json", *args)
     assert result.exit_code in (0, 1), result.stderr
@@ -413,6 +434,26 @@ def test_payment_to_a_household_that_does_not_exist(ledger, zf, ledger_path):
     assert code == 1
     assert "storage" in checks(report)
     assert row["seq"] in {f["entry"] for f in chain_findings(report)}
+
+
+@pytest.mark.sqlite_only  # PostgreSQL enforces foreign keys (db check finds what slips in)
+@pytest.mark.parametrize(("fields", "missing"), [
+    ({"fund_code": "NOFUND", "household_code": "H000001"}, "fund"),
+    ({"household_code": "H999999"}, "household"),
+    ({"household_code": "H000001", "cadre_code": "C9999"}, "cadre"),
+    ({"household_code": "H000001", "visit_id": 99999}, "visit"),
+    ({"kind": "reverse", "household_code": "H000001", "reverses_seq": 77}, "ledger_entry"),
+])
+def test_an_entry_naming_a_row_that_does_not_exist(ledger, zf, ledger_path, fields, missing):
+    """SQLite's foreign_key_check of ledger_entry, which the audit does from the rows it
+    reads: written with foreign keys off, each reference that points nowhere is found."""
+    row = raw_append(ledger_path, **fields)
+    code, report = audit(zf)
+    assert code == 1
+    assert {"check": "storage", "severity": "error", "fund": None, "entry": None,
+            "household": None,
+            "detail": f"ledger_entry row {row['seq']} points to a missing {missing} row"
+            } in report["findings"]
 
 
 @pytest.mark.parametrize("sql", [

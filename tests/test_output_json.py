@@ -1,5 +1,6 @@
-"""`--format json` is written by zoufang's own encoder (output.write_json) for speed; it must
-be byte for byte what the standard library writes with ``indent=2``."""
+"""`--format json` is written by orjson (output.write_json) for speed; it must be byte for
+byte what the standard library writes with ``indent=2``, floats aside (orjson spells
+exponents without "+" and writes NaN and infinities as null, which is valid JSON)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from zoufang.output import Format, Money, jsonable, write_json
 scalars = (st.none() | st.booleans() | st.integers() | st.text()
            | st.integers(-10**12, 10**12).map(Money) | st.dates()
            | st.datetimes() | st.sampled_from(list(Format))
-           | st.floats(allow_nan=True, allow_infinity=True))
+           | st.floats(-100, 100).map(lambda x: round(x, 1)))  # report's percentages
 values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
@@ -78,3 +79,21 @@ def test_listing_with_keys_equal_but_written_differently():
 def test_listing_with_a_reordered_row():
     rows = [{"a": 1, "b": [dt.date(2026, 1, 1)]}, {"b": [], "a": Money(5)}, {"a": {"x": None}, "b": 2}]
     assert ours(rows) == stdlib(rows)
+
+
+@given(st.recursive(st.floats(allow_nan=True, allow_infinity=True) | st.integers(),
+                    lambda inner: st.lists(inner, max_size=3), max_leaves=5))
+def test_any_float_reads_back_as_the_same_number(value):
+    """Other floats (zoufang writes none) are valid JSON that reads back as the same
+    number; NaN and infinities, which JSON cannot hold, as null."""
+    def same(x):
+        if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
+            return None
+        return [same(v) for v in x] if isinstance(x, list) else x
+    assert json.loads(ours(value)) == same(value)
+
+
+def test_integers_past_64_bits_and_keys_that_are_not_text_fall_back_to_json():
+    for value in ({"big": 2**70, "small": -2**70}, {1: "a", None: "b", True: "c"},
+                  [{1.5: Money(1)}]):
+        assert ours(value) == stdlib(value)

@@ -9,7 +9,7 @@ with the same type.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Date, Integer, String, column
+from sqlalchemy import BigInteger, Date, DateTime, Integer, String, column
 from sqlalchemy import table as table_clause
 
 household = table_clause(
@@ -46,4 +46,7 @@ fund_category = table_clause("fund_category", column("fund_code", String),
 ledger_entry = table_clause(
     "ledger_entry", column("seq", Integer), column("fund_code", String), column("kind", String),
     column("amount_fen", BigInteger), column("household_code", String),
-    column("entry_date", Date), column("visit_id", Integer))
+    column("visit_id", Integer), column("entry_date", Date), column("cadre_code", String),
+    column("operator", String), column("memo", String), column("reverses_seq", Integer),
+    column("override_reason", String), column("recorded_at", DateTime),
+    column("prev_hash", String), column("hash", String))

@@ -9,11 +9,13 @@ judges every payment with the same rule book as the write path
 Findings have the shape ``{"check", "severity", "fund", "entry", "household", "detail"}``;
 any finding of severity ``error`` makes the audit fail (exit 1).
 
-At county scale (200,000+ entries) `audit funds` is a few seconds: it reads with SQLAlchemy
-Core (the few columns below, not the SQLModel classes, which it never imports), takes the
-ledger rows as plain tuples, lets the database find each payment's visit (one indexed
-query), and loads only the facts the rules can need — households that were paid, and the
-cadres present at a payment only for households that have a cadre's relative. SQLite's
+At county scale (200,000+ entries) `audit funds` takes a few seconds: the chain is rehashed
+and each payment's visit found in two other processes while this one replays the rules
+(:mod:`zoufang.services.audit_workers`). Each reads only the columns it needs, as plain
+tuples (SQLAlchemy Core here, never the SQLModel classes); the database finds each
+payment's visit (one indexed query), and only the facts the rules can need are loaded —
+households that were paid, and the cadres present at a payment only for households that
+have a cadre's relative. SQLite's
 own checks cover the tables the audit reads (:data:`AUDITED_TABLES`); the whole file's
 ``integrity_check`` (ten seconds for a county) is `zoufang db check`.
 """
@@ -25,16 +27,15 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import (
-    String,
     exists,
-    or_,
+    func,
     select,
-    type_coerce,
 )
 
-from zoufang.db import driver_rows, read_by_mmap
+from zoufang.chain import entry_at
+from zoufang.db import bulk, driver_rows, read_by_mmap
 from zoufang.parsing import format_money
-from zoufang.services import ledger
+from zoufang.services import audit_workers as workers
 from zoufang.services.fund_rules import SEVERITY, PaymentFacts, payment_violations
 from zoufang.tables import cadre as _cadre
 from zoufang.tables import cadre_relative as _cadre_relative
@@ -47,15 +48,16 @@ from zoufang.tables import member as _member
 from zoufang.tables import visit as _visit
 from zoufang.tables import visit_cadre as _visit_cadre
 
-#: The tables `audit funds` reads: SQLite's quick_check runs on each, and its
-#: foreign_key_check on all but ledger_entry, whose references the replay checks itself from
-#: the rows it loads anyway (a third of the audit's time at county scale otherwise).
+#: The tables `audit funds` reads: SQLite's quick_check runs on each (ledger_entry's with
+#: the chain check), and its foreign_key_check on all but ledger_entry, whose references
+#: the replay checks itself from the rows it loads anyway (a third of the audit's time at
+#: county scale otherwise).
 AUDITED_TABLES = ("ledger_entry", "fund", "fund_category", "household_category", "member",
                   "cadre_relative")
 FOREIGN_KEYS_CHECKED = tuple(t for t in AUDITED_TABLES if t != "ledger_entry")
-#: Every column of ledger_entry, as stored (no type conversion: see audit_funds).
-LEDGER_COLUMNS = ledger.STORED_COLUMNS
-
+#: The columns of ledger_entry the replay reads, in this order (the chain check reads all).
+REPLAY_COLUMNS = ("seq", "fund_code", "kind", "amount_fen", "household_code", "visit_id",
+                  "entry_date", "cadre_code", "override_reason", "reverses_seq")
 
 
 @dataclass
@@ -73,143 +75,147 @@ def _finding(check: str, detail: str, *, fund=None, entry=None, household=None,
     return Finding(check, severity or SEVERITY.get(check, "error"), fund, entry, household, detail)
 
 
-def storage_findings(session, tables: tuple[str, ...] | None = None,
-                     foreign_keys: tuple[str, ...] | None = None) -> list[Finding]:
-    """The database's own checks (SQLite): of the whole file (``integrity_check`` and every
-    foreign key), or of ``tables`` (``quick_check``, which skips comparing every index with
-    its table) and the foreign keys of ``foreign_keys``."""
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        return []
-    found = []
-    checks = ["PRAGMA integrity_check"] if tables is None else [
-        f'PRAGMA quick_check("{t}")' for t in tables]
-    for pragma in checks:
-        for (line,) in conn.exec_driver_sql(pragma).all():
-            if line != "ok":
-                found.append(_finding("storage", f"integrity check: {line}"))
-    for pragma in (["PRAGMA foreign_key_check"] if tables is None else [
-            f'PRAGMA foreign_key_check("{t}")' for t in foreign_keys or ()]):
-        for table, rowid, parent, _ in conn.exec_driver_sql(pragma).all():
-            found.append(_finding("storage",
-                                  f"{table} row {rowid} points to a missing {parent} row"))
-    return found
-
-
 def audit_funds(
-    *, session, fund: str | None = None, anchor: ledger.ChainHead | None = None,
+    *, session, fund: str | None = None, anchor=None,
 ) -> dict:
+    """Every check of `audit funds`; ``anchor`` is a :class:`ledger.ChainHead` written
+    down earlier. The chain and visit checks run beside the replay on a big ledger
+    (:mod:`zoufang.services.audit_workers`), here otherwise or if a worker fails."""
     conn = session.connection()
     read_by_mmap(conn)
-    findings = storage_findings(session, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
-    # Rows as stored, without type conversion: a date or number a tamperer replaced with
-    # nonsense must become a finding, not stop the audit.
-    result = conn.exec_driver_sql(
-        f"SELECT {', '.join(LEDGER_COLUMNS)} FROM ledger_entry ORDER BY seq")
-    raw = result.cursor.fetchall()
-    result.close()
+    E = _entry
+    upto = conn.execute(select(func.max(E.c.seq))).scalar() or 0
+    anchor_seq = anchor.seq if anchor is not None else None
+    sql = workers.statements(conn, upto, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
+    job = workers.start(conn, sql, anchor_seq)
+    try:
+        with bulk():
+            # Rows as stored, without type conversion: a date or number a tamperer replaced
+            # with nonsense must become a finding, not stop the audit.
+            rows, odd = _typed(driver_rows(conn, select(*(E.c[name] for name in REPLAY_COLUMNS))
+                                           .where(E.c.seq <= upto).order_by(E.c.seq)))
+            reversed_by, reversal_findings = _reversals(rows)
+            facts = _load_facts(conn, rows)
+            replay = _replay(facts, rows)
+            summaries = _fund_summaries(conn, rows, fund)
+            chain = workers.finish(job, conn, sql, anchor_seq)
+            replayed = _replay_findings(replay, rows, _unvisited(conn, chain.unanswered),
+                                        reversed_by, facts)
+    finally:
+        if job is not None:
+            job.cancel()
 
-    # 1. the chain
-    count, head, problems = ledger.verify_chain(raw)
-    findings += [_finding("chain", p.detail, entry=p.seq) for p in problems]
-    flagged = {p.seq for p in problems}
-    stored = [dict(zip(LEDGER_COLUMNS, row, strict=True)) for row in raw]
-    del raw
-    rows: list[dict] = []
-    dates: dict = {}  # entry dates as stored → dates (a few hundred distinct values)
-    for r in stored:
-        wrong = _typed(r, dates)
-        if not wrong:
-            rows.append(r)
-        elif r["seq"] not in flagged:  # hashed over nonsense: still wrong
-            findings.append(_finding("chain", f"entry {r['seq']} holds {wrong}, which no "
-                                              "entry can", fund=r.get("fund_code"),
-                                     entry=r["seq"], household=r.get("household_code")))
-    by_seq = {r["seq"]: r for r in rows}
+    findings = [_finding("storage", line) for line in chain.storage]
+    findings += [_finding("chain", detail, entry=seq) for seq, detail in chain.problems]
+    flagged = {seq for seq, _ in chain.problems}
+    for row, wrong in odd:
+        if row[0] not in flagged:  # hashed over nonsense: still wrong
+            findings.append(_finding("chain", f"entry {row[0]} holds {wrong}, which no "
+                                              "entry can", fund=row[1], entry=row[0],
+                                     household=row[4]))
     if anchor is not None:
-        anchored = by_seq.get(anchor.seq)
-        if anchored is None:
+        if chain.anchor_hash is None:
             findings.append(_finding("chain", f"anchor entry {anchor.seq} no longer exists "
-                                              f"(the ledger has {count} entries)", entry=anchor.seq))
-        elif anchored["hash"] != anchor.hash:
+                                              f"(the ledger has {chain.count} entries)",
+                                     entry=anchor.seq))
+        elif chain.anchor_hash != anchor.hash:
             findings.append(_finding("chain", f"history up to entry {anchor.seq} was rewritten: "
-                                              f"its hash is now {anchored['hash'][:12]}…, "
+                                              f"its hash is now {chain.anchor_hash[:12]}…, "
                                               f"the anchor says {anchor.hash[:12]}…",
                                      entry=anchor.seq))
-
-    # 2. reversals must name one earlier, non-reversal entry, once, and copy it
-    reversed_by: dict[int, int] = {}
-    for r in rows:
-        if r["kind"] != "reverse":
-            continue
-        target = by_seq.get(r["reverses_seq"]) if r["reverses_seq"] is not None else None
-        where = {"fund": r["fund_code"], "entry": r["seq"], "household": r["household_code"]}
-        if target is None:
-            findings.append(_finding("chain", f"reversal {r['seq']} names entry "
-                                              f"{r['reverses_seq']}, which does not exist", **where))
-            continue
-        if target["kind"] == "reverse" or target["seq"] >= r["seq"]:
-            findings.append(_finding("chain", f"reversal {r['seq']} undoes entry {target['seq']}, "
-                                              "which is a reversal or comes later", **where))
-        if target["seq"] in reversed_by:
-            findings.append(_finding("chain", f"entry {target['seq']} is reversed twice (by "
-                                              f"{reversed_by[target['seq']]} and {r['seq']})", **where))
-            continue
-        if (target["fund_code"], target["household_code"], target["amount_fen"]) != (
-                r["fund_code"], r["household_code"], r["amount_fen"]):
-            findings.append(_finding("chain", f"reversal {r['seq']} does not match entry "
-                                              f"{target['seq']} (fund, household or amount)", **where))
-        reversed_by[target["seq"]] = r["seq"]
-    for r in rows:
-        if r["kind"] not in ("allocate", "disburse", "reverse") or r["amount_fen"] <= 0 or (
-                r["kind"] == "disburse" and not r["household_code"]) or (
-                r["kind"] == "allocate" and r["household_code"]):
-            findings.append(_finding("chain", f"entry {r['seq']} is malformed ({r['kind']}, "
-                                              f"{r['amount_fen']} fen)", fund=r["fund_code"],
-                                     entry=r["seq"], household=r["household_code"]))
-
-    # 3. replay every fund and judge every payment
-    facts = _load_facts(conn, rows)
-    findings += _replay(facts, rows, reversed_by)
-    if conn.dialect.name == "sqlite":  # PostgreSQL enforces foreign keys (see db check)
-        findings += _dangling_references(facts, stored, by_seq)
+    findings += reversal_findings + replay.malformed + replayed
+    findings += [_finding("storage", f"ledger_entry row {seq} points to a missing {table} row")
+                 for seq, table in chain.references]
     if fund is not None:
         findings = [f for f in findings if f.fund in (None, fund) or f.check in ("chain", "storage")]
     ok = not any(f.severity == "error" for f in findings)
     return {
         "ok": ok,
-        "entries_checked": count,
-        "head": head.as_dict(),
+        "entries_checked": chain.count,
+        "head": {"seq": chain.head_seq, "hash": chain.head_hash},
         "findings": [asdict(f) for f in findings],
-        "funds": _fund_summaries(conn, rows, fund),
+        "funds": summaries,
     }
 
 
-def _typed(row: dict, dates: dict) -> str:
-    """Give a stored row real dates (in place; ``dates`` remembers each one converted); or
-    say what is wrong with it."""
-    for key in ("seq", "amount_fen", "visit_id", "reverses_seq"):
-        value = row[key]
+def _typed(stored: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, str]]]:
+    """The stored rows (in :data:`REPLAY_COLUMNS` order) the replay can use, with real
+    dates; and the others, each with what is wrong with it (only a hand edit makes one)."""
+    rows: list[tuple] = []
+    odd: list[tuple[tuple, str]] = []
+    dates: dict = {}  # entry dates as stored → dates (a few hundred distinct values)
+    for row in stored:
+        seq, fcode, kind, amount, hcode, visit_id, day, cadre, override, reverses = row
+        if type(seq) is int and type(amount) is int and (
+                visit_id is None or type(visit_id) is int) and (
+                reverses is None or type(reverses) is int):
+            # SQLite's ISO text (not 20260120 == 20260120.0), or PostgreSQL's dates
+            on = dates.get(day) if type(day) is str else day if type(day) is dt.date else None
+            if on is not None:
+                rows.append((seq, fcode, kind, amount, hcode, visit_id, on, cadre, override,
+                             reverses))
+                continue
+        wrong = _wrong(row)
+        if wrong:
+            odd.append((row, wrong))
+            continue
+        on = day
+        if not isinstance(day, dt.date):
+            on = dt.date.fromisoformat(str(day))
+            if type(day) is str:
+                dates[day] = on
+        rows.append((seq, fcode, kind, amount, hcode, visit_id, on, cadre, override, reverses))
+    return rows, odd
+
+
+def _wrong(row: tuple) -> str:
+    """What about a stored row no entry can hold, or ""."""
+    for key, value in (("seq", row[0]), ("amount_fen", row[3]), ("visit_id", row[5]),
+                       ("reverses_seq", row[9])):
         if value is not None and type(value) is not int and (
                 isinstance(value, bool) or not isinstance(value, int)):
             return f"{key} {value!r}"
-    if row["seq"] is None or row["amount_fen"] is None:
+    if row[0] is None or row[3] is None:
         return "no seq or amount"
-    value = row["entry_date"]
-    date = dates.get(value) if type(value) is str else None  # not 20260120 == 20260120.0
-    if date is not None:
-        row["entry_date"] = date
-    elif not isinstance(value, dt.date):
+    value = row[6]
+    if not isinstance(value, dt.date):
         try:
-            row["entry_date"] = dt.date.fromisoformat(str(value))
-            if type(value) is str:
-                dates[value] = row["entry_date"]
+            dt.date.fromisoformat(str(value))
         except (ValueError, TypeError):
             return f"entry_date {value!r}"
     return ""
 
 
+def _reversals(rows: list[tuple]) -> tuple[dict[int, int], list[Finding]]:
+    """Reversals must name one earlier, non-reversal entry, once, and copy it. Returns
+    the entries reversed (→ by which) and the findings."""
+    reversed_by: dict[int, int] = {}
+    findings: list[Finding] = []
+    for seq, fcode, kind, amount, hcode, _, _, _, _, reverses in rows:
+        if kind != "reverse":
+            continue
+        target = entry_at(rows, reverses)
+        where = {"fund": fcode, "entry": seq, "household": hcode}
+        if target is None:
+            findings.append(_finding("chain", f"reversal {seq} names entry "
+                                              f"{reverses}, which does not exist", **where))
+            continue
+        if target[2] == "reverse" or target[0] >= seq:
+            findings.append(_finding("chain", f"reversal {seq} undoes entry {target[0]}, "
+                                              "which is a reversal or comes later", **where))
+        if target[0] in reversed_by:
+            findings.append(_finding("chain", f"entry {target[0]} is reversed twice (by "
+                                              f"{reversed_by[target[0]]} and {seq})", **where))
+            continue
+        if (target[1], target[4], target[3]) != (fcode, hcode, amount):
+            findings.append(_finding("chain", f"reversal {seq} does not match entry "
+                                              f"{target[0]} (fund, household or amount)", **where))
+        reversed_by[target[0]] = seq
+    return reversed_by, findings
+
+
 _NO_RELATIVES: tuple[frozenset, frozenset] = (frozenset(), frozenset())
+_NONE: frozenset = frozenset()
 
 
 @dataclass
@@ -225,12 +231,10 @@ class _Facts:
     relatives: dict[str, tuple[set[str], set[str]]]  # cadre → (households, ID numbers)
     suspects: set[str]  # paid households with some cadre's relative in them
     visit_cadres: dict[int, set[str]]  # visit → cadres present (for suspects only)
-    visited: set[int]  # payments with a visit to that household on that day
-    dangling_visits: set[int]  # entries naming a visit that does not exist
     cadres: set[str]
 
 
-def _load_facts(conn, rows: list[dict]) -> _Facts:
+def _load_facts(conn, rows: list[tuple]) -> _Facts:
     # Whole tables, fetched at once as plain tuples: cheaper than asking the database for
     # the paid households one by one, or reading result rows one at a time by name.
     F, FC, H, HC, M = _fund, _fund_category, _household, _household_category, _member
@@ -239,9 +243,8 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
     fund_cats: dict[str, set[str]] = defaultdict(set)
     for code, cat in conn.execute(select(FC.c.fund_code, FC.c.category_code)).all():
         fund_cats[code].add(cat)
-    paid_codes = {r["household_code"] for r in rows if r["household_code"]}
+    paid_codes = {r[4] for r in rows if r[4]}
     households: dict[str, tuple] = {}
-    ids: dict[int, str] = {}
     paid_ids: dict[int, str] = {}
     persons: dict[str, set[str]] = defaultdict(set)
     exits: dict = {None: None}
@@ -250,7 +253,6 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
                    H.c.id_number))):
         households[code] = (name, status, exits[exited_on] if exited_on in exits
                             else exits.setdefault(exited_on, _as_date(exited_on)))
-        ids[hid] = code
         if code in paid_codes:
             paid_ids[hid] = code
             persons[code].add(number)
@@ -276,44 +278,28 @@ def _load_facts(conn, rows: list[dict]) -> _Facts:
     relatives, suspects = _relatives(conn, paid_codes, persons)
     # Cadres present at a payment matter only where a cadre has a relative in the household.
     visit_cadres: dict[int, set[str]] = defaultdict(set)
-    visit_ids = sorted({r["visit_id"] for r in rows if r["visit_id"]
-                        and r["household_code"] in suspects})
+    visit_ids = sorted({r[5] for r in rows if r[5] and r[4] in suspects}) if suspects else []
     VC, C = _visit_cadre, _cadre
     for start in range(0, len(visit_ids), 500):
         for vid, code in conn.execute(
                 select(VC.c.visit_id, C.c.code).join(C, C.c.id == VC.c.cadre_id)
                 .where(VC.c.visit_id.in_(visit_ids[start:start + 500]))).all():
             visit_cadres[vid].add(code)
-    # Was the household visited on the day of each payment, and does each named visit
-    # exist? The visit a payment names answers both with one key lookup; the visit index is
-    # searched only for the payments it does not answer (usually none).
-    E, V = _entry, _visit
-    visited: set[int] = set()
-    dangling: set[int] = set()
-    unanswered: list[int] = []
-    for seq, code, day, kind, visit_id, visit_household, visit_day in driver_rows(conn, (
-            # dates as stored, compared as stored: a tampered date must not stop the audit
-            select(E.c.seq, E.c.household_code, type_coerce(E.c.entry_date, String), E.c.kind,
-                   E.c.visit_id, V.c.household_id, type_coerce(V.c.visit_date, String))
-            .select_from(E.outerjoin(V, V.c.id == E.c.visit_id))
-            .where(or_(E.c.kind == "disburse", E.c.visit_id.is_not(None))))):
-        if visit_id is not None and visit_household is None:
-            dangling.add(seq)
-        if kind == "disburse":
-            if visit_day == day and visit_household is not None and (
-                    ids.get(visit_household) == code):
-                visited.add(seq)
-            else:
-                unanswered.append(seq)
-    W = _visit.alias("w")
+    return _Facts(funds, fund_cats, households, cats, persons, sharing, relatives, suspects,
+                  visit_cadres, set(conn.execute(select(_cadre.c.code)).scalars().all()))
+
+
+def _unvisited(conn, unanswered: list[int]) -> set[int]:
+    """The payments among ``unanswered`` (whose named visit did not answer) with no visit to
+    the household on the day at all: the visit index searched for each."""
+    E, H, W = _entry, _household, _visit.alias("w")
+    unvisited = set(unanswered)
     for start in range(0, len(unanswered), 500):
-        visited.update(conn.execute(
+        unvisited.difference_update(conn.execute(
             select(E.c.seq).select_from(E.join(H, H.c.code == E.c.household_code))
             .where(E.c.seq.in_(unanswered[start:start + 500]), exists().where(
                 W.c.household_id == H.c.id, W.c.visit_date == E.c.entry_date))).scalars().all())
-    return _Facts(funds, fund_cats, households, cats, persons, sharing, relatives, suspects,
-                  visit_cadres, visited, dangling,
-                  set(conn.execute(select(_cadre.c.code)).scalars().all()))
+    return unvisited
 
 
 def _as_date(value) -> dt.date | None:
@@ -327,118 +313,152 @@ def _as_date(value) -> dt.date | None:
         return None
 
 
-def _replay(facts: _Facts, rows: list[dict], reversed_by: dict[int, int]) -> list[Finding]:
-    funds, fund_cats, households, cats = facts.funds, facts.fund_cats, facts.households, facts.cats
-    persons, sharing, relatives, suspects = (facts.persons, facts.sharing, facts.relatives,
-                                             facts.suspects)
-    visit_cadres, visited = facts.visit_cadres, facts.visited
-    findings: list[Finding] = []
-    balance: dict[str, int] = defaultdict(int)
-    received: dict[tuple[str, str], int] = defaultdict(int)
-    paid_on: dict[tuple[str, str, dt.date], int] = defaultdict(int)
-    for r in rows:
-        fcode, hcode, amount, kind = r["fund_code"], r["household_code"], r["amount_fen"], r["kind"]
-        if kind == "allocate":
-            balance[fcode] += amount
-        elif kind == "reverse":
-            if hcode:
-                balance[fcode] += amount
-                received[(fcode, hcode)] -= amount
-                target = rows_by_seq_get(rows, r["reverses_seq"])
-                if target is not None:
-                    paid_on[(fcode, hcode, target["entry_date"])] -= 1
-            else:
-                balance[fcode] -= amount
-                if balance[fcode] < 0:
-                    findings.append(_finding("overspend", f"reversing allocation "
-                                             f"{r['reverses_seq']} left fund {fcode} at "
-                                             f"{format_money(balance[fcode])}",
-                                             fund=fcode, entry=r["seq"], household=hcode))
-        elif kind == "disburse":
+@dataclass
+class _Replay:
+    """What replaying the funds found, before the visits are known (they come with the
+    chain check, from the second process)."""
+
+    malformed: list[Finding]  # entries no kind of entry can be
+    events: list[Finding]  # payments naming a missing household or fund; overspent reversals
+    judged: dict[int, tuple[list, str]]  # payment → (rules broken, household name) if any
+    skipped: set[int]  # payments that could not be judged (see events)
+
+
+def _replay(facts: _Facts, rows: list[tuple]) -> _Replay:
+    """Every entry in sequence order, fund by fund (funds share no balance, total or
+    same-day count): malformed entries, overspent balances, and every rule each payment
+    breaks, judged with the balances and totals as they were just before it."""
+    out = _Replay([], [], {}, set())
+    by_fund: dict[str, list[tuple]] = {}
+    for row in rows:
+        entries = by_fund.get(row[1])
+        if entries is None:
+            entries = by_fund[row[1]] = []
+        entries.append(row)
+    for fcode, entries in by_fund.items():
+        _replay_fund(facts, fcode, entries, rows, out)
+    out.malformed.sort(key=_entry_seq)  # stable: back in entry order
+    out.events.sort(key=_entry_seq)
+    return out
+
+
+def _entry_seq(finding: Finding) -> int:
+    return finding.entry
+
+
+def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], rows: list[tuple],
+                 out: _Replay) -> None:
+    """One fund's entries, in sequence order, into ``out``."""
+    households, cats, persons, sharing = (facts.households, facts.cats, facts.persons,
+                                          facts.sharing)
+    relatives, suspects, visit_cadres = facts.relatives, facts.suspects, facts.visit_cadres
+    malformed, events, judged = out.malformed, out.events, out.judged
+    fund = facts.funds.get(fcode)
+    valid_from, valid_to, cap_fen = fund or (None, None, None)
+    fund_categories = facts.fund_cats.get(fcode, _NONE)
+    balance = 0
+    received: dict[str, int] = {}  # household → net amount received so far
+    paid_on: dict[tuple[str, dt.date], int] = {}  # (household, day) → payments that day
+    for row in entries:
+        seq, _, kind, amount, hcode, visit_id, on, cadre, override, reverses = row
+        if kind == "disburse":
+            if amount <= 0 or not hcode:
+                malformed.append(_malformed(row))
             h = households.get(hcode)
-            fund = funds.get(fcode)
             if h is None or fund is None:
-                findings.append(_finding("chain", f"payment {r['seq']} names a missing "
-                                                  f"{'household' if h is None else 'fund'}",
-                                         fund=fcode, entry=r["seq"], household=hcode))
+                events.append(_finding("chain", f"payment {seq} names a missing "
+                                                f"{'household' if h is None else 'fund'}",
+                                       fund=fcode, entry=seq, household=hcode))
+                out.skipped.add(seq)
                 continue
             name, status, exited_on = h
-            valid_from, valid_to, cap_fen = fund
             related: list[str] = []
             if hcode in suspects:
-                payers = {r["cadre_code"]} | visit_cadres.get(r["visit_id"], set())
+                payers = {cadre} | visit_cadres.get(visit_id, set())
                 payers.discard(None)
                 related = sorted(c for c in payers if hcode in relatives.get(c, _NO_RELATIVES)[0]
                                  or relatives.get(c, _NO_RELATIVES)[1] & persons[hcode])
             # "paid" as the write path judges it: a net amount received (not all reversed)
             others = sharing.get(hcode)
-            also = sorted(o for o in others if received[(fcode, o)] > 0) if others else []
-            on = r["entry_date"]
-            seq = r["seq"]
-            mine, today_key = (fcode, hcode), (fcode, hcode, on)
+            also = sorted(o for o in others if received.get(o, 0) > 0) if others else []
+            day = (hcode, on)
+            before, same_day = received.get(hcode, 0), paid_on.get(day, 0)
+            # PaymentFacts' fields in their order (positional: a third faster here)
             violations = payment_violations(PaymentFacts(
-                fund_code=fcode, household_code=hcode, household_name=name,
-                amount_fen=amount, on=on, household_status=status,
-                household_exited_on=exited_on, household_categories=cats[hcode],
-                fund_categories=fund_cats[fcode], valid_from=valid_from,
-                valid_to=valid_to, cap_fen=cap_fen, received_before_fen=received[mine],
-                balance_before_fen=balance[fcode], related_cadres=related,
-                same_day_payments=paid_on[today_key], also_paid_households=also))
-            if violations or r["override_reason"] or seq not in visited:
-                findings += _payment_findings(r, violations, seq in reversed_by,
-                                              seq in visited, name)
-            balance[fcode] -= amount
-            received[mine] += amount
-            paid_on[today_key] += 1
+                fcode, hcode, name, amount, on, status, exited_on, cats.get(hcode, _NONE),
+                fund_categories, valid_from, valid_to, cap_fen, before, balance, related,
+                same_day, also))
+            if violations or override:
+                judged[seq] = (violations, name)
+            balance -= amount
+            received[hcode] = before + amount
+            paid_on[day] = same_day + 1
+        elif kind == "allocate":
+            if amount <= 0 or hcode:
+                malformed.append(_malformed(row))
+            balance += amount
+        elif kind == "reverse":
+            if amount <= 0:
+                malformed.append(_malformed(row))
+            if hcode:
+                balance += amount
+                received[hcode] = received.get(hcode, 0) - amount
+                target = entry_at(rows, reverses)
+                if target is not None:
+                    day = (hcode, target[6])
+                    paid_on[day] = paid_on.get(day, 0) - 1
+            else:
+                balance -= amount
+                if balance < 0:
+                    events.append(_finding("overspend", f"reversing allocation "
+                                           f"{reverses} left fund {fcode} at "
+                                           f"{format_money(balance)}",
+                                           fund=fcode, entry=seq, household=hcode))
+        else:
+            malformed.append(_malformed(row))
+
+
+def _replay_findings(replay: _Replay, rows: list[tuple], unvisited: set[int],
+                     reversed_by: dict[int, int], facts: _Facts) -> list[Finding]:
+    """The replay's findings in entry order, each payment's with the visit check added
+    (``unvisited``: the payments with no visit to the household that day)."""
+    findings = list(replay.events)
+    no_visit = {seq for seq in unvisited if seq not in replay.skipped and seq not in replay.judged}
+    for seq in replay.judged.keys() | no_visit:
+        row = entry_at(rows, seq)
+        if row is None or row[2] != "disburse":  # not a payment the replay could read
+            continue
+        violations, name = replay.judged.get(seq) or ([], facts.households[row[4]][0])
+        findings += _payment_findings(row, violations, seq in reversed_by,
+                                      seq not in unvisited, name)
+    findings.sort(key=lambda f: f.entry)  # stable: a payment's own findings keep their order
     return findings
 
 
-def _payment_findings(r: dict, violations: list, reversed_: bool, visited: bool,
+def _malformed(row: tuple) -> Finding:
+    seq, fcode, kind, amount, hcode = row[:5]
+    return _finding("chain", f"entry {seq} is malformed ({kind}, {amount} fen)", fund=fcode,
+                    entry=seq, household=hcode)
+
+
+def _payment_findings(row: tuple, violations: list, reversed_: bool, visited: bool,
                       name: str) -> list[Finding]:
     """What the audit reports about one payment: the rules it broke (only the balance if
     it was reversed since), or one override warning; and a payment made without a visit."""
+    seq, fcode, _, _, hcode, _, on, _, override, _ = row
     if reversed_:
         # money that came back: only what it did to the balance at the time counts
         violations = [v for v in violations if v.check == "overspend"]
-    where = {"fund": r["fund_code"], "entry": r["seq"], "household": r["household_code"]}
-    if r["override_reason"]:
+    where = {"fund": fcode, "entry": seq, "household": hcode}
+    if override:
         broke = ", ".join(v.check for v in violations) or "no rule"
         found = [_finding("override", f"written with --override "
-                          f"\"{r['override_reason']}\" (broke: {broke})", **where)]
+                          f"\"{override}\" (broke: {broke})", **where)]
     else:
         found = [_finding(v.check, v.detail, **where) for v in violations]
     if not reversed_ and not visited:
-        found.append(_finding("no-visit", f"cash paid to {r['household_code']} {name} on "
-                              f"{r['entry_date']} with no visit recorded that day", **where))
-    return found
-
-
-def _dangling_references(facts: _Facts, stored: list[dict],
-                         by_seq: dict[int, dict]) -> list[Finding]:
-    """SQLite's foreign_key_check of ledger_entry, from what the audit loaded anyway: each
-    entry's fund, household, cadre, visit and reversed entry must exist (a shell writing
-    with foreign keys off can break them)."""
-    names = {"fund": facts.funds, "household": facts.households, "cadre": facts.cadres}
-    # Usually nothing dangles: say so from three set differences before looking row by row.
-    references = (("fund_code", "fund"), ("household_code", "household"),
-                  ("cadre_code", "cadre"))
-    if not facts.dangling_visits and not any(
-            {r[key] for r in stored}.difference(names[parent], (None,))
-            for key, parent in references) and all(
-            r["reverses_seq"] is None or r["reverses_seq"] in by_seq for r in stored):
-        return []
-    found = []
-    for r in stored:
-        for key, parent in references:
-            if r[key] is not None and r[key] not in names[parent]:
-                found.append(_finding("storage", f"ledger_entry row {r['seq']} points to a "
-                                                 f"missing {parent} row"))
-        if r["seq"] in facts.dangling_visits:
-            found.append(_finding("storage",
-                                  f"ledger_entry row {r['seq']} points to a missing visit row"))
-        if r["reverses_seq"] is not None and r["reverses_seq"] not in by_seq:
-            found.append(_finding("storage", f"ledger_entry row {r['seq']} points to a "
-                                             "missing ledger_entry row"))
+        found.append(_finding("no-visit", f"cash paid to {hcode} {name} on "
+                              f"{on} with no visit recorded that day", **where))
     return found
 
 
@@ -464,28 +484,19 @@ def _relatives(conn, paid_codes: set[str], persons: dict[str, set[str]]):
     return dict(relatives), suspects
 
 
-def rows_by_seq_get(rows: list[dict], seq: int | None) -> dict | None:
-    """Entries are contiguous from 1 when the chain is intact; fall back to a search."""
-    if seq is None or seq < 1:
-        return None
-    if seq <= len(rows) and rows[seq - 1]["seq"] == seq:
-        return rows[seq - 1]
-    return next((r for r in rows if r["seq"] == seq), None)
-
-
-def _fund_summaries(conn, rows: list[dict], only: str | None) -> list[dict]:
+def _fund_summaries(conn, rows: list[tuple], only: str | None) -> list[dict]:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for r in rows:
-        t = totals[r["fund_code"]]
+    for _, fcode, kind, amount, hcode, *_ in rows:
+        t = totals[fcode]
         t[2] += 1
-        if r["kind"] == "allocate":
-            t[0] += r["amount_fen"]
-        elif r["kind"] == "disburse":
-            t[1] += r["amount_fen"]
-        elif r["household_code"]:
-            t[1] -= r["amount_fen"]
+        if kind == "allocate":
+            t[0] += amount
+        elif kind == "disburse":
+            t[1] += amount
+        elif hcode:
+            t[1] -= amount
         else:
-            t[0] -= r["amount_fen"]
+            t[0] -= amount
     out = []
     for f in conn.execute(select(_fund.c.code, _fund.c.name).order_by(_fund.c.code)).all():
         if only and f.code != only:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import gc
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import column, func, insert, select, table, text
 from sqlmodel import Session
 
+from zoufang.db import bulk
 from zoufang.errors import RuleViolation
 from zoufang.models import (
     HOUSEHOLD_ACTIVE,
@@ -152,13 +152,8 @@ def build_demo(
     villages = maker.villages(households)
     cadres = maker.cadres(villages, households)
     rebuild = _bulk_load_mode(conn)
-    collecting = gc.isenabled()
-    gc.disable()  # millions of short-lived row dicts: the collector would only slow the load
-    try:
+    with bulk():  # millions of short-lived row dicts: the collector would only slow the load
         counts = _write(conn, maker, villages, cadres, households, progress)
-    finally:
-        if collecting:
-            gc.enable()
     for statement in rebuild:
         conn.exec_driver_sql(statement)
     if conn.dialect.name == "postgresql":

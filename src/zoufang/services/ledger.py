@@ -1,50 +1,7 @@
 """The money ledger's storage: append-only entries in one SHA-256 hash chain.
 
-Every money movement (allocate, disburse, reverse) is one ``ledger_entry`` row. Rows are
-never updated or deleted — the program never does it, and triggers make the database refuse
-it. Each row carries a contiguous sequence number ``seq`` (1, 2, 3, … across all funds),
-the hash of the row before it (``prev_hash``; 64 zeros for seq 1) and its own ``hash``.
-
-Canonical form (format version 1)
----------------------------------
-The hash of an entry is the lower-case hex SHA-256 of the UTF-8 bytes of this JSON object,
-serialised with keys sorted, no whitespace (separators ``,`` and ``:``), non-ASCII
-characters written as themselves (not ``\\u`` escapes), every text NFC-normalised. Each key
-comes from one column of the ``ledger_entry`` row::
-
-    {"amount_fen": 50000,            amount_fen: integer fen, never a float
-     "cadre": "C0001" | null,        cadre_code
-     "date": "2026-01-20",           entry_date: ISO date of the movement
-     "fund": "CHUNJIE2026",          fund_code
-     "household": "H000001" | null,  household_code
-     "kind": "allocate" | "disburse" | "reverse",
-     "memo": "..." | null,
-     "operator": "...",
-     "override": "..." | null,       override_reason: the reason given with --override
-     "prev": "<64 hex>",             prev_hash: the previous entry's hash (64 zeros for seq 1)
-     "recorded_at": "2026-01-20T09:30:00",  recorded_at, UTC, to the second (see below)
-     "reverses": 17 | null,          reverses_seq: seq of the entry a reversal undoes
-     "seq": 18,
-     "v": 1,                         the format version, a constant
-     "visit": 42 | null}             visit_id
-
-Integers (``amount_fen``, ``reverses``, ``seq``, ``v``, ``visit``) are JSON numbers; absent
-values are ``null``. Dates are the first 10 characters of the stored ``entry_date``. SQLite
-stores ``recorded_at`` as text such as ``2026-01-20 09:30:00.000000``: its first 19
-characters with the space replaced by ``T`` give the form above (PostgreSQL returns a
-timestamp; print it the same way, without fractions of a second). Text is escaped as
-Python's ``json.dumps`` does with ``ensure_ascii=False``: ``"`` and ``\\`` with a
-backslash, control characters below U+0020 as ``\\n``, ``\\t`` … or ``\\u001f``
-(lower-case hex).
-
-A reversal carries the original's fund, household and amount. An auditor can recompute the
-chain with a few lines of any language: walk the rows in ``seq`` order, check that ``seq``
-counts 1, 2, 3 …, that each ``prev_hash`` is the previous row's ``hash``, and that each
-``hash`` is the SHA-256 of the row's canonical form. ``tests/test_chain_independent.py``
-does it with nothing but ``sqlite3``, ``json``, ``hashlib`` and ``unicodedata``. The
-newest entry (``seq:hash``, printed by ``audit funds`` and ``fund show``) is the chain
-head: written down outside the ledger, it lets ``audit funds --anchor`` detect a history
-rewritten with every hash recomputed.
+Appending lives here; the canonical form of an entry, the chain's format and its check are
+in :mod:`zoufang.chain` (re-exported here).
 
 Appending is serialised: on SQLite every write transaction starts with ``BEGIN IMMEDIATE``
 (one writer at a time); on PostgreSQL the appender takes a transaction-scoped advisory lock
@@ -54,124 +11,31 @@ before reading the head. Either way two cadres paying at once produce one chain.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from hashlib import sha256
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, text
+
+from zoufang.chain import (  # noqa: F401 (re-exported)
+    FORMAT_VERSION,
+    GENESIS_HASH,
+    STORED_COLUMNS,
+    ChainHead,
+    ChainProblem,
+    _common_form,
+    _nfc,
+    canonical,
+    entry_hash,
+    parse_anchor,
+    verify_chain,
+)
 
 if TYPE_CHECKING:  # the models load only where entries are written: `audit funds` never needs them
     from sqlmodel import Session
 
     from zoufang.models import LedgerEntry
 
-FORMAT_VERSION = 1
-GENESIS_HASH = "0" * 64
 #: Any constant: the key of the PostgreSQL advisory lock that serialises appends.
 PG_APPEND_LOCK = 0x7A6F7566  # "zouf"
-
-
-def _nfc(value: str | None) -> str | None:
-    return None if value is None else unicodedata.normalize("NFC", value)
-
-
-def _int(value: Any, *, nullable: bool = False) -> int | None:
-    """An integer field as stored; anything else (``800.5``, ``"八百"``) has no canonical form,
-    rather than being rounded into one that might match."""
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{value!r} is not an integer")
-    return value
-
-
-_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes
-#: The canonical form with its keys in sorted order, for the values already JSON-encoded.
-_FORM = ('{"amount_fen":%s,"cadre":%s,"date":%s,"fund":%s,"household":%s,"kind":%s,'
-         '"memo":%s,"operator":%s,"override":%s,"prev":%s,"recorded_at":%s,"reverses":%s,'
-         '"seq":%s,"v":' + str(FORMAT_VERSION) + ',"visit":%s}')
-
-
-def _json_int(value: Any) -> str:
-    if value.__class__ is int:
-        return int.__repr__(value)
-    return int.__repr__(_int(value))
-
-
-def _json_int_or_null(value: Any) -> str:
-    if value is None:
-        return "null"
-    return _json_int(value)
-
-
-def _json_text(value: Any) -> str:
-    """A text field, NFC-normalised (ASCII, the usual case, is NFC already)."""
-    if value is None:
-        return "null"
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not text")
-    return _string(value if value.isascii() else unicodedata.normalize("NFC", value))
-
-
-def _json_raw(value: Any) -> str:
-    """A field taken as stored (``kind``, ``prev``)."""
-    if isinstance(value, str):
-        return _string(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
-def canonical(row: Mapping[str, Any]) -> bytes:
-    """The canonical bytes of an entry (see the module docstring), from its stored fields.
-
-    Raises ValueError for a row no entry can have (an integer field holding text or a float,
-    a text field holding a number).
-
-    Written out by hand, keys in sorted order: the same bytes as ``json.dumps(form,
-    sort_keys=True, ensure_ascii=False, separators=(",", ":"))`` (tests check it), at a
-    fraction of the cost, which matters when ``audit funds`` rehashes 200,000 entries.
-    """
-    recorded_at = row["recorded_at"]
-    if isinstance(recorded_at, dt.datetime):
-        recorded_at = recorded_at.replace(microsecond=0).isoformat()
-    entry_date = row["entry_date"]
-    if isinstance(entry_date, dt.date):
-        entry_date = entry_date.isoformat()
-    return (_FORM % (
-        _json_int(row["amount_fen"]),
-        _json_text(row["cadre_code"]),
-        _string(str(entry_date)[:10]),
-        _json_text(row["fund_code"]),
-        _json_text(row["household_code"]),
-        _json_raw(row["kind"]),
-        _json_text(row["memo"]),
-        _json_text(row["operator"]),
-        _json_text(row["override_reason"]),
-        _json_raw(row["prev_hash"]),
-        _string(str(recorded_at).replace(" ", "T")[:19]),
-        _json_int_or_null(row["reverses_seq"]),
-        _json_int(row["seq"]),
-        _json_int_or_null(row["visit_id"]),
-    )).encode()
-
-
-def entry_hash(row: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical(row)).hexdigest()
-
-
-@dataclass(frozen=True)
-class ChainHead:
-    seq: int
-    hash: str
-
-    def as_dict(self) -> dict:
-        return {"seq": self.seq, "hash": self.hash}
-
-    def __str__(self) -> str:
-        return f"{self.seq}:{self.hash}"
 
 
 def chain_head(session: Session) -> ChainHead:
@@ -228,105 +92,6 @@ def append(
     session.add(entry)
     session.flush()
     return entry
-
-
-@dataclass
-class ChainProblem:
-    seq: int | None
-    detail: str
-
-
-#: The columns of a stored ``ledger_entry`` row, in the order :func:`verify_chain` takes them.
-STORED_COLUMNS = ("seq", "fund_code", "kind", "amount_fen", "household_code", "visit_id",
-                  "entry_date", "cadre_code", "operator", "memo", "reverses_seq",
-                  "override_reason", "recorded_at", "prev_hash", "hash")
-
-
-def verify_chain(rows: Iterable[Sequence[Any]]) -> tuple[int, ChainHead, list[ChainProblem]]:
-    """Recompute the chain from stored rows (tuples in :data:`STORED_COLUMNS` order, by seq).
-    Returns (count, head, problems).
-
-    Finds edited rows (hash mismatch, or a value that has no canonical form), deleted or
-    inserted rows (gaps in seq, prev_hash not the previous row's hash) and a row whose hash
-    was recomputed alone (the next row's prev_hash no longer matches). Rows are taken as
-    stored (read them without type conversion: a tampered value must not stop the check).
-    """
-    problems: list[ChainProblem] = []
-    expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    head_seq = 0
-    for row in rows:
-        count += 1
-        seq, stored_prev, stored_hash = row[0], row[13], row[14]
-        if seq != expected_seq:
-            problems.append(ChainProblem(seq, f"sequence jumps from {expected_seq - 1} to {seq}: "
-                                              "entries missing or inserted"))
-        if stored_prev != prev_hash:
-            problems.append(ChainProblem(seq, f"entry {seq} does not follow the entry before it "
-                                              "(prev_hash differs): a row was changed, removed "
-                                              "or inserted before it"))
-        form = _common_form(row)
-        try:
-            actual = sha256(form.encode() if form is not None else canonical(
-                dict(zip(STORED_COLUMNS, row, strict=True)))).hexdigest()
-        except ValueError as exc:
-            problems.append(ChainProblem(seq, f"entry {seq} holds a value no entry can have "
-                                              f"({exc}): it was changed after it was written"))
-            actual = stored_hash
-        if actual != stored_hash:
-            problems.append(ChainProblem(seq, f"entry {seq} was changed after it was written "
-                                              f"(stored hash {str(stored_hash)[:12]}…, "
-                                              f"contents hash to {actual[:12]}…)"))
-        expected_seq, prev_hash, head_seq = seq + 1, stored_hash, seq
-    return count, ChainHead(head_seq, prev_hash), problems
-
-
-def _common_form(row: Sequence[Any]) -> str | None:
-    """:func:`canonical` of a stored row of the usual shape (exact ints, NFC text, dates as
-    SQLite or PostgreSQL return them), as text, a third faster; None for any other row,
-    which :func:`canonical` then judges. A test compares the two on arbitrary rows."""
-    (seq, fund, kind, amount, household, visit, entry_date, cadre, operator, memo, reverses,
-     override, recorded_at, prev, _hash) = row
-    if not (type(seq) is int and type(amount) is int and type(kind) is str
-            and type(prev) is str and type(fund) is str and type(operator) is str
-            and (visit is None or type(visit) is int)
-            and (reverses is None or type(reverses) is int)):
-        return None
-    for value in (fund, operator, household, cadre, memo, override):
-        if value is not None and not (type(value) is str and (
-                value.isascii() or unicodedata.is_normalized("NFC", value))):
-            return None
-    if type(entry_date) is str:
-        day = entry_date[:10]
-    elif type(entry_date) is dt.date:
-        day = entry_date.isoformat()
-    else:
-        return None
-    if type(recorded_at) is str:
-        at = recorded_at.replace(" ", "T")[:19]
-    elif type(recorded_at) is dt.datetime:
-        at = recorded_at.replace(microsecond=0).isoformat().replace(" ", "T")[:19]
-    else:
-        return None
-    return _FORM % (
-        amount, "null" if cadre is None else _string(cadre), _string(day), _string(fund),
-        "null" if household is None else _string(household), _string(kind),
-        "null" if memo is None else _string(memo), _string(operator),
-        "null" if override is None else _string(override), _string(prev), _string(at),
-        "null" if reverses is None else reverses, seq, "null" if visit is None else visit)
-
-
-def parse_anchor(text_value: str) -> ChainHead:
-    """``SEQ:HASH`` as printed by `audit funds` / `fund show`."""
-    from zoufang.errors import InvalidInput
-
-    seq_text, _, hash_text = (text_value or "").strip().partition(":")
-    seq_text, hash_text = seq_text.strip(), hash_text.strip().lower()
-    # ASCII only: str.isdigit() accepts "²" (which int() refuses) and full-width digits.
-    if not (seq_text.isascii() and seq_text.isdigit()) or int(seq_text) < 1 or len(
-        hash_text
-    ) != 64 or any(c not in "0123456789abcdef" for c in hash_text):
-        raise InvalidInput("--anchor", f"{text_value!r} is not SEQ:HASH (e.g. 42:9f86d0…, 64 hex)")
-    return ChainHead(int(seq_text), hash_text)
 
 
 def head_count(session: Session) -> int:

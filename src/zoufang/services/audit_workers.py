@@ -1,0 +1,315 @@
+"""The half of `audit funds` that needs nothing from the other half, in a process of its own.
+
+At county scale `audit funds` is CPU-bound Python. One half replays the rules (it needs the
+entries and the facts about households and funds); the other half needs nothing from it:
+SQLite's own checks of the tables, rehashing the chain (every stored column of every entry,
+put in canonical form), the references between rows, and each payment's visit (a key lookup
+per payment among a million visits). On a ledger of :data:`PARALLEL_FROM` entries or more,
+on a machine with more than one core, `audit funds` starts that half in a worker process
+(``python -m zoufang.services.audit_workers``) and replays the rules meanwhile: the two
+halves run on two cores instead of one after the other.
+
+The worker is handed, on its standard input (not its command line, where a PostgreSQL
+password would be visible to every user of the machine), where the ledger is and the SQL
+to run, compiled by the audit for the ledger's dialect. On SQLite it opens the file with
+the standard library's ``sqlite3`` alone, so it starts in a tenth of a second, without
+SQLAlchemy. It reads in one transaction the same entries as the audit: those up to the
+``seq`` the audit read first (entries are appended, never changed; a later append is in
+neither half). Its result comes back pickled on its standard output, as plain data.
+
+If the worker cannot start, fails or returns nothing readable, the audit runs the same
+checks itself, on its own connection (:func:`finish`): they are never skipped, only done in
+one process instead of two. The functions that judge the rows (:func:`check_chain`,
+:func:`check_visits`, :func:`check_references`) are the same either way and take plain
+rows.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zoufang.chain import entry_at, verify_chain
+
+#: Ledgers with at least this many entries have the worker's half done in a worker; below
+#: it, starting one (a tenth of a second) costs more than it saves.
+PARALLEL_FROM = 50_000
+#: The module a worker runs (a test points it elsewhere to make workers fail).
+WORKER_MODULE = "zoufang.services.audit_workers"
+
+
+@dataclass
+class LedgerCheck:
+    """What the worker found: the storage, the chain, the references, the visits."""
+
+    count: int  # entries read
+    head_seq: int
+    head_hash: str
+    problems: list[tuple[int | None, str]]  # (seq, what is wrong with the chain), by seq
+    anchor_hash: str | None  # the stored hash of the anchor's entry; None if none
+    storage: list[str] = field(default_factory=list)  # SQLite's own checks, as messages
+    references: list[tuple[int, str]] = field(default_factory=list)  # (seq, missing row)
+    unanswered: list[int] = field(default_factory=list)  # payments their visit did not answer
+
+
+# ---------------------------------------------------------------------- the judging
+
+
+def check_chain(rows: list[tuple], anchor_seq: int | None = None) -> LedgerCheck:
+    """The chain of ``rows`` (stored rows in :data:`zoufang.chain.STORED_COLUMNS` order, by
+    seq, read without type conversion: a tampered value must not stop the check)."""
+    count, head, problems = verify_chain(rows)
+    anchor_hash = None
+    if anchor_seq is not None:
+        at = entry_at(rows, anchor_seq)
+        anchor_hash = at[-1] if at is not None else None
+    return LedgerCheck(count, head.seq, head.hash, [(p.seq, p.detail) for p in problems],
+                       anchor_hash)
+
+
+def check_visits(household_ids: list[tuple], rows: list[tuple]) -> tuple[list[int], set[int]]:
+    """``rows``: (seq, household code, entry date, kind, visit id, the visit's household id,
+    its date) for every payment and every entry naming a visit, dates as stored (compared as
+    stored: a tampered date must not stop the audit); ``household_ids``: (id, code).
+
+    Returns the payments whose named visit is not their household's on their day, and the
+    entries naming a visit that does not exist."""
+    ids = dict(household_ids)
+    dangling: set[int] = set()
+    unanswered: list[int] = []
+    for seq, code, day, kind, visit_id, visit_household, visit_day in rows:
+        if visit_id is not None and visit_household is None:
+            dangling.add(seq)
+        if kind == "disburse" and not (visit_day == day and visit_household is not None
+                                       and ids.get(visit_household) == code):
+            unanswered.append(seq)
+    return unanswered, dangling
+
+
+#: Columns of a stored row (STORED_COLUMNS order) that name another row, and that row.
+_REFERENCES = ((1, "fund"), (4, "household"), (7, "cadre"))
+_VISIT, _REVERSES = 5, 10
+
+
+def check_references(rows: list[tuple], names: dict[str, set], dangling_visits: set[int]
+                     ) -> list[tuple[int, str]]:
+    """SQLite's foreign_key_check of ledger_entry, done from rows read anyway (SQLite's own
+    takes a third of the audit's time at county scale): each entry's fund, household and
+    cadre must be among ``names`` (each table's codes), its visit not among
+    ``dangling_visits``, and the entry it reverses among ``rows``. (seq, missing table)
+    in entry order; a shell writing with foreign keys off can break them."""
+    # Usually nothing dangles: say so from three set differences before looking row by row.
+    if not dangling_visits and not any(
+            {r[i] for r in rows}.difference(names[table], (None,))
+            for i, table in _REFERENCES) and all(
+            entry_at(rows, r[_REVERSES]) is not None for r in rows
+            if r[_REVERSES] is not None):
+        return []
+    found = []
+    for r in rows:
+        for i, table in _REFERENCES:
+            if r[i] is not None and r[i] not in names[table]:
+                found.append((r[0], table))
+        if r[0] in dangling_visits:
+            found.append((r[0], "visit"))
+        if r[_REVERSES] is not None and entry_at(rows, r[_REVERSES]) is None:
+            found.append((r[0], "ledger_entry"))
+    return found
+
+
+# ---------------------------------------------------------------------- the SQL
+
+
+def statements(conn, upto: int, tables: tuple[str, ...], foreign_keys: tuple[str, ...]
+               ) -> dict[str, Any]:
+    """The worker's statements for ``conn``'s dialect: entries 1…``upto``; on SQLite also
+    ``quick_check`` of ``tables`` and ``foreign_key_check`` of ``foreign_keys``, and the codes
+    entries refer to (PostgreSQL keeps its own pages and enforces foreign keys)."""
+    from sqlalchemy import String, or_, select, type_coerce
+
+    from zoufang.chain import STORED_COLUMNS
+    from zoufang.tables import cadre, fund
+    from zoufang.tables import household as H
+    from zoufang.tables import ledger_entry as E
+    from zoufang.tables import visit as V
+
+    sql: dict[str, Any] = {
+        "upto": upto,
+        "entries": _compiled(conn, select(*(E.c[name] for name in STORED_COLUMNS))
+                             .where(E.c.seq <= upto).order_by(E.c.seq)),
+        "household_ids": _compiled(conn, select(H.c.id, H.c.code)),
+        "visits": _compiled(conn, (
+            select(E.c.seq, E.c.household_code, type_coerce(E.c.entry_date, String), E.c.kind,
+                   E.c.visit_id, V.c.household_id, type_coerce(V.c.visit_date, String))
+            .select_from(E.outerjoin(V, V.c.id == E.c.visit_id))
+            .where(or_(E.c.kind == "disburse", E.c.visit_id.is_not(None)), E.c.seq <= upto))),
+    }
+    if conn.dialect.name == "sqlite":
+        sql["quick_check"] = [f'PRAGMA quick_check("{t}")' for t in tables]
+        sql["foreign_key_check"] = [f'PRAGMA foreign_key_check("{t}")' for t in foreign_keys]
+        sql["fund_codes"] = _compiled(conn, select(fund.c.code))
+        sql["cadre_codes"] = _compiled(conn, select(cadre.c.code))
+    return sql
+
+
+def _compiled(conn, statement) -> str:
+    return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) -> LedgerCheck:
+    """Every check of the worker, with ``sql`` (from :func:`statements`) on a DB-API
+    connection."""
+    cursor = dbapi_connection.cursor()
+    try:
+        def rows(statement: str) -> list[tuple]:
+            cursor.execute(statement)
+            return cursor.fetchall()
+
+        storage = [f"integrity check: {line}" for pragma in sql.get("quick_check", ())
+                   for (line,) in rows(pragma) if line != "ok"]
+        storage += [f"{table} row {rowid} points to a missing {parent} row"
+                    for pragma in sql.get("foreign_key_check", ())
+                    for table, rowid, parent, _ in rows(pragma)]
+        entries = rows(sql["entries"])
+        found = check_chain(entries, anchor_seq)
+        household_ids = rows(sql["household_ids"])
+        found.unanswered, dangling = check_visits(household_ids, rows(sql["visits"]))
+        if "fund_codes" in sql:
+            names = {"fund": {code for (code,) in rows(sql["fund_codes"])},
+                     "household": {code for _, code in household_ids},
+                     "cadre": {code for (code,) in rows(sql["cadre_codes"])}}
+            found.references = check_references(entries, names, dangling)
+        found.storage = storage
+        return found
+    finally:
+        cursor.close()
+
+
+# ---------------------------------------------------------------------- the processes
+
+
+def worth_another_process(entries: int) -> bool:
+    """At :data:`PARALLEL_FROM` entries, and with a second core to run on."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return entries >= PARALLEL_FROM and cores > 1
+
+
+def where(conn) -> tuple[str, str]:
+    """How a worker finds ``conn``'s ledger: ("sqlite", file) or ("url", URL)."""
+    url = conn.engine.url
+    if conn.dialect.name == "sqlite":
+        return ("sqlite", str(Path(url.database).resolve()))
+    return ("url", url.render_as_string(hide_password=False))
+
+
+class Job:
+    """One task running in a worker process."""
+
+    def __init__(self, ledger: tuple[str, str], sql: dict[str, Any], anchor_seq: int | None):
+        import zoufang
+
+        self.stderr = b""  # what the worker said, if it failed
+        # the package as this process found it, wherever that is (a source tree, a venv)
+        package_root = str(Path(zoufang.__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", WORKER_MODULE], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        stdin, self.process.stdin = self.process.stdin, None  # communicate() must not flush it
+        try:
+            stdin.write(pickle.dumps((ledger, sql, anchor_seq)))
+        except OSError:  # it died at once; result() says so
+            pass
+        finally:
+            try:
+                stdin.close()
+            except OSError:
+                pass
+
+    def result(self) -> LedgerCheck | None:
+        """The worker's result, or None if it failed."""
+        out, self.stderr = self.process.communicate()
+        if self.process.returncode != 0:
+            return None
+        try:
+            return LedgerCheck(**pickle.loads(out))
+        except Exception:
+            return None
+
+    def cancel(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def start(conn, sql: dict[str, Any], anchor_seq: int | None = None) -> Job | None:
+    """The worker started, if the ledger is big enough to gain from it (and it can start)."""
+    if not worth_another_process(sql["upto"]):
+        return None
+    try:
+        return Job(where(conn), sql, anchor_seq)
+    except OSError:
+        return None
+
+
+def finish(job: Job | None, conn, sql: dict[str, Any],
+           anchor_seq: int | None = None) -> LedgerCheck:
+    """The worker's result; or, if there is no worker or it failed, its checks run here on
+    ``conn`` (in the audit's own transaction)."""
+    found = job.result() if job is not None else None
+    if found is None:
+        found = run(conn.connection.dbapi_connection, sql, anchor_seq)
+    return found
+
+
+def _connect(ledger: tuple[str, str]) -> tuple[Any, Any]:
+    """A DB-API connection to the ledger in one read transaction, and what closes it."""
+    kind, target = ledger
+    if kind == "sqlite":
+        import sqlite3
+
+        from zoufang.db import BUSY_TIMEOUT_MS, MMAP_SIZE
+
+        connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000,
+                                     isolation_level=None)
+        connection.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
+        connection.execute("BEGIN")
+        return connection, connection.close
+    from zoufang.db import make_engine
+
+    engine = make_engine(target)
+    connection = engine.raw_connection()  # the driver begins a transaction on first use
+
+    def close():
+        connection.close()
+        engine.dispose()
+    return connection, close
+
+
+def main() -> None:
+    """The worker: (ledger, SQL, anchor seq) pickled on stdin; the LedgerCheck's fields
+    pickled on stdout."""
+    import gc
+
+    gc.disable()  # millions of tuples and no cycles (see zoufang.db.bulk)
+    ledger, sql, anchor_seq = pickle.load(sys.stdin.buffer)
+    connection, close = _connect(ledger)
+    try:
+        found = run(connection, sql, anchor_seq)
+    finally:
+        close()
+    # plain data: this module runs as __main__ here, so its classes would not unpickle
+    sys.stdout.buffer.write(pickle.dumps(asdict(found)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""The worker half of `audit funds` (zoufang.services.audit_workers): its judging functions on
+plain rows, the worker process against the in-process run, and the fallback when the worker
+fails. (test_audit_funds runs every tampering test both ways.)"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.register_assert_rewrite("fundkit")
+pytest_plugins = ["fundkit"]
+
+from fundkit import FUND, ok, raw_append  # noqa: E402
+
+from zoufang.chain import GENESIS_HASH, STORED_COLUMNS, entry_at, entry_hash  # noqa: E402
+from zoufang.services import audit_workers as workers  # noqa: E402
+
+
+def chained(*changes: dict) -> list[tuple]:
+    """Stored rows of a little intact chain, one per dict of fields."""
+    rows, prev = [], GENESIS_HASH
+    for seq, change in enumerate(changes, 1):
+        row = {"seq": seq, "fund_code": "F", "kind": "disburse", "amount_fen": 100,
+               "household_code": "H1", "visit_id": seq, "entry_date": "2026-11-20",
+               "cadre_code": "C1", "operator": "x", "memo": None, "reverses_seq": None,
+               "override_reason": None, "recorded_at": "2026-11-20 08:00:00.000000",
+               "prev_hash": prev, **change}
+        row["hash"] = prev = entry_hash(row)
+        rows.append(tuple(row[c] for c in STORED_COLUMNS))
+    return rows
+
+
+def test_check_chain_of_an_intact_chain_and_its_anchor():
+    rows = chained({}, {"kind": "allocate", "household_code": None}, {})
+    found = workers.check_chain(rows, anchor_seq=2)
+    assert (found.count, found.head_seq, found.head_hash) == (3, 3, rows[-1][-1])
+    assert found.problems == [] and found.anchor_hash == rows[1][-1]
+    assert workers.check_chain(rows, anchor_seq=9).anchor_hash is None
+
+
+def test_check_chain_finds_an_edited_row():
+    rows = chained({}, {}, {})
+    rows[1] = rows[1][:3] + (999,) + rows[1][4:]  # amount changed, hash not
+    found = workers.check_chain(rows)
+    assert [seq for seq, _ in found.problems] == [2]
+    assert "changed after it was written" in found.problems[0][1]
+
+
+def test_check_visits():
+    ids = [(1, "H1"), (2, "H2")]
+    rows = [  # seq, household, day, kind, visit, the visit's household, its day
+        (1, "H1", "2026-11-20", "disburse", 10, 1, "2026-11-20"),  # answered
+        (2, "H1", "2026-11-20", "disburse", 11, 2, "2026-11-20"),  # another household's
+        (3, "H1", "2026-11-21", "disburse", 10, 1, "2026-11-20"),  # another day's
+        (4, "H1", "2026-11-21", "disburse", None, None, None),  # names none
+        (5, "H2", "2026-11-21", "disburse", 12, None, None),  # names one that is gone
+        (6, None, "2026-11-21", "allocate", 13, None, None),  # not a payment, but dangling
+    ]
+    unanswered, dangling = workers.check_visits(ids, rows)
+    assert unanswered == [2, 3, 4, 5]
+    assert dangling == {5, 6}
+
+
+def test_check_references():
+    rows = chained({}, {"fund_code": "G"}, {"household_code": "H9", "cadre_code": "C9"},
+                   {"kind": "reverse", "reverses_seq": 1}, {"kind": "reverse", "reverses_seq": 8})
+    names = {"fund": {"F"}, "household": {"H1"}, "cadre": {"C1"}}
+    assert workers.check_references(rows, names, {4}) == [
+        (2, "fund"), (3, "household"), (3, "cadre"), (4, "visit"), (5, "ledger_entry")]
+    assert workers.check_references(rows[:1], names, set()) == []
+
+
+def test_entry_at():
+    rows = [(1,), (2,), (4,)]  # a broken chain: 3 is missing
+    assert entry_at(rows, 2) == (2,)
+    assert entry_at(rows, 4) == (4,)  # found by searching
+    assert entry_at(rows, 3) is None and entry_at(rows, None) is None
+    assert entry_at(rows, "2") is None  # a tampered reference names no row
+
+
+@pytest.fixture
+def paid(funded, zf, ledger_path):
+    ok(zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-20",
+          "--notes", "老人腿脚不便", "--cash", "800", "--fund", FUND))
+    raw_append(ledger_path, household_code="H000002", cadre_code="C0001", visit_id=99999)
+    return ledger_path
+
+
+def _checks(ledger_path, *, in_worker: bool) -> workers.LedgerCheck:
+    from zoufang.db import Ledger
+    from zoufang.services.audit import AUDITED_TABLES, FOREIGN_KEYS_CHECKED
+
+    ledger = Ledger(str(ledger_path), auto_upgrade=False)
+    try:
+        with ledger.engine.connect() as conn:
+            sql = workers.statements(conn, 10**6, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
+            if in_worker:
+                job = workers.Job(workers.where(conn), sql, 2)
+                found = job.result()
+                assert found is not None, job.stderr.decode(errors="replace")
+                return found
+            return workers.run(conn.connection.dbapi_connection, sql, 2)
+    finally:
+        ledger.engine.dispose()
+
+
+def test_the_worker_process_finds_what_the_audit_finds_itself(paid):
+    here = _checks(paid, in_worker=False)
+    there = _checks(paid, in_worker=True)
+    assert there == here
+    assert here.count == 3 and here.anchor_hash is not None
+    assert 3 in here.unanswered  # the raw payment names a visit that does not exist
+
+
+def test_a_failing_worker_leaves_the_checks_to_the_audit(paid, zf, monkeypatch):
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
+    monkeypatch.setattr(workers, "WORKER_MODULE", "zoufang.no_such_module")
+    started = []
+    original = workers.Job.result
+
+    def result(self):
+        found = original(self)
+        started.append((found, self.stderr))
+        return found
+
+    monkeypatch.setattr(workers.Job, "result", result)
+    result_ = zf("audit", "funds", "-f", "json")
+    assert result_.exit_code == 1, result_.stderr
+    assert started and started[0][0] is None and b"No module named" in started[0][1]
+    findings = result_.json()["findings"]
+    assert any(f["check"] == "no-visit" and f["entry"] == 3 for f in findings)
+
+
+def test_small_ledgers_need_no_worker(monkeypatch):
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert not workers.worth_another_process(workers.PARALLEL_FROM - 1)
+    assert workers.worth_another_process(workers.PARALLEL_FROM)
+    monkeypatch.setattr(workers.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert not workers.worth_another_process(10**7)  # one core: nothing to gain
+
+
+def test_the_url_travels_on_stdin_not_the_command_line(monkeypatch):
+    """A PostgreSQL password must not show in `ps`: the worker's argv holds no URL."""
+    seen = {}
+
+    class Popen:
+        def __init__(self, args, **kwargs):
+            seen["args"] = args
+            self.stdin = self.stdout = None
+
+            class Pipe:
+                def write(self, data):
+                    seen["stdin"] = data
+
+                def close(self):
+                    pass
+
+            self.stdin = Pipe()
+
+    monkeypatch.setattr(workers.subprocess, "Popen", Popen)
+    workers.Job(("url", "postgresql+psycopg://zf:s3cret@db/zoufang"), {"upto": 1}, None)
+    assert "s3cret" not in " ".join(seen["args"])
+    assert b"s3cret" in seen["stdin"]
