@@ -4,6 +4,8 @@ fails. (test_audit_funds runs every tampering test both ways.)"""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 pytest.register_assert_rewrite("fundkit")
@@ -46,18 +48,9 @@ def test_check_chain_finds_an_edited_row():
 
 
 def test_check_visits():
-    ids = [(1, "H1"), (2, "H2")]
-    rows = [  # seq, household, day, kind, visit, the visit's household, its day
-        (1, "H1", "2026-11-20", "disburse", 10, 1, "2026-11-20"),  # answered
-        (2, "H1", "2026-11-20", "disburse", 11, 2, "2026-11-20"),  # another household's
-        (3, "H1", "2026-11-21", "disburse", 10, 1, "2026-11-20"),  # another day's
-        (4, "H1", "2026-11-21", "disburse", None, None, None),  # names none
-        (5, "H2", "2026-11-21", "disburse", 12, None, None),  # names one that is gone
-        (6, None, "2026-11-21", "allocate", 13, None, None),  # not a payment, but dangling
-    ]
-    unanswered, dangling = workers.check_visits(ids, rows)
-    assert unanswered == [2, 3, 4, 5]
-    assert dangling == {5, 6}
+    rows = [(2, 1, 0), (5, 1, 1), (6, 0, 1)]  # (seq, unanswered, dangling) as SQL marks them
+    assert workers.check_visits(rows) == ([2, 5], {5, 6})
+    assert workers.check_visits([]) == ([], set())
 
 
 def test_check_references():
@@ -75,6 +68,12 @@ def test_entry_at():
     assert entry_at(rows, 4) == (4,)  # found by searching
     assert entry_at(rows, 3) is None and entry_at(rows, None) is None
     assert entry_at(rows, "2") is None  # a tampered reference names no row
+
+
+@pytest.fixture(params=["here", "worker"])
+def audit_both_ways(request, monkeypatch):
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: request.param == "worker")
+    return request.param
 
 
 @pytest.fixture
@@ -109,6 +108,34 @@ def test_the_worker_process_finds_what_the_audit_finds_itself(paid):
     assert there == here
     assert here.count == 3 and here.anchor_hash is not None
     assert 3 in here.unanswered  # the raw payment names a visit that does not exist
+
+
+def test_each_payments_visit_judged_in_sql(funded, zf, ledger_path, audit_both_ways):
+    """The worker's visit statement: a payment is answered by the visit it names only when
+    that visit is the household's, on the payment's day; else the visit index is searched
+    (any visit to the household that day answers it), else it is a no-visit payment."""
+    import rawdb
+
+    ok(zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-20",
+          "--notes", "老人腿脚不便", "--cash", "800", "--fund", FUND))           # seq 2
+    ok(zf("visit", "log", "H000002", "--by", "C0002", "--date", "2026-11-21",
+          "--notes", "低保已续"))
+
+    def visit(code, day):
+        return rawdb.query(ledger_path, "SELECT v.id FROM visit v JOIN household h ON "
+                           "h.id = v.household_id WHERE h.code = ? AND v.visit_date = ?",
+                           code, day)[0][0]
+
+    h1, h2 = visit("H000001", "2026-11-20"), visit("H000002", "2026-11-21")
+    pay = functools.partial(raw_append, ledger_path, cadre_code="C0001")
+    pay(household_code="H000002", visit_id=h1, entry_date="2026-11-21")  # 3: H1's; H2 visited
+    pay(household_code="H000002", visit_id=h2, entry_date="2026-11-22")  # 4: another day's
+    pay(household_code="H000001", entry_date="2026-11-20")               # 5: names none; visited
+    pay(household_code="H000003", visit_id=h2, entry_date="2026-11-21")  # 6: H2's, that day
+    pay(household_code="H000003", entry_date="2026-11-25")               # 7: none at all
+    result = zf("audit", "funds", "-f", "json")
+    no_visit = sorted(f["entry"] for f in result.json()["findings"] if f["check"] == "no-visit")
+    assert no_visit == [4, 6, 7]
 
 
 def test_a_failing_worker_leaves_the_checks_to_the_audit(paid, zf, monkeypatch):

@@ -97,7 +97,7 @@ def audit_funds(
             reversed_by, reversal_findings = _reversals(rows)
             facts = _load_facts(conn, rows)
             replay = _replay(facts, rows)
-            summaries = _fund_summaries(conn, rows, fund)
+            summaries = _fund_summaries(conn, replay.totals, fund)
             chain = workers.finish(job, conn, sql, anchor_seq)
             replayed = _replay_findings(replay, rows, _unvisited(conn, chain.unanswered),
                                         reversed_by, facts)
@@ -322,13 +322,14 @@ class _Replay:
     events: list[Finding]  # payments naming a missing household or fund; overspent reversals
     judged: dict[int, tuple[list, str]]  # payment → (rules broken, household name) if any
     skipped: set[int]  # payments that could not be judged (see events)
+    totals: dict[str, tuple[int, int, int]]  # fund → (allocated, disbursed, entries), net
 
 
 def _replay(facts: _Facts, rows: list[tuple]) -> _Replay:
     """Every entry in sequence order, fund by fund (funds share no balance, total or
     same-day count): malformed entries, overspent balances, and every rule each payment
     breaks, judged with the balances and totals as they were just before it."""
-    out = _Replay([], [], {}, set())
+    out = _Replay([], [], {}, set(), {})
     by_fund: dict[str, list[tuple]] = {}
     for row in rows:
         entries = by_fund.get(row[1])
@@ -356,12 +357,13 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], rows: list[tup
     fund = facts.funds.get(fcode)
     valid_from, valid_to, cap_fen = fund or (None, None, None)
     fund_categories = facts.fund_cats.get(fcode, _NONE)
-    balance = 0
+    balance = allocated = disbursed = 0  # disbursed: payments less their reversals
     received: dict[str, int] = {}  # household → net amount received so far
     paid_on: dict[tuple[str, dt.date], int] = {}  # (household, day) → payments that day
     for row in entries:
         seq, _, kind, amount, hcode, visit_id, on, cadre, override, reverses = row
         if kind == "disburse":
+            disbursed += amount
             if amount <= 0 or not hcode:
                 malformed.append(_malformed(row))
             h = households.get(hcode)
@@ -396,11 +398,13 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], rows: list[tup
         elif kind == "allocate":
             if amount <= 0 or hcode:
                 malformed.append(_malformed(row))
+            allocated += amount
             balance += amount
         elif kind == "reverse":
             if amount <= 0:
                 malformed.append(_malformed(row))
             if hcode:
+                disbursed -= amount
                 balance += amount
                 received[hcode] = received.get(hcode, 0) - amount
                 target = entry_at(rows, reverses)
@@ -408,6 +412,7 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], rows: list[tup
                     day = (hcode, target[6])
                     paid_on[day] = paid_on.get(day, 0) - 1
             else:
+                allocated -= amount
                 balance -= amount
                 if balance < 0:
                     events.append(_finding("overspend", f"reversing allocation "
@@ -416,6 +421,7 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], rows: list[tup
                                            fund=fcode, entry=seq, household=hcode))
         else:
             malformed.append(_malformed(row))
+    out.totals[fcode] = (allocated, disbursed, len(entries))
 
 
 def _replay_findings(replay: _Replay, rows: list[tuple], unvisited: set[int],
@@ -484,26 +490,16 @@ def _relatives(conn, paid_codes: set[str], persons: dict[str, set[str]]):
     return dict(relatives), suspects
 
 
-def _fund_summaries(conn, rows: list[tuple], only: str | None) -> list[dict]:
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for _, fcode, kind, amount, hcode, *_ in rows:
-        t = totals[fcode]
-        t[2] += 1
-        if kind == "allocate":
-            t[0] += amount
-        elif kind == "disburse":
-            t[1] += amount
-        elif hcode:
-            t[1] -= amount
-        else:
-            t[0] -= amount
+def _fund_summaries(conn, totals: dict[str, tuple[int, int, int]],
+                    only: str | None) -> list[dict]:
+    """Each fund's allocations, payments (less reversals), balance and entries."""
     out = []
-    for f in conn.execute(select(_fund.c.code, _fund.c.name).order_by(_fund.c.code)).all():
-        if only and f.code != only:
+    for code, name in conn.execute(select(_fund.c.code, _fund.c.name).order_by(_fund.c.code)):
+        if only and code != only:
             continue
-        a, d, n = totals[f.code]
-        out.append({"fund": f.code, "name": f.name, "entries": n, "allocated_fen": a,
-                    "disbursed_fen": d, "balance_fen": a - d})
+        allocated, disbursed, entries = totals.get(code, (0, 0, 0))
+        out.append({"fund": code, "name": name, "entries": entries, "allocated_fen": allocated,
+                    "disbursed_fen": disbursed, "balance_fen": allocated - disbursed})
     return out
 
 

@@ -72,23 +72,14 @@ def check_chain(rows: list[tuple], anchor_seq: int | None = None) -> LedgerCheck
                        anchor_hash)
 
 
-def check_visits(household_ids: list[tuple], rows: list[tuple]) -> tuple[list[int], set[int]]:
-    """``rows``: (seq, household code, entry date, kind, visit id, the visit's household id,
-    its date) for every payment and every entry naming a visit, dates as stored (compared as
-    stored: a tampered date must not stop the audit); ``household_ids``: (id, code).
-
-    Returns the payments whose named visit is not their household's on their day, and the
-    entries naming a visit that does not exist."""
-    ids = dict(household_ids)
-    dangling: set[int] = set()
-    unanswered: list[int] = []
-    for seq, code, day, kind, visit_id, visit_household, visit_day in rows:
-        if visit_id is not None and visit_household is None:
-            dangling.add(seq)
-        if kind == "disburse" and not (visit_day == day and visit_household is not None
-                                       and ids.get(visit_household) == code):
-            unanswered.append(seq)
-    return unanswered, dangling
+def check_visits(rows: list[tuple]) -> tuple[list[int], set[int]]:
+    """``rows``: (seq, unanswered, dangling) from the ``visits`` statement, which judges
+    every payment and every entry naming a visit in SQL (a key lookup each: reading the
+    pairs into Python to compare would double the cost) and returns only those with either
+    mark. Returns the payments whose named visit is not their household's on their day,
+    and the entries naming a visit that does not exist."""
+    return [seq for seq, unanswered, _ in rows if unanswered], {
+        seq for seq, _, dangling in rows if dangling}
 
 
 #: Columns of a stored row (STORED_COLUMNS order) that name another row, and that row.
@@ -130,7 +121,7 @@ def statements(conn, upto: int, tables: tuple[str, ...], foreign_keys: tuple[str
     """The worker's statements for ``conn``'s dialect: entries 1…``upto``; on SQLite also
     ``quick_check`` of ``tables`` and ``foreign_key_check`` of ``foreign_keys``, and the codes
     entries refer to (PostgreSQL keeps its own pages and enforces foreign keys)."""
-    from sqlalchemy import String, or_, select, type_coerce
+    from sqlalchemy import and_, false, func, not_, or_, select
 
     from zoufang.chain import STORED_COLUMNS
     from zoufang.tables import cadre, fund
@@ -138,21 +129,27 @@ def statements(conn, upto: int, tables: tuple[str, ...], foreign_keys: tuple[str
     from zoufang.tables import ledger_entry as E
     from zoufang.tables import visit as V
 
+    # A payment's named visit answers "was the household visited that day?" when it is that
+    # household's (codes are unique) on the payment's date, dates compared as stored (a
+    # tampered date is then no match, not an error); NULL anywhere counts as no answer.
+    payee = select(H.c.id).where(H.c.code == E.c.household_code).scalar_subquery()
+    unanswered = and_(E.c.kind == "disburse", not_(func.coalesce(and_(
+        V.c.visit_date == E.c.entry_date, V.c.household_id == payee), false())))
+    dangling = and_(E.c.visit_id.is_not(None), V.c.id.is_(None))
     sql: dict[str, Any] = {
         "upto": upto,
         "entries": _compiled(conn, select(*(E.c[name] for name in STORED_COLUMNS))
                              .where(E.c.seq <= upto).order_by(E.c.seq)),
-        "household_ids": _compiled(conn, select(H.c.id, H.c.code)),
         "visits": _compiled(conn, (
-            select(E.c.seq, E.c.household_code, type_coerce(E.c.entry_date, String), E.c.kind,
-                   E.c.visit_id, V.c.household_id, type_coerce(V.c.visit_date, String))
+            select(E.c.seq, unanswered, dangling)
             .select_from(E.outerjoin(V, V.c.id == E.c.visit_id))
-            .where(or_(E.c.kind == "disburse", E.c.visit_id.is_not(None)), E.c.seq <= upto))),
+            .where(E.c.seq <= upto, or_(unanswered, dangling)))),
     }
     if conn.dialect.name == "sqlite":
         sql["quick_check"] = [f'PRAGMA quick_check("{t}")' for t in tables]
         sql["foreign_key_check"] = [f'PRAGMA foreign_key_check("{t}")' for t in foreign_keys]
         sql["fund_codes"] = _compiled(conn, select(fund.c.code))
+        sql["household_codes"] = _compiled(conn, select(H.c.code))
         sql["cadre_codes"] = _compiled(conn, select(cadre.c.code))
     return sql
 
@@ -177,11 +174,10 @@ def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) ->
                     for table, rowid, parent, _ in rows(pragma)]
         entries = rows(sql["entries"])
         found = check_chain(entries, anchor_seq)
-        household_ids = rows(sql["household_ids"])
-        found.unanswered, dangling = check_visits(household_ids, rows(sql["visits"]))
+        found.unanswered, dangling = check_visits(rows(sql["visits"]))
         if "fund_codes" in sql:
             names = {"fund": {code for (code,) in rows(sql["fund_codes"])},
-                     "household": {code for _, code in household_ids},
+                     "household": {code for (code,) in rows(sql["household_codes"])},
                      "cadre": {code for (code,) in rows(sql["cadre_codes"])}}
             found.references = check_references(entries, names, dangling)
         found.storage = storage
