@@ -85,15 +85,15 @@ def paid(funded, zf, ledger_path):
 
 
 def _checks(ledger_path, *, in_worker: bool) -> workers.LedgerCheck:
-    from zoufang.db import Ledger
+    from zoufang.db import Ledger, snapshot_mark
     from zoufang.services.audit import AUDITED_TABLES, FOREIGN_KEYS_CHECKED
 
     ledger = Ledger(str(ledger_path), auto_upgrade=False)
     try:
-        with ledger.engine.connect() as conn:
+        with ledger._read_bind().connect() as conn, conn.begin():
             sql = workers.statements(conn, 10**6, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
             if in_worker:
-                job = workers.Job(workers.where(conn), sql, 2)
+                job = workers.Job(workers.where(conn), snapshot_mark(conn), sql, 2)
                 found = job.result()
                 assert found is not None, job.stderr.decode(errors="replace")
                 return found
@@ -136,6 +136,33 @@ def test_each_payments_visit_judged_in_sql(funded, zf, ledger_path, audit_both_w
     result = zf("audit", "funds", "-f", "json")
     no_visit = sorted(f["entry"] for f in result.json()["findings"] if f["check"] == "no-visit")
     assert no_visit == [4, 6, 7]
+
+
+def test_the_worker_reads_the_audits_snapshot(paid, zf):
+    """A payment committed after the audit began is in neither half: PostgreSQL's worker
+    adopts the audit's snapshot; SQLite's sees that the ledger changed and leaves its checks
+    to the audit, which reads its own snapshot."""
+    from zoufang.db import Ledger, snapshot_mark
+    from zoufang.services.audit import AUDITED_TABLES, FOREIGN_KEYS_CHECKED
+
+    ledger = Ledger(str(paid), auto_upgrade=False)
+    try:
+        with ledger._read_bind().connect() as conn, conn.begin():
+            sql = workers.statements(conn, 10**6, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
+            mark = snapshot_mark(conn)
+            ok(zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-21",
+                  "--notes", "看望", "--cash", "100", "--fund", FUND))  # entry 4, meanwhile
+            job = workers.Job(workers.where(conn), mark, sql, None)
+            found = job.result()
+            if conn.dialect.name == "sqlite":
+                assert found is None
+                assert b"the ledger changed since the audit began" in job.stderr
+            else:
+                assert found is not None, job.stderr.decode(errors="replace")
+                assert found.count == 3
+            assert workers.finish(None, conn, sql).count == 3  # what the audit reads itself
+    finally:
+        ledger.engine.dispose()
 
 
 def test_a_failing_worker_leaves_the_checks_to_the_audit(paid, zf, monkeypatch):
@@ -185,6 +212,6 @@ def test_the_url_travels_on_stdin_not_the_command_line(monkeypatch):
             self.stdin = Pipe()
 
     monkeypatch.setattr(workers.subprocess, "Popen", Popen)
-    workers.Job(("url", "postgresql+psycopg://zf:s3cret@db/zoufang"), {"upto": 1}, None)
+    workers.Job(("url", "postgresql+psycopg://zf:s3cret@db/zoufang"), "1", {"upto": 1}, None)
     assert "s3cret" not in " ".join(seen["args"])
     assert b"s3cret" in seen["stdin"]

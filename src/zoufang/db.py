@@ -483,6 +483,39 @@ def driver_rows(connection, statement) -> list[tuple]:
         result.close()
 
 
+#: On SQLite, what tells two read transactions apart: every write of the program adds an
+#: audit_log row in its own transaction (see snapshot_mark).
+WRITE_MARK_SQL = "SELECT max(id) FROM audit_log"
+
+
+def snapshot_mark(connection) -> str:
+    """What lets another connection read exactly what ``connection``'s read transaction
+    reads (:func:`adopt_snapshot`), for work split over two connections (`audit funds`'
+    worker, `report`'s second reader).
+
+    PostgreSQL: an exported snapshot of this REPEATABLE READ transaction (read sessions
+    are), which another transaction adopts while this one is open — pg_dump's way of
+    reading in parallel. SQLite cannot share a snapshot: the mark is the newest audit_log
+    row, which every write command adds in its own transaction, so two read transactions
+    with the same mark see the same ledger (and the other side falls back to this one if
+    they differ)."""
+    if connection.dialect.name == "postgresql":
+        return connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+    return str(connection.exec_driver_sql(WRITE_MARK_SQL).scalar())
+
+
+def adopt_snapshot(connection, mark: str) -> bool:
+    """Make the transaction ``connection`` (SQLAlchemy) is about to begin read what
+    :func:`snapshot_mark`'s did; False if it cannot (SQLite: a write was committed in
+    between). On PostgreSQL the connection must be REPEATABLE READ, with nothing run yet."""
+    if connection.dialect.name == "postgresql":
+        if not all(c.isalnum() or c == "-" for c in mark):  # e.g. 00000003-0000001B-1
+            raise ValueError(f"not a snapshot id: {mark!r}")
+        connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{mark}'")
+        return True
+    return str(connection.exec_driver_sql(WRITE_MARK_SQL).scalar()) == mark
+
+
 @contextlib.contextmanager
 def bulk() -> Iterator[None]:
     """No cyclic garbage collection inside the block.

@@ -13,9 +13,11 @@ The worker is handed, on its standard input (not its command line, where a Postg
 password would be visible to every user of the machine), where the ledger is and the SQL
 to run, compiled by the audit for the ledger's dialect. On SQLite it opens the file with
 the standard library's ``sqlite3`` alone, so it starts in a tenth of a second, without
-SQLAlchemy. It reads in one transaction the same entries as the audit: those up to the
-``seq`` the audit read first (entries are appended, never changed; a later append is in
-neither half). Its result comes back pickled on its standard output, as plain data.
+SQLAlchemy. It reads in one transaction exactly what the audit reads: on PostgreSQL it
+adopts the audit's exported snapshot; on SQLite it checks that no write was committed
+between the two transactions began (:func:`zoufang.db.snapshot_mark`), and leaves the work
+to the audit if one was. Both read the entries up to the ``seq`` the audit read first. Its
+result comes back pickled on its standard output, as plain data.
 
 If the worker cannot start, fails or returns nothing readable, the audit runs the same
 checks itself, on its own connection (:func:`finish`): they are never skipped, only done in
@@ -209,7 +211,8 @@ def where(conn) -> tuple[str, str]:
 class Job:
     """One task running in a worker process."""
 
-    def __init__(self, ledger: tuple[str, str], sql: dict[str, Any], anchor_seq: int | None):
+    def __init__(self, ledger: tuple[str, str], mark: str, sql: dict[str, Any],
+                 anchor_seq: int | None):
         import zoufang
 
         self.stderr = b""  # what the worker said, if it failed
@@ -222,7 +225,7 @@ class Job:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         stdin, self.process.stdin = self.process.stdin, None  # communicate() must not flush it
         try:
-            stdin.write(pickle.dumps((ledger, sql, anchor_seq)))
+            stdin.write(pickle.dumps((ledger, mark, sql, anchor_seq)))
         except OSError:  # it died at once; result() says so
             pass
         finally:
@@ -248,11 +251,14 @@ class Job:
 
 
 def start(conn, sql: dict[str, Any], anchor_seq: int | None = None) -> Job | None:
-    """The worker started, if the ledger is big enough to gain from it (and it can start)."""
+    """The worker started, if the ledger is big enough to gain from it (and it can start),
+    reading the snapshot ``conn`` reads (:func:`zoufang.db.snapshot_mark`)."""
+    from zoufang.db import snapshot_mark
+
     if not worth_another_process(sql["upto"]):
         return None
     try:
-        return Job(where(conn), sql, anchor_seq)
+        return Job(where(conn), snapshot_mark(conn), sql, anchor_seq)
     except OSError:
         return None
 
@@ -267,38 +273,50 @@ def finish(job: Job | None, conn, sql: dict[str, Any],
     return found
 
 
-def _connect(ledger: tuple[str, str]) -> tuple[Any, Any]:
-    """A DB-API connection to the ledger in one read transaction, and what closes it."""
+class _OtherSnapshot(Exception):
+    """The ledger changed between the audit's snapshot and the worker's (SQLite)."""
+
+
+def _connect(ledger: tuple[str, str], mark: str) -> tuple[Any, Any]:
+    """A DB-API connection to the ledger in one read transaction that sees what the
+    audit's sees (:func:`zoufang.db.adopt_snapshot`), and what closes it."""
     kind, target = ledger
     if kind == "sqlite":
         import sqlite3
 
-        from zoufang.db import BUSY_TIMEOUT_MS, MMAP_SIZE
+        from zoufang.db import BUSY_TIMEOUT_MS, MMAP_SIZE, WRITE_MARK_SQL
 
         connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000,
                                      isolation_level=None)
         connection.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
         connection.execute("BEGIN")
+        if str(connection.execute(WRITE_MARK_SQL).fetchone()[0]) != mark:
+            connection.close()
+            raise _OtherSnapshot
         return connection, connection.close
-    from zoufang.db import make_engine
+    from zoufang.db import adopt_snapshot, make_engine
 
-    engine = make_engine(target)
-    connection = engine.raw_connection()  # the driver begins a transaction on first use
+    engine = make_engine(target).execution_options(isolation_level="REPEATABLE READ")
+    connection = engine.connect()
+    adopt_snapshot(connection, mark)
 
     def close():
         connection.close()
         engine.dispose()
-    return connection, close
+    return connection.connection.dbapi_connection, close
 
 
 def main() -> None:
-    """The worker: (ledger, SQL, anchor seq) pickled on stdin; the LedgerCheck's fields
-    pickled on stdout."""
+    """The worker: (ledger, snapshot mark, SQL, anchor seq) pickled on stdin; the
+    LedgerCheck's fields pickled on stdout."""
     import gc
 
     gc.disable()  # millions of tuples and no cycles (see zoufang.db.bulk)
-    ledger, sql, anchor_seq = pickle.load(sys.stdin.buffer)
-    connection, close = _connect(ledger)
+    ledger, mark, sql, anchor_seq = pickle.load(sys.stdin.buffer)
+    try:
+        connection, close = _connect(ledger, mark)
+    except _OtherSnapshot:
+        sys.exit("the ledger changed since the audit began; the audit checks it itself")
     try:
         found = run(connection, sql, anchor_seq)
     finally:
