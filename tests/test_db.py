@@ -475,3 +475,32 @@ def test_postgresql_passwords_never_shown():
         assert "s3cret" not in exc.line()
     else:
         assert "s3cret" not in ledger.display
+
+
+def test_a_second_reader_sees_the_first_readers_snapshot(village, zf, ledger_path,
+                                                          monkeypatch):
+    """`report`'s second thread reads on a second connection exactly what the first one
+    reads: PostgreSQL adopts the exported snapshot; SQLite refuses (None: the caller reads
+    alone) once a write was committed after the first reader began."""
+    monkeypatch.setattr(db, "cores", lambda: 2)
+    ledger = db.Ledger(str(ledger_path))
+    count = "SELECT count(*) FROM cadre"
+    try:
+        with ledger.session(write=False, operator="test", command="test") as first:
+            before = first.connection().exec_driver_sql(count).scalar()
+            with db.second_reader(first) as other:
+                assert other is not None
+                assert other.connection().exec_driver_sql(count).scalar() == before
+            added = zf("cadre", "add", "--name", "新来的干部")
+            assert added.exit_code == 0, added.stderr
+            with db.second_reader(first) as other:
+                if ledger.engine.dialect.name == "sqlite":
+                    assert other is None
+                else:
+                    assert other.connection().exec_driver_sql(count).scalar() == before
+        monkeypatch.setattr(db, "cores", lambda: 1)
+        with ledger.session(write=False, operator="test", command="test") as first, \
+                db.second_reader(first) as other:
+            assert other is None  # one core: nothing to gain
+    finally:
+        ledger.engine.dispose()

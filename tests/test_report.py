@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -12,6 +13,32 @@ import pytest
 from conftest import valid_id
 
 PERIOD = ("--since", "2026-01-01", "--until", "2026-06-30")
+
+
+@pytest.fixture(params=["one reader", "two readers"], autouse=True)
+def readers(request, monkeypatch):
+    """Every test twice: the report read on one connection, and (as on a county ledger) by
+    two threads on two connections sharing one snapshot, which must engage."""
+    import zoufang.db
+    from zoufang.services import report
+
+    if request.param == "two readers":
+        monkeypatch.setattr(report, "PARALLEL_FROM_VISITS", 0)
+        monkeypatch.setattr(zoufang.db, "cores", lambda: 2)
+        original, used = zoufang.db.second_reader, []
+
+        @contextlib.contextmanager
+        def second_reader(session):
+            with original(session) as other:
+                used.append(other)
+                yield other
+
+        monkeypatch.setattr(report, "second_reader", second_reader)
+        yield request.param
+        assert all(other is not None for other in used), "the second reader did not engage"
+    else:
+        monkeypatch.setattr(report, "PARALLEL_FROM_VISITS", 10**12)
+        yield request.param
 
 
 @pytest.fixture

@@ -516,6 +516,38 @@ def adopt_snapshot(connection, mark: str) -> bool:
     return str(connection.exec_driver_sql(WRITE_MARK_SQL).scalar()) == mark
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def second_reader(session) -> Iterator[ReadSession | None]:
+    """Another read transaction on the ledger that sees exactly what ``session``'s does
+    (:func:`snapshot_mark`), for a second thread of a county-wide read (`report`); None
+    when there is no second core, or the snapshot cannot be shared (SQLite: a write was
+    committed in between), and the caller reads everything itself. The sqlite3 module and
+    psycopg release the GIL while the database works, so two threads' queries run on two
+    cores."""
+    if cores() < 2:
+        yield None
+        return
+    connection = session.connection()
+    mark = snapshot_mark(connection)
+    engine = connection.engine
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    with engine.connect() as other, other.begin():
+        if not adopt_snapshot(other, mark):
+            yield None
+            return
+        read_by_mmap(other)
+        yield ReadSession(other, dict(session.info))
+
+
 @contextlib.contextmanager
 def bulk() -> Iterator[None]:
     """No cyclic garbage collection inside the block.

@@ -193,11 +193,9 @@ def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) ->
 
 def worth_another_process(entries: int) -> bool:
     """At :data:`PARALLEL_FROM` entries, and with a second core to run on."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return entries >= PARALLEL_FROM and cores > 1
+    from zoufang.db import cores
+
+    return entries >= PARALLEL_FROM and cores() > 1
 
 
 def where(conn) -> tuple[str, str]:
