@@ -86,7 +86,7 @@ def check_visits(rows: list[tuple]) -> tuple[list[int], set[int]]:
 
 #: Columns of a stored row (STORED_COLUMNS order) that name another row, and that row.
 _REFERENCES = ((1, "fund"), (4, "household"), (7, "cadre"))
-_VISIT, _REVERSES = 5, 10
+_REVERSES = 10
 
 
 def check_references(rows: list[tuple], names: dict[str, set], dangling_visits: set[int]
@@ -207,7 +207,7 @@ def where(conn) -> tuple[str, str]:
 
 
 class Job:
-    """One task running in a worker process."""
+    """The worker, running in a process of its own."""
 
     def __init__(self, ledger: tuple[str, str], mark: str, sql: dict[str, Any],
                  anchor_seq: int | None):
