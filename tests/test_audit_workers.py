@@ -184,6 +184,31 @@ def test_a_failing_worker_leaves_the_checks_to_the_audit(paid, zf, monkeypatch):
     assert any(f["check"] == "no-visit" and f["entry"] == 3 for f in findings)
 
 
+def test_a_worker_killed_mid_audit_leaves_the_checks_to_the_audit(paid, zf, ledger_path,
+                                                                  monkeypatch):
+    """kill -9 of the worker while it works: the audit still reports everything (here the
+    payment naming a visit that does not exist), from its own process."""
+    import signal
+
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
+    killed = []
+    original = workers.Job.result
+
+    def result(self):
+        self.process.send_signal(signal.SIGKILL)
+        found = original(self)
+        killed.append((self.process.returncode, found))
+        return found
+
+    monkeypatch.setattr(workers.Job, "result", result)
+    report = zf("audit", "funds", "-f", "json")
+    assert killed == [(-signal.SIGKILL, None)]
+    assert report.exit_code in (0, 1), report.stderr
+    findings = report.json()["findings"]
+    assert any(f["check"] == "no-visit" and f["entry"] == 3 for f in findings)
+    assert report.json()["entries_checked"] == 3
+
+
 def test_small_ledgers_need_no_worker(monkeypatch):
     import zoufang.db
 
