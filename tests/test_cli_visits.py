@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -62,6 +63,23 @@ def test_visit_log_records_what_was_heard_given_and_promised(zf, village, ledger
     assert audit == [("王书记", "visit log", "log", "visit"),
                      ("王书记", "visit log", "open", "commitment"),
                      ("王书记", "visit log", "open", "commitment")]
+    # what the audit rows hold: every column of the visit and of each commitment
+    afters = [json.loads(a) for (a,) in query(
+        ledger_path, "SELECT after FROM audit_log WHERE command = 'visit log' ORDER BY id")]
+    [(household_id,)] = query(ledger_path, "SELECT id FROM household WHERE code = 'H000001'")
+    [(c1,)] = query(ledger_path, "SELECT id FROM cadre WHERE code = 'C0001'")
+    recorded_at = afters[0].pop("recorded_at")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", recorded_at)
+    assert afters[0] == {
+        "id": out["id"], "household_id": household_id, "visit_date": "2026-11-20",
+        "kind": "festival", "notes": "独居，腿脚不便", "next_date": None, "operator": "王书记",
+        "household": "H000001", "cadres": ["C0001", "C0002"], "needs": ["修屋顶", "办理残疾证"],
+        "suggestions": ["村口装路灯"], "wishes": ["一台收音机"], "gifts": ["米一袋", "油一桶"]}
+    assert afters[1:] == [
+        {"id": cid, "household_id": household_id, "visit_id": out["id"], "text": text,
+         "cadre_id": c1, "due_date": "2026-12-20", "status": "open", "opened_on": "2026-11-20",
+         "closed_on": None, "resolution": None, "referred_to": None}
+        for cid, text in zip(out["commitments"], ["修屋顶", "办理残疾证"], strict=True)]
 
 
 def test_visit_log_defaults_to_today(zf, village, monkeypatch):

@@ -81,9 +81,10 @@ def test_root_help_imports_nothing_a_command_needs(tmp_path):
 
 
 def test_due_audit_funds_and_report_do_without_the_orm(zf, village, ledger_path, tmp_path):
-    """The county-scale reads (`due`, `audit funds`, `report`) run on SQLAlchemy Core:
-    importing SQLModel, pydantic and the models would cost them a third of a second. (A
-    ``Path`` option such as report's ``--out`` is no reason to load pydantic either.)"""
+    """The county-scale reads (`due`, `audit funds`, `report`) and recording a visit (`visit
+    log` without cash) run on SQLAlchemy Core: importing SQLModel, pydantic and the models
+    would cost them a third of a second. (A ``Path`` option such as report's ``--out`` is no
+    reason to load pydantic either.)"""
     import json
     import os
     import subprocess
@@ -91,7 +92,9 @@ def test_due_audit_funds_and_report_do_without_the_orm(zf, village, ledger_path,
 
     for args in (["due", "--days", "30", "--format", "json"],
                  ["audit", "funds", "--format", "json"],
-                 ["report", "--format", "json", "--out", str(tmp_path / "report.json")]):
+                 ["report", "--format", "json", "--out", str(tmp_path / "report.json")],
+                 ["visit", "log", "H000001", "--by", "C0001", "--notes", "看望", "--need", "修屋顶",
+                  "--suggestion", "修路", "--format", "json"]):
         code = ("import json, sys\n"
                 f"sys.argv = ['zoufang', *{args!r}]\n"
                 "from zoufang.cli import main\n"

@@ -329,11 +329,13 @@ class Ledger:
                 lazy_orm: bool = False) -> Iterator[Session]:
         """One transaction: committed if the block finishes, rolled back if it raises.
 
-        ``lazy_orm`` (read sessions only) yields a :class:`ReadSession`: queries written
-        with SQLAlchemy Core run without importing SQLModel and the models at all.
+        ``lazy_orm`` yields a :class:`LazySession`: statements written with SQLAlchemy Core
+        run without importing SQLModel and the models at all (a write session still starts
+        as one: ``BEGIN IMMEDIATE`` on SQLite, the advisory lock on PostgreSQL).
         """
-        if lazy_orm and not write:
-            with self._read_session(operator=operator, command=command) as session:
+        if lazy_orm:
+            with self._lazy_session(write=write, operator=operator,
+                                    command=command) as session:
                 yield session
             return
         from sqlmodel import Session
@@ -358,14 +360,16 @@ class Ledger:
         return self.engine
 
     @contextlib.contextmanager
-    def _read_session(self, *, operator: str, command: str) -> Iterator[ReadSession]:
-        with _translate_operational_errors(self.display), self._read_bind().connect() as conn:
+    def _lazy_session(self, *, write: bool, operator: str,
+                      command: str) -> Iterator[LazySession]:
+        bind = self.engine.execution_options(zoufang_write=True) if write else self._read_bind()
+        with _translate_operational_errors(self.display), bind.connect() as conn:
             transaction = conn.begin()
-            session = ReadSession(conn, {"operator": operator, "command": command})
+            session = LazySession(conn, {"operator": operator, "command": command})
             try:
                 yield session
                 if session.orm_session is not None:
-                    session.orm_session.flush()  # e.g. the audit row of --reveal
+                    session.orm_session.flush()  # what the ORM added (the audit row of --reveal)
                 transaction.commit()
             except BaseException:
                 transaction.rollback()
@@ -424,13 +428,14 @@ class Ledger:
         return problems
 
 
-class ReadSession:
-    """A read transaction on one connection that imports the ORM only if it is used.
+class LazySession:
+    """A transaction on one connection that imports the ORM only if it is used.
 
     SQLModel, pydantic and the models cost a third of a second to import; ``due`` and
-    ``audit funds`` read with SQLAlchemy Core on :meth:`connection` and never need them.
-    Anything else (``execute``, ``get``, ``add`` …) is the ORM :class:`~sqlmodel.Session`'s,
-    created on first use on the same connection, inside the same transaction.
+    ``audit funds`` read, and ``visit log`` writes, with SQLAlchemy Core on
+    :meth:`connection` and never need them. Anything else (``execute``, ``get``, ``add`` …)
+    is the ORM :class:`~sqlmodel.Session`'s, created on first use on the same connection,
+    inside the same transaction.
     """
 
     def __init__(self, connection, info: dict) -> None:
@@ -453,6 +458,14 @@ class ReadSession:
             self.orm_session.info.update(self.info)
             self.info = self.orm_session.info
         return getattr(self.orm_session, name)
+
+
+def orm_of(session):
+    """The ORM session behind ``session`` if there is one, without creating it: a
+    :class:`LazySession`'s (None until the ORM was used), or the session itself."""
+    if isinstance(session, LazySession):
+        return session.orm_session
+    return session
 
 
 def read_by_mmap(connection) -> None:
@@ -525,7 +538,7 @@ def cores() -> int:
 
 
 @contextlib.contextmanager
-def second_reader(session) -> Iterator[ReadSession | None]:
+def second_reader(session) -> Iterator[LazySession | None]:
     """Another read transaction on the ledger that sees exactly what ``session``'s does
     (:func:`snapshot_mark`), for a second thread of a county-wide read (`report`); None
     when there is no second core, or the snapshot cannot be shared (SQLite: a write was
@@ -545,7 +558,7 @@ def second_reader(session) -> Iterator[ReadSession | None]:
             yield None
             return
         read_by_mmap(other)
-        yield ReadSession(other, dict(session.info))
+        yield LazySession(other, dict(session.info))
 
 
 @contextlib.contextmanager

@@ -19,10 +19,7 @@ from zoufang.codes import HOUSEHOLD_ACTIVE as HOUSEHOLD_ACTIVE
 from zoufang.codes import HOUSEHOLD_EXITED as HOUSEHOLD_EXITED
 from zoufang.codes import VISIT_ITEM_KINDS as VISIT_ITEM_KINDS
 from zoufang.codes import VISIT_KINDS as VISIT_KINDS
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+from zoufang.tables import utcnow as utcnow
 
 
 class Category(SQLModel, table=True):

@@ -65,9 +65,10 @@ def today() -> dt.date:
 
 
 @contextlib.contextmanager
-def session(*, write: bool) -> Iterator[Any]:
-    """One transaction on the ledger for the running command. A read session imports the
-    ORM only if the command uses it (:class:`zoufang.db.ReadSession`)."""
+def session(*, write: bool, core: bool = False) -> Iterator[Any]:
+    """One transaction on the ledger for the running command. A read session, or a write
+    session of a command that writes with SQLAlchemy Core (``core``: `visit log`), imports
+    the ORM only if the command uses it (:class:`zoufang.db.LazySession`)."""
     ctx = get_current_context()
     root = ctx.find_root()
     command = ctx.command_path.removeprefix((root.info_name or "zoufang") + " ").strip()
@@ -76,7 +77,7 @@ def session(*, write: bool) -> Iterator[Any]:
     if ONE_COMMAND_PER_PROCESS:
         _relax_garbage_collector()
     with ledger.session(write=write, operator=s.operator, command=command,
-                        lazy_orm=not write) as db_session:
+                        lazy_orm=core or not write) as db_session:
         yield db_session
 
 

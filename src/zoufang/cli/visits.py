@@ -39,8 +39,7 @@ def visit_log(
     fmt: FormatOpt = None,
 ) -> None:
     """Record a home visit: what was heard, given, promised and paid."""
-    from zoufang.services.funds import log_visit_with_cash
-    from zoufang.services.visits import VisitIn
+    from zoufang.services.visit_log import VisitIn, log_visit_with_cash
 
     if not by:
         raise InvalidInput("--by", "at least one visiting cadre is required")
@@ -58,11 +57,11 @@ def visit_log(
         next_date=any_date(next_, "--next"),
     )
     cash_fen = None if cash is None else parsing.parse_money(cash, field="--cash")
-    with session(write=True) as s:
-        visit, commitments, entries = log_visit_with_cash(
-            session=s, data=data, today=today(), cash_fen=cash_fen, fund=fund)
+    with session(write=True, core=True) as s:
+        visit = log_visit_with_cash(session=s, data=data, today=today(), cash_fen=cash_fen,
+                                    fund=fund)
     result = {"id": visit.id, "household": household, "date": visit.visit_date,
-              "commitments": [c.id for c in commitments], "entries": [e.seq for e in entries]}
+              "commitments": visit.commitments, "entries": visit.entries}
     render([result], [("id", "visit"), ("household", "户号"), ("date", "日期"),
                       ("commitments", "承诺编号"), ("entries", "流水号")], fmt, json_value=result)
 

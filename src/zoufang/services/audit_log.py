@@ -11,13 +11,12 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlmodel import Session, SQLModel
-
-from zoufang.models import AuditLog
+from zoufang.tables import audit_log, utcnow
 
 
-def snapshot(obj: SQLModel | dict[str, Any] | None) -> dict[str, Any] | None:
-    """A JSON-ready copy of a row's fields (dates as ISO text)."""
+def snapshot(obj: Any) -> dict[str, Any] | None:
+    """A JSON-ready copy of a row's fields (dates as ISO text): of a dict, or of a model
+    object (its ``model_dump()``)."""
     if obj is None:
         return None
     data = obj if isinstance(obj, dict) else obj.model_dump()
@@ -25,26 +24,29 @@ def snapshot(obj: SQLModel | dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def record(
-    session: Session,
+    session,
     *,
     action: str,
     object_type: str,
     object_key: str,
-    before: SQLModel | dict[str, Any] | None = None,
-    after: SQLModel | dict[str, Any] | None = None,
+    before: Any = None,
+    after: Any = None,
 ) -> None:
-    """Append one audit row for a change made in this transaction."""
-    session.add(
-        AuditLog(
-            operator=_fit(session.info.get("operator", "unknown"), 100),
-            command=_fit(session.info.get("command", "unknown"), 100),
-            action=_fit(action, 40),
-            object_type=_fit(object_type, 40),
-            object_key=_fit(object_key, 100),
-            before=_dump(snapshot(before)),
-            after=_dump(snapshot(after)),
-        )
-    )
+    """Append one audit row for a change made in this transaction (on the session's
+    connection with SQLAlchemy Core: a command that writes with Core, such as `visit log`,
+    needs no ORM for its audit rows either)."""
+    from sqlalchemy import insert
+
+    session.connection().execute(insert(audit_log).values(
+        at=utcnow(),
+        operator=_fit(session.info.get("operator", "unknown"), 100),
+        command=_fit(session.info.get("command", "unknown"), 100),
+        action=_fit(action, 40),
+        object_type=_fit(object_type, 40),
+        object_key=_fit(object_key, 100),
+        before=_dump(snapshot(before)),
+        after=_dump(snapshot(after)),
+    ))
 
 
 def _fit(text: str, limit: int) -> str:

@@ -68,10 +68,14 @@ def refresh_due_dates(*, session, household_ids: Iterable[int]) -> None:
     One UPDATE per 500 households; Household objects the session already holds get the new
     values too (as loaded, so they are not written again).
     """
+    from zoufang.db import orm_of
+
     ids = sorted(set(household_ids))
     if not ids:
         return
-    session.flush()
+    orm = orm_of(session)
+    if orm is not None:
+        orm.flush()  # rows the ORM holds back must be in the database first
     conn = session.connection()
     H, HC, C, V = _household, _household_category, _category, _visit
     changed: list[dict] = []
@@ -118,11 +122,12 @@ def refresh_due_dates(*, session, household_ids: Iterable[int]) -> None:
                 .values(last_visit_on=bindparam("last_visit_on"), due_date=bindparam("due_date")),
                 rows)
         changed += rows
-    _update_loaded_households(session, changed)
+    if orm is not None:
+        _update_loaded_households(orm, changed)
 
 
 def _update_loaded_households(session, rows: list[dict]) -> None:
-    """Give Household objects already in the session the values just written."""
+    """Give Household objects already in the ORM session the values just written."""
     identity_map = getattr(session, "identity_map", None)
     if not identity_map:
         return

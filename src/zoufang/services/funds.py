@@ -369,28 +369,3 @@ def received_by_household(*, session: Session, household_code: str) -> list[dict
     ).all()
     return [{"fund": c, "name": n, "received_fen": int(t), "last_paid": d}
             for c, n, t, d in rows]
-
-
-def log_visit_with_cash(
-    *, session: Session, data, today: dt.date, cash_fen: int | None, fund: str | None,
-    override: str | None = None,
-):
-    """`visit log … --cash Y --fund F`: the visit and its payment in one transaction.
-
-    The payment is judged by every fund rule; if it is refused, the visit is not written
-    either (the caller's transaction rolls back).
-    """
-    from zoufang.services.visits import log_visit
-
-    if (cash_fen is None) != (fund is None):
-        raise InvalidInput("--fund" if fund is None else "--cash",
-                           "--cash and --fund go together")
-    if fund is not None:
-        get_fund(session=session, code=fund, field="--fund")  # named as the user typed it
-    visit, commitments = log_visit(session=session, data=data, today=today)
-    entries = []
-    if cash_fen is not None:
-        entries.append(disburse(session=session, fund=fund, household=data.household,
-                                amount_fen=cash_fen, cadres=data.cadres, on=data.visit_date,
-                                visit_id=visit.id, override=override))
-    return visit, commitments, entries

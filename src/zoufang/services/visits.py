@@ -1,17 +1,14 @@
-"""Home visits: what was heard, given and promised, and the visit history."""
+"""The visit history (`visit list`); recording a visit is :mod:`zoufang.services.visit_log`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.models import (
-    HOUSEHOLD_EXITED,
-    VISIT_KINDS,
     Cadre,
     Commitment,
     Household,
@@ -19,90 +16,7 @@ from zoufang.models import (
     VisitCadre,
     VisitItem,
 )
-from zoufang.services.audit_log import record
-from zoufang.services.due import refresh_due_dates
 from zoufang.services.households import get_cadre, get_household
-
-#: A need raised at a visit without --need-due must be answered within this many days.
-DEFAULT_NEED_DAYS = 30
-
-
-@dataclass
-class VisitIn:
-    household: str
-    cadres: list[str]
-    visit_date: dt.date
-    kind: str = "routine"
-    notes: str | None = None
-    needs: list[str] = field(default_factory=list)
-    need_due: dt.date | None = None
-    suggestions: list[str] = field(default_factory=list)
-    wishes: list[str] = field(default_factory=list)
-    gifts: list[str] = field(default_factory=list)
-    next_date: dt.date | None = None
-
-
-def log_visit(*, session: Session, data: VisitIn, today: dt.date) -> tuple[Visit, list[Commitment]]:
-    """Record a visit; each need opens a commitment held by the first visiting cadre."""
-    if data.kind not in VISIT_KINDS:
-        raise InvalidInput("--kind", f"{data.kind!r} is not one of {', '.join(VISIT_KINDS)}")
-    if not data.cadres:
-        raise InvalidInput("--by", "at least one visiting cadre is required")
-    if data.visit_date > today:
-        raise InvalidInput("--date", f"{data.visit_date} is in the future (today is {today})")
-    if data.next_date is not None and data.next_date <= data.visit_date:
-        raise InvalidInput("--next", f"{data.next_date} is not after the visit date {data.visit_date}")
-    need_due = data.need_due or data.visit_date + dt.timedelta(days=DEFAULT_NEED_DAYS)
-    if data.needs and need_due < data.visit_date:
-        raise InvalidInput("--need-due", f"{need_due} is before the visit date {data.visit_date}")
-    if data.need_due is not None and not data.needs:
-        raise InvalidInput("--need-due", "given without any --need")
-    household = get_household(session=session, code=data.household, field="HOUSEHOLD")
-    if household.status == HOUSEHOLD_EXITED:
-        raise RuleViolation(
-            "HOUSEHOLD", f"{household.code} exited on {household.exited_on} ({household.exit_reason})"
-        )
-    cadres = [get_cadre(session=session, code=c, field="--by") for c in dict.fromkeys(data.cadres)]
-    visit = Visit(
-        household_id=household.id,
-        visit_date=data.visit_date,
-        kind=data.kind,
-        notes=data.notes or None,
-        next_date=data.next_date,
-        operator=session.info.get("operator", "unknown"),
-    )
-    session.add(visit)
-    session.flush()
-    for cadre in cadres:
-        session.add(VisitCadre(visit_id=visit.id, cadre_id=cadre.id))
-    for kind, texts in (("suggestion", data.suggestions), ("wish", data.wishes),
-                        ("gift", data.gifts)):
-        for text in texts:
-            session.add(VisitItem(visit_id=visit.id, kind=kind, text=text))
-    commitments = []
-    for need in data.needs:
-        commitment = Commitment(
-            household_id=household.id,
-            visit_id=visit.id,
-            text=need,
-            cadre_id=cadres[0].id,
-            due_date=need_due,
-            status="open",
-            opened_on=data.visit_date,
-        )
-        session.add(commitment)
-        commitments.append(commitment)
-    session.flush()
-    refresh_due_dates(session=session, household_ids=[household.id])
-    record(session, action="log", object_type="visit", object_key=str(visit.id), after={
-        **visit.model_dump(), "household": household.code, "cadres": [c.code for c in cadres],
-        "needs": data.needs, "suggestions": data.suggestions, "wishes": data.wishes,
-        "gifts": data.gifts,
-    })
-    for commitment in commitments:
-        record(session, action="open", object_type="commitment", object_key=str(commitment.id),
-               after=commitment)
-    return visit, commitments
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,138 @@
+"""`visit log`: record a home visit — what was heard, given, promised and paid.
+
+Written with SQLAlchemy Core on the command's connection (:mod:`zoufang.tables`), not the
+SQLModel classes: recording a visit is the command cadres run most, and importing SQLModel,
+pydantic and the models would be half its time. A visit with cash paid from a fund goes on
+to :func:`zoufang.services.funds.disburse` (the ORM) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select
+
+from zoufang.codes import HOUSEHOLD_EXITED, VISIT_KINDS
+from zoufang.errors import InvalidInput, NotFound, RuleViolation
+from zoufang.services.audit_log import record
+from zoufang.services.due import refresh_due_dates
+from zoufang.tables import cadre as C
+from zoufang.tables import commitment as M
+from zoufang.tables import household as H
+from zoufang.tables import utcnow
+from zoufang.tables import visit as V
+from zoufang.tables import visit_cadre as VC
+from zoufang.tables import visit_item as VI
+
+#: A need raised at a visit without --need-due must be answered within this many days.
+DEFAULT_NEED_DAYS = 30
+
+
+@dataclass
+class VisitIn:
+    household: str
+    cadres: list[str]
+    visit_date: dt.date
+    kind: str = "routine"
+    notes: str | None = None
+    needs: list[str] = field(default_factory=list)
+    need_due: dt.date | None = None
+    suggestions: list[str] = field(default_factory=list)
+    wishes: list[str] = field(default_factory=list)
+    gifts: list[str] = field(default_factory=list)
+    next_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LoggedVisit:
+    """What `visit log` wrote: the visit, the commitments its needs opened, the payment."""
+
+    id: int
+    visit_date: dt.date
+    commitments: list[int]
+    entries: list[int] = field(default_factory=list)  # ledger entries (seq) of the cash
+
+
+def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
+    """Record a visit; each need opens a commitment held by the first visiting cadre."""
+    if data.kind not in VISIT_KINDS:
+        raise InvalidInput("--kind", f"{data.kind!r} is not one of {', '.join(VISIT_KINDS)}")
+    if not data.cadres:
+        raise InvalidInput("--by", "at least one visiting cadre is required")
+    if data.visit_date > today:
+        raise InvalidInput("--date", f"{data.visit_date} is in the future (today is {today})")
+    if data.next_date is not None and data.next_date <= data.visit_date:
+        raise InvalidInput("--next", f"{data.next_date} is not after the visit date {data.visit_date}")
+    need_due = data.need_due or data.visit_date + dt.timedelta(days=DEFAULT_NEED_DAYS)
+    if data.needs and need_due < data.visit_date:
+        raise InvalidInput("--need-due", f"{need_due} is before the visit date {data.visit_date}")
+    if data.need_due is not None and not data.needs:
+        raise InvalidInput("--need-due", "given without any --need")
+    conn = session.connection()
+    household = conn.execute(
+        select(H.c.id, H.c.code, H.c.status, H.c.exited_on, H.c.exit_reason)
+        .where(H.c.code == data.household)).first()
+    if household is None:
+        raise NotFound("HOUSEHOLD", f"no household {data.household!r}")
+    if household.status == HOUSEHOLD_EXITED:
+        raise RuleViolation(
+            "HOUSEHOLD", f"{household.code} exited on {household.exited_on} ({household.exit_reason})"
+        )
+    cadres = []
+    for code in dict.fromkeys(data.cadres):
+        found = conn.execute(select(C.c.id, C.c.code).where(C.c.code == code)).first()
+        if found is None:
+            raise NotFound("--by", f"no cadre {code!r} (see `zoufang cadre list`)")
+        cadres.append(found)
+    visit = {"household_id": household.id, "visit_date": data.visit_date, "kind": data.kind,
+             "notes": data.notes or None, "next_date": data.next_date, "recorded_at": utcnow(),
+             "operator": session.info.get("operator", "unknown")}
+    visit["id"] = conn.execute(insert(V).values(**visit).returning(V.c.id)).scalar_one()
+    conn.execute(insert(VC), [{"visit_id": visit["id"], "cadre_id": c.id} for c in cadres])
+    items = [{"visit_id": visit["id"], "kind": kind, "text": text}
+             for kind, texts in (("suggestion", data.suggestions), ("wish", data.wishes),
+                                 ("gift", data.gifts)) for text in texts]
+    if items:
+        conn.execute(insert(VI), items)
+    commitments = []
+    for need in data.needs:
+        commitment = {"household_id": household.id, "visit_id": visit["id"], "text": need,
+                      "cadre_id": cadres[0].id, "due_date": need_due, "status": "open",
+                      "opened_on": data.visit_date, "closed_on": None, "resolution": None,
+                      "referred_to": None}
+        commitment["id"] = conn.execute(
+            insert(M).values(**commitment).returning(M.c.id)).scalar_one()
+        commitments.append(commitment)
+    refresh_due_dates(session=session, household_ids=[household.id])
+    record(session, action="log", object_type="visit", object_key=str(visit["id"]), after={
+        **visit, "household": household.code, "cadres": [c.code for c in cadres],
+        "needs": data.needs, "suggestions": data.suggestions, "wishes": data.wishes,
+        "gifts": data.gifts,
+    })
+    for commitment in commitments:
+        record(session, action="open", object_type="commitment",
+               object_key=str(commitment["id"]), after=commitment)
+    return LoggedVisit(visit["id"], data.visit_date, [c["id"] for c in commitments])
+
+
+def log_visit_with_cash(*, session, data: VisitIn, today: dt.date, cash_fen: int | None,
+                        fund: str | None, override: str | None = None) -> LoggedVisit:
+    """`visit log … --cash Y --fund F`: the visit and its payment in one transaction.
+
+    The payment is judged by every fund rule; if it is refused, the visit is not written
+    either (the caller's transaction rolls back).
+    """
+    if (cash_fen is None) != (fund is None):
+        raise InvalidInput("--fund" if fund is None else "--cash",
+                           "--cash and --fund go together")
+    if fund is None:
+        return log_visit(session=session, data=data, today=today)
+    from zoufang.services.funds import disburse, get_fund  # the ORM: only with cash
+
+    get_fund(session=session, code=fund, field="--fund")  # named as the user typed it
+    visit = log_visit(session=session, data=data, today=today)
+    entry = disburse(session=session, fund=fund, household=data.household, amount_fen=cash_fen,
+                     cadres=data.cadres, on=data.visit_date, visit_id=visit.id,
+                     override=override)
+    return LoggedVisit(visit.id, visit.visit_date, visit.commitments, [entry.seq])
