@@ -12,7 +12,7 @@ pytest.register_assert_rewrite("fundkit")
 pytest_plugins = ["fundkit"]
 
 from fundkit import FUND, ok, raw_append  # noqa: E402
-from zoufang.chain import GENESIS_HASH, STORED_COLUMNS, entry_at, entry_hash  # noqa: E402
+from zoufang.chain import GENESIS_HASH, STORED_COLUMNS, entry_hash, seq_index  # noqa: E402
 from zoufang.services import audit_workers as workers  # noqa: E402
 
 
@@ -61,12 +61,14 @@ def test_check_references():
     assert workers.check_references(rows[:1], names, set()) == []
 
 
-def test_entry_at():
-    rows = [(1,), (2,), (4,)]  # a broken chain: 3 is missing
-    assert entry_at(rows, 2) == (2,)
-    assert entry_at(rows, 4) == (4,)  # found by searching
-    assert entry_at(rows, 3) is None and entry_at(rows, None) is None
-    assert entry_at(rows, "2") is None  # a tampered reference names no row
+def test_seq_index():
+    intact = [(1,), (2,), (3,)]
+    entry = seq_index(intact)
+    assert entry(2) == (2,) and entry(4) is None and entry(0) is None and entry(None) is None
+    assert entry("2") is None  # a tampered reference names no row
+    broken = [(1,), (2,), (4,), (4, "again")]  # 3 deleted, 4 inserted twice
+    entry = seq_index(broken)
+    assert entry(2) == (2,) and entry(4) == (4,) and entry(3) is None and entry(None) is None
 
 
 @pytest.fixture(params=["here", "worker"])
@@ -241,3 +243,11 @@ def test_the_url_travels_on_stdin_not_the_command_line(monkeypatch):
     workers.Job(("url", "postgresql+psycopg://zf:s3cret@db/zoufang"), "1", {"upto": 1}, None)
     assert "s3cret" not in " ".join(seen["args"])
     assert b"s3cret" in seen["stdin"]
+
+
+def test_the_worker_imports_nothing_from_the_current_directory(paid, monkeypatch, tmp_path):
+    """Run from a directory holding a `pickle.py` (or any module named like one it uses),
+    the worker still works: the current directory is not on its import path."""
+    (tmp_path / "pickle.py").write_text("raise SystemExit('the wrong pickle')\n")
+    monkeypatch.chdir(tmp_path)
+    assert _checks(paid, in_worker=True).count == 3

@@ -249,3 +249,33 @@ def test_visit_list_formats(zf, visits):
 )
 def test_visit_list_refusals(zf, visits, snapshot_db, args, code, starts):
     refused(zf, snapshot_db, "visit", "list", *args, code=code, starts=starts)
+
+
+@pytest.mark.sqlite_only  # PostgreSQL always has RETURNING
+def test_visit_log_on_a_sqlite_without_returning(zf, village, ledger_path, monkeypatch):
+    """SQLite before 3.35 (still linked by some systems' Pythons) has no RETURNING: the new
+    visit's and commitments' ids come from the last row id instead."""
+    import sqlite3
+
+    from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+
+    original = SQLiteDialect.__init__
+
+    def old_sqlite(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.insert_returning = False  # as SQLAlchemy sets it for SQLite < 3.35
+
+    def execute(self, cursor, statement, parameters, context=None):
+        if "RETURNING" in statement:  # what SQLite < 3.35 says
+            raise sqlite3.OperationalError('near "RETURNING": syntax error')
+        cursor.execute(statement, parameters)
+
+    monkeypatch.setattr(SQLiteDialect, "__init__", old_sqlite)
+    monkeypatch.setattr(SQLiteDialect, "do_execute", execute)
+    out = zf("visit", "log", "H000001", "--by", "C0001", "--need", "修屋顶", "--need", "买药",
+             "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    visit = out.json()
+    assert query(ledger_path, "SELECT max(id) FROM visit") == [(visit["id"],)]
+    assert [c for (c,) in query(ledger_path, "SELECT id FROM commitment ORDER BY id")][-2:] == (
+        visit["commitments"])

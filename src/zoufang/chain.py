@@ -57,7 +57,7 @@ import datetime as dt
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
@@ -265,11 +265,14 @@ def parse_anchor(text_value: str) -> ChainHead:
     return ChainHead(int(seq_text), hash_text)
 
 
-def entry_at(rows: Sequence[Sequence[Any]], seq: Any) -> Sequence[Any] | None:
-    """The row of entry ``seq`` among ``rows`` (by seq, seq first): seqs count 1, 2, 3 … in
-    an intact chain; in a broken one, a search."""
-    if seq is None:
-        return None
-    if type(seq) is int and 0 < seq <= len(rows) and rows[seq - 1][0] == seq:
-        return rows[seq - 1]
-    return next((row for row in rows if row[0] == seq), None)
+def seq_index(rows: Sequence[Sequence[Any]]) -> Callable[[Any], Sequence[Any] | None]:
+    """A lookup of ``rows`` (by seq, seq first) by seq: by position while seqs count 1, 2,
+    3 … (an intact chain), else through a dict built once — a broken chain, the very ledger
+    an audit is for, must not make every lookup a search."""
+    if all(row[0] == n for n, row in enumerate(rows, 1)):
+        count = len(rows)
+        return lambda seq: rows[seq - 1] if type(seq) is int and 0 < seq <= count else None
+    by_seq: dict = {}
+    for row in rows:
+        by_seq.setdefault(row[0], row)  # the first row holding a seq, as a search finds it
+    return lambda seq: None if seq is None else by_seq.get(seq)

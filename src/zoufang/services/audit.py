@@ -32,7 +32,7 @@ from sqlalchemy import (
     select,
 )
 
-from zoufang.chain import entry_at
+from zoufang.chain import seq_index
 from zoufang.db import bulk, driver_rows, read_by_mmap
 from zoufang.parsing import format_money
 from zoufang.services import audit_workers as workers
@@ -94,12 +94,13 @@ def audit_funds(
             # with nonsense must become a finding, not stop the audit.
             rows, odd = _typed(driver_rows(conn, select(*(E.c[name] for name in REPLAY_COLUMNS))
                                            .where(E.c.seq <= upto).order_by(E.c.seq)))
-            reversed_by, reversal_findings = _reversals(rows)
+            entry = seq_index(rows)
+            reversed_by, reversal_findings = _reversals(rows, entry)
             facts = _load_facts(conn, rows)
-            replay = _replay(facts, rows)
+            replay = _replay(facts, rows, entry)
             summaries = _fund_summaries(conn, replay.totals, fund)
             chain = workers.finish(job, conn, sql, anchor_seq)
-            replayed = _replay_findings(replay, rows, _unvisited(conn, chain.unanswered),
+            replayed = _replay_findings(replay, entry, _unvisited(conn, chain.unanswered),
                                         reversed_by, facts)
     finally:
         if job is not None:
@@ -186,7 +187,7 @@ def _wrong(row: tuple) -> str:
     return ""
 
 
-def _reversals(rows: list[tuple]) -> tuple[dict[int, int], list[Finding]]:
+def _reversals(rows: list[tuple], entry) -> tuple[dict[int, int], list[Finding]]:
     """Reversals must name one earlier, non-reversal entry, once, and copy it. Returns
     the entries reversed (→ by which) and the findings."""
     reversed_by: dict[int, int] = {}
@@ -194,7 +195,7 @@ def _reversals(rows: list[tuple]) -> tuple[dict[int, int], list[Finding]]:
     for seq, fcode, kind, amount, hcode, _, _, _, _, reverses in rows:
         if kind != "reverse":
             continue
-        target = entry_at(rows, reverses)
+        target = entry(reverses)
         where = {"fund": fcode, "entry": seq, "household": hcode}
         if target is None:
             findings.append(_finding("chain", f"reversal {seq} names entry "
@@ -325,7 +326,7 @@ class _Replay:
     totals: dict[str, tuple[int, int, int]]  # fund → (allocated, disbursed, entries), net
 
 
-def _replay(facts: _Facts, rows: list[tuple]) -> _Replay:
+def _replay(facts: _Facts, rows: list[tuple], entry) -> _Replay:
     """Every entry in sequence order, fund by fund (funds share no balance, total or
     same-day count): malformed entries, overspent balances, and every rule each payment
     breaks, judged with the balances and totals as they were just before it."""
@@ -337,7 +338,7 @@ def _replay(facts: _Facts, rows: list[tuple]) -> _Replay:
             entries = by_fund[row[1]] = []
         entries.append(row)
     for fcode, entries in by_fund.items():
-        _replay_fund(facts, fcode, entries, rows, out)
+        _replay_fund(facts, fcode, entries, entry, out)
     out.malformed.sort(key=_entry_seq)  # stable: back in entry order
     out.events.sort(key=_entry_seq)
     return out
@@ -347,9 +348,9 @@ def _entry_seq(finding: Finding) -> int:
     return finding.entry
 
 
-def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], rows: list[tuple],
+def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], entry,
                  out: _Replay) -> None:
-    """One fund's entries, in sequence order, into ``out``."""
+    """One fund's entries, in sequence order, into ``out`` (``entry``: any entry by seq)."""
     households, cats, persons, sharing = (facts.households, facts.cats, facts.persons,
                                           facts.sharing)
     relatives, suspects, visit_cadres = facts.relatives, facts.suspects, facts.visit_cadres
@@ -407,7 +408,7 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], rows: list[tup
                 disbursed -= amount
                 balance += amount
                 received[hcode] = received.get(hcode, 0) - amount
-                target = entry_at(rows, reverses)
+                target = entry(reverses)
                 if target is not None:
                     day = (hcode, target[6])
                     paid_on[day] = paid_on.get(day, 0) - 1
@@ -421,17 +422,21 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], rows: list[tup
                                            fund=fcode, entry=seq, household=hcode))
         else:
             malformed.append(_malformed(row))
+            if hcode:  # the fund totals count an unknown kind as a reversal, as they always did
+                disbursed -= amount
+            else:
+                allocated -= amount
     out.totals[fcode] = (allocated, disbursed, len(entries))
 
 
-def _replay_findings(replay: _Replay, rows: list[tuple], unvisited: set[int],
+def _replay_findings(replay: _Replay, entry, unvisited: set[int],
                      reversed_by: dict[int, int], facts: _Facts) -> list[Finding]:
     """The replay's findings in entry order, each payment's with the visit check added
     (``unvisited``: the payments with no visit to the household that day)."""
     findings = list(replay.events)
     no_visit = {seq for seq in unvisited if seq not in replay.skipped and seq not in replay.judged}
     for seq in replay.judged.keys() | no_visit:
-        row = entry_at(rows, seq)
+        row = entry(seq)
         if row is None or row[2] != "disburse":  # not a payment the replay could read
             continue
         violations, name = replay.judged.get(seq) or ([], facts.households[row[4]][0])

@@ -28,7 +28,6 @@ rows.
 
 from __future__ import annotations
 
-import os
 import pickle
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zoufang.chain import entry_at, verify_chain
+from zoufang.chain import seq_index, verify_chain
 
 #: Ledgers with at least this many entries have the worker's half done in a worker; below
 #: it, starting one (a tenth of a second) costs more than it saves.
@@ -68,7 +67,7 @@ def check_chain(rows: list[tuple], anchor_seq: int | None = None) -> LedgerCheck
     count, head, problems = verify_chain(rows)
     anchor_hash = None
     if anchor_seq is not None:
-        at = entry_at(rows, anchor_seq)
+        at = seq_index(rows)(anchor_seq)
         anchor_hash = at[-1] if at is not None else None
     return LedgerCheck(count, head.seq, head.hash, [(p.seq, p.detail) for p in problems],
                        anchor_hash)
@@ -96,12 +95,12 @@ def check_references(rows: list[tuple], names: dict[str, set], dangling_visits: 
     cadre must be among ``names`` (each table's codes), its visit not among
     ``dangling_visits``, and the entry it reverses among ``rows``. (seq, missing table)
     in entry order; a shell writing with foreign keys off can break them."""
+    entry = seq_index(rows)
     # Usually nothing dangles: say so from three set differences before looking row by row.
     if not dangling_visits and not any(
             {r[i] for r in rows}.difference(names[table], (None,))
             for i, table in _REFERENCES) and all(
-            entry_at(rows, r[_REVERSES]) is not None for r in rows
-            if r[_REVERSES] is not None):
+            entry(r[_REVERSES]) is not None for r in rows if r[_REVERSES] is not None):
         return []
     found = []
     for r in rows:
@@ -110,7 +109,7 @@ def check_references(rows: list[tuple], names: dict[str, set], dangling_visits: 
                 found.append((r[0], table))
         if r[0] in dangling_visits:
             found.append((r[0], "visit"))
-        if r[_REVERSES] is not None and entry_at(rows, r[_REVERSES]) is None:
+        if r[_REVERSES] is not None and entry(r[_REVERSES]) is None:
             found.append((r[0], "ledger_entry"))
     return found
 
@@ -199,11 +198,20 @@ def worth_another_process(entries: int) -> bool:
 
 
 def where(conn) -> tuple[str, str]:
-    """How a worker finds ``conn``'s ledger: ("sqlite", file) or ("url", URL)."""
-    url = conn.engine.url
+    """How a worker finds ``conn``'s ledger: ("sqlite", the file SQLite itself has open)
+    or ("url", URL)."""
     if conn.dialect.name == "sqlite":
-        return ("sqlite", str(Path(url.database).resolve()))
-    return ("url", url.render_as_string(hide_password=False))
+        files = {name: file for _, name, file in conn.exec_driver_sql("PRAGMA database_list")}
+        if not files.get("main"):
+            raise ValueError("the ledger is not a file")
+        return ("sqlite", files["main"])
+    return ("url", conn.engine.url.render_as_string(hide_password=False))
+
+
+_WORKER = ("import runpy, sys\n"
+           "if sys.argv[1] not in sys.path:\n"
+           "    sys.path.insert(0, sys.argv[1])\n"
+           "runpy.run_module(sys.argv[2], run_name='__main__', alter_sys=True)\n")
 
 
 class Job:
@@ -214,13 +222,13 @@ class Job:
         import zoufang
 
         self.stderr = b""  # what the worker said, if it failed
-        # the package as this process found it, wherever that is (a source tree, a venv)
+        # -P: nothing from the current directory is imported. The package as this process
+        # found it (a venv, a source tree) goes first on the path only if a new interpreter
+        # would not find it anyway, so the standard library is not shadowed.
         package_root = str(Path(zoufang.__file__).resolve().parents[1])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", WORKER_MODULE], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            [sys.executable, "-P", "-c", _WORKER, package_root, WORKER_MODULE],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         stdin, self.process.stdin = self.process.stdin, None  # communicate() must not flush it
         try:
             stdin.write(pickle.dumps((ledger, mark, sql, anchor_seq)))
@@ -256,8 +264,12 @@ def start(conn, sql: dict[str, Any], anchor_seq: int | None = None) -> Job | Non
     if not worth_another_process(sql["upto"]):
         return None
     try:
-        return Job(where(conn), snapshot_mark(conn), sql, anchor_seq)
-    except OSError:
+        ledger = where(conn)
+    except ValueError:
+        return None
+    try:
+        return Job(ledger, snapshot_mark(conn), sql, anchor_seq)
+    except OSError:  # no process to be had: the audit does the checks itself
         return None
 
 

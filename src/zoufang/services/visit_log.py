@@ -88,7 +88,7 @@ def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
     visit = {"household_id": household.id, "visit_date": data.visit_date, "kind": data.kind,
              "notes": data.notes or None, "next_date": data.next_date, "recorded_at": utcnow(),
              "operator": session.info.get("operator", "unknown")}
-    visit["id"] = conn.execute(insert(V).values(**visit).returning(V.c.id)).scalar_one()
+    visit["id"] = _inserted_id(conn, V, visit)
     conn.execute(insert(VC), [{"visit_id": visit["id"], "cadre_id": c.id} for c in cadres])
     items = [{"visit_id": visit["id"], "kind": kind, "text": text}
              for kind, texts in (("suggestion", data.suggestions), ("wish", data.wishes),
@@ -101,8 +101,7 @@ def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
                       "cadre_id": cadres[0].id, "due_date": need_due, "status": "open",
                       "opened_on": data.visit_date, "closed_on": None, "resolution": None,
                       "referred_to": None}
-        commitment["id"] = conn.execute(
-            insert(M).values(**commitment).returning(M.c.id)).scalar_one()
+        commitment["id"] = _inserted_id(conn, M, commitment)
         commitments.append(commitment)
     refresh_due_dates(session=session, household_ids=[household.id])
     record(session, action="log", object_type="visit", object_key=str(visit["id"]), after={
@@ -114,6 +113,15 @@ def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
         record(session, action="open", object_type="commitment",
                object_key=str(commitment["id"]), after=commitment)
     return LoggedVisit(visit["id"], data.visit_date, [c["id"] for c in commitments])
+
+
+def _inserted_id(conn, table, values: dict) -> int:
+    """Insert one row; its new id. RETURNING where the database has it (PostgreSQL, SQLite
+    3.35 and later); SQLite's last row id otherwise (older SQLite, which some systems'
+    Pythons still link)."""
+    if conn.dialect.insert_returning:
+        return conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
+    return conn.execute(insert(table).values(**values)).lastrowid
 
 
 def log_visit_with_cash(*, session, data: VisitIn, today: dt.date, cash_fen: int | None,
