@@ -93,6 +93,16 @@ def test_any_float_reads_back_as_the_same_number(value):
     assert json.loads(ours(value)) == same(value)
 
 
+def test_nan_and_infinity_are_null_on_either_way():
+    """Found by Hypothesis: an infinity beside an integer past 64 bits (which sends the
+    whole value to the standard library) was written as non-JSON ``Infinity``."""
+    for value in ([float("inf"), 2**70], [float("nan")], {"x": -float("inf")}):
+        text = ours(value)
+        assert "Infinity" not in text and "NaN" not in text
+        assert None in (json.loads(text) if isinstance(value, list) else
+                        list(json.loads(text).values()))
+
+
 def test_integers_past_64_bits_and_keys_that_are_not_text_fall_back_to_json():
     for value in ({"big": 2**70, "small": -2**70}, {1: "a", None: "b", 2.5: "c"},
                   [{1.5: Money(1)}]):

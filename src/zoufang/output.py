@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -38,7 +39,10 @@ def default_format() -> Format:
 
 
 def jsonable(value: Any) -> Any:
-    """Convert rows for JSON: Money → "1234.56", dates → ISO strings, recursively."""
+    """Convert rows for JSON: Money → "1234.56", dates → ISO strings, NaN and infinities
+    (which JSON cannot hold) → null, as orjson writes them; recursively."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, Money):
         return format_money(value, grouping=False)
     if isinstance(value, dt.datetime):
