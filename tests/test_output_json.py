@@ -1,6 +1,6 @@
 """`--format json` is written by orjson (output.write_json) for speed; it must be byte for
 byte what the standard library writes with ``indent=2``, floats aside (orjson spells
-exponents without "+" and writes NaN and infinities as null, which is valid JSON)."""
+exponents without "+"); NaN and infinities are null either way (valid JSON)."""
 
 from __future__ import annotations
 

@@ -81,10 +81,10 @@ def write_json(value: Any, out=None) -> None:
     """``value`` as JSON, indented by two spaces, non-ASCII text as is: the text
     ``json.dump(jsonable(value), out, ensure_ascii=False, indent=2)`` writes, by orjson (a
     tenth of the time: `due` at county scale writes 17 MB). Floats are the one difference:
-    orjson writes ``1e16`` where json writes ``1e+16``, and null for NaN and infinities
-    (which json writes as non-JSON ``NaN``); zoufang's only floats are percentages with one
-    decimal, written alike. Whatever orjson refuses (keys that are not text, integers past
-    64 bits) is written by the standard library."""
+    orjson writes ``1e16`` where json writes ``1e+16`` (zoufang's only floats are
+    percentages with one decimal, written alike); NaN and infinities, which JSON cannot
+    hold, are null either way. Whatever orjson refuses (keys that are not text, integers
+    past 64 bits) is written by the standard library."""
     import orjson
 
     out = out or sys.stdout
