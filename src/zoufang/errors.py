@@ -34,6 +34,14 @@ class NotFound(ZoufangError):
     exit_code = 1
 
 
+def no_household(code: str, field: str) -> NotFound:
+    return NotFound(field, f"no household {code!r}")
+
+
+def no_cadre(code: str, field: str) -> NotFound:
+    return NotFound(field, f"no cadre {code!r} (see `zoufang cadre list`)")
+
+
 class RuleViolation(ZoufangError):
     """The input is well formed but a rule of the ledger refuses it (exit 1)."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from zoufang.errors import InvalidInput, NotFound, RuleViolation
+from zoufang.errors import InvalidInput, RuleViolation, no_cadre, no_household
 from zoufang.models import (
     HOUSEHOLD_ACTIVE,
     HOUSEHOLD_EXITED,
@@ -51,14 +51,14 @@ class HouseholdIn:
 def get_household(*, session: Session, code: str, field: str = "household") -> Household:
     household = session.execute(select(Household).where(Household.code == code)).scalar_one_or_none()
     if household is None:
-        raise NotFound(field, f"no household {code!r}")
+        raise no_household(code, field)
     return household
 
 
 def get_cadre(*, session: Session, code: str, field: str = "cadre") -> Cadre:
     cadre = session.execute(select(Cadre).where(Cadre.code == code)).scalar_one_or_none()
     if cadre is None:
-        raise NotFound(field, f"no cadre {code!r} (see `zoufang cadre list`)")
+        raise no_cadre(code, field)
     return cadre
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select
 
 from zoufang.codes import HOUSEHOLD_EXITED, VISIT_KINDS
-from zoufang.errors import InvalidInput, NotFound, RuleViolation
+from zoufang.errors import InvalidInput, RuleViolation, no_cadre, no_household
 from zoufang.services.audit_log import record
 from zoufang.services.due import refresh_due_dates
 from zoufang.tables import cadre as C
@@ -74,7 +74,7 @@ def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
         select(H.c.id, H.c.code, H.c.status, H.c.exited_on, H.c.exit_reason)
         .where(H.c.code == data.household)).first()
     if household is None:
-        raise NotFound("HOUSEHOLD", f"no household {data.household!r}")
+        raise no_household(data.household, "HOUSEHOLD")
     if household.status == HOUSEHOLD_EXITED:
         raise RuleViolation(
             "HOUSEHOLD", f"{household.code} exited on {household.exited_on} ({household.exit_reason})"
@@ -83,7 +83,7 @@ def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
     for code in dict.fromkeys(data.cadres):
         found = conn.execute(select(C.c.id, C.c.code).where(C.c.code == code)).first()
         if found is None:
-            raise NotFound("--by", f"no cadre {code!r} (see `zoufang cadre list`)")
+            raise no_cadre(code, "--by")
         cadres.append(found)
     visit = {"household_id": household.id, "visit_date": data.visit_date, "kind": data.kind,
              "notes": data.notes or None, "next_date": data.next_date, "recorded_at": utcnow(),
