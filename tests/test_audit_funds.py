@@ -427,6 +427,46 @@ def test_storage_finding_on_foreign_key_failure(ledger, zf, ledger_path):
     assert "household_category" in found[0]["detail"]
 
 
+def test_one_person_a_member_of_two_paid_households(funded, zf, ledger_path):
+    """duplicate-person where the shared person is a member in both households (not a head
+    in one): the audit finds the shared ID number through the members' own index."""
+    from fundkit import SON_ID
+
+    ok(zf("member", "add", "H000002", "--name", "王小军", "--relation", "儿子",
+          "--id-number", SON_ID))
+    with connect(ledger_path) as con:  # a second household lists him too, behind the back
+        con.execute("INSERT INTO member (household_id, name, relation, id_number) "
+                    "SELECT id, '王小军', '孙子', ? FROM household WHERE code = 'H000001'",
+                    (SON_ID,))
+    ok(zf("fund", "disburse", FUND, "H000002", "300", "--by", "C0002", "--date", "2026-11-20",
+          "--override", "test"))
+    raw_append(ledger_path, household_code="H000001", amount_fen=10000, cadre_code="C0001")
+    code, report = audit(zf)
+    assert code == 1
+    found = [f for f in report["findings"] if f["check"] == "duplicate-person"]
+    assert [(f["household"], f["severity"]) for f in found] == [("H000001", "error")]
+    assert "also belongs to H000002" in found[0]["detail"]
+
+
+def test_a_relatives_id_number_held_by_a_member(funded, zf, ledger_path):
+    """conflict-of-interest found through an ID number that only a member of the paid
+    household holds, with the relation written behind the program's back."""
+    from fundkit import SON_ID
+
+    ok(zf("member", "add", "H000002", "--name", "王小军", "--relation", "儿子",
+          "--id-number", SON_ID))
+    with connect(ledger_path) as con:
+        con.execute("INSERT INTO cadre_relative (cadre_id, id_number, relation) "
+                    "SELECT id, ?, '同学' FROM cadre WHERE code = 'C0002'", (SON_ID,))
+    raw_append(ledger_path, household_code="H000002", amount_fen=10000, cadre_code="C0002")
+    raw_append(ledger_path, household_code="H000001", amount_fen=10000, cadre_code="C0002")
+    code, report = audit(zf)
+    assert code == 1
+    found = [f for f in report["findings"] if f["check"] == "conflict-of-interest"]
+    assert [f["household"] for f in found] == ["H000002"]
+    assert "paying cadre C0002 is a relative of H000002" in found[0]["detail"]
+
+
 @pytest.mark.sqlite_only  # audit's storage check is SQLite's PRAGMAs
 def test_payment_to_a_household_that_does_not_exist(ledger, zf, ledger_path):
     row = raw_append(ledger_path, household_code="H999999", cadre_code="C0001")

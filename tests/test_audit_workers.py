@@ -48,17 +48,28 @@ def test_check_chain_finds_an_edited_row():
 
 def test_check_visits():
     rows = [(2, 1, 0), (5, 1, 1), (6, 0, 1)]  # (seq, unanswered, dangling) as SQL marks them
-    assert workers.check_visits(rows) == ([2, 5], {5, 6})
-    assert workers.check_visits([]) == ([], set())
+    assert workers.check_visits(rows) == ([2, 5], [5, 6])
+    assert workers.check_visits([]) == ([], [])
 
 
 def test_check_references():
-    rows = chained({}, {"fund_code": "G"}, {"household_code": "H9", "cadre_code": "C9"},
-                   {"kind": "reverse", "reverses_seq": 1}, {"kind": "reverse", "reverses_seq": 8})
-    names = {"fund": {"F"}, "household": {"H1"}, "cadre": {"C1"}}
-    assert workers.check_references(rows, names, {4}) == [
-        (2, "fund"), (3, "household"), (3, "cadre"), (4, "visit"), (5, "ledger_entry")]
-    assert workers.check_references(rows[:1], names, set()) == []
+    """The replaying half checks ledger_entry's references from the rows and codes it holds."""
+    from types import SimpleNamespace
+
+    from zoufang.services.audit import REPLAY_COLUMNS, check_references
+
+    rows = [tuple(dict(zip(STORED_COLUMNS, row, strict=True))[c] for c in REPLAY_COLUMNS)
+            for row in chained({}, {"fund_code": "G"}, {"household_code": "H9", "cadre_code": "C9"},
+                               {"kind": "reverse", "reverses_seq": 1},
+                               {"kind": "reverse", "reverses_seq": 8},
+                               {"kind": "reverse", "reverses_seq": 1})]
+    rows[5] = rows[5][:9] + ("1",)  # text where a seq belongs: names no entry
+    facts = SimpleNamespace(funds={"F": ()}, households={"H1": ()}, cadres={"C1"})
+    assert check_references(rows, facts, {4}) == [
+        (2, "fund"), (3, "household"), (3, "cadre"), (4, "visit"), (5, "ledger_entry"),
+        (6, "ledger_entry")]
+    assert check_references(rows[:1], facts, set()) == []
+    assert check_references(rows[:1] + rows[3:4], facts, set()) == []
 
 
 def test_seq_index():

@@ -90,21 +90,13 @@ def audit_funds(
     job = workers.start(conn, sql, anchor_seq)
     try:
         with bulk():
-            # Rows as stored, without type conversion: a date or number a tamperer replaced
-            # with nonsense must become a finding, not stop the audit.
-            rows, odd = _typed(driver_rows(conn, select(*(E.c[name] for name in REPLAY_COLUMNS))
-                                           .where(E.c.seq <= upto).order_by(E.c.seq)))
-            entry = seq_index(rows)
-            reversed_by, reversal_findings = _reversals(rows, entry)
-            facts = _load_facts(conn, rows)
-            replay = _replay(facts, rows, entry)
-            summaries = _fund_summaries(conn, replay.totals, fund)
-            chain = workers.finish(job, conn, sql, anchor_seq)
-            replayed = _replay_findings(replay, entry, _unvisited(conn, chain.unanswered),
-                                        reversed_by, facts)
+            # The county's rows live only inside _check, so they are freed before the
+            # cycle collector is back (its first run would walk every one of them).
+            chain, checked, summaries = _check(conn, sql, job, upto, fund, anchor_seq)
     finally:
         if job is not None:
             job.cancel()
+    odd, reversal_findings, malformed, replayed, references = checked
 
     findings = [_finding("storage", line) for line in chain.storage]
     findings += [_finding("chain", detail, entry=seq) for seq, detail in chain.problems]
@@ -124,9 +116,9 @@ def audit_funds(
                                               f"its hash is now {chain.anchor_hash[:12]}…, "
                                               f"the anchor says {anchor.hash[:12]}…",
                                      entry=anchor.seq))
-    findings += reversal_findings + replay.malformed + replayed
+    findings += reversal_findings + malformed + replayed
     findings += [_finding("storage", f"ledger_entry row {seq} points to a missing {table} row")
-                 for seq, table in chain.references]
+                 for seq, table in references]
     if fund is not None:
         findings = [f for f in findings if f.fund in (None, fund) or f.check in ("chain", "storage")]
     ok = not any(f.severity == "error" for f in findings)
@@ -137,6 +129,32 @@ def audit_funds(
         "findings": [asdict(f) for f in findings],
         "funds": summaries,
     }
+
+
+def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor_seq: int | None):
+    """The audit's own half, with the worker's result when it comes: (the worker's
+    LedgerCheck, (odd rows, reversal findings, malformed entries, the replay's findings,
+    dangling references), the fund summaries)."""
+    E = _entry
+    # Rows as stored, without type conversion: a date or number a tamperer replaced with
+    # nonsense must become a finding, not stop the audit.
+    stored = driver_rows(conn, select(*(E.c[name] for name in REPLAY_COLUMNS))
+                         .where(E.c.seq <= upto).order_by(E.c.seq))
+    rows, odd = _typed(stored)
+    entry = seq_index(rows)
+    reversed_by, reversal_findings = _reversals(rows, entry)
+    facts = _load_facts(conn, rows)
+    replay = _replay(facts, rows, entry)
+    summaries = _fund_summaries(conn, replay.totals, fund)
+    # PostgreSQL enforces foreign keys; a SQLite shell with them off can break them.
+    sqlite = conn.dialect.name == "sqlite"
+    may_dangle = sqlite and references_may_dangle(stored, facts)
+    chain = workers.finish(job, conn, sql, anchor_seq)
+    replayed = _replay_findings(replay, entry, _unvisited(conn, chain.unanswered),
+                                reversed_by, facts)
+    references = (check_references(stored, facts, set(chain.dangling))
+                  if may_dangle or (sqlite and chain.dangling) else [])
+    return chain, (odd, reversal_findings, replay.malformed, replayed, references), summaries
 
 
 def _typed(stored: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, str]]]:
@@ -187,6 +205,47 @@ def _wrong(row: tuple) -> str:
     return ""
 
 
+#: Columns of a stored row (REPLAY_COLUMNS order) that name another row, and that row.
+_REFERENCES = ((1, "fund"), (4, "household"), (7, "cadre"))
+_REVERSES = REPLAY_COLUMNS.index("reverses_seq")
+
+
+def _names(facts: _Facts) -> dict:
+    return {"fund": facts.funds.keys(), "household": facts.households.keys(),
+            "cadre": facts.cadres}
+
+
+def references_may_dangle(stored: list[tuple], facts: _Facts) -> bool:
+    """Whether an entry of ``stored`` may name a fund, household, cadre or entry that is not
+    there: usually not, which a few set differences tell faster than a look at each row."""
+    names = _names(facts)
+    return any({r[i] for r in stored}.difference(names[table], (None,))
+               for i, table in _REFERENCES) or bool(
+        {r[_REVERSES] for r in stored if r[_REVERSES] is not None}.difference(
+            {r[0] for r in stored}))
+
+
+def check_references(stored: list[tuple], facts: _Facts, dangling_visits: set[int]
+                     ) -> list[tuple[int, str]]:
+    """SQLite's foreign_key_check of ledger_entry, done from the rows and codes the replay
+    holds anyway (SQLite's own would take a third of the audit's time at county scale):
+    each entry's fund, household and cadre must exist, its visit not be among
+    ``dangling_visits``, and the entry it reverses be among ``stored`` (every stored row,
+    in :data:`REPLAY_COLUMNS` order). (seq, missing table), in entry order."""
+    names = _names(facts)
+    entry = seq_index(stored)
+    found = []
+    for r in stored:
+        for i, table in _REFERENCES:
+            if r[i] is not None and r[i] not in names[table]:
+                found.append((r[0], table))
+        if r[0] in dangling_visits:
+            found.append((r[0], "visit"))
+        if r[_REVERSES] is not None and entry(r[_REVERSES]) is None:
+            found.append((r[0], "ledger_entry"))
+    return found
+
+
 def _reversals(rows: list[tuple], entry) -> tuple[dict[int, int], list[Finding]]:
     """Reversals must name one earlier, non-reversal entry, once, and copy it. Returns
     the entries reversed (→ by which) and the findings."""
@@ -227,7 +286,7 @@ class _Facts:
     fund_cats: dict[str, set[str]]
     households: dict[str, tuple]  # code → (name, status, exited_on), every household
     cats: dict[str, set[str]]  # paid household → its categories
-    persons: dict[str, set[str]]  # paid household → ID numbers of its head and members
+    persons: dict[str, set[str]]  # suspect → ID numbers of its people that relatives hold
     sharing: dict[str, set[str]]  # paid household → other paid households sharing a person
     relatives: dict[str, tuple[set[str], set[str]]]  # cadre → (households, ID numbers)
     suspects: set[str]  # paid households with some cadre's relative in them
@@ -238,7 +297,7 @@ class _Facts:
 def _load_facts(conn, rows: list[tuple]) -> _Facts:
     # Whole tables, fetched at once as plain tuples: cheaper than asking the database for
     # the paid households one by one, or reading result rows one at a time by name.
-    F, FC, H, HC, M = _fund, _fund_category, _household, _household_category, _member
+    F, FC, H, HC = _fund, _fund_category, _household, _household_category
     funds = {code: (valid_from, valid_to, cap) for code, valid_from, valid_to, cap in
              conn.execute(select(F.c.code, F.c.valid_from, F.c.valid_to, F.c.cap_fen)).all()}
     fund_cats: dict[str, set[str]] = defaultdict(set)
@@ -246,37 +305,29 @@ def _load_facts(conn, rows: list[tuple]) -> _Facts:
         fund_cats[code].add(cat)
     paid_codes = {r[4] for r in rows if r[4]}
     households: dict[str, tuple] = {}
-    paid_ids: dict[int, str] = {}
-    persons: dict[str, set[str]] = defaultdict(set)
+    code_of: dict[int, str] = {}
     exits: dict = {None: None}
-    for hid, code, name, status, exited_on, number in driver_rows(conn, (
-            select(H.c.id, H.c.code, H.c.head_name, H.c.status, H.c.exited_on,
-                   H.c.id_number))):
+    for hid, code, name, status, exited_on in driver_rows(conn, (
+            select(H.c.id, H.c.code, H.c.head_name, H.c.status, H.c.exited_on))):
         households[code] = (name, status, exits[exited_on] if exited_on in exits
                             else exits.setdefault(exited_on, _as_date(exited_on)))
-        if code in paid_codes:
-            paid_ids[hid] = code
-            persons[code].add(number)
+        code_of[hid] = code
     cats: dict[str, set[str]] = defaultdict(set)
     for hid, cat in driver_rows(conn, select(HC.c.household_id, HC.c.category_code)):
-        if hid in paid_ids:
-            cats[paid_ids[hid]].add(cat)
-    for hid, number in driver_rows(conn, (
-            select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None)))):
-        if hid in paid_ids:
-            persons[paid_ids[hid]].add(number)
-    holder: dict[str, str] = {}  # ID number → the first paid household holding it
-    shared: dict[str, set[str]] = {}  # ID number → every paid household, if more than one
-    for code, numbers in persons.items():
-        for number in numbers:
-            first = holder.setdefault(number, code)
-            if first != code:
-                shared.setdefault(number, {first}).add(code)
+        code = code_of.get(hid)
+        if code in paid_codes:
+            cats[code].add(cat)
+    holders: dict[str, set[str]] = defaultdict(set)  # ID number → paid households holding it
+    for number, hid in _holders(conn, _shared_numbers(conn)):
+        code = code_of.get(hid)
+        if code in paid_codes:
+            holders[number].add(code)
     sharing: dict[str, set[str]] = {}
-    for codes in shared.values():
-        for code in codes:
-            sharing.setdefault(code, set()).update(codes - {code})
-    relatives, suspects = _relatives(conn, paid_codes, persons)
+    for codes in holders.values():
+        if len(codes) > 1:
+            for code in codes:
+                sharing.setdefault(code, set()).update(codes - {code})
+    relatives, suspects, related_persons = _relatives(conn, paid_codes, code_of)
     # Cadres present at a payment matter only where a cadre has a relative in the household.
     visit_cadres: dict[int, set[str]] = defaultdict(set)
     visit_ids = sorted({r[5] for r in rows if r[5] and r[4] in suspects}) if suspects else []
@@ -286,8 +337,38 @@ def _load_facts(conn, rows: list[tuple]) -> _Facts:
                 select(VC.c.visit_id, C.c.code).join(C, C.c.id == VC.c.cadre_id)
                 .where(VC.c.visit_id.in_(visit_ids[start:start + 500]))).all():
             visit_cadres[vid].add(code)
-    return _Facts(funds, fund_cats, households, cats, persons, sharing, relatives, suspects,
-                  visit_cadres, set(conn.execute(select(_cadre.c.code)).scalars().all()))
+    return _Facts(funds, fund_cats, households, cats, related_persons, sharing, relatives,
+                  suspects, visit_cadres, set(conn.execute(select(_cadre.c.code)).scalars().all()))
+
+
+def _shared_numbers(conn) -> list[str]:
+    """The ID numbers that may be held in more than one household, found through the
+    indexes on ID numbers (none, as a rule): a member's that is another household's head's,
+    a member's held by another member, and a head's held by another head (only possible
+    with the unique index dropped)."""
+    from sqlalchemy import union
+
+    H, M = _household, _member
+    return [number for (number,) in conn.execute(union(
+        select(M.c.id_number).join(H, H.c.id_number == M.c.id_number)
+        .where(H.c.id != M.c.household_id),
+        select(M.c.id_number).where(M.c.id_number.is_not(None)).group_by(M.c.id_number)
+        .having(func.count() > 1),
+        select(H.c.id_number).where(H.c.id_number.is_not(None)).group_by(H.c.id_number)
+        .having(func.count() > 1)))]
+
+
+def _holders(conn, numbers) -> list[tuple[str, int]]:
+    """(ID number, household id) of every head and member holding one of ``numbers``."""
+    H, M = _household, _member
+    found: list[tuple[str, int]] = []
+    numbers = sorted(set(numbers))
+    for start in range(0, len(numbers), 500):
+        part = numbers[start:start + 500]
+        found += driver_rows(conn, select(H.c.id_number, H.c.id).where(H.c.id_number.in_(part)))
+        found += driver_rows(conn, select(M.c.id_number, M.c.household_id)
+                             .where(M.c.id_number.in_(part)))
+    return found
 
 
 def _unvisited(conn, unanswered: list[int]) -> set[int]:
@@ -473,9 +554,10 @@ def _payment_findings(row: tuple, violations: list, reversed_: bool, visited: bo
     return found
 
 
-def _relatives(conn, paid_codes: set[str], persons: dict[str, set[str]]):
-    """Each cadre's relatives (household codes, ID numbers), and the paid households that
-    have a cadre's relative in them: only their payments need the conflict check."""
+def _relatives(conn, paid_codes: set[str], code_of: dict[int, str]):
+    """Each cadre's relatives (household codes, ID numbers); the paid households that have a
+    cadre's relative in them, whose payments alone need the conflict check; and, for those,
+    the ID numbers of their people that some cadre's relative holds."""
     R, C = _cadre_relative, _cadre
     relatives: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
     for cadre_code, hcode, number in conn.execute(
@@ -488,11 +570,14 @@ def _relatives(conn, paid_codes: set[str], persons: dict[str, set[str]]):
             relatives[cadre_code][1].add(number)
     related_households = set().union(*(r[0] for r in relatives.values()))
     related_numbers = set().union(*(r[1] for r in relatives.values()))
-    if not related_households and not related_numbers:
-        return {}, set()
-    suspects = {code for code in paid_codes
-                if code in related_households or persons[code] & related_numbers}
-    return dict(relatives), suspects
+    related_persons: dict[str, set[str]] = defaultdict(set)
+    if related_numbers:
+        for number, hid in _holders(conn, related_numbers):
+            code = code_of.get(hid)
+            if code in paid_codes:
+                related_persons[code].add(number)
+    suspects = (paid_codes & related_households) | related_persons.keys()
+    return dict(relatives), suspects, related_persons
 
 
 def _fund_summaries(conn, totals: dict[str, tuple[int, int, int]],

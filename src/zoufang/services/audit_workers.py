@@ -3,8 +3,9 @@
 At county scale `audit funds` is CPU-bound Python. One half replays the rules (it needs the
 entries and the facts about households and funds); the other half needs nothing from it:
 SQLite's own checks of the tables, rehashing the chain (every stored column of every entry,
-put in canonical form), the references between rows, and each payment's visit (a key lookup
-per payment among a million visits). On a ledger of :data:`PARALLEL_FROM` entries or more,
+put in canonical form), and each payment's visit (a key lookup per payment among a million
+visits). (The references between rows are checked by the replaying half, which holds every
+code they can name already.) On a ledger of :data:`PARALLEL_FROM` entries or more,
 on a machine with more than one core, `audit funds` starts that half in a worker process
 (``python -m zoufang.services.audit_workers``) and replays the rules meanwhile: the two
 halves run on two cores instead of one after the other.
@@ -22,8 +23,7 @@ result comes back pickled on its standard output, as plain data.
 If the worker cannot start, fails or returns nothing readable, the audit runs the same
 checks itself, on its own connection (:func:`finish`): they are never skipped, only done in
 one process instead of two. The functions that judge the rows (:func:`check_chain`,
-:func:`check_visits`, :func:`check_references`) are the same either way and take plain
-rows.
+:func:`check_visits`) are the same either way and take plain rows.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ WORKER_MODULE = "zoufang.services.audit_workers"
 
 @dataclass
 class LedgerCheck:
-    """What the worker found: the storage, the chain, the references, the visits."""
+    """What the worker found: the storage, the chain, the visits."""
 
     count: int  # entries read
     head_seq: int
@@ -54,8 +54,8 @@ class LedgerCheck:
     problems: list[tuple[int | None, str]]  # (seq, what is wrong with the chain), by seq
     anchor_hash: str | None  # the stored hash of the anchor's entry; None if none
     storage: list[str] = field(default_factory=list)  # SQLite's own checks, as messages
-    references: list[tuple[int, str]] = field(default_factory=list)  # (seq, missing row)
     unanswered: list[int] = field(default_factory=list)  # payments their visit did not answer
+    dangling: list[int] = field(default_factory=list)  # entries naming a visit that is not there
 
 
 # ---------------------------------------------------------------------- the judging
@@ -73,45 +73,14 @@ def check_chain(rows: list[tuple], anchor_seq: int | None = None) -> LedgerCheck
                        anchor_hash)
 
 
-def check_visits(rows: list[tuple]) -> tuple[list[int], set[int]]:
+def check_visits(rows: list[tuple]) -> tuple[list[int], list[int]]:
     """``rows``: (seq, unanswered, dangling) from the ``visits`` statement, which judges
     every payment and every entry naming a visit in SQL (a key lookup each: reading the
     pairs into Python to compare would double the cost) and returns only those with either
     mark. Returns the payments whose named visit is not their household's on their day,
     and the entries naming a visit that does not exist."""
-    return [seq for seq, unanswered, _ in rows if unanswered], {
-        seq for seq, _, dangling in rows if dangling}
-
-
-#: Columns of a stored row (STORED_COLUMNS order) that name another row, and that row.
-_REFERENCES = ((1, "fund"), (4, "household"), (7, "cadre"))
-_REVERSES = 10
-
-
-def check_references(rows: list[tuple], names: dict[str, set], dangling_visits: set[int]
-                     ) -> list[tuple[int, str]]:
-    """SQLite's foreign_key_check of ledger_entry, done from rows read anyway (SQLite's own
-    takes a third of the audit's time at county scale): each entry's fund, household and
-    cadre must be among ``names`` (each table's codes), its visit not among
-    ``dangling_visits``, and the entry it reverses among ``rows``. (seq, missing table)
-    in entry order; a shell writing with foreign keys off can break them."""
-    entry = seq_index(rows)
-    # Usually nothing dangles: say so from three set differences before looking row by row.
-    if not dangling_visits and not any(
-            {r[i] for r in rows}.difference(names[table], (None,))
-            for i, table in _REFERENCES) and all(
-            entry(r[_REVERSES]) is not None for r in rows if r[_REVERSES] is not None):
-        return []
-    found = []
-    for r in rows:
-        for i, table in _REFERENCES:
-            if r[i] is not None and r[i] not in names[table]:
-                found.append((r[0], table))
-        if r[0] in dangling_visits:
-            found.append((r[0], "visit"))
-        if r[_REVERSES] is not None and entry(r[_REVERSES]) is None:
-            found.append((r[0], "ledger_entry"))
-    return found
+    return [seq for seq, unanswered, _ in rows if unanswered], [
+        seq for seq, _, dangling in rows if dangling]
 
 
 # ---------------------------------------------------------------------- the SQL
@@ -119,13 +88,12 @@ def check_references(rows: list[tuple], names: dict[str, set], dangling_visits: 
 
 def statements(conn, upto: int, tables: tuple[str, ...], foreign_keys: tuple[str, ...]
                ) -> dict[str, Any]:
-    """The worker's statements for ``conn``'s dialect: entries 1…``upto``; on SQLite also
-    ``quick_check`` of ``tables`` and ``foreign_key_check`` of ``foreign_keys``, and the codes
-    entries refer to (PostgreSQL keeps its own pages and enforces foreign keys)."""
+    """The worker's statements for ``conn``'s dialect: entries 1…``upto`` and each payment's
+    visit; on SQLite also ``quick_check`` of ``tables`` and ``foreign_key_check`` of
+    ``foreign_keys`` (PostgreSQL keeps its own pages and enforces foreign keys)."""
     from sqlalchemy import and_, false, func, not_, or_, select
 
     from zoufang.chain import STORED_COLUMNS
-    from zoufang.tables import cadre, fund
     from zoufang.tables import household as H
     from zoufang.tables import ledger_entry as E
     from zoufang.tables import visit as V
@@ -149,9 +117,6 @@ def statements(conn, upto: int, tables: tuple[str, ...], foreign_keys: tuple[str
     if conn.dialect.name == "sqlite":
         sql["quick_check"] = [f'PRAGMA quick_check("{t}")' for t in tables]
         sql["foreign_key_check"] = [f'PRAGMA foreign_key_check("{t}")' for t in foreign_keys]
-        sql["fund_codes"] = _compiled(conn, select(fund.c.code))
-        sql["household_codes"] = _compiled(conn, select(H.c.code))
-        sql["cadre_codes"] = _compiled(conn, select(cadre.c.code))
     return sql
 
 
@@ -173,14 +138,8 @@ def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) ->
         storage += [f"{table} row {rowid} points to a missing {parent} row"
                     for pragma in sql.get("foreign_key_check", ())
                     for table, rowid, parent, _ in rows(pragma)]
-        entries = rows(sql["entries"])
-        found = check_chain(entries, anchor_seq)
-        found.unanswered, dangling = check_visits(rows(sql["visits"]))
-        if "fund_codes" in sql:
-            names = {"fund": {code for (code,) in rows(sql["fund_codes"])},
-                     "household": {code for (code,) in rows(sql["household_codes"])},
-                     "cadre": {code for (code,) in rows(sql["cadre_codes"])}}
-            found.references = check_references(entries, names, dangling)
+        found = check_chain(rows(sql["entries"]), anchor_seq)
+        found.unanswered, found.dangling = check_visits(rows(sql["visits"]))
         found.storage = storage
         return found
     finally:
