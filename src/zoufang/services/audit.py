@@ -10,8 +10,8 @@ Findings have the shape ``{"check", "severity", "fund", "entry", "household", "d
 any finding of severity ``error`` makes the audit fail (exit 1).
 
 At county scale (200,000+ entries) `audit funds` takes a few seconds: the chain is rehashed
-and each payment's visit found in two other processes while this one replays the rules
-(:mod:`zoufang.services.audit_workers`). Each reads only the columns it needs, as plain
+and each payment's visit found in a worker process while this one replays the rules and
+checks the entries' references (:mod:`zoufang.services.audit_workers`). Each reads only the columns it needs, as plain
 tuples (SQLAlchemy Core here, never the SQLModel classes); the database finds each
 payment's visit (one indexed query), and only the facts the rules can need are loaded —
 households that were paid, and the cadres present at a payment only for households that
@@ -92,33 +92,10 @@ def audit_funds(
         with bulk():
             # The county's rows live only inside _check, so they are freed before the
             # cycle collector is back (its first run would walk every one of them).
-            chain, checked, summaries = _check(conn, sql, job, upto, fund, anchor_seq)
+            chain, findings, summaries = _check(conn, sql, job, upto, fund, anchor, anchor_seq)
     finally:
         if job is not None:
             job.cancel()
-    odd, reversal_findings, malformed, replayed, references = checked
-
-    findings = [_finding("storage", line) for line in chain.storage]
-    findings += [_finding("chain", detail, entry=seq) for seq, detail in chain.problems]
-    flagged = {seq for seq, _ in chain.problems}
-    for row, wrong in odd:
-        if row[0] not in flagged:  # hashed over nonsense: still wrong
-            findings.append(_finding("chain", f"entry {row[0]} holds {wrong}, which no "
-                                              "entry can", fund=row[1], entry=row[0],
-                                     household=row[4]))
-    if anchor is not None:
-        if chain.anchor_hash is None:
-            findings.append(_finding("chain", f"anchor entry {anchor.seq} no longer exists "
-                                              f"(the ledger has {chain.count} entries)",
-                                     entry=anchor.seq))
-        elif chain.anchor_hash != anchor.hash:
-            findings.append(_finding("chain", f"history up to entry {anchor.seq} was rewritten: "
-                                              f"its hash is now {chain.anchor_hash[:12]}…, "
-                                              f"the anchor says {anchor.hash[:12]}…",
-                                     entry=anchor.seq))
-    findings += reversal_findings + malformed + replayed
-    findings += [_finding("storage", f"ledger_entry row {seq} points to a missing {table} row")
-                 for seq, table in references]
     if fund is not None:
         findings = [f for f in findings if f.fund in (None, fund) or f.check in ("chain", "storage")]
     ok = not any(f.severity == "error" for f in findings)
@@ -131,10 +108,10 @@ def audit_funds(
     }
 
 
-def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor_seq: int | None):
+def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor,
+           anchor_seq: int | None):
     """The audit's own half, with the worker's result when it comes: (the worker's
-    LedgerCheck, (odd rows, reversal findings, malformed entries, the replay's findings,
-    dangling references), the fund summaries)."""
+    LedgerCheck, every finding in report order, the fund summaries)."""
     E = _entry
     # Rows as stored, without type conversion: a date or number a tamperer replaced with
     # nonsense must become a finding, not stop the audit.
@@ -154,7 +131,29 @@ def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor_seq: int | 
                                 reversed_by, facts)
     references = (check_references(stored, facts, set(chain.dangling))
                   if may_dangle or (sqlite and chain.dangling) else [])
-    return chain, (odd, reversal_findings, replay.malformed, replayed, references), summaries
+
+    findings = [_finding("storage", line) for line in chain.storage]
+    findings += [_finding("chain", detail, entry=seq) for seq, detail in chain.problems]
+    flagged = {seq for seq, _ in chain.problems}
+    for row, wrong in odd:
+        if row[0] not in flagged:  # hashed over nonsense: still wrong
+            findings.append(_finding("chain", f"entry {row[0]} holds {wrong}, which no "
+                                              "entry can", fund=row[1], entry=row[0],
+                                     household=row[4]))
+    if anchor is not None:
+        if chain.anchor_hash is None:
+            findings.append(_finding("chain", f"anchor entry {anchor.seq} no longer exists "
+                                              f"(the ledger has {chain.count} entries)",
+                                     entry=anchor.seq))
+        elif chain.anchor_hash != anchor.hash:
+            findings.append(_finding("chain", f"history up to entry {anchor.seq} was rewritten: "
+                                              f"its hash is now {chain.anchor_hash[:12]}…, "
+                                              f"the anchor says {anchor.hash[:12]}…",
+                                     entry=anchor.seq))
+    findings += reversal_findings + replay.malformed + replayed
+    findings += [_finding("storage", f"ledger_entry row {seq} points to a missing {table} row")
+                 for seq, table in references]
+    return chain, findings, summaries
 
 
 def _typed(stored: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, str]]]:
