@@ -74,13 +74,15 @@ def bench_env() -> dict[str, str]:
     return env
 
 
-def run_once(argv: list[str], *, cwd: Path, stdout_path: Path | None = None,
-             ok_codes: tuple[int, ...] = (0,)) -> Sample:
+def run_once(
+    argv: list[str], *, cwd: Path, stdout_path: Path | None = None, ok_codes: tuple[int, ...] = (0,)
+) -> Sample:
     """Run one process; wall time, CPU time and peak RSS from wait4()."""
     with tempfile.TemporaryFile() as err, open(stdout_path or os.devnull, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                cwd=cwd, env=bench_env())
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd, env=bench_env()
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = code = os.waitstatus_to_exitcode(status)
@@ -117,17 +119,28 @@ def schema_revision() -> str:
     return HEAD_REVISION
 
 
-def build(cache: Path, households: int, *, rebuild: bool = False,
-          log: Callable[[str], None] = print) -> Fixtures:
+def build(
+    cache: Path, households: int, *, rebuild: bool = False, log: Callable[[str], None] = print
+) -> Fixtures:
     """Build what is missing or stale in ``cache``; return where everything is."""
     cache.mkdir(parents=True, exist_ok=True)
     stem = f"county-{households}"
-    fx = Fixtures(cache=cache, county=cache / f"{stem}.db", empty=cache / "empty.db",
-                  roster_csv=cache / f"roster-{households}.csv",
-                  roster_xlsx=cache / f"roster-{households}.xlsx", households=households)
+    fx = Fixtures(
+        cache=cache,
+        county=cache / f"{stem}.db",
+        empty=cache / "empty.db",
+        roster_csv=cache / f"roster-{households}.csv",
+        roster_xlsx=cache / f"roster-{households}.xlsx",
+        households=households,
+    )
     meta_path = cache / f"{stem}.json"
-    want = {"households": households, "seed": SEED, "today": TODAY,
-            "revision": schema_revision(), "builder": BUILDER_VERSION}
+    want = {
+        "households": households,
+        "seed": SEED,
+        "today": TODAY,
+        "revision": schema_revision(),
+        "builder": BUILDER_VERSION,
+    }
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     if rebuild or not fx.county.exists() or {k: meta.get(k) for k in want} != want:
         for path in cache.glob(f"{stem}.db*"):
@@ -138,14 +151,27 @@ def build(cache: Path, households: int, *, rebuild: bool = False,
         partial = cache / f"{stem}.building.db"
         for path in cache.glob(f"{stem}.building.db*"):
             path.unlink()
-        sample = zf("--db", str(partial), "demo", "--households", str(households),
-                    "--seed", str(SEED), "--funds", cwd=cache)
+        sample = zf(
+            "--db",
+            str(partial),
+            "demo",
+            "--households",
+            str(households),
+            "--seed",
+            str(SEED),
+            "--funds",
+            cwd=cache,
+        )
         _checkpoint(partial)
         partial.rename(fx.county)
         counts = _counts(fx.county)
-        meta = {**want, "built_at": dt.datetime.now().isoformat(timespec="seconds"),
-                "build_seconds": round(sample.wall, 1), "build_peak_rss_mib":
-                round(sample.max_rss_kib / 1024), **counts}
+        meta = {
+            **want,
+            "built_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "build_seconds": round(sample.wall, 1),
+            "build_peak_rss_mib": round(sample.max_rss_kib / 1024),
+            **counts,
+        }
         meta_path.write_text(json.dumps(meta, indent=2) + "\n")
         log(f"built in {sample.wall:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
     fx.built = meta
@@ -156,8 +182,17 @@ def build(cache: Path, households: int, *, rebuild: bool = False,
         log(f"writing {households:,}-row rosters …")
         # In a child process: wait4() reports a child's peak memory including what it
         # shared with this process before exec, so this process must stay small.
-        subprocess.run([sys.executable, __file__, "--write-rosters", str(households),
-                        str(fx.roster_csv), str(fx.roster_xlsx)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--write-rosters",
+                str(households),
+                str(fx.roster_csv),
+                str(fx.roster_xlsx),
+            ],
+            check=True,
+        )
     return fx
 
 
@@ -179,16 +214,38 @@ def _checkpoint(path: Path) -> None:
 def _counts(path: Path) -> dict[str, int]:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in (
-            "household", "visit", "commitment", "fund", "ledger_entry")}
+        return {
+            t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("household", "visit", "commitment", "fund", "ledger_entry")
+        }
     finally:
         con.close()
 
 
-ROSTER_HEADERS = ["户主", "身份证号", "村/社区", "网格", "住址", "联系电话", "类别", "家庭人口",
-                  "年收入", "致困原因"]
-ROSTER_CATEGORIES = ["低保户", "独居老人", "因病致贫特困群众", "残疾人", "留守儿童", "老党员",
-                     "生活困难党员", "低保户、残疾人", "独居老人、老党员", "老干部"]
+ROSTER_HEADERS = [
+    "户主",
+    "身份证号",
+    "村/社区",
+    "网格",
+    "住址",
+    "联系电话",
+    "类别",
+    "家庭人口",
+    "年收入",
+    "致困原因",
+]
+ROSTER_CATEGORIES = [
+    "低保户",
+    "独居老人",
+    "因病致贫特困群众",
+    "残疾人",
+    "留守儿童",
+    "老党员",
+    "生活困难党员",
+    "低保户、残疾人",
+    "独居老人、老党员",
+    "老干部",
+]
 
 
 def roster_rows(count: int):
@@ -203,11 +260,18 @@ def roster_rows(count: int):
         born = dt.date.fromordinal(first + (i * 7919) % 25_000)
         first17 = f"320123{born:%Y%m%d}{i // 25_000 * 100 + i % 97:03d}"
         village = f"{surnames[i // 40 % len(surnames)]}{'家庄' if i % 3 else '湾'}{i // 4000 + 1}村"
-        yield [surnames[i * 31 % len(surnames)] + given[i * 17 % len(given)],
-               first17 + id_check_digit(first17), village, f"{village}第{i % 4 + 1}网格",
-               f"{village}{i % 9 + 1}组{i % 80 + 1}号", f"139{i:08d}",
-               ROSTER_CATEGORIES[i % len(ROSTER_CATEGORIES)], str(1 + i % 5),
-               f"{6000 + i % 40 * 500}", "年老体弱，无固定收入"]
+        yield [
+            surnames[i * 31 % len(surnames)] + given[i * 17 % len(given)],
+            first17 + id_check_digit(first17),
+            village,
+            f"{village}第{i % 4 + 1}网格",
+            f"{village}{i % 9 + 1}组{i % 80 + 1}号",
+            f"139{i:08d}",
+            ROSTER_CATEGORIES[i % len(ROSTER_CATEGORIES)],
+            str(1 + i % 5),
+            f"{6000 + i % 40 * 500}",
+            "年老体弱，无固定收入",
+        ]
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> None:
@@ -266,53 +330,139 @@ def _copy(src: Path, dst: Path) -> None:
 
 OPS = [
     Op("help", "zoufang --help", lambda fx, w: ["--help"], 0.120, runs=20, warmup=3),
-    Op("due", "zoufang due --days 30 --format json",
-       lambda fx, w: ["--db", str(fx.county), "due", "--days", "30", "--format", "json"],
-       1.0, runs=7, sql="due.sql"),
-    Op("audit funds", "zoufang audit funds --format json",
-       lambda fx, w: ["--db", str(fx.county), "audit", "funds", "--format", "json"],
-       3.0, runs=5, ok=(0, 1), sql="audit_funds.sql", sql_mode="-list"),
-    Op("visit log", "zoufang visit log H000123 --by C0001 --notes … --need … --format json",
-       lambda fx, w: ["--db", str(w / "county-copy.db"), "visit", "log", "H000123", "--by",
-                      "C0001", "--notes", "屋顶漏雨，已联系村里维修", "--need", "修缮屋顶",
-                      "--format", "json"],
-       0.6, runs=7, setup=lambda fx, w: _copy(fx.county, w / "county-copy.db"),
-       note="one write on a copy of the county ledger"),
-    Op("report", "zoufang report --format json",
-       lambda fx, w: ["--db", str(fx.county), "report", "--format", "json"],
-       3.0, runs=5, sql="report.sql", sql_mode="-list", needs="report"),
-    Op("export visits", "zoufang export --format csv --table visits --out -",
-       lambda fx, w: ["--db", str(fx.county), "export", "--format", "csv", "--table", "visits",
-                      "--out", "-"],
-       20.0, runs=3, warmup=0, sql="export_visits.sql", sql_mode="-csv", needs="export",
-       memory_target_mib=250),
-    Op("enroll csv", "zoufang enroll --from roster.csv ({n:,} rows)",
-       lambda fx, w: ["--db", str(w / "enroll.db"), "enroll", "--from", str(fx.roster_csv),
-                      "--format", "json"],
-       15.0, runs=3, warmup=0, prepare=lambda fx, w: _copy(fx.empty, w / "enroll.db"),
-       needs="enroll", note="into an empty ledger"),
-    Op("enroll xlsx", "zoufang enroll --from roster.xlsx ({n:,} rows)",
-       lambda fx, w: ["--db", str(w / "enroll.db"), "enroll", "--from", str(fx.roster_xlsx),
-                      "--format", "json"],
-       25.0, runs=3, warmup=0, prepare=lambda fx, w: _copy(fx.empty, w / "enroll.db"),
-       needs="enroll", note="into an empty ledger"),
-    Op("demo", "zoufang demo --households {n}",
-       lambda fx, w: ["--db", str(w / "demo.db"), "demo", "--households", str(fx.households)],
-       90.0, runs=3, warmup=0,
-       prepare=lambda fx, w: _remove(w, "demo.db*"),
-       note="into a new ledger"),
+    Op(
+        "due",
+        "zoufang due --days 30 --format json",
+        lambda fx, w: ["--db", str(fx.county), "due", "--days", "30", "--format", "json"],
+        1.0,
+        runs=7,
+        sql="due.sql",
+    ),
+    Op(
+        "audit funds",
+        "zoufang audit funds --format json",
+        lambda fx, w: ["--db", str(fx.county), "audit", "funds", "--format", "json"],
+        3.0,
+        runs=5,
+        ok=(0, 1),
+        sql="audit_funds.sql",
+        sql_mode="-list",
+    ),
+    Op(
+        "visit log",
+        "zoufang visit log H000123 --by C0001 --notes … --need … --format json",
+        lambda fx, w: [
+            "--db",
+            str(w / "county-copy.db"),
+            "visit",
+            "log",
+            "H000123",
+            "--by",
+            "C0001",
+            "--notes",
+            "屋顶漏雨，已联系村里维修",
+            "--need",
+            "修缮屋顶",
+            "--format",
+            "json",
+        ],
+        0.6,
+        runs=7,
+        setup=lambda fx, w: _copy(fx.county, w / "county-copy.db"),
+        note="one write on a copy of the county ledger",
+    ),
+    Op(
+        "report",
+        "zoufang report --format json",
+        lambda fx, w: ["--db", str(fx.county), "report", "--format", "json"],
+        3.0,
+        runs=5,
+        sql="report.sql",
+        sql_mode="-list",
+        needs="report",
+    ),
+    Op(
+        "export visits",
+        "zoufang export --format csv --table visits --out -",
+        lambda fx, w: [
+            "--db",
+            str(fx.county),
+            "export",
+            "--format",
+            "csv",
+            "--table",
+            "visits",
+            "--out",
+            "-",
+        ],
+        20.0,
+        runs=3,
+        warmup=0,
+        sql="export_visits.sql",
+        sql_mode="-csv",
+        needs="export",
+        memory_target_mib=250,
+    ),
+    Op(
+        "enroll csv",
+        "zoufang enroll --from roster.csv ({n:,} rows)",
+        lambda fx, w: [
+            "--db",
+            str(w / "enroll.db"),
+            "enroll",
+            "--from",
+            str(fx.roster_csv),
+            "--format",
+            "json",
+        ],
+        15.0,
+        runs=3,
+        warmup=0,
+        prepare=lambda fx, w: _copy(fx.empty, w / "enroll.db"),
+        needs="enroll",
+        note="into an empty ledger",
+    ),
+    Op(
+        "enroll xlsx",
+        "zoufang enroll --from roster.xlsx ({n:,} rows)",
+        lambda fx, w: [
+            "--db",
+            str(w / "enroll.db"),
+            "enroll",
+            "--from",
+            str(fx.roster_xlsx),
+            "--format",
+            "json",
+        ],
+        25.0,
+        runs=3,
+        warmup=0,
+        prepare=lambda fx, w: _copy(fx.empty, w / "enroll.db"),
+        needs="enroll",
+        note="into an empty ledger",
+    ),
+    Op(
+        "demo",
+        "zoufang demo --households {n}",
+        lambda fx, w: ["--db", str(w / "demo.db"), "demo", "--households", str(fx.households)],
+        90.0,
+        runs=3,
+        warmup=0,
+        prepare=lambda fx, w: _remove(w, "demo.db*"),
+        note="into a new ledger",
+    ),
 ]
 
 
 def _roster_supported() -> bool:
-    done = subprocess.run([*zoufang_argv(), "enroll", "--help"], capture_output=True,
-                          text=True, env=bench_env())
+    done = subprocess.run(
+        [*zoufang_argv(), "enroll", "--help"], capture_output=True, text=True, env=bench_env()
+    )
     return "--from" in done.stdout
 
 
 def command_exists(name: str) -> bool:
-    done = subprocess.run([*zoufang_argv(), name, "--help"], capture_output=True,
-                          env=bench_env())
+    done = subprocess.run([*zoufang_argv(), name, "--help"], capture_output=True, env=bench_env())
     return done.returncode == 0 and (name != "enroll" or _roster_supported())
 
 
@@ -327,8 +477,14 @@ class Result:
         return statistics.median(s.wall for s in (samples or self.samples))
 
 
-def time_op(op: Op, fx: Fixtures, work: Path, runs: int | None, sqlite: str | None,
-            log: Callable[[str], None]) -> Result:
+def time_op(
+    op: Op,
+    fx: Fixtures,
+    work: Path,
+    runs: int | None,
+    sqlite: str | None,
+    log: Callable[[str], None],
+) -> Result:
     result = Result(op)
     if op.needs and not command_exists(op.needs):
         result.skipped = f"`zoufang {op.needs}` does not exist yet"
@@ -360,8 +516,10 @@ def time_op(op: Op, fx: Fixtures, work: Path, runs: int | None, sqlite: str | No
 
 def line_for(r: Result) -> str:
     walls = [s.wall for s in r.samples]
-    text = (f"{r.op.name}: median {r.median():.3f} s (min {min(walls):.3f}, max {max(walls):.3f},"
-            f" {len(walls)} runs), peak {max(s.max_rss_kib for s in r.samples) / 1024:.0f} MiB")
+    text = (
+        f"{r.op.name}: median {r.median():.3f} s (min {min(walls):.3f}, max {max(walls):.3f},"
+        f" {len(walls)} runs), peak {max(s.max_rss_kib for s in r.samples) / 1024:.0f} MiB"
+    )
     if r.sql_samples:
         text += f"; sqlite3 {r.median(r.sql_samples):.3f} s, ratio {ratio(r):.1f}×"
     if r.op.target is not None:
@@ -389,14 +547,20 @@ def machine() -> dict[str, str]:
     info: dict[str, str] = {}
     try:
         cpu = Path("/proc/cpuinfo").read_text()
-        info["cpu"] = next(line.split(":", 1)[1].strip() for line in cpu.splitlines()
-                           if line.startswith("model name"))
+        info["cpu"] = next(
+            line.split(":", 1)[1].strip()
+            for line in cpu.splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         info["cpu"] = platform.processor() or "unknown"
     info["cores"] = str(os.cpu_count())
     try:
-        kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))
+        kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
         info["ram"] = f"{kib / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration):
         info["ram"] = "unknown"
@@ -405,17 +569,24 @@ def machine() -> dict[str, str]:
     info["sqlite"] = sqlite3.sqlite_version
     sqlite = shutil.which("sqlite3")
     if sqlite:
-        info["sqlite3 shell"] = subprocess.run([sqlite, "--version"], capture_output=True,
-                                               text=True).stdout.split()[0]
-    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                            capture_output=True, text=True).stdout.strip()
+        info["sqlite3 shell"] = subprocess.run(
+            [sqlite, "--version"], capture_output=True, text=True
+        ).stdout.split()[0]
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True
+    ).stdout.strip()
     info["zoufang"] = commit or "unknown"
     info["date"] = dt.date.today().isoformat()
     return info
 
 
-def markdown(results: list[Result], fx: Fixtures, info: dict[str, str],
-             load: tuple[tuple[float, ...], tuple[float, ...]], command: str) -> str:
+def markdown(
+    results: list[Result],
+    fx: Fixtures,
+    info: dict[str, str],
+    load: tuple[tuple[float, ...], tuple[float, ...]],
+    command: str,
+) -> str:
     b = fx.built
     lines = [
         f"Measured with `{command}` on {info['date']}.",
@@ -436,8 +607,11 @@ def markdown(results: list[Result], fx: Fixtures, info: dict[str, str],
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
-        target = "—" if r.op.target is None else (
-            f"≤ {r.op.target * 1000:.0f} ms" if r.op.target < 1 else f"≤ {r.op.target:g} s")
+        target = (
+            "—"
+            if r.op.target is None
+            else (f"≤ {r.op.target * 1000:.0f} ms" if r.op.target < 1 else f"≤ {r.op.target:g} s")
+        )
         if r.op.memory_target_mib:
             target += f", ≤ {r.op.memory_target_mib} MB"
         if r.op.name == "due":
@@ -453,7 +627,8 @@ def markdown(results: list[Result], fx: Fixtures, info: dict[str, str],
             f"| {name} | {target} | **{_secs(r.median())}** | {_secs(min(walls))} | "
             f"{_secs(max(walls))} | {_secs(statistics.median(s.cpu for s in r.samples))} | "
             f"{max(s.max_rss_kib for s in r.samples) / 1024:.0f} MiB | {sql} | {rat} | "
-            f"{'yes' if met(r) else '**no**'} ({len(walls)} runs) |")
+            f"{'yes' if met(r) else '**no**'} ({len(walls)} runs) |"
+        )
     return "\n".join(lines)
 
 
@@ -462,8 +637,7 @@ def _secs(value: float) -> str:
 
 
 def write_doc(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else (
-        f"# Benchmarks\n\n{BEGIN}\n{END}\n")
+    text = DOC.read_text() if DOC.exists() else (f"# Benchmarks\n\n{BEGIN}\n{END}\n")
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     DOC.write_text(f"{head}{BEGIN}\n{section}\n{END}{tail}")
@@ -485,10 +659,15 @@ def compile_package() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--households", type=int, default=HOUSEHOLDS)
-    parser.add_argument("--runs", type=int, help="timed runs of every operation (default: "
-                        "20 for --help, 7 or 5 for queries, 3 for bulk operations)")
-    parser.add_argument("--only", help="comma-separated operation names (" +
-                        ", ".join(op.name for op in OPS) + ")")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        help="timed runs of every operation (default: "
+        "20 for --help, 7 or 5 for queries, 3 for bulk operations)",
+    )
+    parser.add_argument(
+        "--only", help="comma-separated operation names (" + ", ".join(op.name for op in OPS) + ")"
+    )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached ledger")
     parser.add_argument("--no-write", action="store_true", help=f"do not update {DOC.name}")

@@ -37,8 +37,13 @@ def render() -> str:
     ctx_cls = root.context_class
     for path, command in walk(root, ["zoufang"]):
         parent = None
-        ctx = ctx_cls(command, info_name=" ".join(path), parent=parent, terminal_width=100,
-                      max_content_width=100)
+        ctx = ctx_cls(
+            command,
+            info_name=" ".join(path),
+            parent=parent,
+            terminal_width=100,
+            max_content_width=100,
+        )
         parts += [f"## `{' '.join(path)}`", "", "```text", ctx.get_help().rstrip(), "```", ""]
     return "\n".join(parts)
 

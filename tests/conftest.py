@@ -94,8 +94,9 @@ def new_ledger(template_ledger, _prepared, tmp_path):
             if name == "ledger" and not made:
                 ledger = _prepared.take()
             else:
-                ledger = rawdb.create_database(f"zft_{os.getpid()}_{next(_databases)}_{name}",
-                                               template=template_ledger.name)
+                ledger = rawdb.create_database(
+                    f"zft_{os.getpid()}_{next(_databases)}_{name}", template=template_ledger.name
+                )
             made.append(ledger)
             return ledger
         path = tmp_path / f"{name}.db"
@@ -165,8 +166,10 @@ def snapshot_db(ledger_path):
     def snap() -> dict[str, list[tuple]]:
         con = rawdb.connect(ledger_path)
         try:
-            return {t: sorted((tuple(r) for r in con.execute(f'SELECT * FROM "{t}"')), key=repr)
-                    for t in rawdb.table_names(ledger_path)}
+            return {
+                t: sorted((tuple(r) for r in con.execute(f'SELECT * FROM "{t}"')), key=repr)
+                for t in rawdb.table_names(ledger_path)
+            }
         finally:
             con.close()
 
@@ -183,8 +186,19 @@ def valid_id(first17: str) -> str:
 @pytest.fixture
 def village(zf):
     """A small village: two cadres, three households (none visited yet), for command tests."""
-    assert zf("cadre", "add", "--name", "王建国", "--unit", "红星村党支部",
-              "--email", "wang@example.cn").exit_code == 0
+    assert (
+        zf(
+            "cadre",
+            "add",
+            "--name",
+            "王建国",
+            "--unit",
+            "红星村党支部",
+            "--email",
+            "wang@example.cn",
+        ).exit_code
+        == 0
+    )
     assert zf("cadre", "add", "--name", "李梅").exit_code == 0
     people = [
         ("陈大爷", valid_id("11010119450307123"), "红星村", ["veteran-member", "elderly-alone"]),
@@ -192,13 +206,23 @@ def village(zf):
         ("刘小明", valid_id("37020320120415561"), "红星村", ["left-behind-child"]),
     ]
     for name, number, place, cats in people:
-        args = ["enroll", "--name", name, "--id-number", number, "--village", place,
-                "--cadre", "C0001"]
+        args = [
+            "enroll",
+            "--name",
+            name,
+            "--id-number",
+            number,
+            "--village",
+            place,
+            "--cadre",
+            "C0001",
+        ]
         for c in cats:
             args += ["--category", c]
         result = zf(*args)
         assert result.exit_code == 0, result.stderr
     return people
+
 
 def error_line(result) -> str:
     """The single line a failed command prints on stderr (and nothing on stdout)."""

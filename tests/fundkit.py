@@ -38,9 +38,29 @@ def fast_cli(monkeypatch):
 @pytest.fixture
 def funded(fast_cli, zf, village):
     """The village plus fund CJ2026 with 5,000.00 allocated (entry 1)."""
-    ok(zf("fund", "create", FUND, "--name", "2026年春节慰问金", "--category", "veteran-member",
-          "--category", "low-income", "--category", "elderly-alone", "--cap", "1,000",
-          "--from", "2026-01-01", "--to", "2026-12-31", "--source", "市委组织部代管党费"))
+    ok(
+        zf(
+            "fund",
+            "create",
+            FUND,
+            "--name",
+            "2026年春节慰问金",
+            "--category",
+            "veteran-member",
+            "--category",
+            "low-income",
+            "--category",
+            "elderly-alone",
+            "--cap",
+            "1,000",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--source",
+            "市委组织部代管党费",
+        )
+    )
     ok(zf("fund", "allocate", FUND, "5,000", "--date", "2026-11-01", "--memo", "组通字〔2026〕1号"))
     return FUND
 
@@ -83,8 +103,10 @@ def raw_append(path: Path, **fields) -> dict:
 
     con = connect(path)
     rawdb.foreign_keys_off(con)  # a shell does not check them (SQLite's default; PostgreSQL's
-    try:                         # superuser switches them off)
-        head = con.execute("SELECT seq, hash FROM ledger_entry ORDER BY seq DESC LIMIT 1").fetchone()
+    try:  # superuser switches them off)
+        head = con.execute(
+            "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
         row = {
             "seq": (head["seq"] if head else 0) + 1,
             "fund_code": FUND,
@@ -104,8 +126,10 @@ def raw_append(path: Path, **fields) -> dict:
         row.update(fields)
         row["hash"] = entry_hash(row)
         columns = ", ".join(row)
-        con.execute(f"INSERT INTO ledger_entry ({columns}) VALUES "
-                    f"({', '.join('?' * len(row))})", list(row.values()))
+        con.execute(
+            f"INSERT INTO ledger_entry ({columns}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
         con.commit()
         return row
     finally:
@@ -122,10 +146,13 @@ def rehash(con, *, from_seq: int, chain: bool) -> None:
     one row alone."""
     from zoufang.services.ledger import entry_hash
 
-    prev = con.execute("SELECT hash FROM ledger_entry WHERE seq < ? ORDER BY seq DESC LIMIT 1",
-                       (from_seq,)).fetchone()
-    rows = [dict(r) for r in con.execute(
-        "SELECT * FROM ledger_entry WHERE seq >= ? ORDER BY seq", (from_seq,))]
+    prev = con.execute(
+        "SELECT hash FROM ledger_entry WHERE seq < ? ORDER BY seq DESC LIMIT 1", (from_seq,)
+    ).fetchone()
+    rows = [
+        dict(r)
+        for r in con.execute("SELECT * FROM ledger_entry WHERE seq >= ? ORDER BY seq", (from_seq,))
+    ]
     if not chain:
         rows = rows[:1]
     prev_hash = prev["hash"] if prev else "0" * 64
@@ -133,8 +160,10 @@ def rehash(con, *, from_seq: int, chain: bool) -> None:
         if chain:
             row["prev_hash"] = prev_hash
         row["hash"] = entry_hash(row)
-        con.execute("UPDATE ledger_entry SET prev_hash = ?, hash = ? WHERE seq = ?",
-                    (row["prev_hash"], row["hash"], row["seq"]))
+        con.execute(
+            "UPDATE ledger_entry SET prev_hash = ?, hash = ? WHERE seq = ?",
+            (row["prev_hash"], row["hash"], row["seq"]),
+        )
         prev_hash = row["hash"]
 
 
@@ -160,8 +189,17 @@ class Scenario:
 
     @property
     def args(self) -> list[str]:
-        return ["fund", "disburse", self.fund, self.household, self.amount, "--by", self.cadre,
-                "--date", self.date]
+        return [
+            "fund",
+            "disburse",
+            self.fund,
+            self.household,
+            self.amount,
+            "--by",
+            self.cadre,
+            "--date",
+            self.date,
+        ]
 
     @property
     def amount_fen(self) -> int:
@@ -175,8 +213,21 @@ def _nothing(zf):
 
 
 def _old_fund(zf):
-    ok(zf("fund", "create", "OLD", "--name", "重阳节慰问", "--category", "veteran-member",
-          "--from", "2026-10-01", "--to", "2026-11-20"))
+    ok(
+        zf(
+            "fund",
+            "create",
+            "OLD",
+            "--name",
+            "重阳节慰问",
+            "--category",
+            "veteran-member",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-11-20",
+        )
+    )
     ok(zf("fund", "allocate", "OLD", "1,000", "--date", "2026-10-01"))
 
 
@@ -199,8 +250,19 @@ def _related_household(zf):
 
 
 def _son(zf):
-    ok(zf("member", "add", "H000002", "--name", "王小军", "--relation", "儿子",
-          "--id-number", SON_ID))
+    ok(
+        zf(
+            "member",
+            "add",
+            "H000002",
+            "--name",
+            "王小军",
+            "--relation",
+            "儿子",
+            "--id-number",
+            SON_ID,
+        )
+    )
 
 
 def _related_member(zf):
@@ -214,43 +276,134 @@ def _paid_today(zf):
 
 def _son_enrolled_too(zf):
     _son(zf)
-    ok(zf("enroll", "--name", "王小军", "--id-number", SON_ID, "--village", "东风社区",
-          "--category", "low-income"))
+    ok(
+        zf(
+            "enroll",
+            "--name",
+            "王小军",
+            "--id-number",
+            SON_ID,
+            "--village",
+            "东风社区",
+            "--category",
+            "low-income",
+        )
+    )
     ok(zf("fund", "disburse", FUND, "H000002", "300", "--by", "C0002", "--date", "2026-11-20"))
 
 
 SCENARIOS = [
-    Scenario("ineligible", _nothing, "H000003", "100",
-             "H000003 刘小明 is left-behind-child; fund CJ2026 is for elderly-alone, "
-             "low-income, veteran-member"),
-    Scenario("out-of-period", _nothing, "H000001", "100",
-             "2025-12-31 is outside fund CJ2026's period 2026-01-01 to 2026-12-31",
-             date="2025-12-31"),
-    Scenario("out-of-period", _old_fund, "H000001", "100",
-             "2026-11-21 is outside fund OLD's period 2026-10-01 to 2026-11-20",
-             date="2026-11-21", fund="OLD"),
-    Scenario("over-cap", _paid_800, "H000001", "600",
-             "over the per-household cap: 陈大爷 has received 800.00 of 1,000.00; "
-             "600.00 would exceed it"),
-    Scenario("overspend", _small_fund, "H000002", "200",
-             "fund SMALL has 100.00 left; paying 200.00 would leave -100.00",
-             cadre="C0002", fund="SMALL"),
-    Scenario("inactive-household", _exited, "H000002", "100",
-             "H000002 王奶奶 exited on 2026-11-23", cadre="C0002"),
-    Scenario("conflict-of-interest", _related_household, "H000001", "100",
-             "paying cadre C0001 is a relative of H000001 陈大爷"),
-    Scenario("conflict-of-interest", _related_member, "H000002", "100",
-             "paying cadre C0002 is a relative of H000002 王奶奶", cadre="C0002"),
-    Scenario("duplicate", _paid_today, "H000001", "100",
-             "H000001 陈大爷 was already paid from CJ2026 on 2026-11-20", date="2026-11-20"),
-    Scenario("duplicate-person", _son_enrolled_too, "H000004", "100",
-             "a person of H000004 王小军 also belongs to H000002, already paid from CJ2026",
-             cadre="C0002"),
+    Scenario(
+        "ineligible",
+        _nothing,
+        "H000003",
+        "100",
+        "H000003 刘小明 is left-behind-child; fund CJ2026 is for elderly-alone, "
+        "low-income, veteran-member",
+    ),
+    Scenario(
+        "out-of-period",
+        _nothing,
+        "H000001",
+        "100",
+        "2025-12-31 is outside fund CJ2026's period 2026-01-01 to 2026-12-31",
+        date="2025-12-31",
+    ),
+    Scenario(
+        "out-of-period",
+        _old_fund,
+        "H000001",
+        "100",
+        "2026-11-21 is outside fund OLD's period 2026-10-01 to 2026-11-20",
+        date="2026-11-21",
+        fund="OLD",
+    ),
+    Scenario(
+        "over-cap",
+        _paid_800,
+        "H000001",
+        "600",
+        "over the per-household cap: 陈大爷 has received 800.00 of 1,000.00; "
+        "600.00 would exceed it",
+    ),
+    Scenario(
+        "overspend",
+        _small_fund,
+        "H000002",
+        "200",
+        "fund SMALL has 100.00 left; paying 200.00 would leave -100.00",
+        cadre="C0002",
+        fund="SMALL",
+    ),
+    Scenario(
+        "inactive-household",
+        _exited,
+        "H000002",
+        "100",
+        "H000002 王奶奶 exited on 2026-11-23",
+        cadre="C0002",
+    ),
+    Scenario(
+        "conflict-of-interest",
+        _related_household,
+        "H000001",
+        "100",
+        "paying cadre C0001 is a relative of H000001 陈大爷",
+    ),
+    Scenario(
+        "conflict-of-interest",
+        _related_member,
+        "H000002",
+        "100",
+        "paying cadre C0002 is a relative of H000002 王奶奶",
+        cadre="C0002",
+    ),
+    Scenario(
+        "duplicate",
+        _paid_today,
+        "H000001",
+        "100",
+        "H000001 陈大爷 was already paid from CJ2026 on 2026-11-20",
+        date="2026-11-20",
+    ),
+    Scenario(
+        "duplicate-person",
+        _son_enrolled_too,
+        "H000004",
+        "100",
+        "a person of H000004 王小军 also belongs to H000002, already paid from CJ2026",
+        cadre="C0002",
+    ),
 ]
-SCENARIO_IDS = ["ineligible", "before-from", "after-to", "over-cap", "overspend", "inactive",
-                "related-household", "related-member", "duplicate", "duplicate-person"]
+SCENARIO_IDS = [
+    "ineligible",
+    "before-from",
+    "after-to",
+    "over-cap",
+    "overspend",
+    "inactive",
+    "related-household",
+    "related-member",
+    "duplicate",
+    "duplicate-person",
+]
 
 
-__all__ = ["FUND", "fast_cli", "funded", "ok", "one_line", "entries", "raw_append",
-           "connect", "drop_triggers", "rehash", "valid_id", "Scenario", "SCENARIOS",
-           "SCENARIO_IDS", "TODAY", "SON_ID"]
+__all__ = [
+    "FUND",
+    "fast_cli",
+    "funded",
+    "ok",
+    "one_line",
+    "entries",
+    "raw_append",
+    "connect",
+    "drop_triggers",
+    "rehash",
+    "valid_id",
+    "Scenario",
+    "SCENARIOS",
+    "SCENARIO_IDS",
+    "TODAY",
+    "SON_ID",
+]

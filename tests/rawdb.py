@@ -23,7 +23,9 @@ BACKEND = os.environ.get("ZOUFANG_TEST_BACKEND", "sqlite").strip().lower() or "s
 if BACKEND in ("pg", "postgres"):
     BACKEND = "postgresql"
 #: An existing PostgreSQL database the test role can log in to and CREATE DATABASE from.
-PG_URL = os.environ.get("ZOUFANG_TEST_PG_URL", "postgresql+psycopg://zoufang@127.0.0.1:54329/zoufang")
+PG_URL = os.environ.get(
+    "ZOUFANG_TEST_PG_URL", "postgresql+psycopg://zoufang@127.0.0.1:54329/zoufang"
+)
 ON_POSTGRESQL = BACKEND == "postgresql"
 
 
@@ -92,8 +94,7 @@ class Prepared:
         self._template, self._prefix = template, prefix
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._fill, name="prepared-databases",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._fill, name="prepared-databases", daemon=True)
         self._thread.start()
 
     def _fill(self) -> None:
@@ -297,8 +298,7 @@ def foreign_keys_off(con) -> None:
 
 def table_names(ledger) -> list[str]:
     if isinstance(ledger, PgLedger):
-        sql = ("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-               "ORDER BY tablename")
+        sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
     else:
         sql = "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
     return [r[0] for r in query(ledger, sql)]

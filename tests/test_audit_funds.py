@@ -69,13 +69,58 @@ def checks(report, severity: str | None = None) -> set[str]:
 @pytest.fixture
 def ledger(funded, zf):
     """A clean little ledger: allocations, payments at visits, a reversal (entries 1–5)."""
-    ok(zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-20",
-          "--notes", "老人腿脚不便", "--cash", "800", "--fund", FUND))          # 2
-    ok(zf("visit", "log", "H000002", "--by", "C0002", "--date", "2026-11-20",
-          "--notes", "低保已续", "--cash", "500", "--fund", FUND))             # 3
-    ok(zf("fund", "reverse", "3", "--reason", "金额录错"))                     # 4
-    ok(zf("visit", "log", "H000002", "--by", "C0002", "--date", "2026-11-21",
-          "--notes", "补发", "--cash", "300", "--fund", FUND))                 # 5
+    ok(
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-20",
+            "--notes",
+            "老人腿脚不便",
+            "--cash",
+            "800",
+            "--fund",
+            FUND,
+        )
+    )  # 2
+    ok(
+        zf(
+            "visit",
+            "log",
+            "H000002",
+            "--by",
+            "C0002",
+            "--date",
+            "2026-11-20",
+            "--notes",
+            "低保已续",
+            "--cash",
+            "500",
+            "--fund",
+            FUND,
+        )
+    )  # 3
+    ok(zf("fund", "reverse", "3", "--reason", "金额录错"))  # 4
+    ok(
+        zf(
+            "visit",
+            "log",
+            "H000002",
+            "--by",
+            "C0002",
+            "--date",
+            "2026-11-21",
+            "--notes",
+            "补发",
+            "--cash",
+            "300",
+            "--fund",
+            FUND,
+        )
+    )  # 5
     return 5
 
 
@@ -91,8 +136,12 @@ def test_clean_ledger(ledger, zf, ledger_path):
 def test_empty_ledger(fast_cli, zf):
     code, report = audit(zf)
     assert code == 0
-    assert report == {"ok": True, "entries_checked": 0, "head": {"seq": 0, "hash": "0" * 64},
-                      "findings": []}
+    assert report == {
+        "ok": True,
+        "entries_checked": 0,
+        "head": {"seq": 0, "hash": "0" * 64},
+        "findings": [],
+    }
 
 
 def test_human_output_summary_findings_and_head(ledger, zf, ledger_path):
@@ -115,9 +164,14 @@ def test_human_output_summary_findings_and_head(ledger, zf, ledger_path):
 def test_rule_found_when_written_behind_the_programs_back(funded, zf, ledger_path, scenario):
     scenario.setup(zf)
     assert audit(zf)[0] == 0
-    row = raw_append(ledger_path, fund_code=scenario.fund, household_code=scenario.household,
-                     amount_fen=scenario.amount_fen, entry_date=scenario.date,
-                     cadre_code=scenario.cadre)
+    row = raw_append(
+        ledger_path,
+        fund_code=scenario.fund,
+        household_code=scenario.household,
+        amount_fen=scenario.amount_fen,
+        entry_date=scenario.date,
+        cadre_code=scenario.cadre,
+    )
     code, report = audit(zf)
     assert code == 1
     assert checks(report, "error") == {scenario.check}, report["findings"]
@@ -136,9 +190,15 @@ def test_rule_found_when_written_behind_the_programs_back(funded, zf, ledger_pat
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
 def test_override_written_behind_the_back_is_a_warning(funded, zf, ledger_path, scenario):
     scenario.setup(zf)
-    row = raw_append(ledger_path, fund_code=scenario.fund, household_code=scenario.household,
-                     amount_fen=scenario.amount_fen, entry_date=scenario.date,
-                     cadre_code=scenario.cadre, override_reason="县里同意")
+    row = raw_append(
+        ledger_path,
+        fund_code=scenario.fund,
+        household_code=scenario.household,
+        amount_fen=scenario.amount_fen,
+        entry_date=scenario.date,
+        cadre_code=scenario.cadre,
+        override_reason="县里同意",
+    )
     code, report = audit(zf)
     assert code == 0
     found = [f for f in report["findings"] if f["entry"] == row["seq"]]
@@ -149,8 +209,9 @@ def test_override_written_behind_the_back_is_a_warning(funded, zf, ledger_path, 
 
 def test_overspend_by_reversing_an_allocation_behind_the_back(funded, zf, ledger_path):
     ok(zf("fund", "disburse", FUND, "H000001", "900", "--by", "C0001", "--date", "2026-11-20"))
-    row = raw_append(ledger_path, kind="reverse", amount_fen=500000, reverses_seq=1,
-                     memo="撤回拨款")
+    row = raw_append(
+        ledger_path, kind="reverse", amount_fen=500000, reverses_seq=1, memo="撤回拨款"
+    )
     code, report = audit(zf)
     assert code == 1
     found = [f for f in report["findings"] if f["check"] == "overspend"]
@@ -159,15 +220,20 @@ def test_overspend_by_reversing_an_allocation_behind_the_back(funded, zf, ledger
 
 
 def test_no_visit_is_a_warning(funded, zf):
-    entry = ok(zf("fund", "disburse", FUND, "H000001", "100", "--by", "C0001",
-                  "-f", "json")).json()
+    entry = ok(zf("fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "-f", "json")).json()
     code, report = audit(zf)
     assert code == 0
     assert report["ok"] is True
-    assert report["findings"] == [{
-        "check": "no-visit", "severity": "warning", "fund": FUND, "entry": entry["id"],
-        "household": "H000001",
-        "detail": f"cash paid to H000001 陈大爷 on {TODAY} with no visit recorded that day"}]
+    assert report["findings"] == [
+        {
+            "check": "no-visit",
+            "severity": "warning",
+            "fund": FUND,
+            "entry": entry["id"],
+            "household": "H000001",
+            "detail": f"cash paid to H000001 陈大爷 on {TODAY} with no visit recorded that day",
+        }
+    ]
     # a visit that day, even logged afterwards, answers it
     ok(zf("visit", "log", "H000001", "--by", "C0001", "--notes", "回访"))
     assert audit(zf)[1]["findings"] == []
@@ -175,12 +241,26 @@ def test_no_visit_is_a_warning(funded, zf):
 
 def test_override_warning_exit_0(funded, zf):
     ok(zf("visit", "log", "H000003", "--by", "C0001", "--notes", "看望"))
-    entry = ok(zf("fund", "disburse", FUND, "H000003", "100", "--by", "C0001",
-                  "--override", "留守儿童特批", "-f", "json")).json()
+    entry = ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000003",
+            "100",
+            "--by",
+            "C0001",
+            "--override",
+            "留守儿童特批",
+            "-f",
+            "json",
+        )
+    ).json()
     code, report = audit(zf)
     assert code == 0
     assert [(f["check"], f["severity"], f["entry"]) for f in report["findings"]] == [
-        ("override", "warning", entry["id"])]
+        ("override", "warning", entry["id"])
+    ]
     assert "留守儿童特批" in report["findings"][0]["detail"]
     assert "ineligible" in report["findings"][0]["detail"]
 
@@ -244,19 +324,33 @@ def test_row_inserted_mid_chain(ledger, zf, ledger_path):
     con = connect(ledger_path)
     drop_triggers(con)
     rawdb.foreign_keys_off(con)
-    later = [dict(r) for r in con.execute("SELECT * FROM ledger_entry WHERE seq >= 3 "
-                                          "ORDER BY seq DESC")]
+    later = [
+        dict(r) for r in con.execute("SELECT * FROM ledger_entry WHERE seq >= 3 ORDER BY seq DESC")
+    ]
     for row in later:
         con.execute("UPDATE ledger_entry SET seq = seq + 1 WHERE seq = ?", (row["seq"],))
     prev = con.execute("SELECT hash FROM ledger_entry WHERE seq = 2").fetchone()["hash"]
-    row = {"seq": 3, "fund_code": FUND, "kind": "disburse", "amount_fen": 20000,
-           "household_code": "H000001", "visit_id": None, "entry_date": "2026-11-21",
-           "cadre_code": "C0001", "operator": "tester", "memo": None, "reverses_seq": None,
-           "override_reason": None, "recorded_at": "2026-11-21 09:00:00.000000",
-           "prev_hash": prev}
+    row = {
+        "seq": 3,
+        "fund_code": FUND,
+        "kind": "disburse",
+        "amount_fen": 20000,
+        "household_code": "H000001",
+        "visit_id": None,
+        "entry_date": "2026-11-21",
+        "cadre_code": "C0001",
+        "operator": "tester",
+        "memo": None,
+        "reverses_seq": None,
+        "override_reason": None,
+        "recorded_at": "2026-11-21 09:00:00.000000",
+        "prev_hash": prev,
+    }
     row["hash"] = entry_hash(row)
-    con.execute(f"INSERT INTO ledger_entry ({', '.join(row)}) VALUES "
-                f"({', '.join('?' * len(row))})", list(row.values()))
+    con.execute(
+        f"INSERT INTO ledger_entry ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
     con.commit()
     con.close()
     code, report = audit(zf)
@@ -265,8 +359,9 @@ def test_row_inserted_mid_chain(ledger, zf, ledger_path):
 
 
 def test_row_appended_with_a_gap(ledger, zf, ledger_path):
-    raw_append(ledger_path, seq=9, household_code="H000001", cadre_code="C0001",
-               entry_date="2026-11-22")
+    raw_append(
+        ledger_path, seq=9, household_code="H000001", cadre_code="C0001", entry_date="2026-11-22"
+    )
     code, report = audit(zf)
     assert code == 1
     assert 9 in {f["entry"] for f in chain_findings(report)}
@@ -283,12 +378,19 @@ def test_hash_recomputed_for_one_row_only(ledger, zf, ledger_path):
     assert code == 1
     found = chain_findings(report)
     assert 2 not in {f["entry"] for f in found}  # its own hash now matches its contents…
-    assert 3 in {f["entry"] for f in found}      # …but the next entry no longer follows it
+    assert 3 in {f["entry"] for f in found}  # …but the next entry no longer follows it
 
 
 def test_reversal_of_a_missing_entry(ledger, zf, ledger_path):
-    row = raw_append(ledger_path, kind="reverse", amount_fen=80000, household_code="H000001",
-                     cadre_code="C0001", reverses_seq=99, memo="冲销")
+    row = raw_append(
+        ledger_path,
+        kind="reverse",
+        amount_fen=80000,
+        household_code="H000001",
+        cadre_code="C0001",
+        reverses_seq=99,
+        memo="冲销",
+    )
     code, report = audit(zf)
     assert code == 1
     found = chain_findings(report)
@@ -297,8 +399,15 @@ def test_reversal_of_a_missing_entry(ledger, zf, ledger_path):
 
 
 def test_entry_reversed_twice(ledger, zf, ledger_path):
-    row = raw_append(ledger_path, kind="reverse", amount_fen=50000, household_code="H000002",
-                     cadre_code="C0002", reverses_seq=3, memo="再冲一次")
+    row = raw_append(
+        ledger_path,
+        kind="reverse",
+        amount_fen=50000,
+        household_code="H000002",
+        cadre_code="C0002",
+        reverses_seq=3,
+        memo="再冲一次",
+    )
     code, report = audit(zf)
     assert code == 1
     found = chain_findings(report)
@@ -307,28 +416,45 @@ def test_entry_reversed_twice(ledger, zf, ledger_path):
 
 
 def test_reversal_of_a_reversal(ledger, zf, ledger_path):
-    row = raw_append(ledger_path, kind="reverse", amount_fen=50000, household_code="H000002",
-                     cadre_code="C0002", reverses_seq=4, memo="冲销冲销")
+    row = raw_append(
+        ledger_path,
+        kind="reverse",
+        amount_fen=50000,
+        household_code="H000002",
+        cadre_code="C0002",
+        reverses_seq=4,
+        memo="冲销冲销",
+    )
     code, report = audit(zf)
     assert code == 1
     assert row["seq"] in {f["entry"] for f in chain_findings(report)}
 
 
 def test_reversal_that_does_not_match_its_entry(ledger, zf, ledger_path):
-    row = raw_append(ledger_path, kind="reverse", amount_fen=1, household_code="H000001",
-                     cadre_code="C0001", reverses_seq=2, memo="只冲一分")
+    row = raw_append(
+        ledger_path,
+        kind="reverse",
+        amount_fen=1,
+        household_code="H000001",
+        cadre_code="C0001",
+        reverses_seq=2,
+        memo="只冲一分",
+    )
     code, report = audit(zf)
     assert code == 1
     assert row["seq"] in {f["entry"] for f in chain_findings(report)}
 
 
-@pytest.mark.parametrize("fields", [
-    {"kind": "refund", "household_code": "H000001"},
-    {"kind": "disburse", "household_code": "H000001", "amount_fen": -100},
-    {"kind": "disburse", "household_code": "H000001", "amount_fen": 0},
-    {"kind": "disburse", "household_code": None},
-    {"kind": "allocate", "household_code": "H000001"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": "refund", "household_code": "H000001"},
+        {"kind": "disburse", "household_code": "H000001", "amount_fen": -100},
+        {"kind": "disburse", "household_code": "H000001", "amount_fen": 0},
+        {"kind": "disburse", "household_code": None},
+        {"kind": "allocate", "household_code": "H000001"},
+    ],
+)
 def test_malformed_entries(ledger, zf, ledger_path, fields):
     row = raw_append(ledger_path, cadre_code="C0001", entry_date="2026-11-22", **fields)
     code, report = audit(zf)
@@ -400,9 +526,23 @@ def test_anchor_beyond_the_ledger(ledger, zf):
     assert "no longer exists" in chain_findings(report)[0]["detail"]
 
 
-@pytest.mark.parametrize("text", ["", "abc", "5", "5:", "5:xyz", "0:" + "a" * 64,
-                                  "-1:" + "a" * 64, "5:" + "a" * 63, "5:" + "g" * 64,
-                                  "²:" + "a" * 64, "５:" + "a" * 64, "5:" + "ａ" * 64])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "abc",
+        "5",
+        "5:",
+        "5:xyz",
+        "0:" + "a" * 64,
+        "-1:" + "a" * 64,
+        "5:" + "a" * 63,
+        "5:" + "g" * 64,
+        "²:" + "a" * 64,
+        "５:" + "a" * 64,
+        "5:" + "ａ" * 64,
+    ],
+)
 def test_bad_anchor_exit_2(ledger, zf, text):
     result = zf("audit", "funds", "--anchor", text)
     assert result.exit_code == 2
@@ -416,8 +556,9 @@ def test_bad_anchor_exit_2(ledger, zf, text):
 @pytest.mark.sqlite_only  # audit's storage check is SQLite's PRAGMAs; see test_db for PostgreSQL
 def test_storage_finding_on_foreign_key_failure(ledger, zf, ledger_path):
     con = sqlite3.connect(ledger_path)  # foreign keys are off in a bare sqlite3 connection
-    con.execute("INSERT INTO household_category (household_id, category_code) "
-                "VALUES (999, 'low-income')")
+    con.execute(
+        "INSERT INTO household_category (household_id, category_code) VALUES (999, 'low-income')"
+    )
     con.commit()
     con.close()
     code, report = audit(zf)
@@ -432,14 +573,40 @@ def test_one_person_a_member_of_two_paid_households(funded, zf, ledger_path):
     in one): the audit finds the shared ID number through the members' own index."""
     from fundkit import SON_ID
 
-    ok(zf("member", "add", "H000002", "--name", "王小军", "--relation", "儿子",
-          "--id-number", SON_ID))
+    ok(
+        zf(
+            "member",
+            "add",
+            "H000002",
+            "--name",
+            "王小军",
+            "--relation",
+            "儿子",
+            "--id-number",
+            SON_ID,
+        )
+    )
     with connect(ledger_path) as con:  # a second household lists him too, behind the back
-        con.execute("INSERT INTO member (household_id, name, relation, id_number) "
-                    "SELECT id, '王小军', '孙子', ? FROM household WHERE code = 'H000001'",
-                    (SON_ID,))
-    ok(zf("fund", "disburse", FUND, "H000002", "300", "--by", "C0002", "--date", "2026-11-20",
-          "--override", "test"))
+        con.execute(
+            "INSERT INTO member (household_id, name, relation, id_number) "
+            "SELECT id, '王小军', '孙子', ? FROM household WHERE code = 'H000001'",
+            (SON_ID,),
+        )
+    ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000002",
+            "300",
+            "--by",
+            "C0002",
+            "--date",
+            "2026-11-20",
+            "--override",
+            "test",
+        )
+    )
     raw_append(ledger_path, household_code="H000001", amount_fen=10000, cadre_code="C0001")
     code, report = audit(zf)
     assert code == 1
@@ -453,11 +620,25 @@ def test_a_relatives_id_number_held_by_a_member(funded, zf, ledger_path):
     household holds, with the relation written behind the program's back."""
     from fundkit import SON_ID
 
-    ok(zf("member", "add", "H000002", "--name", "王小军", "--relation", "儿子",
-          "--id-number", SON_ID))
+    ok(
+        zf(
+            "member",
+            "add",
+            "H000002",
+            "--name",
+            "王小军",
+            "--relation",
+            "儿子",
+            "--id-number",
+            SON_ID,
+        )
+    )
     with connect(ledger_path) as con:
-        con.execute("INSERT INTO cadre_relative (cadre_id, id_number, relation) "
-                    "SELECT id, ?, '同学' FROM cadre WHERE code = 'C0002'", (SON_ID,))
+        con.execute(
+            "INSERT INTO cadre_relative (cadre_id, id_number, relation) "
+            "SELECT id, ?, '同学' FROM cadre WHERE code = 'C0002'",
+            (SON_ID,),
+        )
     raw_append(ledger_path, household_code="H000002", amount_fen=10000, cadre_code="C0002")
     raw_append(ledger_path, household_code="H000001", amount_fen=10000, cadre_code="C0002")
     code, report = audit(zf)
@@ -477,31 +658,41 @@ def test_payment_to_a_household_that_does_not_exist(ledger, zf, ledger_path):
 
 
 @pytest.mark.sqlite_only  # PostgreSQL enforces foreign keys (db check finds what slips in)
-@pytest.mark.parametrize(("fields", "missing"), [
-    ({"fund_code": "NOFUND", "household_code": "H000001"}, "fund"),
-    ({"household_code": "H999999"}, "household"),
-    ({"household_code": "H000001", "cadre_code": "C9999"}, "cadre"),
-    ({"household_code": "H000001", "visit_id": 99999}, "visit"),
-    ({"kind": "reverse", "household_code": "H000001", "reverses_seq": 77}, "ledger_entry"),
-])
+@pytest.mark.parametrize(
+    ("fields", "missing"),
+    [
+        ({"fund_code": "NOFUND", "household_code": "H000001"}, "fund"),
+        ({"household_code": "H999999"}, "household"),
+        ({"household_code": "H000001", "cadre_code": "C9999"}, "cadre"),
+        ({"household_code": "H000001", "visit_id": 99999}, "visit"),
+        ({"kind": "reverse", "household_code": "H000001", "reverses_seq": 77}, "ledger_entry"),
+    ],
+)
 def test_an_entry_naming_a_row_that_does_not_exist(ledger, zf, ledger_path, fields, missing):
     """SQLite's foreign_key_check of ledger_entry, which the audit does from the rows it
     reads: written with foreign keys off, each reference that points nowhere is found."""
     row = raw_append(ledger_path, **fields)
     code, report = audit(zf)
     assert code == 1
-    assert {"check": "storage", "severity": "error", "fund": None, "entry": None,
-            "household": None,
-            "detail": f"ledger_entry row {row['seq']} points to a missing {missing} row"
-            } in report["findings"]
+    assert {
+        "check": "storage",
+        "severity": "error",
+        "fund": None,
+        "entry": None,
+        "household": None,
+        "detail": f"ledger_entry row {row['seq']} points to a missing {missing} row",
+    } in report["findings"]
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE ledger_entry SET amount_fen = amount_fen + 1 WHERE seq = 2",
-    "UPDATE ledger_entry SET memo = NULL",
-    "DELETE FROM ledger_entry WHERE seq = 5",
-    "DELETE FROM ledger_entry",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE ledger_entry SET amount_fen = amount_fen + 1 WHERE seq = 2",
+        "UPDATE ledger_entry SET memo = NULL",
+        "DELETE FROM ledger_entry WHERE seq = 5",
+        "DELETE FROM ledger_entry",
+    ],
+)
 def test_triggers_refuse_update_and_delete(ledger, ledger_path, sql):
     before = entries(ledger_path)
     con = rawdb.connect(ledger_path)
@@ -514,18 +705,20 @@ def test_triggers_refuse_update_and_delete(ledger, ledger_path, sql):
     assert entries(ledger_path) == before
 
 
-@pytest.mark.parametrize(("column", "value"), [
-    # PostgreSQL's column types refuse these values outright; SQLite stores them
-    pytest.param("amount_fen", "八百", marks=pytest.mark.sqlite_only),
-    pytest.param("amount_fen", 800.5, marks=pytest.mark.sqlite_only),
-    pytest.param("entry_date", "2026-13-45", marks=pytest.mark.sqlite_only),
-    pytest.param("recorded_at", "yesterday", marks=pytest.mark.sqlite_only),
-    pytest.param("reverses_seq", "x", marks=pytest.mark.sqlite_only),
-    pytest.param("visit_id", "第一次", marks=pytest.mark.sqlite_only),
-    ("memo", "改过的备注"),
-])
-def test_garbage_written_into_a_column_is_a_chain_finding(ledger, zf, ledger_path, column,
-                                                          value):
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        # PostgreSQL's column types refuse these values outright; SQLite stores them
+        pytest.param("amount_fen", "八百", marks=pytest.mark.sqlite_only),
+        pytest.param("amount_fen", 800.5, marks=pytest.mark.sqlite_only),
+        pytest.param("entry_date", "2026-13-45", marks=pytest.mark.sqlite_only),
+        pytest.param("recorded_at", "yesterday", marks=pytest.mark.sqlite_only),
+        pytest.param("reverses_seq", "x", marks=pytest.mark.sqlite_only),
+        pytest.param("visit_id", "第一次", marks=pytest.mark.sqlite_only),
+        ("memo", "改过的备注"),
+    ],
+)
+def test_garbage_written_into_a_column_is_a_chain_finding(ledger, zf, ledger_path, column, value):
     """Whatever a tamperer writes, the audit reports it; it never fails with an error."""
     con = connect(ledger_path)
     drop_triggers(con)
@@ -542,13 +735,16 @@ def test_garbage_written_into_a_column_is_a_chain_finding(ledger, zf, ledger_pat
     assert text.exit_code == 1 and text.stderr == ""
 
 
-@pytest.mark.parametrize(("column", "value"), [
-    pytest.param("amount_fen", "八百", marks=pytest.mark.sqlite_only),
-    pytest.param("amount_fen", 80000.4, marks=pytest.mark.sqlite_only),
-    pytest.param("entry_date", "2026-11-31", marks=pytest.mark.sqlite_only),
-    pytest.param("entry_date", "20 Nov", marks=pytest.mark.sqlite_only),
-    ("kind", "gift"),
-])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        pytest.param("amount_fen", "八百", marks=pytest.mark.sqlite_only),
+        pytest.param("amount_fen", 80000.4, marks=pytest.mark.sqlite_only),
+        pytest.param("entry_date", "2026-11-31", marks=pytest.mark.sqlite_only),
+        pytest.param("entry_date", "20 Nov", marks=pytest.mark.sqlite_only),
+        ("kind", "gift"),
+    ],
+)
 def test_garbage_with_a_recomputed_chain_is_still_found(ledger, zf, ledger_path, column, value):
     """Even a tamperer who recomputes every hash over a nonsense value is caught."""
     con = connect(ledger_path)
@@ -577,4 +773,5 @@ def test_garbage_exit_date_on_a_paid_household_is_reported_not_a_crash(ledger, z
     code, report = audit(zf)
     assert code == 1
     assert {(f["check"], f["household"]) for f in report["findings"]} >= {
-        ("inactive-household", "H000001")}
+        ("inactive-household", "H000001")
+    }

@@ -20,11 +20,23 @@ def chained(*changes: dict) -> list[tuple]:
     """Stored rows of a little intact chain, one per dict of fields."""
     rows, prev = [], GENESIS_HASH
     for seq, change in enumerate(changes, 1):
-        row = {"seq": seq, "fund_code": "F", "kind": "disburse", "amount_fen": 100,
-               "household_code": "H1", "visit_id": seq, "entry_date": "2026-11-20",
-               "cadre_code": "C1", "operator": "x", "memo": None, "reverses_seq": None,
-               "override_reason": None, "recorded_at": "2026-11-20 08:00:00.000000",
-               "prev_hash": prev, **change}
+        row = {
+            "seq": seq,
+            "fund_code": "F",
+            "kind": "disburse",
+            "amount_fen": 100,
+            "household_code": "H1",
+            "visit_id": seq,
+            "entry_date": "2026-11-20",
+            "cadre_code": "C1",
+            "operator": "x",
+            "memo": None,
+            "reverses_seq": None,
+            "override_reason": None,
+            "recorded_at": "2026-11-20 08:00:00.000000",
+            "prev_hash": prev,
+            **change,
+        }
         row["hash"] = prev = entry_hash(row)
         rows.append(tuple(row[c] for c in STORED_COLUMNS))
     return rows
@@ -58,16 +70,27 @@ def test_check_references():
 
     from zoufang.services.audit import REPLAY_COLUMNS, check_references
 
-    rows = [tuple(dict(zip(STORED_COLUMNS, row, strict=True))[c] for c in REPLAY_COLUMNS)
-            for row in chained({}, {"fund_code": "G"}, {"household_code": "H9", "cadre_code": "C9"},
-                               {"kind": "reverse", "reverses_seq": 1},
-                               {"kind": "reverse", "reverses_seq": 8},
-                               {"kind": "reverse", "reverses_seq": 1})]
+    rows = [
+        tuple(dict(zip(STORED_COLUMNS, row, strict=True))[c] for c in REPLAY_COLUMNS)
+        for row in chained(
+            {},
+            {"fund_code": "G"},
+            {"household_code": "H9", "cadre_code": "C9"},
+            {"kind": "reverse", "reverses_seq": 1},
+            {"kind": "reverse", "reverses_seq": 8},
+            {"kind": "reverse", "reverses_seq": 1},
+        )
+    ]
     rows[5] = rows[5][:9] + ("1",)  # text where a seq belongs: names no entry
     facts = SimpleNamespace(funds={"F": ()}, households={"H1": ()}, cadres={"C1"})
     assert check_references(rows, facts, {4}) == [
-        (2, "fund"), (3, "household"), (3, "cadre"), (4, "visit"), (5, "ledger_entry"),
-        (6, "ledger_entry")]
+        (2, "fund"),
+        (3, "household"),
+        (3, "cadre"),
+        (4, "visit"),
+        (5, "ledger_entry"),
+        (6, "ledger_entry"),
+    ]
     assert check_references(rows[:1], facts, set()) == []
     assert check_references(rows[:1] + rows[3:4], facts, set()) == []
 
@@ -90,8 +113,23 @@ def audit_both_ways(request, monkeypatch):
 
 @pytest.fixture
 def paid(funded, zf, ledger_path):
-    ok(zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-20",
-          "--notes", "老人腿脚不便", "--cash", "800", "--fund", FUND))
+    ok(
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-20",
+            "--notes",
+            "老人腿脚不便",
+            "--cash",
+            "800",
+            "--fund",
+            FUND,
+        )
+    )
     raw_append(ledger_path, household_code="H000002", cadre_code="C0001", visit_id=99999)
     return ledger_path
 
@@ -128,23 +166,53 @@ def test_each_payments_visit_judged_in_sql(funded, zf, ledger_path, audit_both_w
     (any visit to the household that day answers it), else it is a no-visit payment."""
     import rawdb
 
-    ok(zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-20",
-          "--notes", "老人腿脚不便", "--cash", "800", "--fund", FUND))           # seq 2
-    ok(zf("visit", "log", "H000002", "--by", "C0002", "--date", "2026-11-21",
-          "--notes", "低保已续"))
+    ok(
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-20",
+            "--notes",
+            "老人腿脚不便",
+            "--cash",
+            "800",
+            "--fund",
+            FUND,
+        )
+    )  # seq 2
+    ok(
+        zf(
+            "visit",
+            "log",
+            "H000002",
+            "--by",
+            "C0002",
+            "--date",
+            "2026-11-21",
+            "--notes",
+            "低保已续",
+        )
+    )
 
     def visit(code, day):
-        return rawdb.query(ledger_path, "SELECT v.id FROM visit v JOIN household h ON "
-                           "h.id = v.household_id WHERE h.code = ? AND v.visit_date = ?",
-                           code, day)[0][0]
+        return rawdb.query(
+            ledger_path,
+            "SELECT v.id FROM visit v JOIN household h ON "
+            "h.id = v.household_id WHERE h.code = ? AND v.visit_date = ?",
+            code,
+            day,
+        )[0][0]
 
     h1, h2 = visit("H000001", "2026-11-20"), visit("H000002", "2026-11-21")
     pay = functools.partial(raw_append, ledger_path, cadre_code="C0001")
     pay(household_code="H000002", visit_id=h1, entry_date="2026-11-21")  # 3: H1's; H2 visited
     pay(household_code="H000002", visit_id=h2, entry_date="2026-11-22")  # 4: another day's
-    pay(household_code="H000001", entry_date="2026-11-20")               # 5: names none; visited
+    pay(household_code="H000001", entry_date="2026-11-20")  # 5: names none; visited
     pay(household_code="H000003", visit_id=h2, entry_date="2026-11-21")  # 6: H2's, that day
-    pay(household_code="H000003", entry_date="2026-11-25")               # 7: none at all
+    pay(household_code="H000003", entry_date="2026-11-25")  # 7: none at all
     result = zf("audit", "funds", "-f", "json")
     no_visit = sorted(f["entry"] for f in result.json()["findings"] if f["check"] == "no-visit")
     assert no_visit == [4, 6, 7]
@@ -162,8 +230,23 @@ def test_the_worker_reads_the_audits_snapshot(paid, zf):
         with ledger._read_bind().connect() as conn, conn.begin():
             sql = workers.statements(conn, 10**6, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
             mark = snapshot_mark(conn)
-            ok(zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-21",
-                  "--notes", "看望", "--cash", "100", "--fund", FUND))  # entry 4, meanwhile
+            ok(
+                zf(
+                    "visit",
+                    "log",
+                    "H000001",
+                    "--by",
+                    "C0001",
+                    "--date",
+                    "2026-11-21",
+                    "--notes",
+                    "看望",
+                    "--cash",
+                    "100",
+                    "--fund",
+                    FUND,
+                )
+            )  # entry 4, meanwhile
             job = workers.Job(workers.where(conn), mark, sql, None)
             found = job.result()
             if conn.dialect.name == "sqlite":
@@ -197,8 +280,9 @@ def test_a_failing_worker_leaves_the_checks_to_the_audit(paid, zf, monkeypatch):
     assert any(f["check"] == "no-visit" and f["entry"] == 3 for f in findings)
 
 
-def test_a_worker_killed_mid_audit_leaves_the_checks_to_the_audit(paid, zf, ledger_path,
-                                                                  monkeypatch):
+def test_a_worker_killed_mid_audit_leaves_the_checks_to_the_audit(
+    paid, zf, ledger_path, monkeypatch
+):
     """kill -9 of the worker while it works: the audit still reports everything (here the
     payment naming a visit that does not exist), from its own process."""
     import signal

@@ -18,8 +18,10 @@ import rawdb
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    rawdb.ON_POSTGRESQL, reason="the benchmark builds SQLite files")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(rawdb.ON_POSTGRESQL, reason="the benchmark builds SQLite files"),
+]
 
 
 def load_bench():
@@ -52,12 +54,30 @@ def test_builder_and_timing_loop_work_at_200_households(tmp_path, capsys):
     doc = tmp_path / "benchmarks.md"
     doc.write_text(f"# Benchmarks\n\nintro\n\n{bench.BEGIN}\nOLD-RESULTS\n{bench.END}\n\nnotes\n")
     bench.DOC = doc
-    assert bench.main(["--households", "200", "--cache", str(cache), "--runs", "1",
-                       "--no-warmup", "--only", "help,due,audit funds,visit log,enroll csv"]) == 0
+    assert (
+        bench.main(
+            [
+                "--households",
+                "200",
+                "--cache",
+                str(cache),
+                "--runs",
+                "1",
+                "--no-warmup",
+                "--only",
+                "help,due,audit funds,visit log,enroll csv",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    for name in ("`zoufang --help`", "`zoufang due --days 30 --format json`",
-                 "`zoufang audit funds --format json`", "zoufang visit log",
-                 "`zoufang enroll --from roster.csv (200 rows)`"):
+    for name in (
+        "`zoufang --help`",
+        "`zoufang due --days 30 --format json`",
+        "`zoufang audit funds --format json`",
+        "zoufang visit log",
+        "`zoufang enroll --from roster.csv (200 rows)`",
+    ):
         assert name in out
     text = doc.read_text()
     assert text.startswith("# Benchmarks\n\nintro\n\n") and text.endswith("\n\nnotes\n")

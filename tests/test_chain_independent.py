@@ -29,7 +29,7 @@ from fundkit import (  # noqa: E402
     ok,
 )
 
-AUDITOR = r'''
+AUDITOR = r"""
 import hashlib, json, sqlite3, sys, unicodedata
 
 def nfc(value):
@@ -66,7 +66,7 @@ for row in con.execute("SELECT * FROM ledger_entry ORDER BY seq"):
         problems.append([row["seq"], "hash"])
     prev, expected_seq, head = row["hash"], row["seq"] + 1, [row["seq"], row["hash"]]
 print(json.dumps({"head": head, "problems": problems}))
-'''
+"""
 
 
 def run_auditor(path) -> dict:
@@ -83,8 +83,9 @@ def run_auditor(path) -> dict:
             copy = ledger.backup(pathlib.Path(scratch) / "copy.db")
             ledger.engine.dispose()
             return run_auditor(copy)
-    result = subprocess.run([sys.executable, "-S", "-c", AUDITOR, str(path)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", AUDITOR, str(path)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -93,17 +94,81 @@ def run_auditor(path) -> dict:
 def campaign(funded, zf):
     """A festival campaign through the CLI: Chinese memos, a visit with cash, an override,
     a reversal, and text that needs escaping and normalising."""
-    ok(zf("--as", "张会计", "fund", "allocate", FUND, "1,234.56", "--date", "2026-11-02",
-          "--memo", "追加拨款：组通字〔2026〕7号"))
-    ok(zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-20",
-          "--notes", "老人独居，屋顶漏雨", "--cash", "800", "--fund", FUND))
-    ok(zf("fund", "disburse", FUND, "H000002", "500.5", "--by", "C0002", "--date", "2026-11-21",
-          "--memo", 'Café "王奶奶" \\ 慰问\t金'))
-    ok(zf("fund", "disburse", FUND, "H000003", "¥200", "--by", "C0001",
-          "--override", "留守儿童，镇党委特批"))
+    ok(
+        zf(
+            "--as",
+            "张会计",
+            "fund",
+            "allocate",
+            FUND,
+            "1,234.56",
+            "--date",
+            "2026-11-02",
+            "--memo",
+            "追加拨款：组通字〔2026〕7号",
+        )
+    )
+    ok(
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-20",
+            "--notes",
+            "老人独居，屋顶漏雨",
+            "--cash",
+            "800",
+            "--fund",
+            FUND,
+        )
+    )
+    ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000002",
+            "500.5",
+            "--by",
+            "C0002",
+            "--date",
+            "2026-11-21",
+            "--memo",
+            'Café "王奶奶" \\ 慰问\t金',
+        )
+    )
+    ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000003",
+            "¥200",
+            "--by",
+            "C0001",
+            "--override",
+            "留守儿童，镇党委特批",
+        )
+    )
     ok(zf("fund", "reverse", "4", "--reason", "金额录错，冲销后重发"))
-    ok(zf("fund", "disburse", FUND, "H000002", "499.5", "--by", "C0002", "--date", "2026-11-22",
-          "--memo", "Cafe\u0301 重发"))  # decomposed é: stored and hashed as NFC
+    ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000002",
+            "499.5",
+            "--by",
+            "C0002",
+            "--date",
+            "2026-11-22",
+            "--memo",
+            "Cafe\u0301 重发",
+        )
+    )  # decomposed é: stored and hashed as NFC
 
 
 def test_independent_script_agrees_with_zoufang(campaign, zf, ledger_path):
@@ -117,8 +182,15 @@ def test_independent_script_agrees_with_zoufang(campaign, zf, ledger_path):
     kinds = [r[0] for r in con.execute("SELECT kind FROM ledger_entry ORDER BY seq")]
     memo = con.execute("SELECT memo FROM ledger_entry WHERE seq = 7").fetchone()[0]
     con.close()
-    assert kinds == ["allocate", "allocate", "disburse", "disburse", "disburse", "reverse",
-                     "disburse"]
+    assert kinds == [
+        "allocate",
+        "allocate",
+        "disburse",
+        "disburse",
+        "disburse",
+        "reverse",
+        "disburse",
+    ]
     assert memo == "Caf\u00e9 重发"
 
 

@@ -26,12 +26,30 @@ def audit_rows(ledger_path) -> list[dict]:
 
 
 def test_cadre_add_numbers_cadres_and_prints_the_cadre(zf, ledger_path):
-    result = zf("cadre", "add", "--name", "王建国", "--unit", "红星村党支部",
-                "--email", "wang@example.cn", "--phone", "138 1234 5678", "--format", "json")
+    result = zf(
+        "cadre",
+        "add",
+        "--name",
+        "王建国",
+        "--unit",
+        "红星村党支部",
+        "--email",
+        "wang@example.cn",
+        "--phone",
+        "138 1234 5678",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
-    assert result.json() == {"code": "C0001", "name": "王建国", "unit": "红星村党支部",
-                             "phone": "13812345678", "email": "wang@example.cn",
-                             "households": 0, "visits": 0}
+    assert result.json() == {
+        "code": "C0001",
+        "name": "王建国",
+        "unit": "红星村党支部",
+        "phone": "13812345678",
+        "email": "wang@example.cn",
+        "households": 0,
+        "visits": 0,
+    }
     assert zf("cadre", "add", "--name", "李梅", "--format", "json").json()["code"] == "C0002"
     given = zf("cadre", "add", "--name", "赵刚", "--code", "zhao-gang", "--format", "json")
     assert given.exit_code == 0, given.stderr
@@ -39,7 +57,11 @@ def test_cadre_add_numbers_cadres_and_prints_the_cadre(zf, ledger_path):
     assert zf("cadre", "add", "--name", "孙丽", "--format", "json").json()["code"] == "C0003"
     last = audit_rows(ledger_path)[-1]
     assert (last["action"], last["object_type"], last["object_key"], last["operator"]) == (
-        "add", "cadre", "C0003", "tester")
+        "add",
+        "cadre",
+        "C0003",
+        "tester",
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,18 +108,34 @@ def test_cadre_list_empty(zf):
 
 
 def test_cadre_relate_household_and_person(zf, village, ledger_path):
-    result = zf("cadre", "relate", "C0001", "--household", "H000002", "--relation", "姑妈",
-                "--format", "json")
+    result = zf(
+        "cadre",
+        "relate",
+        "C0001",
+        "--household",
+        "H000002",
+        "--relation",
+        "姑妈",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
-    assert result.json() == {"cadre": "C0001", "relatives": [
-        {"household": "H000002", "id_number": None, "relation": "姑妈"}]}
+    assert result.json() == {
+        "cadre": "C0001",
+        "relatives": [{"household": "H000002", "id_number": None, "relation": "姑妈"}],
+    }
     result = zf("cadre", "relate", "C0001", "--id-number", RELATIVE_ID, "--format", "json")
     assert result.exit_code == 0, result.stderr
     relatives = result.json()["relatives"]
-    assert relatives[1] == {"household": None,
-                            "id_number": "110101********" + RELATIVE_ID[-4:], "relation": None}
-    assert RELATIVE_ID not in zf("cadre", "relate", "C0002", "--id-number", RELATIVE_ID,
-                                 "--format", "csv").stdout
+    assert relatives[1] == {
+        "household": None,
+        "id_number": "110101********" + RELATIVE_ID[-4:],
+        "relation": None,
+    }
+    assert (
+        RELATIVE_ID
+        not in zf("cadre", "relate", "C0002", "--id-number", RELATIVE_ID, "--format", "csv").stdout
+    )
     rows = [r for r in audit_rows(ledger_path) if r["action"] == "relate"]
     assert [r["object_key"] for r in rows] == ["C0001", "C0001", "C0002"]
     assert json.loads(rows[0]["after"])["household"] == "H000002"
@@ -107,8 +145,11 @@ def test_cadre_relate_household_and_person(zf, village, ledger_path):
     ("args", "code", "starts"),
     [
         (["C0001"], 2, "--household: give exactly one"),
-        (["C0001", "--household", "H000002", "--id-number", RELATIVE_ID], 2,
-         "--household: give exactly one"),
+        (
+            ["C0001", "--household", "H000002", "--id-number", RELATIVE_ID],
+            2,
+            "--household: give exactly one",
+        ),
         (["C0001", "--id-number", "1.10101E+17"], 2, "--id-number: "),
         (["C0001", "--id-number", RELATIVE_ID[:-1] + "X"], 2, "--id-number: wrong check digit"),
         (["C0001", "--household", "H000002", "--relation", ""], 2, "--relation: "),
@@ -165,8 +206,10 @@ def test_automatic_codes_skip_given_codes_that_share_the_prefix(zf, ledger_path)
     assert zf("cadre", "add", "--name", "王建国").exit_code == 0
     con = rawdb.connect(ledger_path)
     with con:
-        con.executemany("INSERT INTO cadre (code, name) VALUES (?, ?)",
-                        [(f"cun-{i:02d}", f"村干部{i}") for i in range(60)])
+        con.executemany(
+            "INSERT INTO cadre (code, name) VALUES (?, ?)",
+            [(f"cun-{i:02d}", f"村干部{i}") for i in range(60)],
+        )
     con.close()
     result = zf("cadre", "add", "--name", "李梅", "--format", "json")
     assert result.exit_code == 0, result.stderr

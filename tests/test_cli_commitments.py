@@ -17,15 +17,18 @@ KEYS = {"id", "household", "text", "cadre", "due_date", "status", "days_overdue"
 def audit(ledger_path) -> list[tuple]:
     con = rawdb.connect(ledger_path)
     try:
-        return con.execute("SELECT operator, command, action, object_type, object_key, before, "
-                           "after FROM audit_log ORDER BY id").fetchall()
+        return con.execute(
+            "SELECT operator, command, action, object_type, object_key, before, "
+            "after FROM audit_log ORDER BY id"
+        ).fetchall()
     finally:
         con.close()
 
 
 def add(zf, household="H000001", text="修屋顶", cadre="C0001", due="2026-12-01"):
-    result = zf("commitment", "add", household, text, "--cadre", cadre, "--due", due,
-                "--format", "json")
+    result = zf(
+        "commitment", "add", household, text, "--cadre", cadre, "--due", due, "--format", "json"
+    )
     assert result.exit_code == 0, result.stderr
     return result.json()
 
@@ -52,8 +55,13 @@ def test_commitment_add(zf, village, ledger_path):
     assert c["responses"] == []
     assert c["opened_on"] == TODAY
     operator, command, action, kind, key, _, after = audit(ledger_path)[-1]
-    assert (operator, command, action, kind, key) == ("tester", "commitment add", "open",
-                                                      "commitment", "1")
+    assert (operator, command, action, kind, key) == (
+        "tester",
+        "commitment add",
+        "open",
+        "commitment",
+        "1",
+    )
     assert json.loads(after)["text"] == "协调危房改造"
 
 
@@ -70,8 +78,11 @@ def test_commitment_add_due_today_is_allowed(zf, village):
         (["H000001", "x", "--cadre", "C0001", "--due", "soon"], 2, "--due: "),
         (["H000001", "x", "--cadre", "C 1", "--due", "2026-12-01"], 2, "--cadre: "),
         (["H000001", "x", "--cadre", "C0099", "--due", "2026-12-01"], 1, "--cadre: no cadre"),
-        (["H000099", "x", "--cadre", "C0001", "--due", "2026-12-01"], 1,
-         "HOUSEHOLD: no household 'H000099'"),
+        (
+            ["H000099", "x", "--cadre", "C0001", "--due", "2026-12-01"],
+            1,
+            "HOUSEHOLD: no household 'H000099'",
+        ),
     ],
 )
 def test_commitment_add_refusals(zf, village, snapshot_db, args, code, starts):
@@ -80,8 +91,20 @@ def test_commitment_add_refusals(zf, village, snapshot_db, args, code, starts):
 
 def test_commitment_add_refuses_an_exited_household(zf, village, snapshot_db):
     zf("household", "exit", "H000002", "--reason", "户主去世")
-    line = refused(zf, snapshot_db, "commitment", "add", "H000002", "x", "--cadre", "C0001",
-                   "--due", "2026-12-01", code=1, starts="HOUSEHOLD: ")
+    line = refused(
+        zf,
+        snapshot_db,
+        "commitment",
+        "add",
+        "H000002",
+        "x",
+        "--cadre",
+        "C0001",
+        "--due",
+        "2026-12-01",
+        code=1,
+        starts="HOUSEHOLD: ",
+    )
     assert "exited" in line
 
 
@@ -90,14 +113,26 @@ def test_commitment_add_refuses_an_exited_household(zf, village, snapshot_db):
 
 def test_commitment_lifecycle(zf, village, ledger_path):
     add(zf)
-    result = zf("--as", "李梅", "commitment", "respond", "1", "--note", "已联系施工队",
-                "--date", "2026-11-23", "--format", "json")
+    result = zf(
+        "--as",
+        "李梅",
+        "commitment",
+        "respond",
+        "1",
+        "--note",
+        "已联系施工队",
+        "--date",
+        "2026-11-23",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     c = result.json()
     assert c["status"] == "in-progress"
     assert c["days_overdue"] == -8
-    assert c["responses"] == [{"date": "2026-11-23", "action": "respond",
-                               "note": "已联系施工队", "operator": "李梅"}]
+    assert c["responses"] == [
+        {"date": "2026-11-23", "action": "respond", "note": "已联系施工队", "operator": "李梅"}
+    ]
 
     result = zf("commitment", "respond", "1", "--note", "材料已到", "--format", "json")
     assert result.json()["status"] == "in-progress"
@@ -112,16 +147,28 @@ def test_commitment_lifecycle(zf, village, ledger_path):
     assert [r["action"] for r in c["responses"]] == ["respond", "respond", "resolved"]
 
     rows = [r for r in audit(ledger_path) if r[3] == "commitment"]
-    assert [(r[0], r[2]) for r in rows] == [("tester", "open"), ("李梅", "respond"),
-                                            ("tester", "respond"), ("tester", "resolved")]
+    assert [(r[0], r[2]) for r in rows] == [
+        ("tester", "open"),
+        ("李梅", "respond"),
+        ("tester", "respond"),
+        ("tester", "resolved"),
+    ]
     assert json.loads(rows[-1][5])["status"] == "in-progress"
     assert json.loads(rows[-1][6])["status"] == "resolved"
 
 
 def test_commitment_resolve_cannot_resolve(zf, village):
     add(zf)
-    result = zf("commitment", "resolve", "1", "--cannot-resolve", "--note", "超出政策范围",
-                "--format", "json")
+    result = zf(
+        "commitment",
+        "resolve",
+        "1",
+        "--cannot-resolve",
+        "--note",
+        "超出政策范围",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.json()["status"] == "cannot-resolve"
     assert result.json()["responses"][0]["note"] == "超出政策范围"
@@ -129,8 +176,9 @@ def test_commitment_resolve_cannot_resolve(zf, village):
 
 def test_commitment_refer(zf, village):
     add(zf)
-    result = zf("commitment", "refer", "1", "--to", "镇民政办", "--note", "需民政审批",
-                "--format", "json")
+    result = zf(
+        "commitment", "refer", "1", "--to", "镇民政办", "--note", "需民政审批", "--format", "json"
+    )
     assert result.exit_code == 0, result.stderr
     c = result.json()
     assert c["status"] == "referred"
@@ -150,8 +198,13 @@ def test_commitment_refer(zf, village):
     ],
 )
 @pytest.mark.parametrize(
-    "close", [["resolve", "1", "--note", "好了"], ["refer", "1", "--to", "民政办"],
-              ["resolve", "1", "--cannot-resolve", "--note", "无法解决"]])
+    "close",
+    [
+        ["resolve", "1", "--note", "好了"],
+        ["refer", "1", "--to", "民政办"],
+        ["resolve", "1", "--cannot-resolve", "--note", "无法解决"],
+    ],
+)
 def test_a_closed_commitment_takes_no_more_responses(zf, village, snapshot_db, close, command):
     add(zf)
     assert zf("commitment", *close).exit_code == 0
@@ -186,13 +239,43 @@ def test_response_refusals(zf, village, snapshot_db, args, code, starts):
 
 @pytest.fixture
 def commitments(zf, village):
-    zf("--today", "2026-10-01", "commitment", "add", "H000001", "修屋顶", "--cadre", "C0001",
-       "--due", "2026-10-20")                                                      # 1: 34 late
+    zf(
+        "--today",
+        "2026-10-01",
+        "commitment",
+        "add",
+        "H000001",
+        "修屋顶",
+        "--cadre",
+        "C0001",
+        "--due",
+        "2026-10-20",
+    )  # 1: 34 late
     zf("commitment", "add", "H000002", "办低保", "--cadre", "C0002", "--due", "2026-12-01")  # 2
-    zf("--today", "2026-11-01", "commitment", "add", "H000003", "找家教", "--cadre", "C0002",
-       "--due", "2026-11-20")                                                      # 3: 3 late
-    zf("--today", "2026-11-01", "commitment", "add", "H000001", "送轮椅", "--cadre", "C0001",
-       "--due", "2026-11-10")                                                      # 4: resolved
+    zf(
+        "--today",
+        "2026-11-01",
+        "commitment",
+        "add",
+        "H000003",
+        "找家教",
+        "--cadre",
+        "C0002",
+        "--due",
+        "2026-11-20",
+    )  # 3: 3 late
+    zf(
+        "--today",
+        "2026-11-01",
+        "commitment",
+        "add",
+        "H000001",
+        "送轮椅",
+        "--cadre",
+        "C0001",
+        "--due",
+        "2026-11-10",
+    )  # 4: resolved
     zf("commitment", "resolve", "4", "--note", "已送")
     zf("commitment", "respond", "3", "--note", "已联系学校")
     return village
@@ -201,7 +284,11 @@ def commitments(zf, village):
 def test_commitment_list_by_due_date(zf, commitments):
     rows = listing(zf)
     assert [(c["id"], c["status"], c["days_overdue"]) for c in rows] == [
-        (1, "open", 34), (4, "resolved", None), (3, "in-progress", 3), (2, "open", -8)]
+        (1, "open", 34),
+        (4, "resolved", None),
+        (3, "in-progress", 3),
+        (2, "open", -8),
+    ]
     assert all(KEYS <= set(c) for c in rows)
     assert rows[2]["responses"][0]["note"] == "已联系学校"
 
@@ -221,8 +308,10 @@ def test_commitment_list_filters(zf, commitments):
 def test_commitment_list_follows_global_today(zf, commitments):
     rows = {c["id"]: c["days_overdue"] for c in listing(zf)}
     assert rows == {1: 34, 2: -8, 3: 3, 4: None}
-    shifted = {c["id"]: c["days_overdue"] for c in
-               zf("--today", "2026-12-11", "commitment", "list", "--format", "json").json()}
+    shifted = {
+        c["id"]: c["days_overdue"]
+        for c in zf("--today", "2026-12-11", "commitment", "list", "--format", "json").json()
+    }
     assert shifted == {1: 52, 2: 10, 3: 21, 4: None}
     overdue = zf("--today", "2026-11-15", "commitment", "list", "--overdue", "--format", "json")
     assert [c["id"] for c in overdue.json()] == [1]
@@ -231,8 +320,17 @@ def test_commitment_list_follows_global_today(zf, commitments):
 def test_commitment_list_formats(zf, commitments):
     out = zf("commitment", "list", "--format", "csv").stdout
     table = list(csv.reader(io.StringIO(out)))
-    assert table[0] == ["id", "household", "name", "text", "cadre", "due_date", "status",
-                        "days_overdue", "responses"]
+    assert table[0] == [
+        "id",
+        "household",
+        "name",
+        "text",
+        "cadre",
+        "due_date",
+        "status",
+        "days_overdue",
+        "responses",
+    ]
     assert len(table) == 5
     md = zf("commitment", "list", "--format", "markdown").stdout.splitlines()
     assert md[0].startswith("| ") and set(md[1]) <= set("|:- ")

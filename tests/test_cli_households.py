@@ -41,10 +41,24 @@ def enroll_args(name="张三", number=OTHER_ID, village="红星村", *categories
 
 def test_enroll_prints_the_household_with_its_code(zf, snapshot_db):
     zf("cadre", "add", "--name", "王建国")
-    result = zf(*enroll_args("张三", OTHER_ID, "红星村", "hardship-member", "disabled",
-                             phone="+86 138 1234 5678", address="红星村3组12号", members="3",
-                             income="1,234.5", hardship="因病", cadre="C0001", cadence="14"),
-                "--format", "json")
+    result = zf(
+        *enroll_args(
+            "张三",
+            OTHER_ID,
+            "红星村",
+            "hardship-member",
+            "disabled",
+            phone="+86 138 1234 5678",
+            address="红星村3组12号",
+            members="3",
+            income="1,234.5",
+            hardship="因病",
+            cadre="C0001",
+            cadence="14",
+        ),
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     row = result.json()
@@ -67,8 +81,9 @@ def test_enroll_prints_the_household_with_its_code(zf, snapshot_db):
 def test_enroll_numbers_households_in_order_and_takes_a_given_code(zf, village):
     result = zf(*enroll_args(), "--format", "json")
     assert result.json()["code"] == "H000004"
-    result = zf(*enroll_args("李四", valid_id("11010119800101002"), code="H000100"),
-                "--format", "json")
+    result = zf(
+        *enroll_args("李四", valid_id("11010119800101002"), code="H000100"), "--format", "json"
+    )
     assert result.exit_code == 0, result.stderr
     assert result.json()["code"] == "H000100"
     result = zf(*enroll_args("王五", valid_id("11010119800101003")), "--format", "json")
@@ -76,8 +91,11 @@ def test_enroll_numbers_households_in_order_and_takes_a_given_code(zf, village):
 
 
 def test_enroll_repeated_category_is_listed_once(zf):
-    result = zf(*enroll_args("张三", OTHER_ID, "红星村", "low-income", "low-income", "disabled"),
-                "--format", "json")
+    result = zf(
+        *enroll_args("张三", OTHER_ID, "红星村", "low-income", "low-income", "disabled"),
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.json()["categories"] == ["disabled", "low-income"]
 
@@ -91,8 +109,19 @@ def test_enroll_zero_income_is_allowed(zf):
 def test_enroll_off_a_terminal_names_every_missing_field(zf, snapshot_db):
     line = refused(zf, snapshot_db, "enroll", "--name", "张三", code=2, starts="")
     assert line.startswith("error: --id-number, --village, --category: required")
-    line = refused(zf, snapshot_db, "enroll", "--id-number", OTHER_ID, "--village", "x",
-                   "--category", "low-income", code=2, starts="--name: ")
+    line = refused(
+        zf,
+        snapshot_db,
+        "enroll",
+        "--id-number",
+        OTHER_ID,
+        "--village",
+        "x",
+        "--category",
+        "low-income",
+        code=2,
+        starts="--name: ",
+    )
 
 
 def test_enroll_on_a_terminal_asks_for_missing_fields(zf, monkeypatch):
@@ -103,8 +132,14 @@ def test_enroll_on_a_terminal_asks_for_missing_fields(zf, monkeypatch):
 
     terminal = types.SimpleNamespace(stdin=types.SimpleNamespace(isatty=lambda: True))
     monkeypatch.setattr(common, "sys", terminal)
-    result = zf("enroll", "--name", "张三", "--format", "json",
-                input=f"{OTHER_ID}\n红星村\nlow-income, disabled\n")
+    result = zf(
+        "enroll",
+        "--name",
+        "张三",
+        "--format",
+        "json",
+        input=f"{OTHER_ID}\n红星村\nlow-income, disabled\n",
+    )
     assert result.exit_code == 0, result.stderr
     # CliRunner echoes the typed answers to stdout, as a terminal would show them; the
     # prompts themselves go to stderr, so the data on stdout stay parseable
@@ -117,8 +152,9 @@ def test_enroll_on_a_terminal_asks_for_missing_fields(zf, monkeypatch):
 
 
 def test_enroll_duplicate_id_number_names_the_existing_household(zf, village, snapshot_db):
-    line = refused(zf, snapshot_db, *enroll_args("冒名", HEAD_ID.lower()), code=1,
-                   starts="--id-number: ")
+    line = refused(
+        zf, snapshot_db, *enroll_args("冒名", HEAD_ID.lower()), code=1, starts="--id-number: "
+    )
     assert "H000001" in line and "陈大爷" in line
 
 
@@ -274,8 +310,7 @@ def test_household_list_filters(zf, village):
 def test_household_list_search_is_literal(zf, village):
     """Regression: --search went into LIKE unescaped, so % or _ matched every household."""
     assert zf("household", "update", "H000002", "--address", "东风社区5栋_2单元").exit_code == 0
-    for text, expected in [("%", []), ("_", ["H000002"]), ("5栋_2", ["H000002"]),
-                           ("5栋x2", [])]:
+    for text, expected in [("%", []), ("_", ["H000002"]), ("5栋_2", ["H000002"]), ("5栋x2", [])]:
         rows = zf("household", "list", "--search", text, "--format", "json").json()
         assert [r["code"] for r in rows] == expected, text
 
@@ -294,29 +329,86 @@ def test_household_list_refusals(zf, village, snapshot_db, args, code, starts):
 
 
 LIST_COMMANDS = [
-    (["household", "list"], ["code", "name", "id_number", "village", "categories", "cadres",
-                             "status", "last_visit", "due_date"]),
+    (
+        ["household", "list"],
+        [
+            "code",
+            "name",
+            "id_number",
+            "village",
+            "categories",
+            "cadres",
+            "status",
+            "last_visit",
+            "due_date",
+        ],
+    ),
     (["cadre", "list"], ["code", "name", "unit", "phone", "email", "households", "visits"]),
     (["category", "list"], ["code", "label", "cadence", "builtin"]),
-    (["visit", "list"], ["id", "date", "household", "name", "village", "kind", "cadres", "notes",
-                         "needs", "suggestions", "wishes", "gifts"]),
-    (["due", "--days", "30"], ["household", "name", "village", "categories", "cadres",
-                               "last_visit", "due_date", "days_overdue"]),
-    (["commitment", "list"], ["id", "household", "name", "text", "cadre", "due_date", "status",
-                              "days_overdue", "responses"]),
+    (
+        ["visit", "list"],
+        [
+            "id",
+            "date",
+            "household",
+            "name",
+            "village",
+            "kind",
+            "cadres",
+            "notes",
+            "needs",
+            "suggestions",
+            "wishes",
+            "gifts",
+        ],
+    ),
+    (
+        ["due", "--days", "30"],
+        [
+            "household",
+            "name",
+            "village",
+            "categories",
+            "cadres",
+            "last_visit",
+            "due_date",
+            "days_overdue",
+        ],
+    ),
+    (
+        ["commitment", "list"],
+        [
+            "id",
+            "household",
+            "name",
+            "text",
+            "cadre",
+            "due_date",
+            "status",
+            "days_overdue",
+            "responses",
+        ],
+    ),
 ]
 
 
 @pytest.fixture
 def busy_village(zf, village):
     """The village with a visit and a commitment, so every list has rows."""
-    assert zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-01",
-              "--need", "修屋顶").exit_code == 0
+    assert (
+        zf(
+            "visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-01", "--need", "修屋顶"
+        ).exit_code
+        == 0
+    )
     return village
 
 
-@pytest.mark.parametrize(("command", "header"), LIST_COMMANDS, ids=lambda v: " ".join(v)
-                         if isinstance(v, list) and v and " " not in v[0] else None)
+@pytest.mark.parametrize(
+    ("command", "header"),
+    LIST_COMMANDS,
+    ids=lambda v: " ".join(v) if isinstance(v, list) and v and " " not in v[0] else None,
+)
 def test_every_listing_command_speaks_every_format(zf, busy_village, command, header):
     result = zf(*command, "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -344,8 +436,9 @@ def test_every_listing_command_speaks_every_format(zf, busy_village, command, he
 
 
 @pytest.mark.parametrize(("command", "header"), LIST_COMMANDS)
-def test_every_listing_command_refuses_an_unknown_format(zf, busy_village, snapshot_db,
-                                                         command, header):
+def test_every_listing_command_refuses_an_unknown_format(
+    zf, busy_village, snapshot_db, command, header
+):
     line = refused(zf, snapshot_db, *command, "--format", "xml", code=2, starts="--format: ")
     assert "'xml'" in line
 
@@ -362,14 +455,51 @@ def test_empty_lists_are_quiet_but_csv_keeps_its_header(zf):
 
 
 def test_household_show_is_the_pre_visit_brief(zf, village):
-    assert zf("member", "add", "H000001", "--name", "陈小红", "--relation", "女儿",
-              "--birth-year", "1975", "--id-number", MEMBER_ID).exit_code == 0
+    assert (
+        zf(
+            "member",
+            "add",
+            "H000001",
+            "--name",
+            "陈小红",
+            "--relation",
+            "女儿",
+            "--birth-year",
+            "1975",
+            "--id-number",
+            MEMBER_ID,
+        ).exit_code
+        == 0
+    )
     assert zf("member", "add", "H000001", "--name", "陈小明", "--relation", "孙子").exit_code == 0
-    assert zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-01",
-              "--notes", "腿脚不便", "--need", "修屋顶", "--suggestion", "修路灯",
-              "--wish", "一台收音机", "--gift", "米一袋").exit_code == 0
-    assert zf("commitment", "add", "H000001", "办残疾证", "--cadre", "C0002",
-              "--due", "2026-12-01").exit_code == 0
+    assert (
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-01",
+            "--notes",
+            "腿脚不便",
+            "--need",
+            "修屋顶",
+            "--suggestion",
+            "修路灯",
+            "--wish",
+            "一台收音机",
+            "--gift",
+            "米一袋",
+        ).exit_code
+        == 0
+    )
+    assert (
+        zf(
+            "commitment", "add", "H000001", "办残疾证", "--cadre", "C0002", "--due", "2026-12-01"
+        ).exit_code
+        == 0
+    )
     assert zf("commitment", "resolve", "2", "--note", "已办").exit_code == 0
     result = zf("household", "show", "H000001", "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -401,8 +531,20 @@ def test_household_show_is_the_pre_visit_brief(zf, village):
 
 def test_markdown_cells_keep_the_table_intact(zf, village):
     """Regression: a | or a line break in free text broke the markdown pipe table."""
-    assert zf("visit", "log", "H000001", "--by", "C0001", "--notes", "门|窗坏了\n屋顶漏雨",
-              "--need", "修门|窗").exit_code == 0
+    assert (
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--notes",
+            "门|窗坏了\n屋顶漏雨",
+            "--need",
+            "修门|窗",
+        ).exit_code
+        == 0
+    )
     lines = zf("visit", "list", "--format", "markdown").stdout.strip().splitlines()
     assert len(lines) == 3
     unescaped = [line.replace("\\|", "") for line in lines]
@@ -414,28 +556,58 @@ def test_markdown_cells_keep_the_table_intact(zf, village):
 
 def test_household_show_lists_money_received_net_of_reversals(zf, village):
     for args in [
-        ["fund", "create", "SPRING", "--name", "春节慰问金", "--category", "veteran-member",
-         "--category", "low-income"],
+        [
+            "fund",
+            "create",
+            "SPRING",
+            "--name",
+            "春节慰问金",
+            "--category",
+            "veteran-member",
+            "--category",
+            "low-income",
+        ],
         ["fund", "allocate", "SPRING", "5,000"],
         ["fund", "disburse", "SPRING", "H000001", "500", "--by", "C0002"],
         ["fund", "disburse", "SPRING", "H000002", "300.5", "--by", "C0002"],
     ]:
         result = zf(*args)
         assert result.exit_code == 0, (args, result.stderr)
-    wrong = zf("fund", "disburse", "SPRING", "H000001", "200", "--by", "C0002",
-               "--override", "重复发放测试", "--format", "json").json()["id"]
+    wrong = zf(
+        "fund",
+        "disburse",
+        "SPRING",
+        "H000001",
+        "200",
+        "--by",
+        "C0002",
+        "--override",
+        "重复发放测试",
+        "--format",
+        "json",
+    ).json()["id"]
     assert zf("fund", "reverse", str(wrong), "--reason", "重复发放").exit_code == 0
     brief = zf("household", "show", "H000001", "--format", "json").json()
     assert brief["money_received"] == [
-        {"fund": "SPRING", "name": "春节慰问金", "received": "500.00", "last_paid": TODAY}]
+        {"fund": "SPRING", "name": "春节慰问金", "received": "500.00", "last_paid": TODAY}
+    ]
     assert zf("household", "show", "H000003", "--format", "json").json()["money_received"] == []
     plain = zf("household", "show", "H000001", "--format", "plain").stdout
     assert "春节慰问金" in plain and "500.00" in plain
 
 
 def test_household_show_reveal_is_audited(zf, village, ledger_path, snapshot_db):
-    zf("member", "add", "H000001", "--name", "陈小红", "--relation", "女儿",
-       "--id-number", MEMBER_ID)
+    zf(
+        "member",
+        "add",
+        "H000001",
+        "--name",
+        "陈小红",
+        "--relation",
+        "女儿",
+        "--id-number",
+        MEMBER_ID,
+    )
     before = snapshot_db()
     assert zf("household", "show", "H000001").exit_code == 0
     assert snapshot_db() == before  # reading without --reveal writes nothing
@@ -450,17 +622,34 @@ def test_household_show_reveal_is_audited(zf, village, ledger_path, snapshot_db)
 
 def test_household_show_unknown(zf, village, snapshot_db):
     refused(zf, snapshot_db, "household", "show", "H000099", code=1, starts="household: ")
-    refused(zf, snapshot_db, "household", "show", "H000099", "--reveal", code=1,
-            starts="household: ")
+    refused(
+        zf, snapshot_db, "household", "show", "H000099", "--reveal", code=1, starts="household: "
+    )
 
 
 # ---------------------------------------------------------------------------- household update
 
 
 def test_household_update_changes_and_audits(zf, village, ledger_path):
-    result = zf("--as", "李书记", "household", "update", "H000002", "--phone", "010-65123456",
-                "--income", "8,000", "--members", "2", "--category", "low-income",
-                "--category", "elderly-alone", "--format", "json")
+    result = zf(
+        "--as",
+        "李书记",
+        "household",
+        "update",
+        "H000002",
+        "--phone",
+        "010-65123456",
+        "--income",
+        "8,000",
+        "--members",
+        "2",
+        "--category",
+        "low-income",
+        "--category",
+        "elderly-alone",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     row = result.json()
     assert row["phone"] == "010-65123456"
@@ -524,25 +713,66 @@ def test_household_exit(zf, village, ledger_path, snapshot_db):
     listed = {h["code"]: h for h in zf("household", "list", "--format", "json").json()}
     assert listed["H000003"]["due_date"] is None
     assert listed["H000001"]["due_date"] is not None
-    line = refused(zf, snapshot_db, "household", "exit", "H000003", "--reason", "again", code=1,
-                   starts="household: ")
+    line = refused(
+        zf,
+        snapshot_db,
+        "household",
+        "exit",
+        "H000003",
+        "--reason",
+        "again",
+        code=1,
+        starts="household: ",
+    )
     assert "already exited" in line
 
 
 def test_household_exit_refusals(zf, village, snapshot_db):
-    refused(zf, snapshot_db, "household", "exit", "H000099", "--reason", "x", code=1,
-            starts="household: ")
-    refused(zf, snapshot_db, "household", "exit", "H000001", "--reason", " ", code=2,
-            starts="--reason: ")
+    refused(
+        zf,
+        snapshot_db,
+        "household",
+        "exit",
+        "H000099",
+        "--reason",
+        "x",
+        code=1,
+        starts="household: ",
+    )
+    refused(
+        zf,
+        snapshot_db,
+        "household",
+        "exit",
+        "H000001",
+        "--reason",
+        " ",
+        code=2,
+        starts="--reason: ",
+    )
 
 
 # ---------------------------------------------------------------------------- member add
 
 
 def test_member_add(zf, village, ledger_path):
-    result = zf("member", "add", "H000001", "--name", "陈小红", "--relation", "女儿",
-                "--birth-year", "1975", "--health", "健康", "--id-number", MEMBER_ID,
-                "--format", "json")
+    result = zf(
+        "member",
+        "add",
+        "H000001",
+        "--name",
+        "陈小红",
+        "--relation",
+        "女儿",
+        "--birth-year",
+        "1975",
+        "--health",
+        "健康",
+        "--id-number",
+        MEMBER_ID,
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     member = result.json()
     assert member["household"] == "H000001"
@@ -560,14 +790,26 @@ def test_member_add(zf, village, ledger_path):
     [
         (["H000001", "--name", "", "--relation", "女儿"], 2, "--name: "),
         (["H000001", "--name", "某", "--relation", " "], 2, "--relation: "),
-        (["H000001", "--name", "某", "--relation", "女儿", "--birth-year", "2030"], 2,
-         "--birth-year: "),
-        (["H000001", "--name", "某", "--relation", "女儿", "--birth-year", "1875"], 2,
-         "--birth-year: "),
-        (["H000001", "--name", "某", "--relation", "女儿", "--id-number", "1.10101E+17"], 2,
-         "--id-number: "),
-        (["H000001", "--name", "某", "--relation", "本人", "--id-number", HEAD_ID], 1,
-         "--id-number: "),
+        (
+            ["H000001", "--name", "某", "--relation", "女儿", "--birth-year", "2030"],
+            2,
+            "--birth-year: ",
+        ),
+        (
+            ["H000001", "--name", "某", "--relation", "女儿", "--birth-year", "1875"],
+            2,
+            "--birth-year: ",
+        ),
+        (
+            ["H000001", "--name", "某", "--relation", "女儿", "--id-number", "1.10101E+17"],
+            2,
+            "--id-number: ",
+        ),
+        (
+            ["H000001", "--name", "某", "--relation", "本人", "--id-number", HEAD_ID],
+            1,
+            "--id-number: ",
+        ),
         (["H000099", "--name", "某", "--relation", "女儿"], 1, "household: "),
     ],
 )
@@ -576,8 +818,17 @@ def test_member_add_refusals(zf, village, snapshot_db, args, code, starts):
 
 
 def test_member_add_twice_with_the_same_id_number(zf, village, snapshot_db):
-    args = ["member", "add", "H000001", "--name", "陈小红", "--relation", "女儿",
-            "--id-number", MEMBER_ID]
+    args = [
+        "member",
+        "add",
+        "H000001",
+        "--name",
+        "陈小红",
+        "--relation",
+        "女儿",
+        "--id-number",
+        MEMBER_ID,
+    ]
     assert zf(*args).exit_code == 0
     refused(zf, snapshot_db, *args, code=1, starts="--id-number: already a member")
 
@@ -590,19 +841,40 @@ def test_category_list_has_the_builtins(zf):
     assert result.exit_code == 0, result.stderr
     cadence = {c["code"]: c["cadence"] for c in result.json()}
     assert cadence == {
-        "honour-recipient": 90, "hardship-member": 30, "veteran-member": 60,
-        "retired-cadre": 90, "bereaved-family": 30, "illness-poverty": 30, "low-income": 60,
-        "disabled": 60, "elderly-alone": 30, "left-behind-child": 30, "frontline-cadre": 90,
+        "honour-recipient": 90,
+        "hardship-member": 30,
+        "veteran-member": 60,
+        "retired-cadre": 90,
+        "bereaved-family": 30,
+        "illness-poverty": 30,
+        "low-income": 60,
+        "disabled": 60,
+        "elderly-alone": 30,
+        "left-behind-child": 30,
+        "frontline-cadre": 90,
     }
     assert all(c["builtin"] for c in result.json())
 
 
 def test_category_add_and_use(zf, ledger_path):
-    result = zf("category", "add", "flood-affected", "--label", "受灾群众", "--cadence", "14",
-                "--format", "json")
+    result = zf(
+        "category",
+        "add",
+        "flood-affected",
+        "--label",
+        "受灾群众",
+        "--cadence",
+        "14",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
-    assert result.json() == {"code": "flood-affected", "label": "受灾群众", "cadence": 14,
-                             "builtin": False}
+    assert result.json() == {
+        "code": "flood-affected",
+        "label": "受灾群众",
+        "cadence": 14,
+        "builtin": False,
+    }
     listed = {c["code"]: c for c in zf("category", "list", "--format", "json").json()}
     assert listed["flood-affected"]["builtin"] is False
     assert audit_rows(ledger_path)[-1]["object_key"] == "flood-affected"
@@ -613,7 +885,11 @@ def test_category_add_and_use(zf, ledger_path):
 @pytest.mark.parametrize(
     ("args", "code", "starts"),
     [
-        (["low-income", "--label", "低保", "--cadence", "30"], 1, "CODE: category 'low-income' already"),
+        (
+            ["low-income", "--label", "低保", "--cadence", "30"],
+            1,
+            "CODE: category 'low-income' already",
+        ),
         (["bad code", "--label", "x", "--cadence", "30"], 2, "CODE: "),
         (["flood", "--label", " ", "--cadence", "30"], 2, "--label: "),
         (["flood", "--label", "受灾", "--cadence", "0"], 2, "--cadence: "),
@@ -627,9 +903,35 @@ def test_category_add_refusals(zf, snapshot_db, args, code, starts):
 def test_enroll_judges_birth_dates_by_the_ledgers_today(zf, snapshot_db):
     """With --today in the past, a head born after it cannot be enrolled (or added, or related)."""
     born = valid_id("11010520260601001")
-    line = refused(zf, snapshot_db, "--today", "2026-03-01", "enroll", "--name", "新生儿",
-                   "--id-number", born, "--village", "红星村", "--category", "low-income",
-                   code=2, starts="--id-number: ")
+    line = refused(
+        zf,
+        snapshot_db,
+        "--today",
+        "2026-03-01",
+        "enroll",
+        "--name",
+        "新生儿",
+        "--id-number",
+        born,
+        "--village",
+        "红星村",
+        "--category",
+        "low-income",
+        code=2,
+        starts="--id-number: ",
+    )
     assert "impossible" in line
-    assert zf("enroll", "--name", "新生儿", "--id-number", born, "--village", "红星村",
-              "--category", "low-income").exit_code == 0
+    assert (
+        zf(
+            "enroll",
+            "--name",
+            "新生儿",
+            "--id-number",
+            born,
+            "--village",
+            "红星村",
+            "--category",
+            "low-income",
+        ).exit_code
+        == 0
+    )

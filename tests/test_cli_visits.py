@@ -25,11 +25,37 @@ def query(ledger_path, sql: str, *params) -> list[tuple]:
 
 
 def test_visit_log_records_what_was_heard_given_and_promised(zf, village, ledger_path):
-    result = zf("--as", "王书记", "visit", "log", "H000001", "--by", "C0001", "--by", "C0002",
-                "--date", "2026-11-20", "--kind", "festival", "--notes", "独居，腿脚不便",
-                "--need", "修屋顶", "--need", "办理残疾证", "--suggestion", "村口装路灯",
-                "--wish", "一台收音机", "--gift", "米一袋", "--gift", "油一桶",
-                "--format", "json")
+    result = zf(
+        "--as",
+        "王书记",
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        "--by",
+        "C0002",
+        "--date",
+        "2026-11-20",
+        "--kind",
+        "festival",
+        "--notes",
+        "独居，腿脚不便",
+        "--need",
+        "修屋顶",
+        "--need",
+        "办理残疾证",
+        "--suggestion",
+        "村口装路灯",
+        "--wish",
+        "一台收音机",
+        "--gift",
+        "米一袋",
+        "--gift",
+        "油一桶",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     out = result.json()
     assert set(out) >= {"id", "household", "date", "commitments", "entries"}
@@ -52,34 +78,66 @@ def test_visit_log_records_what_was_heard_given_and_promised(zf, village, ledger
     # each need is a commitment held by the first visiting cadre, due 30 days after the visit
     commitments = zf("commitment", "list", "--format", "json").json()
     assert [c["id"] for c in commitments] == out["commitments"]
-    assert {(c["text"], c["cadre"], c["due_date"], c["status"], c["visit"]) for c in commitments} == {
+    assert {
+        (c["text"], c["cadre"], c["due_date"], c["status"], c["visit"]) for c in commitments
+    } == {
         ("修屋顶", "C0001", "2026-12-20", "open", out["id"]),
         ("办理残疾证", "C0001", "2026-12-20", "open", out["id"]),
     }
 
     assert query(ledger_path, "SELECT operator FROM visit") == [("王书记",)]
-    audit = query(ledger_path, "SELECT operator, command, action, object_type FROM audit_log "
-                               "WHERE command = 'visit log' ORDER BY id")
-    assert audit == [("王书记", "visit log", "log", "visit"),
-                     ("王书记", "visit log", "open", "commitment"),
-                     ("王书记", "visit log", "open", "commitment")]
+    audit = query(
+        ledger_path,
+        "SELECT operator, command, action, object_type FROM audit_log "
+        "WHERE command = 'visit log' ORDER BY id",
+    )
+    assert audit == [
+        ("王书记", "visit log", "log", "visit"),
+        ("王书记", "visit log", "open", "commitment"),
+        ("王书记", "visit log", "open", "commitment"),
+    ]
     # what the audit rows hold: every column of the visit and of each commitment
-    afters = [json.loads(a) for (a,) in query(
-        ledger_path, "SELECT after FROM audit_log WHERE command = 'visit log' ORDER BY id")]
+    afters = [
+        json.loads(a)
+        for (a,) in query(
+            ledger_path, "SELECT after FROM audit_log WHERE command = 'visit log' ORDER BY id"
+        )
+    ]
     [(household_id,)] = query(ledger_path, "SELECT id FROM household WHERE code = 'H000001'")
     [(c1,)] = query(ledger_path, "SELECT id FROM cadre WHERE code = 'C0001'")
     recorded_at = afters[0].pop("recorded_at")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", recorded_at)
     assert afters[0] == {
-        "id": out["id"], "household_id": household_id, "visit_date": "2026-11-20",
-        "kind": "festival", "notes": "独居，腿脚不便", "next_date": None, "operator": "王书记",
-        "household": "H000001", "cadres": ["C0001", "C0002"], "needs": ["修屋顶", "办理残疾证"],
-        "suggestions": ["村口装路灯"], "wishes": ["一台收音机"], "gifts": ["米一袋", "油一桶"]}
+        "id": out["id"],
+        "household_id": household_id,
+        "visit_date": "2026-11-20",
+        "kind": "festival",
+        "notes": "独居，腿脚不便",
+        "next_date": None,
+        "operator": "王书记",
+        "household": "H000001",
+        "cadres": ["C0001", "C0002"],
+        "needs": ["修屋顶", "办理残疾证"],
+        "suggestions": ["村口装路灯"],
+        "wishes": ["一台收音机"],
+        "gifts": ["米一袋", "油一桶"],
+    }
     assert afters[1:] == [
-        {"id": cid, "household_id": household_id, "visit_id": out["id"], "text": text,
-         "cadre_id": c1, "due_date": "2026-12-20", "status": "open", "opened_on": "2026-11-20",
-         "closed_on": None, "resolution": None, "referred_to": None}
-        for cid, text in zip(out["commitments"], ["修屋顶", "办理残疾证"], strict=True)]
+        {
+            "id": cid,
+            "household_id": household_id,
+            "visit_id": out["id"],
+            "text": text,
+            "cadre_id": c1,
+            "due_date": "2026-12-20",
+            "status": "open",
+            "opened_on": "2026-11-20",
+            "closed_on": None,
+            "resolution": None,
+            "referred_to": None,
+        }
+        for cid, text in zip(out["commitments"], ["修屋顶", "办理残疾证"], strict=True)
+    ]
 
 
 def test_visit_log_defaults_to_today(zf, village, monkeypatch):
@@ -87,8 +145,9 @@ def test_visit_log_defaults_to_today(zf, village, monkeypatch):
     assert result.exit_code == 0, result.stderr
     assert result.json()["date"] == TODAY
     assert result.json()["commitments"] == []
-    result = zf("--today", "2026-06-01", "visit", "log", "H000002", "--by", "C0001",
-                "--format", "json")
+    result = zf(
+        "--today", "2026-06-01", "visit", "log", "H000002", "--by", "C0001", "--format", "json"
+    )
     assert result.json()["date"] == "2026-06-01"
     monkeypatch.setenv("ZOUFANG_TODAY", "2026-07-01")
     result = zf("visit", "log", "H000002", "--by", "C0001", "--format", "json")
@@ -96,9 +155,23 @@ def test_visit_log_defaults_to_today(zf, village, monkeypatch):
 
 
 def test_visit_log_need_due_and_next(zf, village):
-    result = zf("visit", "log", "H000002", "--by", "C0002", "--date", "2026-11-01",
-                "--need", "申请临时救助", "--need-due", "2026-11-10", "--next", "2026-11-15",
-                "--format", "json")
+    result = zf(
+        "visit",
+        "log",
+        "H000002",
+        "--by",
+        "C0002",
+        "--date",
+        "2026-11-01",
+        "--need",
+        "申请临时救助",
+        "--need-due",
+        "2026-11-10",
+        "--next",
+        "2026-11-15",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     [c] = zf("commitment", "list", "--format", "json").json()
     assert (c["due_date"], c["cadre"], c["days_overdue"]) == ("2026-11-10", "C0002", 13)
@@ -107,8 +180,7 @@ def test_visit_log_need_due_and_next(zf, village):
 
 
 def test_visit_log_plain_output(zf, village):
-    result = zf("visit", "log", "H000001", "--by", "C0001", "--need", "修屋顶",
-                "--format", "plain")
+    result = zf("visit", "log", "H000001", "--by", "C0001", "--need", "修屋顶", "--format", "plain")
     assert result.exit_code == 0, result.stderr
     assert "H000001" in result.stdout and TODAY in result.stdout
     result = zf("visit", "log", "H000001", "--by", "C0001", "--format", "csv")
@@ -146,10 +218,24 @@ def test_visit_log_needs_a_cadre(zf, village, snapshot_db):
 
 
 def test_visit_log_future_date_follows_global_today(zf, village, snapshot_db):
-    refused(zf, snapshot_db, "--today", "2026-06-01", "visit", "log", "H000001", "--by", "C0001",
-            "--date", "2026-06-02", code=2, starts="--date: ")
-    result = zf("--today", "2026-12-31", "visit", "log", "H000001", "--by", "C0001",
-                "--date", "2026-12-30")
+    refused(
+        zf,
+        snapshot_db,
+        "--today",
+        "2026-06-01",
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        "--date",
+        "2026-06-02",
+        code=2,
+        starts="--date: ",
+    )
+    result = zf(
+        "--today", "2026-12-31", "visit", "log", "H000001", "--by", "C0001", "--date", "2026-12-30"
+    )
     assert result.exit_code == 0, result.stderr
 
 
@@ -161,21 +247,48 @@ def test_visit_log_future_date_follows_global_today(zf, village, snapshot_db):
     ],
 )
 def test_visit_log_unknown_household_or_cadre(zf, village, snapshot_db, household, by, starts):
-    refused(zf, snapshot_db, "visit", "log", household, "--by", by, "--need", "x", code=1,
-            starts=starts)
+    refused(
+        zf, snapshot_db, "visit", "log", household, "--by", by, "--need", "x", code=1, starts=starts
+    )
 
 
 def test_visit_log_refuses_an_exited_household(zf, village, snapshot_db):
     assert zf("household", "exit", "H000003", "--reason", "迁出").exit_code == 0
-    line = refused(zf, snapshot_db, "visit", "log", "H000003", "--by", "C0001",
-                   "--need", "x", code=1, starts="HOUSEHOLD: ")
+    line = refused(
+        zf,
+        snapshot_db,
+        "visit",
+        "log",
+        "H000003",
+        "--by",
+        "C0001",
+        "--need",
+        "x",
+        code=1,
+        starts="HOUSEHOLD: ",
+    )
     assert "exited" in line
 
 
 def test_a_second_cadre_unknown_writes_nothing(zf, village, snapshot_db):
     """The first cadre exists; the whole visit is still refused, in one transaction."""
-    refused(zf, snapshot_db, "visit", "log", "H000001", "--by", "C0001", "--by", "C0099",
-            "--need", "修屋顶", "--gift", "米", code=1, starts="--by: ")
+    refused(
+        zf,
+        snapshot_db,
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        "--by",
+        "C0099",
+        "--need",
+        "修屋顶",
+        "--gift",
+        "米",
+        code=1,
+        starts="--by: ",
+    )
 
 
 # ---------------------------------------------------------------------------- visit list
@@ -203,26 +316,46 @@ def _ids(zf, *args):
 
 
 def test_visit_list_newest_first(zf, visits):
-    assert _ids(zf) == [("H000003", "2026-11-01"), ("H000001", "2026-11-01"),
-                        ("H000002", "2026-10-15"), ("H000001", "2026-09-01")]
+    assert _ids(zf) == [
+        ("H000003", "2026-11-01"),
+        ("H000001", "2026-11-01"),
+        ("H000002", "2026-10-15"),
+        ("H000001", "2026-09-01"),
+    ]
     first = zf("visit", "list", "--format", "json").json()[0]
-    for key in ("id", "household", "name", "village", "date", "kind", "cadres", "notes",
-                "needs", "suggestions", "wishes", "gifts"):
+    for key in (
+        "id",
+        "household",
+        "name",
+        "village",
+        "date",
+        "kind",
+        "cadres",
+        "notes",
+        "needs",
+        "suggestions",
+        "wishes",
+        "gifts",
+    ):
         assert key in first
 
 
 def test_visit_list_filters(zf, visits):
-    assert _ids(zf, "--household", "H000001") == [("H000001", "2026-11-01"),
-                                                  ("H000001", "2026-09-01")]
-    assert _ids(zf, "--cadre", "C0002") == [("H000001", "2026-11-01"),
-                                            ("H000002", "2026-10-15")]
-    assert _ids(zf, "--since", "2026-10-15") == [("H000003", "2026-11-01"),
-                                                 ("H000001", "2026-11-01"),
-                                                 ("H000002", "2026-10-15")]
-    assert _ids(zf, "--until", "2026-10-15") == [("H000002", "2026-10-15"),
-                                                 ("H000001", "2026-09-01")]
-    assert _ids(zf, "--since", "2026-10-01", "--until", "2026-10-31") == [
-        ("H000002", "2026-10-15")]
+    assert _ids(zf, "--household", "H000001") == [
+        ("H000001", "2026-11-01"),
+        ("H000001", "2026-09-01"),
+    ]
+    assert _ids(zf, "--cadre", "C0002") == [("H000001", "2026-11-01"), ("H000002", "2026-10-15")]
+    assert _ids(zf, "--since", "2026-10-15") == [
+        ("H000003", "2026-11-01"),
+        ("H000001", "2026-11-01"),
+        ("H000002", "2026-10-15"),
+    ]
+    assert _ids(zf, "--until", "2026-10-15") == [
+        ("H000002", "2026-10-15"),
+        ("H000001", "2026-09-01"),
+    ]
+    assert _ids(zf, "--since", "2026-10-01", "--until", "2026-10-31") == [("H000002", "2026-10-15")]
     assert _ids(zf, "--household", "H000002", "--cadre", "C0001") == []
 
 
@@ -272,10 +405,22 @@ def test_visit_log_on_a_sqlite_without_returning(zf, village, ledger_path, monke
 
     monkeypatch.setattr(SQLiteDialect, "__init__", old_sqlite)
     monkeypatch.setattr(SQLiteDialect, "do_execute", execute)
-    out = zf("visit", "log", "H000001", "--by", "C0001", "--need", "修屋顶", "--need", "买药",
-             "--format", "json")
+    out = zf(
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        "--need",
+        "修屋顶",
+        "--need",
+        "买药",
+        "--format",
+        "json",
+    )
     assert out.exit_code == 0, out.stderr
     visit = out.json()
     assert query(ledger_path, "SELECT max(id) FROM visit") == [(visit["id"],)]
     assert [c for (c,) in query(ledger_path, "SELECT id FROM commitment ORDER BY id")][-2:] == (
-        visit["commitments"])
+        visit["commitments"]
+    )

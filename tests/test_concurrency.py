@@ -29,8 +29,8 @@ from conftest import TODAY, valid_id
 
 WORKERS = 6
 PAYMENTS_EACH = 15
-AMOUNT_FEN = 10_000                   # 100.00 a payment
-ALLOCATED_FEN = 60 * AMOUNT_FEN       # enough for 60 of the 90 payments asked for
+AMOUNT_FEN = 10_000  # 100.00 a payment
+ALLOCATED_FEN = 60 * AMOUNT_FEN  # enough for 60 of the 90 payments asked for
 
 
 @pytest.fixture
@@ -49,11 +49,21 @@ def crowded(ledger_path):
         for i in range(WORKERS):
             add_cadre(session=s, name=f"干部{i + 1}")
         for n in range(WORKERS * PAYMENTS_EACH):
-            enroll(session=s, today=today, data=HouseholdIn(
-                name=f"户主{n + 1}", id_number=valid_id(f"11010119500101{n:03d}"),
-                village="红星村", categories=["low-income"]))
-        create_fund(session=s, today=today, data=FundIn(
-            code="FEST", name="春节慰问金", categories=["low-income"]))
+            enroll(
+                session=s,
+                today=today,
+                data=HouseholdIn(
+                    name=f"户主{n + 1}",
+                    id_number=valid_id(f"11010119500101{n:03d}"),
+                    village="红星村",
+                    categories=["low-income"],
+                ),
+            )
+        create_fund(
+            session=s,
+            today=today,
+            data=FundIn(code="FEST", name="春节慰问金", categories=["low-income"]),
+        )
         allocate(session=s, code="FEST", amount_fen=ALLOCATED_FEN, on=today, memo="拨款")
     ledger.engine.dispose()
     return ledger_path
@@ -61,8 +71,13 @@ def crowded(ledger_path):
 
 def zoufang(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "zoufang", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "zoufang", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def worker(index: int, start: threading.Barrier) -> list[tuple[str, subprocess.CompletedProcess]]:
@@ -73,11 +88,23 @@ def worker(index: int, start: threading.Barrier) -> list[tuple[str, subprocess.C
     for k in range(PAYMENTS_EACH):
         household = f"H{index * PAYMENTS_EACH + k + 1:06d}"
         if at_visit:
-            args = ["visit", "log", household, "--by", cadre, "--notes", "春节走访",
-                    "--cash", "100", "--fund", "FEST", "--format", "json"]
+            args = [
+                "visit",
+                "log",
+                household,
+                "--by",
+                cadre,
+                "--notes",
+                "春节走访",
+                "--cash",
+                "100",
+                "--fund",
+                "FEST",
+                "--format",
+                "json",
+            ]
         else:
-            args = ["fund", "disburse", "FEST", household, "100", "--by", cadre,
-                    "--format", "json"]
+            args = ["fund", "disburse", "FEST", household, "100", "--by", cadre, "--format", "json"]
         results.append(("visit" if at_visit else "disburse", zoufang(*args)))
     return results
 
@@ -106,19 +133,22 @@ def test_concurrent_payments_one_chain_no_overspend(crowded):
     assert len(paid) == ALLOCATED_FEN // AMOUNT_FEN
     assert len(refused) == len(runs) - len(paid)
 
-    rows = rawdb.query(crowded, "SELECT seq, kind, amount_fen, visit_id FROM ledger_entry "
-                                "ORDER BY seq")
+    rows = rawdb.query(
+        crowded, "SELECT seq, kind, amount_fen, visit_id FROM ledger_entry ORDER BY seq"
+    )
     visits = rawdb.query(crowded, "SELECT count(*) FROM visit")[0][0]
     # no lost entry: every payment reported as made is in the ledger, and nothing else
     payments = [r for r in rows if r[1] == "disburse"]
     assert len(payments) == len(paid)
     reported = {p["id"] for how, p in paid if how == "disburse"} | {
-        e for how, p in paid if how == "visit" for e in p["entries"]}
+        e for how, p in paid if how == "visit" for e in p["entries"]
+    }
     assert reported == {r[0] for r in payments}
     # both-or-neither: a visit exists exactly for each visit whose payment was made
     assert visits == sum(how == "visit" for how, _ in paid)
     assert {r[3] for r in payments if r[3] is not None} == {
-        p["id"] for how, p in paid if how == "visit"}
+        p["id"] for how, p in paid if how == "visit"
+    }
     # one chain, contiguous
     assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
     # the balance never went below zero, entry by entry
@@ -153,18 +183,69 @@ def operations_for(worker: int) -> list[list[str]]:
     for k in range(OPERATIONS):
         kind, n = k % 10, k // 10 * 3 + k % 10 % 3
         if kind < 3:
-            ops.append(["visit", "log", own[n], "--by", cadre, "--notes", "入户走访",
-                        "--cash", "50", "--fund", "FEST", "--format", "json"])
+            ops.append(
+                [
+                    "visit",
+                    "log",
+                    own[n],
+                    "--by",
+                    cadre,
+                    "--notes",
+                    "入户走访",
+                    "--cash",
+                    "50",
+                    "--fund",
+                    "FEST",
+                    "--format",
+                    "json",
+                ]
+            )
         elif kind < 6:
-            ops.append(["fund", "disburse", "FEST", own[30 + n], "30.01", "--by", cadre,
-                        "--format", "json"])
+            ops.append(
+                [
+                    "fund",
+                    "disburse",
+                    "FEST",
+                    own[30 + n],
+                    "30.01",
+                    "--by",
+                    cadre,
+                    "--format",
+                    "json",
+                ]
+            )
         elif kind < 9:
-            ops.append(["commitment", "add", own[n], f"第{k}件事", "--cadre", cadre,
-                        "--due", "2026-12-31", "--format", "json"])
+            ops.append(
+                [
+                    "commitment",
+                    "add",
+                    own[n],
+                    f"第{k}件事",
+                    "--cadre",
+                    cadre,
+                    "--due",
+                    "2026-12-31",
+                    "--format",
+                    "json",
+                ]
+            )
         else:
             number = valid_id(f"2201011960{worker + 1:02d}{k % 28 + 1:02d}{k:03d}")
-            ops.append(["enroll", "--name", f"新户{worker}-{k}", "--id-number", number,
-                        "--village", "东风社区", "--category", "low-income", "--format", "json"])
+            ops.append(
+                [
+                    "enroll",
+                    "--name",
+                    f"新户{worker}-{k}",
+                    "--id-number",
+                    number,
+                    "--village",
+                    "东风社区",
+                    "--category",
+                    "low-income",
+                    "--format",
+                    "json",
+                ]
+            )
     return ops
 
 
@@ -184,11 +265,21 @@ def county(ledger_path):
         for i in range(PROCESSES):
             add_cadre(session=s, name=f"干部{i + 1}")
         for n in range(PROCESSES * 60):
-            enroll(session=s, today=today, data=HouseholdIn(
-                name=f"户主{n + 1}", id_number=valid_id(f"11010119500101{n:03d}"),
-                village="红星村", categories=["low-income"]))
-        create_fund(session=s, today=today, data=FundIn(
-            code="FEST", name="春节慰问金", categories=["low-income"]))
+            enroll(
+                session=s,
+                today=today,
+                data=HouseholdIn(
+                    name=f"户主{n + 1}",
+                    id_number=valid_id(f"11010119500101{n:03d}"),
+                    village="红星村",
+                    categories=["low-income"],
+                ),
+            )
+        create_fund(
+            session=s,
+            today=today,
+            data=FundIn(code="FEST", name="春节慰问金", categories=["low-income"]),
+        )
         allocate(session=s, code="FEST", amount_fen=10_000_000, on=today, memo="拨款")
     ledger.engine.dispose()
     return ledger_path
@@ -202,9 +293,15 @@ def test_eight_processes_hundred_operations_each(county, tmp_path):
     for worker in range(PROCESSES):
         ops_file = tmp_path / f"ops-{worker}.json"
         ops_file.write_text(json.dumps(operations_for(worker), ensure_ascii=False))
-        procs.append(subprocess.Popen(
-            [sys.executable, str(WORKLOAD), str(ops_file)], stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(WORKLOAD), str(ops_file)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            )
+        )
     outputs = [p.communicate(timeout=900) for p in procs]
     for p, (_, err) in zip(procs, outputs, strict=True):
         assert p.returncode == 0, err
@@ -230,16 +327,20 @@ def test_eight_processes_hundred_operations_each(county, tmp_path):
     stored = dict(rawdb.query(county, "SELECT kind, count(*) FROM ledger_entry GROUP BY kind"))
     assert stored == {"allocate": 1, "disburse": len(done["visit"]) + len(done["fund"])}
     entry_ids = {e for v in done["visit"] for e in v["entries"]} | {p["id"] for p in done["fund"]}
-    assert entry_ids == {r[0] for r in rawdb.query(
-        county, "SELECT seq FROM ledger_entry WHERE kind = 'disburse'")}
-    assert {v["id"] for v in done["visit"]} == {r[0] for r in rawdb.query(
-        county, "SELECT id FROM visit")}
-    assert {c["id"] for c in done["commitment"]} == {r[0] for r in rawdb.query(
-        county, "SELECT id FROM commitment")}
+    assert entry_ids == {
+        r[0] for r in rawdb.query(county, "SELECT seq FROM ledger_entry WHERE kind = 'disburse'")
+    }
+    assert {v["id"] for v in done["visit"]} == {
+        r[0] for r in rawdb.query(county, "SELECT id FROM visit")
+    }
+    assert {c["id"] for c in done["commitment"]} == {
+        r[0] for r in rawdb.query(county, "SELECT id FROM commitment")
+    }
     enrolled = {h["code"] for h in done["enroll"]}
     assert len(enrolled) == len(done["enroll"])  # no code handed out twice
     assert rawdb.query(county, "SELECT count(*) FROM household") == [
-        (PROCESSES * 60 + len(enrolled),)]
+        (PROCESSES * 60 + len(enrolled),)
+    ]
 
     # one chain, contiguous, and exact balances
     seqs = [r[0] for r in rawdb.query(county, "SELECT seq FROM ledger_entry ORDER BY seq")]

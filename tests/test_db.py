@@ -49,7 +49,8 @@ def test_new_ledger_file_is_private(tmp_path):
         assert path.stat().st_mode & 0o777 == 0o600
         with ledger.session(write=True, operator="t", command="test") as session:
             session.connection().exec_driver_sql(
-                "INSERT INTO cadre (code, name) VALUES ('C0001', '王建国')")
+                "INSERT INTO cadre (code, name) VALUES ('C0001', '王建国')"
+            )
             # SQLite gives its side files the database file's permissions
             for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 if side.exists():
@@ -97,6 +98,7 @@ def test_connection_pragmas(ledger_path):
     ledger = db.Ledger(ledger_path)
     try:
         with ledger.engine.connect() as conn:
+
             def pragma(name):
                 return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
 
@@ -117,7 +119,8 @@ def test_foreign_keys_are_enforced_in_a_session(ledger_path):
             with ledger.session(write=True, operator="t", command="test") as session:
                 session.connection().exec_driver_sql(
                     "INSERT INTO household_category (household_id, category_code) "
-                    "VALUES (999, 'low-income')")
+                    "VALUES (999, 'low-income')"
+                )
     finally:
         ledger.engine.dispose()
 
@@ -158,7 +161,8 @@ def test_second_writer_waits_for_the_first(ledger_path):
     def hold_the_write_lock():
         with first.session(write=True, operator="a", command="test") as session:
             session.connection().exec_driver_sql(
-                "INSERT INTO cadre (code, name) VALUES ('C0001', '王建国')")
+                "INSERT INTO cadre (code, name) VALUES ('C0001', '王建国')"
+            )
             holding.set()
             release.wait(10)
             released_at.append(time.monotonic())
@@ -171,7 +175,8 @@ def test_second_writer_waits_for_the_first(ledger_path):
         started = time.monotonic()
         with second.session(write=True, operator="b", command="test") as session:
             session.connection().exec_driver_sql(
-                "INSERT INTO cadre (code, name) VALUES ('C0002', '李梅')")
+                "INSERT INTO cadre (code, name) VALUES ('C0002', '李梅')"
+            )
         finished = time.monotonic()
     finally:
         release.set()
@@ -182,7 +187,9 @@ def test_second_writer_waits_for_the_first(ledger_path):
     assert finished - started >= 0.4
     assert released_at and released_at[0] <= finished
     assert rawdb.query(ledger_path, "SELECT code FROM cadre ORDER BY code") == [
-        ("C0001",), ("C0002",)]
+        ("C0001",),
+        ("C0002",),
+    ]
 
 
 def test_writer_gives_up_after_the_busy_timeout_with_a_clear_error(ledger_path, monkeypatch):
@@ -210,7 +217,8 @@ def test_session_rolls_back_when_the_block_raises(ledger_path):
         with pytest.raises(RuntimeError):
             with ledger.session(write=True, operator="t", command="test") as session:
                 session.connection().exec_driver_sql(
-                    "INSERT INTO cadre (code, name) VALUES ('C0001', '王建国')")
+                    "INSERT INTO cadre (code, name) VALUES ('C0001', '王建国')"
+                )
                 raise RuntimeError("stop")
     finally:
         ledger.engine.dispose()
@@ -267,8 +275,10 @@ def test_db_check_finds_a_broken_foreign_key(zf, village, ledger_path):
     try:
         with con:
             rawdb.foreign_keys_off(con)
-            con.execute("INSERT INTO household_category (household_id, category_code) "
-                        "VALUES (999, 'low-income')")
+            con.execute(
+                "INSERT INTO household_category (household_id, category_code) "
+                "VALUES (999, 'low-income')"
+            )
     finally:
         con.close()
     result = zf("db", "check")
@@ -287,7 +297,8 @@ def test_db_check_reports_a_damaged_file(zf, village, ledger_path):
     try:
         page_size = con.execute("PRAGMA page_size").fetchone()[0]
         root = con.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name = 'household'").fetchone()[0]
+            "SELECT rootpage FROM sqlite_master WHERE name = 'household'"
+        ).fetchone()[0]
     finally:
         con.close()
     with open(ledger_path, "r+b") as f:  # scribble over the household table's root page
@@ -366,8 +377,10 @@ def read_only_ledger(village, ledger_path):
     """The ledger made unwritable: chmod 0400, or (as root, who ignores modes) chattr +i;
     on PostgreSQL, a database whose transactions are read-only."""
     if rawdb.ON_POSTGRESQL:
-        rawdb.execute(ledger_path, f'ALTER DATABASE "{ledger_path.name}" '
-                                   "SET default_transaction_read_only = on")
+        rawdb.execute(
+            ledger_path,
+            f'ALTER DATABASE "{ledger_path.name}" SET default_transaction_read_only = on',
+        )
         yield ledger_path
         return
     checkpoint(ledger_path)
@@ -379,8 +392,10 @@ def read_only_ledger(village, ledger_path):
         ledger_path.chmod(0o600)
         return
     if not _immutable(ledger_path, True):
-        pytest.skip("running as root, which ignores file modes, and chattr +i is unavailable "
-                    "here: a read-only ledger file cannot be simulated")
+        pytest.skip(
+            "running as root, which ignores file modes, and chattr +i is unavailable "
+            "here: a read-only ledger file cannot be simulated"
+        )
     try:
         yield ledger_path
     finally:
@@ -393,13 +408,15 @@ def test_read_only_ledger_refuses_writes_clearly(zf, read_only_ledger, snapshot_
     assert result.exit_code == 1
     kind = "database" if rawdb.ON_POSTGRESQL else "file"
     assert one_error_line(result) == (
-        f"error: --db: the ledger {kind} is read-only; nothing was written")
+        f"error: --db: the ledger {kind} is read-only; nothing was written"
+    )
     assert snapshot_db() == before
 
 
 @pytest.mark.sqlite_only
-def test_read_only_uri_ledger_reads_but_refuses_writes(zf, village, ledger_path, tmp_path,
-                                                       monkeypatch, snapshot_db):
+def test_read_only_uri_ledger_reads_but_refuses_writes(
+    zf, village, ledger_path, tmp_path, monkeypatch, snapshot_db
+):
     before = snapshot_db()
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///file:{ledger_path}?mode=ro&uri=true"
@@ -409,7 +426,9 @@ def test_read_only_uri_ledger_reads_but_refuses_writes(zf, village, ledger_path,
     assert len(listed.json()) == 3
     result = zf("--db", url, "cadre", "add", "--name", "赵六")
     assert result.exit_code == 1
-    assert one_error_line(result) == "error: --db: the ledger file is read-only; nothing was written"
+    assert (
+        one_error_line(result) == "error: --db: the ledger file is read-only; nothing was written"
+    )
     assert snapshot_db() == before
     assert not (tmp_path / "file:").exists()  # no stray file made from the URL
 
@@ -433,11 +452,22 @@ def test_sqlite_path(url, path):
 
 # ---------------------------------------------------------------------------- start-up
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "tabulate", "rich", "xlsxwriter",
-         "python_calamine", "openpyxl", "platformdirs")
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "tabulate",
+    "rich",
+    "xlsxwriter",
+    "python_calamine",
+    "openpyxl",
+    "platformdirs",
+)
 
-@pytest.mark.parametrize("args", [["--help"], ["db", "--help"], ["enroll", "--help"],
-                                  ["--version"]])
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["db", "--help"], ["enroll", "--help"], ["--version"]]
+)
 def test_help_does_not_import_heavy_modules(tmp_path, args):
     code = (
         "import json, sys\n"
@@ -452,8 +482,14 @@ def test_help_does_not_import_heavy_modules(tmp_path, args):
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZOUFANG_")}
     env["ZOUFANG_DB"] = str(tmp_path / "never-opened.db")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()  # the help (or version) was printed
     marker = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
@@ -466,9 +502,11 @@ def test_postgresql_passwords_never_shown():
     from zoufang.db import Ledger, redact_url
 
     assert redact_url("postgresql+psycopg://cadre:s3cret@db.county/zoufang") == (
-        "postgresql+psycopg://cadre:***@db.county/zoufang")
+        "postgresql+psycopg://cadre:***@db.county/zoufang"
+    )
     assert redact_url("postgresql+psycopg://cadre@db.county/zoufang") == (
-        "postgresql+psycopg://cadre@db.county/zoufang")
+        "postgresql+psycopg://cadre@db.county/zoufang"
+    )
     try:
         ledger = Ledger("postgresql+psycopg://cadre:s3cret@127.0.0.1:1/zoufang", auto_upgrade=False)
     except StorageError as exc:  # no psycopg installed: the error must not show it either
@@ -477,8 +515,7 @@ def test_postgresql_passwords_never_shown():
         assert "s3cret" not in ledger.display
 
 
-def test_a_second_reader_sees_the_first_readers_snapshot(village, zf, ledger_path,
-                                                          monkeypatch):
+def test_a_second_reader_sees_the_first_readers_snapshot(village, zf, ledger_path, monkeypatch):
     """`report`'s second thread reads on a second connection exactly what the first one
     reads: PostgreSQL adopts the exported snapshot; SQLite refuses (None: the caller reads
     alone) once a write was committed after the first reader began."""
@@ -499,8 +536,10 @@ def test_a_second_reader_sees_the_first_readers_snapshot(village, zf, ledger_pat
                 else:
                     assert other.connection().exec_driver_sql(count).scalar() == before
         monkeypatch.setattr(db, "cores", lambda: 1)
-        with ledger.session(write=False, operator="test", command="test") as first, \
-                db.second_reader(first) as other:
+        with (
+            ledger.session(write=False, operator="test", command="test") as first,
+            db.second_reader(first) as other,
+        ):
             assert other is None  # one core: nothing to gain
     finally:
         ledger.engine.dispose()

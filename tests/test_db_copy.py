@@ -53,12 +53,59 @@ def other_backend(tmp_path):
 @pytest.fixture
 def campaign(funded, zf):
     """Visits with cash, a payment, a reversal, commitments and a response (entries 1–5)."""
-    ok(zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-20", "--notes", "屋顶漏雨",
-          "--need", "修缮屋顶", "--wish", "收音机", "--cash", "800", "--fund", FUND))
-    ok(zf("visit", "log", "H000002", "--by", "C0002", "--date", "2026-11-21",
-          "--cash", "500.5", "--fund", FUND, "--gift", "米面油"))
-    ok(zf("fund", "disburse", FUND, "H000002", "120", "--by", "C0001", "--date", "2026-11-22",
-          "--memo", 'Café "王奶奶" \\ 慰问\t金'))
+    ok(
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-20",
+            "--notes",
+            "屋顶漏雨",
+            "--need",
+            "修缮屋顶",
+            "--wish",
+            "收音机",
+            "--cash",
+            "800",
+            "--fund",
+            FUND,
+        )
+    )
+    ok(
+        zf(
+            "visit",
+            "log",
+            "H000002",
+            "--by",
+            "C0002",
+            "--date",
+            "2026-11-21",
+            "--cash",
+            "500.5",
+            "--fund",
+            FUND,
+            "--gift",
+            "米面油",
+        )
+    )
+    ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000002",
+            "120",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-22",
+            "--memo",
+            'Café "王奶奶" \\ 慰问\t金',
+        )
+    )
     ok(zf("fund", "reverse", "4", "--reason", "重复发放"))
     ok(zf("commitment", "respond", "1", "--note", "已联系施工队"))
     ok(zf("cadre", "relate", "C0002", "--household", "H000003", "--relation", "表兄"))
@@ -69,15 +116,17 @@ def rows(ledger) -> dict[str, list[tuple]]:
     out = {}
     for table in rawdb.table_names(ledger):
         data = rawdb.query(ledger, f'SELECT * FROM "{table}"')
-        out[table] = sorted((tuple(int(v) if isinstance(v, bool) else v for v in r)
-                             for r in data), key=repr)
+        out[table] = sorted(
+            (tuple(int(v) if isinstance(v, bool) else v for v in r) for r in data), key=repr
+        )
     return out
 
 
 def without_copy_rows(data: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
     """The audit rows `db copy` adds to each target ("copy", "ledger", …) left out."""
-    return {t: [r for r in rs if not (t == "audit_log" and r[4] == "copy")]
-            for t, rs in data.items()}
+    return {
+        t: [r for r in rs if not (t == "audit_log" and r[4] == "copy")] for t, rs in data.items()
+    }
 
 
 def audit(zf, *db):
@@ -86,8 +135,9 @@ def audit(zf, *db):
     return result.json()
 
 
-def test_round_trip_to_the_other_backend_and_back(zf, campaign, ledger_path, other_backend,
-                                                 new_ledger):
+def test_round_trip_to_the_other_backend_and_back(
+    zf, campaign, ledger_path, other_backend, new_ledger
+):
     source_rows = rows(ledger_path)
     source_head = audit(zf)["head"]
     assert source_head["seq"] == 5
@@ -100,8 +150,9 @@ def test_round_trip_to_the_other_backend_and_back(zf, campaign, ledger_path, oth
     assert audit(zf, "--db", str(there))["head"] == source_head
     assert zf("--db", str(there), "db", "check").exit_code == 0
     assert without_copy_rows(rows(there)) == without_copy_rows(source_rows)
-    logged = rawdb.query(there, "SELECT operator, command, object_type FROM audit_log "
-                                "WHERE action = 'copy'")
+    logged = rawdb.query(
+        there, "SELECT operator, command, object_type FROM audit_log WHERE action = 'copy'"
+    )
     assert logged == [("tester", "db copy", "ledger")]
 
     # and back again, into a new ledger on the first backend
@@ -118,8 +169,20 @@ def test_copy_is_a_working_ledger(zf, campaign, other_backend):
     db = ("--db", str(there))
     # new rows get new ids and codes (PostgreSQL's sequences moved past the copied ids)
     assert zf(*db, "cadre", "add", "--name", "赵六", "-f", "json").json()["code"] == "C0003"
-    visit = zf(*db, "visit", "log", "H000001", "--by", "C0003", "--cash", "100",
-               "--fund", FUND, "-f", "json")
+    visit = zf(
+        *db,
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0003",
+        "--cash",
+        "100",
+        "--fund",
+        FUND,
+        "-f",
+        "json",
+    )
     assert visit.exit_code == 0, visit.stderr
     assert visit.json()["entries"] == [6]
     assert audit(zf, *db)["head"]["seq"] == 6
@@ -157,8 +220,9 @@ def test_copy_to_an_unreachable_server_is_one_line(zf, village):
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: --to: cannot reach the ledger "
-                               "postgresql+psycopg://cadre:***@127.0.0.1:1/county: ")
+    assert lines[0].startswith(
+        "error: --to: cannot reach the ledger postgresql+psycopg://cadre:***@127.0.0.1:1/county: "
+    )
     assert "secret" not in result.stderr
 
 

@@ -52,8 +52,15 @@ def test_default_demo_fills_villages_and_says_so_on_stderr(zf, ledger_path):
 
 def test_same_seed_same_ledger_other_seed_another(zf, demo, new_ledger):
     def listings(*db):
-        return [zf(*db, *command, "-f", "json").stdout for command in (
-            ("household", "list"), ("visit", "list"), ("commitment", "list"), ("cadre", "list"))]
+        return [
+            zf(*db, *command, "-f", "json").stdout
+            for command in (
+                ("household", "list"),
+                ("visit", "list"),
+                ("commitment", "list"),
+                ("cadre", "list"),
+            )
+        ]
 
     first = listings()
     again, other = new_ledger("again"), new_ledger("other")
@@ -95,8 +102,9 @@ def test_every_id_number_is_valid_and_unique(demo, ledger_path):
     from zoufang.parsing import parse_id_number
 
     heads = [n for (n,) in rows(ledger_path, "SELECT id_number FROM household")]
-    members = [n for (n,) in rows(ledger_path,
-                                  "SELECT id_number FROM member WHERE id_number IS NOT NULL")]
+    members = [
+        n for (n,) in rows(ledger_path, "SELECT id_number FROM member WHERE id_number IS NOT NULL")
+    ]
     assert len(heads) == HOUSEHOLDS and members
     for number in heads + members:
         assert parse_id_number(number) == number
@@ -105,9 +113,12 @@ def test_every_id_number_is_valid_and_unique(demo, ledger_path):
 
 def test_birth_dates_follow_the_categories(demo, ledger_path):
     today = dt.date.fromisoformat(TODAY)
-    ages = rows(ledger_path, """
+    ages = rows(
+        ledger_path,
+        """
         SELECT c.category_code, h.id_number FROM household h
-        JOIN household_category c ON c.household_id = h.id""")
+        JOIN household_category c ON c.household_id = h.id""",
+    )
     for category, number in ages:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
         age = (today - born).days // 365
@@ -141,13 +152,19 @@ def test_dates_lie_within_the_year_before_today(demo, ledger_path):
     assert dt.date.fromisoformat(last) <= today
     assert rows(ledger_path, "SELECT MAX(visit_date) FROM visit")[0][0] <= TODAY
     assert rows(ledger_path, "SELECT MAX(response_date) FROM commitment_response")[0][0] <= TODAY
-    assert rows(ledger_path, f"""
+    assert rows(
+        ledger_path,
+        f"""
         SELECT COUNT(*) FROM visit v JOIN household h ON h.id = v.household_id
         WHERE v.visit_date < h.enrolled_on OR v.visit_date > COALESCE(h.exited_on, '{TODAY}')
-    """) == [(0,)]
-    assert rows(ledger_path, """
+    """,
+    ) == [(0,)]
+    assert rows(
+        ledger_path,
+        """
         SELECT COUNT(*) FROM commitment_response r JOIN commitment c ON c.id = r.commitment_id
-        WHERE r.response_date < c.opened_on""") == [(0,)]
+        WHERE r.response_date < c.opened_on""",
+    ) == [(0,)]
 
 
 def test_due_lists_households_and_some_are_overdue(zf, demo):
@@ -177,12 +194,24 @@ def test_the_ledger_keeps_working_after_the_demo(zf, demo, ledger_path):
     """Ids were assigned by the demo: new rows must carry on after them."""
     from conftest import valid_id
 
-    enrolled = zf("enroll", "--name", "张三", "--id-number", valid_id("11010119800101001"),
-                  "--village", "新村", "--category", "low-income", "-f", "json")
+    enrolled = zf(
+        "enroll",
+        "--name",
+        "张三",
+        "--id-number",
+        valid_id("11010119800101001"),
+        "--village",
+        "新村",
+        "--category",
+        "low-income",
+        "-f",
+        "json",
+    )
     assert enrolled.exit_code == 0, enrolled.stderr
     assert enrolled.json()["code"] == f"H{HOUSEHOLDS + 1:06d}"
-    visit = zf("visit", "log", enrolled.json()["code"], "--by", "C0001", "--need", "修屋顶",
-               "-f", "json")
+    visit = zf(
+        "visit", "log", enrolled.json()["code"], "--by", "C0001", "--need", "修屋顶", "-f", "json"
+    )
     assert visit.exit_code == 0, visit.stderr
     assert visit.json()["id"] == rows(ledger_path, "SELECT MAX(id) FROM visit")[0][0]
     assert zf("db", "check").exit_code == 0

@@ -40,12 +40,15 @@ def test_funds_are_paid_at_visits_and_the_audit_passes(demo, zf, ledger_path):
     assert report["ok"] and report["entries_checked"] == entries
     assert {f["check"] for f in report["findings"]} <= {"override"}
     # every payment names a visit to that household on that day, by one of its cadres
-    unmatched = rows(ledger_path, """
+    unmatched = rows(
+        ledger_path,
+        """
         SELECT e.seq FROM ledger_entry e
         JOIN household h ON h.code = e.household_code
         LEFT JOIN visit v ON v.id = e.visit_id AND v.household_id = h.id
                           AND v.visit_date = e.entry_date
-        WHERE e.kind = 'disburse' AND v.id IS NULL""")
+        WHERE e.kind = 'disburse' AND v.id IS NULL""",
+    )
     assert unmatched == []
 
 
@@ -53,8 +56,10 @@ def test_same_seed_same_money(demo, zf, ledger_path, tmp_path):
     again = tmp_path / "again.db"
     result = zf("--db", again, "demo", "--households", HOUSEHOLDS, "--seed", "5", "--funds")
     assert result.exit_code == 0, result.stderr
-    sql = "SELECT seq, fund_code, kind, amount_fen, household_code, entry_date, hash " \
-          "FROM ledger_entry ORDER BY seq"
+    sql = (
+        "SELECT seq, fund_code, kind, amount_fen, household_code, entry_date, hash "
+        "FROM ledger_entry ORDER BY seq"
+    )
     assert rows(again, sql) == rows(ledger_path, sql)
 
 

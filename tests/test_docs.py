@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("gen_cli_docs", ROOT / "scripts" / "gen_cli_docs.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_cli_docs", ROOT / "scripts" / "gen_cli_docs.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -21,8 +23,11 @@ def _generator():
 
 def test_every_command_has_help_text():
     gen = _generator()
-    missing = [" ".join(path) for path, command in gen.walk(typer.main.get_command(app), ["zoufang"])
-               if not (command.help or "").strip()]
+    missing = [
+        " ".join(path)
+        for path, command in gen.walk(typer.main.get_command(app), ["zoufang"])
+        if not (command.help or "").strip()
+    ]
     assert missing == []
 
 

@@ -40,24 +40,36 @@ def test_effective_cadence_needs_something():
 
 
 def test_never_visited_is_due_from_enrolment():
-    assert compute_due_date(enrolled_on=D("2026-06-01"), last_visit_on=None, next_date=None,
-                            cadence_days=30) == D("2026-06-01")
+    assert compute_due_date(
+        enrolled_on=D("2026-06-01"), last_visit_on=None, next_date=None, cadence_days=30
+    ) == D("2026-06-01")
 
 
 def test_due_is_latest_visit_plus_cadence():
-    assert compute_due_date(enrolled_on=D("2026-01-01"), last_visit_on=D("2026-10-01"),
-                            next_date=None, cadence_days=30) == D("2026-10-31")
-    assert compute_due_date(enrolled_on=D("2026-01-01"), last_visit_on=D("2026-12-15"),
-                            next_date=None, cadence_days=30) == D("2027-01-14")
-    assert compute_due_date(enrolled_on=D("2024-01-01"), last_visit_on=D("2024-02-01"),
-                            next_date=None, cadence_days=29) == D("2024-03-01")  # leap year
+    assert compute_due_date(
+        enrolled_on=D("2026-01-01"), last_visit_on=D("2026-10-01"), next_date=None, cadence_days=30
+    ) == D("2026-10-31")
+    assert compute_due_date(
+        enrolled_on=D("2026-01-01"), last_visit_on=D("2026-12-15"), next_date=None, cadence_days=30
+    ) == D("2027-01-14")
+    assert compute_due_date(
+        enrolled_on=D("2024-01-01"), last_visit_on=D("2024-02-01"), next_date=None, cadence_days=29
+    ) == D("2024-03-01")  # leap year
 
 
 def test_next_date_overrides_the_cadence():
-    assert compute_due_date(enrolled_on=D("2026-01-01"), last_visit_on=D("2026-11-01"),
-                            next_date=D("2026-11-05"), cadence_days=30) == D("2026-11-05")
-    assert compute_due_date(enrolled_on=D("2026-01-01"), last_visit_on=D("2026-11-01"),
-                            next_date=D("2027-03-01"), cadence_days=30) == D("2027-03-01")
+    assert compute_due_date(
+        enrolled_on=D("2026-01-01"),
+        last_visit_on=D("2026-11-01"),
+        next_date=D("2026-11-05"),
+        cadence_days=30,
+    ) == D("2026-11-05")
+    assert compute_due_date(
+        enrolled_on=D("2026-01-01"),
+        last_visit_on=D("2026-11-01"),
+        next_date=D("2027-03-01"),
+        cadence_days=30,
+    ) == D("2027-03-01")
 
 
 def test_days_overdue_sign():
@@ -101,13 +113,18 @@ def village_file(template_ledger, tmp_path_factory):
     from zoufang.cli import app
 
     if rawdb.ON_POSTGRESQL:
-        path = rawdb.create_database(f"{template_ledger.name}_due_village",
-                                     template=template_ledger.name)
+        path = rawdb.create_database(
+            f"{template_ledger.name}_due_village", template=template_ledger.name
+        )
     else:
         path = tmp_path_factory.mktemp("due") / "village.db"
         shutil.copyfile(template_ledger, path)
-    env = {"ZOUFANG_DB": str(path), "ZOUFANG_TODAY": TODAY, "ZOUFANG_OPERATOR": "tester",
-           "ZOUFANG_DEBUG": None}
+    env = {
+        "ZOUFANG_DB": str(path),
+        "ZOUFANG_TODAY": TODAY,
+        "ZOUFANG_OPERATOR": "tester",
+        "ZOUFANG_DEBUG": None,
+    }
     runner = CliRunner()
 
     def run(*args):
@@ -126,15 +143,37 @@ def village_file(template_ledger, tmp_path_factory):
         ("庚", "东风社区", ["veteran-member"], None, ["C0001"]),
     ]
     for i, (name, village, categories, cadence, cadres) in enumerate(households, 1):
-        args = ["--today", "2026-06-01", "enroll", "--name", name, "--village", village,
-                "--id-number", valid_id(f"1101011960010100{i}")]
+        args = [
+            "--today",
+            "2026-06-01",
+            "enroll",
+            "--name",
+            name,
+            "--village",
+            village,
+            "--id-number",
+            valid_id(f"1101011960010100{i}"),
+        ]
         args += [a for c in categories for a in ("--category", c)]
         args += [a for c in cadres for a in ("--cadre", c)]
         if cadence:
             args += ["--cadence", cadence]
         run(*args)
-    run("enroll", "--name", "辛", "--village", "红星村", "--category", "elderly-alone",
-        "--id-number", valid_id("11010119600101009"), "--cadre", "C0001", "--cadre", "C0002")
+    run(
+        "enroll",
+        "--name",
+        "辛",
+        "--village",
+        "红星村",
+        "--category",
+        "elderly-alone",
+        "--id-number",
+        valid_id("11010119600101009"),
+        "--cadre",
+        "C0001",
+        "--cadre",
+        "C0002",
+    )
     run("visit", "log", "H000001", "--by", "C0001", "--date", "2026-10-01")
     run("visit", "log", "H000002", "--by", "C0002", "--date", "2026-11-01")
     run("visit", "log", "H000003", "--by", "C0001", "--date", "2026-09-01")
@@ -174,9 +213,20 @@ def test_due_rows_match_the_hand_computed_table(zf, due_village):
     for row in rows:
         due_date, overdue, last_visit = EXPECTED[row["household"]]
         assert (row["due_date"], row["days_overdue"], row["last_visit"]) == (
-            due_date, overdue, last_visit), row["household"]
-    assert set(rows[0]) == {"household", "name", "village", "categories", "cadres",
-                            "last_visit", "due_date", "days_overdue"}
+            due_date,
+            overdue,
+            last_visit,
+        ), row["household"]
+    assert set(rows[0]) == {
+        "household",
+        "name",
+        "village",
+        "categories",
+        "cadres",
+        "last_visit",
+        "due_date",
+        "days_overdue",
+    }
     first = rows[1]
     assert first["name"] == "甲"
     assert first["village"] == "红星村"
@@ -215,18 +265,29 @@ def test_today_shifts_days_overdue(zf, due_village, monkeypatch):
     # 2026-10-20 is 34 days before 2026-11-23; the window ends 2026-11-19.
     rows = zf("--today", "2026-10-20", "due", "--days", "30", "--format", "json").json()
     assert [(r["household"], r["days_overdue"]) for r in rows] == [
-        ("H000004", 141), ("H000001", -11), ("H000005", -16), ("H000002", -26)]
+        ("H000004", 141),
+        ("H000001", -11),
+        ("H000005", -16),
+        ("H000002", -26),
+    ]
     monkeypatch.setenv("ZOUFANG_TODAY", "2027-01-10")
     rows = due(zf)
     assert [(r["household"], r["days_overdue"]) for r in rows] == [
-        ("H000004", 223), ("H000001", 71), ("H000005", 66), ("H000002", 56),
-        ("H000008", 48), ("H000003", 41), ("H000007", 0)]
+        ("H000004", 223),
+        ("H000001", 71),
+        ("H000005", 66),
+        ("H000002", 56),
+        ("H000008", 48),
+        ("H000003", 41),
+        ("H000007", 0),
+    ]
 
 
 def test_backfilled_older_visit_does_not_move_the_due_date(zf, due_village):
     before = {r["household"]: r for r in due(zf, "--days", "48")}
-    result = zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-07-01",
-                "--next", "2026-12-31")
+    result = zf(
+        "visit", "log", "H000001", "--by", "C0001", "--date", "2026-07-01", "--next", "2026-12-31"
+    )
     assert result.exit_code == 0, result.stderr
     after = {r["household"]: r for r in due(zf, "--days", "48")}
     assert after["H000001"] == before["H000001"]
@@ -255,14 +316,24 @@ def test_own_cadence_and_category_changes_recompute(zf, due_village):
     assert [r["due_date"] for r in due(zf) if r["household"] == "H000001"] == ["2026-10-31"]
     zf("household", "update", "H000001", "--category", "retired-cadre")
     assert "H000001" not in codes(due(zf, "--days", "36"))
-    assert [r["due_date"] for r in due(zf, "--days", "37")
-            if r["household"] == "H000001"] == ["2026-12-30"]
+    assert [r["due_date"] for r in due(zf, "--days", "37") if r["household"] == "H000001"] == [
+        "2026-12-30"
+    ]
 
 
 def test_a_new_category_with_a_shorter_cadence(zf, due_village):
     zf("category", "add", "flood-affected", "--label", "受灾群众", "--cadence", "7")
-    zf("household", "update", "H000003", "--category", "low-income",
-       "--category", "flood-affected", "--cadence", "default")
+    zf(
+        "household",
+        "update",
+        "H000003",
+        "--category",
+        "low-income",
+        "--category",
+        "flood-affected",
+        "--cadence",
+        "default",
+    )
     [row] = [r for r in due(zf) if r["household"] == "H000003"]
     assert (row["due_date"], row["days_overdue"]) == ("2026-09-08", 76)
 
@@ -277,8 +348,10 @@ def test_a_new_category_with_a_shorter_cadence(zf, due_village):
         (["--category", "retired-cadre"], ["H000001", "H000002"]),
         (["--category", "elderly-alone"], ["H000005", "H000008"]),
         (["--category", "honour-recipient"], []),
-        (["--village", "红星村", "--cadre", "C0002", "--category", "elderly-alone"],
-         ["H000005", "H000008"]),
+        (
+            ["--village", "红星村", "--cadre", "C0002", "--category", "elderly-alone"],
+            ["H000005", "H000008"],
+        ),
     ],
 )
 def test_due_filters(zf, due_village, args, expected):
@@ -287,7 +360,9 @@ def test_due_filters(zf, due_village, args, expected):
 
 def test_due_formats(zf, due_village):
     csv_lines = zf("due", "--format", "csv").stdout.splitlines()
-    assert csv_lines[0] == "household,name,village,categories,cadres,last_visit,due_date,days_overdue"
+    assert (
+        csv_lines[0] == "household,name,village,categories,cadres,last_visit,due_date,days_overdue"
+    )
     assert csv_lines[1] == "H000004,丁,东风社区,disabled,,,2026-06-01,175"
     md = zf("due", "--format", "markdown").stdout.splitlines()
     assert md[0].startswith("| ") and set(md[1]) <= set("|:- ") and len(md) == 7

@@ -31,8 +31,14 @@ WORKLOAD = Path(__file__).with_name("workload.py")
 
 def zoufang(*args: str, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "zoufang", *args], capture_output=True,
-                          text=True, env=env, timeout=300, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "zoufang", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        **kwargs,
+    )
 
 
 def writer_active(ledger) -> bool:
@@ -40,8 +46,15 @@ def writer_active(ledger) -> bool:
     if isinstance(ledger, rawdb.PgLedger):
         from zoufang.db import PG_WRITE_LOCK
 
-        return rawdb.query(ledger, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                   "AND granted AND objid = ?", PG_WRITE_LOCK)[0][0] > 0
+        return (
+            rawdb.query(
+                ledger,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND granted AND objid = ?",
+                PG_WRITE_LOCK,
+            )[0][0]
+            > 0
+        )
     con = sqlite3.connect(ledger, timeout=0, isolation_level=None)
     try:
         con.execute("BEGIN IMMEDIATE")
@@ -107,13 +120,17 @@ def count(ledger, table: str) -> int:
 
 
 @pytest.mark.slow
-def test_kill_during_a_bulk_import_leaves_the_ledger_as_before(zf, village, ledger_path,
-                                                                tmp_path, snapshot_db):
+def test_kill_during_a_bulk_import_leaves_the_ledger_as_before(
+    zf, village, ledger_path, tmp_path, snapshot_db
+):
     roster = write_roster(tmp_path / "roster.csv", 20_000)
     before = snapshot_db()
-    proc = subprocess.Popen([sys.executable, "-m", "zoufang", "enroll", "--from", str(roster),
-                             "--format", "json"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zoufang", "enroll", "--from", str(roster), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
     kill_while_writing(proc, ledger_path)
     # all or nothing: the killed import left no household behind
     assert snapshot_db() == before
@@ -139,21 +156,49 @@ def test_kill_during_a_payment_run_leaves_each_payment_all_or_nothing(ledger_pat
     with ledger.session(write=True, operator="setup", command="test") as s:
         add_cadre(session=s, name="王会计")
         for n in range(200):
-            enroll(session=s, today=today, data=HouseholdIn(
-                name=f"户主{n}", id_number=valid_id(f"11010119500101{n:03d}"),
-                village="红星村", categories=["low-income"]))
-        create_fund(session=s, today=today, data=FundIn(
-            code="FEST", name="春节慰问金", categories=["low-income"]))
+            enroll(
+                session=s,
+                today=today,
+                data=HouseholdIn(
+                    name=f"户主{n}",
+                    id_number=valid_id(f"11010119500101{n:03d}"),
+                    village="红星村",
+                    categories=["low-income"],
+                ),
+            )
+        create_fund(
+            session=s,
+            today=today,
+            data=FundIn(code="FEST", name="春节慰问金", categories=["low-income"]),
+        )
         allocate(session=s, code="FEST", amount_fen=10_000_000, on=today)
     ledger.engine.dispose()
 
-    ops = [["visit", "log", f"H{n + 1:06d}", "--by", "C0001", "--cash", "100", "--fund", "FEST",
-            "--format", "json"] for n in range(200)]
+    ops = [
+        [
+            "visit",
+            "log",
+            f"H{n + 1:06d}",
+            "--by",
+            "C0001",
+            "--cash",
+            "100",
+            "--fund",
+            "FEST",
+            "--format",
+            "json",
+        ]
+        for n in range(200)
+    ]
     ops_file = tmp_path / "ops.json"
     ops_file.write_text(json.dumps(ops))
-    proc = subprocess.Popen([sys.executable, str(WORKLOAD), str(ops_file)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    proc = subprocess.Popen(
+        [sys.executable, str(WORKLOAD), str(ops_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
@@ -184,11 +229,16 @@ def small_filesystem(tmp_path):
     """A 1 MiB tmpfs mounted at a fresh directory (root only), unmounted afterwards."""
     mount_point = tmp_path / "small"
     mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); "
-                    "test_write_beyond_the_file_size_limit covers a full disk")
+        pytest.skip(
+            f"cannot mount a tmpfs here ({done.stderr.strip()}); "
+            "test_write_beyond_the_file_size_limit covers a full disk"
+        )
     try:
         yield mount_point
     finally:
@@ -196,8 +246,9 @@ def small_filesystem(tmp_path):
 
 
 @pytest.mark.sqlite_only
-def test_full_filesystem_refuses_clearly_and_writes_nothing(small_filesystem, village,
-                                                            ledger_path, tmp_path):
+def test_full_filesystem_refuses_clearly_and_writes_nothing(
+    small_filesystem, village, ledger_path, tmp_path
+):
     ledger = small_filesystem / "ledger.db"
     rawdb.clone(ledger_path, ledger)
     db = ("--db", str(ledger))
@@ -207,15 +258,17 @@ def test_full_filesystem_refuses_clearly_and_writes_nothing(small_filesystem, vi
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0] == ("error: --db: cannot write the ledger (database or disk is full); "
-                        "nothing was written")
+    assert lines[0] == (
+        "error: --db: cannot write the ledger (database or disk is full); nothing was written"
+    )
     assert rawdb.query(ledger, "SELECT count(*) FROM household") == before
     assert_clean(*db)
 
 
 @pytest.mark.sqlite_only
-def test_write_beyond_the_file_size_limit_refuses_clearly(village, ledger_path, tmp_path,
-                                                          snapshot_db):
+def test_write_beyond_the_file_size_limit_refuses_clearly(
+    village, ledger_path, tmp_path, snapshot_db
+):
     """The full disk without a mount: RLIMIT_FSIZE makes every write past 256 KiB fail."""
     roster = write_roster(tmp_path / "roster.csv", 5_000)
     before = snapshot_db()
@@ -230,7 +283,8 @@ def test_write_beyond_the_file_size_limit_refuses_clearly(village, ledger_path, 
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --db: cannot write the ledger ("), (
-        result.stderr)
+        result.stderr
+    )
     assert lines[0].endswith("nothing was written")
     assert snapshot_db() == before
     assert_clean()
@@ -246,8 +300,9 @@ def test_read_only_filesystem_refuses_writes_clearly(small_filesystem, village, 
     for side in ("-wal", "-shm"):
         Path(f"{ledger}{side}").unlink(missing_ok=True)
     before = rawdb.query(ledger, "SELECT code, name FROM cadre ORDER BY code")
-    remount = subprocess.run(["mount", "-o", "remount,ro", str(small_filesystem)],
-                             capture_output=True, text=True)
+    remount = subprocess.run(
+        ["mount", "-o", "remount,ro", str(small_filesystem)], capture_output=True, text=True
+    )
     assert remount.returncode == 0, remount.stderr
     result = zoufang("--db", str(ledger), "cadre", "add", "--name", "赵六")
     assert result.returncode == 1
@@ -276,23 +331,53 @@ def test_backup_while_cadres_write_is_consistent(ledger_path, tmp_path):
     with ledger.session(write=True, operator="setup", command="test") as s:
         add_cadre(session=s, name="王会计")
         for n in range(180):
-            enroll(session=s, today=today, data=HouseholdIn(
-                name=f"户主{n}", id_number=valid_id(f"11010119500101{n:03d}"),
-                village="红星村", categories=["low-income"]))
-        create_fund(session=s, today=today, data=FundIn(
-            code="FEST", name="春节慰问金", categories=["low-income"]))
+            enroll(
+                session=s,
+                today=today,
+                data=HouseholdIn(
+                    name=f"户主{n}",
+                    id_number=valid_id(f"11010119500101{n:03d}"),
+                    village="红星村",
+                    categories=["low-income"],
+                ),
+            )
+        create_fund(
+            session=s,
+            today=today,
+            data=FundIn(code="FEST", name="春节慰问金", categories=["low-income"]),
+        )
         allocate(session=s, code="FEST", amount_fen=10_000_000, on=today)
     ledger.engine.dispose()
 
     procs = []
     for w in range(3):
-        ops = [["visit", "log", f"H{w * 60 + n + 1:06d}", "--by", "C0001", "--cash", "100",
-                "--fund", "FEST", "--format", "json"] for n in range(60)]
+        ops = [
+            [
+                "visit",
+                "log",
+                f"H{w * 60 + n + 1:06d}",
+                "--by",
+                "C0001",
+                "--cash",
+                "100",
+                "--fund",
+                "FEST",
+                "--format",
+                "json",
+            ]
+            for n in range(60)
+        ]
         ops_file = tmp_path / f"ops-{w}.json"
         ops_file.write_text(json.dumps(ops))
-        procs.append(subprocess.Popen([sys.executable, str(WORKLOAD), str(ops_file)],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True, env={**os.environ}))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(WORKLOAD), str(ops_file)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ},
+            )
+        )
     backups = []
     time.sleep(0.5)
     for i in range(3):
@@ -313,6 +398,6 @@ def test_backup_while_cadres_write_is_consistent(ledger_path, tmp_path):
     for backup in backups:
         report = assert_clean("--db", str(backup))
         copied = rawdb.query(backup, "SELECT seq, hash FROM ledger_entry ORDER BY seq")
-        assert copied == final[:len(copied)]  # a moment of the ledger, not a mixture
+        assert copied == final[: len(copied)]  # a moment of the ledger, not a mixture
         assert report["head"] == {"seq": copied[-1][0], "hash": copied[-1][1]}
         assert count(backup, "visit") == len(copied) - 1  # visits and payments together

@@ -27,9 +27,29 @@ FUND_LIST_KEYS = {"code", "name", "allocated", "disbursed", "balance"}
 
 
 def test_fund_create_json(fast_cli, zf, village):
-    fund = ok(zf("fund", "create", "CJ", "--name", "春节慰问金", "--category", "low-income",
-                 "--category", "veteran-member", "--cap", "1,000.5", "--from", "2026-01-01",
-                 "--to", "2026-02-28", "--source", "党费", "--format", "json")).json()
+    fund = ok(
+        zf(
+            "fund",
+            "create",
+            "CJ",
+            "--name",
+            "春节慰问金",
+            "--category",
+            "low-income",
+            "--category",
+            "veteran-member",
+            "--cap",
+            "1,000.5",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-28",
+            "--source",
+            "党费",
+            "--format",
+            "json",
+        )
+    ).json()
     assert fund["code"] == "CJ"
     assert fund["name"] == "春节慰问金"
     assert sorted(fund["categories"]) == ["low-income", "veteran-member"]
@@ -39,32 +59,67 @@ def test_fund_create_json(fast_cli, zf, village):
 
 
 def test_fund_create_repeated_category_shown_once(fast_cli, zf, village):
-    fund = ok(zf("fund", "create", "CJ", "--name", "春节", "--category", "low-income",
-                 "--category", "low-income", "-f", "json")).json()
+    fund = ok(
+        zf(
+            "fund",
+            "create",
+            "CJ",
+            "--name",
+            "春节",
+            "--category",
+            "low-income",
+            "--category",
+            "low-income",
+            "-f",
+            "json",
+        )
+    ).json()
     assert fund["categories"] == ["low-income"]
     assert zf("fund", "list", "-f", "json").json()[0]["categories"] == ["low-income"]
 
 
 def test_payments_on_the_first_and_last_day_are_in_period(fast_cli, zf, village):
-    ok(zf("fund", "create", "DAY", "--name", "重阳", "--category", "low-income",
-          "--from", "2026-10-29", "--to", "2026-10-30"))
+    ok(
+        zf(
+            "fund",
+            "create",
+            "DAY",
+            "--name",
+            "重阳",
+            "--category",
+            "low-income",
+            "--from",
+            "2026-10-29",
+            "--to",
+            "2026-10-30",
+        )
+    )
     ok(zf("fund", "allocate", "DAY", "1,000", "--date", "2026-10-01"))
     ok(zf("fund", "disburse", "DAY", "H000002", "100", "--by", "C0001", "--date", "2026-10-29"))
     ok(zf("fund", "disburse", "DAY", "H000002", "100", "--by", "C0001", "--date", "2026-10-30"))
-    result = zf("fund", "disburse", "DAY", "H000002", "100", "--by", "C0001",
-                "--date", "2026-10-28")
+    result = zf(
+        "fund", "disburse", "DAY", "H000002", "100", "--by", "C0001", "--date", "2026-10-28"
+    )
     assert result.exit_code == 1
-    one_line(result, "error: out-of-period: 2026-10-28 is outside fund DAY's period "
-                     "2026-10-29 to 2026-10-30")
+    one_line(
+        result,
+        "error: out-of-period: 2026-10-28 is outside fund DAY's period 2026-10-29 to 2026-10-30",
+    )
 
 
-@pytest.mark.parametrize(("args", "code", "prefix"), [
-    (["--category", "no-such-category"], 1, "error: "),
-    (["--category", "low-income", "--from", "2026-03-01", "--to", "2026-02-01"], 2,
-     "error: --to: 2026-02-01 is before --from 2026-03-01"),
-    (["--category", "low-income", "--cap", "0"], 2, "error: --cap: "),
-    (["--category", "low-income", "--from", "2026-02-30"], 2, "error: --from: "),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "prefix"),
+    [
+        (["--category", "no-such-category"], 1, "error: "),
+        (
+            ["--category", "low-income", "--from", "2026-03-01", "--to", "2026-02-01"],
+            2,
+            "error: --to: 2026-02-01 is before --from 2026-03-01",
+        ),
+        (["--category", "low-income", "--cap", "0"], 2, "error: --cap: "),
+        (["--category", "low-income", "--from", "2026-02-30"], 2, "error: --from: "),
+    ],
+)
 def test_fund_create_refused(fast_cli, zf, village, snapshot_db, args, code, prefix):
     before = snapshot_db()
     result = zf("fund", "create", "CJ", "--name", "春节", *args)
@@ -85,21 +140,51 @@ def test_allocate_disburse_reverse_list_show(funded, zf, ledger_path):
     allocation = ok(zf("fund", "allocate", FUND, "1,000", "--memo", "追加", "-f", "json")).json()
     assert ENTRY_KEYS <= set(allocation)
     assert {k: allocation[k] for k in ENTRY_KEYS} == {
-        "id": 2, "fund": FUND, "kind": "allocate", "amount": "1000.00", "household": None,
-        "date": "2026-11-23"}
+        "id": 2,
+        "fund": FUND,
+        "kind": "allocate",
+        "amount": "1000.00",
+        "household": None,
+        "date": "2026-11-23",
+    }
 
-    payment = ok(zf("fund", "disburse", FUND, "H000001", "800", "--by", "C0001",
-                    "--date", "2026-11-20", "--memo", "春节慰问", "-f", "json")).json()
+    payment = ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000001",
+            "800",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-20",
+            "--memo",
+            "春节慰问",
+            "-f",
+            "json",
+        )
+    ).json()
     assert {k: payment[k] for k in ENTRY_KEYS} == {
-        "id": 3, "fund": FUND, "kind": "disburse", "amount": "800.00", "household": "H000001",
-        "date": "2026-11-20"}
+        "id": 3,
+        "fund": FUND,
+        "kind": "disburse",
+        "amount": "800.00",
+        "household": "H000001",
+        "date": "2026-11-20",
+    }
     assert payment["cadre"] == "C0001" and payment["memo"] == "春节慰问"
     ok(zf("fund", "disburse", FUND, "H000002", "500.5", "--by", "C0002", "--date", "2026-11-21"))
 
     reversal = ok(zf("fund", "reverse", "3", "--reason", "重复发放，已退回", "-f", "json")).json()
     assert {k: reversal[k] for k in ENTRY_KEYS} == {
-        "id": 5, "fund": FUND, "kind": "reverse", "amount": "800.00", "household": "H000001",
-        "date": "2026-11-23"}
+        "id": 5,
+        "fund": FUND,
+        "kind": "reverse",
+        "amount": "800.00",
+        "household": "H000001",
+        "date": "2026-11-23",
+    }
     assert reversal["reverses"] == 3
     assert reversal["memo"] == "重复发放，已退回"
 
@@ -107,8 +192,12 @@ def test_allocate_disburse_reverse_list_show(funded, zf, ledger_path):
     assert len(listed) == 1
     assert FUND_LIST_KEYS <= set(listed[0])
     assert {k: listed[0][k] for k in FUND_LIST_KEYS} == {
-        "code": FUND, "name": "2026年春节慰问金", "allocated": "6000.00",
-        "disbursed": "500.50", "balance": "5499.50"}
+        "code": FUND,
+        "name": "2026年春节慰问金",
+        "allocated": "6000.00",
+        "disbursed": "500.50",
+        "balance": "5499.50",
+    }
 
     shown = ok(zf("fund", "show", FUND, "-f", "json")).json()
     assert [(e["id"], e["kind"], e["amount"], e["balance"]) for e in shown["entries"]] == [
@@ -133,14 +222,17 @@ def test_fund_list_empty_and_json_shape(fast_cli, zf):
     assert ok(zf("fund", "list", "-f", "json")).json() == []
 
 
-@pytest.mark.parametrize("args", [
-    ["fund", "allocate", "NOPE", "100"],
-    ["fund", "disburse", "NOPE", "H000001", "100", "--by", "C0001"],
-    ["fund", "disburse", FUND, "H999999", "100", "--by", "C0001"],
-    ["fund", "disburse", FUND, "H000001", "100", "--by", "C9999"],
-    ["fund", "show", "NOPE"],
-    ["fund", "reverse", "99", "--reason", "x"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fund", "allocate", "NOPE", "100"],
+        ["fund", "disburse", "NOPE", "H000001", "100", "--by", "C0001"],
+        ["fund", "disburse", FUND, "H999999", "100", "--by", "C0001"],
+        ["fund", "disburse", FUND, "H000001", "100", "--by", "C9999"],
+        ["fund", "show", "NOPE"],
+        ["fund", "reverse", "99", "--reason", "x"],
+    ],
+)
 def test_not_found_exit_1(funded, zf, snapshot_db, args):
     before = snapshot_db()
     result = zf(*args)
@@ -197,8 +289,11 @@ def test_payment_at_the_cap_is_allowed(funded, zf):
     ok(zf("fund", "disburse", FUND, "H000001", "400", "--by", "C0001", "--date", "2026-11-21"))
     result = zf("fund", "disburse", FUND, "H000001", "0.01", "--by", "C0001")
     assert result.exit_code == 1
-    one_line(result, "error: over-cap: over the per-household cap: 陈大爷 has received "
-                     "1,000.00 of 1,000.00; 0.01 would exceed it")
+    one_line(
+        result,
+        "error: over-cap: over the per-household cap: 陈大爷 has received "
+        "1,000.00 of 1,000.00; 0.01 would exceed it",
+    )
 
 
 def test_spending_the_balance_to_zero_is_allowed(fast_cli, zf, village):
@@ -244,14 +339,19 @@ def test_reversing_an_allocation_that_would_overspend_is_refused(funded, zf, sna
     before = snapshot_db()
     result = zf("fund", "reverse", "1", "--reason", "拨款撤回")
     assert result.exit_code == 1
-    one_line(result, f"error: overspend: reversing allocation 1 (5,000.00) would leave fund "
-                     f"{FUND} at -600.00")
+    one_line(
+        result,
+        f"error: overspend: reversing allocation 1 (5,000.00) would leave fund {FUND} at -600.00",
+    )
     assert snapshot_db() == before
     # the smaller allocation can go: 5,000.00 still covers the 1,600.00 paid
     ok(zf("fund", "reverse", "4", "--reason", "多拨了"))
     listed = zf("fund", "list", "-f", "json").json()[0]
     assert (listed["allocated"], listed["disbursed"], listed["balance"]) == (
-        "5000.00", "1600.00", "3400.00")
+        "5000.00",
+        "1600.00",
+        "3400.00",
+    )
     assert zf("audit", "funds").exit_code == 0
 
 
@@ -282,14 +382,30 @@ def test_reverse_before_the_entry_date_exit_2(funded, zf, snapshot_db):
 # ---------------------------------------------------------------- dates and --cash
 
 
-@pytest.mark.parametrize("args", [
-    ["fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--date", "2026-11-24"],
-    ["fund", "allocate", FUND, "100", "--date", "2027-01-01"],
-    ["fund", "reverse", "1", "--reason", "x", "--date", "2026-11-24"],
-    ["visit", "log", "H000001", "--by", "C0001", "--notes", "n", "--date", "2026-11-24",
-     "--cash", "100", "--fund", FUND],
-    ["fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--date", "1949-09-30"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--date", "2026-11-24"],
+        ["fund", "allocate", FUND, "100", "--date", "2027-01-01"],
+        ["fund", "reverse", "1", "--reason", "x", "--date", "2026-11-24"],
+        [
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--notes",
+            "n",
+            "--date",
+            "2026-11-24",
+            "--cash",
+            "100",
+            "--fund",
+            FUND,
+        ],
+        ["fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--date", "1949-09-30"],
+    ],
+)
 def test_future_or_ancient_dates_exit_2(funded, zf, snapshot_db, args):
     before = snapshot_db()
     result = zf(*args)
@@ -298,10 +414,13 @@ def test_future_or_ancient_dates_exit_2(funded, zf, snapshot_db, args):
     assert snapshot_db() == before
 
 
-@pytest.mark.parametrize(("args", "prefix"), [
-    (["--cash", "100"], "error: --fund: --cash and --fund go together"),
-    (["--fund", FUND], "error: --cash: --cash and --fund go together"),
-])
+@pytest.mark.parametrize(
+    ("args", "prefix"),
+    [
+        (["--cash", "100"], "error: --fund: --cash and --fund go together"),
+        (["--fund", FUND], "error: --cash: --cash and --fund go together"),
+    ],
+)
 def test_cash_and_fund_go_together(funded, zf, snapshot_db, args, prefix):
     before = snapshot_db()
     result = zf("visit", "log", "H000001", "--by", "C0001", "--notes", "看望", *args)
@@ -312,21 +431,53 @@ def test_cash_and_fund_go_together(funded, zf, snapshot_db, args, prefix):
 
 def test_visit_with_cash_from_an_unknown_fund(funded, zf, snapshot_db):
     before = snapshot_db()
-    result = zf("visit", "log", "H000001", "--by", "C0001", "--notes", "看望",
-                "--cash", "100", "--fund", "NOPE")
+    result = zf(
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        "--notes",
+        "看望",
+        "--cash",
+        "100",
+        "--fund",
+        "NOPE",
+    )
     assert result.exit_code == 1
     one_line(result, "error: --fund: no fund 'NOPE'")
     assert snapshot_db() == before
 
 
 def test_visit_with_cash_writes_visit_and_entry(funded, zf, ledger_path):
-    result = ok(zf("visit", "log", "H000001", "--by", "C0001", "--by", "C0002",
-                   "--notes", "老人身体尚可，屋顶漏雨", "--need", "修屋顶", "--cash", "500",
-                   "--fund", FUND, "-f", "json")).json()
+    result = ok(
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--by",
+            "C0002",
+            "--notes",
+            "老人身体尚可，屋顶漏雨",
+            "--need",
+            "修屋顶",
+            "--cash",
+            "500",
+            "--fund",
+            FUND,
+            "-f",
+            "json",
+        )
+    ).json()
     assert result["entries"] == [2]
     stored = entries(ledger_path)[-1]
     assert (stored["kind"], stored["household_code"], stored["amount_fen"]) == (
-        "disburse", "H000001", 50000)
+        "disburse",
+        "H000001",
+        50000,
+    )
     assert stored["visit_id"] == result["id"]
     assert stored["cadre_code"] == "C0001"
     assert stored["entry_date"] == "2026-11-23"
@@ -335,16 +486,33 @@ def test_visit_with_cash_writes_visit_and_entry(funded, zf, ledger_path):
     assert audit.json()["findings"] == []  # paid at a visit: no no-visit warning
 
 
-@pytest.mark.parametrize(("household", "cash", "by", "check"), [
-    ("H000001", "1,500", "C0001", "over-cap"),
-    ("H000003", "100", "C0001", "ineligible"),
-    ("H000001", "9,000", "C0001", "over-cap"),
-])
-def test_visit_with_refused_cash_writes_nothing(funded, zf, snapshot_db, household, cash, by,
-                                                check):
+@pytest.mark.parametrize(
+    ("household", "cash", "by", "check"),
+    [
+        ("H000001", "1,500", "C0001", "over-cap"),
+        ("H000003", "100", "C0001", "ineligible"),
+        ("H000001", "9,000", "C0001", "over-cap"),
+    ],
+)
+def test_visit_with_refused_cash_writes_nothing(
+    funded, zf, snapshot_db, household, cash, by, check
+):
     before = snapshot_db()
-    result = zf("visit", "log", household, "--by", by, "--notes", "看望", "--need", "修屋顶",
-                "--cash", cash, "--fund", FUND)
+    result = zf(
+        "visit",
+        "log",
+        household,
+        "--by",
+        by,
+        "--notes",
+        "看望",
+        "--need",
+        "修屋顶",
+        "--cash",
+        cash,
+        "--fund",
+        FUND,
+    )
     assert result.exit_code == 1
     one_line(result, f"error: {check}: ")
     assert snapshot_db() == before  # neither the visit, nor its commitment, nor the entry
@@ -353,8 +521,21 @@ def test_visit_with_refused_cash_writes_nothing(funded, zf, snapshot_db, househo
 def test_visit_with_cash_conflict_from_any_visiting_cadre(funded, zf, snapshot_db):
     ok(zf("cadre", "relate", "C0002", "--household", "H000001", "--relation", "侄子"))
     before = snapshot_db()
-    result = zf("visit", "log", "H000001", "--by", "C0001", "--by", "C0002", "--notes", "看望",
-                "--cash", "100", "--fund", FUND)
+    result = zf(
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        "--by",
+        "C0002",
+        "--notes",
+        "看望",
+        "--cash",
+        "100",
+        "--fund",
+        FUND,
+    )
     assert result.exit_code == 1
     one_line(result, "error: conflict-of-interest: paying cadre C0002 is a relative of H000001")
     assert snapshot_db() == before
@@ -362,17 +543,32 @@ def test_visit_with_cash_conflict_from_any_visiting_cadre(funded, zf, snapshot_d
 
 def test_disburse_at_a_visit_checks_the_visiting_cadres_too(funded, zf, snapshot_db):
     """`audit funds` counts everyone at the visit as paying; so must the write path."""
-    visit = ok(zf("visit", "log", "H000001", "--by", "C0002", "--notes", "看望",
-                  "-f", "json")).json()
+    visit = ok(
+        zf("visit", "log", "H000001", "--by", "C0002", "--notes", "看望", "-f", "json")
+    ).json()
     ok(zf("cadre", "relate", "C0002", "--household", "H000001", "--relation", "侄子"))
     before = snapshot_db()
-    result = zf("fund", "disburse", FUND, "H000001", "100", "--by", "C0001",
-                "--visit", str(visit["id"]))
+    result = zf(
+        "fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--visit", str(visit["id"])
+    )
     assert result.exit_code == 1
     one_line(result, "error: conflict-of-interest: paying cadre C0002 is a relative of H000001")
     assert snapshot_db() == before
-    ok(zf("fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--visit",
-          str(visit["id"]), "--override", "C0002 only accompanied"))
+    ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000001",
+            "100",
+            "--by",
+            "C0001",
+            "--visit",
+            str(visit["id"]),
+            "--override",
+            "C0002 only accompanied",
+        )
+    )
     assert zf("audit", "funds").exit_code == 0
 
 
@@ -381,8 +577,9 @@ def test_reverse_names_the_first_reversal_even_after_tampering(funded, zf, ledge
 
     ok(zf("fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--date", "2026-11-20"))
     ok(zf("fund", "reverse", "2", "--reason", "错发"))
-    raw_append(ledger_path, kind="reverse", household_code="H000001", cadre_code="C0001",
-               reverses_seq=2)
+    raw_append(
+        ledger_path, kind="reverse", household_code="H000001", cadre_code="C0001", reverses_seq=2
+    )
     result = zf("fund", "reverse", "2", "--reason", "again")
     assert result.exit_code == 1
     one_line(result, "error: ENTRY: entry 2 was already reversed by entry 3")
@@ -405,11 +602,13 @@ def test_paid_again_after_the_other_households_payment_was_reversed(funded, zf):
 
 
 def test_disburse_with_visit_of_another_household_refused(funded, zf, snapshot_db):
-    visit = ok(zf("visit", "log", "H000002", "--by", "C0002", "--notes", "看望",
-                  "-f", "json")).json()
+    visit = ok(
+        zf("visit", "log", "H000002", "--by", "C0002", "--notes", "看望", "-f", "json")
+    ).json()
     before = snapshot_db()
-    result = zf("fund", "disburse", FUND, "H000001", "100", "--by", "C0001",
-                "--visit", str(visit["id"]))
+    result = zf(
+        "fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--visit", str(visit["id"])
+    )
     assert result.exit_code == 1
     one_line(result, f"error: --visit: visit {visit['id']} was not to household H000001")
     assert snapshot_db() == before

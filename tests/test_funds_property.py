@@ -47,8 +47,9 @@ def base_ledger(template_ledger, tmp_path_factory) -> Path:
     from zoufang.services.households import HouseholdIn, add_member, enroll
 
     if rawdb.ON_POSTGRESQL:
-        path = rawdb.create_database(f"{template_ledger.name}_property",
-                                     template=template_ledger.name)
+        path = rawdb.create_database(
+            f"{template_ledger.name}_property", template=template_ledger.name
+        )
     else:
         path = tmp_path_factory.mktemp("property") / "base.db"
         shutil.copyfile(template_ledger, path)
@@ -58,18 +59,38 @@ def base_ledger(template_ledger, tmp_path_factory) -> Path:
         for name in ("王建国", "李梅"):
             add_cadre(session=s, name=name)
         for i, name in enumerate(["陈大爷", "王奶奶", "刘阿姨"], start=1):
-            enroll(session=s, today=TODAY, data=HouseholdIn(
-                name=name, id_number=valid_id(f"110101194503{i:02d}123"), village="红星村",
-                categories=["low-income"]))
+            enroll(
+                session=s,
+                today=TODAY,
+                data=HouseholdIn(
+                    name=name,
+                    id_number=valid_id(f"110101194503{i:02d}123"),
+                    village="红星村",
+                    categories=["low-income"],
+                ),
+            )
         add_member(session=s, code="H000003", name="刘小军", relation="儿子", id_number=son)
-        enroll(session=s, today=TODAY, data=HouseholdIn(
-            name="刘小军", id_number=son, village="东风社区", categories=["low-income"]))
+        enroll(
+            session=s,
+            today=TODAY,
+            data=HouseholdIn(
+                name="刘小军", id_number=son, village="东风社区", categories=["low-income"]
+            ),
+        )
         relate(session=s, cadre_code="C0002", household_code="H000004", relation="表兄")
         for code, cap in FUNDS.items():
-            create_fund(session=s, today=TODAY, data=FundIn(
-                code=code, name=f"{code} 慰问金", categories=["low-income"], cap_fen=cap,
-                valid_from=dt.date(2026, 1, 1) if cap else None,
-                valid_to=dt.date(2026, 12, 31) if cap else None))
+            create_fund(
+                session=s,
+                today=TODAY,
+                data=FundIn(
+                    code=code,
+                    name=f"{code} 慰问金",
+                    categories=["low-income"],
+                    cap_fen=cap,
+                    valid_from=dt.date(2026, 1, 1) if cap else None,
+                    valid_to=dt.date(2026, 12, 31) if cap else None,
+                ),
+            )
     ledger.engine.dispose()
     yield path
     if rawdb.ON_POSTGRESQL:
@@ -89,8 +110,7 @@ class FundsMachine(RuleBasedStateMachine):
 
         self.dir = tempfile.mkdtemp(prefix="zoufang-prop-")
         if isinstance(self.base, rawdb.PgLedger):
-            self.path = rawdb.create_database(f"{self.base.name}_example",
-                                              template=self.base.name)
+            self.path = rawdb.create_database(f"{self.base.name}_example", template=self.base.name)
         else:
             self.path = Path(self.dir) / "ledger.db"
             shutil.copyfile(self.base, self.path)
@@ -114,17 +134,22 @@ class FundsMachine(RuleBasedStateMachine):
         return total
 
     def allocated(self, fund: str) -> int:
-        return sum(a if k == "allocate" else -a for k, f, h, a, _, _ in self.entries
-                   if f == fund and not h)
+        return sum(
+            a if k == "allocate" else -a for k, f, h, a, _, _ in self.entries if f == fund and not h
+        )
 
     def received(self, fund: str, household: str) -> int:
-        return sum(a if k == "disburse" else -a for k, f, h, a, _, _ in self.entries
-                   if f == fund and h == household)
+        return sum(
+            a if k == "disburse" else -a
+            for k, f, h, a, _, _ in self.entries
+            if f == fund and h == household
+        )
 
     def paid_that_day(self, fund: str, household: str, on: dt.date) -> bool:
-        return any(k == "disburse" and (f, h, d) == (fund, household, on)
-                   and seq not in self.reversed
-                   for seq, (k, f, h, _, d, _) in enumerate(self.entries, start=1))
+        return any(
+            k == "disburse" and (f, h, d) == (fund, household, on) and seq not in self.reversed
+            for seq, (k, f, h, _, d, _) in enumerate(self.entries, start=1)
+        )
 
     def payment_allowed(self, fund, household, cadre, amount, on) -> bool:
         cap = FUNDS[fund]
@@ -161,8 +186,7 @@ class FundsMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ rules
 
-    @initialize(capped=st.integers(50_000, 500_000), open_=st.integers(50_000, 500_000),
-                on=days)
+    @initialize(capped=st.integers(50_000, 500_000), open_=st.integers(50_000, 500_000), on=days)
     def first_allocations(self, capped, open_, on):
         for fund, amount in (("CAPPED", capped), ("OPEN", open_)):
             self.allocate(fund=fund, amount=amount, on=on)
@@ -175,14 +199,23 @@ class FundsMachine(RuleBasedStateMachine):
         assert seq == len(self.entries) + 1
         self.entries.append(("allocate", fund, None, amount, on, None))
 
-    @rule(fund=st.sampled_from(sorted(FUNDS)), household=st.sampled_from(HOUSEHOLDS),
-          cadre=st.sampled_from(CADRES), amount=amounts, on=days,
-          override=st.sampled_from([None] * 9 + ["特批"]))
+    @rule(
+        fund=st.sampled_from(sorted(FUNDS)),
+        household=st.sampled_from(HOUSEHOLDS),
+        cadre=st.sampled_from(CADRES),
+        amount=amounts,
+        on=days,
+        override=st.sampled_from([None] * 9 + ["特批"]),
+    )
     def pay(self, fund, household, cadre, amount, on, override):
         self.pay_one(fund, household, cadre, amount, on, override)
 
-    @rule(fund=st.sampled_from(sorted(FUNDS)), household=st.sampled_from(HOUSEHOLDS),
-          amount=amounts, on=days)
+    @rule(
+        fund=st.sampled_from(sorted(FUNDS)),
+        household=st.sampled_from(HOUSEHOLDS),
+        amount=amounts,
+        on=days,
+    )
     def pay_without_override(self, fund, household, amount, on):
         """Payments are the common step of a campaign: a second rule makes them likelier."""
         self.pay_one(fund, household, "C0001", amount, on, None)
@@ -197,10 +230,17 @@ class FundsMachine(RuleBasedStateMachine):
     def pay_one(self, fund, household, cadre, amount, on, override):
         from zoufang.services.funds import disburse
 
-        expected = override is not None or self.payment_allowed(fund, household, cadre,
-                                                                  amount, on)
-        seq = self.write(disburse, fund=fund, household=household, amount_fen=amount,
-                         cadres=[cadre], on=on, memo="慰问", override=override)
+        expected = override is not None or self.payment_allowed(fund, household, cadre, amount, on)
+        seq = self.write(
+            disburse,
+            fund=fund,
+            household=household,
+            amount_fen=amount,
+            cadres=[cadre],
+            on=on,
+            memo="慰问",
+            override=override,
+        )
         assert (seq is not None) == expected, (fund, household, cadre, amount, on)
         if seq is not None:
             assert seq == len(self.entries) + 1
@@ -212,32 +252,37 @@ class FundsMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def reverse_anything(self, data):
         """Any entry: reversals, entries already reversed and allocations already spent too."""
-        self.reverse(data.draw(st.integers(min_value=1, max_value=len(self.entries)),
-                               label="entry"))
+        self.reverse(
+            data.draw(st.integers(min_value=1, max_value=len(self.entries)), label="entry")
+        )
 
     @precondition(lambda self: self.reversible("disburse"))
     @rule(data=st.data())
     def reverse_payment(self, data):
         """A payment not yet reversed, newest first (the usual correction)."""
-        self.reverse(data.draw(st.sampled_from(self.reversible("disburse")[::-1]),
-                               label="entry"))
+        self.reverse(data.draw(st.sampled_from(self.reversible("disburse")[::-1]), label="entry"))
 
     @precondition(lambda self: self.reversible("allocate"))
     @rule(data=st.data())
     def reverse_allocation(self, data):
-        self.reverse(data.draw(st.sampled_from(self.reversible("allocate")[::-1]),
-                               label="entry"))
+        self.reverse(data.draw(st.sampled_from(self.reversible("allocate")[::-1]), label="entry"))
 
     def reversible(self, kind: str) -> list[int]:
-        return [seq for seq, e in enumerate(self.entries, start=1)
-                if e[0] == kind and seq not in self.reversed]
+        return [
+            seq
+            for seq, e in enumerate(self.entries, start=1)
+            if e[0] == kind and seq not in self.reversed
+        ]
 
     def reverse(self, target: int) -> None:
         from zoufang.services.funds import reverse
 
         kind, fund, household, amount, _, _ = self.entries[target - 1]
-        expected = kind != "reverse" and target not in self.reversed and (
-            kind == "disburse" or self.allocated(fund) - amount >= self.allocated_out(fund))
+        expected = (
+            kind != "reverse"
+            and target not in self.reversed
+            and (kind == "disburse" or self.allocated(fund) - amount >= self.allocated_out(fund))
+        )
         seq = self.write(reverse, seq=target, reason="冲销", on=TODAY)
         assert (seq is not None) == expected, (target, kind, amount)
         if seq is not None:
@@ -256,19 +301,23 @@ class FundsMachine(RuleBasedStateMachine):
 
         con = rawdb.connect(self.path)
         try:
-            summed = dict(con.execute(
-                "SELECT fund_code, SUM(CASE WHEN kind = 'allocate' THEN amount_fen "
-                "WHEN kind = 'disburse' THEN -amount_fen "
-                "WHEN household_code IS NULL THEN -amount_fen ELSE amount_fen END) "
-                "FROM ledger_entry GROUP BY fund_code"))
+            summed = dict(
+                con.execute(
+                    "SELECT fund_code, SUM(CASE WHEN kind = 'allocate' THEN amount_fen "
+                    "WHEN kind = 'disburse' THEN -amount_fen "
+                    "WHEN household_code IS NULL THEN -amount_fen ELSE amount_fen END) "
+                    "FROM ledger_entry GROUP BY fund_code"
+                )
+            )
         finally:
             con.close()
         with self.ledger.session(write=False, operator="t", command="test") as s:
             listed = {r["code"]: r for r in list_funds(session=s, today=TODAY)}
         for fund in FUNDS:
             assert listed[fund]["balance_fen"] == summed.get(fund, 0) == self.balance(fund)
-            assert listed[fund]["allocated_fen"] - listed[fund]["disbursed_fen"] == \
-                self.balance(fund)
+            assert listed[fund]["allocated_fen"] - listed[fund]["disbursed_fen"] == self.balance(
+                fund
+            )
 
     def teardown(self):
         from zoufang.services.audit import audit_funds
@@ -283,11 +332,11 @@ class FundsMachine(RuleBasedStateMachine):
             assert report["ok"] is True
             assert report["entries_checked"] == len(self.entries)
             assert report["head"]["seq"] == len(self.entries)
-            assert {f["entry"] for f in report["findings"]
-                    if f["check"] == "override"} == self.overridden
+            assert {
+                f["entry"] for f in report["findings"] if f["check"] == "override"
+            } == self.overridden
             for fund, fund_shown in shown.items():
-                running = fund_shown["entries"][-1]["balance_fen"] if fund_shown["entries"] \
-                    else 0
+                running = fund_shown["entries"][-1]["balance_fen"] if fund_shown["entries"] else 0
                 assert running == fund_shown["balance_fen"] == self.balance(fund)
             for summary in report["funds"]:
                 assert summary["balance_fen"] == self.balance(summary["fund"])
@@ -300,6 +349,12 @@ class FundsMachine(RuleBasedStateMachine):
 
 def test_random_allocations_payments_and_reversals_stay_consistent(base_ledger):
     FundsMachine.base = base_ledger
-    run_state_machine_as_test(FundsMachine, settings=settings(
-        max_examples=30, stateful_step_count=15, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow]))
+    run_state_machine_as_test(
+        FundsMachine,
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )

@@ -43,8 +43,12 @@ def sqlite_rows(path: Path, tables=None, columns=None) -> dict[str, list[tuple]]
     """Every row of every table (or of ``tables``, restricted to ``columns[table]``), sorted."""
     con = sqlite3.connect(path)
     try:
-        names = tables or [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        names = tables or [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         out = {}
         for t in names:
             cols = columns[t] if columns else ["*"]
@@ -59,14 +63,20 @@ def table_columns(path: Path) -> dict[str, list[str]]:
     if isinstance(path, rawdb.PgLedger):
         columns: dict[str, list[str]] = {}
         for table, column in rawdb.query(
-                path, "SELECT table_name, column_name FROM information_schema.columns "
-                      "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"):
+            path,
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+        ):
             columns.setdefault(table, []).append(column)
         return columns
     con = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         return {t: [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')] for t in tables}
     finally:
         con.close()
@@ -75,17 +85,25 @@ def table_columns(path: Path) -> dict[str, list[str]]:
 def schema_objects(path: Path) -> set[tuple[str, str, str]]:
     """(type, name, table) of every table, index and trigger the database holds."""
     if isinstance(path, rawdb.PgLedger):
-        return set(rawdb.query(path, """
+        return set(
+            rawdb.query(
+                path,
+                """
             SELECT 'table', tablename, tablename FROM pg_tables WHERE schemaname = 'public'
             UNION ALL
             SELECT 'index', indexname, tablename FROM pg_indexes WHERE schemaname = 'public'
             UNION ALL
             SELECT 'trigger', t.tgname, c.relname FROM pg_trigger t
-              JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"""))
+              JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal""",
+            )
+        )
     con = sqlite3.connect(path)
     try:
-        return set(con.execute(
-            "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+        return set(
+            con.execute(
+                "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            )
+        )
     finally:
         con.close()
 
@@ -165,26 +183,42 @@ def test_migrated_schema_has_the_models_columns_indexes_and_foreign_keys(tmp_pat
                 c.name for c in table.primary_key.columns
             }, name
 
-            indexes = {(i["name"], tuple(i["column_names"]), bool(i["unique"]))
-                       for i in insp.get_indexes(name)}
-            expected = {(i.name, tuple(c.name for c in i.columns), bool(i.unique))
-                        for i in table.indexes}
+            indexes = {
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in insp.get_indexes(name)
+            }
+            expected = {
+                (i.name, tuple(c.name for c in i.columns), bool(i.unique)) for i in table.indexes
+            }
             assert indexes == expected, name
 
             uniques = {tuple(u["column_names"]) for u in insp.get_unique_constraints(name)}
-            expected_uniques = {tuple(c.name for c in u.columns) for u in table.constraints
-                                if u.__class__.__name__ == "UniqueConstraint"}
+            expected_uniques = {
+                tuple(c.name for c in u.columns)
+                for u in table.constraints
+                if u.__class__.__name__ == "UniqueConstraint"
+            }
             expected_uniques |= {(c.name,) for c in table.columns if c.unique}
             assert uniques == expected_uniques, name
 
-            fks = {(tuple(fk["constrained_columns"]), fk["referred_table"],
-                    tuple(fk["referred_columns"]), (fk.get("options") or {}).get("ondelete"))
-                   for fk in insp.get_foreign_keys(name)}
-            expected_fks = {(tuple(e.parent.name for e in fk.elements),
-                             fk.elements[0].column.table.name,
-                             tuple(e.column.name for e in fk.elements),
-                             fk.ondelete)
-                            for fk in table.foreign_key_constraints}
+            fks = {
+                (
+                    tuple(fk["constrained_columns"]),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                    (fk.get("options") or {}).get("ondelete"),
+                )
+                for fk in insp.get_foreign_keys(name)
+            }
+            expected_fks = {
+                (
+                    tuple(e.parent.name for e in fk.elements),
+                    fk.elements[0].column.table.name,
+                    tuple(e.column.name for e in fk.elements),
+                    fk.ondelete,
+                )
+                for fk in table.foreign_key_constraints
+            }
             assert fks == expected_fks, name
     finally:
         ledger.engine.dispose()
@@ -203,10 +237,16 @@ def test_the_backend_under_test_gets_the_models_schema_and_the_triggers(ledger_p
     finally:
         engine.dispose()
     assert isinstance(columns["amount_fen"], BigInteger)
-    triggers = {name for kind, name, table in schema_objects(ledger_path)
-                if kind == "trigger" and table == "ledger_entry"}
-    expected = ({"ledger_entry_append_only"} if rawdb.ON_POSTGRESQL
-                else {"ledger_entry_no_update", "ledger_entry_no_delete"})
+    triggers = {
+        name
+        for kind, name, table in schema_objects(ledger_path)
+        if kind == "trigger" and table == "ledger_entry"
+    }
+    expected = (
+        {"ledger_entry_append_only"}
+        if rawdb.ON_POSTGRESQL
+        else {"ledger_entry_no_update", "ledger_entry_no_delete"}
+    )
     assert triggers == expected
 
 
@@ -225,7 +265,8 @@ def test_core_tables_name_only_columns_the_models_have_with_their_types():
         for col in light.columns:
             assert col.name in model.c, f"{light.name}.{col.name}"
             assert col.type._type_affinity is model.c[col.name].type._type_affinity, (
-                f"{light.name}.{col.name}: {col.type!r} vs {model.c[col.name].type!r}")
+                f"{light.name}.{col.name}: {col.type!r} vs {model.c[col.name].type!r}"
+            )
 
 
 @pytest.mark.parametrize("start", db.REVISIONS[:-1])
@@ -311,8 +352,17 @@ FIRST_REVISION_ROWS = [
 #: Ids were given explicitly: move PostgreSQL's sequences past them, as a real ledger's are.
 FIRST_REVISION_SEQUENCES = [
     f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"
-    for t in ("cadre", "household", "member", "cadre_relative", "visit", "visit_item",
-              "commitment", "commitment_response", "audit_log")
+    for t in (
+        "cadre",
+        "household",
+        "member",
+        "cadre_relative",
+        "visit",
+        "visit_item",
+        "commitment",
+        "commitment_response",
+        "audit_log",
+    )
 ]
 
 
@@ -357,8 +407,9 @@ def test_old_ledger_is_backed_up_and_upgraded_on_open(zf, first_revision_ledger)
     backups = sorted(path.parent.glob(path.name + ".backup-*"))
     assert len(backups) == 1
     backup = backups[0]
-    assert re.fullmatch(re.escape(path.name) + rf"\.backup-{db.REVISIONS[0]}-\d{{8}}T\d{{6}}(-\d+)?",
-                        backup.name)
+    assert re.fullmatch(
+        re.escape(path.name) + rf"\.backup-{db.REVISIONS[0]}-\d{{8}}T\d{{6}}(-\d+)?", backup.name
+    )
     assert str(backup) in result.stderr
     assert f"{db.REVISIONS[0]} → {db.HEAD_REVISION}" in result.stderr
     assert stored_revision(path) == db.HEAD_REVISION
@@ -407,8 +458,13 @@ def test_two_processes_opening_an_old_ledger_at_once_both_succeed(first_revision
     """The upgrade takes the write lock first: the second opener waits, then finds it done."""
     env = {**os.environ, "ZOUFANG_DB": str(first_revision_ledger)}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "zoufang", "household", "list", "-f", "json"],
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "zoufang", "household", "list", "-f", "json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(3)
     ]
     results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
@@ -488,7 +544,8 @@ def broken_next_revision(tmp_path, monkeypatch):
     scripts = tmp_path / "broken-migrations"
     shutil.copytree(db.migrations_dir(), scripts, ignore=shutil.ignore_patterns("__pycache__"))
     (scripts / "versions" / "9999_broken.py").write_text(
-        BROKEN_MIGRATION.format(down=db.HEAD_REVISION))
+        BROKEN_MIGRATION.format(down=db.HEAD_REVISION)
+    )
     old_head = db.HEAD_REVISION
     monkeypatch.setattr(db, "migrations_dir", lambda: scripts)
     monkeypatch.setattr(db, "REVISIONS", (*db.REVISIONS, "9999"))
@@ -572,9 +629,21 @@ def test_cli_works_from_an_installed_wheel(tmp_path):
 
     target = tmp_path / "site"
     installed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
-         "--target", str(target), str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert installed.returncode == 0, installed.stderr
 
@@ -587,8 +656,9 @@ def test_cli_works_from_an_installed_wheel(tmp_path):
     env["ZOUFANG_TODAY"] = "2026-11-23"
 
     def run(*args):
-        return subprocess.run([sys.executable, *args], cwd=work, env=env, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, *args], cwd=work, env=env, capture_output=True, text=True, timeout=120
+        )
 
     where = run("-c", "import zoufang.db as d; print(d.__file__); print(d.migrations_dir())")
     assert where.returncode == 0, where.stderr
@@ -600,9 +670,21 @@ def test_cli_works_from_an_installed_wheel(tmp_path):
     assert upgraded.returncode == 0, upgraded.stderr
     assert f"→ {db.HEAD_REVISION}" in upgraded.stderr
     assert stored_revision(work / "ledger.db") == db.HEAD_REVISION
-    enrolled = run("-m", "zoufang", "enroll", "--name", "陈大爷", "--id-number",
-                   "110101194503071237", "--village", "红星村", "--category", "low-income",
-                   "--format", "json")
+    enrolled = run(
+        "-m",
+        "zoufang",
+        "enroll",
+        "--name",
+        "陈大爷",
+        "--id-number",
+        "110101194503071237",
+        "--village",
+        "红星村",
+        "--category",
+        "low-income",
+        "--format",
+        "json",
+    )
     assert enrolled.returncode == 0, enrolled.stderr
     assert '"H000001"' in enrolled.stdout
     checked = run("-m", "zoufang", "db", "check")

@@ -27,8 +27,17 @@ GOOD_AMOUNTS = [("500", 50000), ("500.5", 50050), ("1,234.56", 123456), ("¥500"
 @pytest.fixture
 def fund(fast_cli, zf, village):
     """Fund CJ for veteran members and low-income households, 10,000 allocated."""
-    r = zf("fund", "create", "CJ", "--name", "春节慰问金", "--category", "veteran-member",
-           "--category", "low-income")
+    r = zf(
+        "fund",
+        "create",
+        "CJ",
+        "--name",
+        "春节慰问金",
+        "--category",
+        "veteran-member",
+        "--category",
+        "low-income",
+    )
     assert r.exit_code == 0, r.stderr
     r = zf("fund", "allocate", "CJ", "10,000")
     assert r.exit_code == 0, r.stderr
@@ -39,7 +48,8 @@ def amounts(ledger_path) -> list[tuple[str, int | None, int]]:
     con = rawdb.connect(ledger_path)
     try:
         return con.execute(
-            "SELECT kind, household_code, amount_fen FROM ledger_entry ORDER BY seq").fetchall()
+            "SELECT kind, household_code, amount_fen FROM ledger_entry ORDER BY seq"
+        ).fetchall()
     finally:
         con.close()
 
@@ -55,15 +65,33 @@ def one_error_line(stderr: str, field: str, reason: str) -> None:
 # "--" keeps "-5" an argument rather than an unknown option.
 COMMANDS = {
     "allocate": (lambda a: ["fund", "allocate", "CJ", "--", a], "AMOUNT"),
-    "disburse": (lambda a: ["fund", "disburse", "CJ", "H000001", "--by", "C0001", "--", a],
-                 "AMOUNT"),
-    "visit-cash": (lambda a: ["visit", "log", "H000001", "--by", "C0001", "--notes", "看望",
-                              "--fund", "CJ", "--cash", a], "--cash"),
+    "disburse": (
+        lambda a: ["fund", "disburse", "CJ", "H000001", "--by", "C0001", "--", a],
+        "AMOUNT",
+    ),
+    "visit-cash": (
+        lambda a: [
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--notes",
+            "看望",
+            "--fund",
+            "CJ",
+            "--cash",
+            a,
+        ],
+        "--cash",
+    ),
 }
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-@pytest.mark.parametrize(("text", "reason"), BAD_AMOUNTS, ids=[a or "empty" for a, _ in BAD_AMOUNTS])
+@pytest.mark.parametrize(
+    ("text", "reason"), BAD_AMOUNTS, ids=[a or "empty" for a, _ in BAD_AMOUNTS]
+)
 def test_bad_amount_refused(zf, fund, snapshot_db, command, text, reason):
     args, field = COMMANDS[command]
     before = snapshot_db()
@@ -76,8 +104,9 @@ def test_bad_amount_refused(zf, fund, snapshot_db, command, text, reason):
 
 def test_fund_create_bad_cap_refused(fast_cli, zf, village, snapshot_db):
     before = snapshot_db()
-    result = zf("fund", "create", "CJ", "--name", "春节", "--category", "low-income",
-                "--cap", "1e3")
+    result = zf(
+        "fund", "create", "CJ", "--name", "春节", "--category", "low-income", "--cap", "1e3"
+    )
     assert result.exit_code == 2
     one_error_line(result.stderr, "--cap", "is not an amount")
     assert snapshot_db() == before
@@ -101,8 +130,21 @@ def test_good_amount_disbursed_as_fen(zf, fund, ledger_path, text, fen):
 
 @pytest.mark.parametrize(("text", "fen"), GOOD_AMOUNTS)
 def test_good_amount_paid_at_visit_as_fen(zf, fund, ledger_path, text, fen):
-    result = zf("visit", "log", "H000001", "--by", "C0001", "--notes", "身体尚可",
-                "--cash", text, "--fund", "CJ", "--format", "json")
+    result = zf(
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        "--notes",
+        "身体尚可",
+        "--cash",
+        text,
+        "--fund",
+        "CJ",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     assert amounts(ledger_path)[-1] == ("disburse", "H000001", fen)
     assert result.json()["entries"] == [2]
@@ -114,8 +156,9 @@ def test_amount_printed_with_separators_in_text_and_as_string_in_json(zf, fund):
     assert "1,234.56" in plain.stdout
     assert "123456" not in plain.stdout
 
-    entry = zf("fund", "disburse", "CJ", "H000002", "1,234.56", "--by", "C0002",
-               "--format", "json").json()
+    entry = zf(
+        "fund", "disburse", "CJ", "H000002", "1,234.56", "--by", "C0002", "--format", "json"
+    ).json()
     assert entry["amount"] == "1234.56"
     assert isinstance(entry["amount"], str)
 

@@ -10,18 +10,52 @@ from zoufang.services.notice import mask_name
 
 @pytest.fixture
 def paid(zf, village):
-    assert zf("fund", "create", "CJ2026", "--name", "2026年春节慰问金", "--category",
-              "veteran-member", "--category", "low-income", "--source", "代管党费").exit_code == 0
+    assert (
+        zf(
+            "fund",
+            "create",
+            "CJ2026",
+            "--name",
+            "2026年春节慰问金",
+            "--category",
+            "veteran-member",
+            "--category",
+            "low-income",
+            "--source",
+            "代管党费",
+        ).exit_code
+        == 0
+    )
     assert zf("fund", "allocate", "CJ2026", "10,000").exit_code == 0
-    assert zf("visit", "log", "H000001", "--by", "C0001", "--notes", "慰问",
-              "--cash", "500", "--fund", "CJ2026").exit_code == 0
+    assert (
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--notes",
+            "慰问",
+            "--cash",
+            "500",
+            "--fund",
+            "CJ2026",
+        ).exit_code
+        == 0
+    )
     assert zf("fund", "disburse", "CJ2026", "H000002", "300", "--by", "C0002").exit_code == 0
     return village
 
 
-@pytest.mark.parametrize(("name", "masked"), [
-    ("陈大爷", "陈*爷"), ("王五", "王*"), ("欧阳小明", "欧**明"), ("李", "李"),
-])
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("陈大爷", "陈*爷"),
+        ("王五", "王*"),
+        ("欧阳小明", "欧**明"),
+        ("李", "李"),
+    ],
+)
 def test_mask_name(name, masked):
     assert mask_name(name) == masked
 
@@ -56,6 +90,7 @@ def test_reversed_payment_leaves_the_notice(zf, paid):
 
 def test_notice_xlsx_reads_back(zf, paid, tmp_path):
     import openpyxl
+
     out = tmp_path / "notice.xlsx"
     result = zf("notice", "CJ2026", "--format", "xlsx", "--out", str(out))
     assert result.exit_code == 0, result.stderr

@@ -51,8 +51,10 @@ def _isolated_settings(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def _town_cache(tmp_path_factory) -> dict:
     if rawdb.ON_POSTGRESQL:
-        cache = {"path": rawdb.PgLedger(rawdb.database_url(None, f"zft_{os.getpid()}_town")),
-                 "people": None}
+        cache = {
+            "path": rawdb.PgLedger(rawdb.database_url(None, f"zft_{os.getpid()}_town")),
+            "people": None,
+        }
         yield cache
         rawdb.drop_database(cache["path"].name)
         return
@@ -76,10 +78,27 @@ def town(request, _town_cache, ledger_path):
         ("cadre", "add", "--name", "赵刚", "--email", "zhao@example.cn", "--phone", "13900001111"),
         ("cadre", "add", "--name", "张强"),
         ("assign", "H000002", "C0003"),
-        ("commitment", "add", "H000003", "联系学校安排课后托管", "--cadre", "C0003",
-         "--due", "2026-11-26"),
-        ("enroll", "--name", "赵大娘", "--id-number", "11010119400101100" + id_check_digit("11010119400101100"),
-         "--village", "西山村", "--category", "elderly-alone"),
+        (
+            "commitment",
+            "add",
+            "H000003",
+            "联系学校安排课后托管",
+            "--cadre",
+            "C0003",
+            "--due",
+            "2026-11-26",
+        ),
+        (
+            "enroll",
+            "--name",
+            "赵大娘",
+            "--id-number",
+            "11010119400101100" + id_check_digit("11010119400101100"),
+            "--village",
+            "西山村",
+            "--category",
+            "elderly-alone",
+        ),
     ]
     for step in steps:
         result = zf(*step)
@@ -97,8 +116,9 @@ def copy_ledger(source, target) -> None:
 def log_rows(path: Path) -> list[tuple]:
     con = rawdb.connect(path)
     try:
-        return sorted(con.execute(
-            "SELECT recipient, item_key, level, channel, sent_on FROM reminder_log"))
+        return sorted(
+            con.execute("SELECT recipient, item_key, level, channel, sent_on FROM reminder_log")
+        )
     finally:
         con.close()
 
@@ -114,10 +134,26 @@ def tls_files(tmp_path_factory):
     d = tmp_path_factory.mktemp("tls")
     cert, key = d / "cert.pem", d / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -136,8 +172,9 @@ class Inbox:
         self.logins: list[tuple[bytes, bytes]] = []
 
     async def handle_DATA(self, server, session, envelope):
-        mail = email.message_from_bytes(envelope.original_content or envelope.content,
-                                        policy=email.policy.default)
+        mail = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         self.mails.append((envelope.mail_from, list(envelope.rcpt_tos), mail))
         return "250 OK"
 
@@ -159,8 +196,10 @@ def smtp_server(monkeypatch, tls_files_maybe):
         inbox = Inbox()
 
         def authenticator(server, session, envelope, mechanism, auth_data):
-            ok = isinstance(auth_data, LoginPassword) and (
-                auth_data.login, auth_data.password) == (b"office", b"s3cret-pw")
+            ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+                b"office",
+                b"s3cret-pw",
+            )
             inbox.logins.append((auth_data.login, auth_data.password))
             return AuthResult(success=ok, handled=False)
 
@@ -199,11 +238,11 @@ def tls_files_maybe(request):
     return lambda: request.getfixturevalue("tls_files")
 
 
-def test_email_plain_with_login_one_mail_per_cadre_chinese_intact(zf, town, smtp_server,
-                                                                 ledger_path):
+def test_email_plain_with_login_one_mail_per_cadre_chinese_intact(
+    zf, town, smtp_server, ledger_path
+):
     inbox = smtp_server(security="none", login=True)
-    result = zf("--today", LATER, "remind", "--channel", "email",
-                "--supervisor", "boss@example.cn")
+    result = zf("--today", LATER, "remind", "--channel", "email", "--supervisor", "boss@example.cn")
     assert result.exit_code == 0, result.stderr
     assert (result.stdout, result.stderr) == ("", "")  # quiet on success: cron sends no mail
     assert inbox.logins == [(b"office", b"s3cret-pw")]
@@ -231,14 +270,24 @@ def test_email_plain_with_login_one_mail_per_cadre_chinese_intact(zf, town, smtp
 
 def test_email_starttls(zf, town, smtp_server):
     inbox = smtp_server(security="starttls", login=True)
-    result = zf("--today", LATER, "remind", "--channel", "email", "--lang", "en",
-                "--supervisor", "boss@example.cn")
+    result = zf(
+        "--today",
+        LATER,
+        "remind",
+        "--channel",
+        "email",
+        "--lang",
+        "en",
+        "--supervisor",
+        "boss@example.cn",
+    )
     assert result.exit_code == 0, result.stderr
     mails = inbox.by_recipient()
     assert len(mails) == 3
     assert mails["wang@example.cn"]["Subject"] == "zoufang reminder for 王建国: 3 visits"
     assert "H000001 陈大爷 (红星村): 15 days overdue; never visited" in (
-        mails["wang@example.cn"].get_content())
+        mails["wang@example.cn"].get_content()
+    )
 
 
 def test_email_ssl(zf, town, smtp_server):
@@ -250,12 +299,24 @@ def test_email_ssl(zf, town, smtp_server):
 
 def test_cadre_without_email_fails_alone(zf, town, smtp_server, ledger_path):
     inbox = smtp_server()
-    assert zf("commitment", "add", "H000001", "代办医保报销", "--cadre", "C0004",
-              "--due", "2026-11-30").exit_code == 0
+    assert (
+        zf(
+            "commitment",
+            "add",
+            "H000001",
+            "代办医保报销",
+            "--cadre",
+            "C0004",
+            "--due",
+            "2026-11-30",
+        ).exit_code
+        == 0
+    )
     result = zf("--today", LATER, "remind", "--channel", "email", "--supervisor", "boss@example.cn")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "error: remind: C0004 张强 by email: no email address in the ledger for this cadre"]
+        "error: remind: C0004 张强 by email: no email address in the ledger for this cadre"
+    ]
     assert len(inbox.mails) == 3
     assert {r[0] for r in log_rows(ledger_path)} == {"C0001", "C0003", "supervisor"}
 
@@ -266,11 +327,13 @@ def test_email_without_supervisor_address_fails_that_digest(zf, town, smtp_serve
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "error: remind: supervisor digest by email: no supervisor address: give "
-        "--supervisor EMAIL or set [remind] supervisor"]
+        "--supervisor EMAIL or set [remind] supervisor"
+    ]
 
 
-def test_wrong_smtp_password_fails_everyone_and_records_nothing(zf, town, smtp_server,
-                                                                monkeypatch, ledger_path):
+def test_wrong_smtp_password_fails_everyone_and_records_nothing(
+    zf, town, smtp_server, monkeypatch, ledger_path
+):
     inbox = smtp_server(login=True)
     monkeypatch.setenv("ZOUFANG_SMTP_PASSWORD", "wrong")
     result = zf("--today", LATER, "remind", "--channel", "email", "--supervisor", "boss@example.cn")
@@ -374,14 +437,21 @@ def test_generic_webhook_payload_and_signature(zf, town, hook, monkeypatch, ledg
     assert sorted(by_code) == ["C0001", "C0003", "supervisor"]
     req = by_code["C0003"]
     payload = req.json()
-    assert payload["recipient"] == {"code": "C0003", "name": "赵刚", "email": "zhao@example.cn",
-                                    "phone": "13900001111"}
+    assert payload["recipient"] == {
+        "code": "C0003",
+        "name": "赵刚",
+        "email": "zhao@example.cn",
+        "phone": "13900001111",
+    }
     assert payload["text"].startswith("【走访提醒】赵刚（C0003），截至 2026-12-08：")
     assert [(i["key"], i["days_overdue"], i["level"]) for i in payload["items"]] == [
-        ("visit:H000002", 15, 2), ("commitment:1", 12, 1)]
+        ("visit:H000002", 15, 2),
+        ("commitment:1", 12, 1),
+    ]
     ts = req.headers["X-Zoufang-Timestamp"]
-    expected = hmac.new("generic-秘密".encode(), f"{ts}.".encode() + req.body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        "generic-秘密".encode(), f"{ts}.".encode() + req.body, hashlib.sha256
+    ).hexdigest()
     assert req.headers["X-Zoufang-Signature"] == "sha256=" + expected
     assert abs(int(ts) - time.time()) < 120
     assert {r[3] for r in log_rows(ledger_path)} == {"webhook:generic"}
@@ -441,7 +511,9 @@ def test_feishu_robot_signed(zf, town, hook, monkeypatch):
         ts = body["timestamp"]
         assert abs(int(ts) - time.time()) < 120  # seconds, as a string
         key = f"{ts}\n{secret}".encode()
-        assert body["sign"] == base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+        assert (
+            body["sign"] == base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+        )
 
 
 def test_robot_error_code_is_a_failure(zf, town, hook, monkeypatch, ledger_path):
@@ -449,16 +521,20 @@ def test_robot_error_code_is_a_failure(zf, town, hook, monkeypatch, ledger_path)
     hook.reply = lambda req: (200, {"errcode": 310000, "errmsg": "sign not match"})
     result = zf("--today", LATER, "remind", "--channel", "webhook")
     assert result.exit_code == 1
-    assert ("error: remind: C0001 王建国 by webhook:dingtalk: the dingtalk robot refused the "
-            "message: code 310000: sign not match") in result.stderr.splitlines()
+    assert (
+        "error: remind: C0001 王建国 by webhook:dingtalk: the dingtalk robot refused the "
+        "message: code 310000: sign not match"
+    ) in result.stderr.splitlines()
     assert log_rows(ledger_path) == []
 
 
-def test_http_500_for_one_cadre_leaves_only_their_items_unsent(zf, town, hook, monkeypatch,
-                                                               ledger_path):
+def test_http_500_for_one_cadre_leaves_only_their_items_unsent(
+    zf, town, hook, monkeypatch, ledger_path
+):
     use_hook(monkeypatch, hook.url("/hook?token=hidden"), "generic")
-    hook.reply = lambda req: ((500, {"error": "boom"}) if req.json()["recipient"]["code"] == "C0001"
-                              else (200, {}))
+    hook.reply = lambda req: (
+        (500, {"error": "boom"}) if req.json()["recipient"]["code"] == "C0001" else (200, {})
+    )
     result = zf("--today", LATER, "remind", "--channel", "webhook")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
@@ -513,8 +589,9 @@ def test_webhook_kind_is_guessed_from_the_host():
 # ---------------------------------------------------------------------------- overlap
 
 
-def test_overlapping_run_refused_and_lock_of_killed_run_does_not_block(zf, town, hook,
-                                                                       monkeypatch, ledger_path):
+def test_overlapping_run_refused_and_lock_of_killed_run_does_not_block(
+    zf, town, hook, monkeypatch, ledger_path
+):
     """A real `zoufang remind` process is stuck delivering (the server does not answer): a
     second run exits 1 at once; after kill -9 of the first, the next run goes ahead."""
     from zoufang.db import database_url
@@ -530,8 +607,12 @@ def test_overlapping_run_refused_and_lock_of_killed_run_does_not_block(zf, town,
 
     hook.reply = stuck
     env = {**os.environ, "ZOUFANG_TODAY": LATER}
-    holder = subprocess.Popen([sys.executable, "-m", "zoufang", "remind", "--channel", "webhook"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "zoufang", "remind", "--channel", "webhook"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert hook.arrived.wait(30), holder.communicate(timeout=5)
         started = time.monotonic()
@@ -540,7 +621,8 @@ def test_overlapping_run_refused_and_lock_of_killed_run_does_not_block(zf, town,
         assert second.exit_code == 1
         assert second.stderr.splitlines() == [
             f"error: remind: another zoufang remind (pid {holder.pid}) is running on this "
-            f"ledger (lock {lock}); this run sent nothing"]
+            f"ledger (lock {lock}); this run sent nothing"
+        ]
         assert len(hook.received) == 1  # only the holder's first post
 
         os.kill(holder.pid, signal.SIGKILL)

@@ -171,16 +171,17 @@ def test_parse_money_refuses_full_width_digits(fen, grouping):
     refused(parse_money, text)
 
 
-@given(st.floats(allow_nan=False, allow_infinity=False, min_value=1, max_value=1e12),
-       st.integers(min_value=-5, max_value=20))
+@given(
+    st.floats(allow_nan=False, allow_infinity=False, min_value=1, max_value=1e12),
+    st.integers(min_value=-5, max_value=20),
+)
 def test_parse_money_refuses_exponents(mantissa, exponent):
     refused(parse_money, f"{mantissa}e{exponent}")
 
 
 @given(
     head=st.text(alphabet="0123456789", min_size=1, max_size=5),
-    groups=st.lists(st.text(alphabet="0123456789", min_size=0, max_size=5), min_size=1,
-                    max_size=4),
+    groups=st.lists(st.text(alphabet="0123456789", min_size=0, max_size=5), min_size=1, max_size=4),
     frac=st.sampled_from(["", ".5", ".25"]),
 )
 def test_parse_money_refuses_bad_thousands_grouping(head, groups, frac):
@@ -268,7 +269,9 @@ def test_parse_date_refuses_other_forms(text):
     assert "YYYY-MM-DD" in refused(parse_date, text, field="--date")
 
 
-@pytest.mark.parametrize("text", ["2026-02-29", "2026-02-30", "2026-04-31", "2026-13-01", "2026-00-10"])
+@pytest.mark.parametrize(
+    "text", ["2026-02-29", "2026-02-30", "2026-04-31", "2026-13-01", "2026-00-10"]
+)
 def test_parse_date_refuses_impossible_dates(text):
     assert "not a real calendar date" in refused(parse_date, text, field="--date")
 
@@ -282,8 +285,9 @@ def test_parse_date_future():
     tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
     assert parse_date(tomorrow, field="--date", today=TODAY) == TODAY + dt.timedelta(days=1)
     assert parse_date(TODAY.isoformat(), field="--date", today=TODAY, allow_future=False) == TODAY
-    assert "future" in refused(parse_date, tomorrow, field="--date", today=TODAY,
-                               allow_future=False)
+    assert "future" in refused(
+        parse_date, tomorrow, field="--date", today=TODAY, allow_future=False
+    )
 
 
 def test_parse_date_future_without_today_means_the_real_date():
@@ -368,8 +372,11 @@ def test_other_script_digits_with_check_x_are_refused():
     refused(parse_id_number, arabic, field="--id-number")
 
 
-@given(valid_ids(), st.integers(min_value=1, max_value=17),
-       st.text(alphabet="0123456789X", min_size=1, max_size=5))
+@given(
+    valid_ids(),
+    st.integers(min_value=1, max_value=17),
+    st.text(alphabet="0123456789X", min_size=1, max_size=5),
+)
 def test_wrong_length_is_refused(number, cut, extra):
     shorter = refused(parse_id_number, number[:-cut], field="--id-number")
     # 15 digits is the obsolete first-generation number, refused with its own reason
@@ -394,18 +401,27 @@ def test_parse_id_number_refuses(text, reason_part):
     assert reason_part in refused(parse_id_number, text, field="--id-number")
 
 
-@pytest.mark.parametrize("birth", ["19450230", "19451301", "19450100", "20230229", "18791231",
-                                   "29990101"])
+@pytest.mark.parametrize(
+    "birth", ["19450230", "19451301", "19450100", "20230229", "18791231", "29990101"]
+)
 def test_impossible_birth_dates_are_refused(birth):
     first17 = f"110101{birth}123"
-    assert "birth date" in refused(parse_id_number, first17 + id_check_digit(first17),
-                                   field="--id-number")
+    assert "birth date" in refused(
+        parse_id_number, first17 + id_check_digit(first17), field="--id-number"
+    )
 
 
 @pytest.mark.parametrize(
     "text",
-    ["1.10101E+17", "1.10101e+17", "1.10101194503071E+17", "1.1e17", "110101194503071237.0",
-     "110101194503071237.00", 1.1010119450307124e17],
+    [
+        "1.10101E+17",
+        "1.10101e+17",
+        "1.10101194503071E+17",
+        "1.1e17",
+        "110101194503071237.0",
+        "110101194503071237.00",
+        1.1010119450307124e17,
+    ],
 )
 def test_spreadsheet_numbers_are_refused_with_a_hint(text):
     reason = refused(parse_id_number, text, field="ID number")
@@ -486,8 +502,11 @@ def test_parse_phone_refuses(text):
     refused(parse_phone, text, field="--phone")
 
 
-@given(st.sampled_from("3456789"), st.text(alphabet="0123456789", min_size=9, max_size=9),
-       st.sampled_from(["", "+86", "+86 ", "0086"]))
+@given(
+    st.sampled_from("3456789"),
+    st.text(alphabet="0123456789", min_size=9, max_size=9),
+    st.sampled_from(["", "+86", "+86 ", "0086"]),
+)
 def test_every_mobile_number_is_accepted_and_normalised(second, rest, prefix):
     number = "1" + second + rest
     assert parse_phone(prefix + number, field="--phone") == number
@@ -529,12 +548,21 @@ def test_parse_count_is_exact_within_bounds(n):
 
 def test_cli_reports_a_parse_error_as_one_line_exit_2(zf, snapshot_db):
     before = snapshot_db()
-    result = zf("enroll", "--name", "张三", "--id-number", "110101194503071237",
-                "--village", "红星村", "--category", "low-income", "--income", "1,234.567")
+    result = zf(
+        "enroll",
+        "--name",
+        "张三",
+        "--id-number",
+        "110101194503071237",
+        "--village",
+        "红星村",
+        "--category",
+        "low-income",
+        "--income",
+        "1,234.567",
+    )
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
-        "error: --income: '1,234.567' has more than two decimals"
-    ]
+    assert result.stderr.splitlines() == ["error: --income: '1,234.567' has more than two decimals"]
     assert snapshot_db() == before
 
 
@@ -551,5 +579,6 @@ def test_a_birth_date_after_the_ledgers_today_is_refused():
     born = "11010520260601" + "001"
     number = born + id_check_digit(born)
     assert parse_id_number(number, field="--id-number", today=dt.date(2026, 7, 1)) == number
-    assert "impossible" in refused(parse_id_number, number, field="--id-number",
-                                   today=dt.date(2026, 3, 1))
+    assert "impossible" in refused(
+        parse_id_number, number, field="--id-number", today=dt.date(2026, 3, 1)
+    )

@@ -36,7 +36,16 @@ def hamlet(zf, village):
     H000002, due 2026-11-30."""
     for step in [
         ("visit", "log", "H000001", "--by", "C0001", "--next", "2026-12-01"),
-        ("commitment", "add", "H000002", "修缮漏雨的屋顶", "--cadre", "C0002", "--due", "2026-11-30"),
+        (
+            "commitment",
+            "add",
+            "H000002",
+            "修缮漏雨的屋顶",
+            "--cadre",
+            "C0002",
+            "--due",
+            "2026-11-30",
+        ),
     ]:
         result = zf(*step)
         assert result.exit_code == 0, (step, result.stderr)
@@ -46,8 +55,9 @@ def hamlet(zf, village):
 def log_rows(path: Path) -> list[tuple]:
     con = rawdb.connect(path)
     try:
-        return sorted(con.execute(
-            "SELECT recipient, item_key, level, channel, sent_on FROM reminder_log"))
+        return sorted(
+            con.execute("SELECT recipient, item_key, level, channel, sent_on FROM reminder_log")
+        )
     finally:
         con.close()
 
@@ -102,10 +112,14 @@ def test_english_digest(zf, hamlet):
     result = zf("--today", LATER, "remind", "--lang", "en")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[:2] == [
-        "zoufang reminder for 王建国 (C0001), as of 2026-12-08:", "Visits due (3):"]
+        "zoufang reminder for 王建国 (C0001), as of 2026-12-08:",
+        "Visits due (3):",
+    ]
     assert "3. H000001 陈大爷 (红星村): 7 days overdue; last visit 2026-11-23" in result.stdout
-    assert ("1. #1 H000002 王奶奶: 修缮漏雨的屋顶 (deadline 2026-11-30, 8 days overdue)"
-            in result.stdout)
+    assert (
+        "1. #1 H000002 王奶奶: 修缮漏雨的屋顶 (deadline 2026-11-30, 8 days overdue)"
+        in result.stdout
+    )
 
 
 def test_second_run_within_every_is_silent_until_an_item_gets_a_week_worse(zf, hamlet):
@@ -141,19 +155,21 @@ def test_dry_run_shows_and_records_nothing(zf, hamlet, snapshot_db):
     assert zf("--today", LATER, "remind").stdout == EXPECTED_DIGEST  # still news
 
 
-def test_dry_run_by_email_names_cadres_that_cannot_be_mailed(zf, hamlet, monkeypatch,
-                                                            snapshot_db):
+def test_dry_run_by_email_names_cadres_that_cannot_be_mailed(zf, hamlet, monkeypatch, snapshot_db):
     monkeypatch.setenv("ZOUFANG_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("ZOUFANG_SMTP_FROM", "zoufang@example.cn")
     before = snapshot_db()
     result = zf("--today", LATER, "remind", "--dry-run", "--channel", "email", "--format", "json")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "error: remind: C0002 李梅 by email: no email address in the ledger for this cadre"]
+        "error: remind: C0002 李梅 by email: no email address in the ledger for this cadre"
+    ]
     out = result.json()
     assert out["sent"] == 0
     assert [(m["recipient"], m["status"], m["address"]) for m in out["messages"]] == [
-        ("C0001", "dry-run", "wang@example.cn"), ("C0002", "would-fail", None)]
+        ("C0001", "dry-run", "wang@example.cn"),
+        ("C0002", "would-fail", None),
+    ]
     assert snapshot_db() == before
 
 
@@ -162,8 +178,9 @@ def test_json_output(zf, hamlet):
     assert result.exit_code == 0, result.stderr
     out = result.json()
     assert out["sent"] == 2
-    assert [(i["recipient"], i["key"], i["days_overdue"], i["level"], i["status"])
-            for i in out["items"]] == [
+    assert [
+        (i["recipient"], i["key"], i["days_overdue"], i["level"], i["status"]) for i in out["items"]
+    ] == [
         ("C0001", "visit:H000002", 15, 2, "sent"),
         ("C0001", "visit:H000003", 15, 2, "sent"),
         ("C0001", "visit:H000001", 7, 1, "sent"),
@@ -171,12 +188,25 @@ def test_json_output(zf, hamlet):
     ]
     first = out["items"][2]
     assert first | {} == {
-        "recipient": "C0001", "recipient_name": "王建国", "channel": "stdout", "status": "sent",
-        "key": "visit:H000001", "kind": "visit", "household": "H000001", "name": "陈大爷",
-        "village": "红星村", "due_date": "2026-12-01", "days_overdue": 7,
-        "last_visit": "2026-11-23", "commitment": None, "text": None, "level": 1,
+        "recipient": "C0001",
+        "recipient_name": "王建国",
+        "channel": "stdout",
+        "status": "sent",
+        "key": "visit:H000001",
+        "kind": "visit",
+        "household": "H000001",
+        "name": "陈大爷",
+        "village": "红星村",
+        "due_date": "2026-12-01",
+        "days_overdue": 7,
+        "last_visit": "2026-11-23",
+        "commitment": None,
+        "text": None,
+        "level": 1,
     }
-    assert out["messages"][0]["text"] + "\n\n" + out["messages"][1]["text"] + "\n" == EXPECTED_DIGEST
+    assert (
+        out["messages"][0]["text"] + "\n\n" + out["messages"][1]["text"] + "\n" == EXPECTED_DIGEST
+    )
 
 
 def test_days_adds_what_falls_due_soon(zf, village):
@@ -193,17 +223,21 @@ def test_households_without_a_cadre_go_to_the_supervisor(zf, village):
     assert result.stdout.endswith(
         "【走访提醒】以下 1 户尚未分配联系干部（截至 2026-12-08）：\n"
         "1. H000003 刘小明（红星村）逾期 15 天，从未走访\n"
-        "请为以上各户指定联系干部（zoufang assign）。\n")
+        "请为以上各户指定联系干部（zoufang assign）。\n"
+    )
 
 
-@pytest.mark.parametrize("args, field", [
-    (["--channel", "sms"], "--channel"),
-    (["--lang", "fr"], "--lang"),
-    (["--every", "0"], "--every"),
-    (["--days", "-1"], "--days"),
-    (["--format", "csv"], "--format"),
-    (["--supervisor", "not-an-address"], "--supervisor"),
-])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (["--channel", "sms"], "--channel"),
+        (["--lang", "fr"], "--lang"),
+        (["--every", "0"], "--every"),
+        (["--days", "-1"], "--days"),
+        (["--format", "csv"], "--format"),
+        (["--supervisor", "not-an-address"], "--supervisor"),
+    ],
+)
 def test_bad_options_are_invalid_input(zf, args, field):
     result = zf("remind", *args)
     assert result.exit_code == 2
@@ -229,7 +263,8 @@ def test_config_readable_by_others_is_refused(zf, hamlet, tmp_path, monkeypatch,
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"error: {path}: the config file is open to group or others (mode 0644) and may hold "
-        f"passwords; refusing to use it: run chmod 600 {path}"]
+        f"passwords; refusing to use it: run chmod 600 {path}"
+    ]
     assert result.stdout == ""
     assert snapshot_db() == before
 
@@ -250,12 +285,15 @@ def test_environment_overrides_the_config_file(zf, hamlet, tmp_path, monkeypatch
     assert zf("--today", LATER, "remind").stdout == EXPECTED_DIGEST
 
 
-@pytest.mark.parametrize("text, reason", [
-    ('[smtp]\nhots = "mail.example.cn"\n', "[smtp] has no key 'hots'"),
-    ('[mail]\nhost = "x"\n', "unknown section 'mail'"),
-    ('[smtp]\nport = "587"\n', "[smtp] port: must be a whole number"),
-    ('[smtp\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ('[smtp]\nhots = "mail.example.cn"\n', "[smtp] has no key 'hots'"),
+        ('[mail]\nhost = "x"\n', "unknown section 'mail'"),
+        ('[smtp]\nport = "587"\n', "[smtp] port: must be a whole number"),
+        ("[smtp\n", "not valid TOML"),
+    ],
+)
 def test_config_mistakes_are_named(zf, tmp_path, monkeypatch, text, reason):
     path = write_config(tmp_path, text)
     monkeypatch.setenv("ZOUFANG_CONFIG", str(path))
@@ -286,8 +324,12 @@ def test_gather_groups_items_by_responsible_cadre(zf, hamlet, ledger_path):
 
     assert zf("assign", "H000002", "C0002").exit_code == 0
     assert zf("cadre", "add", "--name", "孙丽").exit_code == 0
-    assert zf("commitment", "add", "H000001", "已办结的事", "--cadre", "C0003",
-              "--due", "2026-11-24").exit_code == 0
+    assert (
+        zf(
+            "commitment", "add", "H000001", "已办结的事", "--cadre", "C0003", "--due", "2026-11-24"
+        ).exit_code
+        == 0
+    )
     assert zf("commitment", "resolve", "2", "--note", "办好了").exit_code == 0
     assert zf("household", "exit", "H000003", "--reason", "迁出").exit_code == 0
     with open_ledger(ledger_path).session(write=False, operator="t", command="t") as s:
@@ -310,10 +352,15 @@ def test_leave_out_told_counts_channels_apart(zf, hamlet, ledger_path):
             record_told(session=s, digest=digest, channel="email", today=D(LATER))
     with ledger.session(write=False, operator="t", command="t") as s:
         digests = gather(session=s, today=D("2026-12-09"))
-        assert leave_out_told(session=s, digests=digests, channel="email",
-                              today=D("2026-12-09"), every=7) == []
-        by_hook = leave_out_told(session=s, digests=digests, channel="webhook:dingtalk",
-                                 today=D("2026-12-09"), every=7)
+        assert (
+            leave_out_told(
+                session=s, digests=digests, channel="email", today=D("2026-12-09"), every=7
+            )
+            == []
+        )
+        by_hook = leave_out_told(
+            session=s, digests=digests, channel="webhook:dingtalk", today=D("2026-12-09"), every=7
+        )
         assert [d.recipient.code for d in by_hook] == ["C0001", "C0002"]
 
 
@@ -329,8 +376,16 @@ def test_level_is_whole_weeks_overdue():
 def test_long_commitment_text_is_shortened_for_a_phone():
     from zoufang.services.remind import Digest, Item, Recipient, compose
 
-    item = Item("commitment", "H000001", "陈大爷", "红星村", D("2026-11-30"), 8,
-                commitment=7, text="很长的事项" * 40)
+    item = Item(
+        "commitment",
+        "H000001",
+        "陈大爷",
+        "红星村",
+        D("2026-11-30"),
+        8,
+        commitment=7,
+        text="很长的事项" * 40,
+    )
     message = compose(Digest(Recipient("C0001", "王建国"), [item]), today=D(LATER))
     line = message.text.splitlines()[2]
     assert line.startswith("1. #7 H000001 陈大爷：很长的事项") and "…（期限 2026-11-30" in line
@@ -390,12 +445,20 @@ def test_examples_run_remind_with_options_it_has():
     root = Path(__file__).resolve().parents[1]
     command = typer.main.get_command(app).commands["remind"]
     known = {opt for param in command.params for opt in param.opts}
-    lines = [line for line in (root / "examples" / "crontab").read_text().splitlines()
-             if line[:1].isdigit() or line.startswith("@")]  # the schedule lines
-    lines += [line for line in (root / "examples" / "zoufang-remind.service").read_text()
-              .splitlines() if line.startswith("ExecStart=")]
-    calls = [[w for w in shlex.split(line.split(" remind", 1)[1]) if w.startswith("--")]
-             for line in lines]
+    lines = [
+        line
+        for line in (root / "examples" / "crontab").read_text().splitlines()
+        if line[:1].isdigit() or line.startswith("@")
+    ]  # the schedule lines
+    lines += [
+        line
+        for line in (root / "examples" / "zoufang-remind.service").read_text().splitlines()
+        if line.startswith("ExecStart=")
+    ]
+    calls = [
+        [w for w in shlex.split(line.split(" remind", 1)[1]) if w.startswith("--")]
+        for line in lines
+    ]
     assert len(calls) == 2
     assert all(opts and set(opts) <= known for opts in calls)
     timer = (root / "examples" / "zoufang-remind.timer").read_text()

@@ -45,6 +45,7 @@ def readers(request, monkeypatch):
 def campaign(zf):
     """Five households enrolled 2026-01-05, four visits in the first half of 2026, two needs
     (one resolved), a fund with a reversed payment, one household exited in September."""
+
     def ok(*args):
         result = zf(*args)
         assert result.exit_code == 0, (args, result.stderr)
@@ -60,30 +61,107 @@ def campaign(zf):
         ("孙五", "37020319580101003", "东风社区", ["disabled"], None),
     ]
     for name, first17, village, categories, cadre in people:
-        args = ["--today", "2026-01-05", "enroll", "--name", name, "--id-number",
-                valid_id(first17), "--village", village]
+        args = [
+            "--today",
+            "2026-01-05",
+            "enroll",
+            "--name",
+            name,
+            "--id-number",
+            valid_id(first17),
+            "--village",
+            village,
+        ]
         for c in categories:
             args += ["--category", c]
         if cadre:
             args += ["--cadre", cadre]
         ok(*args)
-    ok("fund", "create", "F1", "--name", "春节慰问金", "--category", "low-income",
-       "--category", "veteran-member", "--from", "2026-01-01", "--to", "2026-12-31")
+    ok(
+        "fund",
+        "create",
+        "F1",
+        "--name",
+        "春节慰问金",
+        "--category",
+        "low-income",
+        "--category",
+        "veteran-member",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+    )
     ok("fund", "allocate", "F1", "10,000", "--date", "2026-01-10")
-    ok("visit", "log", "H000001", "--by", "C0001", "--date", "2026-01-20", "--kind", "festival",
-       "--need", "修缮屋顶", "--need-due", "2026-03-31", "--wish", "收音机", "--gift", "米面油",
-       "--suggestion", "增设公交站", "--cash", "800", "--fund", "F1")
-    ok("visit", "log", "H000001", "--by", "C0001", "--by", "C0002", "--date", "2026-03-10",
-       "--need", "申请临时救助")
-    ok("visit", "log", "H000002", "--by", "C0001", "--date", "2026-02-01", "--kind", "return",
-       "--wish", "轮椅", "--suggestion", "修路灯")
+    ok(
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        "--date",
+        "2026-01-20",
+        "--kind",
+        "festival",
+        "--need",
+        "修缮屋顶",
+        "--need-due",
+        "2026-03-31",
+        "--wish",
+        "收音机",
+        "--gift",
+        "米面油",
+        "--suggestion",
+        "增设公交站",
+        "--cash",
+        "800",
+        "--fund",
+        "F1",
+    )
+    ok(
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        "--by",
+        "C0002",
+        "--date",
+        "2026-03-10",
+        "--need",
+        "申请临时救助",
+    )
+    ok(
+        "visit",
+        "log",
+        "H000002",
+        "--by",
+        "C0001",
+        "--date",
+        "2026-02-01",
+        "--kind",
+        "return",
+        "--wish",
+        "轮椅",
+        "--suggestion",
+        "修路灯",
+    )
     ok("visit", "log", "H000003", "--by", "C0002", "--date", "2026-06-01", "--kind", "unannounced")
     ok("fund", "disburse", "F1", "H000002", "500", "--by", "C0001", "--date", "2026-02-01")
     ok("fund", "reverse", "3", "--reason", "金额有误", "--date", "2026-02-05")
     ok("fund", "disburse", "F1", "H000002", "300", "--by", "C0001", "--date", "2026-02-06")
     ok("fund", "disburse", "F1", "H000001", "100", "--by", "C0001", "--date", "2026-07-15")
     ok("commitment", "resolve", "1", "--note", "已修缮", "--date", "2026-03-20")
-    ok("commitment", "add", "H000002", "协助办理低保续期", "--cadre", "C0001", "--due", "2026-12-31")
+    ok(
+        "commitment",
+        "add",
+        "H000002",
+        "协助办理低保续期",
+        "--cadre",
+        "C0001",
+        "--due",
+        "2026-12-31",
+    )
     ok("--today", "2026-09-01", "household", "exit", "H000004", "--reason", "迁出")
 
 
@@ -95,52 +173,107 @@ def report(zf, *args):
 
 def test_figures_match_the_hand_built_ledger(zf, campaign):
     r = report(zf, *PERIOD)
-    assert r["period"] == {"since": "2026-01-01", "until": "2026-06-30", "village": None,
-                           "generated": "2026-11-23"}
-    assert r["households"] == {"enrolled": 5, "visited": 3, "coverage": 60.0,
-                               "not_visited": 2, "never_visited": 2}
+    assert r["period"] == {
+        "since": "2026-01-01",
+        "until": "2026-06-30",
+        "village": None,
+        "generated": "2026-11-23",
+    }
+    assert r["households"] == {
+        "enrolled": 5,
+        "visited": 3,
+        "coverage": 60.0,
+        "not_visited": 2,
+        "never_visited": 2,
+    }
     assert r["visits"]["total"] == 4
     assert [(k["kind"], k["visits"], k["households"]) for k in r["visits"]["by_kind"]] == [
-        ("routine", 1, 1), ("festival", 1, 1), ("return", 1, 1), ("unannounced", 1, 1),
-        ("verification", 0, 0)]
+        ("routine", 1, 1),
+        ("festival", 1, 1),
+        ("return", 1, 1),
+        ("unannounced", 1, 1),
+        ("verification", 0, 0),
+    ]
     assert r["visits"]["by_village"] == [
         {"village": "东风社区", "households": 2, "visited": 1, "coverage": 50.0, "visits": 1},
         {"village": "红星村", "households": 3, "visited": 2, "coverage": 66.7, "visits": 3},
     ]
-    by_category = {c["category"]: (c["households"], c["visited"], c["visits"])
-                   for c in r["visits"]["by_category"]}
-    assert by_category == {"veteran-member": (1, 1, 2), "elderly-alone": (1, 1, 2),
-                           "low-income": (2, 1, 1), "left-behind-child": (1, 1, 1),
-                           "disabled": (2, 0, 0)}
+    by_category = {
+        c["category"]: (c["households"], c["visited"], c["visits"])
+        for c in r["visits"]["by_category"]
+    }
+    assert by_category == {
+        "veteran-member": (1, 1, 2),
+        "elderly-alone": (1, 1, 2),
+        "low-income": (2, 1, 1),
+        "left-behind-child": (1, 1, 1),
+        "disabled": (2, 0, 0),
+    }
     assert [h["household"] for h in r["never_visited"]] == ["H000004", "H000005"]
-    assert r["needs"] == {"raised": 2, "resolved": 1, "referred": 0, "cannot_resolve": 0,
-                          "open": 1, "overdue": 1, "resolved_share": 50.0}
+    assert r["needs"] == {
+        "raised": 2,
+        "resolved": 1,
+        "referred": 0,
+        "cannot_resolve": 0,
+        "open": 1,
+        "overdue": 1,
+        "resolved_share": 50.0,
+    }
     assert r["heard"] == {"suggestions": 2, "wishes": 2, "wish_households": 2, "gifts": 1}
     assert r["money"]["paid_in_period"] == "1100.00"
-    assert r["money"]["by_fund"] == [{
-        "fund": "F1", "name": "春节慰问金", "allocated": "10000.00", "paid": "1100.00",
-        "left": "8900.00", "paid_in_period": "1100.00", "households": 2}]
+    assert r["money"]["by_fund"] == [
+        {
+            "fund": "F1",
+            "name": "春节慰问金",
+            "allocated": "10000.00",
+            "paid": "1100.00",
+            "left": "8900.00",
+            "paid_in_period": "1100.00",
+            "households": 2,
+        }
+    ]
     assert r["money"]["by_category"] == [
         {"category": "elderly-alone", "label": "独居老人", "paid": "800.00", "households": 1},
         {"category": "veteran-member", "label": "老党员", "paid": "800.00", "households": 1},
         {"category": "low-income", "label": "低保户", "paid": "300.00", "households": 1},
     ]
     assert r["cadres"] == [
-        {"cadre": "C0001", "name": "王建国", "households": 2, "visits": 3,
-         "overdue_households": 2, "overdue_commitments": 1},
-        {"cadre": "C0002", "name": "李梅", "households": 1, "visits": 2,
-         "overdue_households": 1, "overdue_commitments": 0},
+        {
+            "cadre": "C0001",
+            "name": "王建国",
+            "households": 2,
+            "visits": 3,
+            "overdue_households": 2,
+            "overdue_commitments": 1,
+        },
+        {
+            "cadre": "C0002",
+            "name": "李梅",
+            "households": 1,
+            "visits": 2,
+            "overdue_households": 1,
+            "overdue_commitments": 0,
+        },
     ]
 
 
 def test_village_filter(zf, campaign):
     r = report(zf, *PERIOD, "--village", "红星村")
-    assert r["households"] == {"enrolled": 3, "visited": 2, "coverage": 66.7,
-                               "not_visited": 1, "never_visited": 1}
+    assert r["households"] == {
+        "enrolled": 3,
+        "visited": 2,
+        "coverage": 66.7,
+        "not_visited": 1,
+        "never_visited": 1,
+    }
     assert r["needs"]["raised"] == 2
     assert r["heard"]["wishes"] == 1
     fund = r["money"]["by_fund"][0]
-    assert (fund["allocated"], fund["paid_in_period"], fund["households"]) == ("10000.00", "800.00", 1)
+    assert (fund["allocated"], fund["paid_in_period"], fund["households"]) == (
+        "10000.00",
+        "800.00",
+        1,
+    )
     result = zf("report", "--village", "无名村")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == ["error: --village: no household is enrolled in '无名村'"]
@@ -194,8 +327,20 @@ def test_html_is_one_self_contained_page_with_svg_charts(zf, campaign, tmp_path)
 
 
 def test_html_escapes_what_people_typed(zf, tmp_path):
-    assert zf("enroll", "--name", "<b>张</b>", "--id-number", valid_id("11010119450307123"),
-              "--village", "<script>alert(1)</script>村", "--category", "low-income").exit_code == 0
+    assert (
+        zf(
+            "enroll",
+            "--name",
+            "<b>张</b>",
+            "--id-number",
+            valid_id("11010119450307123"),
+            "--village",
+            "<script>alert(1)</script>村",
+            "--category",
+            "low-income",
+        ).exit_code
+        == 0
+    )
     _, page = _html(zf, tmp_path, period=())
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;村" in page and "&lt;b&gt;张&lt;/b&gt;" in page
@@ -210,10 +355,23 @@ def test_html_renders_in_a_headless_browser(zf, campaign, tmp_path):
     profile = tmp_path / "profile"
     shot = tmp_path / "report.png"
     subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}",
-         f"--screenshot={shot}", "--window-size=1200,1600", out.as_uri()],
-        check=True, capture_output=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1200,1600",
+            out.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

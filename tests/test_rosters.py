@@ -11,8 +11,19 @@ import pytest
 import rawdb
 from conftest import valid_id
 
-HEADERS = ["序号", "姓名", "身份证号", "村/社区", "网格", "类别", "联系电话", "家庭人口",
-           "年收入（元）", "致困原因", "联系干部"]
+HEADERS = [
+    "序号",
+    "姓名",
+    "身份证号",
+    "村/社区",
+    "网格",
+    "类别",
+    "联系电话",
+    "家庭人口",
+    "年收入（元）",
+    "致困原因",
+    "联系干部",
+]
 ZHANG = valid_id("11010119450307123")
 LI = valid_id("11010119520611234")
 ZHAO = valid_id("37020320120415561")
@@ -21,7 +32,19 @@ WU = valid_id("37020319600101002")
 
 def _rows():
     return [
-        ["1", "张桂兰", ZHANG, "红星村", "一组", "低保户、独居老人", "13912345678", "1", "9,600", "独居", "王建国"],
+        [
+            "1",
+            "张桂兰",
+            ZHANG,
+            "红星村",
+            "一组",
+            "低保户、独居老人",
+            "13912345678",
+            "1",
+            "9,600",
+            "独居",
+            "王建国",
+        ],
         ["2", "李有福", LI, "红星村", "二组", "disabled", "", "3", "", "残疾", "C0002"],
         ["3", "赵小军", ZHAO, "东风社区", "", "留守儿童", "0531-87654321", "2", "0", "", ""],
     ]
@@ -74,8 +97,9 @@ def test_import_writes_one_audit_row(zf, cadres, tmp_path, ledger_path):
     path = write_csv(tmp_path / "r.csv", _rows())
     assert zf("enroll", "--from", path).exit_code == 0
     con = rawdb.connect(ledger_path)
-    rows = con.execute("SELECT action, object_type, object_key, after FROM audit_log "
-                       "WHERE command = 'enroll'").fetchall()
+    rows = con.execute(
+        "SELECT action, object_type, object_key, after FROM audit_log WHERE command = 'enroll'"
+    ).fetchall()
     assert [(a, t, k) for a, t, k, _ in rows] == [("import", "roster", "r.csv")]
     after = json.loads(rows[0][3])
     assert after["households"] == 3 and after["first"] == "H000001" and after["last"] == "H000003"
@@ -90,14 +114,30 @@ def test_unknown_columns_are_reported_not_dropped_silently(zf, cadres, tmp_path)
     assert result.exit_code == 0
     assert result.json()["unknown_columns"] == ["备注", "出生日期"]
     assert result.stderr.splitlines() == [
-        "warning: r.csv: columns not imported (zoufang does not know them): 备注, 出生日期"]
+        "warning: r.csv: columns not imported (zoufang does not know them): 备注, 出生日期"
+    ]
 
 
 def test_bad_row_in_the_middle_enrols_nothing_and_names_row_and_column(
-        zf, cadres, tmp_path, snapshot_db):
+    zf, cadres, tmp_path, snapshot_db
+):
     rows = _rows()
-    rows.insert(1, ["2", "钱多多", ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1"), "红星村", "",
-                    "低保", "12345", "0", "-5", "", "张三"])
+    rows.insert(
+        1,
+        [
+            "2",
+            "钱多多",
+            ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1"),
+            "红星村",
+            "",
+            "低保",
+            "12345",
+            "0",
+            "-5",
+            "",
+            "张三",
+        ],
+    )
     path = write_csv(tmp_path / "r.csv", rows)
     before = snapshot_db()
     result = zf("enroll", "--from", path, "--format", "json")
@@ -106,11 +146,17 @@ def test_bad_row_in_the_middle_enrols_nothing_and_names_row_and_column(
     out = result.json()
     assert out["enrolled"] == 0
     assert [(e["row"], e["field"]) for e in out["errors"]] == [
-        (3, "身份证号"), (3, "联系电话"), (3, "家庭人口"), (3, "年收入（元）"), (3, "联系干部")]
+        (3, "身份证号"),
+        (3, "联系电话"),
+        (3, "家庭人口"),
+        (3, "年收入（元）"),
+        (3, "联系干部"),
+    ]
     assert "wrong check digit" in out["errors"][0]["error"]
     assert "no cadre '张三'" in out["errors"][4]["error"]
     assert result.stderr.splitlines()[-1] == (
-        "error: --from: r.csv: 5 problems in 1 row; nothing was enrolled")
+        "error: --from: r.csv: 5 problems in 1 row; nothing was enrolled"
+    )
 
 
 def test_table_output_lists_every_bad_row(zf, cadres, tmp_path):
@@ -128,8 +174,20 @@ def test_table_output_lists_every_bad_row(zf, cadres, tmp_path):
 
 
 def test_duplicates_within_the_file_and_against_the_ledger(zf, cadres, tmp_path, snapshot_db):
-    assert zf("enroll", "--name", "李有福", "--id-number", LI, "--village", "红星村",
-              "--category", "disabled").exit_code == 0
+    assert (
+        zf(
+            "enroll",
+            "--name",
+            "李有福",
+            "--id-number",
+            LI,
+            "--village",
+            "红星村",
+            "--category",
+            "disabled",
+        ).exit_code
+        == 0
+    )
     rows = _rows() + [["4", "张桂兰", ZHANG, "红星村", "", "低保户", "", "", "", "", ""]]
     path = write_csv(tmp_path / "r.csv", rows)
     before = snapshot_db()
@@ -152,7 +210,9 @@ def test_missing_required_column_is_one_clear_error(zf, cadres, tmp_path, snapsh
     assert snapshot_db() == before
     lines = result.stderr.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("error: --from: r.csv: required column missing: 身份证号 (row 1 has: 序号, 姓名,")
+    assert lines[0].startswith(
+        "error: --from: r.csv: required column missing: 身份证号 (row 1 has: 序号, 姓名,"
+    )
 
 
 def test_wrong_encoding_is_refused(zf, tmp_path, snapshot_db):
@@ -164,7 +224,8 @@ def test_wrong_encoding_is_refused(zf, tmp_path, snapshot_db):
     assert snapshot_db() == before
     assert result.stderr.splitlines() == [
         "error: --from: r.csv is neither UTF-8 nor GB18030 text; save it from Excel as "
-        "'CSV UTF-8' or as .xlsx"]
+        "'CSV UTF-8' or as .xlsx"
+    ]
 
 
 def test_workbook_saved_as_csv_is_named(zf, tmp_path):
@@ -220,7 +281,11 @@ def test_xlsx_number_typed_id_column_is_refused_with_a_hint(zf, cadres, tmp_path
     assert result.exit_code == 2
     assert snapshot_db() == before
     errors = result.json()["errors"]
-    assert [(e["row"], e["field"]) for e in errors] == [(4, "身份证号"), (5, "身份证号"), (6, "身份证号")]
+    assert [(e["row"], e["field"]) for e in errors] == [
+        (4, "身份证号"),
+        (5, "身份证号"),
+        (6, "身份证号"),
+    ]
     assert all("format the column as text" in e["error"] for e in errors)
 
 
@@ -241,7 +306,8 @@ def test_from_cannot_be_mixed_with_single_household_options(zf, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "error: --from: cannot be combined with --name, --category: the roster gives every "
-        "household's fields"]
+        "household's fields"
+    ]
     result = zf("enroll", "--dry-run", "--name", "张三")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == ["error: --dry-run: goes with --from FILE"]
@@ -271,10 +337,36 @@ def test_example_roster_imports(zf, tmp_path):
 def hamlet(zf, cadres):
     """Households with every profile field, a visit, a need and a payment."""
     args = [
-        ("张桂兰", ZHANG, "红星村", ["low-income", "elderly-alone"], ["--phone", "13912345678",
-         "--members", "1", "--income", "9,600.50", "--grid", "一组", "--address", "红星村3组12号",
-         "--housing", "砖混", "--health", "高血压", "--employment", "无", "--hardship", "独居",
-         "--cadence", "20", "--cadre", "C0001"]),
+        (
+            "张桂兰",
+            ZHANG,
+            "红星村",
+            ["low-income", "elderly-alone"],
+            [
+                "--phone",
+                "13912345678",
+                "--members",
+                "1",
+                "--income",
+                "9,600.50",
+                "--grid",
+                "一组",
+                "--address",
+                "红星村3组12号",
+                "--housing",
+                "砖混",
+                "--health",
+                "高血压",
+                "--employment",
+                "无",
+                "--hardship",
+                "独居",
+                "--cadence",
+                "20",
+                "--cadre",
+                "C0001",
+            ],
+        ),
         ("李有福", LI, "东风社区", ["disabled"], ["--cadre", "C0001", "--cadre", "C0002"]),
         ("赵小军", ZHAO, "东风社区", ["left-behind-child"], []),
     ]
@@ -284,18 +376,53 @@ def hamlet(zf, cadres):
             cmd += ["--category", c]
         result = zf(*cmd)
         assert result.exit_code == 0, result.stderr
-    assert zf("member", "add", "H000002", "--name", "李小花", "--relation", "女儿",
-              "--birth-year", "2001", "--id-number", WU).exit_code == 0
-    assert zf("visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-01",
-              "--need", "修缮屋顶", "--wish", "收音机", "--gift", "米面油",
-              "--suggestion", "增设公交站").exit_code == 0
-    assert zf("fund", "create", "F1", "--name", "春节慰问金", "--category", "low-income").exit_code == 0
+    assert (
+        zf(
+            "member",
+            "add",
+            "H000002",
+            "--name",
+            "李小花",
+            "--relation",
+            "女儿",
+            "--birth-year",
+            "2001",
+            "--id-number",
+            WU,
+        ).exit_code
+        == 0
+    )
+    assert (
+        zf(
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-01",
+            "--need",
+            "修缮屋顶",
+            "--wish",
+            "收音机",
+            "--gift",
+            "米面油",
+            "--suggestion",
+            "增设公交站",
+        ).exit_code
+        == 0
+    )
+    assert (
+        zf("fund", "create", "F1", "--name", "春节慰问金", "--category", "low-income").exit_code
+        == 0
+    )
     assert zf("fund", "allocate", "F1", "5,000").exit_code == 0
     assert zf("fund", "disburse", "F1", "H000001", "800.5", "--by", "C0002").exit_code == 0
 
 
 def test_export_then_import_into_an_empty_ledger_gives_the_same_households(
-        zf, hamlet, tmp_path, new_ledger):
+    zf, hamlet, tmp_path, new_ledger
+):
     original = households(zf)
     for lang, fmt in (("zh", "xlsx"), ("en", "csv"), ("zh", "csv")):
         out = tmp_path / f"households-{lang}.{fmt}"
@@ -311,8 +438,9 @@ def test_export_then_import_into_an_empty_ledger_gives_the_same_households(
         assert result.json()["unknown_columns"] == []
         again = _list(zf, empty)
         ignore = ("last_visit", "due_date")
-        assert [{k: v for k, v in h.items() if k not in ignore} for h in again] == \
-            [{k: v for k, v in h.items() if k not in ignore} for h in original]
+        assert [{k: v for k, v in h.items() if k not in ignore} for h in again] == [
+            {k: v for k, v in h.items() if k not in ignore} for h in original
+        ]
 
 
 def _list(zf, db):
@@ -347,7 +475,11 @@ def test_export_xlsx_has_real_dates_money_and_chinese_headers(zf, hamlet, tmp_pa
     assert amounts == [5000, 800.5]
     visits = book["走访记录"]
     visit = {h.value: c.value for h, c in zip(visits[1], visits[2], strict=True)}
-    assert visit["诉求"] == "修缮屋顶" and visit["微心愿"] == "收音机" and visit["走访类型"] == "日常走访"
+    assert (
+        visit["诉求"] == "修缮屋顶"
+        and visit["微心愿"] == "收音机"
+        and visit["走访类型"] == "日常走访"
+    )
 
 
 def test_export_reveal_is_audit_logged(zf, hamlet, tmp_path, ledger_path):
@@ -355,22 +487,38 @@ def test_export_reveal_is_audit_logged(zf, hamlet, tmp_path, ledger_path):
     assert zf("export", "--table", "households", "--out", out, "--reveal").exit_code == 0
     assert ZHANG in out.read_text(encoding="utf-8-sig")
     con = rawdb.connect(ledger_path)
-    assert con.execute("SELECT action, object_key FROM audit_log WHERE command = 'export'").fetchall() == [
-        ("reveal", f"export households to {out}")]
+    assert con.execute(
+        "SELECT action, object_key FROM audit_log WHERE command = 'export'"
+    ).fetchall() == [("reveal", f"export households to {out}")]
 
 
 def test_formula_injection_is_neutralised_in_csv_and_xlsx(zf, cadres, tmp_path):
     import openpyxl
 
-    assert zf("enroll", "--name", "=HYPERLINK(\"http://x\",\"点我\")", "--id-number", ZHANG,
-              "--village", "+红星村", "--address", "@SUM(A1)", "--hardship", "-2+3",
-              "--category", "low-income").exit_code == 0
+    assert (
+        zf(
+            "enroll",
+            "--name",
+            '=HYPERLINK("http://x","点我")',
+            "--id-number",
+            ZHANG,
+            "--village",
+            "+红星村",
+            "--address",
+            "@SUM(A1)",
+            "--hardship",
+            "-2+3",
+            "--category",
+            "low-income",
+        ).exit_code
+        == 0
+    )
     out = tmp_path / "all"
     assert zf("export", "--format", "csv", "--out", out, "--lang", "en").exit_code == 0
     raw = (out / "households.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
     row = next(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
-    assert row["name"] == "'=HYPERLINK(\"http://x\",\"点我\")"
+    assert row["name"] == '\'=HYPERLINK("http://x","点我")'
     assert row["village"] == "'+红星村" and row["address"] == "'@SUM(A1)"
     assert row["hardship"] == "'-2+3"
     xlsx = tmp_path / "h.xlsx"
@@ -378,8 +526,12 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(zf, cadres, tmp_path):
     sheet = openpyxl.load_workbook(xlsx)["households"]
     headers = [c.value for c in sheet[1]]
     cells = dict(zip(headers, sheet[2], strict=True))
-    for key, text in (("name", "'=HYPERLINK"), ("village", "'+"), ("address", "'@"),
-                      ("hardship", "'-")):
+    for key, text in (
+        ("name", "'=HYPERLINK"),
+        ("village", "'+"),
+        ("address", "'@"),
+        ("hardship", "'-"),
+    ):
         assert cells[key].data_type == "s"
         assert cells[key].value.startswith(text)
 
@@ -387,10 +539,36 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(zf, cadres, tmp_path):
 def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet, tmp_path):
     # the visit's cadres in cadre order, its needs and items in the order recorded, each
     # kind of item in its own column, neutralised like any text; a visit without them is empty
-    assert zf("visit", "log", "H000002", "--by", "C0002", "--by", "C0001", "--date", "2026-11-02",
-              "--kind", "festival", "--notes", "=1+1 坐了坐", "--need", "修路", "--need", "装路灯",
-              "--suggestion", "多来", "--gift", "-米面", "--suggestion", "早点来",
-              "--next", "2026-12-01").exit_code == 0
+    assert (
+        zf(
+            "visit",
+            "log",
+            "H000002",
+            "--by",
+            "C0002",
+            "--by",
+            "C0001",
+            "--date",
+            "2026-11-02",
+            "--kind",
+            "festival",
+            "--notes",
+            "=1+1 坐了坐",
+            "--need",
+            "修路",
+            "--need",
+            "装路灯",
+            "--suggestion",
+            "多来",
+            "--gift",
+            "-米面",
+            "--suggestion",
+            "早点来",
+            "--next",
+            "2026-12-01",
+        ).exit_code
+        == 0
+    )
     assert zf("visit", "log", "H000003", "--by", "C0002", "--date", "2026-11-03").exit_code == 0
     rows = {}
     for lang in ("en", "zh"):
@@ -399,19 +577,73 @@ def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet,
         assert result.exit_code == 0, result.stderr
         rows[lang] = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     header, first, second, third = rows["en"]
-    assert header[:13] == ["id", "date", "household", "name", "village", "kind", "cadres", "notes",
-                           "needs", "suggestions", "wishes", "gifts", "next"]
-    assert first[:12] == ["1", "2026-11-01", "H000001", "张桂兰", "红星村", "routine", "C0001", "",
-                          "修缮屋顶", "增设公交站", "收音机", "米面油"]
-    assert second[:13] == ["2", "2026-11-02", "H000002", "李有福", "东风社区", "festival",
-                           "C0001; C0002", "'=1+1 坐了坐", "修路; 装路灯", "多来; 早点来", "",
-                           "'-米面", "2026-12-01"]
-    assert third[:12] == ["3", "2026-11-03", "H000003", "赵小军", "东风社区", "routine", "C0002",
-                          "", "", "", "", ""]
+    assert header[:13] == [
+        "id",
+        "date",
+        "household",
+        "name",
+        "village",
+        "kind",
+        "cadres",
+        "notes",
+        "needs",
+        "suggestions",
+        "wishes",
+        "gifts",
+        "next",
+    ]
+    assert first[:12] == [
+        "1",
+        "2026-11-01",
+        "H000001",
+        "张桂兰",
+        "红星村",
+        "routine",
+        "C0001",
+        "",
+        "修缮屋顶",
+        "增设公交站",
+        "收音机",
+        "米面油",
+    ]
+    assert second[:13] == [
+        "2",
+        "2026-11-02",
+        "H000002",
+        "李有福",
+        "东风社区",
+        "festival",
+        "C0001; C0002",
+        "'=1+1 坐了坐",
+        "修路; 装路灯",
+        "多来; 早点来",
+        "",
+        "'-米面",
+        "2026-12-01",
+    ]
+    assert third[:12] == [
+        "3",
+        "2026-11-03",
+        "H000003",
+        "赵小军",
+        "东风社区",
+        "routine",
+        "C0002",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ]
     assert len(third) == 15 and third[13].startswith("20") and third[14]
     assert rows["zh"][0][:3] == ["编号", "走访日期", "户号"]
-    assert rows["zh"][2][5:10] == ["节日慰问", "王建国、李梅", "'=1+1 坐了坐", "修路、装路灯",
-                                   "多来、早点来"]
+    assert rows["zh"][2][5:10] == [
+        "节日慰问",
+        "王建国、李梅",
+        "'=1+1 坐了坐",
+        "修路、装路灯",
+        "多来、早点来",
+    ]
 
 
 def test_export_json_streams_arrays(zf, hamlet, tmp_path):
@@ -444,8 +676,12 @@ def test_export_shows_no_due_date_for_an_exited_household(zf, hamlet, tmp_path):
     code = households(zf)[0]["code"]
     assert zf("household", "exit", code, "--reason", "迁出").exit_code == 0
     out = tmp_path / "h.csv"
-    assert zf("export", "--table", "households", "--format", "csv", "--out", out,
-              "--lang", "en").exit_code == 0
+    assert (
+        zf(
+            "export", "--table", "households", "--format", "csv", "--out", out, "--lang", "en"
+        ).exit_code
+        == 0
+    )
     rows = {r["code"]: r for r in csv.DictReader(out.read_text("utf-8-sig").splitlines())}
     assert rows[code]["status"] == "exited" and rows[code]["due_date"] == ""
     assert all(r["due_date"] for c, r in rows.items() if c != code)

@@ -19,8 +19,11 @@ def fresh_root():
 
 
 def eager_listing(root) -> list[tuple[str, str]]:
-    return [(name, root.commands[name].get_short_help_str(60)) for name in root.commands
-            if not root.commands[name].hidden]
+    return [
+        (name, root.commands[name].get_short_help_str(60))
+        for name in root.commands
+        if not root.commands[name].hidden
+    ]
 
 
 def test_root_help_lists_what_the_built_commands_say():
@@ -66,17 +69,35 @@ def test_root_help_imports_nothing_a_command_needs(tmp_path):
     import subprocess
     import sys
 
-    code = ("import json, sys\n"
-            "sys.argv = ['zoufang', '--help']\n"
-            "from zoufang.cli import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "sys.stderr.write(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n")
+    code = (
+        "import json, sys\n"
+        "sys.argv = ['zoufang', '--help']\n"
+        "from zoufang.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZOUFANG_")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     loaded = set(json.loads(done.stderr.splitlines()[-1]))
-    heavy = {"sqlalchemy", "sqlmodel", "alembic", "pydantic", "tabulate", "rich", "wcwidth",
-             "xlsxwriter", "python_calamine", "platformdirs"}
+    heavy = {
+        "sqlalchemy",
+        "sqlmodel",
+        "alembic",
+        "pydantic",
+        "tabulate",
+        "rich",
+        "wcwidth",
+        "xlsxwriter",
+        "python_calamine",
+        "platformdirs",
+    }
     assert loaded.isdisjoint(heavy), sorted(loaded & heavy)
 
 
@@ -90,22 +111,46 @@ def test_due_audit_funds_and_report_do_without_the_orm(zf, village, ledger_path,
     import subprocess
     import sys
 
-    for args in (["due", "--days", "30", "--format", "json"],
-                 ["audit", "funds", "--format", "json"],
-                 ["report", "--format", "json", "--out", str(tmp_path / "report.json")],
-                 ["visit", "log", "H000001", "--by", "C0001", "--notes", "看望", "--need", "修屋顶",
-                  "--suggestion", "修路", "--format", "json"]):
-        code = ("import json, sys\n"
-                f"sys.argv = ['zoufang', *{args!r}]\n"
-                "from zoufang.cli import main\n"
-                "try:\n    main()\nexcept SystemExit:\n    pass\n"
-                "sys.stderr.write('\\nMODULES ' + json.dumps(sorted(sys.modules)))\n")
+    for args in (
+        ["due", "--days", "30", "--format", "json"],
+        ["audit", "funds", "--format", "json"],
+        ["report", "--format", "json", "--out", str(tmp_path / "report.json")],
+        [
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--notes",
+            "看望",
+            "--need",
+            "修屋顶",
+            "--suggestion",
+            "修路",
+            "--format",
+            "json",
+        ],
+    ):
+        code = (
+            "import json, sys\n"
+            f"sys.argv = ['zoufang', *{args!r}]\n"
+            "from zoufang.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write('\\nMODULES ' + json.dumps(sorted(sys.modules)))\n"
+        )
         env = {**os.environ, "ZOUFANG_DB": str(ledger_path)}
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              env=env, cwd=tmp_path, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
         written = tmp_path / "report.json"
         assert json.loads(written.read_text() if "--out" in args else done.stdout) is not None, (
-            done.stderr)
+            done.stderr
+        )
         marker = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
         loaded = set(json.loads(marker[-1].removeprefix("MODULES ")))
         assert not loaded & {"sqlmodel", "pydantic", "zoufang.models", "sqlalchemy.orm"}, args

@@ -13,19 +13,19 @@ Create Date: 2026-11-23 12:30:00
 
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-DUE_COLUMNS = ['status', 'due_date', 'code', 'head_name', 'village', 'last_visit_on']
+DUE_COLUMNS = ["status", "due_date", "code", "head_name", "village", "last_visit_on"]
 
 
 def upgrade() -> None:
-    op.drop_index('ix_household_status_due', table_name='household')
-    op.create_index('ix_household_due', 'household', DUE_COLUMNS, unique=False)
+    op.drop_index("ix_household_status_due", table_name="household")
+    op.create_index("ix_household_due", "household", DUE_COLUMNS, unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_household_due', table_name='household')
-    op.create_index('ix_household_status_due', 'household', ['status', 'due_date'], unique=False)
+    op.drop_index("ix_household_due", table_name="household")
+    op.create_index("ix_household_status_due", "household", ["status", "due_date"], unique=False)

@@ -13,20 +13,21 @@ Create Date: 2026-11-23 15:10:00
 
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-VISIT_COLUMNS = ['household_id', 'visit_date', 'id', 'kind']
+VISIT_COLUMNS = ["household_id", "visit_date", "id", "kind"]
 
 
 def upgrade() -> None:
-    op.drop_index('ix_visit_household_date', table_name='visit')
-    op.create_index('ix_visit_household_date_kind', 'visit', VISIT_COLUMNS, unique=False)
+    op.drop_index("ix_visit_household_date", table_name="visit")
+    op.create_index("ix_visit_household_date_kind", "visit", VISIT_COLUMNS, unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_visit_household_date_kind', table_name='visit')
-    op.create_index('ix_visit_household_date', 'visit', ['household_id', 'visit_date', 'id'],
-                    unique=False)
+    op.drop_index("ix_visit_household_date_kind", table_name="visit")
+    op.create_index(
+        "ix_visit_household_date", "visit", ["household_id", "visit_date", "id"], unique=False
+    )

@@ -82,9 +82,11 @@ def _int(value: Any, *, nullable: bool = False) -> int | None:
 
 _string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes
 #: The canonical form with its keys in sorted order, for the values already JSON-encoded.
-_FORM = ('{"amount_fen":%s,"cadre":%s,"date":%s,"fund":%s,"household":%s,"kind":%s,'
-         '"memo":%s,"operator":%s,"override":%s,"prev":%s,"recorded_at":%s,"reverses":%s,'
-         '"seq":%s,"v":' + str(FORMAT_VERSION) + ',"visit":%s}')
+_FORM = (
+    '{"amount_fen":%s,"cadre":%s,"date":%s,"fund":%s,"household":%s,"kind":%s,'
+    '"memo":%s,"operator":%s,"override":%s,"prev":%s,"recorded_at":%s,"reverses":%s,'
+    '"seq":%s,"v":' + str(FORMAT_VERSION) + ',"visit":%s}'
+)
 
 
 def _json_int(value: Any) -> str:
@@ -131,22 +133,25 @@ def canonical(row: Mapping[str, Any]) -> bytes:
     entry_date = row["entry_date"]
     if isinstance(entry_date, dt.date):
         entry_date = entry_date.isoformat()
-    return (_FORM % (
-        _json_int(row["amount_fen"]),
-        _json_text(row["cadre_code"]),
-        _string(str(entry_date)[:10]),
-        _json_text(row["fund_code"]),
-        _json_text(row["household_code"]),
-        _json_raw(row["kind"]),
-        _json_text(row["memo"]),
-        _json_text(row["operator"]),
-        _json_text(row["override_reason"]),
-        _json_raw(row["prev_hash"]),
-        _string(str(recorded_at).replace(" ", "T")[:19]),
-        _json_int_or_null(row["reverses_seq"]),
-        _json_int(row["seq"]),
-        _json_int_or_null(row["visit_id"]),
-    )).encode()
+    return (
+        _FORM
+        % (
+            _json_int(row["amount_fen"]),
+            _json_text(row["cadre_code"]),
+            _string(str(entry_date)[:10]),
+            _json_text(row["fund_code"]),
+            _json_text(row["household_code"]),
+            _json_raw(row["kind"]),
+            _json_text(row["memo"]),
+            _json_text(row["operator"]),
+            _json_text(row["override_reason"]),
+            _json_raw(row["prev_hash"]),
+            _string(str(recorded_at).replace(" ", "T")[:19]),
+            _json_int_or_null(row["reverses_seq"]),
+            _json_int(row["seq"]),
+            _json_int_or_null(row["visit_id"]),
+        )
+    ).encode()
 
 
 def entry_hash(row: Mapping[str, Any]) -> str:
@@ -165,7 +170,6 @@ class ChainHead:
         return f"{self.seq}:{self.hash}"
 
 
-
 @dataclass
 class ChainProblem:
     seq: int | None
@@ -173,9 +177,23 @@ class ChainProblem:
 
 
 #: The columns of a stored ``ledger_entry`` row, in the order :func:`verify_chain` takes them.
-STORED_COLUMNS = ("seq", "fund_code", "kind", "amount_fen", "household_code", "visit_id",
-                  "entry_date", "cadre_code", "operator", "memo", "reverses_seq",
-                  "override_reason", "recorded_at", "prev_hash", "hash")
+STORED_COLUMNS = (
+    "seq",
+    "fund_code",
+    "kind",
+    "amount_fen",
+    "household_code",
+    "visit_id",
+    "entry_date",
+    "cadre_code",
+    "operator",
+    "memo",
+    "reverses_seq",
+    "override_reason",
+    "recorded_at",
+    "prev_hash",
+    "hash",
+)
 
 
 def verify_chain(rows: Iterable[Sequence[Any]]) -> tuple[int, ChainHead, list[ChainProblem]]:
@@ -194,24 +212,46 @@ def verify_chain(rows: Iterable[Sequence[Any]]) -> tuple[int, ChainHead, list[Ch
         count += 1
         seq, stored_prev, stored_hash = row[0], row[13], row[14]
         if seq != expected_seq:
-            problems.append(ChainProblem(seq, f"sequence jumps from {expected_seq - 1} to {seq}: "
-                                              "entries missing or inserted"))
+            problems.append(
+                ChainProblem(
+                    seq,
+                    f"sequence jumps from {expected_seq - 1} to {seq}: entries missing or inserted",
+                )
+            )
         if stored_prev != prev_hash:
-            problems.append(ChainProblem(seq, f"entry {seq} does not follow the entry before it "
-                                              "(prev_hash differs): a row was changed, removed "
-                                              "or inserted before it"))
+            problems.append(
+                ChainProblem(
+                    seq,
+                    f"entry {seq} does not follow the entry before it "
+                    "(prev_hash differs): a row was changed, removed "
+                    "or inserted before it",
+                )
+            )
         form = _common_form(row)
         try:
-            actual = sha256(form.encode() if form is not None else canonical(
-                dict(zip(STORED_COLUMNS, row, strict=True)))).hexdigest()
+            actual = sha256(
+                form.encode()
+                if form is not None
+                else canonical(dict(zip(STORED_COLUMNS, row, strict=True)))
+            ).hexdigest()
         except ValueError as exc:
-            problems.append(ChainProblem(seq, f"entry {seq} holds a value no entry can have "
-                                              f"({exc}): it was changed after it was written"))
+            problems.append(
+                ChainProblem(
+                    seq,
+                    f"entry {seq} holds a value no entry can have "
+                    f"({exc}): it was changed after it was written",
+                )
+            )
             actual = stored_hash
         if actual != stored_hash:
-            problems.append(ChainProblem(seq, f"entry {seq} was changed after it was written "
-                                              f"(stored hash {str(stored_hash)[:12]}…, "
-                                              f"contents hash to {actual[:12]}…)"))
+            problems.append(
+                ChainProblem(
+                    seq,
+                    f"entry {seq} was changed after it was written "
+                    f"(stored hash {str(stored_hash)[:12]}…, "
+                    f"contents hash to {actual[:12]}…)",
+                )
+            )
         expected_seq, prev_hash, head_seq = seq + 1, stored_hash, seq
     return count, ChainHead(head_seq, prev_hash), problems
 
@@ -220,16 +260,38 @@ def _common_form(row: Sequence[Any]) -> str | None:
     """:func:`canonical` of a stored row of the usual shape (exact ints, NFC text, dates as
     SQLite or PostgreSQL return them), as text, a third faster; None for any other row,
     which :func:`canonical` then judges. A test compares the two on arbitrary rows."""
-    (seq, fund, kind, amount, household, visit, entry_date, cadre, operator, memo, reverses,
-     override, recorded_at, prev, _hash) = row
-    if not (type(seq) is int and type(amount) is int and type(kind) is str
-            and type(prev) is str and type(fund) is str and type(operator) is str
-            and (visit is None or type(visit) is int)
-            and (reverses is None or type(reverses) is int)):
+    (
+        seq,
+        fund,
+        kind,
+        amount,
+        household,
+        visit,
+        entry_date,
+        cadre,
+        operator,
+        memo,
+        reverses,
+        override,
+        recorded_at,
+        prev,
+        _hash,
+    ) = row
+    if not (
+        type(seq) is int
+        and type(amount) is int
+        and type(kind) is str
+        and type(prev) is str
+        and type(fund) is str
+        and type(operator) is str
+        and (visit is None or type(visit) is int)
+        and (reverses is None or type(reverses) is int)
+    ):
         return None
     for value in (fund, operator, household, cadre, memo, override):
-        if value is not None and not (type(value) is str and (
-                value.isascii() or unicodedata.is_normalized("NFC", value))):
+        if value is not None and not (
+            type(value) is str and (value.isascii() or unicodedata.is_normalized("NFC", value))
+        ):
             return None
     if type(entry_date) is str:
         day = entry_date[:10]
@@ -244,11 +306,21 @@ def _common_form(row: Sequence[Any]) -> str | None:
     else:
         return None
     return _FORM % (
-        amount, "null" if cadre is None else _string(cadre), _string(day), _string(fund),
-        "null" if household is None else _string(household), _string(kind),
-        "null" if memo is None else _string(memo), _string(operator),
-        "null" if override is None else _string(override), _string(prev), _string(at),
-        "null" if reverses is None else reverses, seq, "null" if visit is None else visit)
+        amount,
+        "null" if cadre is None else _string(cadre),
+        _string(day),
+        _string(fund),
+        "null" if household is None else _string(household),
+        _string(kind),
+        "null" if memo is None else _string(memo),
+        _string(operator),
+        "null" if override is None else _string(override),
+        _string(prev),
+        _string(at),
+        "null" if reverses is None else reverses,
+        seq,
+        "null" if visit is None else visit,
+    )
 
 
 def parse_anchor(text_value: str) -> ChainHead:
@@ -258,9 +330,12 @@ def parse_anchor(text_value: str) -> ChainHead:
     seq_text, _, hash_text = (text_value or "").strip().partition(":")
     seq_text, hash_text = seq_text.strip(), hash_text.strip().lower()
     # ASCII only: str.isdigit() accepts "²" (which int() refuses) and full-width digits.
-    if not (seq_text.isascii() and seq_text.isdigit()) or int(seq_text) < 1 or len(
-        hash_text
-    ) != 64 or any(c not in "0123456789abcdef" for c in hash_text):
+    if (
+        not (seq_text.isascii() and seq_text.isdigit())
+        or int(seq_text) < 1
+        or len(hash_text) != 64
+        or any(c not in "0123456789abcdef" for c in hash_text)
+    ):
         raise InvalidInput("--anchor", f"{text_value!r} is not SEQ:HASH (e.g. 42:9f86d0…, 64 hex)")
     return ChainHead(int(seq_text), hash_text)
 

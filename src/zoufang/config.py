@@ -24,8 +24,16 @@ from zoufang.errors import InvalidInput
 #: Every key the config file may hold, with its type. Unknown keys are refused (typos).
 CONFIG_KEYS: dict[str, dict[str, type]] = {
     "remind": {"channel": str, "supervisor": str, "every": int, "days": int, "lang": str},
-    "smtp": {"host": str, "port": int, "security": str, "username": str, "password": str,
-             "from": str, "cafile": str, "timeout": int},
+    "smtp": {
+        "host": str,
+        "port": int,
+        "security": str,
+        "username": str,
+        "password": str,
+        "from": str,
+        "cafile": str,
+        "timeout": int,
+    },
     "webhook": {"url": str, "kind": str, "secret": str, "interval": float, "timeout": int},
 }
 
@@ -106,7 +114,9 @@ def _read_config_file(path: Path) -> dict[str, dict[str, Any]]:
             if kind is None:
                 known = ", ".join(CONFIG_KEYS[section])
                 raise InvalidInput(str(path), f"[{section}] has no key {key!r} (known: {known})")
-            out.setdefault(section, {})[key] = _check_type(value, kind, f"{path}: [{section}] {key}")
+            out.setdefault(section, {})[key] = _check_type(
+                value, kind, f"{path}: [{section}] {key}"
+            )
     return out
 
 

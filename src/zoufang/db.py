@@ -156,8 +156,10 @@ def make_engine(url: str) -> Engine:
             if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 # WAL is persistent: switch only a new file or a ledger, never someone
                 # else's database that the schema check is about to refuse.
-                tables = {row[0] for row in cursor.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
+                tables = {
+                    row[0]
+                    for row in cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
                 if not tables or "alembic_version" in tables:
                     cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -193,7 +195,9 @@ class Ledger:
         try:
             self.engine = make_engine(self.url)
         except ModuleNotFoundError as exc:
-            raise StorageError("--db", f"no database driver for {redact_url(self.url)}: {exc}") from None
+            raise StorageError(
+                "--db", f"no database driver for {redact_url(self.url)}: {exc}"
+            ) from None
         except StorageError:
             raise
         except Exception as exc:
@@ -325,8 +329,9 @@ class Ledger:
     # ------------------------------------------------------------------ sessions
 
     @contextlib.contextmanager
-    def session(self, *, write: bool, operator: str, command: str,
-                lazy_orm: bool = False) -> Iterator[Session]:
+    def session(
+        self, *, write: bool, operator: str, command: str, lazy_orm: bool = False
+    ) -> Iterator[Session]:
         """One transaction: committed if the block finishes, rolled back if it raises.
 
         ``lazy_orm`` yields a :class:`LazySession`: statements written with SQLAlchemy Core
@@ -334,16 +339,16 @@ class Ledger:
         as one: ``BEGIN IMMEDIATE`` on SQLite, the advisory lock on PostgreSQL).
         """
         if lazy_orm:
-            with self._lazy_session(write=write, operator=operator,
-                                    command=command) as session:
+            with self._lazy_session(write=write, operator=operator, command=command) as session:
                 yield session
             return
         from sqlmodel import Session
 
         bind = self.engine.execution_options(zoufang_write=True) if write else self._read_bind()
-        with _translate_operational_errors(self.display), Session(
-            bind, expire_on_commit=False, autoflush=True
-        ) as session:
+        with (
+            _translate_operational_errors(self.display),
+            Session(bind, expire_on_commit=False, autoflush=True) as session,
+        ):
             session.info.update(operator=operator, command=command)
             try:
                 yield session
@@ -360,8 +365,7 @@ class Ledger:
         return self.engine
 
     @contextlib.contextmanager
-    def _lazy_session(self, *, write: bool, operator: str,
-                      command: str) -> Iterator[LazySession]:
+    def _lazy_session(self, *, write: bool, operator: str, command: str) -> Iterator[LazySession]:
         bind = self.engine.execution_options(zoufang_write=True) if write else self._read_bind()
         with _translate_operational_errors(self.display), bind.connect() as conn:
             transaction = conn.begin()
@@ -394,7 +398,6 @@ class Ledger:
                 problems.append(f"foreign key: {table} row {rowid} points to a missing {parent}")
         return problems
 
-
     def _check_foreign_keys(self) -> list[str]:
         """Every foreign key of the schema, checked row by row with one query each.
 
@@ -411,8 +414,9 @@ class Ledger:
             for table in metadata.sorted_tables:
                 for fk in table.foreign_key_constraints:
                     parent = fk.referred_table
-                    pairs = [(prep.quote(e.parent.name), prep.quote(e.column.name))
-                             for e in fk.elements]
+                    pairs = [
+                        (prep.quote(e.parent.name), prep.quote(e.column.name)) for e in fk.elements
+                    ]
                     child_t, parent_t = prep.quote(table.name), prep.quote(parent.name)
                     joined = " AND ".join(f"p.{pc} = c.{cc}" for cc, pc in pairs)
                     present = " AND ".join(f"c.{cc} IS NOT NULL" for cc, _ in pairs)
@@ -423,8 +427,10 @@ class Ledger:
                     ).fetchall()
                     for row in rows:
                         shown = row[0] if len(row) == 1 else tuple(row)
-                        problems.append(f"foreign key: {table.name} row {shown} points to a "
-                                        f"missing {parent.name}")
+                        problems.append(
+                            f"foreign key: {table.name} row {shown} points to a "
+                            f"missing {parent.name}"
+                        )
         return problems
 
 
@@ -453,8 +459,9 @@ class LazySession:
         if self.orm_session is None:
             from sqlmodel import Session
 
-            self.orm_session = Session(bind=self._connection, expire_on_commit=False,
-                                       autoflush=True)
+            self.orm_session = Session(
+                bind=self._connection, expire_on_commit=False, autoflush=True
+            )
             self.orm_session.info.update(self.info)
             self.info = self.orm_session.info
         return getattr(self.orm_session, name)
@@ -637,13 +644,15 @@ def _pg_storage_error(exc: BaseException, where: str, field: str) -> StorageErro
     sqlstate = getattr(orig, "sqlstate", None)
     message = " ".join(str(orig).split()) or type(orig).__name__
     if sqlstate in PG_BUSY:
-        return StorageError(field, "the ledger is busy (another zoufang is writing); nothing "
-                                    "was written; try again")
+        return StorageError(
+            field, "the ledger is busy (another zoufang is writing); nothing was written; try again"
+        )
     if sqlstate in PG_READ_ONLY:
         return StorageError(field, "the ledger database is read-only; nothing was written")
     if sqlstate in PG_NO_ROOM:
-        return StorageError(field, f"the ledger server cannot write ({message}); nothing was "
-                                    "written")
+        return StorageError(
+            field, f"the ledger server cannot write ({message}); nothing was written"
+        )
     if sqlstate is None or sqlstate.startswith(("08", "57P", "28", "3D")):
         # no connection, server shut down, authentication, no such database
         return StorageError(field, f"cannot reach the ledger {where}: {message}")
@@ -658,7 +667,10 @@ def _translate_operational_errors(where: str, field: str = "--db") -> Iterator[N
     try:
         yield
     except (OperationalError, InterfaceError, InternalError) as exc:
-        if getattr(exc.orig, "sqlstate", None) is not None or "psycopg" in type(exc.orig).__module__:
+        if (
+            getattr(exc.orig, "sqlstate", None) is not None
+            or "psycopg" in type(exc.orig).__module__
+        ):
             error = _pg_storage_error(exc, where, field)
             if error is not None:
                 raise error from None
@@ -674,7 +686,9 @@ def _translate_operational_errors(where: str, field: str = "--db") -> Iterator[N
         if "readonly" in message or "read-only" in message:
             raise StorageError(field, "the ledger file is read-only; nothing was written") from None
         if "disk is full" in message or "disk I/O" in message:
-            raise StorageError(field, f"cannot write the ledger ({message}); nothing was written") from None
+            raise StorageError(
+                field, f"cannot write the ledger ({message}); nothing was written"
+            ) from None
         if "unable to open" in message:
             raise StorageError(field, f"cannot open the ledger {where}: {message}") from None
         raise StorageError(field, message.splitlines()[0]) from None

@@ -45,8 +45,9 @@ class CopyReport:
 
     def summary(self) -> str:
         counts = ", ".join(f"{n:,} {table}" for table, n in self.rows.items() if n)
-        return (f"copied {self.source} to {self.target}: {counts or 'no rows'}; "
-                f"chain head {self.head}")
+        return (
+            f"copied {self.source} to {self.target}: {counts or 'no rows'}; chain head {self.head}"
+        )
 
 
 def _fingerprint(row) -> tuple[int, str, str | None]:
@@ -70,8 +71,9 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
     from zoufang.services.ledger import ChainHead
 
     if source.url == target.url:
-        raise RuleViolation("--to", f"{target.display} is the ledger being copied; "
-                                    "choose another database")
+        raise RuleViolation(
+            "--to", f"{target.display} is the ledger being copied; choose another database"
+        )
     for ledger in (source, target):
         revision = ledger.current_revision()
         if revision != HEAD_REVISION:
@@ -84,28 +86,37 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
 
     src_engine = source.engine
     if src_engine.dialect.name == "postgresql":
-        src_engine = src_engine.execution_options(isolation_level="REPEATABLE READ",
-                                                  postgresql_readonly=True)
+        src_engine = src_engine.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
     dst_engine = target.engine.execution_options(zoufang_write=True)
 
-    with _translate_operational_errors(source.display), src_engine.connect() as src, \
-            src.begin():
-        with _translate_operational_errors(target.display, "--to"), \
-                dst_engine.connect() as dst, \
-                dst.begin():
-            occupied = [t.name for t in tables if t.name != "category" and dst.execute(
-                select(func.count()).select_from(t)).scalar_one()]
+    with _translate_operational_errors(source.display), src_engine.connect() as src, src.begin():
+        with (
+            _translate_operational_errors(target.display, "--to"),
+            dst_engine.connect() as dst,
+            dst.begin(),
+        ):
+            occupied = [
+                t.name
+                for t in tables
+                if t.name != "category"
+                and dst.execute(select(func.count()).select_from(t)).scalar_one()
+            ]
             if occupied:
                 raise RuleViolation(
-                    "--to", f"{target.display} already holds a ledger ({', '.join(occupied)} "
-                            "not empty); copy into a new, empty database")
+                    "--to",
+                    f"{target.display} already holds a ledger ({', '.join(occupied)} "
+                    "not empty); copy into a new, empty database",
+                )
             # A new ledger's built-in categories: replaced by the source's own rows.
             dst.execute(delete(metadata.tables["category"]))
 
             for table in tables:
                 order = list(table.primary_key.columns) or list(table.columns)
                 result = src.execution_options(yield_per=BATCH).execute(
-                    select(table).order_by(*order))
+                    select(table).order_by(*order)
+                )
                 count = 0
                 try:
                     for part in result.partitions():
@@ -117,10 +128,13 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
                 except (ValueError, TypeError) as exc:
                     # a SQLite file can hold text in a date or number column (written
                     # behind the program's back); such a row has no faithful copy
-                    raise StorageError("--db", f"{table.name} holds a value no ledger can "
-                                               f"have ({exc}); nothing was copied — run "
-                                               "`zoufang db check` and `zoufang audit "
-                                               "funds` on the source") from None
+                    raise StorageError(
+                        "--db",
+                        f"{table.name} holds a value no ledger can "
+                        f"have ({exc}); nothing was copied — run "
+                        "`zoufang db check` and `zoufang audit "
+                        "funds` on the source",
+                    ) from None
                 report.rows[table.name] = count
 
             if dst.dialect.name == "postgresql":
@@ -130,24 +144,42 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
                         dst.exec_driver_sql(
                             f"SELECT setval(pg_get_serial_sequence('{table.name}', "
                             f"'{pk[0].name}'), COALESCE((SELECT MAX({pk[0].name}) FROM "
-                            f"{table.name}), 0) + 1, false)")
+                            f"{table.name}), 0) + 1, false)"
+                        )
 
             entry = metadata.tables["ledger_entry"]
-            copied = [_fingerprint(dict(r._mapping)) for r in
-                      dst.execute(select(entry).order_by(entry.c.seq))]
+            copied = [
+                _fingerprint(dict(r._mapping))
+                for r in dst.execute(select(entry).order_by(entry.c.seq))
+            ]
             if copied != source_entries:
-                bad = next((a[0] for a, b in zip(copied, source_entries, strict=False)
-                            if a != b), None)
-                raise StorageError("--to", f"ledger entry {bad} did not arrive unchanged in "
-                                           f"{target.display}; nothing was copied")
-            report.head = (ChainHead(copied[-1][0], copied[-1][1]) if copied
-                           else ChainHead(0, "0" * 64))
+                bad = next(
+                    (a[0] for a, b in zip(copied, source_entries, strict=False) if a != b), None
+                )
+                raise StorageError(
+                    "--to",
+                    f"ledger entry {bad} did not arrive unchanged in "
+                    f"{target.display}; nothing was copied",
+                )
+            report.head = (
+                ChainHead(copied[-1][0], copied[-1][1]) if copied else ChainHead(0, "0" * 64)
+            )
 
             audit = metadata.tables["audit_log"]
-            dst.execute(insert(audit).values(
-                at=zoufang.models.utcnow(), operator=operator, command=command,
-                action="copy", object_type="ledger", object_key=source.display[:100],
-                before=None, after=json.dumps({"from": source.display, "rows": report.rows,
-                                               "head": str(report.head)},
-                                              ensure_ascii=False, sort_keys=True)))
+            dst.execute(
+                insert(audit).values(
+                    at=zoufang.models.utcnow(),
+                    operator=operator,
+                    command=command,
+                    action="copy",
+                    object_type="ledger",
+                    object_key=source.display[:100],
+                    before=None,
+                    after=json.dumps(
+                        {"from": source.display, "rows": report.rows, "head": str(report.head)},
+                        ensure_ascii=False,
+                        sort_keys=True,
+                    ),
+                )
+            )
     return report

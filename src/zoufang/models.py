@@ -33,8 +33,17 @@ class Category(SQLModel, table=True):
 class Household(SQLModel, table=True):
     __tablename__ = "household"
     # `due` reads this index alone, in order (migration 0004).
-    __table_args__ = (Index("ix_household_due", "status", "due_date", "code", "head_name",
-                            "village", "last_visit_on"),)
+    __table_args__ = (
+        Index(
+            "ix_household_due",
+            "status",
+            "due_date",
+            "code",
+            "head_name",
+            "village",
+            "last_visit_on",
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=20, unique=True)
     head_name: str = Field(max_length=100)
@@ -236,10 +245,23 @@ class LedgerEntry(SQLModel, table=True):
 
 
 __all__ = [
-    "Fund", "FundCategory", "LedgerEntry",
-    "AuditLog", "Assignment", "Cadre", "CadreRelative", "Category", "Commitment",
-    "CommitmentResponse", "Household", "HouseholdCategory", "Member", "Visit", "VisitCadre",
-    "VisitItem", "ReminderLog",
+    "Fund",
+    "FundCategory",
+    "LedgerEntry",
+    "AuditLog",
+    "Assignment",
+    "Cadre",
+    "CadreRelative",
+    "Category",
+    "Commitment",
+    "CommitmentResponse",
+    "Household",
+    "HouseholdCategory",
+    "Member",
+    "Visit",
+    "VisitCadre",
+    "VisitItem",
+    "ReminderLog",
 ]
 
 
@@ -260,6 +282,4 @@ class ReminderLog(SQLModel, table=True):
     level: int
     channel: str = Field(max_length=40)
     sent_on: dt.date
-    sent_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime, nullable=False)
-    )
+    sent_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))

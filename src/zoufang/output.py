@@ -91,9 +91,13 @@ def write_json(value: Any, out=None) -> None:
     try:
         # two-space indent; datetimes to the second, as isoformat(timespec="seconds");
         # subclasses of int, str, dict and list (Money is an int) through _orjson_default
-        text = orjson.dumps(value, default=_orjson_default, option=orjson.OPT_INDENT_2
-                            | orjson.OPT_OMIT_MICROSECONDS
-                            | orjson.OPT_PASSTHROUGH_SUBCLASS).decode()
+        text = orjson.dumps(
+            value,
+            default=_orjson_default,
+            option=orjson.OPT_INDENT_2
+            | orjson.OPT_OMIT_MICROSECONDS
+            | orjson.OPT_PASSTHROUGH_SUBCLASS,
+        ).decode()
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         text = json.dumps(jsonable(value), ensure_ascii=False, indent=2)
     out.write(text)
@@ -187,8 +191,21 @@ def _escape(text: str) -> str:
 
 
 _NUMERIC_KEYS = {
-    "amount", "allocated", "disbursed", "balance", "days_overdue", "members", "income",
-    "visits", "households", "cadence", "seq", "id", "overdue", "received", "cap",
+    "amount",
+    "allocated",
+    "disbursed",
+    "balance",
+    "days_overdue",
+    "members",
+    "income",
+    "visits",
+    "households",
+    "cadence",
+    "seq",
+    "id",
+    "overdue",
+    "received",
+    "cap",
 }
 
 

@@ -28,8 +28,11 @@ class ZoufangGroup(LazyGroup):
         debug = "--debug" in argv or os.environ.get("ZOUFANG_DEBUG") == "1"
         try:
             rv = super().main(
-                args=argv, prog_name=prog_name or "zoufang", complete_var=complete_var,
-                standalone_mode=False, **extra,
+                args=argv,
+                prog_name=prog_name or "zoufang",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
             )
             code = rv if isinstance(rv, int) else 0
         except ZoufangError as exc:
@@ -113,20 +116,30 @@ def root(
     db: Annotated[
         str | None,
         typer.Option(
-            "--db", envvar="ZOUFANG_DB", show_envvar=True,
+            "--db",
+            envvar="ZOUFANG_DB",
+            show_envvar=True,
             help="Ledger: a SQLite file path or a SQLAlchemy URL (postgresql+psycopg://…). "
             "Default: zoufang.db in the user data directory.",
         ),
     ] = None,
     today: Annotated[
         str | None,
-        typer.Option("--today", envvar="ZOUFANG_TODAY", show_envvar=True,
-                     help="The date 'today' means (YYYY-MM-DD) for date-relative commands."),
+        typer.Option(
+            "--today",
+            envvar="ZOUFANG_TODAY",
+            show_envvar=True,
+            help="The date 'today' means (YYYY-MM-DD) for date-relative commands.",
+        ),
     ] = None,
     operator: Annotated[
         str | None,
-        typer.Option("--as", envvar="ZOUFANG_OPERATOR", show_envvar=True,
-                     help="Who is operating, for the audit log. Default: your login name."),
+        typer.Option(
+            "--as",
+            envvar="ZOUFANG_OPERATOR",
+            show_envvar=True,
+            help="Who is operating, for the audit log. Default: your login name.",
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     version: Annotated[

@@ -62,12 +62,17 @@ class LazyTyper(typer.Typer):
         info = self.deferred[name]
         if isinstance(info, CommandInfo):
             command = typer.main.get_command_from_info(
-                info, pretty_exceptions_short=self.pretty_exceptions_short,
-                rich_markup_mode=self.rich_markup_mode)
+                info,
+                pretty_exceptions_short=self.pretty_exceptions_short,
+                rich_markup_mode=self.rich_markup_mode,
+            )
         else:
             command = typer.main.get_group_from_info(
-                info, pretty_exceptions_short=self.pretty_exceptions_short,
-                rich_markup_mode=self.rich_markup_mode, suggest_commands=self.suggest_commands)
+                info,
+                pretty_exceptions_short=self.pretty_exceptions_short,
+                rich_markup_mode=self.rich_markup_mode,
+                suggest_commands=self.suggest_commands,
+            )
         for cmd in [command, *getattr(command, "commands", {}).values()]:
             _plain_text_parameters(cmd)
         return command
@@ -76,15 +81,19 @@ class LazyTyper(typer.Typer):
         """A stand-in carrying only what a help listing shows (help, short help, flags)."""
         info = self.deferred[name]
         if isinstance(info, CommandInfo):
-            help_text = (inspect.cleandoc(info.help) if info.help is not None
-                         else inspect.getdoc(info.callback))
+            help_text = (
+                inspect.cleandoc(info.help)
+                if info.help is not None
+                else inspect.getdoc(info.callback)
+            )
             short_help, hidden, deprecated = info.short_help, info.hidden, info.deprecated
         else:
             solved = typer.main.solve_typer_info_defaults(info)
             help_text, short_help = solved.help, solved.short_help
             hidden, deprecated = solved.hidden, solved.deprecated
-        return TyperCommand(name=name, help=help_text, short_help=short_help, hidden=hidden,
-                            deprecated=deprecated)
+        return TyperCommand(
+            name=name, help=help_text, short_help=short_help, hidden=hidden, deprecated=deprecated
+        )
 
 
 class LazyCommands(MutableMapping):
@@ -120,10 +129,13 @@ class LazyCommands(MutableMapping):
     def __iter__(self) -> Iterator[str]:
         # Typer's order: the commands in the order registered, then the groups.
         deferred = self.app.deferred
-        names = dict.fromkeys([
-            *(n for n, info in deferred.items() if isinstance(info, CommandInfo)),
-            *(n for n, info in deferred.items() if not isinstance(info, CommandInfo)),
-            *self.built])
+        names = dict.fromkeys(
+            [
+                *(n for n, info in deferred.items() if isinstance(info, CommandInfo)),
+                *(n for n, info in deferred.items() if not isinstance(info, CommandInfo)),
+                *self.built,
+            ]
+        )
         return (name for name in names if name not in self.removed)
 
     def __len__(self) -> int:

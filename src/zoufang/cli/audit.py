@@ -10,11 +10,18 @@ import typer
 from zoufang.cli.common import FormatOpt, session, today
 from zoufang.output import Format, default_format, render, write_json
 
-audit_app = typer.Typer(help="Re-check the ledger from stored data; exit 1 on findings.",
-                        no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Re-check the ledger from stored data; exit 1 on findings.", no_args_is_help=True
+)
 
-FINDING_COLUMNS = [("severity", "级别"), ("check", "检查项"), ("fund", "资金"),
-                   ("entry", "流水号"), ("household", "户号"), ("detail", "说明")]
+FINDING_COLUMNS = [
+    ("severity", "级别"),
+    ("check", "检查项"),
+    ("fund", "资金"),
+    ("entry", "流水号"),
+    ("household", "户号"),
+    ("detail", "说明"),
+]
 
 
 def _print(report: dict, fmt: Format | None, summary_rows=None, summary_columns=None) -> None:
@@ -34,9 +41,11 @@ def _print(report: dict, fmt: Format | None, summary_rows=None, summary_columns=
         errors = sum(f["severity"] == "error" for f in report["findings"])
         warnings = len(report["findings"]) - errors
         head = report.get("head")
-        print(f"{'OK' if report['ok'] else 'FAILED'}: {report['entries_checked']} checked, "
-              f"{errors} error(s), {warnings} warning(s)"
-              + (f"; chain head {head['seq']}:{head['hash']}" if head else ""))
+        print(
+            f"{'OK' if report['ok'] else 'FAILED'}: {report['entries_checked']} checked, "
+            f"{errors} error(s), {warnings} warning(s)"
+            + (f"; chain head {head['seq']}:{head['hash']}" if head else "")
+        )
     if not report["ok"]:
         raise typer.Exit(1)
 
@@ -50,8 +59,19 @@ def _section(rows, columns, fmt: Format, title: str) -> None:
 
 
 def audit_funds(
-    fund: Annotated[str | None, typer.Option("--fund", help="Only this fund's rule checks (the chain is always checked whole).")] = None,
-    anchor: Annotated[str | None, typer.Option("--anchor", help="SEQ:HASH of a chain head recorded earlier; fails if history up to it changed.")] = None,
+    fund: Annotated[
+        str | None,
+        typer.Option(
+            "--fund", help="Only this fund's rule checks (the chain is always checked whole)."
+        ),
+    ] = None,
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            help="SEQ:HASH of a chain head recorded earlier; fails if history up to it changed.",
+        ),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Re-check every ledger entry: hash chain, balances, and every payment rule."""
@@ -66,11 +86,30 @@ def audit_funds(
 
             get_fund(session=s, code=fund, field="--fund")
         report = run_audit(session=s, fund=fund, anchor=mark)
-    summary = [{"fund": f["fund"], "name": f["name"], "entries": f["entries"],
-                "allocated": Money(f["allocated_fen"]), "disbursed": Money(f["disbursed_fen"]),
-                "balance": Money(f["balance_fen"])} for f in report["funds"]]
-    _print(report, fmt, summary, [("fund", "资金"), ("name", "名称"), ("entries", "流水数"),
-                                  ("allocated", "拨入"), ("disbursed", "发放"), ("balance", "余额")])
+    summary = [
+        {
+            "fund": f["fund"],
+            "name": f["name"],
+            "entries": f["entries"],
+            "allocated": Money(f["allocated_fen"]),
+            "disbursed": Money(f["disbursed_fen"]),
+            "balance": Money(f["balance_fen"]),
+        }
+        for f in report["funds"]
+    ]
+    _print(
+        report,
+        fmt,
+        summary,
+        [
+            ("fund", "资金"),
+            ("name", "名称"),
+            ("entries", "流水数"),
+            ("allocated", "拨入"),
+            ("disbursed", "发放"),
+            ("balance", "余额"),
+        ],
+    )
 
 
 def audit_visits(fmt: FormatOpt = None) -> None:
@@ -86,4 +125,3 @@ def register(app: typer.Typer) -> None:
     audit_app.command("funds")(audit_funds)
     audit_app.command("visits")(audit_visits)
     app.add_typer(audit_app, name="audit")
-

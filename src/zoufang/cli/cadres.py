@@ -12,8 +12,15 @@ from zoufang.output import render, render_sections
 
 cadre_app = typer.Typer(help="Cadres who visit and pay, and their relatives.", no_args_is_help=True)
 
-CADRE_COLUMNS = [("code", "编号"), ("name", "姓名"), ("unit", "单位"), ("phone", "电话"),
-                 ("email", "邮箱"), ("households", "联系户数"), ("visits", "走访次数")]
+CADRE_COLUMNS = [
+    ("code", "编号"),
+    ("name", "姓名"),
+    ("unit", "单位"),
+    ("phone", "电话"),
+    ("email", "邮箱"),
+    ("households", "联系户数"),
+    ("visits", "走访次数"),
+]
 
 
 def cadre_add(
@@ -50,8 +57,12 @@ def cadre_list(fmt: FormatOpt = None) -> None:
 
 def cadre_relate(
     cadre: Annotated[str, typer.Argument(help="Cadre code.")],
-    household: Annotated[str | None, typer.Option("--household", help="A household the cadre is related to.")] = None,
-    id_number: Annotated[str | None, typer.Option("--id-number", help="A relative's ID number.")] = None,
+    household: Annotated[
+        str | None, typer.Option("--household", help="A household the cadre is related to.")
+    ] = None,
+    id_number: Annotated[
+        str | None, typer.Option("--id-number", help="A relative's ID number.")
+    ] = None,
     relation: Annotated[str | None, typer.Option(help="Relation (亲属关系), e.g. 表兄.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -61,20 +72,31 @@ def cadre_relate(
 
     number = opt(id_number, parsing.parse_id_number, "--id-number", today=today())
     with session(write=True) as s:
-        relate(session=s, cadre_code=cadre, household_code=household, id_number=number,
-               relation=text_opt(relation, "--relation"))
+        relate(
+            session=s,
+            cadre_code=cadre,
+            household_code=household,
+            id_number=number,
+            relation=text_opt(relation, "--relation"),
+        )
         rows = relative_rows(session=s, cadre_id=get_cadre(session=s, code=cadre).id)
     for row in rows:
         if row["id_number"] is not None:  # a related household has none: null, not ""
             row["id_number"] = parsing.mask_id_number(row["id_number"])
-    render(rows, [("household", "户号"), ("id_number", "身份证号"), ("relation", "关系")], fmt,
-           json_value={"cadre": cadre, "relatives": rows})
+    render(
+        rows,
+        [("household", "户号"), ("id_number", "身份证号"), ("relation", "关系")],
+        fmt,
+        json_value={"cadre": cadre, "relatives": rows},
+    )
 
 
 def assign_command(
     household: Annotated[str, typer.Argument(help="Household code.")],
     cadre: Annotated[str, typer.Argument(help="Cadre code.")],
-    remove: Annotated[bool, typer.Option("--remove", help="Remove the assignment instead.")] = False,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Remove the assignment instead.")
+    ] = False,
 ) -> None:
     """Make a cadre responsible for a household (or --remove that)."""
     from zoufang.services.cadres import assign, unassign

@@ -10,12 +10,21 @@ from zoufang import parsing
 from zoufang.cli.common import FormatOpt, past_date, session, text_opt, today
 from zoufang.output import render
 
-commitment_app = typer.Typer(help="Promises and needs taken on, each with a deadline.",
-                             no_args_is_help=True)
+commitment_app = typer.Typer(
+    help="Promises and needs taken on, each with a deadline.", no_args_is_help=True
+)
 
-COMMITMENT_COLUMNS = [("id", "编号"), ("household", "户号"), ("name", "户主"), ("text", "事项"),
-                      ("cadre", "责任人"), ("due_date", "期限"), ("status", "状态"),
-                      ("days_overdue", "逾期天数"), ("responses", "回应")]
+COMMITMENT_COLUMNS = [
+    ("id", "编号"),
+    ("household", "户号"),
+    ("name", "户主"),
+    ("text", "事项"),
+    ("cadre", "责任人"),
+    ("due_date", "期限"),
+    ("status", "状态"),
+    ("days_overdue", "逾期天数"),
+    ("responses", "回应"),
+]
 
 
 def _id(text: str) -> int:
@@ -30,8 +39,10 @@ def _fetch(s, commitment_id: int) -> dict:
 
 
 def _text_row(row: dict) -> dict:
-    return {**row, "responses": [f"{x['date']} {x['action']}: {x['note']}"
-                                 for x in row["responses"]]}
+    return {
+        **row,
+        "responses": [f"{x['date']} {x['action']}: {x['note']}" for x in row["responses"]],
+    }
 
 
 def _show(row: dict, fmt) -> None:
@@ -62,8 +73,12 @@ def commitment_add(
 
 
 def commitment_list(
-    status: Annotated[str | None, typer.Option(help="open, in-progress, resolved, referred or cannot-resolve.")] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only unfinished ones past their deadline.")] = False,
+    status: Annotated[
+        str | None, typer.Option(help="open, in-progress, resolved, referred or cannot-resolve.")
+    ] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only unfinished ones past their deadline.")
+    ] = False,
     cadre: Annotated[str | None, typer.Option(help="Only this responsible cadre.")] = None,
     household: Annotated[str | None, typer.Option(help="Only this household.")] = None,
     fmt: FormatOpt = None,
@@ -72,21 +87,38 @@ def commitment_list(
     from zoufang.services.commitments import CommitmentFilter, list_commitments
 
     with session(write=False) as s:
-        rows = list_commitments(session=s, today=today(), where=CommitmentFilter(
-            status=status, overdue=overdue, cadre=cadre, household=household))
-    render([_text_row(r) for r in rows], COMMITMENT_COLUMNS, fmt, json_value=rows, empty="no commitments")
+        rows = list_commitments(
+            session=s,
+            today=today(),
+            where=CommitmentFilter(
+                status=status, overdue=overdue, cadre=cadre, household=household
+            ),
+        )
+    render(
+        [_text_row(r) for r in rows],
+        COMMITMENT_COLUMNS,
+        fmt,
+        json_value=rows,
+        empty="no commitments",
+    )
 
 
 def commitment_respond(
     commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
     note: Annotated[str, typer.Option("--note", help="What was done or said.")],
-    date: Annotated[str | None, typer.Option("--date", help="Date of the response (default today).")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Date of the response (default today).")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Record progress on a commitment (it becomes in-progress)."""
     from zoufang.services.commitments import respond
 
-    cid, text, on = _id(commitment_id), parsing.parse_text(note, field="--note"), past_date(date, "--date")
+    cid, text, on = (
+        _id(commitment_id),
+        parsing.parse_text(note, field="--note"),
+        past_date(date, "--date"),
+    )
     with session(write=True) as s:
         respond(session=s, commitment_id=cid, note=text, on=on)
         row = _fetch(s, cid)
@@ -96,14 +128,20 @@ def commitment_respond(
 def commitment_resolve(
     commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
     note: Annotated[str, typer.Option("--note", help="How it was resolved (or why it cannot be).")],
-    cannot: Annotated[bool, typer.Option("--cannot-resolve", help="Close it as cannot-resolve instead.")] = False,
+    cannot: Annotated[
+        bool, typer.Option("--cannot-resolve", help="Close it as cannot-resolve instead.")
+    ] = False,
     date: Annotated[str | None, typer.Option("--date", help="Date (default today).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Close a commitment as resolved (or --cannot-resolve, with the reason)."""
     from zoufang.services.commitments import resolve
 
-    cid, text, on = _id(commitment_id), parsing.parse_text(note, field="--note"), past_date(date, "--date")
+    cid, text, on = (
+        _id(commitment_id),
+        parsing.parse_text(note, field="--note"),
+        past_date(date, "--date"),
+    )
     with session(write=True) as s:
         resolve(session=s, commitment_id=cid, note=text, on=on, cannot=cannot)
         row = _fetch(s, cid)
@@ -112,7 +150,9 @@ def commitment_resolve(
 
 def commitment_refer(
     commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
-    to: Annotated[str, typer.Option("--to", help="Organisation it is handed to (民政办, 卫生院…).")],
+    to: Annotated[
+        str, typer.Option("--to", help="Organisation it is handed to (民政办, 卫生院…).")
+    ],
     note: Annotated[str | None, typer.Option("--note", help="Details.")] = None,
     date: Annotated[str | None, typer.Option("--date", help="Date (default today).")] = None,
     fmt: FormatOpt = None,
@@ -123,8 +163,13 @@ def commitment_refer(
     cid = _id(commitment_id)
     org = parsing.parse_text(to, field="--to", max_len=200)
     with session(write=True) as s:
-        refer(session=s, commitment_id=cid, to=org, note=text_opt(note, "--note"),
-              on=past_date(date, "--date"))
+        refer(
+            session=s,
+            commitment_id=cid,
+            to=org,
+            note=text_opt(note, "--note"),
+            on=past_date(date, "--date"),
+        )
         row = _fetch(s, cid)
     _show(row, fmt)
 

@@ -76,8 +76,9 @@ def session(*, write: bool, core: bool = False) -> Iterator[Any]:
     ledger = s.ledger()
     if ONE_COMMAND_PER_PROCESS:
         _relax_garbage_collector()
-    with ledger.session(write=write, operator=s.operator, command=command,
-                        lazy_orm=core or not write) as db_session:
+    with ledger.session(
+        write=write, operator=s.operator, command=command, lazy_orm=core or not write
+    ) as db_session:
         yield db_session
 
 
@@ -105,6 +106,7 @@ def log_reveal(db_session, what: str) -> None:
 
 
 # ------------------------------------------------------------------ option types
+
 
 def parse_format(text: str | Format | None) -> Format | None:
     """``--format``: an unknown name is invalid input naming ``--format`` (exit 2), like any
@@ -153,8 +155,11 @@ def parse_lang(text: str | None) -> str | None:
 
 LangOpt = Annotated[
     str | None,
-    typer.Option("--lang", help="zh (Chinese headings) or en; default: zh when the locale "
-                 "(LC_ALL/LANG) is Chinese.", metavar="<zh|en>"),
+    typer.Option(
+        "--lang",
+        help="zh (Chinese headings) or en; default: zh when the locale (LC_ALL/LANG) is Chinese.",
+        metavar="<zh|en>",
+    ),
 ]
 
 
@@ -196,12 +201,15 @@ def require(values: dict[str, Any], *, prompts: dict[str, str]) -> dict[str, Any
         return values
     if not sys.stdin.isatty():
         raise InvalidInput(
-            ", ".join("--" + name.replace("_", "-") for name in missing), "required (stdin is not a terminal, so zoufang cannot ask)"
+            ", ".join("--" + name.replace("_", "-") for name in missing),
+            "required (stdin is not a terminal, so zoufang cannot ask)",
         )
     filled = dict(values)
     for name in missing:
         answer = typer.prompt(prompts[name], err=True)  # stdout is for the data
-        filled[name] = [a.strip() for a in answer.split(",")] if isinstance(values[name], list) else answer
+        filled[name] = (
+            [a.strip() for a in answer.split(",")] if isinstance(values[name], list) else answer
+        )
     return filled
 
 

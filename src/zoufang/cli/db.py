@@ -10,8 +10,9 @@ import typer
 
 from zoufang.cli.common import settings
 
-db_app = typer.Typer(help="The ledger itself: migrations, backups, integrity, copying.",
-                     no_args_is_help=True)
+db_app = typer.Typer(
+    help="The ledger itself: migrations, backups, integrity, copying.", no_args_is_help=True
+)
 
 
 def _ledger(auto_upgrade: bool):
@@ -30,8 +31,10 @@ def db_upgrade() -> None:
     if before == HEAD_REVISION:
         print(f"ledger {ledger.display} is already at schema {HEAD_REVISION}", file=sys.stderr)
     else:
-        print(f"ledger {ledger.display} upgraded {before or 'empty'} → {HEAD_REVISION}",
-              file=sys.stderr)
+        print(
+            f"ledger {ledger.display} upgraded {before or 'empty'} → {HEAD_REVISION}",
+            file=sys.stderr,
+        )
 
 
 def db_backup(
@@ -55,10 +58,15 @@ def db_check() -> None:
 
 
 def db_copy(
-    to: Annotated[str, typer.Option(
-        "--to", metavar="URL",
-        help="The new ledger: an empty PostgreSQL database (postgresql+psycopg://user@host/db) "
-             "or a new SQLite file path.")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="URL",
+            help="The new ledger: an empty PostgreSQL database (postgresql+psycopg://user@host/db) "
+            "or a new SQLite file path.",
+        ),
+    ],
 ) -> None:
     """Copy the whole ledger (--db) into an empty database, e.g. a county PostgreSQL server.
 

@@ -21,8 +21,12 @@ def demo(
         str, typer.Option("--seed", help="Random seed: the same seed gives the same ledger.")
     ] = "1",
     funds: Annotated[
-        bool, typer.Option("--funds", help="Also create festival and relief funds, paid at the "
-                           "demo's visits (allocations, payments, a few reversals).")
+        bool,
+        typer.Option(
+            "--funds",
+            help="Also create festival and relief funds, paid at the "
+            "demo's visits (allocations, payments, a few reversals).",
+        ),
     ] = False,
 ) -> None:
     """Fill an EMPTY ledger with realistic, reproducible demo data: villages, households,
@@ -32,8 +36,9 @@ def demo(
     count = parsing.parse_count(households, field="--households", minimum=1, maximum=1_000_000)
     seed_value = parsing.parse_count(seed, field="--seed", minimum=0, maximum=2**63 - 1)
     with session(write=True) as s, _progress_bar(count) as progress:
-        counts = build_demo(session=s, households=count, seed=seed_value, today=today(),
-                            progress=progress)
+        counts = build_demo(
+            session=s, households=count, seed=seed_value, today=today(), progress=progress
+        )
         if funds:
             from zoufang.services.demo_funds import add_demo_funds
 

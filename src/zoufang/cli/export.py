@@ -25,9 +25,26 @@ TABLES = ("households", "members", "visits", "commitments", "ledger")
 
 
 def export(
-    out: Annotated[str, typer.Option("--out", help="File to write (- for stdout with csv of one table or json); a directory for --format csv --table all.")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="xlsx, csv or json (default: from the --out suffix).", metavar="<xlsx|csv|json>")] = None,
-    table: Annotated[str, typer.Option("--table", help="households, members, visits, commitments, ledger or all.")] = "all",
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            help="File to write (- for stdout with csv of one table or json); a directory for --format csv --table all.",
+        ),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="xlsx, csv or json (default: from the --out suffix).",
+            metavar="<xlsx|csv|json>",
+        ),
+    ] = None,
+    table: Annotated[
+        str,
+        typer.Option("--table", help="households, members, visits, commitments, ledger or all."),
+    ] = "all",
     lang: LangOpt = None,
     reveal: RevealOpt = False,
 ) -> None:
@@ -45,9 +62,16 @@ def export(
         with session(write=True) as s:
             log_reveal(s, f"export {','.join(tables)} to {out}")
     with session(write=False) as s, progress_bar(1, "exporting") as bar:
-        counts = export_tables(session=s, tables=tables, fmt=chosen, out=target, lang=language,
-                               reveal=reveal, today=today(),
-                               progress=_sized(bar) if bar else None)
+        counts = export_tables(
+            session=s,
+            tables=tables,
+            fmt=chosen,
+            out=target,
+            lang=language,
+            reveal=reveal,
+            today=today(),
+            progress=_sized(bar) if bar else None,
+        )
     if target is not sys.stdout:
         summary = ", ".join(f"{name} {n:,}" for name, n in counts.items())
         print(f"exported to {out}: {summary}", file=sys.stderr)
@@ -69,8 +93,11 @@ def _target(out: str, fmt: str, tables: list[str]):
     """Where to write: stdout, a new file, or (csv of several tables) a directory."""
     if out == "-":
         if fmt == "xlsx" or (fmt == "csv" and len(tables) > 1):
-            raise InvalidInput("--out", f"{fmt} of {'these tables' if len(tables) > 1 else 'a workbook'} "
-                               "cannot go to stdout; give a " + ("directory" if fmt == "csv" else "file"))
+            raise InvalidInput(
+                "--out",
+                f"{fmt} of {'these tables' if len(tables) > 1 else 'a workbook'} "
+                "cannot go to stdout; give a " + ("directory" if fmt == "csv" else "file"),
+            )
         return sys.stdout
     path = Path(out).expanduser()
     if fmt == "csv" and len(tables) > 1:
@@ -78,7 +105,9 @@ def _target(out: str, fmt: str, tables: list[str]):
             raise InvalidInput("--out", f"{out} is a file; csv of several tables needs a directory")
         taken = [f"{t}.csv" for t in tables if (path / f"{t}.csv").exists()]
         if taken:
-            raise InvalidInput("--out", f"{', '.join(taken)} already exist in {out}; choose a new directory")
+            raise InvalidInput(
+                "--out", f"{', '.join(taken)} already exist in {out}; choose a new directory"
+            )
         path.mkdir(parents=True, exist_ok=True)
         return path
     if path.exists():
@@ -90,8 +119,10 @@ def _target(out: str, fmt: str, tables: list[str]):
 
 def _sized(bar):
     """The bar learns the total row count on the first report."""
+
     def progress(done: int, total: int) -> None:
         bar(done * 1.0 / total if total else 1.0)
+
     return progress
 
 

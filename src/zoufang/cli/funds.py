@@ -10,16 +10,35 @@ from zoufang import parsing
 from zoufang.cli.common import FormatOpt, any_date, opt, past_date, session, text_opt, today
 from zoufang.output import Money, render, render_sections
 
-fund_app = typer.Typer(help="Ring-fenced funds (专款专用) and their append-only ledger.",
-                       no_args_is_help=True)
+fund_app = typer.Typer(
+    help="Ring-fenced funds (专款专用) and their append-only ledger.", no_args_is_help=True
+)
 
-FUND_COLUMNS = [("code", "编号"), ("name", "名称"), ("categories", "适用类别"), ("cap", "每户上限"),
-                ("from", "起"), ("to", "止"), ("status", "状态"), ("allocated", "拨入"),
-                ("disbursed", "发放"), ("balance", "余额")]
-ENTRY_COLUMNS = [("id", "流水号"), ("date", "日期"), ("kind", "类型"), ("amount", "金额"),
-                 ("household", "户号"), ("cadre", "经办干部"), ("visit", "走访"),
-                 ("reverses", "冲销"), ("memo", "备注"), ("override", "越权理由"),
-                 ("balance", "余额")]
+FUND_COLUMNS = [
+    ("code", "编号"),
+    ("name", "名称"),
+    ("categories", "适用类别"),
+    ("cap", "每户上限"),
+    ("from", "起"),
+    ("to", "止"),
+    ("status", "状态"),
+    ("allocated", "拨入"),
+    ("disbursed", "发放"),
+    ("balance", "余额"),
+]
+ENTRY_COLUMNS = [
+    ("id", "流水号"),
+    ("date", "日期"),
+    ("kind", "类型"),
+    ("amount", "金额"),
+    ("household", "户号"),
+    ("cadre", "经办干部"),
+    ("visit", "走访"),
+    ("reverses", "冲销"),
+    ("memo", "备注"),
+    ("override", "越权理由"),
+    ("balance", "余额"),
+]
 
 
 def money_fields(row: dict) -> dict:
@@ -34,8 +53,20 @@ def money_fields(row: dict) -> dict:
 
 
 def entry_json(row: dict) -> dict:
-    keys = ("id", "fund", "kind", "amount", "household", "date", "cadre", "visit", "memo",
-            "reverses", "override", "hash")
+    keys = (
+        "id",
+        "fund",
+        "kind",
+        "amount",
+        "household",
+        "date",
+        "cadre",
+        "visit",
+        "memo",
+        "reverses",
+        "override",
+        "hash",
+    )
     return {k: row.get(k) for k in keys}
 
 
@@ -46,11 +77,17 @@ def _amount(text: str) -> int:
 def fund_create(
     code: Annotated[str, typer.Argument(help="Fund code, e.g. CHUNJIE2027.")],
     name: Annotated[str, typer.Option("--name", help="Name, e.g. 2027年春节党费慰问金.")],
-    category: Annotated[list[str], typer.Option("--category", help="Eligible category; repeat for several.")],
+    category: Annotated[
+        list[str], typer.Option("--category", help="Eligible category; repeat for several.")
+    ],
     cap: Annotated[str | None, typer.Option("--cap", help="Per-household cap in yuan.")] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="First day payments are allowed.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="First day payments are allowed.")
+    ] = None,
     to: Annotated[str | None, typer.Option("--to", help="Last day payments are allowed.")] = None,
-    source: Annotated[str | None, typer.Option(help="Where the money comes from (e.g. 市委组织部代管党费).")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Where the money comes from (e.g. 市委组织部代管党费).")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Create a ring-fenced fund: who may receive it, how much each, and when."""
@@ -83,7 +120,9 @@ def fund_allocate(
     code: Annotated[str, typer.Argument(help="Fund code.")],
     amount: Annotated[str, typer.Argument(help="Amount in yuan, e.g. 100,000.")],
     date: Annotated[str | None, typer.Option("--date", help="Date (default today).")] = None,
-    memo: Annotated[str | None, typer.Option(help="Note, e.g. the allocation document number.")] = None,
+    memo: Annotated[
+        str | None, typer.Option(help="Note, e.g. the allocation document number.")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Put money into a fund."""
@@ -100,20 +139,34 @@ def fund_disburse(
     household: Annotated[str, typer.Argument(help="Household code.")],
     amount: Annotated[str, typer.Argument(help="Amount in yuan.")],
     by: Annotated[str, typer.Option("--by", help="Paying cadre code.")],
-    date: Annotated[str | None, typer.Option("--date", help="Payment date (default today).")] = None,
-    visit: Annotated[str | None, typer.Option("--visit", help="The visit at which it was paid.")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Payment date (default today).")
+    ] = None,
+    visit: Annotated[
+        str | None, typer.Option("--visit", help="The visit at which it was paid.")
+    ] = None,
     memo: Annotated[str | None, typer.Option(help="Note.")] = None,
-    override: Annotated[str | None, typer.Option("--override", help="Pay despite a broken rule; the reason is recorded and every audit lists it.")] = None,
+    override: Annotated[
+        str | None,
+        typer.Option(
+            "--override",
+            help="Pay despite a broken rule; the reason is recorded and every audit lists it.",
+        ),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Pay a household from a fund, checked against every fund rule."""
     from zoufang.services.funds import disburse
 
     values = dict(
-        fund=code, household=household, amount_fen=_amount(amount),
-        cadres=[parsing.parse_code(by, field="--by")], on=past_date(date, "--date"),
+        fund=code,
+        household=household,
+        amount_fen=_amount(amount),
+        cadres=[parsing.parse_code(by, field="--by")],
+        on=past_date(date, "--date"),
         visit_id=opt(visit, parsing.parse_count, "--visit", minimum=1, maximum=2**62),
-        memo=text_opt(memo, "--memo"), override=text_opt(override, "--override"),
+        memo=text_opt(memo, "--memo"),
+        override=text_opt(override, "--override"),
     )
     with session(write=True) as s:
         if values["visit_id"] is not None:
@@ -171,13 +224,24 @@ def fund_show(
     head = shown.pop("head")
     summary = money_fields(shown)
     render_sections(
-        [(f"{summary['code']} {summary['name']}", summary),
-         ("entries 流水", (entries, ENTRY_COLUMNS)),
-         ("chain head 链头", {"seq": head["seq"], "hash": head["hash"],
-                              "anchor": f"{head['seq']}:{head['hash']}"})],
+        [
+            (f"{summary['code']} {summary['name']}", summary),
+            ("entries 流水", (entries, ENTRY_COLUMNS)),
+            (
+                "chain head 链头",
+                {
+                    "seq": head["seq"],
+                    "hash": head["hash"],
+                    "anchor": f"{head['seq']}:{head['hash']}",
+                },
+            ),
+        ],
         fmt,
-        json_value={**summary, "entries": [{**entry_json(e), "balance": e["balance"]}
-                                           for e in entries], "head": head},
+        json_value={
+            **summary,
+            "entries": [{**entry_json(e), "balance": e["balance"]} for e in entries],
+            "head": head,
+        },
     )
 
 
@@ -189,4 +253,3 @@ def register(app: typer.Typer) -> None:
     fund_app.command("list")(fund_list)
     fund_app.command("show")(fund_show)
     app.add_typer(fund_app, name="fund")
-

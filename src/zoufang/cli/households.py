@@ -23,13 +23,20 @@ from zoufang.output import Money, render, render_sections
 
 household_app = typer.Typer(help="Browse and maintain enrolled households.", no_args_is_help=True)
 member_app = typer.Typer(help="People in a household.", no_args_is_help=True)
-category_app = typer.Typer(help="Why households are supported, and their visit cadence.",
-                           no_args_is_help=True)
+category_app = typer.Typer(
+    help="Why households are supported, and their visit cadence.", no_args_is_help=True
+)
 
 HOUSEHOLD_COLUMNS = [
-    ("code", "户号"), ("name", "户主"), ("id_number", "身份证号"), ("village", "村/社区"),
-    ("categories", "类别"), ("cadres", "联系干部"), ("status", "状态"),
-    ("last_visit", "上次走访"), ("due_date", "应访日期"),
+    ("code", "户号"),
+    ("name", "户主"),
+    ("id_number", "身份证号"),
+    ("village", "村/社区"),
+    ("categories", "类别"),
+    ("cadres", "联系干部"),
+    ("status", "状态"),
+    ("last_visit", "上次走访"),
+    ("due_date", "应访日期"),
 ]
 
 
@@ -51,9 +58,14 @@ def public_household(row: dict, *, reveal: bool) -> dict:
 
 def enroll(
     name: Annotated[str | None, typer.Option("--name", help="Head of household's name.")] = None,
-    id_number: Annotated[str | None, typer.Option("--id-number", help="Head's 18-digit resident ID number.")] = None,
+    id_number: Annotated[
+        str | None, typer.Option("--id-number", help="Head's 18-digit resident ID number.")
+    ] = None,
     village: Annotated[str | None, typer.Option("--village", help="Village or community.")] = None,
-    category: Annotated[list[str] | None, typer.Option("--category", help="Category code; repeat for several (see `category list`).")] = None,
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", help="Category code; repeat for several (see `category list`)."),
+    ] = None,
     phone: Annotated[str | None, typer.Option(help="Mobile or landline.")] = None,
     address: Annotated[str | None, typer.Option(help="Address.")] = None,
     grid: Annotated[str | None, typer.Option(help="Grid (网格) within the village.")] = None,
@@ -63,11 +75,30 @@ def enroll(
     health: Annotated[str | None, typer.Option(help="Health situation.")] = None,
     employment: Annotated[str | None, typer.Option(help="Employment situation.")] = None,
     hardship: Annotated[str | None, typer.Option(help="Cause of hardship (致困原因).")] = None,
-    cadre: Annotated[list[str] | None, typer.Option("--cadre", help="Assign a cadre (code); repeatable.")] = None,
-    cadence: Annotated[str | None, typer.Option(help="Return-visit cadence in days (default: shortest of its categories).")] = None,
-    code: Annotated[str | None, typer.Option("--code", help="Household code (default: next H000001…).")] = None,
-    from_: Annotated[Path | None, typer.Option("--from", help="Enrol every household in a roster (.csv or .xlsx, English or Chinese headers), all or nothing; see docs/rosters.md.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --from: check the roster and report every bad row, enrol nothing.")] = False,
+    cadre: Annotated[
+        list[str] | None, typer.Option("--cadre", help="Assign a cadre (code); repeatable.")
+    ] = None,
+    cadence: Annotated[
+        str | None,
+        typer.Option(help="Return-visit cadence in days (default: shortest of its categories)."),
+    ] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="Household code (default: next H000001…).")
+    ] = None,
+    from_: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Enrol every household in a roster (.csv or .xlsx, English or Chinese headers), all or nothing; see docs/rosters.md.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="With --from: check the roster and report every bad row, enrol nothing.",
+        ),
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Enrol one household (on a terminal, asks for missing required fields), or a whole
@@ -78,39 +109,78 @@ def enroll(
     if from_ is not None or dry_run:
         from zoufang.cli.rosters import enroll_from
 
-        single = {"--name": name, "--id-number": id_number, "--village": village,
-                  "--category": category, "--phone": phone, "--address": address,
-                  "--grid": grid, "--members": members, "--income": income,
-                  "--housing": housing, "--health": health, "--employment": employment,
-                  "--hardship": hardship, "--cadre": cadre, "--cadence": cadence, "--code": code}
-        enroll_from(from_, dry_run=dry_run, fmt=fmt,
-                    single=[k for k, v in single.items() if v not in (None, [])])
+        single = {
+            "--name": name,
+            "--id-number": id_number,
+            "--village": village,
+            "--category": category,
+            "--phone": phone,
+            "--address": address,
+            "--grid": grid,
+            "--members": members,
+            "--income": income,
+            "--housing": housing,
+            "--health": health,
+            "--employment": employment,
+            "--hardship": hardship,
+            "--cadre": cadre,
+            "--cadence": cadence,
+            "--code": code,
+        }
+        enroll_from(
+            from_,
+            dry_run=dry_run,
+            fmt=fmt,
+            single=[k for k, v in single.items() if v not in (None, [])],
+        )
         return
     required = require(
         # category as [] (not None) when missing, so that a prompted answer is split on commas
         {"name": name, "id_number": id_number, "village": village, "category": category or []},
-        prompts={"name": "户主姓名 Head's name", "id_number": "身份证号 ID number",
-                 "village": "村/社区 Village", "category": "类别 Categories (comma-separated)"},
+        prompts={
+            "name": "户主姓名 Head's name",
+            "id_number": "身份证号 ID number",
+            "village": "村/社区 Village",
+            "category": "类别 Categories (comma-separated)",
+        },
     )
     required["categories"] = required.pop("category")
     data = household_in_from_text(
-        {**required, "phone": phone, "address": address, "grid": grid, "members": members,
-         "income": income, "housing": housing, "health": health, "employment": employment,
-         "hardship": hardship, "cadres": cadre, "cadence": cadence, "code": code},
-        label=_option_label, today=today(),
+        {
+            **required,
+            "phone": phone,
+            "address": address,
+            "grid": grid,
+            "members": members,
+            "income": income,
+            "housing": housing,
+            "health": health,
+            "employment": employment,
+            "hardship": hardship,
+            "cadres": cadre,
+            "cadence": cadence,
+            "code": code,
+        },
+        label=_option_label,
+        today=today(),
     )
     with session(write=True) as s:
         household = enroll_household(session=s, data=data, today=today())
         # Read back as `household show/list` print it: categories de-duplicated, in order.
         row = describe_household(session=s, code=household.code)
-    render_sections([("household", public_household(row, reveal=False))], fmt,
-                    json_value=public_household(row, reveal=False))
+    render_sections(
+        [("household", public_household(row, reveal=False))],
+        fmt,
+        json_value=public_household(row, reveal=False),
+    )
 
 
 def household_list(
     village: Annotated[str | None, typer.Option(help="Only this village.")] = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
-    cadre: Annotated[str | None, typer.Option(help="Only households assigned to this cadre.")] = None,
+    cadre: Annotated[
+        str | None, typer.Option(help="Only households assigned to this cadre.")
+    ] = None,
     status: Annotated[str | None, typer.Option(help="active or exited.")] = None,
     search: Annotated[str | None, typer.Option(help="Name or address contains this text.")] = None,
     reveal: RevealOpt = False,
@@ -122,12 +192,20 @@ def household_list(
     if status is not None and status not in ("active", "exited"):
         raise InvalidInput("--status", f"{status!r} is not active or exited")
     with session(write=reveal) as s:
-        rows = list_households(session=s, where=HouseholdFilter(
-            village=village, category=category, cadre=cadre, status=status, search=search))
+        rows = list_households(
+            session=s,
+            where=HouseholdFilter(
+                village=village, category=category, cadre=cadre, status=status, search=search
+            ),
+        )
         if reveal:
             log_reveal(s, f"household list ({len(rows)} households)")
-    render([public_household(r, reveal=reveal) for r in rows], HOUSEHOLD_COLUMNS, fmt,
-           empty="no households")
+    render(
+        [public_household(r, reveal=reveal) for r in rows],
+        HOUSEHOLD_COLUMNS,
+        fmt,
+        empty="no households",
+    )
 
 
 def household_show(
@@ -148,27 +226,77 @@ def household_show(
             if m["id_number"] is not None:  # a member without one stays null, not ""
                 m["id_number"] = parsing.mask_id_number(m["id_number"])
     brief["money_received"] = [
-        {"fund": m["fund"], "name": m["name"], "received": Money(m["received_fen"]),
-         "last_paid": m["last_paid"]} for m in brief["money_received"]]
-    profile = {k: v for k, v in brief.items()
-               if k not in ("member_list", "visits", "open_commitments", "closed_commitments",
-                            "money_received")}
+        {
+            "fund": m["fund"],
+            "name": m["name"],
+            "received": Money(m["received_fen"]),
+            "last_paid": m["last_paid"],
+        }
+        for m in brief["money_received"]
+    ]
+    profile = {
+        k: v
+        for k, v in brief.items()
+        if k
+        not in ("member_list", "visits", "open_commitments", "closed_commitments", "money_received")
+    }
     visits = [{**v, "heard": _heard(v)} for v in brief["visits"]]
     render_sections(
         [
             (f"{brief['code']} {brief['name']}", profile),
-            ("members 家庭成员", (brief["member_list"], [
-                ("name", "姓名"), ("relation", "关系"), ("birth_year", "出生年"),
-                ("health", "健康"), ("id_number", "身份证号")])),
-            ("visits 走访记录", (visits, [
-                ("date", "日期"), ("kind", "类型"), ("cadres", "干部"), ("notes", "情况"),
-                ("heard", "诉求/建议/心愿"), ("gifts", "送达")])),
-            ("open commitments 未办结承诺", (brief["open_commitments"], [
-                ("id", "编号"), ("text", "事项"), ("cadre", "责任人"), ("due_date", "期限"),
-                ("status", "状态"), ("days_overdue", "逾期天数")])),
-            ("money received 已领资金", (brief["money_received"], [
-                ("fund", "资金"), ("name", "名称"), ("received", "金额"),
-                ("last_paid", "最近发放")])),
+            (
+                "members 家庭成员",
+                (
+                    brief["member_list"],
+                    [
+                        ("name", "姓名"),
+                        ("relation", "关系"),
+                        ("birth_year", "出生年"),
+                        ("health", "健康"),
+                        ("id_number", "身份证号"),
+                    ],
+                ),
+            ),
+            (
+                "visits 走访记录",
+                (
+                    visits,
+                    [
+                        ("date", "日期"),
+                        ("kind", "类型"),
+                        ("cadres", "干部"),
+                        ("notes", "情况"),
+                        ("heard", "诉求/建议/心愿"),
+                        ("gifts", "送达"),
+                    ],
+                ),
+            ),
+            (
+                "open commitments 未办结承诺",
+                (
+                    brief["open_commitments"],
+                    [
+                        ("id", "编号"),
+                        ("text", "事项"),
+                        ("cadre", "责任人"),
+                        ("due_date", "期限"),
+                        ("status", "状态"),
+                        ("days_overdue", "逾期天数"),
+                    ],
+                ),
+            ),
+            (
+                "money received 已领资金",
+                (
+                    brief["money_received"],
+                    [
+                        ("fund", "资金"),
+                        ("name", "名称"),
+                        ("received", "金额"),
+                        ("last_paid", "最近发放"),
+                    ],
+                ),
+            ),
         ],
         fmt,
         json_value=brief,
@@ -195,8 +323,13 @@ def household_update(
     health: Annotated[str | None, typer.Option(help="Health.")] = None,
     employment: Annotated[str | None, typer.Option(help="Employment.")] = None,
     hardship: Annotated[str | None, typer.Option(help="Cause of hardship.")] = None,
-    cadence: Annotated[str | None, typer.Option(help="Own cadence in days; 'default' to use the categories'.")] = None,
-    category: Annotated[list[str] | None, typer.Option("--category", help="Replace the categories (repeat for several).")] = None,
+    cadence: Annotated[
+        str | None, typer.Option(help="Own cadence in days; 'default' to use the categories'.")
+    ] = None,
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", help="Replace the categories (repeat for several)."),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Change a household's profile; the change is written to the audit log."""
@@ -217,12 +350,14 @@ def household_update(
     }
     clear_cadence = cadence == "default"
     if cadence is not None and not clear_cadence:
-        changes["cadence_days"] = parsing.parse_count(cadence, field="--cadence", minimum=1,
-                                                      maximum=3660)
+        changes["cadence_days"] = parsing.parse_count(
+            cadence, field="--cadence", minimum=1, maximum=3660
+        )
     changes = {k: v for k, v in changes.items() if v is not None}
     with session(write=True) as s:
-        update_household(session=s, code=code, changes=changes, categories=category,
-                         clear_cadence=clear_cadence)
+        update_household(
+            session=s, code=code, changes=changes, categories=category, clear_cadence=clear_cadence
+        )
         row = describe_household(session=s, code=code)
     shown = public_household(row, reveal=False)
     render_sections([("household", shown)], fmt, json_value=shown)
@@ -230,7 +365,9 @@ def household_update(
 
 def household_exit(
     code: Annotated[str, typer.Argument(help="Household code.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why (moved, deceased, no longer eligible…).")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (moved, deceased, no longer eligible…).")
+    ],
     fmt: FormatOpt = None,
 ) -> None:
     """Mark a household exited: it is never due again and cannot be paid."""
@@ -247,10 +384,14 @@ def household_exit(
 def member_add(
     household: Annotated[str, typer.Argument(help="Household code.")],
     name: Annotated[str, typer.Option("--name", help="Member's name.")],
-    relation: Annotated[str, typer.Option("--relation", help="Relation to the head (配偶, 子女…).")],
+    relation: Annotated[
+        str, typer.Option("--relation", help="Relation to the head (配偶, 子女…).")
+    ],
     birth_year: Annotated[str | None, typer.Option("--birth-year", help="Year of birth.")] = None,
     health: Annotated[str | None, typer.Option(help="Health or disability.")] = None,
-    id_number: Annotated[str | None, typer.Option("--id-number", help="Member's ID number.")] = None,
+    id_number: Annotated[
+        str | None, typer.Option("--id-number", help="Member's ID number.")
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Add a person to a household."""
@@ -259,15 +400,20 @@ def member_add(
     values = {
         "name": parsing.parse_text(name, field="--name", max_len=100),
         "relation": parsing.parse_text(relation, field="--relation", max_len=40),
-        "birth_year": opt(birth_year, parsing.parse_count, "--birth-year", minimum=1880,
-                          maximum=today().year),
+        "birth_year": opt(
+            birth_year, parsing.parse_count, "--birth-year", minimum=1880, maximum=today().year
+        ),
         "health": text_opt(health, "--health"),
         "id_number": opt(id_number, parsing.parse_id_number, "--id-number", today=today()),
     }
     with session(write=True) as s:
         member = add_member(session=s, code=household, **values)
-    shown = {"id": member.id, "household": household, **values,
-             "id_number": parsing.mask_id_number(values["id_number"])}
+    shown = {
+        "id": member.id,
+        "household": household,
+        **values,
+        "id_number": parsing.mask_id_number(values["id_number"]),
+    }
     render_sections([("member", shown)], fmt, json_value=shown)
 
 
@@ -276,16 +422,23 @@ def category_list(fmt: FormatOpt = None) -> None:
     from zoufang.services.categories import list_categories
 
     with session(write=False) as s:
-        rows = [{"code": c.code, "label": c.label, "cadence": c.cadence_days,
-                 "builtin": c.builtin} for c in list_categories(session=s)]
-    render(rows, [("code", "code"), ("label", "类别"), ("cadence", "回访周期(天)"),
-                  ("builtin", "built-in")], fmt)
+        rows = [
+            {"code": c.code, "label": c.label, "cadence": c.cadence_days, "builtin": c.builtin}
+            for c in list_categories(session=s)
+        ]
+    render(
+        rows,
+        [("code", "code"), ("label", "类别"), ("cadence", "回访周期(天)"), ("builtin", "built-in")],
+        fmt,
+    )
 
 
 def category_add(
     code: Annotated[str, typer.Argument(help="Code, e.g. flood-affected.")],
     label: Annotated[str, typer.Option("--label", help="Chinese label, e.g. 受灾群众.")],
-    cadence: Annotated[str, typer.Option("--cadence", help="Default return-visit cadence in days.")],
+    cadence: Annotated[
+        str, typer.Option("--cadence", help="Default return-visit cadence in days.")
+    ],
     fmt: FormatOpt = None,
 ) -> None:
     """Add a category of your own."""

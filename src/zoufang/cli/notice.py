@@ -24,15 +24,28 @@ class NoticeFormat(enum.StrEnum):
     xlsx = "xlsx"
 
 
-COLUMNS = [("no", "序号"), ("village", "村/社区"), ("name", "户主"), ("id_number", "身份证号"),
-           ("categories", "类别"), ("amount", "金额(元)")]
+COLUMNS = [
+    ("no", "序号"),
+    ("village", "村/社区"),
+    ("name", "户主"),
+    ("id_number", "身份证号"),
+    ("categories", "类别"),
+    ("amount", "金额(元)"),
+]
 
 
 def notice(
     fund: Annotated[str, typer.Argument(help="Fund code.")],
-    fmt: Annotated[NoticeFormat | None, typer.Option("--format", "-f", help="markdown, csv, xlsx, table, plain or json.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (required for xlsx).")] = None,
-    contact: Annotated[str | None, typer.Option(help="Who to contact with objections, e.g. 镇纪委 0531-12345678.")] = None,
+    fmt: Annotated[
+        NoticeFormat | None,
+        typer.Option("--format", "-f", help="markdown, csv, xlsx, table, plain or json."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (required for xlsx).")
+    ] = None,
+    contact: Annotated[
+        str | None, typer.Option(help="Who to contact with objections, e.g. 镇纪委 0531-12345678.")
+    ] = None,
     days: Annotated[int, typer.Option(help="Publication period in days.", min=1, max=90)] = 7,
     reveal: RevealOpt = False,
 ) -> None:
@@ -50,13 +63,18 @@ def notice(
             log_reveal(s, f"notice {fund}")
     rows = [{**r, "amount": Money(r.pop("amount_fen"))} for r in data.pop("recipients")]
     data["total"] = Money(data.pop("total_fen"))
-    footer = (f"公示期 {days} 天（{data['date']} 起）。"
-              + (f"如有异议，请联系：{contact}。" if contact else "如有异议，请向村（社区）党组织反映。"))
+    footer = f"公示期 {days} 天（{data['date']} 起）。" + (
+        f"如有异议，请联系：{contact}。" if contact else "如有异议，请向村（社区）党组织反映。"
+    )
     if chosen is NoticeFormat.xlsx:
         _write_xlsx(out, data, rows, footer)
         print(f"notice for {fund} written to {out} ({len(rows)} households)", file=sys.stderr)
         return
-    target = open(out, "w", encoding="utf-8-sig" if chosen is NoticeFormat.csv else "utf-8") if out else None
+    target = (
+        open(out, "w", encoding="utf-8-sig" if chosen is NoticeFormat.csv else "utf-8")
+        if out
+        else None
+    )
     try:
         if target:
             sys.stdout, saved = target, sys.stdout
@@ -71,8 +89,10 @@ def notice(
                 print(f"# {heading}\n")
             else:
                 print(heading)
-            print(f"资金来源：{data['source'] or '—'}；发放户数：{data['households']}；"
-                  f"合计：{format_money(data['total'])} 元\n")
+            print(
+                f"资金来源：{data['source'] or '—'}；发放户数：{data['households']}；"
+                f"合计：{format_money(data['total'])} 元\n"
+            )
             render(rows, COLUMNS, fmt_out, empty="no recipients")
             print(f"\n{footer}")
     finally:
@@ -93,8 +113,12 @@ def _write_xlsx(path: Path, data: dict, rows: list[dict], footer: str) -> None:
     border = book.add_format({"border": 1})
     money = book.add_format({"border": 1, "num_format": "#,##0.00"})
     sheet.write(0, 0, data["title"], bold)
-    sheet.write(1, 0, f"资金来源：{data['source'] or '—'}；发放户数：{data['households']}；"
-                      f"合计：{format_money(data['total'])} 元")
+    sheet.write(
+        1,
+        0,
+        f"资金来源：{data['source'] or '—'}；发放户数：{data['households']}；"
+        f"合计：{format_money(data['total'])} 元",
+    )
     for col, (_, header) in enumerate(COLUMNS):
         sheet.write(3, col, header, head)
     for i, row in enumerate(rows, start=4):

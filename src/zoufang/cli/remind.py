@@ -20,24 +20,57 @@ def _remind_format(text: str | Format | None) -> Format | None:
 
 
 def remind(
-    channel: Annotated[str | None, typer.Option(
-        "--channel", metavar="<stdout|email|webhook>",
-        help="How to deliver: stdout (default), email (SMTP, one mail per cadre) or webhook "
-             "(generic JSON, DingTalk, WeCom or Feishu robot).")] = None,
-    days: Annotated[str | None, typer.Option(
-        "--days", metavar="<N>", help="Also remind of visits and commitments falling due within N days.")] = None,
-    every: Annotated[str | None, typer.Option(
-        "--every", metavar="<DAYS>", help="Do not repeat an item to the same cadre within DAYS days unless it "
-                        "got a week worse (default 7).")] = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Show what would be sent; send and record nothing.")] = False,
-    supervisor: Annotated[str | None, typer.Option(
-        "--supervisor", metavar="<EMAIL>", help="Email for the digest of households with no cadre.")] = None,
-    lang: Annotated[str | None, typer.Option(
-        "--lang", metavar="<zh|en>", help="Message language: zh (default) or en.")] = None,
-    fmt: Annotated[Format | None, typer.Option(
-        "--format", "-f", parser=_remind_format, metavar="<plain|json>",
-        help="plain (default) or json: {\"sent\": n, \"items\": [...]}.")] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(
+            "--channel",
+            metavar="<stdout|email|webhook>",
+            help="How to deliver: stdout (default), email (SMTP, one mail per cadre) or webhook "
+            "(generic JSON, DingTalk, WeCom or Feishu robot).",
+        ),
+    ] = None,
+    days: Annotated[
+        str | None,
+        typer.Option(
+            "--days",
+            metavar="<N>",
+            help="Also remind of visits and commitments falling due within N days.",
+        ),
+    ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            metavar="<DAYS>",
+            help="Do not repeat an item to the same cadre within DAYS days unless it "
+            "got a week worse (default 7).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; send and record nothing.")
+    ] = False,
+    supervisor: Annotated[
+        str | None,
+        typer.Option(
+            "--supervisor",
+            metavar="<EMAIL>",
+            help="Email for the digest of households with no cadre.",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", metavar="<zh|en>", help="Message language: zh (default) or en."),
+    ] = None,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            parser=_remind_format,
+            metavar="<plain|json>",
+            help='plain (default) or json: {"sent": n, "items": [...]}.',
+        ),
+    ] = None,
 ) -> None:
     """Tell each cadre what is overdue: visits and commitments, one message per cadre.
 
@@ -50,15 +83,22 @@ def remind(
     from zoufang.services.remind import lock_path, remind_lock, resolve_options, send_reminders
 
     config = load_config()
-    options = resolve_options(config=config, channel=channel, days=days, every=every,
-                              lang=lang, supervisor=supervisor, dry_run=dry_run)
+    options = resolve_options(
+        config=config,
+        channel=channel,
+        days=days,
+        every=every,
+        lang=lang,
+        supervisor=supervisor,
+        dry_run=dry_run,
+    )
     as_json = fmt is Format.json
     channel_ = notify.open_channel(options.channel, config, echo=not (as_json or dry_run))
-    lock = (remind_lock(lock_path(database_url(settings().db))) if not dry_run
-            else _no_lock())
+    lock = remind_lock(lock_path(database_url(settings().db))) if not dry_run else _no_lock()
     with lock, channel_:
-        outcome = send_reminders(open_session=session, channel=channel_, today=today(),
-                                 options=options)
+        outcome = send_reminders(
+            open_session=session, channel=channel_, today=today(), options=options
+        )
     _print(outcome, as_json=as_json, dry_run=dry_run, channel=channel_)
     for digest, _message, reason in outcome.failures:
         r = digest.recipient
@@ -85,8 +125,10 @@ def _print(outcome, *, as_json: bool, dry_run: bool, channel) -> None:
     for n, (_digest, message, status, _reason) in enumerate(outcome.results):
         if n:
             print()
-        print(f"# would send to {channel.address(message)} by {outcome.channel}"
-              + ("" if status == "dry-run" else " (cannot: see below)"))
+        print(
+            f"# would send to {channel.address(message)} by {outcome.channel}"
+            + ("" if status == "dry-run" else " (cannot: see below)")
+        )
         if outcome.channel == "email":
             print(f"# Subject: {message.subject}")
         print(message.text)

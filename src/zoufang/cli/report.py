@@ -17,12 +17,29 @@ FORMATS = tuple(f.value for f in Format) + ("html",)
 
 
 def report(
-    since: Annotated[str | None, typer.Option("--since", help="First day of the period (default: from the start).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Last day of the period (default: today).")] = None,
-    village: Annotated[str | None, typer.Option("--village", help="Only this village or community.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="table (default on a terminal), plain, markdown, csv, json, or html (one printable page with charts).", metavar="<" + "|".join(FORMATS) + ">")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="First day of the period (default: from the start)."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last day of the period (default: today).")
+    ] = None,
+    village: Annotated[
+        str | None, typer.Option("--village", help="Only this village or community.")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (default on a terminal), plain, markdown, csv, json, or html (one printable page with charts).",
+            metavar="<" + "|".join(FORMATS) + ">",
+        ),
+    ] = None,
     lang: LangOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this new file instead of stdout.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this new file instead of stdout.")
+    ] = None,
 ) -> None:
     """Campaign figures: households enrolled and visited (coverage), visits by kind, village
     and category, needs raised/resolved/overdue, suggestions and wishes, money per fund and
@@ -38,8 +55,9 @@ def report(
     if out is not None and out.exists():
         raise InvalidInput("--out", f"{out} already exists; choose a new file")
     with session(write=False) as s:
-        data = campaign_report(session=s, scope=Scope(since=start, until=end, village=village),
-                               today=today())
+        data = campaign_report(
+            session=s, scope=Scope(since=start, until=end, village=village), today=today()
+        )
     target = open(out, "w", encoding="utf-8") if out else None  # noqa: SIM115
     saved = sys.stdout
     try:
@@ -50,8 +68,7 @@ def report(
         elif chosen == "json":
             write_json(_with_money(data))
         else:
-            render_sections(report_render.sections(data, language), Format(chosen),
-                            json_value=None)
+            render_sections(report_render.sections(data, language), Format(chosen), json_value=None)
     finally:
         sys.stdout = saved
         if target:
@@ -72,9 +89,12 @@ def _format(fmt: str | None) -> str:
 def _with_money(value):
     """``*_fen`` integers → Money under the key without the suffix, all the way down."""
     if isinstance(value, dict):
-        return {(k[:-4] if k.endswith("_fen") else k):
-                (Money(v) if k.endswith("_fen") and v is not None else _with_money(v))
-                for k, v in value.items()}
+        return {
+            (k[:-4] if k.endswith("_fen") else k): (
+                Money(v) if k.endswith("_fen") and v is not None else _with_money(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_with_money(v) for v in value]
     return value

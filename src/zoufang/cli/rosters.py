@@ -20,17 +20,22 @@ def enroll_from(path: Path | None, *, dry_run: bool, fmt: Format | None, single:
     if path is None:
         raise InvalidInput("--dry-run", "goes with --from FILE")
     if single:
-        raise InvalidInput("--from", f"cannot be combined with {', '.join(single)}: the roster "
-                           "gives every household's fields")
+        raise InvalidInput(
+            "--from",
+            f"cannot be combined with {', '.join(single)}: the roster "
+            "gives every household's fields",
+        )
     fmt = fmt or default_format()
     with contextlib.ExitStack() as stack:
         s = stack.enter_context(session(write=not dry_run))
         bar = stack.enter_context(_bar(path))
-        result = import_roster(session=s, path=path, today=today(), dry_run=dry_run,
-                               progress=bar)
+        result = import_roster(session=s, path=path, today=today(), dry_run=dry_run, progress=bar)
     if result.unknown_columns:
-        print(f"warning: {result.file}: columns not imported (zoufang does not know them): "
-              f"{', '.join(result.unknown_columns)}", file=sys.stderr)
+        print(
+            f"warning: {result.file}: columns not imported (zoufang does not know them): "
+            f"{', '.join(result.unknown_columns)}",
+            file=sys.stderr,
+        )
     if fmt is Format.json:
         write_json(result.as_dict())
     elif result.errors:
@@ -41,14 +46,20 @@ def enroll_from(path: Path | None, *, dry_run: bool, fmt: Format | None, single:
         render_sections([("roster", summary)], fmt, json_value=summary)
     if result.errors:
         rows = len({e["row"] for e in result.errors})
-        raise InvalidInput("--from", f"{result.file}: {len(result.errors)} problem"
-                           f"{'s' if len(result.errors) > 1 else ''} in {rows} row"
-                           f"{'s' if rows > 1 else ''}; nothing was enrolled")
+        raise InvalidInput(
+            "--from",
+            f"{result.file}: {len(result.errors)} problem"
+            f"{'s' if len(result.errors) > 1 else ''} in {rows} row"
+            f"{'s' if rows > 1 else ''}; nothing was enrolled",
+        )
     if result.rows == 0:
         print(f"{result.file}: no households in the file", file=sys.stderr)
     elif dry_run:
-        print(f"dry run: {result.rows} household{'s' if result.rows > 1 else ''} in "
-              f"{result.file} can be enrolled; nothing was written", file=sys.stderr)
+        print(
+            f"dry run: {result.rows} household{'s' if result.rows > 1 else ''} in "
+            f"{result.file} can be enrolled; nothing was written",
+            file=sys.stderr,
+        )
 
 
 @contextlib.contextmanager

@@ -52,12 +52,28 @@ from zoufang.tables import visit_cadre as _visit_cadre
 #: the chain check), and its foreign_key_check on all but ledger_entry, whose references
 #: the replay checks itself from the rows it loads anyway (a third of the audit's time at
 #: county scale otherwise).
-AUDITED_TABLES = ("ledger_entry", "fund", "fund_category", "household_category", "member",
-                  "cadre_relative")
+AUDITED_TABLES = (
+    "ledger_entry",
+    "fund",
+    "fund_category",
+    "household_category",
+    "member",
+    "cadre_relative",
+)
 FOREIGN_KEYS_CHECKED = tuple(t for t in AUDITED_TABLES if t != "ledger_entry")
 #: The columns of ledger_entry the replay reads, in this order (the chain check reads all).
-REPLAY_COLUMNS = ("seq", "fund_code", "kind", "amount_fen", "household_code", "visit_id",
-                  "entry_date", "cadre_code", "override_reason", "reverses_seq")
+REPLAY_COLUMNS = (
+    "seq",
+    "fund_code",
+    "kind",
+    "amount_fen",
+    "household_code",
+    "visit_id",
+    "entry_date",
+    "cadre_code",
+    "override_reason",
+    "reverses_seq",
+)
 
 
 @dataclass
@@ -70,13 +86,17 @@ class Finding:
     detail: str
 
 
-def _finding(check: str, detail: str, *, fund=None, entry=None, household=None,
-             severity: str | None = None) -> Finding:
+def _finding(
+    check: str, detail: str, *, fund=None, entry=None, household=None, severity: str | None = None
+) -> Finding:
     return Finding(check, severity or SEVERITY.get(check, "error"), fund, entry, household, detail)
 
 
 def audit_funds(
-    *, session, fund: str | None = None, anchor=None,
+    *,
+    session,
+    fund: str | None = None,
+    anchor=None,
 ) -> dict:
     """Every check of `audit funds`; ``anchor`` is a :class:`ledger.ChainHead` written
     down earlier. The chain and visit checks run beside the replay on a big ledger
@@ -97,7 +117,9 @@ def audit_funds(
         if job is not None:
             job.cancel()
     if fund is not None:
-        findings = [f for f in findings if f.fund in (None, fund) or f.check in ("chain", "storage")]
+        findings = [
+            f for f in findings if f.fund in (None, fund) or f.check in ("chain", "storage")
+        ]
     ok = not any(f.severity == "error" for f in findings)
     return {
         "ok": ok,
@@ -108,15 +130,16 @@ def audit_funds(
     }
 
 
-def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor,
-           anchor_seq: int | None):
+def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq: int | None):
     """The audit's own half, with the worker's result when it comes: (the worker's
     LedgerCheck, every finding in report order, the fund summaries)."""
     E = _entry
     # Rows as stored, without type conversion: a date or number a tamperer replaced with
     # nonsense must become a finding, not stop the audit.
-    stored = driver_rows(conn, select(*(E.c[name] for name in REPLAY_COLUMNS))
-                         .where(E.c.seq <= upto).order_by(E.c.seq))
+    stored = driver_rows(
+        conn,
+        select(*(E.c[name] for name in REPLAY_COLUMNS)).where(E.c.seq <= upto).order_by(E.c.seq),
+    )
     rows, odd = _typed(stored)
     entry = seq_index(rows)
     reversed_by, reversal_findings = _reversals(rows, entry)
@@ -127,32 +150,54 @@ def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor,
     sqlite = conn.dialect.name == "sqlite"
     may_dangle = sqlite and references_may_dangle(stored, facts)
     chain = workers.finish(job, conn, sql, anchor_seq)
-    replayed = _replay_findings(replay, entry, _unvisited(conn, chain.unanswered),
-                                reversed_by, facts)
-    references = (check_references(stored, facts, set(chain.dangling))
-                  if may_dangle or (sqlite and chain.dangling) else [])
+    replayed = _replay_findings(
+        replay, entry, _unvisited(conn, chain.unanswered), reversed_by, facts
+    )
+    references = (
+        check_references(stored, facts, set(chain.dangling))
+        if may_dangle or (sqlite and chain.dangling)
+        else []
+    )
 
     findings = [_finding("storage", line) for line in chain.storage]
     findings += [_finding("chain", detail, entry=seq) for seq, detail in chain.problems]
     flagged = {seq for seq, _ in chain.problems}
     for row, wrong in odd:
         if row[0] not in flagged:  # hashed over nonsense: still wrong
-            findings.append(_finding("chain", f"entry {row[0]} holds {wrong}, which no "
-                                              "entry can", fund=row[1], entry=row[0],
-                                     household=row[4]))
+            findings.append(
+                _finding(
+                    "chain",
+                    f"entry {row[0]} holds {wrong}, which no entry can",
+                    fund=row[1],
+                    entry=row[0],
+                    household=row[4],
+                )
+            )
     if anchor is not None:
         if chain.anchor_hash is None:
-            findings.append(_finding("chain", f"anchor entry {anchor.seq} no longer exists "
-                                              f"(the ledger has {chain.count} entries)",
-                                     entry=anchor.seq))
+            findings.append(
+                _finding(
+                    "chain",
+                    f"anchor entry {anchor.seq} no longer exists "
+                    f"(the ledger has {chain.count} entries)",
+                    entry=anchor.seq,
+                )
+            )
         elif chain.anchor_hash != anchor.hash:
-            findings.append(_finding("chain", f"history up to entry {anchor.seq} was rewritten: "
-                                              f"its hash is now {chain.anchor_hash[:12]}…, "
-                                              f"the anchor says {anchor.hash[:12]}…",
-                                     entry=anchor.seq))
+            findings.append(
+                _finding(
+                    "chain",
+                    f"history up to entry {anchor.seq} was rewritten: "
+                    f"its hash is now {chain.anchor_hash[:12]}…, "
+                    f"the anchor says {anchor.hash[:12]}…",
+                    entry=anchor.seq,
+                )
+            )
     findings += reversal_findings + replay.malformed + replayed
-    findings += [_finding("storage", f"ledger_entry row {seq} points to a missing {table} row")
-                 for seq, table in references]
+    findings += [
+        _finding("storage", f"ledger_entry row {seq} points to a missing {table} row")
+        for seq, table in references
+    ]
     return chain, findings, summaries
 
 
@@ -164,14 +209,18 @@ def _typed(stored: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, str]]]:
     dates: dict = {}  # entry dates as stored → dates (a few hundred distinct values)
     for row in stored:
         seq, fcode, kind, amount, hcode, visit_id, day, cadre, override, reverses = row
-        if type(seq) is int and type(amount) is int and (
-                visit_id is None or type(visit_id) is int) and (
-                reverses is None or type(reverses) is int):
+        if (
+            type(seq) is int
+            and type(amount) is int
+            and (visit_id is None or type(visit_id) is int)
+            and (reverses is None or type(reverses) is int)
+        ):
             # SQLite's ISO text (not 20260120 == 20260120.0), or PostgreSQL's dates
             on = dates.get(day) if type(day) is str else day if type(day) is dt.date else None
             if on is not None:
-                rows.append((seq, fcode, kind, amount, hcode, visit_id, on, cadre, override,
-                             reverses))
+                rows.append(
+                    (seq, fcode, kind, amount, hcode, visit_id, on, cadre, override, reverses)
+                )
                 continue
         wrong = _wrong(row)
         if wrong:
@@ -188,10 +237,17 @@ def _typed(stored: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, str]]]:
 
 def _wrong(row: tuple) -> str:
     """What about a stored row no entry can hold, or ""."""
-    for key, value in (("seq", row[0]), ("amount_fen", row[3]), ("visit_id", row[5]),
-                       ("reverses_seq", row[9])):
-        if value is not None and type(value) is not int and (
-                isinstance(value, bool) or not isinstance(value, int)):
+    for key, value in (
+        ("seq", row[0]),
+        ("amount_fen", row[3]),
+        ("visit_id", row[5]),
+        ("reverses_seq", row[9]),
+    ):
+        if (
+            value is not None
+            and type(value) is not int
+            and (isinstance(value, bool) or not isinstance(value, int))
+        ):
             return f"{key} {value!r}"
     if row[0] is None or row[3] is None:
         return "no seq or amount"
@@ -210,22 +266,25 @@ _REVERSES = REPLAY_COLUMNS.index("reverses_seq")
 
 
 def _names(facts: _Facts) -> dict:
-    return {"fund": facts.funds.keys(), "household": facts.households.keys(),
-            "cadre": facts.cadres}
+    return {"fund": facts.funds.keys(), "household": facts.households.keys(), "cadre": facts.cadres}
 
 
 def references_may_dangle(stored: list[tuple], facts: _Facts) -> bool:
     """Whether an entry of ``stored`` may name a fund, household, cadre or entry that is not
     there: usually not, which a few set differences tell faster than a look at each row."""
     names = _names(facts)
-    return any({r[i] for r in stored}.difference(names[table], (None,))
-               for i, table in _REFERENCES) or bool(
+    return any(
+        {r[i] for r in stored}.difference(names[table], (None,)) for i, table in _REFERENCES
+    ) or bool(
         {r[_REVERSES] for r in stored if r[_REVERSES] is not None}.difference(
-            {r[0] for r in stored}))
+            {r[0] for r in stored}
+        )
+    )
 
 
-def check_references(stored: list[tuple], facts: _Facts, dangling_visits: set[int]
-                     ) -> list[tuple[int, str]]:
+def check_references(
+    stored: list[tuple], facts: _Facts, dangling_visits: set[int]
+) -> list[tuple[int, str]]:
     """SQLite's foreign_key_check of ledger_entry, done from the rows and codes the replay
     holds anyway (SQLite's own would take a third of the audit's time at county scale):
     each entry's fund, household and cadre must exist, its visit not be among
@@ -256,19 +315,37 @@ def _reversals(rows: list[tuple], entry) -> tuple[dict[int, int], list[Finding]]
         target = entry(reverses)
         where = {"fund": fcode, "entry": seq, "household": hcode}
         if target is None:
-            findings.append(_finding("chain", f"reversal {seq} names entry "
-                                              f"{reverses}, which does not exist", **where))
+            findings.append(
+                _finding(
+                    "chain", f"reversal {seq} names entry {reverses}, which does not exist", **where
+                )
+            )
             continue
         if target[2] == "reverse" or target[0] >= seq:
-            findings.append(_finding("chain", f"reversal {seq} undoes entry {target[0]}, "
-                                              "which is a reversal or comes later", **where))
+            findings.append(
+                _finding(
+                    "chain",
+                    f"reversal {seq} undoes entry {target[0]}, which is a reversal or comes later",
+                    **where,
+                )
+            )
         if target[0] in reversed_by:
-            findings.append(_finding("chain", f"entry {target[0]} is reversed twice (by "
-                                              f"{reversed_by[target[0]]} and {seq})", **where))
+            findings.append(
+                _finding(
+                    "chain",
+                    f"entry {target[0]} is reversed twice (by {reversed_by[target[0]]} and {seq})",
+                    **where,
+                )
+            )
             continue
         if (target[1], target[4], target[3]) != (fcode, hcode, amount):
-            findings.append(_finding("chain", f"reversal {seq} does not match entry "
-                                              f"{target[0]} (fund, household or amount)", **where))
+            findings.append(
+                _finding(
+                    "chain",
+                    f"reversal {seq} does not match entry {target[0]} (fund, household or amount)",
+                    **where,
+                )
+            )
         reversed_by[target[0]] = seq
     return reversed_by, findings
 
@@ -297,8 +374,12 @@ def _load_facts(conn, rows: list[tuple]) -> _Facts:
     # Whole tables, fetched at once as plain tuples: cheaper than asking the database for
     # the paid households one by one, or reading result rows one at a time by name.
     F, FC, H, HC = _fund, _fund_category, _household, _household_category
-    funds = {code: (valid_from, valid_to, cap) for code, valid_from, valid_to, cap in
-             conn.execute(select(F.c.code, F.c.valid_from, F.c.valid_to, F.c.cap_fen)).all()}
+    funds = {
+        code: (valid_from, valid_to, cap)
+        for code, valid_from, valid_to, cap in conn.execute(
+            select(F.c.code, F.c.valid_from, F.c.valid_to, F.c.cap_fen)
+        ).all()
+    }
     fund_cats: dict[str, set[str]] = defaultdict(set)
     for code, cat in conn.execute(select(FC.c.fund_code, FC.c.category_code)).all():
         fund_cats[code].add(cat)
@@ -306,10 +387,16 @@ def _load_facts(conn, rows: list[tuple]) -> _Facts:
     households: dict[str, tuple] = {}
     code_of: dict[int, str] = {}
     exits: dict = {None: None}
-    for hid, code, name, status, exited_on in driver_rows(conn, (
-            select(H.c.id, H.c.code, H.c.head_name, H.c.status, H.c.exited_on))):
-        households[code] = (name, status, exits[exited_on] if exited_on in exits
-                            else exits.setdefault(exited_on, _as_date(exited_on)))
+    for hid, code, name, status, exited_on in driver_rows(
+        conn, (select(H.c.id, H.c.code, H.c.head_name, H.c.status, H.c.exited_on))
+    ):
+        households[code] = (
+            name,
+            status,
+            exits[exited_on]
+            if exited_on in exits
+            else exits.setdefault(exited_on, _as_date(exited_on)),
+        )
         code_of[hid] = code
     cats: dict[str, set[str]] = defaultdict(set)
     for hid, cat in driver_rows(conn, select(HC.c.household_id, HC.c.category_code)):
@@ -333,11 +420,23 @@ def _load_facts(conn, rows: list[tuple]) -> _Facts:
     VC, C = _visit_cadre, _cadre
     for start in range(0, len(visit_ids), 500):
         for vid, code in conn.execute(
-                select(VC.c.visit_id, C.c.code).join(C, C.c.id == VC.c.cadre_id)
-                .where(VC.c.visit_id.in_(visit_ids[start:start + 500]))).all():
+            select(VC.c.visit_id, C.c.code)
+            .join(C, C.c.id == VC.c.cadre_id)
+            .where(VC.c.visit_id.in_(visit_ids[start : start + 500]))
+        ).all():
             visit_cadres[vid].add(code)
-    return _Facts(funds, fund_cats, households, cats, related_persons, sharing, relatives,
-                  suspects, visit_cadres, set(conn.execute(select(_cadre.c.code)).scalars().all()))
+    return _Facts(
+        funds,
+        fund_cats,
+        households,
+        cats,
+        related_persons,
+        sharing,
+        relatives,
+        suspects,
+        visit_cadres,
+        set(conn.execute(select(_cadre.c.code)).scalars().all()),
+    )
 
 
 def _shared_numbers(conn) -> list[str]:
@@ -348,13 +447,24 @@ def _shared_numbers(conn) -> list[str]:
     from sqlalchemy import union
 
     H, M = _household, _member
-    return [number for (number,) in conn.execute(union(
-        select(M.c.id_number).join(H, H.c.id_number == M.c.id_number)
-        .where(H.c.id != M.c.household_id),
-        select(M.c.id_number).where(M.c.id_number.is_not(None)).group_by(M.c.id_number)
-        .having(func.count() > 1),
-        select(H.c.id_number).where(H.c.id_number.is_not(None)).group_by(H.c.id_number)
-        .having(func.count() > 1)))]
+    return [
+        number
+        for (number,) in conn.execute(
+            union(
+                select(M.c.id_number)
+                .join(H, H.c.id_number == M.c.id_number)
+                .where(H.c.id != M.c.household_id),
+                select(M.c.id_number)
+                .where(M.c.id_number.is_not(None))
+                .group_by(M.c.id_number)
+                .having(func.count() > 1),
+                select(H.c.id_number)
+                .where(H.c.id_number.is_not(None))
+                .group_by(H.c.id_number)
+                .having(func.count() > 1),
+            )
+        )
+    ]
 
 
 def _holders(conn, numbers) -> list[tuple[str, int]]:
@@ -363,10 +473,11 @@ def _holders(conn, numbers) -> list[tuple[str, int]]:
     found: list[tuple[str, int]] = []
     numbers = sorted(set(numbers))
     for start in range(0, len(numbers), 500):
-        part = numbers[start:start + 500]
+        part = numbers[start : start + 500]
         found += driver_rows(conn, select(H.c.id_number, H.c.id).where(H.c.id_number.in_(part)))
-        found += driver_rows(conn, select(M.c.id_number, M.c.household_id)
-                             .where(M.c.id_number.in_(part)))
+        found += driver_rows(
+            conn, select(M.c.id_number, M.c.household_id).where(M.c.id_number.in_(part))
+        )
     return found
 
 
@@ -376,10 +487,18 @@ def _unvisited(conn, unanswered: list[int]) -> set[int]:
     E, H, W = _entry, _household, _visit.alias("w")
     unvisited = set(unanswered)
     for start in range(0, len(unanswered), 500):
-        unvisited.difference_update(conn.execute(
-            select(E.c.seq).select_from(E.join(H, H.c.code == E.c.household_code))
-            .where(E.c.seq.in_(unanswered[start:start + 500]), exists().where(
-                W.c.household_id == H.c.id, W.c.visit_date == E.c.entry_date))).scalars().all())
+        unvisited.difference_update(
+            conn.execute(
+                select(E.c.seq)
+                .select_from(E.join(H, H.c.code == E.c.household_code))
+                .where(
+                    E.c.seq.in_(unanswered[start : start + 500]),
+                    exists().where(W.c.household_id == H.c.id, W.c.visit_date == E.c.entry_date),
+                )
+            )
+            .scalars()
+            .all()
+        )
     return unvisited
 
 
@@ -428,11 +547,14 @@ def _entry_seq(finding: Finding) -> int:
     return finding.entry
 
 
-def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], entry,
-                 out: _Replay) -> None:
+def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], entry, out: _Replay) -> None:
     """One fund's entries, in sequence order, into ``out`` (``entry``: any entry by seq)."""
-    households, cats, persons, sharing = (facts.households, facts.cats, facts.persons,
-                                          facts.sharing)
+    households, cats, persons, sharing = (
+        facts.households,
+        facts.cats,
+        facts.persons,
+        facts.sharing,
+    )
     relatives, suspects, visit_cadres = facts.relatives, facts.suspects, facts.visit_cadres
     malformed, events, judged = out.malformed, out.events, out.judged
     fund = facts.funds.get(fcode)
@@ -449,9 +571,15 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], entry,
                 malformed.append(_malformed(row))
             h = households.get(hcode)
             if h is None or fund is None:
-                events.append(_finding("chain", f"payment {seq} names a missing "
-                                                f"{'household' if h is None else 'fund'}",
-                                       fund=fcode, entry=seq, household=hcode))
+                events.append(
+                    _finding(
+                        "chain",
+                        f"payment {seq} names a missing {'household' if h is None else 'fund'}",
+                        fund=fcode,
+                        entry=seq,
+                        household=hcode,
+                    )
+                )
                 out.skipped.add(seq)
                 continue
             name, status, exited_on = h
@@ -459,18 +587,39 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], entry,
             if hcode in suspects:
                 payers = {cadre} | visit_cadres.get(visit_id, set())
                 payers.discard(None)
-                related = sorted(c for c in payers if hcode in relatives.get(c, _NO_RELATIVES)[0]
-                                 or relatives.get(c, _NO_RELATIVES)[1] & persons[hcode])
+                related = sorted(
+                    c
+                    for c in payers
+                    if hcode in relatives.get(c, _NO_RELATIVES)[0]
+                    or relatives.get(c, _NO_RELATIVES)[1] & persons[hcode]
+                )
             # "paid" as the write path judges it: a net amount received (not all reversed)
             others = sharing.get(hcode)
             also = sorted(o for o in others if received.get(o, 0) > 0) if others else []
             day = (hcode, on)
             before, same_day = received.get(hcode, 0), paid_on.get(day, 0)
             # PaymentFacts' fields in their order (positional: a third faster here)
-            violations = payment_violations(PaymentFacts(
-                fcode, hcode, name, amount, on, status, exited_on, cats.get(hcode, _NONE),
-                fund_categories, valid_from, valid_to, cap_fen, before, balance, related,
-                same_day, also))
+            violations = payment_violations(
+                PaymentFacts(
+                    fcode,
+                    hcode,
+                    name,
+                    amount,
+                    on,
+                    status,
+                    exited_on,
+                    cats.get(hcode, _NONE),
+                    fund_categories,
+                    valid_from,
+                    valid_to,
+                    cap_fen,
+                    before,
+                    balance,
+                    related,
+                    same_day,
+                    also,
+                )
+            )
             if violations or override:
                 judged[seq] = (violations, name)
             balance -= amount
@@ -496,10 +645,17 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], entry,
                 allocated -= amount
                 balance -= amount
                 if balance < 0:
-                    events.append(_finding("overspend", f"reversing allocation "
-                                           f"{reverses} left fund {fcode} at "
-                                           f"{format_money(balance)}",
-                                           fund=fcode, entry=seq, household=hcode))
+                    events.append(
+                        _finding(
+                            "overspend",
+                            f"reversing allocation "
+                            f"{reverses} left fund {fcode} at "
+                            f"{format_money(balance)}",
+                            fund=fcode,
+                            entry=seq,
+                            household=hcode,
+                        )
+                    )
         else:
             malformed.append(_malformed(row))
             if hcode:  # the fund totals count an unknown kind as a reversal, as they always did
@@ -509,8 +665,9 @@ def _replay_fund(facts: _Facts, fcode: str, entries: list[tuple], entry,
     out.totals[fcode] = (allocated, disbursed, len(entries))
 
 
-def _replay_findings(replay: _Replay, entry, unvisited: set[int],
-                     reversed_by: dict[int, int], facts: _Facts) -> list[Finding]:
+def _replay_findings(
+    replay: _Replay, entry, unvisited: set[int], reversed_by: dict[int, int], facts: _Facts
+) -> list[Finding]:
     """The replay's findings in entry order, each payment's with the visit check added
     (``unvisited``: the payments with no visit to the household that day)."""
     findings = list(replay.events)
@@ -520,20 +677,27 @@ def _replay_findings(replay: _Replay, entry, unvisited: set[int],
         if row is None or row[2] != "disburse":  # not a payment the replay could read
             continue
         violations, name = replay.judged.get(seq) or ([], facts.households[row[4]][0])
-        findings += _payment_findings(row, violations, seq in reversed_by,
-                                      seq not in unvisited, name)
+        findings += _payment_findings(
+            row, violations, seq in reversed_by, seq not in unvisited, name
+        )
     findings.sort(key=lambda f: f.entry)  # stable: a payment's own findings keep their order
     return findings
 
 
 def _malformed(row: tuple) -> Finding:
     seq, fcode, kind, amount, hcode = row[:5]
-    return _finding("chain", f"entry {seq} is malformed ({kind}, {amount} fen)", fund=fcode,
-                    entry=seq, household=hcode)
+    return _finding(
+        "chain",
+        f"entry {seq} is malformed ({kind}, {amount} fen)",
+        fund=fcode,
+        entry=seq,
+        household=hcode,
+    )
 
 
-def _payment_findings(row: tuple, violations: list, reversed_: bool, visited: bool,
-                      name: str) -> list[Finding]:
+def _payment_findings(
+    row: tuple, violations: list, reversed_: bool, visited: bool, name: str
+) -> list[Finding]:
     """What the audit reports about one payment: the rules it broke (only the balance if
     it was reversed since), or one override warning; and a payment made without a visit."""
     seq, fcode, _, _, hcode, _, on, _, override, _ = row
@@ -543,13 +707,19 @@ def _payment_findings(row: tuple, violations: list, reversed_: bool, visited: bo
     where = {"fund": fcode, "entry": seq, "household": hcode}
     if override:
         broke = ", ".join(v.check for v in violations) or "no rule"
-        found = [_finding("override", f"written with --override "
-                          f"\"{override}\" (broke: {broke})", **where)]
+        found = [
+            _finding("override", f'written with --override "{override}" (broke: {broke})', **where)
+        ]
     else:
         found = [_finding(v.check, v.detail, **where) for v in violations]
     if not reversed_ and not visited:
-        found.append(_finding("no-visit", f"cash paid to {hcode} {name} on "
-                              f"{on} with no visit recorded that day", **where))
+        found.append(
+            _finding(
+                "no-visit",
+                f"cash paid to {hcode} {name} on {on} with no visit recorded that day",
+                **where,
+            )
+        )
     return found
 
 
@@ -562,7 +732,8 @@ def _relatives(conn, paid_codes: set[str], code_of: dict[int, str]):
     for cadre_code, hcode, number in conn.execute(
         select(C.c.code, _household.c.code, R.c.id_number)
         .join(R, R.c.cadre_id == C.c.id)
-        .outerjoin(_household, _household.c.id == R.c.household_id)):
+        .outerjoin(_household, _household.c.id == R.c.household_id)
+    ):
         if hcode:
             relatives[cadre_code][0].add(hcode)
         if number:
@@ -579,16 +750,23 @@ def _relatives(conn, paid_codes: set[str], code_of: dict[int, str]):
     return dict(relatives), suspects, related_persons
 
 
-def _fund_summaries(conn, totals: dict[str, tuple[int, int, int]],
-                    only: str | None) -> list[dict]:
+def _fund_summaries(conn, totals: dict[str, tuple[int, int, int]], only: str | None) -> list[dict]:
     """Each fund's allocations, payments (less reversals), balance and entries."""
     out = []
     for code, name in conn.execute(select(_fund.c.code, _fund.c.name).order_by(_fund.c.code)):
         if only and code != only:
             continue
         allocated, disbursed, entries = totals.get(code, (0, 0, 0))
-        out.append({"fund": code, "name": name, "entries": entries, "allocated_fen": allocated,
-                    "disbursed_fen": disbursed, "balance_fen": allocated - disbursed})
+        out.append(
+            {
+                "fund": code,
+                "name": name,
+                "entries": entries,
+                "allocated_fen": allocated,
+                "disbursed_fen": disbursed,
+                "balance_fen": allocated - disbursed,
+            }
+        )
     return out
 
 
@@ -615,50 +793,89 @@ def audit_visits(*, session, today: dt.date) -> dict:
 
     findings: list[Finding] = []
     H = Household
-    cadence = dict(session.execute(
-        select(HouseholdCategory.household_id, func.min(Category.cadence_days))
-        .join(Category, Category.code == HouseholdCategory.category_code)
-        .group_by(HouseholdCategory.household_id)).all())
-    for h in session.execute(select(H.id, H.code, H.head_name, H.enrolled_on, H.last_visit_on,
-                                    H.due_date, H.cadence_days).where(H.status == "active")
-                             .order_by(H.code)).all():
+    cadence = dict(
+        session.execute(
+            select(HouseholdCategory.household_id, func.min(Category.cadence_days))
+            .join(Category, Category.code == HouseholdCategory.category_code)
+            .group_by(HouseholdCategory.household_id)
+        ).all()
+    )
+    for h in session.execute(
+        select(
+            H.id, H.code, H.head_name, H.enrolled_on, H.last_visit_on, H.due_date, H.cadence_days
+        )
+        .where(H.status == "active")
+        .order_by(H.code)
+    ).all():
         days = h.cadence_days or cadence.get(h.id) or 30
         late = (today - h.due_date).days if h.due_date else 0
         if h.last_visit_on is None:
             if (today - h.enrolled_on).days > days:
-                findings.append(_finding("never-visited", f"{h.code} {h.head_name} enrolled "
-                                         f"{h.enrolled_on}, never visited", household=h.code,
-                                         severity="error"))
+                findings.append(
+                    _finding(
+                        "never-visited",
+                        f"{h.code} {h.head_name} enrolled {h.enrolled_on}, never visited",
+                        household=h.code,
+                        severity="error",
+                    )
+                )
         elif late > days:
-            findings.append(_finding("overdue", f"{h.code} {h.head_name} last visited "
-                                     f"{h.last_visit_on}, {late} days overdue (cadence {days})",
-                                     household=h.code, severity="error"))
+            findings.append(
+                _finding(
+                    "overdue",
+                    f"{h.code} {h.head_name} last visited "
+                    f"{h.last_visit_on}, {late} days overdue (cadence {days})",
+                    household=h.code,
+                    severity="error",
+                )
+            )
     has_items = exists().where(VisitItem.visit_id == Visit.id, VisitItem.kind != "gift")
     has_needs = exists().where(Commitment.visit_id == Visit.id)
     for vid, code, day in session.execute(
         select(Visit.id, Household.code, Visit.visit_date)
         .join(Household, Household.id == Visit.household_id)
         .where((Visit.notes.is_(None)) | (Visit.notes == ""), ~has_items, ~has_needs)
-        .order_by(Visit.visit_date, Visit.id)):
-        findings.append(_finding("check-in", f"visit {vid} to {code} on {day} recorded nothing "
-                                 "heard (no notes, needs, suggestions or wishes)",
-                                 household=code, severity="warning"))
+        .order_by(Visit.visit_date, Visit.id)
+    ):
+        findings.append(
+            _finding(
+                "check-in",
+                f"visit {vid} to {code} on {day} recorded nothing "
+                "heard (no notes, needs, suggestions or wishes)",
+                household=code,
+                severity="warning",
+            )
+        )
     answered = exists().where(CommitmentResponse.commitment_id == Commitment.id)
     for cid, code, text_, due in session.execute(
         select(Commitment.id, Household.code, Commitment.text, Commitment.due_date)
         .join(Household, Household.id == Commitment.household_id)
         .where(Commitment.due_date < today, Commitment.status == "open", ~answered)
-        .order_by(Commitment.due_date)):
-        findings.append(_finding("unanswered", f"commitment {cid} \"{text_}\" was due {due} and "
-                                 "has no response", household=code, severity="error"))
+        .order_by(Commitment.due_date)
+    ):
+        findings.append(
+            _finding(
+                "unanswered",
+                f'commitment {cid} "{text_}" was due {due} and has no response',
+                household=code,
+                severity="error",
+            )
+        )
     visiting = select(VisitCadre.cadre_id)
     for code, name, n in session.execute(
         select(Cadre.code, Cadre.name, func.count(Assignment.household_id))
         .join(Assignment, Assignment.cadre_id == Cadre.id)
-        .where(Cadre.id.not_in(visiting)).group_by(Cadre.code, Cadre.name)
-        .order_by(Cadre.code)):
-        findings.append(_finding("idle-cadre", f"cadre {code} {name} has {n} households and no "
-                                 "visits", severity="warning"))
+        .where(Cadre.id.not_in(visiting))
+        .group_by(Cadre.code, Cadre.name)
+        .order_by(Cadre.code)
+    ):
+        findings.append(
+            _finding(
+                "idle-cadre",
+                f"cadre {code} {name} has {n} households and no visits",
+                severity="warning",
+            )
+        )
     checked = session.execute(select(func.count()).select_from(H)).scalar_one()
     return {
         "ok": not any(f.severity == "error" for f in findings),

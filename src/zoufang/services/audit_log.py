@@ -37,16 +37,18 @@ def record(
     needs no ORM for its audit rows either)."""
     from sqlalchemy import insert
 
-    session.connection().execute(insert(audit_log).values(
-        at=utcnow(),
-        operator=_fit(session.info.get("operator", "unknown"), 100),
-        command=_fit(session.info.get("command", "unknown"), 100),
-        action=_fit(action, 40),
-        object_type=_fit(object_type, 40),
-        object_key=_fit(object_key, 100),
-        before=_dump(snapshot(before)),
-        after=_dump(snapshot(after)),
-    ))
+    session.connection().execute(
+        insert(audit_log).values(
+            at=utcnow(),
+            operator=_fit(session.info.get("operator", "unknown"), 100),
+            command=_fit(session.info.get("command", "unknown"), 100),
+            action=_fit(action, 40),
+            object_type=_fit(object_type, 40),
+            object_key=_fit(object_key, 100),
+            before=_dump(snapshot(before)),
+            after=_dump(snapshot(after)),
+        )
+    )
 
 
 def _fit(text: str, limit: int) -> str:

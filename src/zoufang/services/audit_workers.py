@@ -69,8 +69,9 @@ def check_chain(rows: list[tuple], anchor_seq: int | None = None) -> LedgerCheck
     if anchor_seq is not None:
         at = seq_index(rows)(anchor_seq)
         anchor_hash = at[-1] if at is not None else None
-    return LedgerCheck(count, head.seq, head.hash, [(p.seq, p.detail) for p in problems],
-                       anchor_hash)
+    return LedgerCheck(
+        count, head.seq, head.hash, [(p.seq, p.detail) for p in problems], anchor_hash
+    )
 
 
 def check_visits(rows: list[tuple]) -> tuple[list[int], list[int]]:
@@ -80,14 +81,16 @@ def check_visits(rows: list[tuple]) -> tuple[list[int], list[int]]:
     mark. Returns the payments whose named visit is not their household's on their day,
     and the entries naming a visit that does not exist."""
     return [seq for seq, unanswered, _ in rows if unanswered], [
-        seq for seq, _, dangling in rows if dangling]
+        seq for seq, _, dangling in rows if dangling
+    ]
 
 
 # ---------------------------------------------------------------------- the SQL
 
 
-def statements(conn, upto: int, tables: tuple[str, ...], foreign_keys: tuple[str, ...]
-               ) -> dict[str, Any]:
+def statements(
+    conn, upto: int, tables: tuple[str, ...], foreign_keys: tuple[str, ...]
+) -> dict[str, Any]:
     """The worker's statements for ``conn``'s dialect: entries 1…``upto`` and each payment's
     visit; on SQLite also ``quick_check`` of ``tables`` and ``foreign_key_check`` of
     ``foreign_keys`` (PostgreSQL keeps its own pages and enforces foreign keys)."""
@@ -102,17 +105,31 @@ def statements(conn, upto: int, tables: tuple[str, ...], foreign_keys: tuple[str
     # household's (codes are unique) on the payment's date, dates compared as stored (a
     # tampered date is then no match, not an error); NULL anywhere counts as no answer.
     payee = select(H.c.id).where(H.c.code == E.c.household_code).scalar_subquery()
-    unanswered = and_(E.c.kind == "disburse", not_(func.coalesce(and_(
-        V.c.visit_date == E.c.entry_date, V.c.household_id == payee), false())))
+    unanswered = and_(
+        E.c.kind == "disburse",
+        not_(
+            func.coalesce(
+                and_(V.c.visit_date == E.c.entry_date, V.c.household_id == payee), false()
+            )
+        ),
+    )
     dangling = and_(E.c.visit_id.is_not(None), V.c.id.is_(None))
     sql: dict[str, Any] = {
         "upto": upto,
-        "entries": _compiled(conn, select(*(E.c[name] for name in STORED_COLUMNS))
-                             .where(E.c.seq <= upto).order_by(E.c.seq)),
-        "visits": _compiled(conn, (
-            select(E.c.seq, unanswered, dangling)
-            .select_from(E.outerjoin(V, V.c.id == E.c.visit_id))
-            .where(E.c.seq <= upto, or_(unanswered, dangling)))),
+        "entries": _compiled(
+            conn,
+            select(*(E.c[name] for name in STORED_COLUMNS))
+            .where(E.c.seq <= upto)
+            .order_by(E.c.seq),
+        ),
+        "visits": _compiled(
+            conn,
+            (
+                select(E.c.seq, unanswered, dangling)
+                .select_from(E.outerjoin(V, V.c.id == E.c.visit_id))
+                .where(E.c.seq <= upto, or_(unanswered, dangling))
+            ),
+        ),
     }
     if conn.dialect.name == "sqlite":
         sql["quick_check"] = [f'PRAGMA quick_check("{t}")' for t in tables]
@@ -129,15 +146,22 @@ def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) ->
     connection."""
     cursor = dbapi_connection.cursor()
     try:
+
         def rows(statement: str) -> list[tuple]:
             cursor.execute(statement)
             return cursor.fetchall()
 
-        storage = [f"integrity check: {line}" for pragma in sql.get("quick_check", ())
-                   for (line,) in rows(pragma) if line != "ok"]
-        storage += [f"{table} row {rowid} points to a missing {parent} row"
-                    for pragma in sql.get("foreign_key_check", ())
-                    for table, rowid, parent, _ in rows(pragma)]
+        storage = [
+            f"integrity check: {line}"
+            for pragma in sql.get("quick_check", ())
+            for (line,) in rows(pragma)
+            if line != "ok"
+        ]
+        storage += [
+            f"{table} row {rowid} points to a missing {parent} row"
+            for pragma in sql.get("foreign_key_check", ())
+            for table, rowid, parent, _ in rows(pragma)
+        ]
         found = check_chain(rows(sql["entries"]), anchor_seq)
         found.unanswered, found.dangling = check_visits(rows(sql["visits"]))
         found.storage = storage
@@ -167,17 +191,20 @@ def where(conn) -> tuple[str, str]:
     return ("url", conn.engine.url.render_as_string(hide_password=False))
 
 
-_WORKER = ("import runpy, sys\n"
-           "if sys.argv[1] not in sys.path:\n"
-           "    sys.path.insert(0, sys.argv[1])\n"
-           "runpy.run_module(sys.argv[2], run_name='__main__', alter_sys=True)\n")
+_WORKER = (
+    "import runpy, sys\n"
+    "if sys.argv[1] not in sys.path:\n"
+    "    sys.path.insert(0, sys.argv[1])\n"
+    "runpy.run_module(sys.argv[2], run_name='__main__', alter_sys=True)\n"
+)
 
 
 class Job:
     """The worker, running in a process of its own."""
 
-    def __init__(self, ledger: tuple[str, str], mark: str, sql: dict[str, Any],
-                 anchor_seq: int | None):
+    def __init__(
+        self, ledger: tuple[str, str], mark: str, sql: dict[str, Any], anchor_seq: int | None
+    ):
         import zoufang
 
         self.stderr = b""  # what the worker said, if it failed
@@ -187,7 +214,10 @@ class Job:
         package_root = str(Path(zoufang.__file__).resolve().parents[1])
         self.process = subprocess.Popen(
             [sys.executable, "-P", "-c", _WORKER, package_root, WORKER_MODULE],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         stdin, self.process.stdin = self.process.stdin, None  # communicate() must not flush it
         try:
             stdin.write(pickle.dumps((ledger, mark, sql, anchor_seq)))
@@ -232,8 +262,9 @@ def start(conn, sql: dict[str, Any], anchor_seq: int | None = None) -> Job | Non
         return None
 
 
-def finish(job: Job | None, conn, sql: dict[str, Any],
-           anchor_seq: int | None = None) -> LedgerCheck:
+def finish(
+    job: Job | None, conn, sql: dict[str, Any], anchor_seq: int | None = None
+) -> LedgerCheck:
     """The worker's result; or, if there is no worker or it failed, its checks run here on
     ``conn`` (in the audit's own transaction)."""
     found = job.result() if job is not None else None
@@ -255,8 +286,7 @@ def _connect(ledger: tuple[str, str], mark: str) -> tuple[Any, Any]:
 
         from zoufang.db import BUSY_TIMEOUT_MS, MMAP_SIZE, WRITE_MARK_SQL
 
-        connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000,
-                                     isolation_level=None)
+        connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         connection.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
         connection.execute("BEGIN")
         if str(connection.execute(WRITE_MARK_SQL).fetchone()[0]) != mark:
@@ -272,6 +302,7 @@ def _connect(ledger: tuple[str, str], mark: str) -> tuple[Any, Any]:
     def close():
         connection.close()
         engine.dispose()
+
     return connection.connection.dbapi_connection, close
 
 

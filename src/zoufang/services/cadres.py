@@ -64,7 +64,9 @@ def list_cadres(*, session: Session) -> list[dict]:
         ).all()
     )
     visits = dict(
-        session.execute(select(VisitCadre.cadre_id, func.count()).group_by(VisitCadre.cadre_id)).all()
+        session.execute(
+            select(VisitCadre.cadre_id, func.count()).group_by(VisitCadre.cadre_id)
+        ).all()
     )
     return [
         cadre_row(c, households.get(c.id, 0), visits.get(c.id, 0))
@@ -90,20 +92,28 @@ def relate(
     duplicate = session.execute(
         select(CadreRelative.id).where(
             CadreRelative.cadre_id == cadre.id,
-            CadreRelative.household_id.is_(None) if household_id is None
+            CadreRelative.household_id.is_(None)
+            if household_id is None
             else CadreRelative.household_id == household_id,
-            CadreRelative.id_number.is_(None) if id_number is None
+            CadreRelative.id_number.is_(None)
+            if id_number is None
             else CadreRelative.id_number == id_number,
         )
     ).first()
     if duplicate:
         raise RuleViolation("CADRE", "this relative is already recorded for the cadre")
-    relative = CadreRelative(cadre_id=cadre.id, household_id=household_id, id_number=id_number,
-                             relation=relation)
+    relative = CadreRelative(
+        cadre_id=cadre.id, household_id=household_id, id_number=id_number, relation=relation
+    )
     session.add(relative)
     session.flush()
-    record(session, action="relate", object_type="cadre", object_key=cadre.code,
-           after={"household": household_code, "id_number": id_number, "relation": relation})
+    record(
+        session,
+        action="relate",
+        object_type="cadre",
+        object_key=cadre.code,
+        after={"household": household_code, "id_number": id_number, "relation": relation},
+    )
     return relative
 
 
@@ -127,8 +137,13 @@ def assign(*, session: Session, household_code: str, cadre_code: str, today: dt.
     if session.get(Assignment, (household.id, cadre.id)) is not None:
         raise RuleViolation("CADRE", f"{cadre.code} is already assigned to {household.code}")
     session.add(Assignment(household_id=household.id, cadre_id=cadre.id, assigned_on=today))
-    record(session, action="assign", object_type="household", object_key=household.code,
-           after={"cadre": cadre.code, "assigned_on": today.isoformat()})
+    record(
+        session,
+        action="assign",
+        object_type="household",
+        object_key=household.code,
+        after={"cadre": cadre.code, "assigned_on": today.isoformat()},
+    )
 
 
 def unassign(*, session: Session, household_code: str, cadre_code: str) -> None:
@@ -138,11 +153,19 @@ def unassign(*, session: Session, household_code: str, cadre_code: str) -> None:
     if assignment is None:
         raise RuleViolation("CADRE", f"{cadre.code} is not assigned to {household.code}")
     session.delete(assignment)
-    record(session, action="unassign", object_type="household", object_key=household.code,
-           before={"cadre": cadre.code})
+    record(
+        session,
+        action="unassign",
+        object_type="household",
+        object_key=household.code,
+        before={"cadre": cadre.code},
+    )
 
 
 def visit_count(*, session: Session, cadre_id: int) -> int:
     return session.execute(
-        select(func.count()).select_from(Visit).join(VisitCadre).where(VisitCadre.cadre_id == cadre_id)
+        select(func.count())
+        .select_from(Visit)
+        .join(VisitCadre)
+        .where(VisitCadre.cadre_id == cadre_id)
     ).scalar_one()

@@ -13,7 +13,9 @@ def list_categories(*, session: Session) -> list[Category]:
     return list(session.exec(select(Category).order_by(Category.builtin.desc(), Category.code)))
 
 
-def require_categories(*, session: Session, codes: list[str], field: str = "--category") -> list[str]:
+def require_categories(
+    *, session: Session, codes: list[str], field: str = "--category"
+) -> list[str]:
     """Check that every code exists; return them de-duplicated in the order given."""
     if not codes:
         raise InvalidInput(field, "at least one category is required")

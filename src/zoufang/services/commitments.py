@@ -37,12 +37,18 @@ def add_commitment(
     if h.status == HOUSEHOLD_EXITED:
         raise RuleViolation("HOUSEHOLD", f"{h.code} exited on {h.exited_on}")
     c = get_cadre(session=session, code=cadre, field="--cadre")
-    commitment = Commitment(household_id=h.id, text=text, cadre_id=c.id, due_date=due,
-                            status="open", opened_on=today)
+    commitment = Commitment(
+        household_id=h.id, text=text, cadre_id=c.id, due_date=due, status="open", opened_on=today
+    )
     session.add(commitment)
     session.flush()
-    record(session, action="open", object_type="commitment", object_key=str(commitment.id),
-           after=commitment)
+    record(
+        session,
+        action="open",
+        object_type="commitment",
+        object_key=str(commitment.id),
+        after=commitment,
+    )
     return commitment
 
 
@@ -66,13 +72,23 @@ def _respond(
     commitment = get_commitment(session=session, commitment_id=commitment_id)
     if commitment.status in COMMITMENT_CLOSED:
         raise RuleViolation(
-            "ID", f"commitment {commitment_id} is already {commitment.status} ({commitment.closed_on})"
+            "ID",
+            f"commitment {commitment_id} is already {commitment.status} ({commitment.closed_on})",
         )
     if on < commitment.opened_on:
-        raise InvalidInput("--date", f"{on} is before the commitment was opened ({commitment.opened_on})")
+        raise InvalidInput(
+            "--date", f"{on} is before the commitment was opened ({commitment.opened_on})"
+        )
     before = commitment.model_dump()
-    session.add(CommitmentResponse(commitment_id=commitment.id, response_date=on, action=action,
-                                   note=note, operator=session.info.get("operator", "unknown")))
+    session.add(
+        CommitmentResponse(
+            commitment_id=commitment.id,
+            response_date=on,
+            action=action,
+            note=note,
+            operator=session.info.get("operator", "unknown"),
+        )
+    )
     commitment.status = new_status
     if new_status in COMMITMENT_CLOSED:
         commitment.closed_on = on
@@ -80,15 +96,27 @@ def _respond(
         commitment.referred_to = referred_to
     session.add(commitment)
     session.flush()
-    record(session, action=action, object_type="commitment", object_key=str(commitment.id),
-           before=before, after=commitment)
+    record(
+        session,
+        action=action,
+        object_type="commitment",
+        object_key=str(commitment.id),
+        before=before,
+        after=commitment,
+    )
     return commitment
 
 
 def respond(*, session: Session, commitment_id: int, note: str, on: dt.date) -> Commitment:
     """A progress note: the commitment becomes in-progress."""
-    return _respond(session=session, commitment_id=commitment_id, action="respond", note=note,
-                    on=on, new_status="in-progress")
+    return _respond(
+        session=session,
+        commitment_id=commitment_id,
+        action="respond",
+        note=note,
+        on=on,
+        new_status="in-progress",
+    )
 
 
 def resolve(
@@ -96,14 +124,29 @@ def resolve(
 ) -> Commitment:
     """Close as resolved, or as cannot-resolve (with the reason in the note)."""
     status = "cannot-resolve" if cannot else "resolved"
-    return _respond(session=session, commitment_id=commitment_id, action=status, note=note,
-                    on=on, new_status=status)
+    return _respond(
+        session=session,
+        commitment_id=commitment_id,
+        action=status,
+        note=note,
+        on=on,
+        new_status=status,
+    )
 
 
-def refer(*, session: Session, commitment_id: int, to: str, note: str | None, on: dt.date) -> Commitment:
+def refer(
+    *, session: Session, commitment_id: int, to: str, note: str | None, on: dt.date
+) -> Commitment:
     """Hand the matter to another organisation (civil affairs office, hospital, …)."""
-    return _respond(session=session, commitment_id=commitment_id, action="refer",
-                    note=note or f"referred to {to}", on=on, new_status="referred", referred_to=to)
+    return _respond(
+        session=session,
+        commitment_id=commitment_id,
+        action="refer",
+        note=note or f"referred to {to}",
+        on=on,
+        new_status="referred",
+        referred_to=to,
+    )
 
 
 @dataclass(frozen=True)
@@ -125,7 +168,9 @@ def list_commitments(
         conditions.append(Commitment.id == where.id)
     if where.status:
         if where.status not in COMMITMENT_STATUSES:
-            raise InvalidInput("--status", f"{where.status!r} is not one of {', '.join(COMMITMENT_STATUSES)}")
+            raise InvalidInput(
+                "--status", f"{where.status!r} is not one of {', '.join(COMMITMENT_STATUSES)}"
+            )
         conditions.append(Commitment.status == where.status)
     if where.open_only or where.overdue:
         conditions.append(Commitment.status.not_in(COMMITMENT_CLOSED))
@@ -165,7 +210,9 @@ def list_commitments(
             "opened_on": c.opened_on,
             "due_date": c.due_date,
             "status": c.status,
-            "days_overdue": None if c.status in COMMITMENT_CLOSED else days_overdue(c.due_date, today),
+            "days_overdue": None
+            if c.status in COMMITMENT_CLOSED
+            else days_overdue(c.due_date, today),
             "closed_on": c.closed_on,
             "referred_to": c.referred_to,
             "visit": c.visit_id,

@@ -66,10 +66,17 @@ SQLITE_CACHE_KIB = 512 * 1024
 #: Share of households whose first category is this one (low-income and elderly-alone are
 #: common, honour recipients rare).
 PRIMARY_CATEGORY = (
-    ("low-income", 30.0), ("elderly-alone", 20.0), ("illness-poverty", 12.0),
-    ("disabled", 11.0), ("left-behind-child", 8.0), ("veteran-member", 8.0),
-    ("hardship-member", 5.0), ("retired-cadre", 2.5), ("frontline-cadre", 2.0),
-    ("bereaved-family", 1.2), ("honour-recipient", 0.3),
+    ("low-income", 30.0),
+    ("elderly-alone", 20.0),
+    ("illness-poverty", 12.0),
+    ("disabled", 11.0),
+    ("left-behind-child", 8.0),
+    ("veteran-member", 8.0),
+    ("hardship-member", 5.0),
+    ("retired-cadre", 2.5),
+    ("frontline-cadre", 2.0),
+    ("bereaved-family", 1.2),
+    ("honour-recipient", 0.3),
 )
 SHARE_SECOND_CATEGORY = 0.3
 #: Categories that plausibly come with the first one.
@@ -88,17 +95,31 @@ SECOND_CATEGORY = {
 }
 #: Age range of the household head (the person supported) by category.
 HEAD_AGE = {
-    "low-income": (28, 80), "elderly-alone": (70, 95), "illness-poverty": (25, 80),
-    "disabled": (20, 80), "left-behind-child": (4, 15), "veteran-member": (70, 96),
-    "hardship-member": (40, 85), "retired-cadre": (62, 90), "frontline-cadre": (26, 55),
-    "bereaved-family": (30, 75), "honour-recipient": (78, 98),
+    "low-income": (28, 80),
+    "elderly-alone": (70, 95),
+    "illness-poverty": (25, 80),
+    "disabled": (20, 80),
+    "left-behind-child": (4, 15),
+    "veteran-member": (70, 96),
+    "hardship-member": (40, 85),
+    "retired-cadre": (62, 90),
+    "frontline-cadre": (26, 55),
+    "bereaved-family": (30, 75),
+    "honour-recipient": (78, 98),
 }
 #: What visits talk about, by first category (keys of demo_text.NOTES and NEEDS).
 CARE_GROUP = {
-    "low-income": "low-income", "elderly-alone": "elderly", "illness-poverty": "illness",
-    "disabled": "disabled", "left-behind-child": "child", "veteran-member": "party",
-    "hardship-member": "party", "retired-cadre": "elderly", "frontline-cadre": "general",
-    "bereaved-family": "general", "honour-recipient": "party",
+    "low-income": "low-income",
+    "elderly-alone": "elderly",
+    "illness-poverty": "illness",
+    "disabled": "disabled",
+    "left-behind-child": "child",
+    "veteran-member": "party",
+    "hardship-member": "party",
+    "retired-cadre": "elderly",
+    "frontline-cadre": "general",
+    "bereaved-family": "general",
+    "honour-recipient": "party",
 }
 #: Visited before 七一 (1 July).
 PARTY_CATEGORIES = frozenset(
@@ -106,12 +127,26 @@ PARTY_CATEGORIES = frozenset(
 )
 #: Spring Festival (春节) and Double Ninth (重阳); other years use an approximate date.
 SPRING_FESTIVAL = {
-    2020: (1, 25), 2021: (2, 12), 2022: (2, 1), 2023: (1, 22), 2024: (2, 10), 2025: (1, 29),
-    2026: (2, 17), 2027: (2, 6), 2028: (1, 26), 2029: (2, 13), 2030: (2, 3),
+    2020: (1, 25),
+    2021: (2, 12),
+    2022: (2, 1),
+    2023: (1, 22),
+    2024: (2, 10),
+    2025: (1, 29),
+    2026: (2, 17),
+    2027: (2, 6),
+    2028: (1, 26),
+    2029: (2, 13),
+    2030: (2, 3),
 }
 DOUBLE_NINTH = {
-    2020: (10, 25), 2021: (10, 14), 2022: (10, 4), 2023: (10, 23), 2024: (10, 11),
-    2025: (10, 29), 2026: (10, 18),
+    2020: (10, 25),
+    2021: (10, 14),
+    2022: (10, 4),
+    2023: (10, 23),
+    2024: (10, 11),
+    2025: (10, 29),
+    2026: (10, 18),
 }
 SHARE_FIRST_ROSTER = 0.65  # enrolled when the roster was first drawn up, about a year ago
 SHARE_NEW = 0.01  # enrolled in the last week, perhaps not visited yet
@@ -120,8 +155,15 @@ SHARE_NEGLECTED = 0.08  # the cadres stopped visiting some time ago: overdue now
 
 #: Insert order within a chunk: parents first, since foreign keys are checked at once.
 TABLES = (
-    Household, HouseholdCategory, Member, Assignment, Visit, VisitCadre, VisitItem,
-    Commitment, CommitmentResponse,
+    Household,
+    HouseholdCategory,
+    Member,
+    Assignment,
+    Visit,
+    VisitCadre,
+    VisitItem,
+    Commitment,
+    CommitmentResponse,
 )
 
 
@@ -145,7 +187,9 @@ def build_demo(
         raise RuleViolation("category", f"built-in categories missing from the ledger: {missing}")
     conn = session.connection()
     maker = _Maker(
-        rng=random.Random(seed), today=today, cadences=cadences,
+        rng=random.Random(seed),
+        today=today,
+        cadences=cadences,
         operator=session.info.get("operator", "unknown"),
         values=_Values(text_dates=conn.dialect.name == "sqlite"),
     )
@@ -169,20 +213,30 @@ def build_demo(
         "responses": counts["commitment_response"],
         "overdue": maker.overdue,
     }
-    record(session, action="demo", object_type="ledger", object_key=f"seed={seed}",
-           after={**result, "seed": seed, "today": today.isoformat()})
+    record(
+        session,
+        action="demo",
+        object_type="ledger",
+        object_key=f"seed={seed}",
+        after={**result, "seed": seed, "today": today.isoformat()},
+    )
     return result
 
 
 def _require_empty(session: Session) -> None:
     held = session.execute(
-        select(select(func.count()).select_from(Household).scalar_subquery(),
-               select(func.count()).select_from(Cadre).scalar_subquery())
+        select(
+            select(func.count()).select_from(Household).scalar_subquery(),
+            select(func.count()).select_from(Cadre).scalar_subquery(),
+        )
     ).one()
     if any(held):
         url = session.get_bind().url
-        name = (url.database if url.get_backend_name() == "sqlite"
-                else url.render_as_string(hide_password=True))
+        name = (
+            url.database
+            if url.get_backend_name() == "sqlite"
+            else url.render_as_string(hide_password=True)
+        )
         raise RuleViolation(
             "--db",
             f"the ledger {name} already holds {held[0]} households and {held[1]} cadres; "
@@ -195,8 +249,14 @@ def _untyped(model) -> object:
     return table(model.__tablename__, *(column(c.name) for c in model.__table__.columns))
 
 
-def _write(conn, maker: _Maker, villages: list[_Village], cadres: list[dict],
-           households: int, progress: Callable[[int], None] | None) -> dict[str, int]:
+def _write(
+    conn,
+    maker: _Maker,
+    villages: list[_Village],
+    cadres: list[dict],
+    households: int,
+    progress: Callable[[int], None] | None,
+) -> dict[str, int]:
     """Generate and insert the households a chunk at a time; return rows written per table."""
     conn.execute(insert(_untyped(Cadre)), cadres)
     targets = [(model.__tablename__, insert(_untyped(model))) for model in TABLES]
@@ -238,12 +298,21 @@ def _bulk_load_mode(conn) -> list[str]:
 
 def _advance_sequences(conn) -> None:
     """Ids were given explicitly; move PostgreSQL's sequences past them for later inserts."""
-    for name in ("household", "member", "cadre", "visit", "visit_item", "commitment",
-                 "commitment_response"):
-        conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-            f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
-        ))
+    for name in (
+        "household",
+        "member",
+        "cadre",
+        "visit",
+        "visit_item",
+        "commitment",
+        "commitment_response",
+    ):
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+            )
+        )
 
 
 class _Values:
@@ -281,22 +350,36 @@ class _Village:
 class _Maker:
     """Draws the whole ledger from one seeded random stream, household by household."""
 
-    def __init__(self, *, rng: random.Random, today: dt.date, cadences: dict[str, int],
-                 operator: str, values: _Values) -> None:
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        today: dt.date,
+        cadences: dict[str, int],
+        operator: str,
+        values: _Values,
+    ) -> None:
         self.rng = rng
         self.random = rng.random
         self.today = today.toordinal()
         self.cadences = cadences
         self.operator = operator
         self.values = values
-        self.next_id = {"member": 0, "visit": 0, "visit_item": 0, "commitment": 0,
-                        "commitment_response": 0}
+        self.next_id = {
+            "member": 0,
+            "visit": 0,
+            "visit_item": 0,
+            "commitment": 0,
+            "commitment_response": 0,
+        }
         self.used_id_numbers: set[str] = set()
         self.overdue = 0
         # parse_id_number refuses a birth date after the real date, so never make one.
         self.latest_birth = min(today, dt.date.today()).toordinal() - 1
         self.provinces = sorted(PROVINCE_CODES - {"71", "81", "82", "83", "91"})
-        self.region = f"{self.pick(self.provinces)}{self.between(1, 9):02d}{self.between(21, 29):02d}"
+        self.region = (
+            f"{self.pick(self.provinces)}{self.between(1, 9):02d}{self.between(21, 29):02d}"
+        )
         self.surname_weights = _cumulative(words.SURNAME_WEIGHTS)
         self.category_weights = _cumulative([weight for _, weight in PRIMARY_CATEGORY])
         self.festivals = self._festivals()
@@ -318,16 +401,25 @@ class _Maker:
         count = max(1, round(households / HOUSEHOLDS_PER_VILLAGE))
         towns = _unique_names(self, max(1, -(-count // 12)), words.TOWN_NAMES, self._town_name)
         seat = len(towns) >= 3  # then the first township is the county seat's 街道 of 社区
-        towns = [name + ("街道" if seat and i == 0 else "乡" if self.random() < 0.3 else "镇")
-                 for i, name in enumerate(towns)]
+        towns = [
+            name + ("街道" if seat and i == 0 else "乡" if self.random() < 0.3 else "镇")
+            for i, name in enumerate(towns)
+        ]
         result = []
-        for i, name in enumerate(_unique_names(self, count, words.CLASSIC_PLACES,
-                                               self._place_name)):
+        for i, name in enumerate(
+            _unique_names(self, count, words.CLASSIC_PLACES, self._place_name)
+        ):
             town = i * len(towns) // count
             community = (seat and town == 0) or self.random() < (0.15 if seat else 0.3)
-            result.append(_Village(name=name + ("社区" if community else "村"), town=towns[town],
-                                   community=community, grids=self.between(2, 4),
-                                   weight=0.5 + self.random()))
+            result.append(
+                _Village(
+                    name=name + ("社区" if community else "村"),
+                    town=towns[town],
+                    community=community,
+                    grids=self.between(2, 4),
+                    weight=0.5 + self.random(),
+                )
+            )
         self.village_weights = _cumulative([v.weight for v in result])
         return result
 
@@ -374,8 +466,14 @@ class _Maker:
         else:  # a township cadre who looks after (包) this village
             unit = village.town + self.pick(words.CADRE_UNITS_TOWN)
             village.town_cadres.append(cid)
-        return {"id": cid, "code": f"C{cid:04d}", "name": surname + given, "unit": unit,
-                "phone": self._mobile(), "email": f"{email}@gov.example"}
+        return {
+            "id": cid,
+            "code": f"C{cid:04d}",
+            "name": surname + given,
+            "unit": unit,
+            "phone": self._mobile(),
+            "email": f"{email}@gov.example",
+        }
 
     # ------------------------------------------------------------------ people
 
@@ -404,8 +502,16 @@ class _Maker:
                 self.used_id_numbers.add(number)
                 return number
 
-    def _members(self, hid: int, primary: str, categories: list[str], surname: str,
-                 male: bool, head_age: int, rows: dict[str, list[dict]]) -> int:
+    def _members(
+        self,
+        hid: int,
+        primary: str,
+        categories: list[str],
+        surname: str,
+        male: bool,
+        head_age: int,
+        rows: dict[str, list[dict]],
+    ) -> int:
         """The people living with the head; returns the household size (head included)."""
         if "elderly-alone" in categories:
             return 1
@@ -413,44 +519,99 @@ class _Maker:
         people: list[tuple[str, int, bool, str | None, str]] = []
         if primary == "left-behind-child":
             for _ in range(self.between(1, 2)):
-                people.append(("祖父母", birth(head_age + 48, head_age + 68), chance() < 0.5,
-                               surname, pick(words.MEMBER_HEALTH)))
+                people.append(
+                    (
+                        "祖父母",
+                        birth(head_age + 48, head_age + 68),
+                        chance() < 0.5,
+                        surname,
+                        pick(words.MEMBER_HEALTH),
+                    )
+                )
             for parent_male in (True, False):
                 if chance() < 0.6:
-                    people.append(("父母", birth(head_age + 22, head_age + 35), parent_male,
-                                   surname if parent_male else None, "健康（外出务工）"))
+                    people.append(
+                        (
+                            "父母",
+                            birth(head_age + 22, head_age + 35),
+                            parent_male,
+                            surname if parent_male else None,
+                            "健康（外出务工）",
+                        )
+                    )
             if chance() < 0.4:
-                people.append(("兄弟姐妹", birth(max(1, head_age - 4), head_age + 5),
-                               chance() < 0.5, surname, "健康"))
+                people.append(
+                    (
+                        "兄弟姐妹",
+                        birth(max(1, head_age - 4), head_age + 5),
+                        chance() < 0.5,
+                        surname,
+                        "健康",
+                    )
+                )
         else:
             if chance() < (0.65 if head_age >= 60 else 0.75):
-                people.append(("配偶", birth(max(20, head_age - 5), head_age + 4), not male,
-                               None, pick(words.MEMBER_HEALTH)))
+                people.append(
+                    (
+                        "配偶",
+                        birth(max(20, head_age - 5), head_age + 4),
+                        not male,
+                        None,
+                        pick(words.MEMBER_HEALTH),
+                    )
+                )
             child_surname = surname if male else None
             children = self.between(0, 2 if head_age >= 60 else 3) if head_age >= 22 else 0
             for _ in range(children):
-                people.append(("子女", birth(max(0, head_age - 38), head_age - 22),
-                               chance() < 0.5, child_surname, pick(words.MEMBER_HEALTH)))
+                people.append(
+                    (
+                        "子女",
+                        birth(max(0, head_age - 38), head_age - 22),
+                        chance() < 0.5,
+                        child_surname,
+                        pick(words.MEMBER_HEALTH),
+                    )
+                )
             if head_age >= 55 and children and chance() < 0.5:
-                people.append(("孙子女", birth(max(0, head_age - 62), head_age - 45),
-                               chance() < 0.5, child_surname, "健康"))
+                people.append(
+                    (
+                        "孙子女",
+                        birth(max(0, head_age - 62), head_age - 45),
+                        chance() < 0.5,
+                        child_surname,
+                        "健康",
+                    )
+                )
             if head_age < 50 and chance() < 0.35:
-                people.append(("父母", birth(head_age + 22, head_age + 35), chance() < 0.5,
-                               surname, pick(words.OLD_HEALTH)))
+                people.append(
+                    (
+                        "父母",
+                        birth(head_age + 22, head_age + 35),
+                        chance() < 0.5,
+                        surname,
+                        pick(words.OLD_HEALTH),
+                    )
+                )
             if not people:  # only the elderly-alone live alone
-                people.append(("子女", birth(0, max(0, head_age - 22)), chance() < 0.5,
-                               child_surname, "健康"))
+                people.append(
+                    ("子女", birth(0, max(0, head_age - 22)), chance() < 0.5, child_surname, "健康")
+                )
         people = people[:4]
         for relation, born, is_male, member_surname, health in people:
             self.next_id["member"] += 1
             adult = self.today - born >= 18 * 365
             number = self._id_number(born, is_male) if chance() < (0.7 if adult else 0.4) else None
-            rows["member"].append({
-                "id": self.next_id["member"], "household_id": hid,
-                "name": self._name(born, is_male, member_surname), "relation": relation,
-                "birth_year": dt.date.fromordinal(born).year, "health": health,
-                "id_number": number,
-            })
+            rows["member"].append(
+                {
+                    "id": self.next_id["member"],
+                    "household_id": hid,
+                    "name": self._name(born, is_male, member_surname),
+                    "relation": relation,
+                    "birth_year": dt.date.fromordinal(born).year,
+                    "health": health,
+                    "id_number": number,
+                }
+            )
         return 1 + len(people)
 
     # ------------------------------------------------------------------ households
@@ -489,8 +650,19 @@ class _Maker:
             other = pick(village.town_cadres)
             if other != cadre_ids[0]:
                 cadre_ids.append(other)
-        last, next_visit = self._visits(hid, primary, categories, head_age, cadence, enrolled,
-                                        exited, neglected, cadre_ids, village, rows)
+        last, next_visit = self._visits(
+            hid,
+            primary,
+            categories,
+            head_age,
+            cadence,
+            enrolled,
+            exited,
+            neglected,
+            cadre_ids,
+            village,
+            rows,
+        )
         due = compute_due_date(
             enrolled_on=dt.date.fromordinal(enrolled),
             last_visit_on=None if last is None else dt.date.fromordinal(last),
@@ -506,45 +678,75 @@ class _Maker:
             health = pick(words.DISABLED_HEALTH) if "disabled" in categories else "健康"
         else:
             phone = self._mobile() if chance() < 0.88 else None
-            employment = pick(words.EMPLOYMENT[
-                "cadre" if primary == "frontline-cadre" else "retired"
-                if primary == "retired-cadre" else "old" if head_age >= 65 else "adult"])
+            employment = pick(
+                words.EMPLOYMENT[
+                    "cadre"
+                    if primary == "frontline-cadre"
+                    else "retired"
+                    if primary == "retired-cadre"
+                    else "old"
+                    if head_age >= 65
+                    else "adult"
+                ]
+            )
             health = pick(
-                words.ILLNESS_HEALTH if "illness-poverty" in categories
-                else words.DISABLED_HEALTH if "disabled" in categories
-                else words.OLD_HEALTH if head_age >= 60 else words.ADULT_HEALTH)
+                words.ILLNESS_HEALTH
+                if "illness-poverty" in categories
+                else words.DISABLED_HEALTH
+                if "disabled" in categories
+                else words.OLD_HEALTH
+                if head_age >= 60
+                else words.ADULT_HEALTH
+            )
         if village.community:
-            address = (f"{village.town}{village.name}{between(1, 30)}栋{between(1, 4)}单元"
-                       f"{between(1, 6)}0{between(1, 4)}室")
+            address = (
+                f"{village.town}{village.name}{between(1, 30)}栋{between(1, 4)}单元"
+                f"{between(1, 6)}0{between(1, 4)}室"
+            )
         else:
             address = f"{village.town}{village.name}{between(1, 9)}组{between(1, 80)}号"
         income_yuan = 100 * (
-            between(400, 900) if primary == "retired-cadre"
-            else between(500, 1200) if primary == "frontline-cadre"
-            else between(40, 180) if "low-income" in categories
-            else between(30, 150) if primary == "elderly-alone"
-            else between(60, 400))
-        rows["household"].append({
-            "id": hid, "code": f"H{hid:06d}", "head_name": self._name(head_born, male, surname),
-            "id_number": self._id_number(head_born, male), "phone": phone,
-            "village": village.name,
-            "grid": f"{village.name}第{words.CHINESE_NUMERALS[between(0, village.grids - 1)]}网格",
-            "address": address, "members_count": size, "income_fen": income_yuan * 100,
-            "housing": pick(words.HOUSING), "health": health, "employment": employment,
-            "hardship": "；".join(words.HARDSHIP[c] for c in categories),
-            "cadence_days": own_cadence,
-            "status": HOUSEHOLD_EXITED if exited else HOUSEHOLD_ACTIVE,
-            "exit_reason": pick(words.EXIT_REASONS) if exited else None,
-            "exited_on": day(exited) if exited else None,
-            "enrolled_on": day(enrolled),
-            "last_visit_on": None if last is None else day(last),
-            "due_date": day(due),
-        })
+            between(400, 900)
+            if primary == "retired-cadre"
+            else between(500, 1200)
+            if primary == "frontline-cadre"
+            else between(40, 180)
+            if "low-income" in categories
+            else between(30, 150)
+            if primary == "elderly-alone"
+            else between(60, 400)
+        )
+        rows["household"].append(
+            {
+                "id": hid,
+                "code": f"H{hid:06d}",
+                "head_name": self._name(head_born, male, surname),
+                "id_number": self._id_number(head_born, male),
+                "phone": phone,
+                "village": village.name,
+                "grid": f"{village.name}第{words.CHINESE_NUMERALS[between(0, village.grids - 1)]}网格",
+                "address": address,
+                "members_count": size,
+                "income_fen": income_yuan * 100,
+                "housing": pick(words.HOUSING),
+                "health": health,
+                "employment": employment,
+                "hardship": "；".join(words.HARDSHIP[c] for c in categories),
+                "cadence_days": own_cadence,
+                "status": HOUSEHOLD_EXITED if exited else HOUSEHOLD_ACTIVE,
+                "exit_reason": pick(words.EXIT_REASONS) if exited else None,
+                "exited_on": day(exited) if exited else None,
+                "enrolled_on": day(enrolled),
+                "last_visit_on": None if last is None else day(last),
+                "due_date": day(due),
+            }
+        )
         for code in categories:
             rows["household_category"].append({"household_id": hid, "category_code": code})
         for cadre_id in cadre_ids:
-            rows["assignment"].append({"household_id": hid, "cadre_id": cadre_id,
-                                       "assigned_on": day(enrolled)})
+            rows["assignment"].append(
+                {"household_id": hid, "cadre_id": cadre_id, "assigned_on": day(enrolled)}
+            )
 
     # ------------------------------------------------------------------ visits
 
@@ -560,10 +762,20 @@ class _Maker:
             result.append((dt.date(year, month, mday).toordinal(), "double-ninth"))
         return sorted(result)
 
-    def _visits(self, hid: int, primary: str, categories: list[str], head_age: int,
-                cadence: int, enrolled: int, exited: int | None, neglected: bool,
-                cadre_ids: list[int], village: _Village,
-                rows: dict[str, list[dict]]) -> tuple[int | None, int | None]:
+    def _visits(
+        self,
+        hid: int,
+        primary: str,
+        categories: list[str],
+        head_age: int,
+        cadence: int,
+        enrolled: int,
+        exited: int | None,
+        neglected: bool,
+        cadre_ids: list[int],
+        village: _Village,
+        rows: dict[str, list[dict]],
+    ) -> tuple[int | None, int | None]:
         """About a year of visits driven by the cadence; returns (last visit, its --next)."""
         chance, between, pick = self.random, self.between, self.pick
         day_value, stamp = self.values.day, self.values.stamp
@@ -574,8 +786,12 @@ class _Maker:
         festivals = [
             (date - (between(2, 14) if key == "spring" else between(0, 8)), key)
             for date, key in self.festivals
-            if date > enrolled and (key == "spring" or (key == "july" and party)
-                                    or (key == "double-ninth" and head_age >= 60))
+            if date > enrolled
+            and (
+                key == "spring"
+                or (key == "july" and party)
+                or (key == "double-ninth" and head_age >= 60)
+            )
         ]
         group = CARE_GROUP[primary]
         notes, needs_pool = words.NOTES[group], words.NEEDS[group]
@@ -624,11 +840,18 @@ class _Maker:
             need_due = day + pick((15, 20, 30, 30, 30, 45, 60))
             for need in dict.fromkeys(needs):
                 self._commitment(hid, vid, need, cadres[0], day, need_due, end, neglected, rows)
-            visits.append({
-                "id": vid, "household_id": hid, "visit_date": day_value(day), "kind": kind,
-                "notes": note, "next_date": None if next_date is None else day_value(next_date),
-                "recorded_at": stamp(day, 1 + vid % 10), "operator": self.operator,
-            })
+            visits.append(
+                {
+                    "id": vid,
+                    "household_id": hid,
+                    "visit_date": day_value(day),
+                    "kind": kind,
+                    "notes": note,
+                    "next_date": None if next_date is None else day_value(next_date),
+                    "recorded_at": stamp(day, 1 + vid % 10),
+                    "operator": self.operator,
+                }
+            )
             for cadre_id in cadres:
                 visit_cadres.append({"visit_id": vid, "cadre_id": cadre_id})
             last, next_visit = day, next_date
@@ -639,7 +862,9 @@ class _Maker:
             else:
                 day += max(7, int(cadence * (0.7 + 0.35 * chance())))
                 roll = chance()
-                kind = "unannounced" if roll < 0.03 else "verification" if roll < 0.06 else "routine"
+                kind = (
+                    "unannounced" if roll < 0.03 else "verification" if roll < 0.06 else "routine"
+                )
             while upcoming < len(festivals) and festivals[upcoming][0] <= last + 3:
                 upcoming += 1
             if upcoming < len(festivals) and festivals[upcoming][0] <= day and chance() < 0.85:
@@ -649,12 +874,20 @@ class _Maker:
 
     def _item(self, visit_id: int, kind: str, text: str) -> dict:
         self.next_id["visit_item"] += 1
-        return {"id": self.next_id["visit_item"], "visit_id": visit_id, "kind": kind,
-                "text": text}
+        return {"id": self.next_id["visit_item"], "visit_id": visit_id, "kind": kind, "text": text}
 
-    def _commitment(self, hid: int, vid: int, need: tuple[str, str], cadre_id: int,
-                    opened: int, due: int, end: int, neglected: bool,
-                    rows: dict[str, list[dict]]) -> None:
+    def _commitment(
+        self,
+        hid: int,
+        vid: int,
+        need: tuple[str, str],
+        cadre_id: int,
+        opened: int,
+        due: int,
+        end: int,
+        neglected: bool,
+        rows: dict[str, list[dict]],
+    ) -> None:
         """A need taken on at a visit, and what became of it by ``end`` (today, or exit)."""
         chance, between, pick, day = self.random, self.between, self.pick, self.values.day
         self.next_id["commitment"] += 1
@@ -680,25 +913,44 @@ class _Maker:
             steps.append((closed, action, resolution))
         elif end - opened >= 3 and chance() < 0.6:
             status = "in-progress"
-            steps.append((opened + between(1, min(end - opened, span)), "respond",
-                          pick(words.RESPONSE_NOTES)))
+            steps.append(
+                (
+                    opened + between(1, min(end - opened, span)),
+                    "respond",
+                    pick(words.RESPONSE_NOTES),
+                )
+            )
         if end != self.today and status in ("open", "in-progress"):
             status = "cannot-resolve"  # the household left the programme
             closed, resolution = end, "户已退出帮扶，事项终止"
             steps.append((end, "cannot-resolve", resolution))
-        rows["commitment"].append({
-            "id": cid, "household_id": hid, "visit_id": vid, "text": need[0],
-            "cadre_id": cadre_id, "due_date": day(due), "status": status,
-            "opened_on": day(opened), "closed_on": None if closed is None else day(closed),
-            "resolution": resolution, "referred_to": referred,
-        })
+        rows["commitment"].append(
+            {
+                "id": cid,
+                "household_id": hid,
+                "visit_id": vid,
+                "text": need[0],
+                "cadre_id": cadre_id,
+                "due_date": day(due),
+                "status": status,
+                "opened_on": day(opened),
+                "closed_on": None if closed is None else day(closed),
+                "resolution": resolution,
+                "referred_to": referred,
+            }
+        )
         for when, action, note in steps:
             self.next_id["commitment_response"] += 1
-            rows["commitment_response"].append({
-                "id": self.next_id["commitment_response"], "commitment_id": cid,
-                "response_date": day(when), "action": action, "note": note,
-                "operator": self.operator,
-            })
+            rows["commitment_response"].append(
+                {
+                    "id": self.next_id["commitment_response"],
+                    "commitment_id": cid,
+                    "response_date": day(when),
+                    "action": action,
+                    "note": note,
+                    "operator": self.operator,
+                }
+            )
 
 
 def _head_age(categories: list[str]) -> tuple[int, int]:
@@ -723,7 +975,8 @@ def _names_only(pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
 
 #: Given names by (era of birth, male), without pinyin: for households.
 _GIVEN = {
-    ("old", True): tuple(words.GIVEN_OLD_MALE), ("old", False): tuple(words.GIVEN_OLD_FEMALE),
+    ("old", True): tuple(words.GIVEN_OLD_MALE),
+    ("old", False): tuple(words.GIVEN_OLD_FEMALE),
     ("mid", True): _names_only(words.GIVEN_MID_MALE),
     ("mid", False): _names_only(words.GIVEN_MID_FEMALE),
     ("young", True): _names_only(words.GIVEN_YOUNG_MALE),
@@ -741,8 +994,9 @@ def _given_pool(year: int, male: bool, with_pinyin: bool) -> Sequence:
     return words.GIVEN_MID_MALE if male else words.GIVEN_MID_FEMALE
 
 
-def _unique_names(maker: _Maker, count: int, classic: Sequence[str],
-                  invent: Callable[[int], str]) -> list[str]:
+def _unique_names(
+    maker: _Maker, count: int, classic: Sequence[str], invent: Callable[[int], str]
+) -> list[str]:
     """``count`` distinct names: the classic ones first (in random order), then invented."""
     names = list(classic)
     maker.rng.shuffle(names)

@@ -45,12 +45,25 @@ ELDERLY = ("elderly-alone", "veteran-member", "retired-cadre", "honour-recipient
 RELIEF = ("low-income", "illness-poverty", "disabled")
 HEATING = ("elderly-alone", "low-income", "disabled", "veteran-member")
 #: Standard festival amounts in yuan by category; a household gets the highest that applies.
-SPRING_AMOUNT = {"hardship-member": 1000, "bereaved-family": 1000, "honour-recipient": 1000,
-                 "illness-poverty": 800, "low-income": 600, "disabled": 600,
-                 "elderly-alone": 500, "left-behind-child": 500, "veteran-member": 500,
-                 "retired-cadre": 500}
-JULY_AMOUNT = {"honour-recipient": 1000, "hardship-member": 1000, "bereaved-family": 800,
-               "veteran-member": 500, "retired-cadre": 500}
+SPRING_AMOUNT = {
+    "hardship-member": 1000,
+    "bereaved-family": 1000,
+    "honour-recipient": 1000,
+    "illness-poverty": 800,
+    "low-income": 600,
+    "disabled": 600,
+    "elderly-alone": 500,
+    "left-behind-child": 500,
+    "veteran-member": 500,
+    "retired-cadre": 500,
+}
+JULY_AMOUNT = {
+    "honour-recipient": 1000,
+    "hardship-member": 1000,
+    "bereaved-family": 800,
+    "veteran-member": 500,
+    "retired-cadre": 500,
+}
 SHARE_REVERSED = 0.004
 #: Of the relief payments that would go over the cap, the share paid anyway with a reason.
 SHARE_OVER_CAP_OVERRIDDEN = 0.02
@@ -80,25 +93,47 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
     operator = unicodedata.normalize("NFC", session.info.get("operator", "unknown"))
 
     categories: dict[int, set[str]] = defaultdict(set)
-    for hid, code in conn.execute(text(
-            "SELECT household_id, category_code FROM household_category")):
+    for hid, code in conn.execute(
+        text("SELECT household_id, category_code FROM household_category")
+    ):
         categories[hid].add(code)
-    households = {hid: (code, status, _date(exited)) for hid, code, status, exited in
-                  conn.execute(text("SELECT id, code, status, exited_on FROM household"))}
-    needs = {vid for (vid,) in conn.execute(text(
-        "SELECT DISTINCT visit_id FROM commitment WHERE visit_id IS NOT NULL"))}
+    households = {
+        hid: (code, status, _date(exited))
+        for hid, code, status, exited in conn.execute(
+            text("SELECT id, code, status, exited_on FROM household")
+        )
+    }
+    needs = {
+        vid
+        for (vid,) in conn.execute(
+            text("SELECT DISTINCT visit_id FROM commitment WHERE visit_id IS NOT NULL")
+        )
+    }
     heating = _heating_fund(today)
     relief = _relief_fund(today)
     # The visits that can pay: festivals, return visits, visits that heard a need, winter.
-    visits = [(vid, hid, _date(day), kind, notes) for vid, hid, day, kind, notes in conn.execute(
-        text("SELECT id, household_id, visit_date, kind, notes FROM visit "
-             "WHERE kind IN ('festival', 'return') OR visit_date BETWEEN :start AND :end "
-             "OR id IN (SELECT visit_id FROM commitment) ORDER BY visit_date, id"),
-        {"start": _value(heating.valid_from, text_dates),
-         "end": _value(heating.valid_to, text_dates)})]
-    first_cadre = dict(conn.execute(text(
-        "SELECT vc.visit_id, MIN(c.code) FROM visit_cadre vc JOIN cadre c ON c.id = vc.cadre_id "
-        "GROUP BY vc.visit_id")).all())
+    visits = [
+        (vid, hid, _date(day), kind, notes)
+        for vid, hid, day, kind, notes in conn.execute(
+            text(
+                "SELECT id, household_id, visit_date, kind, notes FROM visit "
+                "WHERE kind IN ('festival', 'return') OR visit_date BETWEEN :start AND :end "
+                "OR id IN (SELECT visit_id FROM commitment) ORDER BY visit_date, id"
+            ),
+            {
+                "start": _value(heating.valid_from, text_dates),
+                "end": _value(heating.valid_to, text_dates),
+            },
+        )
+    ]
+    first_cadre = dict(
+        conn.execute(
+            text(
+                "SELECT vc.visit_id, MIN(c.code) FROM visit_cadre vc JOIN cadre c ON c.id = vc.cadre_id "
+                "GROUP BY vc.visit_id"
+            )
+        ).all()
+    )
 
     festival_of = {note: key for key, note in FESTIVAL_NOTES.items()}
     plans: dict[tuple[str, int], _FundPlan] = {}
@@ -114,7 +149,8 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
             if key is None:
                 continue
             plan = plans.get((key, day.year)) or plans.setdefault(
-                (key, day.year), _festival_fund(key, day))
+                (key, day.year), _festival_fund(key, day)
+            )
             if not plan.valid_from <= day <= plan.valid_to:
                 continue
         elif heating.valid_from <= day <= heating.valid_to and (heating.code, hid) not in received:
@@ -144,31 +180,71 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
 
     used = [p for p in (*plans.values(), heating, relief) if p.paid_fen]
     fund_table = table(Fund.__tablename__, *(column(c.name) for c in Fund.__table__.columns))
-    conn.execute(insert(fund_table), [{
-        "code": p.code, "name": p.name, "source": p.source, "cap_fen": p.cap_yuan * 100,
-        "valid_from": _value(p.valid_from, text_dates), "valid_to": _value(p.valid_to, text_dates),
-        "created_on": _value(p.valid_from - dt.timedelta(days=20), text_dates)} for p in used])
-    conn.execute(insert(table(FundCategory.__tablename__, column("fund_code"),
-                              column("category_code"))),
-                 [{"fund_code": p.code, "category_code": c} for p in used for c in p.categories])
+    conn.execute(
+        insert(fund_table),
+        [
+            {
+                "code": p.code,
+                "name": p.name,
+                "source": p.source,
+                "cap_fen": p.cap_yuan * 100,
+                "valid_from": _value(p.valid_from, text_dates),
+                "valid_to": _value(p.valid_to, text_dates),
+                "created_on": _value(p.valid_from - dt.timedelta(days=20), text_dates),
+            }
+            for p in used
+        ],
+    )
+    conn.execute(
+        insert(table(FundCategory.__tablename__, column("fund_code"), column("category_code"))),
+        [{"fund_code": p.code, "category_code": c} for p in used for c in p.categories],
+    )
 
     # Every movement in date order; on one day allocations come first, reversals last.
     moves: list[tuple] = []
     for p in used:
         total = -(-p.paid_fen // 1_000_000) * 1_000_000  # whole 10,000 yuan
         first = total // 2 // 1_000_000 * 1_000_000 or total
-        for days_before, amount, memo in ((20, first, "第一批拨付"),
-                                          (10, total - first, "第二批拨付")):
+        for days_before, amount, memo in (
+            (20, first, "第一批拨付"),
+            (10, total - first, "第二批拨付"),
+        ):
             if amount:
-                moves.append((p.valid_from - dt.timedelta(days=days_before), 0, 0, {
-                    "fund_code": p.code, "kind": "allocate", "amount_fen": amount,
-                    "household_code": None, "visit_id": None, "cadre_code": None,
-                    "memo": f"{p.name}{memo}", "override_reason": None}))
+                moves.append(
+                    (
+                        p.valid_from - dt.timedelta(days=days_before),
+                        0,
+                        0,
+                        {
+                            "fund_code": p.code,
+                            "kind": "allocate",
+                            "amount_fen": amount,
+                            "household_code": None,
+                            "visit_id": None,
+                            "cadre_code": None,
+                            "memo": f"{p.name}{memo}",
+                            "override_reason": None,
+                        },
+                    )
+                )
     for day, vid, plan, hid, amount_fen, override in payments:
-        moves.append((day, 1, vid, {
-            "fund_code": plan.code, "kind": "disburse", "amount_fen": amount_fen,
-            "household_code": households[hid][0], "visit_id": vid,
-            "cadre_code": first_cadre.get(vid), "memo": None, "override_reason": override}))
+        moves.append(
+            (
+                day,
+                1,
+                vid,
+                {
+                    "fund_code": plan.code,
+                    "kind": "disburse",
+                    "amount_fen": amount_fen,
+                    "household_code": households[hid][0],
+                    "visit_id": vid,
+                    "cadre_code": first_cadre.get(vid),
+                    "memo": None,
+                    "override_reason": override,
+                },
+            )
+        )
     moves.sort(key=lambda m: (m[0], m[1], m[2]))
 
     rows: list[dict] = []
@@ -179,9 +255,15 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
     def append(day: dt.date, fields: dict) -> dict:
         nonlocal prev, seq
         seq += 1
-        row = {"reverses_seq": None, **fields, "seq": seq, "entry_date": _value(day, text_dates),
-               "operator": operator, "prev_hash": prev,
-               "recorded_at": _stamp(day, 8 + seq % 10, seq % 3600, text_dates)}
+        row = {
+            "reverses_seq": None,
+            **fields,
+            "seq": seq,
+            "entry_date": _value(day, text_dates),
+            "operator": operator,
+            "prev_hash": prev,
+            "recorded_at": _stamp(day, 8 + seq % 10, seq % 3600, text_dates),
+        }
         row["hash"] = prev = entry_hash(row)
         rows.append(row)
         return row
@@ -190,22 +272,42 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
         while reversals and reversals[0][0] <= day:
             append(*reversals.pop(0))
         entry = append(day, fields)
-        if fields["kind"] == "disburse" and not fields["override_reason"] and (
-                rng.random() < SHARE_REVERSED):
+        if (
+            fields["kind"] == "disburse"
+            and not fields["override_reason"]
+            and (rng.random() < SHARE_REVERSED)
+        ):
             undo_on = min(today, day + dt.timedelta(days=rng.randint(1, 10)))
-            reversals.append((undo_on, {
-                **{k: entry[k] for k in ("fund_code", "amount_fen", "household_code",
-                                         "visit_id", "cadre_code")},
-                "kind": "reverse", "memo": "重复录入，冲正",
-                "override_reason": None, "reverses_seq": entry["seq"]}))
+            reversals.append(
+                (
+                    undo_on,
+                    {
+                        **{
+                            k: entry[k]
+                            for k in (
+                                "fund_code",
+                                "amount_fen",
+                                "household_code",
+                                "visit_id",
+                                "cadre_code",
+                            )
+                        },
+                        "kind": "reverse",
+                        "memo": "重复录入，冲正",
+                        "override_reason": None,
+                        "reverses_seq": entry["seq"],
+                    },
+                )
+            )
             reversals.sort(key=lambda r: r[0])
     for day, fields in reversals:
         append(day, fields)
 
-    entries = table(LedgerEntry.__tablename__,
-                    *(column(c.name) for c in LedgerEntry.__table__.columns))
+    entries = table(
+        LedgerEntry.__tablename__, *(column(c.name) for c in LedgerEntry.__table__.columns)
+    )
     for start in range(0, len(rows), 5000):
-        conn.execute(insert(entries), rows[start:start + 5000])
+        conn.execute(insert(entries), rows[start : start + 5000])
     counts = {
         "funds": len(used),
         "entries": len(rows),
@@ -213,8 +315,13 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
         "reversals": sum(r["kind"] == "reverse" for r in rows),
         "paid_fen": sum(p.paid_fen for p in used),
     }
-    record(session, action="demo-funds", object_type="ledger", object_key=f"seed={seed}",
-           after={**counts, "head": f"{seq}:{prev}"})
+    record(
+        session,
+        action="demo-funds",
+        object_type="ledger",
+        object_key=f"seed={seed}",
+        after={**counts, "head": f"{seq}:{prev}"},
+    )
     return counts
 
 
@@ -224,32 +331,69 @@ def _festival_fund(key: str, day: dt.date) -> _FundPlan:
     if key == "spring":
         month, mday = SPRING_FESTIVAL.get(year, (2, 1))
         festival = dt.date(year, month, mday)
-        return _FundPlan(f"CJ{year}", f"{year}年春节走访慰问金", "县委组织部代管党费、县民政局",
-                         tuple(SPRING_AMOUNT), 1000, festival - dt.timedelta(days=30), festival,
-                         SPRING_AMOUNT)
+        return _FundPlan(
+            f"CJ{year}",
+            f"{year}年春节走访慰问金",
+            "县委组织部代管党费、县民政局",
+            tuple(SPRING_AMOUNT),
+            1000,
+            festival - dt.timedelta(days=30),
+            festival,
+            SPRING_AMOUNT,
+        )
     if key == "july":
         festival = dt.date(year, 7, 1)
-        return _FundPlan(f"QY{year}", f"{year}年“七一”慰问党员", "县委组织部代管党费",
-                         tuple(sorted(PARTY_CATEGORIES)), 1000,
-                         festival - dt.timedelta(days=30), festival, JULY_AMOUNT)
+        return _FundPlan(
+            f"QY{year}",
+            f"{year}年“七一”慰问党员",
+            "县委组织部代管党费",
+            tuple(sorted(PARTY_CATEGORIES)),
+            1000,
+            festival - dt.timedelta(days=30),
+            festival,
+            JULY_AMOUNT,
+        )
     month, mday = DOUBLE_NINTH.get(year, (10, 15))
     festival = dt.date(year, month, mday)
-    return _FundPlan(f"CY{year}", f"{year}年重阳节慰问老年人", "县民政局", ELDERLY, 500,
-                     festival - dt.timedelta(days=30), festival, dict.fromkeys(ELDERLY, 300))
+    return _FundPlan(
+        f"CY{year}",
+        f"{year}年重阳节慰问老年人",
+        "县民政局",
+        ELDERLY,
+        500,
+        festival - dt.timedelta(days=30),
+        festival,
+        dict.fromkeys(ELDERLY, 300),
+    )
 
 
 def _heating_fund(today: dt.date) -> _FundPlan:
     """The last winter's heating allowance, paid once at a visit from December to January."""
     year = today.year if today.month >= 12 else today.year - 1
-    return _FundPlan(f"QN{year}", f"{year}—{year + 1}年冬季取暖补贴", "县民政局", HEATING, 300,
-                     dt.date(year, 12, 1), min(today, dt.date(year + 1, 1, 31)),
-                     dict.fromkeys(HEATING, 300))
+    return _FundPlan(
+        f"QN{year}",
+        f"{year}—{year + 1}年冬季取暖补贴",
+        "县民政局",
+        HEATING,
+        300,
+        dt.date(year, 12, 1),
+        min(today, dt.date(year + 1, 1, 31)),
+        dict.fromkeys(HEATING, 300),
+    )
 
 
 def _relief_fund(today: dt.date) -> _FundPlan:
     start = today - dt.timedelta(days=365)
-    return _FundPlan(f"LSJZ{today.year}", f"{start.year}—{today.year}年度临时救助金", "县民政局",
-                     RELIEF, 3000, start, today, {})
+    return _FundPlan(
+        f"LSJZ{today.year}",
+        f"{start.year}—{today.year}年度临时救助金",
+        "县民政局",
+        RELIEF,
+        3000,
+        start,
+        today,
+        {},
+    )
 
 
 def _date(value) -> dt.date | None:

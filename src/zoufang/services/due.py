@@ -81,20 +81,23 @@ def refresh_due_dates(*, session, household_ids: Iterable[int]) -> None:
     changed: list[dict] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        cadences = dict(conn.execute(
-            select(HC.c.household_id, func.min(C.c.cadence_days))
-            .join(C, C.c.code == HC.c.category_code)
-            .where(HC.c.household_id.in_(chunk))
-            .group_by(HC.c.household_id)
-        ).all())
+        cadences = dict(
+            conn.execute(
+                select(HC.c.household_id, func.min(C.c.cadence_days))
+                .join(C, C.c.code == HC.c.category_code)
+                .where(HC.c.household_id.in_(chunk))
+                .group_by(HC.c.household_id)
+            ).all()
+        )
         ranked = (
             select(
                 V.c.household_id,
                 V.c.visit_date,
                 V.c.next_date,
                 func.row_number()
-                .over(partition_by=V.c.household_id,
-                      order_by=(V.c.visit_date.desc(), V.c.id.desc()))
+                .over(
+                    partition_by=V.c.household_id, order_by=(V.c.visit_date.desc(), V.c.id.desc())
+                )
                 .label("rn"),
             )
             .where(V.c.household_id.in_(chunk))
@@ -103,8 +106,9 @@ def refresh_due_dates(*, session, household_ids: Iterable[int]) -> None:
         latest = {
             hid: (visit_date, next_date)
             for hid, visit_date, next_date in conn.execute(
-                select(ranked.c.household_id, ranked.c.visit_date, ranked.c.next_date)
-                .where(ranked.c.rn == 1)
+                select(ranked.c.household_id, ranked.c.visit_date, ranked.c.next_date).where(
+                    ranked.c.rn == 1
+                )
             ).all()
         }
         rows = []
@@ -113,14 +117,25 @@ def refresh_due_dates(*, session, household_ids: Iterable[int]) -> None:
         ).all():
             last_visit_on, next_date = latest.get(hid, (None, None))
             cadence = effective_cadence(own_cadence, [cadences.get(hid, 0)])
-            rows.append({"hid": hid, "last_visit_on": last_visit_on, "due_date": compute_due_date(
-                enrolled_on=enrolled_on, last_visit_on=last_visit_on, next_date=next_date,
-                cadence_days=cadence)})
+            rows.append(
+                {
+                    "hid": hid,
+                    "last_visit_on": last_visit_on,
+                    "due_date": compute_due_date(
+                        enrolled_on=enrolled_on,
+                        last_visit_on=last_visit_on,
+                        next_date=next_date,
+                        cadence_days=cadence,
+                    ),
+                }
+            )
         if rows:
             conn.execute(
-                update(H).where(H.c.id == bindparam("hid"))
+                update(H)
+                .where(H.c.id == bindparam("hid"))
                 .values(last_visit_on=bindparam("last_visit_on"), due_date=bindparam("due_date")),
-                rows)
+                rows,
+            )
         changed += rows
     if orm is not None:
         _update_loaded_households(orm, changed)
@@ -163,29 +178,52 @@ def due_households(
     if where.village:
         conditions.append(H.c.village == where.village)
     if where.cadre:
-        conditions.append(exists().where(and_(
-            A.c.household_id == H.c.id, A.c.cadre_id == C.c.id, C.c.code == where.cadre)))
+        conditions.append(
+            exists().where(
+                and_(A.c.household_id == H.c.id, A.c.cadre_id == C.c.id, C.c.code == where.cadre)
+            )
+        )
     if where.category:
-        conditions.append(exists().where(and_(
-            HC.c.household_id == H.c.id, HC.c.category_code == where.category)))
+        conditions.append(
+            exists().where(and_(HC.c.household_id == H.c.id, HC.c.category_code == where.category))
+        )
     # One query: each household's categories and cadres come aggregated ("a,b"), which is
     # cheaper than fetching and grouping two more result sets of 60,000+ rows each.
-    categories = (select(func.aggregate_strings(HC.c.category_code, ","))
-                  .where(HC.c.household_id == H.c.id).scalar_subquery())
-    cadres = (select(func.aggregate_strings(C.c.code, ","))
-              .select_from(A.join(C, C.c.id == A.c.cadre_id))
-              .where(A.c.household_id == H.c.id).scalar_subquery())
+    categories = (
+        select(func.aggregate_strings(HC.c.category_code, ","))
+        .where(HC.c.household_id == H.c.id)
+        .scalar_subquery()
+    )
+    cadres = (
+        select(func.aggregate_strings(C.c.code, ","))
+        .select_from(A.join(C, C.c.id == A.c.cadre_id))
+        .where(A.c.household_id == H.c.id)
+        .scalar_subquery()
+    )
     # Rows as the driver gives them (plain tuples; SQLite's dates are ISO text, PostgreSQL's
     # are dates), the dates turned into dates once per distinct value: a county's list holds
     # a few hundred distinct dates in 60,000 rows; SQLAlchemy's rows and conversions would
     # cost a third of the query again.
     with bulk():  # 60,000 rows and as many dicts: the cycle collector would only walk them
-        return _due_rows(driver_rows(conn, (
-            select(H.c.code, H.c.head_name, H.c.village, categories, cadres,
-                   H.c.last_visit_on, H.c.due_date)
-            .where(*conditions)
-            .order_by(H.c.due_date, H.c.code)
-        )), today)
+        return _due_rows(
+            driver_rows(
+                conn,
+                (
+                    select(
+                        H.c.code,
+                        H.c.head_name,
+                        H.c.village,
+                        categories,
+                        cadres,
+                        H.c.last_visit_on,
+                        H.c.due_date,
+                    )
+                    .where(*conditions)
+                    .order_by(H.c.due_date, H.c.code)
+                ),
+            ),
+            today,
+        )
 
 
 def _due_rows(rows: list[tuple], today: dt.date) -> list[dict]:
@@ -194,22 +232,25 @@ def _due_rows(rows: list[tuple], today: dt.date) -> list[dict]:
     overdue: dict = {}
     result = []
     for code, name, village, category_codes, cadre_codes, last_visit_on, due_date in rows:
-        last_visit = dates.get(last_visit_on) if last_visit_on in dates else _date(
-            dates, last_visit_on)
+        last_visit = (
+            dates.get(last_visit_on) if last_visit_on in dates else _date(dates, last_visit_on)
+        )
         due = dates.get(due_date) if due_date in dates else _date(dates, due_date)
         late = overdue.get(due)
         if late is None:
             late = overdue[due] = (today - due).days
-        result.append({
-            "household": code,
-            "name": name,
-            "village": village,
-            "categories": _codes(category_codes),
-            "cadres": _codes(cadre_codes),
-            "last_visit": last_visit,
-            "due_date": due,
-            "days_overdue": late,
-        })
+        result.append(
+            {
+                "household": code,
+                "name": name,
+                "village": village,
+                "categories": _codes(category_codes),
+                "cadres": _codes(cadre_codes),
+                "last_visit": last_visit,
+                "due_date": due,
+                "days_overdue": late,
+            }
+        )
     return result
 
 

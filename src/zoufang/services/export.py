@@ -64,49 +64,99 @@ class Col:
 
 COLUMNS: dict[str, list[Col]] = {
     "households": [
-        Col("code", "户号"), Col("name", "户主"), Col("id_number", "身份证号"),
-        Col("village", "村/社区"), Col("grid", "网格"), Col("address", "住址"),
-        Col("phone", "联系电话"), Col("categories", "类别"), Col("cadres", "联系干部"),
-        Col("members", "家庭人口", "int"), Col("income", "年收入(元)", "money"),
-        Col("housing", "住房"), Col("health", "健康状况"), Col("employment", "就业"),
-        Col("hardship", "致困原因"), Col("cadence", "走访周期(天)", "int"),
-        Col("status", "状态"), Col("exit_reason", "退出原因"),
-        Col("exited_on", "退出日期", "date"), Col("enrolled_on", "纳入日期", "date"),
-        Col("last_visit", "上次走访", "date"), Col("due_date", "应访日期", "date"),
+        Col("code", "户号"),
+        Col("name", "户主"),
+        Col("id_number", "身份证号"),
+        Col("village", "村/社区"),
+        Col("grid", "网格"),
+        Col("address", "住址"),
+        Col("phone", "联系电话"),
+        Col("categories", "类别"),
+        Col("cadres", "联系干部"),
+        Col("members", "家庭人口", "int"),
+        Col("income", "年收入(元)", "money"),
+        Col("housing", "住房"),
+        Col("health", "健康状况"),
+        Col("employment", "就业"),
+        Col("hardship", "致困原因"),
+        Col("cadence", "走访周期(天)", "int"),
+        Col("status", "状态"),
+        Col("exit_reason", "退出原因"),
+        Col("exited_on", "退出日期", "date"),
+        Col("enrolled_on", "纳入日期", "date"),
+        Col("last_visit", "上次走访", "date"),
+        Col("due_date", "应访日期", "date"),
     ],
     "members": [
-        Col("household", "户号"), Col("household_name", "户主"), Col("id", "编号", "int"),
-        Col("name", "姓名"), Col("relation", "与户主关系"), Col("birth_year", "出生年份", "int"),
-        Col("health", "健康状况"), Col("id_number", "身份证号"),
+        Col("household", "户号"),
+        Col("household_name", "户主"),
+        Col("id", "编号", "int"),
+        Col("name", "姓名"),
+        Col("relation", "与户主关系"),
+        Col("birth_year", "出生年份", "int"),
+        Col("health", "健康状况"),
+        Col("id_number", "身份证号"),
     ],
     "visits": [
-        Col("id", "编号", "int"), Col("date", "走访日期", "date"), Col("household", "户号"),
-        Col("name", "户主"), Col("village", "村/社区"), Col("kind", "走访类型"),
-        Col("cadres", "走访干部"), Col("notes", "走访情况"), Col("needs", "诉求"),
-        Col("suggestions", "意见建议"), Col("wishes", "微心愿"), Col("gifts", "送达物品"),
-        Col("next", "下次走访", "date"), Col("recorded_at", "录入时间", "datetime"),
+        Col("id", "编号", "int"),
+        Col("date", "走访日期", "date"),
+        Col("household", "户号"),
+        Col("name", "户主"),
+        Col("village", "村/社区"),
+        Col("kind", "走访类型"),
+        Col("cadres", "走访干部"),
+        Col("notes", "走访情况"),
+        Col("needs", "诉求"),
+        Col("suggestions", "意见建议"),
+        Col("wishes", "微心愿"),
+        Col("gifts", "送达物品"),
+        Col("next", "下次走访", "date"),
+        Col("recorded_at", "录入时间", "datetime"),
         Col("operator", "录入人"),
     ],
     "commitments": [
-        Col("id", "编号", "int"), Col("household", "户号"), Col("name", "户主"),
-        Col("village", "村/社区"), Col("text", "承诺事项"), Col("cadre", "责任干部"),
-        Col("opened_on", "提出日期", "date"), Col("due_date", "办结期限", "date"),
-        Col("status", "状态"), Col("days_overdue", "逾期天数", "int"),
-        Col("closed_on", "办结日期", "date"), Col("resolution", "办理结果"),
-        Col("referred_to", "转交单位"), Col("visit", "走访编号", "int"),
+        Col("id", "编号", "int"),
+        Col("household", "户号"),
+        Col("name", "户主"),
+        Col("village", "村/社区"),
+        Col("text", "承诺事项"),
+        Col("cadre", "责任干部"),
+        Col("opened_on", "提出日期", "date"),
+        Col("due_date", "办结期限", "date"),
+        Col("status", "状态"),
+        Col("days_overdue", "逾期天数", "int"),
+        Col("closed_on", "办结日期", "date"),
+        Col("resolution", "办理结果"),
+        Col("referred_to", "转交单位"),
+        Col("visit", "走访编号", "int"),
         Col("responses", "办理记录"),
     ],
     "ledger": [
-        Col("seq", "流水号", "int"), Col("date", "日期", "date"), Col("fund", "资金编号"),
-        Col("fund_name", "资金名称"), Col("kind", "类型"), Col("amount", "金额(元)", "money"),
-        Col("household", "户号"), Col("household_name", "户主"), Col("cadre", "经办干部"),
-        Col("visit", "走访编号", "int"), Col("reverses", "冲销流水号", "int"),
-        Col("memo", "备注"), Col("override", "越权理由"), Col("operator", "操作人"),
-        Col("recorded_at", "录入时间", "datetime"), Col("hash", "哈希"),
+        Col("seq", "流水号", "int"),
+        Col("date", "日期", "date"),
+        Col("fund", "资金编号"),
+        Col("fund_name", "资金名称"),
+        Col("kind", "类型"),
+        Col("amount", "金额(元)", "money"),
+        Col("household", "户号"),
+        Col("household_name", "户主"),
+        Col("cadre", "经办干部"),
+        Col("visit", "走访编号", "int"),
+        Col("reverses", "冲销流水号", "int"),
+        Col("memo", "备注"),
+        Col("override", "越权理由"),
+        Col("operator", "操作人"),
+        Col("recorded_at", "录入时间", "datetime"),
+        Col("hash", "哈希"),
     ],
 }
-SHEET_ZH = {"households": "帮扶对象", "members": "家庭成员", "visits": "走访记录",
-            "commitments": "承诺事项", "ledger": "资金流水"}
+SHEET_ZH = {
+    "households": "帮扶对象",
+    "members": "家庭成员",
+    "visits": "走访记录",
+    "commitments": "承诺事项",
+    "ledger": "资金流水",
+}
 
 
 # ------------------------------------------------------------------ reading rows
@@ -162,12 +212,18 @@ class _Reader:
         cadres = self.connection.execute(select(Cadre.id, Cadre.code, Cadre.name)).all()
         # Chinese sheets name cadres (a code means nothing to a reader); English ones give
         # codes. `enroll --from` accepts either.
-        self.cadre_by_id = _CadreNames({i: (name if lang == "zh" else code)
-                                        for i, code, name in cadres})
+        self.cadre_by_id = _CadreNames(
+            {i: (name if lang == "zh" else code) for i, code, name in cadres}
+        )
         self.cadre_by_code = {code: (name if lang == "zh" else code) for _, code, name in cadres}
-        self.category = ({c: label for c, label in
-                          self.connection.execute(select(Category.code, Category.label))}
-                         if lang == "zh" else {})
+        self.category = (
+            {
+                c: label
+                for c, label in self.connection.execute(select(Category.code, Category.label))
+            }
+            if lang == "zh"
+            else {}
+        )
 
     def _stream(self, statement):
         return self.connection.execute(statement.execution_options(yield_per=BATCH))
@@ -192,9 +248,13 @@ class _Reader:
 
         from zoufang import models
 
-        model = {"households": models.Household, "members": models.Member,
-                 "visits": models.Visit, "commitments": models.Commitment,
-                 "ledger": models.LedgerEntry}[table]
+        model = {
+            "households": models.Household,
+            "members": models.Member,
+            "visits": models.Visit,
+            "commitments": models.Commitment,
+            "ledger": models.LedgerEntry,
+        }[table]
         return self.connection.execute(select(func.count()).select_from(model)).scalar_one()
 
     def _households(self) -> Iterator[tuple]:
@@ -205,26 +265,69 @@ class _Reader:
 
         H = Household
         label, cadre, sep = self.category, self.cadre_by_id, self.sep
-        categories = _Details(self._stream(
-            select(HouseholdCategory.household_id, HouseholdCategory.category_code)
-            .order_by(HouseholdCategory.household_id, HouseholdCategory.category_code)),
-            lambda rows: sep.join(label.get(c, c) for _, c in rows))
-        cadres = _Details(self._stream(
-            select(Assignment.household_id, Assignment.cadre_id)
-            .order_by(Assignment.household_id, Assignment.cadre_id)),
-            lambda rows: sep.join(cadre[c] for _, c in rows))
-        for h in self._stream(select(
-            H.id, H.code, H.head_name, H.id_number, H.village, H.grid, H.address, H.phone,
-            H.members_count, H.income_fen, H.housing, H.health, H.employment, H.hardship,
-            H.cadence_days, H.status, H.exit_reason, H.exited_on, H.enrolled_on,
-            H.last_visit_on, H.due_date).order_by(H.id)):
+        categories = _Details(
+            self._stream(
+                select(HouseholdCategory.household_id, HouseholdCategory.category_code).order_by(
+                    HouseholdCategory.household_id, HouseholdCategory.category_code
+                )
+            ),
+            lambda rows: sep.join(label.get(c, c) for _, c in rows),
+        )
+        cadres = _Details(
+            self._stream(
+                select(Assignment.household_id, Assignment.cadre_id).order_by(
+                    Assignment.household_id, Assignment.cadre_id
+                )
+            ),
+            lambda rows: sep.join(cadre[c] for _, c in rows),
+        )
+        for h in self._stream(
+            select(
+                H.id,
+                H.code,
+                H.head_name,
+                H.id_number,
+                H.village,
+                H.grid,
+                H.address,
+                H.phone,
+                H.members_count,
+                H.income_fen,
+                H.housing,
+                H.health,
+                H.employment,
+                H.hardship,
+                H.cadence_days,
+                H.status,
+                H.exit_reason,
+                H.exited_on,
+                H.enrolled_on,
+                H.last_visit_on,
+                H.due_date,
+            ).order_by(H.id)
+        ):
             yield (
-                h.code, h.head_name, self._id_number(h.id_number), h.village, h.grid,
-                h.address, h.phone,
-                categories.take(h.id, ""), cadres.take(h.id, ""),
-                h.members_count, h.income_fen, h.housing, h.health, h.employment, h.hardship,
-                h.cadence_days, self._label(HOUSEHOLD_STATUS_ZH, h.status), h.exit_reason,
-                h.exited_on, h.enrolled_on, h.last_visit_on,
+                h.code,
+                h.head_name,
+                self._id_number(h.id_number),
+                h.village,
+                h.grid,
+                h.address,
+                h.phone,
+                categories.take(h.id, ""),
+                cadres.take(h.id, ""),
+                h.members_count,
+                h.income_fen,
+                h.housing,
+                h.health,
+                h.employment,
+                h.hardship,
+                h.cadence_days,
+                self._label(HOUSEHOLD_STATUS_ZH, h.status),
+                h.exit_reason,
+                h.exited_on,
+                h.enrolled_on,
+                h.last_visit_on,
                 h.due_date if h.status == HOUSEHOLD_ACTIVE else None,  # never due once exited
             )
 
@@ -235,9 +338,19 @@ class _Reader:
 
         M = Member
         for m in self._stream(
-            select(Household.code, Household.head_name, M.id, M.name, M.relation, M.birth_year,
-                   M.health, M.id_number)
-            .join(Household, Household.id == M.household_id).order_by(M.id)):
+            select(
+                Household.code,
+                Household.head_name,
+                M.id,
+                M.name,
+                M.relation,
+                M.birth_year,
+                M.health,
+                M.id_number,
+            )
+            .join(Household, Household.id == M.household_id)
+            .order_by(M.id)
+        ):
             yield (*m[:7], self._id_number(m.id_number))
 
     def _visits(self) -> Iterator[tuple]:
@@ -256,29 +369,75 @@ class _Reader:
                 said.setdefault(kind, []).append(text)
             return sep.join(said["suggestion"]), sep.join(said["wish"]), sep.join(said["gift"])
 
-        cadres = _Details(self._stream(
-            select(VisitCadre.visit_id, VisitCadre.cadre_id)
-            .order_by(VisitCadre.visit_id, VisitCadre.cadre_id)),
-            lambda rows: sep.join([cadre[c] for _, c in rows]))
-        items = _Details(self._stream(
-            select(VisitItem.visit_id, VisitItem.kind, VisitItem.text)
-            .order_by(VisitItem.visit_id, VisitItem.id)), heard)
-        needs = _Details(self._stream(
-            select(Commitment.visit_id, Commitment.text).where(Commitment.visit_id.is_not(None))
-            .order_by(Commitment.visit_id, Commitment.id)),
-            lambda rows: sep.join([t for _, t in rows]))
+        cadres = _Details(
+            self._stream(
+                select(VisitCadre.visit_id, VisitCadre.cadre_id).order_by(
+                    VisitCadre.visit_id, VisitCadre.cadre_id
+                )
+            ),
+            lambda rows: sep.join([cadre[c] for _, c in rows]),
+        )
+        items = _Details(
+            self._stream(
+                select(VisitItem.visit_id, VisitItem.kind, VisitItem.text).order_by(
+                    VisitItem.visit_id, VisitItem.id
+                )
+            ),
+            heard,
+        )
+        needs = _Details(
+            self._stream(
+                select(Commitment.visit_id, Commitment.text)
+                .where(Commitment.visit_id.is_not(None))
+                .order_by(Commitment.visit_id, Commitment.id)
+            ),
+            lambda rows: sep.join([t for _, t in rows]),
+        )
         nothing_heard = ("", "", "")
-        for visit_id, date, code, name, village, kind, notes, next_date, recorded_at, operator \
-                in self._stream(
-                    select(V.id, V.visit_date, Household.code, Household.head_name,
-                           Household.village, V.kind, V.notes, V.next_date, V.recorded_at,
-                           V.operator)
-                    .join(Household, Household.id == V.household_id).order_by(V.id)):
+        for (
+            visit_id,
+            date,
+            code,
+            name,
+            village,
+            kind,
+            notes,
+            next_date,
+            recorded_at,
+            operator,
+        ) in self._stream(
+            select(
+                V.id,
+                V.visit_date,
+                Household.code,
+                Household.head_name,
+                Household.village,
+                V.kind,
+                V.notes,
+                V.next_date,
+                V.recorded_at,
+                V.operator,
+            )
+            .join(Household, Household.id == V.household_id)
+            .order_by(V.id)
+        ):
             suggestions, wishes, gifts = items.take(visit_id, nothing_heard)
             yield (
-                visit_id, date, code, name, village, kinds.get(kind, kind),
-                cadres.take(visit_id, ""), notes, needs.take(visit_id, ""), suggestions, wishes,
-                gifts, next_date, recorded_at, operator,
+                visit_id,
+                date,
+                code,
+                name,
+                village,
+                kinds.get(kind, kind),
+                cadres.take(visit_id, ""),
+                notes,
+                needs.take(visit_id, ""),
+                suggestions,
+                wishes,
+                gifts,
+                next_date,
+                recorded_at,
+                operator,
             )
 
     def _commitments(self) -> Iterator[tuple]:
@@ -290,23 +449,58 @@ class _Reader:
         C = Commitment
         cadre, today = self.cadre_by_id, self.today
         statuses = COMMITMENT_STATUS_ZH if self.lang == "zh" else {}
-        responses = _Details(self._stream(
-            select(CommitmentResponse.commitment_id, CommitmentResponse.response_date,
-                   CommitmentResponse.action, CommitmentResponse.note)
-            .order_by(CommitmentResponse.commitment_id, CommitmentResponse.response_date,
-                      CommitmentResponse.id)),
-            lambda rows: "\n".join(f"{d.isoformat()} {statuses.get(a, a)}: {n}"
-                                    for _, d, a, n in rows))
+        responses = _Details(
+            self._stream(
+                select(
+                    CommitmentResponse.commitment_id,
+                    CommitmentResponse.response_date,
+                    CommitmentResponse.action,
+                    CommitmentResponse.note,
+                ).order_by(
+                    CommitmentResponse.commitment_id,
+                    CommitmentResponse.response_date,
+                    CommitmentResponse.id,
+                )
+            ),
+            lambda rows: "\n".join(
+                f"{d.isoformat()} {statuses.get(a, a)}: {n}" for _, d, a, n in rows
+            ),
+        )
         for c in self._stream(
-            select(C.id, Household.code, Household.head_name, Household.village, C.text,
-                   C.cadre_id, C.opened_on, C.due_date, C.status, C.closed_on, C.resolution,
-                   C.referred_to, C.visit_id)
-            .join(Household, Household.id == C.household_id).order_by(C.id)):
+            select(
+                C.id,
+                Household.code,
+                Household.head_name,
+                Household.village,
+                C.text,
+                C.cadre_id,
+                C.opened_on,
+                C.due_date,
+                C.status,
+                C.closed_on,
+                C.resolution,
+                C.referred_to,
+                C.visit_id,
+            )
+            .join(Household, Household.id == C.household_id)
+            .order_by(C.id)
+        ):
             overdue = None if c.status in COMMITMENT_CLOSED else (today - c.due_date).days
             yield (
-                c.id, c.code, c.head_name, c.village, c.text, cadre.get(c.cadre_id),
-                c.opened_on, c.due_date, statuses.get(c.status, c.status), overdue,
-                c.closed_on, c.resolution, c.referred_to, c.visit_id,
+                c.id,
+                c.code,
+                c.head_name,
+                c.village,
+                c.text,
+                cadre.get(c.cadre_id),
+                c.opened_on,
+                c.due_date,
+                statuses.get(c.status, c.status),
+                overdue,
+                c.closed_on,
+                c.resolution,
+                c.referred_to,
+                c.visit_id,
                 responses.take(c.id, ""),
             )
 
@@ -320,17 +514,46 @@ class _Reader:
         kinds = LEDGER_KIND_ZH if self.lang == "zh" else {}
         cadre = self.cadre_by_code
         for e in self._stream(
-            select(E.seq, E.entry_date, E.fund_code, Fund.name, E.kind, E.amount_fen,
-                   E.household_code, Household.head_name, E.cadre_code, E.visit_id,
-                   E.reverses_seq, E.memo, E.override_reason, E.operator, E.recorded_at,
-                   E.hash)
+            select(
+                E.seq,
+                E.entry_date,
+                E.fund_code,
+                Fund.name,
+                E.kind,
+                E.amount_fen,
+                E.household_code,
+                Household.head_name,
+                E.cadre_code,
+                E.visit_id,
+                E.reverses_seq,
+                E.memo,
+                E.override_reason,
+                E.operator,
+                E.recorded_at,
+                E.hash,
+            )
             .join(Fund, Fund.code == E.fund_code)
-            .outerjoin(Household, Household.code == E.household_code).order_by(E.seq)):
-            yield (e.seq, e.entry_date, e.fund_code, e.name, kinds.get(e.kind, e.kind),
-                   e.amount_fen, e.household_code, e.head_name,
-                   None if e.cadre_code is None else cadre.get(e.cadre_code, e.cadre_code),
-                   e.visit_id, e.reverses_seq, e.memo, e.override_reason, e.operator,
-                   e.recorded_at, e.hash)
+            .outerjoin(Household, Household.code == E.household_code)
+            .order_by(E.seq)
+        ):
+            yield (
+                e.seq,
+                e.entry_date,
+                e.fund_code,
+                e.name,
+                kinds.get(e.kind, e.kind),
+                e.amount_fen,
+                e.household_code,
+                e.head_name,
+                None if e.cadre_code is None else cadre.get(e.cadre_code, e.cadre_code),
+                e.visit_id,
+                e.reverses_seq,
+                e.memo,
+                e.override_reason,
+                e.operator,
+                e.recorded_at,
+                e.hash,
+            )
 
 
 # ------------------------------------------------------------------ writing files
@@ -359,8 +582,9 @@ def _json_converters(columns: list[Col]) -> list[Callable[[Any], Any]]:
     return [by_kind[c.kind] for c in columns]
 
 
-def _write_csv(out: IO[str], columns: list[Col], rows: Iterator[tuple], lang: str,
-               tick: Callable[[], None]) -> int:
+def _write_csv(
+    out: IO[str], columns: list[Col], rows: Iterator[tuple], lang: str, tick: Callable[[], None]
+) -> int:
     """Rows as CSV: text neutralised (as :func:`safe_cell`), dates ISO, money in yuan with
     two decimals, ``None`` an empty cell and numbers as ``str``.
 
@@ -414,8 +638,13 @@ def _write_csv(out: IO[str], columns: list[Col], rows: Iterator[tuple], lang: st
     return n
 
 
-def _write_json_array(out: IO[str], columns: list[Col], rows: Iterator[tuple],
-                      tick: Callable[[], None], indent: str = "") -> int:
+def _write_json_array(
+    out: IO[str],
+    columns: list[Col],
+    rows: Iterator[tuple],
+    tick: Callable[[], None],
+    indent: str = "",
+) -> int:
     keys = [c.key for c in columns]
     convert = _json_converters(columns)
     out.write("[")
@@ -440,19 +669,33 @@ class _Xlsx:
     def __init__(self, path: Path) -> None:
         import xlsxwriter
 
-        self.book = xlsxwriter.Workbook(str(path), {
-            "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False, "default_date_format": "yyyy-mm-dd"})
-        self.head = self.book.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1,
-                                          "text_wrap": True, "valign": "top"})
+        self.book = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "default_date_format": "yyyy-mm-dd",
+            },
+        )
+        self.head = self.book.add_format(
+            {"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         self.formats = {
             "money": self.book.add_format({"num_format": "#,##0.00"}),
             "date": self.book.add_format({"num_format": "yyyy-mm-dd"}),
             "datetime": self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
         }
 
-    def table(self, name: str, columns: list[Col], rows: Iterator[tuple], lang: str,
-              tick: Callable[[], None]) -> int:
+    def table(
+        self,
+        name: str,
+        columns: list[Col],
+        rows: Iterator[tuple],
+        lang: str,
+        tick: Callable[[], None],
+    ) -> int:
         title = SHEET_ZH[name] if lang == "zh" else name
         sheet, part, r, n = None, 0, 0, 0
         widths = [_display_width(c.header(lang)) for c in columns]
@@ -507,8 +750,15 @@ class _Xlsx:
 
 
 def export_tables(
-    *, session, tables: list[str], fmt: str, out: Path | IO[str], lang: str, reveal: bool,
-    today: dt.date, progress: Callable[[int, int], None] | None = None,
+    *,
+    session,
+    tables: list[str],
+    fmt: str,
+    out: Path | IO[str],
+    lang: str,
+    reveal: bool,
+    today: dt.date,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Write ``tables`` to ``out`` in ``fmt``; return the number of rows written per table.
 
@@ -544,14 +794,14 @@ def export_tables(
         f = open(out, "w", encoding="utf-8") if isinstance(out, Path) else out  # noqa: SIM115
         try:
             if len(tables) == 1:
-                counts[tables[0]] = _write_json_array(f, COLUMNS[tables[0]],
-                                                      reader.rows(tables[0]), tick)
+                counts[tables[0]] = _write_json_array(
+                    f, COLUMNS[tables[0]], reader.rows(tables[0]), tick
+                )
             else:
                 f.write("{")
                 for i, t in enumerate(tables):
                     f.write(("\n" if i == 0 else ",\n") + f"  {json.dumps(t)}: ")
-                    counts[t] = _write_json_array(f, COLUMNS[t], reader.rows(t), tick,
-                                                  indent="  ")
+                    counts[t] = _write_json_array(f, COLUMNS[t], reader.rows(t), tick, indent="  ")
                 f.write("\n}")
             f.write("\n")
         finally:

@@ -67,50 +67,67 @@ def payment_violations(f: PaymentFacts) -> list[Violation]:
         f.household_exited_on is None or f.household_exited_on <= f.on
     )
     if exited:
-        out.append(Violation("inactive-household",
-                             f"{f.household_code} {f.household_name} exited on "
-                             f"{f.household_exited_on}"))
+        out.append(
+            Violation(
+                "inactive-household",
+                f"{f.household_code} {f.household_name} exited on {f.household_exited_on}",
+            )
+        )
     if not (f.household_categories & f.fund_categories):
-        out.append(Violation(
-            "ineligible",
-            f"{f.household_code} {f.household_name} is "
-            f"{', '.join(sorted(f.household_categories)) or 'in no category'}; fund "
-            f"{f.fund_code} is for {', '.join(sorted(f.fund_categories))}",
-        ))
+        out.append(
+            Violation(
+                "ineligible",
+                f"{f.household_code} {f.household_name} is "
+                f"{', '.join(sorted(f.household_categories)) or 'in no category'}; fund "
+                f"{f.fund_code} is for {', '.join(sorted(f.fund_categories))}",
+            )
+        )
     if (f.valid_from and f.on < f.valid_from) or (f.valid_to and f.on > f.valid_to):
-        out.append(Violation(
-            "out-of-period",
-            f"{f.on} is outside fund {f.fund_code}'s period "
-            f"{f.valid_from or '…'} to {f.valid_to or '…'}",
-        ))
+        out.append(
+            Violation(
+                "out-of-period",
+                f"{f.on} is outside fund {f.fund_code}'s period "
+                f"{f.valid_from or '…'} to {f.valid_to or '…'}",
+            )
+        )
     if f.cap_fen is not None and f.received_before_fen + f.amount_fen > f.cap_fen:
-        out.append(Violation(
-            "over-cap",
-            f"over the per-household cap: {f.household_name} has received "
-            f"{m(f.received_before_fen)} of {m(f.cap_fen)}; {m(f.amount_fen)} would exceed it",
-        ))
+        out.append(
+            Violation(
+                "over-cap",
+                f"over the per-household cap: {f.household_name} has received "
+                f"{m(f.received_before_fen)} of {m(f.cap_fen)}; {m(f.amount_fen)} would exceed it",
+            )
+        )
     if f.balance_before_fen - f.amount_fen < 0:
-        out.append(Violation(
-            "overspend",
-            f"fund {f.fund_code} has {m(f.balance_before_fen)} left; paying {m(f.amount_fen)} "
-            f"would leave {m(f.balance_before_fen - f.amount_fen)}",
-        ))
+        out.append(
+            Violation(
+                "overspend",
+                f"fund {f.fund_code} has {m(f.balance_before_fen)} left; paying {m(f.amount_fen)} "
+                f"would leave {m(f.balance_before_fen - f.amount_fen)}",
+            )
+        )
     if f.related_cadres:
-        out.append(Violation(
-            "conflict-of-interest",
-            f"paying cadre {', '.join(f.related_cadres)} is a relative of {f.household_code} "
-            f"{f.household_name}",
-        ))
+        out.append(
+            Violation(
+                "conflict-of-interest",
+                f"paying cadre {', '.join(f.related_cadres)} is a relative of {f.household_code} "
+                f"{f.household_name}",
+            )
+        )
     if f.same_day_payments:
-        out.append(Violation(
-            "duplicate",
-            f"{f.household_code} {f.household_name} was already paid from {f.fund_code} on "
-            f"{f.on}",
-        ))
+        out.append(
+            Violation(
+                "duplicate",
+                f"{f.household_code} {f.household_name} was already paid from {f.fund_code} on "
+                f"{f.on}",
+            )
+        )
     if f.also_paid_households:
-        out.append(Violation(
-            "duplicate-person",
-            f"a person of {f.household_code} {f.household_name} also belongs to "
-            f"{', '.join(f.also_paid_households)}, already paid from {f.fund_code}",
-        ))
+        out.append(
+            Violation(
+                "duplicate-person",
+                f"a person of {f.household_code} {f.household_name} also belongs to "
+                f"{', '.join(f.also_paid_households)}, already paid from {f.fund_code}",
+            )
+        )
     return out

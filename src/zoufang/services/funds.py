@@ -57,10 +57,13 @@ def get_fund(*, session: Session, code: str, field: str = "FUND") -> Fund:
 
 
 def fund_categories(*, session: Session, code: str) -> list[str]:
-    return list(session.execute(
-        select(FundCategory.category_code).where(FundCategory.fund_code == code)
-        .order_by(FundCategory.category_code)
-    ).scalars())
+    return list(
+        session.execute(
+            select(FundCategory.category_code)
+            .where(FundCategory.fund_code == code)
+            .order_by(FundCategory.category_code)
+        ).scalars()
+    )
 
 
 def create_fund(*, session: Session, data: FundIn, today: dt.date) -> Fund:
@@ -69,28 +72,52 @@ def create_fund(*, session: Session, data: FundIn, today: dt.date) -> Fund:
     if session.get(Fund, data.code) is not None:
         raise RuleViolation("CODE", f"fund {data.code} already exists")
     categories = require_categories(session=session, codes=data.categories)
-    fund = Fund(code=data.code, name=data.name, source=data.source, cap_fen=data.cap_fen,
-                valid_from=data.valid_from, valid_to=data.valid_to, created_on=today)
+    fund = Fund(
+        code=data.code,
+        name=data.name,
+        source=data.source,
+        cap_fen=data.cap_fen,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        created_on=today,
+    )
     session.add(fund)
     session.flush()
     for category in categories:
         session.add(FundCategory(fund_code=fund.code, category_code=category))
-    record(session, action="create", object_type="fund", object_key=fund.code,
-           after={**fund.model_dump(), "categories": categories})
+    record(
+        session,
+        action="create",
+        object_type="fund",
+        object_key=fund.code,
+        after={**fund.model_dump(), "categories": categories},
+    )
     return fund
 
 
 def _allocated_disbursed(session: Session, where) -> tuple:
     E = LedgerEntry
     return (
-        func.coalesce(func.sum(case(
-            (E.kind == "allocate", E.amount_fen),
-            (and_(E.kind == "reverse", E.household_code.is_(None)), -E.amount_fen),
-            else_=0)), 0).label("allocated"),
-        func.coalesce(func.sum(case(
-            (E.kind == "disburse", E.amount_fen),
-            (and_(E.kind == "reverse", E.household_code.is_not(None)), -E.amount_fen),
-            else_=0)), 0).label("disbursed"),
+        func.coalesce(
+            func.sum(
+                case(
+                    (E.kind == "allocate", E.amount_fen),
+                    (and_(E.kind == "reverse", E.household_code.is_(None)), -E.amount_fen),
+                    else_=0,
+                )
+            ),
+            0,
+        ).label("allocated"),
+        func.coalesce(
+            func.sum(
+                case(
+                    (E.kind == "disburse", E.amount_fen),
+                    (and_(E.kind == "reverse", E.household_code.is_not(None)), -E.amount_fen),
+                    else_=0,
+                )
+            ),
+            0,
+        ).label("disbursed"),
     )
 
 
@@ -104,11 +131,15 @@ def fund_totals(*, session: Session, code: str) -> tuple[int, int]:
 def household_received(*, session: Session, fund_code: str, household_code: str) -> int:
     """Net fen a household has received from a fund."""
     E = LedgerEntry
-    return int(session.execute(
-        select(func.coalesce(func.sum(case((E.kind == "disburse", E.amount_fen),
-                                           else_=-E.amount_fen)), 0))
-        .where(E.fund_code == fund_code, E.household_code == household_code)
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(
+                func.coalesce(
+                    func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen)), 0
+                )
+            ).where(E.fund_code == fund_code, E.household_code == household_code)
+        ).scalar_one()
+    )
 
 
 def allocate(
@@ -116,48 +147,91 @@ def allocate(
 ) -> LedgerEntry:
     """Put money into a fund."""
     fund = get_fund(session=session, code=code)
-    entry = ledger.append(session, fund_code=fund.code, kind="allocate", amount_fen=amount_fen,
-                          entry_date=on, memo=memo)
-    record(session, action="allocate", object_type="ledger_entry", object_key=str(entry.seq),
-           after=entry)
+    entry = ledger.append(
+        session,
+        fund_code=fund.code,
+        kind="allocate",
+        amount_fen=amount_fen,
+        entry_date=on,
+        memo=memo,
+    )
+    record(
+        session,
+        action="allocate",
+        object_type="ledger_entry",
+        object_key=str(entry.seq),
+        after=entry,
+    )
     return entry
 
 
 def _persons(session: Session, household: Household) -> set[str]:
     numbers = {household.id_number}
-    numbers.update(n for n in session.execute(
-        select(Member.id_number).where(Member.household_id == household.id,
-                                       Member.id_number.is_not(None))).scalars())
+    numbers.update(
+        n
+        for n in session.execute(
+            select(Member.id_number).where(
+                Member.household_id == household.id, Member.id_number.is_not(None)
+            )
+        ).scalars()
+    )
     return numbers
 
 
 def payment_facts(
-    *, session: Session, fund: Fund, household: Household, amount_fen: int, on: dt.date,
+    *,
+    session: Session,
+    fund: Fund,
+    household: Household,
+    amount_fen: int,
+    on: dt.date,
     cadre_codes: list[str],
 ) -> PaymentFacts:
     """Gather, from the ledger as it stands, what the rules need to judge this payment."""
     allocated, disbursed = fund_totals(session=session, code=fund.code)
     persons = _persons(session, household)
-    related = sorted(set(session.execute(
-        select(Cadre.code).join(CadreRelative, CadreRelative.cadre_id == Cadre.id).where(
-            Cadre.code.in_(cadre_codes),
-            or_(CadreRelative.household_id == household.id,
-                CadreRelative.id_number.in_(persons)),
-        )).scalars()))
+    related = sorted(
+        set(
+            session.execute(
+                select(Cadre.code)
+                .join(CadreRelative, CadreRelative.cadre_id == Cadre.id)
+                .where(
+                    Cadre.code.in_(cadre_codes),
+                    or_(
+                        CadreRelative.household_id == household.id,
+                        CadreRelative.id_number.in_(persons),
+                    ),
+                )
+            ).scalars()
+        )
+    )
     E = LedgerEntry
     reversed_seqs = select(E.reverses_seq).where(E.reverses_seq.is_not(None))
     same_day = session.execute(
-        select(func.count()).select_from(E).where(
-            E.fund_code == fund.code, E.household_code == household.code, E.kind == "disburse",
-            E.entry_date == on, E.seq.not_in(reversed_seqs))
+        select(func.count())
+        .select_from(E)
+        .where(
+            E.fund_code == fund.code,
+            E.household_code == household.code,
+            E.kind == "disburse",
+            E.entry_date == on,
+            E.seq.not_in(reversed_seqs),
+        )
     ).scalar_one()
     # Other households holding one of these people (as head or member) already paid here.
-    other_ids = set(session.execute(
-        select(Household.id).where(Household.id_number.in_(persons), Household.id != household.id)
-    ).scalars()) | set(session.execute(
-        select(Member.household_id).where(Member.id_number.in_(persons),
-                                          Member.household_id != household.id)
-    ).scalars())
+    other_ids = set(
+        session.execute(
+            select(Household.id).where(
+                Household.id_number.in_(persons), Household.id != household.id
+            )
+        ).scalars()
+    ) | set(
+        session.execute(
+            select(Member.household_id).where(
+                Member.id_number.in_(persons), Member.household_id != household.id
+            )
+        ).scalars()
+    )
     also_paid: list[str] = []
     if other_ids:
         for code in session.execute(
@@ -173,15 +247,20 @@ def payment_facts(
         on=on,
         household_status=household.status,
         household_exited_on=household.exited_on,
-        household_categories=set(session.execute(
-            select(HouseholdCategory.category_code)
-            .where(HouseholdCategory.household_id == household.id)).scalars()),
+        household_categories=set(
+            session.execute(
+                select(HouseholdCategory.category_code).where(
+                    HouseholdCategory.household_id == household.id
+                )
+            ).scalars()
+        ),
         fund_categories=set(fund_categories(session=session, code=fund.code)),
         valid_from=fund.valid_from,
         valid_to=fund.valid_to,
         cap_fen=fund.cap_fen,
-        received_before_fen=household_received(session=session, fund_code=fund.code,
-                                               household_code=household.code),
+        received_before_fen=household_received(
+            session=session, fund_code=fund.code, household_code=household.code
+        ),
         balance_before_fen=allocated - disbursed,
         related_cadres=related,
         same_day_payments=same_day,
@@ -211,29 +290,54 @@ def disburse(
     # Cash handed over at a visit is handed over by everyone who made the visit: the audit
     # judges conflict of interest against all of them, so the write path must too.
     present = paying + [c for c in _visit_cadres(session, visit_id) if c not in paying]
-    facts = payment_facts(session=session, fund=f, household=h, amount_fen=amount_fen, on=on,
-                          cadre_codes=present)
+    facts = payment_facts(
+        session=session, fund=f, household=h, amount_fen=amount_fen, on=on, cadre_codes=present
+    )
     violations = payment_violations(facts)
     if violations and not override:
         first = violations[0]
-        more = (f" (also breaks: {', '.join(v.check for v in violations[1:])})"
-                if len(violations) > 1 else "")
-        raise RuleViolation(first.check, first.detail + more
-                            + "; nothing was paid (use --override REASON to pay anyway)")
-    entry = ledger.append(session, fund_code=f.code, kind="disburse", amount_fen=amount_fen,
-                          entry_date=on, household_code=h.code, visit_id=visit_id,
-                          cadre_code=paying[0], memo=memo, override_reason=override)
-    record(session, action="disburse", object_type="ledger_entry", object_key=str(entry.seq),
-           after={**entry.model_dump(), "overridden": [v.check for v in violations]})
+        more = (
+            f" (also breaks: {', '.join(v.check for v in violations[1:])})"
+            if len(violations) > 1
+            else ""
+        )
+        raise RuleViolation(
+            first.check,
+            first.detail + more + "; nothing was paid (use --override REASON to pay anyway)",
+        )
+    entry = ledger.append(
+        session,
+        fund_code=f.code,
+        kind="disburse",
+        amount_fen=amount_fen,
+        entry_date=on,
+        household_code=h.code,
+        visit_id=visit_id,
+        cadre_code=paying[0],
+        memo=memo,
+        override_reason=override,
+    )
+    record(
+        session,
+        action="disburse",
+        object_type="ledger_entry",
+        object_key=str(entry.seq),
+        after={**entry.model_dump(), "overridden": [v.check for v in violations]},
+    )
     return entry
 
 
 def _visit_cadres(session: Session, visit_id: int | None) -> list[str]:
     if visit_id is None:
         return []
-    return list(session.execute(
-        select(Cadre.code).join(VisitCadre, VisitCadre.cadre_id == Cadre.id)
-        .where(VisitCadre.visit_id == visit_id).order_by(Cadre.code)).scalars())
+    return list(
+        session.execute(
+            select(Cadre.code)
+            .join(VisitCadre, VisitCadre.cadre_id == Cadre.id)
+            .where(VisitCadre.visit_id == visit_id)
+            .order_by(Cadre.code)
+        ).scalars()
+    )
 
 
 def reverse(*, session: Session, seq: int, reason: str, on: dt.date) -> LedgerEntry:
@@ -246,9 +350,13 @@ def reverse(*, session: Session, seq: int, reason: str, on: dt.date) -> LedgerEn
     if original.kind == "reverse":
         raise RuleViolation("ENTRY", f"entry {seq} is itself a reversal and cannot be reversed")
     # .first(), not one_or_none(): a ledger tampered with may hold two reversals of one entry.
-    already = session.execute(
-        select(LedgerEntry.seq).where(LedgerEntry.reverses_seq == seq)
-        .order_by(LedgerEntry.seq)).scalars().first()
+    already = (
+        session.execute(
+            select(LedgerEntry.seq).where(LedgerEntry.reverses_seq == seq).order_by(LedgerEntry.seq)
+        )
+        .scalars()
+        .first()
+    )
     if already is not None:
         raise RuleViolation("ENTRY", f"entry {seq} was already reversed by entry {already}")
     if on < original.entry_date:
@@ -261,12 +369,25 @@ def reverse(*, session: Session, seq: int, reason: str, on: dt.date) -> LedgerEn
                 f"reversing allocation {seq} ({format_money(original.amount_fen)}) would leave "
                 f"fund {original.fund_code} at {format_money(allocated - disbursed - original.amount_fen)}",
             )
-    entry = ledger.append(session, fund_code=original.fund_code, kind="reverse",
-                          amount_fen=original.amount_fen, entry_date=on,
-                          household_code=original.household_code, visit_id=original.visit_id,
-                          cadre_code=original.cadre_code, memo=reason, reverses_seq=seq)
-    record(session, action="reverse", object_type="ledger_entry", object_key=str(entry.seq),
-           after=entry)
+    entry = ledger.append(
+        session,
+        fund_code=original.fund_code,
+        kind="reverse",
+        amount_fen=original.amount_fen,
+        entry_date=on,
+        household_code=original.household_code,
+        visit_id=original.visit_id,
+        cadre_code=original.cadre_code,
+        memo=reason,
+        reverses_seq=seq,
+    )
+    record(
+        session,
+        action="reverse",
+        object_type="ledger_entry",
+        object_key=str(entry.seq),
+        after=entry,
+    )
     return entry
 
 
@@ -295,12 +416,15 @@ def list_funds(*, session: Session, today: dt.date) -> list[dict]:
     totals = {
         row.fund_code: (int(row.allocated), int(row.disbursed))
         for row in session.execute(
-            select(LedgerEntry.fund_code, allocated, disbursed).group_by(LedgerEntry.fund_code))
+            select(LedgerEntry.fund_code, allocated, disbursed).group_by(LedgerEntry.fund_code)
+        )
     }
     cats: dict[str, list[str]] = {}
     for code, cat in session.execute(
-        select(FundCategory.fund_code, FundCategory.category_code)
-        .order_by(FundCategory.category_code)):
+        select(FundCategory.fund_code, FundCategory.category_code).order_by(
+            FundCategory.category_code
+        )
+    ):
         cats.setdefault(code, []).append(cat)
     rows = []
     for fund in session.execute(select(Fund).order_by(Fund.code)).scalars():
@@ -317,8 +441,9 @@ def fund_status(fund: Fund, today: dt.date) -> str:
     return "open"
 
 
-def fund_row(fund: Fund, categories: list[str], allocated: int, disbursed: int,
-             today: dt.date) -> dict:
+def fund_row(
+    fund: Fund, categories: list[str], allocated: int, disbursed: int, today: dt.date
+) -> dict:
     return {
         "code": fund.code,
         "name": fund.name,
@@ -359,13 +484,15 @@ def received_by_household(*, session: Session, household_code: str) -> list[dict
     """Money a household received, per fund, net of reversals (for the pre-visit brief)."""
     E = LedgerEntry
     rows = session.execute(
-        select(E.fund_code, Fund.name,
-               func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen)),
-               func.max(E.entry_date))
+        select(
+            E.fund_code,
+            Fund.name,
+            func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen)),
+            func.max(E.entry_date),
+        )
         .join(Fund, Fund.code == E.fund_code)
         .where(E.household_code == household_code)
         .group_by(E.fund_code, Fund.name)
         .order_by(E.fund_code)
     ).all()
-    return [{"fund": c, "name": n, "received_fen": int(t), "last_paid": d}
-            for c, n, t, d in rows]
+    return [{"fund": c, "name": n, "received_fen": int(t), "last_paid": d} for c, n, t, d in rows]

@@ -49,7 +49,9 @@ class HouseholdIn:
 
 
 def get_household(*, session: Session, code: str, field: str = "household") -> Household:
-    household = session.execute(select(Household).where(Household.code == code)).scalar_one_or_none()
+    household = session.execute(
+        select(Household).where(Household.code == code)
+    ).scalar_one_or_none()
     if household is None:
         raise no_household(code, field)
     return household
@@ -75,9 +77,10 @@ def next_code(*, session: Session, prefix: str, model, width: int) -> str:
     # "cun-12", "chen") would otherwise fill the 50 rows and hide the numbered ones.
     numbered = func.rtrim(model.code, "0123456789") == prefix
     for (code,) in session.execute(
-        select(model.code).where(model.code.like(f"{prefix}%"), numbered).order_by(
-            func.length(model.code).desc(), model.code.desc()
-        ).limit(50)
+        select(model.code)
+        .where(model.code.like(f"{prefix}%"), numbered)
+        .order_by(func.length(model.code).desc(), model.code.desc())
+        .limit(50)
     ):
         digits = code[len(prefix) :]
         if digits.isdigit():
@@ -95,7 +98,9 @@ def enroll(*, session: Session, data: HouseholdIn, today: dt.date) -> Household:
             f"already enrolled as household {existing.code} ({existing.head_name}, "
             f"{existing.village})",
         )
-    cadres = [get_cadre(session=session, code=c, field="--cadre") for c in dict.fromkeys(data.cadres)]
+    cadres = [
+        get_cadre(session=session, code=c, field="--cadre") for c in dict.fromkeys(data.cadres)
+    ]
     if data.code:
         if not HOUSEHOLD_CODE_RE.match(data.code):
             raise InvalidInput("--code", f"{data.code!r} is not a household code like H000123")
@@ -131,9 +136,17 @@ def enroll(*, session: Session, data: HouseholdIn, today: dt.date) -> Household:
     refresh_due_dates(session=session, household_ids=[household.id])
     # the categories and assigned cadres are part of what was enrolled (`assign` and
     # `household update` audit them too)
-    record(session, action="enroll", object_type="household", object_key=code,
-           after={**household.model_dump(), "categories": categories,
-                  "cadres": [c.code for c in cadres]})
+    record(
+        session,
+        action="enroll",
+        object_type="household",
+        object_key=code,
+        after={
+            **household.model_dump(),
+            "categories": categories,
+            "cadres": [c.code for c in cadres],
+        },
+    )
     return household
 
 
@@ -188,8 +201,14 @@ def update_household(
     refresh_due_dates(session=session, household_ids=[household.id])
     after = household.model_dump()
     after["categories"] = category_codes(session=session, household_id=household.id)
-    record(session, action="update", object_type="household", object_key=code, before=before,
-           after=after)
+    record(
+        session,
+        action="update",
+        object_type="household",
+        object_key=code,
+        before=before,
+        after=after,
+    )
     return household
 
 
@@ -203,8 +222,14 @@ def exit_household(*, session: Session, code: str, reason: str, today: dt.date) 
     household.exit_reason = reason
     household.exited_on = today
     session.add(household)
-    record(session, action="exit", object_type="household", object_key=code, before=before,
-           after=household)
+    record(
+        session,
+        action="exit",
+        object_type="household",
+        object_key=code,
+        before=before,
+        after=household,
+    )
     return household
 
 
@@ -223,17 +248,25 @@ def add_member(
         if id_number == household.id_number:
             raise RuleViolation("--id-number", f"{code}'s head already has this ID number")
         same = session.execute(
-            select(Member.id).where(Member.household_id == household.id,
-                                    Member.id_number == id_number)
+            select(Member.id).where(
+                Member.household_id == household.id, Member.id_number == id_number
+            )
         ).first()
         if same:
             raise RuleViolation("--id-number", f"already a member of {code}")
-    member = Member(household_id=household.id, name=name, relation=relation,
-                    birth_year=birth_year, health=health, id_number=id_number)
+    member = Member(
+        household_id=household.id,
+        name=name,
+        relation=relation,
+        birth_year=birth_year,
+        health=health,
+        id_number=id_number,
+    )
     session.add(member)
     session.flush()
-    record(session, action="add", object_type="member", object_key=f"{code}/{member.id}",
-           after=member)
+    record(
+        session, action="add", object_type="member", object_key=f"{code}/{member.id}", after=member
+    )
     return member
 
 
@@ -279,8 +312,12 @@ def list_households(*, session: Session, where: HouseholdFilter = HouseholdFilte
         conditions.append(Household.status == where.status)
     if where.search:
         # autoescape: a % or _ typed in the search is that character, not a wildcard
-        conditions.append(or_(Household.head_name.contains(where.search, autoescape=True),
-                              Household.address.contains(where.search, autoescape=True)))
+        conditions.append(
+            or_(
+                Household.head_name.contains(where.search, autoescape=True),
+                Household.address.contains(where.search, autoescape=True),
+            )
+        )
     if where.category:
         require_categories(session=session, codes=[where.category])
         conditions.append(
@@ -299,9 +336,11 @@ def list_households(*, session: Session, where: HouseholdFilter = HouseholdFilte
                 .where(Cadre.code == where.cadre)
             )
         )
-    households = session.execute(
-        select(Household).where(*conditions).order_by(Household.code)
-    ).scalars().all()
+    households = (
+        session.execute(select(Household).where(*conditions).order_by(Household.code))
+        .scalars()
+        .all()
+    )
     ids = select(Household.id).where(*conditions).scalar_subquery()
     categories: dict[int, list[str]] = {}
     for hid, code in session.execute(
@@ -318,9 +357,7 @@ def list_households(*, session: Session, where: HouseholdFilter = HouseholdFilte
         .order_by(Cadre.code)
     ):
         cadres.setdefault(hid, []).append(code)
-    return [
-        household_row(h, categories.get(h.id, []), cadres.get(h.id, [])) for h in households
-    ]
+    return [household_row(h, categories.get(h.id, []), cadres.get(h.id, [])) for h in households]
 
 
 def household_row(h: Household, categories: list[str], cadres: list[str]) -> dict:
@@ -379,7 +416,10 @@ def members_of(*, session: Session, household_id: int) -> list[dict]:
 
 
 def household_in_from_text(
-    values: dict, *, label, errors: list[InvalidInput] | None = None,
+    values: dict,
+    *,
+    label,
+    errors: list[InvalidInput] | None = None,
     today: dt.date | None = None,
 ) -> HouseholdIn | None:
     """Build a :class:`HouseholdIn` from text values (CLI options or roster cells).
@@ -412,6 +452,7 @@ def household_in_from_text(
                     raise InvalidInput(label(key), "is required")
                 return None
             return p.parse_text(value, field=label(key), required=required, max_len=max_len)
+
         return checked(parse)
 
     def number(key: str, parse, **kw):
@@ -430,8 +471,11 @@ def household_in_from_text(
 
     household = HouseholdIn(
         name=text("name", required=True, max_len=100),
-        id_number=checked(lambda: p.parse_id_number(values.get("id_number") or "",
-                                                    field=label("id_number"), today=today)),
+        id_number=checked(
+            lambda: p.parse_id_number(
+                values.get("id_number") or "", field=label("id_number"), today=today
+            )
+        ),
         village=text("village", required=True, max_len=100),
         categories=categories,
         phone=number("phone", p.parse_phone),

@@ -31,12 +31,23 @@ def fund_notice(*, session: Session, code: str, today: dt.date, reveal: bool = F
     E = LedgerEntry
     net = func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen))
     rows = session.execute(
-        select(Household.id, Household.code, Household.village, Household.head_name,
-               Household.id_number, net.label("amount"))
+        select(
+            Household.id,
+            Household.code,
+            Household.village,
+            Household.head_name,
+            Household.id_number,
+            net.label("amount"),
+        )
         .join(Household, Household.code == E.household_code)
         .where(E.fund_code == code, E.household_code.is_not(None))
-        .group_by(Household.id, Household.code, Household.village, Household.head_name,
-                  Household.id_number)
+        .group_by(
+            Household.id,
+            Household.code,
+            Household.village,
+            Household.head_name,
+            Household.id_number,
+        )
         .having(net > 0)
         .order_by(Household.village, Household.code)
     ).all()

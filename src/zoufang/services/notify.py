@@ -51,7 +51,7 @@ class Message:
 
 
 def _who(message: Message) -> str:
-    """"C0001 王建国", or "supervisor" for the supervisor's digest."""
+    """ "C0001 王建国", or "supervisor" for the supervisor's digest."""
     if message.name == message.recipient:
         return message.recipient
     return f"{message.recipient} {message.name}"
@@ -119,8 +119,10 @@ class SmtpSettings:
             )
         security = str(config.get("smtp", "security", "starttls")).lower()
         if security not in SMTP_SECURITY:
-            raise InvalidInput(config.source("smtp", "security"),
-                               f"{security!r} is not one of {', '.join(SMTP_SECURITY)}")
+            raise InvalidInput(
+                config.source("smtp", "security"),
+                f"{security!r} is not one of {', '.join(SMTP_SECURITY)}",
+            )
         port = config.get("smtp", "port") or _DEFAULT_PORTS[security]
         if not 0 < port < 65536:
             raise InvalidInput(config.source("smtp", "port"), f"{port} is not a TCP port")
@@ -134,14 +136,23 @@ class SmtpSettings:
             )
         for key, value in (("username", username), ("password", password)):
             if value and not value.isascii():  # smtplib sends AUTH strings as ASCII
-                raise InvalidInput(config.source("smtp", key),
-                                   "SMTP login supports ASCII characters only")
+                raise InvalidInput(
+                    config.source("smtp", key), "SMTP login supports ASCII characters only"
+                )
         sender = config.get("smtp", "from") or (username if username and "@" in username else None)
         if not sender:
             raise InvalidInput("[smtp] from", "required: the address reminders are sent from")
         timeout = config.get("smtp", "timeout", 30)
-        return cls(host=host, port=port, security=security, sender=sender, username=username,
-                   password=password, cafile=config.get("smtp", "cafile"), timeout=timeout)
+        return cls(
+            host=host,
+            port=port,
+            security=security,
+            sender=sender,
+            username=username,
+            password=password,
+            cafile=config.get("smtp", "cafile"),
+            timeout=timeout,
+        )
 
 
 class EmailChannel:
@@ -172,7 +183,8 @@ class EmailChannel:
         if not message.email:
             if message.recipient == "supervisor":
                 raise DeliveryError(
-                    "no supervisor address: give --supervisor EMAIL or set [remind] supervisor")
+                    "no supervisor address: give --supervisor EMAIL or set [remind] supervisor"
+                )
             raise DeliveryError("no email address in the ledger for this cadre")
 
     def send(self, message: Message) -> None:
@@ -302,12 +314,15 @@ class WebhookSettings:
             )
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidInput(config.source("webhook", "url"),
-                               f"{redact_url(url)} is not an http(s) URL")
+            raise InvalidInput(
+                config.source("webhook", "url"), f"{redact_url(url)} is not an http(s) URL"
+            )
         kind = str(config.get("webhook", "kind") or guess_kind(url)).lower()
         if kind not in WEBHOOK_KINDS:
-            raise InvalidInput(config.source("webhook", "kind"),
-                               f"{kind!r} is not one of {', '.join(WEBHOOK_KINDS)}")
+            raise InvalidInput(
+                config.source("webhook", "kind"),
+                f"{kind!r} is not one of {', '.join(WEBHOOK_KINDS)}",
+            )
         secret = config.get("webhook", "secret") or None
         if kind == "wecom" and secret:
             raise InvalidInput(
@@ -320,8 +335,13 @@ class WebhookSettings:
             interval = _DEFAULT_INTERVALS[kind]
         if interval < 0:
             raise InvalidInput(config.source("webhook", "interval"), "must not be negative")
-        return cls(url=url, kind=kind, secret=secret, interval=float(interval),
-                   timeout=config.get("webhook", "timeout", 15))
+        return cls(
+            url=url,
+            kind=kind,
+            secret=secret,
+            interval=float(interval),
+            timeout=config.get("webhook", "timeout", 15),
+        )
 
 
 def guess_kind(url: str) -> str:
@@ -385,8 +405,12 @@ def split_text(text: str, limit: int) -> list[str]:
     return pieces
 
 
-def build_requests(settings: WebhookSettings, message: Message, *, now: float | None = None,
-                   ) -> list[tuple[str, bytes, dict[str, str]]]:
+def build_requests(
+    settings: WebhookSettings,
+    message: Message,
+    *,
+    now: float | None = None,
+) -> list[tuple[str, bytes, dict[str, str]]]:
     """The (url, body, extra headers) of each POST that delivers ``message``."""
     from urllib.parse import quote_plus
 
@@ -394,8 +418,12 @@ def build_requests(settings: WebhookSettings, message: Message, *, now: float | 
     kind = settings.kind
     if kind == "generic":
         payload = {
-            "recipient": {"code": message.recipient, "name": message.name,
-                          "email": message.email, "phone": message.phone},
+            "recipient": {
+                "code": message.recipient,
+                "name": message.name,
+                "email": message.email,
+                "phone": message.phone,
+            },
             "subject": message.subject,
             "text": message.text,
             "items": message.items,
@@ -404,8 +432,10 @@ def build_requests(settings: WebhookSettings, message: Message, *, now: float | 
         headers = {}
         if settings.secret:
             ts = int(now)
-            headers = {"X-Zoufang-Timestamp": str(ts),
-                       "X-Zoufang-Signature": generic_signature(settings.secret, ts, body)}
+            headers = {
+                "X-Zoufang-Timestamp": str(ts),
+                "X-Zoufang-Signature": generic_signature(settings.secret, ts, body),
+            }
         return [(settings.url, body, headers)]
     mobile = message.phone if message.phone and message.phone.isdigit() else None
     requests: list[tuple[str, bytes, dict[str, str]]] = []
@@ -414,22 +444,32 @@ def build_requests(settings: WebhookSettings, message: Message, *, now: float | 
         url = settings.url
         if kind == "dingtalk":
             content = piece + "".join(f"\n@{m}" for m in mention)  # shows the @ in the text
-            payload = {"msgtype": "text", "text": {"content": content},
-                       "at": {"atMobiles": mention, "isAtAll": False}}
+            payload = {
+                "msgtype": "text",
+                "text": {"content": content},
+                "at": {"atMobiles": mention, "isAtAll": False},
+            }
             if settings.secret:
                 ts_ms = int(now * 1000)
                 sep = "&" if "?" in url else "?"
-                url = (f"{url}{sep}timestamp={ts_ms}"
-                       f"&sign={quote_plus(dingtalk_sign(settings.secret, ts_ms))}")
+                url = (
+                    f"{url}{sep}timestamp={ts_ms}"
+                    f"&sign={quote_plus(dingtalk_sign(settings.secret, ts_ms))}"
+                )
         elif kind == "wecom":
-            payload = {"msgtype": "text",
-                       "text": {"content": piece, "mentioned_mobile_list": mention}}
+            payload = {
+                "msgtype": "text",
+                "text": {"content": piece, "mentioned_mobile_list": mention},
+            }
         else:  # feishu: mentions need Feishu user ids, which the ledger does not hold
             payload = {"msg_type": "text", "content": {"text": piece}}
             if settings.secret:
                 ts = int(now)
-                payload = {"timestamp": str(ts), "sign": feishu_sign(settings.secret, ts),
-                           **payload}
+                payload = {
+                    "timestamp": str(ts),
+                    "sign": feishu_sign(settings.secret, ts),
+                    **payload,
+                }
         requests.append((url, _json(payload), {}))
     return requests
 
@@ -453,7 +493,11 @@ class WebhookChannel:
         return None
 
     def address(self, message: Message) -> str:
-        at = f" @{message.phone}" if message.phone and self.settings.kind in ("dingtalk", "wecom") else ""
+        at = (
+            f" @{message.phone}"
+            if message.phone and self.settings.kind in ("dingtalk", "wecom")
+            else ""
+        )
         return f"{_who(message)}{at} ({self.settings.kind} webhook)"
 
     def check(self, message: Message) -> None:
@@ -479,9 +523,14 @@ class WebhookChannel:
 
         where = redact_url(url)
         request = urllib.request.Request(
-            url, data=body, method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8",
-                     "User-Agent": f"zoufang/{__version__}", **headers},
+            url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": f"zoufang/{__version__}",
+                **headers,
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
@@ -509,7 +558,9 @@ def _check_robot_reply(kind: str, reply: bytes, where: str) -> None:
     try:
         data = json.loads(reply.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise DeliveryError(f"{where} gave a reply that is not JSON: {_text(reply[:200])}") from None
+        raise DeliveryError(
+            f"{where} gave a reply that is not JSON: {_text(reply[:200])}"
+        ) from None
     if not isinstance(data, dict):
         raise DeliveryError(f"{where} gave an unexpected reply: {_text(reply[:200])}")
     if kind in ("dingtalk", "wecom"):

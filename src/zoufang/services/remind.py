@@ -68,7 +68,9 @@ class Item:
 
     @property
     def key(self) -> str:
-        return f"visit:{self.household}" if self.kind == "visit" else f"commitment:{self.commitment}"
+        return (
+            f"visit:{self.household}" if self.kind == "visit" else f"commitment:{self.commitment}"
+        )
 
     @property
     def level(self) -> int:
@@ -76,10 +78,19 @@ class Item:
         return self.days_overdue // 7
 
     def row(self) -> dict[str, Any]:
-        return {"key": self.key, "kind": self.kind, "household": self.household,
-                "name": self.name, "village": self.village, "due_date": self.due_date,
-                "days_overdue": self.days_overdue, "last_visit": self.last_visit,
-                "commitment": self.commitment, "text": self.text, "level": self.level}
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "household": self.household,
+            "name": self.name,
+            "village": self.village,
+            "due_date": self.due_date,
+            "days_overdue": self.days_overdue,
+            "last_visit": self.last_visit,
+            "commitment": self.commitment,
+            "text": self.text,
+            "level": self.level,
+        }
 
 
 @dataclass(frozen=True)
@@ -109,8 +120,14 @@ class RemindOptions:
 
 
 def resolve_options(
-    *, config: Config, channel: str | None, days: str | int | None, every: str | int | None,
-    lang: str | None, supervisor: str | None, dry_run: bool,
+    *,
+    config: Config,
+    channel: str | None,
+    days: str | int | None,
+    every: str | int | None,
+    lang: str | None,
+    supervisor: str | None,
+    dry_run: bool,
 ) -> RemindOptions:
     """Command-line values, else the config file's [remind] section, else the defaults."""
     from zoufang.parsing import parse_count
@@ -138,8 +155,14 @@ def resolve_options(
     supervisor_value, where = pick(supervisor, "supervisor", None)
     if supervisor_value:
         supervisor_value = parse_email(str(supervisor_value), field=where)
-    return RemindOptions(channel=channel_value, days=days_value, every=every_value,
-                         lang=lang_value, supervisor=supervisor_value or None, dry_run=dry_run)
+    return RemindOptions(
+        channel=channel_value,
+        days=days_value,
+        every=every_value,
+        lang=lang_value,
+        supervisor=supervisor_value or None,
+        dry_run=dry_run,
+    )
 
 
 # ---------------------------------------------------------------------------- gather
@@ -153,20 +176,33 @@ def gather(
     limit = today + dt.timedelta(days=days) if days > 0 else today - dt.timedelta(days=1)
     by_cadre: dict[str, list[Item]] = {}
     unassigned: list[Item] = []
-    for row in due_households(session=session, today=today, days=max(days, 0),
-                              where=DueFilter()):
+    for row in due_households(session=session, today=today, days=max(days, 0), where=DueFilter()):
         if row["due_date"] > limit:
             continue
-        item = Item(kind="visit", household=row["household"], name=row["name"],
-                    village=row["village"], due_date=row["due_date"],
-                    days_overdue=row["days_overdue"], last_visit=row["last_visit"])
+        item = Item(
+            kind="visit",
+            household=row["household"],
+            name=row["name"],
+            village=row["village"],
+            due_date=row["due_date"],
+            days_overdue=row["days_overdue"],
+            last_visit=row["last_visit"],
+        )
         if not row["cadres"]:
             unassigned.append(item)
         for code in row["cadres"]:
             by_cadre.setdefault(code, []).append(item)
     commitments = session.execute(
-        select(Commitment.id, Commitment.text, Commitment.due_date, Household.code,
-               Household.head_name, Household.village, Household.last_visit_on, Cadre.code)
+        select(
+            Commitment.id,
+            Commitment.text,
+            Commitment.due_date,
+            Household.code,
+            Household.head_name,
+            Household.village,
+            Household.last_visit_on,
+            Cadre.code,
+        )
         .join(Household, Household.id == Commitment.household_id)
         .join(Cadre, Cadre.id == Commitment.cadre_id)
         .where(Commitment.status.not_in(COMMITMENT_CLOSED), Commitment.due_date <= limit)
@@ -174,13 +210,26 @@ def gather(
     ).all()
     for cid, text, due, hcode, name, village, last_visit, ccode in commitments:
         by_cadre.setdefault(ccode, []).append(
-            Item(kind="commitment", household=hcode, name=name, village=village, due_date=due,
-                 days_overdue=days_overdue(due, today), last_visit=last_visit,
-                 commitment=cid, text=text))
-    cadres = {
-        c.code: c for c in session.execute(
-            select(Cadre).where(Cadre.code.in_(list(by_cadre)))).scalars()
-    } if by_cadre else {}
+            Item(
+                kind="commitment",
+                household=hcode,
+                name=name,
+                village=village,
+                due_date=due,
+                days_overdue=days_overdue(due, today),
+                last_visit=last_visit,
+                commitment=cid,
+                text=text,
+            )
+        )
+    cadres = (
+        {
+            c.code: c
+            for c in session.execute(select(Cadre).where(Cadre.code.in_(list(by_cadre)))).scalars()
+        }
+        if by_cadre
+        else {}
+    )
     digests = [
         Digest(Recipient(code, cadres[code].name, cadres[code].email, cadres[code].phone), items)
         for code, items in sorted(by_cadre.items())
@@ -200,16 +249,20 @@ def leave_out_told(
         (recipient, key): level
         for recipient, key, level in session.execute(
             select(ReminderLog.recipient, ReminderLog.item_key, func.max(ReminderLog.level))
-            .where(ReminderLog.channel == channel, ReminderLog.sent_on > since,
-                   ReminderLog.sent_on <= today)
+            .where(
+                ReminderLog.channel == channel,
+                ReminderLog.sent_on > since,
+                ReminderLog.sent_on <= today,
+            )
             .group_by(ReminderLog.recipient, ReminderLog.item_key)
         )
     }
     out = []
     for digest in digests:
         code = digest.recipient.code
-        fresh = [i for i in digest.items
-                 if (code, i.key) not in told or i.level > told[(code, i.key)]]
+        fresh = [
+            i for i in digest.items if (code, i.key) not in told or i.level > told[(code, i.key)]
+        ]
         if fresh:
             out.append(Digest(digest.recipient, fresh))
     return out
@@ -218,8 +271,13 @@ def leave_out_told(
 def record_told(*, session: Session, digest: Digest, channel: str, today: dt.date) -> None:
     """Write the reminder log rows for one delivered message."""
     session.add_all(
-        ReminderLog(recipient=digest.recipient.code, item_key=i.key, level=i.level,
-                    channel=channel, sent_on=today)
+        ReminderLog(
+            recipient=digest.recipient.code,
+            item_key=i.key,
+            level=i.level,
+            channel=channel,
+            sent_on=today,
+        )
         for i in digest.items
     )
 
@@ -260,50 +318,83 @@ def compose(digest: Digest, *, today: dt.date, lang: str = "zh") -> Message:
             subject = f"【走访提醒】{len(visits)} 户尚未分配联系干部"
             lines.append(f"【走访提醒】以下 {len(visits)} 户尚未分配联系干部（截至 {today}）：")
         else:
-            counts = "，".join(x for x in (f"应走访 {len(visits)} 户" if visits else "",
-                                          f"承诺事项 {len(promises)} 件" if promises else "") if x)
+            counts = "，".join(
+                x
+                for x in (
+                    f"应走访 {len(visits)} 户" if visits else "",
+                    f"承诺事项 {len(promises)} 件" if promises else "",
+                )
+                if x
+            )
             subject = f"【走访提醒】{r.name}：{counts}"
             lines.append(f"【走访提醒】{r.name}（{r.code}），截至 {today}：")
             if visits:
                 lines.append(f"应走访 {len(visits)} 户：")
         for n, i in enumerate(visits, 1):
             last = f"上次走访 {i.last_visit}" if i.last_visit else "从未走访"
-            lines.append(f"{n}. {i.household} {i.name}（{i.village}）{_days_zh(i.days_overdue)}，{last}")
+            lines.append(
+                f"{n}. {i.household} {i.name}（{i.village}）{_days_zh(i.days_overdue)}，{last}"
+            )
         if promises:
             lines.append(f"承诺事项 {len(promises)} 件：")
         for n, i in enumerate(promises, 1):
-            lines.append(f"{n}. #{i.commitment} {i.household} {i.name}：{_short(i.text)}"
-                         f"（期限 {i.due_date}，{_days_zh(i.days_overdue)}）")
-        lines.append("请为以上各户指定联系干部（zoufang assign）。" if supervisor
-                     else "请及时走访、办结，并在台账中记录。")
+            lines.append(
+                f"{n}. #{i.commitment} {i.household} {i.name}：{_short(i.text)}"
+                f"（期限 {i.due_date}，{_days_zh(i.days_overdue)}）"
+            )
+        lines.append(
+            "请为以上各户指定联系干部（zoufang assign）。"
+            if supervisor
+            else "请及时走访、办结，并在台账中记录。"
+        )
     else:
         if supervisor:
             subject = f"zoufang: {len(visits)} households have no cadre"
-            lines.append(f"zoufang reminder: {len(visits)} households have no assigned cadre "
-                         f"(as of {today}):")
+            lines.append(
+                f"zoufang reminder: {len(visits)} households have no assigned cadre "
+                f"(as of {today}):"
+            )
         else:
-            counts = ", ".join(x for x in (
-                f"{len(visits)} visit{'s' if len(visits) != 1 else ''}" if visits else "",
-                f"{len(promises)} commitment{'s' if len(promises) != 1 else ''}" if promises else "",
-            ) if x)
+            counts = ", ".join(
+                x
+                for x in (
+                    f"{len(visits)} visit{'s' if len(visits) != 1 else ''}" if visits else "",
+                    f"{len(promises)} commitment{'s' if len(promises) != 1 else ''}"
+                    if promises
+                    else "",
+                )
+                if x
+            )
             subject = f"zoufang reminder for {r.name}: {counts}"
             lines.append(f"zoufang reminder for {r.name} ({r.code}), as of {today}:")
             if visits:
                 lines.append(f"Visits due ({len(visits)}):")
         for n, i in enumerate(visits, 1):
             last = f"last visit {i.last_visit}" if i.last_visit else "never visited"
-            lines.append(f"{n}. {i.household} {i.name} ({i.village}): "
-                         f"{_days_en(i.days_overdue)}; {last}")
+            lines.append(
+                f"{n}. {i.household} {i.name} ({i.village}): {_days_en(i.days_overdue)}; {last}"
+            )
         if promises:
             lines.append(f"Commitments due ({len(promises)}):")
         for n, i in enumerate(promises, 1):
-            lines.append(f"{n}. #{i.commitment} {i.household} {i.name}: {_short(i.text)} "
-                         f"(deadline {i.due_date}, {_days_en(i.days_overdue)})")
-        lines.append("Please assign a cadre to each (zoufang assign HOUSEHOLD CADRE)."
-                     if supervisor else "Please visit and follow up, and record it in the ledger.")
-    return Message(recipient=r.code, name=r.name, email=r.email, phone=r.phone,
-                   subject=subject, text="\n".join(lines),
-                   items=[_jsonable(i.row()) for i in digest.items])
+            lines.append(
+                f"{n}. #{i.commitment} {i.household} {i.name}: {_short(i.text)} "
+                f"(deadline {i.due_date}, {_days_en(i.days_overdue)})"
+            )
+        lines.append(
+            "Please assign a cadre to each (zoufang assign HOUSEHOLD CADRE)."
+            if supervisor
+            else "Please visit and follow up, and record it in the ledger."
+        )
+    return Message(
+        recipient=r.code,
+        name=r.name,
+        email=r.email,
+        phone=r.phone,
+        subject=subject,
+        text="\n".join(lines),
+        items=[_jsonable(i.row()) for i in digest.items],
+    )
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -326,20 +417,28 @@ class Outcome:
 
     @property
     def failures(self) -> list[tuple[Digest, Message, str]]:
-        return [(d, m, reason or "") for d, m, status, reason in self.results
-                if status in ("failed", "would-fail")]
+        return [
+            (d, m, reason or "")
+            for d, m, status, reason in self.results
+            if status in ("failed", "would-fail")
+        ]
 
     def as_json(self) -> dict[str, Any]:
         items: list[dict[str, Any]] = []
         messages: list[dict[str, Any]] = []
         for digest, message, status, reason in self.results:
             r = digest.recipient
-            head = {"recipient": r.code, "recipient_name": r.name, "channel": self.channel,
-                    "status": status}
+            head = {
+                "recipient": r.code,
+                "recipient_name": r.name,
+                "channel": self.channel,
+                "status": status,
+            }
             if reason:
                 head["reason"] = reason
-            messages.append({**head, "address": r.email, "subject": message.subject,
-                             "text": message.text})
+            messages.append(
+                {**head, "address": r.email, "subject": message.subject, "text": message.text}
+            )
             items.extend({**head, **item.row()} for item in digest.items)
         return {"sent": self.sent, "items": items, "messages": messages}
 
@@ -354,10 +453,12 @@ def send_reminders(
     check) each message; record each delivered one at once. ``open_session(write=…)`` opens
     one transaction on the ledger."""
     with open_session(write=False) as session:
-        digests = gather(session=session, today=today, days=options.days,
-                         supervisor=options.supervisor)
-        digests = leave_out_told(session=session, digests=digests, channel=channel.name,
-                                 today=today, every=options.every)
+        digests = gather(
+            session=session, today=today, days=options.days, supervisor=options.supervisor
+        )
+        digests = leave_out_told(
+            session=session, digests=digests, channel=channel.name, today=today, every=options.every
+        )
     outcome = Outcome(channel=channel.name)
     for digest in digests:
         message = compose(digest, today=today, lang=options.lang)
@@ -415,7 +516,8 @@ def remind_lock(path: Path) -> Iterator[None]:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
             pid = f" (pid {holder})" if holder.isdigit() else ""
             raise RuleViolation(
-                "remind", f"another zoufang remind{pid} is running on this ledger (lock {path});"
+                "remind",
+                f"another zoufang remind{pid} is running on this ledger (lock {path});"
                 " this run sent nothing",
             ) from None
         os.ftruncate(fd, 0)

@@ -83,8 +83,9 @@ def household_conditions(scope: Scope) -> list:
     """Households on the roster during the period (and in the village)."""
     conditions = [_household.c.enrolled_on <= scope.until]
     if scope.since is not None:
-        conditions.append(or_(_household.c.exited_on.is_(None),
-                              _household.c.exited_on >= scope.since))
+        conditions.append(
+            or_(_household.c.exited_on.is_(None), _household.c.exited_on >= scope.since)
+        )
     if scope.village is not None:
         conditions.append(_household.c.village == scope.village)
     return conditions
@@ -126,15 +127,26 @@ def every_visit_in_scope(*, session: Session, scope: Scope) -> bool:
     household — a million lookups at county scale — to ask whether it counts.
     """
     V, H = _visit, _household
-    first, last = session.connection().execute(select(
-        select(func.min(V.c.visit_date)).scalar_subquery(),
-        select(func.max(V.c.visit_date)).scalar_subquery())).one()
+    first, last = (
+        session.connection()
+        .execute(
+            select(
+                select(func.min(V.c.visit_date)).scalar_subquery(),
+                select(func.max(V.c.visit_date)).scalar_subquery(),
+            )
+        )
+        .one()
+    )
     if first is None:
         return True
     if last > scope.until or (scope.since is not None and first < scope.since):
         return False
-    return session.connection().execute(
-        select(H.c.id).where(~and_(*household_conditions(scope))).limit(1)).first() is None
+    return (
+        session.connection()
+        .execute(select(H.c.id).where(~and_(*household_conditions(scope))).limit(1))
+        .first()
+        is None
+    )
 
 
 def _visits_per_household(scope: Scope, *, kinds: bool = False):
@@ -152,10 +164,20 @@ def _visits_per_household(scope: Scope, *, kinds: bool = False):
     conditions = [day <= scope.until]
     if scope.since is not None:
         conditions.append(day >= scope.since)
-    by_kind = [func.count(case((_visit.c.kind == kind, 1))).label(f"kind_{i}")
-               for i, kind in enumerate(VISIT_KINDS)] if kinds else []
-    return (select(_visit.c.household_id, func.count().label("visits"), *by_kind)
-            .where(*conditions).group_by(_visit.c.household_id).subquery())
+    by_kind = (
+        [
+            func.count(case((_visit.c.kind == kind, 1))).label(f"kind_{i}")
+            for i, kind in enumerate(VISIT_KINDS)
+        ]
+        if kinds
+        else []
+    )
+    return (
+        select(_visit.c.household_id, func.count().label("visits"), *by_kind)
+        .where(*conditions)
+        .group_by(_visit.c.household_id)
+        .subquery()
+    )
 
 
 def _active_at_until(scope: Scope):
@@ -163,8 +185,9 @@ def _active_at_until(scope: Scope):
 
 
 def _never_visited_condition(scope: Scope):
-    return ~exists().where(_visit.c.household_id == _household.c.id,
-                           _visit.c.visit_date <= scope.until)
+    return ~exists().where(
+        _visit.c.household_id == _household.c.id, _visit.c.visit_date <= scope.until
+    )
 
 
 def visit_figures(*, session: Session, scope: Scope) -> dict:
@@ -178,9 +201,11 @@ def visit_figures(*, session: Session, scope: Scope) -> dict:
     H = _household
     conditions = household_conditions(scope)
     village = _unindexed(H.c.village)
-    households: dict[str, int] = dict(session.connection().execute(
-        select(village, func.count()).where(*conditions).group_by(village)
-    ).all())
+    households: dict[str, int] = dict(
+        session.connection()
+        .execute(select(village, func.count()).where(*conditions).group_by(village))
+        .all()
+    )
     per = _visits_per_household(scope, kinds=True)
     kinds = [per.c[f"kind_{i}"] for i in range(len(VISIT_KINDS))]
     columns = [func.count(), func.sum(per.c.visits)]
@@ -189,31 +214,53 @@ def visit_figures(*, session: Session, scope: Scope) -> dict:
     visits = {
         village: [int(v) for v in figures]
         for village, *figures in session.connection().execute(
-            select(H.c.village, *columns).select_from(per).join(H, H.c.id == per.c.household_id)
-            .where(*conditions).group_by(H.c.village))
+            select(H.c.village, *columns)
+            .select_from(per)
+            .join(H, H.c.id == per.c.household_id)
+            .where(*conditions)
+            .group_by(H.c.village)
+        )
     }
     by_village = []
     for village, total in households.items():
         visited, n = visits.get(village, (0, 0))[:2]
-        by_village.append({"village": village, "households": total, "visited": visited,
-                           "coverage": _percent(visited, total), "visits": n})
-    by_village.sort(key=lambda r: (r["coverage"] if r["coverage"] is not None else 101,
-                                   r["village"]))
+        by_village.append(
+            {
+                "village": village,
+                "households": total,
+                "visited": visited,
+                "coverage": _percent(visited, total),
+                "visits": n,
+            }
+        )
+    by_village.sort(
+        key=lambda r: (r["coverage"] if r["coverage"] is not None else 101, r["village"])
+    )
     totals = [sum(column) for column in zip(*visits.values(), strict=True)] or [0] * len(columns)
     by_kind: list[dict] = [
         {"kind": kind, "visits": totals[2 + 2 * i], "households": totals[3 + 2 * i]}
-        for i, kind in enumerate(VISIT_KINDS)]
+        for i, kind in enumerate(VISIT_KINDS)
+    ]
     if totals[1] > sum(r["visits"] for r in by_kind):
         by_kind += _other_kinds(session=session, scope=scope)
     enrolled, visited = sum(households.values()), totals[0]
-    never = session.connection().execute(
-        select(func.count()).select_from(H)
-        .where(*conditions, _active_at_until(scope), _never_visited_condition(scope))
-    ).scalar_one()
+    never = (
+        session.connection()
+        .execute(
+            select(func.count())
+            .select_from(H)
+            .where(*conditions, _active_at_until(scope), _never_visited_condition(scope))
+        )
+        .scalar_one()
+    )
     return {
-        "households": {"enrolled": enrolled, "visited": visited,
-                       "coverage": _percent(visited, enrolled),
-                       "not_visited": enrolled - visited, "never_visited": never},
+        "households": {
+            "enrolled": enrolled,
+            "visited": visited,
+            "coverage": _percent(visited, enrolled),
+            "not_visited": enrolled - visited,
+            "never_visited": never,
+        },
         "by_kind": by_kind,
         "by_village": by_village,
     }
@@ -225,52 +272,87 @@ def _other_kinds(*, session: Session, scope: Scope) -> list[dict]:
     rows = session.connection().execute(
         select(_visit.c.kind, func.count(), func.count(distinct(_visit.c.household_id)))
         .join(_household, _household.c.id == _visit.c.household_id)
-        .where(*visit_conditions(scope), _visit.c.kind.not_in(VISIT_KINDS)).group_by(_visit.c.kind))
-    return [{"kind": kind, "visits": n, "households": households}
-            for kind, n, households in sorted(rows)]
+        .where(*visit_conditions(scope), _visit.c.kind.not_in(VISIT_KINDS))
+        .group_by(_visit.c.kind)
+    )
+    return [
+        {"kind": kind, "visits": n, "households": households}
+        for kind, n, households in sorted(rows)
+    ]
 
 
-def never_visited(*, session: Session, scope: Scope,
-                  limit: int = NEVER_VISITED_LISTED) -> list[dict]:
+def never_visited(
+    *, session: Session, scope: Scope, limit: int = NEVER_VISITED_LISTED
+) -> list[dict]:
     """Active households in scope with no visit at all by ``until``, longest waiting first."""
     H = _household
-    rows = session.connection().execute(
-        select(H.c.code, H.c.head_name, H.c.village, H.c.enrolled_on)
-        .where(*household_conditions(scope), _active_at_until(scope),
-               _never_visited_condition(scope))
-        .order_by(H.c.enrolled_on, H.c.code).limit(limit)
-    ).all()
-    return [{"household": r.code, "name": r.head_name, "village": r.village,
-             "enrolled_on": r.enrolled_on, "days_waiting": (scope.until - r.enrolled_on).days}
-            for r in rows]
+    rows = (
+        session.connection()
+        .execute(
+            select(H.c.code, H.c.head_name, H.c.village, H.c.enrolled_on)
+            .where(
+                *household_conditions(scope),
+                _active_at_until(scope),
+                _never_visited_condition(scope),
+            )
+            .order_by(H.c.enrolled_on, H.c.code)
+            .limit(limit)
+        )
+        .all()
+    )
+    return [
+        {
+            "household": r.code,
+            "name": r.head_name,
+            "village": r.village,
+            "enrolled_on": r.enrolled_on,
+            "days_waiting": (scope.until - r.enrolled_on).days,
+        }
+        for r in rows
+    ]
 
 
 def visits_by_category(*, session: Session, scope: Scope) -> list[dict]:
     """Per category: households in scope, visited, coverage %, visits (a visit to a household
     in two categories counts under both)."""
     H, HC = _household, _household_category
-    labels = dict(session.connection().execute(
-        select(_category.c.code, _category.c.label)).all())
+    labels = dict(session.connection().execute(select(_category.c.code, _category.c.label)).all())
     category = _unindexed(HC.c.category_code)
-    households: dict[str, int] = dict(session.connection().execute(
-        select(category, func.count()).join(H, H.c.id == HC.c.household_id)
-        .where(*household_conditions(scope)).group_by(category)
-    ).all())
+    households: dict[str, int] = dict(
+        session.connection()
+        .execute(
+            select(category, func.count())
+            .join(H, H.c.id == HC.c.household_id)
+            .where(*household_conditions(scope))
+            .group_by(category)
+        )
+        .all()
+    )
     per = _visits_per_household(scope)
     visits = {
         code: (int(n), visited)
         for code, n, visited in session.connection().execute(
             select(HC.c.category_code, func.sum(per.c.visits), func.count())
-            .select_from(per).join(H, H.c.id == per.c.household_id)
+            .select_from(per)
+            .join(H, H.c.id == per.c.household_id)
             .join(HC, HC.c.household_id == H.c.id)
-            .where(*household_conditions(scope)).group_by(HC.c.category_code))
+            .where(*household_conditions(scope))
+            .group_by(HC.c.category_code)
+        )
     }
     rows = []
     for code in sorted(households, key=lambda c: (-households[c], c)):
         n, visited = visits.get(code, (0, 0))
-        rows.append({"category": code, "label": labels.get(code, code),
-                     "households": households[code], "visited": visited,
-                     "coverage": _percent(visited, households[code]), "visits": n})
+        rows.append(
+            {
+                "category": code,
+                "label": labels.get(code, code),
+                "households": households[code],
+                "visited": visited,
+                "coverage": _percent(visited, households[code]),
+                "visits": n,
+            }
+        )
     return rows
 
 
@@ -288,16 +370,34 @@ def need_figures(*, session: Session, scope: Scope, today: dt.date) -> dict:
         conditions.append(C.c.opened_on >= scope.since)
     if scope.village is not None:
         conditions.append(_household.c.village == scope.village)
-    row = session.connection().execute(
-        select(func.count(), closed_as("resolved"), closed_as("referred"),
-               closed_as("cannot-resolve"),
-               func.coalesce(func.sum(case((and_(~closed_by, C.c.due_date < as_of), 1), else_=0)), 0))
-        .select_from(C).join(_household, _household.c.id == C.c.household_id).where(*conditions)
-    ).one()
+    row = (
+        session.connection()
+        .execute(
+            select(
+                func.count(),
+                closed_as("resolved"),
+                closed_as("referred"),
+                closed_as("cannot-resolve"),
+                func.coalesce(
+                    func.sum(case((and_(~closed_by, C.c.due_date < as_of), 1), else_=0)), 0
+                ),
+            )
+            .select_from(C)
+            .join(_household, _household.c.id == C.c.household_id)
+            .where(*conditions)
+        )
+        .one()
+    )
     raised, resolved, referred, cannot, overdue = (int(v) for v in row)
-    return {"raised": raised, "resolved": resolved, "referred": referred,
-            "cannot_resolve": cannot, "open": raised - resolved - referred - cannot,
-            "overdue": overdue, "resolved_share": _percent(resolved, raised)}
+    return {
+        "raised": raised,
+        "resolved": resolved,
+        "referred": referred,
+        "cannot_resolve": cannot,
+        "open": raised - resolved - referred - cannot,
+        "overdue": overdue,
+        "resolved_share": _percent(resolved, raised),
+    }
 
 
 def heard_figures(*, session: Session, scope: Scope, every_visit: bool = False) -> dict:
@@ -319,27 +419,43 @@ def heard_figures(*, session: Session, scope: Scope, every_visit: bool = False) 
     if every_visit:
         suggestions, wishes, gifts = conn.execute(select(*counts)).one()
         households = conn.execute(
-            select(func.count(distinct(V.c.household_id))).select_from(with_visits)
+            select(func.count(distinct(V.c.household_id)))
+            .select_from(with_visits)
             .where(VI.c.kind == "wish")
         ).scalar_one()
     else:
         wish_households = func.count(distinct(case((VI.c.kind == "wish", V.c.household_id))))
-        suggestions, wishes, gifts, households = tuple(conn.execute(
-            select(*counts, wish_households)
-            .select_from(with_visits.join(_household, _household.c.id == V.c.household_id))
-            .where(*visit_conditions(scope))
-        ).one())
-    return {"suggestions": suggestions, "wishes": wishes, "wish_households": households,
-            "gifts": gifts}
+        suggestions, wishes, gifts, households = tuple(
+            conn.execute(
+                select(*counts, wish_households)
+                .select_from(with_visits.join(_household, _household.c.id == V.c.household_id))
+                .where(*visit_conditions(scope))
+            ).one()
+        )
+    return {
+        "suggestions": suggestions,
+        "wishes": wishes,
+        "wish_households": households,
+        "gifts": gifts,
+    }
 
 
 def _net_paid(condition):
     """Payments less their reversals, for the entries matching ``condition``."""
     E = _ledger_entry
-    return func.coalesce(func.sum(case(
-        (and_(condition, E.c.kind == "disburse"), E.c.amount_fen),
-        (and_(condition, E.c.kind == "reverse", E.c.household_code.is_not(None)), -E.c.amount_fen),
-        else_=0)), 0)
+    return func.coalesce(
+        func.sum(
+            case(
+                (and_(condition, E.c.kind == "disburse"), E.c.amount_fen),
+                (
+                    and_(condition, E.c.kind == "reverse", E.c.household_code.is_not(None)),
+                    -E.c.amount_fen,
+                ),
+                else_=0,
+            )
+        ),
+        0,
+    )
 
 
 def _net_paid_in_period():
@@ -347,8 +463,13 @@ def _net_paid_in_period():
     the entries in the period (to a household): the CASE then tests each entry's kind alone
     rather than every condition of the period again."""
     E = _ledger_entry
-    return func.sum(case((E.c.kind == "disburse", E.c.amount_fen),
-                         (E.c.kind == "reverse", -E.c.amount_fen), else_=0))
+    return func.sum(
+        case(
+            (E.c.kind == "disburse", E.c.amount_fen),
+            (E.c.kind == "reverse", -E.c.amount_fen),
+            else_=0,
+        )
+    )
 
 
 def _in_period(scope: Scope):
@@ -357,8 +478,11 @@ def _in_period(scope: Scope):
     if scope.since is not None:
         conditions.append(E.c.entry_date >= scope.since)
     if scope.village is not None:
-        conditions.append(E.c.household_code.in_(
-            select(_household.c.code).where(_household.c.village == scope.village)))
+        conditions.append(
+            E.c.household_code.in_(
+                select(_household.c.code).where(_household.c.village == scope.village)
+            )
+        )
     return and_(*conditions)
 
 
@@ -367,31 +491,60 @@ def money_by_fund(*, session: Session, scope: Scope) -> list[dict]:
     period to households in scope, with how many households received money."""
     E = _ledger_entry
     upto = E.c.entry_date <= scope.until
-    allocated = func.coalesce(func.sum(case(
-        (and_(upto, E.c.kind == "allocate"), E.c.amount_fen),
-        (and_(upto, E.c.kind == "reverse", E.c.household_code.is_(None)), -E.c.amount_fen),
-        else_=0)), 0)
+    allocated = func.coalesce(
+        func.sum(
+            case(
+                (and_(upto, E.c.kind == "allocate"), E.c.amount_fen),
+                (and_(upto, E.c.kind == "reverse", E.c.household_code.is_(None)), -E.c.amount_fen),
+                else_=0,
+            )
+        ),
+        0,
+    )
     in_period = _in_period(scope)
     per_household = (
         select(E.c.fund_code, E.c.household_code, _net_paid_in_period().label("net"))
-        .where(in_period).group_by(E.c.fund_code, E.c.household_code).subquery())
-    paid_households: dict[str, int] = dict(session.connection().execute(
-        select(per_household.c.fund_code, func.count())
-        .where(per_household.c.net > 0).group_by(per_household.c.fund_code)
-    ).all())
+        .where(in_period)
+        .group_by(E.c.fund_code, E.c.household_code)
+        .subquery()
+    )
+    paid_households: dict[str, int] = dict(
+        session.connection()
+        .execute(
+            select(per_household.c.fund_code, func.count())
+            .where(per_household.c.net > 0)
+            .group_by(per_household.c.fund_code)
+        )
+        .all()
+    )
     fund = _unindexed(E.c.fund_code).label("fund_code")
-    totals = (select(fund, allocated.label("allocated"), _net_paid(upto).label("paid"),
-                     _net_paid(in_period).label("period"))
-              .group_by(fund).subquery())
+    totals = (
+        select(
+            fund,
+            allocated.label("allocated"),
+            _net_paid(upto).label("paid"),
+            _net_paid(in_period).label("period"),
+        )
+        .group_by(fund)
+        .subquery()
+    )
     rows = []
     for code, name, a, p, period in session.connection().execute(
-        select(totals.c.fund_code, _fund.c.name, totals.c.allocated, totals.c.paid,
-               totals.c.period)
-        .join(_fund, _fund.c.code == totals.c.fund_code).order_by(totals.c.fund_code)
+        select(totals.c.fund_code, _fund.c.name, totals.c.allocated, totals.c.paid, totals.c.period)
+        .join(_fund, _fund.c.code == totals.c.fund_code)
+        .order_by(totals.c.fund_code)
     ):
-        rows.append({"fund": code, "name": name, "allocated_fen": int(a), "paid_fen": int(p),
-                     "left_fen": int(a) - int(p), "paid_in_period_fen": int(period),
-                     "households": paid_households.get(code, 0)})
+        rows.append(
+            {
+                "fund": code,
+                "name": name,
+                "allocated_fen": int(a),
+                "paid_fen": int(p),
+                "left_fen": int(a) - int(p),
+                "paid_in_period_fen": int(period),
+                "households": paid_households.get(code, 0),
+            }
+        )
     return rows
 
 
@@ -401,26 +554,38 @@ def money_by_category(*, session: Session, scope: Scope) -> list[dict]:
     in_period = _in_period(scope)
     per_household = (
         select(E.c.household_code, _net_paid_in_period().label("net"))
-        .where(in_period).group_by(E.c.household_code).subquery())
-    labels = dict(session.connection().execute(
-        select(_category.c.code, _category.c.label)).all())
+        .where(in_period)
+        .group_by(E.c.household_code)
+        .subquery()
+    )
+    labels = dict(session.connection().execute(select(_category.c.code, _category.c.label)).all())
     rows = []
     for code, paid, households in session.connection().execute(
-        select(HC.c.category_code, func.sum(per_household.c.net),
-               func.sum(case((per_household.c.net > 0, 1), else_=0)))
+        select(
+            HC.c.category_code,
+            func.sum(per_household.c.net),
+            func.sum(case((per_household.c.net > 0, 1), else_=0)),
+        )
         .select_from(per_household)
         .join(_household, _household.c.code == per_household.c.household_code)
         .join(HC, HC.c.household_id == _household.c.id)
         .group_by(HC.c.category_code)
         .order_by(func.sum(per_household.c.net).desc(), HC.c.category_code)
     ):
-        rows.append({"category": code, "label": labels.get(code, code), "paid_fen": int(paid),
-                     "households": int(households)})
+        rows.append(
+            {
+                "category": code,
+                "label": labels.get(code, code),
+                "paid_fen": int(paid),
+                "households": int(households),
+            }
+        )
     return rows
 
 
-def cadre_workload(*, session: Session, scope: Scope, today: dt.date,
-                   every_visit: bool = False) -> list[dict]:
+def cadre_workload(
+    *, session: Session, scope: Scope, today: dt.date, every_visit: bool = False
+) -> list[dict]:
     """Per cadre: active households assigned (and overdue today), visits in the period, and
     commitments held that are past their deadline today.
 
@@ -431,37 +596,69 @@ def cadre_workload(*, session: Session, scope: Scope, today: dt.date,
     assigned = {
         cid: (n, overdue)
         for cid, n, overdue in session.connection().execute(
-            select(_assignment.c.cadre_id, func.count(),
-                   func.coalesce(func.sum(case((H.c.due_date < today, 1), else_=0)), 0))
+            select(
+                _assignment.c.cadre_id,
+                func.count(),
+                func.coalesce(func.sum(case((H.c.due_date < today, 1), else_=0)), 0),
+            )
             .join(H, H.c.id == _assignment.c.household_id)
-            .where(H.c.status == HOUSEHOLD_ACTIVE, *village).group_by(_assignment.c.cadre_id))
+            .where(H.c.status == HOUSEHOLD_ACTIVE, *village)
+            .group_by(_assignment.c.cadre_id)
+        )
     }
     visits: dict[int, int]
     if every_visit:
-        visits = dict(session.connection().execute(
-            select(_visit_cadre.c.cadre_id, func.count()).group_by(_visit_cadre.c.cadre_id)).all())
+        visits = dict(
+            session.connection()
+            .execute(
+                select(_visit_cadre.c.cadre_id, func.count()).group_by(_visit_cadre.c.cadre_id)
+            )
+            .all()
+        )
     else:
         cadre = _unindexed(_visit_cadre.c.cadre_id)
-        visits = dict(session.connection().execute(
-            select(cadre, func.count())
-            .join(_visit, _visit.c.id == _visit_cadre.c.visit_id)
-            .join(H, H.c.id == _visit.c.household_id)
-            .where(*visit_conditions(scope)).group_by(cadre)
-        ).all())
-    late: dict[int, int] = dict(session.connection().execute(
-        select(_commitment.c.cadre_id, func.count()).join(H, H.c.id == _commitment.c.household_id)
-        .where(_commitment.c.status.not_in(COMMITMENT_CLOSED), _commitment.c.due_date < today,
-               *village).group_by(_commitment.c.cadre_id)
-    ).all())
+        visits = dict(
+            session.connection()
+            .execute(
+                select(cadre, func.count())
+                .join(_visit, _visit.c.id == _visit_cadre.c.visit_id)
+                .join(H, H.c.id == _visit.c.household_id)
+                .where(*visit_conditions(scope))
+                .group_by(cadre)
+            )
+            .all()
+        )
+    late: dict[int, int] = dict(
+        session.connection()
+        .execute(
+            select(_commitment.c.cadre_id, func.count())
+            .join(H, H.c.id == _commitment.c.household_id)
+            .where(
+                _commitment.c.status.not_in(COMMITMENT_CLOSED),
+                _commitment.c.due_date < today,
+                *village,
+            )
+            .group_by(_commitment.c.cadre_id)
+        )
+        .all()
+    )
     rows = []
     for cid, code, name in session.connection().execute(
-            select(_cadre.c.id, _cadre.c.code, _cadre.c.name).order_by(_cadre.c.code)):
+        select(_cadre.c.id, _cadre.c.code, _cadre.c.name).order_by(_cadre.c.code)
+    ):
         households, overdue = assigned.get(cid, (0, 0))
         if not (households or visits.get(cid) or late.get(cid)):
             continue
-        rows.append({"cadre": code, "name": name, "households": households,
-                     "visits": visits.get(cid, 0), "overdue_households": int(overdue),
-                     "overdue_commitments": late.get(cid, 0)})
+        rows.append(
+            {
+                "cadre": code,
+                "name": name,
+                "households": households,
+                "visits": visits.get(cid, 0),
+                "overdue_households": int(overdue),
+                "overdue_commitments": late.get(cid, 0),
+            }
+        )
     return rows
 
 
@@ -477,14 +674,19 @@ def campaign_report(*, session: Session, scope: Scope, today: dt.date) -> dict:
     connection that sees the same snapshot (:func:`zoufang.db.second_reader`) while this
     one reads the visit figures: the queries are the database's work, which runs on two
     cores at once. The figures are the same either way."""
-    if scope.village is not None and session.connection().execute(
-        select(_household.c.id).where(_household.c.village == scope.village).limit(1)
-    ).first() is None:
+    if (
+        scope.village is not None
+        and session.connection()
+        .execute(select(_household.c.id).where(_household.c.village == scope.village).limit(1))
+        .first()
+        is None
+    ):
         raise NotFound("--village", f"no household is enrolled in {scope.village!r}")
     every_visit = every_visit_in_scope(session=session, scope=scope)
-    big = (session.connection().execute(select(func.max(_visit.c.id))).scalar() or 0
-           ) >= PARALLEL_FROM_VISITS
-    with (second_reader(session) if big else contextlib.nullcontext()) as other:
+    big = (
+        session.connection().execute(select(func.max(_visit.c.id))).scalar() or 0
+    ) >= PARALLEL_FROM_VISITS
+    with second_reader(session) if big else contextlib.nullcontext() as other:
         if other is None:
             money = _money_and_cadres(session, scope, today, every_visit)
             report = _visits_and_needs(session, scope, today, every_visit)
@@ -500,8 +702,12 @@ def campaign_report(*, session: Session, scope: Scope, today: dt.date) -> dict:
 def _visits_and_needs(session, scope: Scope, today: dt.date, every_visit: bool) -> dict:
     visits = visit_figures(session=session, scope=scope)
     return {
-        "period": {"since": scope.since, "until": scope.until, "village": scope.village,
-                   "generated": today},
+        "period": {
+            "since": scope.since,
+            "until": scope.until,
+            "village": scope.village,
+            "generated": today,
+        },
         "households": visits["households"],
         "visits": {
             "total": sum(r["visits"] for r in visits["by_kind"]),
@@ -515,13 +721,13 @@ def _visits_and_needs(session, scope: Scope, today: dt.date, every_visit: bool) 
     }
 
 
-def _money_and_cadres(session, scope: Scope, today: dt.date,
-                      every_visit: bool) -> tuple[dict, list[dict]]:
+def _money_and_cadres(
+    session, scope: Scope, today: dt.date, every_visit: bool
+) -> tuple[dict, list[dict]]:
     funds = money_by_fund(session=session, scope=scope)
     money = {
         "paid_in_period_fen": sum(r["paid_in_period_fen"] for r in funds),
         "by_fund": funds,
         "by_category": money_by_category(session=session, scope=scope),
     }
-    return money, cadre_workload(session=session, scope=scope, today=today,
-                                 every_visit=every_visit)
+    return money, cadre_workload(session=session, scope=scope, today=today, every_visit=every_visit)

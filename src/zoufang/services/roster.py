@@ -55,36 +55,101 @@ from zoufang.services.households import HOUSEHOLD_CODE_RE, household_in_from_tex
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "code": ("户号", ("code", "household_code", "户号", "户编号", "家庭编号")),
     "name": ("户主", ("name", "head_name", "head", "姓名", "户主", "户主姓名", "户主名")),
-    "id_number": ("身份证号", ("id_number", "idnumber", "id_no", "id", "身份证号",
-                               "身份证号码", "身份证", "户主身份证号", "户主身份证号码",
-                               "公民身份号码")),
-    "village": ("村/社区", ("village", "community", "村/社区", "村", "社区", "村社区",
-                            "村(社区)", "所在村", "所属村", "村居", "所在村(社区)")),
+    "id_number": (
+        "身份证号",
+        (
+            "id_number",
+            "idnumber",
+            "id_no",
+            "id",
+            "身份证号",
+            "身份证号码",
+            "身份证",
+            "户主身份证号",
+            "户主身份证号码",
+            "公民身份号码",
+        ),
+    ),
+    "village": (
+        "村/社区",
+        (
+            "village",
+            "community",
+            "村/社区",
+            "村",
+            "社区",
+            "村社区",
+            "村(社区)",
+            "所在村",
+            "所属村",
+            "村居",
+            "所在村(社区)",
+        ),
+    ),
     "grid": ("网格", ("grid", "网格", "所属网格", "网格名称")),
     "address": ("住址", ("address", "住址", "地址", "家庭住址", "详细地址", "现住址")),
-    "phone": ("联系电话", ("phone", "mobile", "tel", "telephone", "联系电话", "电话",
-                           "手机", "手机号", "手机号码", "联系方式")),
-    "categories": ("类别", ("category", "categories", "类别", "人员类别", "帮扶类别",
-                            "对象类别", "困难类别", "类型")),
-    "cadres": ("联系干部", ("cadre", "cadres", "联系干部", "帮扶干部", "包联干部",
-                            "结对干部", "责任干部")),
-    "members": ("家庭人口", ("members", "members_count", "household_size", "家庭人口",
-                             "家庭人口数", "人口", "人口数", "家庭人数")),
+    "phone": (
+        "联系电话",
+        (
+            "phone",
+            "mobile",
+            "tel",
+            "telephone",
+            "联系电话",
+            "电话",
+            "手机",
+            "手机号",
+            "手机号码",
+            "联系方式",
+        ),
+    ),
+    "categories": (
+        "类别",
+        ("category", "categories", "类别", "人员类别", "帮扶类别", "对象类别", "困难类别", "类型"),
+    ),
+    "cadres": (
+        "联系干部",
+        ("cadre", "cadres", "联系干部", "帮扶干部", "包联干部", "结对干部", "责任干部"),
+    ),
+    "members": (
+        "家庭人口",
+        (
+            "members",
+            "members_count",
+            "household_size",
+            "家庭人口",
+            "家庭人口数",
+            "人口",
+            "人口数",
+            "家庭人数",
+        ),
+    ),
     "income": ("年收入", ("income", "annual_income", "年收入", "家庭年收入")),
     "housing": ("住房", ("housing", "住房", "住房情况", "住房状况")),
     "health": ("健康状况", ("health", "健康状况", "健康情况", "身体状况", "健康")),
     "employment": ("就业", ("employment", "就业", "就业情况", "就业状况")),
-    "hardship": ("致困原因", ("hardship", "hardship_cause", "致困原因", "困难原因",
-                              "致贫原因")),
+    "hardship": ("致困原因", ("hardship", "hardship_cause", "致困原因", "困难原因", "致贫原因")),
     "cadence": ("走访周期", ("cadence", "cadence_days", "走访周期", "回访周期")),
-    "enrolled_on": ("纳入日期", ("enrolled_on", "enrolled", "纳入日期", "入户日期",
-                                 "登记日期")),
+    "enrolled_on": ("纳入日期", ("enrolled_on", "enrolled", "纳入日期", "入户日期", "登记日期")),
     "status": ("状态", ("status", "状态")),
 }
 REQUIRED = ("name", "id_number", "village", "categories")
 #: Recognised and deliberately not imported: a row counter, and what zoufang computes.
-IGNORED = ("序号", "no", "no.", "#", "index", "exit_reason", "退出原因", "exited_on",
-           "退出日期", "last_visit", "上次走访", "due_date", "应访日期")
+IGNORED = (
+    "序号",
+    "no",
+    "no.",
+    "#",
+    "index",
+    "exit_reason",
+    "退出原因",
+    "exited_on",
+    "退出日期",
+    "last_visit",
+    "上次走访",
+    "due_date",
+    "应访日期",
+)
 #: Values of a status column that mean an active household (anything else is refused).
 ACTIVE_STATUS = ("", "active", "在册", "正常", "在帮")
 #: Several categories or cadres in one cell: 低保户、残疾人 / low-income; disabled.
@@ -164,9 +229,17 @@ def read_roster(path: Path) -> Roster:
     if header_index is None:
         raise InvalidInput("--from", f"{path.name} is empty: no header row")
     headers = [_cell_text(h) for h in grid[header_index]]
-    rows = [(i + 1, cells) for i, cells in enumerate(grid[header_index + 1 :], start=header_index + 1)]
-    return Roster(file=path.name, header_row=header_index + 1, headers=headers, rows=rows,
-                  encoding=encoding, sha256=digest)
+    rows = [
+        (i + 1, cells) for i, cells in enumerate(grid[header_index + 1 :], start=header_index + 1)
+    ]
+    return Roster(
+        file=path.name,
+        header_row=header_index + 1,
+        headers=headers,
+        rows=rows,
+        encoding=encoding,
+        sha256=digest,
+    )
 
 
 def _excel_cells(path: Path) -> list[list]:
@@ -177,14 +250,19 @@ def _excel_cells(path: Path) -> list[list]:
         # Row 1 of the sheet is index 0 even when the sheet's first rows are empty.
         return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine's errors: not a workbook, encrypted, damaged
-        raise InvalidInput("--from", f"cannot read {path.name} as a workbook: "
-                           f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise InvalidInput(
+            "--from",
+            f"cannot read {path.name} as a workbook: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+        ) from None
 
 
 def _csv_cells(path: Path, data: bytes) -> tuple[list[list], str]:
     if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
-        raise InvalidInput("--from", f"{path.name} is an Excel workbook, not CSV text: "
-                           "rename it to .xlsx (or .xls)")
+        raise InvalidInput(
+            "--from",
+            f"{path.name} is an Excel workbook, not CSV text: rename it to .xlsx (or .xls)",
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         content, encoding = data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -197,11 +275,16 @@ def _csv_cells(path: Path, data: bytes) -> tuple[list[list], str]:
                 content, encoding = data.decode("gb18030"), "gb18030"
             except UnicodeDecodeError:
                 raise InvalidInput(
-                    "--from", f"{path.name} is neither UTF-8 nor GB18030 text; save it from "
-                    "Excel as 'CSV UTF-8' or as .xlsx") from None
+                    "--from",
+                    f"{path.name} is neither UTF-8 nor GB18030 text; save it from "
+                    "Excel as 'CSV UTF-8' or as .xlsx",
+                ) from None
     if "\x00" in content:
-        raise InvalidInput("--from", f"{path.name} holds binary data, not CSV text; save it "
-                           "from Excel as 'CSV UTF-8' or as .xlsx")
+        raise InvalidInput(
+            "--from",
+            f"{path.name} holds binary data, not CSV text; save it "
+            "from Excel as 'CSV UTF-8' or as .xlsx",
+        )
     first_line = content.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first_line.count)
     return list(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)), encoding
@@ -275,14 +358,20 @@ def _map_columns(roster: Roster) -> _Columns:
                 unknown.append(i)
             continue
         if key in index:
-            raise InvalidInput("--from", f"{roster.file}: columns {header[key]!r} and {raw!r} "
-                               f"both give {COLUMNS[key][0]}; keep one of them")
+            raise InvalidInput(
+                "--from",
+                f"{roster.file}: columns {header[key]!r} and {raw!r} "
+                f"both give {COLUMNS[key][0]}; keep one of them",
+            )
         index[key], header[key] = i, raw
     missing = [COLUMNS[key][0] for key in REQUIRED if key not in index]
     if missing:
         found = ", ".join(h for h in roster.headers if h) or "none"
-        hint = (" (the file was read as GB18030: if these look garbled, save it as 'CSV UTF-8')"
-                if roster.encoding == "gb18030" else "")
+        hint = (
+            " (the file was read as GB18030: if these look garbled, save it as 'CSV UTF-8')"
+            if roster.encoding == "gb18030"
+            else ""
+        )
         raise InvalidInput(
             "--from",
             f"{roster.file}: required column{'s' if len(missing) > 1 else ''} missing: "
@@ -322,8 +411,10 @@ class _Lookup:
         if len(named) == 1:
             return named[0][0], None
         if named:
-            return None, (f"{len(named)} cadres are named {token} "
-                          f"({', '.join(c for c, _ in named)}); use the cadre code")
+            return None, (
+                f"{len(named)} cadres are named {token} "
+                f"({', '.join(c for c, _ in named)}); use the cadre code"
+            )
         return None, f"no cadre {token!r} (see `zoufang cadre list`)"
 
 
@@ -339,7 +430,10 @@ def _split(value: str) -> list[str]:
 
 
 def validate_roster(
-    *, session: Session, roster: Roster, today: dt.date,
+    *,
+    session: Session,
+    roster: Roster,
+    today: dt.date,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[_Row], list[dict], _Columns, int]:
     """Parse and check every row; return (good rows, errors, column map, households read)."""
@@ -351,12 +445,16 @@ def validate_roster(
     seen_codes: dict[str, int] = {}
     index = columns.index
     households = 0
-    cell_keys = [(k, i) for k, i in index.items()
-                 if k not in ("categories", "cadres", "enrolled_on", "status")]
+    cell_keys = [
+        (k, i)
+        for k, i in index.items()
+        if k not in ("categories", "cadres", "enrolled_on", "status")
+    ]
 
     def fail(line: int, key: str | None, reason: str, field_name: str | None = None) -> None:
-        errors.append({"row": line, "field": field_name or columns.label(key or ""),
-                       "error": reason})
+        errors.append(
+            {"row": line, "field": field_name or columns.label(key or ""), "error": reason}
+        )
 
     for n, (line, cells) in enumerate(roster.rows, 1):
         if progress is not None and n % 2000 == 0:
@@ -370,20 +468,29 @@ def validate_roster(
             i = index.get(key)
             return cells[i] if i is not None and i < width else None
 
-        values = {key: (cells[i].strip() if cells[i].__class__ is str else _cell_text(cells[i]))
-                  if i < width else "" for key, i in cell_keys}
+        values = {
+            key: (cells[i].strip() if cells[i].__class__ is str else _cell_text(cells[i]))
+            if i < width
+            else ""
+            for key, i in cell_keys
+        }
         failed = len(errors)
         id_cell = raw("id_number")
         if isinstance(id_cell, int | float) and not isinstance(id_cell, bool):
-            fail(line, "id_number",
-                 f"{id_cell!r} was stored by the spreadsheet as a number and has lost digits; "
-                 "format the column as text and type the ID number again")
+            fail(
+                line,
+                "id_number",
+                f"{id_cell!r} was stored by the spreadsheet as a number and has lost digits; "
+                "format the column as text and type the ID number again",
+            )
             values["id_number"] = None
         categories: list[str] = []
         for token in _split(_cell_text(raw("categories"))):
             code = lookup.category(token)
             if code is None:
-                fail(line, "categories", f"unknown category {token!r} (see `zoufang category list`)")
+                fail(
+                    line, "categories", f"unknown category {token!r} (see `zoufang category list`)"
+                )
             elif code not in categories:
                 categories.append(code)
         values["categories"] = categories if categories or len(errors) == failed else ["?"]
@@ -397,19 +504,28 @@ def validate_roster(
         values["cadres"] = cadres
         status = _cell_text(raw("status")).lower()
         if status not in ACTIVE_STATUS:
-            fail(line, "status", f"{status!r}: only active households are enrolled; leave the "
-                 "row out, or enrol it and then run `zoufang household exit`")
+            fail(
+                line,
+                "status",
+                f"{status!r}: only active households are enrolled; leave the "
+                "row out, or enrol it and then run `zoufang household exit`",
+            )
         enrolled_on = today
         enrolled_text = _cell_text(raw("enrolled_on"))
         if enrolled_text:
             try:
-                enrolled_on = parsing.parse_date(enrolled_text[:10], field=columns.label("enrolled_on"),
-                                                 today=today, allow_future=False)
+                enrolled_on = parsing.parse_date(
+                    enrolled_text[:10],
+                    field=columns.label("enrolled_on"),
+                    today=today,
+                    allow_future=False,
+                )
             except InvalidInput as exc:
                 fail(line, "enrolled_on", exc.reason)
         problems: list[InvalidInput] = []
-        household = household_in_from_text(values, label=columns.label, errors=problems,
-                                           today=today)
+        household = household_in_from_text(
+            values, label=columns.label, errors=problems, today=today
+        )
         for exc in problems:
             if values["id_number"] is None and exc.field == columns.label("id_number"):
                 continue  # already reported as a number-typed cell
@@ -422,11 +538,19 @@ def validate_roster(
                 fail(line, "code", f"{household.code!r} is not a household code like H000123")
                 continue
             if household.code in seen_codes:
-                fail(line, "code", f"{household.code} is also used in row {seen_codes[household.code]}")
+                fail(
+                    line,
+                    "code",
+                    f"{household.code} is also used in row {seen_codes[household.code]}",
+                )
                 continue
             seen_codes[household.code] = line
         if household.id_number in seen_ids:
-            fail(line, "id_number", f"duplicate: the same ID number is in row {seen_ids[household.id_number]}")
+            fail(
+                line,
+                "id_number",
+                f"duplicate: the same ID number is in row {seen_ids[household.id_number]}",
+            )
             continue
         seen_ids[household.id_number] = line
         good.append(_Row(line=line, household=household, enrolled_on=enrolled_on))
@@ -458,17 +582,18 @@ def _unnamed_column_used(roster: Roster, i: int) -> bool:
     return any(i < len(cells) and _cell_text(cells[i]) for _, cells in roster.rows)
 
 
-def _against_ledger(session: Session, good: list[_Row], seen_ids: dict[str, int],
-                    seen_codes: dict[str, int], fail) -> None:
+def _against_ledger(
+    session: Session, good: list[_Row], seen_ids: dict[str, int], seen_codes: dict[str, int], fail
+) -> None:
     """ID numbers and codes that the ledger already holds."""
     ids, codes = list(seen_ids), list(seen_codes)
     for start in range(0, len(ids), 500):
         for number, code, name in session.execute(
-            select(Household.id_number, Household.code, Household.head_name)
-            .where(Household.id_number.in_(ids[start : start + 500]))
+            select(Household.id_number, Household.code, Household.head_name).where(
+                Household.id_number.in_(ids[start : start + 500])
+            )
         ):
-            fail(seen_ids[number], "id_number",
-                 f"already enrolled as household {code} ({name})")
+            fail(seen_ids[number], "id_number", f"already enrolled as household {code} ({name})")
     for start in range(0, len(codes), 500):
         for (code,) in session.execute(
             select(Household.code).where(Household.code.in_(codes[start : start + 500]))
@@ -480,7 +605,11 @@ def _against_ledger(session: Session, good: list[_Row], seen_ids: dict[str, int]
 
 
 def import_roster(
-    *, session: Session, path: Path, today: dt.date, dry_run: bool = False,
+    *,
+    session: Session,
+    path: Path,
+    today: dt.date,
+    dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> RosterResult:
     """Validate a roster and, if every row is good and it is not a dry run, enrol it all.
@@ -490,26 +619,48 @@ def import_roster(
     roster = read_roster(path)
     total = len(roster.rows)
     report = (lambda done: progress(done, total * 2)) if progress else None
-    good, errors, columns, households = validate_roster(session=session, roster=roster, today=today,
-                                            progress=report)
-    unknown = [roster.headers[i] if i >= 0 else "(columns without a header)"
-               for i in columns.unknown]
-    result = RosterResult(file=roster.file, rows=households, enrolled=0, errors=errors, unknown_columns=unknown, dry_run=dry_run,
-                          encoding=roster.encoding)
+    good, errors, columns, households = validate_roster(
+        session=session, roster=roster, today=today, progress=report
+    )
+    unknown = [
+        roster.headers[i] if i >= 0 else "(columns without a header)" for i in columns.unknown
+    ]
+    result = RosterResult(
+        file=roster.file,
+        rows=households,
+        enrolled=0,
+        errors=errors,
+        unknown_columns=unknown,
+        dry_run=dry_run,
+        encoding=roster.encoding,
+    )
     if errors or dry_run or not good:
         return result
-    codes = _write(session, good, today, lambda done: progress(total + done, total * 2)
-                   if progress else None)
+    codes = _write(
+        session, good, today, lambda done: progress(total + done, total * 2) if progress else None
+    )
     result.enrolled, result.codes = len(good), codes
-    record(session, action="import", object_type="roster", object_key=roster.file[:100],
-           after={"file": roster.file, "sha256": roster.sha256, "households": len(good),
-                  "first": codes[0], "last": codes[-1], "unknown_columns": unknown,
-                  "encoding": roster.encoding})
+    record(
+        session,
+        action="import",
+        object_type="roster",
+        object_key=roster.file[:100],
+        after={
+            "file": roster.file,
+            "sha256": roster.sha256,
+            "households": len(good),
+            "first": codes[0],
+            "last": codes[-1],
+            "unknown_columns": unknown,
+            "encoding": roster.encoding,
+        },
+    )
     return result
 
 
-def _write(session: Session, good: list[_Row], today: dt.date,
-           progress: Callable[[int], None]) -> list[str]:
+def _write(
+    session: Session, good: list[_Row], today: dt.date, progress: Callable[[int], None]
+) -> list[str]:
     """Insert the households with their categories and cadres; return their codes."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
@@ -538,19 +689,43 @@ def _write(session: Session, good: list[_Row], today: dt.date,
         hid = next_id
         next_id += 1
         cadence = effective_cadence(h.cadence_days, [lookup.cadence[c] for c in h.categories])
-        households.append({
-            "id": hid, "code": code, "head_name": h.name, "id_number": h.id_number,
-            "phone": h.phone, "village": h.village, "grid": h.grid, "address": h.address,
-            "members_count": h.members, "income_fen": h.income_fen, "housing": h.housing,
-            "health": h.health, "employment": h.employment, "hardship": h.hardship,
-            "cadence_days": h.cadence_days, "status": HOUSEHOLD_ACTIVE, "exit_reason": None,
-            "exited_on": None, "enrolled_on": day(row.enrolled_on), "last_visit_on": None,
-            "due_date": day(compute_due_date(enrolled_on=row.enrolled_on, last_visit_on=None,
-                                             next_date=None, cadence_days=cadence)),
-        })
+        households.append(
+            {
+                "id": hid,
+                "code": code,
+                "head_name": h.name,
+                "id_number": h.id_number,
+                "phone": h.phone,
+                "village": h.village,
+                "grid": h.grid,
+                "address": h.address,
+                "members_count": h.members,
+                "income_fen": h.income_fen,
+                "housing": h.housing,
+                "health": h.health,
+                "employment": h.employment,
+                "hardship": h.hardship,
+                "cadence_days": h.cadence_days,
+                "status": HOUSEHOLD_ACTIVE,
+                "exit_reason": None,
+                "exited_on": None,
+                "enrolled_on": day(row.enrolled_on),
+                "last_visit_on": None,
+                "due_date": day(
+                    compute_due_date(
+                        enrolled_on=row.enrolled_on,
+                        last_visit_on=None,
+                        next_date=None,
+                        cadence_days=cadence,
+                    )
+                ),
+            }
+        )
         categories.extend({"household_id": hid, "category_code": c} for c in h.categories)
-        assignments.extend({"household_id": hid, "cadre_id": cadre_ids[c],
-                            "assigned_on": assigned_on} for c in h.cadres)
+        assignments.extend(
+            {"household_id": hid, "cadre_id": cadre_ids[c], "assigned_on": assigned_on}
+            for c in h.cadres
+        )
     done = 0
     for start in range(0, len(households), CHUNK):
         chunk = households[start : start + CHUNK]
@@ -561,8 +736,12 @@ def _write(session: Session, good: list[_Row], today: dt.date,
         for start in range(0, len(rows), CHUNK):
             conn.execute(insert(_untyped(model)), rows[start : start + CHUNK])
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('household', 'id'), "
-                          "(SELECT MAX(id) FROM household))"))
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('household', 'id'), "
+                "(SELECT MAX(id) FROM household))"
+            )
+        )
     return codes
 
 

@@ -63,7 +63,9 @@ def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
     if data.visit_date > today:
         raise InvalidInput("--date", f"{data.visit_date} is in the future (today is {today})")
     if data.next_date is not None and data.next_date <= data.visit_date:
-        raise InvalidInput("--next", f"{data.next_date} is not after the visit date {data.visit_date}")
+        raise InvalidInput(
+            "--next", f"{data.next_date} is not after the visit date {data.visit_date}"
+        )
     need_due = data.need_due or data.visit_date + dt.timedelta(days=DEFAULT_NEED_DAYS)
     if data.needs and need_due < data.visit_date:
         raise InvalidInput("--need-due", f"{need_due} is before the visit date {data.visit_date}")
@@ -71,13 +73,16 @@ def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
         raise InvalidInput("--need-due", "given without any --need")
     conn = session.connection()
     household = conn.execute(
-        select(H.c.id, H.c.code, H.c.status, H.c.exited_on, H.c.exit_reason)
-        .where(H.c.code == data.household)).first()
+        select(H.c.id, H.c.code, H.c.status, H.c.exited_on, H.c.exit_reason).where(
+            H.c.code == data.household
+        )
+    ).first()
     if household is None:
         raise no_household(data.household, "HOUSEHOLD")
     if household.status == HOUSEHOLD_EXITED:
         raise RuleViolation(
-            "HOUSEHOLD", f"{household.code} exited on {household.exited_on} ({household.exit_reason})"
+            "HOUSEHOLD",
+            f"{household.code} exited on {household.exited_on} ({household.exit_reason})",
         )
     cadres = []
     for code in dict.fromkeys(data.cadres):
@@ -85,33 +90,68 @@ def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
         if found is None:
             raise no_cadre(code, "--by")
         cadres.append(found)
-    visit = {"household_id": household.id, "visit_date": data.visit_date, "kind": data.kind,
-             "notes": data.notes or None, "next_date": data.next_date, "recorded_at": utcnow(),
-             "operator": session.info.get("operator", "unknown")}
+    visit = {
+        "household_id": household.id,
+        "visit_date": data.visit_date,
+        "kind": data.kind,
+        "notes": data.notes or None,
+        "next_date": data.next_date,
+        "recorded_at": utcnow(),
+        "operator": session.info.get("operator", "unknown"),
+    }
     visit["id"] = _inserted_id(conn, V, visit)
     conn.execute(insert(VC), [{"visit_id": visit["id"], "cadre_id": c.id} for c in cadres])
-    items = [{"visit_id": visit["id"], "kind": kind, "text": text}
-             for kind, texts in (("suggestion", data.suggestions), ("wish", data.wishes),
-                                 ("gift", data.gifts)) for text in texts]
+    items = [
+        {"visit_id": visit["id"], "kind": kind, "text": text}
+        for kind, texts in (
+            ("suggestion", data.suggestions),
+            ("wish", data.wishes),
+            ("gift", data.gifts),
+        )
+        for text in texts
+    ]
     if items:
         conn.execute(insert(VI), items)
     commitments = []
     for need in data.needs:
-        commitment = {"household_id": household.id, "visit_id": visit["id"], "text": need,
-                      "cadre_id": cadres[0].id, "due_date": need_due, "status": "open",
-                      "opened_on": data.visit_date, "closed_on": None, "resolution": None,
-                      "referred_to": None}
+        commitment = {
+            "household_id": household.id,
+            "visit_id": visit["id"],
+            "text": need,
+            "cadre_id": cadres[0].id,
+            "due_date": need_due,
+            "status": "open",
+            "opened_on": data.visit_date,
+            "closed_on": None,
+            "resolution": None,
+            "referred_to": None,
+        }
         commitment["id"] = _inserted_id(conn, M, commitment)
         commitments.append(commitment)
     refresh_due_dates(session=session, household_ids=[household.id])
-    record(session, action="log", object_type="visit", object_key=str(visit["id"]), after={
-        **visit, "household": household.code, "cadres": [c.code for c in cadres],
-        "needs": data.needs, "suggestions": data.suggestions, "wishes": data.wishes,
-        "gifts": data.gifts,
-    })
+    record(
+        session,
+        action="log",
+        object_type="visit",
+        object_key=str(visit["id"]),
+        after={
+            **visit,
+            "household": household.code,
+            "cadres": [c.code for c in cadres],
+            "needs": data.needs,
+            "suggestions": data.suggestions,
+            "wishes": data.wishes,
+            "gifts": data.gifts,
+        },
+    )
     for commitment in commitments:
-        record(session, action="open", object_type="commitment",
-               object_key=str(commitment["id"]), after=commitment)
+        record(
+            session,
+            action="open",
+            object_type="commitment",
+            object_key=str(commitment["id"]),
+            after=commitment,
+        )
     return LoggedVisit(visit["id"], data.visit_date, [c["id"] for c in commitments])
 
 
@@ -124,23 +164,36 @@ def _inserted_id(conn, table, values: dict) -> int:
     return conn.execute(insert(table).values(**values)).lastrowid
 
 
-def log_visit_with_cash(*, session, data: VisitIn, today: dt.date, cash_fen: int | None,
-                        fund: str | None, override: str | None = None) -> LoggedVisit:
+def log_visit_with_cash(
+    *,
+    session,
+    data: VisitIn,
+    today: dt.date,
+    cash_fen: int | None,
+    fund: str | None,
+    override: str | None = None,
+) -> LoggedVisit:
     """`visit log … --cash Y --fund F`: the visit and its payment in one transaction.
 
     The payment is judged by every fund rule; if it is refused, the visit is not written
     either (the caller's transaction rolls back).
     """
     if (cash_fen is None) != (fund is None):
-        raise InvalidInput("--fund" if fund is None else "--cash",
-                           "--cash and --fund go together")
+        raise InvalidInput("--fund" if fund is None else "--cash", "--cash and --fund go together")
     if fund is None:
         return log_visit(session=session, data=data, today=today)
     from zoufang.services.funds import disburse, get_fund  # the ORM: only with cash
 
     get_fund(session=session, code=fund, field="--fund")  # named as the user typed it
     visit = log_visit(session=session, data=data, today=today)
-    entry = disburse(session=session, fund=fund, household=data.household, amount_fen=cash_fen,
-                     cadres=data.cadres, on=data.visit_date, visit_id=visit.id,
-                     override=override)
+    entry = disburse(
+        session=session,
+        fund=fund,
+        household=data.household,
+        amount_fen=cash_fen,
+        cadres=data.cadres,
+        on=data.visit_date,
+        visit_id=visit.id,
+        override=override,
+    )
     return LoggedVisit(visit.id, visit.visit_date, visit.commitments, [entry.seq])

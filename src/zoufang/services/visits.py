@@ -78,19 +78,21 @@ def _with_details(session: Session, rows, ids) -> list[dict]:
     result = []
     for visit, code, name, village in rows:
         got = items.get(visit.id, {})
-        result.append({
-            "id": visit.id,
-            "household": code,
-            "name": name,
-            "village": village,
-            "date": visit.visit_date,
-            "kind": visit.kind,
-            "cadres": cadres.get(visit.id, []),
-            "notes": visit.notes,
-            "needs": needs.get(visit.id, []),
-            "suggestions": got.get("suggestion", []),
-            "wishes": got.get("wish", []),
-            "gifts": got.get("gift", []),
-            "next": visit.next_date,
-        })
+        result.append(
+            {
+                "id": visit.id,
+                "household": code,
+                "name": name,
+                "village": village,
+                "date": visit.visit_date,
+                "kind": visit.kind,
+                "cadres": cadres.get(visit.id, []),
+                "notes": visit.notes,
+                "needs": needs.get(visit.id, []),
+                "suggestions": got.get("suggestion", []),
+                "wishes": got.get("wish", []),
+                "gifts": got.get("gift", []),
+                "next": visit.next_date,
+            }
+        )
     return result
