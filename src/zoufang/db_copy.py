@@ -13,7 +13,7 @@ PostgreSQL ledger home as one SQLite file). What it does, in order:
    bulk inserts, all in one write transaction on the target: a failed or killed copy leaves
    the target as empty as it was.
 4. Ledger entries keep their ``seq``, their stored fields and their hashes; before
-   committing, the canonical form (see :mod:`zoufang.services.ledger`) of every copied
+   committing, the canonical form (see :mod:`zoufang.chain`) of every copied
    entry is compared with the source's, so the target's ``audit funds`` reports the same
    chain head. PostgreSQL's id sequences are moved past the copied ids.
 5. The target's audit log gets one row saying where the copy came from.
@@ -30,7 +30,7 @@ from zoufang.errors import RuleViolation, StorageError
 
 if TYPE_CHECKING:
     from zoufang.db import Ledger
-    from zoufang.services.ledger import ChainHead
+    from zoufang.chain import ChainHead
 
 #: Rows per bulk insert.
 BATCH = 5000
@@ -52,7 +52,7 @@ class CopyReport:
 
 def _fingerprint(row) -> tuple[int, str, str | None]:
     """(seq, stored hash, sha256 of the canonical form) of one ledger entry."""
-    from zoufang.services.ledger import canonical
+    from zoufang.chain import canonical
 
     try:
         digest: str | None = hashlib.sha256(canonical(row)).hexdigest()
@@ -68,7 +68,7 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
 
     import zoufang.models  # registers the tables
     from zoufang.db import HEAD_REVISION, _translate_operational_errors
-    from zoufang.services.ledger import ChainHead
+    from zoufang.chain import ChainHead
 
     if source.url == target.url:
         raise RuleViolation(
