@@ -68,7 +68,7 @@ def test_check_references():
     """The replaying half checks ledger_entry's references from the rows and codes it holds."""
     from types import SimpleNamespace
 
-    from zoufang.services.audit import REPLAY_COLUMNS, check_references
+    from zoufang.services.audit_funds import REPLAY_COLUMNS, check_references
 
     rows = [
         tuple(dict(zip(STORED_COLUMNS, row, strict=True))[c] for c in REPLAY_COLUMNS)
@@ -136,7 +136,7 @@ def paid(funded, zf, ledger_path):
 
 def _checks(ledger_path, *, in_worker: bool) -> workers.LedgerCheck:
     from zoufang.db import Ledger, snapshot_mark
-    from zoufang.services.audit import AUDITED_TABLES, FOREIGN_KEYS_CHECKED
+    from zoufang.services.audit_funds import AUDITED_TABLES, FOREIGN_KEYS_CHECKED
 
     ledger = Ledger(str(ledger_path), auto_upgrade=False)
     try:
@@ -223,7 +223,7 @@ def test_the_worker_reads_the_audits_snapshot(paid, zf):
     adopts the audit's snapshot; SQLite's sees that the ledger changed and leaves its checks
     to the audit, which reads its own snapshot."""
     from zoufang.db import Ledger, snapshot_mark
-    from zoufang.services.audit import AUDITED_TABLES, FOREIGN_KEYS_CHECKED
+    from zoufang.services.audit_funds import AUDITED_TABLES, FOREIGN_KEYS_CHECKED
 
     ledger = Ledger(str(paid), auto_upgrade=False)
     try:

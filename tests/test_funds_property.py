@@ -320,7 +320,7 @@ class FundsMachine(RuleBasedStateMachine):
             )
 
     def teardown(self):
-        from zoufang.services.audit import audit_funds
+        from zoufang.services.audit_funds import audit_funds
         from zoufang.services.funds import show_fund
 
         try:

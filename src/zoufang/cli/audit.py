@@ -76,7 +76,7 @@ def audit_funds(
 ) -> None:
     """Re-check every ledger entry: hash chain, balances, and every payment rule."""
     from zoufang.output import Money
-    from zoufang.services.audit import audit_funds as run_audit
+    from zoufang.services.audit_funds import audit_funds as run_audit
     from zoufang.services.ledger import parse_anchor
 
     mark = parse_anchor(anchor) if anchor is not None else None
@@ -114,7 +114,7 @@ def audit_funds(
 
 def audit_visits(fmt: FormatOpt = None) -> None:
     """Coverage: never visited, long overdue, check-in visits, unanswered commitments."""
-    from zoufang.services.audit import audit_visits as run_audit
+    from zoufang.services.audit_visits import audit_visits as run_audit
 
     with session(write=False) as s:
         report = run_audit(session=s, today=today())

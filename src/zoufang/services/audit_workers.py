@@ -13,7 +13,7 @@ halves run on two cores instead of one after the other.
 The worker is handed, on its standard input (not its command line, where a PostgreSQL
 password would be visible to every user of the machine), where the ledger is and the SQL
 to run, compiled by the audit for the ledger's dialect. On SQLite it opens the file with
-the standard library's ``sqlite3`` alone, so it starts in a tenth of a second, without
+the standard library's ``sqlite3`` alone, so it starts quickly, without importing
 SQLAlchemy. It reads in one transaction exactly what the audit reads: on PostgreSQL it
 adopts the audit's exported snapshot; on SQLite it checks that no write was committed
 between the two transactions began (:func:`zoufang.db.snapshot_mark`), and leaves the work
@@ -38,7 +38,7 @@ from typing import Any
 from zoufang.chain import seq_index, verify_chain
 
 #: Ledgers with at least this many entries have the worker's half done in a worker; below
-#: it, starting one (a tenth of a second) costs more than it saves.
+#: it, starting one costs more than it saves.
 PARALLEL_FROM = 50_000
 #: The module a worker runs (a test points it elsewhere to make workers fail).
 WORKER_MODULE = "zoufang.services.audit_workers"

@@ -2,7 +2,7 @@
 
 The write path (:func:`zoufang.services.funds.disburse`) gathers the facts about a payment
 it is about to write and refuses it on any violation; the audit
-(:func:`zoufang.services.audit.audit_funds`) gathers the same facts from stored rows for
+(:func:`zoufang.services.audit_funds.audit_funds`) gathers the same facts from stored rows for
 every payment ever written and reports the same violations. One rule book, two readers.
 """
 

@@ -1,0 +1,353 @@
+"""`audit funds`: re-check the money chain and every fund from the stored rows.
+
+The audit trusts nothing the write path checked. It recomputes the hash chain, replays every
+fund's entries in sequence order (:mod:`zoufang.services.audit_funds_replay`) and judges
+every payment with the same rule book as the write path. Findings are
+:class:`~zoufang.services.audit_findings.Finding`; any error makes the audit fail (exit 1).
+
+On a county ledger the chain is rehashed and each payment's visit found in a worker process
+while this one replays the rules and checks the entries' references
+(:mod:`zoufang.services.audit_workers`). Each reads only the columns it needs, as plain
+tuples (SQLAlchemy Core here, never the SQLModel classes); the database finds each payment's
+visit (one indexed query), and only the facts the rules can need are loaded
+(:mod:`zoufang.services.audit_funds_facts`). SQLite's own checks cover the tables the audit
+reads (:data:`AUDITED_TABLES`); the whole file's ``integrity_check``, far slower on a
+county, is `zoufang db check`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import exists, func, select
+
+from zoufang.chain import seq_index
+from zoufang.db import bulk, driver_rows, read_by_mmap
+from zoufang.services import audit_workers as workers
+from zoufang.services.audit_findings import Finding, audit_report, finding
+from zoufang.services.audit_funds_facts import Facts, load_facts
+from zoufang.services.audit_funds_replay import replay_findings, replay_funds
+from zoufang.tables import fund as _fund
+from zoufang.tables import household as _household
+from zoufang.tables import ledger_entry as _entry
+from zoufang.tables import visit as _visit
+
+#: The tables `audit funds` reads: SQLite's quick_check runs on each (ledger_entry's with
+#: the chain check), and its foreign_key_check on all but ledger_entry, whose references
+#: the replay checks itself from the rows it loads anyway (SQLite's check of that table
+#: would be a large part of the audit's time on a county ledger).
+AUDITED_TABLES = (
+    "ledger_entry",
+    "fund",
+    "fund_category",
+    "household_category",
+    "member",
+    "cadre_relative",
+)
+FOREIGN_KEYS_CHECKED = tuple(t for t in AUDITED_TABLES if t != "ledger_entry")
+#: The columns of ledger_entry the replay reads, in this order (the chain check reads all).
+REPLAY_COLUMNS = (
+    "seq",
+    "fund_code",
+    "kind",
+    "amount_fen",
+    "household_code",
+    "visit_id",
+    "entry_date",
+    "cadre_code",
+    "override_reason",
+    "reverses_seq",
+)
+
+
+def audit_funds(
+    *,
+    session,
+    fund: str | None = None,
+    anchor=None,
+) -> dict:
+    """Every check of `audit funds`; ``anchor`` is a :class:`zoufang.chain.ChainHead` written
+    down earlier. The chain and visit checks run beside the replay on a big ledger
+    (:mod:`zoufang.services.audit_workers`), here otherwise or if a worker fails."""
+    conn = session.connection()
+    read_by_mmap(conn)
+    E = _entry
+    upto = conn.execute(select(func.max(E.c.seq))).scalar() or 0
+    anchor_seq = anchor.seq if anchor is not None else None
+    sql = workers.statements(conn, upto, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
+    job = workers.start(conn, sql, anchor_seq)
+    try:
+        with bulk():
+            # The county's rows live only inside _check, so they are freed before the
+            # cycle collector is back (its first run would walk every one of them).
+            chain, findings, summaries = _check(conn, sql, job, upto, fund, anchor, anchor_seq)
+    finally:
+        if job is not None:
+            job.cancel()
+    if fund is not None:
+        findings = [
+            f for f in findings if f.fund in (None, fund) or f.check in ("chain", "storage")
+        ]
+    head = {"seq": chain.head_seq, "hash": chain.head_hash}
+    return {**audit_report(findings, checked=chain.count, head=head), "funds": summaries}
+
+
+def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq: int | None):
+    """The audit's own half, with the worker's result when it comes: (the worker's
+    LedgerCheck, every finding in report order, the fund summaries)."""
+    E = _entry
+    # Rows as stored, without type conversion: a date or number a tamperer replaced with
+    # nonsense must become a finding, not stop the audit.
+    stored = driver_rows(
+        conn,
+        select(*(E.c[name] for name in REPLAY_COLUMNS)).where(E.c.seq <= upto).order_by(E.c.seq),
+    )
+    rows, odd = _typed(stored)
+    entry = seq_index(rows)
+    reversed_by, reversal_findings = _reversals(rows, entry)
+    facts = load_facts(conn, rows)
+    replay = replay_funds(facts, rows, entry)
+    summaries = _fund_summaries(conn, replay.totals, fund)
+    # PostgreSQL enforces foreign keys; a SQLite shell with them off can break them.
+    sqlite = conn.dialect.name == "sqlite"
+    may_dangle = sqlite and references_may_dangle(stored, facts)
+    chain = workers.finish(job, conn, sql, anchor_seq)
+    replayed = replay_findings(
+        replay, entry, _unvisited(conn, chain.unanswered), reversed_by, facts
+    )
+    references = (
+        check_references(stored, facts, set(chain.dangling))
+        if may_dangle or (sqlite and chain.dangling)
+        else []
+    )
+
+    findings = [finding("storage", line) for line in chain.storage]
+    findings += [finding("chain", detail, entry=seq) for seq, detail in chain.problems]
+    flagged = {seq for seq, _ in chain.problems}
+    for row, wrong in odd:
+        if row[0] not in flagged:  # hashed over nonsense: still wrong
+            findings.append(
+                finding(
+                    "chain",
+                    f"entry {row[0]} holds {wrong}, which no entry can",
+                    fund=row[1],
+                    entry=row[0],
+                    household=row[4],
+                )
+            )
+    if anchor is not None:
+        if chain.anchor_hash is None:
+            findings.append(
+                finding(
+                    "chain",
+                    f"anchor entry {anchor.seq} no longer exists "
+                    f"(the ledger has {chain.count} entries)",
+                    entry=anchor.seq,
+                )
+            )
+        elif chain.anchor_hash != anchor.hash:
+            findings.append(
+                finding(
+                    "chain",
+                    f"history up to entry {anchor.seq} was rewritten: "
+                    f"its hash is now {chain.anchor_hash[:12]}…, "
+                    f"the anchor says {anchor.hash[:12]}…",
+                    entry=anchor.seq,
+                )
+            )
+    findings += reversal_findings + replay.malformed + replayed
+    findings += [
+        finding("storage", f"ledger_entry row {seq} points to a missing {table} row")
+        for seq, table in references
+    ]
+    return chain, findings, summaries
+
+
+def _typed(stored: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, str]]]:
+    """The stored rows (in :data:`REPLAY_COLUMNS` order) the replay can use, with real
+    dates; and the others, each with what is wrong with it (only a hand edit makes one)."""
+    rows: list[tuple] = []
+    odd: list[tuple[tuple, str]] = []
+    dates: dict = {}  # entry dates as stored → dates (a few hundred distinct values)
+    for row in stored:
+        seq, fcode, kind, amount, hcode, visit_id, day, cadre, override, reverses = row
+        if (
+            type(seq) is int
+            and type(amount) is int
+            and (visit_id is None or type(visit_id) is int)
+            and (reverses is None or type(reverses) is int)
+        ):
+            # SQLite's ISO text (not 20260120 == 20260120.0), or PostgreSQL's dates
+            on = dates.get(day) if type(day) is str else day if type(day) is dt.date else None
+            if on is not None:
+                rows.append(
+                    (seq, fcode, kind, amount, hcode, visit_id, on, cadre, override, reverses)
+                )
+                continue
+        wrong = _wrong(row)
+        if wrong:
+            odd.append((row, wrong))
+            continue
+        on = day
+        if not isinstance(day, dt.date):
+            on = dt.date.fromisoformat(str(day))
+            if type(day) is str:
+                dates[day] = on
+        rows.append((seq, fcode, kind, amount, hcode, visit_id, on, cadre, override, reverses))
+    return rows, odd
+
+
+def _wrong(row: tuple) -> str:
+    """What about a stored row no entry can hold, or ""."""
+    for key, value in (
+        ("seq", row[0]),
+        ("amount_fen", row[3]),
+        ("visit_id", row[5]),
+        ("reverses_seq", row[9]),
+    ):
+        if (
+            value is not None
+            and type(value) is not int
+            and (isinstance(value, bool) or not isinstance(value, int))
+        ):
+            return f"{key} {value!r}"
+    if row[0] is None or row[3] is None:
+        return "no seq or amount"
+    value = row[6]
+    if not isinstance(value, dt.date):
+        try:
+            dt.date.fromisoformat(str(value))
+        except (ValueError, TypeError):
+            return f"entry_date {value!r}"
+    return ""
+
+
+#: Columns of a stored row (REPLAY_COLUMNS order) that name another row, and that row.
+_REFERENCES = ((1, "fund"), (4, "household"), (7, "cadre"))
+_REVERSES = REPLAY_COLUMNS.index("reverses_seq")
+
+
+def _names(facts: Facts) -> dict:
+    return {"fund": facts.funds.keys(), "household": facts.households.keys(), "cadre": facts.cadres}
+
+
+def references_may_dangle(stored: list[tuple], facts: Facts) -> bool:
+    """Whether an entry of ``stored`` may name a fund, household, cadre or entry that is not
+    there: usually not, which a few set differences tell faster than a look at each row."""
+    names = _names(facts)
+    return any(
+        {r[i] for r in stored}.difference(names[table], (None,)) for i, table in _REFERENCES
+    ) or bool(
+        {r[_REVERSES] for r in stored if r[_REVERSES] is not None}.difference(
+            {r[0] for r in stored}
+        )
+    )
+
+
+def check_references(
+    stored: list[tuple], facts: Facts, dangling_visits: set[int]
+) -> list[tuple[int, str]]:
+    """SQLite's foreign_key_check of ledger_entry, done from the rows and codes the replay
+    holds anyway (SQLite's own is slow on a county's entries):
+    each entry's fund, household and cadre must exist, its visit not be among
+    ``dangling_visits``, and the entry it reverses be among ``stored`` (every stored row,
+    in :data:`REPLAY_COLUMNS` order). (seq, missing table), in entry order."""
+    names = _names(facts)
+    entry = seq_index(stored)
+    found = []
+    for r in stored:
+        for i, table in _REFERENCES:
+            if r[i] is not None and r[i] not in names[table]:
+                found.append((r[0], table))
+        if r[0] in dangling_visits:
+            found.append((r[0], "visit"))
+        if r[_REVERSES] is not None and entry(r[_REVERSES]) is None:
+            found.append((r[0], "ledger_entry"))
+    return found
+
+
+def _reversals(rows: list[tuple], entry) -> tuple[dict[int, int], list[Finding]]:
+    """Reversals must name one earlier, non-reversal entry, once, and copy it. Returns
+    the entries reversed (→ by which) and the findings."""
+    reversed_by: dict[int, int] = {}
+    findings: list[Finding] = []
+    for seq, fcode, kind, amount, hcode, _, _, _, _, reverses in rows:
+        if kind != "reverse":
+            continue
+        target = entry(reverses)
+        where = {"fund": fcode, "entry": seq, "household": hcode}
+        if target is None:
+            findings.append(
+                finding(
+                    "chain", f"reversal {seq} names entry {reverses}, which does not exist", **where
+                )
+            )
+            continue
+        if target[2] == "reverse" or target[0] >= seq:
+            findings.append(
+                finding(
+                    "chain",
+                    f"reversal {seq} undoes entry {target[0]}, which is a reversal or comes later",
+                    **where,
+                )
+            )
+        if target[0] in reversed_by:
+            findings.append(
+                finding(
+                    "chain",
+                    f"entry {target[0]} is reversed twice (by {reversed_by[target[0]]} and {seq})",
+                    **where,
+                )
+            )
+            continue
+        if (target[1], target[4], target[3]) != (fcode, hcode, amount):
+            findings.append(
+                finding(
+                    "chain",
+                    f"reversal {seq} does not match entry {target[0]} (fund, household or amount)",
+                    **where,
+                )
+            )
+        reversed_by[target[0]] = seq
+    return reversed_by, findings
+
+
+def _unvisited(conn, unanswered: list[int]) -> set[int]:
+    """The payments among ``unanswered`` (whose named visit did not answer) with no visit to
+    the household on the day at all: the visit index searched for each."""
+    E, H, W = _entry, _household, _visit.alias("w")
+    unvisited = set(unanswered)
+    for start in range(0, len(unanswered), 500):
+        unvisited.difference_update(
+            conn.execute(
+                select(E.c.seq)
+                .select_from(E.join(H, H.c.code == E.c.household_code))
+                .where(
+                    E.c.seq.in_(unanswered[start : start + 500]),
+                    exists().where(W.c.household_id == H.c.id, W.c.visit_date == E.c.entry_date),
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return unvisited
+
+
+def _fund_summaries(conn, totals: dict[str, tuple[int, int, int]], only: str | None) -> list[dict]:
+    """Each fund's allocations, payments (less reversals), balance and entries."""
+    out = []
+    for code, name in conn.execute(select(_fund.c.code, _fund.c.name).order_by(_fund.c.code)):
+        if only and code != only:
+            continue
+        allocated, disbursed, entries = totals.get(code, (0, 0, 0))
+        out.append(
+            {
+                "fund": code,
+                "name": name,
+                "entries": entries,
+                "allocated_fen": allocated,
+                "disbursed_fen": disbursed,
+                "balance_fen": allocated - disbursed,
+            }
+        )
+    return out

@@ -1,0 +1,192 @@
+"""The facts `audit funds` judges payments with besides the entries, from the stored rows.
+
+Whole tables are read at once as plain tuples (SQLAlchemy Core, never the SQLModel classes):
+the funds, every household, the categories of the households that were paid, every cadre's
+relatives. Only the rare cases are looked for through indexes: ID numbers held in more than
+one household, and the cadres present at payments to a household with a cadre's relative.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from zoufang.db import driver_rows
+from zoufang.tables import cadre as _cadre
+from zoufang.tables import cadre_relative as _cadre_relative
+from zoufang.tables import fund as _fund
+from zoufang.tables import fund_category as _fund_category
+from zoufang.tables import household as _household
+from zoufang.tables import household_category as _household_category
+from zoufang.tables import member as _member
+from zoufang.tables import visit_cadre as _visit_cadre
+
+
+@dataclass
+class Facts:
+    """What the rules need besides the entries, loaded in a few whole-table reads."""
+
+    funds: dict[str, tuple]  # code → (valid_from, valid_to, cap_fen)
+    fund_cats: dict[str, set[str]]
+    households: dict[str, tuple]  # code → (name, status, exited_on), every household
+    cats: dict[str, set[str]]  # paid household → its categories
+    persons: dict[str, set[str]]  # suspect → ID numbers of its people that relatives hold
+    sharing: dict[str, set[str]]  # paid household → other paid households sharing a person
+    relatives: dict[str, tuple[set[str], set[str]]]  # cadre → (households, ID numbers)
+    suspects: set[str]  # paid households with some cadre's relative in them
+    visit_cadres: dict[int, set[str]]  # visit → cadres present (for suspects only)
+    cadres: set[str]
+
+
+def load_facts(conn, rows: list[tuple]) -> Facts:
+    """The facts about the funds, households and cadres that ``rows`` (the entries, in
+    :data:`~zoufang.services.audit_funds.REPLAY_COLUMNS` order) can need."""
+    # Whole tables, fetched at once as plain tuples: cheaper than asking the database for
+    # the paid households one by one, or reading result rows one at a time by name.
+    F, FC, H, HC = _fund, _fund_category, _household, _household_category
+    funds = {
+        code: (valid_from, valid_to, cap)
+        for code, valid_from, valid_to, cap in conn.execute(
+            select(F.c.code, F.c.valid_from, F.c.valid_to, F.c.cap_fen)
+        ).all()
+    }
+    fund_cats: dict[str, set[str]] = defaultdict(set)
+    for code, cat in conn.execute(select(FC.c.fund_code, FC.c.category_code)).all():
+        fund_cats[code].add(cat)
+    paid_codes = {r[4] for r in rows if r[4]}
+    households: dict[str, tuple] = {}
+    code_of: dict[int, str] = {}
+    exits: dict = {None: None}
+    for hid, code, name, status, exited_on in driver_rows(
+        conn, (select(H.c.id, H.c.code, H.c.head_name, H.c.status, H.c.exited_on))
+    ):
+        households[code] = (
+            name,
+            status,
+            exits[exited_on]
+            if exited_on in exits
+            else exits.setdefault(exited_on, _as_date(exited_on)),
+        )
+        code_of[hid] = code
+    cats: dict[str, set[str]] = defaultdict(set)
+    for hid, cat in driver_rows(conn, select(HC.c.household_id, HC.c.category_code)):
+        code = code_of.get(hid)
+        if code in paid_codes:
+            cats[code].add(cat)
+    holders: dict[str, set[str]] = defaultdict(set)  # ID number → paid households holding it
+    for number, hid in _holders(conn, _shared_numbers(conn)):
+        code = code_of.get(hid)
+        if code in paid_codes:
+            holders[number].add(code)
+    sharing: dict[str, set[str]] = {}
+    for codes in holders.values():
+        if len(codes) > 1:
+            for code in codes:
+                sharing.setdefault(code, set()).update(codes - {code})
+    relatives, suspects, related_persons = _relatives(conn, paid_codes, code_of)
+    # Cadres present at a payment matter only where a cadre has a relative in the household.
+    visit_cadres: dict[int, set[str]] = defaultdict(set)
+    visit_ids = sorted({r[5] for r in rows if r[5] and r[4] in suspects}) if suspects else []
+    VC, C = _visit_cadre, _cadre
+    for start in range(0, len(visit_ids), 500):
+        for vid, code in conn.execute(
+            select(VC.c.visit_id, C.c.code)
+            .join(C, C.c.id == VC.c.cadre_id)
+            .where(VC.c.visit_id.in_(visit_ids[start : start + 500]))
+        ).all():
+            visit_cadres[vid].add(code)
+    return Facts(
+        funds,
+        fund_cats,
+        households,
+        cats,
+        related_persons,
+        sharing,
+        relatives,
+        suspects,
+        visit_cadres,
+        set(conn.execute(select(_cadre.c.code)).scalars().all()),
+    )
+
+
+def _shared_numbers(conn) -> list[str]:
+    """The ID numbers that may be held in more than one household, found through the
+    indexes on ID numbers (none, as a rule): a member's that is another household's head's,
+    a member's held by another member, and a head's held by another head (only possible
+    with the unique index dropped)."""
+    from sqlalchemy import union
+
+    H, M = _household, _member
+    return [
+        number
+        for (number,) in conn.execute(
+            union(
+                select(M.c.id_number)
+                .join(H, H.c.id_number == M.c.id_number)
+                .where(H.c.id != M.c.household_id),
+                select(M.c.id_number)
+                .where(M.c.id_number.is_not(None))
+                .group_by(M.c.id_number)
+                .having(func.count() > 1),
+                select(H.c.id_number)
+                .where(H.c.id_number.is_not(None))
+                .group_by(H.c.id_number)
+                .having(func.count() > 1),
+            )
+        )
+    ]
+
+
+def _holders(conn, numbers) -> list[tuple[str, int]]:
+    """(ID number, household id) of every head and member holding one of ``numbers``."""
+    H, M = _household, _member
+    found: list[tuple[str, int]] = []
+    numbers = sorted(set(numbers))
+    for start in range(0, len(numbers), 500):
+        part = numbers[start : start + 500]
+        found += driver_rows(conn, select(H.c.id_number, H.c.id).where(H.c.id_number.in_(part)))
+        found += driver_rows(
+            conn, select(M.c.id_number, M.c.household_id).where(M.c.id_number.in_(part))
+        )
+    return found
+
+
+def _relatives(conn, paid_codes: set[str], code_of: dict[int, str]):
+    """Each cadre's relatives (household codes, ID numbers); the paid households that have a
+    cadre's relative in them, whose payments alone need the conflict check; and, for those,
+    the ID numbers of their people that some cadre's relative holds."""
+    R, C = _cadre_relative, _cadre
+    relatives: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for cadre_code, hcode, number in conn.execute(
+        select(C.c.code, _household.c.code, R.c.id_number)
+        .join(R, R.c.cadre_id == C.c.id)
+        .outerjoin(_household, _household.c.id == R.c.household_id)
+    ):
+        if hcode:
+            relatives[cadre_code][0].add(hcode)
+        if number:
+            relatives[cadre_code][1].add(number)
+    related_households = set().union(*(r[0] for r in relatives.values()))
+    related_numbers = set().union(*(r[1] for r in relatives.values()))
+    related_persons: dict[str, set[str]] = defaultdict(set)
+    if related_numbers:
+        for number, hid in _holders(conn, related_numbers):
+            code = code_of.get(hid)
+            if code in paid_codes:
+                related_persons[code].add(number)
+    suspects = (paid_codes & related_households) | related_persons.keys()
+    return dict(relatives), suspects, related_persons
+
+
+def _as_date(value) -> dt.date | None:
+    """A stored date (ISO text from SQLite, a date from PostgreSQL); unreadable text, which
+    only a hand edit can leave, counts as no date."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
