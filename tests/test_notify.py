@@ -564,7 +564,8 @@ def test_closed_port_fails_everyone(zf, town, monkeypatch, ledger_path):
 
 
 def test_wecom_long_digest_is_split_under_2048_bytes():
-    from zoufang.services.notify import Message, WebhookSettings, build_requests
+    from zoufang.services.reminder_channels import Message
+    from zoufang.services.reminder_webhook import WebhookSettings, build_requests
 
     text = "\n".join(f"{n}. H{n:06d} 陈大爷（红星村）逾期 {n} 天，从未走访" for n in range(1, 120))
     settings = WebhookSettings(url="http://127.0.0.1:9/hook?key=k", kind="wecom")
@@ -578,7 +579,7 @@ def test_wecom_long_digest_is_split_under_2048_bytes():
 
 
 def test_webhook_kind_is_guessed_from_the_host():
-    from zoufang.services.notify import guess_kind
+    from zoufang.services.reminder_webhook import guess_kind
 
     assert guess_kind("https://oapi.dingtalk.com/robot/send?access_token=x") == "dingtalk"
     assert guess_kind("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x") == "wecom"

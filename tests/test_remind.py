@@ -426,7 +426,8 @@ def test_start_up_does_not_import_delivery_code():
     code = (
         "import sys, json; import zoufang.cli; "
         "print(json.dumps(sorted(m for m in ('smtplib', 'urllib.request', 'email.message', "
-        "'zoufang.config', 'zoufang.services.notify', 'zoufang.services.remind', 'tomllib') if m in sys.modules)))"
+        "'zoufang.config', 'zoufang.services.reminder_channels', 'zoufang.services.reminder_email', "
+        "'zoufang.services.reminder_webhook', 'zoufang.services.remind', 'tomllib') if m in sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []

@@ -79,8 +79,8 @@ def remind(
     """
     from zoufang.config import load_config
     from zoufang.db import database_url
-    from zoufang.services import notify
     from zoufang.services.remind import lock_path, remind_lock, resolve_options, send_reminders
+    from zoufang.services.reminder_channels import open_channel
 
     config = load_config()
     options = resolve_options(
@@ -93,7 +93,7 @@ def remind(
         dry_run=dry_run,
     )
     as_json = fmt is Format.json
-    channel_ = notify.open_channel(options.channel, config, echo=not (as_json or dry_run))
+    channel_ = open_channel(options.channel, config, echo=not (as_json or dry_run))
     lock = remind_lock(lock_path(database_url(settings().db))) if not dry_run else _no_lock()
     with lock, channel_:
         outcome = send_reminders(

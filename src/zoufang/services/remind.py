@@ -45,7 +45,7 @@ from zoufang.config import Config
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.models import COMMITMENT_CLOSED, Cadre, Commitment, Household, ReminderLog
 from zoufang.services.due import DueFilter, days_overdue, due_households
-from zoufang.services.notify import CHANNELS, DeliveryError, Message
+from zoufang.services.reminder_channels import CHANNELS, DeliveryError, Message
 
 SUPERVISOR = "supervisor"
 LANGS = ("zh", "en")
