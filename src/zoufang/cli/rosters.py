@@ -15,7 +15,7 @@ ERROR_COLUMNS = [("row", "行"), ("field", "列"), ("error", "问题")]
 
 def enroll_from(path: Path | None, *, dry_run: bool, fmt: Format | None, single: list[str]) -> None:
     """Check (and unless --dry-run, enrol) every household of a roster file."""
-    from zoufang.services.roster import import_roster
+    from zoufang.services.roster_import import import_roster
 
     if path is None:
         raise InvalidInput("--dry-run", "goes with --from FILE")

@@ -1,0 +1,319 @@
+"""A roster (花名册) file as read: its cells, its header row, and which column is which.
+
+A roster is a ``.csv`` (UTF-8 with or without BOM, or GB18030 as Chinese Excel saves it) or
+an Excel workbook (``.xlsx``/``.xlsm``/``.xls``/``.ods``, first sheet, read with
+python-calamine) whose header row names the columns in English (``name``, ``id_number``…)
+or with the usual Chinese headers (姓名, 身份证号, 村/社区, 类别…); see :data:`COLUMNS`.
+Title rows such as "红星村困难群众花名册" above the header are skipped. Columns zoufang does
+not know are reported, never silently dropped. Cells are kept as the file gives them:
+checking them is :mod:`zoufang.services.roster_validation`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from zoufang.errors import InvalidInput
+
+#: Roster columns: field key → (the header zoufang writes in Chinese, accepted headers).
+#: Headers are compared after NFKC, lower-casing, and dropping spaces, ``_``/``-``, a
+#: trailing ``(…)`` unit and a leading ``*`` required-marker: ``年收入（元）`` is ``年收入``.
+COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "code": ("户号", ("code", "household_code", "户号", "户编号", "家庭编号")),
+    "name": ("户主", ("name", "head_name", "head", "姓名", "户主", "户主姓名", "户主名")),
+    "id_number": (
+        "身份证号",
+        (
+            "id_number",
+            "idnumber",
+            "id_no",
+            "id",
+            "身份证号",
+            "身份证号码",
+            "身份证",
+            "户主身份证号",
+            "户主身份证号码",
+            "公民身份号码",
+        ),
+    ),
+    "village": (
+        "村/社区",
+        (
+            "village",
+            "community",
+            "村/社区",
+            "村",
+            "社区",
+            "村社区",
+            "村(社区)",
+            "所在村",
+            "所属村",
+            "村居",
+            "所在村(社区)",
+        ),
+    ),
+    "grid": ("网格", ("grid", "网格", "所属网格", "网格名称")),
+    "address": ("住址", ("address", "住址", "地址", "家庭住址", "详细地址", "现住址")),
+    "phone": (
+        "联系电话",
+        (
+            "phone",
+            "mobile",
+            "tel",
+            "telephone",
+            "联系电话",
+            "电话",
+            "手机",
+            "手机号",
+            "手机号码",
+            "联系方式",
+        ),
+    ),
+    "categories": (
+        "类别",
+        ("category", "categories", "类别", "人员类别", "帮扶类别", "对象类别", "困难类别", "类型"),
+    ),
+    "cadres": (
+        "联系干部",
+        ("cadre", "cadres", "联系干部", "帮扶干部", "包联干部", "结对干部", "责任干部"),
+    ),
+    "members": (
+        "家庭人口",
+        (
+            "members",
+            "members_count",
+            "household_size",
+            "家庭人口",
+            "家庭人口数",
+            "人口",
+            "人口数",
+            "家庭人数",
+        ),
+    ),
+    "income": ("年收入", ("income", "annual_income", "年收入", "家庭年收入")),
+    "housing": ("住房", ("housing", "住房", "住房情况", "住房状况")),
+    "health": ("健康状况", ("health", "健康状况", "健康情况", "身体状况", "健康")),
+    "employment": ("就业", ("employment", "就业", "就业情况", "就业状况")),
+    "hardship": ("致困原因", ("hardship", "hardship_cause", "致困原因", "困难原因", "致贫原因")),
+    "cadence": ("走访周期", ("cadence", "cadence_days", "走访周期", "回访周期")),
+    "enrolled_on": ("纳入日期", ("enrolled_on", "enrolled", "纳入日期", "入户日期", "登记日期")),
+    "status": ("状态", ("status", "状态")),
+}
+REQUIRED = ("name", "id_number", "village", "categories")
+#: Recognised and deliberately not imported: a row counter, and what zoufang computes.
+IGNORED = (
+    "序号",
+    "no",
+    "no.",
+    "#",
+    "index",
+    "exit_reason",
+    "退出原因",
+    "exited_on",
+    "退出日期",
+    "last_visit",
+    "上次走访",
+    "due_date",
+    "应访日期",
+)
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+
+
+def normalise_header(header: object) -> str:
+    value = unicodedata.normalize("NFKC", str(header or "")).strip().lower()
+    value = re.sub(r"\([^)]*\)$", "", value)
+    value = value.lstrip("*").strip()
+    return re.sub(r"[\s_\-]+", "_", value).strip("_")
+
+
+ALIASES = {normalise_header(a): key for key, (_, names) in COLUMNS.items() for a in names}
+IGNORED_HEADERS = {normalise_header(a) for a in IGNORED}
+
+
+@dataclass
+class Roster:
+    """A roster as read from its file: the header row and the data rows, cells as given."""
+
+    file: str
+    header_row: int  # as numbered in Excel (1-based)
+    headers: list[str]
+    rows: list[tuple[int, list]]  # (row number in Excel, cells)
+    encoding: str | None
+    sha256: str
+
+
+def read_roster(path: Path) -> Roster:
+    """Read a roster file's cells; raises InvalidInput (``--from``) if it cannot be read."""
+    if not path.exists():
+        raise InvalidInput("--from", f"{path}: no such file")
+    if path.is_dir():
+        raise InvalidInput("--from", f"{path} is a directory, not a roster file")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        grid, encoding = _excel_cells(path), None
+    elif suffix in (".csv", ".txt", ".tsv"):
+        grid, encoding = _csv_cells(path, data)
+    else:
+        raise InvalidInput("--from", f"{path.name}: a roster is a .csv or .xlsx file")
+    header_index = _header_index(grid)
+    if header_index is None:
+        raise InvalidInput("--from", f"{path.name} is empty: no header row")
+    headers = [cell_text(h) for h in grid[header_index]]
+    rows = [
+        (i + 1, cells) for i, cells in enumerate(grid[header_index + 1 :], start=header_index + 1)
+    ]
+    return Roster(
+        file=path.name,
+        header_row=header_index + 1,
+        headers=headers,
+        rows=rows,
+        encoding=encoding,
+        sha256=digest,
+    )
+
+
+def _excel_cells(path: Path) -> list[list]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        # Row 1 of the sheet is index 0 even when the sheet's first rows are empty.
+        return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's errors: not a workbook, encrypted, damaged
+        raise InvalidInput(
+            "--from",
+            f"cannot read {path.name} as a workbook: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+        ) from None
+
+
+def _csv_cells(path: Path, data: bytes) -> tuple[list[list], str]:
+    if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
+        raise InvalidInput(
+            "--from",
+            f"{path.name} is an Excel workbook, not CSV text: rename it to .xlsx (or .xls)",
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        content, encoding = data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        content, encoding = data.decode("utf-16"), "utf-16"  # Excel's "Unicode text"
+    else:
+        try:
+            content, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            try:
+                content, encoding = data.decode("gb18030"), "gb18030"
+            except UnicodeDecodeError:
+                raise InvalidInput(
+                    "--from",
+                    f"{path.name} is neither UTF-8 nor GB18030 text; save it from "
+                    "Excel as 'CSV UTF-8' or as .xlsx",
+                ) from None
+    if "\x00" in content:
+        raise InvalidInput(
+            "--from",
+            f"{path.name} holds binary data, not CSV text; save it "
+            "from Excel as 'CSV UTF-8' or as .xlsx",
+        )
+    first_line = content.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first_line.count)
+    return list(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)), encoding
+
+
+def _header_index(grid: list[list]) -> int | None:
+    """The header row: the first of the top rows naming two known columns (title rows such as
+    "红星村困难群众花名册" above it are skipped), else the first row that is not empty."""
+    first = None
+    for i, cells in enumerate(grid[:20]):
+        names = [normalise_header(c) for c in cells if cell_text(c)]
+        if not names:
+            continue
+        if first is None:
+            first = i
+        if sum(n in ALIASES for n in names) >= 2:
+            return i
+    return first
+
+
+def is_blank(cells: list) -> bool:
+    """Whether a row holds nothing (Excel keeps formatted empty rows)."""
+    try:
+        return not "".join(cells).strip()  # CSV rows: all text
+    except TypeError:  # workbook rows hold numbers and dates too
+        return not any(cell_text(c) for c in cells)
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: whole numbers without ``.0``, dates as ISO, empty as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+@dataclass
+class Columns:
+    """Which cell holds which field, and each field's header as the file spells it."""
+
+    index: dict[str, int]
+    header: dict[str, str]
+    unknown: list[int]
+
+    def label(self, key: str) -> str:
+        return self.header.get(key) or COLUMNS[key][0]
+
+
+def map_columns(roster: Roster) -> Columns:
+    """Which cell of a row holds which field; InvalidInput (``--from``) if a header is given twice
+    or a required one is missing."""
+    index: dict[str, int] = {}
+    header: dict[str, str] = {}
+    unknown: list[int] = []
+    for i, raw in enumerate(roster.headers):
+        if not raw:
+            continue
+        name = normalise_header(raw)
+        key = ALIASES.get(name)
+        if key is None:
+            if name not in IGNORED_HEADERS:
+                unknown.append(i)
+            continue
+        if key in index:
+            raise InvalidInput(
+                "--from",
+                f"{roster.file}: columns {header[key]!r} and {raw!r} "
+                f"both give {COLUMNS[key][0]}; keep one of them",
+            )
+        index[key], header[key] = i, raw
+    missing = [COLUMNS[key][0] for key in REQUIRED if key not in index]
+    if missing:
+        found = ", ".join(h for h in roster.headers if h) or "none"
+        hint = (
+            " (the file was read as GB18030: if these look garbled, save it as 'CSV UTF-8')"
+            if roster.encoding == "gb18030"
+            else ""
+        )
+        raise InvalidInput(
+            "--from",
+            f"{roster.file}: required column{'s' if len(missing) > 1 else ''} missing: "
+            f"{', '.join(missing)} (row {roster.header_row} has: {found}){hint}",
+        )
+    return Columns(index=index, header=header, unknown=unknown)

@@ -1,0 +1,250 @@
+"""Every row of a roster checked before anything is written.
+
+Each row is parsed by the same function the single ``enroll`` uses
+(:func:`~zoufang.services.households.household_in_from_text`), then checked against the
+rest of the file and the ledger (duplicate ID numbers and codes, unknown categories and
+cadres). Every problem is returned with the row number people see in Excel (the header is
+row 1 unless title rows sit above it), the column header and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from zoufang import parsing
+from zoufang.errors import InvalidInput
+from zoufang.models import Cadre, Category, Household
+from zoufang.services.households import HOUSEHOLD_CODE_RE, household_in_from_text
+from zoufang.services.roster_file import Columns, Roster, cell_text, is_blank, map_columns
+
+#: Values of a status column that mean an active household (anything else is refused).
+ACTIVE_STATUS = ("", "active", "在册", "正常", "在帮")
+#: Several categories or cadres in one cell: 低保户、残疾人 / low-income; disabled.
+LIST_SEPARATORS = re.compile(r"[、,;，；/|\s]+")
+
+
+class Lookup:
+    """Categories by code or Chinese label, cadres by code or unique name, from the ledger."""
+
+    def __init__(self, session: Session) -> None:
+        self.categories: dict[str, str] = {}
+        self.cadence: dict[str, int] = {}
+        for code, label, days in session.execute(
+            select(Category.code, Category.label, Category.cadence_days)
+        ):
+            self.cadence[code] = days
+            self.categories[code.lower()] = code
+            self.categories.setdefault(label, code)
+            if len(label) > 2 and label[-1] in "户人":  # 低保户 → 低保, 残疾人 → 残疾
+                self.categories.setdefault(label[:-1], code)
+        self.cadre_ids: dict[str, int] = {}
+        self.cadre_by_name: dict[str, list[tuple[str, int]]] = {}
+        for cid, code, name in session.execute(select(Cadre.id, Cadre.code, Cadre.name)):
+            self.cadre_ids[code] = cid
+            self.cadre_by_name.setdefault(name, []).append((code, cid))
+
+    def category(self, token: str) -> str | None:
+        return self.categories.get(token) or self.categories.get(token.lower())
+
+    def cadre(self, token: str) -> tuple[str | None, str | None]:
+        """(code, problem): a cadre code, or a name that only one cadre has."""
+        if token in self.cadre_ids:
+            return token, None
+        named = self.cadre_by_name.get(token, [])
+        if len(named) == 1:
+            return named[0][0], None
+        if named:
+            return None, (
+                f"{len(named)} cadres are named {token} "
+                f"({', '.join(c for c, _ in named)}); use the cadre code"
+            )
+        return None, f"no cadre {token!r} (see `zoufang cadre list`)"
+
+
+@dataclass
+class Row:
+    line: int
+    household: object  # HouseholdIn
+    enrolled_on: dt.date
+
+
+def _split(value: str) -> list[str]:
+    return [t for t in LIST_SEPARATORS.split(value) if t]
+
+
+def validate_roster(
+    *,
+    session: Session,
+    roster: Roster,
+    today: dt.date,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[Row], list[dict], Columns, int]:
+    """Parse and check every row; return (good rows, errors, column map, households read)."""
+    columns = map_columns(roster)
+    lookup = Lookup(session)
+    errors: list[dict] = []
+    good: list[Row] = []
+    seen_ids: dict[str, int] = {}
+    seen_codes: dict[str, int] = {}
+    index = columns.index
+    households = 0
+    cell_keys = [
+        (k, i)
+        for k, i in index.items()
+        if k not in ("categories", "cadres", "enrolled_on", "status")
+    ]
+
+    def fail(line: int, key: str | None, reason: str, field_name: str | None = None) -> None:
+        errors.append(
+            {"row": line, "field": field_name or columns.label(key or ""), "error": reason}
+        )
+
+    for n, (line, cells) in enumerate(roster.rows, 1):
+        if progress is not None and n % 2000 == 0:
+            progress(n)
+        if is_blank(cells):
+            continue  # blank rows (Excel keeps formatted empty rows) are not households
+        households += 1
+        width = len(cells)
+
+        def raw(key: str, cells=cells, width=width):
+            i = index.get(key)
+            return cells[i] if i is not None and i < width else None
+
+        values = {
+            key: (cells[i].strip() if cells[i].__class__ is str else cell_text(cells[i]))
+            if i < width
+            else ""
+            for key, i in cell_keys
+        }
+        failed = len(errors)
+        id_cell = raw("id_number")
+        if isinstance(id_cell, int | float) and not isinstance(id_cell, bool):
+            fail(
+                line,
+                "id_number",
+                f"{id_cell!r} was stored by the spreadsheet as a number and has lost digits; "
+                "format the column as text and type the ID number again",
+            )
+            values["id_number"] = None
+        categories: list[str] = []
+        for token in _split(cell_text(raw("categories"))):
+            code = lookup.category(token)
+            if code is None:
+                fail(
+                    line, "categories", f"unknown category {token!r} (see `zoufang category list`)"
+                )
+            elif code not in categories:
+                categories.append(code)
+        values["categories"] = categories if categories or len(errors) == failed else ["?"]
+        cadres: list[str] = []
+        for token in _split(cell_text(raw("cadres"))):
+            code, problem = lookup.cadre(token)
+            if problem:
+                fail(line, "cadres", problem)
+            elif code not in cadres:
+                cadres.append(code)
+        values["cadres"] = cadres
+        status = cell_text(raw("status")).lower()
+        if status not in ACTIVE_STATUS:
+            fail(
+                line,
+                "status",
+                f"{status!r}: only active households are enrolled; leave the "
+                "row out, or enrol it and then run `zoufang household exit`",
+            )
+        enrolled_on = today
+        enrolled_text = cell_text(raw("enrolled_on"))
+        if enrolled_text:
+            try:
+                enrolled_on = parsing.parse_date(
+                    enrolled_text[:10],
+                    field=columns.label("enrolled_on"),
+                    today=today,
+                    allow_future=False,
+                )
+            except InvalidInput as exc:
+                fail(line, "enrolled_on", exc.reason)
+        problems: list[InvalidInput] = []
+        household = household_in_from_text(
+            values, label=columns.label, errors=problems, today=today
+        )
+        for exc in problems:
+            if values["id_number"] is None and exc.field == columns.label("id_number"):
+                continue  # already reported as a number-typed cell
+            errors.append({"row": line, "field": exc.field, "error": exc.reason})
+        if household is None or len(errors) > failed:
+            _note_duplicate(values.get("id_number"), line, seen_ids, fail)
+            continue
+        if household.code is not None:
+            if not HOUSEHOLD_CODE_RE.match(household.code):
+                fail(line, "code", f"{household.code!r} is not a household code like H000123")
+                continue
+            if household.code in seen_codes:
+                fail(
+                    line,
+                    "code",
+                    f"{household.code} is also used in row {seen_codes[household.code]}",
+                )
+                continue
+            seen_codes[household.code] = line
+        if household.id_number in seen_ids:
+            fail(
+                line,
+                "id_number",
+                f"duplicate: the same ID number is in row {seen_ids[household.id_number]}",
+            )
+            continue
+        seen_ids[household.id_number] = line
+        good.append(Row(line=line, household=household, enrolled_on=enrolled_on))
+    if progress is not None:
+        progress(len(roster.rows))
+    _against_ledger(session, good, seen_ids, seen_codes, fail)
+    if any(_unnamed_column_used(roster, i) for i in range(len(roster.headers))):
+        columns.unknown.append(-1)
+    position = {roster.headers[i]: i for i in range(len(roster.headers))}
+    errors.sort(key=lambda e: (e["row"], position.get(e["field"], -1)))
+    return good, errors, columns, households
+
+
+def _note_duplicate(id_text: str | None, line: int, seen_ids: dict[str, int], fail) -> None:
+    """A row that is bad for another reason may still repeat an ID number: say so too."""
+    try:
+        number = parsing.parse_id_number(id_text or "")
+    except InvalidInput:
+        return
+    if number in seen_ids:
+        fail(line, "id_number", f"duplicate: the same ID number is in row {seen_ids[number]}")
+    else:
+        seen_ids[number] = line
+
+
+def _unnamed_column_used(roster: Roster, i: int) -> bool:
+    if roster.headers[i]:
+        return False
+    return any(i < len(cells) and cell_text(cells[i]) for _, cells in roster.rows)
+
+
+def _against_ledger(
+    session: Session, good: list[Row], seen_ids: dict[str, int], seen_codes: dict[str, int], fail
+) -> None:
+    """ID numbers and codes that the ledger already holds."""
+    ids, codes = list(seen_ids), list(seen_codes)
+    for start in range(0, len(ids), 500):
+        for number, code, name in session.execute(
+            select(Household.id_number, Household.code, Household.head_name).where(
+                Household.id_number.in_(ids[start : start + 500])
+            )
+        ):
+            fail(seen_ids[number], "id_number", f"already enrolled as household {code} ({name})")
+    for start in range(0, len(codes), 500):
+        for (code,) in session.execute(
+            select(Household.code).where(Household.code.in_(codes[start : start + 500]))
+        ):
+            fail(seen_codes[code], "code", f"household code {code} is already taken")
