@@ -1,10 +1,13 @@
 """The demo ledger: a county's villages, households, cadres and a year of visits, made up.
 
 ``zoufang demo`` fills an *empty* ledger so that people can try every command on data that
-looks like a real 台账: Chinese names, valid resident ID numbers, villages and grids, one
-cadre per ~25 households, categories in realistic shares, and about a year of visits before
-``today`` that follow each household's cadence — with festival visits, return visits after a
-need was raised, commitments in every state, and some households the cadres let slip.
+looks like a real 台账. The people are drawn in :mod:`zoufang.services.demo_people` (Chinese
+names, valid resident ID numbers, villages and grids, one cadre per ~25 households,
+categories in realistic shares), their history in :mod:`zoufang.services.demo_history`
+(about a year of visits before ``today`` that follow each household's cadence — with
+festival visits, return visits after a need was raised, commitments in every state, and
+some households the cadres let slip); this module puts each household together and writes
+the rows.
 
 Reproducible: everything is drawn from one ``random.Random(seed)``, so the same seed and the
 same ``today`` give the same ledger.
@@ -25,11 +28,9 @@ secondary indexes are rebuilt once at the end instead of being updated a million
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 from sqlalchemy import column, func, insert, select, table, text
 from sqlmodel import Session
@@ -51,103 +52,25 @@ from zoufang.models import (
     VisitCadre,
     VisitItem,
 )
-from zoufang.parsing import PROVINCE_CODES, id_check_digit
+from zoufang.parsing import PROVINCE_CODES
 from zoufang.services import demo_text as words
 from zoufang.services.audit_log import record
+from zoufang.services.demo_history import DriverDates, HistoryMaker
+from zoufang.services.demo_people import (
+    PRIMARY_CATEGORY,
+    SECOND_CATEGORY,
+    SHARE_SECOND_CATEGORY,
+    PeopleMaker,
+    Village,
+    cumulative,
+    head_age_range,
+)
 from zoufang.services.due import compute_due_date, effective_cadence
 
-HOUSEHOLDS_PER_VILLAGE = 40
-HOUSEHOLDS_PER_CADRE = 25
 #: Households generated and written per batch: bounds memory at any --households.
 CHUNK = 2000
 #: SQLite page cache for the load (KiB): holds a 100,000-household ledger in memory.
 SQLITE_CACHE_KIB = 512 * 1024
-
-#: Share of households whose first category is this one (low-income and elderly-alone are
-#: common, honour recipients rare).
-PRIMARY_CATEGORY = (
-    ("low-income", 30.0),
-    ("elderly-alone", 20.0),
-    ("illness-poverty", 12.0),
-    ("disabled", 11.0),
-    ("left-behind-child", 8.0),
-    ("veteran-member", 8.0),
-    ("hardship-member", 5.0),
-    ("retired-cadre", 2.5),
-    ("frontline-cadre", 2.0),
-    ("bereaved-family", 1.2),
-    ("honour-recipient", 0.3),
-)
-SHARE_SECOND_CATEGORY = 0.3
-#: Categories that plausibly come with the first one.
-SECOND_CATEGORY = {
-    "low-income": ("disabled", "illness-poverty", "elderly-alone"),
-    "elderly-alone": ("low-income", "disabled", "veteran-member", "illness-poverty"),
-    "illness-poverty": ("low-income", "disabled", "hardship-member"),
-    "disabled": ("low-income", "illness-poverty"),
-    "left-behind-child": ("low-income", "disabled"),
-    "veteran-member": ("elderly-alone", "hardship-member", "illness-poverty"),
-    "hardship-member": ("illness-poverty", "low-income"),
-    "retired-cadre": ("elderly-alone", "veteran-member"),
-    "frontline-cadre": ("illness-poverty",),
-    "bereaved-family": ("low-income", "hardship-member"),
-    "honour-recipient": ("veteran-member", "elderly-alone"),
-}
-#: Age range of the household head (the person supported) by category.
-HEAD_AGE = {
-    "low-income": (28, 80),
-    "elderly-alone": (70, 95),
-    "illness-poverty": (25, 80),
-    "disabled": (20, 80),
-    "left-behind-child": (4, 15),
-    "veteran-member": (70, 96),
-    "hardship-member": (40, 85),
-    "retired-cadre": (62, 90),
-    "frontline-cadre": (26, 55),
-    "bereaved-family": (30, 75),
-    "honour-recipient": (78, 98),
-}
-#: What visits talk about, by first category (keys of demo_text.NOTES and NEEDS).
-CARE_GROUP = {
-    "low-income": "low-income",
-    "elderly-alone": "elderly",
-    "illness-poverty": "illness",
-    "disabled": "disabled",
-    "left-behind-child": "child",
-    "veteran-member": "party",
-    "hardship-member": "party",
-    "retired-cadre": "elderly",
-    "frontline-cadre": "general",
-    "bereaved-family": "general",
-    "honour-recipient": "party",
-}
-#: Visited before 七一 (1 July).
-PARTY_CATEGORIES = frozenset(
-    ("veteran-member", "hardship-member", "honour-recipient", "retired-cadre", "bereaved-family")
-)
-#: Spring Festival (春节) and Double Ninth (重阳); other years use an approximate date.
-SPRING_FESTIVAL = {
-    2020: (1, 25),
-    2021: (2, 12),
-    2022: (2, 1),
-    2023: (1, 22),
-    2024: (2, 10),
-    2025: (1, 29),
-    2026: (2, 17),
-    2027: (2, 6),
-    2028: (1, 26),
-    2029: (2, 13),
-    2030: (2, 3),
-}
-DOUBLE_NINTH = {
-    2020: (10, 25),
-    2021: (10, 14),
-    2022: (10, 4),
-    2023: (10, 23),
-    2024: (10, 11),
-    2025: (10, 29),
-    2026: (10, 18),
-}
 SHARE_FIRST_ROSTER = 0.65  # enrolled when the roster was first drawn up, about a year ago
 SHARE_NEW = 0.01  # enrolled in the last week, perhaps not visited yet
 SHARE_EXITED = 0.02
@@ -191,7 +114,7 @@ def build_demo(
         today=today,
         cadences=cadences,
         operator=session.info.get("operator", "unknown"),
-        values=_Values(text_dates=conn.dialect.name == "sqlite"),
+        values=DriverDates(text_dates=conn.dialect.name == "sqlite"),
     )
     villages = maker.villages(households)
     cadres = maker.cadres(villages, households)
@@ -252,7 +175,7 @@ def _untyped(model) -> object:
 def _write(
     conn,
     maker: _Maker,
-    villages: list[_Village],
+    villages: list[Village],
     cadres: list[dict],
     households: int,
     progress: Callable[[int], None] | None,
@@ -315,39 +238,7 @@ def _advance_sequences(conn) -> None:
         )
 
 
-class _Values:
-    """Dates as the driver takes them: on SQLite the ISO text SQLAlchemy's Date and DateTime
-    types store (``2026-11-23``, ``2026-11-23 09:00:00.000000``), elsewhere date objects."""
-
-    def __init__(self, *, text_dates: bool) -> None:
-        self.text_dates = text_dates
-        self._days: dict[int, object] = {}
-
-    def day(self, ordinal: int):
-        value = self._days.get(ordinal)
-        if value is None:
-            date = dt.date.fromordinal(ordinal)
-            value = self._days[ordinal] = date.isoformat() if self.text_dates else date
-        return value
-
-    def stamp(self, ordinal: int, hour: int):
-        if self.text_dates:
-            return f"{self.day(ordinal)} {hour:02d}:00:00.000000"
-        return dt.datetime.fromordinal(ordinal).replace(hour=hour)
-
-
-@dataclass
-class _Village:
-    name: str
-    town: str
-    community: bool
-    grids: int
-    weight: float
-    cadres: list[int] = field(default_factory=list)
-    town_cadres: list[int] = field(default_factory=list)
-
-
-class _Maker:
+class _Maker(PeopleMaker, HistoryMaker):
     """Draws the whole ledger from one seeded random stream, household by household."""
 
     def __init__(
@@ -357,7 +248,7 @@ class _Maker:
         today: dt.date,
         cadences: dict[str, int],
         operator: str,
-        values: _Values,
+        values: DriverDates,
     ) -> None:
         self.rng = rng
         self.random = rng.random
@@ -380,243 +271,13 @@ class _Maker:
         self.region = (
             f"{self.pick(self.provinces)}{self.between(1, 9):02d}{self.between(21, 29):02d}"
         )
-        self.surname_weights = _cumulative(words.SURNAME_WEIGHTS)
-        self.category_weights = _cumulative([weight for _, weight in PRIMARY_CATEGORY])
+        self.surname_weights = cumulative(words.SURNAME_WEIGHTS)
+        self.category_weights = cumulative([weight for _, weight in PRIMARY_CATEGORY])
         self.festivals = self._festivals()
 
-    # Faster than Random.choice/randint and as reproducible: everything comes from random().
-    def pick(self, items: Sequence):
-        return items[int(self.random() * len(items))]
-
-    def between(self, low: int, high: int) -> int:
-        return low + int(self.random() * (high - low + 1))
-
-    def weighted(self, items: Sequence, cumulative: list[float]):
-        return items[bisect.bisect(cumulative, self.random() * cumulative[-1])]
-
-    # ------------------------------------------------------------------ places and cadres
-
-    def villages(self, households: int) -> list[_Village]:
-        """~1 village or community per 40 households, ~12 to a township."""
-        count = max(1, round(households / HOUSEHOLDS_PER_VILLAGE))
-        towns = _unique_names(self, max(1, -(-count // 12)), words.TOWN_NAMES, self._town_name)
-        seat = len(towns) >= 3  # then the first township is the county seat's 街道 of 社区
-        towns = [
-            name + ("街道" if seat and i == 0 else "乡" if self.random() < 0.3 else "镇")
-            for i, name in enumerate(towns)
-        ]
-        result = []
-        for i, name in enumerate(
-            _unique_names(self, count, words.CLASSIC_PLACES, self._place_name)
-        ):
-            town = i * len(towns) // count
-            community = (seat and town == 0) or self.random() < (0.15 if seat else 0.3)
-            result.append(
-                _Village(
-                    name=name + ("社区" if community else "村"),
-                    town=towns[town],
-                    community=community,
-                    grids=self.between(2, 4),
-                    weight=0.5 + self.random(),
-                )
-            )
-        self.village_weights = _cumulative([v.weight for v in result])
-        return result
-
-    def _place_name(self, attempt: int) -> str:
-        name = self.pick(words.SURNAMES)[0] + self.pick(words.PLACE_ENDINGS)
-        if attempt > 2000:
-            name = self.pick(words.PLACE_PREFIXES) + name
-        if attempt > 20000:
-            name += self.pick(words.CHINESE_NUMERALS)
-        return name
-
-    def _town_name(self, attempt: int) -> str:
-        name = self.pick(words.SURNAMES)[0] + self.pick(("集", "店", "庄", "桥", "湾"))
-        return name if attempt < 500 else self.pick(words.PLACE_PREFIXES) + name
-
-    def cadres(self, villages: list[_Village], households: int) -> list[dict]:
-        """~1 cadre per 25 households: at least one per village, the rest by village size."""
-        count = max(len(villages), round(households / HOUSEHOLDS_PER_CADRE))
-        total_weight = sum(v.weight for v in villages)
-        shares = [v.weight / total_weight * (count - len(villages)) for v in villages]
-        extra = [int(s) for s in shares]
-        by_remainder = sorted(range(len(villages)), key=lambda i: extra[i] - shares[i])
-        for i in by_remainder[: count - len(villages) - sum(extra)]:
-            extra[i] += 1
-        rows: list[dict] = []
-        emails: set[str] = set()
-        for village, more in zip(villages, extra, strict=True):
-            for _ in range(1 + more):
-                rows.append(self._cadre(len(rows) + 1, village, emails))
-        return rows
-
-    def _cadre(self, cid: int, village: _Village, emails: set[str]) -> dict:
-        male = self.random() < 0.6
-        surname, surname_py = self.weighted(words.SURNAMES, self.surname_weights)
-        born = self.today - self.between(24 * 365, 58 * 365)
-        given, given_py = self.pick(_given_pool(dt.date.fromordinal(born).year, male, True))
-        email = surname_py + given_py
-        if email in emails:
-            email += str(cid)
-        emails.add(email)
-        village.cadres.append(cid)
-        if self.random() < 0.7:
-            unit = village.name + ("党委" if village.community else "党支部")
-        else:  # a township cadre who looks after (包) this village
-            unit = village.town + self.pick(words.CADRE_UNITS_TOWN)
-            village.town_cadres.append(cid)
-        return {
-            "id": cid,
-            "code": f"C{cid:04d}",
-            "name": surname + given,
-            "unit": unit,
-            "phone": self._mobile(),
-            "email": f"{email}@gov.example",
-        }
-
-    # ------------------------------------------------------------------ people
-
-    def _name(self, born: int, male: bool, surname: str | None = None) -> str:
-        if surname is None:
-            surname = self.weighted(words.SURNAMES, self.surname_weights)[0]
-        return surname + self.pick(_given_pool(dt.date.fromordinal(born).year, male, False))
-
-    def _mobile(self) -> str:
-        return self.pick(words.MOBILE_PREFIXES) + f"{int(self.random() * 10**8):08d}"
-
-    def _birth(self, min_age: int, max_age: int) -> int:
-        born = self.today - self.between(min_age * 365 + 20, max_age * 365 + 340)
-        return min(born, self.latest_birth)
-
-    def _id_number(self, born: int, male: bool) -> str:
-        """A unique, valid 18-digit number: region, birth date, sequence (odd for men), check."""
-        birth = dt.date.fromordinal(born).strftime("%Y%m%d")
-        region = self.region
-        if self.random() < 0.08:  # married in or moved here from another province
-            region = f"{self.pick(self.provinces)}01{self.between(2, 28):02d}"
-        while True:
-            first17 = f"{region}{birth}{self.between(0, 499) * 2 + male:03d}"
-            number = first17 + id_check_digit(first17)
-            if number not in self.used_id_numbers:
-                self.used_id_numbers.add(number)
-                return number
-
-    def _members(
-        self,
-        hid: int,
-        primary: str,
-        categories: list[str],
-        surname: str,
-        male: bool,
-        head_age: int,
-        rows: dict[str, list[dict]],
-    ) -> int:
-        """The people living with the head; returns the household size (head included)."""
-        if "elderly-alone" in categories:
-            return 1
-        chance, birth, pick = self.random, self._birth, self.pick
-        people: list[tuple[str, int, bool, str | None, str]] = []
-        if primary == "left-behind-child":
-            for _ in range(self.between(1, 2)):
-                people.append(
-                    (
-                        "祖父母",
-                        birth(head_age + 48, head_age + 68),
-                        chance() < 0.5,
-                        surname,
-                        pick(words.MEMBER_HEALTH),
-                    )
-                )
-            for parent_male in (True, False):
-                if chance() < 0.6:
-                    people.append(
-                        (
-                            "父母",
-                            birth(head_age + 22, head_age + 35),
-                            parent_male,
-                            surname if parent_male else None,
-                            "健康（外出务工）",
-                        )
-                    )
-            if chance() < 0.4:
-                people.append(
-                    (
-                        "兄弟姐妹",
-                        birth(max(1, head_age - 4), head_age + 5),
-                        chance() < 0.5,
-                        surname,
-                        "健康",
-                    )
-                )
-        else:
-            if chance() < (0.65 if head_age >= 60 else 0.75):
-                people.append(
-                    (
-                        "配偶",
-                        birth(max(20, head_age - 5), head_age + 4),
-                        not male,
-                        None,
-                        pick(words.MEMBER_HEALTH),
-                    )
-                )
-            child_surname = surname if male else None
-            children = self.between(0, 2 if head_age >= 60 else 3) if head_age >= 22 else 0
-            for _ in range(children):
-                people.append(
-                    (
-                        "子女",
-                        birth(max(0, head_age - 38), head_age - 22),
-                        chance() < 0.5,
-                        child_surname,
-                        pick(words.MEMBER_HEALTH),
-                    )
-                )
-            if head_age >= 55 and children and chance() < 0.5:
-                people.append(
-                    (
-                        "孙子女",
-                        birth(max(0, head_age - 62), head_age - 45),
-                        chance() < 0.5,
-                        child_surname,
-                        "健康",
-                    )
-                )
-            if head_age < 50 and chance() < 0.35:
-                people.append(
-                    (
-                        "父母",
-                        birth(head_age + 22, head_age + 35),
-                        chance() < 0.5,
-                        surname,
-                        pick(words.OLD_HEALTH),
-                    )
-                )
-            if not people:  # only the elderly-alone live alone
-                people.append(
-                    ("子女", birth(0, max(0, head_age - 22)), chance() < 0.5, child_surname, "健康")
-                )
-        people = people[:4]
-        for relation, born, is_male, member_surname, health in people:
-            self.next_id["member"] += 1
-            adult = self.today - born >= 18 * 365
-            number = self._id_number(born, is_male) if chance() < (0.7 if adult else 0.4) else None
-            rows["member"].append(
-                {
-                    "id": self.next_id["member"],
-                    "household_id": hid,
-                    "name": self._name(born, is_male, member_surname),
-                    "relation": relation,
-                    "birth_year": dt.date.fromordinal(born).year,
-                    "health": health,
-                    "id_number": number,
-                }
-            )
-        return 1 + len(people)
-
-    # ------------------------------------------------------------------ households
-
-    def household(self, hid: int, villages: list[_Village], rows: dict[str, list[dict]]) -> None:
+    def household(self, hid: int, villages: list[Village], rows: dict[str, list[dict]]) -> None:
+        """Household ``hid``: its head, members and history, and its due date; the rows go
+        into ``rows`` (table name → rows)."""
         chance, between, pick, day = self.random, self.between, self.pick, self.values.day
         today = self.today
         village = self.weighted(villages, self.village_weights)
@@ -628,7 +289,7 @@ class _Maker:
         cadence = effective_cadence(own_cadence, [self.cadences[c] for c in categories])
 
         male = chance() < {"elderly-alone": 0.4, "veteran-member": 0.75}.get(primary, 0.55)
-        head_born = self._birth(*_head_age(categories))
+        head_born = self._birth(*head_age_range(categories))
         head_age = (today - head_born) // 365
         surname = self.weighted(words.SURNAMES, self.surname_weights)[0]
         size = self._members(hid, primary, categories, surname, male, head_age, rows)
@@ -747,266 +408,3 @@ class _Maker:
             rows["assignment"].append(
                 {"household_id": hid, "cadre_id": cadre_id, "assigned_on": day(enrolled)}
             )
-
-    # ------------------------------------------------------------------ visits
-
-    def _festivals(self) -> list[tuple[int, str]]:
-        """(ordinal, key) of the festivals from a little over a year before today."""
-        result = []
-        today = dt.date.fromordinal(self.today)
-        for year in range(today.year - 2, today.year + 1):
-            month, mday = SPRING_FESTIVAL.get(year, (2, 1))
-            result.append((dt.date(year, month, mday).toordinal(), "spring"))
-            result.append((dt.date(year, 7, 1).toordinal(), "july"))
-            month, mday = DOUBLE_NINTH.get(year, (10, 15))
-            result.append((dt.date(year, month, mday).toordinal(), "double-ninth"))
-        return sorted(result)
-
-    def _visits(
-        self,
-        hid: int,
-        primary: str,
-        categories: list[str],
-        head_age: int,
-        cadence: int,
-        enrolled: int,
-        exited: int | None,
-        neglected: bool,
-        cadre_ids: list[int],
-        village: _Village,
-        rows: dict[str, list[dict]],
-    ) -> tuple[int | None, int | None]:
-        """About a year of visits driven by the cadence; returns (last visit, its --next)."""
-        chance, between, pick = self.random, self.between, self.pick
-        day_value, stamp = self.values.day, self.values.stamp
-        end = exited if exited is not None else self.today
-        stop = end - cadence - between(1, 90) if neglected else end
-        party = not PARTY_CATEGORIES.isdisjoint(categories)
-        # This household's festival visits fall a few days before each festival it is due.
-        festivals = [
-            (date - (between(2, 14) if key == "spring" else between(0, 8)), key)
-            for date, key in self.festivals
-            if date > enrolled
-            and (
-                key == "spring"
-                or (key == "july" and party)
-                or (key == "double-ninth" and head_age >= 60)
-            )
-        ]
-        group = CARE_GROUP[primary]
-        notes, needs_pool = words.NOTES[group], words.NEEDS[group]
-        wishes = words.WISHES["child" if group == "child" else "adult"]
-        partners = cadre_ids[1:] or [c for c in village.cadres if c != cadre_ids[0]]
-        visits, visit_cadres, items = rows["visit"], rows["visit_cadre"], rows["visit_item"]
-        ids = self.next_id
-        day = enrolled + between(0, min(10, cadence // 3))
-        kind, festival, upcoming = "verification", "", 0
-        last = next_visit = None
-        while day <= stop:
-            ids["visit"] += 1
-            vid = ids["visit"]
-            cadres = [cadre_ids[0]]
-            if partners and chance() < 0.25:
-                cadres.append(pick(partners))
-            checkin = kind == "routine" and chance() < 0.03  # nothing heard: 打卡式走访
-            if checkin:
-                note = None
-            elif kind == "routine":
-                note = pick(notes) if chance() < 0.7 else pick(words.NOTES["general"])
-            elif kind == "festival":
-                note = words.FESTIVAL_NOTES[festival]
-            elif kind == "verification":
-                note = pick(words.VERIFICATION_NOTES)
-            elif kind == "return":
-                note = pick(words.RETURN_NOTES)
-            else:
-                note = pick(words.UNANNOUNCED_NOTES)
-            needs = []
-            if not checkin and chance() < (0.12 if kind in ("routine", "verification") else 0.05):
-                needs.append(pick(needs_pool) if chance() < 0.7 else pick(words.NEEDS["general"]))
-                if chance() < 0.15:
-                    needs.append(pick(words.NEEDS["general"]))
-            if not checkin and chance() < 0.07:
-                items.append(self._item(vid, "suggestion", pick(words.SUGGESTIONS)))
-            if not checkin and chance() < (0.25 if kind == "festival" else 0.03):
-                items.append(self._item(vid, "wish", pick(wishes)))
-            if kind == "festival":
-                gifts = words.FESTIVAL_GIFTS[festival]
-                for gift in dict.fromkeys(pick(gifts) for _ in range(between(1, 2))):
-                    items.append(self._item(vid, "gift", gift))
-            elif chance() < (0.5 if checkin else 0.1):
-                items.append(self._item(vid, "gift", pick(words.ROUTINE_GIFTS)))
-            next_date = day + between(7, 20) if needs and chance() < 0.4 else None
-            need_due = day + pick((15, 20, 30, 30, 30, 45, 60))
-            for need in dict.fromkeys(needs):
-                self._commitment(hid, vid, need, cadres[0], day, need_due, end, neglected, rows)
-            visits.append(
-                {
-                    "id": vid,
-                    "household_id": hid,
-                    "visit_date": day_value(day),
-                    "kind": kind,
-                    "notes": note,
-                    "next_date": None if next_date is None else day_value(next_date),
-                    "recorded_at": stamp(day, 1 + vid % 10),
-                    "operator": self.operator,
-                }
-            )
-            for cadre_id in cadres:
-                visit_cadres.append({"visit_id": vid, "cadre_id": cadre_id})
-            last, next_visit = day, next_date
-            # The next visit: on the promised return date, else a little before the cadence
-            # runs out, unless a festival visit comes first.
-            if next_date is not None:
-                day, kind = next_date + between(0, 3), "return"
-            else:
-                day += max(7, int(cadence * (0.7 + 0.35 * chance())))
-                roll = chance()
-                kind = (
-                    "unannounced" if roll < 0.03 else "verification" if roll < 0.06 else "routine"
-                )
-            while upcoming < len(festivals) and festivals[upcoming][0] <= last + 3:
-                upcoming += 1
-            if upcoming < len(festivals) and festivals[upcoming][0] <= day and chance() < 0.85:
-                (day, festival), kind = festivals[upcoming], "festival"
-                upcoming += 1
-        return last, next_visit
-
-    def _item(self, visit_id: int, kind: str, text: str) -> dict:
-        self.next_id["visit_item"] += 1
-        return {"id": self.next_id["visit_item"], "visit_id": visit_id, "kind": kind, "text": text}
-
-    def _commitment(
-        self,
-        hid: int,
-        vid: int,
-        need: tuple[str, str],
-        cadre_id: int,
-        opened: int,
-        due: int,
-        end: int,
-        neglected: bool,
-        rows: dict[str, list[dict]],
-    ) -> None:
-        """A need taken on at a visit, and what became of it by ``end`` (today, or exit)."""
-        chance, between, pick, day = self.random, self.between, self.pick, self.values.day
-        self.next_id["commitment"] += 1
-        cid = self.next_id["commitment"]
-        span = due - opened
-        took = between(2, span) if chance() < 0.8 else between(span + 1, 2 * span)
-        status, closed, resolution, referred = "open", None, None, None
-        steps: list[tuple[int, str, str]] = []  # (day, action, note)
-        if took <= end - opened and chance() < (0.3 if neglected else 0.95):
-            closed = opened + took
-            if took > 4 and chance() < 0.5:
-                steps.append((opened + between(1, took - 1), "respond", pick(words.RESPONSE_NOTES)))
-            roll = chance()
-            if roll < 0.85:
-                status, action = "resolved", "resolved"
-                resolution = need[1] + pick(words.RESOLVE_ENDINGS)
-            elif roll < 0.95:
-                status, action, referred = "referred", "refer", pick(words.REFER_TO)
-                resolution = f"已转交{referred}办理"
-            else:
-                status = action = "cannot-resolve"
-                resolution = pick(words.CANNOT_NOTES)
-            steps.append((closed, action, resolution))
-        elif end - opened >= 3 and chance() < 0.6:
-            status = "in-progress"
-            steps.append(
-                (
-                    opened + between(1, min(end - opened, span)),
-                    "respond",
-                    pick(words.RESPONSE_NOTES),
-                )
-            )
-        if end != self.today and status in ("open", "in-progress"):
-            status = "cannot-resolve"  # the household left the programme
-            closed, resolution = end, "户已退出帮扶，事项终止"
-            steps.append((end, "cannot-resolve", resolution))
-        rows["commitment"].append(
-            {
-                "id": cid,
-                "household_id": hid,
-                "visit_id": vid,
-                "text": need[0],
-                "cadre_id": cadre_id,
-                "due_date": day(due),
-                "status": status,
-                "opened_on": day(opened),
-                "closed_on": None if closed is None else day(closed),
-                "resolution": resolution,
-                "referred_to": referred,
-            }
-        )
-        for when, action, note in steps:
-            self.next_id["commitment_response"] += 1
-            rows["commitment_response"].append(
-                {
-                    "id": self.next_id["commitment_response"],
-                    "commitment_id": cid,
-                    "response_date": day(when),
-                    "action": action,
-                    "note": note,
-                    "operator": self.operator,
-                }
-            )
-
-
-def _head_age(categories: list[str]) -> tuple[int, int]:
-    """Ages that fit every category (an elderly-alone low-income head is 70+), or the first
-    category's when they cannot all fit (a left-behind child in a low-income household)."""
-    low = max(HEAD_AGE[c][0] for c in categories)
-    high = min(HEAD_AGE[c][1] for c in categories)
-    return (low, high) if low <= high else HEAD_AGE[categories[0]]
-
-
-def _cumulative(weights: Sequence[float]) -> list[float]:
-    total, result = 0.0, []
-    for weight in weights:
-        total += weight
-        result.append(total)
-    return result
-
-
-def _names_only(pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
-    return tuple(name for name, _ in pairs)
-
-
-#: Given names by (era of birth, male), without pinyin: for households.
-_GIVEN = {
-    ("old", True): tuple(words.GIVEN_OLD_MALE),
-    ("old", False): tuple(words.GIVEN_OLD_FEMALE),
-    ("mid", True): _names_only(words.GIVEN_MID_MALE),
-    ("mid", False): _names_only(words.GIVEN_MID_FEMALE),
-    ("young", True): _names_only(words.GIVEN_YOUNG_MALE),
-    ("young", False): _names_only(words.GIVEN_YOUNG_FEMALE),
-}
-
-
-def _given_pool(year: int, male: bool, with_pinyin: bool) -> Sequence:
-    """Given names in fashion in the year of birth; (name, pinyin) pairs for cadres."""
-    era = "old" if year < 1965 else "mid" if year < 1990 else "young"
-    if not with_pinyin:
-        return _GIVEN[era, male]
-    if era == "young":
-        return words.GIVEN_YOUNG_MALE if male else words.GIVEN_YOUNG_FEMALE
-    return words.GIVEN_MID_MALE if male else words.GIVEN_MID_FEMALE
-
-
-def _unique_names(
-    maker: _Maker, count: int, classic: Sequence[str], invent: Callable[[int], str]
-) -> list[str]:
-    """``count`` distinct names: the classic ones first (in random order), then invented."""
-    names = list(classic)
-    maker.rng.shuffle(names)
-    names = names[:count]
-    seen = set(names)
-    attempt = 0
-    while len(names) < count:
-        attempt += 1
-        name = invent(attempt)
-        if name not in seen:
-            seen.add(name)
-            names.append(name)
-    return names

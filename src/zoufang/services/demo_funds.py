@@ -37,7 +37,7 @@ from sqlmodel import Session
 
 from zoufang.models import Fund, FundCategory, LedgerEntry
 from zoufang.services.audit_log import record
-from zoufang.services.demo import DOUBLE_NINTH, PARTY_CATEGORIES, SPRING_FESTIVAL
+from zoufang.services.demo_history import DOUBLE_NINTH, PARTY_CATEGORIES, SPRING_FESTIVAL
 from zoufang.services.demo_text import FESTIVAL_NOTES
 from zoufang.services.ledger import GENESIS_HASH, entry_hash
 

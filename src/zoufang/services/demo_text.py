@@ -1,7 +1,8 @@
 """The Chinese words the demo ledger is made of: names, places, and what visits record.
 
-Plain data for :mod:`zoufang.services.demo`. Lists are tuples so that a seeded
-``random.Random`` picks the same items on every run; weights sit next to their items.
+Plain data for :mod:`zoufang.services.demo_people` and :mod:`zoufang.services.demo_history`.
+Lists are tuples so that a seeded ``random.Random`` picks the same items on every run;
+weights sit next to their items.
 """
 
 from __future__ import annotations
