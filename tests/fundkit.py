@@ -97,9 +97,9 @@ def raw_append(path: Path, **fields) -> dict:
     """Insert a ledger row with the sqlite3 module, hashed and chained like a real one.
 
     Only the rule the row breaks (if any) is wrong; its hash is valid per the canonical form
-    of :mod:`zoufang.services.ledger`, so the chain itself stays intact.
+    of :mod:`zoufang.chain`, so the chain itself stays intact.
     """
-    from zoufang.services.ledger import GENESIS_HASH, entry_hash
+    from zoufang.chain import GENESIS_HASH, entry_hash
 
     con = connect(path)
     rawdb.foreign_keys_off(con)  # a shell does not check them (SQLite's default; PostgreSQL's
@@ -144,7 +144,7 @@ def drop_triggers(con) -> None:
 def rehash(con, *, from_seq: int, chain: bool) -> None:
     """Recompute stored hashes from ``from_seq`` on: every later row too (``chain``), or the
     one row alone."""
-    from zoufang.services.ledger import entry_hash
+    from zoufang.chain import entry_hash
 
     prev = con.execute(
         "SELECT hash FROM ledger_entry WHERE seq < ? ORDER BY seq DESC LIMIT 1", (from_seq,)

@@ -319,7 +319,7 @@ def test_row_deleted(ledger, zf, ledger_path):
 
 def test_row_inserted_mid_chain(ledger, zf, ledger_path):
     """Entries 3.. are moved up one place and a payment slipped in as entry 3, chained to 2."""
-    from zoufang.services.ledger import entry_hash
+    from zoufang.chain import entry_hash
 
     con = connect(ledger_path)
     drop_triggers(con)

@@ -2,7 +2,7 @@
 
 AUDITOR is a complete program that uses nothing but Python's standard library (sqlite3, json,
 hashlib, unicodedata) — it never imports zoufang, and it runs with ``python -S`` so it could
-not. It is what the docstring of ``zoufang/services/ledger.py`` promises an auditor can
+not. It is what the docstring of ``zoufang/chain.py`` promises an auditor can
 write in a few lines of any language. If it disagrees with zoufang, either the code or the
 documentation is wrong.
 """

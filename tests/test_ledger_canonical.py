@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zoufang.services.ledger import STORED_COLUMNS, _common_form, canonical
+from zoufang.chain import STORED_COLUMNS, _common_form, canonical
 
 
 def reference(row) -> bytes:

@@ -1,8 +1,9 @@
-"""The money ledger's hash chain: the canonical form of an entry, and the chain's check.
+"""The money chain: the canonical form of a fund entry, its hash, and the chain's check.
 
-Pure functions of stored values (no database, no SQLAlchemy): :mod:`zoufang.services.ledger`
-appends entries with them, and `audit funds` rechecks the chain with them, in a second
-process of its own at county scale (:mod:`zoufang.services.audit_workers`).
+Pure functions of stored values (no database, no SQLAlchemy):
+:mod:`zoufang.services.money_chain` appends entries with them, and `audit funds` rechecks
+the chain with them, in a second process of its own at county scale
+(:mod:`zoufang.services.audit_workers`).
 
 Every money movement (allocate, disburse, reverse) is one ``ledger_entry`` row. Rows are
 never updated or deleted — the program never does it, and triggers make the database refuse

@@ -75,9 +75,9 @@ def audit_funds(
     fmt: FormatOpt = None,
 ) -> None:
     """Re-check every ledger entry: hash chain, balances, and every payment rule."""
+    from zoufang.chain import parse_anchor
     from zoufang.output import Money
     from zoufang.services.audit_funds import audit_funds as run_audit
-    from zoufang.services.ledger import parse_anchor
 
     mark = parse_anchor(anchor) if anchor is not None else None
     with session(write=False) as s:

@@ -20,7 +20,7 @@ What it writes, from the visits already made up:
 
 The entries keep every fund rule, so `audit funds` finds no errors. They are written in bulk
 (one Core ``INSERT`` executemany, like the rest of the demo) with the hash chain computed
-here by :func:`zoufang.services.ledger.entry_hash`: the chain is the same as if each entry
+here by :func:`zoufang.chain.entry_hash`: the chain is the same as if each entry
 had been appended by `fund disburse`.
 """
 
@@ -35,11 +35,11 @@ from dataclasses import dataclass
 from sqlalchemy import column, insert, table, text
 from sqlmodel import Session
 
+from zoufang.chain import GENESIS_HASH, entry_hash
 from zoufang.models import Fund, FundCategory, LedgerEntry
 from zoufang.services.audit_log import record
 from zoufang.services.demo_history import DOUBLE_NINTH, PARTY_CATEGORIES, SPRING_FESTIVAL
 from zoufang.services.demo_text import FESTIVAL_NOTES
-from zoufang.services.ledger import GENESIS_HASH, entry_hash
 
 ELDERLY = ("elderly-alone", "veteran-member", "retired-cadre", "honour-recipient")
 RELIEF = ("low-income", "illness-poverty", "disabled")

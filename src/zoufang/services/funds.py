@@ -1,6 +1,6 @@
 """Ring-fenced funds (专款专用): create, allocate, pay, reverse, and the balances.
 
-Every money movement goes through :func:`zoufang.services.ledger.append`; payments are
+Every money movement goes through :func:`zoufang.services.money_chain.append`; payments are
 judged by :func:`zoufang.services.fund_rules.payment_violations` first and refused (nothing
 written) unless an override reason is given, which is stored with the entry.
 
@@ -31,7 +31,7 @@ from zoufang.models import (
     VisitCadre,
 )
 from zoufang.parsing import format_money
-from zoufang.services import ledger
+from zoufang.services import money_chain
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
 from zoufang.services.fund_rules import PaymentFacts, payment_violations
@@ -147,7 +147,7 @@ def allocate(
 ) -> LedgerEntry:
     """Put money into a fund."""
     fund = get_fund(session=session, code=code)
-    entry = ledger.append(
+    entry = money_chain.append(
         session,
         fund_code=fund.code,
         kind="allocate",
@@ -286,7 +286,7 @@ def disburse(
     paying = [get_cadre(session=session, code=c, field="--by").code for c in dict.fromkeys(cadres)]
     if not paying:
         raise InvalidInput("--by", "the paying cadre is required")
-    ledger.lock_for_append(session)  # judge and write against the same ledger state
+    money_chain.lock_for_append(session)  # judge and write against the same ledger state
     # Cash handed over at a visit is handed over by everyone who made the visit: the audit
     # judges conflict of interest against all of them, so the write path must too.
     present = paying + [c for c in _visit_cadres(session, visit_id) if c not in paying]
@@ -305,7 +305,7 @@ def disburse(
             first.check,
             first.detail + more + "; nothing was paid (use --override REASON to pay anyway)",
         )
-    entry = ledger.append(
+    entry = money_chain.append(
         session,
         fund_code=f.code,
         kind="disburse",
@@ -343,7 +343,7 @@ def _visit_cadres(session: Session, visit_id: int | None) -> list[str]:
 def reverse(*, session: Session, seq: int, reason: str, on: dt.date) -> LedgerEntry:
     """Undo an entry by appending its reversal; an entry is reversed at most once."""
     # Lock before looking: two clerks reversing the same entry at once must not both succeed.
-    ledger.lock_for_append(session)
+    money_chain.lock_for_append(session)
     original = session.get(LedgerEntry, seq)
     if original is None:
         raise NotFound("ENTRY", f"no ledger entry {seq}")
@@ -369,7 +369,7 @@ def reverse(*, session: Session, seq: int, reason: str, on: dt.date) -> LedgerEn
                 f"reversing allocation {seq} ({format_money(original.amount_fen)}) would leave "
                 f"fund {original.fund_code} at {format_money(allocated - disbursed - original.amount_fen)}",
             )
-    entry = ledger.append(
+    entry = money_chain.append(
         session,
         fund_code=original.fund_code,
         kind="reverse",
@@ -476,7 +476,7 @@ def show_fund(*, session: Session, code: str, today: dt.date) -> dict:
     return {
         **fund_row(fund, fund_categories(session=session, code=code), allocated, disbursed, today),
         "entries": entries,
-        "head": ledger.chain_head(session).as_dict(),
+        "head": money_chain.chain_head(session).as_dict(),
     }
 
 

@@ -1,7 +1,8 @@
-"""The money ledger's storage: append-only entries in one SHA-256 hash chain.
+"""The money chain's storage: append-only fund entries (``ledger_entry``) in one SHA-256
+hash chain.
 
 Appending lives here; the canonical form of an entry, the chain's format and its check are
-in :mod:`zoufang.chain` (re-exported here).
+in :mod:`zoufang.chain`.
 
 Appending is serialised: on SQLite every write transaction starts with ``BEGIN IMMEDIATE``
 (one writer at a time); on PostgreSQL the appender takes a transaction-scoped advisory lock
@@ -13,21 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
-from zoufang.chain import (  # noqa: F401 (re-exported)
-    FORMAT_VERSION,
-    GENESIS_HASH,
-    STORED_COLUMNS,
-    ChainHead,
-    ChainProblem,
-    _common_form,
-    _nfc,
-    canonical,
-    entry_hash,
-    parse_anchor,
-    verify_chain,
-)
+from zoufang.chain import GENESIS_HASH, ChainHead, _nfc, entry_hash
 
 if TYPE_CHECKING:  # the models load only where entries are written: `audit funds` never needs them
     from sqlmodel import Session
@@ -92,9 +81,3 @@ def append(
     session.add(entry)
     session.flush()
     return entry
-
-
-def head_count(session: Session) -> int:
-    from zoufang.models import LedgerEntry
-
-    return session.execute(select(func.count()).select_from(LedgerEntry)).scalar_one()
