@@ -79,7 +79,7 @@ def visit_log(
     fmt: FormatOpt = None,
 ) -> None:
     """Record a home visit: what was heard, given, promised and paid."""
-    from zoufang.services.visit_log import VisitIn, log_visit_with_cash
+    from zoufang.services.visit_record import VisitIn, log_visit_with_cash
 
     if not by:
         raise InvalidInput("--by", "at least one visiting cadre is required")
@@ -130,7 +130,7 @@ def visit_list(
     fmt: FormatOpt = None,
 ) -> None:
     """Visit history, newest first."""
-    from zoufang.services.visits import VisitFilter, list_visits
+    from zoufang.services.visit_history import VisitFilter, list_visits
 
     where = VisitFilter(
         household=household,

@@ -14,7 +14,7 @@ from zoufang.services.commitments import CommitmentFilter, list_commitments
 from zoufang.services.due import days_overdue
 from zoufang.services.funds import received_by_household
 from zoufang.services.households import describe_household, get_household, members_of
-from zoufang.services.visits import VisitFilter, list_visits
+from zoufang.services.visit_history import VisitFilter, list_visits
 
 
 def household_brief(*, session: Session, code: str, today: dt.date) -> dict:

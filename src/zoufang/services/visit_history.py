@@ -1,4 +1,4 @@
-"""The visit history (`visit list`); recording a visit is :mod:`zoufang.services.visit_log`."""
+"""The visit history (`visit list`); recording a visit is :mod:`zoufang.services.visit_record`."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Written with SQLAlchemy Core on the command's connection (:mod:`zoufang.tables`), not the
 SQLModel classes: recording a visit is the command cadres run most, and importing SQLModel,
-pydantic and the models would be half its time. A visit with cash paid from a fund goes on
+pydantic and the models would be a large part of its time. A visit with cash paid from a fund goes on
 to :func:`zoufang.services.funds.disburse` (the ORM) in the same transaction.
 """
 
