@@ -259,7 +259,7 @@ def verify_chain(rows: Iterable[Sequence[Any]]) -> tuple[int, ChainHead, list[Ch
 
 def _common_form(row: Sequence[Any]) -> str | None:
     """:func:`canonical` of a stored row of the usual shape (exact ints, NFC text, dates as
-    SQLite or PostgreSQL return them), as text, a third faster; None for any other row,
+    SQLite or PostgreSQL return them), as text, faster; None for any other row,
     which :func:`canonical` then judges. A test compares the two on arbitrary rows."""
     (
         seq,

@@ -179,7 +179,7 @@ def _plain_text_parameters(command) -> None:
     """Spare Typer its pydantic validator for a command's options that are text as typed.
 
     Typer (0.2x) checks every parameter's value with a pydantic TypeAdapter built on first
-    use: importing pydantic and building a dozen adapters is a tenth of a second for a
+    use: importing pydantic and building a dozen adapters is start-up time lost for a
     command that never needs pydantic (`due`, `audit funds`). A ``str`` or ``list[str]``
     option is handed over as the text given, a flag as the bool Click made of it, and an
     option with a ``parser=`` as what the parser returns — exactly what those adapters do.

@@ -1,4 +1,4 @@
-"""`cadre add/list/relate`, `assign`, `unassign`."""
+"""`cadre add/list/relate` and `assign` (`assign --remove` takes a household off a cadre)."""
 
 from __future__ import annotations
 

@@ -90,7 +90,7 @@ ONE_COMMAND_PER_PROCESS = False
 def _relax_garbage_collector() -> None:
     """A command on a county ledger makes hundreds of thousands of short-lived rows; with
     CPython's default thresholds the cycle collector runs thousands of times and walks every
-    imported module's objects each time (a third of `due`'s time). Freeze what is loaded so
+    imported module's objects each time (much of `due`'s time). Freeze what is loaded so
     far (modules, classes: never garbage) and collect the young generation less often."""
     import gc
 
@@ -226,7 +226,3 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)
-
-
-def env_default(name: str) -> str | None:
-    return os.environ.get(name) or None

@@ -1,4 +1,4 @@
-"""`fund create/allocate/disburse/reverse/list/show` and `notice FUND`."""
+"""`fund create/allocate/disburse/reverse/list/show`: ring-fenced funds and their entries."""
 
 from __future__ import annotations
 

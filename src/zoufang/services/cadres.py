@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from zoufang.errors import InvalidInput, RuleViolation
-from zoufang.models import Assignment, Cadre, CadreRelative, Household, Visit, VisitCadre
+from zoufang.models import Assignment, Cadre, CadreRelative, Household, VisitCadre
 from zoufang.services.audit_log import record
 from zoufang.services.households import get_cadre, get_household, next_code
 
@@ -160,12 +160,3 @@ def unassign(*, session: Session, household_code: str, cadre_code: str) -> None:
         object_key=household.code,
         before={"cadre": cadre.code},
     )
-
-
-def visit_count(*, session: Session, cadre_id: int) -> int:
-    return session.execute(
-        select(func.count())
-        .select_from(Visit)
-        .join(VisitCadre)
-        .where(VisitCadre.cadre_id == cadre_id)
-    ).scalar_one()

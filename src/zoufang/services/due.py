@@ -11,8 +11,8 @@ transaction; so ``due`` is one range scan of a covering index (``ix_household_du
 loop over households.
 
 Both run on SQLAlchemy Core (the tables of :mod:`zoufang.tables`) rather than on the
-SQLModel classes: `due` then starts without importing SQLModel and the models (a third
-of a second), and a refresh after a visit or a bulk change never loads ORM objects.
+SQLModel classes: `due` then starts without importing SQLModel and the models, and a
+refresh after a visit or a bulk change never loads ORM objects.
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def due_households(
     # Rows as the driver gives them (plain tuples; SQLite's dates are ISO text, PostgreSQL's
     # are dates), the dates turned into dates once per distinct value: a county's list holds
     # a few hundred distinct dates in 60,000 rows; SQLAlchemy's rows and conversions would
-    # cost a third of the query again.
+    # cost a good part of the query's time again.
     with bulk():  # 60,000 rows and as many dicts: the cycle collector would only walk them
         return _due_rows(
             driver_rows(

@@ -47,7 +47,7 @@ from zoufang.db import second_reader
 from zoufang.errors import NotFound
 
 # The tables as SQLAlchemy Core declares them (zoufang.tables), not the SQLModel classes: the
-# report runs without importing SQLModel, pydantic and the models, a fifth of a second.
+# report runs without importing SQLModel, pydantic and the models.
 from zoufang.tables import assignment as _assignment
 from zoufang.tables import cadre as _cadre
 from zoufang.tables import category as _category
