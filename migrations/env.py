@@ -14,11 +14,9 @@ config = context.config
 
 
 def _target_metadata():
-    from sqlmodel import SQLModel
+    from zoufang.tables import metadata
 
-    import zoufang.models  # noqa: F401  (registers the tables)
-
-    return SQLModel.metadata
+    return metadata
 
 
 def run() -> None:

@@ -193,7 +193,7 @@ def test_second_writer_waits_for_the_first(ledger_path):
 
 
 def test_writer_gives_up_after_the_busy_timeout_with_a_clear_error(ledger_path, monkeypatch):
-    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(db.engine, "BUSY_TIMEOUT_MS", 200)
     first, second = db.Ledger(ledger_path), db.Ledger(ledger_path)
     try:
         with first.session(write=True, operator="a", command="test") as session:
@@ -499,12 +499,12 @@ def test_help_does_not_import_heavy_modules(tmp_path, args):
 
 
 def test_postgresql_passwords_never_shown():
-    from zoufang.db import Ledger, redact_url
+    from zoufang.db import Ledger, hide_password
 
-    assert redact_url("postgresql+psycopg://cadre:s3cret@db.county/zoufang") == (
+    assert hide_password("postgresql+psycopg://cadre:s3cret@db.county/zoufang") == (
         "postgresql+psycopg://cadre:***@db.county/zoufang"
     )
-    assert redact_url("postgresql+psycopg://cadre@db.county/zoufang") == (
+    assert hide_password("postgresql+psycopg://cadre@db.county/zoufang") == (
         "postgresql+psycopg://cadre@db.county/zoufang"
     )
     try:
@@ -519,7 +519,7 @@ def test_a_second_reader_sees_the_first_readers_snapshot(village, zf, ledger_pat
     """`report`'s second thread reads on a second connection exactly what the first one
     reads: PostgreSQL adopts the exported snapshot; SQLite refuses (None: the caller reads
     alone) once a write was committed after the first reader began."""
-    monkeypatch.setattr(db, "cores", lambda: 2)
+    monkeypatch.setattr(db.snapshots, "cores", lambda: 2)
     ledger = db.Ledger(str(ledger_path))
     count = "SELECT count(*) FROM cadre"
     try:
@@ -535,7 +535,7 @@ def test_a_second_reader_sees_the_first_readers_snapshot(village, zf, ledger_pat
                     assert other is None
                 else:
                     assert other.connection().exec_driver_sql(count).scalar() == before
-        monkeypatch.setattr(db, "cores", lambda: 1)
+        monkeypatch.setattr(db.snapshots, "cores", lambda: 1)
         with (
             ledger.session(write=False, operator="test", command="test") as first,
             db.second_reader(first) as other,

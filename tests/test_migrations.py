@@ -141,36 +141,33 @@ def test_script_files_are_named_after_their_revision():
 def _differences(path: Path) -> list:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlmodel import SQLModel
 
-    import zoufang.models  # noqa: F401  (registers the tables)
+    from zoufang.tables import metadata
 
     engine = db.make_engine(db.database_url(path))
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            return compare_metadata(context, SQLModel.metadata)
+            return compare_metadata(context, metadata)
     finally:
         engine.dispose()
 
 
-def test_blank_ledger_migrated_to_head_matches_the_models(tmp_path):
+def test_blank_ledger_migrated_to_head_matches_the_schema_declaration(tmp_path):
     path = tmp_path / "blank.db"
     db.Ledger(path).engine.dispose()
     assert stored_revision(path) == db.HEAD_REVISION
     assert _differences(path) == []
 
 
-def test_migrated_schema_has_the_models_columns_indexes_and_foreign_keys(tmp_path):
+def test_migrated_schema_has_the_declared_columns_indexes_and_foreign_keys(tmp_path):
     """Spelled out, so a difference that autogenerate does not compare still shows."""
     from sqlalchemy import inspect
-    from sqlmodel import SQLModel
 
-    import zoufang.models  # noqa: F401
+    from zoufang.tables import metadata
 
     path = tmp_path / "blank.db"
     ledger = db.Ledger(path)
-    metadata = SQLModel.metadata
     try:
         insp = inspect(ledger.engine)
         assert set(insp.get_table_names()) - {"alembic_version"} == set(metadata.tables)
@@ -250,23 +247,47 @@ def test_the_backend_under_test_gets_the_models_schema_and_the_triggers(ledger_p
     assert triggers == expected
 
 
-def test_core_tables_name_only_columns_the_models_have_with_their_types():
-    """zoufang.tables declares, for the Core services, columns the models define: a column
-    renamed or retyped in a migration and the models must be renamed there too."""
-    from sqlalchemy import TableClause
+def test_every_model_is_mapped_onto_its_declared_table_field_for_column():
+    """The ORM classes add Python types to the one declaration, nothing else: each class's
+    table is the declared Table itself, it has one field per column (no more, no fewer),
+    and each field's Python type is its column's (optional exactly when it is nullable or
+    filled in by the database)."""
+    import datetime as dt
+    import typing
 
-    from zoufang import tables
-    from zoufang.models import SQLModel
+    from sqlmodel import SQLModel
 
-    declared = [t for t in vars(tables).values() if isinstance(t, TableClause)]
-    assert {t.name for t in declared} >= {"household", "visit", "ledger_entry"}
-    for light in declared:
-        model = SQLModel.metadata.tables[light.name]
-        for col in light.columns:
-            assert col.name in model.c, f"{light.name}.{col.name}"
-            assert col.type._type_affinity is model.c[col.name].type._type_affinity, (
-                f"{light.name}.{col.name}: {col.type!r} vs {model.c[col.name].type!r}"
+    from zoufang import models, tables
+
+    classes = [c for c in vars(models).values() if isinstance(c, type) and c is not SQLModel]
+    classes = [c for c in classes if issubclass(c, SQLModel) and hasattr(c, "__table__")]
+    assert {c.__table__.name for c in classes} == set(tables.metadata.tables)
+    for cls in classes:
+        table = cls.__table__
+        assert table is tables.metadata.tables[table.name], cls.__name__
+        assert list(cls.model_fields) == list(table.columns.keys()), cls.__name__
+        hints = typing.get_type_hints(cls)
+        for column in table.columns:
+            hint = hints[column.name]
+            args = set(typing.get_args(hint)) or {hint}
+            optional = type(None) in args
+            (python_type,) = args - {type(None)}
+            expected = column.type.python_type
+            if expected is dt.datetime:
+                assert python_type is dt.datetime, (cls.__name__, column.name)
+            else:
+                assert python_type is expected, (cls.__name__, column.name, hint)
+            generated = (
+                column is table.autoincrement_column  # an id the database assigns
             )
+            assert optional == (column.nullable or generated), (cls.__name__, column.name)
+
+
+def test_input_limits_come_from_the_declaration():
+    from zoufang import tables
+
+    assert tables.max_length(tables.household, "head_name") == 100
+    assert tables.max_length(tables.visit, "notes") is None  # Text: unbounded
 
 
 @pytest.mark.parametrize("start", db.REVISIONS[:-1])
@@ -547,9 +568,9 @@ def broken_next_revision(tmp_path, monkeypatch):
         BROKEN_MIGRATION.format(down=db.HEAD_REVISION)
     )
     old_head = db.HEAD_REVISION
-    monkeypatch.setattr(db, "migrations_dir", lambda: scripts)
-    monkeypatch.setattr(db, "REVISIONS", (*db.REVISIONS, "9999"))
-    monkeypatch.setattr(db, "HEAD_REVISION", "9999")
+    monkeypatch.setattr(db.migrate, "migrations_dir", lambda: scripts)
+    monkeypatch.setattr(db.migrate, "REVISIONS", (*db.REVISIONS, "9999"))
+    monkeypatch.setattr(db.migrate, "HEAD_REVISION", "9999")
     return old_head
 
 
@@ -583,9 +604,9 @@ def test_failing_migration_leaves_the_ledger_at_its_old_revision(
     assert table_columns(backup) == table_columns(ledger_path)
     monkeypatch = request.getfixturevalue("monkeypatch")
     monkeypatch.setenv("ZOUFANG_DB", str(backup))
-    monkeypatch.setattr(db, "migrations_dir", lambda: REPO / "migrations")
-    monkeypatch.setattr(db, "REVISIONS", db.REVISIONS[:-1])
-    monkeypatch.setattr(db, "HEAD_REVISION", old_head)
+    monkeypatch.setattr(db.migrate, "migrations_dir", lambda: REPO / "migrations")
+    monkeypatch.setattr(db.migrate, "REVISIONS", db.REVISIONS[:-1])
+    monkeypatch.setattr(db.migrate, "HEAD_REVISION", old_head)
     assert zf("db", "check").exit_code == 0
     audit = zf("audit", "funds", "--format", "json")
     assert audit.exit_code == 0, audit.stdout

@@ -1,18 +1,22 @@
-"""The ledger's tables (SQLModel). The schema itself is owned by the Alembic migrations in
-``migrations/``; a test migrates a blank ledger and compares it with these models.
+"""The ORM classes (SQLModel), mapped onto the one schema declaration in :mod:`zoufang.tables`.
 
-Money is always an integer number of fen (``*_fen`` columns). Dates are ``date`` columns,
-timestamps are UTC. Codes (``H000001``, ``C0001``, category and fund codes) are what people
-type; integer ids are what rows join on.
+Each class takes its table from there (``__table__``) and each field *is* that table's column
+(``sa_column``): names, types, lengths, keys and indexes are declared once, in
+:mod:`zoufang.tables`; what a class adds is the Python type of each field and its default,
+for the services that work with objects. ``tests/test_migrations.py`` checks that every
+class has a field for each of its table's columns with a matching Python type.
+
+Importing this module loads SQLModel and pydantic; the county-wide services query the Core
+tables instead and never import it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
+from zoufang import tables
 from zoufang.codes import COMMITMENT_CLOSED as COMMITMENT_CLOSED
 from zoufang.codes import COMMITMENT_STATUSES as COMMITMENT_STATUSES
 from zoufang.codes import HOUSEHOLD_ACTIVE as HOUSEHOLD_ACTIVE
@@ -21,265 +25,240 @@ from zoufang.codes import VISIT_ITEM_KINDS as VISIT_ITEM_KINDS
 from zoufang.codes import VISIT_KINDS as VISIT_KINDS
 from zoufang.tables import utcnow as utcnow
 
+_category = tables.category.c
+_household = tables.household.c
+_household_category = tables.household_category.c
+_member = tables.member.c
+_cadre = tables.cadre.c
+_assignment = tables.assignment.c
+_cadre_relative = tables.cadre_relative.c
+_visit = tables.visit.c
+_visit_cadre = tables.visit_cadre.c
+_visit_item = tables.visit_item.c
+_commitment = tables.commitment.c
+_commitment_response = tables.commitment_response.c
+_audit_log = tables.audit_log.c
+_fund = tables.fund.c
+_fund_category = tables.fund_category.c
+_ledger_entry = tables.ledger_entry.c
+_reminder_log = tables.reminder_log.c
+
 
 class Category(SQLModel, table=True):
-    __tablename__ = "category"
-    code: str = Field(primary_key=True, max_length=40)
-    label: str = Field(max_length=100)
-    cadence_days: int
-    builtin: bool = False
+    __table__ = tables.category
+    code: str = Field(sa_column=_category.code)
+    label: str = Field(sa_column=_category.label)
+    cadence_days: int = Field(sa_column=_category.cadence_days)
+    builtin: bool = Field(default=False, sa_column=_category.builtin)
 
 
 class Household(SQLModel, table=True):
-    __tablename__ = "household"
-    # `due` reads this index alone, in order (migration 0004).
-    __table_args__ = (
-        Index(
-            "ix_household_due",
-            "status",
-            "due_date",
-            "code",
-            "head_name",
-            "village",
-            "last_visit_on",
-        ),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=20, unique=True)
-    head_name: str = Field(max_length=100)
-    id_number: str = Field(max_length=18, unique=True)
-    phone: str | None = Field(default=None, max_length=40)
-    village: str = Field(max_length=100, index=True)
-    grid: str | None = Field(default=None, max_length=100)
-    address: str | None = Field(default=None, max_length=300)
-    members_count: int | None = None
-    income_fen: int | None = Field(default=None, sa_type=BigInteger)
-    housing: str | None = Field(default=None, max_length=300)
-    health: str | None = Field(default=None, max_length=300)
-    employment: str | None = Field(default=None, max_length=300)
-    hardship: str | None = Field(default=None, max_length=500)
-    cadence_days: int | None = None
-    status: str = Field(default=HOUSEHOLD_ACTIVE, max_length=10)
-    exit_reason: str | None = Field(default=None, max_length=500)
-    exited_on: dt.date | None = None
-    enrolled_on: dt.date
-    # Derived from the visits (kept in step by services.due.refresh_due_dates in the same
-    # transaction as every write that changes them) so that `due` is one indexed query.
-    last_visit_on: dt.date | None = None
-    due_date: dt.date | None = None
+    __table__ = tables.household
+    id: int | None = Field(default=None, sa_column=_household.id)
+    code: str = Field(sa_column=_household.code)
+    head_name: str = Field(sa_column=_household.head_name)
+    id_number: str = Field(sa_column=_household.id_number)
+    phone: str | None = Field(default=None, sa_column=_household.phone)
+    village: str = Field(sa_column=_household.village)
+    grid: str | None = Field(default=None, sa_column=_household.grid)
+    address: str | None = Field(default=None, sa_column=_household.address)
+    members_count: int | None = Field(default=None, sa_column=_household.members_count)
+    income_fen: int | None = Field(default=None, sa_column=_household.income_fen)
+    housing: str | None = Field(default=None, sa_column=_household.housing)
+    health: str | None = Field(default=None, sa_column=_household.health)
+    employment: str | None = Field(default=None, sa_column=_household.employment)
+    hardship: str | None = Field(default=None, sa_column=_household.hardship)
+    cadence_days: int | None = Field(default=None, sa_column=_household.cadence_days)
+    status: str = Field(default=HOUSEHOLD_ACTIVE, sa_column=_household.status)
+    exit_reason: str | None = Field(default=None, sa_column=_household.exit_reason)
+    exited_on: dt.date | None = Field(default=None, sa_column=_household.exited_on)
+    enrolled_on: dt.date = Field(sa_column=_household.enrolled_on)
+    last_visit_on: dt.date | None = Field(default=None, sa_column=_household.last_visit_on)
+    due_date: dt.date | None = Field(default=None, sa_column=_household.due_date)
 
 
 class HouseholdCategory(SQLModel, table=True):
-    __tablename__ = "household_category"
-    household_id: int = Field(foreign_key="household.id", primary_key=True, ondelete="CASCADE")
-    category_code: str = Field(
-        foreign_key="category.code", primary_key=True, index=True, max_length=40
-    )
+    __table__ = tables.household_category
+    household_id: int = Field(sa_column=_household_category.household_id)
+    category_code: str = Field(sa_column=_household_category.category_code)
 
 
 class Member(SQLModel, table=True):
-    __tablename__ = "member"
-    id: int | None = Field(default=None, primary_key=True)
-    household_id: int = Field(foreign_key="household.id", index=True)
-    name: str = Field(max_length=100)
-    relation: str = Field(max_length=40)
-    birth_year: int | None = None
-    health: str | None = Field(default=None, max_length=300)
-    id_number: str | None = Field(default=None, max_length=18, index=True)
+    __table__ = tables.member
+    id: int | None = Field(default=None, sa_column=_member.id)
+    household_id: int = Field(sa_column=_member.household_id)
+    name: str = Field(sa_column=_member.name)
+    relation: str = Field(sa_column=_member.relation)
+    birth_year: int | None = Field(default=None, sa_column=_member.birth_year)
+    health: str | None = Field(default=None, sa_column=_member.health)
+    id_number: str | None = Field(default=None, sa_column=_member.id_number)
 
 
 class Cadre(SQLModel, table=True):
-    __tablename__ = "cadre"
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=40, unique=True)
-    name: str = Field(max_length=100)
-    unit: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=200)
+    __table__ = tables.cadre
+    id: int | None = Field(default=None, sa_column=_cadre.id)
+    code: str = Field(sa_column=_cadre.code)
+    name: str = Field(sa_column=_cadre.name)
+    unit: str | None = Field(default=None, sa_column=_cadre.unit)
+    phone: str | None = Field(default=None, sa_column=_cadre.phone)
+    email: str | None = Field(default=None, sa_column=_cadre.email)
 
 
 class Assignment(SQLModel, table=True):
-    __tablename__ = "assignment"
-    household_id: int = Field(foreign_key="household.id", primary_key=True)
-    cadre_id: int = Field(foreign_key="cadre.id", primary_key=True, index=True)
-    assigned_on: dt.date
+    __table__ = tables.assignment
+    household_id: int = Field(sa_column=_assignment.household_id)
+    cadre_id: int = Field(sa_column=_assignment.cadre_id)
+    assigned_on: dt.date = Field(sa_column=_assignment.assigned_on)
 
 
 class CadreRelative(SQLModel, table=True):
     """A relative of a cadre: a household or a person's ID number (conflict-of-interest)."""
 
-    __tablename__ = "cadre_relative"
-    id: int | None = Field(default=None, primary_key=True)
-    cadre_id: int = Field(foreign_key="cadre.id", index=True)
-    household_id: int | None = Field(default=None, foreign_key="household.id", index=True)
-    id_number: str | None = Field(default=None, max_length=18, index=True)
-    relation: str | None = Field(default=None, max_length=40)
+    __table__ = tables.cadre_relative
+    id: int | None = Field(default=None, sa_column=_cadre_relative.id)
+    cadre_id: int = Field(sa_column=_cadre_relative.cadre_id)
+    household_id: int | None = Field(default=None, sa_column=_cadre_relative.household_id)
+    id_number: str | None = Field(default=None, sa_column=_cadre_relative.id_number)
+    relation: str | None = Field(default=None, sa_column=_cadre_relative.relation)
 
 
 class Visit(SQLModel, table=True):
-    __tablename__ = "visit"
-    __table_args__ = (
-        Index("ix_visit_household_date_kind", "household_id", "visit_date", "id", "kind"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    household_id: int = Field(foreign_key="household.id")
-    visit_date: dt.date = Field(index=True)
-    kind: str = Field(max_length=20)
-    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    next_date: dt.date | None = None
-    recorded_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime, nullable=False)
-    )
-    operator: str = Field(max_length=100)
+    __table__ = tables.visit
+    id: int | None = Field(default=None, sa_column=_visit.id)
+    household_id: int = Field(sa_column=_visit.household_id)
+    visit_date: dt.date = Field(sa_column=_visit.visit_date)
+    kind: str = Field(sa_column=_visit.kind)
+    notes: str | None = Field(default=None, sa_column=_visit.notes)
+    next_date: dt.date | None = Field(default=None, sa_column=_visit.next_date)
+    recorded_at: dt.datetime = Field(default_factory=utcnow, sa_column=_visit.recorded_at)
+    operator: str = Field(sa_column=_visit.operator)
 
 
 class VisitCadre(SQLModel, table=True):
-    __tablename__ = "visit_cadre"
-    visit_id: int = Field(foreign_key="visit.id", primary_key=True)
-    cadre_id: int = Field(foreign_key="cadre.id", primary_key=True, index=True)
+    __table__ = tables.visit_cadre
+    visit_id: int = Field(sa_column=_visit_cadre.visit_id)
+    cadre_id: int = Field(sa_column=_visit_cadre.cadre_id)
 
 
 class VisitItem(SQLModel, table=True):
     """What a visit heard or gave that is not a commitment: suggestions, wishes, gifts."""
 
-    __tablename__ = "visit_item"
-    id: int | None = Field(default=None, primary_key=True)
-    visit_id: int = Field(foreign_key="visit.id", index=True)
-    kind: str = Field(max_length=20)
-    text: str = Field(max_length=2000)
+    __table__ = tables.visit_item
+    id: int | None = Field(default=None, sa_column=_visit_item.id)
+    visit_id: int = Field(sa_column=_visit_item.visit_id)
+    kind: str = Field(sa_column=_visit_item.kind)
+    text: str = Field(sa_column=_visit_item.text)
 
 
 class Commitment(SQLModel, table=True):
-    __tablename__ = "commitment"
-    __table_args__ = (Index("ix_commitment_status_due", "status", "due_date"),)
-    id: int | None = Field(default=None, primary_key=True)
-    household_id: int = Field(foreign_key="household.id", index=True)
-    visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
-    text: str = Field(max_length=2000)
-    cadre_id: int = Field(foreign_key="cadre.id", index=True)
-    due_date: dt.date
-    status: str = Field(default="open", max_length=20)
-    opened_on: dt.date
-    closed_on: dt.date | None = None
-    resolution: str | None = Field(default=None, max_length=2000)
-    referred_to: str | None = Field(default=None, max_length=200)
+    __table__ = tables.commitment
+    id: int | None = Field(default=None, sa_column=_commitment.id)
+    household_id: int = Field(sa_column=_commitment.household_id)
+    visit_id: int | None = Field(default=None, sa_column=_commitment.visit_id)
+    text: str = Field(sa_column=_commitment.text)
+    cadre_id: int = Field(sa_column=_commitment.cadre_id)
+    due_date: dt.date = Field(sa_column=_commitment.due_date)
+    status: str = Field(default="open", sa_column=_commitment.status)
+    opened_on: dt.date = Field(sa_column=_commitment.opened_on)
+    closed_on: dt.date | None = Field(default=None, sa_column=_commitment.closed_on)
+    resolution: str | None = Field(default=None, sa_column=_commitment.resolution)
+    referred_to: str | None = Field(default=None, sa_column=_commitment.referred_to)
 
 
 class CommitmentResponse(SQLModel, table=True):
-    __tablename__ = "commitment_response"
-    id: int | None = Field(default=None, primary_key=True)
-    commitment_id: int = Field(foreign_key="commitment.id", index=True)
-    response_date: dt.date
-    action: str = Field(max_length=20)  # respond / resolve / refer / cannot-resolve
-    note: str = Field(max_length=2000)
-    operator: str = Field(max_length=100)
+    __table__ = tables.commitment_response
+    id: int | None = Field(default=None, sa_column=_commitment_response.id)
+    commitment_id: int = Field(sa_column=_commitment_response.commitment_id)
+    response_date: dt.date = Field(sa_column=_commitment_response.response_date)
+    action: str = Field(sa_column=_commitment_response.action)
+    note: str = Field(sa_column=_commitment_response.note)
+    operator: str = Field(sa_column=_commitment_response.operator)
 
 
 class AuditLog(SQLModel, table=True):
     """Who changed what and when: one row per object written, never updated."""
 
-    __tablename__ = "audit_log"
-    id: int | None = Field(default=None, primary_key=True)
-    at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime, nullable=False, index=True)
-    )
-    operator: str = Field(max_length=100)
-    command: str = Field(max_length=100)
-    action: str = Field(max_length=40)
-    object_type: str = Field(max_length=40)
-    object_key: str = Field(max_length=100, index=True)
-    before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-
-
-LEDGER_KINDS = ("allocate", "disburse", "reverse")
+    __table__ = tables.audit_log
+    id: int | None = Field(default=None, sa_column=_audit_log.id)
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=_audit_log.at)
+    operator: str = Field(sa_column=_audit_log.operator)
+    command: str = Field(sa_column=_audit_log.command)
+    action: str = Field(sa_column=_audit_log.action)
+    object_type: str = Field(sa_column=_audit_log.object_type)
+    object_key: str = Field(sa_column=_audit_log.object_key)
+    before: str | None = Field(default=None, sa_column=_audit_log.before)
+    after: str | None = Field(default=None, sa_column=_audit_log.after)
 
 
 class Fund(SQLModel, table=True):
     """A ring-fenced pot of money (专款): who may receive it, how much, and when."""
 
-    __tablename__ = "fund"
-    code: str = Field(primary_key=True, max_length=40)
-    name: str = Field(max_length=200)
-    source: str | None = Field(default=None, max_length=200)
-    cap_fen: int | None = Field(default=None, sa_type=BigInteger)
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    created_on: dt.date
+    __table__ = tables.fund
+    code: str = Field(sa_column=_fund.code)
+    name: str = Field(sa_column=_fund.name)
+    source: str | None = Field(default=None, sa_column=_fund.source)
+    cap_fen: int | None = Field(default=None, sa_column=_fund.cap_fen)
+    valid_from: dt.date | None = Field(default=None, sa_column=_fund.valid_from)
+    valid_to: dt.date | None = Field(default=None, sa_column=_fund.valid_to)
+    created_on: dt.date = Field(sa_column=_fund.created_on)
 
 
 class FundCategory(SQLModel, table=True):
-    __tablename__ = "fund_category"
-    fund_code: str = Field(foreign_key="fund.code", primary_key=True, max_length=40)
-    category_code: str = Field(foreign_key="category.code", primary_key=True, max_length=40)
+    __table__ = tables.fund_category
+    fund_code: str = Field(sa_column=_fund_category.fund_code)
+    category_code: str = Field(sa_column=_fund_category.category_code)
 
 
 class LedgerEntry(SQLModel, table=True):
-    """One append-only money movement; see :mod:`zoufang.services.ledger` for the chain.
+    """One append-only money movement (see :data:`zoufang.tables.ledger_entry`)."""
 
-    Never updated or deleted (database triggers refuse it). ``seq`` is contiguous from 1,
-    assigned inside the writing transaction; ``hash`` covers the canonical form of every
-    field and the previous entry's hash.
-    """
+    __table__ = tables.ledger_entry
+    seq: int = Field(sa_column=_ledger_entry.seq)
+    fund_code: str = Field(sa_column=_ledger_entry.fund_code)
+    kind: str = Field(sa_column=_ledger_entry.kind)
+    amount_fen: int = Field(sa_column=_ledger_entry.amount_fen)
+    household_code: str | None = Field(default=None, sa_column=_ledger_entry.household_code)
+    visit_id: int | None = Field(default=None, sa_column=_ledger_entry.visit_id)
+    entry_date: dt.date = Field(sa_column=_ledger_entry.entry_date)
+    cadre_code: str | None = Field(default=None, sa_column=_ledger_entry.cadre_code)
+    operator: str = Field(sa_column=_ledger_entry.operator)
+    memo: str | None = Field(default=None, sa_column=_ledger_entry.memo)
+    reverses_seq: int | None = Field(default=None, sa_column=_ledger_entry.reverses_seq)
+    override_reason: str | None = Field(default=None, sa_column=_ledger_entry.override_reason)
+    recorded_at: dt.datetime = Field(sa_column=_ledger_entry.recorded_at)
+    prev_hash: str = Field(sa_column=_ledger_entry.prev_hash)
+    hash: str = Field(sa_column=_ledger_entry.hash)
 
-    __tablename__ = "ledger_entry"
-    __table_args__ = (
-        Index("ix_ledger_entry_fund_household", "fund_code", "household_code"),
-        Index("ix_ledger_entry_household_date", "household_code", "entry_date"),
-    )
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    fund_code: str = Field(foreign_key="fund.code", max_length=40)
-    kind: str = Field(max_length=10)
-    amount_fen: int = Field(sa_type=BigInteger)
-    household_code: str | None = Field(default=None, foreign_key="household.code", max_length=20)
-    visit_id: int | None = Field(default=None, foreign_key="visit.id")
-    entry_date: dt.date
-    cadre_code: str | None = Field(default=None, foreign_key="cadre.code", max_length=40)
-    operator: str = Field(max_length=100)
-    memo: str | None = Field(default=None, max_length=500)
-    reverses_seq: int | None = Field(default=None, foreign_key="ledger_entry.seq", index=True)
-    override_reason: str | None = Field(default=None, max_length=500)
-    recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64, unique=True)
+
+class ReminderLog(SQLModel, table=True):
+    """One item told to one recipient by one channel on one day (``zoufang remind``)."""
+
+    __table__ = tables.reminder_log
+    id: int | None = Field(default=None, sa_column=_reminder_log.id)
+    recipient: str = Field(sa_column=_reminder_log.recipient)
+    item_key: str = Field(sa_column=_reminder_log.item_key)
+    level: int = Field(sa_column=_reminder_log.level)
+    channel: str = Field(sa_column=_reminder_log.channel)
+    sent_on: dt.date = Field(sa_column=_reminder_log.sent_on)
+    sent_at: dt.datetime = Field(default_factory=utcnow, sa_column=_reminder_log.sent_at)
 
 
 __all__ = [
-    "Fund",
-    "FundCategory",
-    "LedgerEntry",
-    "AuditLog",
     "Assignment",
+    "AuditLog",
     "Cadre",
     "CadreRelative",
     "Category",
     "Commitment",
     "CommitmentResponse",
+    "Fund",
+    "FundCategory",
     "Household",
     "HouseholdCategory",
+    "LedgerEntry",
     "Member",
+    "ReminderLog",
     "Visit",
     "VisitCadre",
     "VisitItem",
-    "ReminderLog",
 ]
-
-
-class ReminderLog(SQLModel, table=True):
-    """One item told to one recipient by one channel on one day (``zoufang remind``).
-
-    ``remind`` reads it to stay quiet about what a recipient was already told: an item is
-    not sent again by the same channel within ``--every`` days unless its ``level`` (whole
-    weeks overdue) has risen. ``recipient`` is a cadre code or ``supervisor``; ``item_key``
-    is ``visit:H000001`` or ``commitment:12``.
-    """
-
-    __tablename__ = "reminder_log"
-    __table_args__ = (Index("ix_reminder_log_channel_sent_on", "channel", "sent_on"),)
-    id: int | None = Field(default=None, primary_key=True)
-    recipient: str = Field(max_length=200)
-    item_key: str = Field(max_length=60)
-    level: int
-    channel: str = Field(max_length=40)
-    sent_on: dt.date
-    sent_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))

@@ -1,18 +1,44 @@
-"""The ledger's tables for SQLAlchemy Core: names and the columns the Core services use.
+"""The ledger's schema, declared once: every table, column, key and index (SQLAlchemy Core).
 
-`due`, `audit funds` and `report` query county-wide, and `visit log` writes a visit, each
-without importing SQLModel, pydantic and the models (a third of a second); they use these
-light declarations instead of the SQLModel classes. The schema itself is the migrations' (and :mod:`zoufang.models` mirrors it);
-``tests/test_migrations.py`` checks that every column declared here exists in the models
-with the same type.
+Everything that talks to the database starts from these declarations:
+
+* the ORM classes in :mod:`zoufang.models` are mapped onto these very ``Table`` objects
+  (each field's column *is* the column below), so the models cannot drift from them;
+* the county-wide services (`due`, `audit funds`, `report`, `visit log`) query them with
+  Core, without importing SQLModel, pydantic and the models;
+* Alembic compares the migrations with :data:`metadata` (``migrations/env.py``), and
+  ``tests/test_migrations.py`` checks that a blank ledger migrated to head has exactly this
+  schema on SQLite and PostgreSQL, and that every column's length is what the input limits
+  read (:func:`max_length`).
+
+What a declaration cannot hold lives in the migrations and is checked by the same tests: the
+triggers that make ``ledger_entry`` append-only.
+
+Money is always an integer number of fen (``*_fen`` columns, 64-bit). Dates are ``date``
+columns; timestamps are naive UTC, to the second (:func:`utcnow`). Codes (``H000001``,
+``C0001``, category and fund codes) are what people type; integer ids are what rows join on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, DateTime, Integer, String, Text, column
-from sqlalchemy import table as table_clause
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
 
 
 def utcnow() -> dt.datetime:
@@ -20,109 +46,242 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-household = table_clause(
+def max_length(table: Table, column: str) -> int | None:
+    """The length a text column holds (None for unbounded ``Text``): the one source of input
+    limits, so that what the program accepts is what every backend stores."""
+    return getattr(table.c[column].type, "length", None)
+
+
+category = Table(
+    "category",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("label", String(100), nullable=False),
+    Column("cadence_days", Integer, nullable=False),
+    Column("builtin", Boolean, nullable=False, default=False),
+)
+
+household = Table(
     "household",
-    column("id", Integer),
-    column("code", String),
-    column("head_name", String),
-    column("id_number", String),
-    column("village", String),
-    column("status", String),
-    column("cadence_days", Integer),
-    column("enrolled_on", Date),
-    column("exited_on", Date),
-    column("exit_reason", String),
-    column("last_visit_on", Date),
-    column("due_date", Date),
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("head_name", String(100), nullable=False),
+    Column("id_number", String(18), nullable=False, unique=True),
+    Column("phone", String(40)),
+    Column("village", String(100), nullable=False, index=True),
+    Column("grid", String(100)),
+    Column("address", String(300)),
+    Column("members_count", Integer),
+    Column("income_fen", BigInteger),
+    Column("housing", String(300)),
+    Column("health", String(300)),
+    Column("employment", String(300)),
+    Column("hardship", String(500)),
+    Column("cadence_days", Integer),
+    Column("status", String(10), nullable=False, default="active"),
+    Column("exit_reason", String(500)),
+    Column("exited_on", Date),
+    Column("enrolled_on", Date, nullable=False),
+    # Derived from the visits (kept in step by services.due.refresh_due_dates in the same
+    # transaction as every write that changes them) so that `due` is one indexed query.
+    Column("last_visit_on", Date),
+    Column("due_date", Date),
+    # `due` reads this index alone, in order (migration 0004).
+    Index(
+        "ix_household_due", "status", "due_date", "code", "head_name", "village", "last_visit_on"
+    ),
 )
-household_category = table_clause(
-    "household_category", column("household_id", Integer), column("category_code", String)
+
+household_category = Table(
+    "household_category",
+    metadata,
+    Column(
+        "household_id",
+        Integer,
+        ForeignKey("household.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("category_code", String(40), ForeignKey("category.code"), primary_key=True, index=True),
 )
-category = table_clause(
-    "category", column("code", String), column("label", String), column("cadence_days", Integer)
+
+member = Table(
+    "member",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", Integer, ForeignKey("household.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("relation", String(40), nullable=False),
+    Column("birth_year", Integer),
+    Column("health", String(300)),
+    Column("id_number", String(18), index=True),
 )
-member = table_clause("member", column("household_id", Integer), column("id_number", String))
-cadre = table_clause("cadre", column("id", Integer), column("code", String), column("name", String))
-cadre_relative = table_clause(
+
+cadre = Table(
+    "cadre",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("unit", String(200)),
+    Column("phone", String(40)),
+    Column("email", String(200)),
+)
+
+assignment = Table(
+    "assignment",
+    metadata,
+    Column("household_id", Integer, ForeignKey("household.id"), primary_key=True),
+    Column("cadre_id", Integer, ForeignKey("cadre.id"), primary_key=True, index=True),
+    Column("assigned_on", Date, nullable=False),
+)
+
+#: A relative of a cadre: a household or a person's ID number (conflict of interest).
+cadre_relative = Table(
     "cadre_relative",
-    column("cadre_id", Integer),
-    column("household_id", Integer),
-    column("id_number", String),
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cadre_id", Integer, ForeignKey("cadre.id"), nullable=False, index=True),
+    Column("household_id", Integer, ForeignKey("household.id"), index=True),
+    Column("id_number", String(18), index=True),
+    Column("relation", String(40)),
 )
-assignment = table_clause(
-    "assignment", column("household_id", Integer), column("cadre_id", Integer)
-)
-visit = table_clause(
+
+visit = Table(
     "visit",
-    column("id", Integer),
-    column("household_id", Integer),
-    column("visit_date", Date),
-    column("next_date", Date),
-    column("kind", String),
-    column("notes", Text),
-    column("recorded_at", DateTime),
-    column("operator", String),
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", Integer, ForeignKey("household.id"), nullable=False),
+    Column("visit_date", Date, nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("notes", Text),
+    Column("next_date", Date),
+    Column("recorded_at", DateTime, nullable=False, default=utcnow),
+    Column("operator", String(100), nullable=False),
+    # `report` counts kinds per household from this index alone (migration 0005).
+    Index("ix_visit_household_date_kind", "household_id", "visit_date", "id", "kind"),
 )
-visit_cadre = table_clause("visit_cadre", column("visit_id", Integer), column("cadre_id", Integer))
-visit_item = table_clause(
+
+visit_cadre = Table(
+    "visit_cadre",
+    metadata,
+    Column("visit_id", Integer, ForeignKey("visit.id"), primary_key=True),
+    Column("cadre_id", Integer, ForeignKey("cadre.id"), primary_key=True, index=True),
+)
+
+#: What a visit heard or gave that is not a commitment: suggestions, wishes, gifts.
+visit_item = Table(
     "visit_item",
-    column("id", Integer),
-    column("visit_id", Integer),
-    column("kind", String),
-    column("text", String),
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("visit_id", Integer, ForeignKey("visit.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("text", String(2000), nullable=False),
 )
-commitment = table_clause(
+
+commitment = Table(
     "commitment",
-    column("id", Integer),
-    column("household_id", Integer),
-    column("visit_id", Integer),
-    column("text", String),
-    column("cadre_id", Integer),
-    column("due_date", Date),
-    column("status", String),
-    column("opened_on", Date),
-    column("closed_on", Date),
-    column("resolution", String),
-    column("referred_to", String),
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", Integer, ForeignKey("household.id"), nullable=False, index=True),
+    Column("visit_id", Integer, ForeignKey("visit.id"), index=True),
+    Column("text", String(2000), nullable=False),
+    Column("cadre_id", Integer, ForeignKey("cadre.id"), nullable=False, index=True),
+    Column("due_date", Date, nullable=False),
+    Column("status", String(20), nullable=False, default="open"),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date),
+    Column("resolution", String(2000)),
+    Column("referred_to", String(200)),
+    Index("ix_commitment_status_due", "status", "due_date"),
 )
-audit_log = table_clause(
+
+commitment_response = Table(
+    "commitment_response",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("commitment_id", Integer, ForeignKey("commitment.id"), nullable=False, index=True),
+    Column("response_date", Date, nullable=False),
+    Column("action", String(20), nullable=False),  # respond / resolve / refer / cannot-resolve
+    Column("note", String(2000), nullable=False),
+    Column("operator", String(100), nullable=False),
+)
+
+#: Who changed what and when: one row per object written, never updated.
+audit_log = Table(
     "audit_log",
-    column("id", Integer),
-    column("at", DateTime),
-    column("operator", String),
-    column("command", String),
-    column("action", String),
-    column("object_type", String),
-    column("object_key", String),
-    column("before", Text),
-    column("after", Text),
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False, index=True, default=utcnow),
+    Column("operator", String(100), nullable=False),
+    Column("command", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("object_type", String(40), nullable=False),
+    Column("object_key", String(100), nullable=False, index=True),
+    Column("before", Text),
+    Column("after", Text),
 )
-fund = table_clause(
+
+#: A ring-fenced pot of money (专款): who may receive it, how much, and when.
+fund = Table(
     "fund",
-    column("code", String),
-    column("name", String),
-    column("cap_fen", BigInteger),
-    column("valid_from", Date),
-    column("valid_to", Date),
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("source", String(200)),
+    Column("cap_fen", BigInteger),
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+    Column("created_on", Date, nullable=False),
 )
-fund_category = table_clause(
-    "fund_category", column("fund_code", String), column("category_code", String)
+
+fund_category = Table(
+    "fund_category",
+    metadata,
+    Column("fund_code", String(40), ForeignKey("fund.code"), primary_key=True),
+    Column("category_code", String(40), ForeignKey("category.code"), primary_key=True),
 )
-ledger_entry = table_clause(
+
+#: One append-only money movement in the hash chain (:mod:`zoufang.chain` describes the
+#: canonical form; :mod:`zoufang.services.money_chain` appends). Never updated or deleted:
+#: triggers made by migration 0002 refuse it. ``seq`` is contiguous from 1, assigned inside
+#: the writing transaction.
+ledger_entry = Table(
     "ledger_entry",
-    column("seq", Integer),
-    column("fund_code", String),
-    column("kind", String),
-    column("amount_fen", BigInteger),
-    column("household_code", String),
-    column("visit_id", Integer),
-    column("entry_date", Date),
-    column("cadre_code", String),
-    column("operator", String),
-    column("memo", String),
-    column("reverses_seq", Integer),
-    column("override_reason", String),
-    column("recorded_at", DateTime),
-    column("prev_hash", String),
-    column("hash", String),
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("fund_code", String(40), ForeignKey("fund.code"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("household_code", String(20), ForeignKey("household.code")),
+    Column("visit_id", Integer, ForeignKey("visit.id")),
+    Column("entry_date", Date, nullable=False),
+    Column("cadre_code", String(40), ForeignKey("cadre.code")),
+    Column("operator", String(100), nullable=False),
+    Column("memo", String(500)),
+    Column("reverses_seq", Integer, ForeignKey("ledger_entry.seq"), index=True),
+    Column("override_reason", String(500)),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Index("ix_ledger_entry_fund_household", "fund_code", "household_code"),
+    Index("ix_ledger_entry_household_date", "household_code", "entry_date"),
+)
+
+#: One item told to one recipient by one channel on one day (``zoufang remind``), so that
+#: `remind` stays quiet about what a recipient was already told: an item is not sent again
+#: by the same channel within ``--every`` days unless its ``level`` (whole weeks overdue)
+#: has risen. ``recipient`` is a cadre code or ``supervisor``; ``item_key`` is
+#: ``visit:H000001`` or ``commitment:12``.
+reminder_log = Table(
+    "reminder_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recipient", String(200), nullable=False),
+    Column("item_key", String(60), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("sent_on", Date, nullable=False),
+    Column("sent_at", DateTime, nullable=False, default=utcnow),
+    Index("ix_reminder_log_channel_sent_on", "channel", "sent_on"),
 )

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -20,6 +20,9 @@ from zoufang import parsing
 from zoufang.cli._click import get_current_context
 from zoufang.errors import InvalidInput
 from zoufang.output import Format
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 T = TypeVar("T")
 
@@ -65,10 +68,8 @@ def today() -> dt.date:
 
 
 @contextlib.contextmanager
-def session(*, write: bool, core: bool = False) -> Iterator[Any]:
-    """One transaction on the ledger for the running command. A read session, or a write
-    session of a command that writes with SQLAlchemy Core (``core``: `visit log`), imports
-    the ORM only if the command uses it (:class:`zoufang.db.LazySession`)."""
+def session(*, write: bool) -> Iterator[LedgerSession]:
+    """One transaction on the ledger for the running command (:meth:`zoufang.db.Ledger.session`)."""
     ctx = get_current_context()
     root = ctx.find_root()
     command = ctx.command_path.removeprefix((root.info_name or "zoufang") + " ").strip()
@@ -76,9 +77,7 @@ def session(*, write: bool, core: bool = False) -> Iterator[Any]:
     ledger = s.ledger()
     if ONE_COMMAND_PER_PROCESS:
         _relax_garbage_collector()
-    with ledger.session(
-        write=write, operator=s.operator, command=command, lazy_orm=core or not write
-    ) as db_session:
+    with ledger.session(write=write, operator=s.operator, command=command) as db_session:
         yield db_session
 
 

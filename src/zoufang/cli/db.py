@@ -23,16 +23,19 @@ def _ledger(auto_upgrade: bool):
 
 def db_upgrade() -> None:
     """Migrate the ledger to this program's schema (backing it up first)."""
-    from zoufang.db import HEAD_REVISION
+    from zoufang.db import migrate
 
     ledger = _ledger(auto_upgrade=False)
     before = ledger.current_revision()
     ledger.ensure_schema()
-    if before == HEAD_REVISION:
-        print(f"ledger {ledger.display} is already at schema {HEAD_REVISION}", file=sys.stderr)
+    if before == migrate.HEAD_REVISION:
+        print(
+            f"ledger {ledger.display} is already at schema {migrate.HEAD_REVISION}",
+            file=sys.stderr,
+        )
     else:
         print(
-            f"ledger {ledger.display} upgraded {before or 'empty'} → {HEAD_REVISION}",
+            f"ledger {ledger.display} upgraded {before or 'empty'} → {migrate.HEAD_REVISION}",
             file=sys.stderr,
         )
 
@@ -74,7 +77,7 @@ def db_copy(
     entries keep their hashes, so `audit funds` on the target reports the same chain head.
     """
     from zoufang.db import Ledger
-    from zoufang.db_copy import copy_ledger
+    from zoufang.db.copy import copy_ledger
     from zoufang.errors import StorageError
 
     source = _ledger(auto_upgrade=True)

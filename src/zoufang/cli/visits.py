@@ -97,7 +97,7 @@ def visit_log(
         next_date=any_date(next_, "--next"),
     )
     cash_fen = None if cash is None else parsing.parse_money(cash, field="--cash")
-    with session(write=True, core=True) as s:
+    with session(write=True) as s:
         visit = log_visit_with_cash(
             session=s, data=data, today=today(), cash_fen=cash_fen, fund=fund
         )

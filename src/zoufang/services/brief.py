@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from zoufang.services.commitments import CommitmentFilter, list_commitments
 from zoufang.services.due import days_overdue

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.models import Assignment, Cadre, CadreRelative, Household, VisitCadre

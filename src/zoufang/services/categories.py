@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.models import Category
@@ -10,7 +11,7 @@ from zoufang.services.audit_log import record
 
 
 def list_categories(*, session: Session) -> list[Category]:
-    return list(session.exec(select(Category).order_by(Category.builtin.desc(), Category.code)))
+    return list(session.scalars(select(Category).order_by(Category.builtin.desc(), Category.code)))
 
 
 def require_categories(
@@ -20,7 +21,7 @@ def require_categories(
     if not codes:
         raise InvalidInput(field, "at least one category is required")
     wanted = list(dict.fromkeys(codes))
-    known = set(session.exec(select(Category.code).where(Category.code.in_(wanted))))
+    known = set(session.scalars(select(Category.code).where(Category.code.in_(wanted))))
     for code in wanted:
         if code not in known:
             raise NotFound(field, f"unknown category {code!r} (see `zoufang category list`)")

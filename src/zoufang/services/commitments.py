@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.models import (

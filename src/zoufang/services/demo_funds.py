@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import column, insert, table, text
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from zoufang.chain import GENESIS_HASH, entry_hash
 from zoufang.models import Fund, FundCategory, LedgerEntry
@@ -179,7 +179,7 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
         payments.append((day, vid, plan, hid, amount * 100, override))
 
     used = [p for p in (*plans.values(), heating, relief) if p.paid_fen]
-    fund_table = table(Fund.__tablename__, *(column(c.name) for c in Fund.__table__.columns))
+    fund_table = table(Fund.__table__.name, *(column(c.name) for c in Fund.__table__.columns))
     conn.execute(
         insert(fund_table),
         [
@@ -196,7 +196,7 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
         ],
     )
     conn.execute(
-        insert(table(FundCategory.__tablename__, column("fund_code"), column("category_code"))),
+        insert(table(FundCategory.__table__.name, column("fund_code"), column("category_code"))),
         [{"fund_code": p.code, "category_code": c} for p in used for c in p.categories],
     )
 
@@ -304,7 +304,7 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
         append(day, fields)
 
     entries = table(
-        LedgerEntry.__tablename__, *(column(c.name) for c in LedgerEntry.__table__.columns)
+        LedgerEntry.__table__.name, *(column(c.name) for c in LedgerEntry.__table__.columns)
     )
     for start in range(0, len(rows), 5000):
         conn.execute(insert(entries), rows[start : start + 5000])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, exists, func, select, update
 
@@ -30,6 +31,11 @@ from zoufang.tables import category as _category
 from zoufang.tables import household as _household
 from zoufang.tables import household_category as _household_category
 from zoufang.tables import visit as _visit
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from zoufang.db import LedgerSession
 
 
 def effective_cadence(own_days: int | None, category_days: Iterable[int]) -> int:
@@ -62,20 +68,16 @@ def days_overdue(due_date: dt.date, today: dt.date) -> int:
     return (today - due_date).days
 
 
-def refresh_due_dates(*, session, household_ids: Iterable[int]) -> None:
+def refresh_due_dates(*, session: LedgerSession, household_ids: Iterable[int]) -> None:
     """Recompute ``last_visit_on`` and ``due_date`` from the visits, for these households.
 
     One UPDATE per 500 households; Household objects the session already holds get the new
     values too (as loaded, so they are not written again).
     """
-    from zoufang.db import orm_of
-
     ids = sorted(set(household_ids))
     if not ids:
         return
-    orm = orm_of(session)
-    if orm is not None:
-        orm.flush()  # rows the ORM holds back must be in the database first
+    session.flush()  # rows the ORM holds back must be in the database first
     conn = session.connection()
     H, HC, C, V = _household, _household_category, _category, _visit
     changed: list[dict] = []
@@ -137,21 +139,19 @@ def refresh_due_dates(*, session, household_ids: Iterable[int]) -> None:
                 rows,
             )
         changed += rows
-    if orm is not None:
-        _update_loaded_households(orm, changed)
+    _update_loaded_households(session.orm_if_open, changed)
 
 
-def _update_loaded_households(session, rows: list[dict]) -> None:
+def _update_loaded_households(session: Session | None, rows: list[dict]) -> None:
     """Give Household objects already in the ORM session the values just written."""
-    identity_map = getattr(session, "identity_map", None)
-    if not identity_map:
+    if session is None or not session.identity_map:
         return
     from sqlalchemy.orm.attributes import set_committed_value
 
     from zoufang.models import Household
 
     for row in rows:
-        household = identity_map.get(session.identity_key(Household, row["hid"]))
+        household = session.identity_map.get(session.identity_key(Household, row["hid"]))
         if household is not None:
             set_committed_value(household, "last_visit_on", row["last_visit_on"])
             set_committed_value(household, "due_date", row["due_date"])

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.models import (

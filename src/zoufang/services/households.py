@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, RuleViolation, no_cadre, no_household
 from zoufang.models import (

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy.orm import Session
 
 from zoufang.config import Config
 from zoufang.errors import InvalidInput, RuleViolation

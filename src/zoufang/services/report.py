@@ -61,7 +61,7 @@ from zoufang.tables import visit_cadre as _visit_cadre
 from zoufang.tables import visit_item as _visit_item
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.orm import Session
 
 
 #: Households listed by name under "never visited" (the count is always complete).

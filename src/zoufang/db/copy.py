@@ -26,11 +26,13 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from zoufang.db import migrate
+from zoufang.db.translate import translate_operational_errors
 from zoufang.errors import RuleViolation, StorageError
 
 if TYPE_CHECKING:
-    from zoufang.db import Ledger
     from zoufang.chain import ChainHead
+    from zoufang.db.ledger import Ledger
 
 #: Rows per bulk insert.
 BATCH = 5000
@@ -64,11 +66,9 @@ def _fingerprint(row) -> tuple[int, str, str | None]:
 def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) -> CopyReport:
     """Copy every row of ``source`` into the empty ``target`` (see the module docstring)."""
     from sqlalchemy import Integer, delete, func, insert, select
-    from sqlmodel import SQLModel
 
-    import zoufang.models  # registers the tables
-    from zoufang.db import HEAD_REVISION, _translate_operational_errors
     from zoufang.chain import ChainHead
+    from zoufang.tables import audit_log, metadata, utcnow
 
     if source.url == target.url:
         raise RuleViolation(
@@ -76,10 +76,9 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
         )
     for ledger in (source, target):
         revision = ledger.current_revision()
-        if revision != HEAD_REVISION:
+        if revision != migrate.HEAD_REVISION:
             ledger.ensure_schema()
 
-    metadata = SQLModel.metadata
     tables = metadata.sorted_tables  # parents before children
     report = CopyReport(source.display, target.display)
     source_entries: list[tuple[int, str, str | None]] = []
@@ -91,9 +90,9 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
         )
     dst_engine = target.engine.execution_options(zoufang_write=True)
 
-    with _translate_operational_errors(source.display), src_engine.connect() as src, src.begin():
+    with translate_operational_errors(source.display), src_engine.connect() as src, src.begin():
         with (
-            _translate_operational_errors(target.display, "--to"),
+            translate_operational_errors(target.display, "--to"),
             dst_engine.connect() as dst,
             dst.begin(),
         ):
@@ -165,10 +164,9 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
                 ChainHead(copied[-1][0], copied[-1][1]) if copied else ChainHead(0, "0" * 64)
             )
 
-            audit = metadata.tables["audit_log"]
             dst.execute(
-                insert(audit).values(
-                    at=zoufang.models.utcnow(),
+                insert(audit_log).values(
+                    at=utcnow(),
                     operator=operator,
                     command=command,
                     action="copy",

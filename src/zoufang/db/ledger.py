@@ -1,0 +1,253 @@
+"""An opened ledger: its URL, its engine, the schema check done once, and its transactions.
+
+Opening a ledger reads its revision with one query (Alembic is not imported for that); an
+older ledger is backed up next to itself and upgraded, a newer one is refused. Every command
+runs in one :meth:`Ledger.session`: one transaction, committed when the command's block
+finishes and rolled back if it raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from zoufang.db import migrate
+from zoufang.db.engine import BUSY_TIMEOUT_MS, create_private_file, make_engine
+from zoufang.db.sessions import LedgerSession
+from zoufang.db.translate import translate_operational_errors
+from zoufang.db.urls import database_url, hide_password, sqlite_path
+from zoufang.errors import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+
+class Ledger:
+    """An opened ledger: the URL, its engine, and the schema check done once."""
+
+    def __init__(self, db: str | os.PathLike[str] | None, *, auto_upgrade: bool = True):
+        self.url = database_url(db)
+        self.path = sqlite_path(self.url)
+        try:
+            self.engine = make_engine(self.url)
+        except ModuleNotFoundError as exc:
+            raise StorageError(
+                "--db", f"no database driver for {hide_password(self.url)}: {exc}"
+            ) from None
+        except StorageError:
+            raise
+        except Exception as exc:
+            # SQLAlchemy's ArgumentError for a URL it cannot parse
+            raise StorageError("--db", f"cannot use {hide_password(self.url)}: {exc}") from None
+        self.upgraded_from: str | None = None
+        self.backup_path: Path | None = None
+        if auto_upgrade:
+            self.ensure_schema()
+
+    # ------------------------------------------------------------------ schema
+
+    def current_revision(self) -> str | None:
+        """The ledger's Alembic revision, read with one query (no Alembic import)."""
+        from sqlalchemy import inspect
+
+        with translate_operational_errors(self.display), self.engine.connect() as conn:
+            insp = inspect(conn)
+            if not insp.has_table("alembic_version"):
+                if insp.get_table_names():
+                    raise StorageError(
+                        "--db", f"{self.display} holds other tables and is not a zoufang ledger"
+                    )
+                return None
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+    @property
+    def display(self) -> str:
+        """The ledger as shown to people: a file path, or the URL without its password."""
+        return str(self.path) if self.path else hide_password(self.url)
+
+    def ensure_schema(self) -> None:
+        """Create, or back up and upgrade, or refuse (newer than this program)."""
+        revision = self.current_revision()
+        if revision == migrate.HEAD_REVISION:
+            return
+        if revision is not None and revision not in migrate.REVISIONS:
+            raise StorageError(
+                "--db",
+                f"the ledger {self.display} has schema {revision}, newer than this zoufang "
+                f"understands ({migrate.HEAD_REVISION}); install a newer zoufang",
+            )
+        self.upgrade(revision)
+
+    def upgrade(self, revision: str | None = None) -> None:
+        """Migrate to head in one transaction, after backing up a ledger that has data."""
+        if revision is None:
+            revision = self.current_revision()
+        if revision == migrate.HEAD_REVISION:
+            return
+        if revision is not None and self.path is not None:
+            self.backup_path = self.backup(self.default_backup_path(revision))
+            print(
+                f"zoufang: upgrading ledger schema {revision} → {migrate.HEAD_REVISION}; "
+                f"backup written to {self.backup_path}",
+                file=sys.stderr,
+            )
+        try:
+            migrate.run_migrations(self.engine, "head")
+        except Exception as exc:
+            # The migration ran in one transaction, rolled back: say so in one line.
+            detail = str(getattr(exc, "orig", None) or exc).strip()
+            first = detail.splitlines()[0] if detail else ""
+            kept = f"; backup at {self.backup_path}" if self.backup_path else ""
+            raise StorageError(
+                "--db",
+                f"upgrading the ledger {self.display} from schema {revision or 'empty'} to "
+                f"{migrate.HEAD_REVISION} failed ({type(exc).__name__}: {first}); the ledger was left "
+                f"unchanged{kept}",
+            ) from exc
+        self.upgraded_from = revision
+
+    def default_backup_path(self, revision: str) -> Path:
+        assert self.path is not None
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+        candidate = self.path.with_name(f"{self.path.name}.backup-{revision}-{stamp}")
+        n = 1
+        while candidate.exists():  # two upgrades in one second must not collide
+            n += 1
+            candidate = self.path.with_name(f"{self.path.name}.backup-{revision}-{stamp}-{n}")
+        return candidate
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the ledger in a new SQLite file.
+
+        SQLite: SQLite's online backup API. PostgreSQL: ``db copy`` into the new file, read
+        in one REPEATABLE READ snapshot (``pg_dump`` remains the server's own backup).
+        """
+        target = Path(target).expanduser()
+        if target.exists():
+            raise StorageError("PATH", f"{target} already exists; choose a new file")
+        if not target.parent.is_dir():
+            raise StorageError("PATH", f"directory {target.parent} does not exist")
+        if self.path is None:
+            return self._backup_by_copy(target)
+        create_private_file(target)
+        try:
+            src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            dst = sqlite3.connect(target)
+            try:
+                with dst:
+                    src.backup(dst)
+            finally:
+                src.close()
+                dst.close()
+        except sqlite3.Error as exc:
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise StorageError("PATH", f"backup to {target} failed: {exc}") from None
+        return target
+
+    def _backup_by_copy(self, target: Path) -> Path:
+        from zoufang.db.copy import copy_ledger
+
+        copy = None
+        try:
+            copy = Ledger(target)
+            copy_ledger(self, copy, operator="zoufang", command="db backup")
+        except BaseException:
+            if copy is not None:
+                copy.engine.dispose()
+            for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            raise
+        copy.engine.dispose()
+        return target
+
+    # ------------------------------------------------------------------ sessions
+
+    @contextlib.contextmanager
+    def session(self, *, write: bool, operator: str, command: str) -> Iterator[LedgerSession]:
+        """One transaction: committed if the block finishes, rolled back if it raises.
+
+        The one way to the database for every command (:class:`LedgerSession`: Core and
+        ORM alike). A write session starts as one (``BEGIN IMMEDIATE`` on SQLite, the
+        advisory lock on PostgreSQL); a read session on PostgreSQL is one REPEATABLE READ
+        snapshot, as a SQLite read transaction is.
+        """
+        bind = self.engine.execution_options(zoufang_write=True) if write else self._read_bind()
+        with translate_operational_errors(self.display), bind.connect() as conn:
+            transaction = conn.begin()
+            session = LedgerSession(conn, {"operator": operator, "command": command})
+            try:
+                yield session
+                session.flush()
+                transaction.commit()
+            except BaseException:
+                if transaction.is_active:  # not when the driver already ended it
+                    transaction.rollback()
+                raise
+            finally:
+                session.close()
+
+    def _read_bind(self) -> Engine:
+        if self.engine.dialect.name == "postgresql":
+            # One snapshot for the whole command, as a SQLite read transaction sees: a
+            # report or an audit never mixes rows from before and after another's commit.
+            return self.engine.execution_options(isolation_level="REPEATABLE READ")
+        return self.engine
+
+    def check(self) -> list[str]:
+        """Problems found by the database's own integrity and foreign-key checks
+        (PostgreSQL, whose pages the server checks itself: every foreign key)."""
+        problems: list[str] = []
+        if self.path is None:
+            return self._check_foreign_keys()
+        with translate_operational_errors(self.display), self.engine.connect() as conn:
+            for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
+                if line != "ok":
+                    problems.append(f"integrity: {line}")
+            for table, rowid, parent, _fk in conn.exec_driver_sql(
+                "PRAGMA foreign_key_check"
+            ).fetchall():
+                problems.append(f"foreign key: {table} row {rowid} points to a missing {parent}")
+        return problems
+
+    def _check_foreign_keys(self) -> list[str]:
+        """Every foreign key of the schema, checked row by row with one query each.
+
+        PostgreSQL enforces foreign keys itself, but a superuser can switch the checks off
+        (``session_replication_role``, ``DISABLE TRIGGER ALL``); this finds what slipped in.
+        """
+        from sqlalchemy import MetaData
+
+        problems: list[str] = []
+        with translate_operational_errors(self.display), self.engine.connect() as conn:
+            metadata = MetaData()
+            metadata.reflect(conn)
+            prep = conn.dialect.identifier_preparer
+            for table in metadata.sorted_tables:
+                for fk in table.foreign_key_constraints:
+                    parent = fk.referred_table
+                    pairs = [
+                        (prep.quote(e.parent.name), prep.quote(e.column.name)) for e in fk.elements
+                    ]
+                    child_t, parent_t = prep.quote(table.name), prep.quote(parent.name)
+                    joined = " AND ".join(f"p.{pc} = c.{cc}" for cc, pc in pairs)
+                    present = " AND ".join(f"c.{cc} IS NOT NULL" for cc, _ in pairs)
+                    key = ", ".join(f"c.{prep.quote(c.name)}" for c in table.primary_key.columns)
+                    rows = conn.exec_driver_sql(
+                        f"SELECT {key or 'NULL'} FROM {child_t} c WHERE {present} AND NOT "
+                        f"EXISTS (SELECT 1 FROM {parent_t} p WHERE {joined}) ORDER BY 1"
+                    ).fetchall()
+                    for row in rows:
+                        shown = row[0] if len(row) == 1 else tuple(row)
+                        problems.append(
+                            f"foreign key: {table.name} row {shown} points to a "
+                            f"missing {parent.name}"
+                        )
+        return problems

@@ -1,0 +1,103 @@
+"""One command's transaction: :class:`LedgerSession`, the one way services reach the database.
+
+Every command gets one (``Ledger.session``), whatever its service is written with:
+
+* SQLAlchemy Core, on the tables of :mod:`zoufang.tables`: ``session.connection().execute(…)``.
+  The county-wide services (`due`, `audit funds`, `report`, `visit log`) work this way and
+  never import the ORM;
+* the ORM classes of :mod:`zoufang.models`: ``session.execute``, ``scalars``, ``get``,
+  ``add``, ``flush`` … — the same methods, with the same meaning, as SQLAlchemy's
+  ``Session``, which is opened on the same connection, inside the same transaction, the first
+  time a service uses one of them.
+
+Why not SQLAlchemy's ``Session`` for everything: importing the ORM (``sqlalchemy.orm``) is a
+sizeable part of a county-wide read's time (docs/benchmarks.md), and those commands never
+need it. Either way a command is one transaction: ``Ledger.session`` commits it when the
+command's block finishes (after flushing what the ORM holds) and rolls it back if it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine, Result, ScalarResult
+    from sqlalchemy.orm import Session
+    from sqlalchemy.sql import Executable
+
+T = TypeVar("T")
+
+
+class LedgerSession:
+    """A transaction on one connection, for Core and ORM alike (see the module docstring).
+
+    ``info`` carries what the audit log records with every write: the operator and the
+    command.
+    """
+
+    def __init__(self, connection: Connection, info: Mapping[str, Any]) -> None:
+        self._connection = connection
+        self.info: dict[str, Any] = dict(info)
+        self._orm: Session | None = None
+
+    # ------------------------------------------------------------------ Core
+
+    def connection(self) -> Connection:
+        """The transaction's connection, for Core statements."""
+        return self._connection
+
+    def get_bind(self) -> Engine:
+        return self._connection.engine
+
+    # ------------------------------------------------------------------ ORM
+
+    @property
+    def orm(self) -> Session:
+        """SQLAlchemy's ORM ``Session`` on this transaction, opened on first use."""
+        if self._orm is None:
+            from sqlalchemy.orm import Session
+
+            self._orm = Session(
+                bind=self._connection, expire_on_commit=False, autoflush=True, info=self.info
+            )
+        return self._orm
+
+    @property
+    def orm_if_open(self) -> Session | None:
+        """The ORM session if a service has used it, else None (without opening one)."""
+        return self._orm
+
+    def execute(
+        self, statement: Executable, params: Mapping[str, Any] | Sequence[Any] | None = None
+    ) -> Result[Any]:
+        return self.orm.execute(statement, params)  # type: ignore[arg-type]
+
+    def scalars(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> ScalarResult[Any]:
+        return self.orm.scalars(statement, params)
+
+    def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        return self.orm.scalar(statement, params)
+
+    def get(self, entity: type[T], ident: Any) -> T | None:
+        return self.orm.get(entity, ident)
+
+    def add(self, instance: object) -> None:
+        self.orm.add(instance)
+
+    def add_all(self, instances: Iterable[object]) -> None:
+        self.orm.add_all(instances)
+
+    def delete(self, instance: object) -> None:
+        self.orm.delete(instance)
+
+    def flush(self) -> None:
+        """Write what the ORM holds back (nothing to do if it was never used)."""
+        if self._orm is not None:
+            self._orm.flush()
+
+    def close(self) -> None:
+        if self._orm is not None:
+            self._orm.close()

@@ -1,0 +1,83 @@
+"""Driver errors about the file, the server, the lock or the disk, turned into one
+:class:`~zoufang.errors.StorageError` line naming what went wrong (never a traceback)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from zoufang.errors import StorageError
+
+#: PostgreSQL SQLSTATEs that mean "another writer was in the way": serialization failure,
+#: deadlock, lock wait timed out (our advisory lock), a query cancelled by a timeout.
+PG_BUSY = {"40001", "40P01", "55P03", "57014"}
+#: Out of disk space, out of memory, too many connections, disk full on the server.
+PG_NO_ROOM = {"53000", "53100", "53200", "53300", "53400"}
+PG_READ_ONLY = {"25006"}
+
+
+def _pg_storage_error(exc: BaseException, where: str, field: str) -> StorageError | None:
+    """One line for a psycopg error about the server, the lock or the disk; None otherwise."""
+    orig = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(orig, "sqlstate", None)
+    message = " ".join(str(orig).split()) or type(orig).__name__
+    if sqlstate in PG_BUSY:
+        return StorageError(
+            field, "the ledger is busy (another zoufang is writing); nothing was written; try again"
+        )
+    if sqlstate in PG_READ_ONLY:
+        return StorageError(field, "the ledger database is read-only; nothing was written")
+    if sqlstate in PG_NO_ROOM:
+        return StorageError(
+            field, f"the ledger server cannot write ({message}); nothing was written"
+        )
+    if sqlstate is None or sqlstate.startswith(("08", "57P", "28", "3D")):
+        # no connection, server shut down, authentication, no such database
+        return StorageError(field, f"cannot reach the ledger {where}: {message}")
+    return None
+
+
+@contextlib.contextmanager
+def translate_operational_errors(where: str, field: str = "--db") -> Iterator[None]:
+    """Turn driver errors about the file, the server or the lock into one StorageError line."""
+    from sqlalchemy.exc import DatabaseError, InterfaceError, InternalError, OperationalError
+
+    try:
+        yield
+    except (OperationalError, InterfaceError, InternalError) as exc:
+        if (
+            getattr(exc.orig, "sqlstate", None) is not None
+            or "psycopg" in type(exc.orig).__module__
+        ):
+            error = _pg_storage_error(exc, where, field)
+            if error is not None:
+                raise error from None
+            if not isinstance(exc, OperationalError):
+                raise
+        elif not isinstance(exc, OperationalError):
+            raise
+        message = str(exc.orig) if exc.orig is not None else str(exc)
+        if "locked" in message or "busy" in message:
+            raise StorageError(
+                field, "the ledger is busy (another zoufang is writing); try again"
+            ) from None
+        if "readonly" in message or "read-only" in message:
+            raise StorageError(field, "the ledger file is read-only; nothing was written") from None
+        if "disk is full" in message or "disk I/O" in message:
+            raise StorageError(
+                field, f"cannot write the ledger ({message}); nothing was written"
+            ) from None
+        if "unable to open" in message:
+            raise StorageError(field, f"cannot open the ledger {where}: {message}") from None
+        raise StorageError(field, message.splitlines()[0]) from None
+    except DatabaseError as exc:
+        # Not OperationalError: "file is not a database", "database disk image is malformed".
+        # Others (IntegrityError, …) belong to the caller.
+        message = str(exc.orig) if exc.orig is not None else str(exc)
+        if "not a database" in message:
+            raise StorageError(field, f"{where} is not a zoufang ledger ({message})") from None
+        if "malformed" in message:
+            raise StorageError(
+                field, f"the ledger {where} is damaged ({message}); restore it from a backup"
+            ) from None
+        raise
