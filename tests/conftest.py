@@ -1,4 +1,4 @@
-"""Shared fixtures: every test gets its own ledger through ZOUFANG_DB.
+"""Fixtures: every test gets its own ledger through ZOUFANG_DB.
 
 A ledger migrated once per session is copied for each test, so the suite does not run
 Alembic hundreds of times. ``zf(...)`` drives the real CLI (the same Click group that the
@@ -7,25 +7,38 @@ Alembic hundreds of times. ``zf(...)`` drives the real CLI (the same Click group
 The backend comes from ``ZOUFANG_TEST_BACKEND``: ``sqlite`` (the default) gives each test a
 ledger file; ``postgresql`` gives each test a fresh database on the server named by
 ``ZOUFANG_TEST_PG_URL`` (``bash scripts/pg.sh start`` runs one), made with
-``CREATE DATABASE … TEMPLATE`` from a migrated template and dropped afterwards. Tests that
-are about SQLite files themselves carry ``@pytest.mark.sqlite_only``; raw SQL behind the
-program's back goes through :mod:`rawdb`, which works on both.
+``CREATE DATABASE … TEMPLATE`` from a migrated template and dropped afterwards; without the
+server that run fails, it does not fall back. Tests that are about SQLite files themselves
+carry ``@pytest.mark.sqlite_only``; raw SQL behind the program's back goes through
+:mod:`rawdb`, which works on both.
+
+Helpers and constants are in :mod:`helpers`; test modules import them from there, not from
+here.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import os
-import shutil
-from dataclasses import dataclass
 
 import pytest
-from typer.testing import CliRunner
 
-import rawdb
+# Before they are imported: their asserts are reported like a test module's.
+pytest.register_assert_rewrite("helpers", "fundkit")
 
-TODAY = "2026-11-23"
+import rawdb  # noqa: E402
+from helpers import (  # noqa: E402
+    all_rows,
+    cli_env,
+    invoke,
+    isolate_settings,
+    ledger_from,
+    need_postgresql,
+    ok,
+    seed_fund,
+    valid_id,
+)
+
 _databases = itertools.count(1)
 
 
@@ -56,12 +69,19 @@ def _private_cache_dir(tmp_path_factory):
         os.environ["XDG_CACHE_HOME"] = saved
 
 
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    """The developer's config file, mail and webhook settings and proxies stay out."""
+    isolate_settings(monkeypatch, tmp_path / "xdg-config")
+
+
 @pytest.fixture(scope="session")
 def template_ledger(tmp_path_factory):
     """A migrated ledger to copy: a file, or (PostgreSQL) a template database."""
     from zoufang.db import Ledger
 
     if rawdb.ON_POSTGRESQL:
+        need_postgresql("the PostgreSQL run (ZOUFANG_TEST_BACKEND=postgresql)")
         name = f"zft_{os.getpid()}_template"
         template = rawdb.create_database(name)
         Ledger(template.url).engine.dispose()
@@ -94,15 +114,10 @@ def new_ledger(template_ledger, _prepared, tmp_path):
             if name == "ledger" and not made:
                 ledger = _prepared.take()
             else:
-                ledger = rawdb.create_database(
-                    f"zft_{os.getpid()}_{next(_databases)}_{name}", template=template_ledger.name
-                )
+                ledger = ledger_from(template_ledger, f"{next(_databases)}_{name}", tmp_path)
             made.append(ledger)
             return ledger
-        path = tmp_path / f"{name}.db"
-        shutil.copyfile(template_ledger, path)
-        path.chmod(0o600)
-        return path
+        return ledger_from(template_ledger, name, tmp_path)
 
     yield make
     for ledger in made:
@@ -114,21 +129,10 @@ def ledger_path(new_ledger, monkeypatch):
     """A fresh, migrated ledger (a file, or a ``rawdb.PgLedger``); ZOUFANG_DB/TODAY/OPERATOR
     point the CLI at it."""
     path = new_ledger("ledger")
-    monkeypatch.setenv("ZOUFANG_DB", str(path))
-    monkeypatch.setenv("ZOUFANG_TODAY", TODAY)
-    monkeypatch.setenv("ZOUFANG_OPERATOR", "tester")
+    for name, value in cli_env(path).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("ZOUFANG_DEBUG", raising=False)
     return path
-
-
-@dataclass
-class Result:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self):
-        return json.loads(self.stdout)
 
 
 @pytest.fixture(autouse=True)
@@ -145,48 +149,21 @@ def _build_cli_once(monkeypatch):
 
 @pytest.fixture
 def zf(ledger_path):
-    """Run the CLI: ``zf("due", "--days", "30")`` → Result(exit_code, stdout, stderr)."""
-    from zoufang.cli import app
-
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None) -> Result:
-        result = runner.invoke(app, [str(a) for a in args], input=input)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Result(result.exit_code, result.stdout, result.stderr)
-
-    return run
+    """Run the CLI on the test's ledger: ``zf("due", "--days", "30")`` → Result(exit_code,
+    stdout, stderr); see :func:`helpers.invoke`."""
+    return invoke
 
 
 @pytest.fixture
 def snapshot_db(ledger_path):
     """Return a function giving every row of every table, to prove a refusal wrote nothing."""
-
-    def snap() -> dict[str, list[tuple]]:
-        con = rawdb.connect(ledger_path)
-        try:
-            return {
-                t: sorted((tuple(r) for r in con.execute(f'SELECT * FROM "{t}"')), key=repr)
-                for t in rawdb.table_names(ledger_path)
-            }
-        finally:
-            con.close()
-
-    return snap
-
-
-def valid_id(first17: str) -> str:
-    """Complete 17 digits with their GB 11643 check character."""
-    from zoufang.parsing import id_check_digit
-
-    return first17 + id_check_digit(first17)
+    return lambda: all_rows(ledger_path)
 
 
 @pytest.fixture
 def village(zf):
     """A small village: two cadres, three households (none visited yet), for command tests."""
-    assert (
+    ok(
         zf(
             "cadre",
             "add",
@@ -196,48 +173,24 @@ def village(zf):
             "红星村党支部",
             "--email",
             "wang@example.cn",
-        ).exit_code
-        == 0
+        )
     )
-    assert zf("cadre", "add", "--name", "李梅").exit_code == 0
+    ok(zf("cadre", "add", "--name", "李梅"))
     people = [
         ("陈大爷", valid_id("11010119450307123"), "红星村", ["veteran-member", "elderly-alone"]),
         ("王奶奶", valid_id("11010119520611234"), "东风社区", ["low-income"]),
         ("刘小明", valid_id("37020320120415561"), "红星村", ["left-behind-child"]),
     ]
     for name, number, place, cats in people:
-        args = [
-            "enroll",
-            "--name",
-            name,
-            "--id-number",
-            number,
-            "--village",
-            place,
-            "--cadre",
-            "C0001",
-        ]
+        args = ["enroll", "--name", name, "--id-number", number, "--village", place]
+        args += ["--cadre", "C0001"]
         for c in cats:
             args += ["--category", c]
-        result = zf(*args)
-        assert result.exit_code == 0, result.stderr
+        ok(zf(*args))
     return people
 
 
-def error_line(result) -> str:
-    """The single line a failed command prints on stderr (and nothing on stdout)."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
-    return lines[0]
-
-
-def refused(zf, snapshot_db, *args, code: int, starts: str):
-    """Run a command that must fail: exit ``code``, one ``error: FIELD: …`` line, no change."""
-    before = snapshot_db()
-    result = zf(*args)
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    line = error_line(result)
-    assert line.startswith("error: " + starts), line
-    assert snapshot_db() == before
-    return line
+@pytest.fixture
+def funded(zf, village):
+    """The village plus fund CJ2026 (helpers.FUND) with 5,000.00 allocated (entry 1)."""
+    return seed_fund(zf)

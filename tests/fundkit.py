@@ -1,96 +1,27 @@
-"""Helpers shared by the funds tests: a faster CLI runner, a funded village, and writing
-ledger rows "behind the program's back" with a database shell (:mod:`rawdb`), as a tamperer
-would.
+"""The funds tests' kit: one scenario per payment rule of SPEC §4 (a state of the ledger,
+and one payment that breaks exactly that rule in it), and ledger rows written "behind the
+program's back" with a database shell (:mod:`rawdb`), as a tamperer would.
 
-Import the fixtures into a test module (``from fundkit import fast_cli, funded``) to use them.
+The funded village the scenarios start from is conftest's ``funded`` fixture
+(:func:`helpers.seed_fund`).
 """
 
 from __future__ import annotations
 
-import functools
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 import rawdb
-from conftest import valid_id
+from helpers import FUND, TODAY, connect_named, dict_rows, ok, valid_id
 
-#: The fund most tests pay from: veteran members, low-income and elderly-alone households,
-#: 1,000.00 a household, open in 2026; 5,000.00 allocated.
-FUND = "CJ2026"
 #: recorded_at as SQLAlchemy stores it in SQLite (UTC, microseconds always written).
 RECORDED_AT = "2026-11-23 12:00:00.000000"
 
 
-@pytest.fixture
-def fast_cli(monkeypatch):
-    """Build the Click command from the Typer app once, not on every `zf(...)` call."""
-    import typer.main
-    import typer.testing
-
-    cached = functools.lru_cache(maxsize=None)(typer.main.get_command)
-    monkeypatch.setattr(typer.testing, "_get_command", cached)
-
-
-@pytest.fixture
-def funded(fast_cli, zf, village):
-    """The village plus fund CJ2026 with 5,000.00 allocated (entry 1)."""
-    ok(
-        zf(
-            "fund",
-            "create",
-            FUND,
-            "--name",
-            "2026年春节慰问金",
-            "--category",
-            "veteran-member",
-            "--category",
-            "low-income",
-            "--category",
-            "elderly-alone",
-            "--cap",
-            "1,000",
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-12-31",
-            "--source",
-            "市委组织部代管党费",
-        )
-    )
-    ok(zf("fund", "allocate", FUND, "5,000", "--date", "2026-11-01", "--memo", "组通字〔2026〕1号"))
-    return FUND
-
-
-def ok(result):
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
-def one_line(result, prefix: str) -> str:
-    """The single stderr line of a refused command, which starts with ``prefix``."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(prefix), lines[0]
-    assert "Traceback" not in result.stderr
-    return lines[0]
-
-
-def connect(path: Path):
-    con = rawdb.connect(path)
-    con.row_factory = sqlite3.Row
-    return con
-
-
 def entries(path: Path) -> list[dict]:
-    con = connect(path)
-    try:
-        return [dict(r) for r in con.execute("SELECT * FROM ledger_entry ORDER BY seq")]
-    finally:
-        con.close()
+    """Every ledger entry, as dicts, in chain order."""
+    return dict_rows(path, "SELECT * FROM ledger_entry ORDER BY seq")
 
 
 def raw_append(path: Path, **fields) -> dict:
@@ -101,7 +32,7 @@ def raw_append(path: Path, **fields) -> dict:
     """
     from zoufang.chain import GENESIS_HASH, entry_hash
 
-    con = connect(path)
+    con = connect_named(path)
     rawdb.foreign_keys_off(con)  # a shell does not check them (SQLite's default; PostgreSQL's
     try:  # superuser switches them off)
         head = con.execute(
@@ -136,11 +67,6 @@ def raw_append(path: Path, **fields) -> dict:
         con.close()
 
 
-def drop_triggers(con) -> None:
-    """What a tamperer with a database shell does first."""
-    rawdb.disable_append_only(con)
-
-
 def rehash(con, *, from_seq: int, chain: bool) -> None:
     """Recompute stored hashes from ``from_seq`` on: every later row too (``chain``), or the
     one row alone."""
@@ -169,7 +95,6 @@ def rehash(con, *, from_seq: int, chain: bool) -> None:
 
 # ---------------------------------------------------------------- one scenario per rule
 
-TODAY = "2026-11-23"
 #: The ID number of 王小军: a member of H000002 in some scenarios.
 SON_ID = valid_id("11010119800101001")
 
@@ -274,7 +199,7 @@ def _paid_today(zf):
     ok(zf("fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--date", "2026-11-20"))
 
 
-def _son_enrolled_too(zf):
+def son_enrolled_too(zf):
     _son(zf)
     ok(
         zf(
@@ -368,7 +293,7 @@ SCENARIOS = [
     ),
     Scenario(
         "duplicate-person",
-        _son_enrolled_too,
+        son_enrolled_too,
         "H000004",
         "100",
         "a person of H000004 王小军 also belongs to H000002, already paid from CJ2026",
@@ -390,20 +315,13 @@ SCENARIO_IDS = [
 
 
 __all__ = [
-    "FUND",
-    "fast_cli",
-    "funded",
-    "ok",
-    "one_line",
+    "RECORDED_AT",
     "entries",
     "raw_append",
-    "connect",
-    "drop_triggers",
     "rehash",
-    "valid_id",
     "Scenario",
     "SCENARIOS",
     "SCENARIO_IDS",
-    "TODAY",
     "SON_ID",
+    "son_enrolled_too",
 ]

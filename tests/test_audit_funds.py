@@ -9,25 +9,8 @@ import sqlite3
 import pytest
 
 import rawdb
-
-# fundkit is a plugin (fixtures fast_cli, funded) and a module of helpers; imported here
-# first, its asserts are rewritten like a test module's.
-pytest.register_assert_rewrite("fundkit")
-pytest_plugins = ["fundkit"]
-
-from fundkit import (  # noqa: E402
-    FUND,
-    SCENARIO_IDS,
-    SCENARIOS,
-    TODAY,
-    connect,
-    drop_triggers,
-    entries,
-    ok,
-    one_line,
-    raw_append,
-    rehash,
-)
+from fundkit import SCENARIO_IDS, SCENARIOS, SON_ID, entries, raw_append, rehash
+from helpers import FUND, TODAY, connect_named, error_line, ok
 
 
 @pytest.fixture(params=["here", "worker"], autouse=True)
@@ -133,7 +116,7 @@ def test_clean_ledger(ledger, zf, ledger_path):
     assert report["head"] == {"seq": 5, "hash": entries(ledger_path)[-1]["hash"]}
 
 
-def test_empty_ledger(fast_cli, zf):
+def test_empty_ledger(zf):
     code, report = audit(zf)
     assert code == 0
     assert report == {
@@ -274,7 +257,7 @@ def test_fund_filter(funded, zf, ledger_path):
     assert audit(zf, "--fund", FUND)[0] == 1
     missing = zf("audit", "funds", "--fund", "NOPE")
     assert missing.exit_code == 1
-    one_line(missing, "error: --fund: ")
+    error_line(missing, "error: --fund: ")
 
 
 # ---------------------------------------------------------------- tampering
@@ -285,8 +268,8 @@ def chain_findings(report) -> list[dict]:
 
 
 def test_amount_edited(ledger, zf, ledger_path):
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute("UPDATE ledger_entry SET amount_fen = 80 WHERE seq = 2")
     con.commit()
     con.close()
@@ -297,8 +280,8 @@ def test_amount_edited(ledger, zf, ledger_path):
 
 def test_memo_edited_to_a_different_unicode_form(ledger, zf, ledger_path):
     # the canonical form NFC-normalises text, so only a real change of text is a change
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute("UPDATE ledger_entry SET memo = '金额錄错' WHERE seq = 4")
     con.commit()
     con.close()
@@ -306,8 +289,8 @@ def test_memo_edited_to_a_different_unicode_form(ledger, zf, ledger_path):
 
 
 def test_row_deleted(ledger, zf, ledger_path):
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute("DELETE FROM ledger_entry WHERE seq = 2")
     con.commit()
     con.close()
@@ -321,8 +304,8 @@ def test_row_inserted_mid_chain(ledger, zf, ledger_path):
     """Entries 3.. are moved up one place and a payment slipped in as entry 3, chained to 2."""
     from zoufang.chain import entry_hash
 
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     rawdb.foreign_keys_off(con)
     later = [
         dict(r) for r in con.execute("SELECT * FROM ledger_entry WHERE seq >= 3 ORDER BY seq DESC")
@@ -368,8 +351,8 @@ def test_row_appended_with_a_gap(ledger, zf, ledger_path):
 
 
 def test_hash_recomputed_for_one_row_only(ledger, zf, ledger_path):
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute("UPDATE ledger_entry SET amount_fen = 90000 WHERE seq = 2")
     rehash(con, from_seq=2, chain=False)
     con.commit()
@@ -480,8 +463,8 @@ def test_anchor_on_untouched_ledger(ledger, zf):
 def test_anchor_catches_history_rewritten_with_every_hash_recomputed(ledger, zf, ledger_path):
     head = audit(zf)[1]["head"]
     anchor = f"{head['seq']}:{head['hash']}"
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute("UPDATE ledger_entry SET amount_fen = 70000 WHERE seq = 2")
     rehash(con, from_seq=2, chain=True)
     con.commit()
@@ -497,8 +480,8 @@ def test_anchor_catches_history_rewritten_with_every_hash_recomputed(ledger, zf,
 
 def test_anchor_catches_the_newest_entries_deleted(ledger, zf, ledger_path):
     head = audit(zf)[1]["head"]
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute("DELETE FROM ledger_entry WHERE seq = 5")
     con.commit()
     con.close()
@@ -510,8 +493,8 @@ def test_anchor_catches_the_newest_entries_deleted(ledger, zf, ledger_path):
 
 def test_anchor_catches_the_head_rehashed(ledger, zf, ledger_path):
     head = audit(zf)[1]["head"]
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute("UPDATE ledger_entry SET amount_fen = 1000 WHERE seq = 5")
     rehash(con, from_seq=5, chain=False)
     con.commit()
@@ -546,7 +529,7 @@ def test_anchor_beyond_the_ledger(ledger, zf):
 def test_bad_anchor_exit_2(ledger, zf, text):
     result = zf("audit", "funds", "--anchor", text)
     assert result.exit_code == 2
-    one_line(result, "error: --anchor: ")
+    error_line(result, "error: --anchor: ")
     assert result.stdout == ""
 
 
@@ -571,8 +554,6 @@ def test_storage_finding_on_foreign_key_failure(ledger, zf, ledger_path):
 def test_one_person_a_member_of_two_paid_households(funded, zf, ledger_path):
     """duplicate-person where the shared person is a member in both households (not a head
     in one): the audit finds the shared ID number through the members' own index."""
-    from fundkit import SON_ID
-
     ok(
         zf(
             "member",
@@ -586,7 +567,7 @@ def test_one_person_a_member_of_two_paid_households(funded, zf, ledger_path):
             SON_ID,
         )
     )
-    with connect(ledger_path) as con:  # a second household lists him too, behind the back
+    with connect_named(ledger_path) as con:  # a second household lists him too, behind the back
         con.execute(
             "INSERT INTO member (household_id, name, relation, id_number) "
             "SELECT id, '王小军', '孙子', ? FROM household WHERE code = 'H000001'",
@@ -618,8 +599,6 @@ def test_one_person_a_member_of_two_paid_households(funded, zf, ledger_path):
 def test_a_relatives_id_number_held_by_a_member(funded, zf, ledger_path):
     """conflict-of-interest found through an ID number that only a member of the paid
     household holds, with the relation written behind the program's back."""
-    from fundkit import SON_ID
-
     ok(
         zf(
             "member",
@@ -633,7 +612,7 @@ def test_a_relatives_id_number_held_by_a_member(funded, zf, ledger_path):
             SON_ID,
         )
     )
-    with connect(ledger_path) as con:
+    with connect_named(ledger_path) as con:
         con.execute(
             "INSERT INTO cadre_relative (cadre_id, id_number, relation) "
             "SELECT id, ?, '同学' FROM cadre WHERE code = 'C0002'",
@@ -720,8 +699,8 @@ def test_triggers_refuse_update_and_delete(ledger, ledger_path, sql):
 )
 def test_garbage_written_into_a_column_is_a_chain_finding(ledger, zf, ledger_path, column, value):
     """Whatever a tamperer writes, the audit reports it; it never fails with an error."""
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute(f"UPDATE ledger_entry SET {column} = ? WHERE seq = 3", (value,))
     con.commit()
     con.close()
@@ -747,8 +726,8 @@ def test_garbage_written_into_a_column_is_a_chain_finding(ledger, zf, ledger_pat
 )
 def test_garbage_with_a_recomputed_chain_is_still_found(ledger, zf, ledger_path, column, value):
     """Even a tamperer who recomputes every hash over a nonsense value is caught."""
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute(f"UPDATE ledger_entry SET {column} = ? WHERE seq = 3", (value,))
     try:
         rehash(con, from_seq=3, chain=True)
@@ -766,7 +745,7 @@ def test_garbage_with_a_recomputed_chain_is_still_found(ledger, zf, ledger_path,
 def test_garbage_exit_date_on_a_paid_household_is_reported_not_a_crash(ledger, zf, ledger_path):
     """The audit reads households as stored; an exit date nobody can read counts as exited
     with no date, so every payment to the household is judged as to an inactive one."""
-    con = connect(ledger_path)
+    con = connect_named(ledger_path)
     con.execute("UPDATE household SET status = 'exited', exited_on = '去年' WHERE code = 'H000001'")
     con.commit()
     con.close()

@@ -8,12 +8,11 @@ import functools
 
 import pytest
 
-pytest.register_assert_rewrite("fundkit")
-pytest_plugins = ["fundkit"]
-
-from fundkit import FUND, ok, raw_append  # noqa: E402
-from zoufang.chain import GENESIS_HASH, STORED_COLUMNS, entry_hash, seq_index  # noqa: E402
-from zoufang.services import audit_workers as workers  # noqa: E402
+import rawdb
+from fundkit import raw_append
+from helpers import FUND, ok
+from zoufang.chain import GENESIS_HASH, STORED_COLUMNS, entry_hash, seq_index
+from zoufang.services import audit_workers as workers
 
 
 def chained(*changes: dict) -> list[tuple]:
@@ -164,8 +163,6 @@ def test_each_payments_visit_judged_in_sql(funded, zf, ledger_path, audit_both_w
     """The worker's visit statement: a payment is answered by the visit it names only when
     that visit is the household's, on the payment's day; else the visit index is searched
     (any visit to the household that day answers it), else it is a no-visit payment."""
-    import rawdb
-
     ok(
         zf(
             "visit",

@@ -16,18 +16,7 @@ import sys
 import pytest
 
 import rawdb
-
-# fundkit is a plugin (fixtures fast_cli, funded) and a module of helpers; imported here
-# first, its asserts are rewritten like a test module's.
-pytest.register_assert_rewrite("fundkit")
-pytest_plugins = ["fundkit"]
-
-from fundkit import (  # noqa: E402
-    FUND,
-    connect,
-    drop_triggers,
-    ok,
-)
+from helpers import FUND, connect_named, ok
 
 AUDITOR = r"""
 import hashlib, json, sqlite3, sys, unicodedata
@@ -195,8 +184,8 @@ def test_independent_script_agrees_with_zoufang(campaign, zf, ledger_path):
 
 
 def test_independent_script_finds_an_edit(campaign, ledger_path):
-    con = connect(ledger_path)
-    drop_triggers(con)
+    con = connect_named(ledger_path)
+    rawdb.disable_append_only(con)
     con.execute("UPDATE ledger_entry SET memo = '追加拨款' WHERE seq = 2")
     con.commit()
     con.close()

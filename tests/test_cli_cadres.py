@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 import rawdb
-from conftest import refused, valid_id
+from helpers import audit_rows, refused, valid_id
 
 RELATIVE_ID = valid_id("11010119800101001")
-
-
-def audit_rows(ledger_path) -> list[dict]:
-    con = rawdb.connect(ledger_path)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute("SELECT * FROM audit_log ORDER BY id")]
-    finally:
-        con.close()
 
 
 # ---------------------------------------------------------------------------- cadre add

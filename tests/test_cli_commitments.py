@@ -9,20 +9,17 @@ import json
 import pytest
 
 import rawdb
-from conftest import TODAY, refused
+from helpers import TODAY, refused
 
 KEYS = {"id", "household", "text", "cadre", "due_date", "status", "days_overdue", "responses"}
 
 
 def audit(ledger_path) -> list[tuple]:
-    con = rawdb.connect(ledger_path)
-    try:
-        return con.execute(
-            "SELECT operator, command, action, object_type, object_key, before, "
-            "after FROM audit_log ORDER BY id"
-        ).fetchall()
-    finally:
-        con.close()
+    return rawdb.query(
+        ledger_path,
+        "SELECT operator, command, action, object_type, object_key, before, after "
+        "FROM audit_log ORDER BY id",
+    )
 
 
 def add(zf, household="H000001", text="修屋顶", cadre="C0001", due="2026-12-01"):

@@ -6,25 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 
 import pytest
 
-import rawdb
-from conftest import TODAY, refused, valid_id
+from helpers import TODAY, audit_rows, create_fund, ok, refused, valid_id
 
 HEAD_ID = valid_id("11010119450307123")  # 陈大爷, H000001 in the `village` fixture
 OTHER_ID = valid_id("11010119800101001")
 MEMBER_ID = valid_id("11010119750307123")
-
-
-def audit_rows(ledger_path, where: str = "1=1") -> list[dict]:
-    con = rawdb.connect(ledger_path)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(f"SELECT * FROM audit_log WHERE {where} ORDER BY id")]
-    finally:
-        con.close()
 
 
 def enroll_args(name="张三", number=OTHER_ID, village="红星村", *categories, **options):
@@ -555,24 +544,15 @@ def test_markdown_cells_keep_the_table_intact(zf, village):
 
 
 def test_household_show_lists_money_received_net_of_reversals(zf, village):
-    for args in [
-        [
-            "fund",
-            "create",
-            "SPRING",
-            "--name",
-            "春节慰问金",
-            "--category",
-            "veteran-member",
-            "--category",
-            "low-income",
-        ],
-        ["fund", "allocate", "SPRING", "5,000"],
-        ["fund", "disburse", "SPRING", "H000001", "500", "--by", "C0002"],
-        ["fund", "disburse", "SPRING", "H000002", "300.5", "--by", "C0002"],
-    ]:
-        result = zf(*args)
-        assert result.exit_code == 0, (args, result.stderr)
+    create_fund(
+        zf,
+        "SPRING",
+        name="春节慰问金",
+        categories=["veteran-member", "low-income"],
+        allocate="5,000",
+    )
+    ok(zf("fund", "disburse", "SPRING", "H000001", "500", "--by", "C0002"))
+    ok(zf("fund", "disburse", "SPRING", "H000002", "300.5", "--by", "C0002"))
     wrong = zf(
         "fund",
         "disburse",

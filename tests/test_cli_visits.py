@@ -9,17 +9,8 @@ import re
 
 import pytest
 
-import rawdb
-from conftest import TODAY, refused
-
-
-def query(ledger_path, sql: str, *params) -> list[tuple]:
-    con = rawdb.connect(ledger_path)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
+from helpers import TODAY, refused
+from rawdb import query
 
 # ---------------------------------------------------------------------------- visit log
 

@@ -15,17 +15,14 @@ twice, one chain, exact balances.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 import rawdb
-from conftest import TODAY, valid_id
+from helpers import COUNTY_FUND, error_line, seed_county, start_workload, valid_id, zoufang
 
 WORKERS = 6
 PAYMENTS_EACH = 15
@@ -36,48 +33,10 @@ ALLOCATED_FEN = 60 * AMOUNT_FEN  # enough for 60 of the 90 payments asked for
 @pytest.fixture
 def crowded(ledger_path):
     """Six cadres, ninety low-income households, and fund FEST holding 6,000.00."""
-    import datetime as dt
-
-    from zoufang.db import Ledger
-    from zoufang.services.cadres import add_cadre
-    from zoufang.services.funds import FundIn, allocate, create_fund
-    from zoufang.services.households import HouseholdIn, enroll
-
-    today = dt.date.fromisoformat(TODAY)
-    ledger = Ledger(str(ledger_path))
-    with ledger.session(write=True, operator="setup", command="test") as s:
-        for i in range(WORKERS):
-            add_cadre(session=s, name=f"干部{i + 1}")
-        for n in range(WORKERS * PAYMENTS_EACH):
-            enroll(
-                session=s,
-                today=today,
-                data=HouseholdIn(
-                    name=f"户主{n + 1}",
-                    id_number=valid_id(f"11010119500101{n:03d}"),
-                    village="红星村",
-                    categories=["low-income"],
-                ),
-            )
-        create_fund(
-            session=s,
-            today=today,
-            data=FundIn(code="FEST", name="春节慰问金", categories=["low-income"]),
-        )
-        allocate(session=s, code="FEST", amount_fen=ALLOCATED_FEN, on=today, memo="拨款")
-    ledger.engine.dispose()
-    return ledger_path
-
-
-def zoufang(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "zoufang", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
+    seed_county(
+        ledger_path, cadres=WORKERS, households=WORKERS * PAYMENTS_EACH, allocated_fen=ALLOCATED_FEN
     )
+    return ledger_path
 
 
 def worker(index: int, start: threading.Barrier) -> list[tuple[str, subprocess.CompletedProcess]]:
@@ -99,12 +58,22 @@ def worker(index: int, start: threading.Barrier) -> list[tuple[str, subprocess.C
                 "--cash",
                 "100",
                 "--fund",
-                "FEST",
+                COUNTY_FUND,
                 "--format",
                 "json",
             ]
         else:
-            args = ["fund", "disburse", "FEST", household, "100", "--by", cadre, "--format", "json"]
+            args = [
+                "fund",
+                "disburse",
+                COUNTY_FUND,
+                household,
+                "100",
+                "--by",
+                cadre,
+                "--format",
+                "json",
+            ]
         results.append(("visit" if at_visit else "disburse", zoufang(*args)))
     return results
 
@@ -124,11 +93,8 @@ def test_concurrent_payments_one_chain_no_overspend(crowded):
             assert run.stderr == ""
             paid.append((how, json.loads(run.stdout)))
         else:
-            lines = run.stderr.strip().splitlines()
-            assert len(lines) == 1, run.stderr
             # the only acceptable refusal is the rule: never "database is locked"
-            assert lines[0].startswith("error: overspend: fund FEST has "), lines[0]
-            assert run.stdout == ""
+            error_line(run, f"error: overspend: fund {COUNTY_FUND} has ")
             refused.append(how)
     assert len(paid) == ALLOCATED_FEN // AMOUNT_FEN
     assert len(refused) == len(runs) - len(paid)
@@ -170,7 +136,6 @@ def test_concurrent_payments_one_chain_no_overspend(crowded):
 
 PROCESSES = 8
 OPERATIONS = 100
-WORKLOAD = Path(__file__).with_name("workload.py")
 
 
 def operations_for(worker: int) -> list[list[str]]:
@@ -195,7 +160,7 @@ def operations_for(worker: int) -> list[list[str]]:
                     "--cash",
                     "50",
                     "--fund",
-                    "FEST",
+                    COUNTY_FUND,
                     "--format",
                     "json",
                 ]
@@ -205,7 +170,7 @@ def operations_for(worker: int) -> list[list[str]]:
                 [
                     "fund",
                     "disburse",
-                    "FEST",
+                    COUNTY_FUND,
                     own[30 + n],
                     "30.01",
                     "--by",
@@ -252,36 +217,7 @@ def operations_for(worker: int) -> list[list[str]]:
 @pytest.fixture
 def county(ledger_path):
     """Eight cadres, 480 low-income households, fund FEST holding 100,000.00."""
-    import datetime as dt
-
-    from zoufang.db import Ledger
-    from zoufang.services.cadres import add_cadre
-    from zoufang.services.funds import FundIn, allocate, create_fund
-    from zoufang.services.households import HouseholdIn, enroll
-
-    today = dt.date.fromisoformat(TODAY)
-    ledger = Ledger(str(ledger_path))
-    with ledger.session(write=True, operator="setup", command="test") as s:
-        for i in range(PROCESSES):
-            add_cadre(session=s, name=f"干部{i + 1}")
-        for n in range(PROCESSES * 60):
-            enroll(
-                session=s,
-                today=today,
-                data=HouseholdIn(
-                    name=f"户主{n + 1}",
-                    id_number=valid_id(f"11010119500101{n:03d}"),
-                    village="红星村",
-                    categories=["low-income"],
-                ),
-            )
-        create_fund(
-            session=s,
-            today=today,
-            data=FundIn(code="FEST", name="春节慰问金", categories=["low-income"]),
-        )
-        allocate(session=s, code="FEST", amount_fen=10_000_000, on=today, memo="拨款")
-    ledger.engine.dispose()
+    seed_county(ledger_path, cadres=PROCESSES, households=PROCESSES * 60, allocated_fen=10_000_000)
     return ledger_path
 
 
@@ -289,19 +225,10 @@ def county(ledger_path):
 def test_eight_processes_hundred_operations_each(county, tmp_path):
     """Every command succeeds or fails with one clear line; nothing is lost; one chain;
     exact balances — on the backend under test (SQLite or PostgreSQL)."""
-    procs = []
-    for worker in range(PROCESSES):
-        ops_file = tmp_path / f"ops-{worker}.json"
-        ops_file.write_text(json.dumps(operations_for(worker), ensure_ascii=False))
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, str(WORKLOAD), str(ops_file)],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-            )
-        )
+    procs = [
+        start_workload(operations_for(worker), tmp_path / f"ops-{worker}.json")
+        for worker in range(PROCESSES)
+    ]
     outputs = [p.communicate(timeout=900) for p in procs]
     for p, (_, err) in zip(procs, outputs, strict=True):
         assert p.returncode == 0, err

@@ -8,17 +8,9 @@ import datetime as dt
 import pytest
 
 import rawdb
-from conftest import TODAY
+from helpers import TODAY, valid_id
 
 HOUSEHOLDS = 120
-
-
-def rows(path, sql: str) -> list[tuple]:
-    con = rawdb.connect(path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
@@ -33,8 +25,8 @@ def test_default_demo_fills_villages_and_says_so_on_stderr(zf, ledger_path):
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        f"demo: 200 households, 8 cadres, {rows(ledger_path, 'SELECT COUNT(*) FROM visit')[0][0]:,}"
-        f" visits, {rows(ledger_path, 'SELECT COUNT(*) FROM commitment')[0][0]:,} commitments"
+        f"demo: 200 households, 8 cadres, {rawdb.query(ledger_path, 'SELECT COUNT(*) FROM visit')[0][0]:,}"
+        f" visits, {rawdb.query(ledger_path, 'SELECT COUNT(*) FROM commitment')[0][0]:,} commitments"
         f" written to {ledger_path}"
     ]
     households = zf("household", "list", "-f", "json").json()
@@ -46,7 +38,7 @@ def test_default_demo_fills_villages_and_says_so_on_stderr(zf, ledger_path):
     cadres = zf("cadre", "list", "-f", "json").json()
     assert [c["code"] for c in cadres] == [f"C{i:04d}" for i in range(1, 9)]
     assert all(c["unit"] and "@" in c["email"] for c in cadres)
-    visits = rows(ledger_path, "SELECT COUNT(*) FROM visit")[0][0]
+    visits = rawdb.query(ledger_path, "SELECT COUNT(*) FROM visit")[0][0]
     assert 6 * 200 <= visits <= 14 * 200  # ~10 a household: cadence-driven, about a year
 
 
@@ -101,9 +93,12 @@ def test_bad_household_count_is_invalid_input(zf, snapshot_db, value):
 def test_every_id_number_is_valid_and_unique(demo, ledger_path):
     from zoufang.parsing import parse_id_number
 
-    heads = [n for (n,) in rows(ledger_path, "SELECT id_number FROM household")]
+    heads = [n for (n,) in rawdb.query(ledger_path, "SELECT id_number FROM household")]
     members = [
-        n for (n,) in rows(ledger_path, "SELECT id_number FROM member WHERE id_number IS NOT NULL")
+        n
+        for (n,) in rawdb.query(
+            ledger_path, "SELECT id_number FROM member WHERE id_number IS NOT NULL"
+        )
     ]
     assert len(heads) == HOUSEHOLDS and members
     for number in heads + members:
@@ -113,7 +108,7 @@ def test_every_id_number_is_valid_and_unique(demo, ledger_path):
 
 def test_birth_dates_follow_the_categories(demo, ledger_path):
     today = dt.date.fromisoformat(TODAY)
-    ages = rows(
+    ages = rawdb.query(
         ledger_path,
         """
         SELECT c.category_code, h.id_number FROM household h
@@ -135,31 +130,42 @@ def test_due_dates_are_what_refresh_due_dates_computes(demo, ledger_path):
     from zoufang.models import Household
     from zoufang.services.due import refresh_due_dates
 
+    class Undo(Exception):
+        """Leaves the session by raising, so that its transaction is rolled back."""
+
     ledger = Ledger(str(ledger_path))
     query = select(Household.id, Household.last_visit_on, Household.due_date)
-    with ledger.session(write=True, operator="tester", command="test") as session:
+    with (
+        pytest.raises(Undo),
+        ledger.session(write=True, operator="tester", command="test") as session,
+    ):
         written = session.execute(query).all()
         refresh_due_dates(session=session, household_ids=[r.id for r in written])
         assert session.execute(query).all() == written
-        session.rollback()
+        raise Undo
     ledger.engine.dispose()
 
 
 def test_dates_lie_within_the_year_before_today(demo, ledger_path):
     today = dt.date.fromisoformat(TODAY)
-    [(first, last)] = rows(ledger_path, "SELECT MIN(enrolled_on), MAX(enrolled_on) FROM household")
+    [(first, last)] = rawdb.query(
+        ledger_path, "SELECT MIN(enrolled_on), MAX(enrolled_on) FROM household"
+    )
     assert today - dt.timedelta(days=366) <= dt.date.fromisoformat(first)
     assert dt.date.fromisoformat(last) <= today
-    assert rows(ledger_path, "SELECT MAX(visit_date) FROM visit")[0][0] <= TODAY
-    assert rows(ledger_path, "SELECT MAX(response_date) FROM commitment_response")[0][0] <= TODAY
-    assert rows(
+    assert rawdb.query(ledger_path, "SELECT MAX(visit_date) FROM visit")[0][0] <= TODAY
+    assert (
+        rawdb.query(ledger_path, "SELECT MAX(response_date) FROM commitment_response")[0][0]
+        <= TODAY
+    )
+    assert rawdb.query(
         ledger_path,
         f"""
         SELECT COUNT(*) FROM visit v JOIN household h ON h.id = v.household_id
         WHERE v.visit_date < h.enrolled_on OR v.visit_date > COALESCE(h.exited_on, '{TODAY}')
     """,
     ) == [(0,)]
-    assert rows(
+    assert rawdb.query(
         ledger_path,
         """
         SELECT COUNT(*) FROM commitment_response r JOIN commitment c ON c.id = r.commitment_id
@@ -182,18 +188,18 @@ def test_visits_hold_what_was_heard_given_and_promised(zf, demo, ledger_path):
     assert any(v["suggestions"] for v in visits)
     statuses = {c["status"] for c in zf("commitment", "list", "-f", "json").json()}
     assert statuses >= {"open", "in-progress", "resolved"}
-    members = rows(ledger_path, "SELECT relation FROM member")
+    members = rawdb.query(ledger_path, "SELECT relation FROM member")
     assert {"配偶", "子女"} <= {r for (r,) in members}
 
 
 def test_one_audit_row_for_the_whole_run(demo, ledger_path):
-    assert rows(ledger_path, "SELECT action, object_type FROM audit_log") == [("demo", "ledger")]
+    assert rawdb.query(ledger_path, "SELECT action, object_type FROM audit_log") == [
+        ("demo", "ledger")
+    ]
 
 
 def test_the_ledger_keeps_working_after_the_demo(zf, demo, ledger_path):
     """Ids were assigned by the demo: new rows must carry on after them."""
-    from conftest import valid_id
-
     enrolled = zf(
         "enroll",
         "--name",
@@ -213,5 +219,5 @@ def test_the_ledger_keeps_working_after_the_demo(zf, demo, ledger_path):
         "visit", "log", enrolled.json()["code"], "--by", "C0001", "--need", "修屋顶", "-f", "json"
     )
     assert visit.exit_code == 0, visit.stderr
-    assert visit.json()["id"] == rows(ledger_path, "SELECT MAX(id) FROM visit")[0][0]
+    assert visit.json()["id"] == rawdb.query(ledger_path, "SELECT MAX(id) FROM visit")[0][0]
     assert zf("db", "check").exit_code == 0

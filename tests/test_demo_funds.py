@@ -12,14 +12,6 @@ import rawdb
 HOUSEHOLDS = 150
 
 
-def rows(path, sql: str) -> list[tuple]:
-    con = rawdb.connect(path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture
 def demo(zf, ledger_path):
     result = zf("demo", "--households", HOUSEHOLDS, "--seed", "5", "--funds")
@@ -28,7 +20,7 @@ def demo(zf, ledger_path):
 
 
 def test_funds_are_paid_at_visits_and_the_audit_passes(demo, zf, ledger_path):
-    [(entries,)] = rows(ledger_path, "SELECT COUNT(*) FROM ledger_entry")
+    [(entries,)] = rawdb.query(ledger_path, "SELECT COUNT(*) FROM ledger_entry")
     assert f"and {entries:,} ledger entries in " in demo.stderr
     assert entries > HOUSEHOLDS  # festivals, the heating allowance and relief
     funds = zf("fund", "list", "-f", "json").json()
@@ -40,7 +32,7 @@ def test_funds_are_paid_at_visits_and_the_audit_passes(demo, zf, ledger_path):
     assert report["ok"] and report["entries_checked"] == entries
     assert {f["check"] for f in report["findings"]} <= {"override"}
     # every payment names a visit to that household on that day, by one of its cadres
-    unmatched = rows(
+    unmatched = rawdb.query(
         ledger_path,
         """
         SELECT e.seq FROM ledger_entry e
@@ -60,12 +52,12 @@ def test_same_seed_same_money(demo, zf, ledger_path, tmp_path):
         "SELECT seq, fund_code, kind, amount_fen, household_code, entry_date, hash "
         "FROM ledger_entry ORDER BY seq"
     )
-    assert rows(again, sql) == rows(ledger_path, sql)
+    assert rawdb.query(again, sql) == rawdb.query(ledger_path, sql)
 
 
 def test_the_visits_are_the_same_with_or_without_funds(demo, zf, ledger_path, tmp_path):
     plain = tmp_path / "plain.db"
     assert zf("--db", plain, "demo", "--households", HOUSEHOLDS, "--seed", "5").exit_code == 0
     sql = "SELECT id, household_id, visit_date, kind, notes FROM visit ORDER BY id"
-    assert rows(plain, sql) == rows(ledger_path, sql)
-    assert rows(plain, "SELECT COUNT(*) FROM ledger_entry") == [(0,)]
+    assert rawdb.query(plain, sql) == rawdb.query(ledger_path, sql)
+    assert rawdb.query(plain, "SELECT COUNT(*) FROM ledger_entry") == [(0,)]

@@ -7,14 +7,12 @@ a village whose expected due dates are worked out by hand below (today is 2026-1
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sqlite3
 
 import pytest
-from typer.testing import CliRunner
 
 import rawdb
-from conftest import TODAY, valid_id
+from helpers import TODAY, cli_env, discard, error_line, invoke, ledger_from, ok, valid_id
 from zoufang.services.due import compute_due_date, days_overdue, effective_cadence
 
 D = dt.date.fromisoformat
@@ -110,26 +108,11 @@ MOST_OVERDUE_FIRST = list(EXPECTED)
 @pytest.fixture(scope="module")
 def village_file(template_ledger, tmp_path_factory):
     """Build the village above once (through the CLI); each test gets a copy."""
-    from zoufang.cli import app
-
-    if rawdb.ON_POSTGRESQL:
-        path = rawdb.create_database(
-            f"{template_ledger.name}_due_village", template=template_ledger.name
-        )
-    else:
-        path = tmp_path_factory.mktemp("due") / "village.db"
-        shutil.copyfile(template_ledger, path)
-    env = {
-        "ZOUFANG_DB": str(path),
-        "ZOUFANG_TODAY": TODAY,
-        "ZOUFANG_OPERATOR": "tester",
-        "ZOUFANG_DEBUG": None,
-    }
-    runner = CliRunner()
+    path = ledger_from(template_ledger, "due_village", tmp_path_factory.mktemp("due"))
+    env = {**cli_env(path), "ZOUFANG_DEBUG": None}
 
     def run(*args):
-        result = runner.invoke(app, list(args), env=env)
-        assert result.exit_code == 0, (args, result.stderr)
+        ok(invoke(*args, env=env))
 
     run("cadre", "add", "--name", "王建国")
     run("cadre", "add", "--name", "李梅")
@@ -181,14 +164,12 @@ def village_file(template_ledger, tmp_path_factory):
     run("visit", "log", "H000005", "--by", "C0002", "--date", "2026-10-01", "--next", "2026-12-30")
     run("household", "exit", "H000006", "--reason", "迁出")
     run("visit", "log", "H000007", "--by", "C0001", "--date", "2026-11-20", "--next", "2027-01-10")
-    if rawdb.ON_POSTGRESQL:
-        yield path
-        rawdb.drop_database(path.name)
-        return
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
+    if not rawdb.ON_POSTGRESQL:
+        con = sqlite3.connect(path)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
     yield path
+    discard(path)
 
 
 @pytest.fixture
@@ -376,13 +357,6 @@ def test_nobody_due_is_quiet(zf, due_village):
     assert zf("--today", "2026-01-01", "due", "--format", "json").json() == []
 
 
-def error_line(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
-    return lines[0]
-
-
 @pytest.mark.parametrize(
     ("args", "code", "starts"),
     [
@@ -399,5 +373,5 @@ def test_due_refusals(zf, due_village, snapshot_db, args, code, starts):
     before = snapshot_db()
     result = zf(*args)
     assert result.exit_code == code, result.stderr
-    assert error_line(result).startswith("error: " + starts)
+    error_line(result, "error: " + starts)
     assert snapshot_db() == before

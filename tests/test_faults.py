@@ -4,7 +4,9 @@ as after it — never in between — and `db check` and `audit funds` clean.
 
 The kill tests wait until the command holds the ledger's write lock (SQLite: another writer
 cannot BEGIN IMMEDIATE; PostgreSQL: the advisory lock of zoufang.db.PG_WRITE_LOCK is
-granted), so the kill lands inside the write transaction, not before or after it.
+granted), so the kill lands inside the write transaction, not before or after it. Work
+that runs in :mod:`workload` is waited for by the JSON line it writes as each command
+returns, not by the clock.
 """
 
 from __future__ import annotations
@@ -16,29 +18,21 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 import rawdb
-from conftest import TODAY, valid_id
-
-WORKLOAD = Path(__file__).with_name("workload.py")
-
-
-def zoufang(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "zoufang", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        **kwargs,
-    )
+from helpers import (
+    Lines,
+    error_line,
+    seed_county,
+    start_workload,
+    start_zoufang,
+    wait_until,
+    zoufang,
+)
 
 
 def writer_active(ledger) -> bool:
@@ -73,12 +67,16 @@ def kill_while_writing(proc: subprocess.Popen, ledger, *, settle: float = 0.2) -
     The transaction is seen, ``settle`` seconds pass, and it must still be open at the kill.
     A run of short transactions (one per payment) may commit one in the meantime: then wait
     for the next, rather than fail on a race of the test's own making."""
-    deadline = time.monotonic() + 120
     while True:
-        while not writer_active(ledger):
-            assert proc.poll() is None, "the command finished before it could be killed"
-            assert time.monotonic() < deadline, "the command never began writing"
-            time.sleep(0.01)
+        # the lock is the only sign a process gives of being inside its transaction
+        wait_until(
+            lambda: writer_active(ledger) or proc.poll() is not None,
+            what="the command to begin writing",
+        )
+        assert proc.poll() is None, "the command finished before it could be killed"
+        # This pause is what the test is about, not a wait for readiness: the kill lands some
+        # way into the transaction (rows written, none committed), not at its BEGIN. The
+        # result does not hang on its length: the transaction must still be open at the kill.
         time.sleep(settle)
         assert proc.poll() is None, "the command finished before it could be killed"
         if writer_active(ledger):
@@ -125,12 +123,7 @@ def test_kill_during_a_bulk_import_leaves_the_ledger_as_before(
 ):
     roster = write_roster(tmp_path / "roster.csv", 20_000)
     before = snapshot_db()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "zoufang", "enroll", "--from", str(roster), "--format", "json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=os.environ.copy(),
-    )
+    proc = start_zoufang("enroll", "--from", roster, "--format", "json")
     kill_while_writing(proc, ledger_path)
     # all or nothing: the killed import left no household behind
     assert snapshot_db() == before
@@ -146,34 +139,7 @@ def test_kill_during_a_bulk_import_leaves_the_ledger_as_before(
 def test_kill_during_a_payment_run_leaves_each_payment_all_or_nothing(ledger_path, tmp_path):
     """A run of 200 payments killed mid-way: every payment that returned is stored, the one
     in flight is either wholly there or wholly absent, and the chain and balance agree."""
-    from zoufang.db import Ledger
-    from zoufang.services.cadres import add_cadre
-    from zoufang.services.funds import FundIn, allocate, create_fund
-    from zoufang.services.households import HouseholdIn, enroll
-
-    today = dt.date.fromisoformat(TODAY)
-    ledger = Ledger(str(ledger_path))
-    with ledger.session(write=True, operator="setup", command="test") as s:
-        add_cadre(session=s, name="王会计")
-        for n in range(200):
-            enroll(
-                session=s,
-                today=today,
-                data=HouseholdIn(
-                    name=f"户主{n}",
-                    id_number=valid_id(f"11010119500101{n:03d}"),
-                    village="红星村",
-                    categories=["low-income"],
-                ),
-            )
-        create_fund(
-            session=s,
-            today=today,
-            data=FundIn(code="FEST", name="春节慰问金", categories=["low-income"]),
-        )
-        allocate(session=s, code="FEST", amount_fen=10_000_000, on=today)
-    ledger.engine.dispose()
-
+    fund = seed_county(ledger_path, cadres=1, households=200, allocated_fen=10_000_000)
     ops = [
         [
             "visit",
@@ -184,31 +150,17 @@ def test_kill_during_a_payment_run_leaves_each_payment_all_or_nothing(ledger_pat
             "--cash",
             "100",
             "--fund",
-            "FEST",
+            fund,
             "--format",
             "json",
         ]
         for n in range(200)
     ]
-    ops_file = tmp_path / "ops.json"
-    ops_file.write_text(json.dumps(ops))
-    proc = subprocess.Popen(
-        [sys.executable, str(WORKLOAD), str(ops_file)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 120
-    while len(lines) < 5:  # let some payments through first
-        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-        time.sleep(0.05)
+    proc = start_workload(ops, tmp_path / "ops.json")
+    output = Lines(proc.stdout)
+    output.wait_for(5)  # some payments through first: the workload's line for each
     kill_while_writing(proc, ledger_path, settle=0.0)
-    reader.join(30)
-    returned = [json.loads(line) for line in lines]
+    returned = [json.loads(line) for line in output.close()]
     assert len(returned) >= 5 and all(r["code"] == 0 for r in returned), returned[-1:]
     assert len(returned) < 200
 
@@ -256,9 +208,7 @@ def test_full_filesystem_refuses_clearly_and_writes_nothing(
     roster = write_roster(tmp_path / "roster.csv", 20_000)
     result = zoufang(*db, "enroll", "--from", str(roster))
     assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0] == (
+    assert error_line(result) == (
         "error: --db: cannot write the ledger (database or disk is full); nothing was written"
     )
     assert rawdb.query(ledger, "SELECT count(*) FROM household") == before
@@ -281,11 +231,8 @@ def test_write_beyond_the_file_size_limit_refuses_clearly(
 
     result = zoufang("enroll", "--from", str(roster), preexec_fn=limit_file_size)
     assert result.returncode == 1, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: --db: cannot write the ledger ("), (
-        result.stderr
-    )
-    assert lines[0].endswith("nothing was written")
+    line = error_line(result, "error: --db: cannot write the ledger (")
+    assert line.endswith("nothing was written")
     assert snapshot_db() == before
     assert_clean()
 
@@ -306,9 +253,7 @@ def test_read_only_filesystem_refuses_writes_clearly(small_filesystem, village, 
     assert remount.returncode == 0, remount.stderr
     result = zoufang("--db", str(ledger), "cadre", "add", "--name", "赵六")
     assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: --db: "), result.stderr
-    assert "Traceback" not in result.stderr
+    error_line(result, "error: --db: ")
     subprocess.run(["mount", "-o", "remount,rw", str(small_filesystem)], check=True)
     assert rawdb.query(ledger, "SELECT code, name FROM cadre ORDER BY code") == before
     assert_clean("--db", str(ledger))
@@ -321,35 +266,8 @@ def test_read_only_filesystem_refuses_writes_clearly(small_filesystem, village, 
 def test_backup_while_cadres_write_is_consistent(ledger_path, tmp_path):
     """Three processes pay while `db backup` runs three times: each backup passes `db check`
     and `audit funds`, and its chain is the start of the final chain."""
-    from zoufang.db import Ledger
-    from zoufang.services.cadres import add_cadre
-    from zoufang.services.funds import FundIn, allocate, create_fund
-    from zoufang.services.households import HouseholdIn, enroll
-
-    today = dt.date.fromisoformat(TODAY)
-    ledger = Ledger(str(ledger_path))
-    with ledger.session(write=True, operator="setup", command="test") as s:
-        add_cadre(session=s, name="王会计")
-        for n in range(180):
-            enroll(
-                session=s,
-                today=today,
-                data=HouseholdIn(
-                    name=f"户主{n}",
-                    id_number=valid_id(f"11010119500101{n:03d}"),
-                    village="红星村",
-                    categories=["low-income"],
-                ),
-            )
-        create_fund(
-            session=s,
-            today=today,
-            data=FundIn(code="FEST", name="春节慰问金", categories=["low-income"]),
-        )
-        allocate(session=s, code="FEST", amount_fen=10_000_000, on=today)
-    ledger.engine.dispose()
-
-    procs = []
+    fund = seed_county(ledger_path, cadres=1, households=180, allocated_fen=10_000_000)
+    procs, outputs = [], []
     for w in range(3):
         ops = [
             [
@@ -361,36 +279,26 @@ def test_backup_while_cadres_write_is_consistent(ledger_path, tmp_path):
                 "--cash",
                 "100",
                 "--fund",
-                "FEST",
+                fund,
                 "--format",
                 "json",
             ]
             for n in range(60)
         ]
-        ops_file = tmp_path / f"ops-{w}.json"
-        ops_file.write_text(json.dumps(ops))
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, str(WORKLOAD), str(ops_file)],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env={**os.environ},
-            )
-        )
+        procs.append(start_workload(ops, tmp_path / f"ops-{w}.json"))
+        outputs.append(Lines(procs[-1].stdout))
+    for output in outputs:  # every writer has paid once: they are all under way
+        output.wait_for(1)
     backups = []
-    time.sleep(0.5)
     for i in range(3):
         target = tmp_path / f"backup-{i}.db"
-        made = zoufang("db", "backup", str(target))
+        made = zoufang("db", "backup", target)
         assert made.returncode == 0, made.stderr
         backups.append(target)
-        time.sleep(0.3)
     running_during = [p.poll() is None for p in procs]
-    for p in procs:
-        out, err = p.communicate(timeout=600)
-        assert p.returncode == 0, err
-        assert all(json.loads(line)["code"] == 0 for line in out.splitlines())
+    for p, output in zip(procs, outputs, strict=True):
+        assert p.wait(600) == 0, p.stderr.read()
+        assert all(json.loads(line)["code"] == 0 for line in output.close())
     assert any(running_during), "the writers finished before the backups; nothing was proved"
 
     final = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq")

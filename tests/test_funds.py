@@ -7,26 +7,14 @@ from __future__ import annotations
 import pytest
 
 import rawdb
-
-# fundkit is a plugin (fixtures fast_cli, funded) and a module of helpers; imported here
-# first, its asserts are rewritten like a test module's.
-pytest.register_assert_rewrite("fundkit")
-pytest_plugins = ["fundkit"]
-
-from fundkit import (  # noqa: E402
-    FUND,
-    SCENARIO_IDS,
-    SCENARIOS,
-    entries,
-    ok,
-    one_line,
-)
+from fundkit import SCENARIO_IDS, SCENARIOS, entries, raw_append, son_enrolled_too
+from helpers import FUND, error_line, ok
 
 ENTRY_KEYS = {"id", "fund", "kind", "amount", "household", "date"}
 FUND_LIST_KEYS = {"code", "name", "allocated", "disbursed", "balance"}
 
 
-def test_fund_create_json(fast_cli, zf, village):
+def test_fund_create_json(zf, village):
     fund = ok(
         zf(
             "fund",
@@ -58,7 +46,7 @@ def test_fund_create_json(fast_cli, zf, village):
     assert (fund["allocated"], fund["disbursed"], fund["balance"]) == ("0.00", "0.00", "0.00")
 
 
-def test_fund_create_repeated_category_shown_once(fast_cli, zf, village):
+def test_fund_create_repeated_category_shown_once(zf, village):
     fund = ok(
         zf(
             "fund",
@@ -78,7 +66,7 @@ def test_fund_create_repeated_category_shown_once(fast_cli, zf, village):
     assert zf("fund", "list", "-f", "json").json()[0]["categories"] == ["low-income"]
 
 
-def test_payments_on_the_first_and_last_day_are_in_period(fast_cli, zf, village):
+def test_payments_on_the_first_and_last_day_are_in_period(zf, village):
     ok(
         zf(
             "fund",
@@ -101,7 +89,7 @@ def test_payments_on_the_first_and_last_day_are_in_period(fast_cli, zf, village)
         "fund", "disburse", "DAY", "H000002", "100", "--by", "C0001", "--date", "2026-10-28"
     )
     assert result.exit_code == 1
-    one_line(
+    error_line(
         result,
         "error: out-of-period: 2026-10-28 is outside fund DAY's period 2026-10-29 to 2026-10-30",
     )
@@ -120,11 +108,11 @@ def test_payments_on_the_first_and_last_day_are_in_period(fast_cli, zf, village)
         (["--category", "low-income", "--from", "2026-02-30"], 2, "error: --from: "),
     ],
 )
-def test_fund_create_refused(fast_cli, zf, village, snapshot_db, args, code, prefix):
+def test_fund_create_refused(zf, village, snapshot_db, args, code, prefix):
     before = snapshot_db()
     result = zf("fund", "create", "CJ", "--name", "春节", *args)
     assert result.exit_code == code
-    one_line(result, prefix)
+    error_line(result, prefix)
     assert snapshot_db() == before
 
 
@@ -132,7 +120,7 @@ def test_fund_create_twice_refused(funded, zf, snapshot_db):
     before = snapshot_db()
     result = zf("fund", "create", FUND, "--name", "again", "--category", "low-income")
     assert result.exit_code == 1
-    one_line(result, f"error: CODE: fund {FUND} already exists")
+    error_line(result, f"error: CODE: fund {FUND} already exists")
     assert snapshot_db() == before
 
 
@@ -218,7 +206,7 @@ def test_allocate_disburse_reverse_list_show(funded, zf, ledger_path):
     assert "5,499.50" in text
 
 
-def test_fund_list_empty_and_json_shape(fast_cli, zf):
+def test_fund_list_empty_and_json_shape(zf):
     assert ok(zf("fund", "list", "-f", "json")).json() == []
 
 
@@ -237,7 +225,7 @@ def test_not_found_exit_1(funded, zf, snapshot_db, args):
     before = snapshot_db()
     result = zf(*args)
     assert result.exit_code == 1
-    one_line(result, "error: ")
+    error_line(result, "error: ")
     assert snapshot_db() == before
 
 
@@ -250,7 +238,7 @@ def test_rule_refused_and_nothing_written(funded, zf, snapshot_db, scenario):
     before = snapshot_db()
     result = zf(*scenario.args)
     assert result.exit_code == 1, result.stdout
-    line = one_line(result, f"error: {scenario.check}: ")
+    line = error_line(result, f"error: {scenario.check}: ")
     assert scenario.detail in line
     assert "--override" in line
     assert snapshot_db() == before
@@ -280,7 +268,7 @@ def test_refusal_names_every_broken_rule(funded, zf):
     # ineligible and over the cap at once: the first is explained, the others named
     result = zf("fund", "disburse", FUND, "H000003", "1,500", "--by", "C0001")
     assert result.exit_code == 1
-    line = one_line(result, "error: ineligible: ")
+    line = error_line(result, "error: ineligible: ")
     assert "(also breaks: over-cap)" in line
 
 
@@ -289,14 +277,14 @@ def test_payment_at_the_cap_is_allowed(funded, zf):
     ok(zf("fund", "disburse", FUND, "H000001", "400", "--by", "C0001", "--date", "2026-11-21"))
     result = zf("fund", "disburse", FUND, "H000001", "0.01", "--by", "C0001")
     assert result.exit_code == 1
-    one_line(
+    error_line(
         result,
         "error: over-cap: over the per-household cap: 陈大爷 has received "
         "1,000.00 of 1,000.00; 0.01 would exceed it",
     )
 
 
-def test_spending_the_balance_to_zero_is_allowed(fast_cli, zf, village):
+def test_spending_the_balance_to_zero_is_allowed(zf, village):
     ok(zf("fund", "create", "F", "--name", "f", "--category", "low-income"))
     ok(zf("fund", "allocate", "F", "100"))
     ok(zf("fund", "disburse", "F", "H000002", "100", "--by", "C0001"))
@@ -318,7 +306,7 @@ def test_reversal_only_once(funded, zf, snapshot_db):
     before = snapshot_db()
     again = zf("fund", "reverse", "2", "--reason", "再冲一次")
     assert again.exit_code == 1
-    one_line(again, "error: ENTRY: entry 2 was already reversed by entry 3")
+    error_line(again, "error: ENTRY: entry 2 was already reversed by entry 3")
     assert snapshot_db() == before
 
 
@@ -328,7 +316,7 @@ def test_reversal_cannot_be_reversed(funded, zf, snapshot_db):
     before = snapshot_db()
     result = zf("fund", "reverse", "3", "--reason", "冲销冲销")
     assert result.exit_code == 1
-    one_line(result, "error: ENTRY: entry 3 is itself a reversal and cannot be reversed")
+    error_line(result, "error: ENTRY: entry 3 is itself a reversal and cannot be reversed")
     assert snapshot_db() == before
 
 
@@ -339,7 +327,7 @@ def test_reversing_an_allocation_that_would_overspend_is_refused(funded, zf, sna
     before = snapshot_db()
     result = zf("fund", "reverse", "1", "--reason", "拨款撤回")
     assert result.exit_code == 1
-    one_line(
+    error_line(
         result,
         f"error: overspend: reversing allocation 1 (5,000.00) would leave fund {FUND} at -600.00",
     )
@@ -368,14 +356,14 @@ def test_reversed_payment_frees_the_cap_and_the_day(funded, zf):
 def test_reverse_bad_entry_number_exit_2(funded, zf, entry, field):
     result = zf("fund", "reverse", entry, "--reason", "x")
     assert result.exit_code == 2
-    one_line(result, f"error: {field}: " if field else "error: ")
+    error_line(result, f"error: {field}: " if field else "error: ")
 
 
 def test_reverse_before_the_entry_date_exit_2(funded, zf, snapshot_db):
     before = snapshot_db()
     result = zf("fund", "reverse", "1", "--reason", "x", "--date", "2026-10-31")
     assert result.exit_code == 2
-    one_line(result, "error: --date: 2026-10-31 is before the entry's date 2026-11-01")
+    error_line(result, "error: --date: 2026-10-31 is before the entry's date 2026-11-01")
     assert snapshot_db() == before
 
 
@@ -410,7 +398,7 @@ def test_future_or_ancient_dates_exit_2(funded, zf, snapshot_db, args):
     before = snapshot_db()
     result = zf(*args)
     assert result.exit_code == 2
-    one_line(result, "error: --date: ")
+    error_line(result, "error: --date: ")
     assert snapshot_db() == before
 
 
@@ -425,7 +413,7 @@ def test_cash_and_fund_go_together(funded, zf, snapshot_db, args, prefix):
     before = snapshot_db()
     result = zf("visit", "log", "H000001", "--by", "C0001", "--notes", "看望", *args)
     assert result.exit_code == 2
-    one_line(result, prefix)
+    error_line(result, prefix)
     assert snapshot_db() == before
 
 
@@ -445,7 +433,7 @@ def test_visit_with_cash_from_an_unknown_fund(funded, zf, snapshot_db):
         "NOPE",
     )
     assert result.exit_code == 1
-    one_line(result, "error: --fund: no fund 'NOPE'")
+    error_line(result, "error: --fund: no fund 'NOPE'")
     assert snapshot_db() == before
 
 
@@ -514,7 +502,7 @@ def test_visit_with_refused_cash_writes_nothing(
         FUND,
     )
     assert result.exit_code == 1
-    one_line(result, f"error: {check}: ")
+    error_line(result, f"error: {check}: ")
     assert snapshot_db() == before  # neither the visit, nor its commitment, nor the entry
 
 
@@ -537,7 +525,7 @@ def test_visit_with_cash_conflict_from_any_visiting_cadre(funded, zf, snapshot_d
         FUND,
     )
     assert result.exit_code == 1
-    one_line(result, "error: conflict-of-interest: paying cadre C0002 is a relative of H000001")
+    error_line(result, "error: conflict-of-interest: paying cadre C0002 is a relative of H000001")
     assert snapshot_db() == before
 
 
@@ -552,7 +540,7 @@ def test_disburse_at_a_visit_checks_the_visiting_cadres_too(funded, zf, snapshot
         "fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--visit", str(visit["id"])
     )
     assert result.exit_code == 1
-    one_line(result, "error: conflict-of-interest: paying cadre C0002 is a relative of H000001")
+    error_line(result, "error: conflict-of-interest: paying cadre C0002 is a relative of H000001")
     assert snapshot_db() == before
     ok(
         zf(
@@ -573,8 +561,6 @@ def test_disburse_at_a_visit_checks_the_visiting_cadres_too(funded, zf, snapshot
 
 
 def test_reverse_names_the_first_reversal_even_after_tampering(funded, zf, ledger_path):
-    from fundkit import raw_append
-
     ok(zf("fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--date", "2026-11-20"))
     ok(zf("fund", "reverse", "2", "--reason", "错发"))
     raw_append(
@@ -582,14 +568,12 @@ def test_reverse_names_the_first_reversal_even_after_tampering(funded, zf, ledge
     )
     result = zf("fund", "reverse", "2", "--reason", "again")
     assert result.exit_code == 1
-    one_line(result, "error: ENTRY: entry 2 was already reversed by entry 3")
+    error_line(result, "error: ENTRY: entry 2 was already reversed by entry 3")
 
 
 def test_paid_again_after_the_other_households_payment_was_reversed(funded, zf):
     """duplicate-person: a household whose payment was reversed was not paid."""
-    from fundkit import _son_enrolled_too
-
-    _son_enrolled_too(zf)  # H000002 (with member 王小军) paid 300 as entry 2
+    son_enrolled_too(zf)  # H000002 (with member 王小军) paid 300 as entry 2
     ok(zf("fund", "reverse", "2", "--reason", "改发给王小军本户"))
     ok(zf("fund", "disburse", FUND, "H000004", "300", "--by", "C0002"))
     report = zf("audit", "funds", "-f", "json")
@@ -598,7 +582,7 @@ def test_paid_again_after_the_other_households_payment_was_reversed(funded, zf):
     # …and the other way round, paying H000002 again is now refused
     result = zf("fund", "disburse", FUND, "H000002", "300", "--by", "C0002")
     assert result.exit_code == 1
-    one_line(result, "error: duplicate-person: ")
+    error_line(result, "error: duplicate-person: ")
 
 
 def test_disburse_with_visit_of_another_household_refused(funded, zf, snapshot_db):
@@ -610,7 +594,7 @@ def test_disburse_with_visit_of_another_household_refused(funded, zf, snapshot_d
         "fund", "disburse", FUND, "H000001", "100", "--by", "C0001", "--visit", str(visit["id"])
     )
     assert result.exit_code == 1
-    one_line(result, f"error: --visit: visit {visit['id']} was not to household H000001")
+    error_line(result, f"error: --visit: visit {visit['id']} was not to household H000001")
     assert snapshot_db() == before
 
 

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 )
 
 import rawdb
-from conftest import valid_id
+from helpers import discard, ledger_from, valid_id
 
 TODAY = dt.date(2026, 11, 23)
 HOUSEHOLDS = ["H000001", "H000002", "H000003", "H000004"]
@@ -46,13 +46,7 @@ def base_ledger(template_ledger, tmp_path_factory) -> Path:
     from zoufang.services.funds import FundIn, create_fund
     from zoufang.services.households import HouseholdIn, add_member, enroll
 
-    if rawdb.ON_POSTGRESQL:
-        path = rawdb.create_database(
-            f"{template_ledger.name}_property", template=template_ledger.name
-        )
-    else:
-        path = tmp_path_factory.mktemp("property") / "base.db"
-        shutil.copyfile(template_ledger, path)
+    path = ledger_from(template_ledger, "property", tmp_path_factory.mktemp("property"))
     ledger = Ledger(str(path))
     son = valid_id("11010119800101001")
     with ledger.session(write=True, operator="setup", command="test") as s:
@@ -93,8 +87,7 @@ def base_ledger(template_ledger, tmp_path_factory) -> Path:
             )
     ledger.engine.dispose()
     yield path
-    if rawdb.ON_POSTGRESQL:
-        rawdb.drop_database(path.name)
+    discard(path)
 
 
 amounts = st.integers(min_value=1, max_value=30_000)
@@ -109,11 +102,7 @@ class FundsMachine(RuleBasedStateMachine):
         from zoufang.db import Ledger
 
         self.dir = tempfile.mkdtemp(prefix="zoufang-prop-")
-        if isinstance(self.base, rawdb.PgLedger):
-            self.path = rawdb.create_database(f"{self.base.name}_example", template=self.base.name)
-        else:
-            self.path = Path(self.dir) / "ledger.db"
-            shutil.copyfile(self.base, self.path)
+        self.path = ledger_from(self.base, "example", Path(self.dir))
         self.ledger = Ledger(str(self.path))
         # the model: every entry as (kind, fund, household, amount, date, reverses)
         self.entries: list[tuple] = []
@@ -343,8 +332,7 @@ class FundsMachine(RuleBasedStateMachine):
         finally:
             self.ledger.engine.dispose()
             shutil.rmtree(self.dir, ignore_errors=True)
-            if isinstance(self.path, rawdb.PgLedger):
-                rawdb.drop_database(self.path.name)
+            discard(self.path)
 
 
 def test_random_allocations_payments_and_reversals_stay_consistent(base_ledger):

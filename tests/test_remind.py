@@ -14,19 +14,12 @@ from pathlib import Path
 
 import pytest
 
-import rawdb
+from helpers import log_rows
 
 D = dt.date.fromisoformat
 LATER = "2026-12-08"
-
-
-@pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    for name in list(os.environ):
-        if name.startswith(("ZOUFANG_SMTP_", "ZOUFANG_WEBHOOK_", "ZOUFANG_REMIND_")):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("ZOUFANG_CONFIG", raising=False)
+# Settings and config files of whoever runs the tests are kept out by conftest's
+# _isolated_settings (XDG_CONFIG_HOME is the test's tmp_path / "xdg-config").
 
 
 @pytest.fixture
@@ -50,16 +43,6 @@ def hamlet(zf, village):
         result = zf(*step)
         assert result.exit_code == 0, (step, result.stderr)
     return village
-
-
-def log_rows(path: Path) -> list[tuple]:
-    con = rawdb.connect(path)
-    try:
-        return sorted(
-            con.execute("SELECT recipient, item_key, level, channel, sent_on FROM reminder_log")
-        )
-    finally:
-        con.close()
 
 
 EXPECTED_DIGEST = """\

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 import rawdb
-from conftest import valid_id
+from helpers import valid_id
 
 HEADERS = [
     "序号",
