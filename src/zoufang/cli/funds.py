@@ -169,21 +169,8 @@ def fund_disburse(
         override=text_opt(override, "--override"),
     )
     with session(write=True) as s:
-        if values["visit_id"] is not None:
-            _check_visit(s, values["visit_id"], household)
         entry = disburse(session=s, **values)
     _entry_out(entry, fmt)
-
-
-def _check_visit(s, visit_id: int, household: str) -> None:
-    from zoufang.errors import NotFound, RuleViolation
-    from zoufang.models import Household, Visit
-
-    visit = s.get(Visit, visit_id)
-    if visit is None:
-        raise NotFound("--visit", f"no visit {visit_id}")
-    if s.get(Household, visit.household_id).code != household:
-        raise RuleViolation("--visit", f"visit {visit_id} was not to household {household}")
 
 
 def fund_reverse(

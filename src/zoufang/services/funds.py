@@ -28,6 +28,7 @@ from zoufang.models import (
     HouseholdCategory,
     LedgerEntry,
     Member,
+    Visit,
     VisitCadre,
 )
 from zoufang.parsing import format_money
@@ -280,7 +281,12 @@ def disburse(
     memo: str | None = None,
     override: str | None = None,
 ) -> LedgerEntry:
-    """Pay a household from a fund, if every rule allows it (or with an override reason)."""
+    """Pay a household from a fund, if every rule allows it (or with an override reason).
+
+    ``visit_id`` names the visit at which the cash was handed over: it must be a visit to
+    this household."""
+    if visit_id is not None:
+        _require_visit_to(session, visit_id, household)
     f = get_fund(session=session, code=fund)
     h = get_household(session=session, code=household, field="HOUSEHOLD")
     paying = [get_cadre(session=session, code=c, field="--by").code for c in dict.fromkeys(cadres)]
@@ -325,6 +331,15 @@ def disburse(
         after={**entry.model_dump(), "overridden": [v.check for v in violations]},
     )
     return entry
+
+
+def _require_visit_to(session: Session, visit_id: int, household: str) -> None:
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound("--visit", f"no visit {visit_id}")
+    visited = session.get(Household, visit.household_id)
+    if visited is None or visited.code != household:
+        raise RuleViolation("--visit", f"visit {visit_id} was not to household {household}")
 
 
 def _visit_cadres(session: Session, visit_id: int | None) -> list[str]:
