@@ -286,14 +286,21 @@ def test_a_worker_killed_mid_audit_leaves_the_checks_to_the_audit(
 
     monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
     killed = []
-    original = workers.Job.result
+    started, original = workers.Job.__init__, workers.Job.result
+
+    def start(self, *args):
+        # Killed as soon as it is started, while the audit goes on with its own half: not
+        # later, when a worker on a ledger this small may already have finished.
+        started(self, *args)
+        assert self.process.poll() is None
+        self.process.send_signal(signal.SIGKILL)
 
     def result(self):
-        self.process.send_signal(signal.SIGKILL)
         found = original(self)
         killed.append((self.process.returncode, found))
         return found
 
+    monkeypatch.setattr(workers.Job, "__init__", start)
     monkeypatch.setattr(workers.Job, "result", result)
     report = zf("audit", "funds", "-f", "json")
     assert killed == [(-signal.SIGKILL, None)]
