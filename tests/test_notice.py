@@ -118,3 +118,24 @@ def test_reveal_is_audit_logged(zf, paid, ledger_path):
     con = rawdb.connect(ledger_path)
     actions = [r[0] for r in con.execute("SELECT object_key FROM audit_log WHERE action='reveal'")]
     assert actions == ["notice CJ2026"]
+
+
+def test_notice_csv_to_a_file_has_a_bom_for_excel(zf, paid, tmp_path):
+    out = tmp_path / "notice.csv"
+    assert zf("notice", "CJ2026", "--format", "csv", "--out", str(out)).exit_code == 0
+    stdout = zf("notice", "CJ2026", "--format", "csv").stdout
+    assert out.read_bytes() == "\ufeff".encode() + stdout.encode()
+
+
+def test_notice_xlsx_writes_text_never_a_formula(zf, village, tmp_path):
+    import openpyxl
+
+    created = zf("fund", "create", "F1", "--name", "=SUM(1) 慰问金", "--category", "veteran-member")
+    assert created.exit_code == 0
+    assert zf("fund", "allocate", "F1", "1,000").exit_code == 0
+    assert zf("fund", "disburse", "F1", "H000001", "100", "--by", "C0001").exit_code == 0
+    out = tmp_path / "notice.xlsx"
+    assert zf("notice", "F1", "--format", "xlsx", "--out", str(out)).exit_code == 0
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet["A1"].data_type == "s"
+    assert sheet["A1"].value == "'=SUM(1) 慰问金 发放公示"

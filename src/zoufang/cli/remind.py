@@ -9,12 +9,12 @@ import typer
 
 from zoufang.cli.common import parse_format, session, settings, today
 from zoufang.errors import InvalidInput
-from zoufang.output import Format
+from zoufang.output import REMIND_FORMATS, Format
 
 
 def _remind_format(text: str | Format | None) -> Format | None:
     fmt = parse_format(text)
-    if fmt not in (None, Format.plain, Format.json):
+    if fmt is not None and fmt not in REMIND_FORMATS:
         raise InvalidInput("--format", f"remind prints plain text or json, not {fmt.value}")
     return fmt
 
@@ -67,7 +67,7 @@ def remind(
             "--format",
             "-f",
             parser=_remind_format,
-            metavar="<plain|json>",
+            metavar="<" + "|".join(REMIND_FORMATS) + ">",
             help='plain (default) or json: {"sent": n, "items": [...]}.',
         ),
     ] = None,
@@ -79,6 +79,7 @@ def remind(
     """
     from zoufang.config import load_config
     from zoufang.db import database_url
+    from zoufang.output.remind import write_reminders
     from zoufang.services.remind import lock_path, remind_lock, resolve_options, send_reminders
     from zoufang.services.reminder_channels import open_channel
 
@@ -99,7 +100,7 @@ def remind(
         outcome = send_reminders(
             open_session=session, channel=channel_, today=today(), options=options
         )
-    _print(outcome, as_json=as_json, dry_run=dry_run, channel=channel_)
+    write_reminders(outcome, as_json=as_json, dry_run=dry_run, channel=channel_)
     for digest, _message, reason in outcome.failures:
         r = digest.recipient
         who = "supervisor digest" if r.code == "supervisor" else f"{r.code} {r.name}"
@@ -112,26 +113,6 @@ def _no_lock():
     import contextlib
 
     return contextlib.nullcontext()
-
-
-def _print(outcome, *, as_json: bool, dry_run: bool, channel) -> None:
-    if as_json:
-        from zoufang.output import write_json
-
-        write_json(outcome.as_json())
-        return
-    if not dry_run:
-        return  # stdout printed while delivering; email and webhooks are quiet on success
-    for n, (_digest, message, status, _reason) in enumerate(outcome.results):
-        if n:
-            print()
-        print(
-            f"# would send to {channel.address(message)} by {outcome.channel}"
-            + ("" if status == "dry-run" else " (cannot: see below)")
-        )
-        if outcome.channel == "email":
-            print(f"# Subject: {message.subject}")
-        print(message.text)
 
 
 def register(app: typer.Typer) -> None:

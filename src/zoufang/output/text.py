@@ -1,83 +1,27 @@
-"""The one renderer: every listing prints through :func:`render` in one of five formats.
+"""Listings and detail views in the five :class:`~zoufang.output.formats.Format`\\ s.
 
 ``table`` (Rich; lines up Chinese text; the default on a terminal), ``plain`` and
-``markdown`` (tabulate with wide-character support), ``csv`` and ``json``. Data go to stdout,
-diagnostics to stderr. Money travels as :class:`Money` (an int of fen) so that every format
-prints it the same way: ``1,234.56`` in text, ``"1234.56"`` in JSON and CSV.
+``markdown`` (tabulate with wide-character support), ``csv`` (the one CSV writer,
+:func:`zoufang.output.files.write_csv`) and ``json``. Each writes to ``out``: a text stream,
+a path, or stdout when None. Diagnostics go to stderr.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import json
-import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+from zoufang.output.formats import Format, default_format
+from zoufang.output.values import Column, Money, cell, jsonable
 from zoufang.parsing import format_money
 
-
-class Format(enum.StrEnum):
-    table = "table"
-    plain = "plain"
-    markdown = "markdown"
-    csv = "csv"
-    json = "json"
+Out = IO[str] | Path | None
 
 
-class Money(int):
-    """An amount in fen that renders as yuan."""
-
-
-Column = tuple[str, str]  # (key in the row, header shown to people)
-
-
-def default_format() -> Format:
-    return Format.table if sys.stdout.isatty() else Format.plain
-
-
-def jsonable(value: Any) -> Any:
-    """Convert rows for JSON: Money → "1234.56", dates → ISO strings, NaN and infinities
-    (which JSON cannot hold) → null, as orjson writes them; recursively."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Money):
-        return format_money(value, grouping=False)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
-def cell(value: Any, *, for_csv: bool = False) -> str:
-    """One value as text in a table cell."""
-    if value is None:
-        return ""
-    if isinstance(value, Money):
-        return format_money(value, grouping=not for_csv)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ("; " if for_csv else "、").join(cell(v, for_csv=for_csv) for v in value)
-    if isinstance(value, Mapping):
-        return json.dumps(jsonable(value), ensure_ascii=False)
-    return str(value)
-
-
-def write_json(value: Any, out=None) -> None:
+def write_json(value: Any, out: IO[str] | None = None) -> None:
     """``value`` as JSON, indented by two spaces, non-ASCII text as is: the text
     ``json.dump(jsonable(value), out, ensure_ascii=False, indent=2)`` writes, by orjson (a
     tenth of the time: `due` at county scale writes 17 MB). Floats are the one difference:
@@ -107,6 +51,8 @@ def write_json(value: Any, out=None) -> None:
 def _orjson_default(value: Any) -> Any:
     """What orjson passes back (subclasses of int, str, dict and list; other mappings and
     sequences; enums): the value :func:`jsonable` would give, one level down."""
+    import enum
+
     if isinstance(value, Money):
         return format_money(value, grouping=False)
     if isinstance(value, enum.Enum):
@@ -127,30 +73,35 @@ def render(
     columns: Sequence[Column],
     fmt: Format | None = None,
     *,
+    out: Out = None,
     title: str | None = None,
     json_value: Any = None,
     empty: str = "nothing to show",
 ) -> None:
-    """Print ``rows`` in ``fmt``. JSON prints ``json_value`` if given, else the rows whole."""
+    """Write ``rows`` in ``fmt`` to ``out``. JSON writes ``json_value`` if given, else the
+    rows whole; CSV has the keys for headers."""
+    if isinstance(out, Path):
+        from zoufang.output.files import opened
+
+        with opened(out) as stream:
+            render(rows, columns, fmt, out=stream, title=title, json_value=json_value, empty=empty)
+        return
     fmt = fmt or default_format()
-    out = sys.stdout
+    stream = out or sys.stdout
     if fmt is Format.json:
-        write_json(list(rows) if json_value is None else json_value)
+        write_json(list(rows) if json_value is None else json_value, stream)
         return
     if fmt is Format.csv:
-        import csv
-
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([key for key, _ in columns])
-        for row in rows:
-            writer.writerow([cell(row.get(key), for_csv=True) for key, _ in columns])
+        _write_csv(
+            stream, [key for key, _ in columns], ([row.get(k) for k, _ in columns] for row in rows)
+        )
         return
     if not rows:
         if fmt is Format.table:
             print(f"({empty})", file=sys.stderr)
         return
     if fmt is Format.table:
-        _rich_table(rows, columns, title)
+        _rich_table(rows, columns, title, stream)
         return
     from tabulate import tabulate
 
@@ -158,11 +109,21 @@ def render(
     headers = [header for _, header in columns]
     if fmt is Format.markdown:
         if title:
-            print(f"### {title}\n")
+            print(f"### {title}\n", file=stream)
         table = [[_markdown_cell(text) for text in line] for line in table]
-        print(tabulate(table, headers=headers, tablefmt="pipe", disable_numparse=True))
+        print(tabulate(table, headers=headers, tablefmt="pipe", disable_numparse=True), file=stream)
     else:
-        print(tabulate(table, headers=headers, tablefmt="plain", disable_numparse=True))
+        print(
+            tabulate(table, headers=headers, tablefmt="plain", disable_numparse=True), file=stream
+        )
+
+
+def _write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> None:
+    """A listing as CSV: each value as :func:`cell` prints it, lines ending in ``\\n``."""
+    from zoufang.output import files
+
+    kinds = ["value"] * len(header)
+    files.write_csv(out, header, kinds, rows, neutralise=files.LISTINGS_FORMULA_SAFE, line_end="\n")
 
 
 def _markdown_cell(text: str) -> str:
@@ -171,8 +132,14 @@ def _markdown_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
 
 
-def _rich_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], title: str | None):
+def _rich_table(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[Column],
+    title: str | None,
+    out: IO[str],
+) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=title, header_style="bold", show_lines=False)
@@ -180,14 +147,8 @@ def _rich_table(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], ti
         right = key in _NUMERIC_KEYS
         table.add_column(header, justify="right" if right else "left", overflow="fold")
     for row in rows:
-        table.add_row(*(_escape(cell(row.get(key))) for key, _ in columns))
-    Console(soft_wrap=False).print(table)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+        table.add_row(*(escape(cell(row.get(key))) for key, _ in columns))
+    Console(file=out, soft_wrap=False).print(table)
 
 
 _NUMERIC_KEYS = {
@@ -210,32 +171,31 @@ _NUMERIC_KEYS = {
 
 
 def render_sections(
-    sections: Sequence[tuple[str, Any]], fmt: Format | None, *, json_value: Any
+    sections: Sequence[tuple[str, Any]],
+    fmt: Format | None,
+    *,
+    json_value: Any,
+    out: Out = None,
 ) -> None:
     """A detail view (e.g. ``household show``): titled sections of key/value pairs or tables.
 
     Each section is ``(title, mapping)`` for key/value pairs or
-    ``(title, (rows, columns))`` for a table. JSON prints ``json_value`` instead.
+    ``(title, (rows, columns))`` for a table. JSON writes ``json_value`` instead.
     """
+    if isinstance(out, Path):
+        from zoufang.output.files import opened
+
+        with opened(out) as stream:
+            render_sections(sections, fmt, json_value=json_value, out=stream)
+        return
     fmt = fmt or default_format()
+    stream = out or sys.stdout
     if fmt is Format.json:
-        write_json(json_value)
+        write_json(json_value, stream)
         return
     if fmt is Format.csv:
         # A detail view has no single table; CSV gets the JSON-free key/value pairs.
-        import csv
-
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["section", "field", "value"])
-        for title, body in sections:
-            if isinstance(body, Mapping):
-                for k, v in body.items():
-                    writer.writerow([title, k, cell(v, for_csv=True)])
-            else:
-                rows, columns = body
-                for i, row in enumerate(rows, 1):
-                    for key, _ in columns:
-                        writer.writerow([f"{title}[{i}]", key, cell(row.get(key), for_csv=True)])
+        _write_csv(stream, ["section", "field", "value"], _section_cells(sections))
         return
     first = True
     for title, body in sections:
@@ -245,16 +205,31 @@ def render_sections(
         else:
             rows, columns = body
         if fmt is Format.table:
-            _rich_table(rows, columns, title) if rows else print(f"{title}: —")
+            if rows:
+                _rich_table(rows, columns, title, stream)
+            else:
+                print(f"{title}: —", file=stream)
             continue
         if not first:
-            print()
+            print(file=stream)
         first = False
         if fmt is Format.markdown:
-            print(f"## {title}\n")
+            print(f"## {title}\n", file=stream)
         else:
-            print(f"{title}")
+            print(f"{title}", file=stream)
         if rows:
-            render(rows, columns, fmt)
+            render(rows, columns, fmt, out=stream)
         else:
-            print("—")
+            print("—", file=stream)
+
+
+def _section_cells(sections: Sequence[tuple[str, Any]]) -> Iterable[list[Any]]:
+    for title, body in sections:
+        if isinstance(body, Mapping):
+            for k, v in body.items():
+                yield [title, k, v]
+        else:
+            rows, columns = body
+            for i, row in enumerate(rows, 1):
+                for key, _ in columns:
+                    yield [f"{title}[{i}]", key, row.get(key)]
