@@ -19,8 +19,8 @@ from zoufang.cli.common import (
     today,
 )
 from zoufang.errors import InvalidInput
+from zoufang.output import ExportFormat, parse_choice
 
-FORMATS = ("xlsx", "csv", "json")
 TABLES = ("households", "members", "visits", "commitments", "ledger")
 
 
@@ -38,7 +38,7 @@ def export(
             "--format",
             "-f",
             help="xlsx, csv or json (default: from the --out suffix).",
-            metavar="<xlsx|csv|json>",
+            metavar="<" + "|".join(ExportFormat) + ">",
         ),
     ] = None,
     table: Annotated[
@@ -50,6 +50,7 @@ def export(
 ) -> None:
     """Export the 台账: households, members, visits, commitments and the money ledger, one
     sheet (or file) per table; ID numbers masked unless --reveal."""
+    from zoufang.output.files import write_tables
     from zoufang.services.export import export_tables
 
     chosen = _format(fmt, out)
@@ -62,45 +63,35 @@ def export(
         with session(write=True) as s:
             log_reveal(s, f"export {','.join(tables)} to {out}")
     with session(write=False) as s, progress_bar(1, "exporting") as bar:
-        counts = export_tables(
-            session=s,
-            tables=tables,
-            fmt=chosen,
-            out=target,
-            lang=language,
-            reveal=reveal,
-            today=today(),
-            progress=_sized(bar) if bar else None,
-        )
+        data = export_tables(session=s, tables=tables, lang=language, reveal=reveal, today=today())
+        counts = write_tables(data, fmt=chosen, out=target, progress=_sized(bar) if bar else None)
     if target is not sys.stdout:
         summary = ", ".join(f"{name} {n:,}" for name, n in counts.items())
         print(f"exported to {out}: {summary}", file=sys.stderr)
 
 
-def _format(fmt: str | None, out: str) -> str:
-    if fmt is None:
-        suffix = Path(out).suffix.lower().lstrip(".")
-        if suffix not in FORMATS:
-            raise InvalidInput("--format", "give xlsx, csv or json (--out has no such suffix)")
-        return suffix
-    value = fmt.strip().lower()
-    if value not in FORMATS:
-        raise InvalidInput("--format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
-    return value
+def _format(fmt: str | None, out: str) -> ExportFormat:
+    if fmt is not None:
+        return parse_choice(fmt, ExportFormat)
+    suffix = Path(out).suffix.lower().lstrip(".")
+    if suffix not in tuple(ExportFormat):
+        raise InvalidInput("--format", "give xlsx, csv or json (--out has no such suffix)")
+    return ExportFormat(suffix)
 
 
-def _target(out: str, fmt: str, tables: list[str]):
+def _target(out: str, fmt: ExportFormat, tables: list[str]):
     """Where to write: stdout, a new file, or (csv of several tables) a directory."""
     if out == "-":
-        if fmt == "xlsx" or (fmt == "csv" and len(tables) > 1):
+        if fmt is ExportFormat.xlsx or (fmt is ExportFormat.csv and len(tables) > 1):
             raise InvalidInput(
                 "--out",
                 f"{fmt} of {'these tables' if len(tables) > 1 else 'a workbook'} "
-                "cannot go to stdout; give a " + ("directory" if fmt == "csv" else "file"),
+                "cannot go to stdout; give a "
+                + ("directory" if fmt is ExportFormat.csv else "file"),
             )
         return sys.stdout
     path = Path(out).expanduser()
-    if fmt == "csv" and len(tables) > 1:
+    if fmt is ExportFormat.csv and len(tables) > 1:
         if path.exists() and not path.is_dir():
             raise InvalidInput("--out", f"{out} is a file; csv of several tables needs a directory")
         taken = [f"{t}.csv" for t in tables if (path / f"{t}.csv").exists()]

@@ -1,0 +1,417 @@
+"""The rows of ``zoufang export``: each table's rows as tuples of plain Python values in the
+order of :mod:`zoufang.services.export_columns`.
+
+Streaming: rows come from the database in batches (``yield_per``; server-side cursors on
+PostgreSQL) and go straight to the file. A visit's cadres, suggestions, wishes, gifts and
+needs are not fetched per visit: the detail tables are read in the same order as the visits
+(by visit id) and merged as they go, so a million visits never sit in memory at once.
+ID numbers are masked unless revealed; with ``lang="zh"`` statuses, kinds and categories
+are Chinese labels and cadres their names (codes in English).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterator
+from operator import itemgetter
+from typing import Any
+
+from zoufang.codes import HOUSEHOLD_ACTIVE
+
+#: Rows fetched per round trip to the database.
+BATCH = 5000
+
+
+class _Details:
+    """A detail table's rows grouped by their parent id, read in parent-id order and taken
+    for ascending parent ids: a streaming merge join. ``fold`` turns one parent's rows
+    (the id first) into the value the export shows; :meth:`take` gives ``empty`` for a
+    parent without rows."""
+
+    __slots__ = ("_groups", "_fold", "_key", "_rows")
+    _key: Any  # the parent id of the group at hand; None when the rows are used up
+    _rows: Any
+
+    def __init__(self, result, fold: Callable[[Iterator[Any]], Any]) -> None:
+        self._groups = itertools.groupby(result, key=itemgetter(0))
+        self._fold = fold
+        self._key, self._rows = next(self._groups, (None, None))
+
+    def take(self, key: int, empty: Any) -> Any:
+        while self._key is not None and self._key < key:
+            self._key, self._rows = next(self._groups, (None, None))
+        if self._key != key:
+            return empty
+        value = self._fold(self._rows)  # before moving on: that invalidates the group
+        self._key, self._rows = next(self._groups, (None, None))
+        return value
+
+
+class _CadreNames(dict):
+    """Cadre ids to what the export shows; an id with no cadre (none should) shows as is."""
+
+    def __missing__(self, cadre_id: int) -> str:
+        return str(cadre_id)
+
+
+class RowReader:
+    """Each table's rows, in the columns' order, as plain Python values.
+
+    Read with SQLAlchemy Core on the session's connection, not through the ORM: for a
+    million visits the ORM's result machinery cost more than the query itself.
+    """
+
+    def __init__(self, session, *, lang: str, reveal: bool, today: dt.date) -> None:
+        from sqlalchemy import select
+
+        from zoufang.models import Cadre, Category
+
+        self.connection = session.connection()
+        self.lang, self.reveal, self.today = lang, reveal, today
+        self.sep = "、" if lang == "zh" else "; "
+        cadres = self.connection.execute(select(Cadre.id, Cadre.code, Cadre.name)).all()
+        # Chinese sheets name cadres (a code means nothing to a reader); English ones give
+        # codes. `enroll --from` accepts either.
+        self.cadre_by_id = _CadreNames(
+            {i: (name if lang == "zh" else code) for i, code, name in cadres}
+        )
+        self.cadre_by_code = {code: (name if lang == "zh" else code) for _, code, name in cadres}
+        self.category = (
+            {
+                c: label
+                for c, label in self.connection.execute(select(Category.code, Category.label))
+            }
+            if lang == "zh"
+            else {}
+        )
+
+    def _stream(self, statement):
+        return self.connection.execute(statement.execution_options(yield_per=BATCH))
+
+    def _id_number(self, value: str | None) -> str | None:
+        if value is None or self.reveal:
+            return value
+        from zoufang.parsing import mask_id_number
+
+        return mask_id_number(value)
+
+    def _label(self, mapping: dict[str, str], code: str | None) -> str | None:
+        from zoufang.labels import label
+
+        return label(mapping, code, self.lang)
+
+    def rows(self, table: str) -> Iterator[tuple]:
+        return getattr(self, "_" + table)()
+
+    def count(self, table: str) -> int:
+        from sqlalchemy import func, select
+
+        from zoufang import models
+
+        model = {
+            "households": models.Household,
+            "members": models.Member,
+            "visits": models.Visit,
+            "commitments": models.Commitment,
+            "ledger": models.LedgerEntry,
+        }[table]
+        return self.connection.execute(select(func.count()).select_from(model)).scalar_one()
+
+    def _households(self) -> Iterator[tuple]:
+        from sqlalchemy import select
+
+        from zoufang.labels import HOUSEHOLD_STATUS_ZH
+        from zoufang.models import Assignment, Household, HouseholdCategory
+
+        H = Household
+        label, cadre, sep = self.category, self.cadre_by_id, self.sep
+        categories = _Details(
+            self._stream(
+                select(HouseholdCategory.household_id, HouseholdCategory.category_code).order_by(
+                    HouseholdCategory.household_id, HouseholdCategory.category_code
+                )
+            ),
+            lambda rows: sep.join(label.get(c, c) for _, c in rows),
+        )
+        cadres = _Details(
+            self._stream(
+                select(Assignment.household_id, Assignment.cadre_id).order_by(
+                    Assignment.household_id, Assignment.cadre_id
+                )
+            ),
+            lambda rows: sep.join(cadre[c] for _, c in rows),
+        )
+        for h in self._stream(
+            select(
+                H.id,
+                H.code,
+                H.head_name,
+                H.id_number,
+                H.village,
+                H.grid,
+                H.address,
+                H.phone,
+                H.members_count,
+                H.income_fen,
+                H.housing,
+                H.health,
+                H.employment,
+                H.hardship,
+                H.cadence_days,
+                H.status,
+                H.exit_reason,
+                H.exited_on,
+                H.enrolled_on,
+                H.last_visit_on,
+                H.due_date,
+            ).order_by(H.id)
+        ):
+            yield (
+                h.code,
+                h.head_name,
+                self._id_number(h.id_number),
+                h.village,
+                h.grid,
+                h.address,
+                h.phone,
+                categories.take(h.id, ""),
+                cadres.take(h.id, ""),
+                h.members_count,
+                h.income_fen,
+                h.housing,
+                h.health,
+                h.employment,
+                h.hardship,
+                h.cadence_days,
+                self._label(HOUSEHOLD_STATUS_ZH, h.status),
+                h.exit_reason,
+                h.exited_on,
+                h.enrolled_on,
+                h.last_visit_on,
+                h.due_date if h.status == HOUSEHOLD_ACTIVE else None,  # never due once exited
+            )
+
+    def _members(self) -> Iterator[tuple]:
+        from sqlalchemy import select
+
+        from zoufang.models import Household, Member
+
+        M = Member
+        for m in self._stream(
+            select(
+                Household.code,
+                Household.head_name,
+                M.id,
+                M.name,
+                M.relation,
+                M.birth_year,
+                M.health,
+                M.id_number,
+            )
+            .join(Household, Household.id == M.household_id)
+            .order_by(M.id)
+        ):
+            yield (*m[:7], self._id_number(m.id_number))
+
+    def _visits(self) -> Iterator[tuple]:
+        from sqlalchemy import select
+
+        from zoufang.labels import VISIT_KIND_ZH
+        from zoufang.models import Commitment, Household, Visit, VisitCadre, VisitItem
+
+        V = Visit
+        cadre, sep = self.cadre_by_id, self.sep
+        kinds = VISIT_KIND_ZH if self.lang == "zh" else {}
+
+        def heard(rows) -> tuple[str, str, str]:
+            said: dict[str, list[str]] = {"suggestion": [], "wish": [], "gift": []}
+            for _, kind, text in rows:
+                said.setdefault(kind, []).append(text)
+            return sep.join(said["suggestion"]), sep.join(said["wish"]), sep.join(said["gift"])
+
+        cadres = _Details(
+            self._stream(
+                select(VisitCadre.visit_id, VisitCadre.cadre_id).order_by(
+                    VisitCadre.visit_id, VisitCadre.cadre_id
+                )
+            ),
+            lambda rows: sep.join([cadre[c] for _, c in rows]),
+        )
+        items = _Details(
+            self._stream(
+                select(VisitItem.visit_id, VisitItem.kind, VisitItem.text).order_by(
+                    VisitItem.visit_id, VisitItem.id
+                )
+            ),
+            heard,
+        )
+        needs = _Details(
+            self._stream(
+                select(Commitment.visit_id, Commitment.text)
+                .where(Commitment.visit_id.is_not(None))
+                .order_by(Commitment.visit_id, Commitment.id)
+            ),
+            lambda rows: sep.join([t for _, t in rows]),
+        )
+        nothing_heard = ("", "", "")
+        for (
+            visit_id,
+            date,
+            code,
+            name,
+            village,
+            kind,
+            notes,
+            next_date,
+            recorded_at,
+            operator,
+        ) in self._stream(
+            select(
+                V.id,
+                V.visit_date,
+                Household.code,
+                Household.head_name,
+                Household.village,
+                V.kind,
+                V.notes,
+                V.next_date,
+                V.recorded_at,
+                V.operator,
+            )
+            .join(Household, Household.id == V.household_id)
+            .order_by(V.id)
+        ):
+            suggestions, wishes, gifts = items.take(visit_id, nothing_heard)
+            yield (
+                visit_id,
+                date,
+                code,
+                name,
+                village,
+                kinds.get(kind, kind),
+                cadres.take(visit_id, ""),
+                notes,
+                needs.take(visit_id, ""),
+                suggestions,
+                wishes,
+                gifts,
+                next_date,
+                recorded_at,
+                operator,
+            )
+
+    def _commitments(self) -> Iterator[tuple]:
+        from sqlalchemy import select
+
+        from zoufang.labels import COMMITMENT_STATUS_ZH
+        from zoufang.models import COMMITMENT_CLOSED, Commitment, CommitmentResponse, Household
+
+        C = Commitment
+        cadre, today = self.cadre_by_id, self.today
+        statuses = COMMITMENT_STATUS_ZH if self.lang == "zh" else {}
+        responses = _Details(
+            self._stream(
+                select(
+                    CommitmentResponse.commitment_id,
+                    CommitmentResponse.response_date,
+                    CommitmentResponse.action,
+                    CommitmentResponse.note,
+                ).order_by(
+                    CommitmentResponse.commitment_id,
+                    CommitmentResponse.response_date,
+                    CommitmentResponse.id,
+                )
+            ),
+            lambda rows: "\n".join(
+                f"{d.isoformat()} {statuses.get(a, a)}: {n}" for _, d, a, n in rows
+            ),
+        )
+        for c in self._stream(
+            select(
+                C.id,
+                Household.code,
+                Household.head_name,
+                Household.village,
+                C.text,
+                C.cadre_id,
+                C.opened_on,
+                C.due_date,
+                C.status,
+                C.closed_on,
+                C.resolution,
+                C.referred_to,
+                C.visit_id,
+            )
+            .join(Household, Household.id == C.household_id)
+            .order_by(C.id)
+        ):
+            overdue = None if c.status in COMMITMENT_CLOSED else (today - c.due_date).days
+            yield (
+                c.id,
+                c.code,
+                c.head_name,
+                c.village,
+                c.text,
+                cadre.get(c.cadre_id),
+                c.opened_on,
+                c.due_date,
+                statuses.get(c.status, c.status),
+                overdue,
+                c.closed_on,
+                c.resolution,
+                c.referred_to,
+                c.visit_id,
+                responses.take(c.id, ""),
+            )
+
+    def _ledger(self) -> Iterator[tuple]:
+        from sqlalchemy import select
+
+        from zoufang.labels import LEDGER_KIND_ZH
+        from zoufang.models import Fund, Household, LedgerEntry
+
+        E = LedgerEntry
+        kinds = LEDGER_KIND_ZH if self.lang == "zh" else {}
+        cadre = self.cadre_by_code
+        for e in self._stream(
+            select(
+                E.seq,
+                E.entry_date,
+                E.fund_code,
+                Fund.name,
+                E.kind,
+                E.amount_fen,
+                E.household_code,
+                Household.head_name,
+                E.cadre_code,
+                E.visit_id,
+                E.reverses_seq,
+                E.memo,
+                E.override_reason,
+                E.operator,
+                E.recorded_at,
+                E.hash,
+            )
+            .join(Fund, Fund.code == E.fund_code)
+            .outerjoin(Household, Household.code == E.household_code)
+            .order_by(E.seq)
+        ):
+            yield (
+                e.seq,
+                e.entry_date,
+                e.fund_code,
+                e.name,
+                kinds.get(e.kind, e.kind),
+                e.amount_fen,
+                e.household_code,
+                e.head_name,
+                None if e.cadre_code is None else cadre.get(e.cadre_code, e.cadre_code),
+                e.visit_id,
+                e.reverses_seq,
+                e.memo,
+                e.override_reason,
+                e.operator,
+                e.recorded_at,
+                e.hash,
+            )
