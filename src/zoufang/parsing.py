@@ -95,10 +95,10 @@ def parse_date(
         raise InvalidInput(field, f"{text!r} is not a real calendar date") from None
     if value < EARLIEST_DATE:
         raise InvalidInput(field, f"{raw} is before {EARLIEST_DATE.isoformat()}")
-    if not allow_future and today is None:
-        today = dt.date.today()
-    if not allow_future and value > today:
-        raise InvalidInput(field, f"{raw} is in the future (today is {today.isoformat()})")
+    if not allow_future:
+        limit = today or dt.date.today()
+        if value > limit:
+            raise InvalidInput(field, f"{raw} is in the future (today is {limit.isoformat()})")
     return value
 
 

@@ -49,12 +49,14 @@ class LazyTyper(typer.Typer):
         self._defer(self.registered_groups.pop())
 
     def _defer(self, info: CommandInfo | TyperInfo) -> None:
+        name: str | None
         if isinstance(info, CommandInfo):
+            assert info.callback is not None  # registered through the decorator
             name = info.name or typer.main.get_command_name(info.callback.__name__)
         else:
             name = typer.main.solve_typer_info_defaults(info).name
-            if not name:
-                raise ValueError("a command group added to the root app needs a name")
+        if not name:
+            raise ValueError("a command group added to the root app needs a name")
         self.deferred[name] = info
 
     def build(self, name: str):

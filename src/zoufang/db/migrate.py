@@ -40,8 +40,9 @@ def run_migrations(engine: Engine, target: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        sqlite = conn.connection.dbapi_connection if engine.dialect.name == "sqlite" else None
+        if sqlite is not None:
+            sqlite.execute("PRAGMA foreign_keys=OFF")
         # The write lock (BEGIN IMMEDIATE, or PostgreSQL's advisory lock): a second process
         # opening the same old ledger waits for this upgrade instead of failing; Alembic then
         # finds the ledger at head and does nothing.
@@ -53,5 +54,5 @@ def run_migrations(engine: Engine, target: str) -> None:
                 bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if bad:
                     raise StorageError(None, f"migration left broken foreign keys: {bad[:3]}")
-        if engine.dialect.name == "sqlite":
-            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        if sqlite is not None:
+            sqlite.execute("PRAGMA foreign_keys=ON")

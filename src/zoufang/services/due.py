@@ -238,6 +238,7 @@ def _due_rows(rows: list[tuple], today: dt.date) -> list[dict]:
         due = dates.get(due_date) if due_date in dates else _date(dates, due_date)
         late = overdue.get(due)
         if late is None:
+            assert due is not None  # the query lists households with a due date only
             late = overdue[due] = (today - due).days
         result.append(
             {
