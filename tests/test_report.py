@@ -24,7 +24,7 @@ def readers(request, monkeypatch):
 
     if request.param == "two readers":
         monkeypatch.setattr(report, "PARALLEL_FROM_VISITS", 0)
-        monkeypatch.setattr(zoufang.db, "cores", lambda: 2)
+        monkeypatch.setattr(zoufang.db.snapshots, "cores", lambda: 2)
         original, used = zoufang.db.second_reader, []
 
         @contextlib.contextmanager

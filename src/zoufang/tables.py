@@ -35,8 +35,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    TableClause,
     Text,
+    column,
 )
+from sqlalchemy import table as table_clause
 
 metadata = MetaData()
 
@@ -50,6 +53,12 @@ def max_length(table: Table, column: str) -> int | None:
     """The length a text column holds (None for unbounded ``Text``): the one source of input
     limits, so that what the program accepts is what every backend stores."""
     return getattr(table.c[column].type, "length", None)
+
+
+def without_types(table: Table) -> TableClause:
+    """The table as a bare Core table clause, the same columns and no type processing: for
+    bulk inserts of values already in the database's own form (`demo`, roster import)."""
+    return table_clause(table.name, *(column(c.name) for c in table.columns))
 
 
 category = Table(

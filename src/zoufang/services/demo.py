@@ -32,7 +32,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
-from sqlalchemy import column, func, insert, select, table, text
+from sqlalchemy import func, insert, select, text
 from sqlmodel import Session
 
 from zoufang.db import bulk
@@ -66,6 +66,7 @@ from zoufang.services.demo_people import (
     head_age_range,
 )
 from zoufang.services.due import compute_due_date, effective_cadence
+from zoufang.tables import without_types
 
 #: Households generated and written per batch: bounds memory at any --households.
 CHUNK = 2000
@@ -167,11 +168,6 @@ def _require_empty(session: Session) -> None:
         )
 
 
-def _untyped(model) -> object:
-    """The model's table as a bare Core table clause: same columns, no type processing."""
-    return table(model.__tablename__, *(column(c.name) for c in model.__table__.columns))
-
-
 def _write(
     conn,
     maker: _Maker,
@@ -181,8 +177,8 @@ def _write(
     progress: Callable[[int], None] | None,
 ) -> dict[str, int]:
     """Generate and insert the households a chunk at a time; return rows written per table."""
-    conn.execute(insert(_untyped(Cadre)), cadres)
-    targets = [(model.__tablename__, insert(_untyped(model))) for model in TABLES]
+    conn.execute(insert(without_types(Cadre.__table__)), cadres)
+    targets = [(model.__table__.name, insert(without_types(model.__table__))) for model in TABLES]
     counts = {name: 0 for name, _ in targets}
     for start in range(0, households, CHUNK):
         rows: dict[str, list[dict]] = {name: [] for name, _ in targets}
@@ -208,7 +204,7 @@ def _bulk_load_mode(conn) -> list[str]:
     if conn.dialect.name != "sqlite":
         return []
     conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    names = tuple(model.__tablename__ for model in TABLES)
+    names = tuple(model.__table__.name for model in TABLES)
     indexes = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         f"AND tbl_name IN ({', '.join('?' * len(names))}) ORDER BY name",

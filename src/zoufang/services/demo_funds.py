@@ -32,7 +32,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import column, insert, table, text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from zoufang.chain import GENESIS_HASH, entry_hash
@@ -40,6 +40,7 @@ from zoufang.models import Fund, FundCategory, LedgerEntry
 from zoufang.services.audit_log import record
 from zoufang.services.demo_history import DOUBLE_NINTH, PARTY_CATEGORIES, SPRING_FESTIVAL
 from zoufang.services.demo_text import FESTIVAL_NOTES
+from zoufang.tables import without_types
 
 ELDERLY = ("elderly-alone", "veteran-member", "retired-cadre", "honour-recipient")
 RELIEF = ("low-income", "illness-poverty", "disabled")
@@ -179,7 +180,7 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
         payments.append((day, vid, plan, hid, amount * 100, override))
 
     used = [p for p in (*plans.values(), heating, relief) if p.paid_fen]
-    fund_table = table(Fund.__table__.name, *(column(c.name) for c in Fund.__table__.columns))
+    fund_table = without_types(Fund.__table__)
     conn.execute(
         insert(fund_table),
         [
@@ -196,7 +197,7 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
         ],
     )
     conn.execute(
-        insert(table(FundCategory.__table__.name, column("fund_code"), column("category_code"))),
+        insert(without_types(FundCategory.__table__)),
         [{"fund_code": p.code, "category_code": c} for p in used for c in p.categories],
     )
 
@@ -303,9 +304,7 @@ def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, 
     for day, fields in reversals:
         append(day, fields)
 
-    entries = table(
-        LedgerEntry.__table__.name, *(column(c.name) for c in LedgerEntry.__table__.columns)
-    )
+    entries = without_types(LedgerEntry.__table__)
     for start in range(0, len(rows), 5000):
         conn.execute(insert(entries), rows[start : start + 5000])
     counts = {

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import column, func, insert, select, table, text
+from sqlalchemy import func, insert, select, text
 from sqlmodel import Session
 
 from zoufang.models import (
@@ -32,6 +32,7 @@ from zoufang.services.due import compute_due_date, effective_cadence
 from zoufang.services.households import next_code
 from zoufang.services.roster_file import read_roster
 from zoufang.services.roster_validation import Lookup, Row, validate_roster
+from zoufang.tables import without_types
 
 #: Rows written per INSERT executemany.
 CHUNK = 5000
@@ -187,12 +188,12 @@ def _write(
     done = 0
     for start in range(0, len(households), CHUNK):
         chunk = households[start : start + CHUNK]
-        conn.execute(insert(_untyped(Household)), chunk)
+        conn.execute(insert(without_types(Household.__table__)), chunk)
         done += len(chunk)
         progress(done)
     for model, rows in ((HouseholdCategory, categories), (Assignment, assignments)):
         for start in range(0, len(rows), CHUNK):
-            conn.execute(insert(_untyped(model)), rows[start : start + CHUNK])
+            conn.execute(insert(without_types(model.__table__)), rows[start : start + CHUNK])
     if conn.dialect.name == "postgresql":
         conn.execute(
             text(
@@ -201,8 +202,3 @@ def _write(
             )
         )
     return codes
-
-
-def _untyped(model) -> object:
-    """The model's table as a bare Core table clause: same columns, no type processing."""
-    return table(model.__tablename__, *(column(c.name) for c in model.__table__.columns))
