@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install zoufang with its test dependencies into .venv and run the whole test suite twice:
-# on SQLite ledger files, then on PostgreSQL (a throw-away server from scripts/pg.sh, which
-# installs Debian's postgresql when it is missing: run as root, or have it installed).
+# Install zoufang with its test dependencies into .venv, run the checks of `make lint` (ruff
+# check, ruff format --check, mypy), then the whole test suite twice: on SQLite ledger files,
+# then on PostgreSQL (a throw-away server from scripts/pg.sh, which installs Debian's
+# postgresql when it is missing: run as root, or have it installed).
 # This is the README's test command and what CI runs (.ci/run).
 #
 #   ZOUFANG_TEST_BACKENDS=sqlite bash scripts/test.sh       # one backend only
@@ -11,6 +12,9 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+
+echo "== lint: ruff check, ruff format --check, mypy ==" >&2
+make --no-print-directory lint PYTHON=.venv/bin/python
 
 BACKENDS="${ZOUFANG_TEST_BACKENDS:-sqlite postgresql}"
 started_pg=""
