@@ -42,8 +42,8 @@ def bulk() -> Iterator[None]:
     """No cyclic garbage collection inside the block.
 
     For county-wide reads that hold millions of tuples at once (`audit funds`): each
-    collection of the oldest generation walks every one of them again, a tenth of the
-    audit's time, and such rows hold no reference cycles to collect. Memory is still freed
+    collection of the oldest generation walks every one of them again, and such rows hold
+    no reference cycles to collect. Memory is still freed
     as usual (by reference counting).
     """
     import gc

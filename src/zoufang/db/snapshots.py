@@ -26,7 +26,7 @@ def snapshot_mark(connection) -> str:
     row, which every write command adds in its own transaction, so two read transactions
     with the same mark see the same ledger (and the other side falls back to this one if
     they differ). A hand edit with a database shell adds no audit row: one made in the
-    fraction of a second between the two transactions' starts goes unnoticed here (the
+    moment between the two transactions' starts goes unnoticed here (the
     audit's findings about it then come from one of the two)."""
     if connection.dialect.name == "postgresql":
         return connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar()

@@ -23,8 +23,8 @@ Out = IO[str] | Path | None
 
 def write_json(value: Any, out: IO[str] | None = None) -> None:
     """``value`` as JSON, indented by two spaces, non-ASCII text as is: the text
-    ``json.dump(jsonable(value), out, ensure_ascii=False, indent=2)`` writes, by orjson (a
-    tenth of the time: `due` at county scale writes 17 MB). Floats are the one difference:
+    ``json.dump(jsonable(value), out, ensure_ascii=False, indent=2)`` writes, by orjson (much
+    faster than json for the megabytes `due` writes at county scale). Floats are the one difference:
     orjson writes ``1e16`` where json writes ``1e+16`` (zoufang's only floats are
     percentages with one decimal, written alike); NaN and infinities, which JSON cannot
     hold, are null either way. Whatever orjson refuses (keys that are not text, integers
