@@ -97,7 +97,7 @@ def _relax_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def log_reveal(db_session, what: str) -> None:
+def log_reveal(db_session: LedgerSession, what: str) -> None:
     """--reveal shows full ID numbers; who saw which is written to the audit log."""
     from zoufang.services.audit_log import record
 

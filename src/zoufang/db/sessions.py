@@ -69,9 +69,11 @@ class LedgerSession:
         return self._orm
 
     def execute(
-        self, statement: Executable, params: Mapping[str, Any] | Sequence[Any] | None = None
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Result[Any]:
-        return self.orm.execute(statement, params)  # type: ignore[arg-type]
+        return self.orm.execute(statement, params)
 
     def scalars(
         self, statement: Executable, params: Mapping[str, Any] | None = None

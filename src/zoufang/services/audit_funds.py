@@ -18,6 +18,7 @@ county, is `zoufang db check`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select
 
@@ -31,6 +32,10 @@ from zoufang.tables import fund as _fund
 from zoufang.tables import household as _household
 from zoufang.tables import ledger_entry as _entry
 from zoufang.tables import visit as _visit
+
+if TYPE_CHECKING:
+    from zoufang.chain import ChainHead
+    from zoufang.db import LedgerSession
 
 #: The tables `audit funds` reads: SQLite's quick_check runs on each (ledger_entry's with
 #: the chain check), and its foreign_key_check on all but ledger_entry, whose references
@@ -62,9 +67,9 @@ REPLAY_COLUMNS = (
 
 def audit_funds(
     *,
-    session,
+    session: LedgerSession,
     fund: str | None = None,
-    anchor=None,
+    anchor: ChainHead | None = None,
 ) -> dict:
     """Every check of `audit funds`; ``anchor`` is a :class:`zoufang.chain.ChainHead` written
     down earlier. The chain and visit checks run beside the replay on a big ledger

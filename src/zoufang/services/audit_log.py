@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoufang.tables import audit_log, utcnow
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 
 def snapshot(obj: Any) -> dict[str, Any] | None:
@@ -24,7 +27,7 @@ def snapshot(obj: Any) -> dict[str, Any] | None:
 
 
 def record(
-    session,
+    session: LedgerSession,
     *,
     action: str,
     object_type: str,

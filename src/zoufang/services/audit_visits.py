@@ -8,6 +8,7 @@ and cadres with households but no visits (warnings).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select
 
@@ -25,8 +26,11 @@ from zoufang.models import (
 )
 from zoufang.services.audit_findings import Finding, audit_report, finding
 
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
-def audit_visits(*, session, today: dt.date) -> dict:
+
+def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
     """Coverage: never-visited, long-overdue, check-in visits, unanswered commitments,
     cadres with households but no visits."""
     findings: list[Finding] = []

@@ -7,8 +7,7 @@ given, open commitments with days overdue, and the money received from each fund
 from __future__ import annotations
 
 import datetime as dt
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from zoufang.services.commitments import CommitmentFilter, list_commitments
 from zoufang.services.due import days_overdue
@@ -16,8 +15,11 @@ from zoufang.services.funds import received_by_household
 from zoufang.services.households import describe_household, get_household, members_of
 from zoufang.services.visit_history import VisitFilter, list_visits
 
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
-def household_brief(*, session: Session, code: str, today: dt.date) -> dict:
+
+def household_brief(*, session: LedgerSession, code: str, today: dt.date) -> dict:
     household = describe_household(session=session, code=code)
     hid = get_household(session=session, code=code).id
     if household["status"] == "active" and household["due_date"] is not None:

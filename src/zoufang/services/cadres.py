@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.models import Assignment, Cadre, CadreRelative, Household, VisitCadre
 from zoufang.services.audit_log import record
 from zoufang.services.households import get_cadre, get_household, next_code
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -25,7 +28,7 @@ def parse_email(text: str, *, field: str = "--email") -> str:
 
 def add_cadre(
     *,
-    session: Session,
+    session: LedgerSession,
     name: str,
     code: str | None = None,
     unit: str | None = None,
@@ -56,7 +59,7 @@ def cadre_row(cadre: Cadre, households: int = 0, visits: int = 0) -> dict:
     }
 
 
-def list_cadres(*, session: Session) -> list[dict]:
+def list_cadres(*, session: LedgerSession) -> list[dict]:
     """Cadres with how many households they are assigned and how many visits they made."""
     households = dict(
         session.execute(
@@ -76,7 +79,7 @@ def list_cadres(*, session: Session) -> list[dict]:
 
 def relate(
     *,
-    session: Session,
+    session: LedgerSession,
     cadre_code: str,
     household_code: str | None = None,
     id_number: str | None = None,
@@ -117,7 +120,7 @@ def relate(
     return relative
 
 
-def relative_rows(*, session: Session, cadre_id: int) -> list[dict]:
+def relative_rows(*, session: LedgerSession, cadre_id: int) -> list[dict]:
     rows = session.execute(
         select(CadreRelative, Household.code)
         .outerjoin(Household, Household.id == CadreRelative.household_id)
@@ -130,7 +133,7 @@ def relative_rows(*, session: Session, cadre_id: int) -> list[dict]:
     ]
 
 
-def assign(*, session: Session, household_code: str, cadre_code: str, today: dt.date) -> None:
+def assign(*, session: LedgerSession, household_code: str, cadre_code: str, today: dt.date) -> None:
     """Make a cadre responsible for a household (its visits and reminders)."""
     household = get_household(session=session, code=household_code, field="HOUSEHOLD")
     cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
@@ -146,7 +149,7 @@ def assign(*, session: Session, household_code: str, cadre_code: str, today: dt.
     )
 
 
-def unassign(*, session: Session, household_code: str, cadre_code: str) -> None:
+def unassign(*, session: LedgerSession, household_code: str, cadre_code: str) -> None:
     household = get_household(session=session, code=household_code, field="HOUSEHOLD")
     cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
     assignment = session.get(Assignment, (household.id, cadre.id))

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.models import Category
 from zoufang.services.audit_log import record
 
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
-def list_categories(*, session: Session) -> list[Category]:
+
+def list_categories(*, session: LedgerSession) -> list[Category]:
     return list(session.scalars(select(Category).order_by(Category.builtin.desc(), Category.code)))
 
 
 def require_categories(
-    *, session: Session, codes: list[str], field: str = "--category"
+    *, session: LedgerSession, codes: list[str], field: str = "--category"
 ) -> list[str]:
     """Check that every code exists; return them de-duplicated in the order given."""
     if not codes:
@@ -28,7 +32,7 @@ def require_categories(
     return wanted
 
 
-def add_category(*, session: Session, code: str, label: str, cadence_days: int) -> Category:
+def add_category(*, session: LedgerSession, code: str, label: str, cadence_days: int) -> Category:
     """A user-defined category with its default cadence."""
     if session.get(Category, code) is not None:
         raise RuleViolation("CODE", f"category {code!r} already exists")

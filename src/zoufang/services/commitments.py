@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.models import (
@@ -27,9 +27,12 @@ from zoufang.services.audit_log import record
 from zoufang.services.due import days_overdue
 from zoufang.services.households import get_cadre, get_household
 
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
+
 
 def add_commitment(
-    *, session: Session, household: str, text: str, cadre: str, due: dt.date, today: dt.date
+    *, session: LedgerSession, household: str, text: str, cadre: str, due: dt.date, today: dt.date
 ) -> Commitment:
     if due < today:
         raise InvalidInput("--due", f"{due} is already past (today is {today})")
@@ -52,7 +55,7 @@ def add_commitment(
     return commitment
 
 
-def get_commitment(*, session: Session, commitment_id: int) -> Commitment:
+def get_commitment(*, session: LedgerSession, commitment_id: int) -> Commitment:
     commitment = session.get(Commitment, commitment_id)
     if commitment is None:
         raise NotFound("ID", f"no commitment {commitment_id}")
@@ -61,7 +64,7 @@ def get_commitment(*, session: Session, commitment_id: int) -> Commitment:
 
 def _respond(
     *,
-    session: Session,
+    session: LedgerSession,
     commitment_id: int,
     action: str,
     note: str,
@@ -107,7 +110,7 @@ def _respond(
     return commitment
 
 
-def respond(*, session: Session, commitment_id: int, note: str, on: dt.date) -> Commitment:
+def respond(*, session: LedgerSession, commitment_id: int, note: str, on: dt.date) -> Commitment:
     """A progress note: the commitment becomes in-progress."""
     return _respond(
         session=session,
@@ -120,7 +123,7 @@ def respond(*, session: Session, commitment_id: int, note: str, on: dt.date) -> 
 
 
 def resolve(
-    *, session: Session, commitment_id: int, note: str, on: dt.date, cannot: bool = False
+    *, session: LedgerSession, commitment_id: int, note: str, on: dt.date, cannot: bool = False
 ) -> Commitment:
     """Close as resolved, or as cannot-resolve (with the reason in the note)."""
     status = "cannot-resolve" if cannot else "resolved"
@@ -135,7 +138,7 @@ def resolve(
 
 
 def refer(
-    *, session: Session, commitment_id: int, to: str, note: str | None, on: dt.date
+    *, session: LedgerSession, commitment_id: int, to: str, note: str | None, on: dt.date
 ) -> Commitment:
     """Hand the matter to another organisation (civil affairs office, hospital, …)."""
     return _respond(
@@ -160,7 +163,7 @@ class CommitmentFilter:
 
 
 def list_commitments(
-    *, session: Session, today: dt.date, where: CommitmentFilter = CommitmentFilter()
+    *, session: LedgerSession, today: dt.date, where: CommitmentFilter = CommitmentFilter()
 ) -> list[dict]:
     """Commitments by due date, each with its responses and days overdue (open ones)."""
     conditions = []

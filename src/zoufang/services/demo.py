@@ -31,9 +31,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, text
-from sqlmodel import Session
 
 from zoufang.db import bulk
 from zoufang.errors import RuleViolation
@@ -68,6 +68,9 @@ from zoufang.services.demo_people import (
 from zoufang.services.due import compute_due_date, effective_cadence
 from zoufang.tables import without_types
 
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
+
 #: Households generated and written per batch: bounds memory at any --households.
 CHUNK = 2000
 #: SQLite page cache for the load (KiB): holds a 100,000-household ledger in memory.
@@ -93,7 +96,7 @@ TABLES = (
 
 def build_demo(
     *,
-    session: Session,
+    session: LedgerSession,
     households: int,
     seed: int,
     today: dt.date,
@@ -147,7 +150,7 @@ def build_demo(
     return result
 
 
-def _require_empty(session: Session) -> None:
+def _require_empty(session: LedgerSession) -> None:
     held = session.execute(
         select(
             select(func.count()).select_from(Household).scalar_subquery(),

@@ -31,9 +31,9 @@ import random
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, text
-from sqlalchemy.orm import Session
 
 from zoufang.chain import GENESIS_HASH, entry_hash
 from zoufang.models import Fund, FundCategory, LedgerEntry
@@ -41,6 +41,9 @@ from zoufang.services.audit_log import record
 from zoufang.services.demo_history import DOUBLE_NINTH, PARTY_CATEGORIES, SPRING_FESTIVAL
 from zoufang.services.demo_text import FESTIVAL_NOTES
 from zoufang.tables import without_types
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 ELDERLY = ("elderly-alone", "veteran-member", "retired-cadre", "honour-recipient")
 RELIEF = ("low-income", "illness-poverty", "disabled")
@@ -86,7 +89,7 @@ class _FundPlan:
     paid_fen: int = 0
 
 
-def add_demo_funds(*, session: Session, seed: int, today: dt.date) -> dict[str, int]:
+def add_demo_funds(*, session: LedgerSession, seed: int, today: dt.date) -> dict[str, int]:
     """Create the demo funds and their ledger entries; return the counts written."""
     conn = session.connection()
     rng = random.Random(seed ^ SEED_SALT)

@@ -13,9 +13,13 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from zoufang.services.export_columns import COLUMNS, sheet_name
 from zoufang.services.export_rows import RowReader
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 
 @dataclass
@@ -32,7 +36,7 @@ class ExportTable:
 
 
 def export_tables(
-    *, session, tables: list[str], lang: str, reveal: bool, today: dt.date
+    *, session: LedgerSession, tables: list[str], lang: str, reveal: bool, today: dt.date
 ) -> list[ExportTable]:
     """``tables`` (names from :data:`~zoufang.services.export_columns.COLUMNS`), their rows
     to be read on ``session`` while it is open; ID numbers masked unless ``reveal``."""

@@ -15,9 +15,12 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoufang.codes import HOUSEHOLD_ACTIVE
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 #: Rows fetched per round trip to the database.
 BATCH = 5000
@@ -62,7 +65,7 @@ class RowReader:
     million visits the ORM's result machinery cost more than the query itself.
     """
 
-    def __init__(self, session, *, lang: str, reveal: bool, today: dt.date) -> None:
+    def __init__(self, session: LedgerSession, *, lang: str, reveal: bool, today: dt.date) -> None:
         from sqlalchemy import select
 
         from zoufang.models import Cadre, Category

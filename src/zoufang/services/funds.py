@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.models import (
@@ -38,6 +38,9 @@ from zoufang.services.categories import require_categories
 from zoufang.services.fund_rules import PaymentFacts, payment_violations
 from zoufang.services.households import get_cadre, get_household
 
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
+
 
 @dataclass
 class FundIn:
@@ -50,14 +53,14 @@ class FundIn:
     source: str | None = None
 
 
-def get_fund(*, session: Session, code: str, field: str = "FUND") -> Fund:
+def get_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> Fund:
     fund = session.get(Fund, code)
     if fund is None:
         raise NotFound(field, f"no fund {code!r} (see `zoufang fund list`)")
     return fund
 
 
-def fund_categories(*, session: Session, code: str) -> list[str]:
+def fund_categories(*, session: LedgerSession, code: str) -> list[str]:
     return list(
         session.execute(
             select(FundCategory.category_code)
@@ -67,7 +70,7 @@ def fund_categories(*, session: Session, code: str) -> list[str]:
     )
 
 
-def create_fund(*, session: Session, data: FundIn, today: dt.date) -> Fund:
+def create_fund(*, session: LedgerSession, data: FundIn, today: dt.date) -> Fund:
     if data.valid_from and data.valid_to and data.valid_from > data.valid_to:
         raise InvalidInput("--to", f"{data.valid_to} is before --from {data.valid_from}")
     if session.get(Fund, data.code) is not None:
@@ -96,7 +99,7 @@ def create_fund(*, session: Session, data: FundIn, today: dt.date) -> Fund:
     return fund
 
 
-def _allocated_disbursed(session: Session, where) -> tuple:
+def _allocated_disbursed(session: LedgerSession, where) -> tuple:
     E = LedgerEntry
     return (
         func.coalesce(
@@ -122,14 +125,14 @@ def _allocated_disbursed(session: Session, where) -> tuple:
     )
 
 
-def fund_totals(*, session: Session, code: str) -> tuple[int, int]:
+def fund_totals(*, session: LedgerSession, code: str) -> tuple[int, int]:
     """(allocated, disbursed) in fen, net of reversals."""
     allocated, disbursed = _allocated_disbursed(session, None)
     row = session.execute(select(allocated, disbursed).where(LedgerEntry.fund_code == code)).one()
     return int(row.allocated), int(row.disbursed)
 
 
-def household_received(*, session: Session, fund_code: str, household_code: str) -> int:
+def household_received(*, session: LedgerSession, fund_code: str, household_code: str) -> int:
     """Net fen a household has received from a fund."""
     E = LedgerEntry
     return int(
@@ -144,7 +147,7 @@ def household_received(*, session: Session, fund_code: str, household_code: str)
 
 
 def allocate(
-    *, session: Session, code: str, amount_fen: int, on: dt.date, memo: str | None = None
+    *, session: LedgerSession, code: str, amount_fen: int, on: dt.date, memo: str | None = None
 ) -> LedgerEntry:
     """Put money into a fund."""
     fund = get_fund(session=session, code=code)
@@ -166,7 +169,7 @@ def allocate(
     return entry
 
 
-def _persons(session: Session, household: Household) -> set[str]:
+def _persons(session: LedgerSession, household: Household) -> set[str]:
     numbers = {household.id_number}
     numbers.update(
         n
@@ -181,7 +184,7 @@ def _persons(session: Session, household: Household) -> set[str]:
 
 def payment_facts(
     *,
-    session: Session,
+    session: LedgerSession,
     fund: Fund,
     household: Household,
     amount_fen: int,
@@ -271,7 +274,7 @@ def payment_facts(
 
 def disburse(
     *,
-    session: Session,
+    session: LedgerSession,
     fund: str,
     household: str,
     amount_fen: int,
@@ -333,7 +336,7 @@ def disburse(
     return entry
 
 
-def _require_visit_to(session: Session, visit_id: int, household: str) -> None:
+def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> None:
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound("--visit", f"no visit {visit_id}")
@@ -342,7 +345,7 @@ def _require_visit_to(session: Session, visit_id: int, household: str) -> None:
         raise RuleViolation("--visit", f"visit {visit_id} was not to household {household}")
 
 
-def _visit_cadres(session: Session, visit_id: int | None) -> list[str]:
+def _visit_cadres(session: LedgerSession, visit_id: int | None) -> list[str]:
     if visit_id is None:
         return []
     return list(
@@ -355,7 +358,7 @@ def _visit_cadres(session: Session, visit_id: int | None) -> list[str]:
     )
 
 
-def reverse(*, session: Session, seq: int, reason: str, on: dt.date) -> LedgerEntry:
+def reverse(*, session: LedgerSession, seq: int, reason: str, on: dt.date) -> LedgerEntry:
     """Undo an entry by appending its reversal; an entry is reversed at most once."""
     # Lock before looking: two clerks reversing the same entry at once must not both succeed.
     money_chain.lock_for_append(session)
@@ -426,7 +429,7 @@ def entry_row(e: LedgerEntry | dict) -> dict:
     }
 
 
-def list_funds(*, session: Session, today: dt.date) -> list[dict]:
+def list_funds(*, session: LedgerSession, today: dt.date) -> list[dict]:
     allocated, disbursed = _allocated_disbursed(session, None)
     totals = {
         row.fund_code: (int(row.allocated), int(row.disbursed))
@@ -474,7 +477,7 @@ def fund_row(
     }
 
 
-def show_fund(*, session: Session, code: str, today: dt.date) -> dict:
+def show_fund(*, session: LedgerSession, code: str, today: dt.date) -> dict:
     """A fund with every entry and the running balance, and the chain head."""
     fund = get_fund(session=session, code=code)
     allocated, disbursed = fund_totals(session=session, code=code)
@@ -495,7 +498,7 @@ def show_fund(*, session: Session, code: str, today: dt.date) -> dict:
     }
 
 
-def received_by_household(*, session: Session, household_code: str) -> list[dict]:
+def received_by_household(*, session: LedgerSession, household_code: str) -> list[dict]:
     """Money a household received, per fund, net of reversals (for the pre-visit brief)."""
     E = LedgerEntry
     rows = session.execute(

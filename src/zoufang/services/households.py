@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from zoufang.errors import InvalidInput, RuleViolation, no_cadre, no_household
 from zoufang.models import (
@@ -22,6 +22,9 @@ from zoufang.models import (
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
 from zoufang.services.due import refresh_due_dates
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 HOUSEHOLD_CODE_RE = re.compile(r"^H\d{6,9}$")
 
@@ -48,7 +51,7 @@ class HouseholdIn:
     code: str | None = None
 
 
-def get_household(*, session: Session, code: str, field: str = "household") -> Household:
+def get_household(*, session: LedgerSession, code: str, field: str = "household") -> Household:
     household = session.execute(
         select(Household).where(Household.code == code)
     ).scalar_one_or_none()
@@ -57,20 +60,20 @@ def get_household(*, session: Session, code: str, field: str = "household") -> H
     return household
 
 
-def get_cadre(*, session: Session, code: str, field: str = "cadre") -> Cadre:
+def get_cadre(*, session: LedgerSession, code: str, field: str = "cadre") -> Cadre:
     cadre = session.execute(select(Cadre).where(Cadre.code == code)).scalar_one_or_none()
     if cadre is None:
         raise no_cadre(code, field)
     return cadre
 
 
-def household_by_id_number(*, session: Session, id_number: str) -> Household | None:
+def household_by_id_number(*, session: LedgerSession, id_number: str) -> Household | None:
     return session.execute(
         select(Household).where(Household.id_number == id_number)
     ).scalar_one_or_none()
 
 
-def next_code(*, session: Session, prefix: str, model, width: int) -> str:
+def next_code(*, session: LedgerSession, prefix: str, model, width: int) -> str:
     """The next free ``prefix`` + number code after the highest numbered one."""
     highest = 0
     # Only prefix+digits codes: user-given codes that merely start with the prefix (cadre
@@ -88,7 +91,7 @@ def next_code(*, session: Session, prefix: str, model, width: int) -> str:
     return f"{prefix}{highest + 1:0{width}d}"
 
 
-def enroll(*, session: Session, data: HouseholdIn, today: dt.date) -> Household:
+def enroll(*, session: LedgerSession, data: HouseholdIn, today: dt.date) -> Household:
     """Enrol one household; refuses a duplicate ID number, naming the household that has it."""
     categories = require_categories(session=session, codes=data.categories)
     existing = household_by_id_number(session=session, id_number=data.id_number)
@@ -169,7 +172,7 @@ UPDATABLE = {
 
 def update_household(
     *,
-    session: Session,
+    session: LedgerSession,
     code: str,
     changes: dict,
     categories: list[str] | None = None,
@@ -212,7 +215,7 @@ def update_household(
     return household
 
 
-def exit_household(*, session: Session, code: str, reason: str, today: dt.date) -> Household:
+def exit_household(*, session: LedgerSession, code: str, reason: str, today: dt.date) -> Household:
     """Mark a household exited (moved away, died, no longer eligible): never due again."""
     household = get_household(session=session, code=code)
     if household.status == HOUSEHOLD_EXITED:
@@ -235,7 +238,7 @@ def exit_household(*, session: Session, code: str, reason: str, today: dt.date) 
 
 def add_member(
     *,
-    session: Session,
+    session: LedgerSession,
     code: str,
     name: str,
     relation: str,
@@ -270,7 +273,7 @@ def add_member(
     return member
 
 
-def category_codes(*, session: Session, household_id: int) -> list[str]:
+def category_codes(*, session: LedgerSession, household_id: int) -> list[str]:
     return list(
         session.execute(
             select(HouseholdCategory.category_code)
@@ -280,7 +283,7 @@ def category_codes(*, session: Session, household_id: int) -> list[str]:
     )
 
 
-def cadre_codes(*, session: Session, household_id: int) -> list[str]:
+def cadre_codes(*, session: LedgerSession, household_id: int) -> list[str]:
     return list(
         session.execute(
             select(Cadre.code)
@@ -300,7 +303,9 @@ class HouseholdFilter:
     search: str | None = None
 
 
-def list_households(*, session: Session, where: HouseholdFilter = HouseholdFilter()) -> list[dict]:
+def list_households(
+    *, session: LedgerSession, where: HouseholdFilter = HouseholdFilter()
+) -> list[dict]:
     """Households with their categories and cadres, in code order.
 
     A filter naming an unknown category or cadre is a mistake (NotFound), not an empty list.
@@ -389,7 +394,7 @@ def household_row(h: Household, categories: list[str], cadres: list[str]) -> dic
     }
 
 
-def describe_household(*, session: Session, code: str) -> dict:
+def describe_household(*, session: LedgerSession, code: str) -> dict:
     """One household's row with categories and cadres."""
     h = get_household(session=session, code=code)
     return household_row(
@@ -399,7 +404,7 @@ def describe_household(*, session: Session, code: str) -> dict:
     )
 
 
-def members_of(*, session: Session, household_id: int) -> list[dict]:
+def members_of(*, session: LedgerSession, household_id: int) -> list[dict]:
     return [
         {
             "id": m.id,

@@ -19,15 +19,14 @@ from sqlalchemy import select, text
 from zoufang.chain import GENESIS_HASH, ChainHead, _nfc, entry_hash
 
 if TYPE_CHECKING:  # the models load only where entries are written: `audit funds` never needs them
-    from sqlmodel import Session
-
+    from zoufang.db import LedgerSession
     from zoufang.models import LedgerEntry
 
 #: Any constant: the key of the PostgreSQL advisory lock that serialises appends.
 PG_APPEND_LOCK = 0x7A6F7566  # "zouf"
 
 
-def chain_head(session: Session) -> ChainHead:
+def chain_head(session: LedgerSession) -> ChainHead:
     from zoufang.models import LedgerEntry
 
     row = session.execute(
@@ -36,14 +35,14 @@ def chain_head(session: Session) -> ChainHead:
     return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.hash)
 
 
-def lock_for_append(session: Session) -> None:
+def lock_for_append(session: LedgerSession) -> None:
     """Serialise appenders (SQLite already holds the write lock from BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_APPEND_LOCK})
 
 
 def append(
-    session: Session,
+    session: LedgerSession,
     *,
     fund_code: str,
     kind: str,

@@ -8,13 +8,16 @@ were all reversed do not appear.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
-from sqlmodel import Session
 
 from zoufang.models import Household, HouseholdCategory, LedgerEntry
 from zoufang.parsing import mask_id_number
 from zoufang.services.funds import get_fund
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 
 def mask_name(name: str) -> str:
@@ -26,7 +29,7 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def fund_notice(*, session: Session, code: str, today: dt.date, reveal: bool = False) -> dict:
+def fund_notice(*, session: LedgerSession, code: str, today: dt.date, reveal: bool = False) -> dict:
     fund = get_fund(session=session, code=code)
     E = LedgerEntry
     net = func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen))

@@ -36,16 +36,18 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from zoufang.config import Config
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.models import COMMITMENT_CLOSED, Cadre, Commitment, Household, ReminderLog
 from zoufang.services.due import DueFilter, days_overdue, due_households
 from zoufang.services.reminder_channels import CHANNELS, DeliveryError, Message
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 SUPERVISOR = "supervisor"
 LANGS = ("zh", "en")
@@ -169,7 +171,7 @@ def resolve_options(
 
 
 def gather(
-    *, session: Session, today: dt.date, days: int = 0, supervisor: str | None = None
+    *, session: LedgerSession, today: dt.date, days: int = 0, supervisor: str | None = None
 ) -> list[Digest]:
     """Every item due as of ``today``, one digest per recipient (cadres by code, then the
     supervisor's). ``days`` = 0: only what is overdue (due before today)."""
@@ -240,7 +242,7 @@ def gather(
 
 
 def leave_out_told(
-    *, session: Session, digests: list[Digest], channel: str, today: dt.date, every: int
+    *, session: LedgerSession, digests: list[Digest], channel: str, today: dt.date, every: int
 ) -> list[Digest]:
     """Drop items this channel already told their recipient within ``every`` days at the
     same or a higher level; drop digests left empty."""
@@ -268,7 +270,7 @@ def leave_out_told(
     return out
 
 
-def record_told(*, session: Session, digest: Digest, channel: str, today: dt.date) -> None:
+def record_told(*, session: LedgerSession, digest: Digest, channel: str, today: dt.date) -> None:
     """Write the reminder log rows for one delivered message."""
     session.add_all(
         ReminderLog(
@@ -443,7 +445,7 @@ class Outcome:
         return {"sent": self.sent, "items": items, "messages": messages}
 
 
-SessionFactory = Callable[..., AbstractContextManager[Session]]
+SessionFactory = Callable[..., AbstractContextManager["LedgerSession"]]
 
 
 def send_reminders(

@@ -61,7 +61,7 @@ from zoufang.tables import visit_cadre as _visit_cadre
 from zoufang.tables import visit_item as _visit_item
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from zoufang.db import LedgerSession
 
 
 #: Households listed by name under "never visited" (the count is always complete).
@@ -119,7 +119,7 @@ def visit_conditions(scope: Scope) -> list:
     return conditions
 
 
-def every_visit_in_scope(*, session: Session, scope: Scope) -> bool:
+def every_visit_in_scope(*, session: LedgerSession, scope: Scope) -> bool:
     """Whether the scope leaves out no visit in the ledger: none dated outside the period,
     none to a household outside the scope (the usual report, the campaign to date).
 
@@ -190,7 +190,7 @@ def _never_visited_condition(scope: Scope):
     )
 
 
-def visit_figures(*, session: Session, scope: Scope) -> dict:
+def visit_figures(*, session: LedgerSession, scope: Scope) -> dict:
     """Households in scope, visited in the period (coverage %) and never visited at all;
     visits and households visited per kind (every kind listed, zeros included); and per
     village, households, visited, coverage % and visits, lowest coverage first.
@@ -266,7 +266,7 @@ def visit_figures(*, session: Session, scope: Scope) -> dict:
     }
 
 
-def _other_kinds(*, session: Session, scope: Scope) -> list[dict]:
+def _other_kinds(*, session: LedgerSession, scope: Scope) -> list[dict]:
     """Visits of kinds outside :data:`VISIT_KINDS` (a ledger written by other means), by
     kind name."""
     rows = session.connection().execute(
@@ -282,7 +282,7 @@ def _other_kinds(*, session: Session, scope: Scope) -> list[dict]:
 
 
 def never_visited(
-    *, session: Session, scope: Scope, limit: int = NEVER_VISITED_LISTED
+    *, session: LedgerSession, scope: Scope, limit: int = NEVER_VISITED_LISTED
 ) -> list[dict]:
     """Active households in scope with no visit at all by ``until``, longest waiting first."""
     H = _household
@@ -312,7 +312,7 @@ def never_visited(
     ]
 
 
-def visits_by_category(*, session: Session, scope: Scope) -> list[dict]:
+def visits_by_category(*, session: LedgerSession, scope: Scope) -> list[dict]:
     """Per category: households in scope, visited, coverage %, visits (a visit to a household
     in two categories counts under both)."""
     H, HC = _household, _household_category
@@ -356,7 +356,7 @@ def visits_by_category(*, session: Session, scope: Scope) -> list[dict]:
     return rows
 
 
-def need_figures(*, session: Session, scope: Scope, today: dt.date) -> dict:
+def need_figures(*, session: LedgerSession, scope: Scope, today: dt.date) -> dict:
     """Needs (commitments) opened in the period and what became of them by ``until``."""
     C = _commitment
     as_of = min(scope.until, today)
@@ -400,7 +400,7 @@ def need_figures(*, session: Session, scope: Scope, today: dt.date) -> dict:
     }
 
 
-def heard_figures(*, session: Session, scope: Scope, every_visit: bool = False) -> dict:
+def heard_figures(*, session: LedgerSession, scope: Scope, every_visit: bool = False) -> dict:
     """Suggestions heard, wishes collected (and from how many households), gifts handed over.
 
     ``every_visit``: the scope leaves out no visit (:func:`every_visit_in_scope`), so the
@@ -486,7 +486,7 @@ def _in_period(scope: Scope):
     return and_(*conditions)
 
 
-def money_by_fund(*, session: Session, scope: Scope) -> list[dict]:
+def money_by_fund(*, session: LedgerSession, scope: Scope) -> list[dict]:
     """Per fund: allocated, paid and left as of ``until`` (fund-wide), and paid within the
     period to households in scope, with how many households received money."""
     E = _ledger_entry
@@ -548,7 +548,7 @@ def money_by_fund(*, session: Session, scope: Scope) -> list[dict]:
     return rows
 
 
-def money_by_category(*, session: Session, scope: Scope) -> list[dict]:
+def money_by_category(*, session: LedgerSession, scope: Scope) -> list[dict]:
     """The period's net payments to households in scope, per category of the household."""
     E, HC = _ledger_entry, _household_category
     in_period = _in_period(scope)
@@ -584,7 +584,7 @@ def money_by_category(*, session: Session, scope: Scope) -> list[dict]:
 
 
 def cadre_workload(
-    *, session: Session, scope: Scope, today: dt.date, every_visit: bool = False
+    *, session: LedgerSession, scope: Scope, today: dt.date, every_visit: bool = False
 ) -> list[dict]:
     """Per cadre: active households assigned (and overdue today), visits in the period, and
     commitments held that are past their deadline today.
@@ -667,7 +667,7 @@ def cadre_workload(
 PARALLEL_FROM_VISITS = 50_000
 
 
-def campaign_report(*, session: Session, scope: Scope, today: dt.date) -> dict:
+def campaign_report(*, session: LedgerSession, scope: Scope, today: dt.date) -> dict:
     """Every figure of the campaign report, for one period and optionally one village.
 
     On a county ledger the money and cadre figures are read by a second thread on a second
@@ -699,7 +699,9 @@ def campaign_report(*, session: Session, scope: Scope, today: dt.date) -> dict:
     return report
 
 
-def _visits_and_needs(session, scope: Scope, today: dt.date, every_visit: bool) -> dict:
+def _visits_and_needs(
+    session: LedgerSession, scope: Scope, today: dt.date, every_visit: bool
+) -> dict:
     visits = visit_figures(session=session, scope=scope)
     return {
         "period": {

@@ -17,9 +17,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, text
-from sqlmodel import Session
 
 from zoufang.models import (
     HOUSEHOLD_ACTIVE,
@@ -33,6 +33,9 @@ from zoufang.services.households import next_code
 from zoufang.services.roster_file import read_roster
 from zoufang.services.roster_validation import Lookup, Row, validate_roster
 from zoufang.tables import without_types
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 #: Rows written per INSERT executemany.
 CHUNK = 5000
@@ -65,7 +68,7 @@ class RosterResult:
 
 def import_roster(
     *,
-    session: Session,
+    session: LedgerSession,
     path: Path,
     today: dt.date,
     dry_run: bool = False,
@@ -118,7 +121,7 @@ def import_roster(
 
 
 def _write(
-    session: Session, good: list[Row], today: dt.date, progress: Callable[[int], None]
+    session: LedgerSession, good: list[Row], today: dt.date, progress: Callable[[int], None]
 ) -> list[str]:
     """Insert the households with their categories and cadres; return their codes."""
     conn = session.connection()

@@ -13,15 +13,18 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlmodel import Session
 
 from zoufang import parsing
 from zoufang.errors import InvalidInput
 from zoufang.models import Cadre, Category, Household
 from zoufang.services.households import HOUSEHOLD_CODE_RE, household_in_from_text
 from zoufang.services.roster_file import Columns, Roster, cell_text, is_blank, map_columns
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 #: Values of a status column that mean an active household (anything else is refused).
 ACTIVE_STATUS = ("", "active", "在册", "正常", "在帮")
@@ -32,7 +35,7 @@ LIST_SEPARATORS = re.compile(r"[、,;，；/|\s]+")
 class Lookup:
     """Categories by code or Chinese label, cadres by code or unique name, from the ledger."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: LedgerSession) -> None:
         self.categories: dict[str, str] = {}
         self.cadence: dict[str, int] = {}
         for code, label, days in session.execute(
@@ -80,7 +83,7 @@ def _split(value: str) -> list[str]:
 
 def validate_roster(
     *,
-    session: Session,
+    session: LedgerSession,
     roster: Roster,
     today: dt.date,
     progress: Callable[[int], None] | None = None,
@@ -232,7 +235,11 @@ def _unnamed_column_used(roster: Roster, i: int) -> bool:
 
 
 def _against_ledger(
-    session: Session, good: list[Row], seen_ids: dict[str, int], seen_codes: dict[str, int], fail
+    session: LedgerSession,
+    good: list[Row],
+    seen_ids: dict[str, int],
+    seen_codes: dict[str, int],
+    fail,
 ) -> None:
     """ID numbers and codes that the ledger already holds."""
     ids, codes = list(seen_ids), list(seen_codes)

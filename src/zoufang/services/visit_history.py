@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlmodel import Session
 
 from zoufang.models import (
     Cadre,
@@ -18,6 +18,9 @@ from zoufang.models import (
 )
 from zoufang.services.households import get_cadre, get_household
 
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
+
 
 @dataclass(frozen=True)
 class VisitFilter:
@@ -27,7 +30,7 @@ class VisitFilter:
     until: dt.date | None = None
 
 
-def list_visits(*, session: Session, where: VisitFilter = VisitFilter()) -> list[dict]:
+def list_visits(*, session: LedgerSession, where: VisitFilter = VisitFilter()) -> list[dict]:
     """Visits newest first, each with its cadres, needs, suggestions, wishes and gifts."""
     conditions = []
     if where.household:
@@ -52,7 +55,7 @@ def list_visits(*, session: Session, where: VisitFilter = VisitFilter()) -> list
     return _with_details(session, rows, ids)
 
 
-def _with_details(session: Session, rows, ids) -> list[dict]:
+def _with_details(session: LedgerSession, rows, ids) -> list[dict]:
     cadres: dict[int, list[str]] = {}
     for vid, code in session.execute(
         select(VisitCadre.visit_id, Cadre.code)

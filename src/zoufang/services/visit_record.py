@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
@@ -24,6 +25,9 @@ from zoufang.tables import utcnow
 from zoufang.tables import visit as V
 from zoufang.tables import visit_cadre as VC
 from zoufang.tables import visit_item as VI
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 #: A need raised at a visit without --need-due must be answered within this many days.
 DEFAULT_NEED_DAYS = 30
@@ -54,7 +58,7 @@ class LoggedVisit:
     entries: list[int] = field(default_factory=list)  # ledger entries (seq) of the cash
 
 
-def log_visit(*, session, data: VisitIn, today: dt.date) -> LoggedVisit:
+def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> LoggedVisit:
     """Record a visit; each need opens a commitment held by the first visiting cadre."""
     if data.kind not in VISIT_KINDS:
         raise InvalidInput("--kind", f"{data.kind!r} is not one of {', '.join(VISIT_KINDS)}")
