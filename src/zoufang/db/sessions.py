@@ -72,7 +72,7 @@ class LedgerSession:
         self,
         statement: Executable,
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-    ) -> Result[Any]:
+    ) -> Result[*tuple[Any, ...]]:  # rows of any width, as Session.execute's
         return self.orm.execute(statement, params)
 
     def scalars(

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlmodel import and_, case, col, func, or_, select
 
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.models import (
@@ -106,7 +106,7 @@ def _allocated_disbursed(session: LedgerSession, where) -> tuple:
             func.sum(
                 case(
                     (E.kind == "allocate", E.amount_fen),
-                    (and_(E.kind == "reverse", E.household_code.is_(None)), -E.amount_fen),
+                    (and_(E.kind == "reverse", col(E.household_code).is_(None)), -E.amount_fen),
                     else_=0,
                 )
             ),
@@ -116,7 +116,7 @@ def _allocated_disbursed(session: LedgerSession, where) -> tuple:
             func.sum(
                 case(
                     (E.kind == "disburse", E.amount_fen),
-                    (and_(E.kind == "reverse", E.household_code.is_not(None)), -E.amount_fen),
+                    (and_(E.kind == "reverse", col(E.household_code).is_not(None)), -E.amount_fen),
                     else_=0,
                 )
             ),
@@ -175,7 +175,7 @@ def _persons(session: LedgerSession, household: Household) -> set[str]:
         n
         for n in session.execute(
             select(Member.id_number).where(
-                Member.household_id == household.id, Member.id_number.is_not(None)
+                Member.household_id == household.id, col(Member.id_number).is_not(None)
             )
         ).scalars()
     )
@@ -198,19 +198,19 @@ def payment_facts(
         set(
             session.execute(
                 select(Cadre.code)
-                .join(CadreRelative, CadreRelative.cadre_id == Cadre.id)
+                .join(CadreRelative, col(CadreRelative.cadre_id) == Cadre.id)
                 .where(
-                    Cadre.code.in_(cadre_codes),
+                    col(Cadre.code).in_(cadre_codes),
                     or_(
                         CadreRelative.household_id == household.id,
-                        CadreRelative.id_number.in_(persons),
+                        col(CadreRelative.id_number).in_(persons),
                     ),
                 )
             ).scalars()
         )
     )
     E = LedgerEntry
-    reversed_seqs = select(E.reverses_seq).where(E.reverses_seq.is_not(None))
+    reversed_seqs = select(E.reverses_seq).where(col(E.reverses_seq).is_not(None))
     same_day = session.execute(
         select(func.count())
         .select_from(E)
@@ -219,27 +219,27 @@ def payment_facts(
             E.household_code == household.code,
             E.kind == "disburse",
             E.entry_date == on,
-            E.seq.not_in(reversed_seqs),
+            col(E.seq).not_in(reversed_seqs),
         )
     ).scalar_one()
     # Other households holding one of these people (as head or member) already paid here.
     other_ids = set(
         session.execute(
             select(Household.id).where(
-                Household.id_number.in_(persons), Household.id != household.id
+                col(Household.id_number).in_(persons), Household.id != household.id
             )
         ).scalars()
     ) | set(
         session.execute(
             select(Member.household_id).where(
-                Member.id_number.in_(persons), Member.household_id != household.id
+                col(Member.id_number).in_(persons), Member.household_id != household.id
             )
         ).scalars()
     )
     also_paid: list[str] = []
     if other_ids:
         for code in session.execute(
-            select(Household.code).where(Household.id.in_(other_ids)).order_by(Household.code)
+            select(Household.code).where(col(Household.id).in_(other_ids)).order_by(Household.code)
         ).scalars():
             if household_received(session=session, fund_code=fund.code, household_code=code) > 0:
                 also_paid.append(code)
@@ -351,7 +351,7 @@ def _visit_cadres(session: LedgerSession, visit_id: int | None) -> list[str]:
     return list(
         session.execute(
             select(Cadre.code)
-            .join(VisitCadre, VisitCadre.cadre_id == Cadre.id)
+            .join(VisitCadre, col(VisitCadre.cadre_id) == Cadre.id)
             .where(VisitCadre.visit_id == visit_id)
             .order_by(Cadre.code)
         ).scalars()
@@ -370,7 +370,9 @@ def reverse(*, session: LedgerSession, seq: int, reason: str, on: dt.date) -> Le
     # .first(), not one_or_none(): a ledger tampered with may hold two reversals of one entry.
     already = (
         session.execute(
-            select(LedgerEntry.seq).where(LedgerEntry.reverses_seq == seq).order_by(LedgerEntry.seq)
+            select(LedgerEntry.seq)
+            .where(LedgerEntry.reverses_seq == seq)
+            .order_by(col(LedgerEntry.seq))
         )
         .scalars()
         .first()
@@ -484,7 +486,7 @@ def show_fund(*, session: LedgerSession, code: str, today: dt.date) -> dict:
     entries = []
     balance = 0
     for e in session.execute(
-        select(LedgerEntry).where(LedgerEntry.fund_code == code).order_by(LedgerEntry.seq)
+        select(LedgerEntry).where(LedgerEntry.fund_code == code).order_by(col(LedgerEntry.seq))
     ).scalars():
         if e.kind == "allocate" or (e.kind == "reverse" and e.household_code is not None):
             balance += e.amount_fen
@@ -508,7 +510,7 @@ def received_by_household(*, session: LedgerSession, household_code: str) -> lis
             func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen)),
             func.max(E.entry_date),
         )
-        .join(Fund, Fund.code == E.fund_code)
+        .join(Fund, col(Fund.code) == E.fund_code)
         .where(E.household_code == household_code)
         .group_by(E.fund_code, Fund.name)
         .order_by(E.fund_code)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlmodel import col, func, or_, select
 
 from zoufang.errors import InvalidInput, RuleViolation, no_cadre, no_household
 from zoufang.models import (
@@ -24,6 +24,8 @@ from zoufang.services.categories import require_categories
 from zoufang.services.due import refresh_due_dates
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from zoufang.db import LedgerSession
 
 HOUSEHOLD_CODE_RE = re.compile(r"^H\d{6,9}$")
@@ -132,9 +134,11 @@ def enroll(*, session: LedgerSession, data: HouseholdIn, today: dt.date) -> Hous
     )
     session.add(household)
     session.flush()
+    assert household.id is not None  # the flush stored it
     for category in categories:
         session.add(HouseholdCategory(household_id=household.id, category_code=category))
     for cadre in cadres:
+        assert cadre.id is not None  # read from the ledger
         session.add(Assignment(household_id=household.id, cadre_id=cadre.id, assigned_on=today))
     refresh_due_dates(session=session, household_ids=[household.id])
     # the categories and assigned cadres are part of what was enrolled (`assign` and
@@ -180,6 +184,7 @@ def update_household(
 ) -> Household:
     """Change profile fields (and optionally replace the categories); refresh the due date."""
     household = get_household(session=session, code=code)
+    assert household.id is not None  # read from the ledger
     before = household.model_dump()
     before["categories"] = category_codes(session=session, household_id=household.id)
     unknown = set(changes) - set(UPDATABLE)
@@ -195,7 +200,7 @@ def update_household(
         wanted = require_categories(session=session, codes=categories)
         session.execute(
             HouseholdCategory.__table__.delete().where(
-                HouseholdCategory.household_id == household.id
+                col(HouseholdCategory.household_id) == household.id
             )
         )
         for category in wanted:
@@ -257,6 +262,7 @@ def add_member(
         ).first()
         if same:
             raise RuleViolation("--id-number", f"already a member of {code}")
+    assert household.id is not None  # read from the ledger
     member = Member(
         household_id=household.id,
         name=name,
@@ -287,7 +293,7 @@ def cadre_codes(*, session: LedgerSession, household_id: int) -> list[str]:
     return list(
         session.execute(
             select(Cadre.code)
-            .join(Assignment, Assignment.cadre_id == Cadre.id)
+            .join(Assignment, col(Assignment.cadre_id) == Cadre.id)
             .where(Assignment.household_id == household_id)
             .order_by(Cadre.code)
         ).scalars()
@@ -310,23 +316,23 @@ def list_households(
 
     A filter naming an unknown category or cadre is a mistake (NotFound), not an empty list.
     """
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if where.village:
-        conditions.append(Household.village == where.village)
+        conditions.append(col(Household.village) == where.village)
     if where.status:
-        conditions.append(Household.status == where.status)
+        conditions.append(col(Household.status) == where.status)
     if where.search:
         # autoescape: a % or _ typed in the search is that character, not a wildcard
         conditions.append(
             or_(
-                Household.head_name.contains(where.search, autoescape=True),
-                Household.address.contains(where.search, autoescape=True),
+                col(Household.head_name).contains(where.search, autoescape=True),
+                col(Household.address).contains(where.search, autoescape=True),
             )
         )
     if where.category:
         require_categories(session=session, codes=[where.category])
         conditions.append(
-            Household.id.in_(
+            col(Household.id).in_(
                 select(HouseholdCategory.household_id).where(
                     HouseholdCategory.category_code == where.category
                 )
@@ -335,9 +341,9 @@ def list_households(
     if where.cadre:
         get_cadre(session=session, code=where.cadre, field="--cadre")
         conditions.append(
-            Household.id.in_(
+            col(Household.id).in_(
                 select(Assignment.household_id)
-                .join(Cadre, Cadre.id == Assignment.cadre_id)
+                .join(Cadre, col(Cadre.id) == Assignment.cadre_id)
                 .where(Cadre.code == where.cadre)
             )
         )
@@ -350,15 +356,15 @@ def list_households(
     categories: dict[int, list[str]] = {}
     for hid, code in session.execute(
         select(HouseholdCategory.household_id, HouseholdCategory.category_code)
-        .where(HouseholdCategory.household_id.in_(ids))
+        .where(col(HouseholdCategory.household_id).in_(ids))
         .order_by(HouseholdCategory.category_code)
     ):
         categories.setdefault(hid, []).append(code)
     cadres: dict[int, list[str]] = {}
     for hid, code in session.execute(
         select(Assignment.household_id, Cadre.code)
-        .join(Cadre, Cadre.id == Assignment.cadre_id)
-        .where(Assignment.household_id.in_(ids))
+        .join(Cadre, col(Cadre.id) == Assignment.cadre_id)
+        .where(col(Assignment.household_id).in_(ids))
         .order_by(Cadre.code)
     ):
         cadres.setdefault(hid, []).append(code)
@@ -397,6 +403,7 @@ def household_row(h: Household, categories: list[str], cadres: list[str]) -> dic
 def describe_household(*, session: LedgerSession, code: str) -> dict:
     """One household's row with categories and cadres."""
     h = get_household(session=session, code=code)
+    assert h.id is not None  # read from the ledger
     return household_row(
         h,
         category_codes(session=session, household_id=h.id),
@@ -415,7 +422,7 @@ def members_of(*, session: LedgerSession, household_id: int) -> list[dict]:
             "id_number": m.id_number,
         }
         for m in session.execute(
-            select(Member).where(Member.household_id == household_id).order_by(Member.id)
+            select(Member).where(Member.household_id == household_id).order_by(col(Member.id))
         ).scalars()
     ]
 
@@ -474,15 +481,14 @@ def household_in_from_text(
 
     categories = checked(require_categories) or []
 
-    household = HouseholdIn(
-        name=text("name", required=True, max_len=100),
-        id_number=checked(
-            lambda: p.parse_id_number(
-                values.get("id_number") or "", field=label("id_number"), today=today
-            )
-        ),
-        village=text("village", required=True, max_len=100),
-        categories=categories,
+    name = text("name", required=True, max_len=100)
+    id_number = checked(
+        lambda: p.parse_id_number(
+            values.get("id_number") or "", field=label("id_number"), today=today
+        )
+    )
+    village = text("village", required=True, max_len=100)
+    optional: dict[str, Any] = dict(
         phone=number("phone", p.parse_phone),
         address=text("address"),
         grid=text("grid", max_len=100),
@@ -497,6 +503,11 @@ def household_in_from_text(
         code=text("code", max_len=20),
     )
     if found:
-        errors.extend(found)  # type: ignore[union-attr]  # found is only filled with a list
+        assert errors is not None  # `checked` collects errors only into a given list
+        errors.extend(found)
         return None
-    return household
+    # A required field is None only when its error was collected (returned above).
+    assert name is not None and village is not None
+    return HouseholdIn(
+        name=name, id_number=id_number, village=village, categories=categories, **optional
+    )
