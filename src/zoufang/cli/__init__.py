@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 
@@ -23,7 +24,15 @@ class ZoufangGroup(LazyGroup):
     """Typer's group with zoufang's error policy: one line on stderr, meaningful exit codes.
     Its subcommands are built when used (:mod:`zoufang.cli._lazy`)."""
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("ZOUFANG_DEBUG") == "1"
         try:
@@ -32,6 +41,7 @@ class ZoufangGroup(LazyGroup):
                 prog_name=prog_name or "zoufang",
                 complete_var=complete_var,
                 standalone_mode=False,
+                windows_expand_args=windows_expand_args,
                 **extra,
             )
             code = rv if isinstance(rv, int) else 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,7 +34,7 @@ def cadre_add(
     """Add a cadre."""
     from zoufang.services.cadres import add_cadre, cadre_row, parse_email
 
-    values = {
+    values: dict[str, Any] = {  # parsed before the ledger is opened
         "name": parsing.parse_text(name, field="--name", max_len=100),
         "code": opt(code, parsing.parse_code, "--code"),
         "unit": text_opt(unit, "--unit"),
@@ -68,18 +68,17 @@ def cadre_relate(
 ) -> None:
     """Record a cadre's relative, for conflict-of-interest checks on payments."""
     from zoufang.services.cadres import relate, relative_rows
-    from zoufang.services.households import get_cadre
 
     number = opt(id_number, parsing.parse_id_number, "--id-number", today=today())
     with session(write=True) as s:
-        relate(
+        relative = relate(
             session=s,
             cadre_code=cadre,
             household_code=household,
             id_number=number,
             relation=text_opt(relation, "--relation"),
         )
-        rows = relative_rows(session=s, cadre_id=get_cadre(session=s, code=cadre).id)
+        rows = relative_rows(session=s, cadre_id=relative.cadre_id)
     for row in rows:
         if row["id_number"] is not None:  # a related household has none: null, not ""
             row["id_number"] = parsing.mask_id_number(row["id_number"])

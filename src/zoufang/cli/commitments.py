@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from zoufang import parsing
 from zoufang.cli.common import FormatOpt, past_date, session, text_opt, today
 from zoufang.output import render
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
 
 commitment_app = typer.Typer(
     help="Promises and needs taken on, each with a deadline.", no_args_is_help=True
@@ -31,7 +34,7 @@ def _id(text: str) -> int:
     return parsing.parse_count(text, field="ID", minimum=1, maximum=2**62)
 
 
-def _fetch(s, commitment_id: int) -> dict:
+def _fetch(s: LedgerSession, commitment_id: int) -> dict:
     from zoufang.services.commitments import CommitmentFilter, list_commitments
 
     rows = list_commitments(session=s, today=today(), where=CommitmentFilter(id=commitment_id))
@@ -60,7 +63,7 @@ def commitment_add(
     """Record a promise with a responsible cadre and a deadline."""
     from zoufang.services.commitments import add_commitment
 
-    values = {
+    values: dict[str, Any] = {  # parsed before the ledger is opened
         "household": household,
         "text": parsing.parse_text(text, field="TEXT"),
         "cadre": parsing.parse_code(cadre, field="--cadre"),
@@ -68,6 +71,7 @@ def commitment_add(
     }
     with session(write=True) as s:
         commitment = add_commitment(session=s, today=today(), **values)
+        assert commitment.id is not None  # add_commitment flushed it
         row = _fetch(s, commitment.id)
     _show(row, fmt)
 

@@ -165,7 +165,7 @@ LangOpt = Annotated[
 # ------------------------------------------------------------------ parsing bridges
 
 
-def opt(value: T | None, parse: Callable[..., T], field: str, **kwargs) -> T | None:
+def opt(value: str | None, parse: Callable[..., T], field: str, **kwargs: Any) -> T | None:
     """Parse an optional option value; None stays None."""
     if value is None:
         return None

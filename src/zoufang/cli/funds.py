@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -158,7 +158,7 @@ def fund_disburse(
     """Pay a household from a fund, checked against every fund rule."""
     from zoufang.services.funds import disburse
 
-    values = dict(
+    values: dict[str, Any] = dict(  # parsed before the ledger is opened
         fund=code,
         household=household,
         amount_fen=_amount(amount),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -397,7 +397,7 @@ def member_add(
     """Add a person to a household."""
     from zoufang.services.households import add_member
 
-    values = {
+    values: dict[str, Any] = {  # parsed before the ledger is opened
         "name": parsing.parse_text(name, field="--name", max_len=100),
         "relation": parsing.parse_text(relation, field="--relation", max_len=40),
         "birth_year": opt(

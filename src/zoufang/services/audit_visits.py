@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select
+from sqlmodel import col
 
 from zoufang.models import (
     Assignment,
@@ -35,18 +36,24 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
     cadres with households but no visits."""
     findings: list[Finding] = []
     H = Household
-    cadence = dict(
+    cadence: dict[int, int] = dict(
         session.execute(
-            select(HouseholdCategory.household_id, func.min(Category.cadence_days))
-            .join(Category, Category.code == HouseholdCategory.category_code)
-            .group_by(HouseholdCategory.household_id)
+            select(col(HouseholdCategory.household_id), func.min(Category.cadence_days))
+            .join(Category, col(Category.code) == HouseholdCategory.category_code)
+            .group_by(col(HouseholdCategory.household_id))
         ).all()
     )
     for h in session.execute(
         select(
-            H.id, H.code, H.head_name, H.enrolled_on, H.last_visit_on, H.due_date, H.cadence_days
+            col(H.id),
+            col(H.code),
+            col(H.head_name),
+            col(H.enrolled_on),
+            col(H.last_visit_on),
+            col(H.due_date),
+            col(H.cadence_days),
         )
-        .where(H.status == "active")
+        .where(col(H.status) == "active")
         .order_by(H.code)
     ).all():
         days = h.cadence_days or cadence.get(h.id) or 30
@@ -71,13 +78,13 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
                     severity="error",
                 )
             )
-    has_items = exists().where(VisitItem.visit_id == Visit.id, VisitItem.kind != "gift")
-    has_needs = exists().where(Commitment.visit_id == Visit.id)
+    has_items = exists().where(col(VisitItem.visit_id) == Visit.id, col(VisitItem.kind) != "gift")
+    has_needs = exists().where(col(Commitment.visit_id) == Visit.id)
     for vid, code, day in session.execute(
-        select(Visit.id, Household.code, Visit.visit_date)
-        .join(Household, Household.id == Visit.household_id)
-        .where((Visit.notes.is_(None)) | (Visit.notes == ""), ~has_items, ~has_needs)
-        .order_by(Visit.visit_date, Visit.id)
+        select(col(Visit.id), col(Household.code), col(Visit.visit_date))
+        .join(Household, col(Household.id) == Visit.household_id)
+        .where((col(Visit.notes).is_(None)) | (col(Visit.notes) == ""), ~has_items, ~has_needs)
+        .order_by(col(Visit.visit_date), col(Visit.id))
     ):
         findings.append(
             finding(
@@ -88,12 +95,14 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
                 severity="warning",
             )
         )
-    answered = exists().where(CommitmentResponse.commitment_id == Commitment.id)
+    answered = exists().where(col(CommitmentResponse.commitment_id) == Commitment.id)
     for cid, code, text_, due in session.execute(
-        select(Commitment.id, Household.code, Commitment.text, Commitment.due_date)
-        .join(Household, Household.id == Commitment.household_id)
-        .where(Commitment.due_date < today, Commitment.status == "open", ~answered)
-        .order_by(Commitment.due_date)
+        select(
+            col(Commitment.id), col(Household.code), col(Commitment.text), col(Commitment.due_date)
+        )
+        .join(Household, col(Household.id) == Commitment.household_id)
+        .where(col(Commitment.due_date) < today, col(Commitment.status) == "open", ~answered)
+        .order_by(col(Commitment.due_date))
     ):
         findings.append(
             finding(
@@ -103,11 +112,11 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
                 severity="error",
             )
         )
-    visiting = select(VisitCadre.cadre_id)
+    visiting = select(col(VisitCadre.cadre_id))
     for code, name, n in session.execute(
-        select(Cadre.code, Cadre.name, func.count(Assignment.household_id))
-        .join(Assignment, Assignment.cadre_id == Cadre.id)
-        .where(Cadre.id.not_in(visiting))
+        select(col(Cadre.code), col(Cadre.name), func.count(col(Assignment.household_id)))
+        .join(Assignment, col(Assignment.cadre_id) == Cadre.id)
+        .where(col(Cadre.id).not_in(visiting))
         .group_by(Cadre.code, Cadre.name)
         .order_by(Cadre.code)
     ):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 def household_brief(*, session: LedgerSession, code: str, today: dt.date) -> dict:
     household = describe_household(session=session, code=code)
     hid = get_household(session=session, code=code).id
+    assert hid is not None  # read from the ledger
     if household["status"] == "active" and household["due_date"] is not None:
         household["days_overdue"] = days_overdue(household["due_date"], today)
     else:

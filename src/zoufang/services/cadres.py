@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlmodel import col, func, select
 
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.models import Assignment, Cadre, CadreRelative, Household, VisitCadre
@@ -61,14 +61,14 @@ def cadre_row(cadre: Cadre, households: int = 0, visits: int = 0) -> dict:
 
 def list_cadres(*, session: LedgerSession) -> list[dict]:
     """Cadres with how many households they are assigned and how many visits they made."""
-    households = dict(
+    households: dict[int, int] = dict(
         session.execute(
-            select(Assignment.cadre_id, func.count()).group_by(Assignment.cadre_id)
+            select(Assignment.cadre_id, func.count()).group_by(col(Assignment.cadre_id))
         ).all()
     )
-    visits = dict(
+    visits: dict[int, int] = dict(
         session.execute(
-            select(VisitCadre.cadre_id, func.count()).group_by(VisitCadre.cadre_id)
+            select(VisitCadre.cadre_id, func.count()).group_by(col(VisitCadre.cadre_id))
         ).all()
     )
     return [
@@ -95,16 +95,17 @@ def relate(
     duplicate = session.execute(
         select(CadreRelative.id).where(
             CadreRelative.cadre_id == cadre.id,
-            CadreRelative.household_id.is_(None)
+            col(CadreRelative.household_id).is_(None)
             if household_id is None
             else CadreRelative.household_id == household_id,
-            CadreRelative.id_number.is_(None)
+            col(CadreRelative.id_number).is_(None)
             if id_number is None
             else CadreRelative.id_number == id_number,
         )
     ).first()
     if duplicate:
         raise RuleViolation("CADRE", "this relative is already recorded for the cadre")
+    assert cadre.id is not None  # read from the ledger
     relative = CadreRelative(
         cadre_id=cadre.id, household_id=household_id, id_number=id_number, relation=relation
     )
@@ -123,9 +124,9 @@ def relate(
 def relative_rows(*, session: LedgerSession, cadre_id: int) -> list[dict]:
     rows = session.execute(
         select(CadreRelative, Household.code)
-        .outerjoin(Household, Household.id == CadreRelative.household_id)
+        .outerjoin(Household, col(Household.id) == CadreRelative.household_id)
         .where(CadreRelative.cadre_id == cadre_id)
-        .order_by(CadreRelative.id)
+        .order_by(col(CadreRelative.id))
     ).all()
     return [
         {"household": code, "id_number": rel.id_number, "relation": rel.relation}
@@ -139,6 +140,7 @@ def assign(*, session: LedgerSession, household_code: str, cadre_code: str, toda
     cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
     if session.get(Assignment, (household.id, cadre.id)) is not None:
         raise RuleViolation("CADRE", f"{cadre.code} is already assigned to {household.code}")
+    assert household.id is not None and cadre.id is not None  # both read from the ledger
     session.add(Assignment(household_id=household.id, cadre_id=cadre.id, assigned_on=today))
     record(
         session,

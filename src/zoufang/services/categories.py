@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.models import Category
@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 
 def list_categories(*, session: LedgerSession) -> list[Category]:
-    return list(session.scalars(select(Category).order_by(Category.builtin.desc(), Category.code)))
+    return list(
+        session.scalars(select(Category).order_by(col(Category.builtin).desc(), Category.code))
+    )
 
 
 def require_categories(
@@ -25,7 +27,7 @@ def require_categories(
     if not codes:
         raise InvalidInput(field, "at least one category is required")
     wanted = list(dict.fromkeys(codes))
-    known = set(session.scalars(select(Category.code).where(Category.code.in_(wanted))))
+    known = set(session.scalars(select(Category.code).where(col(Category.code).in_(wanted))))
     for code in wanted:
         if code not in known:
             raise NotFound(field, f"unknown category {code!r} (see `zoufang category list`)")

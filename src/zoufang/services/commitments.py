@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.models import (
@@ -28,6 +29,8 @@ from zoufang.services.due import days_overdue
 from zoufang.services.households import get_cadre, get_household
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from zoufang.db import LedgerSession
 
 
@@ -40,6 +43,7 @@ def add_commitment(
     if h.status == HOUSEHOLD_EXITED:
         raise RuleViolation("HOUSEHOLD", f"{h.code} exited on {h.exited_on}")
     c = get_cadre(session=session, code=cadre, field="--cadre")
+    assert h.id is not None and c.id is not None  # both read from the ledger
     commitment = Commitment(
         household_id=h.id, text=text, cadre_id=c.id, due_date=due, status="open", opened_on=today
     )
@@ -83,6 +87,7 @@ def _respond(
             "--date", f"{on} is before the commitment was opened ({commitment.opened_on})"
         )
     before = commitment.model_dump()
+    assert commitment.id is not None  # read from the ledger
     session.add(
         CommitmentResponse(
             commitment_id=commitment.id,
@@ -166,38 +171,44 @@ def list_commitments(
     *, session: LedgerSession, today: dt.date, where: CommitmentFilter = CommitmentFilter()
 ) -> list[dict]:
     """Commitments by due date, each with its responses and days overdue (open ones)."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if where.id is not None:
-        conditions.append(Commitment.id == where.id)
+        conditions.append(col(Commitment.id) == where.id)
     if where.status:
         if where.status not in COMMITMENT_STATUSES:
             raise InvalidInput(
                 "--status", f"{where.status!r} is not one of {', '.join(COMMITMENT_STATUSES)}"
             )
-        conditions.append(Commitment.status == where.status)
+        conditions.append(col(Commitment.status) == where.status)
     if where.open_only or where.overdue:
-        conditions.append(Commitment.status.not_in(COMMITMENT_CLOSED))
+        conditions.append(col(Commitment.status).not_in(COMMITMENT_CLOSED))
     if where.overdue:
-        conditions.append(Commitment.due_date < today)
+        conditions.append(col(Commitment.due_date) < today)
     if where.cadre:
         cadre = get_cadre(session=session, code=where.cadre, field="--cadre")
-        conditions.append(Commitment.cadre_id == cadre.id)
+        conditions.append(col(Commitment.cadre_id) == cadre.id)
     if where.household:
         household = get_household(session=session, code=where.household, field="--household")
-        conditions.append(Commitment.household_id == household.id)
+        conditions.append(col(Commitment.household_id) == household.id)
     rows = session.execute(
-        select(Commitment, Household.code, Household.head_name, Household.village, Cadre.code)
-        .join(Household, Household.id == Commitment.household_id)
-        .join(Cadre, Cadre.id == Commitment.cadre_id)
+        select(
+            Commitment,
+            col(Household.code),
+            col(Household.head_name),
+            col(Household.village),
+            col(Cadre.code),
+        )
+        .join(Household, col(Household.id) == Commitment.household_id)
+        .join(Cadre, col(Cadre.id) == Commitment.cadre_id)
         .where(*conditions)
-        .order_by(Commitment.due_date, Commitment.id)
+        .order_by(col(Commitment.due_date), col(Commitment.id))
     ).all()
-    ids = select(Commitment.id).where(*conditions).scalar_subquery()
+    ids = select(col(Commitment.id)).where(*conditions).scalar_subquery()
     responses: dict[int, list[dict]] = {}
     for r in session.execute(
         select(CommitmentResponse)
-        .where(CommitmentResponse.commitment_id.in_(ids))
-        .order_by(CommitmentResponse.response_date, CommitmentResponse.id)
+        .where(col(CommitmentResponse.commitment_id).in_(ids))
+        .order_by(col(CommitmentResponse.response_date), col(CommitmentResponse.id))
     ).scalars():
         responses.setdefault(r.commitment_id, []).append(
             {"date": r.response_date, "action": r.action, "note": r.note, "operator": r.operator}

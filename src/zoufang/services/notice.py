@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
+from sqlmodel import case, col
 
 from zoufang.models import Household, HouseholdCategory, LedgerEntry
 from zoufang.parsing import mask_id_number
@@ -35,21 +36,21 @@ def fund_notice(*, session: LedgerSession, code: str, today: dt.date, reveal: bo
     net = func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen))
     rows = session.execute(
         select(
-            Household.id,
-            Household.code,
-            Household.village,
-            Household.head_name,
-            Household.id_number,
+            col(Household.id),
+            col(Household.code),
+            col(Household.village),
+            col(Household.head_name),
+            col(Household.id_number),
             net.label("amount"),
         )
-        .join(Household, Household.code == E.household_code)
-        .where(E.fund_code == code, E.household_code.is_not(None))
+        .join(Household, col(Household.code) == E.household_code)
+        .where(col(E.fund_code) == code, col(E.household_code).is_not(None))
         .group_by(
-            Household.id,
-            Household.code,
-            Household.village,
-            Household.head_name,
-            Household.id_number,
+            col(Household.id),
+            col(Household.code),
+            col(Household.village),
+            col(Household.head_name),
+            col(Household.id_number),
         )
         .having(net > 0)
         .order_by(Household.village, Household.code)
@@ -59,9 +60,9 @@ def fund_notice(*, session: LedgerSession, code: str, today: dt.date, reveal: bo
         from zoufang.models import Category
 
         for hid, label in session.execute(
-            select(HouseholdCategory.household_id, Category.label)
-            .join(Category, Category.code == HouseholdCategory.category_code)
-            .where(HouseholdCategory.household_id.in_([r.id for r in rows]))
+            select(col(HouseholdCategory.household_id), col(Category.label))
+            .join(Category, col(Category.code) == HouseholdCategory.category_code)
+            .where(col(HouseholdCategory.household_id).in_([r.id for r in rows]))
             .order_by(Category.label)
         ):
             categories.setdefault(hid, []).append(label)

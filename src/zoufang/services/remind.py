@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from zoufang.config import Config
 from zoufang.errors import InvalidInput, RuleViolation
@@ -196,19 +197,19 @@ def gather(
             by_cadre.setdefault(code, []).append(item)
     commitments = session.execute(
         select(
-            Commitment.id,
-            Commitment.text,
-            Commitment.due_date,
-            Household.code,
-            Household.head_name,
-            Household.village,
-            Household.last_visit_on,
-            Cadre.code,
+            col(Commitment.id),
+            col(Commitment.text),
+            col(Commitment.due_date),
+            col(Household.code),
+            col(Household.head_name),
+            col(Household.village),
+            col(Household.last_visit_on),
+            col(Cadre.code),
         )
-        .join(Household, Household.id == Commitment.household_id)
-        .join(Cadre, Cadre.id == Commitment.cadre_id)
-        .where(Commitment.status.not_in(COMMITMENT_CLOSED), Commitment.due_date <= limit)
-        .order_by(Commitment.due_date, Commitment.id)
+        .join(Household, col(Household.id) == Commitment.household_id)
+        .join(Cadre, col(Cadre.id) == Commitment.cadre_id)
+        .where(col(Commitment.status).not_in(COMMITMENT_CLOSED), col(Commitment.due_date) <= limit)
+        .order_by(col(Commitment.due_date), col(Commitment.id))
     ).all()
     for cid, text, due, hcode, name, village, last_visit, ccode in commitments:
         by_cadre.setdefault(ccode, []).append(
@@ -227,7 +228,9 @@ def gather(
     cadres = (
         {
             c.code: c
-            for c in session.execute(select(Cadre).where(Cadre.code.in_(list(by_cadre)))).scalars()
+            for c in session.execute(
+                select(Cadre).where(col(Cadre.code).in_(list(by_cadre)))
+            ).scalars()
         }
         if by_cadre
         else {}
@@ -250,11 +253,13 @@ def leave_out_told(
     told: dict[tuple[str, str], int] = {
         (recipient, key): level
         for recipient, key, level in session.execute(
-            select(ReminderLog.recipient, ReminderLog.item_key, func.max(ReminderLog.level))
+            select(
+                col(ReminderLog.recipient), col(ReminderLog.item_key), func.max(ReminderLog.level)
+            )
             .where(
-                ReminderLog.channel == channel,
-                ReminderLog.sent_on > since,
-                ReminderLog.sent_on <= today,
+                col(ReminderLog.channel) == channel,
+                col(ReminderLog.sent_on) > since,
+                col(ReminderLog.sent_on) <= today,
             )
             .group_by(ReminderLog.recipient, ReminderLog.item_key)
         )

@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select, text
 
@@ -139,7 +139,10 @@ def _write(
     # writes them): per-value type processing would cost more than the inserts.
     day = dt.date.isoformat if conn.dialect.name == "sqlite" else (lambda d: d)
     assigned_on = day(today)
-    households, categories, assignments, codes = [], [], [], []
+    households: list[dict[str, Any]] = []
+    categories: list[dict[str, Any]] = []
+    assignments: list[dict[str, Any]] = []
+    codes: list[str] = []
     for row in good:
         h = row.household
         if h.code:

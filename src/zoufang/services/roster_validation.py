@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from zoufang import parsing
 from zoufang.errors import InvalidInput
 from zoufang.models import Cadre, Category, Household
-from zoufang.services.households import HOUSEHOLD_CODE_RE, household_in_from_text
+from zoufang.services.households import HOUSEHOLD_CODE_RE, HouseholdIn, household_in_from_text
 from zoufang.services.roster_file import Columns, Roster, cell_text, is_blank, map_columns
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class Lookup:
 @dataclass
 class Row:
     line: int
-    household: object  # HouseholdIn
+    household: HouseholdIn
     enrolled_on: dt.date
 
 
@@ -152,6 +152,7 @@ def validate_roster(
             if problem:
                 fail(line, "cadres", problem)
             elif code not in cadres:
+                assert code is not None  # Lookup.cadre gives a code or else a problem
                 cadres.append(code)
         values["cadres"] = cadres
         status = cell_text(raw("status")).lower()
@@ -178,10 +179,10 @@ def validate_roster(
         household = household_in_from_text(
             values, label=columns.label, errors=problems, today=today
         )
-        for exc in problems:
-            if values["id_number"] is None and exc.field == columns.label("id_number"):
+        for invalid in problems:
+            if values["id_number"] is None and invalid.field == columns.label("id_number"):
                 continue  # already reported as a number-typed cell
-            errors.append({"row": line, "field": exc.field, "error": exc.reason})
+            errors.append({"row": line, "field": invalid.field, "error": invalid.reason})
         if household is None or len(errors) > failed:
             _note_duplicate(values.get("id_number"), line, seen_ids, fail)
             continue
@@ -246,12 +247,12 @@ def _against_ledger(
     for start in range(0, len(ids), 500):
         for number, code, name in session.execute(
             select(Household.id_number, Household.code, Household.head_name).where(
-                Household.id_number.in_(ids[start : start + 500])
+                col(Household.id_number).in_(ids[start : start + 500])
             )
         ):
             fail(seen_ids[number], "id_number", f"already enrolled as household {code} ({name})")
     for start in range(0, len(codes), 500):
         for (code,) in session.execute(
-            select(Household.code).where(Household.code.in_(codes[start : start + 500]))
+            select(Household.code).where(col(Household.code).in_(codes[start : start + 500]))
         ):
             fail(seen_codes[code], "code", f"household code {code} is already taken")

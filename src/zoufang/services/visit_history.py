@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from zoufang.models import (
     Cadre,
@@ -19,6 +19,8 @@ from zoufang.models import (
 from zoufang.services.households import get_cadre, get_household
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from zoufang.db import LedgerSession
 
 
@@ -32,24 +34,24 @@ class VisitFilter:
 
 def list_visits(*, session: LedgerSession, where: VisitFilter = VisitFilter()) -> list[dict]:
     """Visits newest first, each with its cadres, needs, suggestions, wishes and gifts."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if where.household:
         household = get_household(session=session, code=where.household, field="--household")
-        conditions.append(Visit.household_id == household.id)
+        conditions.append(col(Visit.household_id) == household.id)
     if where.cadre:
         cadre = get_cadre(session=session, code=where.cadre, field="--cadre")
         conditions.append(
-            Visit.id.in_(select(VisitCadre.visit_id).where(VisitCadre.cadre_id == cadre.id))
+            col(Visit.id).in_(select(VisitCadre.visit_id).where(VisitCadre.cadre_id == cadre.id))
         )
     if where.since:
-        conditions.append(Visit.visit_date >= where.since)
+        conditions.append(col(Visit.visit_date) >= where.since)
     if where.until:
-        conditions.append(Visit.visit_date <= where.until)
+        conditions.append(col(Visit.visit_date) <= where.until)
     rows = session.execute(
         select(Visit, Household.code, Household.head_name, Household.village)
-        .join(Household, Household.id == Visit.household_id)
+        .join(Household, col(Household.id) == Visit.household_id)
         .where(*conditions)
-        .order_by(Visit.visit_date.desc(), Visit.id.desc())
+        .order_by(col(Visit.visit_date).desc(), col(Visit.id).desc())
     ).all()
     ids = select(Visit.id).where(*conditions).scalar_subquery()
     return _with_details(session, rows, ids)
@@ -59,23 +61,23 @@ def _with_details(session: LedgerSession, rows, ids) -> list[dict]:
     cadres: dict[int, list[str]] = {}
     for vid, code in session.execute(
         select(VisitCadre.visit_id, Cadre.code)
-        .join(Cadre, Cadre.id == VisitCadre.cadre_id)
-        .where(VisitCadre.visit_id.in_(ids))
+        .join(Cadre, col(Cadre.id) == VisitCadre.cadre_id)
+        .where(col(VisitCadre.visit_id).in_(ids))
         .order_by(Cadre.code)
     ):
         cadres.setdefault(vid, []).append(code)
     items: dict[int, dict[str, list[str]]] = {}
     for vid, kind, text in session.execute(
         select(VisitItem.visit_id, VisitItem.kind, VisitItem.text)
-        .where(VisitItem.visit_id.in_(ids))
-        .order_by(VisitItem.id)
+        .where(col(VisitItem.visit_id).in_(ids))
+        .order_by(col(VisitItem.id))
     ):
         items.setdefault(vid, {}).setdefault(kind, []).append(text)
     needs: dict[int, list[str]] = {}
     for vid, text in session.execute(
         select(Commitment.visit_id, Commitment.text)
-        .where(Commitment.visit_id.in_(ids))
-        .order_by(Commitment.id)
+        .where(col(Commitment.visit_id).in_(ids))
+        .order_by(col(Commitment.id))
     ):
         needs.setdefault(vid, []).append(text)
     result = []
