@@ -1,4 +1,5 @@
-"""Regenerate docs/cli.md from the commands' own --help (tests/test_docs.py checks it).
+"""Regenerate the command reference from the commands' own --help, in both languages:
+docs/cli.md (English) and docs/cli.zh.md (Chinese). tests/test_docs.py checks both.
 
 Run: .venv/bin/python scripts/gen_cli_docs.py
 """
@@ -8,7 +9,42 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+#: Each language's reference and its opening lines.
+REFERENCES = {
+    "en": (
+        DOCS / "cli.md",
+        [
+            "# zoufang command reference",
+            "",
+            "[中文版](cli.zh.md). Generated from each command's `--help` by "
+            "`scripts/gen_cli_docs.py`; `tests/test_docs.py` fails when it is out of date.",
+            "",
+            "JSON output is the same in every language: its keys and the values of its "
+            "enumerations (categories, visit kinds, statuses, checks, severities) are the "
+            "English codes, so that scripts and cron jobs do not break when a person changes "
+            "their language. Tables, CSV and xlsx headers, messages and help follow the "
+            "language (`--lang`, `ZOUFANG_LANG`, `lang` in the config file, the locale; "
+            "Chinese by default).",
+            "",
+        ],
+    ),
+    "zh": (
+        DOCS / "cli.zh.md",
+        [
+            "# zoufang 命令参考",
+            "",
+            "[English](cli.md)。由 `scripts/gen_cli_docs.py` 根据每条命令的 `--help` 生成；"
+            "内容过期时 `tests/test_docs.py` 会失败。",
+            "",
+            "JSON 输出与界面语言无关：键名和枚举值（类别、走访类型、状态、检查项、级别）"
+            "始终是英文代码，换了语言，脚本和定时任务也不会出错。表格、CSV 和 xlsx 的表头、"
+            "提示信息和帮助随语言变化（`--lang`、`ZOUFANG_LANG`、配置文件中的 `lang`、"
+            "系统区域设置；默认中文）。",
+            "",
+        ],
+    ),
+}
 
 
 def walk(command, path):
@@ -21,19 +57,17 @@ def walk(command, path):
         yield from walk(sub, [*path, name])
 
 
-def render() -> str:
+def render(lang: str = "en") -> str:
     import typer
 
+    from zoufang import i18n
     from zoufang.cli import app
+    from zoufang.cli._lazy import speak_the_chosen_language
 
+    i18n.activate(lang)
     root = typer.main.get_command(app)
-    parts = [
-        "# zoufang command reference",
-        "",
-        "Generated from each command's `--help` by `scripts/gen_cli_docs.py`; "
-        "`tests/test_docs.py` fails when it is out of date.",
-        "",
-    ]
+    speak_the_chosen_language(root)
+    parts = list(REFERENCES[lang][1])
     ctx_cls = root.context_class
     for path, command in walk(root, ["zoufang"]):
         parent = None
@@ -49,13 +83,16 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        return 0 if DOC.exists() and DOC.read_text() == text else 1
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(text)
-    print(f"wrote {DOC}")
-    return 0
+    stale = []
+    for lang, (doc, _opening) in REFERENCES.items():
+        text = render(lang)
+        if "--check" in sys.argv:
+            if not doc.exists() or doc.read_text(encoding="utf-8") != text:
+                stale.append(doc)
+            continue
+        doc.write_text(text, encoding="utf-8")
+        print(f"wrote {doc}")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

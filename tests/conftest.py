@@ -75,6 +75,29 @@ def _isolated_settings(tmp_path, monkeypatch):
     isolate_settings(monkeypatch, tmp_path / "xdg-config")
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """Tests pin the language they assert on: English, unless a test chooses Chinese
+    (``--lang zh`` or the ``chinese`` fixture). zoufang itself defaults to Chinese."""
+    from zoufang import i18n
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ZOUFANG_LANG", "en")
+    i18n.activate("en")
+    yield
+    i18n.activate("en")
+
+
+@pytest.fixture
+def chinese(monkeypatch):
+    """The command line in Chinese, as a Chinese office runs it by default."""
+    from zoufang import i18n
+
+    monkeypatch.setenv("ZOUFANG_LANG", "zh")
+    i18n.activate("zh")
+
+
 @pytest.fixture(scope="session")
 def template_ledger(tmp_path_factory):
     """A migrated ledger to copy: a file, or (PostgreSQL) a template database."""

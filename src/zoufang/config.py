@@ -21,6 +21,9 @@ from typing import Any
 
 from zoufang.errors import InvalidInput
 
+#: Keys at the top of the config file (not in a section), with their type; each can also be
+#: given as ``ZOUFANG_<KEY>``. ``Config.get("", key)`` reads them.
+TOP_LEVEL_KEYS: dict[str, type] = {"lang": str}
 #: Every key the config file may hold, with its type. Unknown keys are refused (typos).
 CONFIG_KEYS: dict[str, dict[str, type]] = {
     "remind": {"channel": str, "supervisor": str, "every": int, "days": int, "lang": str},
@@ -55,6 +58,14 @@ class Config:
 
 
 def default_config_path() -> Path:
+    """``config.toml`` in the user config directory. On Linux that is the XDG directory,
+    found here without importing platformdirs: every command reads it at start-up (for
+    ``lang``), and platformdirs gives the same path there."""
+    import sys
+
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
+        return Path(base) / "zoufang" / "config.toml"
     from platformdirs import user_config_path
 
     return user_config_path("zoufang", appauthor=False) / "config.toml"
@@ -71,7 +82,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         for section, values in _read_config_file(path).items():
             for key, value in values.items():
                 config.values.setdefault(section, {})[key] = value
-                config.sources[(section, key)] = f"{path}: [{section}] {key}"
+                where = f"[{section}] {key}" if section else key
+                config.sources[(section, key)] = f"{path}: {where}"
     for section, keys in CONFIG_KEYS.items():
         for key, kind in keys.items():
             name = f"ZOUFANG_{section}_{key}".upper()
@@ -106,6 +118,10 @@ def _read_config_file(path: Path) -> dict[str, dict[str, Any]]:
         raise InvalidInput(str(path), f"not valid TOML: {exc}") from None
     out: dict[str, dict[str, Any]] = {}
     for section, values in data.items():
+        if section in TOP_LEVEL_KEYS and not isinstance(values, dict):
+            kind = TOP_LEVEL_KEYS[section]
+            out.setdefault("", {})[section] = _check_type(values, kind, f"{path}: {section}")
+            continue
         if section not in CONFIG_KEYS or not isinstance(values, dict):
             known = ", ".join(f"[{s}]" for s in CONFIG_KEYS)
             raise InvalidInput(str(path), f"unknown section {section!r} (known: {known})")

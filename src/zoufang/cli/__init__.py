@@ -14,10 +14,13 @@ from typing import Annotated, Any
 
 import typer
 
-from zoufang import __version__
+from zoufang import __version__, i18n
 from zoufang.cli._click import ClickException, NoArgsIsHelpError, UsageError
-from zoufang.cli._lazy import LazyGroup, LazyTyper
+from zoufang.cli._lazy import LazyGroup, LazyTyper, speak_the_chosen_language
+from zoufang.cli.help_text import usage_message
+from zoufang.cli.language import choose
 from zoufang.errors import InvalidInput, ZoufangError
+from zoufang.i18n import _
 
 
 class ZoufangGroup(LazyGroup):
@@ -35,6 +38,9 @@ class ZoufangGroup(LazyGroup):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("ZOUFANG_DEBUG") == "1"
+        i18n.activate(choose(argv))
+        for command in self.every_built_command():
+            speak_the_chosen_language(command)
         try:
             rv = super().main(
                 args=argv,
@@ -48,31 +54,33 @@ class ZoufangGroup(LazyGroup):
         except ZoufangError as exc:
             if debug:
                 raise
-            code = _fail(f"error: {exc.line()}", exc.exit_code)
+            code = _fail(exc.line(), exc.exit_code)
         except NoArgsIsHelpError as exc:
             print(exc.ctx.get_help() if exc.ctx else str(exc), file=sys.stderr)
             code = 2
         except UsageError as exc:
-            code = _fail(f"error: {_usage_line(exc)}", 2)
+            code = _fail(_usage_line(exc), 2)
         except typer.Abort:
-            code = _fail("error: aborted", 1)
+            code = _fail(_("aborted"), 1)
         except typer.Exit as exc:
             code = exc.exit_code
         except ClickException as exc:
-            code = _fail(f"error: {exc.format_message()}", exc.exit_code)
+            code = _fail(usage_message(exc.format_message()), exc.exit_code)
         except BrokenPipeError:
             # `zoufang … | head`: the reader went away; that is not an error.
             with open(os.devnull, "w") as devnull:
                 os.dup2(devnull.fileno(), sys.stdout.fileno())
             code = 0
         except KeyboardInterrupt:
-            code = _fail("error: interrupted; the command's transaction was rolled back", 130)
+            code = _fail(_("interrupted; the command's transaction was rolled back"), 130)
         except Exception as exc:
             if debug:
                 raise
+            first_line = str(exc).splitlines()[0] if str(exc) else ""
             code = _fail(
-                f"error: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                " (run again with --debug for the traceback)",
+                _("internal error: {error} (run again with --debug for the traceback)").format(
+                    error=f"{type(exc).__name__}: {first_line}"
+                ),
                 1,
             )
         if standalone_mode:
@@ -80,14 +88,15 @@ class ZoufangGroup(LazyGroup):
         return code
 
 
-def _fail(line: str, code: int) -> int:
-    print(line, file=sys.stderr)
+def _fail(message: str, code: int) -> int:
+    """Print the one error line (``error: <field>: <reason>``, in the chosen language)."""
+    print(_("error: {message}").format(message=message), file=sys.stderr)
     return code
 
 
 def _usage_line(exc: UsageError) -> str:
     """One line naming the option or argument at fault: ``--reason: Missing option …``."""
-    message = " ".join(exc.format_message().split())
+    message = usage_message(" ".join(exc.format_message().split()))
     param = getattr(exc, "param", None)
     if param is not None:
         opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
@@ -151,6 +160,17 @@ def root(
             help="Who is operating, for the audit log. Default: your login name.",
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="ZOUFANG_LANG",
+            show_envvar=True,
+            metavar="<zh|en>",
+            help="Language of everything zoufang prints: zh (Chinese, the default) or en. "
+            "Also: lang in the config file, then the locale (LC_ALL, LANG).",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -162,6 +182,8 @@ def root(
     from zoufang.cli.common import Settings, default_operator
     from zoufang.parsing import parse_date, parse_text
 
+    if lang is not None and i18n.parse_lang(lang) is None:
+        raise InvalidInput("--lang", _("{value!r} is not zh or en").format(value=lang))
     settings = Settings(db=db, operator=default_operator(), debug=debug)
     if today is not None:
         settings.today = parse_date(today, field="--today")

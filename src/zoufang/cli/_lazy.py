@@ -26,6 +26,9 @@ import typer.main
 from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandInfo, TyperInfo
 
+from zoufang.cli.help_text import Context, translate
+from zoufang.i18n import _
+
 
 class LazyTyper(typer.Typer):
     """A Typer app whose commands and groups are converted to Click only when used."""
@@ -77,6 +80,7 @@ class LazyTyper(typer.Typer):
             )
         for cmd in [command, *getattr(command, "commands", {}).values()]:
             _plain_text_parameters(cmd)
+            speak_the_chosen_language(cmd)
         return command
 
     def summary(self, name: str) -> TyperCommand:
@@ -93,9 +97,11 @@ class LazyTyper(typer.Typer):
             solved = typer.main.solve_typer_info_defaults(info)
             help_text, short_help = solved.help, solved.short_help
             hidden, deprecated = solved.hidden, solved.deprecated
-        return TyperCommand(
+        stand_in = TyperCommand(
             name=name, help=help_text, short_help=short_help, hidden=hidden, deprecated=deprecated
         )
+        translate(stand_in)
+        return stand_in
 
 
 class LazyCommands(MutableMapping):
@@ -160,6 +166,16 @@ class LazyGroup(TyperGroup):
             self.commands = LazyCommands(self.lazy_app, self.commands)
             _plain_text_parameters(self)
 
+    def every_built_command(self) -> Iterator[Any]:
+        """This group and every command built under it so far (not the deferred ones)."""
+        stack: list[Any] = [self]
+        while stack:
+            command = stack.pop()
+            yield command
+            commands = getattr(command, "commands", None) or {}
+            built = commands.built if isinstance(commands, LazyCommands) else commands
+            stack.extend(built.values())
+
     def list_commands(self, ctx) -> list[str]:
         return list(self.commands)  # names only: TyperGroup's would build every command
 
@@ -172,9 +188,15 @@ class LazyGroup(TyperGroup):
         rows = [(name, cmd) for name, cmd in rows if not cmd.hidden]
         if not rows:
             return
-        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
-        with formatter.section("Commands"):
+        limit = formatter.width - 6 - max(len(name) for name, _cmd in rows)
+        with formatter.section(_("Commands")):
             formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
+
+
+def speak_the_chosen_language(command) -> None:
+    """Help, metavars and Click's own words in the chosen language (:mod:`.help_text`)."""
+    translate(command)
+    command.context_class = Context
 
 
 def _plain_text_parameters(command) -> None:
@@ -228,6 +250,8 @@ def _plain_text_parameters(command) -> None:
         option = make_help_option(ctx)
         if option is not None:
             install(option)
+            if option.help:
+                option.help = _(option.help)
         return option
 
     command.get_help_option = get_help_option
