@@ -56,7 +56,7 @@ def load_facts(conn, rows: list[tuple]) -> Facts:
     fund_cats: dict[str, set[str]] = defaultdict(set)
     for code, cat in conn.execute(select(FC.c.fund_code, FC.c.category_code)).all():
         fund_cats[code].add(cat)
-    paid_codes = {r[4] for r in rows if r[4]}
+    paid_codes: set[str] = {r[4] for r in rows if r[4]}
     households: dict[str, tuple] = {}
     code_of: dict[int, str] = {}
     exits: dict = {None: None}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import attrgetter
 
 from zoufang.parsing import format_money
 from zoufang.services.audit_findings import Finding, finding
@@ -18,7 +19,7 @@ from zoufang.services.audit_funds_facts import Facts
 from zoufang.services.fund_rules import PaymentFacts, payment_violations
 
 _NO_RELATIVES: tuple[frozenset, frozenset] = (frozenset(), frozenset())
-_NONE: frozenset = frozenset()
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -46,13 +47,10 @@ def replay_funds(facts: Facts, rows: list[tuple], entry) -> Replay:
         entries.append(row)
     for fcode, entries in by_fund.items():
         _replay_fund(facts, fcode, entries, entry, out)
-    out.malformed.sort(key=_entry_seq)  # stable: back in entry order
-    out.events.sort(key=_entry_seq)
+    # stable: back in entry order (each of these findings names its entry)
+    out.malformed.sort(key=attrgetter("entry"))
+    out.events.sort(key=attrgetter("entry"))
     return out
-
-
-def _entry_seq(f: Finding) -> int:
-    return f.entry
 
 
 def _replay_fund(facts: Facts, fcode: str, entries: list[tuple], entry, out: Replay) -> None:
@@ -188,7 +186,8 @@ def replay_findings(
         findings += _payment_findings(
             row, violations, seq in reversed_by, seq not in unvisited, name
         )
-    findings.sort(key=lambda f: f.entry)  # stable: a payment's own findings keep their order
+    # stable: a payment's own findings keep their order (each names its entry)
+    findings.sort(key=attrgetter("entry"))
     return findings
 
 

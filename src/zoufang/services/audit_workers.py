@@ -219,6 +219,7 @@ class Job:
             stderr=subprocess.PIPE,
         )
         stdin, self.process.stdin = self.process.stdin, None  # communicate() must not flush it
+        assert stdin is not None  # opened with stdin=PIPE
         try:
             stdin.write(pickle.dumps((ledger, mark, sql, anchor_seq)))
         except OSError:  # it died at once; result() says so
@@ -296,14 +297,14 @@ def _connect(ledger: tuple[str, str], mark: str) -> tuple[Any, Any]:
     from zoufang.db import adopt_snapshot, make_engine
 
     engine = make_engine(target).execution_options(isolation_level="REPEATABLE READ")
-    connection = engine.connect()
-    adopt_snapshot(connection, mark)
+    pg_connection = engine.connect()
+    adopt_snapshot(pg_connection, mark)
 
-    def close():
-        connection.close()
+    def close() -> None:
+        pg_connection.close()
         engine.dispose()
 
-    return connection.connection.dbapi_connection, close
+    return pg_connection.connection.dbapi_connection, close
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, text
+from sqlmodel import col
 
 from zoufang.db import bulk
 from zoufang.errors import RuleViolation
@@ -108,7 +109,9 @@ def build_demo(
     ``progress(n)`` is called with the number of households written so far.
     """
     _require_empty(session)
-    cadences = dict(session.execute(select(Category.code, Category.cadence_days)).all())
+    cadences: dict[str, int] = dict(
+        session.execute(select(col(Category.code), col(Category.cadence_days))).all()
+    )
     missing = sorted({code for code, _ in PRIMARY_CATEGORY} - set(cadences))
     if missing:
         raise RuleViolation("category", f"built-in categories missing from the ledger: {missing}")
@@ -332,6 +335,7 @@ class _Maker(PeopleMaker, HistoryMaker):
         if exited is None and due < today:
             self.overdue += 1
 
+        phone: str | None
         if primary == "left-behind-child":
             phone = self._mobile()  # the guardian's
             employment = "学龄前" if head_age < 6 else "小学在读" if head_age < 12 else "初中在读"

@@ -31,7 +31,7 @@ import random
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, text
 
@@ -102,7 +102,7 @@ def add_demo_funds(*, session: LedgerSession, seed: int, today: dt.date) -> dict
     ):
         categories[hid].add(code)
     households = {
-        hid: (code, status, _date(exited))
+        hid: (code, status, _optional_date(exited))
         for hid, code, status, exited in conn.execute(
             text("SELECT id, code, status, exited_on FROM household")
         )
@@ -130,7 +130,7 @@ def add_demo_funds(*, session: LedgerSession, seed: int, today: dt.date) -> dict
             },
         )
     ]
-    first_cadre = dict(
+    first_cadre: dict[int, str] = dict(
         conn.execute(
             text(
                 "SELECT vc.visit_id, MIN(c.code) FROM visit_cadre vc JOIN cadre c ON c.id = vc.cadre_id "
@@ -398,10 +398,13 @@ def _relief_fund(today: dt.date) -> _FundPlan:
     )
 
 
-def _date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+def _date(value: Any) -> dt.date:
+    """A date as the driver gives it (ISO text on SQLite)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _optional_date(value: Any) -> dt.date | None:
+    return None if value is None else _date(value)
 
 
 def _value(day: dt.date, text_dates: bool):

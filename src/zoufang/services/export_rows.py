@@ -68,12 +68,13 @@ class RowReader:
     def __init__(self, session: LedgerSession, *, lang: str, reveal: bool, today: dt.date) -> None:
         from sqlalchemy import select
 
-        from zoufang.models import Cadre, Category
+        from zoufang.tables import cadre as C
+        from zoufang.tables import category as K
 
         self.connection = session.connection()
         self.lang, self.reveal, self.today = lang, reveal, today
         self.sep = "、" if lang == "zh" else "; "
-        cadres = self.connection.execute(select(Cadre.id, Cadre.code, Cadre.name)).all()
+        cadres = self.connection.execute(select(C.c.id, C.c.code, C.c.name)).all()
         # Chinese sheets name cadres (a code means nothing to a reader); English ones give
         # codes. `enroll --from` accepts either.
         self.cadre_by_id = _CadreNames(
@@ -81,10 +82,7 @@ class RowReader:
         )
         self.cadre_by_code = {code: (name if lang == "zh" else code) for _, code, name in cadres}
         self.category = (
-            {
-                c: label
-                for c, label in self.connection.execute(select(Category.code, Category.label))
-            }
+            {c: label for c, label in self.connection.execute(select(K.c.code, K.c.label))}
             if lang == "zh"
             else {}
         )
@@ -110,65 +108,64 @@ class RowReader:
     def count(self, table: str) -> int:
         from sqlalchemy import func, select
 
-        from zoufang import models
+        from zoufang import tables
 
-        model = {
-            "households": models.Household,
-            "members": models.Member,
-            "visits": models.Visit,
-            "commitments": models.Commitment,
-            "ledger": models.LedgerEntry,
+        stored = {
+            "households": tables.household,
+            "members": tables.member,
+            "visits": tables.visit,
+            "commitments": tables.commitment,
+            "ledger": tables.ledger_entry,
         }[table]
-        return self.connection.execute(select(func.count()).select_from(model)).scalar_one()
+        return self.connection.execute(select(func.count()).select_from(stored)).scalar_one()
 
     def _households(self) -> Iterator[tuple]:
         from sqlalchemy import select
 
         from zoufang.labels import HOUSEHOLD_STATUS_ZH
-        from zoufang.models import Assignment, Household, HouseholdCategory
+        from zoufang.tables import assignment as A
+        from zoufang.tables import household as H
+        from zoufang.tables import household_category as HC
 
-        H = Household
         label, cadre, sep = self.category, self.cadre_by_id, self.sep
         categories = _Details(
             self._stream(
-                select(HouseholdCategory.household_id, HouseholdCategory.category_code).order_by(
-                    HouseholdCategory.household_id, HouseholdCategory.category_code
+                select(HC.c.household_id, HC.c.category_code).order_by(
+                    HC.c.household_id, HC.c.category_code
                 )
             ),
             lambda rows: sep.join(label.get(c, c) for _, c in rows),
         )
         cadres = _Details(
             self._stream(
-                select(Assignment.household_id, Assignment.cadre_id).order_by(
-                    Assignment.household_id, Assignment.cadre_id
-                )
+                select(A.c.household_id, A.c.cadre_id).order_by(A.c.household_id, A.c.cadre_id)
             ),
             lambda rows: sep.join(cadre[c] for _, c in rows),
         )
         for h in self._stream(
             select(
-                H.id,
-                H.code,
-                H.head_name,
-                H.id_number,
-                H.village,
-                H.grid,
-                H.address,
-                H.phone,
-                H.members_count,
-                H.income_fen,
-                H.housing,
-                H.health,
-                H.employment,
-                H.hardship,
-                H.cadence_days,
-                H.status,
-                H.exit_reason,
-                H.exited_on,
-                H.enrolled_on,
-                H.last_visit_on,
-                H.due_date,
-            ).order_by(H.id)
+                H.c.id,
+                H.c.code,
+                H.c.head_name,
+                H.c.id_number,
+                H.c.village,
+                H.c.grid,
+                H.c.address,
+                H.c.phone,
+                H.c.members_count,
+                H.c.income_fen,
+                H.c.housing,
+                H.c.health,
+                H.c.employment,
+                H.c.hardship,
+                H.c.cadence_days,
+                H.c.status,
+                H.c.exit_reason,
+                H.c.exited_on,
+                H.c.enrolled_on,
+                H.c.last_visit_on,
+                H.c.due_date,
+            ).order_by(H.c.id)
         ):
             yield (
                 h.code,
@@ -198,22 +195,22 @@ class RowReader:
     def _members(self) -> Iterator[tuple]:
         from sqlalchemy import select
 
-        from zoufang.models import Household, Member
+        from zoufang.tables import household as H
+        from zoufang.tables import member as M
 
-        M = Member
         for m in self._stream(
             select(
-                Household.code,
-                Household.head_name,
-                M.id,
-                M.name,
-                M.relation,
-                M.birth_year,
-                M.health,
-                M.id_number,
+                H.c.code,
+                H.c.head_name,
+                M.c.id,
+                M.c.name,
+                M.c.relation,
+                M.c.birth_year,
+                M.c.health,
+                M.c.id_number,
             )
-            .join(Household, Household.id == M.household_id)
-            .order_by(M.id)
+            .join(H, H.c.id == M.c.household_id)
+            .order_by(M.c.id)
         ):
             yield (*m[:7], self._id_number(m.id_number))
 
@@ -221,9 +218,12 @@ class RowReader:
         from sqlalchemy import select
 
         from zoufang.labels import VISIT_KIND_ZH
-        from zoufang.models import Commitment, Household, Visit, VisitCadre, VisitItem
+        from zoufang.tables import commitment as CM
+        from zoufang.tables import household as H
+        from zoufang.tables import visit as V
+        from zoufang.tables import visit_cadre as VC
+        from zoufang.tables import visit_item as VI
 
-        V = Visit
         cadre, sep = self.cadre_by_id, self.sep
         kinds = VISIT_KIND_ZH if self.lang == "zh" else {}
 
@@ -235,25 +235,21 @@ class RowReader:
 
         cadres = _Details(
             self._stream(
-                select(VisitCadre.visit_id, VisitCadre.cadre_id).order_by(
-                    VisitCadre.visit_id, VisitCadre.cadre_id
-                )
+                select(VC.c.visit_id, VC.c.cadre_id).order_by(VC.c.visit_id, VC.c.cadre_id)
             ),
             lambda rows: sep.join([cadre[c] for _, c in rows]),
         )
         items = _Details(
             self._stream(
-                select(VisitItem.visit_id, VisitItem.kind, VisitItem.text).order_by(
-                    VisitItem.visit_id, VisitItem.id
-                )
+                select(VI.c.visit_id, VI.c.kind, VI.c.text).order_by(VI.c.visit_id, VI.c.id)
             ),
             heard,
         )
         needs = _Details(
             self._stream(
-                select(Commitment.visit_id, Commitment.text)
-                .where(Commitment.visit_id.is_not(None))
-                .order_by(Commitment.visit_id, Commitment.id)
+                select(CM.c.visit_id, CM.c.text)
+                .where(CM.c.visit_id.is_not(None))
+                .order_by(CM.c.visit_id, CM.c.id)
             ),
             lambda rows: sep.join([t for _, t in rows]),
         )
@@ -271,19 +267,19 @@ class RowReader:
             operator,
         ) in self._stream(
             select(
-                V.id,
-                V.visit_date,
-                Household.code,
-                Household.head_name,
-                Household.village,
-                V.kind,
-                V.notes,
-                V.next_date,
-                V.recorded_at,
-                V.operator,
+                V.c.id,
+                V.c.visit_date,
+                H.c.code,
+                H.c.head_name,
+                H.c.village,
+                V.c.kind,
+                V.c.notes,
+                V.c.next_date,
+                V.c.recorded_at,
+                V.c.operator,
             )
-            .join(Household, Household.id == V.household_id)
-            .order_by(V.id)
+            .join(H, H.c.id == V.c.household_id)
+            .order_by(V.c.id)
         ):
             suggestions, wishes, gifts = items.take(visit_id, nothing_heard)
             yield (
@@ -307,23 +303,25 @@ class RowReader:
     def _commitments(self) -> Iterator[tuple]:
         from sqlalchemy import select
 
+        from zoufang.codes import COMMITMENT_CLOSED
         from zoufang.labels import COMMITMENT_STATUS_ZH
-        from zoufang.models import COMMITMENT_CLOSED, Commitment, CommitmentResponse, Household
+        from zoufang.tables import commitment as C
+        from zoufang.tables import commitment_response as CR
+        from zoufang.tables import household as H
 
-        C = Commitment
         cadre, today = self.cadre_by_id, self.today
         statuses = COMMITMENT_STATUS_ZH if self.lang == "zh" else {}
         responses = _Details(
             self._stream(
                 select(
-                    CommitmentResponse.commitment_id,
-                    CommitmentResponse.response_date,
-                    CommitmentResponse.action,
-                    CommitmentResponse.note,
+                    CR.c.commitment_id,
+                    CR.c.response_date,
+                    CR.c.action,
+                    CR.c.note,
                 ).order_by(
-                    CommitmentResponse.commitment_id,
-                    CommitmentResponse.response_date,
-                    CommitmentResponse.id,
+                    CR.c.commitment_id,
+                    CR.c.response_date,
+                    CR.c.id,
                 )
             ),
             lambda rows: "\n".join(
@@ -332,22 +330,22 @@ class RowReader:
         )
         for c in self._stream(
             select(
-                C.id,
-                Household.code,
-                Household.head_name,
-                Household.village,
-                C.text,
-                C.cadre_id,
-                C.opened_on,
-                C.due_date,
-                C.status,
-                C.closed_on,
-                C.resolution,
-                C.referred_to,
-                C.visit_id,
+                C.c.id,
+                H.c.code,
+                H.c.head_name,
+                H.c.village,
+                C.c.text,
+                C.c.cadre_id,
+                C.c.opened_on,
+                C.c.due_date,
+                C.c.status,
+                C.c.closed_on,
+                C.c.resolution,
+                C.c.referred_to,
+                C.c.visit_id,
             )
-            .join(Household, Household.id == C.household_id)
-            .order_by(C.id)
+            .join(H, H.c.id == C.c.household_id)
+            .order_by(C.c.id)
         ):
             overdue = None if c.status in COMMITMENT_CLOSED else (today - c.due_date).days
             yield (
@@ -372,33 +370,34 @@ class RowReader:
         from sqlalchemy import select
 
         from zoufang.labels import LEDGER_KIND_ZH
-        from zoufang.models import Fund, Household, LedgerEntry
+        from zoufang.tables import fund as F
+        from zoufang.tables import household as H
+        from zoufang.tables import ledger_entry as E
 
-        E = LedgerEntry
         kinds = LEDGER_KIND_ZH if self.lang == "zh" else {}
         cadre = self.cadre_by_code
         for e in self._stream(
             select(
-                E.seq,
-                E.entry_date,
-                E.fund_code,
-                Fund.name,
-                E.kind,
-                E.amount_fen,
-                E.household_code,
-                Household.head_name,
-                E.cadre_code,
-                E.visit_id,
-                E.reverses_seq,
-                E.memo,
-                E.override_reason,
-                E.operator,
-                E.recorded_at,
-                E.hash,
+                E.c.seq,
+                E.c.entry_date,
+                E.c.fund_code,
+                F.c.name,
+                E.c.kind,
+                E.c.amount_fen,
+                E.c.household_code,
+                H.c.head_name,
+                E.c.cadre_code,
+                E.c.visit_id,
+                E.c.reverses_seq,
+                E.c.memo,
+                E.c.override_reason,
+                E.c.operator,
+                E.c.recorded_at,
+                E.c.hash,
             )
-            .join(Fund, Fund.code == E.fund_code)
-            .outerjoin(Household, Household.code == E.household_code)
-            .order_by(E.seq)
+            .join(F, F.c.code == E.c.fund_code)
+            .outerjoin(H, H.c.code == E.c.household_code)
+            .order_by(E.c.seq)
         ):
             yield (
                 e.seq,

@@ -9,6 +9,7 @@ every payment ever written and reports the same violations. One rule book, two r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from zoufang.parsing import format_money
@@ -41,8 +42,8 @@ class PaymentFacts:
     on: dt.date
     household_status: str
     household_exited_on: dt.date | None
-    household_categories: set[str]
-    fund_categories: set[str]
+    household_categories: AbstractSet[str]
+    fund_categories: AbstractSet[str]
     valid_from: dt.date | None
     valid_to: dt.date | None
     cap_fen: int | None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from sqlmodel import col, func, or_, select
 
@@ -427,10 +428,26 @@ def members_of(*, session: LedgerSession, household_id: int) -> list[dict]:
     ]
 
 
+@overload
+def household_in_from_text(
+    values: dict, *, label: Callable[[str], str], errors: None = None, today: dt.date | None = None
+) -> HouseholdIn: ...
+
+
+@overload
 def household_in_from_text(
     values: dict,
     *,
-    label,
+    label: Callable[[str], str],
+    errors: list[InvalidInput],
+    today: dt.date | None = None,
+) -> HouseholdIn | None: ...
+
+
+def household_in_from_text(
+    values: dict,
+    *,
+    label: Callable[[str], str],
     errors: list[InvalidInput] | None = None,
     today: dt.date | None = None,
 ) -> HouseholdIn | None:

@@ -12,7 +12,7 @@ before reading the head. Either way two cadres paying at once produce one chain.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
@@ -27,10 +27,14 @@ PG_APPEND_LOCK = 0x7A6F7566  # "zouf"
 
 
 def chain_head(session: LedgerSession) -> ChainHead:
+    from sqlmodel import col
+
     from zoufang.models import LedgerEntry
 
     row = session.execute(
-        select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
+        select(col(LedgerEntry.seq), col(LedgerEntry.hash))
+        .order_by(col(LedgerEntry.seq).desc())
+        .limit(1)
     ).first()
     return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.hash)
 
@@ -60,7 +64,7 @@ def append(
 
     lock_for_append(session)
     head = chain_head(session)
-    fields = {
+    fields: dict[str, Any] = {
         "seq": head.seq + 1,
         "fund_code": _nfc(fund_code),
         "kind": kind,

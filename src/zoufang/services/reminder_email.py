@@ -168,6 +168,7 @@ class EmailChannel:
         import smtplib
 
         s = self.settings
+        conn: smtplib.SMTP
         if s.security == "ssl":
             conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._tls())
         else:

@@ -170,7 +170,7 @@ def _inserted_id(conn, table, values: dict) -> int:
 
 def log_visit_with_cash(
     *,
-    session,
+    session: LedgerSession,
     data: VisitIn,
     today: dt.date,
     cash_fen: int | None,
@@ -184,7 +184,7 @@ def log_visit_with_cash(
     """
     if (cash_fen is None) != (fund is None):
         raise InvalidInput("--fund" if fund is None else "--cash", "--cash and --fund go together")
-    if fund is None:
+    if fund is None or cash_fen is None:  # both are, or neither
         return log_visit(session=session, data=data, today=today)
     from zoufang.services.funds import disburse, get_fund  # the ORM: only with cash
 
