@@ -19,15 +19,9 @@ from pathlib import Path
 import pytest
 
 import rawdb
+from helpers import error_line
 from zoufang import db
 from zoufang.errors import StorageError
-
-
-def one_error_line(result) -> str:
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: "), lines[0]
-    return lines[0]
 
 
 def checkpoint(path: Path) -> None:
@@ -80,7 +74,7 @@ def test_ledger_path_under_a_file_is_one_clear_error(zf, tmp_path):
     (tmp_path / "plain-file").write_text("x")
     result = zf("--db", str(tmp_path / "plain-file" / "sub" / "ledger.db"), "household", "list")
     assert result.exit_code == 1
-    line = one_error_line(result)
+    line = error_line(result)
     assert line.startswith("error: --db: cannot create ")
 
 
@@ -247,7 +241,7 @@ def test_db_backup_refuses_an_existing_path(zf, ledger_path, tmp_path):
     target.write_bytes(b"precious")
     result = zf("db", "backup", str(target))
     assert result.exit_code == 1
-    line = one_error_line(result)
+    line = error_line(result)
     assert line == f"error: PATH: {target} already exists; choose a new file"
     assert target.read_bytes() == b"precious"
 
@@ -256,7 +250,7 @@ def test_db_backup_refuses_a_missing_directory(zf, ledger_path, tmp_path):
     target = tmp_path / "no-such-dir" / "copy.db"
     result = zf("db", "backup", str(target))
     assert result.exit_code == 1
-    assert "does not exist" in one_error_line(result)
+    assert "does not exist" in error_line(result)
     assert not target.parent.exists()
 
 
@@ -311,7 +305,7 @@ def test_db_check_reports_a_damaged_file(zf, village, ledger_path):
     if result.stdout:
         assert result.stdout.startswith("integrity: ")
     else:
-        assert "damaged" in one_error_line(result)
+        assert "damaged" in error_line(result)
 
 
 # ---------------------------------------------------------------------------- db upgrade
@@ -344,7 +338,7 @@ def test_other_sqlite_file_is_refused(zf, tmp_path):
     for args in (["household", "list"], ["db", "upgrade"], ["db", "check"]):
         result = zf("--db", str(other), *args)
         assert result.exit_code == 1, args
-        assert one_error_line(result) == (
+        assert error_line(result) == (
             f"error: --db: {other} holds other tables and is not a zoufang ledger"
         )
     assert other.read_bytes() == before
@@ -356,7 +350,7 @@ def test_file_that_is_not_sqlite_is_refused(zf, tmp_path):
     before = other.read_bytes()
     result = zf("--db", str(other), "household", "list")
     assert result.exit_code == 1
-    line = one_error_line(result)
+    line = error_line(result)
     assert line.startswith(f"error: --db: {other} is not a zoufang ledger")
     assert other.read_bytes() == before
 
@@ -407,7 +401,7 @@ def test_read_only_ledger_refuses_writes_clearly(zf, read_only_ledger, snapshot_
     result = zf("cadre", "add", "--name", "赵六")
     assert result.exit_code == 1
     kind = "database" if rawdb.ON_POSTGRESQL else "file"
-    assert one_error_line(result) == (
+    assert error_line(result) == (
         f"error: --db: the ledger {kind} is read-only; nothing was written"
     )
     assert snapshot_db() == before
@@ -426,9 +420,7 @@ def test_read_only_uri_ledger_reads_but_refuses_writes(
     assert len(listed.json()) == 3
     result = zf("--db", url, "cadre", "add", "--name", "赵六")
     assert result.exit_code == 1
-    assert (
-        one_error_line(result) == "error: --db: the ledger file is read-only; nothing was written"
-    )
+    assert error_line(result) == "error: --db: the ledger file is read-only; nothing was written"
     assert snapshot_db() == before
     assert not (tmp_path / "file:").exists()  # no stray file made from the URL
 

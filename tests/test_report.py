@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import valid_id
+from helpers import valid_id
 
 PERIOD = ("--since", "2026-01-01", "--until", "2026-06-30")
 
