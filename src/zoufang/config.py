@@ -119,8 +119,8 @@ def _read_config_file(path: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for section, values in data.items():
         if section in TOP_LEVEL_KEYS and not isinstance(values, dict):
-            kind = TOP_LEVEL_KEYS[section]
-            out.setdefault("", {})[section] = _check_type(values, kind, f"{path}: {section}")
+            top_kind = TOP_LEVEL_KEYS[section]
+            out.setdefault("", {})[section] = _check_type(values, top_kind, f"{path}: {section}")
             continue
         if section not in CONFIG_KEYS or not isinstance(values, dict):
             known = ", ".join(f"[{s}]" for s in CONFIG_KEYS)
