@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """zoufang's message catalogs: extract, compile, check (Babel, a development dependency).
 
-    .venv/bin/python scripts/i18n.py extract   # po/zh/*.po from the code: new messages added
-                                               # (empty), messages no longer used removed
-    .venv/bin/python scripts/i18n.py compile   # po/zh/*.po → src/zoufang/locale/zh/LC_MESSAGES/zoufang.mo
-    .venv/bin/python scripts/i18n.py check     # exit 1 and say what is missing, fuzzy, empty,
-                                               # has other placeholders, or is not compiled
+    .venv/bin/python scripts/i18n.py extract [AREA…]  # po/zh/*.po from the code: new messages
+                                                      # added (empty), unused ones removed
+    .venv/bin/python scripts/i18n.py compile          # po/zh/*.po → the package's zoufang.mo
+    .venv/bin/python scripts/i18n.py check [AREA…]    # exit 1 and say what is missing, fuzzy,
+                                                      # empty, has other placeholders, or is
+                                                      # not compiled
 
 Where messages come from:
 * every call of ``_``, ``N_``, ``ngettext`` and ``pgettext`` with literal text in
@@ -123,13 +124,16 @@ def po_path(lang: str, area: str) -> Path:
     return PO_DIR / lang / f"{area}.po"
 
 
-def write_sources(lang: str) -> dict[str, tuple[int, int]]:
-    """Bring po/<lang>/*.po in line with the code; (added, removed) per area."""
+def write_sources(lang: str, only: set[str] | None = None) -> dict[str, tuple[int, int]]:
+    """Bring po/<lang>/*.po (or only those of the areas ``only``) in line with the code;
+    (added, removed) per area."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
     changes = {}
     for area, messages in extract().items():
+        if only and area not in only:
+            continue
         path = po_path(lang, area)
         old = read(path) if path.exists() else Catalog(locale=lang)
         new = Catalog(locale=lang, project="zoufang", charset="utf-8", fuzzy=False)
@@ -206,11 +210,14 @@ def placeholders(text: str) -> list[str]:
     return sorted(p for p in _PLACEHOLDER.findall(text) if p != "%%")
 
 
-def problems(lang: str = "zh") -> list[str]:
-    """What keeps the catalog of ``lang`` from being complete and correct."""
+def problems(lang: str = "zh", only: set[str] | None = None) -> list[str]:
+    """What keeps the catalog of ``lang`` (or the areas ``only``) from being complete and
+    correct."""
     found: list[str] = []
     catalog = merged(lang)
     for area, messages in extract().items():
+        if only and area not in only:
+            continue
         for (msgid, context), (plural, locations) in messages.items():
             key = (msgid, plural) if plural else msgid
             message = catalog.get(key, context=context)
@@ -237,19 +244,23 @@ def problems(lang: str = "zh") -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in ("extract", "compile", "check"):
+    if not argv or argv[0] not in ("extract", "compile", "check"):
         print(__doc__, file=sys.stderr)
+        return 2
+    only = set(argv[1:]) or None
+    if only and not only <= set(AREAS):
+        print(f"i18n: unknown area(s) {sorted(only - set(AREAS))}; areas: {list(AREAS)}")
         return 2
     sys.path.insert(0, str(SRC))
     if argv[0] == "extract":
         for lang in LANGS:
-            for area, (added, removed) in write_sources(lang).items():
+            for area, (added, removed) in write_sources(lang, only).items():
                 print(f"i18n: po/{lang}/{area}.po: {added} new, {removed} removed")
         return 0
     if argv[0] == "compile":
         compile_all()
         return 0
-    found = [p for lang in LANGS for p in problems(lang)]
+    found = [p for lang in LANGS for p in problems(lang, only)]
     for line in found:
         print(line)
     print(f"i18n: {len(found)} problem(s)", file=sys.stderr)
