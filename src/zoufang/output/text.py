@@ -4,6 +4,11 @@
 ``markdown`` (tabulate with wide-character support), ``csv`` (the one CSV writer,
 :func:`zoufang.output.files.write_csv`) and ``json``. Each writes to ``out``: a text stream,
 a path, or stdout when None. Diagnostics go to stderr.
+
+What a person reads is translated here, once per table, not per row: column headers, titles
+and the empty-list message are passed as English (marked with ``N_``) or already in the
+chosen language; cells are what :func:`~zoufang.output.values.cell` prints (a
+:class:`~zoufang.labels.Code` shows its word). JSON and CSV headers keep the keys.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from zoufang import i18n
+from zoufang.i18n import N_
 from zoufang.output.formats import Format, default_format
 from zoufang.output.values import Column, Money, cell, jsonable
 from zoufang.parsing import format_money
@@ -76,10 +83,11 @@ def render(
     out: Out = None,
     title: str | None = None,
     json_value: Any = None,
-    empty: str = "nothing to show",
+    empty: str = N_("nothing to show"),
 ) -> None:
     """Write ``rows`` in ``fmt`` to ``out``. JSON writes ``json_value`` if given, else the
-    rows whole; CSV has the keys for headers."""
+    rows whole; CSV has the keys for headers. ``title``, ``empty`` and the columns' headers
+    are translated (:func:`zoufang.i18n._`) when shown."""
     if isinstance(out, Path):
         from zoufang.output.files import opened
 
@@ -98,18 +106,18 @@ def render(
         return
     if not rows:
         if fmt is Format.table:
-            print(f"({empty})", file=sys.stderr)
+            print(f"({i18n._(empty)})", file=sys.stderr)
         return
     if fmt is Format.table:
         _rich_table(rows, columns, title, stream)
         return
     from tabulate import tabulate
 
-    table = [[cell(row.get(key)) for key, _ in columns] for row in rows]
-    headers = [header for _, header in columns]
+    table = [[cell(row.get(key)) for key, _h in columns] for row in rows]
+    headers = [i18n._(header) for _k, header in columns]
     if fmt is Format.markdown:
         if title:
-            print(f"### {title}\n", file=stream)
+            print(f"### {i18n._(title)}\n", file=stream)
         table = [[_markdown_cell(text) for text in line] for line in table]
         print(tabulate(table, headers=headers, tablefmt="pipe", disable_numparse=True), file=stream)
     else:
@@ -142,12 +150,13 @@ def _rich_table(
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title, header_style="bold", show_lines=False)
+    table = Table(title=title and i18n._(title), header_style="bold", show_lines=False)
     for key, header in columns:
         right = key in _NUMERIC_KEYS
-        table.add_column(header, justify="right" if right else "left", overflow="fold")
+        table.add_column(i18n._(header), justify="right" if right else "left", overflow="fold")
+    keys = [key for key, _h in columns]
     for row in rows:
-        table.add_row(*(escape(cell(row.get(key))) for key, _ in columns))
+        table.add_row(*(escape(cell(row.get(key))) for key in keys))
     Console(file=out, soft_wrap=False).print(table)
 
 
@@ -180,7 +189,9 @@ def render_sections(
     """A detail view (e.g. ``household show``): titled sections of key/value pairs or tables.
 
     Each section is ``(title, mapping)`` for key/value pairs or
-    ``(title, (rows, columns))`` for a table. JSON writes ``json_value`` instead.
+    ``(title, (rows, columns))`` for a table. JSON writes ``json_value`` instead; CSV the
+    titles and keys as they are given. Elsewhere titles, a mapping's keys and the columns'
+    headers are translated (:func:`zoufang.i18n._`).
     """
     if isinstance(out, Path):
         from zoufang.output.files import opened
@@ -200,7 +211,7 @@ def render_sections(
     first = True
     for title, body in sections:
         if isinstance(body, Mapping):
-            rows = [{"field": k, "value": v} for k, v in body.items()]
+            rows = [{"field": i18n._(k), "value": v} for k, v in body.items()]
             columns: Sequence[Column] = [("field", ""), ("value", "")]
         else:
             rows, columns = body
@@ -208,15 +219,15 @@ def render_sections(
             if rows:
                 _rich_table(rows, columns, title, stream)
             else:
-                print(f"{title}: —", file=stream)
+                print(f"{i18n._(title)}: —", file=stream)
             continue
         if not first:
             print(file=stream)
         first = False
         if fmt is Format.markdown:
-            print(f"## {title}\n", file=stream)
+            print(f"## {i18n._(title)}\n", file=stream)
         else:
-            print(f"{title}", file=stream)
+            print(i18n._(title), file=stream)
         if rows:
             render(rows, columns, fmt, out=stream)
         else:

@@ -1,7 +1,9 @@
 """One value as people and programs read it: in a table cell, in JSON, in a spreadsheet.
 
 Money travels as :class:`Money` (an int of fen) so that every format prints it the same
-way: ``1,234.56`` in text, ``"1234.56"`` in JSON and CSV.
+way: ``1,234.56`` in text, ``"1234.56"`` in JSON and CSV. An enumerated value travels as a
+:class:`zoufang.labels.Code`: its word (:meth:`~zoufang.labels.Code.label`, 回访 in Chinese)
+in a cell, the code itself in JSON (it is a ``str``), whatever the language.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from zoufang import i18n
+from zoufang.labels import Code
 from zoufang.parsing import format_money
 
 #: The kinds of a file's column (how it holds its values): text; an int; money in fen; a
@@ -56,14 +60,26 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+#: yes and no in each language, translated once (a listing may hold a million booleans).
+_YES_NO: dict[str, tuple[str, str]] = {}
+
+
+def _yes_no() -> tuple[str, str]:
+    lang = i18n.current()
+    words = _YES_NO.get(lang)
+    if words is None:
+        words = _YES_NO[lang] = (i18n._("yes"), i18n._("no"))
+    return words
+
+
 def cell(value: Any, *, for_csv: bool = False) -> str:
-    """One value as text in a table cell."""
+    """One value as text in a table cell: a :class:`~zoufang.labels.Code` as its word."""
     if value is None:
         return ""
     if isinstance(value, Money):
         return format_money(value, grouping=not for_csv)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _yes_no()[0 if value else 1]
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dt.date):
@@ -72,4 +88,6 @@ def cell(value: Any, *, for_csv: bool = False) -> str:
         return ("; " if for_csv else "、").join(cell(v, for_csv=for_csv) for v in value)
     if isinstance(value, Mapping):
         return json.dumps(jsonable(value), ensure_ascii=False)
+    if isinstance(value, Code):
+        return value.label()
     return str(value)

@@ -6,7 +6,8 @@ header with filters, columns as wide as their text, a table longer than Excel's 
 rows continued on a second sheet), and :meth:`Workbook.add_notice`, a page to print and post
 (a title and lines above the table, every cell boxed, a footer below). Dates are real
 dates, money a number with two decimals; text is written as text (never a formula, number
-or link) and neutralised (:func:`~zoufang.output.values.safe_cell`).
+or link) and neutralised (:func:`~zoufang.output.values.safe_cell`); a ``value`` (a
+:class:`~zoufang.labels.Code`, a list) as :func:`~zoufang.output.values.cell` prints it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from zoufang.output.values import safe_cell
+from zoufang.output.values import cell, safe_cell
 
 #: Excel's limit is 1,048,576 rows a sheet, the header included.
 XLSX_MAX_ROWS = 1_048_575
@@ -192,5 +193,10 @@ class Workbook:
                 sheet.write_datetime(r, col, value, styles["date"])
             elif kind == "datetime":
                 sheet.write_datetime(r, col, value, styles["datetime"])
+            elif kind == "value":  # anything a listing holds (a Code shows its word)
+                text = cell(value)
+                sheet.write_string(r, col, safe_cell(text), styles["text"])
+                if widths is not None:
+                    widths[col] = max(widths[col], display_width(text))
             else:
                 raise ValueError(f"an xlsx column of kind {kind!r}")
