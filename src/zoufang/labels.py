@@ -117,6 +117,10 @@ class Code(str):
         self.word = word
         return self
 
+    def __getnewargs__(self) -> tuple[str, str, str | None]:  # type: ignore[override]
+        # copy.deepcopy (dataclasses.asdict) and pickle (worker processes) rebuild it whole
+        return (str(self), self.kind, self.word)
+
     def label(self) -> str:
         return label_of(self.kind, str(self), self.word)
 
