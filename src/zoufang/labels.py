@@ -28,6 +28,7 @@ ENTRY_KIND = "entry kind"
 SEVERITY = "severity"
 CHECK = "check"
 CATEGORY = "category"
+MESSAGE = "message"  # a sentence (:class:`Message`), not a code
 
 #: Chinese words for the codes (the catalog holds the same, for display in Chinese; these
 #: are also accepted as input, with the short forms below).
@@ -123,6 +124,31 @@ class Code(str):
 
     def label(self) -> str:
         return label_of(self.kind, str(self), self.word)
+
+
+class Message(Code):
+    """A sentence people read that programs keep in English (an audit finding's detail):
+    it *is* the English text (JSON, comparisons), and :meth:`label` translates it when it
+    is shown, e.g. ``Message(N_("entry {seq} is malformed"), seq=7)``. Parameters that are
+    codes show their words."""
+
+    params: dict[str, object]
+
+    def __new__(cls, message: str, /, **params: object) -> Message:
+        self = str.__new__(cls, message.format(**params))
+        self.kind, self.word, self.params = MESSAGE, message, params
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, object]]:
+        return (self.word or "",), self.params
+
+    def label(self) -> str:
+        from zoufang import i18n
+
+        if i18n.current() == "en":
+            return str(self)
+        shown = {k: v.label() if isinstance(v, Code) else v for k, v in self.params.items()}
+        return i18n._(self.word or "").format(**shown)
 
 
 def label_of(kind: str, code: str, word: str | None = None) -> str:
