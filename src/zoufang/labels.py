@@ -130,25 +130,43 @@ class Message(Code):
     """A sentence people read that programs keep in English (an audit finding's detail):
     it *is* the English text (JSON, comparisons), and :meth:`label` translates it when it
     is shown, e.g. ``Message(N_("entry {seq} is malformed"), seq=7)``. Parameters that are
-    codes show their words."""
+    codes show their words; a list or tuple parameter is joined (``, `` in English, ``、``
+    in Chinese). Formatted into other text (``"{detail}".format(detail=m)``) it shows
+    :meth:`label`, so a message built around it reads in one language."""
 
     params: dict[str, object]
 
     def __new__(cls, message: str, /, **params: object) -> Message:
-        self = str.__new__(cls, message.format(**params))
+        english = {k: _english(v) for k, v in params.items()}
+        self = str.__new__(cls, message.format(**english))
         self.kind, self.word, self.params = MESSAGE, message, params
         return self
 
     def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, object]]:
         return (self.word or "",), self.params
 
+    def __format__(self, spec: str) -> str:
+        return format(self.label(), spec)
+
     def label(self) -> str:
         from zoufang import i18n
 
         if i18n.current() == "en":
             return str(self)
-        shown = {k: v.label() if isinstance(v, Code) else v for k, v in self.params.items()}
+        shown = {k: _shown(v) for k, v in self.params.items()}
         return i18n._(self.word or "").format(**shown)
+
+
+def _english(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_english(v)) for v in value)
+    return str(value) if isinstance(value, Code) else value
+
+
+def _shown(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return "、".join(str(_shown(v)) for v in value)
+    return value.label() if isinstance(value, Code) else value
 
 
 def label_of(kind: str, code: str, word: str | None = None) -> str:
