@@ -17,8 +17,9 @@ use (日常走访, 办理中, 低保户 — docs/glossary.md lists them all).
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 #: The kinds of code.
 VISIT_KIND = "visit kind"
@@ -69,30 +70,73 @@ CHECK_ZH = {
     "idle-cadre": "干部未走访",
 }
 
-#: Other words people type for a code (besides the code and its Chinese word).
+#: The built-in categories' labels (migration 0001 writes the same into the ledger, where a
+#: category's own label wins: ``words`` in :func:`resolve`, ``word`` in :class:`Code`).
+CATEGORY_ZH = {
+    "honour-recipient": "党内功勋荣誉表彰获得者",
+    "hardship-member": "生活困难党员",
+    "veteran-member": "老党员",
+    "retired-cadre": "老干部",
+    "bereaved-family": "因公牺牲党员干部家属",
+    "illness-poverty": "因病致贫特困群众",
+    "low-income": "低保户",
+    "disabled": "残疾人",
+    "elderly-alone": "独居老人",
+    "left-behind-child": "留守儿童",
+    "frontline-cadre": "一线干部",
+}
+#: Short forms of the built-in categories (docs/glossary.md, "Categories").
+CATEGORY_SHORT_FORMS = {
+    "功勋荣誉": "honour-recipient",
+    "荣誉表彰": "honour-recipient",
+    "困难党员": "hardship-member",
+    "牺牲干部家属": "bereaved-family",
+    "烈属": "bereaved-family",
+    "因病致贫": "illness-poverty",
+    "低保": "low-income",
+    "残疾": "disabled",
+    "独居": "elderly-alone",
+    "留守": "left-behind-child",
+}
+
+#: Other words people type for a code (besides the code and its Chinese word): the lists of
+#: docs/glossary.md, "Short forms accepted on input" (tests/test_i18n_core.py compares them).
 SHORT_FORMS: dict[str, dict[str, str]] = {
     VISIT_KIND: {
         "日常": "routine",
         "走访": "routine",
+        "入户走访": "routine",
+        "常规走访": "routine",
         "节日": "festival",
         "慰问": "festival",
         "节日走访": "festival",
+        "节前慰问": "festival",
+        "复访": "return",
+        "跟踪回访": "return",
         "暗访走访": "unannounced",
         "核实走访": "verification",
         "核查": "verification",
+        "入户核实": "verification",
     },
     COMMITMENT_STATUS: {
         "未办": "open",
         "待办理": "open",
+        "未办理": "open",
         "在办": "in-progress",
         "正在办理": "in-progress",
         "已解决": "resolved",
         "办结": "resolved",
+        "已完成": "resolved",
         "转办": "referred",
+        "已移交": "referred",
         "无法解决": "cannot-resolve",
         "不能办结": "cannot-resolve",
+        "无法办理": "cannot-resolve",
     },
-    HOUSEHOLD_STATUS: {"在档": "active", "退出": "exited"},
+    HOUSEHOLD_STATUS: {"在档": "active", "正常": "active", "在帮": "active", "退出": "exited"},
+    ENTRY_KIND: {"拨款": "allocate", "下拨": "allocate", "支出": "disburse", "红冲": "reverse"},
+    SEVERITY: {"警告": "warning", "提示": "warning"},
+    CATEGORY: CATEGORY_SHORT_FORMS,
 }
 
 _ZH = {
@@ -102,6 +146,7 @@ _ZH = {
     ENTRY_KIND: LEDGER_KIND_ZH,
     SEVERITY: SEVERITY_ZH,
     CHECK: CHECK_ZH,
+    CATEGORY: CATEGORY_ZH,
 }
 
 
@@ -192,26 +237,54 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lower()
 
 
-def resolve(kind: str, text: str, codes: Iterable[str]) -> str | None:
-    """The code among ``codes`` that ``text`` names: the code, its Chinese word, or a short
-    form; None if it names none of them."""
-    wanted = normalise(text)
+def input_words(
+    kind: str, codes: Iterable[str], words: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Everything a person may type for each of ``codes``, as :func:`normalise` reads it →
+    the code: the code, its word (the caller's ``words``, code → word, before the built-in
+    ones), for a category its word without the last 户/人 (低保户 → 低保, 残疾人 → 残疾),
+    then the short forms. The first to claim a word keeps it."""
     known = list(codes)
+    table: dict[str, str] = {}
     for code in known:
-        if wanted == code.lower():
-            return code
-    words = {normalise(w): c for c, w in _ZH.get(kind, {}).items()}
-    words.update({normalise(w): c for w, c in SHORT_FORMS.get(kind, {}).items()})
-    found = words.get(wanted)
-    return found if found in known else None
+        table.setdefault(normalise(code), code)
+    named = [(c, w) for c, w in (words or {}).items() if c in known and w]
+    named += [(c, w) for c, w in _ZH.get(kind, {}).items() if c in known]
+    for code, word in named:
+        table.setdefault(normalise(word), code)
+    if kind == CATEGORY:
+        for code, word in named:
+            if len(word) > 2 and word[-1] in "户人":
+                table.setdefault(normalise(word[:-1]), code)
+    for word, code in SHORT_FORMS.get(kind, {}).items():
+        if code in known:
+            table.setdefault(normalise(word), code)
+    return table
 
 
-def accepted(kind: str, codes: Iterable[str]) -> str:
+def resolve(
+    kind: str, text: str, codes: Iterable[str], words: Mapping[str, str] | None = None
+) -> str | None:
+    """The code among ``codes`` that ``text`` names: the code (in any case; ``in progress``
+    and ``in_progress`` for ``in-progress``), its word, or a short form (see
+    :func:`input_words`; ``words``, code → word, are the caller's, e.g. the categories'
+    labels in the ledger); None if it names none of them."""
+    table = input_words(kind, codes, words)
+    wanted = normalise(text or "")
+    found = table.get(wanted)
+    if found is None and wanted.isascii():
+        found = table.get(re.sub(r"[\s_]+", "-", wanted))
+    return found
+
+
+def accepted(kind: str, codes: Iterable[str], words: Mapping[str, str] | None = None) -> str:
     """The values a person may type, for an error message, in the chosen language:
-    ``日常走访（routine）、节日慰问（festival）…`` or ``routine, festival, …``."""
+    ``日常走访（routine）、节日慰问（festival）…`` or ``routine, festival, …`` (``words`` as
+    for :func:`resolve`)."""
     from zoufang import i18n
 
     known = list(codes)
     if i18n.current() == "en":
         return ", ".join(known)
-    return "、".join(f"{label_of(kind, c)}（{c}）" for c in known)
+    given = words or {}
+    return "、".join(f"{label_of(kind, c, given.get(c))}（{c}）" for c in known)
