@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, func, select
 
 from zoufang.errors import InvalidInput, RuleViolation
+from zoufang.i18n import _
 from zoufang.models import Assignment, Cadre, CadreRelative, Household, VisitCadre
 from zoufang.services.audit_log import record
 from zoufang.services.households import get_cadre, get_household, next_code
@@ -22,7 +23,7 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def parse_email(text: str, *, field: str = "--email") -> str:
     value = text.strip()
     if not _EMAIL_RE.match(value):
-        raise InvalidInput(field, f"{text!r} is not an email address")
+        raise InvalidInput(field, _("{text!r} is not an email address").format(text=text))
     return value
 
 
@@ -37,7 +38,7 @@ def add_cadre(
 ) -> Cadre:
     if code:
         if session.execute(select(Cadre.id).where(Cadre.code == code)).first():
-            raise RuleViolation("--code", f"cadre code {code} is already taken")
+            raise RuleViolation("--code", _("cadre code {code} is already taken").format(code=code))
     else:
         code = next_code(session=session, prefix="C", model=Cadre, width=4)
     cadre = Cadre(code=code, name=name, unit=unit, phone=phone, email=email)
@@ -87,7 +88,7 @@ def relate(
 ) -> CadreRelative:
     """Record that a cadre is related to a household or to a person (by ID number)."""
     if (household_code is None) == (id_number is None):
-        raise InvalidInput("--household", "give exactly one of --household or --id-number")
+        raise InvalidInput("--household", _("give exactly one of --household or --id-number"))
     cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
     household_id = None
     if household_code is not None:
@@ -104,7 +105,7 @@ def relate(
         )
     ).first()
     if duplicate:
-        raise RuleViolation("CADRE", "this relative is already recorded for the cadre")
+        raise RuleViolation("CADRE", _("this relative is already recorded for the cadre"))
     assert cadre.id is not None  # read from the ledger
     relative = CadreRelative(
         cadre_id=cadre.id, household_id=household_id, id_number=id_number, relation=relation
@@ -139,7 +140,12 @@ def assign(*, session: LedgerSession, household_code: str, cadre_code: str, toda
     household = get_household(session=session, code=household_code, field="HOUSEHOLD")
     cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
     if session.get(Assignment, (household.id, cadre.id)) is not None:
-        raise RuleViolation("CADRE", f"{cadre.code} is already assigned to {household.code}")
+        raise RuleViolation(
+            "CADRE",
+            _("{cadre} is already assigned to {household}").format(
+                cadre=cadre.code, household=household.code
+            ),
+        )
     assert household.id is not None and cadre.id is not None  # both read from the ledger
     session.add(Assignment(household_id=household.id, cadre_id=cadre.id, assigned_on=today))
     record(
@@ -156,7 +162,12 @@ def unassign(*, session: LedgerSession, household_code: str, cadre_code: str) ->
     cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
     assignment = session.get(Assignment, (household.id, cadre.id))
     if assignment is None:
-        raise RuleViolation("CADRE", f"{cadre.code} is not assigned to {household.code}")
+        raise RuleViolation(
+            "CADRE",
+            _("{cadre} is not assigned to {household}").format(
+                cadre=cadre.code, household=household.code
+            ),
+        )
     session.delete(assignment)
     record(
         session,

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlmodel import col
 
+from zoufang import labels, parsing
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
+from zoufang.i18n import _
 from zoufang.models import (
     COMMITMENT_CLOSED,
     COMMITMENT_STATUSES,
@@ -38,10 +40,14 @@ def add_commitment(
     *, session: LedgerSession, household: str, text: str, cadre: str, due: dt.date, today: dt.date
 ) -> Commitment:
     if due < today:
-        raise InvalidInput("--due", f"{due} is already past (today is {today})")
+        raise InvalidInput(
+            "--due", _("{due} is already past (today is {today})").format(due=due, today=today)
+        )
     h = get_household(session=session, code=household, field="HOUSEHOLD")
     if h.status == HOUSEHOLD_EXITED:
-        raise RuleViolation("HOUSEHOLD", f"{h.code} exited on {h.exited_on}")
+        raise RuleViolation(
+            "HOUSEHOLD", _("{code} exited on {date}").format(code=h.code, date=h.exited_on)
+        )
     c = get_cadre(session=session, code=cadre, field="--cadre")
     assert h.id is not None and c.id is not None  # both read from the ledger
     commitment = Commitment(
@@ -62,7 +68,7 @@ def add_commitment(
 def get_commitment(*, session: LedgerSession, commitment_id: int) -> Commitment:
     commitment = session.get(Commitment, commitment_id)
     if commitment is None:
-        raise NotFound("ID", f"no commitment {commitment_id}")
+        raise NotFound("ID", _("no commitment {id}").format(id=commitment_id))
     return commitment
 
 
@@ -80,11 +86,18 @@ def _respond(
     if commitment.status in COMMITMENT_CLOSED:
         raise RuleViolation(
             "ID",
-            f"commitment {commitment_id} is already {commitment.status} ({commitment.closed_on})",
+            _("commitment {id} is already {status} ({date})").format(
+                id=commitment_id,
+                status=labels.label_of(labels.COMMITMENT_STATUS, commitment.status),
+                date=commitment.closed_on,
+            ),
         )
     if on < commitment.opened_on:
         raise InvalidInput(
-            "--date", f"{on} is before the commitment was opened ({commitment.opened_on})"
+            "--date",
+            _("{date} is before the commitment was opened ({opened})").format(
+                date=on, opened=commitment.opened_on
+            ),
         )
     before = commitment.model_dump()
     assert commitment.id is not None  # read from the ledger
@@ -150,7 +163,7 @@ def refer(
         session=session,
         commitment_id=commitment_id,
         action="refer",
-        note=note or f"referred to {to}",
+        note=note or _("referred to {to}").format(to=to),
         on=on,
         new_status="referred",
         referred_to=to,
@@ -175,11 +188,10 @@ def list_commitments(
     if where.id is not None:
         conditions.append(col(Commitment.id) == where.id)
     if where.status:
-        if where.status not in COMMITMENT_STATUSES:
-            raise InvalidInput(
-                "--status", f"{where.status!r} is not one of {', '.join(COMMITMENT_STATUSES)}"
-            )
-        conditions.append(col(Commitment.status) == where.status)
+        status = parsing.parse_choice(
+            where.status, kind=labels.COMMITMENT_STATUS, codes=COMMITMENT_STATUSES, field="--status"
+        )
+        conditions.append(col(Commitment.status) == status)
     if where.open_only or where.overdue:
         conditions.append(col(Commitment.status).not_in(COMMITMENT_CLOSED))
     if where.overdue:
@@ -223,7 +235,7 @@ def list_commitments(
             "cadre": ccode,
             "opened_on": c.opened_on,
             "due_date": c.due_date,
-            "status": c.status,
+            "status": labels.Code(c.status, labels.COMMITMENT_STATUS),
             "days_overdue": None
             if c.status in COMMITMENT_CLOSED
             else days_overdue(c.due_date, today),

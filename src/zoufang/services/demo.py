@@ -38,6 +38,7 @@ from sqlmodel import col
 
 from zoufang.db import bulk
 from zoufang.errors import RuleViolation
+from zoufang.i18n import _
 from zoufang.models import (
     HOUSEHOLD_ACTIVE,
     HOUSEHOLD_EXITED,
@@ -114,7 +115,10 @@ def build_demo(
     )
     missing = sorted({code for code, _ in PRIMARY_CATEGORY} - set(cadences))
     if missing:
-        raise RuleViolation("category", f"built-in categories missing from the ledger: {missing}")
+        raise RuleViolation(
+            "category",
+            _("built-in categories missing from the ledger: {missing}").format(missing=missing),
+        )
     conn = session.connection()
     maker = _Maker(
         rng=random.Random(seed),
@@ -169,8 +173,10 @@ def _require_empty(session: LedgerSession) -> None:
         )
         raise RuleViolation(
             "--db",
-            f"the ledger {name} already holds {held[0]} households and {held[1]} cadres; "
-            "demo only fills an empty ledger: point --db at a new one",
+            _(
+                "the ledger {name} already holds {households} households and {cadres} cadres; "
+                "demo only fills an empty ledger: point --db at a new one"
+            ).format(name=name, households=held[0], cadres=held[1]),
         )
 
 
@@ -216,7 +222,7 @@ def _bulk_load_mode(conn) -> list[str]:
         f"AND tbl_name IN ({', '.join('?' * len(names))}) ORDER BY name",
         names,
     ).all()
-    for name, _ in indexes:
+    for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [sql for _, sql in indexes]
 

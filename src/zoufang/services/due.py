@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, bindparam, exists, func, select, update
 
 from zoufang.codes import HOUSEHOLD_ACTIVE
+from zoufang.labels import CATEGORY, Code
+from zoufang.services.lookup import category_labels, resolve_cadre, resolve_categories
 from zoufang.tables import assignment as _assignment
 from zoufang.tables import cadre as _cadre
 from zoufang.tables import category as _category
@@ -167,7 +169,10 @@ class DueFilter:
 def due_households(
     *, session, today: dt.date, days: int, where: DueFilter = DueFilter()
 ) -> list[dict]:
-    """Active households due on or before today + ``days``, most overdue first."""
+    """Active households due on or before today + ``days``, most overdue first.
+
+    The cadre and category filters name them as people do (a code, a cadre's unique name, a
+    category's label or short form); one the ledger lacks is NotFound, not an empty list."""
     from zoufang.db import bulk, driver_rows, read_by_mmap
 
     H, HC, A, C = _household, _household_category, _assignment, _cadre
@@ -178,14 +183,14 @@ def due_households(
     if where.village:
         conditions.append(H.c.village == where.village)
     if where.cadre:
+        cadre = resolve_cadre(session=session, text=where.cadre, field="--cadre")
         conditions.append(
-            exists().where(
-                and_(A.c.household_id == H.c.id, A.c.cadre_id == C.c.id, C.c.code == where.cadre)
-            )
+            exists().where(and_(A.c.household_id == H.c.id, A.c.cadre_id == cadre.id))
         )
     if where.category:
+        (category,) = resolve_categories(session=session, texts=[where.category])
         conditions.append(
-            exists().where(and_(HC.c.household_id == H.c.id, HC.c.category_code == where.category))
+            exists().where(and_(HC.c.household_id == H.c.id, HC.c.category_code == category))
         )
     # One query: each household's categories and cadres come aggregated ("a,b"), which is
     # cheaper than fetching and grouping two more result sets of 60,000+ rows each.
@@ -223,11 +228,14 @@ def due_households(
                 ),
             ),
             today,
+            category_labels(session=session),
         )
 
 
-def _due_rows(rows: list[tuple], today: dt.date) -> list[dict]:
-    """The query's rows as `due` lists them."""
+def _due_rows(rows: list[tuple], today: dt.date, known: dict[str, str]) -> list[dict]:
+    """The query's rows as `due` lists them; ``known``: each category's label by its code."""
+    # one Code per category, shared by every row that has it
+    values = {code: Code(code, CATEGORY, word=label) for code, label in known.items()}
     dates: dict = {None: None}
     overdue: dict = {}
     result = []
@@ -245,7 +253,7 @@ def _due_rows(rows: list[tuple], today: dt.date) -> list[dict]:
                 "household": code,
                 "name": name,
                 "village": village,
-                "categories": _codes(category_codes),
+                "categories": [values.get(c) or c for c in _codes(category_codes)],
                 "cadres": _codes(cadre_codes),
                 "last_visit": last_visit,
                 "due_date": due,

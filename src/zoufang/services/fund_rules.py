@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
+from zoufang import labels
+from zoufang.i18n import N_
 from zoufang.parsing import format_money
 
 #: check name → severity in `audit funds`
@@ -57,78 +59,96 @@ class PaymentFacts:
 @dataclass(frozen=True)
 class Violation:
     check: str
-    detail: str
+    detail: labels.Message  # English for programs (the audit's JSON), translated when shown
 
 
 def payment_violations(f: PaymentFacts) -> list[Violation]:
     """Every rule of SPEC §4 the payment breaks, each with the figures."""
     m = format_money
+    who = {"household": f.household_code, "name": f.household_name}
     out: list[Violation] = []
+
+    def broken(check: str, message: str, **params: object) -> None:
+        out.append(Violation(check, labels.Message(message, **params)))
+
     exited = f.household_status != "active" and (
         f.household_exited_on is None or f.household_exited_on <= f.on
     )
     if exited:
-        out.append(
-            Violation(
-                "inactive-household",
-                f"{f.household_code} {f.household_name} exited on {f.household_exited_on}",
-            )
+        broken(
+            "inactive-household",
+            N_("{household} {name} exited on {date}"),
+            **who,
+            date=f.household_exited_on,
         )
     if not (f.household_categories & f.fund_categories):
-        out.append(
-            Violation(
-                "ineligible",
-                f"{f.household_code} {f.household_name} is "
-                f"{', '.join(sorted(f.household_categories)) or 'in no category'}; fund "
-                f"{f.fund_code} is for {', '.join(sorted(f.fund_categories))}",
-            )
+        broken(
+            "ineligible",
+            N_("{household} {name} is {categories}; fund {fund} is for {eligible}"),
+            **who,
+            categories=_categories(f.household_categories) or labels.Message(N_("in no category")),
+            fund=f.fund_code,
+            eligible=_categories(f.fund_categories),
         )
     if (f.valid_from and f.on < f.valid_from) or (f.valid_to and f.on > f.valid_to):
-        out.append(
-            Violation(
-                "out-of-period",
-                f"{f.on} is outside fund {f.fund_code}'s period "
-                f"{f.valid_from or '…'} to {f.valid_to or '…'}",
-            )
+        broken(
+            "out-of-period",
+            N_("{date} is outside fund {fund}'s period {start} to {end}"),
+            date=f.on,
+            fund=f.fund_code,
+            start=f.valid_from or "…",
+            end=f.valid_to or "…",
         )
     if f.cap_fen is not None and f.received_before_fen + f.amount_fen > f.cap_fen:
-        out.append(
-            Violation(
-                "over-cap",
-                f"over the per-household cap: {f.household_name} has received "
-                f"{m(f.received_before_fen)} of {m(f.cap_fen)}; {m(f.amount_fen)} would exceed it",
-            )
+        broken(
+            "over-cap",
+            N_(
+                "over the per-household cap: {name} has received {received} of {cap}; "
+                "{amount} would exceed it"
+            ),
+            name=f.household_name,
+            received=m(f.received_before_fen),
+            cap=m(f.cap_fen),
+            amount=m(f.amount_fen),
         )
     if f.balance_before_fen - f.amount_fen < 0:
-        out.append(
-            Violation(
-                "overspend",
-                f"fund {f.fund_code} has {m(f.balance_before_fen)} left; paying {m(f.amount_fen)} "
-                f"would leave {m(f.balance_before_fen - f.amount_fen)}",
-            )
+        broken(
+            "overspend",
+            N_("fund {fund} has {balance} left; paying {amount} would leave {after}"),
+            fund=f.fund_code,
+            balance=m(f.balance_before_fen),
+            amount=m(f.amount_fen),
+            after=m(f.balance_before_fen - f.amount_fen),
         )
     if f.related_cadres:
-        out.append(
-            Violation(
-                "conflict-of-interest",
-                f"paying cadre {', '.join(f.related_cadres)} is a relative of {f.household_code} "
-                f"{f.household_name}",
-            )
+        broken(
+            "conflict-of-interest",
+            N_("paying cadre {cadres} is a relative of {household} {name}"),
+            **who,
+            cadres=list(f.related_cadres),
         )
     if f.same_day_payments:
-        out.append(
-            Violation(
-                "duplicate",
-                f"{f.household_code} {f.household_name} was already paid from {f.fund_code} on "
-                f"{f.on}",
-            )
+        broken(
+            "duplicate",
+            N_("{household} {name} was already paid from {fund} on {date}"),
+            **who,
+            fund=f.fund_code,
+            date=f.on,
         )
     if f.also_paid_households:
-        out.append(
-            Violation(
-                "duplicate-person",
-                f"a person of {f.household_code} {f.household_name} also belongs to "
-                f"{', '.join(f.also_paid_households)}, already paid from {f.fund_code}",
-            )
+        broken(
+            "duplicate-person",
+            N_("a person of {household} {name} also belongs to {others}, already paid from {fund}"),
+            **who,
+            others=list(f.also_paid_households),
+            fund=f.fund_code,
         )
     return out
+
+
+def _categories(codes: AbstractSet[str]) -> list[labels.Code]:
+    """Categories in code order, each showing its word (a category read from the ledger
+    carries its label)."""
+    return [
+        c if isinstance(c, labels.Code) else labels.Code(c, labels.CATEGORY) for c in sorted(codes)
+    ]

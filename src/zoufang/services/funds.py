@@ -13,12 +13,15 @@ fund, household and amount of the entry it undoes, so
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlmodel import and_, case, col, func, or_, select
 
+from zoufang import labels
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
+from zoufang.i18n import N_, _
 from zoufang.models import (
     Cadre,
     CadreRelative,
@@ -37,6 +40,7 @@ from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
 from zoufang.services.fund_rules import PaymentFacts, payment_violations
 from zoufang.services.households import get_cadre, get_household
+from zoufang.services.lookup import category_labels, category_values
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
@@ -56,25 +60,29 @@ class FundIn:
 def get_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> Fund:
     fund = session.get(Fund, code)
     if fund is None:
-        raise NotFound(field, f"no fund {code!r} (see `zoufang fund list`)")
+        raise NotFound(field, _("no fund {code!r} (see `zoufang fund list`)").format(code=code))
     return fund
 
 
 def fund_categories(*, session: LedgerSession, code: str) -> list[str]:
-    return list(
-        session.execute(
-            select(FundCategory.category_code)
-            .where(FundCategory.fund_code == code)
-            .order_by(FundCategory.category_code)
-        ).scalars()
-    )
+    """The categories a fund is for, in code order (each a :class:`~zoufang.labels.Code`
+    that shows its label)."""
+    codes = session.execute(
+        select(FundCategory.category_code)
+        .where(FundCategory.fund_code == code)
+        .order_by(FundCategory.category_code)
+    ).scalars()
+    return list(category_values(codes, category_labels(session=session)))
 
 
 def create_fund(*, session: LedgerSession, data: FundIn, today: dt.date) -> Fund:
     if data.valid_from and data.valid_to and data.valid_from > data.valid_to:
-        raise InvalidInput("--to", f"{data.valid_to} is before --from {data.valid_from}")
+        raise InvalidInput(
+            "--to",
+            _("{end} is before --from {start}").format(end=data.valid_to, start=data.valid_from),
+        )
     if session.get(Fund, data.code) is not None:
-        raise RuleViolation("CODE", f"fund {data.code} already exists")
+        raise RuleViolation("CODE", _("fund {code} already exists").format(code=data.code))
     categories = require_categories(session=session, codes=data.categories)
     fund = Fund(
         code=data.code,
@@ -252,11 +260,14 @@ def payment_facts(
         household_status=household.status,
         household_exited_on=household.exited_on,
         household_categories=set(
-            session.execute(
-                select(HouseholdCategory.category_code).where(
-                    HouseholdCategory.household_id == household.id
-                )
-            ).scalars()
+            category_values(  # codes that show their labels in the rules' messages
+                session.execute(
+                    select(HouseholdCategory.category_code).where(
+                        HouseholdCategory.household_id == household.id
+                    )
+                ).scalars(),
+                category_labels(session=session),
+            )
         ),
         fund_categories=set(fund_categories(session=session, code=fund.code)),
         valid_from=fund.valid_from,
@@ -292,9 +303,12 @@ def disburse(
         _require_visit_to(session, visit_id, household)
     f = get_fund(session=session, code=fund)
     h = get_household(session=session, code=household, field="HOUSEHOLD")
-    paying = [get_cadre(session=session, code=c, field="--by").code for c in dict.fromkeys(cadres)]
+    # a cadre named twice (by code and by name) pays once
+    paying = list(
+        dict.fromkeys(get_cadre(session=session, code=c, field="--by").code for c in cadres)
+    )
     if not paying:
-        raise InvalidInput("--by", "the paying cadre is required")
+        raise InvalidInput("--by", _("the paying cadre is required"))
     money_chain.lock_for_append(session)  # judge and write against the same ledger state
     # Cash handed over at a visit is handed over by everyone who made the visit: the audit
     # judges conflict of interest against all of them, so the write path must too.
@@ -306,13 +320,18 @@ def disburse(
     if violations and not override:
         first = violations[0]
         more = (
-            f" (also breaks: {', '.join(v.check for v in violations[1:])})"
+            labels.Message(
+                N_(" (also breaks: {checks})"),
+                checks=[labels.Code(v.check, labels.CHECK) for v in violations[1:]],
+            ).label()
             if len(violations) > 1
             else ""
         )
         raise RuleViolation(
             first.check,
-            first.detail + more + "; nothing was paid (use --override REASON to pay anyway)",
+            first.detail.label()
+            + more
+            + _("; nothing was paid (use --override REASON to pay anyway)"),
         )
     entry = money_chain.append(
         session,
@@ -339,10 +358,15 @@ def disburse(
 def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> None:
     visit = session.get(Visit, visit_id)
     if visit is None:
-        raise NotFound("--visit", f"no visit {visit_id}")
+        raise NotFound("--visit", _("no visit {id}").format(id=visit_id))
     visited = session.get(Household, visit.household_id)
     if visited is None or visited.code != household:
-        raise RuleViolation("--visit", f"visit {visit_id} was not to household {household}")
+        raise RuleViolation(
+            "--visit",
+            _("visit {id} was not to household {household}").format(
+                id=visit_id, household=household
+            ),
+        )
 
 
 def _visit_cadres(session: LedgerSession, visit_id: int | None) -> list[str]:
@@ -364,9 +388,11 @@ def reverse(*, session: LedgerSession, seq: int, reason: str, on: dt.date) -> Le
     money_chain.lock_for_append(session)
     original = session.get(LedgerEntry, seq)
     if original is None:
-        raise NotFound("ENTRY", f"no ledger entry {seq}")
+        raise NotFound("ENTRY", _("no ledger entry {seq}").format(seq=seq))
     if original.kind == "reverse":
-        raise RuleViolation("ENTRY", f"entry {seq} is itself a reversal and cannot be reversed")
+        raise RuleViolation(
+            "ENTRY", _("entry {seq} is itself a reversal and cannot be reversed").format(seq=seq)
+        )
     # .first(), not one_or_none(): a ledger tampered with may hold two reversals of one entry.
     already = (
         session.execute(
@@ -378,16 +404,30 @@ def reverse(*, session: LedgerSession, seq: int, reason: str, on: dt.date) -> Le
         .first()
     )
     if already is not None:
-        raise RuleViolation("ENTRY", f"entry {seq} was already reversed by entry {already}")
+        raise RuleViolation(
+            "ENTRY",
+            _("entry {seq} was already reversed by entry {by}").format(seq=seq, by=already),
+        )
     if on < original.entry_date:
-        raise InvalidInput("--date", f"{on} is before the entry's date {original.entry_date}")
+        raise InvalidInput(
+            "--date",
+            _("{date} is before the entry's date {entry_date}").format(
+                date=on, entry_date=original.entry_date
+            ),
+        )
     if original.kind == "allocate":
         allocated, disbursed = fund_totals(session=session, code=original.fund_code)
         if allocated - original.amount_fen < disbursed:
             raise RuleViolation(
                 "overspend",
-                f"reversing allocation {seq} ({format_money(original.amount_fen)}) would leave "
-                f"fund {original.fund_code} at {format_money(allocated - disbursed - original.amount_fen)}",
+                _(
+                    "reversing allocation {seq} ({amount}) would leave fund {fund} at {after}"
+                ).format(
+                    seq=seq,
+                    amount=format_money(original.amount_fen),
+                    fund=original.fund_code,
+                    after=format_money(allocated - disbursed - original.amount_fen),
+                ),
             )
     entry = money_chain.append(
         session,
@@ -417,7 +457,7 @@ def entry_row(e: LedgerEntry | dict) -> dict:
     return {
         "id": g("seq"),
         "fund": g("fund_code"),
-        "kind": g("kind"),
+        "kind": labels.Code(g("kind"), labels.ENTRY_KIND),
         "amount_fen": g("amount_fen"),
         "household": g("household_code"),
         "date": g("entry_date"),
@@ -446,10 +486,11 @@ def list_funds(*, session: LedgerSession, today: dt.date) -> list[dict]:
         )
     ):
         cats.setdefault(code, []).append(cat)
+    known = category_labels(session=session)
     rows = []
     for fund in session.execute(select(Fund).order_by(Fund.code)).scalars():
         a, d = totals.get(fund.code, (0, 0))
-        rows.append(fund_row(fund, cats.get(fund.code, []), a, d, today))
+        rows.append(fund_row(fund, category_values(cats.get(fund.code, []), known), a, d, today))
     return rows
 
 
@@ -462,7 +503,7 @@ def fund_status(fund: Fund, today: dt.date) -> str:
 
 
 def fund_row(
-    fund: Fund, categories: list[str], allocated: int, disbursed: int, today: dt.date
+    fund: Fund, categories: Sequence[str], allocated: int, disbursed: int, today: dt.date
 ) -> dict:
     return {
         "code": fund.code,

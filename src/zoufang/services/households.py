@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
 from sqlmodel import col, func, or_, select
 
-from zoufang.errors import InvalidInput, RuleViolation, no_cadre, no_household
+from zoufang import labels, parsing
+from zoufang.errors import InvalidInput, RuleViolation, no_household
+from zoufang.i18n import _
 from zoufang.models import (
     HOUSEHOLD_ACTIVE,
     HOUSEHOLD_EXITED,
@@ -23,6 +25,7 @@ from zoufang.models import (
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
 from zoufang.services.due import refresh_due_dates
+from zoufang.services.lookup import category_labels, category_values, resolve_cadre
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -64,9 +67,10 @@ def get_household(*, session: LedgerSession, code: str, field: str = "household"
 
 
 def get_cadre(*, session: LedgerSession, code: str, field: str = "cadre") -> Cadre:
-    cadre = session.execute(select(Cadre).where(Cadre.code == code)).scalar_one_or_none()
-    if cadre is None:
-        raise no_cadre(code, field)
+    """The cadre named by its code or by a name only one cadre has (see
+    :func:`zoufang.services.lookup.resolve_cadre`)."""
+    cadre = session.get(Cadre, resolve_cadre(session=session, text=code, field=field).id)
+    assert cadre is not None  # just found
     return cadre
 
 
@@ -101,17 +105,26 @@ def enroll(*, session: LedgerSession, data: HouseholdIn, today: dt.date) -> Hous
     if existing is not None:
         raise RuleViolation(
             "--id-number",
-            f"already enrolled as household {existing.code} ({existing.head_name}, "
-            f"{existing.village})",
+            _("already enrolled as household {code} ({name}, {village})").format(
+                code=existing.code, name=existing.head_name, village=existing.village
+            ),
         )
-    cadres = [
-        get_cadre(session=session, code=c, field="--cadre") for c in dict.fromkeys(data.cadres)
-    ]
+    cadres = list(
+        {
+            c.code: c
+            for c in (get_cadre(session=session, code=t, field="--cadre") for t in data.cadres)
+        }.values()
+    )  # a cadre named twice (by code and by name) is assigned once
     if data.code:
         if not HOUSEHOLD_CODE_RE.match(data.code):
-            raise InvalidInput("--code", f"{data.code!r} is not a household code like H000123")
+            raise InvalidInput(
+                "--code",
+                _("{code!r} is not a household code like H000123").format(code=data.code),
+            )
         if session.execute(select(Household.id).where(Household.code == data.code)).first():
-            raise RuleViolation("--code", f"household code {data.code} is already taken")
+            raise RuleViolation(
+                "--code", _("household code {code} is already taken").format(code=data.code)
+            )
         code = data.code
     else:
         code = next_code(session=session, prefix="H", model=Household, width=6)
@@ -190,9 +203,9 @@ def update_household(
     before["categories"] = category_codes(session=session, household_id=household.id)
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
-        raise InvalidInput(sorted(unknown)[0], "cannot be changed with household update")
+        raise InvalidInput(sorted(unknown)[0], _("cannot be changed with household update"))
     if not changes and categories is None and not clear_cadence:
-        raise InvalidInput("household", "nothing to change: give at least one field option")
+        raise InvalidInput("household", _("nothing to change: give at least one field option"))
     for key, value in changes.items():
         setattr(household, UPDATABLE[key], value)
     if clear_cadence:
@@ -225,7 +238,10 @@ def exit_household(*, session: LedgerSession, code: str, reason: str, today: dt.
     """Mark a household exited (moved away, died, no longer eligible): never due again."""
     household = get_household(session=session, code=code)
     if household.status == HOUSEHOLD_EXITED:
-        raise RuleViolation("household", f"{code} already exited on {household.exited_on}")
+        raise RuleViolation(
+            "household",
+            _("{code} already exited on {date}").format(code=code, date=household.exited_on),
+        )
     before = household.model_dump()
     household.status = HOUSEHOLD_EXITED
     household.exit_reason = reason
@@ -255,14 +271,16 @@ def add_member(
     household = get_household(session=session, code=code)
     if id_number is not None:
         if id_number == household.id_number:
-            raise RuleViolation("--id-number", f"{code}'s head already has this ID number")
+            raise RuleViolation(
+                "--id-number", _("{code}'s head already has this ID number").format(code=code)
+            )
         same = session.execute(
             select(Member.id).where(
                 Member.household_id == household.id, Member.id_number == id_number
             )
         ).first()
         if same:
-            raise RuleViolation("--id-number", f"already a member of {code}")
+            raise RuleViolation("--id-number", _("already a member of {code}").format(code=code))
     assert household.id is not None  # read from the ledger
     member = Member(
         household_id=household.id,
@@ -321,7 +339,13 @@ def list_households(
     if where.village:
         conditions.append(col(Household.village) == where.village)
     if where.status:
-        conditions.append(col(Household.status) == where.status)
+        status = parsing.parse_choice(
+            where.status,
+            kind=labels.HOUSEHOLD_STATUS,
+            codes=(HOUSEHOLD_ACTIVE, HOUSEHOLD_EXITED),
+            field="--status",
+        )
+        conditions.append(col(Household.status) == status)
     if where.search:
         # autoescape: a % or _ typed in the search is that character, not a wildcard
         conditions.append(
@@ -331,21 +355,19 @@ def list_households(
             )
         )
     if where.category:
-        require_categories(session=session, codes=[where.category])
+        (category,) = require_categories(session=session, codes=[where.category])
         conditions.append(
             col(Household.id).in_(
                 select(HouseholdCategory.household_id).where(
-                    HouseholdCategory.category_code == where.category
+                    HouseholdCategory.category_code == category
                 )
             )
         )
     if where.cadre:
-        get_cadre(session=session, code=where.cadre, field="--cadre")
+        cadre = resolve_cadre(session=session, text=where.cadre, field="--cadre")
         conditions.append(
             col(Household.id).in_(
-                select(Assignment.household_id)
-                .join(Cadre, col(Cadre.id) == Assignment.cadre_id)
-                .where(Cadre.code == where.cadre)
+                select(Assignment.household_id).where(Assignment.cadre_id == cadre.id)
             )
         )
     households = (
@@ -369,10 +391,14 @@ def list_households(
         .order_by(Cadre.code)
     ):
         cadres.setdefault(hid, []).append(code)
-    return [household_row(h, categories.get(h.id, []), cadres.get(h.id, [])) for h in households]
+    known = category_labels(session=session)
+    return [
+        household_row(h, category_values(categories.get(h.id, []), known), cadres.get(h.id, []))
+        for h in households
+    ]
 
 
-def household_row(h: Household, categories: list[str], cadres: list[str]) -> dict:
+def household_row(h: Household, categories: Sequence[str], cadres: list[str]) -> dict:
     """The public shape of a household (JSON keys of the CLI contract)."""
     return {
         "code": h.code,
@@ -391,7 +417,7 @@ def household_row(h: Household, categories: list[str], cadres: list[str]) -> dic
         "employment": h.employment,
         "hardship": h.hardship,
         "cadence": h.cadence_days,
-        "status": h.status,
+        "status": labels.Code(h.status, labels.HOUSEHOLD_STATUS),
         "exit_reason": h.exit_reason,
         "exited_on": h.exited_on,
         "enrolled_on": h.enrolled_on,
@@ -407,7 +433,9 @@ def describe_household(*, session: LedgerSession, code: str) -> dict:
     assert h.id is not None  # read from the ledger
     return household_row(
         h,
-        category_codes(session=session, household_id=h.id),
+        category_values(
+            category_codes(session=session, household_id=h.id), category_labels(session=session)
+        ),
         cadre_codes(session=session, household_id=h.id),
     )
 
@@ -478,7 +506,7 @@ def household_in_from_text(
             value = values.get(key)
             if value is None or (not required and str(value).strip() == ""):
                 if required:
-                    raise InvalidInput(label(key), "is required")
+                    raise InvalidInput(label(key), _("is required"))
                 return None
             return p.parse_text(value, field=label(key), required=required, max_len=max_len)
 
@@ -493,7 +521,7 @@ def household_in_from_text(
     def require_categories() -> list[str]:
         given = [c.strip() for c in values.get("categories") or [] if c and c.strip()]
         if not given:
-            raise InvalidInput(label("categories"), "at least one category is required")
+            raise InvalidInput(label("categories"), _("at least one category is required"))
         return given
 
     categories = checked(require_categories) or []

@@ -20,7 +20,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from zoufang import i18n
 from zoufang.errors import InvalidInput
+from zoufang.i18n import _, ngettext
 
 #: Roster columns: field key → (the header zoufang writes in Chinese, accepted headers).
 #: Headers are compared after NFKC, lower-casing, and dropping spaces, ``_``/``-``, a
@@ -133,7 +135,7 @@ def normalise_header(header: object) -> str:
     return re.sub(r"[\s_\-]+", "_", value).strip("_")
 
 
-ALIASES = {normalise_header(a): key for key, (_, names) in COLUMNS.items() for a in names}
+ALIASES = {normalise_header(a): key for key, (_header, names) in COLUMNS.items() for a in names}
 IGNORED_HEADERS = {normalise_header(a) for a in IGNORED}
 
 
@@ -152,9 +154,11 @@ class Roster:
 def read_roster(path: Path) -> Roster:
     """Read a roster file's cells; raises InvalidInput (``--from``) if it cannot be read."""
     if not path.exists():
-        raise InvalidInput("--from", f"{path}: no such file")
+        raise InvalidInput("--from", _("{path}: no such file").format(path=path))
     if path.is_dir():
-        raise InvalidInput("--from", f"{path} is a directory, not a roster file")
+        raise InvalidInput(
+            "--from", _("{path} is a directory, not a roster file").format(path=path)
+        )
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
@@ -163,10 +167,12 @@ def read_roster(path: Path) -> Roster:
     elif suffix in (".csv", ".txt", ".tsv"):
         grid, encoding = _csv_cells(path, data)
     else:
-        raise InvalidInput("--from", f"{path.name}: a roster is a .csv or .xlsx file")
+        raise InvalidInput(
+            "--from", _("{file}: a roster is a .csv or .xlsx file").format(file=path.name)
+        )
     header_index = _header_index(grid)
     if header_index is None:
-        raise InvalidInput("--from", f"{path.name} is empty: no header row")
+        raise InvalidInput("--from", _("{file} is empty: no header row").format(file=path.name))
     headers = [cell_text(h) for h in grid[header_index]]
     rows = [
         (i + 1, cells) for i, cells in enumerate(grid[header_index + 1 :], start=header_index + 1)
@@ -191,8 +197,10 @@ def _excel_cells(path: Path) -> list[list]:
     except Exception as exc:  # calamine's errors: not a workbook, encrypted, damaged
         raise InvalidInput(
             "--from",
-            f"cannot read {path.name} as a workbook: "
-            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            _("cannot read {file} as a workbook: {reason}").format(
+                file=path.name,
+                reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            ),
         ) from None
 
 
@@ -200,7 +208,9 @@ def _csv_cells(path: Path, data: bytes) -> tuple[list[list], str]:
     if data[:4] == b"PK\x03\x04" or data[:4] == b"\xd0\xcf\x11\xe0":
         raise InvalidInput(
             "--from",
-            f"{path.name} is an Excel workbook, not CSV text: rename it to .xlsx (or .xls)",
+            _("{file} is an Excel workbook, not CSV text: rename it to .xlsx (or .xls)").format(
+                file=path.name
+            ),
         )
     if data.startswith(b"\xef\xbb\xbf"):
         content, encoding = data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
@@ -215,14 +225,18 @@ def _csv_cells(path: Path, data: bytes) -> tuple[list[list], str]:
             except UnicodeDecodeError:
                 raise InvalidInput(
                     "--from",
-                    f"{path.name} is neither UTF-8 nor GB18030 text; save it from "
-                    "Excel as 'CSV UTF-8' or as .xlsx",
+                    _(
+                        "{file} is neither UTF-8 nor GB18030 text; save it from "
+                        "Excel as 'CSV UTF-8' or as .xlsx"
+                    ).format(file=path.name),
                 ) from None
     if "\x00" in content:
         raise InvalidInput(
             "--from",
-            f"{path.name} holds binary data, not CSV text; save it "
-            "from Excel as 'CSV UTF-8' or as .xlsx",
+            _(
+                "{file} holds binary data, not CSV text; save it "
+                "from Excel as 'CSV UTF-8' or as .xlsx"
+            ).format(file=path.name),
         )
     first_line = content.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first_line.count)
@@ -299,21 +313,32 @@ def map_columns(roster: Roster) -> Columns:
         if key in index:
             raise InvalidInput(
                 "--from",
-                f"{roster.file}: columns {header[key]!r} and {raw!r} "
-                f"both give {COLUMNS[key][0]}; keep one of them",
+                _(
+                    "{file}: columns {first!r} and {second!r} both give {field}; keep one of them"
+                ).format(file=roster.file, first=header[key], second=raw, field=COLUMNS[key][0]),
             )
         index[key], header[key] = i, raw
     missing = [COLUMNS[key][0] for key in REQUIRED if key not in index]
     if missing:
-        found = ", ".join(h for h in roster.headers if h) or "none"
+        separator = "、" if i18n.zh() else ", "
+        found = separator.join(h for h in roster.headers if h) or _("none")
         hint = (
-            " (the file was read as GB18030: if these look garbled, save it as 'CSV UTF-8')"
+            _(" (the file was read as GB18030: if these look garbled, save it as 'CSV UTF-8')")
             if roster.encoding == "gb18030"
             else ""
         )
         raise InvalidInput(
             "--from",
-            f"{roster.file}: required column{'s' if len(missing) > 1 else ''} missing: "
-            f"{', '.join(missing)} (row {roster.header_row} has: {found}){hint}",
+            ngettext(
+                "{file}: required column missing: {missing} (row {row} has: {found}){hint}",
+                "{file}: required columns missing: {missing} (row {row} has: {found}){hint}",
+                len(missing),
+            ).format(
+                file=roster.file,
+                missing=separator.join(missing),
+                row=roster.header_row,
+                found=found,
+                hint=hint,
+            ),
         )
     return Columns(index=index, header=header, unknown=unknown)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select, text
 
+from zoufang.i18n import _
 from zoufang.models import (
     HOUSEHOLD_ACTIVE,
     Assignment,
@@ -85,7 +86,7 @@ def import_roster(
         session=session, roster=roster, today=today, progress=report
     )
     unknown = [
-        roster.headers[i] if i >= 0 else "(columns without a header)" for i in columns.unknown
+        roster.headers[i] if i >= 0 else _("(columns without a header)") for i in columns.unknown
     ]
     result = RosterResult(
         file=roster.file,

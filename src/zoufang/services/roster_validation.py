@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from zoufang import parsing
-from zoufang.errors import InvalidInput
+from zoufang import i18n, labels, parsing
+from zoufang.errors import InvalidInput, no_cadre
+from zoufang.i18n import _
 from zoufang.models import Cadre, Category, Household
 from zoufang.services.households import HOUSEHOLD_CODE_RE, HouseholdIn, household_in_from_text
+from zoufang.services.lookup import category_words, unknown_category
 from zoufang.services.roster_file import Columns, Roster, cell_text, is_blank, map_columns
 
 if TYPE_CHECKING:
@@ -33,19 +35,20 @@ LIST_SEPARATORS = re.compile(r"[、,;，；/|\s]+")
 
 
 class Lookup:
-    """Categories by code or Chinese label, cadres by code or unique name, from the ledger."""
+    """Categories by code, label or short form (as ``--category`` takes them), cadres by
+    code or unique name, from the ledger."""
 
     def __init__(self, session: LedgerSession) -> None:
-        self.categories: dict[str, str] = {}
+        known: dict[str, str] = {}
         self.cadence: dict[str, int] = {}
         for code, label, days in session.execute(
-            select(Category.code, Category.label, Category.cadence_days)
+            select(Category.code, Category.label, Category.cadence_days).order_by(
+                col(Category.code)
+            )
         ):
             self.cadence[code] = days
-            self.categories[code.lower()] = code
-            self.categories.setdefault(label, code)
-            if len(label) > 2 and label[-1] in "户人":  # 低保户 → 低保, 残疾人 → 残疾
-                self.categories.setdefault(label[:-1], code)
+            known[code] = label
+        self.categories = category_words(known)
         self.cadre_ids: dict[str, int] = {}
         self.cadre_by_name: dict[str, list[tuple[str, int]]] = {}
         for cid, code, name in session.execute(select(Cadre.id, Cadre.code, Cadre.name)):
@@ -53,7 +56,7 @@ class Lookup:
             self.cadre_by_name.setdefault(name, []).append((code, cid))
 
     def category(self, token: str) -> str | None:
-        return self.categories.get(token) or self.categories.get(token.lower())
+        return self.categories.get(labels.normalise(token))
 
     def cadre(self, token: str) -> tuple[str | None, str | None]:
         """(code, problem): a cadre code, or a name that only one cadre has."""
@@ -63,11 +66,12 @@ class Lookup:
         if len(named) == 1:
             return named[0][0], None
         if named:
-            return None, (
-                f"{len(named)} cadres are named {token} "
-                f"({', '.join(c for c, _ in named)}); use the cadre code"
+            return None, _("{count} cadres are named {name} ({codes}); use the cadre code").format(
+                count=len(named),
+                name=token,
+                codes=("、" if i18n.zh() else ", ").join(c for c, _id in named),
             )
-        return None, f"no cadre {token!r} (see `zoufang cadre list`)"
+        return None, no_cadre(token, "cadres").reason
 
 
 @dataclass
@@ -132,17 +136,17 @@ def validate_roster(
             fail(
                 line,
                 "id_number",
-                f"{id_cell!r} was stored by the spreadsheet as a number and has lost digits; "
-                "format the column as text and type the ID number again",
+                _(
+                    "{value!r} was stored by the spreadsheet as a number and has lost digits; "
+                    "format the column as text and type the ID number again"
+                ).format(value=id_cell),
             )
             values["id_number"] = None
         categories: list[str] = []
         for token in _split(cell_text(raw("categories"))):
             code = lookup.category(token)
             if code is None:
-                fail(
-                    line, "categories", f"unknown category {token!r} (see `zoufang category list`)"
-                )
+                fail(line, "categories", unknown_category(token))
             elif code not in categories:
                 categories.append(code)
         values["categories"] = categories if categories or len(errors) == failed else ["?"]
@@ -160,8 +164,10 @@ def validate_roster(
             fail(
                 line,
                 "status",
-                f"{status!r}: only active households are enrolled; leave the "
-                "row out, or enrol it and then run `zoufang household exit`",
+                _(
+                    "{status!r}: only active households are enrolled; leave the "
+                    "row out, or enrol it and then run `zoufang household exit`"
+                ).format(status=status),
             )
         enrolled_on = today
         enrolled_text = cell_text(raw("enrolled_on"))
@@ -188,13 +194,19 @@ def validate_roster(
             continue
         if household.code is not None:
             if not HOUSEHOLD_CODE_RE.match(household.code):
-                fail(line, "code", f"{household.code!r} is not a household code like H000123")
+                fail(
+                    line,
+                    "code",
+                    _("{code!r} is not a household code like H000123").format(code=household.code),
+                )
                 continue
             if household.code in seen_codes:
                 fail(
                     line,
                     "code",
-                    f"{household.code} is also used in row {seen_codes[household.code]}",
+                    _("{code} is also used in row {row}").format(
+                        code=household.code, row=seen_codes[household.code]
+                    ),
                 )
                 continue
             seen_codes[household.code] = line
@@ -202,7 +214,9 @@ def validate_roster(
             fail(
                 line,
                 "id_number",
-                f"duplicate: the same ID number is in row {seen_ids[household.id_number]}",
+                _("duplicate: the same ID number is in row {row}").format(
+                    row=seen_ids[household.id_number]
+                ),
             )
             continue
         seen_ids[household.id_number] = line
@@ -224,7 +238,11 @@ def _note_duplicate(id_text: str | None, line: int, seen_ids: dict[str, int], fa
     except InvalidInput:
         return
     if number in seen_ids:
-        fail(line, "id_number", f"duplicate: the same ID number is in row {seen_ids[number]}")
+        fail(
+            line,
+            "id_number",
+            _("duplicate: the same ID number is in row {row}").format(row=seen_ids[number]),
+        )
     else:
         seen_ids[number] = line
 
@@ -250,9 +268,17 @@ def _against_ledger(
                 col(Household.id_number).in_(ids[start : start + 500])
             )
         ):
-            fail(seen_ids[number], "id_number", f"already enrolled as household {code} ({name})")
+            fail(
+                seen_ids[number],
+                "id_number",
+                _("already enrolled as household {code} ({name})").format(code=code, name=name),
+            )
     for start in range(0, len(codes), 500):
         for (code,) in session.execute(
             select(Household.code).where(col(Household.code).in_(codes[start : start + 500]))
         ):
-            fail(seen_codes[code], "code", f"household code {code} is already taken")
+            fail(
+                seen_codes[code],
+                "code",
+                _("household code {code} is already taken").format(code=code),
+            )

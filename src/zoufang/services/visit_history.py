@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
+from zoufang import labels
 from zoufang.models import (
     Cadre,
     Commitment,
@@ -90,7 +91,7 @@ def _with_details(session: LedgerSession, rows, ids) -> list[dict]:
                 "name": name,
                 "village": village,
                 "date": visit.visit_date,
-                "kind": visit.kind,
+                "kind": labels.Code(visit.kind, labels.VISIT_KIND),
                 "cadres": cadres.get(visit.id, []),
                 "notes": visit.notes,
                 "needs": needs.get(visit.id, []),

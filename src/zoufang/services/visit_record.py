@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
+from zoufang import labels, parsing
 from zoufang.codes import HOUSEHOLD_EXITED, VISIT_KINDS
-from zoufang.errors import InvalidInput, RuleViolation, no_cadre, no_household
+from zoufang.errors import InvalidInput, RuleViolation, no_household
+from zoufang.i18n import _
 from zoufang.services.audit_log import record
 from zoufang.services.due import refresh_due_dates
-from zoufang.tables import cadre as C
+from zoufang.services.lookup import resolve_cadre
 from zoufang.tables import commitment as M
 from zoufang.tables import household as H
 from zoufang.tables import utcnow
@@ -59,22 +61,37 @@ class LoggedVisit:
 
 
 def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> LoggedVisit:
-    """Record a visit; each need opens a commitment held by the first visiting cadre."""
-    if data.kind not in VISIT_KINDS:
-        raise InvalidInput("--kind", f"{data.kind!r} is not one of {', '.join(VISIT_KINDS)}")
+    """Record a visit; each need opens a commitment held by the first visiting cadre.
+
+    ``data.kind`` may be the code or what people call it (节日慰问); cadres are named by code
+    or by a name only one cadre has."""
+    kind = parsing.parse_choice(
+        data.kind, kind=labels.VISIT_KIND, codes=VISIT_KINDS, field="--kind"
+    )
     if not data.cadres:
-        raise InvalidInput("--by", "at least one visiting cadre is required")
+        raise InvalidInput("--by", _("at least one visiting cadre is required"))
     if data.visit_date > today:
-        raise InvalidInput("--date", f"{data.visit_date} is in the future (today is {today})")
+        raise InvalidInput(
+            "--date",
+            _("{date} is in the future (today is {today})").format(
+                date=data.visit_date, today=today
+            ),
+        )
     if data.next_date is not None and data.next_date <= data.visit_date:
         raise InvalidInput(
-            "--next", f"{data.next_date} is not after the visit date {data.visit_date}"
+            "--next",
+            _("{next} is not after the visit date {date}").format(
+                next=data.next_date, date=data.visit_date
+            ),
         )
     need_due = data.need_due or data.visit_date + dt.timedelta(days=DEFAULT_NEED_DAYS)
     if data.needs and need_due < data.visit_date:
-        raise InvalidInput("--need-due", f"{need_due} is before the visit date {data.visit_date}")
+        raise InvalidInput(
+            "--need-due",
+            _("{due} is before the visit date {date}").format(due=need_due, date=data.visit_date),
+        )
     if data.need_due is not None and not data.needs:
-        raise InvalidInput("--need-due", "given without any --need")
+        raise InvalidInput("--need-due", _("given without any --need"))
     conn = session.connection()
     household = conn.execute(
         select(H.c.id, H.c.code, H.c.status, H.c.exited_on, H.c.exit_reason).where(
@@ -86,18 +103,21 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
     if household.status == HOUSEHOLD_EXITED:
         raise RuleViolation(
             "HOUSEHOLD",
-            f"{household.code} exited on {household.exited_on} ({household.exit_reason})",
+            _("{code} exited on {date} ({reason})").format(
+                code=household.code, date=household.exited_on, reason=household.exit_reason
+            ),
         )
-    cadres = []
-    for code in dict.fromkeys(data.cadres):
-        found = conn.execute(select(C.c.id, C.c.code).where(C.c.code == code)).first()
-        if found is None:
-            raise no_cadre(code, "--by")
-        cadres.append(found)
+    # a cadre named twice (by code and by name) visited once
+    cadres = list(
+        {
+            c.code: c
+            for c in (resolve_cadre(session=session, text=t, field="--by") for t in data.cadres)
+        }.values()
+    )
     visit = {
         "household_id": household.id,
         "visit_date": data.visit_date,
-        "kind": data.kind,
+        "kind": kind,
         "notes": data.notes or None,
         "next_date": data.next_date,
         "recorded_at": utcnow(),
@@ -183,7 +203,9 @@ def log_visit_with_cash(
     either (the caller's transaction rolls back).
     """
     if (cash_fen is None) != (fund is None):
-        raise InvalidInput("--fund" if fund is None else "--cash", "--cash and --fund go together")
+        raise InvalidInput(
+            "--fund" if fund is None else "--cash", _("--cash and --fund go together")
+        )
     if fund is None or cash_fen is None:  # both are, or neither
         return log_visit(session=session, data=data, today=today)
     from zoufang.services.funds import disburse, get_fund  # the ORM: only with cash
