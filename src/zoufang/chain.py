@@ -59,9 +59,11 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
+
+from zoufang.i18n import N_
 
 FORMAT_VERSION = 1
 GENESIS_HASH = "0" * 64
@@ -173,8 +175,16 @@ class ChainHead:
 
 @dataclass
 class ChainProblem:
+    """What is wrong at ``seq``: ``message`` (English with named placeholders, marked for the
+    catalog: the audit shows it translated) filled with ``params``."""
+
     seq: int | None
-    detail: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def detail(self) -> str:
+        return self.message.format(**self.params)
 
 
 #: The columns of a stored ``ledger_entry`` row, in the order :func:`verify_chain` takes them.
@@ -216,16 +226,19 @@ def verify_chain(rows: Iterable[Sequence[Any]]) -> tuple[int, ChainHead, list[Ch
             problems.append(
                 ChainProblem(
                     seq,
-                    f"sequence jumps from {expected_seq - 1} to {seq}: entries missing or inserted",
+                    N_("sequence jumps from {last} to {seq}: entries missing or inserted"),
+                    {"last": expected_seq - 1, "seq": seq},
                 )
             )
         if stored_prev != prev_hash:
             problems.append(
                 ChainProblem(
                     seq,
-                    f"entry {seq} does not follow the entry before it "
-                    "(prev_hash differs): a row was changed, removed "
-                    "or inserted before it",
+                    N_(
+                        "entry {seq} does not follow the entry before it (prev_hash differs): "
+                        "a row was changed, removed or inserted before it"
+                    ),
+                    {"seq": seq},
                 )
             )
         form = _common_form(row)
@@ -239,8 +252,11 @@ def verify_chain(rows: Iterable[Sequence[Any]]) -> tuple[int, ChainHead, list[Ch
             problems.append(
                 ChainProblem(
                     seq,
-                    f"entry {seq} holds a value no entry can have "
-                    f"({exc}): it was changed after it was written",
+                    N_(
+                        "entry {seq} holds a value no entry can have ({problem}): "
+                        "it was changed after it was written"
+                    ),
+                    {"seq": seq, "problem": str(exc)},
                 )
             )
             actual = stored_hash
@@ -248,9 +264,11 @@ def verify_chain(rows: Iterable[Sequence[Any]]) -> tuple[int, ChainHead, list[Ch
             problems.append(
                 ChainProblem(
                     seq,
-                    f"entry {seq} was changed after it was written "
-                    f"(stored hash {str(stored_hash)[:12]}…, "
-                    f"contents hash to {actual[:12]}…)",
+                    N_(
+                        "entry {seq} was changed after it was written "
+                        "(stored hash {stored}…, contents hash to {actual}…)"
+                    ),
+                    {"seq": seq, "stored": str(stored_hash)[:12], "actual": actual[:12]},
                 )
             )
         expected_seq, prev_hash, head_seq = seq + 1, stored_hash, seq
@@ -327,17 +345,25 @@ def _common_form(row: Sequence[Any]) -> str | None:
 def parse_anchor(text_value: str) -> ChainHead:
     """``SEQ:HASH`` as printed by `audit funds` / `fund show`."""
     from zoufang.errors import InvalidInput
+    from zoufang.i18n import _
 
-    seq_text, _, hash_text = (text_value or "").strip().partition(":")
+    # A Chinese input method's full-width digits, letters and colon are read as such.
+    typed = "".join(
+        chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in text_value or ""
+    )
+    seq_text, _sep, hash_text = typed.strip().partition(":")
     seq_text, hash_text = seq_text.strip(), hash_text.strip().lower()
-    # ASCII only: str.isdigit() accepts "²" (which int() refuses) and full-width digits.
+    # ASCII only: str.isdigit() accepts "²" (which int() refuses).
     if (
         not (seq_text.isascii() and seq_text.isdigit())
         or int(seq_text) < 1
         or len(hash_text) != 64
         or any(c not in "0123456789abcdef" for c in hash_text)
     ):
-        raise InvalidInput("--anchor", f"{text_value!r} is not SEQ:HASH (e.g. 42:9f86d0…, 64 hex)")
+        raise InvalidInput(
+            "--anchor",
+            _("{text!r} is not SEQ:HASH (e.g. 42:9f86d0…, 64 hex)").format(text=text_value),
+        )
     return ChainHead(int(seq_text), hash_text)
 
 

@@ -188,7 +188,7 @@ class Message(Code):
         return self
 
     def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, object]]:
-        return (self.word or "",), self.params
+        return (self.word or str(self),), self.params
 
     def __format__(self, spec: str) -> str:
         return format(self.label(), spec)
@@ -199,7 +199,8 @@ class Message(Code):
         if i18n.current() == "en":
             return str(self)
         shown = {k: _shown(v) for k, v in self.params.items()}
-        return i18n._(self.word or "").format(**shown)
+        template = self.word or str(self)
+        return i18n._(template).format(**shown)
 
 
 def _english(value: object) -> object:

@@ -1,13 +1,17 @@
 """What `audit funds` and `audit visits` report: findings, and the report around them.
 
 A finding has the shape ``{"check", "severity", "fund", "entry", "household", "detail"}``;
-any finding of severity ``error`` makes the audit fail (exit 1).
+any finding of severity ``error`` makes the audit fail (exit 1). In the report its check and
+severity are :class:`~zoufang.labels.Code` values and its detail a
+:class:`~zoufang.labels.Message`: the codes and the English text in JSON, whatever the
+language; their words in tables.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
+from zoufang import labels
 from zoufang.services.fund_rules import SEVERITY
 
 
@@ -18,7 +22,7 @@ class Finding:
     fund: str | None
     entry: int | None
     household: str | None
-    detail: str
+    detail: str  # a labels.Message (or text that reads the same in every language)
 
 
 def finding(
@@ -34,5 +38,15 @@ def audit_report(findings: list[Finding], *, checked: int, head: dict | None) ->
         "ok": not any(f.severity == "error" for f in findings),
         "entries_checked": checked,
         "head": head,
-        "findings": [asdict(f) for f in findings],
+        "findings": [
+            {
+                "check": labels.Code(f.check, labels.CHECK),
+                "severity": labels.Code(f.severity, labels.SEVERITY),
+                "fund": f.fund,
+                "entry": f.entry,
+                "household": f.household,
+                "detail": f.detail,
+            }
+            for f in findings
+        ],
     }

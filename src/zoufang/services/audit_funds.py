@@ -24,6 +24,8 @@ from sqlalchemy import exists, func, select
 
 from zoufang.chain import seq_index
 from zoufang.db import bulk, driver_rows, read_by_mmap
+from zoufang.i18n import N_
+from zoufang.labels import Message
 from zoufang.services import audit_workers as workers
 from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.audit_funds_facts import Facts, load_facts
@@ -134,7 +136,11 @@ def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq
             findings.append(
                 finding(
                     "chain",
-                    f"entry {row[0]} holds {wrong}, which no entry can",
+                    Message(
+                        N_("entry {entry} holds {wrong}, which no entry can"),
+                        entry=row[0],
+                        wrong=wrong,
+                    ),
                     fund=row[1],
                     entry=row[0],
                     household=row[4],
@@ -145,8 +151,11 @@ def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq
             findings.append(
                 finding(
                     "chain",
-                    f"anchor entry {anchor.seq} no longer exists "
-                    f"(the ledger has {chain.count} entries)",
+                    Message(
+                        N_("anchor entry {entry} no longer exists (the ledger has {n} entries)"),
+                        entry=anchor.seq,
+                        n=chain.count,
+                    ),
                     entry=anchor.seq,
                 )
             )
@@ -154,15 +163,29 @@ def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq
             findings.append(
                 finding(
                     "chain",
-                    f"history up to entry {anchor.seq} was rewritten: "
-                    f"its hash is now {chain.anchor_hash[:12]}…, "
-                    f"the anchor says {anchor.hash[:12]}…",
+                    Message(
+                        N_(
+                            "history up to entry {entry} was rewritten: its hash is now "
+                            "{now}…, the anchor says {then}…"
+                        ),
+                        entry=anchor.seq,
+                        now=chain.anchor_hash[:12],
+                        then=anchor.hash[:12],
+                    ),
                     entry=anchor.seq,
                 )
             )
     findings += reversal_findings + replay.malformed + replayed
     findings += [
-        finding("storage", f"ledger_entry row {seq} points to a missing {table} row")
+        finding(
+            "storage",
+            Message(
+                N_("{table} row {row} points to a missing {parent} row"),
+                table="ledger_entry",
+                row=seq,
+                parent=table,
+            ),
+        )
         for seq, table in references
     ]
     return chain, findings, summaries
@@ -217,7 +240,7 @@ def _wrong(row: tuple) -> str:
         ):
             return f"{key} {value!r}"
     if row[0] is None or row[3] is None:
-        return "no seq or amount"
+        return Message(N_("no seq or amount"))
     value = row[6]
     if not isinstance(value, dt.date):
         try:
@@ -284,7 +307,13 @@ def _reversals(rows: list[tuple], entry) -> tuple[dict[int, int], list[Finding]]
         if target is None:
             findings.append(
                 finding(
-                    "chain", f"reversal {seq} names entry {reverses}, which does not exist", **where
+                    "chain",
+                    Message(
+                        N_("reversal {entry} names entry {target}, which does not exist"),
+                        entry=seq,
+                        target=reverses,
+                    ),
+                    **where,
                 )
             )
             continue
@@ -292,7 +321,13 @@ def _reversals(rows: list[tuple], entry) -> tuple[dict[int, int], list[Finding]]
             findings.append(
                 finding(
                     "chain",
-                    f"reversal {seq} undoes entry {target[0]}, which is a reversal or comes later",
+                    Message(
+                        N_(
+                            "reversal {entry} undoes entry {target}, which is a reversal or comes later"
+                        ),
+                        entry=seq,
+                        target=target[0],
+                    ),
                     **where,
                 )
             )
@@ -300,7 +335,12 @@ def _reversals(rows: list[tuple], entry) -> tuple[dict[int, int], list[Finding]]
             findings.append(
                 finding(
                     "chain",
-                    f"entry {target[0]} is reversed twice (by {reversed_by[target[0]]} and {seq})",
+                    Message(
+                        N_("entry {target} is reversed twice (by {first} and {entry})"),
+                        target=target[0],
+                        first=reversed_by[target[0]],
+                        entry=seq,
+                    ),
                     **where,
                 )
             )
@@ -309,7 +349,13 @@ def _reversals(rows: list[tuple], entry) -> tuple[dict[int, int], list[Finding]]
             findings.append(
                 finding(
                     "chain",
-                    f"reversal {seq} does not match entry {target[0]} (fund, household or amount)",
+                    Message(
+                        N_(
+                            "reversal {entry} does not match entry {target} (fund, household or amount)"
+                        ),
+                        entry=seq,
+                        target=target[0],
+                    ),
                     **where,
                 )
             )

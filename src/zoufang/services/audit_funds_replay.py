@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from operator import attrgetter
 
+from zoufang.i18n import N_
+from zoufang.labels import CHECK, Code, Message
 from zoufang.parsing import format_money
 from zoufang.services.audit_findings import Finding, finding
 from zoufang.services.audit_funds_facts import Facts
@@ -80,7 +82,12 @@ def _replay_fund(facts: Facts, fcode: str, entries: list[tuple], entry, out: Rep
                 events.append(
                     finding(
                         "chain",
-                        f"payment {seq} names a missing {'household' if h is None else 'fund'}",
+                        Message(
+                            N_("payment {entry} names a missing household")
+                            if h is None
+                            else N_("payment {entry} names a missing fund"),
+                            entry=seq,
+                        ),
                         fund=fcode,
                         entry=seq,
                         household=hcode,
@@ -154,9 +161,12 @@ def _replay_fund(facts: Facts, fcode: str, entries: list[tuple], entry, out: Rep
                     events.append(
                         finding(
                             "overspend",
-                            f"reversing allocation "
-                            f"{reverses} left fund {fcode} at "
-                            f"{format_money(balance)}",
+                            Message(
+                                N_("reversing allocation {target} left fund {fund} at {balance}"),
+                                target=reverses,
+                                fund=fcode,
+                                balance=format_money(balance),
+                            ),
                             fund=fcode,
                             entry=seq,
                             household=hcode,
@@ -195,7 +205,12 @@ def _malformed(row: tuple) -> Finding:
     seq, fcode, kind, amount, hcode = row[:5]
     return finding(
         "chain",
-        f"entry {seq} is malformed ({kind}, {amount} fen)",
+        Message(
+            N_("entry {entry} is malformed ({kind}, {amount} fen)"),
+            entry=seq,
+            kind=kind,
+            amount=amount,
+        ),
         fund=fcode,
         entry=seq,
         household=hcode,
@@ -213,9 +228,17 @@ def _payment_findings(
         violations = [v for v in violations if v.check == "overspend"]
     where = {"fund": fcode, "entry": seq, "household": hcode}
     if override:
-        broke = ", ".join(v.check for v in violations) or "no rule"
+        broke = [Code(v.check, CHECK) for v in violations] or Message(N_("no rule"))
         found = [
-            finding("override", f'written with --override "{override}" (broke: {broke})', **where)
+            finding(
+                "override",
+                Message(
+                    N_('written with --override "{reason}" (broke: {broke})'),
+                    reason=override,
+                    broke=broke,
+                ),
+                **where,
+            )
         ]
     else:
         found = [finding(v.check, v.detail, **where) for v in violations]
@@ -223,7 +246,12 @@ def _payment_findings(
         found.append(
             finding(
                 "no-visit",
-                f"cash paid to {hcode} {name} on {on} with no visit recorded that day",
+                Message(
+                    N_("cash paid to {household} {name} on {date} with no visit recorded that day"),
+                    household=hcode,
+                    name=name,
+                    date=on,
+                ),
                 **where,
             )
         )

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exists, func, select
 from sqlmodel import col
 
+from zoufang.i18n import N_
+from zoufang.labels import Message
 from zoufang.models import (
     Assignment,
     Cadre,
@@ -63,7 +65,12 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
                 findings.append(
                     finding(
                         "never-visited",
-                        f"{h.code} {h.head_name} enrolled {h.enrolled_on}, never visited",
+                        Message(
+                            N_("{household} {name} enrolled {date}, never visited"),
+                            household=h.code,
+                            name=h.head_name,
+                            date=h.enrolled_on,
+                        ),
                         household=h.code,
                         severity="error",
                     )
@@ -72,8 +79,17 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
             findings.append(
                 finding(
                     "overdue",
-                    f"{h.code} {h.head_name} last visited "
-                    f"{h.last_visit_on}, {late} days overdue (cadence {days})",
+                    Message(
+                        N_(
+                            "{household} {name} last visited {date}, {late} days overdue "
+                            "(cadence {cadence})"
+                        ),
+                        household=h.code,
+                        name=h.head_name,
+                        date=h.last_visit_on,
+                        late=late,
+                        cadence=days,
+                    ),
                     household=h.code,
                     severity="error",
                 )
@@ -89,8 +105,15 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
         findings.append(
             finding(
                 "check-in",
-                f"visit {vid} to {code} on {day} recorded nothing "
-                "heard (no notes, needs, suggestions or wishes)",
+                Message(
+                    N_(
+                        "visit {visit} to {household} on {date} recorded nothing heard "
+                        "(no notes, needs, suggestions or wishes)"
+                    ),
+                    visit=vid,
+                    household=code,
+                    date=day,
+                ),
                 household=code,
                 severity="warning",
             )
@@ -107,7 +130,12 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
         findings.append(
             finding(
                 "unanswered",
-                f'commitment {cid} "{text_}" was due {due} and has no response',
+                Message(
+                    N_('commitment {commitment} "{text}" was due {date} and has no response'),
+                    commitment=cid,
+                    text=text_,
+                    date=due,
+                ),
                 household=code,
                 severity="error",
             )
@@ -123,7 +151,12 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
         findings.append(
             finding(
                 "idle-cadre",
-                f"cadre {code} {name} has {n} households and no visits",
+                Message(
+                    N_("cadre {cadre} {name} has {n} households and no visits"),
+                    cadre=code,
+                    name=name,
+                    n=n,
+                ),
                 severity="warning",
             )
         )

@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from zoufang.chain import seq_index, verify_chain
+from zoufang.i18n import N_
+from zoufang.labels import Message
 
 #: Ledgers with at least this many entries have the worker's half done in a worker; below
 #: it, starting one costs more than it saves.
@@ -53,7 +55,7 @@ class LedgerCheck:
     head_hash: str
     problems: list[tuple[int | None, str]]  # (seq, what is wrong with the chain), by seq
     anchor_hash: str | None  # the stored hash of the anchor's entry; None if none
-    storage: list[str] = field(default_factory=list)  # SQLite's own checks, as messages
+    storage: list[str] = field(default_factory=list)  # SQLite's own checks (labels.Message)
     unanswered: list[int] = field(default_factory=list)  # payments their visit did not answer
     dangling: list[int] = field(default_factory=list)  # entries naming a visit that is not there
 
@@ -70,7 +72,11 @@ def check_chain(rows: list[tuple], anchor_seq: int | None = None) -> LedgerCheck
         at = seq_index(rows)(anchor_seq)
         anchor_hash = at[-1] if at is not None else None
     return LedgerCheck(
-        count, head.seq, head.hash, [(p.seq, p.detail) for p in problems], anchor_hash
+        count,
+        head.seq,
+        head.hash,
+        [(p.seq, Message(p.message, **p.params)) for p in problems],
+        anchor_hash,
     )
 
 
@@ -151,14 +157,19 @@ def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) ->
             cursor.execute(statement)
             return cursor.fetchall()
 
-        storage = [
-            f"integrity check: {line}"
+        storage: list[str] = [
+            Message(N_("integrity check: {problem}"), problem=line)
             for pragma in sql.get("quick_check", ())
             for (line,) in rows(pragma)
             if line != "ok"
         ]
         storage += [
-            f"{table} row {rowid} points to a missing {parent} row"
+            Message(
+                N_("{table} row {row} points to a missing {parent} row"),
+                table=table,
+                row=rowid,
+                parent=parent,
+            )
             for pragma in sql.get("foreign_key_check", ())
             for table, rowid, parent, _ in rows(pragma)
         ]
@@ -323,6 +334,7 @@ def main() -> None:
     finally:
         close()
     # plain data: this module runs as __main__ here, so its classes would not unpickle
+    # (a detail is a zoufang.labels.Message, which does)
     sys.stdout.buffer.write(pickle.dumps(asdict(found)))
 
 
