@@ -16,7 +16,7 @@ BAD_AMOUNTS = [
     ("1e3", "is not an amount"),
     ("NaN", "is not an amount"),
     ("", "an amount is required"),
-    ("５００", "use ASCII digits"),
+    ("五百", "in Chinese numerals"),  # ５００ is read as 500 (full-width digits)
     ("1,23", "is not an amount"),
 ]
 

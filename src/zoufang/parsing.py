@@ -1,8 +1,16 @@
-"""The one place that turns text into values: money, dates, ID numbers, phones, counts.
+"""The one place that turns text into values: money, dates, ID numbers, phones, counts, codes
+and enumerated choices.
 
 Used by the command line and by roster import alike. Every parser takes the *field* name
 it reports errors under, and raises :class:`~zoufang.errors.InvalidInput` with a reason a
-cadre can act on.
+cadre can act on, in the chosen language.
+
+What a Chinese input method types by accident is read as meant: full-width digits, letters
+and punctuation (``２０２６－０１－０５``, ``５００元``, ``Ｈ０００００１``, ``１，２３４``)
+are folded to their usual forms (NFKC) before anything is parsed. Dates and amounts are
+read as Chinese offices write them (``2026年1月20日``, ``6万元``); a form that could be
+misread is refused with what to type instead. docs/glossary.md ("Typing dates and amounts")
+lists the forms and the reasons.
 """
 
 from __future__ import annotations
@@ -10,55 +18,260 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
+from zoufang import labels
 from zoufang.errors import InvalidInput
+from zoufang.i18n import _
 
 #: The founding of the People's Republic: no visit, payment or response is dated earlier.
 EARLIEST_DATE = dt.date(1949, 10, 1)
 
+
+def _fold(text: str) -> str:
+    """Full-width digits, letters and punctuation as their usual forms, spaces trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 # ---------------------------------------------------------------------------- money
 
-_MONEY_RE = re.compile(r"^(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{1,2}))?$")
+#: An amount: yuan (grouped by three with commas, or not), up to any decimals (judged
+#: after), and at most one unit: 元 (yuan), 万 or 万元 (ten thousand yuan).
+_AMOUNT_RE = re.compile(
+    r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?\s*(?P<unit>元|万\s*元|万)?", re.ASCII
+)
 #: Larger than any real support fund (10^13 yuan); keeps fen inside a signed 64-bit column.
 MAX_FEN = 10**15
 
 
 def parse_money(text: str, *, field: str = "amount") -> int:
-    """Parse yuan (``500``, ``500.5``, ``1,234.56``, ``¥500``) into a positive number of fen.
+    """Parse yuan into a positive number of fen: ``500``, ``500.5``, ``1,234.56``, ``¥500``,
+    ``500元``, ``6万``, ``1.5万元``, and the same in full-width characters (``５００元``).
 
-    Refuses three decimals, signs, zero, exponents, NaN, spaces inside the number and
-    full-width or other non-ASCII digits (which cannot be read back safely).
+    Refuses more than two decimals of yuan (``1.234``, ``0.0000001万``), signs, zero,
+    exponents, NaN, spaces inside the number, other units and mixed forms (``500块``,
+    ``6万5千``), Chinese numerals (``五百``) and other scripts' digits, each with what to
+    type instead.
     """
-    fen = _parse_yuan(text, field=field, negative="amounts are positive (use a reversal)")
+    fen = _parse_yuan(text, field=field, negative=_("amounts are positive (use a reversal)"))
     if fen <= 0:
-        raise InvalidInput(field, "the amount must be greater than zero")
+        raise InvalidInput(field, _("the amount must be greater than zero"))
     return fen
 
 
 def _parse_yuan(text: str | int | float | None, *, field: str, negative: str) -> int:
     """Yuan → fen, zero included; the callers decide whether zero is allowed."""
     if text is None:
-        raise InvalidInput(field, "an amount is required")
-    raw = str(text).strip()
-    if raw[:1] in ("¥", "￥"):
+        raise InvalidInput(field, _("an amount is required"))
+    raw = _fold(str(text))
+    if raw[:1] == "¥":  # NFKC has made ￥ a ¥
         raw = raw[1:].strip()
-    if raw.endswith("元"):
-        raw = raw[:-1].strip()
-    if not raw:
-        raise InvalidInput(field, "an amount is required")
-    if not raw.isascii():
-        raise InvalidInput(field, f"{text!r} is not an amount: use ASCII digits like 1,234.56")
+    if raw in ("", "元", "万", "万元"):
+        raise InvalidInput(field, _("an amount is required"))
     if raw.startswith("-"):
-        raise InvalidInput(field, f"{text!r} is negative: {negative}")
-    m = _MONEY_RE.match(raw)
-    if not m:
-        if re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+)\.\d{3,}", raw):
-            raise InvalidInput(field, f"{text!r} has more than two decimals")
-        raise InvalidInput(field, f"{text!r} is not an amount in yuan like 500, 500.5 or 1,234.56")
-    fen = int(m.group("int").replace(",", "")) * 100 + int((m.group("frac") or "0").ljust(2, "0"))
+        raise InvalidInput(field, _("{text!r} is negative: {why}").format(text=text, why=negative))
+    m = _AMOUNT_RE.fullmatch(raw)
+    if m is None:
+        raise InvalidInput(field, _not_an_amount(text, raw))
+    digits, frac = m.group("int").replace(",", ""), m.group("frac") or ""
+    if m.group("unit") in (None, "元"):  # else 万 or 万元
+        if len(frac) > 2:
+            raise InvalidInput(field, _("{text!r} has more than two decimals").format(text=text))
+        fen = int(digits) * 100 + int(frac.ljust(2, "0"))
+    else:  # 万: ten thousand yuan, which must still come to whole fen
+        fen, rest = divmod(int(digits + frac) * 10**6, 10 ** len(frac))
+        if rest:
+            yuan = Decimal(f"{digits}.{frac}").scaleb(4).normalize()
+            raise InvalidInput(
+                field,
+                _("{text!r} comes to {yuan} yuan, which has more than two decimals").format(
+                    text=text, yuan=f"{yuan:f}"
+                ),
+            )
     if fen >= MAX_FEN:
-        raise InvalidInput(field, f"{text!r} is too large")
+        raise InvalidInput(field, _("{text!r} is too large").format(text=text))
     return fen
+
+
+def _not_an_amount(text: object, raw: str) -> str:
+    """Why ``raw`` (``text`` folded, without ¥) is not an amount, and what to type instead."""
+    compact = re.sub(r"\s+", "", raw)
+    if "。" in compact and _AMOUNT_RE.fullmatch(fixed := compact.replace("。", ".")):
+        return _(
+            "{text!r} has a Chinese full stop (。) for the decimal point: write {amount}"
+        ).format(text=text, amount=fixed)
+    if "," in compact and (plain := _AMOUNT_RE.fullmatch(compact.replace(",", ""))):
+        unit = plain.group("unit") or ""
+        head, _sep, tail = compact.removesuffix(unit).partition(",")
+        whole = compact.replace(",", "")
+        if head.isdigit() and tail.isdigit() and len(tail) <= 2:
+            return _(
+                "{text!r} is not an amount: commas separate thousands (1,234,567.89); "
+                "did you mean {decimal} or {whole}?"
+            ).format(text=text, decimal=f"{head}.{tail}{unit}", whole=whole)
+        return _(
+            "{text!r} is not an amount: commas separate thousands (1,234,567.89); write {whole}"
+        ).format(text=text, whole=whole)
+    tokens = _money_tokens(compact)
+    if tokens is not None and any(kind == "digit" for kind, _v, _t in tokens):
+        reading = _reading(tokens)
+        if reading is None:
+            return _(
+                "{text!r} is in Chinese numerals: write it in digits, like 500 or 1.5万"
+            ).format(text=text)
+        return _("{text!r} is in Chinese numerals: write it in digits, {amount}").format(
+            text=text, amount=_plain(reading[0])
+        )
+    if tokens is not None and any(kind in ("unit", "end") for kind, _v, _t in tokens):
+        return _odd_units(text, tokens)
+    if any(c.isdigit() and not c.isascii() for c in compact):
+        return _("{text!r} is not an amount: use ASCII digits like 1,234.56").format(text=text)
+    return _("{text!r} is not an amount in yuan like 500, 500.5 or 1,234.56").format(text=text)
+
+
+#: Chinese digits (大写 too: 伍佰元整), units in yuan, and the words that end an amount;
+#: read only to say what to type instead.
+_DIGITS = {
+    c: n
+    for n, chars in enumerate("〇零 一壹 二贰两 三叁 四肆 五伍 六陆 七柒 八捌 九玖".split())
+    for c in chars
+}
+_UNITS = {
+    **dict.fromkeys("亿", Decimal(10**8)),
+    **dict.fromkeys("万", Decimal(10**4)),
+    **dict.fromkeys("千仟", Decimal(1000)),
+    **dict.fromkeys("百佰", Decimal(100)),
+    **dict.fromkeys("十拾", Decimal(10)),
+    **dict.fromkeys("元圆块", Decimal(1)),
+    **dict.fromkeys("角毛", Decimal("0.1")),
+    **dict.fromkeys("分", Decimal("0.01")),
+}
+_ENDINGS = "整正钱"  # 伍佰元整, 五百块钱: nothing more
+_CURRENCY = "元圆块"
+_Token = tuple[str, Decimal, str]  # (number | digit | zero | unit | end, value, as typed)
+
+
+def _money_tokens(text: str) -> list[_Token] | None:
+    """``6万5千`` → numbers, Chinese digits and units; None if ``text`` holds anything else."""
+    tokens: list[_Token] = []
+    for m in re.finditer(r"[0-9][0-9,]*(?:\.[0-9]+)?|.", text):
+        part = m.group()
+        if part[0].isascii() and part[0].isdigit():
+            tokens.append(("number", Decimal(part.replace(",", "")), part))
+        elif part in _DIGITS:
+            kind = "digit" if _DIGITS[part] else "zero"
+            tokens.append((kind, Decimal(_DIGITS[part]), part))
+        elif part in _UNITS:
+            tokens.append(("unit", _UNITS[part], part))
+        elif part in _ENDINGS:
+            tokens.append(("end", Decimal(0), part))
+        else:
+            return None
+    return tokens
+
+
+def _reading(tokens: list[_Token]) -> tuple[Decimal, bool] | None:
+    """The amount in yuan that ``tokens`` say as people say it, and whether it takes the
+    colloquial reading of a last bare digit (6万5 is 65000, 5块5 is 5.5, 三千五 is 3500);
+    None where the reading is not clear or not whole fen."""
+    total = section = Decimal(0)
+    pending: tuple[Decimal, int] | None = None  # a number not yet multiplied by a unit
+    last: Decimal | None = None  # the last unit
+    big_seen: set[Decimal] = set()
+    after_zero = False  # 一千零五: the number after 零 counts as it is
+    for kind, value, typed in tokens:
+        if kind in ("number", "digit"):
+            if pending is not None:
+                return None
+            pending = (value, len(typed.split(".")[0].replace(",", "")))
+        elif kind == "zero":
+            if pending is not None:
+                return None
+            after_zero = True
+        elif kind == "unit":
+            if last is not None and value >= last and not (value >= 10**4 > last):
+                return None  # units go down, except 万/亿 after a smaller one (五千万)
+            count = pending[0] if pending else None
+            if value >= 10**4:
+                if value in big_seen or (section == 0 and not count):
+                    return None
+                total += (section + (count or 0)) * value
+                big_seen.add(value)
+                section = Decimal(0)
+            elif value >= 10:
+                if count is None and value != 10:  # 十五 is 15; 百五 is nothing
+                    return None
+                section += (count if count is not None else 1) * value
+            elif value == 1:
+                total += section + (count or 0)
+                section = Decimal(0)
+            else:
+                if count is None:
+                    return None
+                total += section + count * value
+                section = Decimal(0)
+            pending, last, after_zero = None, value, False
+    colloquial = False
+    if pending is not None:
+        count, digits = pending
+        if last is None or after_zero:
+            total += section + count
+        elif digits == 1 and last > Decimal("0.01"):
+            total += section + count * last / 10
+            colloquial = True
+        elif last >= 10 and Decimal(10) ** digits == last:  # 6万2500
+            total += section + count
+        else:
+            return None
+    else:
+        total += section
+    if total <= 0 or (total * 100) % 1:
+        return None
+    return total, colloquial
+
+
+def _odd_units(text: object, tokens: list[_Token]) -> str:
+    """Why an amount written with units zoufang does not read (500块, 6万5, 6万5千) is
+    refused, and what to type instead."""
+    trailing: list[str] = []
+    for kind, _value, typed in reversed(tokens):
+        if kind not in ("unit", "end"):
+            break
+        trailing.insert(0, typed)
+    units = [u for u in trailing if u not in _ENDINGS]
+    currencies = [u for u in units if u in _CURRENCY]
+    if (
+        len(set(units)) < len(units)
+        or len(currencies) > 1
+        or (currencies and units[-1] not in _CURRENCY)
+    ):
+        return _(
+            "{text!r} has more than one unit: write the number once, with 元, 万 or 万元 "
+            "(500元, 6万元)"
+        ).format(text=text)
+    reading = _reading(tokens)
+    if reading is None:
+        return _(
+            "{text!r} is ambiguous: write the whole amount in digits, like 65000 or 6.5万"
+        ).format(text=text)
+    amount, colloquial = _plain(reading[0]), reading[1]
+    if colloquial:
+        return _("{text!r} is ambiguous: write the whole amount in digits, {amount}").format(
+            text=text, amount=amount
+        )
+    if sum(1 for kind, _v, _t in tokens if kind == "number") > 1:
+        return _("{text!r} is written in parts: write the whole amount in digits, {amount}").format(
+            text=text, amount=amount
+        )
+    return _(
+        "{text!r}: only 元 and 万 are read after an amount; write {amount} or {amount}元"
+    ).format(text=text, amount=amount)
+
+
+def _plain(yuan: Decimal) -> str:
+    """Yuan as a person types them: ``65000``, ``5.50``."""
+    return str(int(yuan)) if yuan == yuan.to_integral_value() else f"{yuan:.2f}"
 
 
 def format_money(fen: int, *, grouping: bool = True) -> str:
@@ -71,7 +284,13 @@ def format_money(fen: int, *, grouping: bool = True) -> str:
 
 # ---------------------------------------------------------------------------- dates
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+#: ``2026-01-20``, ``2026-1-20``, ``2026/1/20``, ``2026.1.20`` (one separator throughout),
+#: ``2026年1月20日`` (or 号, or neither: a cell cut to ten characters), after NFKC.
+_DATE_RE = re.compile(
+    r"(?P<y>\d{4})(?:(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+    r"|\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?P<cd>\d{1,2})\s*[日号]?)",
+    re.ASCII,
+)
 
 
 def parse_date(
@@ -81,24 +300,44 @@ def parse_date(
     today: dt.date | None = None,
     allow_future: bool = True,
 ) -> dt.date:
-    """Parse an ISO ``YYYY-MM-DD`` date; with ``allow_future=False`` refuse dates after today
-    (``today``, or the real date when it is not given).
+    """Parse a date as offices write it: ``2026-01-20`` (ISO), ``2026-1-20``, ``2026/1/20``,
+    ``2026.1.20``, ``2026年1月20日`` (or 号), full-width forms too (``２０２６－０１－２０``).
+    With ``allow_future=False`` refuse dates after today (``today``, or the real date when it
+    is not given).
 
     Dates before 1949-10-01 are always refused: the ledger has nothing to record then.
     """
-    raw = (text or "").strip()
-    if not _DATE_RE.match(raw):
-        raise InvalidInput(field, f"{text!r} is not a date in the form YYYY-MM-DD")
+    m = _DATE_RE.fullmatch(_fold(text or ""))
+    if m is None:
+        raise InvalidInput(
+            field,
+            _(
+                "{text!r} is not a date in the form YYYY-MM-DD "
+                "(or 2026/1/20, 2026.1.20, 2026年1月20日)"
+            ).format(text=text),
+        )
     try:
-        value = dt.date.fromisoformat(raw)
+        value = dt.date(int(m["y"]), int(m["m"] or m["cm"]), int(m["d"] or m["cd"]))
     except ValueError:
-        raise InvalidInput(field, f"{text!r} is not a real calendar date") from None
+        raise InvalidInput(
+            field, _("{text!r} is not a real calendar date").format(text=text)
+        ) from None
     if value < EARLIEST_DATE:
-        raise InvalidInput(field, f"{raw} is before {EARLIEST_DATE.isoformat()}")
+        raise InvalidInput(
+            field,
+            _("{date} is before {earliest}").format(
+                date=value.isoformat(), earliest=EARLIEST_DATE.isoformat()
+            ),
+        )
     if not allow_future:
         limit = today or dt.date.today()
         if value > limit:
-            raise InvalidInput(field, f"{raw} is in the future (today is {limit.isoformat()})")
+            raise InvalidInput(
+                field,
+                _("{date} is in the future (today is {today})").format(
+                    date=value.isoformat(), today=limit.isoformat()
+                ),
+            )
     return value
 
 
@@ -122,7 +361,7 @@ def id_check_digit(first17: str) -> str:
 def parse_id_number(text: str, *, field: str = "id-number", today: dt.date | None = None) -> str:
     """Validate an 18-character resident ID number: length, digits, birth date (a real date
     from 1880 to ``today``, the ledger's today: the clock's unless ``--today`` says otherwise),
-    checksum.
+    checksum. Full-width digits and Ｘ are read as such.
 
     Returns it normalised (upper-case ``X``). Numbers a spreadsheet stored as numbers
     (``1.10101E+17``, ``110101199003071234.0``) are refused with a hint, because their last
@@ -130,32 +369,46 @@ def parse_id_number(text: str, *, field: str = "id-number", today: dt.date | Non
     """
     raw = unicodedata.normalize("NFKC", str(text or "")).strip().replace(" ", "")
     if not raw:
-        raise InvalidInput(field, "an ID number is required")
+        raise InvalidInput(field, _("an ID number is required"))
     if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", raw) or re.fullmatch(r"\d{15,18}\.0+", raw):
         raise InvalidInput(
             field,
-            f"{text!r} was stored by a spreadsheet as a number and has lost digits; "
-            "format the column as text and type the ID number again",
+            _(
+                "{text!r} was stored by a spreadsheet as a number and has lost digits; "
+                "format the column as text and type the ID number again"
+            ).format(text=text),
         )
     raw = raw.upper()
     if len(raw) == 15 and raw.isdigit():
-        raise InvalidInput(field, "15-digit ID numbers are obsolete: use the 18-digit number")
+        raise InvalidInput(field, _("15-digit ID numbers are obsolete: use the 18-digit number"))
     if len(raw) != 18:
-        raise InvalidInput(field, f"must be 18 characters, got {len(raw)}")
+        raise InvalidInput(field, _("must be 18 characters, got {n}").format(n=len(raw)))
     # isdigit() alone would let other scripts' digits (e.g. Arabic-Indic) through.
     if not raw.isascii() or not raw[:17].isdigit() or not (raw[17].isdigit() or raw[17] == "X"):
-        raise InvalidInput(field, "must be 17 digits followed by a digit or X")
+        raise InvalidInput(field, _("must be 17 digits followed by a digit or X"))
     if raw[:2] not in PROVINCE_CODES:
-        raise InvalidInput(field, f"{raw[:6]} is not a region code (province {raw[:2]} unknown)")
+        raise InvalidInput(
+            field,
+            _("{region} is not a region code (province {province} unknown)").format(
+                region=raw[:6], province=raw[:2]
+            ),
+        )
     try:
         birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
     except ValueError:
-        raise InvalidInput(field, f"birth date {raw[6:14]} is not a real date") from None
+        raise InvalidInput(
+            field, _("birth date {birth} is not a real date").format(birth=raw[6:14])
+        ) from None
     if birth.year < 1880 or birth > (today or dt.date.today()):
-        raise InvalidInput(field, f"birth date {raw[6:14]} is impossible")
+        raise InvalidInput(field, _("birth date {birth} is impossible").format(birth=raw[6:14]))
     expected = id_check_digit(raw[:17])
     if raw[17] != expected:
-        raise InvalidInput(field, f"wrong check digit: {raw[17]} (expected {expected}); mistyped?")
+        raise InvalidInput(
+            field,
+            _("wrong check digit: {got} (expected {expected}); mistyped?").format(
+                got=raw[17], expected=expected
+            ),
+        )
     return raw
 
 
@@ -170,12 +423,13 @@ def mask_id_number(id_number: str | None) -> str:
 
 # ---------------------------------------------------------------------------- phones
 
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE_RE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?$")
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_LANDLINE_RE = re.compile(r"^0\d{2,3}-?[2-9]\d{6,7}(-\d{1,6})?$", re.ASCII)
 
 
 def parse_phone(text: str, *, field: str = "phone") -> str:
-    """A Chinese mobile (``13812345678``, ``+86 138 1234 5678``) or landline (``010-65123456``)."""
+    """A Chinese mobile (``13812345678``, ``+86 138 1234 5678``, ``１３８…``) or landline
+    (``010-65123456``, ``０１０－６５１２３４５６``)."""
     raw = unicodedata.normalize("NFKC", str(text or "")).strip()
     compact = re.sub(r"[\s()]", "", raw)
     if compact.startswith("+86"):
@@ -187,7 +441,10 @@ def parse_phone(text: str, *, field: str = "phone") -> str:
     if _LANDLINE_RE.match(compact):
         return compact
     raise InvalidInput(
-        field, f"{text!r} is not a Chinese mobile (11 digits from 1) or landline (0xx-xxxxxxxx)"
+        field,
+        _("{text!r} is not a Chinese mobile (11 digits from 1) or landline (0xx-xxxxxxxx)").format(
+            text=text
+        ),
     )
 
 
@@ -200,44 +457,83 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def parse_text(text: str | None, *, field: str, required: bool = True, max_len: int = 2000) -> str:
-    """Trim and NFC-normalise free text; refuse empty text where required."""
+    """Trim and NFC-normalise free text (full-width characters stay: they are the text);
+    refuse empty text where required."""
     value = unicodedata.normalize("NFC", str(text or "")).strip()
     if required and not value:
-        raise InvalidInput(field, "must not be empty")
+        raise InvalidInput(field, _("must not be empty"))
     if len(value) > max_len:
-        raise InvalidInput(field, f"is longer than {max_len} characters")
+        raise InvalidInput(field, _("is longer than {max_len} characters").format(max_len=max_len))
     if _CONTROL_RE.search(value):
-        raise InvalidInput(field, "contains control characters")
+        raise InvalidInput(field, _("contains control characters"))
     return value
 
 
 def parse_count(
     text: str | int | None, *, field: str, minimum: int = 0, maximum: int = 10**6
 ) -> int:
-    """A whole number within [minimum, maximum] (members, cadence days, --days)."""
-    raw = str(text).strip() if text is not None else ""
-    if not re.fullmatch(r"-?\d+", raw):
-        raise InvalidInput(field, f"{text!r} is not a whole number")
+    """A whole number within [minimum, maximum] (members, cadence days, --days); full-width
+    digits (``３０``) are read as digits."""
+    raw = _fold(str(text)) if text is not None else ""
+    if not re.fullmatch(r"-?[0-9]+", raw):
+        raise InvalidInput(field, _("{text!r} is not a whole number").format(text=text))
     value = int(raw)
     if value < minimum:
-        raise InvalidInput(field, f"must be at least {minimum}, got {value}")
+        raise InvalidInput(
+            field, _("must be at least {minimum}, got {value}").format(minimum=minimum, value=value)
+        )
     if value > maximum:
-        raise InvalidInput(field, f"must be at most {maximum}, got {value}")
+        raise InvalidInput(
+            field, _("must be at most {maximum}, got {value}").format(maximum=maximum, value=value)
+        )
     return value
 
 
 def parse_income(text: str | int | None, *, field: str = "income") -> int:
-    """Annual household income in yuan → fen; zero (``0``, ``0.00``, ``¥0``, a numeric 0 cell
-    from a roster) is allowed, negative is not."""
-    return _parse_yuan(text, field=field, negative="income cannot be below zero")
+    """Annual household income in yuan → fen, in the forms of :func:`parse_money`
+    (``1.2万``); zero (``0``, ``0.00``, ``¥0``, a numeric 0 cell from a roster) is allowed,
+    negative is not."""
+    return _parse_yuan(text, field=field, negative=_("income cannot be below zero"))
 
 
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
 def parse_code(text: str | None, *, field: str) -> str:
-    """A user-given code (fund, cadre, category): ASCII letters, digits, ``-_.``; ≤ 40 chars."""
-    raw = (text or "").strip()
+    """A user-given code (fund, cadre, category, household): ASCII letters, digits, ``-_.``;
+    ≤ 40 chars. Full-width letters and digits (``Ｈ０００００１``) are read as such."""
+    raw = _fold(text or "")
     if not _CODE_RE.match(raw):
-        raise InvalidInput(field, f"{text!r} is not a code (letters, digits, - _ . ; up to 40)")
+        raise InvalidInput(
+            field,
+            _("{text!r} is not a code (letters, digits, - _ . ; up to 40)").format(text=text),
+        )
     return raw
+
+
+# ---------------------------------------------------------------------------- choices
+
+
+def parse_choice(
+    text: str | None,
+    *,
+    kind: str,
+    codes: Iterable[str],
+    field: str,
+    words: Mapping[str, str] | None = None,
+) -> str:
+    """The code among ``codes`` (of ``kind``, a :mod:`zoufang.labels` kind) that ``text``
+    names: the code in any case, its Chinese word or a short form (``节日慰问``, ``办理中``,
+    ``低保``), full-width or not. ``words`` (code → word) are the caller's own, e.g. the
+    categories' labels in the ledger. An unknown value is refused with the accepted ones,
+    in the chosen language."""
+    known = list(codes)
+    code = labels.resolve(kind, text or "", known, words)
+    if code is None:
+        raise InvalidInput(
+            field,
+            _("{value!r} is not one of: {accepted}").format(
+                value=text, accepted=labels.accepted(kind, known, words)
+            ),
+        )
+    return code
