@@ -35,6 +35,14 @@ LATER = "2026-12-08"  # two weeks and a day after the village was enrolled (2026
 # _isolated_settings; each test sets what it needs.
 
 
+@pytest.fixture(autouse=True)
+def _chinese_reminders(monkeypatch):
+    """The reminders read here are a township's, in Chinese: remind's own language setting
+    (``[remind] lang``); the rest of the output stays in the tests' English. Reminders follow
+    the chosen language by default (tests/test_i18n_reports.py)."""
+    monkeypatch.setenv("ZOUFANG_REMIND_LANG", "zh")
+
+
 @pytest.fixture(scope="session")
 def _town_cache(tmp_path_factory) -> dict:
     if rawdb.ON_POSTGRESQL:

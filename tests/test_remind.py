@@ -22,6 +22,14 @@ LATER = "2026-12-08"
 # _isolated_settings (XDG_CONFIG_HOME is the test's tmp_path / "xdg-config").
 
 
+@pytest.fixture(autouse=True)
+def _chinese_reminders(monkeypatch):
+    """The reminders read here are a township's, in Chinese: remind's own language setting
+    (``[remind] lang``); the rest of the output stays in the tests' English. Reminders follow
+    the chosen language by default (tests/test_i18n_reports.py)."""
+    monkeypatch.setenv("ZOUFANG_REMIND_LANG", "zh")
+
+
 @pytest.fixture
 def hamlet(zf, village):
     """The shared village (three households of 王建国 C0001, enrolled 2026-11-23), with
@@ -252,7 +260,8 @@ def test_config_readable_by_others_is_refused(zf, hamlet, tmp_path, monkeypatch,
     assert snapshot_db() == before
 
 
-def test_config_in_the_user_config_directory_sets_defaults(zf, hamlet, tmp_path):
+def test_config_in_the_user_config_directory_sets_defaults(zf, hamlet, tmp_path, monkeypatch):
+    monkeypatch.delenv("ZOUFANG_REMIND_LANG")
     directory = tmp_path / "xdg-config" / "zoufang"
     directory.mkdir(parents=True)
     write_config(directory, '[remind]\nlang = "en"\nevery = 1\n')
@@ -369,7 +378,7 @@ def test_long_commitment_text_is_shortened_for_a_phone():
         commitment=7,
         text="很长的事项" * 40,
     )
-    message = compose(Digest(Recipient("C0001", "王建国"), [item]), today=D(LATER))
+    message = compose(Digest(Recipient("C0001", "王建国"), [item]), today=D(LATER), lang="zh")
     line = message.text.splitlines()[2]
     assert line.startswith("1. #7 H000001 陈大爷：很长的事项") and "…（期限 2026-11-30" in line
     shown = line.split("：", 1)[1].split("（期限")[0]

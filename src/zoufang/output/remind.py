@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from typing import IO, Any
 
+from zoufang.i18n import _
 from zoufang.output.text import write_json
 
 
@@ -21,14 +22,16 @@ def write_reminders(
         return
     if not dry_run:
         return
+    would, cannot = _("# would send to {address} by {channel}"), _(" (cannot: see below)")
+    subject = _("# Subject: {subject}")
     for n, (_digest, message, status, _reason) in enumerate(outcome.results):
         if n:
             print(file=stream)
         print(
-            f"# would send to {channel.address(message)} by {outcome.channel}"
-            + ("" if status == "dry-run" else " (cannot: see below)"),
+            would.format(address=channel.address(message), channel=outcome.channel)
+            + ("" if status == "dry-run" else cannot),
             file=stream,
         )
         if outcome.channel == "email":
-            print(f"# Subject: {message.subject}", file=stream)
+            print(subject.format(subject=message.subject), file=stream)
         print(message.text, file=stream)

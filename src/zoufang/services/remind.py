@@ -11,7 +11,8 @@
    or a higher *level* — the whole weeks overdue, ``days_overdue // 7`` — so it comes back
    when it gets a week worse. Channels are counted apart, so an office can run a webhook to
    a group and email to each cadre side by side.
-3. **Compose** one short message per recipient (Chinese or English), readable on a phone.
+3. **Compose** one short message per recipient, readable on a phone, in the chosen language
+   (``--lang`` or ``[remind] lang`` may choose another for the messages alone).
 4. **Deliver and record.** Each message that is delivered has its items written to the
    reminder log at once, in its own short write transaction, rather than all at the end:
    a run killed half-way, or a failure for one cadre, does not cause the messages already
@@ -41,8 +42,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from zoufang import i18n
 from zoufang.config import Config
 from zoufang.errors import InvalidInput, RuleViolation
+from zoufang.i18n import _, ngettext
 from zoufang.models import COMMITMENT_CLOSED, Cadre, Commitment, Household, ReminderLog
 from zoufang.services.due import DueFilter, days_overdue, due_households
 from zoufang.services.reminder_channels import CHANNELS, DeliveryError, Message
@@ -51,7 +54,7 @@ if TYPE_CHECKING:
     from zoufang.db import LedgerSession
 
 SUPERVISOR = "supervisor"
-LANGS = ("zh", "en")
+LANGS = i18n.LANGS
 TEXT_SHOWN = 40  # characters of a commitment's text shown in a reminder
 
 
@@ -117,7 +120,7 @@ class RemindOptions:
     channel: str = "stdout"
     days: int = 0
     every: int = 7
-    lang: str = "zh"
+    lang: str = i18n.DEFAULT_LANG  # resolve_options: the chosen language unless told
     supervisor: str | None = None
     dry_run: bool = False
 
@@ -132,7 +135,8 @@ def resolve_options(
     supervisor: str | None,
     dry_run: bool,
 ) -> RemindOptions:
-    """Command-line values, else the config file's [remind] section, else the defaults."""
+    """Command-line values, else the config file's [remind] section, else the defaults (the
+    messages' language: the one chosen for everything, :func:`zoufang.i18n.current`)."""
     from zoufang.parsing import parse_count
     from zoufang.services.cadres import parse_email
 
@@ -146,11 +150,19 @@ def resolve_options(
     channel_value, where = pick(channel, "channel", "stdout")
     channel_value = str(channel_value).strip().lower()
     if channel_value not in CHANNELS:
-        raise InvalidInput(where, f"{channel_value!r} is not one of {', '.join(CHANNELS)}")
-    lang_value, where = pick(lang, "lang", "zh")
+        raise InvalidInput(
+            where,
+            _("{value!r} is not one of {names}").format(
+                value=channel_value, names=", ".join(CHANNELS)
+            ),
+        )
+    lang_value, where = pick(lang, "lang", i18n.current())
     lang_value = str(lang_value).strip().lower()
     if lang_value not in LANGS:
-        raise InvalidInput(where, f"{lang_value!r} is not one of {', '.join(LANGS)}")
+        raise InvalidInput(
+            where,
+            _("{value!r} is not one of {names}").format(value=lang_value, names=", ".join(LANGS)),
+        )
     days_value, where = pick(days, "days", 0)
     days_value = parse_count(days_value, field=where, minimum=0, maximum=3660)
     every_value, where = pick(every, "every", 7)
@@ -292,19 +304,12 @@ def record_told(*, session: LedgerSession, digest: Digest, channel: str, today: 
 # ---------------------------------------------------------------------------- compose
 
 
-def _days_zh(n: int) -> str:
+def _days(n: int) -> str:
     if n > 0:
-        return f"逾期 {n} 天"
-    return "今天到期" if n == 0 else f"{-n} 天后到期"
-
-
-def _days_en(n: int) -> str:
-    def days(k: int) -> str:
-        return f"{k} day" if k == 1 else f"{k} days"
-
-    if n > 0:
-        return f"{days(n)} overdue"
-    return "due today" if n == 0 else f"due in {days(-n)}"
+        return ngettext("{n} day overdue", "{n} days overdue", n).format(n=n)
+    if n == 0:
+        return _("due today")
+    return ngettext("due in {n} day", "due in {n} days", -n).format(n=-n)
 
 
 def _short(text: str | None) -> str:
@@ -312,96 +317,106 @@ def _short(text: str | None) -> str:
     return text if len(text) <= TEXT_SHOWN else text[: TEXT_SHOWN - 1] + "…"
 
 
-def compose(digest: Digest, *, today: dt.date, lang: str = "zh") -> Message:
-    """One short message: household code, name, village, days overdue, last visit; commitment
-    number, text, deadline, days overdue."""
+@contextlib.contextmanager
+def _language(lang: str) -> Iterator[None]:
+    """Messages in ``lang`` (remind's own choice, e.g. ``--lang``), then back to the
+    language of everything else."""
+    before = i18n.current()
+    if lang == before:
+        yield
+        return
+    i18n.activate(lang)
+    try:
+        yield
+    finally:
+        i18n.activate(before)
+
+
+def compose(digest: Digest, *, today: dt.date, lang: str | None = None) -> Message:
+    """One short message in ``lang`` (the chosen language if None): household code, name,
+    village, days overdue, last visit; commitment number, text, deadline, days overdue."""
+    with _language(lang or i18n.current()):
+        subject, text = _compose(digest, today)
+    return Message(
+        recipient=digest.recipient.code,
+        name=digest.recipient.name,
+        email=digest.recipient.email,
+        phone=digest.recipient.phone,
+        subject=subject,
+        text=text,
+        items=[_jsonable(i.row()) for i in digest.items],
+    )
+
+
+def _compose(digest: Digest, today: dt.date) -> tuple[str, str]:
+    """The subject and text, in the language active now."""
     r = digest.recipient
     visits = [i for i in digest.items if i.kind == "visit"]
     promises = [i for i in digest.items if i.kind == "commitment"]
     supervisor = r.code == SUPERVISOR
     lines: list[str] = []
-    if lang == "zh":
-        if supervisor:
-            subject = f"【走访提醒】{len(visits)} 户尚未分配联系干部"
-            lines.append(f"【走访提醒】以下 {len(visits)} 户尚未分配联系干部（截至 {today}）：")
-        else:
-            counts = "，".join(
-                x
-                for x in (
-                    f"应走访 {len(visits)} 户" if visits else "",
-                    f"承诺事项 {len(promises)} 件" if promises else "",
-                )
-                if x
-            )
-            subject = f"【走访提醒】{r.name}：{counts}"
-            lines.append(f"【走访提醒】{r.name}（{r.code}），截至 {today}：")
-            if visits:
-                lines.append(f"应走访 {len(visits)} 户：")
-        for n, i in enumerate(visits, 1):
-            last = f"上次走访 {i.last_visit}" if i.last_visit else "从未走访"
-            lines.append(
-                f"{n}. {i.household} {i.name}（{i.village}）{_days_zh(i.days_overdue)}，{last}"
-            )
-        if promises:
-            lines.append(f"承诺事项 {len(promises)} 件：")
-        for n, i in enumerate(promises, 1):
-            lines.append(
-                f"{n}. #{i.commitment} {i.household} {i.name}：{_short(i.text)}"
-                f"（期限 {i.due_date}，{_days_zh(i.days_overdue)}）"
-            )
+    if supervisor:
+        subject = _("zoufang: {n} households have no cadre").format(n=len(visits))
         lines.append(
-            "请为以上各户指定联系干部（zoufang assign）。"
-            if supervisor
-            else "请及时走访、办结，并在台账中记录。"
+            _("zoufang reminder: {n} households have no assigned cadre (as of {today}):").format(
+                n=len(visits), today=today
+            )
         )
     else:
-        if supervisor:
-            subject = f"zoufang: {len(visits)} households have no cadre"
-            lines.append(
-                f"zoufang reminder: {len(visits)} households have no assigned cadre "
-                f"(as of {today}):"
-            )
-        else:
-            counts = ", ".join(
-                x
-                for x in (
-                    f"{len(visits)} visit{'s' if len(visits) != 1 else ''}" if visits else "",
-                    f"{len(promises)} commitment{'s' if len(promises) != 1 else ''}"
-                    if promises
-                    else "",
-                )
-                if x
-            )
-            subject = f"zoufang reminder for {r.name}: {counts}"
-            lines.append(f"zoufang reminder for {r.name} ({r.code}), as of {today}:")
-            if visits:
-                lines.append(f"Visits due ({len(visits)}):")
-        for n, i in enumerate(visits, 1):
-            last = f"last visit {i.last_visit}" if i.last_visit else "never visited"
-            lines.append(
-                f"{n}. {i.household} {i.name} ({i.village}): {_days_en(i.days_overdue)}; {last}"
-            )
-        if promises:
-            lines.append(f"Commitments due ({len(promises)}):")
-        for n, i in enumerate(promises, 1):
-            lines.append(
-                f"{n}. #{i.commitment} {i.household} {i.name}: {_short(i.text)} "
-                f"(deadline {i.due_date}, {_days_en(i.days_overdue)})"
-            )
-        lines.append(
-            "Please assign a cadre to each (zoufang assign HOUSEHOLD CADRE)."
-            if supervisor
-            else "Please visit and follow up, and record it in the ledger."
+        counts = [
+            ngettext("{n} visit", "{n} visits", len(visits)).format(n=len(visits))
+            if visits
+            else "",
+            ngettext("{n} commitment", "{n} commitments", len(promises)).format(n=len(promises))
+            if promises
+            else "",
+        ]
+        both = _("{visits}, {commitments}").format(visits=counts[0], commitments=counts[1])
+        subject = _("zoufang reminder for {name}: {counts}").format(
+            name=r.name, counts=both if all(counts) else counts[0] or counts[1]
         )
-    return Message(
-        recipient=r.code,
-        name=r.name,
-        email=r.email,
-        phone=r.phone,
-        subject=subject,
-        text="\n".join(lines),
-        items=[_jsonable(i.row()) for i in digest.items],
+        lines.append(
+            _("zoufang reminder for {name} ({code}), as of {today}:").format(
+                name=r.name, code=r.code, today=today
+            )
+        )
+        if visits:
+            lines.append(_("Visits due ({n}):").format(n=len(visits)))
+    line = _("{n}. {household} {name} ({village}): {days}; {last}")
+    last_visit, never = _("last visit {date}"), _("never visited")
+    for n, i in enumerate(visits, 1):
+        last = last_visit.format(date=i.last_visit) if i.last_visit else never
+        lines.append(
+            line.format(
+                n=n,
+                household=i.household,
+                name=i.name,
+                village=i.village,
+                days=_days(i.days_overdue),
+                last=last,
+            )
+        )
+    if promises:
+        lines.append(_("Commitments due ({n}):").format(n=len(promises)))
+    line = _("{n}. #{commitment} {household} {name}: {text} (deadline {due}, {days})")
+    for n, i in enumerate(promises, 1):
+        lines.append(
+            line.format(
+                n=n,
+                commitment=i.commitment,
+                household=i.household,
+                name=i.name,
+                text=_short(i.text),
+                due=i.due_date,
+                days=_days(i.days_overdue),
+            )
+        )
+    lines.append(
+        _("Please assign a cadre to each (zoufang assign HOUSEHOLD CADRE).")
+        if supervisor
+        else _("Please visit and follow up, and record it in the ledger.")
     )
+    return subject, "\n".join(lines)
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -420,7 +435,7 @@ class Outcome:
 
     @property
     def sent(self) -> int:
-        return sum(1 for *_, status, _ in self.results if status == "sent")
+        return sum(1 for *_rest, status, _reason in self.results if status == "sent")
 
     @property
     def failures(self) -> list[tuple[Digest, Message, str]]:
@@ -515,18 +530,28 @@ def remind_lock(path: Path) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise StorageError("--db", f"cannot create the lock file {path}: {exc.strerror}") from None
+        raise StorageError(
+            "--db",
+            _("cannot create the lock file {path}: {reason}").format(
+                path=path, reason=exc.strerror
+            ),
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            pid = f" (pid {holder})" if holder.isdigit() else ""
-            raise RuleViolation(
-                "remind",
-                f"another zoufang remind{pid} is running on this ledger (lock {path});"
-                " this run sent nothing",
-            ) from None
+            if holder.isdigit():
+                busy = _(
+                    "another zoufang remind (pid {pid}) is running on this ledger (lock {path}); "
+                    "this run sent nothing"
+                ).format(pid=holder, path=path)
+            else:
+                busy = _(
+                    "another zoufang remind is running on this ledger (lock {path}); "
+                    "this run sent nothing"
+                ).format(path=path)
+            raise RuleViolation("remind", busy) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)  # for people; the flock is the lock
         yield

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from zoufang.config import Config
 from zoufang.errors import InvalidInput
+from zoufang.i18n import _
 
 CHANNELS = ("stdout", "email", "webhook")
 
@@ -90,7 +91,10 @@ def open_channel(name: str, config: Config, *, echo: bool = True):
         from zoufang.services.reminder_webhook import WebhookChannel, WebhookSettings
 
         return WebhookChannel(WebhookSettings.from_config(config))
-    raise InvalidInput("--channel", f"{name!r} is not one of {', '.join(CHANNELS)}")
+    raise InvalidInput(
+        "--channel",
+        _("{value!r} is not one of {names}").format(value=name, names=", ".join(CHANNELS)),
+    )
 
 
 def one_line(reply: bytes | str) -> str:
@@ -102,6 +106,6 @@ def one_line(reply: bytes | str) -> str:
 def os_reason(exc: BaseException) -> str:
     """Why a connection failed, in a few words ("timed out", "Connection refused")."""
     if isinstance(exc, TimeoutError):
-        return "timed out"
+        return _("timed out")
     reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return " ".join(str(reason).split())

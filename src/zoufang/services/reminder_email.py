@@ -13,6 +13,7 @@ from typing import Any
 
 from zoufang.config import Config, default_config_path
 from zoufang.errors import InvalidInput
+from zoufang.i18n import _
 from zoufang.services.reminder_channels import DeliveryError, Message, one_line, os_reason, who
 
 SMTP_SECURITY = ("starttls", "ssl", "none")
@@ -36,34 +37,41 @@ class SmtpSettings:
         if not host:
             raise InvalidInput(
                 "[smtp] host",
-                f"required for --channel email; set it in {config.path or default_config_path()}"
-                " or ZOUFANG_SMTP_HOST",
+                _("required for --channel email; set it in {path} or ZOUFANG_SMTP_HOST").format(
+                    path=config.path or default_config_path()
+                ),
             )
         security = str(config.get("smtp", "security", "starttls")).lower()
         if security not in SMTP_SECURITY:
             raise InvalidInput(
                 config.source("smtp", "security"),
-                f"{security!r} is not one of {', '.join(SMTP_SECURITY)}",
+                _("{value!r} is not one of {names}").format(
+                    value=security, names=", ".join(SMTP_SECURITY)
+                ),
             )
         port = config.get("smtp", "port") or _DEFAULT_PORTS[security]
         if not 0 < port < 65536:
-            raise InvalidInput(config.source("smtp", "port"), f"{port} is not a TCP port")
+            raise InvalidInput(
+                config.source("smtp", "port"), _("{port} is not a TCP port").format(port=port)
+            )
         username = config.get("smtp", "username") or None
         password = config.get("smtp", "password") or None
         if username and password is None:
             raise InvalidInput(
                 "[smtp] password",
-                f"a username is set ({username}) but no password: set ZOUFANG_SMTP_PASSWORD "
-                "or [smtp] password in the config file",
+                _(
+                    "a username is set ({username}) but no password: set ZOUFANG_SMTP_PASSWORD "
+                    "or [smtp] password in the config file"
+                ).format(username=username),
             )
         for key, value in (("username", username), ("password", password)):
             if value and not value.isascii():  # smtplib sends AUTH strings as ASCII
                 raise InvalidInput(
-                    config.source("smtp", key), "SMTP login supports ASCII characters only"
+                    config.source("smtp", key), _("SMTP login supports ASCII characters only")
                 )
         sender = config.get("smtp", "from") or (username if username and "@" in username else None)
         if not sender:
-            raise InvalidInput("[smtp] from", "required: the address reminders are sent from")
+            raise InvalidInput("[smtp] from", _("required: the address reminders are sent from"))
         timeout = config.get("smtp", "timeout", 30)
         return cls(
             host=host,
@@ -105,9 +113,9 @@ class EmailChannel:
         if not message.email:
             if message.recipient == "supervisor":
                 raise DeliveryError(
-                    "no supervisor address: give --supervisor EMAIL or set [remind] supervisor"
+                    _("no supervisor address: give --supervisor EMAIL or set [remind] supervisor")
                 )
-            raise DeliveryError("no email address in the ledger for this cadre")
+            raise DeliveryError(_("no email address in the ledger for this cadre"))
 
     def send(self, message: Message) -> None:
         import smtplib
@@ -124,14 +132,24 @@ class EmailChannel:
             codes = "; ".join(
                 f"{code} {one_line(reply)}" for code, reply in exc.recipients.values()
             )
-            raise DeliveryError(f"the SMTP server refused {message.email}: {codes}") from None
+            raise DeliveryError(
+                _("the SMTP server refused {address}: {codes}").format(
+                    address=message.email, codes=codes
+                )
+            ) from None
         except smtplib.SMTPAuthenticationError as exc:
             self._drop()
-            self._unreachable = f"SMTP login refused: {exc.smtp_code} {one_line(exc.smtp_error)}"
+            self._unreachable = _("SMTP login refused: {code} {reply}").format(
+                code=exc.smtp_code, reply=one_line(exc.smtp_error)
+            )
             raise DeliveryError(self._unreachable) from None
         except smtplib.SMTPResponseException as exc:
             self._drop()
-            raise DeliveryError(f"SMTP error {exc.smtp_code} {one_line(exc.smtp_error)}") from None
+            raise DeliveryError(
+                _("SMTP error {code} {reply}").format(
+                    code=exc.smtp_code, reply=one_line(exc.smtp_error)
+                )
+            ) from None
         except (smtplib.SMTPException, OSError) as exc:
             first_contact = self._conn is None
             self._drop()
@@ -151,7 +169,9 @@ class EmailChannel:
         try:
             mail["To"] = Address(display_name=message.name, addr_spec=message.email or "")
         except Exception as exc:  # the address does not parse
-            raise DeliveryError(f"cannot mail {message.email!r}: {exc}") from None
+            raise DeliveryError(
+                _("cannot mail {address!r}: {reason}").format(address=message.email, reason=exc)
+            ) from None
         mail["Date"] = formatdate(localtime=True)
         domain = parseaddr(self.settings.sender)[1].rpartition("@")[2] or None
         mail["Message-ID"] = make_msgid(domain=domain)

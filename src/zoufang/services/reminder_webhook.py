@@ -28,6 +28,7 @@ from typing import Any
 
 from zoufang.config import Config, default_config_path
 from zoufang.errors import InvalidInput
+from zoufang.i18n import _
 from zoufang.services.reminder_channels import DeliveryError, Message, one_line, os_reason, who
 
 WEBHOOK_KINDS = ("generic", "dingtalk", "wecom", "feishu")
@@ -54,32 +55,38 @@ class WebhookSettings:
         if not url:
             raise InvalidInput(
                 "[webhook] url",
-                f"required for --channel webhook; set it in {config.path or default_config_path()}"
-                " or ZOUFANG_WEBHOOK_URL",
+                _("required for --channel webhook; set it in {path} or ZOUFANG_WEBHOOK_URL").format(
+                    path=config.path or default_config_path()
+                ),
             )
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidInput(
-                config.source("webhook", "url"), f"{origin_only(url)} is not an http(s) URL"
+                config.source("webhook", "url"),
+                _("{url} is not an http(s) URL").format(url=origin_only(url)),
             )
         kind = str(config.get("webhook", "kind") or guess_kind(url)).lower()
         if kind not in WEBHOOK_KINDS:
             raise InvalidInput(
                 config.source("webhook", "kind"),
-                f"{kind!r} is not one of {', '.join(WEBHOOK_KINDS)}",
+                _("{value!r} is not one of {names}").format(
+                    value=kind, names=", ".join(WEBHOOK_KINDS)
+                ),
             )
         secret = config.get("webhook", "secret") or None
         if kind == "wecom" and secret:
             raise InvalidInput(
                 config.source("webhook", "secret"),
-                "WeCom group robots have no request signature (the key in the URL is the "
-                "secret); remove the webhook secret",
+                _(
+                    "WeCom group robots have no request signature (the key in the URL is the "
+                    "secret); remove the webhook secret"
+                ),
             )
         interval = config.get("webhook", "interval")
         if interval is None:
             interval = _DEFAULT_INTERVALS[kind]
         if interval < 0:
-            raise InvalidInput(config.source("webhook", "interval"), "must not be negative")
+            raise InvalidInput(config.source("webhook", "interval"), _("must not be negative"))
         return cls(
             url=url,
             kind=kind,
@@ -284,17 +291,20 @@ class WebhookChannel:
                 reply = response.read(65536)
         except urllib.error.HTTPError as exc:
             detail = one_line(exc.read(300) or b"") if exc.fp else ""
-            raise DeliveryError(
-                f"{where} answered HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
-            ) from None
+            answer = _("{where} answered HTTP {code} {reason}").format(
+                where=where, code=exc.code, reason=exc.reason
+            )
+            raise DeliveryError(answer + (f": {detail}" if detail else "")) from None
         except urllib.error.URLError as exc:
             reason = exc.reason
             text = os_reason(reason) if isinstance(reason, BaseException) else str(reason)
-            raise DeliveryError(f"cannot reach {where}: {text}") from None
+            raise DeliveryError(
+                _("cannot reach {where}: {reason}").format(where=where, reason=text)
+            ) from None
         except OSError as exc:
             raise DeliveryError(f"{where}: {os_reason(exc)}") from None
         if not 200 <= status < 300:
-            raise DeliveryError(f"{where} answered HTTP {status}")
+            raise DeliveryError(_("{where} answered HTTP {code}").format(where=where, code=status))
         if self.settings.kind != "generic":
             _check_robot_reply(self.settings.kind, reply, where)
 
@@ -305,14 +315,24 @@ def _check_robot_reply(kind: str, reply: bytes, where: str) -> None:
         data = json.loads(reply.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise DeliveryError(
-            f"{where} gave a reply that is not JSON: {one_line(reply[:200])}"
+            _("{where} gave a reply that is not JSON: {reply}").format(
+                where=where, reply=one_line(reply[:200])
+            )
         ) from None
     if not isinstance(data, dict):
-        raise DeliveryError(f"{where} gave an unexpected reply: {one_line(reply[:200])}")
+        raise DeliveryError(
+            _("{where} gave an unexpected reply: {reply}").format(
+                where=where, reply=one_line(reply[:200])
+            )
+        )
     if kind in ("dingtalk", "wecom"):
         code, msg = data.get("errcode"), data.get("errmsg")
     else:
         code = data.get("code", data.get("StatusCode"))
         msg = data.get("msg", data.get("StatusMessage"))
     if code != 0:
-        raise DeliveryError(f"the {kind} robot refused the message: code {code}: {msg}")
+        raise DeliveryError(
+            _("the {kind} robot refused the message: code {code}: {reason}").format(
+                kind=kind, code=code, reason=msg
+            )
+        )
