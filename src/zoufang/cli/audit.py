@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from zoufang.cli.common import FormatOpt, session, today
+from zoufang.i18n import _
+from zoufang.labels import CHECK, label_of
 from zoufang.output import Format, default_format, render, write_json
 
 audit_app = typer.Typer(
@@ -32,22 +34,34 @@ def _print(report: dict, fmt: Format | None, summary_rows=None, summary_columns=
         render(report["findings"], FINDING_COLUMNS, fmt)
     else:
         if summary_rows:
-            _section(summary_rows, summary_columns, fmt, "funds 资金")
+            _section(summary_rows, summary_columns, fmt, _("funds 资金"))
         by_check: dict[str, list[dict]] = defaultdict(list)
         for f in report["findings"]:
             by_check[f["check"]].append(f)
         for check, found in by_check.items():
-            _section(found, FINDING_COLUMNS, fmt, f"{check} ({len(found)})")
-        errors = sum(f["severity"] == "error" for f in report["findings"])
-        warnings = len(report["findings"]) - errors
-        head = report.get("head")
-        print(
-            f"{'OK' if report['ok'] else 'FAILED'}: {report['entries_checked']} checked, "
-            f"{errors} error(s), {warnings} warning(s)"
-            + (f"; chain head {head['seq']}:{head['hash']}" if head else "")
-        )
+            _section(found, FINDING_COLUMNS, fmt, f"{label_of(CHECK, check)} ({len(found)})")
+        print(_summary(report))
     if not report["ok"]:
         raise typer.Exit(1)
+
+
+def _summary(report: dict) -> str:
+    """The last line: ``OK: 12 checked, 0 error(s), 1 warning(s); chain head 12:ab…``."""
+    errors = sum(f["severity"] == "error" for f in report["findings"])
+    counts = {
+        "checked": report["entries_checked"],
+        "errors": errors,
+        "warnings": len(report["findings"]) - errors,
+    }
+    if report["ok"]:
+        line = _("OK: {checked} checked, {errors} error(s), {warnings} warning(s)")
+    else:
+        line = _("FAILED: {checked} checked, {errors} error(s), {warnings} warning(s)")
+    line = line.format(**counts)
+    head = report.get("head")
+    if head:
+        line += _("; chain head {anchor}").format(anchor=f"{head['seq']}:{head['hash']}")
+    return line
 
 
 def _section(rows, columns, fmt: Format, title: str) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from zoufang import parsing
 from zoufang.cli.common import FormatOpt, opt, session, text_opt, today
+from zoufang.i18n import N_
 from zoufang.output import render, render_sections
 
 cadre_app = typer.Typer(help="Cadres who visit and pay, and their relatives.", no_args_is_help=True)
@@ -43,7 +44,7 @@ def cadre_add(
     }
     with session(write=True) as s:
         row = cadre_row(add_cadre(session=s, **values))
-    render_sections([("cadre", row)], fmt, json_value=row)
+    render_sections([(N_("cadre"), row)], fmt, json_value=row)
 
 
 def cadre_list(fmt: FormatOpt = None) -> None:
@@ -52,7 +53,7 @@ def cadre_list(fmt: FormatOpt = None) -> None:
 
     with session(write=False) as s:
         rows = list_cadres(session=s)
-    render(rows, CADRE_COLUMNS, fmt, empty="no cadres yet: add one with `zoufang cadre add`")
+    render(rows, CADRE_COLUMNS, fmt, empty=N_("no cadres yet: add one with `zoufang cadre add`"))
 
 
 def cadre_relate(

@@ -8,6 +8,7 @@ import typer
 
 from zoufang import parsing
 from zoufang.cli.common import FormatOpt, past_date, session, text_opt, today
+from zoufang.i18n import N_, pgettext
 from zoufang.output import render
 
 if TYPE_CHECKING:
@@ -44,8 +45,20 @@ def _fetch(s: LedgerSession, commitment_id: int) -> dict:
 def _text_row(row: dict) -> dict:
     return {
         **row,
-        "responses": [f"{x['date']} {x['action']}: {x['note']}" for x in row["responses"]],
+        "responses": [f"{x['date']} {_action(x['action'])}: {x['note']}" for x in row["responses"]],
     }
+
+
+def _action(code: str) -> str:
+    """What was done, as a response line says it: the code in English, a word in Chinese."""
+    words = {
+        "open": pgettext("commitment action", "open"),
+        "respond": pgettext("commitment action", "respond"),
+        "resolved": pgettext("commitment action", "resolved"),
+        "cannot-resolve": pgettext("commitment action", "cannot-resolve"),
+        "refer": pgettext("commitment action", "refer"),
+    }
+    return words.get(code, code)
 
 
 def _show(row: dict, fmt) -> None:
@@ -103,7 +116,7 @@ def commitment_list(
         COMMITMENT_COLUMNS,
         fmt,
         json_value=rows,
-        empty="no commitments",
+        empty=N_("no commitments"),
     )
 
 
@@ -155,7 +168,10 @@ def commitment_resolve(
 def commitment_refer(
     commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment id.")],
     to: Annotated[
-        str, typer.Option("--to", help="Organisation it is handed to (民政办, 卫生院…).")
+        str,
+        typer.Option(
+            "--to", metavar="ORGANISATION", help="Organisation it is handed to (民政办, 卫生院…)."
+        ),
     ],
     note: Annotated[str | None, typer.Option("--note", help="Details.")] = None,
     date: Annotated[str | None, typer.Option("--date", help="Date (default today).")] = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +19,7 @@ import typer
 from zoufang import parsing
 from zoufang.cli._click import get_current_context
 from zoufang.errors import InvalidInput
+from zoufang.i18n import N_, _
 from zoufang.output import Format
 
 if TYPE_CHECKING:
@@ -104,6 +105,21 @@ def log_reveal(db_session: LedgerSession, what: str) -> None:
     record(db_session, action="reveal", object_type="id-numbers", object_key=what)
 
 
+#: The fields of the detail views (`household show`, `enroll`, `fund create` …): the render
+#: layer shows each key translated; marked here so that the catalog has them.
+FIELD_WORDS = (
+    *(N_("code"), N_("name"), N_("id_number"), N_("village"), N_("grid"), N_("address")),
+    *(N_("phone"), N_("categories"), N_("cadres"), N_("members"), N_("income")),
+    *(N_("housing"), N_("health"), N_("employment"), N_("hardship"), N_("cadence")),
+    *(N_("status"), N_("exit_reason"), N_("exited_on"), N_("enrolled_on"), N_("last_visit")),
+    *(N_("due_date"), N_("days_overdue"), N_("id"), N_("household"), N_("relation")),
+    *(N_("birth_year"), N_("label"), N_("builtin"), N_("unit"), N_("email"), N_("households")),
+    *(N_("visits"), N_("source"), N_("cap"), N_("from"), N_("to"), N_("allocated")),
+    *(N_("disbursed"), N_("balance"), N_("seq"), N_("hash"), N_("anchor"), N_("enrolled")),
+    *(N_("file"), N_("rows"), N_("dry_run"), N_("unknown_columns"), N_("first"), N_("last")),
+)
+
+
 # ------------------------------------------------------------------ option types
 
 
@@ -116,7 +132,9 @@ def parse_format(text: str | Format | None) -> Format | None:
         return Format(text.strip().lower())
     except ValueError:
         names = ", ".join(f.value for f in Format)
-        raise InvalidInput("--format", f"{text!r} is not one of {names}") from None
+        raise InvalidInput(
+            "--format", _("{value!r} is not one of {names}").format(value=text, names=names)
+        ) from None
 
 
 FormatOpt = Annotated[
@@ -135,12 +153,11 @@ RevealOpt = Annotated[
 
 
 def default_lang() -> str:
-    """zh when the locale is Chinese (LC_ALL, LC_MESSAGES or LANG starting with zh), else en."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    """The language chosen for everything (``--lang``, ZOUFANG_LANG, the config file, the
+    locale; zh where none says): export's and report's files follow it unless told."""
+    from zoufang import i18n
+
+    return i18n.current()
 
 
 def parse_lang(text: str | None) -> str | None:
@@ -148,7 +165,7 @@ def parse_lang(text: str | None) -> str | None:
         return None
     value = text.strip().lower()
     if value not in ("zh", "en"):
-        raise InvalidInput("--lang", f"{text!r} is not zh or en")
+        raise InvalidInput("--lang", _("{value!r} is not zh or en").format(value=text))
     return value
 
 
@@ -194,20 +211,23 @@ def texts(values: list[str] | None, field: str) -> list[str]:
 
 
 def require(values: dict[str, Any], *, prompts: dict[str, str]) -> dict[str, Any]:
-    """Fill missing required options: prompt on a terminal, else fail naming them all."""
+    """Fill missing required options: prompt on a terminal, else fail naming them all.
+    ``prompts`` are English (marked with ``N_``), asked in the chosen language."""
     missing = [name for name, value in values.items() if value in (None, [], "")]
     if not missing:
         return values
     if not sys.stdin.isatty():
         raise InvalidInput(
             ", ".join("--" + name.replace("_", "-") for name in missing),
-            "required (stdin is not a terminal, so zoufang cannot ask)",
+            _("required (stdin is not a terminal, so zoufang cannot ask)"),
         )
     filled = dict(values)
     for name in missing:
-        answer = typer.prompt(prompts[name], err=True)  # stdout is for the data
-        filled[name] = (
-            [a.strip() for a in answer.split(",")] if isinstance(values[name], list) else answer
+        answer = typer.prompt(_(prompts[name]), err=True)  # stdout is for the data
+        filled[name] = (  # a list typed with a Chinese input method has ，or 、 between
+            [a.strip() for a in re.split("[,，、]", answer)]
+            if isinstance(values[name], list)
+            else answer
         )
     return filled
 

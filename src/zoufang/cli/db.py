@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from zoufang.cli.common import settings
+from zoufang.i18n import _
 
 db_app = typer.Typer(
     help="The ledger itself: migrations, backups, integrity, copying.", no_args_is_help=True
@@ -30,12 +31,18 @@ def db_upgrade() -> None:
     ledger.ensure_schema()
     if before == migrate.HEAD_REVISION:
         print(
-            f"ledger {ledger.display} is already at schema {migrate.HEAD_REVISION}",
+            _("ledger {ledger} is already at schema {revision}").format(
+                ledger=ledger.display, revision=migrate.HEAD_REVISION
+            ),
             file=sys.stderr,
         )
     else:
         print(
-            f"ledger {ledger.display} upgraded {before or 'empty'} → {migrate.HEAD_REVISION}",
+            _("ledger {ledger} upgraded {before} → {revision}").format(
+                ledger=ledger.display,
+                before=before or _("empty"),
+                revision=migrate.HEAD_REVISION,
+            ),
             file=sys.stderr,
         )
 
@@ -46,7 +53,10 @@ def db_backup(
     """Write a consistent copy of the ledger, safe while others are writing."""
     ledger = _ledger(auto_upgrade=True)
     target = ledger.backup(path)
-    print(f"backup of {ledger.display} written to {target}", file=sys.stderr)
+    print(
+        _("backup of {ledger} written to {file}").format(ledger=ledger.display, file=target),
+        file=sys.stderr,
+    )
 
 
 def db_check() -> None:
@@ -57,7 +67,10 @@ def db_check() -> None:
         print(problem)
     if problems:
         raise typer.Exit(1)
-    print(f"ledger {ledger.display}: integrity ok, foreign keys ok", file=sys.stderr)
+    print(
+        _("ledger {ledger}: integrity ok, foreign keys ok").format(ledger=ledger.display),
+        file=sys.stderr,
+    )
 
 
 def db_copy(

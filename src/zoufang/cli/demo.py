@@ -11,6 +11,7 @@ import typer
 
 from zoufang import parsing
 from zoufang.cli.common import session, settings, today
+from zoufang.i18n import _
 
 
 def demo(
@@ -43,13 +44,20 @@ def demo(
             from zoufang.services.demo_funds import add_demo_funds
 
             money = add_demo_funds(session=s, seed=seed_value, today=today())
-    print(
-        f"demo: {counts['households']:,} households, {counts['cadres']:,} cadres, "
-        f"{counts['visits']:,} visits, {counts['commitments']:,} commitments "
-        + (f"and {money['entries']:,} ledger entries in {money['funds']} funds " if funds else "")
-        + f"written to {_ledger_name()}",
-        file=sys.stderr,
-    )
+    made = {key: f"{counts[key]:,}" for key in ("households", "cadres", "visits", "commitments")}
+    if funds:
+        line = _(
+            "demo: {households} households, {cadres} cadres, {visits} visits, {commitments} "
+            "commitments and {entries} ledger entries in {funds} funds written to {ledger}"
+        ).format(
+            **made, entries=f"{money['entries']:,}", funds=money["funds"], ledger=_ledger_name()
+        )
+    else:
+        line = _(
+            "demo: {households} households, {cadres} cadres, {visits} visits, {commitments} "
+            "commitments written to {ledger}"
+        ).format(**made, ledger=_ledger_name())
+    print(line, file=sys.stderr)
 
 
 def _ledger_name() -> str:
@@ -72,7 +80,7 @@ def _progress_bar(total: int) -> Iterator[Callable[[int], None] | None]:
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("making up households", total=total)
+        task = bar.add_task(_("making up households"), total=total)
         yield lambda done: bar.update(task, completed=done)
 
 

@@ -19,6 +19,7 @@ from zoufang.cli.common import (
     today,
 )
 from zoufang.errors import InvalidInput
+from zoufang.i18n import _, pgettext
 from zoufang.output import ExportFormat, parse_choice
 
 TABLES = ("households", "members", "visits", "commitments", "ledger")
@@ -56,18 +57,37 @@ def export(
     chosen = _format(fmt, out)
     tables = list(TABLES) if table == "all" else [table]
     if table != "all" and table not in TABLES:
-        raise InvalidInput("--table", f"{table!r} is not one of {', '.join(TABLES)} or all")
+        raise InvalidInput(
+            "--table",
+            _("{value!r} is not one of {names} or all").format(
+                value=table, names=", ".join(TABLES)
+            ),
+        )
     language = parse_lang(lang) or default_lang()
     target = _target(out, chosen, tables)
     if reveal:  # its own short transaction: the export itself only reads
         with session(write=True) as s:
             log_reveal(s, f"export {','.join(tables)} to {out}")
-    with session(write=False) as s, progress_bar(1, "exporting") as bar:
+    with session(write=False) as s, progress_bar(1, _("exporting")) as bar:
         data = export_tables(session=s, tables=tables, lang=language, reveal=reveal, today=today())
         counts = write_tables(data, fmt=chosen, out=target, progress=_sized(bar) if bar else None)
     if target is not sys.stdout:
-        summary = ", ".join(f"{name} {n:,}" for name, n in counts.items())
-        print(f"exported to {out}: {summary}", file=sys.stderr)
+        summary = pgettext("list separator", ", ").join(
+            f"{_table_word(name)} {n:,}" for name, n in counts.items()
+        )
+        print(_("exported to {out}: {summary}").format(out=out, summary=summary), file=sys.stderr)
+
+
+def _table_word(name: str) -> str:
+    """A table as the summary line names it: as --table names it, in Chinese its word."""
+    words = {
+        "households": pgettext("export table", "households"),
+        "members": pgettext("export table", "members"),
+        "visits": pgettext("export table", "visits"),
+        "commitments": pgettext("export table", "commitments"),
+        "ledger": pgettext("export table", "ledger"),
+    }
+    return words.get(name, name)
 
 
 def _format(fmt: str | None, out: str) -> ExportFormat:
@@ -75,7 +95,7 @@ def _format(fmt: str | None, out: str) -> ExportFormat:
         return parse_choice(fmt, ExportFormat)
     suffix = Path(out).suffix.lower().lstrip(".")
     if suffix not in tuple(ExportFormat):
-        raise InvalidInput("--format", "give xlsx, csv or json (--out has no such suffix)")
+        raise InvalidInput("--format", _("give xlsx, csv or json (--out has no such suffix)"))
     return ExportFormat(suffix)
 
 
@@ -83,28 +103,37 @@ def _target(out: str, fmt: ExportFormat, tables: list[str]):
     """Where to write: stdout, a new file, or (csv of several tables) a directory."""
     if out == "-":
         if fmt is ExportFormat.xlsx or (fmt is ExportFormat.csv and len(tables) > 1):
-            raise InvalidInput(
-                "--out",
-                f"{fmt} of {'these tables' if len(tables) > 1 else 'a workbook'} "
-                "cannot go to stdout; give a "
-                + ("directory" if fmt is ExportFormat.csv else "file"),
-            )
+            if fmt is ExportFormat.csv:
+                reason = _("{format} of these tables cannot go to stdout; give a directory")
+            elif len(tables) > 1:
+                reason = _("{format} of these tables cannot go to stdout; give a file")
+            else:
+                reason = _("{format} of a workbook cannot go to stdout; give a file")
+            raise InvalidInput("--out", reason.format(format=fmt))
         return sys.stdout
     path = Path(out).expanduser()
     if fmt is ExportFormat.csv and len(tables) > 1:
         if path.exists() and not path.is_dir():
-            raise InvalidInput("--out", f"{out} is a file; csv of several tables needs a directory")
+            raise InvalidInput(
+                "--out",
+                _("{out} is a file; csv of several tables needs a directory").format(out=out),
+            )
         taken = [f"{t}.csv" for t in tables if (path / f"{t}.csv").exists()]
         if taken:
             raise InvalidInput(
-                "--out", f"{', '.join(taken)} already exist in {out}; choose a new directory"
+                "--out",
+                _("{files} already exist in {out}; choose a new directory").format(
+                    files=", ".join(taken), out=out
+                ),
             )
         path.mkdir(parents=True, exist_ok=True)
         return path
     if path.exists():
-        raise InvalidInput("--out", f"{out} already exists; choose a new file")
+        raise InvalidInput("--out", _("{out} already exists; choose a new file").format(out=out))
     if not path.parent.is_dir():
-        raise InvalidInput("--out", f"directory {path.parent} does not exist")
+        raise InvalidInput(
+            "--out", _("directory {directory} does not exist").format(directory=path.parent)
+        )
     return path
 
 

@@ -8,6 +8,7 @@ import typer
 
 from zoufang import parsing
 from zoufang.cli.common import FormatOpt, any_date, opt, past_date, session, text_opt, today
+from zoufang.i18n import N_, pgettext
 from zoufang.output import Money, render, render_sections
 
 fund_app = typer.Typer(
@@ -70,6 +71,11 @@ def entry_json(row: dict) -> dict:
     return {k: row.get(k) for k in keys}
 
 
+def _shown(fund: dict) -> dict:
+    """A fund as its detail view shows it: its ``name`` is a fund's name, not a person's."""
+    return {pgettext("fund", "name") if key == "name" else key: v for key, v in fund.items()}
+
+
 def _amount(text: str) -> int:
     return parsing.parse_money(text, field="AMOUNT")
 
@@ -106,7 +112,7 @@ def fund_create(
         fund = create_fund(session=s, data=data, today=today())
         stored = fund_categories(session=s, code=fund.code)  # as stored: no repeats
         row = money_fields(fund_row(fund, stored, 0, 0, today()))
-    render_sections([("fund", row)], fmt, json_value=row)
+    render_sections([(N_("fund"), _shown(row))], fmt, json_value=row)
 
 
 def _entry_out(entry, fmt) -> None:
@@ -195,7 +201,7 @@ def fund_list(fmt: FormatOpt = None) -> None:
 
     with session(write=False) as s:
         rows = [money_fields(r) for r in list_funds(session=s, today=today())]
-    render(rows, FUND_COLUMNS, fmt, empty="no funds yet: create one with `zoufang fund create`")
+    render(rows, FUND_COLUMNS, fmt, empty=N_("no funds yet: create one with `zoufang fund create`"))
 
 
 def fund_show(
@@ -212,10 +218,10 @@ def fund_show(
     summary = money_fields(shown)
     render_sections(
         [
-            (f"{summary['code']} {summary['name']}", summary),
-            ("entries 流水", (entries, ENTRY_COLUMNS)),
+            (f"{summary['code']} {summary['name']}", _shown(summary)),
+            (N_("entries 流水"), (entries, ENTRY_COLUMNS)),
             (
-                "chain head 链头",
+                N_("chain head 链头"),
                 {
                     "seq": head["seq"],
                     "hash": head["hash"],

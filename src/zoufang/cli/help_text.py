@@ -22,7 +22,7 @@ from typing import Any
 import typer
 from typer._click.formatting import HelpFormatter
 
-from zoufang.i18n import N_, _
+from zoufang.i18n import N_, _, zh
 
 #: Metavars by parameter name: what a value of that option looks like, as a word.
 METAVARS: dict[str, str] = {
@@ -53,7 +53,6 @@ METAVARS: dict[str, str] = {
     "out": N_("FILE"),
     "path": N_("FILE"),
     "table": N_("TABLE"),
-    "to": N_("URL"),
     "db": N_("PATH_OR_URL"),
     "operator": N_("NAME"),
     "name": N_("NAME"),
@@ -69,6 +68,21 @@ CLICK_WORDS = (
     N_("Show this message and exit."),
     N_("[OPTIONS]"),
     N_("COMMAND [ARGS]..."),
+)
+#: Typer's own strings: it translates them with :func:`gettext.gettext`, in the global domain
+#: that :func:`zoufang.i18n.activate` binds to zoufang's catalog. Listed here so that
+#: ``scripts/i18n.py extract`` puts them in the catalog.
+TYPER_WORDS = (
+    N_("Options"),
+    N_("Arguments"),
+    N_("Commands"),
+    N_("default: {default}"),
+    N_("required"),
+    N_("env var: {var}"),
+    N_("(dynamic)"),
+    N_("Aborted!"),
+    N_("Missing command."),
+    N_("No such command {name!r}."),
 )
 
 
@@ -102,11 +116,19 @@ def translate(command: Any) -> None:
         help_text = _source(param, "help")
         if help_text:
             param.help = _(help_text)
+        if getattr(param, "param_type_name", "") == "argument":
+            # Typer writes an argument's Python type after its name (``CODE <str>``): the
+            # metavar says what to type, the type says nothing to a person.
+            param.display_type_rich = _no_type
     options_metavar = getattr(command, "options_metavar", None)
     if options_metavar == "[OPTIONS]":
         command.options_metavar = _("[OPTIONS]")
     if getattr(command, "subcommand_metavar", None) == "COMMAND [ARGS]...":
         command.subcommand_metavar = _("COMMAND [ARGS]...")
+
+
+def _no_type(ctx: Any = None) -> None:
+    return None
 
 
 def _source(obj: Any, attribute: str) -> str | None:
@@ -145,10 +167,122 @@ def _first_sentence(text: str) -> str:
 
 
 class Formatter(HelpFormatter):
-    """Click's help formatter, with "Usage:" in the chosen language."""
+    """Click's help formatter, with "Usage:" in the chosen language. In Chinese, headings end
+    in a full-width colon, and text is wrapped by what it takes on screen: Click counts a
+    Chinese character as one column (it takes two) and breaks lines only at spaces (Chinese
+    has none), so its lines would run twice as wide as the terminal."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, _("Usage:") + " " if prefix is None else prefix)
+        if prefix is None:
+            word = _("Usage:")
+            prefix = word if word.endswith("：") else word + " "
+        super().write_usage(prog, args, prefix)
+
+    def write_heading(self, heading: str) -> None:
+        if not zh():
+            return super().write_heading(heading)
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_text(self, text: str) -> None:
+        if not zh():
+            return super().write_text(text)
+        indent = " " * self.current_indent
+        lines = _wrap(text, self.width - self.current_indent).splitlines()
+        self.write("\n".join(indent + line if line else "" for line in lines) + "\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        if not zh():
+            return super().write_dl(rows, col_max, col_spacing)
+        rows = list(rows)
+        if not rows:
+            return
+        first_col = min(max(_width(first) for first, _second in rows), col_max) + col_spacing
+        margin = " " * (first_col + self.current_indent)
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if _width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - _width(first)))
+            else:
+                self.write("\n" + margin)
+            lines = _wrap(second, max(self.width - first_col - 2, 10)).splitlines()
+            self.write(
+                "\n".join([lines[0], *(margin + line if line else "" for line in lines[1:])])
+            )
+            self.write("\n")
+
+
+#: Punctuation that may not begin a line, and that may not end one (Chinese typesetting).
+_NO_LINE_START = "，。；：、！？）》」』”’%,.;:!?)]"
+_NO_LINE_END = "（《「『“‘([<"
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: two for a wide (Chinese) character."""
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` wrapped to ``width`` columns, paragraphs (blank-line separated) kept; a line
+    may break between any two Chinese characters, and at spaces."""
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        words = [w.strip() for w in paragraph.splitlines() if w.strip()]
+        joined = ""
+        for word in words:  # source lines joined: with a space between Latin words only
+            wide = joined and (_width(joined[-1]) == 2 or _width(word[0]) == 2)
+            joined += word if not joined or wide else " " + word
+        paragraphs.append("\n".join(_fill(joined, width)))
+    return "\n\n".join(paragraphs)
+
+
+def _fill(text: str, width: int) -> list[str]:
+    tokens = re.findall(r"\s+|[^\s\u2e80-\uffef]+|.", text)
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        if token.isspace():
+            if line:
+                line += " "
+            continue
+        if not line or _width(line + token) <= width:
+            line += token
+            continue
+        line, carried = _break(line.rstrip(), token)
+        if not line:  # nowhere to break: let the line run over
+            line = carried + token
+            continue
+        lines.append(line)
+        line = carried + token
+        while _width(line) > width and not re.search(r"[\u2e80-\uffef]", line):
+            lines.append(line[:width])  # one Latin word longer than the line
+            line = line[width:]
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def _break(line: str, token: str) -> tuple[str, str]:
+    """Where to end ``line`` when ``token`` does not fit: (the line, what moves on to the
+    next one with the token). A closing mark takes the character before it along; an
+    opening mark goes on with what it opens; a Latin word is not cut."""
+    carried = ""
+    while line and (
+        (carried + token)[0] in _NO_LINE_START
+        or line[-1] in _NO_LINE_END
+        or (carried and _latin(carried[0]) and _latin(line[-1]))
+    ):
+        line, carried = line[:-1], line[-1] + carried
+    return line.rstrip(), carried.lstrip()
+
+
+def _latin(char: str) -> bool:
+    """Part of a Latin word, number, option name or path (not a space, not Chinese)."""
+    return not char.isspace() and _width(char) == 1
 
 
 class Context(typer.Context):
@@ -200,6 +334,11 @@ _CLICK_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^Option '(?P<name>[^']+)' does not take a value\.$",
             N_("Option '{name}' does not take a value."),
+        ),
+        # Typer adds its suggestion to a message it has already translated ("No such command").
+        (
+            r"^(?P<message>.+?)。?\.? Did you mean (?P<suggestions>.+)\?$",
+            N_("{message}. Did you mean {suggestions}?"),
         ),
     )
 )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from zoufang import parsing
+from zoufang import labels, parsing
 from zoufang.cli.common import (
     FormatOpt,
     RevealOpt,
@@ -19,6 +19,7 @@ from zoufang.cli.common import (
     today,
 )
 from zoufang.errors import InvalidInput
+from zoufang.i18n import N_, _, pgettext
 from zoufang.output import Money, render, render_sections
 
 household_app = typer.Typer(help="Browse and maintain enrolled households.", no_args_is_help=True)
@@ -138,10 +139,10 @@ def enroll(
         # category as [] (not None) when missing, so that a prompted answer is split on commas
         {"name": name, "id_number": id_number, "village": village, "category": category or []},
         prompts={
-            "name": "户主姓名 Head's name",
-            "id_number": "身份证号 ID number",
-            "village": "村/社区 Village",
-            "category": "类别 Categories (comma-separated)",
+            "name": N_("户主姓名 Head's name"),
+            "id_number": N_("身份证号 ID number"),
+            "village": N_("村/社区 Village"),
+            "category": N_("类别 Categories (comma-separated)"),
         },
     )
     required["categories"] = required.pop("category")
@@ -169,7 +170,7 @@ def enroll(
         # Read back as `household show/list` print it: categories de-duplicated, in order.
         row = describe_household(session=s, code=household.code)
     render_sections(
-        [("household", public_household(row, reveal=False))],
+        [(pgettext("section", "household"), public_household(row, reveal=False))],
         fmt,
         json_value=public_household(row, reveal=False),
     )
@@ -189,8 +190,13 @@ def household_list(
     """List households with their categories, cadres and due dates."""
     from zoufang.services.households import HouseholdFilter, list_households
 
-    if status is not None and status not in ("active", "exited"):
-        raise InvalidInput("--status", f"{status!r} is not active or exited")
+    if status is not None:  # the code, or its word (在册, 已退出)
+        code = labels.resolve(labels.HOUSEHOLD_STATUS, status, ("active", "exited"))
+        if code is None:
+            raise InvalidInput(
+                "--status", _("{value!r} is not active or exited").format(value=status)
+            )
+        status = code
     with session(write=reveal) as s:
         rows = list_households(
             session=s,
@@ -204,12 +210,12 @@ def household_list(
         [public_household(r, reveal=reveal) for r in rows],
         HOUSEHOLD_COLUMNS,
         fmt,
-        empty="no households",
+        empty=N_("no households"),
     )
 
 
 def household_show(
-    code: Annotated[str, typer.Argument(help="Household code, e.g. H000001.")],
+    code: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="Household code, e.g. H000001.")],
     reveal: RevealOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
@@ -245,7 +251,7 @@ def household_show(
         [
             (f"{brief['code']} {brief['name']}", profile),
             (
-                "members 家庭成员",
+                N_("members 家庭成员"),
                 (
                     brief["member_list"],
                     [
@@ -258,7 +264,7 @@ def household_show(
                 ),
             ),
             (
-                "visits 走访记录",
+                N_("visits 走访记录"),
                 (
                     visits,
                     [
@@ -272,7 +278,7 @@ def household_show(
                 ),
             ),
             (
-                "open commitments 未办结承诺",
+                N_("open commitments 未办结承诺"),
                 (
                     brief["open_commitments"],
                     [
@@ -286,7 +292,7 @@ def household_show(
                 ),
             ),
             (
-                "money received 已领资金",
+                N_("money received 已领资金"),
                 (
                     brief["money_received"],
                     [
@@ -311,7 +317,7 @@ def _heard(visit: dict) -> str:
 
 
 def household_update(
-    code: Annotated[str, typer.Argument(help="Household code.")],
+    code: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="Household code.")],
     name: Annotated[str | None, typer.Option(help="Head's name.")] = None,
     phone: Annotated[str | None, typer.Option(help="Mobile or landline.")] = None,
     village: Annotated[str | None, typer.Option(help="Village or community.")] = None,
@@ -360,11 +366,11 @@ def household_update(
         )
         row = describe_household(session=s, code=code)
     shown = public_household(row, reveal=False)
-    render_sections([("household", shown)], fmt, json_value=shown)
+    render_sections([(pgettext("section", "household"), shown)], fmt, json_value=shown)
 
 
 def household_exit(
-    code: Annotated[str, typer.Argument(help="Household code.")],
+    code: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="Household code.")],
     reason: Annotated[
         str, typer.Option("--reason", help="Why (moved, deceased, no longer eligible…).")
     ],
@@ -378,7 +384,7 @@ def household_exit(
         exit_household(session=s, code=code, reason=reason, today=today())
         row = describe_household(session=s, code=code)
     shown = public_household(row, reveal=False)
-    render_sections([("household", shown)], fmt, json_value=shown)
+    render_sections([(pgettext("section", "household"), shown)], fmt, json_value=shown)
 
 
 def member_add(
@@ -414,7 +420,7 @@ def member_add(
         **values,
         "id_number": parsing.mask_id_number(values["id_number"]),
     }
-    render_sections([("member", shown)], fmt, json_value=shown)
+    render_sections([(N_("member"), shown)], fmt, json_value=shown)
 
 
 def category_list(fmt: FormatOpt = None) -> None:
@@ -428,7 +434,12 @@ def category_list(fmt: FormatOpt = None) -> None:
         ]
     render(
         rows,
-        [("code", "code"), ("label", "类别"), ("cadence", "回访周期(天)"), ("builtin", "built-in")],
+        [
+            ("code", N_("code")),
+            ("label", "类别"),
+            ("cadence", "回访周期(天)"),
+            ("builtin", N_("built-in")),
+        ],
         fmt,
     )
 
@@ -450,7 +461,7 @@ def category_add(
     with session(write=True) as s:
         add_category(session=s, code=code, label=label, cadence_days=days)
     shown = {"code": code, "label": label, "cadence": days, "builtin": False}
-    render_sections([("category", shown)], fmt, json_value=shown)
+    render_sections([(N_("category"), shown)], fmt, json_value=shown)
 
 
 def register(app: typer.Typer) -> None:

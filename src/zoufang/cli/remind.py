@@ -9,13 +9,16 @@ import typer
 
 from zoufang.cli.common import parse_format, session, settings, today
 from zoufang.errors import InvalidInput
+from zoufang.i18n import _
 from zoufang.output import REMIND_FORMATS, Format
 
 
 def _remind_format(text: str | Format | None) -> Format | None:
     fmt = parse_format(text)
     if fmt is not None and fmt not in REMIND_FORMATS:
-        raise InvalidInput("--format", f"remind prints plain text or json, not {fmt.value}")
+        raise InvalidInput(
+            "--format", _("remind prints plain text or json, not {format}").format(format=fmt.value)
+        )
     return fmt
 
 
@@ -103,8 +106,11 @@ def remind(
     write_reminders(outcome, as_json=as_json, dry_run=dry_run, channel=channel_)
     for digest, _message, reason in outcome.failures:
         r = digest.recipient
-        who = "supervisor digest" if r.code == "supervisor" else f"{r.code} {r.name}"
-        print(f"error: remind: {who} by {outcome.channel}: {reason}", file=sys.stderr)
+        who = _("supervisor digest") if r.code == "supervisor" else f"{r.code} {r.name}"
+        failed = _("remind: {who} by {channel}: {reason}").format(
+            who=who, channel=outcome.channel, reason=reason
+        )
+        print(_("error: {message}").format(message=failed), file=sys.stderr)
     if outcome.failures:
         raise typer.Exit(1)
 

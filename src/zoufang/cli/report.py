@@ -11,6 +11,7 @@ import typer
 
 from zoufang.cli.common import LangOpt, any_date, default_lang, parse_lang, session, today
 from zoufang.errors import InvalidInput
+from zoufang.i18n import _
 from zoufang.output import ReportFormat, default_format, parse_choice
 
 
@@ -49,16 +50,18 @@ def report(
     language = parse_lang(lang) or default_lang()
     start, end = any_date(since, "--since"), any_date(until, "--until") or today()
     if start is not None and start > end:
-        raise InvalidInput("--since", f"{start} is after --until {end}")
+        raise InvalidInput(
+            "--since", _("{since} is after --until {until}").format(since=start, until=end)
+        )
     if out is not None and out.exists():
-        raise InvalidInput("--out", f"{out} already exists; choose a new file")
+        raise InvalidInput("--out", _("{out} already exists; choose a new file").format(out=out))
     with session(write=False) as s:
         data = campaign_report(
             session=s, scope=Scope(since=start, until=end, village=village), today=today()
         )
     write_report(data, chosen, lang=language, out=out)
     if out is not None:
-        print(f"report written to {out}", file=sys.stderr)
+        print(_("report written to {out}").format(out=out), file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

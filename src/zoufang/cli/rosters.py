@@ -8,6 +8,7 @@ from pathlib import Path
 
 from zoufang.cli.common import progress_bar, session, today
 from zoufang.errors import InvalidInput
+from zoufang.i18n import N_, _, ngettext
 from zoufang.output import Format, default_format, render, render_sections, write_json
 
 ERROR_COLUMNS = [("row", "行"), ("field", "列"), ("error", "问题")]
@@ -18,12 +19,13 @@ def enroll_from(path: Path | None, *, dry_run: bool, fmt: Format | None, single:
     from zoufang.services.roster_import import import_roster
 
     if path is None:
-        raise InvalidInput("--dry-run", "goes with --from FILE")
+        raise InvalidInput("--dry-run", _("goes with --from FILE"))
     if single:
         raise InvalidInput(
             "--from",
-            f"cannot be combined with {', '.join(single)}: the roster "
-            "gives every household's fields",
+            _(
+                "cannot be combined with {options}: the roster gives every household's fields"
+            ).format(options=", ".join(single)),
         )
     fmt = fmt or default_format()
     with contextlib.ExitStack() as stack:
@@ -32,8 +34,9 @@ def enroll_from(path: Path | None, *, dry_run: bool, fmt: Format | None, single:
         result = import_roster(session=s, path=path, today=today(), dry_run=dry_run, progress=bar)
     if result.unknown_columns:
         print(
-            f"warning: {result.file}: columns not imported (zoufang does not know them): "
-            f"{', '.join(result.unknown_columns)}",
+            _(
+                "warning: {file}: columns not imported (zoufang does not know them): {columns}"
+            ).format(file=result.file, columns=", ".join(result.unknown_columns)),
             file=sys.stderr,
         )
     if fmt is Format.json:
@@ -43,21 +46,26 @@ def enroll_from(path: Path | None, *, dry_run: bool, fmt: Format | None, single:
     else:
         summary = result.as_dict()
         del summary["errors"]
-        render_sections([("roster", summary)], fmt, json_value=summary)
+        render_sections([(N_("roster"), summary)], fmt, json_value=summary)
     if result.errors:
-        rows = len({e["row"] for e in result.errors})
+        problems, rows = len(result.errors), len({e["row"] for e in result.errors})
         raise InvalidInput(
             "--from",
-            f"{result.file}: {len(result.errors)} problem"
-            f"{'s' if len(result.errors) > 1 else ''} in {rows} row"
-            f"{'s' if rows > 1 else ''}; nothing was enrolled",
+            _("{file}: {problems} in {rows}; nothing was enrolled").format(
+                file=result.file,
+                problems=ngettext("{n} problem", "{n} problems", problems).format(n=problems),
+                rows=ngettext("{n} row", "{n} rows", rows).format(n=rows),
+            ),
         )
     if result.rows == 0:
-        print(f"{result.file}: no households in the file", file=sys.stderr)
+        print(_("{file}: no households in the file").format(file=result.file), file=sys.stderr)
     elif dry_run:
         print(
-            f"dry run: {result.rows} household{'s' if result.rows > 1 else ''} in "
-            f"{result.file} can be enrolled; nothing was written",
+            ngettext(
+                "dry run: {n} household in {file} can be enrolled; nothing was written",
+                "dry run: {n} households in {file} can be enrolled; nothing was written",
+                result.rows,
+            ).format(n=result.rows, file=result.file),
             file=sys.stderr,
         )
 
@@ -70,7 +78,8 @@ def _bar(path: Path):
 
     def progress(done: int, total: int) -> None:
         if "update" not in state:
-            state["update"] = stack.enter_context(progress_bar(total, f"enrolling {path.name}"))
+            label = _("enrolling {file}").format(file=path.name)
+            state["update"] = stack.enter_context(progress_bar(total, label))
         if state["update"] is not None:
             state["update"](done)
 

@@ -9,6 +9,7 @@ import typer
 from zoufang import parsing
 from zoufang.cli.common import FormatOpt, any_date, past_date, session, text_opt, texts, today
 from zoufang.errors import InvalidInput
+from zoufang.i18n import N_, _
 from zoufang.output import render
 
 visit_app = typer.Typer(help="Home visits: record them and read the history.", no_args_is_help=True)
@@ -82,7 +83,7 @@ def visit_log(
     from zoufang.services.visit_record import VisitIn, log_visit_with_cash
 
     if not by:
-        raise InvalidInput("--by", "at least one visiting cadre is required")
+        raise InvalidInput("--by", _("at least one visiting cadre is required"))
     data = VisitIn(
         household=household,
         cadres=[parsing.parse_code(c, field="--by") for c in by],
@@ -111,7 +112,7 @@ def visit_log(
     render(
         [result],
         [
-            ("id", "visit"),
+            ("id", N_("visit")),
             ("household", "户号"),
             ("date", "日期"),
             ("commitments", "承诺编号"),
@@ -139,10 +140,13 @@ def visit_list(
         until=any_date(until, "--until"),
     )
     if where.since and where.until and where.since > where.until:
-        raise InvalidInput("--since", f"{where.since} is after --until {where.until}")
+        raise InvalidInput(
+            "--since",
+            _("{since} is after --until {until}").format(since=where.since, until=where.until),
+        )
     with session(write=False) as s:
         rows = list_visits(session=s, where=where)
-    render(rows, VISIT_COLUMNS, fmt, empty="no visits")
+    render(rows, VISIT_COLUMNS, fmt, empty=N_("no visits"))
 
 
 def due(
@@ -168,7 +172,7 @@ def due(
             days=n,
             where=DueFilter(cadre=cadre, village=village, category=category),
         )
-    render(rows, DUE_COLUMNS, fmt, empty="nobody is due")
+    render(rows, DUE_COLUMNS, fmt, empty=N_("nobody is due"))
 
 
 def _check_filters(s, *, cadre: str | None, category: str | None) -> None:
