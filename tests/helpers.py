@@ -407,3 +407,33 @@ def need_postgresql(what: str) -> None:
         f"{where}: neither ZOUFANG_TEST_BACKEND=postgresql nor ZOUFANG_TEST_PG_URL is set; "
         "set one (and start `bash scripts/pg.sh start`) to run it"
     )
+
+
+# ---------------------------------------------------------------------------- Chinese screens
+
+#: English a Chinese screen may show: the product's name and the names of formats, protocols
+#: and databases. Codes people type (`--kind routine`) are added by each test.
+ENGLISH_ALLOWED = frozenset(
+    "zoufang url json csv xlsx html markdown sqlite postgresql smtp".split()
+)
+#: What separates words on a Chinese screen besides spaces: Chinese characters and
+#: full-width or Chinese punctuation (、，。：；（）“”‘’…—).
+_CHINESE = "\u2e80-\uffef\u2018-\u201f\u2014\u2026"
+
+
+def english_words(text: str, allowed: Iterable[str] = ENGLISH_ALLOWED) -> list[str]:
+    """The English words left in ``text`` (runs of three or more ASCII letters), in order,
+    apart from ``allowed`` (any case) and what is never translated: option names
+    (``--id-number``), `quoted commands`, environment variables (``ZOUFANG_DB``), codes with
+    digits (``H000001``), hyphenated codes (``in-progress``), file names, paths and URLs
+    (``docs/rosters.md``, ``postgresql+psycopg://…``) and choices (``<zh|en>``)."""
+    import re
+
+    known = {word.lower() for word in allowed}
+    found = []
+    for token in re.split(rf"[\s{_CHINESE}]+", re.sub(r"`[^`]*`", " ", text)):
+        token = token.strip("()[]{}<>,.;:!?'\"")
+        if not token or token.startswith("-") or re.search(r"[\d_/.:@+|=<>\\-]", token):
+            continue
+        found += [w for w in re.findall(r"[A-Za-z]{3,}", token) if w.lower() not in known]
+    return found
