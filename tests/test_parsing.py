@@ -847,7 +847,7 @@ def test_parse_choice_reads_code_word_and_short_form(text, code):
 def test_parse_choice_refuses_with_the_accepted_values():
     assert refused(
         parse_choice, "finished", field="--status", kind=labels.COMMITMENT_STATUS, codes=STATUSES
-    ) == ("'finished' is not one of: open, in-progress, resolved, referred, cannot-resolve")
+    ) == ("'finished' is not one of open, in-progress, resolved, referred, cannot-resolve")
     # a word of another kind, or a code not offered here, is not accepted either
     refused(parse_choice, "回访", field="--status", kind=labels.COMMITMENT_STATUS, codes=STATUSES)
     refused(

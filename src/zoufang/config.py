@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from zoufang.errors import InvalidInput
+from zoufang.i18n import N_, _
 
 #: Keys at the top of the config file (not in a section), with their type; each can also be
 #: given as ``ZOUFANG_<KEY>``. ``Config.get("", key)`` reads them.
@@ -101,21 +102,27 @@ def _read_config_file(path: Path) -> dict[str, dict[str, Any]]:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise InvalidInput("ZOUFANG_CONFIG", f"{path} does not exist") from None
+        raise InvalidInput("ZOUFANG_CONFIG", _("{path} does not exist").format(path=path)) from None
     except OSError as exc:
-        raise InvalidInput(str(path), f"cannot read the config file: {exc.strerror}") from None
+        raise InvalidInput(
+            str(path), _("cannot read the config file: {error}").format(error=exc.strerror)
+        ) from None
     if mode & 0o077:
         raise InvalidInput(
             str(path),
-            f"the config file is open to group or others (mode {mode & 0o777:04o}) and may "
-            f"hold passwords; refusing to use it: run chmod 600 {path}",
+            _(
+                "the config file is open to group or others (mode {mode}) and may hold "
+                "passwords; refusing to use it: run chmod 600 {path}"
+            ).format(mode=f"{mode & 0o777:04o}", path=path),
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(str(path), f"cannot read the config file: {exc}") from None
+        raise InvalidInput(
+            str(path), _("cannot read the config file: {error}").format(error=exc)
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(str(path), f"not valid TOML: {exc}") from None
+        raise InvalidInput(str(path), _("not valid TOML: {error}").format(error=exc)) from None
     out: dict[str, dict[str, Any]] = {}
     for section, values in data.items():
         if section in TOP_LEVEL_KEYS and not isinstance(values, dict):
@@ -124,24 +131,41 @@ def _read_config_file(path: Path) -> dict[str, dict[str, Any]]:
             continue
         if section not in CONFIG_KEYS or not isinstance(values, dict):
             known = ", ".join(f"[{s}]" for s in CONFIG_KEYS)
-            raise InvalidInput(str(path), f"unknown section {section!r} (known: {known})")
+            raise InvalidInput(
+                str(path),
+                _("unknown section {section!r} (known: {known})").format(
+                    section=section, known=known
+                ),
+            )
         for key, value in values.items():
             kind = CONFIG_KEYS[section].get(key)
             if kind is None:
                 known = ", ".join(CONFIG_KEYS[section])
-                raise InvalidInput(str(path), f"[{section}] has no key {key!r} (known: {known})")
+                raise InvalidInput(
+                    str(path),
+                    _("[{section}] has no key {key!r} (known: {known})").format(
+                        section=section, key=key, known=known
+                    ),
+                )
             out.setdefault(section, {})[key] = _check_type(
                 value, kind, f"{path}: [{section}] {key}"
             )
     return out
 
 
+#: What a value of each type must be, for the error when it is not.
+_WANTED: dict[type, str] = {
+    str: N_("must be a string, got {value!r}"),
+    int: N_("must be a whole number, got {value!r}"),
+    float: N_("must be a number, got {value!r}"),
+}
+
+
 def _check_type(value: Any, kind: type, where: str) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, bool) or not isinstance(value, kind):
-        wanted = {str: "a string", int: "a whole number", float: "a number"}[kind]
-        raise InvalidInput(where, f"must be {wanted}, got {value!r}")
+        raise InvalidInput(where, _(_WANTED[kind]).format(value=value))
     return value
 
 
@@ -151,5 +175,4 @@ def _convert(raw: str, kind: type, name: str) -> Any:
     try:
         return kind(raw.strip())
     except ValueError:
-        wanted = {int: "a whole number", float: "a number"}[kind]
-        raise InvalidInput(name, f"must be {wanted}, got {raw!r}") from None
+        raise InvalidInput(name, _(_WANTED[kind]).format(value=raw)) from None

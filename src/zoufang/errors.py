@@ -1,11 +1,14 @@
 """Named errors raised by services and parsers; the CLI maps each to an exit code, once.
 
 Every error carries the *field* it is about (a CLI option name such as ``--id-number`` or a
-domain name such as ``household``) and a human reason. The root command prints
+domain name such as ``household``, never translated) and a human reason, in the chosen
+language. The root command prints
 ``error: <field>: <reason>`` on one line of stderr and exits with ``exit_code``.
 """
 
 from __future__ import annotations
+
+from zoufang.i18n import _
 
 
 class ZoufangError(Exception):
@@ -35,11 +38,11 @@ class NotFound(ZoufangError):
 
 
 def no_household(code: str, field: str) -> NotFound:
-    return NotFound(field, f"no household {code!r}")
+    return NotFound(field, _("no household {code!r}").format(code=code))
 
 
 def no_cadre(code: str, field: str) -> NotFound:
-    return NotFound(field, f"no cadre {code!r} (see `zoufang cadre list`)")
+    return NotFound(field, _("no cadre {code!r} (see `zoufang cadre list`)").format(code=code))
 
 
 class RuleViolation(ZoufangError):

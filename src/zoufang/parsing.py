@@ -532,7 +532,7 @@ def parse_choice(
     if code is None:
         raise InvalidInput(
             field,
-            _("{value!r} is not one of: {accepted}").format(
+            _("{value!r} is not one of {accepted}").format(
                 value=text, accepted=labels.accepted(kind, known, words)
             ),
         )

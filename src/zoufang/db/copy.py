@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from zoufang.db import migrate
 from zoufang.db.translate import translate_operational_errors
 from zoufang.errors import RuleViolation, StorageError
+from zoufang.i18n import _
 
 if TYPE_CHECKING:
     from zoufang.chain import ChainHead
@@ -47,8 +48,8 @@ class CopyReport:
 
     def summary(self) -> str:
         counts = ", ".join(f"{n:,} {table}" for table, n in self.rows.items() if n)
-        return (
-            f"copied {self.source} to {self.target}: {counts or 'no rows'}; chain head {self.head}"
+        return _("copied {source} to {target}: {counts}; chain head {head}").format(
+            source=self.source, target=self.target, counts=counts or _("no rows"), head=self.head
         )
 
 
@@ -72,7 +73,10 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
 
     if source.url == target.url:
         raise RuleViolation(
-            "--to", f"{target.display} is the ledger being copied; choose another database"
+            "--to",
+            _("{target} is the ledger being copied; choose another database").format(
+                target=target.display
+            ),
         )
     for ledger in (source, target):
         revision = ledger.current_revision()
@@ -105,8 +109,10 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
             if occupied:
                 raise RuleViolation(
                     "--to",
-                    f"{target.display} already holds a ledger ({', '.join(occupied)} "
-                    "not empty); copy into a new, empty database",
+                    _(
+                        "{target} already holds a ledger ({tables} not empty); "
+                        "copy into a new, empty database"
+                    ).format(target=target.display, tables=", ".join(occupied)),
                 )
             # A new ledger's built-in categories: replaced by the source's own rows.
             dst.execute(delete(metadata.tables["category"]))
@@ -129,10 +135,11 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
                     # behind the program's back); such a row has no faithful copy
                     raise StorageError(
                         "--db",
-                        f"{table.name} holds a value no ledger can "
-                        f"have ({exc}); nothing was copied — run "
-                        "`zoufang db check` and `zoufang audit "
-                        "funds` on the source",
+                        _(
+                            "{table} holds a value no ledger can have ({error}); nothing was "
+                            "copied — run `zoufang db check` and `zoufang audit funds` on the "
+                            "source"
+                        ).format(table=table.name, error=exc),
                     ) from None
                 report.rows[table.name] = count
 
@@ -157,8 +164,9 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
                 )
                 raise StorageError(
                     "--to",
-                    f"ledger entry {bad} did not arrive unchanged in "
-                    f"{target.display}; nothing was copied",
+                    _(
+                        "ledger entry {seq} did not arrive unchanged in {target}; nothing was copied"
+                    ).format(seq=bad, target=target.display),
                 )
             report.head = (
                 ChainHead(copied[-1][0], copied[-1][1]) if copied else ChainHead(0, "0" * 64)

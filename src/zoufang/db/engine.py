@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from zoufang.db.urls import sqlite_path
 from zoufang.errors import StorageError
+from zoufang.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -43,13 +44,18 @@ def create_private_file(path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, mode=0o700)
         except OSError as exc:
-            raise StorageError("--db", f"cannot create {path.parent}: {exc.strerror}") from None
+            raise StorageError(
+                "--db",
+                _("cannot create {path}: {error}").format(path=path.parent, error=exc.strerror),
+            ) from None
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
     except OSError as exc:
-        raise StorageError("--db", f"cannot create {path}: {exc.strerror}") from None
+        raise StorageError(
+            "--db", _("cannot create {path}: {error}").format(path=path, error=exc.strerror)
+        ) from None
     os.close(fd)
 
 
@@ -85,8 +91,10 @@ def make_engine(url: str) -> Engine:
             fs = filesystem_type(path.parent)
             if fs in NETWORK_FILESYSTEMS:
                 print(
-                    f"warning: the ledger {path} is on a network filesystem ({fs}); SQLite "
-                    "locking is unsafe there — use a PostgreSQL ledger for shared use",
+                    _(
+                        "warning: the ledger {path} is on a network filesystem ({fs}); SQLite "
+                        "locking is unsafe there — use a PostgreSQL ledger for shared use"
+                    ).format(path=path, fs=fs),
                     file=sys.stderr,
                 )
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})

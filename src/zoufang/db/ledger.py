@@ -23,6 +23,7 @@ from zoufang.db.sessions import LedgerSession
 from zoufang.db.translate import translate_operational_errors
 from zoufang.db.urls import database_url, hide_password, sqlite_path
 from zoufang.errors import StorageError
+from zoufang.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -38,13 +39,19 @@ class Ledger:
             self.engine = make_engine(self.url)
         except ModuleNotFoundError as exc:
             raise StorageError(
-                "--db", f"no database driver for {hide_password(self.url)}: {exc}"
+                "--db",
+                _("no database driver for {url}: {error}").format(
+                    url=hide_password(self.url), error=exc
+                ),
             ) from None
         except StorageError:
             raise
         except Exception as exc:
             # SQLAlchemy's ArgumentError for a URL it cannot parse
-            raise StorageError("--db", f"cannot use {hide_password(self.url)}: {exc}") from None
+            raise StorageError(
+                "--db",
+                _("cannot use {url}: {error}").format(url=hide_password(self.url), error=exc),
+            ) from None
         self.upgraded_from: str | None = None
         self.backup_path: Path | None = None
         if auto_upgrade:
@@ -61,7 +68,10 @@ class Ledger:
             if not insp.has_table("alembic_version"):
                 if insp.get_table_names():
                     raise StorageError(
-                        "--db", f"{self.display} holds other tables and is not a zoufang ledger"
+                        "--db",
+                        _("{ledger} holds other tables and is not a zoufang ledger").format(
+                            ledger=self.display
+                        ),
                     )
                 return None
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
@@ -79,8 +89,10 @@ class Ledger:
         if revision is not None and revision not in migrate.REVISIONS:
             raise StorageError(
                 "--db",
-                f"the ledger {self.display} has schema {revision}, newer than this zoufang "
-                f"understands ({migrate.HEAD_REVISION}); install a newer zoufang",
+                _(
+                    "the ledger {ledger} has schema {revision}, newer than this zoufang "
+                    "understands ({head}); install a newer zoufang"
+                ).format(ledger=self.display, revision=revision, head=migrate.HEAD_REVISION),
             )
         self.upgrade(revision)
 
@@ -93,8 +105,10 @@ class Ledger:
         if revision is not None and self.path is not None:
             self.backup_path = self.backup(self.default_backup_path(revision))
             print(
-                f"zoufang: upgrading ledger schema {revision} → {migrate.HEAD_REVISION}; "
-                f"backup written to {self.backup_path}",
+                _(
+                    "zoufang: upgrading ledger schema {revision} → {head}; "
+                    "backup written to {backup}"
+                ).format(revision=revision, head=migrate.HEAD_REVISION, backup=self.backup_path),
                 file=sys.stderr,
             )
         try:
@@ -103,12 +117,23 @@ class Ledger:
             # The migration ran in one transaction, rolled back: say so in one line.
             detail = str(getattr(exc, "orig", None) or exc).strip()
             first = detail.splitlines()[0] if detail else ""
-            kept = f"; backup at {self.backup_path}" if self.backup_path else ""
+            kept = (
+                _("; backup at {backup}").format(backup=self.backup_path)
+                if self.backup_path
+                else ""
+            )
             raise StorageError(
                 "--db",
-                f"upgrading the ledger {self.display} from schema {revision or 'empty'} to "
-                f"{migrate.HEAD_REVISION} failed ({type(exc).__name__}: {first}); the ledger was left "
-                f"unchanged{kept}",
+                _(
+                    "upgrading the ledger {ledger} from schema {revision} to {head} failed "
+                    "({error}); the ledger was left unchanged{kept}"
+                ).format(
+                    ledger=self.display,
+                    revision=revision or _("empty"),
+                    head=migrate.HEAD_REVISION,
+                    error=f"{type(exc).__name__}: {first}",
+                    kept=kept,
+                ),
             ) from exc
         self.upgraded_from = revision
 
@@ -130,9 +155,13 @@ class Ledger:
         """
         target = Path(target).expanduser()
         if target.exists():
-            raise StorageError("PATH", f"{target} already exists; choose a new file")
+            raise StorageError(
+                "PATH", _("{path} already exists; choose a new file").format(path=target)
+            )
         if not target.parent.is_dir():
-            raise StorageError("PATH", f"directory {target.parent} does not exist")
+            raise StorageError(
+                "PATH", _("directory {path} does not exist").format(path=target.parent)
+            )
         if self.path is None:
             return self._backup_by_copy(target)
         create_private_file(target)
@@ -148,7 +177,9 @@ class Ledger:
         except sqlite3.Error as exc:
             with contextlib.suppress(OSError):
                 target.unlink()
-            raise StorageError("PATH", f"backup to {target} failed: {exc}") from None
+            raise StorageError(
+                "PATH", _("backup to {path} failed: {error}").format(path=target, error=exc)
+            ) from None
         return target
 
     def _backup_by_copy(self, target: Path) -> Path:
@@ -210,11 +241,15 @@ class Ledger:
         with translate_operational_errors(self.display), self.engine.connect() as conn:
             for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
                 if line != "ok":
-                    problems.append(f"integrity: {line}")
+                    problems.append(_("integrity: {problem}").format(problem=line))
             for table, rowid, parent, _fk in conn.exec_driver_sql(
                 "PRAGMA foreign_key_check"
             ).fetchall():
-                problems.append(f"foreign key: {table} row {rowid} points to a missing {parent}")
+                problems.append(
+                    _("foreign key: {table} row {row} points to a missing {parent}").format(
+                        table=table, row=rowid, parent=parent
+                    )
+                )
         return problems
 
     def _check_foreign_keys(self) -> list[str]:
@@ -247,7 +282,8 @@ class Ledger:
                     for row in rows:
                         shown = row[0] if len(row) == 1 else tuple(row)
                         problems.append(
-                            f"foreign key: {table.name} row {shown} points to a "
-                            f"missing {parent.name}"
+                            _("foreign key: {table} row {row} points to a missing {parent}").format(
+                                table=table.name, row=shown, parent=parent.name
+                            )
                         )
         return problems

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zoufang.errors import StorageError
+from zoufang.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -25,7 +26,7 @@ def migrations_dir() -> Path:
     source = Path(__file__).resolve().parents[3] / "migrations"
     if (source / "env.py").exists():
         return source
-    raise StorageError(None, "zoufang is installed without its migrations directory")
+    raise StorageError(None, _("zoufang is installed without its migrations directory"))
 
 
 def run_migrations(engine: Engine, target: str) -> None:
@@ -53,6 +54,9 @@ def run_migrations(engine: Engine, target: str) -> None:
             if engine.dialect.name == "sqlite":
                 bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if bad:
-                    raise StorageError(None, f"migration left broken foreign keys: {bad[:3]}")
+                    raise StorageError(
+                        None,
+                        _("migration left broken foreign keys: {rows}").format(rows=bad[:3]),
+                    )
         if sqlite is not None:
             sqlite.execute("PRAGMA foreign_keys=ON")

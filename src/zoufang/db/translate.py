@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Iterator
 
 from zoufang.errors import StorageError
+from zoufang.i18n import _
 
 #: PostgreSQL SQLSTATEs that mean "another writer was in the way": serialization failure,
 #: deadlock, lock wait timed out (our advisory lock), a query cancelled by a timeout.
@@ -23,17 +24,23 @@ def _pg_storage_error(exc: BaseException, where: str, field: str) -> StorageErro
     message = " ".join(str(orig).split()) or type(orig).__name__
     if sqlstate in PG_BUSY:
         return StorageError(
-            field, "the ledger is busy (another zoufang is writing); nothing was written; try again"
+            field,
+            _("the ledger is busy (another zoufang is writing); nothing was written; try again"),
         )
     if sqlstate in PG_READ_ONLY:
-        return StorageError(field, "the ledger database is read-only; nothing was written")
+        return StorageError(field, _("the ledger database is read-only; nothing was written"))
     if sqlstate in PG_NO_ROOM:
         return StorageError(
-            field, f"the ledger server cannot write ({message}); nothing was written"
+            field,
+            _("the ledger server cannot write ({error}); nothing was written").format(
+                error=message
+            ),
         )
     if sqlstate is None or sqlstate.startswith(("08", "57P", "28", "3D")):
         # no connection, server shut down, authentication, no such database
-        return StorageError(field, f"cannot reach the ledger {where}: {message}")
+        return StorageError(
+            field, _("cannot reach the ledger {where}: {error}").format(where=where, error=message)
+        )
     return None
 
 
@@ -59,25 +66,37 @@ def translate_operational_errors(where: str, field: str = "--db") -> Iterator[No
         message = str(exc.orig) if exc.orig is not None else str(exc)
         if "locked" in message or "busy" in message:
             raise StorageError(
-                field, "the ledger is busy (another zoufang is writing); try again"
+                field, _("the ledger is busy (another zoufang is writing); try again")
             ) from None
         if "readonly" in message or "read-only" in message:
-            raise StorageError(field, "the ledger file is read-only; nothing was written") from None
+            raise StorageError(
+                field, _("the ledger file is read-only; nothing was written")
+            ) from None
         if "disk is full" in message or "disk I/O" in message:
             raise StorageError(
-                field, f"cannot write the ledger ({message}); nothing was written"
+                field,
+                _("cannot write the ledger ({error}); nothing was written").format(error=message),
             ) from None
         if "unable to open" in message:
-            raise StorageError(field, f"cannot open the ledger {where}: {message}") from None
+            raise StorageError(
+                field,
+                _("cannot open the ledger {where}: {error}").format(where=where, error=message),
+            ) from None
         raise StorageError(field, message.splitlines()[0]) from None
     except DatabaseError as exc:
         # Not OperationalError: "file is not a database", "database disk image is malformed".
         # Others (IntegrityError, …) belong to the caller.
         message = str(exc.orig) if exc.orig is not None else str(exc)
         if "not a database" in message:
-            raise StorageError(field, f"{where} is not a zoufang ledger ({message})") from None
+            raise StorageError(
+                field,
+                _("{where} is not a zoufang ledger ({error})").format(where=where, error=message),
+            ) from None
         if "malformed" in message:
             raise StorageError(
-                field, f"the ledger {where} is damaged ({message}); restore it from a backup"
+                field,
+                _("the ledger {where} is damaged ({error}); restore it from a backup").format(
+                    where=where, error=message
+                ),
             ) from None
         raise
