@@ -298,6 +298,7 @@ def test_bad_options(zf, campaign, tmp_path):
 
 
 def test_chinese_headings_follow_the_locale(zf, campaign, monkeypatch):
+    monkeypatch.delenv("ZOUFANG_LANG")  # the tests' English; no other choice: the locale's
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from zoufang.output.report import kind_label, percent, period_text, t, tables, yuan
+from zoufang import i18n
+from zoufang.output.report import category_label, kind_label, percent, period_text, t, tables, yuan
 
 COLORS = {
     "bar": "#2f6f9f",
@@ -141,35 +142,35 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def page(report: dict, lang: str) -> str:
-    """The whole report as one self-contained, printable HTML page."""
+def page(report: dict) -> str:
+    """The whole report as one self-contained, printable HTML page, in the chosen language."""
     h, n, heard, money = report["households"], report["needs"], report["heard"], report["money"]
     visits = report["visits"]
-    title = t("title", lang)
+    title = t("title")
     village = report["period"]["village"]
     cards = [
-        (t("enrolled", lang), f"{h['enrolled']:,}", False),
-        (t("visited", lang), f"{h['visited']:,}", False),
-        (t("coverage", lang), percent(h["coverage"]), False),
-        (t("never_visited", lang), f"{h['never_visited']:,}", h["never_visited"] > 0),
-        (t("visits", lang), f"{visits['total']:,}", False),
-        (t("raised", lang), f"{n['raised']:,}", False),
-        (t("resolved", lang), f"{n['resolved']:,}", False),
-        (t("overdue", lang), f"{n['overdue']:,}", n["overdue"] > 0),
-        (t("suggestions", lang), f"{heard['suggestions']:,}", False),
-        (t("wishes", lang), f"{heard['wishes']:,}", False),
-        (t("gifts", lang), f"{heard['gifts']:,}", False),
-        (t("paid_in_period", lang), yuan(money["paid_in_period_fen"]), False),
+        (t("enrolled"), f"{h['enrolled']:,}", False),
+        (t("visited"), f"{h['visited']:,}", False),
+        (t("coverage"), percent(h["coverage"]), False),
+        (t("never_visited"), f"{h['never_visited']:,}", h["never_visited"] > 0),
+        (t("visits"), f"{visits['total']:,}", False),
+        (t("raised"), f"{n['raised']:,}", False),
+        (t("resolved"), f"{n['resolved']:,}", False),
+        (t("overdue"), f"{n['overdue']:,}", n["overdue"] > 0),
+        (t("suggestions"), f"{heard['suggestions']:,}", False),
+        (t("wishes"), f"{heard['wishes']:,}", False),
+        (t("gifts"), f"{heard['gifts']:,}", False),
+        (t("paid_in_period"), yuan(money["paid_in_period_fen"]), False),
     ]
     out = [
         "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        f'<html lang="{"zh-CN" if i18n.zh() else "en"}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        f'<div class="meta">{_e(t("period", lang))}: {_e(period_text(report, lang))} · '
-        f"{_e(t('village', lang))}: {_e(village or t('all_villages', lang))} · "
-        f"{_e(t('generated', lang))}: {_e(report['period']['generated'].isoformat())}</div>",
+        f'<div class="meta">{_e(t("period"))}: {_e(period_text(report))} · '
+        f"{_e(t('village'))}: {_e(village or t('all_villages'))} · "
+        f"{_e(t('generated'))}: {_e(report['period']['generated'].isoformat())}</div>",
         '<section><div class="cards">',
         *(
             f'<div class="card{" bad" if bad else ""}"><div class="v">{_e(v)}</div>'
@@ -179,11 +180,11 @@ def page(report: dict, lang: str) -> str:
         "</div></section>",
     ]
     kind_items = [
-        (kind_label(r["kind"], lang), r["visits"], f"{r['visits']:,}") for r in visits["by_kind"]
+        (kind_label(r["kind"]), r["visits"], f"{r['visits']:,}") for r in visits["by_kind"]
     ]
     category_items = [
         (
-            (r["label"] if lang == "zh" else r["category"]),
+            category_label(r),
             r["coverage"] or 0,
             f"{percent(r['coverage'])} ({r['visited']:,}/{r['households']:,})",
         )
@@ -191,40 +192,40 @@ def page(report: dict, lang: str) -> str:
     ]
     out += [
         '<section class="grid2"><div>',
-        f"<h2>{_e(t('by_kind', lang))}</h2>",
-        bar_chart(kind_items, title=t("by_kind", lang), width=500),
+        f"<h2>{_e(t('by_kind'))}</h2>",
+        bar_chart(kind_items, title=t("by_kind"), width=500),
         "</div><div>",
-        f"<h2>{_e(t('needs', lang))}</h2>",
+        f"<h2>{_e(t('needs'))}</h2>",
         stacked_bar(
             [
-                (t("resolved", lang), n["resolved"], COLORS["good"]),
-                (t("referred", lang), n["referred"], COLORS["bar"]),
-                (t("cannot_resolve", lang), n["cannot_resolve"], COLORS["muted"]),
-                (t("open_late", lang), n["overdue"], COLORS["bad"]),
-                (t("open_in_time", lang), n["open"] - n["overdue"], COLORS["warn"]),
+                (t("resolved"), n["resolved"], COLORS["good"]),
+                (t("referred"), n["referred"], COLORS["bar"]),
+                (t("cannot_resolve"), n["cannot_resolve"], COLORS["muted"]),
+                (t("open_late"), n["overdue"], COLORS["bad"]),
+                (t("open_in_time"), n["open"] - n["overdue"], COLORS["warn"]),
             ],
-            title=t("needs", lang),
+            title=t("needs"),
             width=500,
         ),
-        f'<p class="note">{_e(t("resolved_share", lang))}: {_e(percent(n["resolved_share"]))} · '
-        f"{_e(t('suggestions', lang))}: {heard['suggestions']:,} · {_e(t('wishes', lang))}: "
+        f'<p class="note">{_e(t("resolved_share"))}: {_e(percent(n["resolved_share"]))} · '
+        f"{_e(t('suggestions'))}: {heard['suggestions']:,} · {_e(t('wishes'))}: "
         f"{heard['wishes']:,}</p>",
-        f'<p class="note">{_e(t("wishes_note", lang))}</p>',
+        f'<p class="note">{_e(t("wishes_note"))}</p>',
         "</div></section>",
-        f"<section><h2>{_e(t('by_category', lang))} — {_e(t('coverage', lang))}</h2>",
+        f"<section><h2>{_e(t('by_category'))} — {_e(t('coverage'))}</h2>",
         bar_chart(
             category_items,
             maximum=100,
             color=_coverage_color,
-            title=t("by_category", lang),
+            title=t("by_category"),
             width=900,
         ),
-        f'<p class="note">{_e(t("category_note", lang))}</p></section>',
+        f'<p class="note">{_e(t("category_note"))}</p></section>',
     ]
     lowest = visits["by_village"][:25]
     if lowest:
         out += [
-            f"<section><h2>{_e(t('coverage_chart', lang))}</h2>",
+            f"<section><h2>{_e(t('coverage_chart'))}</h2>",
             bar_chart(
                 [
                     (
@@ -236,7 +237,7 @@ def page(report: dict, lang: str) -> str:
                 ],
                 maximum=100,
                 color=_coverage_color,
-                title=t("coverage_chart", lang),
+                title=t("coverage_chart"),
                 width=900,
             ),
             "</section>",
@@ -252,31 +253,31 @@ def page(report: dict, lang: str) -> str:
                 )
             )
         out += [
-            f"<section><h2>{_e(t('money_fund', lang))}</h2>",
+            f"<section><h2>{_e(t('money_fund'))}</h2>",
             bar_chart(
                 fund_items,
                 maximum=max(max(r["allocated_fen"] for r in money["by_fund"]), 1),
-                title=t("money_fund", lang),
+                title=t("money_fund"),
                 width=900,
             ),
-            f'<p class="note">{_e(t("paid", lang))} / {_e(t("allocated", lang))}</p></section>',
+            f'<p class="note">{_e(t("paid"))} / {_e(t("allocated"))}</p></section>',
         ]
-    for title_text, rows, columns in tables(report, lang):
-        if title_text == t("never_list", lang):
+    for title_text, rows, columns in tables(report):
+        if title_text == t("never_list"):
             continue
         out += [f"<section><h2>{_e(title_text)}</h2>", _table(rows, columns), "</section>"]
     never_rows = report["never_visited"]
     out += [
-        f"<section><h2>{_e(t('never_list', lang))} ({h['never_visited']:,})</h2>",
-        _table(never_rows, tables(report, lang)[-1][2]),
+        f"<section><h2>{_e(t('never_list'))} ({h['never_visited']:,})</h2>",
+        _table(never_rows, tables(report)[-1][2]),
     ]
     if h["never_visited"] > len(never_rows):
         out.append(
-            f'<p class="note">{_e(t("more", lang).format(n=h["never_visited"] - len(never_rows)))}</p>'
+            f'<p class="note">{_e(t("more").format(n=h["never_visited"] - len(never_rows)))}</p>'
         )
     out += [
         "</section>",
-        f"<footer>{_e(t('footer', lang))} · {_e(t('overdue_note', lang))}</footer>",
+        f"<footer>{_e(t('footer'))} · {_e(t('overdue_note'))}</footer>",
         "</body></html>",
     ]
     return "\n".join(out) + "\n"

@@ -45,6 +45,7 @@ from sqlalchemy import (
 from zoufang.codes import COMMITMENT_CLOSED, HOUSEHOLD_ACTIVE, VISIT_KINDS
 from zoufang.db import second_reader
 from zoufang.errors import NotFound
+from zoufang.i18n import _
 
 # The tables as SQLAlchemy Core declares them (zoufang.tables), not the SQLModel classes: the
 # report runs without importing SQLModel, pydantic and the models.
@@ -681,7 +682,10 @@ def campaign_report(*, session: LedgerSession, scope: Scope, today: dt.date) -> 
         .first()
         is None
     ):
-        raise NotFound("--village", f"no household is enrolled in {scope.village!r}")
+        raise NotFound(
+            "--village",
+            _("no household is enrolled in {village!r}").format(village=scope.village),
+        )
     every_visit = every_visit_in_scope(session=session, scope=scope)
     big = (
         session.connection().execute(select(func.max(_visit.c.id))).scalar() or 0
