@@ -72,7 +72,7 @@ def test_notice_json_masks_and_totals(zf, paid):
     assert {r["amount"] for r in data["recipients"]} == {"500.00", "300.00"}
 
 
-def test_notice_markdown_has_title_and_table(zf, paid):
+def test_notice_markdown_has_title_and_table(zf, paid, chinese):
     result = zf("notice", "CJ2026", "--format", "markdown", "--contact", "镇纪委 0531-1234567")
     assert result.exit_code == 0
     assert result.stdout.startswith("# 2026年春节慰问金 发放公示")
@@ -127,7 +127,7 @@ def test_notice_csv_to_a_file_has_a_bom_for_excel(zf, paid, tmp_path):
     assert out.read_bytes() == "\ufeff".encode() + stdout.encode()
 
 
-def test_notice_xlsx_writes_text_never_a_formula(zf, village, tmp_path):
+def test_notice_xlsx_writes_text_never_a_formula(zf, village, tmp_path, chinese):
     import openpyxl
 
     created = zf("fund", "create", "F1", "--name", "=SUM(1) 慰问金", "--category", "veteran-member")

@@ -1,5 +1,6 @@
 """The public notice (公示) as it is posted: a heading, the fund's source, households and
-total, the recipients, and how to object; in a listing format or as a printable xlsx page.
+total, the recipients, and how to object; in a listing format or as a printable xlsx page,
+in the chosen language.
 
 Input is :func:`zoufang.services.notice.fund_notice`'s dict (money in fen under ``*_fen``).
 """
@@ -9,28 +10,51 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any
 
+from zoufang.i18n import N_, _, ngettext, pgettext
 from zoufang.output.formats import Format, NoticeFormat, listing_format
 from zoufang.output.text import render
 from zoufang.output.values import Money, cell
 from zoufang.parsing import format_money
 
-COLUMNS = [
-    ("no", "序号"),
-    ("village", "村/社区"),
-    ("name", "户主"),
-    ("id_number", "身份证号"),
-    ("categories", "类别"),
-    ("amount", "金额(元)"),
-]
+KEYS = ("no", "village", "name", "id_number", "categories", "amount")
 KINDS = ("int", "text", "text", "text", "text", "money")
 #: Column widths of the xlsx page, in characters.
 WIDTHS = (6, 14, 10, 22, 24, 12)
 
 
+def columns() -> list[tuple[str, str]]:
+    """The table's columns, headed in the chosen language."""
+    headers = (
+        pgettext("notice", "No."),
+        pgettext("notice", "Village"),
+        pgettext("notice", "Head of household"),
+        pgettext("notice", "ID number"),
+        pgettext("notice", "Categories"),
+        pgettext("notice", "Amount (yuan)"),
+    )
+    return list(zip(KEYS, headers, strict=True))
+
+
 def footer(*, days: int, date: Any, contact: str | None) -> str:
     """The publication period and whom to tell of an objection."""
-    return f"公示期 {days} 天（{date} 起）。" + (
-        f"如有异议，请联系：{contact}。" if contact else "如有异议，请向村（社区）党组织反映。"
+    period = ngettext(
+        "Open for objections for {days} day (from {date}).",
+        "Open for objections for {days} days (from {date}).",
+        days,
+    ).format(days=days, date=date)
+    if contact:
+        where = _("If you object, contact: {contact}.").format(contact=contact)
+    else:
+        where = _("Objections may be raised with the village (community) Party organisation.")
+    return _("{period} {objections}").format(period=period, objections=where)
+
+
+def summary(data: dict) -> str:
+    """Where the money came from, how many households received it, and how much."""
+    return _("Source: {source}; households paid: {households}; total: {total} yuan").format(
+        source=data["source"] or "—",
+        households=data["households"],
+        total=format_money(data["total"]),
     )
 
 
@@ -49,10 +73,8 @@ def write_notice(
     rows = [{**r, "amount": Money(r["amount_fen"])} for r in data.pop("recipients")]
     data["total"] = Money(data.pop("total_fen"))
     note = footer(days=days, date=data["date"], contact=contact)
-    summary = (
-        f"资金来源：{data['source'] or '—'}；发放户数：{data['households']}；"
-        f"合计：{format_money(data['total'])} 元"
-    )
+    heading = summary(data)
+    table = columns()
     listing = listing_format(fmt)
     if listing is None:  # xlsx: a page to print and post
         from zoufang.output.xlsx import Workbook
@@ -60,12 +82,12 @@ def write_notice(
         assert isinstance(out, Path)
         with Workbook(out, streamed=False) as book:  # a page: strings shared, as usual
             book.add_notice(
-                "公示",
-                [header for _, header in COLUMNS],
+                pgettext("notice", "Notice"),
+                [header for _key, header in table],
                 KINDS,
                 [_xlsx_row(r) for r in rows],
                 heading=data["title"],
-                lines=[summary],
+                lines=[heading],
                 footer=note,
                 widths=WIDTHS,
             )
@@ -75,12 +97,12 @@ def write_notice(
     with opened(out, bom=listing is Format.csv) as stream:
         if listing in (Format.json, Format.csv):  # the rows (JSON: the whole notice)
             whole = {**data, "recipients": rows, "note": note}
-            render(rows, COLUMNS, listing, out=stream, json_value=whole)
+            render(rows, table, listing, out=stream, json_value=whole)
         else:
-            heading = data["title"]
-            print(f"# {heading}\n" if listing is Format.markdown else heading, file=stream)
-            print(f"{summary}\n", file=stream)
-            render(rows, COLUMNS, listing, out=stream, empty="no recipients")
+            title = data["title"]
+            print(f"# {title}\n" if listing is Format.markdown else title, file=stream)
+            print(f"{heading}\n", file=stream)
+            render(rows, table, listing, out=stream, empty=N_("no recipients"))
             print(f"\n{note}", file=stream)
     return len(rows)
 
@@ -88,5 +110,5 @@ def write_notice(
 def _xlsx_row(row: dict) -> tuple:
     return tuple(
         int(row[key]) if kind in ("int", "money") else cell(row[key])
-        for (key, _), kind in zip(COLUMNS, KINDS, strict=True)
+        for key, kind in zip(KEYS, KINDS, strict=True)
     )

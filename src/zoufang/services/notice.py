@@ -2,7 +2,8 @@
 
 Names and ID numbers are masked (陈*爷, 110101********1237) so the list can withstand public
 scrutiny without exposing anyone; amounts are net of reversals; households whose payments
-were all reversed do not appear.
+were all reversed do not appear. The title is in the chosen language (the notice's text
+is the document people read, in JSON too); categories are the ledger's labels.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlmodel import case, col
 
+from zoufang.i18n import _
 from zoufang.models import Household, HouseholdCategory, LedgerEntry
 from zoufang.parsing import mask_id_number
 from zoufang.services.funds import get_fund
@@ -79,7 +81,7 @@ def fund_notice(*, session: LedgerSession, code: str, today: dt.date, reveal: bo
     ]
     return {
         "fund": fund.code,
-        "title": f"{fund.name} 发放公示",
+        "title": _("{fund}: public notice of payments").format(fund=fund.name),
         "source": fund.source,
         "period": [fund.valid_from, fund.valid_to],
         "households": len(recipients),
