@@ -69,7 +69,9 @@ def export(
         with session(write=True) as s:
             log_reveal(s, f"export {','.join(tables)} to {out}")
     with session(write=False) as s, progress_bar(1, _("exporting")) as bar:
-        data = export_tables(session=s, tables=tables, lang=language, reveal=reveal, today=today())
+        data = export_tables(
+            session=s, tables=tables, lang=language, reveal=reveal, today=today(), fmt=chosen
+        )
         counts = write_tables(data, fmt=chosen, out=target, progress=_sized(bar) if bar else None)
     if target is not sys.stdout:
         summary = pgettext("list separator", ", ").join(

@@ -36,11 +36,26 @@ class ExportTable:
 
 
 def export_tables(
-    *, session: LedgerSession, tables: list[str], lang: str, reveal: bool, today: dt.date
+    *,
+    session: LedgerSession,
+    tables: list[str],
+    lang: str | None = None,
+    reveal: bool,
+    today: dt.date,
+    fmt: str | None = None,
 ) -> list[ExportTable]:
     """``tables`` (names from :data:`~zoufang.services.export_columns.COLUMNS`), their rows
-    to be read on ``session`` while it is open; ID numbers masked unless ``reveal``."""
-    reader = RowReader(session, lang=lang, reveal=reveal, today=today)
+    to be read on ``session`` while it is open; ID numbers masked unless ``reveal``.
+
+    Headers, sheet names and the values people read (statuses, kinds, categories, cadres by
+    name) are in ``lang`` (default: the chosen language, :func:`zoufang.i18n.current`) for
+    xlsx and CSV, which people open in Excel; JSON (``fmt="json"``) is for programs and
+    holds the codes whatever the language."""
+    from zoufang import i18n
+
+    lang = lang or i18n.current()
+    values = "en" if fmt == "json" else lang
+    reader = RowReader(session, lang=values, reveal=reveal, today=today)
     return [
         ExportTable(
             name=t,
