@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from zoufang.errors import InvalidInput
+from zoufang.i18n import _
 
 XLSX = "xlsx"  # a workbook: needs a file (--out)
 HTML = "html"  # one printable page
@@ -95,4 +96,6 @@ def parse_choice(text: str, choices: type[C], option: str = "--format") -> C:
         return choices(text.strip().lower())
     except ValueError:
         names = ", ".join(choices)
-        raise InvalidInput(option, f"{text!r} is not one of {names}") from None
+        raise InvalidInput(
+            option, _("{value!r} is not one of {names}").format(value=text, names=names)
+        ) from None
