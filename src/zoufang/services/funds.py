@@ -21,7 +21,7 @@ from sqlmodel import and_, case, col, func, or_, select
 
 from zoufang import labels
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
-from zoufang.i18n import N_, _
+from zoufang.i18n import N_, _, pgettext
 from zoufang.models import (
     Cadre,
     CadreRelative,
@@ -44,6 +44,10 @@ from zoufang.services.lookup import category_labels, category_values
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
+
+
+#: The kind of :func:`fund_status`'s codes (its words are in the catalog).
+FUND_STATUS = "fund status"
 
 
 @dataclass
@@ -494,12 +498,16 @@ def list_funds(*, session: LedgerSession, today: dt.date) -> list[dict]:
     return rows
 
 
-def fund_status(fund: Fund, today: dt.date) -> str:
+def fund_status(fund: Fund, today: dt.date) -> labels.Code:
+    """Whether the fund's payment period has begun or ended: the code in JSON, its words in
+    a Chinese table."""
     if fund.valid_from and today < fund.valid_from:
-        return "not-yet-open"
-    if fund.valid_to and today > fund.valid_to:
-        return "closed"
-    return "open"
+        code, word = "not-yet-open", pgettext("fund status", "not yet open")
+    elif fund.valid_to and today > fund.valid_to:
+        code, word = "closed", pgettext("fund status", "closed")
+    else:
+        code, word = "open", pgettext("fund status", "open")
+    return labels.Code(code, FUND_STATUS, word=word)
 
 
 def fund_row(
