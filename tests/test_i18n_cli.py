@@ -5,6 +5,7 @@ chosen (--lang, then ZOUFANG_LANG, then `lang` in the config file, then the loca
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 import pytest
@@ -162,6 +163,21 @@ def test_the_commands_own_messages_are_chinese(zf, chinese, village):
     )
     result = zf("visit", "list", "--since", "2030-01-01", "--format", "table")
     assert result.stderr == "(没有走访记录)\n"
+
+
+def test_enroll_asks_in_chinese_on_a_terminal(zf, chinese, monkeypatch):
+    import types
+
+    import zoufang.cli.common as common
+
+    terminal = types.SimpleNamespace(stdin=types.SimpleNamespace(isatty=lambda: True))
+    monkeypatch.setattr(common, "sys", terminal)
+    typed = "110101194503071237\n红星村\n低保，独居\n"  # a Chinese input method's comma
+    result = zf("enroll", "--name", "张三", "--format", "json", input=typed)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "身份证号：村/社区：类别（多个用逗号分隔）："
+    row = json.loads("{" + result.stdout.split("{", 1)[1])
+    assert row["categories"] == ["elderly-alone", "low-income"]
 
 
 def test_household_status_is_typed_in_chinese(zf, chinese, village):

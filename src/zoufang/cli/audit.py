@@ -39,7 +39,8 @@ def _print(report: dict, fmt: Format | None, summary_rows=None, summary_columns=
         for f in report["findings"]:
             by_check[f["check"]].append(f)
         for check, found in by_check.items():
-            _section(found, FINDING_COLUMNS, fmt, f"{label_of(CHECK, check)} ({len(found)})")
+            title = _("{check} ({count})").format(check=label_of(CHECK, check), count=len(found))
+            _section(found, FINDING_COLUMNS, fmt, title)
         print(_summary(report))
     if not report["ok"]:
         raise typer.Exit(1)

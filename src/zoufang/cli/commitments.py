@@ -8,7 +8,7 @@ import typer
 
 from zoufang import parsing
 from zoufang.cli.common import FormatOpt, past_date, session, text_opt, today
-from zoufang.i18n import N_, pgettext
+from zoufang.i18n import N_, _, pgettext
 from zoufang.output import render
 
 if TYPE_CHECKING:
@@ -45,7 +45,12 @@ def _fetch(s: LedgerSession, commitment_id: int) -> dict:
 def _text_row(row: dict) -> dict:
     return {
         **row,
-        "responses": [f"{x['date']} {_action(x['action'])}: {x['note']}" for x in row["responses"]],
+        "responses": [
+            _("{date} {action}: {note}").format(
+                date=x["date"], action=_action(x["action"]), note=x["note"]
+            )
+            for x in row["responses"]
+        ],
     }
 
 

@@ -19,7 +19,7 @@ import typer
 from zoufang import parsing
 from zoufang.cli._click import get_current_context
 from zoufang.errors import InvalidInput
-from zoufang.i18n import N_, _
+from zoufang.i18n import N_, _, pgettext
 from zoufang.output import Format
 
 if TYPE_CHECKING:
@@ -173,7 +173,8 @@ LangOpt = Annotated[
     str | None,
     typer.Option(
         "--lang",
-        help="zh (Chinese headings) or en; default: zh when the locale (LC_ALL/LANG) is Chinese.",
+        help="zh (Chinese headings) or en; default: the language of everything else "
+        "(the global --lang, ZOUFANG_LANG, the config file, the locale).",
         metavar="<zh|en>",
     ),
 ]
@@ -223,7 +224,9 @@ def require(values: dict[str, Any], *, prompts: dict[str, str]) -> dict[str, Any
         )
     filled = dict(values)
     for name in missing:
-        answer = typer.prompt(_(prompts[name]), err=True)  # stdout is for the data
+        # On stderr (stdout is for the data), but for the suffix's last character, which
+        # Click leaves to input(): a space, in either language.
+        answer = typer.prompt(_(prompts[name]), err=True, prompt_suffix=pgettext("prompt", ": "))
         filled[name] = (  # a list typed with a Chinese input method has ，or 、 between
             [a.strip() for a in re.split("[,，、]", answer)]
             if isinstance(values[name], list)

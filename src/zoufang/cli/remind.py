@@ -62,7 +62,12 @@ def remind(
     ] = None,
     lang: Annotated[
         str | None,
-        typer.Option("--lang", metavar="<zh|en>", help="Message language: zh (default) or en."),
+        typer.Option(
+            "--lang",
+            metavar="<zh|en>",
+            help="Message language: zh or en (default: [remind] lang in the config file, else the "
+            "language of everything else).",
+        ),
     ] = None,
     fmt: Annotated[
         Format | None,
