@@ -89,20 +89,9 @@ def category_labels(*, session: LedgerSession) -> dict[str, str]:
 
 def category_words(known: dict[str, str]) -> dict[str, str]:
     """What a person may type for each category (as :func:`zoufang.labels.normalise` reads
-    it) → its code, from ``known`` (code → label): codes first, then labels, labels without
-    their last 户/人 (低保户 → 低保, 残疾人 → 残疾), then the short forms."""
-    words: dict[str, str] = {}
-    for code in known:
-        words.setdefault(labels.normalise(code), code)
-    for code, label in known.items():
-        words.setdefault(labels.normalise(label), code)
-    for code, label in known.items():
-        if len(label) > 2 and label[-1] in "户人":
-            words.setdefault(labels.normalise(label[:-1]), code)
-    for word, code in labels.SHORT_FORMS.get(labels.CATEGORY, {}).items():
-        if code in known:
-            words.setdefault(labels.normalise(word), code)
-    return words
+    it) → its code, from ``known`` (code → label in the ledger): codes, labels, labels
+    without their last 户/人 (低保户 → 低保), short forms (:func:`zoufang.labels.input_words`)."""
+    return labels.input_words(labels.CATEGORY, known, known)
 
 
 def resolve_categories(
@@ -114,10 +103,9 @@ def resolve_categories(
     if not given:
         raise InvalidInput(field, _("at least one category is required"))
     known = category_labels(session=session)
-    words = category_words(known)
     codes: list[str] = []
     for text in given:
-        code = words.get(labels.normalise(text))
+        code = labels.resolve(labels.CATEGORY, text, known, known)
         if code is None:
             raise NotFound(field, unknown_category(text, known))
         if code not in codes:
@@ -129,9 +117,8 @@ def unknown_category(text: str, known: dict[str, str] | None = None) -> str:
     """Why ``text`` names no category. English keeps the line it always printed; in Chinese
     the accepted labels are listed, since a reader of Chinese cannot guess the codes."""
     if known and i18n.zh():
-        accepted = "、".join(f"{label}（{code}）" for code, label in known.items())
         return _("unknown category {code!r}; one of: {accepted}").format(
-            code=text, accepted=accepted
+            code=text, accepted=labels.accepted(labels.CATEGORY, known, known)
         )
     return _("unknown category {code!r} (see `zoufang category list`)").format(code=text)
 

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from zoufang import i18n, labels, parsing
 from zoufang.errors import InvalidInput, no_cadre
 from zoufang.i18n import _
-from zoufang.models import Cadre, Category, Household
+from zoufang.models import HOUSEHOLD_ACTIVE, Cadre, Category, Household
 from zoufang.services.households import HOUSEHOLD_CODE_RE, HouseholdIn, household_in_from_text
 from zoufang.services.lookup import category_words, unknown_category
 from zoufang.services.roster_file import Columns, Roster, cell_text, is_blank, map_columns
@@ -28,8 +28,6 @@ from zoufang.services.roster_file import Columns, Roster, cell_text, is_blank, m
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
 
-#: Values of a status column that mean an active household (anything else is refused).
-ACTIVE_STATUS = ("", "active", "在册", "正常", "在帮")
 #: Several categories or cadres in one cell: 低保户、残疾人 / low-income; disabled.
 LIST_SEPARATORS = re.compile(r"[、,;，；/|\s]+")
 
@@ -160,7 +158,8 @@ def validate_roster(
                 cadres.append(code)
         values["cadres"] = cadres
         status = cell_text(raw("status")).lower()
-        if status not in ACTIVE_STATUS:
+        # empty, or active as people write it (在册, 正常, 在帮…); anything else is refused
+        if status and labels.resolve(labels.HOUSEHOLD_STATUS, status, (HOUSEHOLD_ACTIVE,)) is None:
             fail(
                 line,
                 "status",
