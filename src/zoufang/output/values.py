@@ -76,6 +76,11 @@ def cell(value: Any, *, for_csv: bool = False) -> str:
     """One value as text in a table cell: a :class:`~zoufang.labels.Code` as its word."""
     if value is None:
         return ""
+    kind = type(value)
+    if kind is str:  # most cells, first (a listing may hold a million)
+        return value
+    if kind is int:
+        return str(value)
     if isinstance(value, Money):
         return format_money(value, grouping=not for_csv)
     if isinstance(value, bool):
