@@ -290,3 +290,35 @@ def test_roster_problems_are_told_in_chinese(zf, village, tmp_path):
         "field": "类别",
         "error": "没有类别 '外星人'（见 `zoufang category list`）",
     }
+
+
+# ---------------------------------------------------------------------------- by name, full width
+
+
+def test_every_cadre_option_takes_a_unique_name(zf, funded):
+    visit = ok(zf(*ZH, "visit", "log", "H000001", "--by", "王建国", "--format", "json")).json()
+    assert visit["household"] == "H000001"
+    paid = ok(zf("fund", "disburse", FUND, "H000003", "100", "--by", "王建国", "--override",
+                 "核实后发放", "--format", "json")).json()  # fmt: skip
+    assert paid["kind"] == "disburse"
+    promised = ok(zf("commitment", "add", "H000001", "修屋顶", "--cadre", "李梅", "--due",
+                     "2026-12-31", "--format", "json")).json()  # fmt: skip
+    assert promised["cadre"] == "C0002"
+    related = ok(zf("cadre", "relate", "李梅", "--household", "H000002", "--format", "json"))
+    assert related.json()["cadre"] == "C0002"
+
+
+def test_a_fund_is_created_for_categories_named_in_chinese(zf, village):
+    shown = ok(zf("fund", "create", "LB", "--name", "低保慰问金", "--category", "低保",
+                  "--category", "老党员", "--format", "json")).json()  # fmt: skip
+    assert shown["categories"] == ["low-income", "veteran-member"]
+
+
+def test_a_household_code_typed_full_width_is_read(zf, village):
+    visit = ok(
+        zf("visit", "log", "Ｈ０００００１", "--by", "Ｃ０００１", "--format", "json")
+    ).json()
+    assert visit["household"] == "H000001"
+    assert ok(zf("household", "show", "Ｈ０００００２", "--format", "json")).json()["code"] == (
+        "H000002"
+    )

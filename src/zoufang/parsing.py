@@ -29,9 +29,13 @@ from zoufang.i18n import _
 EARLIEST_DATE = dt.date(1949, 10, 1)
 
 
-def _fold(text: str) -> str:
-    """Full-width digits, letters and punctuation as their usual forms, spaces trimmed."""
+def fold(text: str) -> str:
+    """Full-width digits, letters and punctuation as their usual forms, spaces trimmed: how
+    a code typed with a Chinese input method (``Ｈ０００００１``) is read."""
     return unicodedata.normalize("NFKC", text).strip()
+
+
+_fold = fold
 
 
 # ---------------------------------------------------------------------------- money
@@ -497,6 +501,16 @@ def parse_income(text: str | int | None, *, field: str = "income") -> int:
 
 
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def parse_reference(text: str | None, *, field: str) -> str:
+    """A cadre or category given by code or by its Chinese name (``--by C0001`` or
+    ``--by 刘强``, ``--category 低保``): text with Chinese in it is a name (the service finds
+    whose); anything else must be a code (:func:`parse_code`: ``C 1`` is not a code)."""
+    folded = fold(text or "")
+    if folded.isascii():
+        return parse_code(text, field=field)
+    return parse_text(folded, field=field, max_len=100)
 
 
 def parse_code(text: str | None, *, field: str) -> str:

@@ -69,6 +69,7 @@ def cadre_relate(
 ) -> None:
     """Record a cadre's relative, for conflict-of-interest checks on payments."""
     from zoufang.services.cadres import relate, relative_rows
+    from zoufang.services.households import get_cadre
 
     number = opt(id_number, parsing.parse_id_number, "--id-number", today=today())
     with session(write=True) as s:
@@ -80,6 +81,7 @@ def cadre_relate(
             relation=text_opt(relation, "--relation"),
         )
         rows = relative_rows(session=s, cadre_id=relative.cadre_id)
+        cadre_code = get_cadre(session=s, code=cadre).code  # the code, when given by name
     for row in rows:
         if row["id_number"] is not None:  # a related household has none: null, not ""
             row["id_number"] = parsing.mask_id_number(row["id_number"])
@@ -87,7 +89,7 @@ def cadre_relate(
         rows,
         [("household", "户号"), ("id_number", "身份证号"), ("relation", "关系")],
         fmt,
-        json_value={"cadre": cadre, "relatives": rows},
+        json_value={"cadre": cadre_code, "relatives": rows},
     )
 
 

@@ -84,7 +84,7 @@ def commitment_add(
     values: dict[str, Any] = {  # parsed before the ledger is opened
         "household": household,
         "text": parsing.parse_text(text, field="TEXT"),
-        "cadre": parsing.parse_code(cadre, field="--cadre"),
+        "cadre": parsing.parse_reference(cadre, field="--cadre"),
         "due": parsing.parse_date(due, field="--due"),
     }
     with session(write=True) as s:

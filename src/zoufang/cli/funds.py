@@ -102,7 +102,7 @@ def fund_create(
     data = FundIn(
         code=parsing.parse_code(code, field="CODE"),
         name=parsing.parse_text(name, field="--name", max_len=200),
-        categories=[parsing.parse_code(c, field="--category") for c in category],
+        categories=[parsing.parse_reference(c, field="--category") for c in category],
         cap_fen=opt(cap, parsing.parse_money, "--cap"),
         valid_from=any_date(from_, "--from"),
         valid_to=any_date(to, "--to"),
@@ -168,7 +168,7 @@ def fund_disburse(
         fund=code,
         household=household,
         amount_fen=_amount(amount),
-        cadres=[parsing.parse_code(by, field="--by")],
+        cadres=[parsing.parse_reference(by, field="--by")],
         on=past_date(date, "--date"),
         visit_id=opt(visit, parsing.parse_count, "--visit", minimum=1, maximum=2**62),
         memo=text_opt(memo, "--memo"),

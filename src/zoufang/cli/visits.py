@@ -84,9 +84,10 @@ def visit_log(
 
     if not by:
         raise InvalidInput("--by", _("at least one visiting cadre is required"))
+    household = parsing.fold(household)  # Ｈ０００００１ typed with a Chinese input method
     data = VisitIn(
         household=household,
-        cadres=[parsing.parse_code(c, field="--by") for c in by],
+        cadres=[parsing.parse_reference(c, field="--by") for c in by],
         visit_date=past_date(date, "--date"),
         kind=kind,
         notes=text_opt(notes, "--notes"),

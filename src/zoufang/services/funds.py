@@ -34,7 +34,7 @@ from zoufang.models import (
     Visit,
     VisitCadre,
 )
-from zoufang.parsing import format_money
+from zoufang.parsing import fold, format_money
 from zoufang.services import money_chain
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
@@ -364,7 +364,7 @@ def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> 
     if visit is None:
         raise NotFound("--visit", _("no visit {id}").format(id=visit_id))
     visited = session.get(Household, visit.household_id)
-    if visited is None or visited.code != household:
+    if visited is None or visited.code != fold(household):
         raise RuleViolation(
             "--visit",
             _("visit {id} was not to household {household}").format(

@@ -22,6 +22,7 @@ from zoufang.models import (
     HouseholdCategory,
     Member,
 )
+from zoufang.parsing import fold
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
 from zoufang.services.due import refresh_due_dates
@@ -58,6 +59,7 @@ class HouseholdIn:
 
 
 def get_household(*, session: LedgerSession, code: str, field: str = "household") -> Household:
+    code = fold(code)  # Ｈ０００００１, typed with a Chinese input method, is H000001
     household = session.execute(
         select(Household).where(Household.code == code)
     ).scalar_one_or_none()

@@ -18,6 +18,7 @@ from zoufang import labels, parsing
 from zoufang.codes import HOUSEHOLD_EXITED, VISIT_KINDS
 from zoufang.errors import InvalidInput, RuleViolation, no_household
 from zoufang.i18n import _
+from zoufang.parsing import fold
 from zoufang.services.audit_log import record
 from zoufang.services.due import refresh_due_dates
 from zoufang.services.lookup import resolve_cadre
@@ -95,7 +96,7 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
     conn = session.connection()
     household = conn.execute(
         select(H.c.id, H.c.code, H.c.status, H.c.exited_on, H.c.exit_reason).where(
-            H.c.code == data.household
+            H.c.code == fold(data.household)
         )
     ).first()
     if household is None:
