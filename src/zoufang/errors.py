@@ -22,7 +22,12 @@ class ZoufangError(Exception):
         super().__init__(self.line())
 
     def line(self) -> str:
-        return f"{self.field}: {self.reason}" if self.field else self.reason
+        """``<field>: <reason>``; a field that is a code of something (a fund rule's check,
+        :class:`zoufang.labels.Code`) shows its word in the chosen language."""
+        if not self.field:
+            return self.reason
+        label = getattr(self.field, "label", None)
+        return f"{label() if callable(label) else self.field}: {self.reason}"
 
 
 class InvalidInput(ZoufangError):

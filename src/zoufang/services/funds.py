@@ -332,7 +332,7 @@ def disburse(
             else ""
         )
         raise RuleViolation(
-            first.check,
+            labels.Code(first.check, labels.CHECK),
             first.detail.label()
             + more
             + _("; nothing was paid (use --override REASON to pay anyway)"),
