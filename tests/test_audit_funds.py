@@ -521,9 +521,8 @@ def test_anchor_beyond_the_ledger(ledger, zf):
         "-1:" + "a" * 64,
         "5:" + "a" * 63,
         "5:" + "g" * 64,
+        "5:" + "a" * 63 + "啊",
         "²:" + "a" * 64,
-        "５:" + "a" * 64,
-        "5:" + "ａ" * 64,
     ],
 )
 def test_bad_anchor_exit_2(ledger, zf, text):
@@ -531,6 +530,16 @@ def test_bad_anchor_exit_2(ledger, zf, text):
     assert result.exit_code == 2
     error_line(result, "error: --anchor: ")
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("text", ["５:" + "a" * 64, "5:" + "ａ" * 64])
+def test_an_anchor_typed_full_width_is_read_as_its_usual_form(ledger, zf, text):
+    """Digits and letters typed with a Chinese input method are read as what they look
+    like (a superscript is not a digit: refused above)."""
+    usual = text.replace("５", "5").replace("ａ", "a")
+    typed = zf("audit", "funds", "--anchor", text, "--format", "json")
+    plain = zf("audit", "funds", "--anchor", usual, "--format", "json")
+    assert (typed.exit_code, typed.stdout) == (plain.exit_code, plain.stdout)
 
 
 # ---------------------------------------------------------------- storage and triggers
