@@ -87,9 +87,16 @@ def _translations() -> _gettext.NullTranslations:
 
 
 def _(message: str) -> str:
-    """``message`` (English, as in the source) in the chosen language."""
-    if _lang == "en" or not message:
+    """``message`` (English, as in the source) in the chosen language. The few words the
+    source writes in Chinese (column headings) have their English in :mod:`zoufang.english`."""
+    if not message:
         return message
+    if _lang == "en":
+        if message.isascii():
+            return message
+        from zoufang.english import ENGLISH
+
+        return ENGLISH.get(message, message)
     return _translations().gettext(message)
 
 

@@ -293,8 +293,8 @@ class Context(typer.Context):
 
 #: Click's usage errors: the pattern of its English text, and the same text as a message id
 #: with named placeholders (in English it reads exactly as Click wrote it).
-_CLICK_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), message)
+_CLICK_ERRORS: tuple[tuple[str, str], ...] = tuple(
+    (pattern, message)
     for pattern, message in (
         (r"^Missing option '(?P<name>[^']+)'\.$", N_("Missing option '{name}'.")),
         (r"^Missing argument '(?P<name>[^']+)'\.$", N_("Missing argument '{name}'.")),
@@ -346,8 +346,8 @@ _CLICK_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def usage_message(message: str) -> str:
     """One of Click's usage error messages in the chosen language (as it is if unknown)."""
-    for pattern, template in _CLICK_ERRORS:
-        match = pattern.match(message)
+    for pattern, template in _CLICK_ERRORS:  # compiled (and cached) by re when an error occurs
+        match = re.match(pattern, message)
         if match:
             return _(template).format(**match.groupdict())
     return message

@@ -58,14 +58,14 @@ def write_json(value: Any, out: IO[str] | None = None) -> None:
 def _orjson_default(value: Any) -> Any:
     """What orjson passes back (subclasses of int, str, dict and list; other mappings and
     sequences; enums): the value :func:`jsonable` would give, one level down."""
+    if isinstance(value, str):  # first: a listing's codes (labels.Code) are most of them
+        return str(value)
     import enum
 
     if isinstance(value, Money):
         return format_money(value, grouping=False)
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, str):
-        return str(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     if isinstance(value, Mapping):
