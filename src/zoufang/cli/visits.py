@@ -162,31 +162,19 @@ def due(
     fmt: FormatOpt = None,
 ) -> None:
     """Who is due for a visit: on or before today + N days, most overdue first."""
+    from zoufang.output import Format
     from zoufang.services.due import DueFilter, due_households
 
     n = parsing.parse_count(days, field="--days", minimum=0, maximum=3660)
     with session(write=False) as s:
-        _check_filters(s, cadre=cadre, category=category)
         rows = due_households(
             session=s,
             today=today(),
             days=n,
             where=DueFilter(cadre=cadre, village=village, category=category),
+            for_people=fmt is not Format.json,
         )
     render(rows, DUE_COLUMNS, fmt, empty=N_("nobody is due"))
-
-
-def _check_filters(s, *, cadre: str | None, category: str | None) -> None:
-    """A filter naming an unknown cadre or category is a mistake, not an empty list.
-    (Imported only when needed: they load the ORM, which plain `due` does without.)"""
-    if cadre:
-        from zoufang.services.households import get_cadre
-
-        get_cadre(session=s, code=cadre, field="--cadre")
-    if category:
-        from zoufang.services.categories import require_categories
-
-        require_categories(session=s, codes=[category])
 
 
 def register(app: typer.Typer) -> None:

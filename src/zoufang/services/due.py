@@ -167,12 +167,20 @@ class DueFilter:
 
 
 def due_households(
-    *, session, today: dt.date, days: int, where: DueFilter = DueFilter()
+    *,
+    session,
+    today: dt.date,
+    days: int,
+    where: DueFilter = DueFilter(),
+    for_people: bool = True,
 ) -> list[dict]:
     """Active households due on or before today + ``days``, most overdue first.
 
     The cadre and category filters name them as people do (a code, a cadre's unique name, a
-    category's label or short form); one the ledger lacks is NotFound, not an empty list."""
+    category's label or short form); one the ledger lacks is NotFound, not an empty list.
+    ``for_people``: categories as :class:`~zoufang.labels.Code` (shown as their words);
+    without it, the bare codes, which is all JSON writes (and a county's list is written
+    much faster without a Code to convert in every row)."""
     from zoufang.db import bulk, driver_rows, read_by_mmap
 
     H, HC, A, C = _household, _household_category, _assignment, _cadre
@@ -228,7 +236,7 @@ def due_households(
                 ),
             ),
             today,
-            category_labels(session=session),
+            category_labels(session=session) if for_people else {},
         )
 
 
