@@ -22,8 +22,10 @@ same catalog, so they follow the choice too.
 
 from __future__ import annotations
 
+import contextlib
 import gettext as _gettext
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 LANGS = ("zh", "en")
@@ -70,6 +72,21 @@ def activate(lang: str) -> None:
     _gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
     _gettext.textdomain(DOMAIN)
     os.environ["LANGUAGE"] = lang
+
+
+@contextlib.contextmanager
+def speaking(lang: str | None) -> Iterator[None]:
+    """Everything inside in ``lang`` (a document's own ``--lang``: a report, a reminder),
+    then back to the language of the rest of the command; None changes nothing."""
+    before = current()
+    if lang is None or lang == before:
+        yield
+        return
+    activate(lang)
+    try:
+        yield
+    finally:
+        activate(before)
 
 
 def current() -> str:

@@ -8,8 +8,6 @@ Input is :func:`zoufang.services.report.campaign_report`'s dict; money is in fen
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -102,20 +100,6 @@ def t(key: str) -> str:
     if words is None:
         words = _WORDS[lang] = _words()
     return words[key]
-
-
-@contextlib.contextmanager
-def language(lang: str | None) -> Iterator[None]:
-    """The report in ``lang`` (its own ``--lang``), then back to the language of the rest."""
-    before = i18n.current()
-    if lang is None or lang == before:
-        yield
-        return
-    i18n.activate(lang)
-    try:
-        yield
-    finally:
-        i18n.activate(before)
 
 
 def percent(value: float | None) -> str:
@@ -293,7 +277,7 @@ def write_report(
     in ``lang`` (default: the chosen language, :func:`zoufang.i18n.current`)."""
     from zoufang.output.files import opened
 
-    with opened(out) as stream, language(lang):
+    with opened(out) as stream, i18n.speaking(lang):
         listing = listing_format(fmt)
         if listing is None:
             from zoufang.output.report_html import page

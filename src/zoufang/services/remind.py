@@ -317,25 +317,10 @@ def _short(text: str | None) -> str:
     return text if len(text) <= TEXT_SHOWN else text[: TEXT_SHOWN - 1] + "…"
 
 
-@contextlib.contextmanager
-def _language(lang: str) -> Iterator[None]:
-    """Messages in ``lang`` (remind's own choice, e.g. ``--lang``), then back to the
-    language of everything else."""
-    before = i18n.current()
-    if lang == before:
-        yield
-        return
-    i18n.activate(lang)
-    try:
-        yield
-    finally:
-        i18n.activate(before)
-
-
 def compose(digest: Digest, *, today: dt.date, lang: str | None = None) -> Message:
     """One short message in ``lang`` (the chosen language if None): household code, name,
     village, days overdue, last visit; commitment number, text, deadline, days overdue."""
-    with _language(lang or i18n.current()):
+    with i18n.speaking(lang):
         subject, text = _compose(digest, today)
     return Message(
         recipient=digest.recipient.code,
