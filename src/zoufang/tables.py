@@ -8,8 +8,9 @@ Everything that talks to the database starts from these declarations:
   Core, without importing SQLModel, pydantic and the models;
 * Alembic compares the migrations with :data:`metadata` (``migrations/env.py``), and
   ``tests/test_migrations.py`` checks that a blank ledger migrated to head has exactly this
-  schema on SQLite and PostgreSQL, and that every column's length is what the input limits
-  read (:func:`max_length`).
+  schema on SQLite and PostgreSQL;
+* :func:`max_length` reads a text column's length, for input limits that match the columns
+  (the parsers still carry their own limits today; taking them all from here is issue 21's).
 
 What a declaration cannot hold lives in the migrations and is checked by the same tests: the
 triggers that make ``ledger_entry`` append-only.
@@ -50,8 +51,8 @@ def utcnow() -> dt.datetime:
 
 
 def max_length(table: Table, column: str) -> int | None:
-    """The length a text column holds (None for unbounded ``Text``): the one source of input
-    limits, so that what the program accepts is what every backend stores."""
+    """The length a text column holds (None for unbounded ``Text``): where input limits
+    should come from, so that what the program accepts is what every backend stores."""
     return getattr(table.c[column].type, "length", None)
 
 
