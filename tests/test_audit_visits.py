@@ -24,7 +24,7 @@ from helpers import FUND, TODAY, error_line, ok
 
 KEYS = {"ok", "entries_checked", "head", "findings"}
 FINDING_KEYS = {"check", "severity", "fund", "entry", "household", "detail"}
-IDLE_WANG = "cadre C0001 王建国 has 3 households and no visits"
+IDLE_WANG = "cadre C0001 王建国 has no visits yet, with 3 household(s) to visit"
 HEARD_NOTHING = "recorded nothing heard (no notes, needs, suggestions or wishes)"
 
 
@@ -332,7 +332,7 @@ def test_cadres_with_households_but_no_visits(zf, village):
     _, report = audit(zf)
     assert [f[3] for f in found(report)] == [
         IDLE_WANG,
-        "cadre C0002 李梅 has 1 households and no visits",
+        "cadre C0002 李梅 has no visits yet, with 1 household(s) to visit",
     ]
     # any visit counts, even to another cadre's household, even as the second visitor
     ok(zf("visit", "log", "H000003", "--by", "C0001", "--by", "C0002", "--notes", "作业辅导"))
@@ -376,7 +376,7 @@ def test_every_finding_at_once_in_json(zf, neglected):
         "H000003 刘小明 enrolled 2026-11-23, never visited",
         f"visit 1 to H000001 on 2026-11-23 {HEARD_NOTHING}",
         'commitment 1 "联系学校安排课后托管" was due 2026-12-01 and has no response',
-        "cadre C0002 李梅 has 1 households and no visits",
+        "cadre C0002 李梅 has no visits yet, with 1 household(s) to visit",
     ]
 
 
@@ -394,7 +394,7 @@ def test_every_finding_at_once_in_text_and_csv(zf, neglected):
         "idle-cadre (1)",
     ]
     assert lines[-1] == "FAILED: 3 checked, 4 error(s), 2 warning(s)"
-    assert "cadre C0002 李梅 has 1 households and no visits" in plain.stdout
+    assert "cadre C0002 李梅 has no visits yet, with 1 household(s) to visit" in plain.stdout
 
     as_csv = zf("--today", neglected, "audit", "visits", "--format", "csv")
     assert as_csv.exit_code == 1

@@ -34,7 +34,7 @@ def _print(report: dict, fmt: Format | None, summary_rows=None, summary_columns=
         render(report["findings"], FINDING_COLUMNS, fmt)
     else:
         if summary_rows:
-            _section(summary_rows, summary_columns, fmt, _("funds 资金"))
+            _section(summary_rows, summary_columns, fmt, _("funds"))
         by_check: dict[str, list[dict]] = defaultdict(list)
         for f in report["findings"]:
             by_check[f["check"]].append(f)

@@ -219,9 +219,9 @@ def fund_show(
     render_sections(
         [
             (f"{summary['code']} {summary['name']}", _shown(summary)),
-            (N_("entries 流水"), (entries, ENTRY_COLUMNS)),
+            (N_("ledger entries"), (entries, ENTRY_COLUMNS)),
             (
-                N_("chain head 链头"),
+                N_("chain head"),
                 {
                     "seq": head["seq"],
                     "hash": head["hash"],

@@ -251,7 +251,7 @@ def household_show(
         [
             (f"{brief['code']} {brief['name']}", profile),
             (
-                N_("members 家庭成员"),
+                N_("household members"),
                 (
                     brief["member_list"],
                     [
@@ -264,7 +264,7 @@ def household_show(
                 ),
             ),
             (
-                N_("visits 走访记录"),
+                N_("visit history"),
                 (
                     visits,
                     [
@@ -278,7 +278,7 @@ def household_show(
                 ),
             ),
             (
-                N_("open commitments 未办结承诺"),
+                N_("open commitments"),
                 (
                     brief["open_commitments"],
                     [
@@ -292,7 +292,7 @@ def household_show(
                 ),
             ),
             (
-                N_("money received 已领资金"),
+                N_("money received"),
                 (
                     brief["money_received"],
                     [
@@ -310,9 +310,10 @@ def household_show(
 
 
 def _heard(visit: dict) -> str:
-    parts = [f"诉求:{t}" for t in visit["needs"]]
-    parts += [f"建议:{t}" for t in visit["suggestions"]]
-    parts += [f"心愿:{t}" for t in visit["wishes"]]
+    need, suggestion, wish = _("need: {text}"), _("suggestion: {text}"), _("wish: {text}")
+    parts = [need.format(text=t) for t in visit["needs"]]
+    parts += [suggestion.format(text=t) for t in visit["suggestions"]]
+    parts += [wish.format(text=t) for t in visit["wishes"]]
     return "; ".join(parts)
 
 

@@ -152,7 +152,7 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
             finding(
                 "idle-cadre",
                 Message(
-                    N_("cadre {cadre} {name} has {n} households and no visits"),
+                    N_("cadre {cadre} {name} has no visits yet, with {n} household(s) to visit"),
                     cadre=code,
                     name=name,
                     n=n,
