@@ -314,7 +314,18 @@ SCENARIO_IDS = [
 ]
 
 
+#: The rules an override may set aside: all but the balance (a fund is never overdrawn).
+OVERRIDABLE = [s for s in SCENARIOS if s.check != "overspend"]
+OVERRIDABLE_IDS = [
+    i for s, i in zip(SCENARIOS, SCENARIO_IDS, strict=True) if s.check != "overspend"
+]
+OVERDRAFT = next(s for s in SCENARIOS if s.check == "overspend")
+
+
 __all__ = [
+    "OVERDRAFT",
+    "OVERRIDABLE",
+    "OVERRIDABLE_IDS",
     "RECORDED_AT",
     "entries",
     "raw_append",

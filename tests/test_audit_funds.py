@@ -9,7 +9,17 @@ import sqlite3
 import pytest
 
 import rawdb
-from fundkit import SCENARIO_IDS, SCENARIOS, SON_ID, entries, raw_append, rehash
+from fundkit import (
+    OVERDRAFT,
+    OVERRIDABLE,
+    OVERRIDABLE_IDS,
+    SCENARIO_IDS,
+    SCENARIOS,
+    SON_ID,
+    entries,
+    raw_append,
+    rehash,
+)
 from helpers import FUND, TODAY, connect_named, error_line, ok
 
 
@@ -170,7 +180,26 @@ def test_rule_found_when_written_behind_the_programs_back(funded, zf, ledger_pat
     assert f"{scenario.check} (1)" in text
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
+def test_an_overdraft_with_an_override_is_still_an_overspend_error(funded, zf, ledger_path):
+    """An override reason written behind the program's back does not make a negative
+    balance acceptable: overspend stays an error, beside the override warning."""
+    OVERDRAFT.setup(zf)
+    row = raw_append(
+        ledger_path,
+        fund_code=OVERDRAFT.fund,
+        household_code=OVERDRAFT.household,
+        amount_fen=OVERDRAFT.amount_fen,
+        entry_date=OVERDRAFT.date,
+        cadre_code=OVERDRAFT.cadre,
+        override_reason="县里同意",
+    )
+    code, report = audit(zf)
+    assert code == 1
+    found = {f["check"]: f["severity"] for f in report["findings"] if f["entry"] == row["seq"]}
+    assert found["overspend"] == "error" and found["override"] == "warning"
+
+
+@pytest.mark.parametrize("scenario", OVERRIDABLE, ids=OVERRIDABLE_IDS)
 def test_override_written_behind_the_back_is_a_warning(funded, zf, ledger_path, scenario):
     scenario.setup(zf)
     row = raw_append(

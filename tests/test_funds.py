@@ -7,7 +7,16 @@ from __future__ import annotations
 import pytest
 
 import rawdb
-from fundkit import SCENARIO_IDS, SCENARIOS, entries, raw_append, son_enrolled_too
+from fundkit import (
+    OVERDRAFT,
+    OVERRIDABLE,
+    OVERRIDABLE_IDS,
+    SCENARIO_IDS,
+    SCENARIOS,
+    entries,
+    raw_append,
+    son_enrolled_too,
+)
 from helpers import FUND, error_line, ok
 
 ENTRY_KEYS = {"id", "fund", "kind", "amount", "household", "date"}
@@ -240,11 +249,30 @@ def test_rule_refused_and_nothing_written(funded, zf, snapshot_db, scenario):
     assert result.exit_code == 1, result.stdout
     line = error_line(result, f"error: {scenario.check}: ")
     assert scenario.detail in line
-    assert "--override" in line
+    if scenario is OVERDRAFT:
+        assert "never overdrawn, not even with --override" in line
+    else:
+        assert "use --override REASON to pay anyway" in line
     assert snapshot_db() == before
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=SCENARIO_IDS)
+def test_a_fund_is_never_overdrawn_not_even_with_an_override(funded, zf, snapshot_db):
+    """SPEC §4: overspend is not a rule an override sets aside, in any path."""
+    OVERDRAFT.setup(zf)
+    before = snapshot_db()
+    for args in (
+        [*OVERDRAFT.args, "--override", "县里同意先垫付"],
+        # visit log has no --override: its overdraft is refused the same way
+        ["visit", "log", "H000002", "--by", "C0002", "--cash", "200", "--fund", "SMALL"],
+    ):  # fmt: skip
+        result = zf(*args)
+        assert result.exit_code == 1, result.stdout
+        line = error_line(result, "error: overspend: ")
+        assert OVERDRAFT.detail in line and "never overdrawn" in line
+        assert snapshot_db() == before  # not the payment, not the visit
+
+
+@pytest.mark.parametrize("scenario", OVERRIDABLE, ids=OVERRIDABLE_IDS)
 def test_rule_overridden_with_reason(funded, zf, ledger_path, scenario):
     scenario.setup(zf)
     reason = "镇党委会议纪要〔2026〕12号同意"
@@ -479,7 +507,7 @@ def test_visit_with_cash_writes_visit_and_entry(funded, zf, ledger_path):
     [
         ("H000001", "1,500", "C0001", "over-cap"),
         ("H000003", "100", "C0001", "ineligible"),
-        ("H000001", "9,000", "C0001", "over-cap"),
+        ("H000001", "9,000", "C0001", "overspend"),
     ],
 )
 def test_visit_with_refused_cash_writes_nothing(

@@ -219,7 +219,10 @@ class FundsMachine(RuleBasedStateMachine):
     def pay_one(self, fund, household, cadre, amount, on, override):
         from zoufang.services.funds import disburse
 
-        expected = override is not None or self.payment_allowed(fund, household, cadre, amount, on)
+        # an override sets any rule aside but the balance: a fund is never overdrawn
+        expected = (
+            override is not None and self.balance(fund) - amount >= 0
+        ) or self.payment_allowed(fund, household, cadre, amount, on)
         seq = self.write(
             disburse,
             fund=fund,

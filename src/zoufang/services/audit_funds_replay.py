@@ -228,8 +228,12 @@ def _payment_findings(
         violations = [v for v in violations if v.check == "overspend"]
     where = {"fund": fcode, "entry": seq, "household": hcode}
     if override:
+        # an override sets a rule aside, but never the balance: a ring-fenced fund is never
+        # overdrawn, whatever reason the entry gives
+        overdraft = [v for v in violations if v.check == "overspend"]
+        violations = [v for v in violations if v.check != "overspend"]
         broke = [Code(v.check, CHECK) for v in violations] or Message(N_("no rule"))
-        found = [
+        found = [finding(v.check, v.detail, **where) for v in overdraft] + [
             finding(
                 "override",
                 Message(

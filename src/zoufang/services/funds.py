@@ -321,6 +321,18 @@ def disburse(
         session=session, fund=f, household=h, amount_fen=amount_fen, on=on, cadre_codes=present
     )
     violations = payment_violations(facts)
+    overdraft = [v for v in violations if v.check == "overspend"]
+    if overdraft:
+        # Money that is not in a ring-fenced fund cannot be paid from it: no override.
+        raise RuleViolation(
+            labels.Code("overspend", labels.CHECK),
+            overdraft[0].detail.label()
+            + _(
+                "; nothing was paid: a ring-fenced fund is never overdrawn, not even with "
+                "--override (allocate the money first; an advance paid from elsewhere is an "
+                "allocation with its source)"
+            ),
+        )
     if violations and not override:
         first = violations[0]
         more = (
