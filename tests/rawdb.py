@@ -288,6 +288,15 @@ def disable_append_only(con) -> None:
         con.execute("DROP TRIGGER ledger_entry_no_delete")
 
 
+def disable_fact_append_only(con) -> None:
+    """The same for the fact history's triggers (migration 0006)."""
+    if isinstance(con, PgConnection):
+        con.execute("DROP TRIGGER fact_change_append_only ON fact_change")
+    else:
+        con.execute("DROP TRIGGER fact_change_no_update")
+        con.execute("DROP TRIGGER fact_change_no_delete")
+
+
 def foreign_keys_off(con) -> None:
     """Let the next statements break foreign keys (PostgreSQL: this transaction only)."""
     if isinstance(con, PgConnection):

@@ -48,7 +48,14 @@ def audit(zf, *args):
     result = zf("audit", "funds", "-f", "json", *args)
     assert result.exit_code in (0, 1), result.stderr
     report = result.json()
-    assert set(report) == {"ok", "entries_checked", "head", "findings"}
+    assert set(report) == {
+        "ok",
+        "entries_checked",
+        "head",
+        "facts_checked",
+        "facts_head",
+        "findings",
+    }
     for finding in report["findings"]:
         assert set(finding) == {"check", "severity", "fund", "entry", "household", "detail"}
     assert report["ok"] is (result.exit_code == 0)
@@ -133,6 +140,8 @@ def test_empty_ledger(zf):
         "ok": True,
         "entries_checked": 0,
         "head": {"seq": 0, "hash": "0" * 64},
+        "facts_checked": 0,
+        "facts_head": {"seq": 0, "hash": "0" * 64},
         "findings": [],
     }
 

@@ -63,6 +63,8 @@ CHECK_ZH = {
     "storage": "数据库损坏",
     "override": "破例发放",
     "no-visit": "无走访记录",
+    "fact-chain": "变更记录被改动",
+    "backdated": "追溯变更",
     "never-visited": "从未走访",
     "overdue": "逾期未访",
     "check-in": "打卡式走访",

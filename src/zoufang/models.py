@@ -41,6 +41,7 @@ _audit_log = tables.audit_log.c
 _fund = tables.fund.c
 _fund_category = tables.fund_category.c
 _ledger_entry = tables.ledger_entry.c
+_fact_change = tables.fact_change.c
 _reminder_log = tables.reminder_log.c
 
 
@@ -228,6 +229,25 @@ class LedgerEntry(SQLModel, table=True):
     recorded_at: dt.datetime = Field(sa_column=_ledger_entry.recorded_at)
     prev_hash: str = Field(sa_column=_ledger_entry.prev_hash)
     hash: str = Field(sa_column=_ledger_entry.hash)
+
+
+class FactChange(SQLModel, table=True):
+    """One append-only change of a dated fact (see :data:`zoufang.tables.fact_change`)."""
+
+    __table__ = tables.fact_change
+    seq: int = Field(sa_column=_fact_change.seq)
+    subject_kind: str = Field(sa_column=_fact_change.subject_kind)
+    subject: str = Field(sa_column=_fact_change.subject)
+    fact: str = Field(sa_column=_fact_change.fact)
+    value: str = Field(sa_column=_fact_change.value)
+    effective_from: dt.date = Field(sa_column=_fact_change.effective_from)
+    ledger_seq: int = Field(sa_column=_fact_change.ledger_seq)
+    origin: str = Field(sa_column=_fact_change.origin)
+    recorded_at: dt.datetime = Field(sa_column=_fact_change.recorded_at)
+    operator: str = Field(sa_column=_fact_change.operator)
+    reason: str | None = Field(default=None, sa_column=_fact_change.reason)
+    prev_hash: str = Field(sa_column=_fact_change.prev_hash)
+    hash: str = Field(sa_column=_fact_change.hash)
 
 
 class ReminderLog(SQLModel, table=True):

@@ -295,3 +295,28 @@ reminder_log = Table(
     Column("sent_at", DateTime, nullable=False, default=utcnow),
     Index("ix_reminder_log_channel_sent_on", "channel", "sent_on"),
 )
+
+#: The dated, append-only history of every fact a payment rule reads (:mod:`zoufang.fact_chain`
+#: describes the canonical form; :mod:`zoufang.services.fact_history` appends and reads). A
+#: period runs from a row's ``effective_from`` until the next row's for the same subject and
+#: fact; rows are never updated or deleted (triggers made by migration 0006 refuse it).
+#: ``ledger_seq`` is how many ledger entries existed when the change was recorded: a payment
+#: is judged by the changes recorded before it. ``value`` is canonical JSON text.
+fact_change = Table(
+    "fact_change",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("subject_kind", String(10), nullable=False),
+    Column("subject", String(40), nullable=False),
+    Column("fact", String(20), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("ledger_seq", Integer, nullable=False),
+    Column("origin", String(10), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("operator", String(100), nullable=False),
+    Column("reason", String(500)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Index("ix_fact_change_subject", "subject_kind", "subject", "fact", "effective_from"),
+)

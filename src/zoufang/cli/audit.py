@@ -29,7 +29,8 @@ FINDING_COLUMNS = [
 def _print(report: dict, fmt: Format | None, summary_rows=None, summary_columns=None) -> None:
     fmt = fmt or default_format()
     if fmt is Format.json:
-        write_json({k: report[k] for k in ("ok", "entries_checked", "head", "findings")})
+        keys = ("ok", "entries_checked", "head", "facts_checked", "facts_head", "findings")
+        write_json({k: report[k] for k in keys if k in report})
     elif fmt is Format.csv:
         render(report["findings"], FINDING_COLUMNS, fmt)
     else:
@@ -62,6 +63,9 @@ def _summary(report: dict) -> str:
     head = report.get("head")
     if head:
         line += _("; chain head {anchor}").format(anchor=f"{head['seq']}:{head['hash']}")
+    facts = report.get("facts_head")
+    if facts:
+        line += _("; fact history head {anchor}").format(anchor=f"f{facts['seq']}:{facts['hash']}")
     return line
 
 
@@ -84,23 +88,24 @@ def audit_funds(
         str | None,
         typer.Option(
             "--anchor",
-            help="SEQ:HASH of a chain head recorded earlier; fails if history up to it changed.",
+            help="SEQ:HASH of a chain head recorded earlier (and/or fSEQ:HASH of the fact "
+            "history's, comma-separated); fails if history up to it changed.",
         ),
     ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Re-check every ledger entry: hash chain, balances, and every payment rule."""
-    from zoufang.chain import parse_anchor
+    from zoufang.fact_chain import parse_anchors
     from zoufang.output import Money
     from zoufang.services.audit_funds import audit_funds as run_audit
 
-    mark = parse_anchor(anchor) if anchor is not None else None
+    mark, fact_mark = parse_anchors(anchor) if anchor is not None else (None, None)
     with session(write=False) as s:
         if fund:
             from zoufang.services.funds import get_fund  # the ORM: only for --fund
 
             get_fund(session=s, code=fund, field="--fund")
-        report = run_audit(session=s, fund=fund, anchor=mark)
+        report = run_audit(session=s, fund=fund, anchor=mark, fact_anchor=fact_mark)
     summary = [
         {
             "fund": f["fund"],

@@ -1,4 +1,4 @@
-"""`cadre add/list/relate` and `assign` (`assign --remove` takes a household off a cadre)."""
+"""`cadre add/list/relate/unrelate` and `assign` (`assign --remove` takes a household off a cadre)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from zoufang import parsing
-from zoufang.cli.common import FormatOpt, opt, session, text_opt, today
+from zoufang.cli.common import FormatOpt, FromOpt, ReasonOpt, opt, session, text_opt, today
 from zoufang.i18n import N_
 from zoufang.output import render, render_sections
 
@@ -65,6 +65,8 @@ def cadre_relate(
         str | None, typer.Option("--id-number", help="A relative's ID number.")
     ] = None,
     relation: Annotated[str | None, typer.Option(help="Relation (亲属关系), e.g. 表兄.")] = None,
+    from_: FromOpt = None,
+    reason: ReasonOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Record a cadre's relative, for conflict-of-interest checks on payments."""
@@ -79,9 +81,47 @@ def cadre_relate(
             household_code=household,
             id_number=number,
             relation=text_opt(relation, "--relation"),
+            today=today(),
+            effective_from=opt(from_, parsing.parse_date, "--from"),
+            reason=text_opt(reason, "--reason"),
         )
         rows = relative_rows(session=s, cadre_id=relative.cadre_id)
         cadre_code = get_cadre(session=s, code=cadre).code  # the code, when given by name
+    _render_relatives(cadre_code, rows, fmt)
+
+
+def cadre_unrelate(
+    cadre: Annotated[str, typer.Argument(help="Cadre code.")],
+    household: Annotated[
+        str | None, typer.Option("--household", help="The related household.")
+    ] = None,
+    id_number: Annotated[
+        str | None, typer.Option("--id-number", help="The relative's ID number.")
+    ] = None,
+    from_: FromOpt = None,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """End a cadre's relation (from --from, default today); it stays in the history."""
+    from zoufang.services.cadres import relative_rows, unrelate
+
+    number = opt(id_number, parsing.parse_id_number, "--id-number", today=today())
+    with session(write=True) as s:
+        found = unrelate(
+            session=s,
+            cadre_code=cadre,
+            household_code=household,
+            id_number=number,
+            today=today(),
+            effective_from=opt(from_, parsing.parse_date, "--from"),
+            reason=text_opt(reason, "--reason"),
+        )
+        assert found.id is not None
+        rows = relative_rows(session=s, cadre_id=found.id)
+    _render_relatives(found.code, rows, fmt)
+
+
+def _render_relatives(cadre_code: str, rows: list[dict], fmt) -> None:
     for row in rows:
         if row["id_number"] is not None:  # a related household has none: null, not ""
             row["id_number"] = parsing.mask_id_number(row["id_number"])
@@ -114,5 +154,6 @@ def register(app: typer.Typer) -> None:
     cadre_app.command("add")(cadre_add)
     cadre_app.command("list")(cadre_list)
     cadre_app.command("relate")(cadre_relate)
+    cadre_app.command("unrelate")(cadre_unrelate)
     app.add_typer(cadre_app, name="cadre")
     app.command("assign")(assign_command)

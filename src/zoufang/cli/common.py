@@ -137,6 +137,16 @@ def parse_format(text: str | Format | None) -> Format | None:
         ) from None
 
 
+#: ``--from DATE``: the day a change of a dated fact takes effect (default today).
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="Day the change takes effect (default today).", metavar="DATE"),
+]
+#: ``--reason``: why a fact changed (required when --from is before today).
+ReasonOpt = Annotated[
+    str | None,
+    typer.Option("--reason", help="Why: required when --from is before today."),
+]
 FormatOpt = Annotated[
     Format | None,
     typer.Option(

@@ -7,7 +7,17 @@ from typing import Annotated, Any
 import typer
 
 from zoufang import parsing
-from zoufang.cli.common import FormatOpt, any_date, opt, past_date, session, text_opt, today
+from zoufang.cli.common import (
+    FormatOpt,
+    FromOpt,
+    ReasonOpt,
+    any_date,
+    opt,
+    past_date,
+    session,
+    text_opt,
+    today,
+)
 from zoufang.i18n import N_, pgettext
 from zoufang.output import Money, render, render_sections
 
@@ -112,6 +122,59 @@ def fund_create(
         fund = create_fund(session=s, data=data, today=today())
         stored = fund_categories(session=s, code=fund.code)  # as stored: no repeats
         row = money_fields(fund_row(fund, stored, 0, 0, today()))
+    render_sections([(N_("fund"), _shown(row))], fmt, json_value=row)
+
+
+def fund_update(
+    code: Annotated[str, typer.Argument(help="Fund code.")],
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", help="Replace the eligible categories (repeat for several)."),
+    ] = None,
+    cap: Annotated[
+        str | None, typer.Option("--cap", help="Per-household cap in yuan ('none': no cap).")
+    ] = None,
+    valid_from: Annotated[
+        str | None, typer.Option("--valid-from", help="New first day payments are allowed.")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="New last day payments are allowed.")
+    ] = None,
+    from_: FromOpt = None,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change a fund's rules from --from (default today): a new period of its rules; the
+    payments before it are judged by the rules of their day."""
+    from zoufang.services.funds import fund_categories, fund_row, fund_totals, update_fund
+
+    changes: dict[str, Any] = {}
+    if category is not None:
+        changes["categories"] = [parsing.parse_reference(c, field="--category") for c in category]
+    if cap is not None:
+        changes["cap_fen"] = (
+            None
+            if cap.strip().lower() in ("none", "无")
+            else parsing.parse_money(cap, field="--cap")
+        )
+    if valid_from is not None:
+        changes["valid_from"] = any_date(valid_from, "--valid-from")
+    if to is not None:
+        changes["valid_to"] = any_date(to, "--to")
+    on = opt(from_, parsing.parse_date, "--from")
+    why = text_opt(reason, "--reason")
+    with session(write=True) as s:
+        fund = update_fund(
+            session=s,
+            code=parsing.parse_code(code, field="FUND"),
+            today=today(),
+            effective_from=on,
+            reason=why,
+            **changes,
+        )
+        stored = fund_categories(session=s, code=fund.code)
+        allocated, disbursed = fund_totals(session=s, code=fund.code)
+        row = money_fields(fund_row(fund, stored, allocated, disbursed, today()))
     render_sections([(N_("fund"), _shown(row))], fmt, json_value=row)
 
 
@@ -240,6 +303,7 @@ def fund_show(
 
 def register(app: typer.Typer) -> None:
     fund_app.command("create")(fund_create)
+    fund_app.command("update")(fund_update)
     fund_app.command("allocate")(fund_allocate)
     fund_app.command("disburse")(fund_disburse)
     fund_app.command("reverse")(fund_reverse)

@@ -337,9 +337,20 @@ def household_update(
         list[str] | None,
         typer.Option("--category", help="Replace the categories (repeat for several)."),
     ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="Day the new categories take effect (default today).", metavar="DATE"
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why: required when --from is before today."),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """Change a household's profile; the change is written to the audit log."""
+    """Change a household's profile; the change is written to the audit log. New
+    categories start a new period of the household's history (see `household history`)."""
     from zoufang.services.households import describe_household, update_household
 
     changes = {
@@ -361,9 +372,18 @@ def household_update(
             cadence, field="--cadence", minimum=1, maximum=3660
         )
     changes = {k: v for k, v in changes.items() if v is not None}
+    on = opt(from_, parsing.parse_date, "--from")
+    why = text_opt(reason, "--reason")
     with session(write=True) as s:
         update_household(
-            session=s, code=code, changes=changes, categories=category, clear_cadence=clear_cadence
+            session=s,
+            code=code,
+            changes=changes,
+            categories=category,
+            clear_cadence=clear_cadence,
+            effective_from=on,
+            reason=why,
+            today=today(),
         )
         row = describe_household(session=s, code=code)
     shown = public_household(row, reveal=False)
@@ -375,14 +395,19 @@ def household_exit(
     reason: Annotated[
         str, typer.Option("--reason", help="Why (moved, deceased, no longer eligible…).")
     ],
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Day the exit takes effect (default today).", metavar="DATE"),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """Mark a household exited: it is never due again and cannot be paid."""
+    """Mark a household exited: it is never due again and cannot be paid from that day."""
     from zoufang.services.households import describe_household, exit_household
 
     reason = parsing.parse_text(reason, field="--reason", max_len=500)
+    on = opt(from_, parsing.parse_date, "--from")
     with session(write=True) as s:
-        exit_household(session=s, code=code, reason=reason, today=today())
+        exit_household(session=s, code=code, reason=reason, today=today(), effective_from=on)
         row = describe_household(session=s, code=code)
     shown = public_household(row, reveal=False)
     render_sections([(pgettext("section", "household"), shown)], fmt, json_value=shown)
@@ -414,7 +439,7 @@ def member_add(
         "id_number": opt(id_number, parsing.parse_id_number, "--id-number", today=today()),
     }
     with session(write=True) as s:
-        member = add_member(session=s, code=household, **values)
+        member = add_member(session=s, code=household, today=today(), **values)
     shown = {
         "id": member.id,
         "household": household,

@@ -22,21 +22,24 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select
 
-from zoufang.chain import seq_index
+from zoufang.chain import ChainHead, seq_index
 from zoufang.db import bulk, driver_rows, read_by_mmap
+from zoufang.fact_chain import STORED_COLUMNS as FACT_COLUMNS
+from zoufang.fact_chain import verify_facts
 from zoufang.i18n import N_
 from zoufang.labels import Message
 from zoufang.services import audit_workers as workers
 from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.audit_funds_facts import Facts, load_facts
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
+from zoufang.services.fact_history import History
+from zoufang.tables import fact_change as _fact
 from zoufang.tables import fund as _fund
 from zoufang.tables import household as _household
 from zoufang.tables import ledger_entry as _entry
 from zoufang.tables import visit as _visit
 
 if TYPE_CHECKING:
-    from zoufang.chain import ChainHead
     from zoufang.db import LedgerSession
 
 #: The tables `audit funds` reads: SQLite's quick_check runs on each (ledger_entry's with
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
 #: would be a large part of the audit's time on a county ledger).
 AUDITED_TABLES = (
     "ledger_entry",
+    "fact_change",
     "fund",
     "fund_category",
     "household_category",
@@ -72,9 +76,10 @@ def audit_funds(
     session: LedgerSession,
     fund: str | None = None,
     anchor: ChainHead | None = None,
+    fact_anchor: ChainHead | None = None,
 ) -> dict:
     """Every check of `audit funds`; ``anchor`` is a :class:`zoufang.chain.ChainHead` written
-    down earlier. The chain and visit checks run beside the replay on a big ledger
+    down earlier, ``fact_anchor`` the fact history's. The chain and visit checks run beside the replay on a big ledger
     (:mod:`zoufang.services.audit_workers`), here otherwise or if a worker fails."""
     conn = session.connection()
     read_by_mmap(conn)
@@ -87,21 +92,40 @@ def audit_funds(
         with bulk():
             # The county's rows live only inside _check, so they are freed before the
             # cycle collector is back (its first run would walk every one of them).
-            chain, findings, summaries = _check(conn, sql, job, upto, fund, anchor, anchor_seq)
+            chain, findings, summaries, (facts_checked, facts_head) = _check(
+                conn, sql, job, upto, fund, anchor, anchor_seq, fact_anchor
+            )
     finally:
         if job is not None:
             job.cancel()
     if fund is not None:
         findings = [
-            f for f in findings if f.fund in (None, fund) or f.check in ("chain", "storage")
+            f
+            for f in findings
+            if f.fund in (None, fund) or f.check in ("chain", "storage", "fact-chain")
         ]
     head = {"seq": chain.head_seq, "hash": chain.head_hash}
-    return {**audit_report(findings, checked=chain.count, head=head), "funds": summaries}
+    return {
+        **audit_report(findings, checked=chain.count, head=head),
+        "facts_checked": facts_checked,
+        "facts_head": facts_head.as_dict(),
+        "funds": summaries,
+    }
 
 
-def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq: int | None):
+def _check(
+    conn,
+    sql: dict,
+    job,
+    upto: int,
+    fund: str | None,
+    anchor,
+    anchor_seq: int | None,
+    fact_anchor: ChainHead | None = None,
+):
     """The audit's own half, with the worker's result when it comes: (the worker's
-    LedgerCheck, every finding in report order, the fund summaries)."""
+    LedgerCheck, every finding in report order, the fund summaries, (fact changes checked,
+    the fact history's head))."""
     E = _entry
     # Rows as stored, without type conversion: a date or number a tamperer replaced with
     # nonsense must become a finding, not stop the audit.
@@ -112,7 +136,12 @@ def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq
     rows, odd = _typed(stored)
     entry = seq_index(rows)
     reversed_by, reversal_findings = _reversals(rows, entry)
-    facts = load_facts(conn, rows)
+    fact_rows = driver_rows(
+        conn, select(*(_fact.c[name] for name in FACT_COLUMNS)).order_by(_fact.c.seq)
+    )
+    facts_checked, facts_head, fact_problems = verify_facts(fact_rows)
+    history = History(fact_rows)
+    facts = load_facts(conn, rows, history)
     replay = replay_funds(facts, rows, entry)
     summaries = _fund_summaries(conn, replay.totals, fund)
     # PostgreSQL enforces foreign keys; a SQLite shell with them off can break them.
@@ -175,7 +204,9 @@ def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq
                     entry=anchor.seq,
                 )
             )
+    findings += _fact_chain_findings(fact_problems, fact_rows, fact_anchor)
     findings += reversal_findings + replay.malformed + replayed
+    findings += backdated_findings(fact_rows, rows)
     findings += [
         finding(
             "storage",
@@ -188,7 +219,104 @@ def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq
         )
         for seq, table in references
     ]
-    return chain, findings, summaries
+    return chain, findings, summaries, (facts_checked, facts_head)
+
+
+def _fact_chain_findings(
+    problems, fact_rows: list[tuple], anchor: ChainHead | None
+) -> list[Finding]:
+    """The fact history's chain, and its anchor if one was given."""
+    found = [finding("fact-chain", Message(p.message, **p.params)) for p in problems]
+    if anchor is not None:
+        now = next((r[12] for r in fact_rows if r[0] == anchor.seq), None)
+        if now is None:
+            found.append(
+                finding(
+                    "fact-chain",
+                    Message(
+                        N_("anchor fact change {seq} no longer exists (the history has {n})"),
+                        seq=anchor.seq,
+                        n=len(fact_rows),
+                    ),
+                )
+            )
+        elif anchor.hash != now:
+            found.append(
+                finding(
+                    "fact-chain",
+                    Message(
+                        N_(
+                            "fact history up to change {seq} was rewritten: the anchor says "
+                            "{then}…, it is now {now}…"
+                        ),
+                        seq=anchor.seq,
+                        then=anchor.hash[:12],
+                        now=str(now)[:12],
+                    ),
+                )
+            )
+    return found
+
+
+def backdated_findings(fact_rows: list[tuple], rows: list[tuple]) -> list[Finding]:
+    """A ``backdated`` warning for every change that took effect before the day it was
+    recorded (``origin`` backdated: its --from was before the program's today), naming who made it, why, and the payments already written that it touches
+    (dated on or after its effective day, to its subject)."""
+    found: list[Finding] = []
+    payments: dict[tuple[str, str], list[tuple]] | None = None
+    for r in fact_rows:
+        seq, kind, subject, fact, _value, day, ledger_seq, origin, recorded_at = r[:9]
+        operator, reason = r[9], r[10]
+        if origin != "backdated":
+            continue
+        day, recorded = _as_day(day), _as_day(recorded_at)
+        if day is None or recorded is None:
+            continue
+        if payments is None:
+            payments = {}
+            for e in rows:
+                if e[2] == "disburse":
+                    for key in (("household", e[4]), ("fund", e[1]), ("cadre", e[7])):
+                        payments.setdefault(key, []).append(e)
+        touched = [
+            e[0]
+            for e in payments.get((kind, subject), ())
+            if e[6] >= day and type(ledger_seq) is int and e[0] <= ledger_seq
+        ]
+        found.append(
+            finding(
+                "backdated",
+                Message(
+                    N_(
+                        "{subject}'s {fact} changed from {day}, recorded {recorded} by "
+                        "{operator} ({reason}); payments written before it that it touches: "
+                        "{payments}"
+                    ),
+                    subject=subject,
+                    fact=fact,
+                    day=day,
+                    recorded=recorded,
+                    operator=operator,
+                    reason=reason or "",
+                    payments=touched or Message(N_("none")),
+                ),
+                household=subject if kind == "household" else None,
+                fund=subject if kind == "fund" else None,
+                entry=touched[0] if touched else None,
+            )
+        )
+    return found
+
+
+def _as_day(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 def _typed(stored: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, str]]]:

@@ -15,47 +15,42 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from zoufang.db import driver_rows
+from zoufang.services.fact_history import CADRE, RELATIVES, History
 from zoufang.tables import cadre as _cadre
-from zoufang.tables import cadre_relative as _cadre_relative
 from zoufang.tables import fund as _fund
-from zoufang.tables import fund_category as _fund_category
 from zoufang.tables import household as _household
-from zoufang.tables import household_category as _household_category
 from zoufang.tables import member as _member
 from zoufang.tables import visit_cadre as _visit_cadre
 
 
 @dataclass
 class Facts:
-    """What the rules need besides the entries, loaded in a few whole-table reads."""
+    """What the rules need besides the entries, loaded in a few whole-table reads. The
+    facts a payment is judged by come from ``history`` as of its day
+    (:func:`zoufang.services.fact_history.payment_as_of`); the current-state tables only say
+    which households and cadres may need a closer look."""
 
-    funds: dict[str, tuple]  # code → (valid_from, valid_to, cap_fen)
-    fund_cats: dict[str, set[str]]
+    funds: dict[str, tuple]  # code → (valid_from, valid_to, cap_fen): which funds exist
     households: dict[str, tuple]  # code → (name, status, exited_on), every household
-    cats: dict[str, set[str]]  # paid household → its categories
-    persons: dict[str, set[str]]  # suspect → ID numbers of its people that relatives hold
-    sharing: dict[str, set[str]]  # paid household → other paid households sharing a person
-    relatives: dict[str, tuple[set[str], set[str]]]  # cadre → (households, ID numbers)
-    suspects: set[str]  # paid households with some cadre's relative in them
+    sharing: dict[str, set[str]]  # paid household → paid households that may share a person
+    suspects: set[str]  # paid households that may have had some cadre's relative in them
     visit_cadres: dict[int, set[str]]  # visit → cadres present (for suspects only)
     cadres: set[str]
+    history: History
 
 
-def load_facts(conn, rows: list[tuple]) -> Facts:
+def load_facts(conn, rows: list[tuple], history: History) -> Facts:
     """The facts about the funds, households and cadres that ``rows`` (the entries, in
     :data:`~zoufang.services.audit_funds.REPLAY_COLUMNS` order) can need."""
     # Whole tables, fetched at once as plain tuples: cheaper than asking the database for
     # the paid households one by one, or reading result rows one at a time by name.
-    F, FC, H, HC = _fund, _fund_category, _household, _household_category
+    F, H = _fund, _household
     funds = {
         code: (valid_from, valid_to, cap)
         for code, valid_from, valid_to, cap in conn.execute(
             select(F.c.code, F.c.valid_from, F.c.valid_to, F.c.cap_fen)
         ).all()
     }
-    fund_cats: dict[str, set[str]] = defaultdict(set)
-    for code, cat in conn.execute(select(FC.c.fund_code, FC.c.category_code)).all():
-        fund_cats[code].add(cat)
     paid_codes: set[str] = {r[4] for r in rows if r[4]}
     households: dict[str, tuple] = {}
     code_of: dict[int, str] = {}
@@ -71,11 +66,6 @@ def load_facts(conn, rows: list[tuple]) -> Facts:
             else exits.setdefault(exited_on, _as_date(exited_on)),
         )
         code_of[hid] = code
-    cats: dict[str, set[str]] = defaultdict(set)
-    for hid, cat in driver_rows(conn, select(HC.c.household_id, HC.c.category_code)):
-        code = code_of.get(hid)
-        if code in paid_codes:
-            cats[code].add(cat)
     holders: dict[str, set[str]] = defaultdict(set)  # ID number → paid households holding it
     for number, hid in _holders(conn, _shared_numbers(conn)):
         code = code_of.get(hid)
@@ -86,7 +76,7 @@ def load_facts(conn, rows: list[tuple]) -> Facts:
         if len(codes) > 1:
             for code in codes:
                 sharing.setdefault(code, set()).update(codes - {code})
-    relatives, suspects, related_persons = _relatives(conn, paid_codes, code_of)
+    suspects = _suspects(conn, paid_codes, code_of, history)
     # Cadres present at a payment matter only where a cadre has a relative in the household.
     visit_cadres: dict[int, set[str]] = defaultdict(set)
     visit_ids = sorted({r[5] for r in rows if r[5] and r[4] in suspects}) if suspects else []
@@ -100,15 +90,12 @@ def load_facts(conn, rows: list[tuple]) -> Facts:
             visit_cadres[vid].add(code)
     return Facts(
         funds,
-        fund_cats,
         households,
-        cats,
-        related_persons,
         sharing,
-        relatives,
         suspects,
         visit_cadres,
         set(conn.execute(select(_cadre.c.code)).scalars().all()),
+        history,
     )
 
 
@@ -154,31 +141,28 @@ def _holders(conn, numbers) -> list[tuple[str, int]]:
     return found
 
 
-def _relatives(conn, paid_codes: set[str], code_of: dict[int, str]):
-    """Each cadre's relatives (household codes, ID numbers); the paid households that have a
-    cadre's relative in them, whose payments alone need the conflict check; and, for those,
-    the ID numbers of their people that some cadre's relative holds."""
-    R, C = _cadre_relative, _cadre
-    relatives: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    for cadre_code, hcode, number in conn.execute(
-        select(C.c.code, _household.c.code, R.c.id_number)
-        .join(R, R.c.cadre_id == C.c.id)
-        .outerjoin(_household, _household.c.id == R.c.household_id)
-    ):
-        if hcode:
-            relatives[cadre_code][0].add(hcode)
-        if number:
-            relatives[cadre_code][1].add(number)
-    related_households = set().union(*(r[0] for r in relatives.values()))
-    related_numbers = set().union(*(r[1] for r in relatives.values()))
-    related_persons: dict[str, set[str]] = defaultdict(set)
-    if related_numbers:
-        for number, hid in _holders(conn, related_numbers):
+def _suspects(conn, paid_codes: set[str], code_of: dict[int, str], history: History) -> set[str]:
+    """The paid households that any cadre's relatives, in any period of the history, name or
+    hold a person of: only their payments need the conflict check (as of their day)."""
+    households: set[str] = set()
+    numbers: set[str] = set()
+    for (kind, _subject, fact), periods in history.periods.items():
+        if kind != CADRE or fact != RELATIVES:
+            continue
+        for period in periods:
+            for r in history.parse(period.value) or ():
+                if isinstance(r, dict):
+                    if r.get("household"):
+                        households.add(r["household"])
+                    if r.get("id_number"):
+                        numbers.add(r["id_number"])
+    suspects = paid_codes & households
+    if numbers:
+        for _number, hid in _holders(conn, numbers):
             code = code_of.get(hid)
             if code in paid_codes:
-                related_persons[code].add(number)
-    suspects = (paid_codes & related_households) | related_persons.keys()
-    return dict(relatives), suspects, related_persons
+                suspects.add(code)
+    return suspects
 
 
 def _as_date(value) -> dt.date | None:

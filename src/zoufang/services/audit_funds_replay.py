@@ -18,10 +18,8 @@ from zoufang.labels import CHECK, Code, Message
 from zoufang.parsing import format_money
 from zoufang.services.audit_findings import Finding, finding
 from zoufang.services.audit_funds_facts import Facts
+from zoufang.services.fact_history import payment_as_of
 from zoufang.services.fund_rules import PaymentFacts, payment_violations
-
-_NO_RELATIVES: tuple[frozenset, frozenset] = (frozenset(), frozenset())
-_NONE: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -57,17 +55,10 @@ def replay_funds(facts: Facts, rows: list[tuple], entry) -> Replay:
 
 def _replay_fund(facts: Facts, fcode: str, entries: list[tuple], entry, out: Replay) -> None:
     """One fund's entries, in sequence order, into ``out`` (``entry``: any entry by seq)."""
-    households, cats, persons, sharing = (
-        facts.households,
-        facts.cats,
-        facts.persons,
-        facts.sharing,
-    )
-    relatives, suspects, visit_cadres = facts.relatives, facts.suspects, facts.visit_cadres
+    households, sharing, history = facts.households, facts.sharing, facts.history
+    suspects, visit_cadres = facts.suspects, facts.visit_cadres
     malformed, events, judged = out.malformed, out.events, out.judged
     fund = facts.funds.get(fcode)
-    valid_from, valid_to, cap_fen = fund or (None, None, None)
-    fund_categories = facts.fund_cats.get(fcode, _NONE)
     balance = allocated = disbursed = 0  # disbursed: payments less their reversals
     received: dict[str, int] = {}  # household → net amount received so far
     paid_on: dict[tuple[str, dt.date], int] = {}  # (household, day) → payments that day
@@ -95,20 +86,23 @@ def _replay_fund(facts: Facts, fcode: str, entries: list[tuple], entry, out: Rep
                 )
                 out.skipped.add(seq)
                 continue
-            name, status, exited_on = h
-            related: list[str] = []
+            name = h[0]
+            payers: set | tuple = ()
             if hcode in suspects:
                 payers = {cadre} | visit_cadres.get(visit_id, set())
                 payers.discard(None)
-                related = sorted(
-                    c
-                    for c in payers
-                    if hcode in relatives.get(c, _NO_RELATIVES)[0]
-                    or relatives.get(c, _NO_RELATIVES)[1] & persons[hcode]
-                )
+            # the facts in force on the payment's day, as known when it was written
+            now = payment_as_of(
+                history,
+                fund=fcode,
+                household=hcode,
+                on=on,
+                before=seq,
+                cadres=sorted(payers),
+                others=sharing.get(hcode, ()),
+            )
             # "paid" as the write path judges it: a net amount received (not all reversed)
-            others = sharing.get(hcode)
-            also = sorted(o for o in others if received.get(o, 0) > 0) if others else []
+            also = [o for o in now.sharing if received.get(o, 0) > 0]
             day = (hcode, on)
             before, same_day = received.get(hcode, 0), paid_on.get(day, 0)
             # PaymentFacts' fields in their order (positional: faster, once per payment)
@@ -119,16 +113,16 @@ def _replay_fund(facts: Facts, fcode: str, entries: list[tuple], entry, out: Rep
                     name,
                     amount,
                     on,
-                    status,
-                    exited_on,
-                    cats.get(hcode, _NONE),
-                    fund_categories,
-                    valid_from,
-                    valid_to,
-                    cap_fen,
+                    now.status,
+                    now.exited_on,
+                    now.categories,
+                    now.fund_categories,
+                    now.valid_from,
+                    now.valid_to,
+                    now.cap_fen,
                     before,
                     balance,
-                    related,
+                    now.related_cadres,
                     same_day,
                     also,
                 )

@@ -11,6 +11,7 @@ from sqlmodel import col, func, select
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.i18n import _
 from zoufang.models import Assignment, Cadre, CadreRelative, Household, VisitCadre
+from zoufang.services import fact_history
 from zoufang.services.audit_log import record
 from zoufang.services.households import get_cadre, get_household, next_code
 
@@ -85,26 +86,19 @@ def relate(
     household_code: str | None = None,
     id_number: str | None = None,
     relation: str | None = None,
+    today: dt.date | None = None,
+    effective_from: dt.date | None = None,
+    reason: str | None = None,
 ) -> CadreRelative:
-    """Record that a cadre is related to a household or to a person (by ID number)."""
-    if (household_code is None) == (id_number is None):
-        raise InvalidInput("--household", _("give exactly one of --household or --id-number"))
-    cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
-    household_id = None
-    if household_code is not None:
-        household_id = get_household(session=session, code=household_code, field="--household").id
-    duplicate = session.execute(
-        select(CadreRelative.id).where(
-            CadreRelative.cadre_id == cadre.id,
-            col(CadreRelative.household_id).is_(None)
-            if household_id is None
-            else CadreRelative.household_id == household_id,
-            col(CadreRelative.id_number).is_(None)
-            if id_number is None
-            else CadreRelative.id_number == id_number,
-        )
-    ).first()
-    if duplicate:
+    """Record that a cadre is related to a household or to a person (by ID number), from
+    ``effective_from`` (default today): a new period of the cadre's relatives."""
+    cadre, household_id, household_code = _relative_target(
+        session, cadre_code, household_code, id_number
+    )
+    today = today or dt.date.today()
+    on = effective_from or today
+    _check_from(session, cadre.code, on, today, reason)
+    if _find_relative(session, cadre.id, household_id, id_number) is not None:
         raise RuleViolation("CADRE", _("this relative is already recorded for the cadre"))
     assert cadre.id is not None  # read from the ledger
     relative = CadreRelative(
@@ -112,6 +106,7 @@ def relate(
     )
     session.add(relative)
     session.flush()
+    _append_relatives(session, cadre, on, reason, today)
     record(
         session,
         action="relate",
@@ -120,6 +115,98 @@ def relate(
         after={"household": household_code, "id_number": id_number, "relation": relation},
     )
     return relative
+
+
+def unrelate(
+    *,
+    session: LedgerSession,
+    cadre_code: str,
+    household_code: str | None = None,
+    id_number: str | None = None,
+    today: dt.date | None = None,
+    effective_from: dt.date | None = None,
+    reason: str | None = None,
+) -> Cadre:
+    """End a cadre's relation to a household or person from ``effective_from`` (default
+    today). The relation stays in the cadre's history; it is no longer in force after."""
+    cadre, household_id, household_code = _relative_target(
+        session, cadre_code, household_code, id_number
+    )
+    today = today or dt.date.today()
+    on = effective_from or today
+    _check_from(session, cadre.code, on, today, reason)
+    found = _find_relative(session, cadre.id, household_id, id_number)
+    if found is None:
+        raise RuleViolation("CADRE", _("no such relative is recorded for the cadre"))
+    before = {"household": household_code, "id_number": id_number, "relation": found.relation}
+    session.delete(found)  # the current view; the history keeps the period
+    session.flush()
+    _append_relatives(session, cadre, on, reason, today)
+    record(session, action="unrelate", object_type="cadre", object_key=cadre.code, before=before)
+    return cadre
+
+
+def _relative_target(
+    session: LedgerSession, cadre_code: str, household_code: str | None, id_number: str | None
+) -> tuple[Cadre, int | None, str | None]:
+    if (household_code is None) == (id_number is None):
+        raise InvalidInput("--household", _("give exactly one of --household or --id-number"))
+    cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
+    household_id = None
+    if household_code is not None:
+        household = get_household(session=session, code=household_code, field="--household")
+        household_id, household_code = household.id, household.code
+    return cadre, household_id, household_code
+
+
+def _find_relative(
+    session: LedgerSession, cadre_id: int | None, household_id: int | None, id_number: str | None
+) -> CadreRelative | None:
+    return (
+        session.execute(
+            select(CadreRelative).where(
+                CadreRelative.cadre_id == cadre_id,
+                col(CadreRelative.household_id).is_(None)
+                if household_id is None
+                else CadreRelative.household_id == household_id,
+                col(CadreRelative.id_number).is_(None)
+                if id_number is None
+                else CadreRelative.id_number == id_number,
+            )
+        )
+        .scalars()
+        .first()
+    )
+
+
+def _check_from(
+    session: LedgerSession, cadre: str, on: dt.date, today: dt.date, reason: str | None
+) -> None:
+    fact_history.check_from(
+        session,
+        on=on,
+        today=today,
+        reason=reason,
+        subject_kind=fact_history.CADRE,
+        subject=cadre,
+        fact=fact_history.RELATIVES,
+    )
+
+
+def _append_relatives(
+    session: LedgerSession, cadre: Cadre, on: dt.date, reason: str | None, today: dt.date
+) -> None:
+    assert cadre.id is not None
+    fact_history.append(
+        session,
+        subject_kind=fact_history.CADRE,
+        subject=cadre.code,
+        fact=fact_history.RELATIVES,
+        value=fact_history.relatives_value(relative_rows(session=session, cadre_id=cadre.id)),
+        effective_from=on,
+        reason=reason,
+        today=today,
+    )
 
 
 def relative_rows(*, session: LedgerSession, cadre_id: int) -> list[dict]:

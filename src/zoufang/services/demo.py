@@ -56,6 +56,7 @@ from zoufang.models import (
 )
 from zoufang.parsing import PROVINCE_CODES
 from zoufang.services import demo_text as words
+from zoufang.services import fact_history
 from zoufang.services.audit_log import record
 from zoufang.services.demo_history import DriverDates, HistoryMaker
 from zoufang.services.demo_people import (
@@ -136,6 +137,7 @@ def build_demo(
         conn.exec_driver_sql(statement)
     if conn.dialect.name == "postgresql":
         _advance_sequences(conn)
+    fact_history.append_many(session, fact_history.current_facts(conn))
     result = {
         "households": counts["household"],
         "cadres": len(cadres),

@@ -37,6 +37,7 @@ from sqlalchemy import insert, text
 
 from zoufang.chain import GENESIS_HASH, entry_hash
 from zoufang.models import Fund, FundCategory, LedgerEntry
+from zoufang.services import fact_history
 from zoufang.services.audit_log import record
 from zoufang.services.demo_history import DOUBLE_NINTH, PARTY_CATEGORIES, SPRING_FESTIVAL
 from zoufang.services.demo_text import FESTIVAL_NOTES
@@ -202,6 +203,22 @@ def add_demo_funds(*, session: LedgerSession, seed: int, today: dt.date) -> dict
     conn.execute(
         insert(without_types(FundCategory.__table__)),
         [{"fund_code": p.code, "category_code": c} for p in used for c in p.categories],
+    )
+    fact_history.append_many(
+        session,
+        [
+            (
+                fact_history.FUND,
+                p.code,
+                fact_history.RULES,
+                fact_history.fund_rules_value(
+                    p.categories, p.cap_yuan * 100, p.valid_from, p.valid_to
+                ),
+                p.valid_from - dt.timedelta(days=20),
+                None,
+            )
+            for p in used
+        ],
     )
 
     # Every movement in date order; on one day allocations come first, reversals last.

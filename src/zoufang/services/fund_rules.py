@@ -30,6 +30,8 @@ SEVERITY = {
     "duplicate-person": "error",
     "override": "warning",
     "no-visit": "warning",
+    "fact-chain": "error",
+    "backdated": "warning",
 }
 
 

@@ -15,27 +15,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import and_, case, col, func, or_, select
+from sqlmodel import and_, case, col, func, select
 
 from zoufang import labels
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.i18n import N_, _, pgettext
 from zoufang.models import (
     Cadre,
-    CadreRelative,
     Fund,
     FundCategory,
     Household,
-    HouseholdCategory,
     LedgerEntry,
     Member,
     Visit,
     VisitCadre,
 )
 from zoufang.parsing import fold, format_money
-from zoufang.services import money_chain
+from zoufang.services import fact_history, money_chain
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
 from zoufang.services.fund_rules import PaymentFacts, payment_violations
@@ -101,12 +99,97 @@ def create_fund(*, session: LedgerSession, data: FundIn, today: dt.date) -> Fund
     session.flush()
     for category in categories:
         session.add(FundCategory(fund_code=fund.code, category_code=category))
+    fact_history.append(
+        session,
+        subject_kind=fact_history.FUND,
+        subject=fund.code,
+        fact=fact_history.RULES,
+        value=fact_history.fund_rules_value(
+            categories, data.cap_fen, data.valid_from, data.valid_to
+        ),
+        effective_from=today,
+        origin="opening",
+    )
     record(
         session,
         action="create",
         object_type="fund",
         object_key=fund.code,
         after={**fund.model_dump(), "categories": categories},
+    )
+    return fund
+
+
+_UNSET: Any = object()
+
+
+def update_fund(
+    *,
+    session: LedgerSession,
+    code: str,
+    today: dt.date,
+    categories: list[str] | None = None,
+    cap_fen: int | None = _UNSET,
+    valid_from: dt.date | None = _UNSET,
+    valid_to: dt.date | None = _UNSET,
+    effective_from: dt.date | None = None,
+    reason: str | None = None,
+) -> Fund:
+    """Change a fund's rules (categories, cap, period) from ``effective_from`` (default
+    today): a new period of the fund's rules. Arguments left out keep their value."""
+    fund = get_fund(session=session, code=code)
+    if categories is None and cap_fen is _UNSET and valid_from is _UNSET and valid_to is _UNSET:
+        raise InvalidInput(
+            "FUND", _("nothing to change: give --category, --cap, --valid-from or --to")
+        )
+    on = effective_from or today
+    fact_history.check_from(
+        session,
+        on=on,
+        today=today,
+        reason=reason,
+        subject_kind=fact_history.FUND,
+        subject=fund.code,
+        fact=fact_history.RULES,
+    )
+    before = {**fund.model_dump(), "categories": fund_categories(session=session, code=code)}
+    start = fund.valid_from if valid_from is _UNSET else valid_from
+    end = fund.valid_to if valid_to is _UNSET else valid_to
+    if start and end and start > end:
+        raise InvalidInput("--to", _("{end} is before --from {start}").format(end=end, start=start))
+    wanted = (
+        require_categories(session=session, codes=categories)
+        if categories is not None
+        else [str(c) for c in before["categories"]]
+    )
+    if cap_fen is not _UNSET:
+        fund.cap_fen = cap_fen
+    fund.valid_from, fund.valid_to = start, end
+    session.add(fund)
+    if categories is not None:
+        session.execute(
+            FundCategory.__table__.delete().where(col(FundCategory.fund_code) == fund.code)  # type: ignore[attr-defined]
+        )
+        for category in wanted:
+            session.add(FundCategory(fund_code=fund.code, category_code=category))
+    session.flush()
+    fact_history.append(
+        session,
+        subject_kind=fact_history.FUND,
+        subject=fund.code,
+        fact=fact_history.RULES,
+        value=fact_history.fund_rules_value(wanted, fund.cap_fen, start, end),
+        effective_from=on,
+        reason=reason,
+        today=today,
+    )
+    record(
+        session,
+        action="update",
+        object_type="fund",
+        object_key=fund.code,
+        before=before,
+        after={**fund.model_dump(), "categories": sorted(wanted)},
     )
     return fund
 
@@ -203,24 +286,11 @@ def payment_facts(
     on: dt.date,
     cadre_codes: list[str],
 ) -> PaymentFacts:
-    """Gather, from the ledger as it stands, what the rules need to judge this payment."""
+    """Gather what the rules need to judge this payment: the balances and totals as the
+    ledger stands, and the facts in force on ``on`` by the history
+    (:func:`zoufang.services.fact_history.payment_as_of`, which `audit funds` judges by too)."""
     allocated, disbursed = fund_totals(session=session, code=fund.code)
     persons = _persons(session, household)
-    related = sorted(
-        set(
-            session.execute(
-                select(Cadre.code)
-                .join(CadreRelative, col(CadreRelative.cadre_id) == Cadre.id)
-                .where(
-                    col(Cadre.code).in_(cadre_codes),
-                    or_(
-                        CadreRelative.household_id == household.id,
-                        col(CadreRelative.id_number).in_(persons),
-                    ),
-                )
-            ).scalars()
-        )
-    )
     E = LedgerEntry
     reversed_seqs = select(E.reverses_seq).where(col(E.reverses_seq).is_not(None))
     same_day = session.execute(
@@ -234,7 +304,8 @@ def payment_facts(
             col(E.seq).not_in(reversed_seqs),
         )
     ).scalar_one()
-    # Other households holding one of these people (as head or member) already paid here.
+    # Households holding one of these people (as head or member): members are only ever
+    # added, so the households that ever shared a person with this one are among these.
     other_ids = set(
         session.execute(
             select(Household.id).where(
@@ -248,40 +319,55 @@ def payment_facts(
             )
         ).scalars()
     )
-    also_paid: list[str] = []
-    if other_ids:
-        for code in session.execute(
-            select(Household.code).where(col(Household.id).in_(other_ids)).order_by(Household.code)
-        ).scalars():
-            if household_received(session=session, fund_code=fund.code, household_code=code) > 0:
-                also_paid.append(code)
+    others = (
+        list(
+            session.execute(
+                select(Household.code)
+                .where(col(Household.id).in_(other_ids))
+                .order_by(Household.code)
+            ).scalars()
+        )
+        if other_ids
+        else []
+    )
+    subjects = [(fact_history.HOUSEHOLD, household.code), (fact_history.FUND, fund.code)]
+    subjects += [(fact_history.CADRE, c) for c in cadre_codes]
+    subjects += [(fact_history.HOUSEHOLD, o) for o in others]
+    history = fact_history.load_history(session.connection(), subjects)
+    facts = fact_history.payment_as_of(
+        history,
+        fund=fund.code,
+        household=household.code,
+        on=on,
+        before=None,
+        cadres=cadre_codes,
+        others=others,
+    )
+    also_paid = [
+        code
+        for code in facts.sharing
+        if household_received(session=session, fund_code=fund.code, household_code=code) > 0
+    ]
+    known = category_labels(session=session)
     return PaymentFacts(
         fund_code=fund.code,
         household_code=household.code,
         household_name=household.head_name,
         amount_fen=amount_fen,
         on=on,
-        household_status=household.status,
-        household_exited_on=household.exited_on,
-        household_categories=set(
-            category_values(  # codes that show their labels in the rules' messages
-                session.execute(
-                    select(HouseholdCategory.category_code).where(
-                        HouseholdCategory.household_id == household.id
-                    )
-                ).scalars(),
-                category_labels(session=session),
-            )
-        ),
-        fund_categories=set(fund_categories(session=session, code=fund.code)),
-        valid_from=fund.valid_from,
-        valid_to=fund.valid_to,
-        cap_fen=fund.cap_fen,
+        household_status=facts.status,
+        household_exited_on=facts.exited_on,
+        # codes that show their labels in the rules' messages
+        household_categories=set(category_values(sorted(facts.categories), known)),
+        fund_categories=set(category_values(sorted(facts.fund_categories), known)),
+        valid_from=facts.valid_from,
+        valid_to=facts.valid_to,
+        cap_fen=facts.cap_fen,
         received_before_fen=household_received(
             session=session, fund_code=fund.code, household_code=household.code
         ),
         balance_before_fen=allocated - disbursed,
-        related_cadres=related,
+        related_cadres=facts.related_cadres,
         same_day_payments=same_day,
         also_paid_households=also_paid,
     )

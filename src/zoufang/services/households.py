@@ -23,6 +23,7 @@ from zoufang.models import (
     Member,
 )
 from zoufang.parsing import fold
+from zoufang.services import fact_history
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
 from zoufang.services.due import refresh_due_dates
@@ -157,6 +158,9 @@ def enroll(*, session: LedgerSession, data: HouseholdIn, today: dt.date) -> Hous
         assert cadre.id is not None  # read from the ledger
         session.add(Assignment(household_id=household.id, cadre_id=cadre.id, assigned_on=today))
     refresh_due_dates(session=session, household_ids=[household.id])
+    fact_history.append_many(
+        session, fact_history.household_opening(code, categories, [data.id_number], today)
+    )
     # the categories and assigned cadres are part of what was enrolled (`assign` and
     # `household update` audit them too)
     record(
@@ -197,10 +201,19 @@ def update_household(
     changes: dict,
     categories: list[str] | None = None,
     clear_cadence: bool = False,
+    effective_from: dt.date | None = None,
+    reason: str | None = None,
+    today: dt.date | None = None,
 ) -> Household:
-    """Change profile fields (and optionally replace the categories); refresh the due date."""
+    """Change profile fields (and optionally replace the categories, from
+    ``effective_from``, default ``today``: a new period of the household's categories);
+    refresh the due date."""
     household = get_household(session=session, code=code)
     assert household.id is not None  # read from the ledger
+    today = today or dt.date.today()
+    on = effective_from or today
+    if effective_from is not None and categories is None:
+        raise InvalidInput("--from", _("--from dates a change of --category; give --category"))
     before = household.model_dump()
     before["categories"] = category_codes(session=session, household_id=household.id)
     unknown = set(changes) - set(UPDATABLE)
@@ -214,6 +227,27 @@ def update_household(
         household.cadence_days = None
     if categories is not None:
         wanted = require_categories(session=session, codes=categories)
+        fact_history.check_from(
+            session,
+            on=on,
+            today=today,
+            reason=reason,
+            subject_kind=fact_history.HOUSEHOLD,
+            subject=household.code,
+            fact=fact_history.CATEGORIES,
+            enrolled_on=household.enrolled_on,
+        )
+        if sorted(set(wanted)) != before["categories"]:
+            fact_history.append(
+                session,
+                subject_kind=fact_history.HOUSEHOLD,
+                subject=household.code,
+                fact=fact_history.CATEGORIES,
+                value=sorted(set(wanted)),
+                effective_from=on,
+                reason=reason,
+                today=today,
+            )
         session.execute(
             HouseholdCategory.__table__.delete().where(
                 col(HouseholdCategory.household_id) == household.id
@@ -236,9 +270,29 @@ def update_household(
     return household
 
 
-def exit_household(*, session: LedgerSession, code: str, reason: str, today: dt.date) -> Household:
-    """Mark a household exited (moved away, died, no longer eligible): never due again."""
+def exit_household(
+    *,
+    session: LedgerSession,
+    code: str,
+    reason: str,
+    today: dt.date,
+    effective_from: dt.date | None = None,
+) -> Household:
+    """Mark a household exited (moved away, died, no longer eligible) from
+    ``effective_from`` (default today): never due again. A backdated exit's reason is the
+    exit reason."""
     household = get_household(session=session, code=code)
+    on = effective_from or today
+    fact_history.check_from(
+        session,
+        on=on,
+        today=today,
+        reason=reason,
+        subject_kind=fact_history.HOUSEHOLD,
+        subject=household.code,
+        fact=fact_history.STATUS,
+        enrolled_on=household.enrolled_on,
+    )
     if household.status == HOUSEHOLD_EXITED:
         raise RuleViolation(
             "household",
@@ -247,7 +301,17 @@ def exit_household(*, session: LedgerSession, code: str, reason: str, today: dt.
     before = household.model_dump()
     household.status = HOUSEHOLD_EXITED
     household.exit_reason = reason
-    household.exited_on = today
+    household.exited_on = on
+    fact_history.append(
+        session,
+        subject_kind=fact_history.HOUSEHOLD,
+        subject=household.code,
+        fact=fact_history.STATUS,
+        value=HOUSEHOLD_EXITED,
+        effective_from=on,
+        reason=reason,
+        today=today,
+    )
     session.add(household)
     record(
         session,
@@ -269,7 +333,10 @@ def add_member(
     birth_year: int | None = None,
     health: str | None = None,
     id_number: str | None = None,
+    today: dt.date | None = None,
 ) -> Member:
+    """Add a member; one with an ID number is a new period of the household's people
+    (from ``today``)."""
     household = get_household(session=session, code=code)
     if id_number is not None:
         if id_number == household.id_number:
@@ -294,6 +361,24 @@ def add_member(
     )
     session.add(member)
     session.flush()
+    numbers = {household.id_number} | set(
+        n
+        for n in session.execute(
+            select(Member.id_number).where(
+                Member.household_id == household.id, col(Member.id_number).is_not(None)
+            )
+        ).scalars()
+        if n
+    )
+    if id_number is not None:
+        fact_history.append(
+            session,
+            subject_kind=fact_history.HOUSEHOLD,
+            subject=household.code,
+            fact=fact_history.MEMBER_IDS,
+            value=sorted(numbers),
+            effective_from=max(today or household.enrolled_on, household.enrolled_on),
+        )
     record(
         session, action="add", object_type="member", object_key=f"{code}/{member.id}", after=member
     )

@@ -28,6 +28,7 @@ from zoufang.models import (
     Household,
     HouseholdCategory,
 )
+from zoufang.services import fact_history
 from zoufang.services.audit_log import record
 from zoufang.services.due import compute_due_date, effective_cadence
 from zoufang.services.households import next_code
@@ -201,6 +202,16 @@ def _write(
     for model, rows in ((HouseholdCategory, categories), (Assignment, assignments)):
         for start in range(0, len(rows), CHUNK):
             conn.execute(insert(without_types(model.__table__)), rows[start : start + CHUNK])
+    fact_history.append_many(
+        session,
+        [
+            change
+            for code, row in zip(codes, good, strict=True)
+            for change in fact_history.household_opening(
+                code, row.household.categories, [row.household.id_number], row.enrolled_on
+            )
+        ],
+    )
     if conn.dialect.name == "postgresql":
         conn.execute(
             text(

@@ -1,0 +1,525 @@
+"""The dated history of every fact a payment rule reads, and the facts as of a day.
+
+Writing: :func:`append` adds one change (the whole value after it, the day it takes effect)
+at the head of the fact chain (:mod:`zoufang.fact_chain`), inside the caller's transaction
+and under the money chain's lock, so that ``ledger_seq`` (the ledger entries already
+written) orders every change exactly against every payment.
+
+Reading: :class:`History` holds loaded rows; the as-of rule (:func:`as_of`) is what both
+the write path (:func:`zoufang.services.funds.payment_facts`) and `audit funds` judge a
+payment with: **the value in force on the payment's entry date, among the changes recorded
+before the payment was written** (``ledger_seq`` below the payment's seq). A change recorded
+later, even one backdated to before the payment, never changes how that payment is judged; the
+audit lists it as ``backdated`` with the payments it touches. Before a fact's first period
+(a payment dated before the household's enrolment, say) its first known value holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select, tuple_
+
+from zoufang.fact_chain import fact_hash, value_text
+from zoufang.tables import fact_change as _fact
+from zoufang.tables import ledger_entry as _entry
+from zoufang.tables import utcnow
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
+
+HOUSEHOLD, CADRE, FUND = "household", "cadre", "fund"
+CATEGORIES, STATUS, MEMBER_IDS, RELATIVES, RULES = (
+    "categories",
+    "status",
+    "member_ids",
+    "relatives",
+    "rules",
+)
+#: The earliest day a fact can take effect (the People's Republic's founding).
+EARLIEST = dt.date(1949, 10, 1)
+#: The reason carried-over periods give (migration 0006).
+CARRIED_OVER = "carried over at upgrade"
+
+#: Columns :class:`History` reads, in this order.
+HISTORY_COLUMNS = (
+    "seq",
+    "subject_kind",
+    "subject",
+    "fact",
+    "value",
+    "effective_from",
+    "ledger_seq",
+)
+
+
+def _head(conn) -> tuple[int, str]:
+    row = conn.execute(
+        select(_fact.c.seq, _fact.c.hash).order_by(_fact.c.seq.desc()).limit(1)
+    ).first()
+    return (0, "0" * 64) if row is None else (row[0], row[1])
+
+
+def _ledger_head(conn) -> int:
+    return conn.execute(select(func.max(_entry.c.seq))).scalar() or 0
+
+
+def append(
+    session: LedgerSession,
+    *,
+    subject_kind: str,
+    subject: str,
+    fact: str,
+    value: Any,
+    effective_from: dt.date,
+    reason: str | None = None,
+    origin: str = "change",
+    today: dt.date | None = None,
+) -> dict:
+    """Append one change at the head of the fact chain, in the caller's transaction. A
+    change taking effect before ``today`` (the day the program takes as today) is recorded
+    as ``backdated``: the audit lists it."""
+    from zoufang.services import money_chain
+
+    if origin == "change" and today is not None and effective_from < today:
+        origin = "backdated"
+    money_chain.lock_for_append(session)
+    conn = session.connection()
+    rows = build_rows(
+        [(subject_kind, subject, fact, value, effective_from, reason)],
+        head=_head(conn),
+        ledger_seq=_ledger_head(conn),
+        operator=session.info.get("operator", "unknown"),
+        origin=origin,
+    )
+    conn.execute(insert(_fact), rows)
+    return rows[0]
+
+
+def append_many(
+    session: LedgerSession, changes: Sequence[tuple], *, origin: str = "opening"
+) -> None:
+    """Append many changes at once ((subject_kind, subject, fact, value, effective_from,
+    reason) each): enrolment from a roster, a demo ledger."""
+    if not changes:
+        return
+    from zoufang.services import money_chain
+
+    money_chain.lock_for_append(session)
+    conn = session.connection()
+    rows = build_rows(
+        changes,
+        head=_head(conn),
+        ledger_seq=_ledger_head(conn),
+        operator=session.info.get("operator", "unknown"),
+        origin=origin,
+    )
+    for start in range(0, len(rows), 5000):
+        conn.execute(insert(_fact), rows[start : start + 5000])
+
+
+def build_rows(
+    changes: Iterable[tuple],
+    *,
+    head: tuple[int, str],
+    ledger_seq: int,
+    operator: str,
+    origin: str,
+    recorded_at: dt.datetime | None = None,
+) -> list[dict]:
+    """The stored rows of ``changes``, chained after ``head`` (seq, hash)."""
+    seq, prev = head
+    at = recorded_at or utcnow()
+    rows = []
+    for kind, subject, fact, value, day, reason in changes:
+        seq += 1
+        row = {
+            "seq": seq,
+            "subject_kind": kind,
+            "subject": subject,
+            "fact": fact,
+            "value": value_text(value),
+            "effective_from": day,
+            "ledger_seq": ledger_seq,
+            "origin": origin,
+            "recorded_at": at,
+            "operator": operator,
+            "reason": reason,
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = fact_hash(row)
+        rows.append(row)
+    return rows
+
+
+def household_opening(
+    code: str, categories: Iterable[str], id_numbers: Iterable[str], on: dt.date
+) -> list[tuple]:
+    """The opening periods of a newly enrolled household (for :func:`append_many`)."""
+    return [
+        (HOUSEHOLD, code, CATEGORIES, sorted(set(categories)), on, None),
+        (HOUSEHOLD, code, STATUS, "active", on, None),
+        (HOUSEHOLD, code, MEMBER_IDS, sorted(set(id_numbers)), on, None),
+    ]
+
+
+def fund_rules_value(
+    categories: Iterable[str],
+    cap_fen: int | None,
+    valid_from: dt.date | None,
+    valid_to: dt.date | None,
+) -> dict:
+    return {
+        "cap_fen": cap_fen,
+        "categories": sorted(set(categories)),
+        "valid_from": valid_from.isoformat() if valid_from else None,
+        "valid_to": valid_to.isoformat() if valid_to else None,
+    }
+
+
+def relatives_value(relatives: Iterable[dict]) -> list[dict]:
+    return sorted(
+        (
+            {
+                "household": r.get("household"),
+                "id_number": r.get("id_number"),
+                "relation": r.get("relation"),
+            }
+            for r in relatives
+        ),
+        key=lambda r: (r["household"] or "", r["id_number"] or ""),
+    )
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    seq: int
+    effective_from: dt.date
+    ledger_seq: int
+    value: str  # canonical JSON text
+
+
+class History:
+    """Loaded fact changes, by (subject_kind, subject, fact), each in (effective_from, seq)
+    order; values parsed on first use."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]]):
+        self.periods: dict[tuple[str, str, str], list[Period]] = {}
+        for seq, kind, subject, fact, value, day, ledger_seq, *_ in rows:
+            if type(ledger_seq) is not int or not isinstance(value, str):
+                continue  # a hand edit: the chain check reports the row
+            if not isinstance(day, dt.date):
+                day = _date(day)
+                if day is None:
+                    continue  # unreadable: the chain check reports the row
+            self.periods.setdefault((kind, subject, fact), []).append(
+                Period(seq, day, ledger_seq, value)
+            )
+        for periods in self.periods.values():
+            if len(periods) > 1:
+                periods.sort(key=lambda p: (p.effective_from, p.seq))
+        self._parsed: dict[Any, Any] = {}
+
+    def parse(self, text: str) -> Any:
+        value = self._parsed.get(text, _MISSING)
+        if value is _MISSING:
+            try:
+                value = json.loads(text)
+            except (ValueError, TypeError):
+                value = None
+            self._parsed[text] = value
+        return value
+
+    def period(
+        self, kind: str, subject: str, fact: str, day: dt.date, before: int | None = None
+    ) -> Period | None:
+        """The period in force on ``day`` among the changes recorded before ledger entry
+        ``before`` (None: all of them)."""
+        return as_of(self.periods.get((kind, subject, fact)), day, before)
+
+    def value(
+        self, kind: str, subject: str, fact: str, day: dt.date, before: int | None = None
+    ) -> Any:
+        p = self.period(kind, subject, fact, day, before)
+        return None if p is None else self.parse(p.value)
+
+
+_MISSING = object()
+
+
+def as_of(periods: list[Period] | None, day: dt.date, before: int | None) -> Period | None:
+    """The as-of rule: the last period (by effective_from, then seq) starting on or before
+    ``day`` among those recorded before ledger entry ``before``; before the first such
+    period, the first one."""
+    if not periods:
+        return None
+    if len(periods) == 1:
+        p = periods[0]
+        return p if before is None or p.ledger_seq < before else None
+    found = first = None
+    for p in periods:
+        if before is not None and p.ledger_seq >= before:
+            continue
+        if first is None:
+            first = p
+        if p.effective_from <= day:
+            found = p
+        else:
+            break
+    return found or first
+
+
+def load_history(conn, subjects: Iterable[tuple[str, str]] | None = None) -> History:
+    """Every fact change (or those of ``subjects``: (subject_kind, subject) pairs)."""
+    from zoufang.db import driver_rows
+
+    query = select(*(_fact.c[c] for c in HISTORY_COLUMNS)).order_by(_fact.c.seq)
+    if subjects is None:
+        return History(driver_rows(conn, query))
+    wanted = sorted(set(subjects))
+    rows: list = []
+    for start in range(0, len(wanted), 400):
+        rows += driver_rows(
+            conn,
+            query.where(
+                tuple_(_fact.c.subject_kind, _fact.c.subject).in_(wanted[start : start + 400])
+            ),
+        )
+    rows.sort(key=lambda r: r[0])
+    return History(rows)
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+# --- the facts a payment is judged by -----------------------------------------------------
+
+
+@dataclass(slots=True)
+class PaymentAsOf:
+    """The facts in force for one payment (see :func:`payment_as_of`)."""
+
+    status: str
+    exited_on: dt.date | None
+    categories: frozenset[str]
+    fund_categories: frozenset[str]
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    cap_fen: int | None
+    related_cadres: list[str]
+    sharing: list[str]  # other households holding one of this household's people
+
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+def payment_as_of(
+    history: History,
+    *,
+    fund: str,
+    household: str,
+    on: dt.date,
+    before: int | None,
+    cadres: Iterable[str] = (),
+    others: Iterable[str] = (),
+) -> PaymentAsOf:
+    """The facts a payment of ``fund`` to ``household`` on ``on`` is judged by, as the
+    ledger knew them before entry ``before`` (the write path: None, everything so far):
+    the household's status and categories, the fund's rules, which of ``cadres`` (those
+    present) had a relative in the household, and which of ``others`` (households that may
+    share a person with it) held one of its people. The one reading of the history that both
+    the write path and `audit funds` judge by."""
+    h = HOUSEHOLD
+    status_period = history.period(h, household, STATUS, on, before)
+    status = history.parse(status_period.value) if status_period else "active"
+    exited_on = status_period.effective_from if status_period and status != "active" else None
+    categories = _frozen(history, history.period(h, household, CATEGORIES, on, before))
+    rules = history.value(FUND, fund, RULES, on, before) or {}
+    persons = None
+    related: list[str] = []
+    for cadre in cadres:
+        relatives = history.value(CADRE, cadre, RELATIVES, on, before) or ()
+        for r in relatives:
+            if r.get("household") == household:
+                related.append(cadre)
+                break
+            number = r.get("id_number")
+            if number:
+                if persons is None:
+                    persons = _frozen(history, history.period(h, household, MEMBER_IDS, on, before))
+                if number in persons:
+                    related.append(cadre)
+                    break
+    sharing: list[str] = []
+    for other in others:
+        if other == household:
+            continue
+        if persons is None:
+            persons = _frozen(history, history.period(h, household, MEMBER_IDS, on, before))
+        theirs = _frozen(history, history.period(h, other, MEMBER_IDS, on, before))
+        if persons & theirs:
+            sharing.append(other)
+    return PaymentAsOf(
+        status,
+        exited_on,
+        categories,
+        frozenset(rules.get("categories") or ()),
+        _date(rules["valid_from"]) if rules.get("valid_from") else None,
+        _date(rules["valid_to"]) if rules.get("valid_to") else None,
+        rules.get("cap_fen") if type(rules.get("cap_fen")) is int else None,
+        sorted(set(related)),
+        sorted(sharing),
+    )
+
+
+def _frozen(history: History, period: Period | None) -> frozenset[str]:
+    if period is None:
+        return _EMPTY
+    cached = history._parsed.get(("frozen", period.value))
+    if cached is None:
+        value = history.parse(period.value)
+        cached = (
+            frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else _EMPTY
+        )
+        history._parsed[("frozen", period.value)] = cached
+    return cached
+
+
+# --- writing a change ----------------------------------------------------------------------
+
+
+def check_from(
+    session: LedgerSession,
+    *,
+    on: dt.date,
+    today: dt.date,
+    reason: str | None,
+    subject_kind: str,
+    subject: str,
+    fact: str,
+    enrolled_on: dt.date | None = None,
+) -> None:
+    """Refuse an effective date no change can have (exit 2), or one before the period in
+    force began (exit 1: the history is only ever extended forwards)."""
+    from zoufang.errors import InvalidInput, RuleViolation
+    from zoufang.i18n import _
+
+    if on > today:
+        raise InvalidInput("--from", _("{date} is in the future").format(date=on))
+    if on < EARLIEST:
+        raise InvalidInput(
+            "--from", _("{date} is before {earliest}").format(date=on, earliest=EARLIEST)
+        )
+    if enrolled_on is not None and on < enrolled_on:
+        raise InvalidInput(
+            "--from",
+            _("{date} is before the household was enrolled ({enrolled})").format(
+                date=on, enrolled=enrolled_on
+            ),
+        )
+    if on < today and not (reason and reason.strip()):
+        raise InvalidInput(
+            "--reason",
+            _("a backdated change (--from {date}, before today) needs a reason").format(date=on),
+        )
+    latest = session.execute(
+        select(func.max(_fact.c.effective_from)).where(
+            _fact.c.subject_kind == subject_kind, _fact.c.subject == subject, _fact.c.fact == fact
+        )
+    ).scalar()
+    latest = latest if latest is None or isinstance(latest, dt.date) else _date(latest)
+    if latest is not None and on < latest:
+        raise RuleViolation(
+            "--from",
+            _(
+                "{subject}'s {fact} has a period from {latest}; a change cannot take effect "
+                "before it"
+            ).format(subject=subject, fact=fact, latest=latest),
+        )
+
+
+def subject_history(session: LedgerSession, subject_kind: str, subject: str) -> list[dict]:
+    """Every change of one subject's facts, in the order recorded, each with the value it
+    replaced (``before``: the value recorded last before it for the same fact)."""
+    rows = session.execute(
+        select(_fact)
+        .where(_fact.c.subject_kind == subject_kind, _fact.c.subject == subject)
+        .order_by(_fact.c.seq)
+    ).all()
+    last: dict[str, Any] = {}
+    out = []
+    for r in rows:
+        value = json.loads(r.value)
+        out.append(
+            {
+                "seq": r.seq,
+                "fact": r.fact,
+                "effective_from": r.effective_from,
+                "recorded_at": r.recorded_at,
+                "operator": r.operator,
+                "origin": r.origin,
+                "before": last.get(r.fact),
+                "after": value,
+                "reason": r.reason,
+            }
+        )
+        last[r.fact] = value
+    return out
+
+
+def latest_change(
+    session: LedgerSession, subject_kind: str, subject: str, fact: str
+) -> tuple[dt.date, dt.datetime] | None:
+    """(effective_from, recorded_at) of the last change recorded for one fact."""
+    row = session.execute(
+        select(_fact.c.effective_from, _fact.c.recorded_at)
+        .where(
+            _fact.c.subject_kind == subject_kind, _fact.c.subject == subject, _fact.c.fact == fact
+        )
+        .order_by(_fact.c.seq.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def current_facts(conn, *, household_ids: Iterable[int] | None = None) -> list[tuple]:
+    """The facts the current-state tables hold, as opening changes (for
+    :func:`append_many`): each household's categories, status (active from its enrolment;
+    exited from its exit day) and people, from its enrolment date (bulk-written households:
+    `demo`)."""
+    from zoufang.tables import household as H
+    from zoufang.tables import household_category as HC
+    from zoufang.tables import member as M
+
+    cats: dict = {}
+    for hid, cat in conn.execute(select(HC.c.household_id, HC.c.category_code)):
+        cats.setdefault(hid, []).append(cat)
+    people: dict = {}
+    for hid, number in conn.execute(
+        select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None))
+    ):
+        people.setdefault(hid, set()).add(number)
+    query = select(H.c.id, H.c.code, H.c.id_number, H.c.status, H.c.exited_on, H.c.enrolled_on)
+    changes: list[tuple] = []
+    for hid, code, number, status, exited_on, enrolled_on in conn.execute(query.order_by(H.c.id)):
+        if household_ids is not None and hid not in household_ids:
+            continue
+        changes += household_opening(
+            code, cats.get(hid, []), people.get(hid, set()) | {number}, enrolled_on
+        )
+        if status != "active":
+            changes.append(
+                (HOUSEHOLD, code, STATUS, status, max(exited_on or enrolled_on, enrolled_on), None)
+            )
+    return changes
