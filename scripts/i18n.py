@@ -39,7 +39,8 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)
 AREAS: dict[str, tuple[str, ...]] = {
     "cli": ("cli/", "<cli>"),
     "core": (
-        "parsing.py", "errors.py", "config.py", "db/", "chain.py", "i18n.py", "labels.py",
+        "parsing.py", "errors.py", "config.py", "db/", "chain.py", "fact_chain.py", "i18n.py",
+        "labels.py",
         "codes.py", "tables.py", "models.py",
     ),
     "reports": (

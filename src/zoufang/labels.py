@@ -29,6 +29,7 @@ ENTRY_KIND = "entry kind"
 SEVERITY = "severity"
 CHECK = "check"
 CATEGORY = "category"
+FACT = "fact"  # a dated fact of the history (`household history`)
 MESSAGE = "message"  # a sentence (:class:`Message`), not a code
 
 #: Chinese words for the codes (the catalog holds the same, for display in Chinese; these
@@ -48,6 +49,13 @@ COMMITMENT_STATUS_ZH = {
     "cannot-resolve": "无法办结",
 }
 HOUSEHOLD_STATUS_ZH = {"active": "在册", "exited": "已退出"}
+FACT_ZH = {
+    "categories": "类别",
+    "status": "在册状态",
+    "member_ids": "家庭成员身份证号",
+    "relatives": "亲属",
+    "rules": "资金规则",
+}
 LEDGER_KIND_ZH = {"allocate": "拨入", "disburse": "发放", "reverse": "冲销"}
 SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
 CHECK_ZH = {
@@ -149,6 +157,7 @@ _ZH = {
     SEVERITY: SEVERITY_ZH,
     CHECK: CHECK_ZH,
     CATEGORY: CATEGORY_ZH,
+    FACT: FACT_ZH,
 }
 
 

@@ -317,6 +317,61 @@ def _heard(visit: dict) -> str:
     return "; ".join(parts)
 
 
+def household_history(
+    code: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="Household code.")],
+    fmt: FormatOpt = None,
+) -> None:
+    """Every change of the facts a payment depends on: categories, status, people's ID
+    numbers; the day each took effect, when and by whom it was recorded, and why."""
+    from zoufang.labels import CATEGORY, FACT, HOUSEHOLD_STATUS, Code
+    from zoufang.services.fact_history import household_history as changes_of
+    from zoufang.services.households import get_household
+
+    with session(write=False) as s:
+        found = get_household(session=s, code=code)
+        rows = changes_of(s, found.code)
+        household = found.code
+
+    def shown(fact: str, value) -> object:
+        if value is None:
+            return None
+        if fact == "categories":
+            return [Code(c, CATEGORY) for c in value]
+        if fact == "status":
+            return Code(value, HOUSEHOLD_STATUS)
+        return value
+
+    changes = [
+        {
+            "seq": r["seq"],
+            "fact": Code(r["fact"], FACT),
+            "from": r["effective_from"],
+            "recorded_at": r["recorded_at"],
+            "operator": r["operator"],
+            "before": shown(r["fact"], r["before"]),
+            "after": shown(r["fact"], r["after"]),
+            "reason": r["reason"],
+            "backdated": r["origin"] == "backdated",
+        }
+        for r in rows
+    ]
+    render(
+        changes,
+        [
+            ("from", "生效日期"),
+            ("fact", "事项"),
+            ("before", "变更前"),
+            ("after", "变更后"),
+            ("reason", "原因"),
+            ("recorded_at", "录入时间"),
+            ("operator", "录入人"),
+        ],
+        fmt,
+        json_value={"household": household, "changes": changes},
+        empty=N_("no recorded changes"),
+    )
+
+
 def household_update(
     code: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="Household code.")],
     name: Annotated[str | None, typer.Option(help="Head's name.")] = None,
@@ -495,6 +550,7 @@ def register(app: typer.Typer) -> None:
     household_app.command("list")(household_list)
     household_app.command("show")(household_show)
     household_app.command("update")(household_update)
+    household_app.command("history")(household_history)
     household_app.command("exit")(household_exit)
     member_app.command("add")(member_add)
     category_app.command("list")(category_list)

@@ -27,7 +27,7 @@ from zoufang.db import bulk, driver_rows, read_by_mmap
 from zoufang.fact_chain import STORED_COLUMNS as FACT_COLUMNS
 from zoufang.fact_chain import verify_facts
 from zoufang.i18n import N_
-from zoufang.labels import Message
+from zoufang.labels import FACT, Code, Message
 from zoufang.services import audit_workers as workers
 from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.audit_funds_facts import Facts, load_facts
@@ -293,7 +293,7 @@ def backdated_findings(fact_rows: list[tuple], rows: list[tuple]) -> list[Findin
                         "{payments}"
                     ),
                     subject=subject,
-                    fact=fact,
+                    fact=Code(fact, FACT),
                     day=day,
                     recorded=recorded,
                     operator=operator,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from zoufang.services.commitments import CommitmentFilter, list_commitments
 from zoufang.services.due import days_overdue
+from zoufang.services.fact_history import CATEGORIES, HOUSEHOLD, latest_change
 from zoufang.services.funds import received_by_household
 from zoufang.services.households import describe_household, get_household, members_of
 from zoufang.services.visit_history import VisitFilter, list_visits
@@ -30,8 +31,11 @@ def household_brief(*, session: LedgerSession, code: str, today: dt.date) -> dic
     commitments = list_commitments(
         session=session, today=today, where=CommitmentFilter(household=code)
     )
+    changed = latest_change(session, HOUSEHOLD, household["code"], CATEGORIES)
     return {
         **household,
+        # the day the categories in force took effect (their history: `household history`)
+        "categories_since": changed[0] if changed else None,
         "member_list": members_of(session=session, household_id=hid),
         "visits": list_visits(session=session, where=VisitFilter(household=code)),
         "open_commitments": [c for c in commitments if c["days_overdue"] is not None],

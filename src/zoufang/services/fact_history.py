@@ -414,6 +414,7 @@ def check_from(
     force began (exit 1: the history is only ever extended forwards)."""
     from zoufang.errors import InvalidInput, RuleViolation
     from zoufang.i18n import _
+    from zoufang.labels import FACT, label_of
 
     if on > today:
         raise InvalidInput("--from", _("{date} is in the future").format(date=on))
@@ -445,7 +446,7 @@ def check_from(
             _(
                 "{subject}'s {fact} has a period from {latest}; a change cannot take effect "
                 "before it"
-            ).format(subject=subject, fact=fact, latest=latest),
+            ).format(subject=subject, fact=label_of(FACT, fact), latest=latest),
         )
 
 
@@ -523,3 +524,20 @@ def current_facts(conn, *, household_ids: Iterable[int] | None = None) -> list[t
                 (HOUSEHOLD, code, STATUS, status, max(exited_on or enrolled_on, enrolled_on), None)
             )
     return changes
+
+
+def household_history(session: LedgerSession, code: str) -> list[dict]:
+    """Every change of a household's facts (`household history`), oldest first: the day it
+    took effect, when and by whom it was recorded, the value before and after, the reason.
+    ID numbers are masked."""
+    from zoufang.parsing import mask_id_number
+    from zoufang.services.households import get_household
+
+    household = get_household(session=session, code=code)
+    rows = subject_history(session, HOUSEHOLD, household.code)
+    for row in rows:
+        if row["fact"] == MEMBER_IDS:
+            for key in ("before", "after"):
+                if isinstance(row[key], list):
+                    row[key] = [mask_id_number(n) for n in row[key]]
+    return rows
