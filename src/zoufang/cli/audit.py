@@ -101,7 +101,9 @@ def audit_funds(
         str | None,
         typer.Option(
             "--anchor",
-            help="SEQ:HASH of a chain head recorded earlier; fails if history up to it changed.",
+            help="SEQ:HASH of a chain head recorded earlier (the short form printed on "
+            "notices, reports and digests, 12 hex digits, will do); fails if history up to it "
+            "changed.",
         ),
     ] = None,
     fmt: FormatOpt = None,
