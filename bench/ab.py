@@ -57,6 +57,7 @@ def main() -> int:
                 **os.environ,
                 "ZOUFANG_DB": str(copy if writes else args.ledger),
                 "ZOUFANG_TODAY": args.today,
+                "ZOUFANG_REAL_CLOCK_FOR_TESTS": args.today,  # writes on that day (zoufang.clock)
                 "ZOUFANG_LANG": args.lang,
             }
             for run in range(runs):

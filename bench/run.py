@@ -70,7 +70,10 @@ def zoufang_argv() -> list[str]:
 
 def bench_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZOUFANG_")}
-    env.update(ZOUFANG_TODAY=TODAY, ZOUFANG_OPERATOR="bench", LC_ALL="C.UTF-8")
+    # The bench ledger is dated TODAY; its writes are on that day by the real clock's test
+    # seam (zoufang.clock), not backfills.
+    env.update(ZOUFANG_TODAY=TODAY, ZOUFANG_REAL_CLOCK_FOR_TESTS=TODAY)
+    env.update(ZOUFANG_OPERATOR="bench", LC_ALL="C.UTF-8")
     return env
 
 

@@ -6,6 +6,10 @@ set -euo pipefail
 export ZOUFANG_DB="${1:-village.db}"
 export ZOUFANG_OPERATOR="${ZOUFANG_OPERATOR:-王会计}"
 zf() { echo "\$ zoufang $*"; zoufang "$@"; echo; }
+# The story is dated January and February 2026; entered on another day, every write is a
+# backfill, with this reason (the audits list it, and warn about entries made long after
+# their date).
+export ZOUFANG_BACKFILL="${ZOUFANG_BACKFILL:-示例：按故事中的日期补录}"
 
 # Cadres, and one cadre's relative (for conflict-of-interest checks)
 export ZOUFANG_TODAY=2026-01-05

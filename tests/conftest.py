@@ -73,6 +73,8 @@ def _private_cache_dir(tmp_path_factory):
 def _isolated_settings(tmp_path, monkeypatch):
     """The developer's config file, mail and webhook settings and proxies stay out."""
     isolate_settings(monkeypatch, tmp_path / "xdg-config")
+    # the witness of chain heads (services.witness): the test's own, not the developer's
+    monkeypatch.setenv("ZOUFANG_STATE_DIR", str(tmp_path / "state"))
 
 
 @pytest.fixture(autouse=True)

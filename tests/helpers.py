@@ -56,9 +56,43 @@ class Result:
         return json.loads(self.stdout)
 
 
+#: The real clock's test seam (zoufang.clock): the suite's fixed "real" clock.
+REAL_CLOCK = "ZOUFANG_REAL_CLOCK_FOR_TESTS"
+
+
 def cli_env(ledger) -> dict[str, str]:
-    """The environment that points the CLI at ``ledger``, on the test date, as "tester"."""
-    return {"ZOUFANG_DB": str(ledger), "ZOUFANG_TODAY": TODAY, "ZOUFANG_OPERATOR": "tester"}
+    """The environment that points the CLI at ``ledger``, on the test date, as "tester"; the
+    real clock (zoufang.clock's test seam) says the same day, so writes are not backfills."""
+    return {
+        "ZOUFANG_DB": str(ledger),
+        "ZOUFANG_TODAY": TODAY,
+        REAL_CLOCK: TODAY,
+        "ZOUFANG_OPERATOR": "tester",
+    }
+
+
+def _following_clock(args: list[str], env: dict | None) -> dict | None:
+    """The tests written before the real clock move "today" with --today or ZOUFANG_TODAY
+    and write on that day. While the real clock is the suite's default (TODAY), it follows that
+    day, so those tests still write on "the real
+    date". A test about the real clock sets REAL_CLOCK to another day (or passes it in
+    ``env``), and then it stays put."""
+    clock = (env or {}).get(REAL_CLOCK) or os.environ.get(REAL_CLOCK)
+    if clock != TODAY:
+        return env
+    day = (env or {}).get("ZOUFANG_TODAY") or os.environ.get("ZOUFANG_TODAY")
+    for i, arg in enumerate(args[:-1]):
+        if arg == "--today":
+            day = args[i + 1]
+    if not day or day == TODAY:
+        return env
+    try:
+        import datetime as dt
+
+        dt.date.fromisoformat(day)
+    except ValueError:  # a test of a bad --today: nothing to follow
+        return env
+    return {**(env or {}), REAL_CLOCK: day}
 
 
 def invoke(*args, input: str | None = None, env: dict | None = None) -> Result:
@@ -68,7 +102,8 @@ def invoke(*args, input: str | None = None, env: dict | None = None) -> Result:
 
     from zoufang.cli import app
 
-    result = CliRunner().invoke(app, [str(a) for a in args], input=input, env=env)
+    argv = [str(a) for a in args]
+    result = CliRunner().invoke(app, argv, input=input, env=_following_clock(argv, env))
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Result(result.exit_code, result.stdout, result.stderr)
@@ -282,8 +317,9 @@ def seed_county(ledger, *, cadres: int, households: int, allocated_fen: int) -> 
 # ---------------------------------------------------------------------------- processes
 
 
-def _process_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONIOENCODING": "utf-8"}
+def _process_env(args=()) -> dict[str, str]:
+    follow = _following_clock([str(a) for a in args], None) or {}
+    return {**os.environ, "PYTHONIOENCODING": "utf-8", **follow}
 
 
 def zoufang(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -292,7 +328,7 @@ def zoufang(*args: str, **kwargs) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "zoufang", *map(str, args)],
         capture_output=True,
         text=True,
-        env=_process_env(),
+        env=_process_env(args),
         timeout=300,
         **kwargs,
     )
@@ -304,7 +340,7 @@ def start_zoufang(*args: str, **kwargs) -> subprocess.Popen:
         [sys.executable, "-m", "zoufang", *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_process_env(),
+        env=_process_env(args),
         **kwargs,
     )
 

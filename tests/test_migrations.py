@@ -7,6 +7,7 @@ migration needs no change here: the upgrade tests start from the first revision.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import rawdb
+from helpers import invoke
 from zoufang import db
 
 REPO = Path(__file__).resolve().parents[1]
@@ -674,7 +676,7 @@ def test_cli_works_from_an_installed_wheel(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZOUFANG_")}
     env["PYTHONPATH"] = str(target)
     env["ZOUFANG_DB"] = str(work / "ledger.db")
-    env["ZOUFANG_TODAY"] = "2026-11-23"
+    env["ZOUFANG_TODAY"] = env["ZOUFANG_REAL_CLOCK_FOR_TESTS"] = "2026-11-23"
 
     def run(*args):
         return subprocess.run(
@@ -710,3 +712,37 @@ def test_cli_works_from_an_installed_wheel(tmp_path):
     assert '"H000001"' in enrolled.stdout
     checked = run("-m", "zoufang", "db", "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.sqlite_only
+def test_0007_keeps_responses_recorded_before_it_without_a_time(tmp_path):
+    """Commitment responses written before the real clock keep recorded_at NULL (nothing
+    says when they were written); the audit's date checks skip them; new ones get it."""
+    path = tmp_path / "old.db"
+    make_ledger_at(path, "0005")
+    con = sqlite3.connect(path)
+    with con:
+        con.execute(
+            "INSERT INTO household (id, code, head_name, id_number, village, status, "
+            "enrolled_on) VALUES (1, 'H000001', '陈大爷', '110101194503071237', '红星村', "
+            "'active', '2026-01-01')"
+        )
+        con.execute("INSERT INTO cadre (id, code, name) VALUES (1, 'C0001', '王建国')")
+        con.execute(
+            "INSERT INTO commitment (id, household_id, text, cadre_id, due_date, status, "
+            "opened_on) VALUES (1, 1, '修屋顶', 1, '2026-03-01', 'open', '2026-01-02')"
+        )
+        con.execute(
+            "INSERT INTO commitment_response (id, commitment_id, response_date, action, note, "
+            "operator) VALUES (1, 1, '2020-01-01', 'respond', '已联系', 'clerk')"
+        )
+    con.close()
+    ledger = db.Ledger(str(path))
+    assert stored_revision(path) == db.HEAD_REVISION
+    ledger.engine.dispose()
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT id, recorded_at FROM commitment_response").fetchall() == [(1, None)]
+    con.close()
+    env = {"ZOUFANG_DB": str(path), "ZOUFANG_REAL_CLOCK_FOR_TESTS": "2026-11-23"}
+    report = json.loads(invoke("audit", "visits", "-f", "json", env=env).stdout)
+    assert [f for f in report["findings"] if f["check"] in ("late-entry", "future-dated")] == []

@@ -342,8 +342,19 @@ def _common_form(row: Sequence[Any]) -> str | None:
     )
 
 
+#: Hex digits of a hash printed as the short form of a chain head (``seq:12hex``): what a
+#: notice, a report and a reminder digest print, and what ``--anchor`` accepts at least.
+SHORT_HASH = 12
+
+
+def short_head(head: ChainHead) -> str:
+    """``519:9f86d081884c``: the short form of a chain head."""
+    return f"{head.seq}:{head.hash[:SHORT_HASH]}"
+
+
 def parse_anchor(text_value: str) -> ChainHead:
-    """``SEQ:HASH`` as printed by `audit funds` / `fund show`."""
+    """``SEQ:HASH`` as printed by `audit funds` / `fund show`, or its short form (the first
+    12 hex digits, as printed on notices, reports and digests): the hash may be a prefix."""
     from zoufang.errors import InvalidInput
     from zoufang.i18n import _
 
@@ -357,12 +368,14 @@ def parse_anchor(text_value: str) -> ChainHead:
     if (
         not (seq_text.isascii() and seq_text.isdigit())
         or int(seq_text) < 1
-        or len(hash_text) != 64
+        or not SHORT_HASH <= len(hash_text) <= 64
         or any(c not in "0123456789abcdef" for c in hash_text)
     ):
         raise InvalidInput(
             "--anchor",
-            _("{text!r} is not SEQ:HASH (e.g. 42:9f86d0…, 64 hex)").format(text=text_value),
+            _(
+                "{text!r} is not SEQ:HASH (e.g. 42:9f86d081884c, the first 12 or all 64 hex digits)"
+            ).format(text=text_value),
         )
     return ChainHead(int(seq_text), hash_text)
 

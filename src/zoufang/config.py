@@ -27,6 +27,8 @@ from zoufang.i18n import N_, _
 TOP_LEVEL_KEYS: dict[str, type] = {"lang": str}
 #: Every key the config file may hold, with its type. Unknown keys are refused (typos).
 CONFIG_KEYS: dict[str, dict[str, type]] = {
+    # days an evidence row may be dated before it was recorded without a late-entry warning
+    "audit": {"late_days": int},
     "remind": {"channel": str, "supervisor": str, "every": int, "days": int, "lang": str},
     "smtp": {
         "host": str,

@@ -78,6 +78,10 @@ CHECK_ZH = {
     "check-in": "打卡式走访",
     "unanswered": "承诺逾期未回应",
     "idle-cadre": "干部未走访",
+    "future-dated": "日期晚于录入",
+    "late-entry": "逾期补录",
+    "backfill": "补录",
+    "chain-shortened": "链尾缺失",
 }
 
 #: The built-in categories' labels (migration 0001 writes the same into the ledger, where a

@@ -174,6 +174,9 @@ class CommitmentResponse(SQLModel, table=True):
     action: str = Field(sa_column=_commitment_response.action)
     note: str = Field(sa_column=_commitment_response.note)
     operator: str = Field(sa_column=_commitment_response.operator)
+    recorded_at: dt.datetime | None = Field(
+        default=None, sa_column=_commitment_response.recorded_at
+    )
 
 
 class AuditLog(SQLModel, table=True):

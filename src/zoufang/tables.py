@@ -166,6 +166,7 @@ visit = Table(
     Column("kind", String(20), nullable=False),
     Column("notes", Text),
     Column("next_date", Date),
+    # The real clock (LedgerSession.recorded_at), set by the writer.
     Column("recorded_at", DateTime, nullable=False, default=utcnow),
     Column("operator", String(100), nullable=False),
     # `report` counts kinds per household from this index alone (migration 0005).
@@ -215,6 +216,9 @@ commitment_response = Table(
     Column("action", String(20), nullable=False),  # respond / resolve / refer / cannot-resolve
     Column("note", String(2000), nullable=False),
     Column("operator", String(100), nullable=False),
+    # The real clock (zoufang.clock); NULL for responses recorded before migration 0007,
+    # which the audit's date checks skip.
+    Column("recorded_at", DateTime),
 )
 
 #: Who changed what and when: one row per object written, never updated.

@@ -148,7 +148,20 @@ def root(
             "--today",
             envvar="ZOUFANG_TODAY",
             show_envvar=True,
-            help="The date 'today' means (YYYY-MM-DD) for date-relative commands.",
+            help="The date 'today' means (YYYY-MM-DD) for date-relative commands. "
+            "Writing under a day that is not the real date needs --backfill.",
+        ),
+    ] = None,
+    backfill: Annotated[
+        str | None,
+        typer.Option(
+            "--backfill",
+            envvar="ZOUFANG_BACKFILL",
+            show_envvar=True,
+            metavar="REASON",
+            help="Write under a --today that is not the real date (entering last year's "
+            "paper diaries), for this reason: recorded in the audit log and listed by "
+            "the audits.",
         ),
     ] = None,
     operator: Annotated[
@@ -177,9 +190,8 @@ def root(
     ] = False,
 ) -> None:
     """走访 zoufang — enrol households, record visits, keep promises, pay ring-fenced funds."""
-    import datetime as dt
-
     from zoufang.cli.common import Settings, default_operator
+    from zoufang.clock import real_today
     from zoufang.parsing import parse_date, parse_text
 
     if lang is not None and i18n.parse_lang(lang) is None:
@@ -187,8 +199,11 @@ def root(
     settings = Settings(db=db, operator=default_operator(), debug=debug)
     if today is not None:
         settings.today = parse_date(today, field="--today")
+        settings.today_given = True
     else:
-        settings.today = dt.date.today()
+        settings.today = real_today()
+    if backfill is not None:
+        settings.backfill = parse_text(backfill, field="--backfill", max_len=500)
     if operator is not None:
         settings.operator = parse_text(operator, field="--as", max_len=100)
     ctx.obj = settings

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from zoufang.cli.common import FormatOpt, session, today
+from zoufang.cli.common import FormatOpt, session, settings, today
 from zoufang.i18n import _
 from zoufang.labels import CHECK, label_of
 from zoufang.output import Format, default_format, render, write_json
@@ -69,6 +69,23 @@ def _summary(report: dict) -> str:
     return line
 
 
+def late_days() -> int:
+    """``[audit] late_days`` (ZOUFANG_AUDIT_LATE_DAYS): days an evidence row may be dated
+    before it was recorded without a late-entry warning; 30 unless set."""
+    from zoufang.config import load_config
+    from zoufang.errors import InvalidInput
+    from zoufang.services.audit_dates import DEFAULT_LATE_DAYS
+
+    config = load_config()
+    days = config.get("audit", "late_days", DEFAULT_LATE_DAYS)
+    if days < 0:
+        raise InvalidInput(
+            config.source("audit", "late_days"),
+            _("must be 0 or more, got {value}").format(value=days),
+        )
+    return days
+
+
 def _section(rows, columns, fmt: Format, title: str) -> None:
     """One titled table; plain text has no table titles, so the title is its own line."""
     if fmt is Format.plain:
@@ -88,8 +105,9 @@ def audit_funds(
         str | None,
         typer.Option(
             "--anchor",
-            help="SEQ:HASH of a chain head recorded earlier (and/or fSEQ:HASH of the fact "
-            "history's, comma-separated); fails if history up to it changed.",
+            help="SEQ:HASH of a chain head recorded earlier (the short form printed on "
+            "notices, reports and digests, 12 hex digits, will do; and/or fSEQ:HASH of the "
+            "fact history's, comma-separated); fails if history up to it changed.",
         ),
     ] = None,
     fmt: FormatOpt = None,
@@ -97,6 +115,7 @@ def audit_funds(
     """Re-check every ledger entry: hash chain, balances, and every payment rule."""
     from zoufang.fact_chain import parse_anchors
     from zoufang.output import Money
+    from zoufang.services import witness
     from zoufang.services.audit_funds import audit_funds as run_audit
 
     mark, fact_mark = parse_anchors(anchor) if anchor is not None else (None, None)
@@ -105,7 +124,12 @@ def audit_funds(
             from zoufang.services.funds import get_fund  # the ORM: only for --fund
 
             get_fund(session=s, code=fund, field="--fund")
-        report = run_audit(session=s, fund=fund, anchor=mark, fact_anchor=fact_mark)
+        report = run_audit(
+            session=s, fund=fund, anchor=mark, fact_anchor=fact_mark, late_days=late_days()
+        )
+        observed = witness.observe(s.connection(), settings().ledger().display)
+    report = witness.with_witness(report, observed)
+    witness.remember(observed)
     summary = [
         {
             "fund": f["fund"],
@@ -137,7 +161,7 @@ def audit_visits(fmt: FormatOpt = None) -> None:
     from zoufang.services.audit_visits import audit_visits as run_audit
 
     with session(write=False) as s:
-        report = run_audit(session=s, today=today())
+        report = run_audit(session=s, today=today(), late_days=late_days())
     _print(report, fmt)
 
 

@@ -18,6 +18,7 @@ import typer
 
 from zoufang import parsing
 from zoufang.cli._click import get_current_context
+from zoufang.clock import real_today
 from zoufang.errors import InvalidInput
 from zoufang.i18n import N_, _, pgettext
 from zoufang.output import Format
@@ -33,7 +34,11 @@ class Settings:
     """The root options, shared by every command through the Click context."""
 
     db: str | None = None
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=real_today)
+    #: --today / ZOUFANG_TODAY was given (a day to look at the ledger as of)
+    today_given: bool = False
+    #: --backfill REASON: writing under a --today that is not the real date is meant
+    backfill: str | None = None
     operator: str = ""
     debug: bool = False
     _ledger: Any = None
@@ -75,11 +80,54 @@ def session(*, write: bool) -> Iterator[LedgerSession]:
     root = ctx.find_root()
     command = ctx.command_path.removeprefix((root.info_name or "zoufang") + " ").strip()
     s = settings()
+    backfill = check_backfill(s) if write else None
     ledger = s.ledger()
     if ONE_COMMAND_PER_PROCESS:
         _relax_garbage_collector()
+    observed = None
     with ledger.session(write=write, operator=s.operator, command=command) as db_session:
+        if backfill is not None:
+            from zoufang.services.audit_log import record_backfill
+
+            record_backfill(db_session, today=s.today, reason=backfill)
         yield db_session
+        if write:  # the head this write leaves, for the witness (services.witness)
+            from zoufang.services.witness import observe
+
+            db_session.flush()
+            observed = observe(db_session.connection(), ledger.display)
+    if observed is not None:
+        from zoufang.services.witness import remember
+
+        remember(observed)
+
+
+def check_backfill(s: Settings) -> str | None:
+    """The --backfill reason a write records, or None.
+
+    A write under a --today that is not the real date is refused (exit 2) unless --backfill
+    gives the reason; a --today after the real date is refused whatever the reason (no
+    record can be of a day that has not come). --backfill on the real date is allowed: it
+    records why the command enters rows dated long ago (``--date``), which the audit's
+    late-entry warnings then show."""
+    real = real_today()
+    if s.today > real:
+        raise InvalidInput(
+            "--today",
+            _(
+                "{today} is after the real date ({real}): --today is for reading; "
+                "nothing can be recorded on a day that has not come"
+            ).format(today=s.today, real=real),
+        )
+    if s.today < real and s.backfill is None:
+        raise InvalidInput(
+            "--today",
+            _(
+                "{today} is not the real date ({real}): --today is for reading; to enter "
+                "records of an earlier day, add --backfill REASON"
+            ).format(today=s.today, real=real),
+        )
+    return s.backfill
 
 
 #: Set by the console script (zoufang.cli.main): this process runs one command, then exits.
@@ -116,6 +164,7 @@ FIELD_WORDS = (
     *(N_("birth_year"), N_("label"), N_("builtin"), N_("unit"), N_("email"), N_("households")),
     *(N_("visits"), N_("source"), N_("cap"), N_("from"), N_("to"), N_("allocated")),
     *(N_("disbursed"), N_("balance"), N_("seq"), N_("hash"), N_("anchor"), N_("enrolled")),
+    *(N_("short"), N_("ledger"), N_("where"), N_("seen_at")),
     *(N_("file"), N_("rows"), N_("dry_run"), N_("unknown_columns"), N_("first"), N_("last")),
     N_("categories_since"),
 )

@@ -1,4 +1,4 @@
-"""`db upgrade`, `db backup PATH`, `db check`, `db copy --to URL`."""
+"""`db upgrade`, `db backup PATH`, `db check`, `db copy --to URL`, `db anchors`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from zoufang.cli.common import settings
-from zoufang.i18n import _
+from zoufang.cli.common import FormatOpt, settings
+from zoufang.i18n import N_, _
 
 db_app = typer.Typer(
     help="The ledger itself: migrations, backups, integrity, copying.", no_args_is_help=True
@@ -104,9 +104,31 @@ def db_copy(
     print(report.summary(), file=sys.stderr)
 
 
+def db_anchors(fmt: FormatOpt = None) -> None:
+    """The chain heads this computer has witnessed, one per ledger (json/csv to export)."""
+    from zoufang.output import render
+    from zoufang.services.witness import as_rows, load
+
+    rows = as_rows(load())
+    render(
+        rows,
+        [
+            ("ledger", "台账"),
+            ("where", "位置"),
+            ("seq", "流水号"),
+            ("anchor", "链头"),
+            ("seen_at", "见到时间"),
+            ("hash", "哈希"),
+        ],
+        fmt,
+        empty=N_("no chain heads witnessed yet on this computer"),
+    )
+
+
 def register(app: typer.Typer) -> None:
     db_app.command("upgrade")(db_upgrade)
     db_app.command("backup")(db_backup)
     db_app.command("check")(db_check)
     db_app.command("copy")(db_copy)
+    db_app.command("anchors")(db_anchors)
     app.add_typer(db_app, name="db")

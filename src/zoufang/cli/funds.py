@@ -289,6 +289,7 @@ def fund_show(
                     "seq": head["seq"],
                     "hash": head["hash"],
                     "anchor": f"{head['seq']}:{head['hash']}",
+                    "short": f"{head['seq']}:{head['hash'][:12]}",
                 },
             ),
         ],
@@ -297,6 +298,7 @@ def fund_show(
             **summary,
             "entries": [{**entry_json(e), "balance": e["balance"]} for e in entries],
             "head": head,
+            "chain_head": head,
         },
     )
 

@@ -18,8 +18,11 @@ command's block finishes (after flushing what the ORM holds) and rolls it back i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from zoufang.clock import fixed_clock, real_utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine, Result, ScalarResult
@@ -49,6 +52,25 @@ class LedgerSession:
 
     def get_bind(self) -> Engine:
         return self._connection.engine
+
+    def recorded_at(self) -> dt.datetime:
+        """When this transaction records its rows, from the real clock (naive UTC, to the
+        second): on PostgreSQL the server's ``now()`` (the start of the transaction, the same
+        for every row it writes), on SQLite this machine's clock (the machine holding the
+        file); the test suite's fixed clock when it sets one (:mod:`zoufang.clock`). Every
+        evidence row a command writes carries this one value."""
+        at = self.info.get("recorded_at")
+        if at is None:
+            at = fixed_clock()
+            if at is None and self._connection.dialect.name == "postgresql":
+                server = self._connection.exec_driver_sql(
+                    "SELECT date_trunc('second', now() AT TIME ZONE 'UTC')"
+                ).scalar_one()
+                at = server.replace(tzinfo=None, microsecond=0)
+            if at is None:
+                at = real_utcnow()
+            self.info["recorded_at"] = at
+        return at
 
     # ------------------------------------------------------------------ ORM
 

@@ -49,6 +49,12 @@ def footer(*, days: int, date: Any, contact: str | None) -> str:
     return _("{period} {objections}").format(period=period, objections=where)
 
 
+def head_line(head: dict) -> str:
+    """The ledger's chain head in its short form, on every printed notice, report and
+    digest: a copy nobody can recall witnesses the newest entries (docs/guarantees.md)."""
+    return _("Ledger chain head: {anchor}.").format(anchor=f"{head['seq']}:{head['hash'][:12]}")
+
+
 def summary(data: dict) -> str:
     """Where the money came from, how many households received it, and how much."""
     return _("Source: {source}; households paid: {households}; total: {total} yuan").format(
@@ -73,6 +79,8 @@ def write_notice(
     rows = [{**r, "amount": Money(r["amount_fen"])} for r in data.pop("recipients")]
     data["total"] = Money(data.pop("total_fen"))
     note = footer(days=days, date=data["date"], contact=contact)
+    if data.get("chain_head"):
+        note += " " + head_line(data["chain_head"])
     heading = summary(data)
     table = columns()
     listing = listing_format(fmt)

@@ -29,6 +29,7 @@ from zoufang.fact_chain import verify_facts
 from zoufang.i18n import N_
 from zoufang.labels import FACT, Code, Message
 from zoufang.services import audit_workers as workers
+from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, entry_date_findings
 from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.audit_funds_facts import Facts, load_facts
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
@@ -77,6 +78,7 @@ def audit_funds(
     fund: str | None = None,
     anchor: ChainHead | None = None,
     fact_anchor: ChainHead | None = None,
+    late_days: int = DEFAULT_LATE_DAYS,
 ) -> dict:
     """Every check of `audit funds`; ``anchor`` is a :class:`zoufang.chain.ChainHead` written
     down earlier, ``fact_anchor`` the fact history's. The chain and visit checks run beside the replay on a big ledger
@@ -98,6 +100,7 @@ def audit_funds(
     finally:
         if job is not None:
             job.cancel()
+    findings += entry_date_findings(conn, late_days)
     if fund is not None:
         findings = [
             f
@@ -188,7 +191,7 @@ def _check(
                     entry=anchor.seq,
                 )
             )
-        elif chain.anchor_hash != anchor.hash:
+        elif not chain.anchor_hash.startswith(anchor.hash):
             findings.append(
                 finding(
                     "chain",

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from zoufang.tables import audit_log, utcnow
+from zoufang.tables import audit_log
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
@@ -42,7 +42,7 @@ def record(
 
     session.connection().execute(
         insert(audit_log).values(
-            at=utcnow(),
+            at=session.recorded_at(),
             operator=_fit(session.info.get("operator", "unknown"), 100),
             command=_fit(session.info.get("command", "unknown"), 100),
             action=_fit(action, 40),
@@ -62,3 +62,17 @@ def _fit(text: str, limit: int) -> str:
 
 def _dump(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def record_backfill(session: LedgerSession, *, today: dt.date, reason: str) -> None:
+    """A command run with --backfill: the day it wrote as of and why, in the audit log at
+    the same real time as the rows it records (``at`` is the transaction's
+    :meth:`~zoufang.db.LedgerSession.recorded_at`), which is how the audits tie its rows to
+    it."""
+    record(
+        session,
+        action="backfill",
+        object_type="command",
+        object_key=session.info.get("command", "unknown"),
+        after={"today": today.isoformat(), "reason": reason},
+    )

@@ -27,15 +27,19 @@ from zoufang.models import (
     VisitCadre,
     VisitItem,
 )
+from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, visit_date_findings
 from zoufang.services.audit_findings import Finding, audit_report, finding
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
 
 
-def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
+def audit_visits(
+    *, session: LedgerSession, today: dt.date, late_days: int = DEFAULT_LATE_DAYS
+) -> dict:
     """Coverage: never-visited, long-overdue, check-in visits, unanswered commitments,
-    cadres with households but no visits."""
+    cadres with households but no visits; visits and responses dated after, or long
+    before, they were recorded (:mod:`zoufang.services.audit_dates`)."""
     findings: list[Finding] = []
     H = Household
     cadence: dict[int, int] = dict(
@@ -160,5 +164,6 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
                 severity="warning",
             )
         )
+    findings += visit_date_findings(session.connection(), late_days)
     checked = session.execute(select(func.count()).select_from(H)).scalar_one()
     return audit_report(findings, checked=checked, head=None)

@@ -108,6 +108,7 @@ def _respond(
             action=action,
             note=note,
             operator=session.info.get("operator", "unknown"),
+            recorded_at=session.recorded_at(),
         )
     )
     commitment.status = new_status

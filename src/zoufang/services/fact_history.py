@@ -95,6 +95,7 @@ def append(
         ledger_seq=_ledger_head(conn),
         operator=session.info.get("operator", "unknown"),
         origin=origin,
+        recorded_at=session.recorded_at(),
     )
     conn.execute(insert(_fact), rows)
     return rows[0]
@@ -117,6 +118,7 @@ def append_many(
         ledger_seq=_ledger_head(conn),
         operator=session.info.get("operator", "unknown"),
         origin=origin,
+        recorded_at=session.recorded_at(),
     )
     for start in range(0, len(rows), 5000):
         conn.execute(insert(_fact), rows[start : start + 5000])

@@ -60,7 +60,7 @@ def append(
     override_reason: str | None = None,
 ) -> LedgerEntry:
     """Append one entry at the head of the chain, inside the caller's transaction."""
-    from zoufang.models import LedgerEntry, utcnow
+    from zoufang.models import LedgerEntry
 
     lock_for_append(session)
     head = chain_head(session)
@@ -77,7 +77,7 @@ def append(
         "memo": _nfc(memo),
         "reverses_seq": reverses_seq,
         "override_reason": _nfc(override_reason),
-        "recorded_at": utcnow(),
+        "recorded_at": session.recorded_at(),
         "prev_hash": head.hash,
     }
     entry = LedgerEntry(**fields, hash=entry_hash(fields))

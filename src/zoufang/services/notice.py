@@ -18,6 +18,7 @@ from zoufang.i18n import _
 from zoufang.models import Household, HouseholdCategory, LedgerEntry
 from zoufang.parsing import mask_id_number
 from zoufang.services.funds import get_fund
+from zoufang.services.money_chain import chain_head
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
@@ -88,4 +89,7 @@ def fund_notice(*, session: LedgerSession, code: str, today: dt.date, reveal: bo
         "total_fen": sum(r["amount_fen"] for r in recipients),
         "date": today,
         "recipients": recipients,
+        # the ledger's head as this notice saw it: posted on a wall, a witness nobody can
+        # recall (services.witness)
+        "chain_head": chain_head(session).as_dict(),
     }

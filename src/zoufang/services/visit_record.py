@@ -24,7 +24,6 @@ from zoufang.services.due import refresh_due_dates
 from zoufang.services.lookup import resolve_cadre
 from zoufang.tables import commitment as M
 from zoufang.tables import household as H
-from zoufang.tables import utcnow
 from zoufang.tables import visit as V
 from zoufang.tables import visit_cadre as VC
 from zoufang.tables import visit_item as VI
@@ -121,7 +120,7 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
         "kind": kind,
         "notes": data.notes or None,
         "next_date": data.next_date,
-        "recorded_at": utcnow(),
+        "recorded_at": session.recorded_at(),
         "operator": session.info.get("operator", "unknown"),
     }
     visit["id"] = _inserted_id(conn, V, visit)
