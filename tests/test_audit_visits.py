@@ -1,6 +1,8 @@
 """`audit visits`: coverage of the visiting work (SPEC §3), re-read from the stored ledger.
 
-Every finding it reports — ``never-visited`` and ``overdue`` households (errors), ``check-in``
+Every finding it reports — ``never-visited`` and ``overdue`` households (the households
+`due` and `report` count as such, services.figures: warnings, errors once late by more than
+their cadence), ``check-in``
 visits that recorded nothing heard (warnings), commitments past due with no response
 (``unanswered``, errors) and cadres with households but no visits (``idle-cadre``,
 warnings) — is made to appear through the real CLI on a real ledger, checked at the day it
@@ -44,12 +46,12 @@ def audit(zf, today: str = TODAY):
     return result.exit_code, report
 
 
-def found(report, check: str | None = None) -> list[tuple]:
+def found(report, check: str | None = None, severity: str | None = None) -> list[tuple]:
     """(check, severity, household, detail) of each finding, in the audit's order."""
     return [
         (f["check"], f["severity"], f["household"], f["detail"])
         for f in report["findings"]
-        if check in (None, f["check"])
+        if check in (None, f["check"]) and severity in (None, f["severity"])
     ]
 
 
@@ -94,17 +96,28 @@ def test_a_village_visited_on_time_has_nothing_wrong(zf, village, snapshot_db):
 
 
 def test_never_visited_counts_from_enrolment_after_one_cadence(zf, village):
-    # 30 days after enrolment the 30-day households are due, not yet a finding
-    code, report = audit(zf, "2026-12-23")
+    # enrolled today: due today, not yet never visited (services.figures)
+    code, report = audit(zf, TODAY)
     assert code == 0  # a warning alone does not fail the audit
     assert found(report) == [("idle-cadre", "warning", None, IDLE_WANG)]
-
+    # from the day after, never visited (as `report` and `due` count them): a warning
+    code, report = audit(zf, "2026-11-24")
+    assert code == 0
+    assert [f[:3] for f in found(report, "never-visited")] == [
+        ("never-visited", "warning", "H000001"),
+        ("never-visited", "warning", "H000002"),
+        ("never-visited", "warning", "H000003"),
+    ]
+    # 30 days after enrolment, still a warning; an error once late by more than a cadence
+    code, report = audit(zf, "2026-12-23")
+    assert (code, found(report, severity="error")) == (0, [])
     code, report = audit(zf, "2026-12-24")
     assert code == 1
-    assert found(report, "never-visited") == [
+    assert found(report, "never-visited", "error") == [
         ("never-visited", "error", "H000001", "H000001 陈大爷 enrolled 2026-11-23, never visited"),
         ("never-visited", "error", "H000003", "H000003 刘小明 enrolled 2026-11-23, never visited"),
     ]  # H000002's cadence is 60 days
+    assert found(report, "never-visited", "warning")[0][2] == "H000002"
 
     code, report = audit(zf, "2027-01-23")
     assert [f[2] for f in found(report, "never-visited")] == ["H000001", "H000002", "H000003"]
@@ -116,7 +129,7 @@ def test_own_cadence_and_exit_change_who_is_never_visited(zf, village):
     ok(zf("household", "exit", "H000003", "--reason", "随父母迁居外省"))
     code, report = audit(zf, "2026-12-01")  # 8 days: past H000002's own 7
     assert code == 1
-    assert found(report, "never-visited") == [
+    assert found(report, "never-visited", "error") == [
         ("never-visited", "error", "H000002", "H000002 王奶奶 enrolled 2026-11-23, never visited")
     ]
     code, report = audit(zf, "2027-01-23")
@@ -129,12 +142,17 @@ def test_own_cadence_and_exit_change_who_is_never_visited(zf, village):
 
 def test_overdue_once_a_full_cadence_past_the_due_date(zf, village):
     visit_everyone(zf)  # due 2026-12-23 (H000001, H000003) and 2027-01-22 (H000002)
+    assert audit(zf, "2026-12-23")[1]["findings"] == []  # due today is not overdue
     code, report = audit(zf, "2027-01-22")  # 30 days past due: a cadence, not more
-    assert (code, found(report)) == (0, [])
+    assert code == 0
+    assert [f[:3] for f in found(report)] == [
+        ("overdue", "warning", "H000001"),
+        ("overdue", "warning", "H000003"),
+    ]
 
     code, report = audit(zf, "2027-01-23")
     assert code == 1
-    assert found(report) == [
+    assert found(report, severity="error") == [
         (
             "overdue",
             "error",
@@ -159,14 +177,15 @@ def test_overdue_counts_from_the_next_date_a_visit_set(zf, village):
     visit(zf, "H000001", "--notes", "腿伤未愈，约好复诊后再来", "--next", "2026-11-25")
     code, report = audit(zf, "2026-12-26")  # 31 days past 2026-11-25
     assert code == 1
-    assert found(report) == [
+    assert found(report, severity="error") == [
         (
             "overdue",
             "error",
             "H000001",
             "H000001 陈大爷 last visited 2026-11-23, 31 days overdue (cadence 30)",
         )
-    ]  # H000003, visited 2026-11-20, is 6 days past due: not yet
+    ]  # H000003, visited 2026-11-20, is 6 days past due: a warning
+    assert [f[:3] for f in found(report, severity="warning")] == [("overdue", "warning", "H000003")]
     # back on 2026-11-25 as agreed, no --next this time: due a cadence later, 2026-12-25
     ok(
         zf(
@@ -181,14 +200,19 @@ def test_overdue_counts_from_the_next_date_a_visit_set(zf, village):
             "复诊情况良好",
         )
     )
-    assert audit(zf, "2026-12-26") == (0, {**report, "ok": True, "findings": []})
+    code, again = audit(zf, "2026-12-26")
+    assert (code, [f[:3] for f in found(again)]) == (
+        0,
+        [("overdue", "warning", "H000001"), ("overdue", "warning", "H000003")],
+    )  # H000001 now 1 day past 2026-12-25
 
 
 def test_exited_households_are_never_overdue(zf, village):
     visit_everyone(zf)
     ok(zf("household", "exit", "H000001", "--reason", "户主去世"))
     code, report = audit(zf, "2027-01-23")
-    assert [f[2] for f in found(report, "overdue")] == ["H000003"]
+    assert [f[2] for f in found(report, "overdue", "error")] == ["H000003"]
+    assert [f[2] for f in found(report, "overdue")] == ["H000002", "H000003"]
 
 
 # ---------------------------------------------------------------------------- check-in

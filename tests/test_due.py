@@ -243,13 +243,18 @@ def test_days_defaults_to_zero(zf, due_village):
 
 
 def test_today_shifts_days_overdue(zf, due_village, monkeypatch):
-    # 2026-10-20 is 34 days before 2026-11-23; the window ends 2026-11-19.
+    # 2026-10-20 is 34 days before 2026-11-23; the window ends 2026-11-19. Nothing dated
+    # after that day exists (services.figures): the visits of 11-01 and 11-20 are not made
+    # yet, so H000002 and H000007 are still never visited (due since enrolment), H000005's
+    # latest visit is the one of 10-01 (--next 12-30, outside the window), H000006 has not
+    # exited yet, and H000008 is not enrolled yet.
     rows = zf("--today", "2026-10-20", "due", "--days", "30", "--format", "json").json()
-    assert [(r["household"], r["days_overdue"]) for r in rows] == [
-        ("H000004", 141),
-        ("H000001", -11),
-        ("H000005", -16),
-        ("H000002", -26),
+    assert [(r["household"], r["days_overdue"], r["last_visit"]) for r in rows] == [
+        ("H000002", 141, None),
+        ("H000004", 141, None),
+        ("H000006", 141, None),
+        ("H000007", 141, None),
+        ("H000001", -11, "2026-10-01"),
     ]
     monkeypatch.setenv("ZOUFANG_TODAY", "2027-01-10")
     rows = due(zf)

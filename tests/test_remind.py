@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import log_rows
+from helpers import log_rows, ok
 
 D = dt.date.fromisoformat
 LATER = "2026-12-08"
@@ -201,11 +201,13 @@ def test_json_output(zf, hamlet):
 
 
 def test_days_adds_what_falls_due_soon(zf, village):
+    # nothing dated after today exists: on 2026-11-20 the households are not enrolled yet
+    assert zf("--today", "2026-11-20", "remind", "--days", "5").stdout == ""
+    ok(zf("visit", "log", "H000002", "--by", "C0001", "--next", "2026-11-26"))
     assert zf("remind").stdout == ""  # due today is not overdue
     soon = zf("remind", "--days", "3")
     assert "1. H000001 陈大爷（红星村）今天到期，从未走访" in soon.stdout
-    ahead = zf("--today", "2026-11-20", "remind", "--days", "5", "--lang", "en")
-    assert "H000001 陈大爷 (红星村): due in 3 days; never visited" in ahead.stdout
+    assert "3. H000002 王奶奶（东风社区）3 天后到期，上次走访 2026-11-23" in soon.stdout
 
 
 def test_households_without_a_cadre_go_to_the_supervisor(zf, village):

@@ -185,6 +185,7 @@ def test_figures_match_the_hand_built_ledger(zf, campaign):
         "coverage": 60.0,
         "not_visited": 2,
         "never_visited": 2,
+        "overdue": 4,
     }
     assert r["visits"]["total"] == 4
     assert [(k["kind"], k["visits"], k["households"]) for k in r["visits"]["by_kind"]] == [
@@ -237,6 +238,7 @@ def test_figures_match_the_hand_built_ledger(zf, campaign):
         {"category": "veteran-member", "label": "老党员", "paid": "800.00", "households": 1},
         {"category": "low-income", "label": "低保户", "paid": "300.00", "households": 1},
     ]
+    # as of the period's end (2026-06-30): the household that exited in September still counts
     assert r["cadres"] == [
         {
             "cadre": "C0001",
@@ -249,7 +251,7 @@ def test_figures_match_the_hand_built_ledger(zf, campaign):
         {
             "cadre": "C0002",
             "name": "李梅",
-            "households": 1,
+            "households": 2,
             "visits": 2,
             "overdue_households": 1,
             "overdue_commitments": 0,
@@ -265,6 +267,7 @@ def test_village_filter(zf, campaign):
         "coverage": 66.7,
         "not_visited": 1,
         "never_visited": 1,
+        "overdue": 2,
     }
     assert r["needs"]["raised"] == 2
     assert r["heard"]["wishes"] == 1
@@ -327,7 +330,7 @@ def test_html_is_one_self_contained_page_with_svg_charts(zf, campaign, tmp_path)
     assert again.exit_code == 2 and "already exists" in again.stderr
 
 
-def test_html_escapes_what_people_typed(zf, tmp_path):
+def test_html_escapes_what_people_typed(zf, tmp_path, monkeypatch):
     assert (
         zf(
             "enroll",
@@ -342,6 +345,7 @@ def test_html_escapes_what_people_typed(zf, tmp_path):
         ).exit_code
         == 0
     )
+    monkeypatch.setenv("ZOUFANG_TODAY", "2026-11-24")  # never visited from the day after
     _, page = _html(zf, tmp_path, period=())
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;村" in page and "&lt;b&gt;张&lt;/b&gt;" in page

@@ -153,6 +153,7 @@ def page(report: dict) -> str:
         (t("visited"), f"{h['visited']:,}", False),
         (t("coverage"), percent(h["coverage"]), False),
         (t("never_visited"), f"{h['never_visited']:,}", h["never_visited"] > 0),
+        (t("overdue_visits"), f"{h['overdue']:,}", h["overdue"] > 0),
         (t("visits"), f"{visits['total']:,}", False),
         (t("raised"), f"{n['raised']:,}", False),
         (t("resolved"), f"{n['resolved']:,}", False),

@@ -1,8 +1,11 @@
 """`audit visits`: is every household visited as often as its cadence asks, and heard?
 
-Findings (:mod:`zoufang.services.audit_findings`): households never visited or long
-overdue, and unanswered commitments (errors); check-in visits that recorded nothing heard,
-and cadres with households but no visits (warnings).
+Findings (:mod:`zoufang.services.audit_findings`), every one as of ``today`` with the
+definitions of :mod:`zoufang.services.figures` (so the audit lists exactly the households
+`due`, `remind` and `report` count): households never visited and households overdue
+(errors once late by more than their cadence, warnings before), unanswered commitments
+(errors); check-in visits that recorded nothing heard, and cadres with households but no
+visits (warnings).
 """
 
 from __future__ import annotations
@@ -10,25 +13,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, func, select
-from sqlmodel import col
+from sqlalchemy import and_, exists, func, select
 
 from zoufang.i18n import N_
 from zoufang.labels import Message
-from zoufang.models import (
-    Assignment,
-    Cadre,
-    Category,
-    Commitment,
-    CommitmentResponse,
-    Household,
-    HouseholdCategory,
-    Visit,
-    VisitCadre,
-    VisitItem,
-)
+from zoufang.services import figures
 from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, visit_date_findings
 from zoufang.services.audit_findings import Finding, audit_report, finding
+from zoufang.tables import assignment as _assignment
+from zoufang.tables import cadre as _cadre
+from zoufang.tables import commitment as _commitment
+from zoufang.tables import household as _household
+from zoufang.tables import visit as _visit
+from zoufang.tables import visit_cadre as _visit_cadre
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
@@ -37,74 +34,39 @@ if TYPE_CHECKING:
 def audit_visits(
     *, session: LedgerSession, today: dt.date, late_days: int = DEFAULT_LATE_DAYS
 ) -> dict:
-    """Coverage: never-visited, long-overdue, check-in visits, unanswered commitments,
-    cadres with households but no visits; visits and responses dated after, or long
-    before, they were recorded (:mod:`zoufang.services.audit_dates`)."""
+    """Coverage as of ``today``: never-visited and overdue households, check-in visits,
+    unanswered commitments, cadres with households but no visits; visits and responses
+    dated after, or long before, they were recorded (:mod:`zoufang.services.audit_dates`)."""
     findings: list[Finding] = []
-    H = Household
-    cadence: dict[int, int] = dict(
-        session.execute(
-            select(col(HouseholdCategory.household_id), func.min(Category.cadence_days))
-            .join(Category, col(Category.code) == HouseholdCategory.category_code)
-            .group_by(col(HouseholdCategory.household_id))
-        ).all()
-    )
-    for h in session.execute(
-        select(
-            col(H.id),
-            col(H.code),
-            col(H.head_name),
-            col(H.enrolled_on),
-            col(H.last_visit_on),
-            col(H.due_date),
-            col(H.cadence_days),
-        )
-        .where(col(H.status) == "active")
-        .order_by(H.code)
-    ).all():
-        days = h.cadence_days or cadence.get(h.id) or 30
-        late = (today - h.due_date).days if h.due_date else 0
+    conn = session.connection()
+    H, V, C = _household, _visit, _commitment
+    for h in figures.household_due(conn, today, overdue_only=True):
+        severity = "error" if h.long_overdue else "warning"
         if h.last_visit_on is None:
-            if (today - h.enrolled_on).days > days:
-                findings.append(
-                    finding(
-                        "never-visited",
-                        Message(
-                            N_("{household} {name} enrolled {date}, never visited"),
-                            household=h.code,
-                            name=h.head_name,
-                            date=h.enrolled_on,
-                        ),
-                        household=h.code,
-                        severity="error",
-                    )
-                )
-        elif late > days:
-            findings.append(
-                finding(
-                    "overdue",
-                    Message(
-                        N_(
-                            "{household} {name} last visited {date}, {late} days overdue "
-                            "(cadence {cadence})"
-                        ),
-                        household=h.code,
-                        name=h.head_name,
-                        date=h.last_visit_on,
-                        late=late,
-                        cadence=days,
-                    ),
-                    household=h.code,
-                    severity="error",
-                )
+            message = Message(
+                N_("{household} {name} enrolled {date}, never visited"),
+                household=h.code,
+                name=h.name,
+                date=h.enrolled_on,
             )
-    has_items = exists().where(col(VisitItem.visit_id) == Visit.id, col(VisitItem.kind) != "gift")
-    has_needs = exists().where(col(Commitment.visit_id) == Visit.id)
-    for vid, code, day in session.execute(
-        select(col(Visit.id), col(Household.code), col(Visit.visit_date))
-        .join(Household, col(Household.id) == Visit.household_id)
-        .where((col(Visit.notes).is_(None)) | (col(Visit.notes) == ""), ~has_items, ~has_needs)
-        .order_by(col(Visit.visit_date), col(Visit.id))
+            findings.append(finding("never-visited", message, household=h.code, severity=severity))
+        else:
+            message = Message(
+                N_(
+                    "{household} {name} last visited {date}, {late} days overdue (cadence {cadence})"
+                ),
+                household=h.code,
+                name=h.name,
+                date=h.last_visit_on,
+                late=h.days_overdue,
+                cadence=h.cadence,
+            )
+            findings.append(finding("overdue", message, household=h.code, severity=severity))
+    for vid, code, day in conn.execute(
+        select(V.c.id, H.c.code, V.c.visit_date)
+        .join(H, H.c.id == V.c.household_id)
+        .where(figures.check_in(today))
+        .order_by(V.c.visit_date, V.c.id)
     ):
         findings.append(
             finding(
@@ -122,14 +84,11 @@ def audit_visits(
                 severity="warning",
             )
         )
-    answered = exists().where(col(CommitmentResponse.commitment_id) == Commitment.id)
-    for cid, code, text_, due in session.execute(
-        select(
-            col(Commitment.id), col(Household.code), col(Commitment.text), col(Commitment.due_date)
-        )
-        .join(Household, col(Household.id) == Commitment.household_id)
-        .where(col(Commitment.due_date) < today, col(Commitment.status) == "open", ~answered)
-        .order_by(col(Commitment.due_date))
+    for cid, code, text_, due in conn.execute(
+        select(C.c.id, H.c.code, C.c.text, C.c.due_date)
+        .join(H, H.c.id == C.c.household_id)
+        .where(figures.commitment_unanswered(today))
+        .order_by(C.c.due_date, C.c.id)
     ):
         findings.append(
             finding(
@@ -144,13 +103,18 @@ def audit_visits(
                 severity="error",
             )
         )
-    visiting = select(col(VisitCadre.cadre_id))
-    for code, name, n in session.execute(
-        select(col(Cadre.code), col(Cadre.name), func.count(col(Assignment.household_id)))
-        .join(Assignment, col(Assignment.cadre_id) == Cadre.id)
-        .where(col(Cadre.id).not_in(visiting))
-        .group_by(Cadre.code, Cadre.name)
-        .order_by(Cadre.code)
+    A, VC = _assignment, _visit_cadre
+    visited = exists().where(
+        VC.c.cadre_id == _cadre.c.id,
+        VC.c.visit_id.in_(select(V.c.id).where(figures.visits_by(today))),
+    )
+    for code, name, n in conn.execute(
+        select(_cadre.c.code, _cadre.c.name, func.count(A.c.household_id))
+        .join(A, A.c.cadre_id == _cadre.c.id)
+        .join(H, and_(H.c.id == A.c.household_id, figures.active_on(today)))
+        .where(A.c.assigned_on <= today, ~visited)
+        .group_by(_cadre.c.code, _cadre.c.name)
+        .order_by(_cadre.c.code)
     ):
         findings.append(
             finding(
@@ -164,6 +128,8 @@ def audit_visits(
                 severity="warning",
             )
         )
-    findings += visit_date_findings(session.connection(), late_days)
-    checked = session.execute(select(func.count()).select_from(H)).scalar_one()
+    findings += visit_date_findings(conn, late_days)
+    checked = conn.execute(
+        select(func.count()).select_from(H).where(H.c.enrolled_on <= today)
+    ).scalar_one()
     return audit_report(findings, checked=checked, head=None)

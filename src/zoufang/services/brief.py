@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from zoufang import tables
+from zoufang.services import figures
 from zoufang.services.commitments import CommitmentFilter, list_commitments
-from zoufang.services.due import days_overdue
 from zoufang.services.fact_history import CATEGORIES, HOUSEHOLD, latest_change
 from zoufang.services.funds import received_by_household
 from zoufang.services.households import describe_household, get_household, members_of
@@ -24,10 +25,14 @@ def household_brief(*, session: LedgerSession, code: str, today: dt.date) -> dic
     household = describe_household(session=session, code=code)
     hid = get_household(session=session, code=code).id
     assert hid is not None  # read from the ledger
-    if household["status"] == "active" and household["due_date"] is not None:
-        household["days_overdue"] = days_overdue(household["due_date"], today)
+    # as of today, as `due`, `audit visits` and `report` count it (figures.household_due)
+    due = figures.household_due(session.connection(), today, [tables.household.c.id == hid])
+    if due:
+        household["last_visit"] = due[0].last_visit_on
+        household["due_date"] = due[0].due_date
+        household["days_overdue"] = due[0].days_overdue
     else:
-        household["days_overdue"] = None
+        household["due_date"] = household["days_overdue"] = None
     commitments = list_commitments(
         session=session, today=today, where=CommitmentFilter(household=code)
     )
@@ -37,8 +42,8 @@ def household_brief(*, session: LedgerSession, code: str, today: dt.date) -> dic
         # the day the categories in force took effect (their history: `household history`)
         "categories_since": changed[0] if changed else None,
         "member_list": members_of(session=session, household_id=hid),
-        "visits": list_visits(session=session, where=VisitFilter(household=code)),
+        "visits": list_visits(session=session, where=VisitFilter(household=code, until=today)),
         "open_commitments": [c for c in commitments if c["days_overdue"] is not None],
         "closed_commitments": [c for c in commitments if c["days_overdue"] is None],
-        "money_received": received_by_household(session=session, household_code=code),
+        "money_received": received_by_household(session=session, household_code=code, today=today),
     }

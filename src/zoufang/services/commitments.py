@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlmodel import col
 
-from zoufang import labels, parsing
+from zoufang import labels, parsing, tables
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.i18n import _
 from zoufang.models import (
@@ -26,8 +26,9 @@ from zoufang.models import (
     CommitmentResponse,
     Household,
 )
+from zoufang.services import figures
 from zoufang.services.audit_log import record
-from zoufang.services.due import days_overdue
+from zoufang.services.figures import days_overdue
 from zoufang.services.households import get_cadre, get_household
 
 if TYPE_CHECKING:
@@ -184,8 +185,11 @@ class CommitmentFilter:
 def list_commitments(
     *, session: LedgerSession, today: dt.date, where: CommitmentFilter = CommitmentFilter()
 ) -> list[dict]:
-    """Commitments by due date, each with its responses and days overdue (open ones)."""
-    conditions: list[ColumnElement[bool]] = []
+    """Commitments by due date, each with its responses and days overdue (open ones), as of
+    ``today`` (:mod:`zoufang.services.figures`): none opened after it, no response after it,
+    open if not closed by then."""
+    C = tables.commitment
+    conditions: list[ColumnElement[bool]] = [col(Commitment.opened_on) <= today]
     if where.id is not None:
         conditions.append(col(Commitment.id) == where.id)
     if where.status:
@@ -194,9 +198,9 @@ def list_commitments(
         )
         conditions.append(col(Commitment.status) == status)
     if where.open_only or where.overdue:
-        conditions.append(col(Commitment.status).not_in(COMMITMENT_CLOSED))
+        conditions.append(figures.commitment_open_on(today, C))
     if where.overdue:
-        conditions.append(col(Commitment.due_date) < today)
+        conditions.append(figures.commitment_overdue(today, C))
     if where.cadre:
         cadre = get_cadre(session=session, code=where.cadre, field="--cadre")
         conditions.append(col(Commitment.cadre_id) == cadre.id)
@@ -220,7 +224,10 @@ def list_commitments(
     responses: dict[int, list[dict]] = {}
     for r in session.execute(
         select(CommitmentResponse)
-        .where(col(CommitmentResponse.commitment_id).in_(ids))
+        .where(
+            col(CommitmentResponse.commitment_id).in_(ids),
+            col(CommitmentResponse.response_date) <= today,
+        )
         .order_by(col(CommitmentResponse.response_date), col(CommitmentResponse.id))
     ).scalars():
         responses.setdefault(r.commitment_id, []).append(
@@ -238,7 +245,7 @@ def list_commitments(
             "due_date": c.due_date,
             "status": labels.Code(c.status, labels.COMMITMENT_STATUS),
             "days_overdue": None
-            if c.status in COMMITMENT_CLOSED
+            if c.status in COMMITMENT_CLOSED and c.closed_on is not None and c.closed_on <= today
             else days_overdue(c.due_date, today),
             "closed_on": c.closed_on,
             "referred_to": c.referred_to,

@@ -24,50 +24,21 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, exists, func, select, update
 
-from zoufang.codes import HOUSEHOLD_ACTIVE
 from zoufang.labels import CATEGORY, Code
+from zoufang.services import figures
+from zoufang.services.figures import compute_due_date, effective_cadence
+from zoufang.services.figures import days_overdue as days_overdue  # re-exported
 from zoufang.services.lookup import category_labels, resolve_cadre, resolve_categories
 from zoufang.tables import assignment as _assignment
 from zoufang.tables import cadre as _cadre
 from zoufang.tables import category as _category
 from zoufang.tables import household as _household
 from zoufang.tables import household_category as _household_category
-from zoufang.tables import visit as _visit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from zoufang.db import LedgerSession
-
-
-def effective_cadence(own_days: int | None, category_days: Iterable[int]) -> int:
-    """The household's own cadence if set, else the shortest among its categories."""
-    if own_days:
-        return own_days
-    days = [d for d in category_days if d]
-    if not days:
-        raise ValueError("a household needs a cadence or at least one category")
-    return min(days)
-
-
-def compute_due_date(
-    *,
-    enrolled_on: dt.date,
-    last_visit_on: dt.date | None,
-    next_date: dt.date | None,
-    cadence_days: int,
-) -> dt.date:
-    """SPEC §4: the latest visit's ``--next``, else latest visit + cadence, else enrolment."""
-    if last_visit_on is None:
-        return enrolled_on
-    if next_date is not None:
-        return next_date
-    return last_visit_on + dt.timedelta(days=cadence_days)
-
-
-def days_overdue(due_date: dt.date, today: dt.date) -> int:
-    """today − due date: positive when late, negative while the visit is still ahead."""
-    return (today - due_date).days
 
 
 def refresh_due_dates(*, session: LedgerSession, household_ids: Iterable[int]) -> None:
@@ -81,7 +52,7 @@ def refresh_due_dates(*, session: LedgerSession, household_ids: Iterable[int]) -
         return
     session.flush()  # rows the ORM holds back must be in the database first
     conn = session.connection()
-    H, HC, C, V = _household, _household_category, _category, _visit
+    H, HC, C = _household, _household_category, _category
     changed: list[dict] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -93,28 +64,7 @@ def refresh_due_dates(*, session: LedgerSession, household_ids: Iterable[int]) -
                 .group_by(HC.c.household_id)
             ).all()
         )
-        ranked = (
-            select(
-                V.c.household_id,
-                V.c.visit_date,
-                V.c.next_date,
-                func.row_number()
-                .over(
-                    partition_by=V.c.household_id, order_by=(V.c.visit_date.desc(), V.c.id.desc())
-                )
-                .label("rn"),
-            )
-            .where(V.c.household_id.in_(chunk))
-            .subquery()
-        )
-        latest = {
-            hid: (visit_date, next_date)
-            for hid, visit_date, next_date in conn.execute(
-                select(ranked.c.household_id, ranked.c.visit_date, ranked.c.next_date).where(
-                    ranked.c.rn == 1
-                )
-            ).all()
-        }
+        latest = figures.latest_visits(conn, chunk)
         rows = []
         for hid, own_cadence, enrolled_on in conn.execute(
             select(H.c.id, H.c.cadence_days, H.c.enrolled_on).where(H.c.id.in_(chunk))
@@ -187,7 +137,12 @@ def due_households(
     conn = session.connection()
     read_by_mmap(conn)  # each household's categories and cadres are looked up all over the file
     limit = today + dt.timedelta(days=days)
-    conditions = [H.c.status == HOUSEHOLD_ACTIVE, H.c.due_date <= limit]
+    # As of today (figures.household_due): active that day; the stored due dates unless a
+    # visit is dated after today (a past --today), then recomputed from the visits before.
+    stored = figures.stored_due_dates_hold(conn, today)
+    conditions = [figures.active_on(today)]
+    if stored:
+        conditions.append(H.c.due_date <= limit)
     if where.village:
         conditions.append(H.c.village == where.village)
     if where.cadre:
@@ -217,27 +172,29 @@ def due_households(
     # are dates), the dates turned into dates once per distinct value: a county's list holds
     # a few hundred distinct dates in 60,000 rows; SQLAlchemy's rows and conversions would
     # cost a good part of the query's time again.
-    with bulk():  # 60,000 rows and as many dicts: the cycle collector would only walk them
-        return _due_rows(
-            driver_rows(
-                conn,
-                (
-                    select(
-                        H.c.code,
-                        H.c.head_name,
-                        H.c.village,
-                        categories,
-                        cadres,
-                        H.c.last_visit_on,
-                        H.c.due_date,
-                    )
-                    .where(*conditions)
-                    .order_by(H.c.due_date, H.c.code)
-                ),
+    query = select(
+        H.c.code,
+        H.c.head_name,
+        H.c.village,
+        categories,
+        cadres,
+        H.c.last_visit_on,
+        H.c.due_date,
+    ).where(*conditions)
+    labels = category_labels(session=session) if for_people else {}
+    if not stored:
+        due = {row.code: row for row in figures.household_due(conn, today, conditions[1:])}
+        rows = sorted(
+            (
+                (*r[:5], due[r[0]].last_visit_on, due[r[0]].due_date)
+                for r in conn.execute(query).all()
+                if due[r[0]].due_date <= limit
             ),
-            today,
-            category_labels(session=session) if for_people else {},
+            key=lambda r: (r[6], r[0]),
         )
+        return _due_rows(rows, today, labels)
+    with bulk():  # 60,000 rows and as many dicts: the cycle collector would only walk them
+        return _due_rows(driver_rows(conn, query.order_by(H.c.due_date, H.c.code)), today, labels)
 
 
 def _due_rows(rows: list[tuple], today: dt.date, known: dict[str, str]) -> list[dict]:

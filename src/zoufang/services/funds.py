@@ -647,8 +647,11 @@ def show_fund(*, session: LedgerSession, code: str, today: dt.date) -> dict:
     }
 
 
-def received_by_household(*, session: LedgerSession, household_code: str) -> list[dict]:
-    """Money a household received, per fund, net of reversals (for the pre-visit brief)."""
+def received_by_household(
+    *, session: LedgerSession, household_code: str, today: dt.date | None = None
+) -> list[dict]:
+    """Money a household received, per fund, net of reversals (for the pre-visit brief);
+    with ``today``, what was paid on or before it (money paid in a period, services.figures)."""
     E = LedgerEntry
     rows = session.execute(
         select(
@@ -658,7 +661,10 @@ def received_by_household(*, session: LedgerSession, household_code: str) -> lis
             func.max(E.entry_date),
         )
         .join(Fund, col(Fund.code) == E.fund_code)
-        .where(E.household_code == household_code)
+        .where(
+            E.household_code == household_code,
+            *([col(E.entry_date) <= today] if today is not None else []),
+        )
         .group_by(E.fund_code, Fund.name)
         .order_by(E.fund_code)
     ).all()

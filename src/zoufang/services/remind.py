@@ -1,6 +1,6 @@
 """What ``zoufang remind`` tells whom (the daily cron job against "只记不办").
 
-1. **Gather**, as of today: active households overdue for a visit (with ``days`` > 0 also
+1. **Gather**, as of today (:mod:`zoufang.services.figures`): active households overdue for a visit (with ``days`` > 0 also
    those falling due today or within ``days`` days) and open or in-progress commitments past
    their deadline (likewise). A household's item goes to each of its assigned cadres, a
    commitment's to its responsible cadre; a household with no cadre goes to the
@@ -42,11 +42,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from zoufang import i18n
+from zoufang import i18n, tables
 from zoufang.config import Config
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.i18n import _, ngettext
-from zoufang.models import COMMITMENT_CLOSED, Cadre, Commitment, Household, ReminderLog
+from zoufang.models import Cadre, ReminderLog
+from zoufang.services import figures
 from zoufang.services.due import DueFilter, days_overdue, due_households
 from zoufang.services.reminder_channels import CHANNELS, DeliveryError, Message
 
@@ -207,23 +208,29 @@ def gather(
             unassigned.append(item)
         for code in row["cadres"]:
             by_cadre.setdefault(code, []).append(item)
+    C, H, V = tables.commitment, tables.household, tables.visit
+    last_visit = (
+        select(func.max(V.c.visit_date))
+        .where(V.c.household_id == H.c.id, figures.visits_by(today))
+        .scalar_subquery()
+    )
     commitments = session.execute(
         select(
-            col(Commitment.id),
-            col(Commitment.text),
-            col(Commitment.due_date),
-            col(Household.code),
-            col(Household.head_name),
-            col(Household.village),
-            col(Household.last_visit_on),
-            col(Cadre.code),
+            C.c.id,
+            C.c.text,
+            C.c.due_date,
+            H.c.code,
+            H.c.head_name,
+            H.c.village,
+            last_visit,
+            tables.cadre.c.code,
         )
-        .join(Household, col(Household.id) == Commitment.household_id)
-        .join(Cadre, col(Cadre.id) == Commitment.cadre_id)
-        .where(col(Commitment.status).not_in(COMMITMENT_CLOSED), col(Commitment.due_date) <= limit)
-        .order_by(col(Commitment.due_date), col(Commitment.id))
+        .join(H, H.c.id == C.c.household_id)
+        .join(tables.cadre, tables.cadre.c.id == C.c.cadre_id)
+        .where(figures.commitment_open_on(today), C.c.due_date <= limit)
+        .order_by(C.c.due_date, C.c.id)
     ).all()
-    for cid, text, due, hcode, name, village, last_visit, ccode in commitments:
+    for cid, text, due, hcode, name, village, last_on, ccode in commitments:
         by_cadre.setdefault(ccode, []).append(
             Item(
                 kind="commitment",
@@ -232,7 +239,7 @@ def gather(
                 village=village,
                 due_date=due,
                 days_overdue=days_overdue(due, today),
-                last_visit=last_visit,
+                last_visit=last_on,
                 commitment=cid,
                 text=text,
             )

@@ -36,16 +36,15 @@ from sqlalchemy import (
     and_,
     case,
     distinct,
-    exists,
     func,
-    or_,
     select,
 )
 
-from zoufang.codes import COMMITMENT_CLOSED, HOUSEHOLD_ACTIVE, VISIT_KINDS
+from zoufang.codes import VISIT_KINDS
 from zoufang.db import second_reader
 from zoufang.errors import NotFound
 from zoufang.i18n import _
+from zoufang.services import figures
 
 # The tables as SQLAlchemy Core declares them (zoufang.tables), not the SQLModel classes: the
 # report runs without importing SQLModel, pydantic and the models.
@@ -82,11 +81,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 def household_conditions(scope: Scope) -> list:
     """Households on the roster during the period (and in the village)."""
-    conditions = [_household.c.enrolled_on <= scope.until]
-    if scope.since is not None:
-        conditions.append(
-            or_(_household.c.exited_on.is_(None), _household.c.exited_on >= scope.since)
-        )
+    conditions = figures.on_roster(scope.since, scope.until)
     if scope.village is not None:
         conditions.append(_household.c.village == scope.village)
     return conditions
@@ -113,11 +108,10 @@ def _visit_day():
 
 def visit_conditions(scope: Scope) -> list:
     """Visits within the period to households in scope (join household)."""
-    day = _visit_day()
-    conditions = [day <= scope.until, *household_conditions(scope)]
-    if scope.since is not None:
-        conditions.append(day >= scope.since)
-    return conditions
+    return [
+        figures.visits_within(scope.since, scope.until, day=_visit_day()),
+        *household_conditions(scope),
+    ]
 
 
 def every_visit_in_scope(*, session: LedgerSession, scope: Scope) -> bool:
@@ -161,10 +155,7 @@ def _visits_per_household(scope: Scope, *, kinds: bool = False):
     """
     # Through _visit_day(), SQLite walks that index in household order: nothing is sorted,
     # and no visit row is read (the index holds the kind).
-    day = _visit_day()
-    conditions = [day <= scope.until]
-    if scope.since is not None:
-        conditions.append(day >= scope.since)
+    conditions = [figures.visits_within(scope.since, scope.until, day=_visit_day())]
     by_kind = (
         [
             func.count(case((_visit.c.kind == kind, 1))).label(f"kind_{i}")
@@ -181,14 +172,8 @@ def _visits_per_household(scope: Scope, *, kinds: bool = False):
     )
 
 
-def _active_at_until(scope: Scope):
-    return or_(_household.c.exited_on.is_(None), _household.c.exited_on > scope.until)
-
-
 def _never_visited_condition(scope: Scope):
-    return ~exists().where(
-        _visit.c.household_id == _household.c.id, _visit.c.visit_date <= scope.until
-    )
+    return figures.never_visited(scope.until)
 
 
 def visit_figures(*, session: LedgerSession, scope: Scope) -> dict:
@@ -248,11 +233,13 @@ def visit_figures(*, session: LedgerSession, scope: Scope) -> dict:
     never = (
         session.connection()
         .execute(
-            select(func.count())
-            .select_from(H)
-            .where(*conditions, _active_at_until(scope), _never_visited_condition(scope))
+            select(func.count()).select_from(H).where(*conditions, _never_visited_condition(scope))
         )
         .scalar_one()
+    )
+    village_only = [H.c.village == scope.village] if scope.village is not None else []
+    overdue = len(
+        figures.household_due(session.connection(), scope.until, village_only, overdue_only=True)
     )
     return {
         "households": {
@@ -261,6 +248,7 @@ def visit_figures(*, session: LedgerSession, scope: Scope) -> dict:
             "coverage": _percent(visited, enrolled),
             "not_visited": enrolled - visited,
             "never_visited": never,
+            "overdue": overdue,
         },
         "by_kind": by_kind,
         "by_village": by_village,
@@ -285,7 +273,8 @@ def _other_kinds(*, session: LedgerSession, scope: Scope) -> list[dict]:
 def never_visited(
     *, session: LedgerSession, scope: Scope, limit: int = NEVER_VISITED_LISTED
 ) -> list[dict]:
-    """Active households in scope with no visit at all by ``until``, longest waiting first."""
+    """Households never visited by ``until`` (:func:`figures.never_visited`), longest waiting
+    first."""
     H = _household
     rows = (
         session.connection()
@@ -293,7 +282,6 @@ def never_visited(
             select(H.c.code, H.c.head_name, H.c.village, H.c.enrolled_on)
             .where(
                 *household_conditions(scope),
-                _active_at_until(scope),
                 _never_visited_condition(scope),
             )
             .order_by(H.c.enrolled_on, H.c.code)
@@ -361,10 +349,10 @@ def need_figures(*, session: LedgerSession, scope: Scope, today: dt.date) -> dic
     """Needs (commitments) opened in the period and what became of them by ``until``."""
     C = _commitment
     as_of = min(scope.until, today)
-    closed_by = and_(C.c.status.in_(COMMITMENT_CLOSED), C.c.closed_on <= scope.until)
 
     def closed_as(status: str):
-        return func.coalesce(func.sum(case((and_(closed_by, C.c.status == status), 1), else_=0)), 0)
+        closed = figures.commitment_closed_as(status, scope.until)
+        return func.coalesce(func.sum(case((closed, 1), else_=0)), 0)
 
     conditions = [C.c.opened_on <= scope.until]
     if scope.since is not None:
@@ -379,9 +367,7 @@ def need_figures(*, session: LedgerSession, scope: Scope, today: dt.date) -> dic
                 closed_as("resolved"),
                 closed_as("referred"),
                 closed_as("cannot-resolve"),
-                func.coalesce(
-                    func.sum(case((and_(~closed_by, C.c.due_date < as_of), 1), else_=0)), 0
-                ),
+                func.coalesce(func.sum(case((figures.commitment_overdue(as_of), 1), else_=0)), 0),
             )
             .select_from(C)
             .join(_household, _household.c.id == C.c.household_id)
@@ -442,21 +428,7 @@ def heard_figures(*, session: LedgerSession, scope: Scope, every_visit: bool = F
 
 
 def _net_paid(condition):
-    """Payments less their reversals, for the entries matching ``condition``."""
-    E = _ledger_entry
-    return func.coalesce(
-        func.sum(
-            case(
-                (and_(condition, E.c.kind == "disburse"), E.c.amount_fen),
-                (
-                    and_(condition, E.c.kind == "reverse", E.c.household_code.is_not(None)),
-                    -E.c.amount_fen,
-                ),
-                else_=0,
-            )
-        ),
-        0,
-    )
+    return figures.net_paid(condition)
 
 
 def _net_paid_in_period():
@@ -474,17 +446,7 @@ def _net_paid_in_period():
 
 
 def _in_period(scope: Scope):
-    E = _ledger_entry
-    conditions = [E.c.entry_date <= scope.until, E.c.household_code.is_not(None)]
-    if scope.since is not None:
-        conditions.append(E.c.entry_date >= scope.since)
-    if scope.village is not None:
-        conditions.append(
-            E.c.household_code.in_(
-                select(_household.c.code).where(_household.c.village == scope.village)
-            )
-        )
-    return and_(*conditions)
+    return figures.paid_within(scope.since, scope.until, scope.village)
 
 
 def money_by_fund(*, session: LedgerSession, scope: Scope) -> list[dict]:
@@ -593,20 +555,19 @@ def cadre_workload(
     ``every_visit``: the scope leaves out no visit (:func:`every_visit_in_scope`), so a
     cadre's visits are counted from the visit–cadre index alone."""
     H = _household
+    as_of = min(scope.until, today)
     village = [H.c.village == scope.village] if scope.village is not None else []
-    assigned = {
-        cid: (n, overdue)
-        for cid, n, overdue in session.connection().execute(
-            select(
-                _assignment.c.cadre_id,
-                func.count(),
-                func.coalesce(func.sum(case((H.c.due_date < today, 1), else_=0)), 0),
-            )
-            .join(H, H.c.id == _assignment.c.household_id)
-            .where(H.c.status == HOUSEHOLD_ACTIVE, *village)
-            .group_by(_assignment.c.cadre_id)
-        )
+    late_households = {
+        h.id for h in figures.household_due(session.connection(), as_of, village, overdue_only=True)
     }
+    assigned: dict[int, tuple[int, int]] = {}
+    for cid, hid in session.connection().execute(
+        select(_assignment.c.cadre_id, _assignment.c.household_id)
+        .join(H, H.c.id == _assignment.c.household_id)
+        .where(figures.active_on(as_of), *village)
+    ):
+        n, overdue = assigned.get(cid, (0, 0))
+        assigned[cid] = (n + 1, overdue + (hid in late_households))
     visits: dict[int, int]
     if every_visit:
         visits = dict(
@@ -634,11 +595,7 @@ def cadre_workload(
         .execute(
             select(_commitment.c.cadre_id, func.count())
             .join(H, H.c.id == _commitment.c.household_id)
-            .where(
-                _commitment.c.status.not_in(COMMITMENT_CLOSED),
-                _commitment.c.due_date < today,
-                *village,
-            )
+            .where(figures.commitment_overdue(as_of), *village)
             .group_by(_commitment.c.cadre_id)
         )
         .all()
@@ -674,7 +631,12 @@ def campaign_report(*, session: LedgerSession, scope: Scope, today: dt.date) -> 
     On a county ledger the money and cadre figures are read by a second thread on a second
     connection that sees the same snapshot (:func:`zoufang.db.second_reader`) while this
     one reads the visit figures: the queries are the database's work, which runs on two
-    cores at once. The figures are the same either way."""
+    cores at once. The figures are the same either way.
+
+    Nothing dated after ``today`` exists for the report: a period that ends later ends
+    today (:mod:`zoufang.services.figures`)."""
+    if scope.until > today:
+        scope = Scope(until=today, since=scope.since, village=scope.village)
     if (
         scope.village is not None
         and session.connection()
