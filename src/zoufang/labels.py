@@ -29,6 +29,9 @@ ENTRY_KIND = "entry kind"
 SEVERITY = "severity"
 CHECK = "check"
 CATEGORY = "category"
+PLAN_STATUS = "plan status"
+PLAN_LINE_STATUS = "plan line status"
+PLAN_DECISION = "plan decision"
 MESSAGE = "message"  # a sentence (:class:`Message`), not a code
 
 #: Chinese words for the codes (the catalog holds the same, for display in Chinese; these
@@ -68,7 +71,19 @@ CHECK_ZH = {
     "check-in": "打卡式走访",
     "unanswered": "承诺逾期未回应",
     "idle-cadre": "干部未走访",
+    "unplanned": "计划外发放",
+    "over-plan": "超出计划金额",
+    "plan-paid-twice": "名单重复发放",
+    "objection": "有异议待处理",
 }
+PLAN_STATUS_ZH = {"draft": "拟定中", "approved": "已审定", "superseded": "已被新版替代"}
+PLAN_LINE_STATUS_ZH = {
+    "unpaid": "未发放",
+    "paid": "已发放",
+    "objected": "有异议",
+    "removed": "已移出",
+}
+PLAN_DECISION_ZH = {"keep": "保留", "remove": "移出"}
 
 #: The built-in categories' labels (migration 0001 writes the same into the ledger, where a
 #: category's own label wins: ``words`` in :func:`resolve`, ``word`` in :class:`Code`).
@@ -147,6 +162,9 @@ _ZH = {
     SEVERITY: SEVERITY_ZH,
     CHECK: CHECK_ZH,
     CATEGORY: CATEGORY_ZH,
+    PLAN_STATUS: PLAN_STATUS_ZH,
+    PLAN_LINE_STATUS: PLAN_LINE_STATUS_ZH,
+    PLAN_DECISION: PLAN_DECISION_ZH,
 }
 
 

@@ -30,6 +30,7 @@ from zoufang.services import audit_workers as workers
 from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.audit_funds_facts import Facts, load_facts
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
+from zoufang.services.audit_plans import plan_findings
 from zoufang.tables import fund as _fund
 from zoufang.tables import household as _household
 from zoufang.tables import ledger_entry as _entry
@@ -175,7 +176,7 @@ def _check(conn, sql: dict, job, upto: int, fund: str | None, anchor, anchor_seq
                     entry=anchor.seq,
                 )
             )
-    findings += reversal_findings + replay.malformed + replayed
+    findings += reversal_findings + replay.malformed + replayed + plan_findings(conn, upto)
     findings += [
         finding(
             "storage",

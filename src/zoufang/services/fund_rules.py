@@ -30,6 +30,10 @@ SEVERITY = {
     "duplicate-person": "error",
     "override": "warning",
     "no-visit": "warning",
+    # distribution plans (services/plans.py, services/audit_plans.py)
+    "unplanned": "error",
+    "over-plan": "error",
+    "plan-paid-twice": "error",
 }
 
 
