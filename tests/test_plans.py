@@ -11,9 +11,11 @@ assigned to C0001. The CLI runs as operator "tester" unless ``--as`` says otherw
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import rawdb
-from helpers import FUND, ok, refused
+from helpers import FUND, TODAY, ok, refused
 
 PLAN = f"{FUND}/1"
 
@@ -677,3 +679,76 @@ def test_notice_before_posts_the_planned_list(zf, funded):
     assert out["households"] == 2 and out["total"] == "1000.00"
     assert [r["name"] for r in out["recipients"]] == ["王*奶", "陈*爷"]
     assert "planned" in out["title"]
+
+
+# ---------------------------------------------------------------------------- the services alone
+
+
+def _session(ledger_path, operator: str, write: bool = True):
+    from zoufang.db import Ledger
+
+    ledger = Ledger(str(ledger_path))
+    return ledger, ledger.session(write=write, operator=operator, command="test")
+
+
+def test_the_services_draft_check_and_approve_without_the_cli(funded, ledger_path):
+    import datetime as dt
+
+    from zoufang.errors import RuleViolation
+    from zoufang.services.plans import PlanIn, approve_plan, create_plan, show_plan
+
+    today = dt.date(2026, 11, 23)
+    ledger, opened = _session(ledger_path, "drafter")
+    try:
+        with opened as s:
+            plan = create_plan(session=s, data=PlanIn(fund=FUND, name="名单", amount_fen=120000))
+            shown = show_plan(session=s, code=plan.code, today=today)
+        assert [line["checks"] for line in shown["lines"]] == [["over-cap"], ["over-cap"]]
+        with pytest.raises(RuleViolation, match="cannot also approve"):
+            with ledger.session(write=True, operator="drafter", command="test") as s:
+                approve_plan(session=s, code=PLAN, minutes="纪要", today=today)
+        with pytest.raises(RuleViolation, match="2 problems"):
+            with ledger.session(write=True, operator="approver", command="test") as s:
+                approve_plan(session=s, code=PLAN, minutes="纪要", today=today)
+    finally:
+        ledger.engine.dispose()
+
+
+def test_a_lines_check_is_the_write_paths_refusal(zf, funded, snapshot_db):
+    """What `fund plan show` says of a line is what `fund disburse` refuses it for."""
+    ok(zf("cadre", "relate", "C0001", "--household", "H000001", "--relation", "表兄"))
+    shown = lines(draft(zf, "--amount", "1,200", "--date", TODAY))
+    assert shown["H000001"]["checks"] == ["over-cap", "conflict-of-interest"]
+    line = refused(
+        zf, snapshot_db, "fund", "disburse", FUND, "H000001", "1,200", "--by", "C0001",
+        code=1, starts="over-cap: ",
+    )  # fmt: skip
+    assert "(also breaks: conflict-of-interest)" in line
+
+
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    fund=st.builds(
+        str.__add__,
+        st.sampled_from(ALNUM),
+        st.text(alphabet=ALNUM + "_.-", max_size=39),
+    ),
+    number=st.integers(min_value=0, max_value=999_999),
+)
+def test_a_plan_code_is_a_fund_code_and_a_number(fund, number):
+    from zoufang.parsing import parse_plan_code
+
+    assert parse_plan_code(f"{fund}/{number}", field="PLAN") == f"{fund}/{number}"
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(text=st.text(max_size=50).filter(lambda t: "/" not in t and "／" not in t))
+def test_text_without_a_slash_is_never_a_plan(text):
+    from zoufang.errors import InvalidInput
+    from zoufang.parsing import parse_plan_code
+
+    with pytest.raises(InvalidInput):
+        parse_plan_code(text, field="PLAN")
