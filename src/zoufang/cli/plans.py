@@ -11,7 +11,7 @@ from zoufang import labels, parsing
 from zoufang.cli.common import FormatOpt, any_date, past_date, session, today
 from zoufang.cli.funds import money_fields
 from zoufang.errors import InvalidInput
-from zoufang.i18n import N_, _
+from zoufang.i18n import N_, _, pgettext
 from zoufang.output import render, render_sections
 
 plan_app = typer.Typer(
@@ -76,9 +76,12 @@ def _print_plan(shown: dict, fmt) -> None:
     lines = [money_fields(r) for r in shown.pop("lines")]
     problems = shown.pop("problems")
     summary = money_fields(shown)
+    # a plan's ``name`` is a list's name, not a person's; its ``households`` are on the list
+    words = {"name": pgettext("fund", "name"), "households": pgettext("plan", "households")}
+    shown_summary = {words.get(k, k): v for k, v in summary.items()}
     render_sections(
         [
-            (f"{summary['code']} {summary['name']}", summary),
+            (f"{summary['code']} {summary['name']}", shown_summary),
             (N_("plan lines"), (lines, LINE_COLUMNS)),
             (N_("before approval or payment"), (problems, PROBLEM_COLUMNS)),
         ],

@@ -30,23 +30,28 @@ def plan_findings(conn, upto: int) -> list[Finding]:
     """Every plan finding about the entries up to ``upto``, in entry order."""
     reversed_seqs = select(E.c.reverses_seq).where(E.c.reverses_seq.is_not(None))
     approved = exists().where(PE.c.plan_id == P.c.id, PE.c.kind == "approve")
-    links = conn.execute(
-        select(
-            E.c.seq,
-            E.c.fund_code,
-            E.c.household_code,
-            E.c.amount_fen,
-            PL.c.id,
-            PL.c.amount_fen,
-            P.c.code,
-            approved.label("approved"),
-        )
-        .join(PP, PP.c.entry_seq == E.c.seq)
-        .join(PL, PL.c.id == PP.c.plan_line_id)
-        .join(P, P.c.id == PL.c.plan_id)
-        .where(E.c.seq <= upto, E.c.kind == "disburse", E.c.seq.not_in(reversed_seqs))
-        .order_by(E.c.seq)
-    ).all()
+    any_link = conn.execute(select(PP.c.entry_seq).limit(1)).first() is not None
+    links = (
+        []
+        if not any_link
+        else conn.execute(
+            select(
+                E.c.seq,
+                E.c.fund_code,
+                E.c.household_code,
+                E.c.amount_fen,
+                PL.c.id,
+                PL.c.amount_fen,
+                P.c.code,
+                approved.label("approved"),
+            )
+            .join(PP, PP.c.entry_seq == E.c.seq)
+            .join(PL, PL.c.id == PP.c.plan_line_id)
+            .join(P, P.c.id == PL.c.plan_id)
+            .where(E.c.seq <= upto, E.c.kind == "disburse", E.c.seq.not_in(reversed_seqs))
+            .order_by(E.c.seq)
+        ).all()
+    )
     found: list[tuple[int, Finding]] = []
     first_payment: dict[int, int] = {}
     planned: set[int] = set()
@@ -100,17 +105,22 @@ def plan_findings(conn, upto: int) -> list[Finding]:
             )
         else:
             first_payment[line_id] = seq
-    unplanned = conn.execute(
-        select(E.c.seq, E.c.fund_code, E.c.household_code, E.c.amount_fen)
-        .join(F, F.c.code == E.c.fund_code)
-        .where(
-            F.c.requires_plan.is_(True),
-            E.c.seq <= upto,
-            E.c.kind == "disburse",
-            E.c.seq.not_in(reversed_seqs),
-        )
-        .order_by(E.c.seq)
-    ).all()
+    # Most ledgers have no such fund: then nothing more is read (a county has 200,000 entries).
+    strict = list(conn.execute(select(F.c.code).where(F.c.requires_plan.is_(True))).scalars())
+    unplanned = (
+        []
+        if not strict
+        else conn.execute(
+            select(E.c.seq, E.c.fund_code, E.c.household_code, E.c.amount_fen)
+            .where(
+                E.c.fund_code.in_(strict),
+                E.c.seq <= upto,
+                E.c.kind == "disburse",
+                E.c.seq.not_in(reversed_seqs),
+            )
+            .order_by(E.c.seq)
+        ).all()
+    )
     for seq, fund, household, amount in unplanned:
         if seq in planned:
             continue

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from zoufang import labels
 from zoufang.errors import RuleViolation, ZoufangError
-from zoufang.i18n import _
+from zoufang.i18n import _, pgettext
 from zoufang.models import Household, LedgerEntry, Plan, PlanLine, PlanPayment
 from zoufang.parsing import fold
 from zoufang.services.audit_log import record
@@ -187,7 +187,9 @@ def pay_plan(
         try:
             entry = _pay(session, plan, state, line, cadres=cadres, on=on, visit_id=None)
         except ZoufangError as refused:  # nothing of this line was written
-            problems.append(f"{h.code}: {refused.line()}")
+            problems.append(
+                pgettext("list", "{check}: {detail}").format(check=h.code, detail=refused.line())
+            )
             continue
         result.entries.append(
             {"household": h.code, "amount_fen": entry.amount_fen, "entry": entry.seq}
@@ -198,7 +200,7 @@ def pay_plan(
             _("nothing was paid: {n} of {total} lines cannot be paid: {problems}").format(
                 n=len(problems),
                 total=len(problems) + len(result.entries),
-                problems="; ".join(problems),
+                problems=pgettext("list", "; ").join(problems),
             ),
         )
     if not result.entries:

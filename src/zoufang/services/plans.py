@@ -26,7 +26,7 @@ from sqlmodel import col, func, select
 
 from zoufang import labels
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
-from zoufang.i18n import N_, _
+from zoufang.i18n import N_, _, pgettext
 from zoufang.models import (
     Fund,
     Household,
@@ -658,8 +658,11 @@ def approve_plan(*, session: LedgerSession, code: str, minutes: str, today: dt.d
 
 def refusal(problems: list[Problem], plan: str) -> str:
     """Every problem in one line: ``plan P cannot be approved: 2 problems: …``."""
-    listed = "; ".join(
-        f"{labels.Code(p.check, labels.CHECK).label()}: {_shown(p.detail)}" for p in problems
+    listed = pgettext("list", "; ").join(
+        pgettext("list", "{check}: {detail}").format(
+            check=labels.Code(p.check, labels.CHECK).label(), detail=_shown(p.detail)
+        )
+        for p in problems
     )
     return _(
         "plan {plan} cannot be approved ({n} problems; remove or override those lines): {problems}"
