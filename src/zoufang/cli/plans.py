@@ -92,7 +92,9 @@ def _print_plan(shown: dict, fmt) -> None:
 
 def plan_create(
     fund: Annotated[str, typer.Argument(help="Fund code.", metavar="FUND")],
-    name: Annotated[str, typer.Option("--name", help="Name, e.g. 2027年春节慰问名单.")],
+    name: Annotated[
+        str, typer.Option("--name", help="Name, e.g. 2027年春节慰问名单.", metavar="TEXT")
+    ],
     village: Annotated[
         list[str] | None, typer.Option("--village", help="Only this village; repeatable.")
     ] = None,
