@@ -752,3 +752,33 @@ def test_text_without_a_slash_is_never_a_plan(text):
 
     with pytest.raises(InvalidInput):
         parse_plan_code(text, field="PLAN")
+
+
+def test_notice_after_payment_lists_what_the_plan_paid(zf, funded):
+    draft(zf, "--amount", "500")
+    ok(approve(zf))
+    ok(zf("visit", "log", "H000002", "--by", "C0001", "--plan", PLAN))
+    out = ok(zf("notice", PLAN, "-f", "json")).json()
+    assert [(r["village"], r["amount"]) for r in out["recipients"]] == [("东风社区", "500.00")]
+    assert out["title"] == "春节慰问名单: public notice of payments"
+
+
+def test_a_draft_is_not_posted_and_a_fund_is_not_a_plan(zf, funded, snapshot_db):
+    draft(zf, "--amount", "500")
+    refused(zf, snapshot_db, "notice", PLAN, "--before", code=1,
+            starts="PLAN: plan CJ2026/1 is a draft: it is posted once approved")  # fmt: skip
+    refused(zf, snapshot_db, "notice", FUND, "--before", code=2,
+            starts="PLAN: 'CJ2026' is not a plan")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "starts"),
+    [
+        (["create", FUND, "--name", " ", "--amount", "5"], "--name: must not be empty"),
+        (["create", FUND, "--name", "x" * 201, "--amount", "5"], "--name: "),
+        (["create", "C J", "--name", "x", "--amount", "5"], "FUND: "),
+        (["list", "C J"], "FUND: "),
+    ],
+)
+def test_more_bad_input_writes_nothing(zf, funded, snapshot_db, args, starts):
+    refused(zf, snapshot_db, "fund", "plan", *args, code=2, starts=starts)

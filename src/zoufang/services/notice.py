@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlmodel import case, col
 
+from zoufang.errors import RuleViolation
 from zoufang.i18n import _
 from zoufang.models import Household, HouseholdCategory, LedgerEntry
 from zoufang.parsing import mask_id_number
@@ -100,6 +101,11 @@ def plan_notice(
     from zoufang.services.plan_payments import plan_sheet
 
     sheet = plan_sheet(session=session, code=code)
+    if sheet["status"] == "draft":
+        raise RuleViolation(
+            "PLAN",
+            _("plan {plan} is a draft: it is posted once approved").format(plan=sheet["plan"]),
+        )
     wanted = ("unpaid", "paid", "objected") if before else ("paid",)
     chosen = [line for line in sheet["lines"] if line["status"] in wanted]
     categories: dict[int, list[str]] = {}
