@@ -55,8 +55,8 @@ def plan_findings(conn, upto: int) -> list[Finding]:
     found: list[tuple[int, Finding]] = []
     first_payment: dict[int, int] = {}
     planned: set[int] = set()
-    for seq, fund, household, amount, line_id, line_amount, plan, is_approved in links:
-        if is_approved:
+    for seq, fund, household, amount, line_id, line_household, line_amount, plan, ok in links:
+        if ok and line_household == household:  # a link to another's line plans nothing
             planned.add(seq)
         if amount > line_amount:
             found.append(
