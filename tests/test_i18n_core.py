@@ -61,6 +61,9 @@ def _words(cell: str) -> list[str]:
         ("Commitment statuses (办理状态)", labels.COMMITMENT_STATUS_ZH),
         ("Household status (状态)", labels.HOUSEHOLD_STATUS_ZH),
         ("Ledger entry kinds (流水类型)", labels.LEDGER_KIND_ZH),
+        ("Plan statuses (名单状态)", labels.PLAN_STATUS_ZH),
+        ("Plan line statuses (名单发放状态)", labels.PLAN_LINE_STATUS_ZH),
+        ("Objection decisions (异议处理)", labels.PLAN_DECISION_ZH),
     ],
 )
 def test_the_glossarys_words_are_the_labels(section, words):

@@ -183,7 +183,7 @@ def test_responses_from_before_the_real_clock_are_skipped(zf, funded, clock, led
     ok(zf("visit", "log", "H000001", "--by", "C0001", "--need", "修屋顶"))
     ok(zf("commitment", "respond", "1", "--note", "已联系"))
     con = connect_named(ledger_path)
-    with con:  # as migration 0006 leaves a response recorded before it
+    with con:  # as migration 0007 leaves a response recorded before it
         con.execute(
             "UPDATE commitment_response SET recorded_at = NULL, response_date = '2020-01-01'"
         )

@@ -109,4 +109,9 @@ ENGLISH: dict[str, str] = {
     "金额": "amount",
     "金额(元)": "amount (yuan)",
     "问题": "problem",
+    "异议": "objections",
+    "计划日期": "planned on",
+    "户数": "households",
+    "拟定人": "drafted by",
+    "审定人": "approved by",
 }

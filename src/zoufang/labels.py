@@ -30,6 +30,9 @@ SEVERITY = "severity"
 CHECK = "check"
 CATEGORY = "category"
 FACT = "fact"  # a dated fact of the history (`household history`)
+PLAN_STATUS = "plan status"
+PLAN_LINE_STATUS = "plan line status"
+PLAN_DECISION = "plan decision"
 MESSAGE = "message"  # a sentence (:class:`Message`), not a code
 
 #: Chinese words for the codes (the catalog holds the same, for display in Chinese; these
@@ -82,7 +85,19 @@ CHECK_ZH = {
     "late-entry": "逾期补录",
     "backfill": "补录",
     "chain-shortened": "链尾缺失",
+    "unplanned": "计划外发放",
+    "over-plan": "超出计划金额",
+    "plan-paid-twice": "名单重复发放",
+    "objection": "有异议待处理",
 }
+PLAN_STATUS_ZH = {"draft": "拟定中", "approved": "已审定", "superseded": "已被新版替代"}
+PLAN_LINE_STATUS_ZH = {
+    "unpaid": "未发放",
+    "paid": "已发放",
+    "objected": "有异议",
+    "removed": "已移出",
+}
+PLAN_DECISION_ZH = {"keep": "保留", "remove": "移出"}
 
 #: The built-in categories' labels (migration 0001 writes the same into the ledger, where a
 #: category's own label wins: ``words`` in :func:`resolve`, ``word`` in :class:`Code`).
@@ -162,6 +177,9 @@ _ZH = {
     CHECK: CHECK_ZH,
     CATEGORY: CATEGORY_ZH,
     FACT: FACT_ZH,
+    PLAN_STATUS: PLAN_STATUS_ZH,
+    PLAN_LINE_STATUS: PLAN_LINE_STATUS_ZH,
+    PLAN_DECISION: PLAN_DECISION_ZH,
 }
 
 

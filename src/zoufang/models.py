@@ -43,6 +43,10 @@ _fund_category = tables.fund_category.c
 _ledger_entry = tables.ledger_entry.c
 _fact_change = tables.fact_change.c
 _reminder_log = tables.reminder_log.c
+_plan = tables.plan.c
+_plan_line = tables.plan_line.c
+_plan_event = tables.plan_event.c
+_plan_payment = tables.plan_payment.c
 
 
 class Category(SQLModel, table=True):
@@ -205,6 +209,7 @@ class Fund(SQLModel, table=True):
     valid_from: dt.date | None = Field(default=None, sa_column=_fund.valid_from)
     valid_to: dt.date | None = Field(default=None, sa_column=_fund.valid_to)
     created_on: dt.date = Field(sa_column=_fund.created_on)
+    requires_plan: bool = Field(default=False, sa_column=_fund.requires_plan)
 
 
 class FundCategory(SQLModel, table=True):
@@ -266,6 +271,54 @@ class ReminderLog(SQLModel, table=True):
     sent_at: dt.datetime = Field(default_factory=utcnow, sa_column=_reminder_log.sent_at)
 
 
+class Plan(SQLModel, table=True):
+    """A distribution plan (慰问名单) of a fund."""
+
+    __table__ = tables.plan
+    id: int | None = Field(default=None, sa_column=_plan.id)
+    code: str = Field(sa_column=_plan.code)
+    fund_code: str = Field(sa_column=_plan.fund_code)
+    number: int = Field(sa_column=_plan.number)
+    name: str = Field(sa_column=_plan.name)
+    planned_on: dt.date | None = Field(default=None, sa_column=_plan.planned_on)
+    from_plan_id: int | None = Field(default=None, sa_column=_plan.from_plan_id)
+    drafted_by: str = Field(sa_column=_plan.drafted_by)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_plan.created_at)
+
+
+class PlanLine(SQLModel, table=True):
+    """One household on a plan and its planned amount."""
+
+    __table__ = tables.plan_line
+    id: int | None = Field(default=None, sa_column=_plan_line.id)
+    plan_id: int = Field(sa_column=_plan_line.plan_id)
+    household_code: str = Field(sa_column=_plan_line.household_code)
+    amount_fen: int = Field(sa_column=_plan_line.amount_fen)
+
+
+class PlanEvent(SQLModel, table=True):
+    """What happened to a plan (append-only)."""
+
+    __table__ = tables.plan_event
+    id: int | None = Field(default=None, sa_column=_plan_event.id)
+    plan_id: int = Field(sa_column=_plan_event.plan_id)
+    kind: str = Field(sa_column=_plan_event.kind)
+    household_code: str | None = Field(default=None, sa_column=_plan_event.household_code)
+    amount_fen: int | None = Field(default=None, sa_column=_plan_event.amount_fen)
+    decision: str | None = Field(default=None, sa_column=_plan_event.decision)
+    note: str | None = Field(default=None, sa_column=_plan_event.note)
+    operator: str = Field(sa_column=_plan_event.operator)
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=_plan_event.at)
+
+
+class PlanPayment(SQLModel, table=True):
+    """The ledger entry that paid a plan line (append-only)."""
+
+    __table__ = tables.plan_payment
+    entry_seq: int = Field(sa_column=_plan_payment.entry_seq)
+    plan_line_id: int = Field(sa_column=_plan_payment.plan_line_id)
+
+
 __all__ = [
     "Assignment",
     "AuditLog",
@@ -280,6 +333,10 @@ __all__ = [
     "HouseholdCategory",
     "LedgerEntry",
     "Member",
+    "Plan",
+    "PlanEvent",
+    "PlanLine",
+    "PlanPayment",
     "ReminderLog",
     "Visit",
     "VisitCadre",

@@ -525,6 +525,19 @@ def parse_code(text: str | None, *, field: str) -> str:
     return raw
 
 
+def parse_plan_code(text: str | None, *, field: str) -> str:
+    """A distribution plan's code: ``FUND/N`` (``CJ2026/1``), the fund's code and the plan's
+    number; full-width characters are read as such."""
+    raw = _fold(text or "")
+    fund, slash, number = raw.rpartition("/")
+    if not slash or not _CODE_RE.match(fund) or not number.isdigit() or len(number) > 6:
+        raise InvalidInput(
+            field,
+            _("{text!r} is not a plan (FUND/N, e.g. CJ2026/1)").format(text=text),
+        )
+    return f"{fund}/{int(number)}"
+
+
 # ---------------------------------------------------------------------------- choices
 
 

@@ -13,7 +13,7 @@ Everything that talks to the database starts from these declarations:
   (the parsers still carry their own limits today; taking them all from here is issue 21's).
 
 What a declaration cannot hold lives in the migrations and is checked by the same tests: the
-triggers that make ``ledger_entry`` append-only.
+triggers that make ``ledger_entry``, ``plan_event`` and ``plan_payment`` append-only.
 
 Money is always an integer number of fen (``*_fen`` columns, 64-bit). Dates are ``date``
 columns; timestamps are naive UTC, to the second (:func:`utcnow`). Codes (``H000001``,
@@ -38,7 +38,9 @@ from sqlalchemy import (
     Table,
     TableClause,
     Text,
+    UniqueConstraint,
     column,
+    false,
 )
 from sqlalchemy import table as table_clause
 
@@ -247,6 +249,8 @@ fund = Table(
     Column("valid_from", Date),
     Column("valid_to", Date),
     Column("created_on", Date, nullable=False),
+    # Paid only through approved distribution plans (`fund create --requires-plan`, 0008).
+    Column("requires_plan", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 fund_category = Table(
@@ -280,6 +284,63 @@ ledger_entry = Table(
     Column("hash", String(64), nullable=False, unique=True),
     Index("ix_ledger_entry_fund_household", "fund_code", "household_code"),
     Index("ix_ledger_entry_household_date", "household_code", "entry_date"),
+)
+
+#: A distribution plan (慰问名单): who is to receive how much from a fund, drafted, approved
+#: by another operator, posted, then paid (docs/funds.md, "Distribution plans"). ``code`` is
+#: ``FUND/N``, N counting the fund's plans from 1. Its state is not stored here: it is read
+#: from its events (an ``approve`` event makes it approved), which are append-only.
+plan = Table(
+    "plan",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(50), nullable=False, unique=True),
+    Column("fund_code", String(40), ForeignKey("fund.code"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("planned_on", Date),
+    Column("from_plan_id", Integer, ForeignKey("plan.id")),
+    Column("drafted_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False, default=utcnow),
+)
+
+#: One household on a plan and the amount planned for it. Rows change only while the plan
+#: is a draft (add, remove); every change is also a ``plan_event``.
+plan_line = Table(
+    "plan_line",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plan.id"), nullable=False),
+    Column("household_code", String(20), ForeignKey("household.code"), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    UniqueConstraint("plan_id", "household_code", name="uq_plan_line_plan_household"),
+)
+
+#: What happened to a plan, in order, never updated or deleted (triggers of migration 0008):
+#: ``create``, ``add``, ``remove``, ``approve`` (note = the minutes), ``override`` (note =
+#: the reason), ``object`` and ``resolve`` (``decision`` keep/remove) — the evidence of who
+#: drafted, approved, overrode and decided what.
+plan_event = Table(
+    "plan_event",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plan.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("household_code", String(20)),
+    Column("amount_fen", BigInteger),
+    Column("decision", String(10)),
+    Column("note", String(500)),
+    Column("operator", String(100), nullable=False),
+    Column("at", DateTime, nullable=False, default=utcnow),
+)
+
+#: Which ledger entry paid which plan line: a link beside the chain, so that the chain's
+#: canonical form (docs/funds.md) is unchanged. Append-only (triggers of migration 0008).
+plan_payment = Table(
+    "plan_payment",
+    metadata,
+    Column("entry_seq", Integer, ForeignKey("ledger_entry.seq"), primary_key=True),
+    Column("plan_line_id", Integer, ForeignKey("plan_line.id"), nullable=False, index=True),
 )
 
 #: One item told to one recipient by one channel on one day (``zoufang remind``), so that

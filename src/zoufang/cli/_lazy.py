@@ -78,7 +78,7 @@ class LazyTyper(typer.Typer):
                 rich_markup_mode=self.rich_markup_mode,
                 suggest_commands=self.suggest_commands,
             )
-        for cmd in [command, *getattr(command, "commands", {}).values()]:
+        for cmd in _with_subcommands(command):  # a group's groups too (`fund plan …`)
             _plain_text_parameters(cmd)
             speak_the_chosen_language(cmd)
         return command
@@ -102,6 +102,13 @@ class LazyTyper(typer.Typer):
         )
         translate(stand_in)
         return stand_in
+
+
+def _with_subcommands(command) -> Iterator[Any]:
+    """``command`` and every command under it, at any depth."""
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _with_subcommands(sub)
 
 
 class LazyCommands(MutableMapping):

@@ -104,6 +104,12 @@ def fund_create(
     source: Annotated[
         str | None, typer.Option(help="Where the money comes from (e.g. 市委组织部代管党费).")
     ] = None,
+    requires_plan: Annotated[
+        bool,
+        typer.Option(
+            "--requires-plan", help="Pay only the lines of an approved distribution plan."
+        ),
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Create a ring-fenced fund: who may receive it, how much each, and when."""
@@ -117,6 +123,7 @@ def fund_create(
         valid_from=any_date(from_, "--from"),
         valid_to=any_date(to, "--to"),
         source=text_opt(source, "--source"),
+        requires_plan=requires_plan,
     )
     with session(write=True) as s:
         fund = create_fund(session=s, data=data, today=today())
@@ -311,4 +318,7 @@ def register(app: typer.Typer) -> None:
     fund_app.command("reverse")(fund_reverse)
     fund_app.command("list")(fund_list)
     fund_app.command("show")(fund_show)
+    from zoufang.cli import plans
+
+    plans.register(fund_app)
     app.add_typer(fund_app, name="fund")

@@ -23,7 +23,10 @@ def _notice_format(text: str | NoticeFormat | None) -> NoticeFormat | None:
 
 
 def notice(
-    fund: Annotated[str, typer.Argument(help="Fund code.")],
+    fund: Annotated[
+        str,
+        typer.Argument(help="Fund code, or a distribution plan FUND/N.", metavar="FUND|PLAN"),
+    ],
     fmt: Annotated[
         NoticeFormat | None,
         typer.Option(
@@ -41,12 +44,17 @@ def notice(
         str | None, typer.Option(help="Who to contact with objections, e.g. 镇纪委 0531-12345678.")
     ] = None,
     days: Annotated[str, typer.Option(help="Publication period in days (1–90).")] = "7",
+    before: Annotated[
+        bool,
+        typer.Option("--before", help="For a plan: the planned list before payment (拟发放公示)."),
+    ] = False,
     reveal: RevealOpt = False,
 ) -> None:
     """The public notice (公示) of who received a fund: village, masked name and ID, amount."""
     from zoufang.output.notice import write_notice
-    from zoufang.services.notice import fund_notice
+    from zoufang.services.notice import fund_notice, plan_notice
 
+    plan = parsing.parse_plan_code(fund, field="PLAN") if "/" in fund or before else None
     period = parsing.parse_count(days, field="--days", minimum=1, maximum=90)
     chosen = fmt or NoticeFormat(default_format().value)
     if chosen is NoticeFormat.xlsx and out is None:
@@ -54,7 +62,10 @@ def notice(
     if out is not None and out.exists():
         raise InvalidInput("--out", _("{out} already exists; choose a new file").format(out=out))
     with session(write=reveal) as s:
-        data = fund_notice(session=s, code=fund, today=today(), reveal=reveal)
+        if plan is not None:
+            data = plan_notice(session=s, code=plan, today=today(), before=before, reveal=reveal)
+        else:
+            data = fund_notice(session=s, code=fund, today=today(), reveal=reveal)
         if reveal:
             log_reveal(s, f"notice {fund}")
     households = write_notice(data, chosen, days=period, contact=contact, out=out)

@@ -77,6 +77,14 @@ def visit_log(
     fund: Annotated[
         str | None, typer.Option("--fund", help="The fund the cash is paid from.")
     ] = None,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            help="Pay the household's line of this approved plan (FUND/N): its amount, no --cash.",
+            metavar="PLAN",
+        ),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Record a home visit: what was heard, given, promised and paid."""
@@ -99,9 +107,13 @@ def visit_log(
         next_date=any_date(next_, "--next"),
     )
     cash_fen = None if cash is None else parsing.parse_money(cash, field="--cash")
+    plan_code = None if plan is None else parsing.parse_plan_code(plan, field="--plan")
+    if plan_code is not None and cash is not None:
+        raise InvalidInput("--cash", _("--plan pays the planned amount: leave out --cash"))
+    fund_code = fund
     with session(write=True) as s:
         visit = log_visit_with_cash(
-            session=s, data=data, today=today(), cash_fen=cash_fen, fund=fund
+            session=s, data=data, today=today(), cash_fen=cash_fen, fund=fund_code, plan=plan_code
         )
     result = {
         "id": visit.id,

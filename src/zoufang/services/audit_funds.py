@@ -33,6 +33,7 @@ from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, entry_date_findings
 from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.audit_funds_facts import Facts, load_facts
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
+from zoufang.services.audit_plans import plan_findings
 from zoufang.services.fact_history import History
 from zoufang.tables import fact_change as _fact
 from zoufang.tables import fund as _fund
@@ -208,7 +209,7 @@ def _check(
                 )
             )
     findings += _fact_chain_findings(fact_problems, fact_rows, fact_anchor)
-    findings += reversal_findings + replay.malformed + replayed
+    findings += reversal_findings + replay.malformed + replayed + plan_findings(conn, upto)
     findings += backdated_findings(fact_rows, rows)
     findings += [
         finding(

@@ -32,6 +32,10 @@ SEVERITY = {
     "no-visit": "warning",
     "fact-chain": "error",
     "backdated": "warning",
+    # distribution plans (services/plans.py, services/audit_plans.py)
+    "unplanned": "error",
+    "over-plan": "error",
+    "plan-paid-twice": "error",
 }
 
 

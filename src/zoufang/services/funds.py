@@ -57,6 +57,7 @@ class FundIn:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     source: str | None = None
+    requires_plan: bool = False
 
 
 def get_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> Fund:
@@ -94,6 +95,7 @@ def create_fund(*, session: LedgerSession, data: FundIn, today: dt.date) -> Fund
         valid_from=data.valid_from,
         valid_to=data.valid_to,
         created_on=today,
+        requires_plan=data.requires_plan,
     )
     session.add(fund)
     session.flush()
@@ -384,14 +386,25 @@ def disburse(
     visit_id: int | None = None,
     memo: str | None = None,
     override: str | None = None,
+    planned: bool = False,
 ) -> LedgerEntry:
     """Pay a household from a fund, if every rule allows it (or with an override reason).
 
     ``visit_id`` names the visit at which the cash was handed over: it must be a visit to
-    this household."""
+    this household. ``planned``: the payment pays a line of an approved distribution plan
+    (:mod:`zoufang.services.plan_payments`); a fund created with ``--requires-plan`` pays
+    nothing else."""
     if visit_id is not None:
         _require_visit_to(session, visit_id, household)
     f = get_fund(session=session, code=fund)
+    if f.requires_plan and not planned:
+        raise RuleViolation(
+            labels.Code("unplanned", labels.CHECK),
+            _(
+                "fund {fund} pays only the lines of an approved distribution plan: pay with "
+                "`zoufang fund plan pay` or `zoufang visit log H --plan PLAN`"
+            ).format(fund=f.code),
+        )
     h = get_household(session=session, code=household, field="HOUSEHOLD")
     # a cadre named twice (by code and by name) pays once
     paying = list(
@@ -623,6 +636,7 @@ def fund_row(
         "allocated_fen": allocated,
         "disbursed_fen": disbursed,
         "balance_fen": allocated - disbursed,
+        "requires_plan": fund.requires_plan,
     }
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlmodel import case, col
 
+from zoufang.errors import RuleViolation
 from zoufang.i18n import _
 from zoufang.models import Household, HouseholdCategory, LedgerEntry
 from zoufang.parsing import mask_id_number
@@ -92,4 +93,61 @@ def fund_notice(*, session: LedgerSession, code: str, today: dt.date, reveal: bo
         # the ledger's head as this notice saw it: posted on a wall, a witness nobody can
         # recall (services.witness)
         "chain_head": chain_head(session).as_dict(),
+    }
+
+
+def plan_notice(
+    *, session: LedgerSession, code: str, today: dt.date, before: bool, reveal: bool = False
+) -> dict:
+    """The notice of a distribution plan, in :func:`fund_notice`'s shape: before payment
+    (``before``, 拟发放公示) every line still planned (not removed), with its planned
+    amount; after payment the lines paid, with what was paid."""
+    from zoufang.services.plan_payments import plan_sheet
+
+    sheet = plan_sheet(session=session, code=code)
+    if sheet["status"] == "draft":
+        raise RuleViolation(
+            "PLAN",
+            _("plan {plan} is a draft: it is posted once approved").format(plan=sheet["plan"]),
+        )
+    wanted = ("unpaid", "paid", "objected") if before else ("paid",)
+    chosen = [line for line in sheet["lines"] if line["status"] in wanted]
+    categories: dict[int, list[str]] = {}
+    if chosen:
+        from zoufang.models import Category
+
+        for hid, label in session.execute(
+            select(col(HouseholdCategory.household_id), col(Category.label))
+            .join(Category, col(Category.code) == HouseholdCategory.category_code)
+            .where(col(HouseholdCategory.household_id).in_([x["household_id"] for x in chosen]))
+            .order_by(Category.label)
+        ):
+            categories.setdefault(hid, []).append(label)
+    recipients = [
+        {
+            "no": i,
+            "village": x["village"],
+            "name": x["name"] if reveal else mask_name(x["name"]),
+            "id_number": x["id_number"] if reveal else mask_id_number(x["id_number"]),
+            "categories": categories.get(x["household_id"], []),
+            "amount_fen": x["amount_fen"] if before else x["paid_fen"],
+        }
+        for i, x in enumerate(chosen, 1)
+    ]
+    title = (
+        _("{plan}: public notice of planned payments")
+        if before
+        else _("{plan}: public notice of payments")
+    ).format(plan=sheet["name"])
+    return {
+        "fund": sheet["fund"],
+        "plan": sheet["plan"],
+        "title": title,
+        "source": sheet["source"],
+        "period": [sheet["planned_on"], None],
+        "households": len(recipients),
+        "total_fen": sum(r["amount_fen"] for r in recipients),
+        "date": today,
+        "minutes": sheet["minutes"],
+        "recipients": recipients,
     }

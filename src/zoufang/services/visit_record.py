@@ -196,12 +196,17 @@ def log_visit_with_cash(
     cash_fen: int | None,
     fund: str | None,
     override: str | None = None,
+    plan: str | None = None,
 ) -> LoggedVisit:
     """`visit log … --cash Y --fund F`: the visit and its payment in one transaction.
 
     The payment is judged by every fund rule; if it is refused, the visit is not written
-    either (the caller's transaction rolls back).
+    either (the caller's transaction rolls back). With ``plan`` (`--plan FUND/N`) the
+    household's line of that approved plan is paid, its planned amount
+    (:func:`zoufang.services.plan_payments.pay_line`); ``fund``, if given, must be the plan's.
     """
+    if plan is not None:
+        return _log_visit_paying_plan(session=session, data=data, today=today, plan=plan, fund=fund)
     if (cash_fen is None) != (fund is None):
         raise InvalidInput(
             "--fund" if fund is None else "--cash", _("--cash and --fund go together")
@@ -221,5 +226,31 @@ def log_visit_with_cash(
         on=data.visit_date,
         visit_id=visit.id,
         override=override,
+    )
+    return LoggedVisit(visit.id, visit.visit_date, visit.commitments, [entry.seq])
+
+
+def _log_visit_paying_plan(
+    *, session: LedgerSession, data: VisitIn, today: dt.date, plan: str, fund: str | None
+) -> LoggedVisit:
+    from zoufang.services.plan_payments import pay_line, payable_plan
+
+    found, _state = payable_plan(session=session, code=plan, field="--plan")
+    if fund is not None and parsing.fold(fund) != found.fund_code:
+        raise InvalidInput(
+            "--fund",
+            _("plan {plan} pays from fund {fund}, not {given}").format(
+                plan=found.code, fund=found.fund_code, given=fund
+            ),
+        )
+    visit = log_visit(session=session, data=data, today=today)
+    entry = pay_line(
+        session=session,
+        code=found.code,
+        household=data.household,
+        cadres=data.cadres,
+        on=data.visit_date,
+        visit_id=visit.id,
+        field="--plan",
     )
     return LoggedVisit(visit.id, visit.visit_date, visit.commitments, [entry.seq])
