@@ -635,6 +635,18 @@ def test_the_audit_finds_payments_off_any_approved_plan_of_a_fund_that_requires_
     assert _findings(zf) == (1, [("unplanned", "error", "H000002", 3)])  # the plan is a draft
     ok(approve(zf, "PO/1"))
     assert _findings(zf) == (0, [])
+    # a payment to another household linked to H000002's line plans nothing
+    fundkit.raw_append(ledger_path, fund_code="PO", household_code="H000001", amount_fen=30000,
+                       cadre_code="C0001")  # fmt: skip
+    _links(ledger_path, (4, _line_id(ledger_path, "H000002", "PO/1")))
+    assert _findings(zf) == (
+        1,
+        [
+            ("ineligible", "error", "H000001", 4),
+            ("plan-paid-twice", "error", "H000001", 4),
+            ("unplanned", "error", "H000001", 4),
+        ],
+    )
 
 
 def test_plan_payments_are_append_only_in_the_database(zf, funded, ledger_path):

@@ -41,6 +41,7 @@ def plan_findings(conn, upto: int) -> list[Finding]:
                 E.c.household_code,
                 E.c.amount_fen,
                 PL.c.id,
+                PL.c.household_code,
                 PL.c.amount_fen,
                 P.c.code,
                 approved.label("approved"),
