@@ -39,8 +39,8 @@ table { width: 100%; border-collapse: collapse; table-layout: fixed; }
 thead { display: table-header-group; }
 tfoot { display: table-row-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
-th, td { border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: top;
-         overflow-wrap: anywhere; word-break: break-all; }
+th, td { border: 0.6pt solid #000; padding: 1.2mm 1.5mm; vertical-align: top; }
+td { overflow-wrap: anywhere; }
 th { background: #eee; font-weight: bold; text-align: center; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.c { text-align: center; }
