@@ -135,3 +135,57 @@ def test_pdf_without_a_browser_writes_nothing(zf, village, tmp_path, monkeypatch
     )  # fmt: skip
     assert "headless browser" in line
     assert not out.exists()
+
+
+def test_xlsx_print_settings_read_back(zf, township, tmp_path, chinese):
+    """A4 portrait, one page wide and as long as it takes, the header row on every page, the
+    print area the whole notice, page numbers in the footer; the same content as the page."""
+    import openpyxl
+
+    out = tmp_path / "notice.xlsx"
+    result = zf(
+        "notice", "CJ2026", "--format", "xlsx", "--out", str(out), "--date", "2026-02-10",
+        "--issuer", "某某镇人民政府", "--contact", "镇纪委 0531-1234567",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    sheet = openpyxl.load_workbook(out).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows, 1) if r[0] == "序号")
+    assert rows[header - 1] == ("序号", "村/社区", "户主", "身份证号", "类别", "金额(元)")
+    assert sheet.print_title_rows == f"${header}:${header}"
+    assert sheet.print_area == f"'{sheet.title}'!$A$1:$F${len(rows)}"
+    setup = sheet.page_setup
+    assert setup.paperSize == 9 or setup.paperSize == "9"  # A4
+    assert setup.orientation == "portrait"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (setup.fitToWidth or 1) == 1  # 1 is the file format's default, left unwritten
+    assert setup.fitToHeight == 0  # as many pages long as it takes
+    assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页"
+    texts = [r[0] for r in rows if isinstance(r[0], str)]
+    assert texts[0] == "2026年春节走访慰问金 发放公示"
+    assert any(t.startswith("资金来源：") and "合计：" in t for t in texts)
+    assert any("2026年2月10日至2026年2月16日" in t and "镇纪委 0531-1234567" in t for t in texts)
+    assert texts[-2:] == ["某某镇人民政府", "2026年2月10日"]
+    listed = [r for r in rows[header:] if isinstance(r[0], int)]
+    assert [r[0] for r in listed] == list(range(1, township["households"] + 1))
+    assert [r[3] for r in listed] == [r["id_number"] for r in township["recipients"]]
+    for cell in sheet[header + 1]:  # text stays text: ID numbers are never numbers
+        assert cell.data_type in ("s", "n")
+    assert all(sheet.cell(row=header + 1 + i, column=4).data_type == "s" for i in range(3))
+
+
+def test_xlsx_one_village_without_amounts(zf, township, tmp_path, chinese):
+    import openpyxl
+
+    village = township["recipients"][0]["village"]
+    out = tmp_path / "v.xlsx"
+    result = zf(
+        "notice", "CJ2026", "--village", village, "--hide-amounts", "-f", "xlsx", "--out", str(out)
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    sheet = openpyxl.load_workbook(out).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert max(len([c for c in r if c is not None]) for r in rows) == 5
+    assert rows[1][0] == f"村（社区）：{village}"
+    assert sheet.print_area.endswith(f"$A$1:$E${len(rows)}")
+    assert all(r[1] == village for r in rows if isinstance(r[0], int))
