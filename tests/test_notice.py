@@ -398,3 +398,42 @@ def test_split_out_must_be_a_directory(zf, three_paid, tmp_path, snapshot_db):
         starts="--out: ",
     )
     assert not (tmp_path / "no").exists()
+
+
+def test_a_plans_list_renders_through_the_same_path(chinese):
+    """What the lead connects for ``notice PLAN --before``: a plan's lines and its fund as a
+    Subject, kind before: the title says 拟发放, the period defaults to 5 days, and a chain
+    head given in the settings is printed on the notice."""
+    import datetime as dt
+    import io
+
+    from zoufang.output import NoticeFormat
+    from zoufang.output.notice import write_notice
+    from zoufang.services.notice import BEFORE, Line, Settings, Subject, compose
+
+    (notice,) = compose(
+        subject=Subject(fund="CJ2026", fund_name="春节慰问金", source="代管党费", plan="CJ2026-1"),
+        lines=[Line("H000001", "红星村", "陈大爷", "110101194503071237", ["老党员"], 50000)],
+        order={"红星村": 0},
+        settings=Settings(date=dt.date(2026, 1, 20), kind=BEFORE, chain_head="12:ab34"),
+    )
+    assert notice["kind"] == "before" and notice["plan"] == "CJ2026-1"
+    assert notice["notice_period"]["last_day"] == dt.date(2026, 1, 24)
+    out = io.StringIO()
+    assert write_notice(notice, NoticeFormat.markdown, out=out) == 1
+    text = out.getvalue()
+    assert text.startswith("# 春节慰问金 拟发放公示")
+    assert "拟发放户数：1" in text and "陈*爷" in text and "陈大爷" not in text
+    assert "2026年1月20日至2026年1月24日" in text
+    assert text.rstrip().endswith("资金流水链头：12:ab34")
+
+
+def test_split_with_nobody_paid_writes_nothing(zf, village, tmp_path):
+    assert (
+        zf("fund", "create", "F1", "--name", "慰问", "--category", "veteran-member").exit_code == 0
+    )
+    out = tmp_path / "notices"
+    result = zf("notice", "F1", "--split-by", "village", "--out", str(out), "-f", "html")
+    assert result.exit_code == 0, result.stderr
+    assert "nobody is on the notice" in result.stderr
+    assert not out.exists()

@@ -149,7 +149,8 @@ def notice(
             if not force:
                 for target in targets:
                     _refuse_existing(target)
-            out.mkdir(exist_ok=True)
+            if notices:
+                out.mkdir(exist_ok=True)
         else:
             targets = [out]  # type: ignore[list-item]
         written = [

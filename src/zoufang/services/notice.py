@@ -295,9 +295,3 @@ def fund_notices(
     return compose(
         subject=subject, lines=lines, order=order, settings=settings, village=where, split=split
     )
-
-
-def fund_notice(*, session: LedgerSession, code: str, today: dt.date, reveal: bool = False) -> dict:
-    """The whole township's notice of fund ``code``, dated ``today``, default settings."""
-    settings = Settings(date=today, reveal=reveal)
-    return fund_notices(session=session, code=code, settings=settings)[0]
