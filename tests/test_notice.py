@@ -437,3 +437,10 @@ def test_split_with_nobody_paid_writes_nothing(zf, village, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "nobody is on the notice" in result.stderr
     assert not out.exists()
+
+
+def test_html_without_amounts_keeps_the_total_in_the_summary(zf, three_paid, chinese):
+    html = zf("notice", "F3", "--format", "html", "--hide-amounts").stdout
+    assert html.count("<th>") == 5 and "金额" not in html.split("<table>")[1]
+    assert "合计：1,000.00 元" in html
+    assert "500.00" not in html
