@@ -2,7 +2,8 @@
 # Install zoufang with its test dependencies into .venv, run the checks of `make lint` (ruff
 # check, ruff format --check, mypy), then the whole test suite twice: on SQLite ledger files,
 # then on PostgreSQL (a throw-away server from scripts/pg.sh, which installs Debian's
-# postgresql when it is missing: run as root, or have it installed).
+# postgresql when it is missing: run as root, or have it installed). scripts/browser.sh
+# installs chromium and fonts-noto-cjk for the PDF notice's tests the same way.
 # This is the README's test command and what CI runs (.ci/run).
 #
 #   ZOUFANG_TEST_BACKENDS=sqlite bash scripts/test.sh       # one backend only
@@ -12,6 +13,9 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+
+# the PDF notice's tests print with a headless browser and need a CJK font (root installs them)
+bash scripts/browser.sh >/dev/null
 
 echo "== lint: ruff check, ruff format --check, mypy ==" >&2
 make --no-print-directory lint PYTHON=.venv/bin/python

@@ -450,7 +450,7 @@ def need_postgresql(what: str) -> None:
 #: English a Chinese screen may show: the product's name and the names of formats, protocols
 #: and databases. Codes people type (`--kind routine`) are added by each test.
 ENGLISH_ALLOWED = frozenset(
-    "zoufang url json csv xlsx html markdown sqlite postgresql smtp".split()
+    "zoufang url json csv xlsx html pdf markdown sqlite postgresql smtp".split()
 )
 #: What separates words on a Chinese screen besides spaces: Chinese characters and
 #: full-width or Chinese punctuation (、，。：；（）“”‘’…—).

@@ -259,13 +259,18 @@ def test_notice_in_chinese(zf, ledger):
     assert lines[0] == "2026年春节慰问金 发放公示"
     assert lines[1] == "资金来源：市委组织部代管党费；发放户数：1；合计：1,200.00 元"
     assert lines[3].split() == ["序号", "村/社区", "户主", "身份证号", "类别", "金额(元)"]
-    assert lines[-1] == "公示期 7 天（2026-11-23 起）。如有异议，请向村（社区）党组织反映。"
+    # the period with its first and last day, then the signature block (the date)
+    assert lines[-3] == (
+        "公示期 7 天：2026年11月23日至2026年11月29日。如有异议，请向村（社区）党组织反映。"
+    )
+    assert lines[-1] == "2026年11月23日"
     english = ok(zf(*EN, "notice", FUND, "--format", "plain", "--days", "1")).stdout
     assert english.splitlines()[0] == "2026年春节慰问金: public notice of payments"
-    assert english.splitlines()[-1] == (
-        "Open for objections for 1 day (from 2026-11-23). "
+    assert english.splitlines()[-3] == (
+        "Notice period: 1 day, from 2026-11-23 to 2026-11-23. "
         "Objections may be raised with the village (community) Party organisation."
     )
+    assert english.splitlines()[-1] == "2026-11-23"
 
 
 @pytest.mark.parametrize(

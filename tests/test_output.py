@@ -55,7 +55,7 @@ def test_listing_csv_is_neutralised_only_when_switched_on(monkeypatch):
 
 def test_each_command_choice_is_derived_from_format():
     listing = [f.value for f in Format]
-    assert [f.value for f in NoticeFormat] == [*listing, "xlsx"]
+    assert [f.value for f in NoticeFormat] == [*listing, "xlsx", "html", "pdf"]
     assert [f.value for f in ReportFormat] == [*listing, "html"]
     assert [f.value for f in ExportFormat] == ["xlsx", "csv", "json"]
     assert set(REMIND_FORMATS) <= set(Format)

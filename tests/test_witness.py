@@ -116,7 +116,7 @@ def test_the_short_head_is_printed_and_accepted_as_anchor(zf, funded):
     short = f"{shown['seq']}:{shown['hash'][:12]}"
     assert short in ok(zf("fund", "show", FUND, "--format", "plain")).stdout
     notice = ok(zf("notice", FUND, "--format", "plain")).stdout
-    assert f"Ledger chain head: {short}." in notice
+    assert f"Money ledger chain head: {short}" in notice
     assert ok(zf("notice", FUND, "--format", "json")).json()["chain_head"] == shown
     assert audit(zf, "--anchor", short)[0] == 0
     wrong = f"{shown['seq']}:{'0' * 12}"

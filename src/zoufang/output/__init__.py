@@ -17,7 +17,9 @@ that use them, so that ``zoufang --help`` does not.
   arrays, and :func:`~.files.write_tables` for the export.
 * :mod:`.xlsx` — the one xlsx writer (the export's sheets, the notice's printable page).
 * :mod:`.notice`, :mod:`.report`, :mod:`.report_html` — the documents built from those
-  pieces: the public notice (公示) and the campaign report (sections, and one HTML page).
+  pieces: the public notice (公示) and the campaign report (sections, and one HTML page);
+  the notice's printable forms are :mod:`.notice_html` (an A4 page set), :mod:`.notice_xlsx`
+  (a sheet set up for printing) and :mod:`.pdf` (the page printed by a headless browser).
 """
 
 from __future__ import annotations

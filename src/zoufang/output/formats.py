@@ -18,6 +18,7 @@ from zoufang.i18n import _
 
 XLSX = "xlsx"  # a workbook: needs a file (--out)
 HTML = "html"  # one printable page
+PDF = "pdf"  # printed from the HTML page by a headless browser: needs a file (--out)
 
 C = TypeVar("C", bound=enum.StrEnum)
 
@@ -41,9 +42,9 @@ def _derived(*values: str) -> Callable[[type[C]], type[C]]:
     return check
 
 
-@_derived(*Format, XLSX)
+@_derived(*Format, XLSX, HTML, PDF)
 class NoticeFormat(enum.StrEnum):
-    """`notice`: every listing format, and xlsx."""
+    """`notice`: every listing format, xlsx, and a printable page set (html, pdf)."""
 
     table = "table"
     plain = "plain"
@@ -51,6 +52,8 @@ class NoticeFormat(enum.StrEnum):
     csv = "csv"
     json = "json"
     xlsx = XLSX
+    html = HTML
+    pdf = PDF
 
 
 @_derived(*Format, HTML)
@@ -83,7 +86,7 @@ def default_format() -> Format:
 
 
 def listing_format(choice: enum.StrEnum) -> Format | None:
-    """The listing format a command's choice names; None for a whole file (xlsx, html)."""
+    """The listing format a command's choice names; None for a whole file (xlsx, html, pdf)."""
     try:
         return Format(choice.value)
     except ValueError:

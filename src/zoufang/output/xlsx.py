@@ -70,7 +70,9 @@ class Workbook:
         }
         box = add({"border": 1})
         self.notice_styles: dict[str, Any] = {
-            "title": add({"bold": True, "font_size": 14}),
+            "title": add({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}),
+            "line": add({"text_wrap": True, "valign": "top"}),
+            "sign": add({"align": "right"}),
             "head": add({"bold": True, "border": 1, "bg_color": "#EEEEEE"}),
             "text": box,
             "int": box,
@@ -132,22 +134,56 @@ class Workbook:
         lines: Sequence[str],
         footer: str,
         widths: Sequence[int],
+        tail: Sequence[str] = (),
+        page_footer: str | None = None,
     ) -> int:
         """A printable sheet named ``title``: ``heading`` in large bold type, ``lines``,
-        a blank line, the table boxed, a blank line, ``footer``; return the rows written."""
+        a blank line, the table boxed, a blank line, ``footer``, a blank line and ``tail``
+        (the signature block, right-aligned); return the rows written.
+
+        Printed on A4, portrait, one page wide (as many pages long as it takes), the table's
+        header row repeated at the top of every page, the print area exactly the notice,
+        ``page_footer`` (an Excel footer: ``&P`` the page, ``&N`` the pages) at the foot of
+        each page. Text spanning the page (heading, lines, footer, tail) is merged across the
+        table's columns and wrapped, so nothing is cut at the print area's edge."""
         styles = self.notice_styles
         sheet = self.book.add_worksheet(title)
-        sheet.write_string(0, 0, safe_cell(heading), styles["title"])
+        last_col = max(len(headers) - 1, 0)
+        span = sum(widths) or 1
+
+        def across(r: int, text: str, style: Any) -> None:
+            """``text`` across the table's width: merged, wrapped, the row tall enough."""
+            if last_col:
+                sheet.merge_range(r, 0, r, last_col, "", style)
+            sheet.write_string(r, 0, safe_cell(text), style)
+            lines_needed = max(1, -(-display_width(text) // span))
+            if lines_needed > 1:
+                sheet.set_row(r, 15 * lines_needed * (1.4 if style is styles["title"] else 1))
+
+        across(0, heading, styles["title"])
         for r, line in enumerate(lines, start=1):
-            sheet.write_string(r, 0, safe_cell(line))
+            across(r, line, styles["line"])
         top = len(lines) + 2
         for col, header in enumerate(headers):
             sheet.write_string(top, col, header, styles["head"])
         for r, row in enumerate(rows, start=top + 1):
             self._write_row(sheet, r, kinds, row, styles, boxed=True)
-        sheet.write_string(top + len(rows) + 2, 0, safe_cell(footer))
+        end = top + len(rows) + 2
+        across(end, footer, styles["line"])
+        for r, line in enumerate(tail, start=end + 2):
+            across(r, line, styles["sign"])
+        last_row = end + 1 + len(tail) if tail else end
         for col, width in enumerate(widths):
             sheet.set_column(col, col, width)
+        sheet.set_paper(9)  # A4
+        sheet.set_portrait()
+        sheet.fit_to_pages(1, 0)  # one page wide, as long as it takes
+        sheet.repeat_rows(top)  # the header row on every page
+        sheet.print_area(0, 0, last_row, last_col)
+        sheet.center_horizontally()
+        sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+        if page_footer:
+            sheet.set_footer(page_footer)
         return len(rows)
 
     def _list_sheet(self, name: str, headers: Sequence[str], *, freeze: bool = True):
