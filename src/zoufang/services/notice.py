@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlmodel import case, col
 
-from zoufang.errors import InvalidInput
-from zoufang.errors import RuleViolation
+from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.i18n import _
 from zoufang.models import Household, HouseholdCategory, LedgerEntry
 from zoufang.parsing import mask_id_number
