@@ -165,7 +165,8 @@ def test_xlsx_print_settings_read_back(zf, township, tmp_path, chinese):
     assert texts[0] == "2026年春节走访慰问金 发放公示"
     assert any(t.startswith("资金来源：") and "合计：" in t for t in texts)
     assert any("2026年2月10日至2026年2月16日" in t and "镇纪委 0531-1234567" in t for t in texts)
-    assert texts[-2:] == ["某某镇人民政府", "2026年2月10日"]
+    assert texts[-3:-1] == ["某某镇人民政府", "2026年2月10日"]
+    assert texts[-1].startswith("资金流水链头：")  # the witness, under the signature
     listed = [r for r in rows[header:] if isinstance(r[0], int)]
     assert [r[0] for r in listed] == list(range(1, township["households"] + 1))
     assert [r[3] for r in listed] == [r["id_number"] for r in township["recipients"]]

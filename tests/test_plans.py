@@ -689,7 +689,8 @@ def test_notice_before_posts_the_planned_list(zf, funded):
     ok(approve(zf))
     out = ok(zf("notice", PLAN, "--before", "-f", "json")).json()
     assert out["households"] == 2 and out["total"] == "1000.00"
-    assert [r["name"] for r in out["recipients"]] == ["王*奶", "陈*爷"]
+    # the roster's order: the village of the lowest household code first (docs/notice.md)
+    assert [r["name"] for r in out["recipients"]] == ["陈*爷", "王*奶"]
     assert "planned" in out["title"]
 
 
