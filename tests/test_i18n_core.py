@@ -61,6 +61,8 @@ def _words(cell: str) -> list[str]:
         ("Commitment statuses (办理状态)", labels.COMMITMENT_STATUS_ZH),
         ("Household status (状态)", labels.HOUSEHOLD_STATUS_ZH),
         ("Ledger entry kinds (流水类型)", labels.LEDGER_KIND_ZH),
+        ("Visit status (走访记录状态)", labels.VISIT_STATUS_ZH),
+        ("Corrections (更正)", labels.CORRECTION_ZH),
     ],
 )
 def test_the_glossarys_words_are_the_labels(section, words):

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 VISIT_KIND = "visit kind"
 COMMITMENT_STATUS = "commitment status"
 HOUSEHOLD_STATUS = "household status"
+VISIT_STATUS = "visit status"
+CORRECTION = "correction"
 ENTRY_KIND = "entry kind"
 SEVERITY = "severity"
 CHECK = "check"
@@ -46,8 +48,12 @@ COMMITMENT_STATUS_ZH = {
     "resolved": "已办结",
     "referred": "已转办",
     "cannot-resolve": "无法办结",
+    "void": "已作废",
 }
-HOUSEHOLD_STATUS_ZH = {"active": "在册", "exited": "已退出"}
+HOUSEHOLD_STATUS_ZH = {"active": "在册", "exited": "已退出", "void": "已作废"}
+VISIT_STATUS_ZH = {"current": "有效", "void": "已作废", "superseded": "已更正"}
+#: What a correction did (the ``correction`` table's ``action``).
+CORRECTION_ZH = {"void": "作废", "amend": "更正"}
 LEDGER_KIND_ZH = {"allocate": "拨入", "disburse": "发放", "reverse": "冲销"}
 SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
 CHECK_ZH = {
@@ -143,6 +149,8 @@ _ZH = {
     VISIT_KIND: VISIT_KIND_ZH,
     COMMITMENT_STATUS: COMMITMENT_STATUS_ZH,
     HOUSEHOLD_STATUS: HOUSEHOLD_STATUS_ZH,
+    VISIT_STATUS: VISIT_STATUS_ZH,
+    CORRECTION: CORRECTION_ZH,
     ENTRY_KIND: LEDGER_KIND_ZH,
     SEVERITY: SEVERITY_ZH,
     CHECK: CHECK_ZH,

@@ -96,7 +96,8 @@ def commitment_add(
 
 def commitment_list(
     status: Annotated[
-        str | None, typer.Option(help="open, in-progress, resolved, referred or cannot-resolve.")
+        str | None,
+        typer.Option(help="open, in-progress, resolved, referred, cannot-resolve or void."),
     ] = None,
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only unfinished ones past their deadline.")

@@ -28,6 +28,7 @@ from zoufang.models import (
     VisitItem,
 )
 from zoufang.services.audit_findings import Finding, audit_report, finding
+from zoufang.services.counting import household_counts, visit_counts
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
@@ -99,7 +100,12 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
     for vid, code, day in session.execute(
         select(col(Visit.id), col(Household.code), col(Visit.visit_date))
         .join(Household, col(Household.id) == Visit.household_id)
-        .where((col(Visit.notes).is_(None)) | (col(Visit.notes) == ""), ~has_items, ~has_needs)
+        .where(
+            visit_counts(),
+            (col(Visit.notes).is_(None)) | (col(Visit.notes) == ""),
+            ~has_items,
+            ~has_needs,
+        )
         .order_by(col(Visit.visit_date), col(Visit.id))
     ):
         findings.append(
@@ -140,7 +146,11 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
                 severity="error",
             )
         )
-    visiting = select(col(VisitCadre.cadre_id))
+    visiting = (
+        select(col(VisitCadre.cadre_id))
+        .join(Visit, col(Visit.id) == VisitCadre.visit_id)
+        .where(visit_counts())
+    )
     for code, name, n in session.execute(
         select(col(Cadre.code), col(Cadre.name), func.count(col(Assignment.household_id)))
         .join(Assignment, col(Assignment.cadre_id) == Cadre.id)
@@ -160,5 +170,7 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
                 severity="warning",
             )
         )
-    checked = session.execute(select(func.count()).select_from(H)).scalar_one()
+    checked = session.execute(
+        select(func.count()).select_from(H).where(household_counts())
+    ).scalar_one()
     return audit_report(findings, checked=checked, head=None)

@@ -10,8 +10,9 @@ from sqlmodel import col, func, select
 
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.i18n import _
-from zoufang.models import Assignment, Cadre, CadreRelative, Household, VisitCadre
+from zoufang.models import Assignment, Cadre, CadreRelative, Household, Visit, VisitCadre
 from zoufang.services.audit_log import record
+from zoufang.services.counting import visit_counts
 from zoufang.services.households import get_cadre, get_household, next_code
 
 if TYPE_CHECKING:
@@ -69,7 +70,10 @@ def list_cadres(*, session: LedgerSession) -> list[dict]:
     )
     visits: dict[int, int] = dict(
         session.execute(
-            select(VisitCadre.cadre_id, func.count()).group_by(col(VisitCadre.cadre_id))
+            select(VisitCadre.cadre_id, func.count())
+            .join(Visit, col(Visit.id) == VisitCadre.visit_id)
+            .where(visit_counts())
+            .group_by(col(VisitCadre.cadre_id))
         ).all()
     )
     return [

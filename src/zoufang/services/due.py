@@ -1,6 +1,7 @@
 """When each household is next due for a visit (SPEC §4 "Due date") and the `due` list.
 
-A household's next visit is due at the ``--next`` date of its latest visit if one was given,
+A household's next visit is due at the ``--next`` date of its latest visit (of the visits
+that count: :func:`zoufang.services.counting.visit_counts`) if one was given,
 otherwise at its latest visit date + its cadence; a household never visited is due from its
 enrolment date. The cadence is the household's own if set, otherwise the shortest default
 cadence among its categories.
@@ -26,6 +27,7 @@ from sqlalchemy import and_, bindparam, exists, func, select, update
 
 from zoufang.codes import HOUSEHOLD_ACTIVE
 from zoufang.labels import CATEGORY, Code
+from zoufang.services.counting import visit_counts
 from zoufang.services.lookup import category_labels, resolve_cadre, resolve_categories
 from zoufang.tables import assignment as _assignment
 from zoufang.tables import cadre as _cadre
@@ -104,7 +106,7 @@ def refresh_due_dates(*, session: LedgerSession, household_ids: Iterable[int]) -
                 )
                 .label("rn"),
             )
-            .where(V.c.household_id.in_(chunk))
+            .where(V.c.household_id.in_(chunk), visit_counts(V))
             .subquery()
         )
         latest = {

@@ -218,6 +218,7 @@ class RowReader:
         from sqlalchemy import select
 
         from zoufang.labels import VISIT_KIND_ZH
+        from zoufang.services.counting import visit_counts
         from zoufang.tables import commitment as CM
         from zoufang.tables import household as H
         from zoufang.tables import visit as V
@@ -279,6 +280,7 @@ class RowReader:
                 V.c.operator,
             )
             .join(H, H.c.id == V.c.household_id)
+            .where(visit_counts(V))  # a void or superseded visit is not exported
             .order_by(V.c.id)
         ):
             suggestions, wishes, gifts = items.take(visit_id, nothing_heard)

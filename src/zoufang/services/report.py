@@ -20,6 +20,9 @@ What the scope means:
 * **cadres** — active households assigned (and how many of them are overdue today), visits
   made in the period, and commitments held that are past their deadline today.
 
+Only what counts is counted (:mod:`zoufang.services.counting`): a visit's current version, a
+commitment not voided, a household not voided; a visit's items count with their visit.
+
 Wishes (微心愿) are counted as collected; the ledger has no status for a wish, so "fulfilled"
 is not reported (a wish taken on as a ``--need`` is a commitment and counts there).
 """
@@ -46,6 +49,12 @@ from zoufang.codes import COMMITMENT_CLOSED, HOUSEHOLD_ACTIVE, VISIT_KINDS
 from zoufang.db import second_reader
 from zoufang.errors import NotFound
 from zoufang.i18n import _
+from zoufang.services.counting import (
+    commitment_counts,
+    every_visit_counts,
+    household_counts,
+    visit_counts,
+)
 
 # The tables as SQLAlchemy Core declares them (zoufang.tables), not the SQLModel classes: the
 # report runs without importing SQLModel, pydantic and the models.
@@ -82,7 +91,7 @@ def _percent(part: int, whole: int) -> float | None:
 
 def household_conditions(scope: Scope) -> list:
     """Households on the roster during the period (and in the village)."""
-    conditions = [_household.c.enrolled_on <= scope.until]
+    conditions = [_household.c.enrolled_on <= scope.until, household_counts()]
     if scope.since is not None:
         conditions.append(
             or_(_household.c.exited_on.is_(None), _household.c.exited_on >= scope.since)
@@ -114,7 +123,7 @@ def _visit_day():
 def visit_conditions(scope: Scope) -> list:
     """Visits within the period to households in scope (join household)."""
     day = _visit_day()
-    conditions = [day <= scope.until, *household_conditions(scope)]
+    conditions = [day <= scope.until, visit_counts(), *household_conditions(scope)]
     if scope.since is not None:
         conditions.append(day >= scope.since)
     return conditions
@@ -122,7 +131,8 @@ def visit_conditions(scope: Scope) -> list:
 
 def every_visit_in_scope(*, session: LedgerSession, scope: Scope) -> bool:
     """Whether the scope leaves out no visit in the ledger: none dated outside the period,
-    none to a household outside the scope (the usual report, the campaign to date).
+    none to a household outside the scope (the usual report, the campaign to date), none
+    void or superseded (:mod:`~zoufang.services.counting`).
 
     Figures over a visit's cadres or items then need not look up each visit and its
     household — a million lookups at county scale — to ask whether it counts.
@@ -140,6 +150,8 @@ def every_visit_in_scope(*, session: LedgerSession, scope: Scope) -> bool:
     )
     if first is None:
         return True
+    if not every_visit_counts(session.connection()):
+        return False
     if last > scope.until or (scope.since is not None and first < scope.since):
         return False
     return (
@@ -162,7 +174,7 @@ def _visits_per_household(scope: Scope, *, kinds: bool = False):
     # Through _visit_day(), SQLite walks that index in household order: nothing is sorted,
     # and no visit row is read (the index holds the kind).
     day = _visit_day()
-    conditions = [day <= scope.until]
+    conditions = [day <= scope.until, visit_counts()]
     if scope.since is not None:
         conditions.append(day >= scope.since)
     by_kind = (
@@ -187,7 +199,9 @@ def _active_at_until(scope: Scope):
 
 def _never_visited_condition(scope: Scope):
     return ~exists().where(
-        _visit.c.household_id == _household.c.id, _visit.c.visit_date <= scope.until
+        _visit.c.household_id == _household.c.id,
+        _visit.c.visit_date <= scope.until,
+        visit_counts(),
     )
 
 
@@ -366,7 +380,7 @@ def need_figures(*, session: LedgerSession, scope: Scope, today: dt.date) -> dic
     def closed_as(status: str):
         return func.coalesce(func.sum(case((and_(closed_by, C.c.status == status), 1), else_=0)), 0)
 
-    conditions = [C.c.opened_on <= scope.until]
+    conditions = [C.c.opened_on <= scope.until, commitment_counts(C)]
     if scope.since is not None:
         conditions.append(C.c.opened_on >= scope.since)
     if scope.village is not None:
