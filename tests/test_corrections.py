@@ -298,3 +298,151 @@ def test_the_database_refuses_to_change_a_correction(zf, village, ledger_path, s
     finally:
         con.close()
     assert query(ledger_path, "SELECT reason FROM correction") == [("记错",)]
+
+
+# ---------------------------------------------------------------------------- other records
+
+
+def test_commitment_void_takes_it_out_of_the_needs_and_keeps_it(zf, village, ledger_path):
+    result = zf(
+        "commitment", "add", "H000001", "申请临时救助", "--cadre", "C0001", "--due", "2026-12-31"
+    )
+    assert result.exit_code == 0, result.stderr
+    [c] = zf("commitment", "list", "--format", "json").json()
+    assert report(zf)["needs"]["raised"] == 1
+    result = zf("commitment", "void", str(c["id"]), "--reason", "重复登记", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["status"] == "void"
+    assert report(zf)["needs"]["raised"] == 0
+    assert query(
+        ledger_path,
+        "SELECT object_type, object_key, action, reason FROM correction",
+    ) == [("commitment", str(c["id"]), "void", "重复登记")]
+    # a void commitment is closed: it cannot be answered, nor voided again
+    assert zf("commitment", "respond", str(c["id"]), "--note", "x").exit_code == 1
+    assert zf("commitment", "void", str(c["id"]), "--reason", "x").exit_code == 1
+
+
+def test_commitment_void_refuses_one_with_a_response(zf, village, snapshot_db):
+    assert (
+        zf(
+            "commitment", "add", "H000001", "修屋顶", "--cadre", "C0001", "--due", "2026-12-31"
+        ).exit_code
+        == 0
+    )
+    assert zf("commitment", "respond", "1", "--note", "已联系").exit_code == 0
+    line = refused(
+        zf, snapshot_db, "commitment", "void", "1", "--reason", "x", code=1, starts="ID: "
+    )
+    assert "1 response" in line
+    refused(zf, snapshot_db, "commitment", "void", "1", code=2, starts="--reason: ")
+    refused(zf, snapshot_db, "commitment", "void", "9", "--reason", "x", code=1, starts="ID: ")
+
+
+def test_member_update_and_remove_keep_the_history(zf, village, ledger_path, snapshot_db):
+    assert zf("member", "add", "H000001", "--name", "陈奶奶", "--relation", "配偶").exit_code == 0
+    result = zf(
+        "--as",
+        "李会计",
+        "member",
+        "update",
+        "1",
+        "--name",
+        "陈老太",
+        "--birth-year",
+        "1947",
+        "--reason",
+        "名字写错",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (result.json()["name"], result.json()["birth_year"]) == ("陈老太", 1947)
+    refused(
+        zf,
+        snapshot_db,
+        "member",
+        "update",
+        "1",
+        "--name",
+        "陈老太",
+        "--reason",
+        "r",
+        code=2,
+        starts="ID: nothing",
+    )
+    refused(zf, snapshot_db, "member", "update", "1", "--name", "x", code=2, starts="--reason: ")
+    refused(zf, snapshot_db, "member", "remove", "7", "--reason", "r", code=1, starts="ID: ")
+    result = zf("member", "remove", "1", "--reason", "已迁出", "--format", "json")
+    assert result.exit_code == 0 and result.json()["status"] == "removed"
+    refused(zf, snapshot_db, "member", "remove", "1", "--reason", "r", code=1, starts="ID: ")
+    brief = zf("household", "show", "H000001", "--format", "json").json()
+    [member] = brief["member_list"]
+    assert (member["name"], member["status"]) == ("陈老太", "removed")
+    assert [
+        (c["object"], c["action"], c["reason"], c["operator"]) for c in brief["corrections"]
+    ] == [
+        ("member", "update", "名字写错", "李会计"),
+        ("member", "remove", "已迁出", "tester"),
+    ]
+    assert brief["corrections"][0]["changes"] == {
+        "name": ["陈奶奶", "陈老太"],
+        "birth_year": [None, 1947],
+    }
+
+
+def test_household_void_only_while_nothing_hangs_on_it(zf, village, snapshot_db, ledger_path):
+    log(zf, "H000001")
+    line = refused(
+        zf,
+        snapshot_db,
+        "household",
+        "void",
+        "H000001",
+        "--reason",
+        "错录",
+        code=1,
+        starts="HOUSEHOLD: ",
+    )
+    assert "household exit" in line
+    before = report(zf)["households"]["enrolled"]
+    result = zf("household", "void", "H000002", "--reason", "不符合条件，误录", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["status"] == "void"
+    assert report(zf)["households"]["enrolled"] == before - 1
+    assert due_of(zf, "H000002") is None
+    refused(
+        zf,
+        snapshot_db,
+        "household",
+        "void",
+        "H000002",
+        "--reason",
+        "r",
+        code=1,
+        starts="HOUSEHOLD: ",
+    )
+    refused(
+        zf,
+        snapshot_db,
+        "household",
+        "void",
+        "H000009",
+        "--reason",
+        "r",
+        code=1,
+        starts="HOUSEHOLD: ",
+    )
+    refused(zf, snapshot_db, "household", "void", "H000003", code=2, starts="--reason: ")
+    assert query(ledger_path, "SELECT status FROM household WHERE code = 'H000002'") == [("void",)]
+
+
+def test_unassigning_with_a_reason_is_kept(zf, village, ledger_path, snapshot_db):
+    refused(
+        zf, snapshot_db, "assign", "H000001", "C0002", "--reason", "x", code=2, starts="--reason: "
+    )
+    result = zf("assign", "H000001", "C0001", "--remove", "--reason", "干部调岗")
+    assert result.exit_code == 0, result.stderr
+    assert query(ledger_path, "SELECT object_key, action, reason FROM correction") == [
+        ("H000001/C0001", "unassign", "干部调岗")
+    ]

@@ -63,6 +63,7 @@ def _words(cell: str) -> list[str]:
         ("Ledger entry kinds (流水类型)", labels.LEDGER_KIND_ZH),
         ("Visit status (走访记录状态)", labels.VISIT_STATUS_ZH),
         ("Corrections (更正)", labels.CORRECTION_ZH),
+        ("Member status (成员状态)", labels.MEMBER_STATUS_ZH),
     ],
 )
 def test_the_glossarys_words_are_the_labels(section, words):

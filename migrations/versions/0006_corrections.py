@@ -1,11 +1,12 @@
-"""corrections: a visit's status (current / void / superseded) and the append-only correction table
+"""corrections: visit and member status, and the append-only correction table
 
 A visit recorded by mistake is voided or amended, never deleted (`visit void`, `visit amend`):
 the row stays, its ``status`` says whether it still counts, and a row of ``correction`` says
 who changed it, when, why and what changed. ``correction`` is append-only like
 ``ledger_entry``: triggers refuse UPDATE and DELETE on SQLite and PostgreSQL.
 
-Every visit already in the ledger is ``current``. The (household, date, id, kind) index that
+A member removed by mistake-correction (`member remove --reason`) stays, ``status`` removed.
+Every visit and member already in the ledger is ``current``. The (household, date, id, kind) index that
 `report` counts from carries the status too, so that only the visits that count are counted
 without reading the visit rows. The status has no index of its own: an index SQLite could
 seek on ``status = 'current'`` would tempt it (without statistics) away from the household
@@ -32,6 +33,12 @@ def upgrade() -> None:
         "visit",
         sa.Column(
             "status", sa.String(length=12), nullable=False, server_default=sa.text("'current'")
+        ),
+    )
+    op.add_column(
+        "member",
+        sa.Column(
+            "status", sa.String(length=10), nullable=False, server_default=sa.text("'current'")
         ),
     )
     op.drop_index("ix_visit_household_date_kind", table_name="visit")
@@ -86,14 +93,19 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         op.execute("DROP FUNCTION IF EXISTS zoufang_correction_append_only()")
     op.drop_index("ix_visit_household_date_kind_status", table_name="visit")
+    for table in ("visit", "member"):
+        _drop_status(table)
+    op.create_index("ix_visit_household_date_kind", "visit", OLD_INDEX, unique=False)
+
+
+def _drop_status(table: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
-        op.drop_column("visit", "status")
+        op.drop_column(table, "status")
     elif bind.dialect.dbapi.sqlite_version_info >= (3, 35):
-        # in place: a batch rebuild would drop the visit table, which its rows in
-        # visit_cadre, visit_item, commitment and ledger_entry refer to
-        op.execute("ALTER TABLE visit DROP COLUMN status")
+        # in place: a batch rebuild would drop the table, which other rows refer to
+        # (visit_cadre, visit_item, commitment and ledger_entry refer to a visit)
+        op.execute(f"ALTER TABLE {table} DROP COLUMN status")
     else:
-        with op.batch_alter_table("visit", schema=None) as batch_op:
+        with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("status")
-    op.create_index("ix_visit_household_date_kind", "visit", OLD_INDEX, unique=False)

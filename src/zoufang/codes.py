@@ -21,4 +21,7 @@ VISIT_CURRENT = "current"
 VISIT_VOID = "void"
 VISIT_SUPERSEDED = "superseded"
 VISIT_STATUSES = (VISIT_CURRENT, VISIT_VOID, VISIT_SUPERSEDED)
+#: A household member: current, or removed by `member remove --reason` (kept, shown so).
+MEMBER_CURRENT = "current"
+MEMBER_REMOVED = "removed"
 VISIT_ITEM_KINDS = ("suggestion", "wish", "gift")

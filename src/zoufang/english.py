@@ -12,6 +12,7 @@ from __future__ import annotations
 
 ENGLISH: dict[str, str] = {
     "更正": "correction",
+    "记录": "record",
     "更正时间": "at",
     "更正后编号": "replaced by",
     "原因": "reason",

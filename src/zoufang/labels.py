@@ -26,6 +26,7 @@ VISIT_KIND = "visit kind"
 COMMITMENT_STATUS = "commitment status"
 HOUSEHOLD_STATUS = "household status"
 VISIT_STATUS = "visit status"
+MEMBER_STATUS = "member status"
 CORRECTION = "correction"
 ENTRY_KIND = "entry kind"
 SEVERITY = "severity"
@@ -53,7 +54,14 @@ COMMITMENT_STATUS_ZH = {
 HOUSEHOLD_STATUS_ZH = {"active": "在册", "exited": "已退出", "void": "已作废"}
 VISIT_STATUS_ZH = {"current": "有效", "void": "已作废", "superseded": "已更正"}
 #: What a correction did (the ``correction`` table's ``action``).
-CORRECTION_ZH = {"void": "作废", "amend": "更正"}
+CORRECTION_ZH = {
+    "void": "作废",
+    "amend": "更正",
+    "update": "修改",
+    "remove": "移除",
+    "unassign": "撤销联系",
+}
+MEMBER_STATUS_ZH = {"current": "在户", "removed": "已移除"}
 LEDGER_KIND_ZH = {"allocate": "拨入", "disburse": "发放", "reverse": "冲销"}
 SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
 CHECK_ZH = {
@@ -150,6 +158,7 @@ _ZH = {
     COMMITMENT_STATUS: COMMITMENT_STATUS_ZH,
     HOUSEHOLD_STATUS: HOUSEHOLD_STATUS_ZH,
     VISIT_STATUS: VISIT_STATUS_ZH,
+    MEMBER_STATUS: MEMBER_STATUS_ZH,
     CORRECTION: CORRECTION_ZH,
     ENTRY_KIND: LEDGER_KIND_ZH,
     SEVERITY: SEVERITY_ZH,

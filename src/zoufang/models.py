@@ -93,6 +93,7 @@ class Member(SQLModel, table=True):
     birth_year: int | None = Field(default=None, sa_column=_member.birth_year)
     health: str | None = Field(default=None, sa_column=_member.health)
     id_number: str | None = Field(default=None, sa_column=_member.id_number)
+    status: str = Field(default="current", sa_column=_member.status)
 
 
 class Cadre(SQLModel, table=True):

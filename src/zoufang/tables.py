@@ -125,6 +125,8 @@ member = Table(
     Column("birth_year", Integer),
     Column("health", String(300)),
     Column("id_number", String(18), index=True),
+    # current / removed (`member remove --reason`: kept, shown as removed; migration 0006)
+    Column("status", String(10), nullable=False, default="current", server_default="current"),
 )
 
 cadre = Table(

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from zoufang.services.commitments import CommitmentFilter, list_commitments
+from zoufang.services.corrections import corrections_of_household
 from zoufang.services.due import days_overdue
 from zoufang.services.funds import received_by_household
 from zoufang.services.households import describe_household, get_household, members_of
@@ -37,4 +38,5 @@ def household_brief(*, session: LedgerSession, code: str, today: dt.date) -> dic
         "open_commitments": [c for c in commitments if c["days_overdue"] is not None],
         "closed_commitments": [c for c in commitments if c["days_overdue"] is None],
         "money_received": received_by_household(session=session, household_code=code),
+        "corrections": corrections_of_household(session, code),
     }

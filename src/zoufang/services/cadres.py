@@ -161,7 +161,11 @@ def assign(*, session: LedgerSession, household_code: str, cadre_code: str, toda
     )
 
 
-def unassign(*, session: LedgerSession, household_code: str, cadre_code: str) -> None:
+def unassign(
+    *, session: LedgerSession, household_code: str, cadre_code: str, reason: str | None = None
+) -> None:
+    """Take a cadre off a household; with ``reason`` (a correction, or why the cadre
+    changed) it is kept in the correction table too."""
     household = get_household(session=session, code=household_code, field="HOUSEHOLD")
     cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
     assignment = session.get(Assignment, (household.id, cadre.id))
@@ -179,4 +183,17 @@ def unassign(*, session: LedgerSession, household_code: str, cadre_code: str) ->
         object_type="household",
         object_key=household.code,
         before={"cadre": cadre.code},
+        after={"reason": reason} if reason else None,
     )
+    if reason:
+        from zoufang.services.record_corrections import record_unassignment
+
+        assert household.id is not None  # read from the ledger
+        session.flush()
+        record_unassignment(
+            session=session,
+            household_id=household.id,
+            household=household.code,
+            cadre=cadre.code,
+            reason=reason,
+        )

@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 
 from zoufang import labels, parsing
 from zoufang.codes import (
@@ -110,7 +110,7 @@ def void_visit(*, session: LedgerSession, visit_id: int, reason: str, today: dt.
         )
     operator = session.info.get("operator", "unknown")
     conn.execute(update(V).where(V.c.id == visit_id).values(status=VISIT_VOID))
-    _correct(
+    correct(
         conn,
         object_type="visit",
         key=visit_id,
@@ -134,7 +134,7 @@ def void_visit(*, session: LedgerSession, visit_id: int, reason: str, today: dt.
             .values(status=COMMITMENT_VOID, closed_on=today, resolution=reason)
         )
     for cid in commitments:
-        _correct(
+        correct(
             conn,
             object_type="commitment",
             key=cid,
@@ -281,7 +281,7 @@ def amend_visit(
         moved["opened_on"] = new["visit_date"]
     conn.execute(update(M).where(M.c.visit_id == visit_id).values(**moved))
     conn.execute(update(V).where(V.c.id == visit_id).values(status=VISIT_SUPERSEDED))
-    _correct(
+    correct(
         conn,
         object_type="visit",
         key=visit_id,
@@ -331,7 +331,8 @@ def show_visit(*, session: LedgerSession, visit_id: int) -> dict:
     versions = [_version(conn, vid) for vid in chain]
     keys = [str(v) for v in chain]
     corrections = [
-        _correction_row(c)
+        {k: v for k, v in _correction_row(c).items() if k not in ("object", "key")}
+        | {"visit": int(c.object_key)}
         for c in conn.execute(
             select(K)
             .where(K.c.object_type == "visit", K.c.object_key.in_(keys))
@@ -364,18 +365,28 @@ def visit_corrections_of_household(session: LedgerSession, household: str) -> li
     its visits and those that moved a visit to it from another household. Each row: ``at``,
     ``operator``, ``action``, ``visit``, ``replaced_by``, ``reason``, ``changes`` — for
     ``household history``."""
+    return [
+        {k: v for k, v in row.items() if k not in ("object", "key")} | {"visit": int(row["key"])}
+        for row in corrections_of_household(session, household)
+        if row["object"] == "visit"
+    ]
+
+
+def corrections_of_household(session: LedgerSession, household: str) -> list[dict]:
+    """Every correction touching ``household`` (a code), oldest first: of its visits (and
+    of visits moved to it), commitments, members, assignments and of itself. Each row:
+    ``at``, ``operator``, ``object`` (visit, commitment, member, assignment, household),
+    ``key``, ``action``, ``replaced_by``, ``reason``, ``changes``."""
     conn = session.connection()
     hid = conn.execute(select(H.c.id).where(H.c.code == fold(household))).scalar()
     if hid is None:
         raise no_household(household, "HOUSEHOLD")
     keys = [str(v) for v in conn.execute(select(V.c.id).where(V.c.household_id == hid)).scalars()]
+    moved_here = and_(
+        K.c.object_type == "visit", or_(K.c.object_key.in_(keys), K.c.replaced_by.in_(keys))
+    )
     rows = conn.execute(
-        select(K)
-        .where(
-            K.c.object_type == "visit",
-            or_(K.c.household_id == hid, K.c.object_key.in_(keys), K.c.replaced_by.in_(keys)),
-        )
-        .order_by(K.c.at, K.c.id)
+        select(K).where(or_(K.c.household_id == hid, moved_here)).order_by(K.c.at, K.c.id)
     )
     return [_correction_row(r) for r in rows]
 
@@ -518,15 +529,16 @@ def _correction_row(c) -> dict:
     return {
         "at": c.at,
         "operator": c.operator,
+        "object": c.object_type,
+        "key": c.object_key,
         "action": labels.Code(c.action, labels.CORRECTION),
-        "visit": int(c.object_key),
         "replaced_by": None if c.replaced_by is None else int(c.replaced_by),
         "reason": c.reason,
         "changes": json.loads(c.changes) if c.changes else {},
     }
 
 
-def _correct(
+def correct(
     conn: Connection,
     *,
     object_type: str,

@@ -17,7 +17,7 @@ from zoufang.models import (
     VisitCadre,
     VisitItem,
 )
-from zoufang.services.counting import visit_counts
+from zoufang.services.counting import commitment_counts, visit_counts
 from zoufang.services.households import get_cadre, get_household
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def _with_details(session: LedgerSession, rows, ids) -> list[dict]:
     needs: dict[int, list[str]] = {}
     for vid, text in session.execute(
         select(Commitment.visit_id, Commitment.text)
-        .where(col(Commitment.visit_id).in_(ids))
+        .where(col(Commitment.visit_id).in_(ids), commitment_counts())
         .order_by(col(Commitment.id))
     ):
         needs.setdefault(vid, []).append(text)
