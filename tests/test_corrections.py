@@ -446,3 +446,22 @@ def test_unassigning_with_a_reason_is_kept(zf, village, ledger_path, snapshot_db
     assert query(ledger_path, "SELECT object_key, action, reason FROM correction") == [
         ("H000001/C0001", "unassign", "干部调岗")
     ]
+
+
+def test_audit_visits_warns_of_a_correction_made_long_after_the_visit(zf, village, ledger_path):
+    early = log(zf, "H000001")
+    late = log(zf, "H000002")
+    rawdb.execute(
+        ledger_path,
+        f"UPDATE visit SET recorded_at = '2026-09-01 08:00:00' WHERE id = {late['id']}",
+    )
+    assert zf("visit", "void", str(early["id"]), "--reason", "当天发现").exit_code == 0
+    assert (
+        zf("visit", "amend", str(late["id"]), "--notes", "补记", "--reason", "补录").exit_code == 0
+    )
+    result = zf("audit", "visits", "--format", "json")
+    found = [f for f in result.json()["findings"] if f["check"] == "late-correction"]
+    assert len(found) == 1
+    [f] = found
+    assert f["severity"] == "warning" and f["household"] == "H000002"
+    assert f"visit {late['id']} to H000002: amend on" in f["detail"] and "(补录)" in f["detail"]

@@ -82,6 +82,7 @@ CHECK_ZH = {
     "check-in": "打卡式走访",
     "unanswered": "承诺逾期未回应",
     "idle-cadre": "干部未走访",
+    "late-correction": "事后更正",
 }
 
 #: The built-in categories' labels (migration 0001 writes the same into the ledger, where a

@@ -2,7 +2,8 @@
 
 Findings (:mod:`zoufang.services.audit_findings`): households never visited or long
 overdue, and unanswered commitments (errors); check-in visits that recorded nothing heard,
-and cadres with households but no visits (warnings).
+cadres with households but no visits, and visits voided or amended more than 30 days after
+they were recorded (warnings).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import exists, func, select
 from sqlmodel import col
 
 from zoufang.i18n import N_
-from zoufang.labels import Message
+from zoufang.labels import CORRECTION, Code, Message
 from zoufang.models import (
     Assignment,
     Cadre,
@@ -28,6 +29,7 @@ from zoufang.models import (
     VisitItem,
 )
 from zoufang.services.audit_findings import Finding, audit_report, finding
+from zoufang.services.corrections import late_corrections
 from zoufang.services.counting import household_counts, visit_counts
 
 if TYPE_CHECKING:
@@ -167,6 +169,27 @@ def audit_visits(*, session: LedgerSession, today: dt.date) -> dict:
                     name=name,
                     n=n,
                 ),
+                severity="warning",
+            )
+        )
+    for late in late_corrections(session):
+        findings.append(
+            finding(
+                "late-correction",
+                Message(
+                    N_(
+                        "visit {visit} to {household}: {action} on {date}, {days} days after "
+                        "it was recorded, by {operator} ({reason})"
+                    ),
+                    visit=late["visit"],
+                    household=late["household"],
+                    action=Code(late["action"], CORRECTION),
+                    date=late["at"].date(),
+                    days=late["days"],
+                    operator=late["operator"],
+                    reason=late["reason"],
+                ),
+                household=late["household"],
                 severity="warning",
             )
         )

@@ -391,6 +391,53 @@ def corrections_of_household(session: LedgerSession, household: str) -> list[dic
     return [_correction_row(r) for r in rows]
 
 
+#: A visit corrected more than this many days after it was recorded is an `audit visits`
+#: warning: corrections must not quietly rewrite a campaign.
+LATE_CORRECTION_DAYS = 30
+
+
+def late_corrections(session: LedgerSession, days: int = LATE_CORRECTION_DAYS) -> list[dict]:
+    """Visits voided or amended more than ``days`` days after they were recorded, oldest
+    correction first: ``visit``, ``household``, ``action``, ``recorded_at``, ``at``,
+    ``days``, ``operator``, ``reason``. The corrections are few; compared here, not in SQL
+    (date arithmetic differs between the backends)."""
+    conn = session.connection()
+    rows = conn.execute(
+        select(K.c.object_key, K.c.action, K.c.at, K.c.operator, K.c.reason)
+        .where(K.c.object_type == "visit")
+        .order_by(K.c.at, K.c.id)
+    ).all()
+    if not rows:
+        return []
+    ids = [int(r.object_key) for r in rows]
+    recorded = {
+        vid: (at, code)
+        for vid, at, code in conn.execute(
+            select(V.c.id, V.c.recorded_at, H.c.code)
+            .join(H, H.c.id == V.c.household_id)
+            .where(V.c.id.in_(ids))
+        )
+    }
+    late = []
+    for r in rows:
+        recorded_at, code = recorded[int(r.object_key)]
+        elapsed = (r.at - recorded_at).days
+        if elapsed > days:
+            late.append(
+                {
+                    "visit": int(r.object_key),
+                    "household": code,
+                    "action": r.action,
+                    "recorded_at": recorded_at,
+                    "at": r.at,
+                    "days": elapsed,
+                    "operator": r.operator,
+                    "reason": r.reason,
+                }
+            )
+    return late
+
+
 # ---------------------------------------------------------------------------- helpers
 
 
