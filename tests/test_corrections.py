@@ -465,3 +465,17 @@ def test_audit_visits_warns_of_a_correction_made_long_after_the_visit(zf, villag
     [f] = found
     assert f["severity"] == "warning" and f["household"] == "H000002"
     assert f"visit {late['id']} to H000002: amend on" in f["detail"] and "(补录)" in f["detail"]
+
+
+def test_a_payment_whose_only_visit_that_day_was_voided_is_a_payment_without_a_visit(zf, funded):
+    visit = log(zf, "H000001", date="2026-11-23")
+    assert zf("fund", "disburse", FUND, "H000001", "100", "--by", "C0001").exit_code == 0
+
+    def no_visit() -> list:
+        findings = zf("audit", "funds", "--format", "json").json()["findings"]
+        return [f for f in findings if f["check"] == "no-visit"]
+
+    assert no_visit() == []
+    assert zf("visit", "void", str(visit["id"]), "--reason", "记错户").exit_code == 0
+    [found] = no_visit()
+    assert found["household"] == "H000001"

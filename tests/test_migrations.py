@@ -737,6 +737,7 @@ def test_0006_upgrades_a_ledger_with_visits_and_its_downgrade_keeps_them(zf, led
     result = zf("db", "upgrade")
     assert result.exit_code == 0, result.stderr
     assert rawdb.query(ledger_path, "SELECT id, status FROM visit") == [(1, "current")]
+    assert rawdb.query(ledger_path, "SELECT id, status FROM member") == [(1, "current")]
     [visit] = zf("visit", "list", "--format", "json").json()
     assert (visit["id"], visit["status"], visit["wishes"]) == (1, "current", ["一台收音机"])
     # the need it opened has a response: the visit cannot be voided, only amended
@@ -760,6 +761,8 @@ def test_0006_upgrades_a_ledger_with_visits_and_its_downgrade_keeps_them(zf, led
         engine.dispose()
     assert stored_revision(ledger_path) == "0005"
     assert "status" not in table_columns(ledger_path)["visit"]
+    assert "status" not in table_columns(ledger_path)["member"]
+    assert rawdb.query(ledger_path, "SELECT id, name FROM member") == [(1, "陈奶奶")]
     assert "correction" not in table_columns(ledger_path)
     assert rawdb.query(ledger_path, "SELECT id, kind FROM visit ORDER BY id") == [
         (1, "routine"),

@@ -30,6 +30,7 @@ from zoufang.services import audit_workers as workers
 from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.audit_funds_facts import Facts, load_facts
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
+from zoufang.services.counting import visit_counts
 from zoufang.tables import fund as _fund
 from zoufang.tables import household as _household
 from zoufang.tables import ledger_entry as _entry
@@ -375,7 +376,11 @@ def _unvisited(conn, unanswered: list[int]) -> set[int]:
                 .select_from(E.join(H, H.c.code == E.c.household_code))
                 .where(
                     E.c.seq.in_(unanswered[start : start + 500]),
-                    exists().where(W.c.household_id == H.c.id, W.c.visit_date == E.c.entry_date),
+                    exists().where(
+                        W.c.household_id == H.c.id,
+                        W.c.visit_date == E.c.entry_date,
+                        visit_counts(W),  # a void visit is no visit
+                    ),
                 )
             )
             .scalars()
