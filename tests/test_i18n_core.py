@@ -64,6 +64,9 @@ def _words(cell: str) -> list[str]:
         ("Plan statuses (名单状态)", labels.PLAN_STATUS_ZH),
         ("Plan line statuses (名单发放状态)", labels.PLAN_LINE_STATUS_ZH),
         ("Objection decisions (异议处理)", labels.PLAN_DECISION_ZH),
+        ("Visit status (走访记录状态)", labels.VISIT_STATUS_ZH),
+        ("Corrections (更正)", labels.CORRECTION_ZH),
+        ("Member status (成员状态)", labels.MEMBER_STATUS_ZH),
     ],
 )
 def test_the_glossarys_words_are_the_labels(section, words):

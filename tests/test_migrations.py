@@ -746,3 +746,61 @@ def test_0007_keeps_responses_recorded_before_it_without_a_time(tmp_path):
     env = {"ZOUFANG_DB": str(path), "ZOUFANG_REAL_CLOCK_FOR_TESTS": "2026-11-23"}
     report = json.loads(invoke("audit", "visits", "-f", "json", env=env).stdout)
     assert [f for f in report["findings"] if f["check"] in ("late-entry", "future-dated")] == []
+
+
+def test_0009_upgrades_a_ledger_with_visits_and_its_downgrade_keeps_them(zf, ledger_path):
+    """Migration 0009 (corrections) on a ledger at 0005 (upgraded through 0006–0008 too) holding visits: every visit is
+    current and counts; a correction then works; taken back down to 0008 the visits and
+    their rows are still there."""
+    from alembic import command
+    from alembic.config import Config
+
+    if rawdb.ON_POSTGRESQL:
+        rawdb.create_database(ledger_path.name)
+        make_ledger_at(ledger_path, "0005")
+        rawdb.execute(ledger_path, *FIRST_REVISION_ROWS, *FIRST_REVISION_SEQUENCES)
+    else:
+        ledger_path.unlink()
+        make_ledger_at(ledger_path, "0005")
+        con = sqlite3.connect(ledger_path)
+        try:
+            with con:
+                for statement in FIRST_REVISION_ROWS:
+                    con.execute(statement)
+        finally:
+            con.close()
+    assert stored_revision(ledger_path) == "0005"
+    result = zf("db", "upgrade")
+    assert result.exit_code == 0, result.stderr
+    assert rawdb.query(ledger_path, "SELECT id, status FROM visit") == [(1, "current")]
+    assert rawdb.query(ledger_path, "SELECT id, status FROM member") == [(1, "current")]
+    [visit] = zf("visit", "list", "--format", "json").json()
+    assert (visit["id"], visit["status"], visit["wishes"]) == (1, "current", ["一台收音机"])
+    # the need it opened has a response: the visit cannot be voided, only amended
+    assert zf("visit", "void", "1", "--reason", "记错").exit_code == 1
+    result = zf("visit", "amend", "1", "--kind", "festival", "--reason", "类型记错")
+    assert result.exit_code == 0, result.stderr
+    assert rawdb.query(ledger_path, "SELECT id, status FROM visit ORDER BY id") == [
+        (1, "superseded"),
+        (2, "current"),
+    ]
+    config = Config()
+    config.set_main_option("script_location", str(db.migrations_dir()))
+    engine = db.make_engine(db.database_url(ledger_path))
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0008")
+    finally:
+        engine.dispose()
+    assert stored_revision(ledger_path) == "0008"
+    assert "status" not in table_columns(ledger_path)["visit"]
+    assert "status" not in table_columns(ledger_path)["member"]
+    assert rawdb.query(ledger_path, "SELECT id, name FROM member") == [(1, "陈奶奶")]
+    assert "correction" not in table_columns(ledger_path)
+    assert rawdb.query(ledger_path, "SELECT id, kind FROM visit ORDER BY id") == [
+        (1, "routine"),
+        (2, "festival"),
+    ]

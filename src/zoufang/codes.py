@@ -8,7 +8,20 @@ from __future__ import annotations
 
 HOUSEHOLD_ACTIVE = "active"
 HOUSEHOLD_EXITED = "exited"
+#: A household enrolled by mistake and voided (``household void``): on no roster, in no figure.
+HOUSEHOLD_VOID = "void"
 VISIT_KINDS = ("routine", "festival", "return", "unannounced", "verification")
-COMMITMENT_STATUSES = ("open", "in-progress", "resolved", "referred", "cannot-resolve")
-COMMITMENT_CLOSED = ("resolved", "referred", "cannot-resolve")
+COMMITMENT_VOID = "void"  # recorded by mistake (`commitment void`, or its visit voided)
+COMMITMENT_STATUSES = ("open", "in-progress", "resolved", "referred", "cannot-resolve", "void")
+#: No longer open: nothing more is done on it, no reminder is sent.
+COMMITMENT_CLOSED = ("resolved", "referred", "cannot-resolve", "void")
+#: A visit's version: the current one counts; a voided one and one replaced by an amended
+#: version (``visit void`` / ``visit amend``) stay in the ledger and count nowhere.
+VISIT_CURRENT = "current"
+VISIT_VOID = "void"
+VISIT_SUPERSEDED = "superseded"
+VISIT_STATUSES = (VISIT_CURRENT, VISIT_VOID, VISIT_SUPERSEDED)
+#: A household member: current, or removed by `member remove --reason` (kept, shown so).
+MEMBER_CURRENT = "current"
+MEMBER_REMOVED = "removed"
 VISIT_ITEM_KINDS = ("suggestion", "wish", "gift")

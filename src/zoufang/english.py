@@ -11,6 +11,12 @@ words where there is one, so that a table and its JSON read alike.
 from __future__ import annotations
 
 ENGLISH: dict[str, str] = {
+    "更正": "correction",
+    "记录": "record",
+    "更正时间": "at",
+    "更正后编号": "replaced by",
+    "原因": "reason",
+    "改动": "changes",
     "上次走访": "last visit",
     "下次走访": "next visit",
     "与户主关系": "relation to head",

@@ -25,6 +25,9 @@ from collections.abc import Iterable, Mapping
 VISIT_KIND = "visit kind"
 COMMITMENT_STATUS = "commitment status"
 HOUSEHOLD_STATUS = "household status"
+VISIT_STATUS = "visit status"
+MEMBER_STATUS = "member status"
+CORRECTION = "correction"
 ENTRY_KIND = "entry kind"
 SEVERITY = "severity"
 CHECK = "check"
@@ -50,8 +53,8 @@ COMMITMENT_STATUS_ZH = {
     "resolved": "已办结",
     "referred": "已转办",
     "cannot-resolve": "无法办结",
+    "void": "已作废",
 }
-HOUSEHOLD_STATUS_ZH = {"active": "在册", "exited": "已退出"}
 FACT_ZH = {
     "categories": "类别",
     "status": "在册状态",
@@ -59,6 +62,17 @@ FACT_ZH = {
     "relatives": "亲属",
     "rules": "资金规则",
 }
+HOUSEHOLD_STATUS_ZH = {"active": "在册", "exited": "已退出", "void": "已作废"}
+VISIT_STATUS_ZH = {"current": "有效", "void": "已作废", "superseded": "已更正"}
+#: What a correction did (the ``correction`` table's ``action``).
+CORRECTION_ZH = {
+    "void": "作废",
+    "amend": "更正",
+    "update": "修改",
+    "remove": "移除",
+    "unassign": "撤销联系",
+}
+MEMBER_STATUS_ZH = {"current": "在户", "removed": "已移除"}
 LEDGER_KIND_ZH = {"allocate": "拨入", "disburse": "发放", "reverse": "冲销"}
 SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
 CHECK_ZH = {
@@ -89,6 +103,7 @@ CHECK_ZH = {
     "over-plan": "超出计划金额",
     "plan-paid-twice": "名单重复发放",
     "objection": "有异议待处理",
+    "late-correction": "事后更正",
 }
 PLAN_STATUS_ZH = {"draft": "拟定中", "approved": "已审定", "superseded": "已被新版替代"}
 PLAN_LINE_STATUS_ZH = {
@@ -172,6 +187,9 @@ _ZH = {
     VISIT_KIND: VISIT_KIND_ZH,
     COMMITMENT_STATUS: COMMITMENT_STATUS_ZH,
     HOUSEHOLD_STATUS: HOUSEHOLD_STATUS_ZH,
+    VISIT_STATUS: VISIT_STATUS_ZH,
+    MEMBER_STATUS: MEMBER_STATUS_ZH,
+    CORRECTION: CORRECTION_ZH,
     ENTRY_KIND: LEDGER_KIND_ZH,
     SEVERITY: SEVERITY_ZH,
     CHECK: CHECK_ZH,

@@ -38,6 +38,7 @@ _visit_item = tables.visit_item.c
 _commitment = tables.commitment.c
 _commitment_response = tables.commitment_response.c
 _audit_log = tables.audit_log.c
+_correction = tables.correction.c
 _fund = tables.fund.c
 _fund_category = tables.fund_category.c
 _ledger_entry = tables.ledger_entry.c
@@ -97,6 +98,7 @@ class Member(SQLModel, table=True):
     birth_year: int | None = Field(default=None, sa_column=_member.birth_year)
     health: str | None = Field(default=None, sa_column=_member.health)
     id_number: str | None = Field(default=None, sa_column=_member.id_number)
+    status: str = Field(default="current", sa_column=_member.status)
 
 
 class Cadre(SQLModel, table=True):
@@ -137,6 +139,7 @@ class Visit(SQLModel, table=True):
     next_date: dt.date | None = Field(default=None, sa_column=_visit.next_date)
     recorded_at: dt.datetime = Field(default_factory=utcnow, sa_column=_visit.recorded_at)
     operator: str = Field(sa_column=_visit.operator)
+    status: str = Field(default="current", sa_column=_visit.status)
 
 
 class VisitCadre(SQLModel, table=True):
@@ -196,6 +199,22 @@ class AuditLog(SQLModel, table=True):
     object_key: str = Field(sa_column=_audit_log.object_key)
     before: str | None = Field(default=None, sa_column=_audit_log.before)
     after: str | None = Field(default=None, sa_column=_audit_log.after)
+
+
+class Correction(SQLModel, table=True):
+    """One correction of a record made by mistake: who, when, why (append-only)."""
+
+    __table__ = tables.correction
+    id: int | None = Field(default=None, sa_column=_correction.id)
+    object_type: str = Field(sa_column=_correction.object_type)
+    object_key: str = Field(sa_column=_correction.object_key)
+    action: str = Field(sa_column=_correction.action)
+    replaced_by: str | None = Field(default=None, sa_column=_correction.replaced_by)
+    household_id: int | None = Field(default=None, sa_column=_correction.household_id)
+    reason: str = Field(sa_column=_correction.reason)
+    changes: str | None = Field(default=None, sa_column=_correction.changes)
+    operator: str = Field(sa_column=_correction.operator)
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=_correction.at)
 
 
 class Fund(SQLModel, table=True):
@@ -327,6 +346,7 @@ __all__ = [
     "Category",
     "Commitment",
     "CommitmentResponse",
+    "Correction",
     "Fund",
     "FundCategory",
     "Household",

@@ -13,7 +13,8 @@ Everything that talks to the database starts from these declarations:
   (the parsers still carry their own limits today; taking them all from here is issue 21's).
 
 What a declaration cannot hold lives in the migrations and is checked by the same tests: the
-triggers that make ``ledger_entry``, ``plan_event`` and ``plan_payment`` append-only.
+triggers that make ``ledger_entry``, ``plan_event``, ``plan_payment`` and ``correction``
+append-only.
 
 Money is always an integer number of fen (``*_fen`` columns, 64-bit). Dates are ``date``
 columns; timestamps are naive UTC, to the second (:func:`utcnow`). Codes (``H000001``,
@@ -127,6 +128,8 @@ member = Table(
     Column("birth_year", Integer),
     Column("health", String(300)),
     Column("id_number", String(18), index=True),
+    # current / removed (`member remove --reason`: kept, shown as removed; migration 0009)
+    Column("status", String(10), nullable=False, default="current", server_default="current"),
 )
 
 cadre = Table(
@@ -171,8 +174,14 @@ visit = Table(
     # The real clock (LedgerSession.recorded_at), set by the writer.
     Column("recorded_at", DateTime, nullable=False, default=utcnow),
     Column("operator", String(100), nullable=False),
-    # `report` counts kinds per household from this index alone (migration 0005).
-    Index("ix_visit_household_date_kind", "household_id", "visit_date", "id", "kind"),
+    # current / void / superseded (codes.VISIT_STATUSES): only a current visit counts
+    # (services.counting.visit_counts); the correction table says who changed it, when, why.
+    Column("status", String(12), nullable=False, default="current", server_default="current"),
+    # `report` counts kinds per household from this index alone, the status with them so
+    # that only the visits that count are counted (migrations 0005, 0009).
+    Index(
+        "ix_visit_household_date_kind_status", "household_id", "visit_date", "id", "kind", "status"
+    ),
 )
 
 visit_cadre = Table(
@@ -236,6 +245,29 @@ audit_log = Table(
     Column("object_key", String(100), nullable=False, index=True),
     Column("before", Text),
     Column("after", Text),
+)
+
+#: One correction of a record made by mistake (``visit void``/``amend``, ``commitment void``
+#: …): who, when, why, and what it changed. Never updated or deleted: triggers made by
+#: migration 0009 refuse it, as they do for ``ledger_entry``. The record corrected stays
+#: where it is, marked (a visit's or commitment's ``status``); ``object_key`` is its id
+#: (or code), ``replaced_by`` the id of the version that replaced it (``amend``), and
+#: ``household_id`` the household it belonged to, so a household's corrections are one
+#: indexed query. ``changes`` is JSON: ``{"field": [before, after], …}``.
+correction = Table(
+    "correction",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_type", String(20), nullable=False),
+    Column("object_key", String(100), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("replaced_by", String(100)),
+    Column("household_id", Integer, ForeignKey("household.id"), index=True),
+    Column("reason", String(500), nullable=False),
+    Column("changes", Text),
+    Column("operator", String(100), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_correction_object", "object_type", "object_key"),
 )
 
 #: A ring-fenced pot of money (专款): who may receive it, how much, and when.

@@ -8,7 +8,8 @@ import typer
 
 from zoufang import parsing
 from zoufang.cli.common import FormatOpt, FromOpt, ReasonOpt, opt, session, text_opt, today
-from zoufang.i18n import N_
+from zoufang.errors import InvalidInput
+from zoufang.i18n import N_, _
 from zoufang.output import render, render_sections
 
 cadre_app = typer.Typer(help="Cadres who visit and pay, and their relatives.", no_args_is_help=True)
@@ -139,13 +140,22 @@ def assign_command(
     remove: Annotated[
         bool, typer.Option("--remove", help="Remove the assignment instead.")
     ] = False,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason", help="With --remove: why (assigned by mistake, cadre moved…); kept."
+        ),
+    ] = None,
 ) -> None:
-    """Make a cadre responsible for a household (or --remove that)."""
+    """Make a cadre responsible for a household (or --remove that, with a --reason)."""
     from zoufang.services.cadres import assign, unassign
 
+    why = None if reason is None else parsing.parse_text(reason, field="--reason", max_len=500)
+    if why is not None and not remove:
+        raise InvalidInput("--reason", _("goes with --remove"))
     with session(write=True) as s:
         if remove:
-            unassign(session=s, household_code=household, cadre_code=cadre)
+            unassign(session=s, household_code=household, cadre_code=cadre, reason=why)
         else:
             assign(session=s, household_code=household, cadre_code=cadre, today=today())
 

@@ -1,4 +1,4 @@
-"""`commitment add/list/respond/resolve/refer`."""
+"""`commitment add/list/respond/resolve/refer/void`."""
 
 from __future__ import annotations
 
@@ -96,7 +96,8 @@ def commitment_add(
 
 def commitment_list(
     status: Annotated[
-        str | None, typer.Option(help="open, in-progress, resolved, referred or cannot-resolve.")
+        str | None,
+        typer.Option(help="open, in-progress, resolved, referred, cannot-resolve or void."),
     ] = None,
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only unfinished ones past their deadline.")
@@ -199,10 +200,29 @@ def commitment_refer(
     _show(row, fmt)
 
 
+def commitment_void(
+    commitment_id: Annotated[str, typer.Argument(metavar="ID", help="Commitment number.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it was recorded by mistake (kept with it).")
+    ],
+    fmt: FormatOpt = None,
+) -> None:
+    """Void a commitment recorded by mistake (not once it has a response); it stays, void."""
+    from zoufang.services.corrections import parse_reason
+    from zoufang.services.record_corrections import void_commitment
+
+    cid, why = _id(commitment_id), parse_reason(reason)
+    with session(write=True) as s:
+        void_commitment(session=s, commitment_id=cid, reason=why, today=today())
+        row = _fetch(s, cid)
+    _show(row, fmt)
+
+
 def register(app: typer.Typer) -> None:
     commitment_app.command("add")(commitment_add)
     commitment_app.command("list")(commitment_list)
     commitment_app.command("respond")(commitment_respond)
     commitment_app.command("resolve")(commitment_resolve)
     commitment_app.command("refer")(commitment_refer)
+    commitment_app.command("void")(commitment_void)
     app.add_typer(commitment_app, name="commitment")

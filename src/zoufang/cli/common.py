@@ -167,6 +167,9 @@ FIELD_WORDS = (
     *(N_("short"), N_("ledger"), N_("where"), N_("seen_at")),
     *(N_("file"), N_("rows"), N_("dry_run"), N_("unknown_columns"), N_("first"), N_("last")),
     N_("categories_since"),
+    *(N_("date"), N_("kind"), N_("notes"), N_("suggestions"), N_("wishes"), N_("gifts")),
+    *(N_("next"), N_("recorded_at"), N_("operator"), N_("current"), N_("commitments")),
+    *(N_("entries"),),
 )
 
 

@@ -244,7 +244,14 @@ def household_show(
         k: v
         for k, v in brief.items()
         if k
-        not in ("member_list", "visits", "open_commitments", "closed_commitments", "money_received")
+        not in (
+            "member_list",
+            "visits",
+            "open_commitments",
+            "closed_commitments",
+            "money_received",
+            "corrections",
+        )
     }
     visits = [{**v, "heard": _heard(v)} for v in brief["visits"]]
     render_sections(
@@ -255,11 +262,13 @@ def household_show(
                 (
                     brief["member_list"],
                     [
+                        ("id", "编号"),
                         ("name", "姓名"),
                         ("relation", "关系"),
                         ("birth_year", "出生年"),
                         ("health", "健康"),
                         ("id_number", "身份证号"),
+                        ("status", "状态"),
                     ],
                 ),
             ),
@@ -303,10 +312,38 @@ def household_show(
                     ],
                 ),
             ),
+            (
+                N_("corrections"),
+                (
+                    [_correction_text(c) for c in brief["corrections"]],
+                    [
+                        ("at", "更正时间"),
+                        ("operator", "操作人"),
+                        ("record", "记录"),
+                        ("action", "更正"),
+                        ("reason", "原因"),
+                    ],
+                ),
+            ),
         ],
         fmt,
         json_value=brief,
     )
+
+
+def _correction_text(c: dict) -> dict:
+    """A correction's record as a person names it: 走访 12 → 15, 成员 3, 承诺事项 7."""
+    words = {
+        "visit": N_("visit"),
+        "commitment": N_("commitment"),
+        "member": N_("member"),
+        "household": N_("household"),
+        "assignment": N_("assignment"),
+    }
+    record = f"{_(words.get(c['object'], c['object']))} {c['key']}"
+    if c["replaced_by"] is not None:
+        record += f" → {c['replaced_by']}"
+    return {**c, "record": record}
 
 
 def _heard(visit: dict) -> str:
@@ -504,6 +541,84 @@ def member_add(
     render_sections([(N_("member"), shown)], fmt, json_value=shown)
 
 
+def _member_id(text: str) -> int:
+    return parsing.parse_count(text, field="ID", minimum=1, maximum=2**62)
+
+
+def _member_out(row: dict, fmt) -> None:
+    shown = {**row, "id_number": parsing.mask_id_number(row["id_number"])}
+    render_sections([(N_("member"), shown)], fmt, json_value=shown)
+
+
+def member_update(
+    member_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Member number (shown by household show).")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is corrected (kept).")],
+    name: Annotated[str | None, typer.Option("--name", help="Member's name.")] = None,
+    relation: Annotated[
+        str | None, typer.Option("--relation", help="Relation to the head (配偶, 子女…).")
+    ] = None,
+    birth_year: Annotated[str | None, typer.Option("--birth-year", help="Year of birth.")] = None,
+    health: Annotated[str | None, typer.Option(help="Health or disability.")] = None,
+    id_number: Annotated[
+        str | None, typer.Option("--id-number", help="Member's ID number.")
+    ] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Correct a member's details; the values before stay in the household's corrections."""
+    from zoufang.services.corrections import parse_reason
+    from zoufang.services.record_corrections import MemberChanges, update_member
+
+    mid, why = _member_id(member_id), parse_reason(reason)
+    changes = MemberChanges(
+        name=opt(name, parsing.parse_text, "--name", max_len=100),
+        relation=opt(relation, parsing.parse_text, "--relation", max_len=40),
+        birth_year=opt(
+            birth_year, parsing.parse_count, "--birth-year", minimum=1880, maximum=today().year
+        ),
+        health=text_opt(health, "--health"),
+        id_number=opt(id_number, parsing.parse_id_number, "--id-number", today=today()),
+    )
+    with session(write=True) as s:
+        row = update_member(session=s, member_id=mid, changes=changes, reason=why)
+    _member_out(row, fmt)
+
+
+def member_remove(
+    member_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Member number (shown by household show).")
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (entered by mistake, moved out…); kept.")
+    ],
+    fmt: FormatOpt = None,
+) -> None:
+    """Take a member off a household: kept, shown as removed, with who, when and why."""
+    from zoufang.services.corrections import parse_reason
+    from zoufang.services.record_corrections import remove_member
+
+    mid, why = _member_id(member_id), parse_reason(reason)
+    with session(write=True) as s:
+        row = remove_member(session=s, member_id=mid, reason=why)
+    _member_out(row, fmt)
+
+
+def household_void(
+    code: Annotated[str, typer.Argument(metavar="HOUSEHOLD", help="Household code.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it was enrolled by mistake (kept).")],
+    fmt: FormatOpt = None,
+) -> None:
+    """Void a household enrolled by mistake, while nothing hangs on it (else: exit)."""
+    from zoufang.services.corrections import parse_reason
+    from zoufang.services.record_corrections import void_household
+
+    why = parse_reason(reason)
+    with session(write=True) as s:
+        row = void_household(session=s, code=parsing.fold(code), reason=why)
+    render_sections([(N_("household"), row)], fmt, json_value=row)
+
+
 def category_list(fmt: FormatOpt = None) -> None:
     """Categories with their default return-visit cadence."""
     from zoufang.services.categories import list_categories
@@ -553,6 +668,9 @@ def register(app: typer.Typer) -> None:
     household_app.command("history")(household_history)
     household_app.command("exit")(household_exit)
     member_app.command("add")(member_add)
+    member_app.command("update")(member_update)
+    member_app.command("remove")(member_remove)
+    household_app.command("void")(household_void)
     category_app.command("list")(category_list)
     category_app.command("add")(category_add)
     app.add_typer(household_app, name="household")

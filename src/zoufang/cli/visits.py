@@ -1,4 +1,4 @@
-"""`visit log`, `visit list`, `due`."""
+"""`visit log`, `visit list`, `visit show`, `visit void`, `visit amend`, `due`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from zoufang import parsing
+from zoufang import labels, parsing
 from zoufang.cli.common import FormatOpt, any_date, past_date, session, text_opt, texts, today
 from zoufang.errors import InvalidInput
 from zoufang.i18n import N_, _
-from zoufang.output import render
+from zoufang.output import render, render_sections
 
 visit_app = typer.Typer(help="Home visits: record them and read the history.", no_args_is_help=True)
 
@@ -141,9 +141,13 @@ def visit_list(
     cadre: Annotated[str | None, typer.Option(help="Only visits by this cadre.")] = None,
     since: Annotated[str | None, typer.Option(help="From this date.")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date.")] = None,
+    every_version: Annotated[
+        bool,
+        typer.Option("--all", help="Also the void and superseded visits (corrected), marked so."),
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Visit history, newest first."""
+    """Visit history, newest first (the visits that count; --all adds the corrected ones)."""
     from zoufang.services.visit_history import VisitFilter, list_visits
 
     where = VisitFilter(
@@ -151,6 +155,7 @@ def visit_list(
         cadre=cadre,
         since=any_date(since, "--since"),
         until=any_date(until, "--until"),
+        every_version=every_version,
     )
     if where.since and where.until and where.since > where.until:
         raise InvalidInput(
@@ -159,7 +164,168 @@ def visit_list(
         )
     with session(write=False) as s:
         rows = list_visits(session=s, where=where)
-    render(rows, VISIT_COLUMNS, fmt, empty=N_("no visits"))
+    columns = [*VISIT_COLUMNS, ("status", "状态")] if every_version else VISIT_COLUMNS
+    render(rows, columns, fmt, empty=N_("no visits"))
+
+
+def _visit_id(text: str) -> int:
+    return parsing.parse_count(text, field="ID", minimum=1, maximum=2**62)
+
+
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="Why the record is corrected (kept with it).")
+]
+
+
+def visit_show(
+    visit_id: Annotated[str, typer.Argument(metavar="ID", help="Visit number.")],
+    fmt: FormatOpt = None,
+) -> None:
+    """A visit with every correction: its versions, who changed it, when and why."""
+    from zoufang.services.corrections import show_visit
+
+    vid = _visit_id(visit_id)
+    with session(write=False) as s:
+        shown = show_visit(session=s, visit_id=vid)
+    asked = next(v for v in shown["versions"] if v["id"] == vid)
+    summary = {
+        **asked,
+        "current": shown["current"],
+        "commitments": [c["id"] for c in shown["commitments"]],
+        "entries": shown["entries"],
+    }
+    corrections = [{**c, "changes": _changes_text(c["changes"])} for c in shown["corrections"]]
+    render_sections(
+        [
+            (_("visit {id}").format(id=vid), summary),
+            (
+                N_("versions"),
+                (
+                    shown["versions"],
+                    [
+                        ("id", "编号"),
+                        ("status", "状态"),
+                        ("date", "日期"),
+                        ("household", "户号"),
+                        ("kind", "类型"),
+                        ("cadres", "干部"),
+                        ("notes", "情况"),
+                        ("recorded_at", "录入时间"),
+                        ("operator", "录入人"),
+                    ],
+                ),
+            ),
+            (
+                N_("corrections"),
+                (
+                    corrections,
+                    [
+                        ("at", "更正时间"),
+                        ("operator", "操作人"),
+                        ("action", "更正"),
+                        ("visit", "走访编号"),
+                        ("replaced_by", "更正后编号"),
+                        ("reason", "原因"),
+                        ("changes", "改动"),
+                    ],
+                ),
+            ),
+        ],
+        fmt,
+        json_value=shown,
+    )
+
+
+def _changes_text(changes: dict) -> str:
+    """``{"kind": ["routine", "festival"]}`` as a person reads it: 类型: 日常走访 → 节日慰问."""
+    words = {"household": N_("household"), "visit_date": N_("date"), "kind": N_("kind")}
+    words |= {"notes": N_("notes"), "cadres": N_("cadres")}
+
+    def shown(field: str, value) -> str:
+        if field == "kind" and value:
+            return labels.label_of(labels.VISIT_KIND, value)
+        if isinstance(value, list):
+            return ", ".join(value)
+        return "—" if value in (None, "") else str(value)
+
+    return "; ".join(
+        f"{_(words.get(field, field))}: {shown(field, old)} → {shown(field, new)}"
+        for field, (old, new) in changes.items()
+    )
+
+
+def visit_void(
+    visit_id: Annotated[str, typer.Argument(metavar="ID", help="Visit number.")],
+    reason: ReasonOpt,
+    fmt: FormatOpt = None,
+) -> None:
+    """Void a visit recorded by mistake, with the needs it opened (the record stays)."""
+    from zoufang.services.corrections import parse_reason, void_visit
+
+    vid, why = _visit_id(visit_id), parse_reason(reason)
+    with session(write=True) as s:
+        result = void_visit(session=s, visit_id=vid, reason=why, today=today())
+    render(
+        [result],
+        [
+            ("visit", N_("visit")),
+            ("status", "状态"),
+            ("household", "户号"),
+            ("commitments", "承诺编号"),
+            ("due_date", "应访日期"),
+        ],
+        fmt,
+        json_value=result,
+    )
+
+
+def visit_amend(
+    visit_id: Annotated[str, typer.Argument(metavar="ID", help="Visit number.")],
+    reason: ReasonOpt,
+    household: Annotated[
+        str | None, typer.Option("--household", help="The household actually visited.")
+    ] = None,
+    date: Annotated[str | None, typer.Option("--date", help="The actual visit date.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="routine, festival, return, unannounced or verification."),
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="What was seen and heard.")] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="The visiting cadres (all of them); repeat for several."),
+    ] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Amend a visit: a new version replaces it; the original stays, marked superseded."""
+    from zoufang.services.corrections import VisitAmendment, amend_visit, parse_reason
+
+    vid, why = _visit_id(visit_id), parse_reason(reason)
+    amendment = VisitAmendment(
+        household=None if household is None else parsing.fold(household),
+        visit_date=past_date(date, "--date") if date is not None else None,
+        kind=kind,
+        notes=text_opt(notes, "--notes"),
+        cadres=None if by is None else [parsing.parse_reference(c, field="--by") for c in by],
+    )
+    with session(write=True) as s:
+        result = amend_visit(
+            session=s, visit_id=vid, amendment=amendment, reason=why, today=today()
+        )
+    shown = {**result, "changes": _changes_text(result["changes"])}
+    render(
+        [shown],
+        [
+            ("visit", N_("visit")),
+            ("status", "状态"),
+            ("replaced_by", "更正后编号"),
+            ("household", "户号"),
+            ("changes", "改动"),
+            ("due_date", "应访日期"),
+        ],
+        fmt,
+        json_value=result,
+    )
 
 
 def due(
@@ -192,5 +358,8 @@ def due(
 def register(app: typer.Typer) -> None:
     visit_app.command("log")(visit_log)
     visit_app.command("list")(visit_list)
+    visit_app.command("show")(visit_show)
+    visit_app.command("void")(visit_void)
+    visit_app.command("amend")(visit_amend)
     app.add_typer(visit_app, name="visit")
     app.command("due")(due)

@@ -14,7 +14,17 @@ if TYPE_CHECKING:
 
 #: Every migration revision in order; the last is the schema this program writes.
 #: tests/test_migrations.py checks this against the scripts in migrations/versions.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISIONS: tuple[str, ...] = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+)
 HEAD_REVISION = REVISIONS[-1]
 
 

@@ -34,6 +34,7 @@ from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.audit_funds_facts import Facts, load_facts
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
 from zoufang.services.audit_plans import plan_findings
+from zoufang.services.counting import visit_counts
 from zoufang.services.fact_history import History
 from zoufang.tables import fact_change as _fact
 from zoufang.tables import fund as _fund
@@ -507,7 +508,11 @@ def _unvisited(conn, unanswered: list[int]) -> set[int]:
                 .select_from(E.join(H, H.c.code == E.c.household_code))
                 .where(
                     E.c.seq.in_(unanswered[start : start + 500]),
-                    exists().where(W.c.household_id == H.c.id, W.c.visit_date == E.c.entry_date),
+                    exists().where(
+                        W.c.household_id == H.c.id,
+                        W.c.visit_date == E.c.entry_date,
+                        visit_counts(W),  # a void visit is no visit
+                    ),
                 )
             )
             .scalars()

@@ -4,8 +4,8 @@ Findings (:mod:`zoufang.services.audit_findings`), every one as of ``today`` wit
 definitions of :mod:`zoufang.services.figures` (so the audit lists exactly the households
 `due`, `remind` and `report` count): households never visited and households overdue
 (errors once late by more than their cadence, warnings before), unanswered commitments
-(errors); check-in visits that recorded nothing heard, and cadres with households but no
-visits (warnings).
+(errors); check-in visits that recorded nothing heard, cadres with households but no
+visits, and visits voided or amended more than 30 days after they were recorded (warnings).
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, exists, func, select
 
 from zoufang.i18n import N_
-from zoufang.labels import Message
-from zoufang.services import figures
+from zoufang.labels import CORRECTION, Code, Message
+from zoufang.services import counting, figures
 from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, visit_date_findings
 from zoufang.services.audit_findings import Finding, audit_report, finding
+from zoufang.services.corrections import late_corrections
 from zoufang.tables import assignment as _assignment
 from zoufang.tables import cadre as _cadre
 from zoufang.tables import commitment as _commitment
@@ -129,7 +130,30 @@ def audit_visits(
             )
         )
     findings += visit_date_findings(conn, late_days)
+    for late in late_corrections(session):
+        findings.append(
+            finding(
+                "late-correction",
+                Message(
+                    N_(
+                        "visit {visit} to {household}: {action} on {date}, {days} days after "
+                        "it was recorded, by {operator} ({reason})"
+                    ),
+                    visit=late["visit"],
+                    household=late["household"],
+                    action=Code(late["action"], CORRECTION),
+                    date=late["at"].date(),
+                    days=late["days"],
+                    operator=late["operator"],
+                    reason=late["reason"],
+                ),
+                household=late["household"],
+                severity="warning",
+            )
+        )
     checked = conn.execute(
-        select(func.count()).select_from(H).where(H.c.enrolled_on <= today)
+        select(func.count())
+        .select_from(H)
+        .where(counting.household_counts(H), H.c.enrolled_on <= today)
     ).scalar_one()
     return audit_report(findings, checked=checked, head=None)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from zoufang import tables
 from zoufang.services import figures
 from zoufang.services.commitments import CommitmentFilter, list_commitments
+from zoufang.services.corrections import corrections_of_household
 from zoufang.services.fact_history import CATEGORIES, HOUSEHOLD, latest_change
 from zoufang.services.funds import received_by_household
 from zoufang.services.households import describe_household, get_household, members_of
@@ -46,4 +47,5 @@ def household_brief(*, session: LedgerSession, code: str, today: dt.date) -> dic
         "open_commitments": [c for c in commitments if c["days_overdue"] is not None],
         "closed_commitments": [c for c in commitments if c["days_overdue"] is None],
         "money_received": received_by_household(session=session, household_code=code, today=today),
+        "corrections": corrections_of_household(session, code),
     }

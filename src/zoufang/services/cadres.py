@@ -10,9 +10,10 @@ from sqlmodel import col, func, select
 
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.i18n import _
-from zoufang.models import Assignment, Cadre, CadreRelative, Household, VisitCadre
+from zoufang.models import Assignment, Cadre, CadreRelative, Household, Visit, VisitCadre
 from zoufang.services import fact_history
 from zoufang.services.audit_log import record
+from zoufang.services.counting import visit_counts
 from zoufang.services.households import get_cadre, get_household, next_code
 
 if TYPE_CHECKING:
@@ -70,7 +71,10 @@ def list_cadres(*, session: LedgerSession) -> list[dict]:
     )
     visits: dict[int, int] = dict(
         session.execute(
-            select(VisitCadre.cadre_id, func.count()).group_by(col(VisitCadre.cadre_id))
+            select(VisitCadre.cadre_id, func.count())
+            .join(Visit, col(Visit.id) == VisitCadre.visit_id)
+            .where(visit_counts())
+            .group_by(col(VisitCadre.cadre_id))
         ).all()
     )
     return [
@@ -244,7 +248,11 @@ def assign(*, session: LedgerSession, household_code: str, cadre_code: str, toda
     )
 
 
-def unassign(*, session: LedgerSession, household_code: str, cadre_code: str) -> None:
+def unassign(
+    *, session: LedgerSession, household_code: str, cadre_code: str, reason: str | None = None
+) -> None:
+    """Take a cadre off a household; with ``reason`` (a correction, or why the cadre
+    changed) it is kept in the correction table too."""
     household = get_household(session=session, code=household_code, field="HOUSEHOLD")
     cadre = get_cadre(session=session, code=cadre_code, field="CADRE")
     assignment = session.get(Assignment, (household.id, cadre.id))
@@ -262,4 +270,17 @@ def unassign(*, session: LedgerSession, household_code: str, cadre_code: str) ->
         object_type="household",
         object_key=household.code,
         before={"cadre": cadre.code},
+        after={"reason": reason} if reason else None,
     )
+    if reason:
+        from zoufang.services.record_corrections import record_unassignment
+
+        assert household.id is not None  # read from the ledger
+        session.flush()
+        record_unassignment(
+            session=session,
+            household_id=household.id,
+            household=household.code,
+            cadre=cadre.code,
+            reason=reason,
+        )

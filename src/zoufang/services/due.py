@@ -1,6 +1,7 @@
 """When each household is next due for a visit (SPEC §4 "Due date") and the `due` list.
 
-A household's next visit is due at the ``--next`` date of its latest visit if one was given,
+A household's next visit is due at the ``--next`` date of its latest visit (of the visits
+that count: :func:`zoufang.services.counting.visit_counts`) if one was given,
 otherwise at its latest visit date + its cadence; a household never visited is due from its
 enrolment date. The cadence is the household's own if set, otherwise the shortest default
 cadence among its categories.

@@ -218,6 +218,7 @@ class RowReader:
         from sqlalchemy import select
 
         from zoufang.labels import VISIT_KIND_ZH
+        from zoufang.services.counting import commitment_counts, visit_counts
         from zoufang.tables import commitment as CM
         from zoufang.tables import household as H
         from zoufang.tables import visit as V
@@ -248,7 +249,7 @@ class RowReader:
         needs = _Details(
             self._stream(
                 select(CM.c.visit_id, CM.c.text)
-                .where(CM.c.visit_id.is_not(None))
+                .where(CM.c.visit_id.is_not(None), commitment_counts(CM))
                 .order_by(CM.c.visit_id, CM.c.id)
             ),
             lambda rows: sep.join([t for _, t in rows]),
@@ -279,6 +280,7 @@ class RowReader:
                 V.c.operator,
             )
             .join(H, H.c.id == V.c.household_id)
+            .where(visit_counts(V))  # a void or superseded visit is not exported
             .order_by(V.c.id)
         ):
             suggestions, wishes, gifts = items.take(visit_id, nothing_heard)

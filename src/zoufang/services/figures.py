@@ -42,9 +42,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import and_, exists, func, or_, select
 
 from zoufang.codes import COMMITMENT_CLOSED, HOUSEHOLD_ACTIVE
+from zoufang.services import counting
 from zoufang.tables import category as _category
 from zoufang.tables import commitment as _commitment
 from zoufang.tables import commitment_response as _response
@@ -62,9 +63,9 @@ if TYPE_CHECKING:
 
 
 def visit_counts(visit=_visit) -> ColumnElement[bool]:
-    """A visit that counts in every figure. Today every recorded visit does; a visit made
-    void or superseded by a correction must be left out here, and only here."""
-    return true()
+    """A visit that counts in every figure: its current version, not void nor superseded by
+    an amendment (:func:`zoufang.services.counting.visit_counts`, the one definition)."""
+    return counting.visit_counts(visit)
 
 
 def visits_by(day: dt.date, visit=_visit) -> ColumnElement[bool]:
@@ -101,6 +102,7 @@ def active_on(day: dt.date, household=_household) -> ColumnElement[bool]:
     """Enrolled on or before ``day`` and not exited by then."""
     H = household
     return and_(
+        counting.household_counts(H),  # not enrolled by mistake (`household void`)
         H.c.enrolled_on <= day,
         or_(H.c.status == HOUSEHOLD_ACTIVE, H.c.exited_on.is_(None), H.c.exited_on > day),
     )
@@ -109,7 +111,7 @@ def active_on(day: dt.date, household=_household) -> ColumnElement[bool]:
 def on_roster(since: dt.date | None, until: dt.date, household=_household) -> list:
     """Households on the roster at some point of the period (coverage's denominator)."""
     H = household
-    conditions: list = [H.c.enrolled_on <= until]
+    conditions: list = [counting.household_counts(H), H.c.enrolled_on <= until]
     if since is not None:
         conditions.append(or_(H.c.exited_on.is_(None), H.c.exited_on >= since))
     return conditions
@@ -300,6 +302,7 @@ def commitment_open_on(day: dt.date, commitment=_commitment) -> ColumnElement[bo
     """Opened on or before ``day`` and not closed by then."""
     C = commitment
     return and_(
+        counting.commitment_counts(C),  # a voided commitment was never open
         C.c.opened_on <= day,
         or_(C.c.status.not_in(COMMITMENT_CLOSED), C.c.closed_on.is_(None), C.c.closed_on > day),
     )
@@ -326,7 +329,9 @@ def commitment_closed_as(status: str, day: dt.date, commitment=_commitment):
 
 def commitment_closed_by(day: dt.date, commitment=_commitment):
     C = commitment
-    return and_(C.c.status.in_(COMMITMENT_CLOSED), C.c.closed_on <= day)
+    return and_(
+        counting.commitment_counts(C), C.c.status.in_(COMMITMENT_CLOSED), C.c.closed_on <= day
+    )
 
 
 # ---------------------------------------------------------------------------- money

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import and_, case, col, func, select
 
 from zoufang import labels
+from zoufang.codes import VISIT_CURRENT
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.i18n import N_, _, pgettext
 from zoufang.models import (
@@ -474,6 +475,13 @@ def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> 
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound("--visit", _("no visit {id}").format(id=visit_id))
+    if visit.status != VISIT_CURRENT:  # void, or replaced by an amended version
+        raise RuleViolation(
+            "--visit",
+            _("visit {id} is {status}: it no longer counts").format(
+                id=visit_id, status=labels.Code(visit.status, labels.VISIT_STATUS).label()
+            ),
+        )
     visited = session.get(Household, visit.household_id)
     if visited is None or visited.code != fold(household):
         raise RuleViolation(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, overload
 from sqlmodel import col, func, or_, select
 
 from zoufang import labels, parsing
+from zoufang.codes import MEMBER_CURRENT
 from zoufang.errors import InvalidInput, RuleViolation, no_household
 from zoufang.i18n import _
 from zoufang.models import (
@@ -345,7 +346,9 @@ def add_member(
             )
         same = session.execute(
             select(Member.id).where(
-                Member.household_id == household.id, Member.id_number == id_number
+                Member.household_id == household.id,
+                Member.id_number == id_number,
+                Member.status == MEMBER_CURRENT,
             )
         ).first()
         if same:
@@ -536,6 +539,7 @@ def members_of(*, session: LedgerSession, household_id: int) -> list[dict]:
             "birth_year": m.birth_year,
             "health": m.health,
             "id_number": m.id_number,
+            "status": labels.Code(m.status, labels.MEMBER_STATUS),
         }
         for m in session.execute(
             select(Member).where(Member.household_id == household_id).order_by(col(Member.id))

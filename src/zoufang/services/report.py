@@ -20,6 +20,9 @@ What the scope means:
 * **cadres** — active households assigned (and how many of them are overdue today), visits
   made in the period, and commitments held that are past their deadline today.
 
+Only what counts is counted (:mod:`zoufang.services.counting`): a visit's current version, a
+commitment not voided, a household not voided; a visit's items count with their visit.
+
 Wishes (微心愿) are counted as collected; the ledger has no status for a wish, so "fulfilled"
 is not reported (a wish taken on as a ``--need`` is a commitment and counts there).
 """
@@ -45,6 +48,10 @@ from zoufang.db import second_reader
 from zoufang.errors import NotFound
 from zoufang.i18n import _
 from zoufang.services import figures
+from zoufang.services.counting import (
+    commitment_counts,
+    every_visit_counts,
+)
 
 # The tables as SQLAlchemy Core declares them (zoufang.tables), not the SQLModel classes: the
 # report runs without importing SQLModel, pydantic and the models.
@@ -116,7 +123,8 @@ def visit_conditions(scope: Scope) -> list:
 
 def every_visit_in_scope(*, session: LedgerSession, scope: Scope) -> bool:
     """Whether the scope leaves out no visit in the ledger: none dated outside the period,
-    none to a household outside the scope (the usual report, the campaign to date).
+    none to a household outside the scope (the usual report, the campaign to date), none
+    void or superseded (:mod:`~zoufang.services.counting`).
 
     Figures over a visit's cadres or items then need not look up each visit and its
     household — a million lookups at county scale — to ask whether it counts.
@@ -134,6 +142,8 @@ def every_visit_in_scope(*, session: LedgerSession, scope: Scope) -> bool:
     )
     if first is None:
         return True
+    if not every_visit_counts(session.connection()):
+        return False
     if last > scope.until or (scope.since is not None and first < scope.since):
         return False
     return (
@@ -354,7 +364,7 @@ def need_figures(*, session: LedgerSession, scope: Scope, today: dt.date) -> dic
         closed = figures.commitment_closed_as(status, scope.until)
         return func.coalesce(func.sum(case((closed, 1), else_=0)), 0)
 
-    conditions = [C.c.opened_on <= scope.until]
+    conditions = [C.c.opened_on <= scope.until, commitment_counts(C)]
     if scope.since is not None:
         conditions.append(C.c.opened_on >= scope.since)
     if scope.village is not None:

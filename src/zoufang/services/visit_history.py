@@ -17,6 +17,7 @@ from zoufang.models import (
     VisitCadre,
     VisitItem,
 )
+from zoufang.services.counting import commitment_counts, visit_counts
 from zoufang.services.households import get_cadre, get_household
 
 if TYPE_CHECKING:
@@ -31,11 +32,17 @@ class VisitFilter:
     cadre: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
+    #: void and superseded visits too (marked by their ``status``); else only the current
+    every_version: bool = False
 
 
 def list_visits(*, session: LedgerSession, where: VisitFilter = VisitFilter()) -> list[dict]:
-    """Visits newest first, each with its cadres, needs, suggestions, wishes and gifts."""
+    """Visits newest first, each with its cadres, needs, suggestions, wishes and gifts: the
+    visits that count (:func:`~zoufang.services.counting.visit_counts`), or with
+    ``where.every_version`` the void and superseded ones too."""
     conditions: list[ColumnElement[bool]] = []
+    if not where.every_version:
+        conditions.append(visit_counts())
     if where.household:
         household = get_household(session=session, code=where.household, field="--household")
         conditions.append(col(Visit.household_id) == household.id)
@@ -77,7 +84,7 @@ def _with_details(session: LedgerSession, rows, ids) -> list[dict]:
     needs: dict[int, list[str]] = {}
     for vid, text in session.execute(
         select(Commitment.visit_id, Commitment.text)
-        .where(col(Commitment.visit_id).in_(ids))
+        .where(col(Commitment.visit_id).in_(ids), commitment_counts())
         .order_by(col(Commitment.id))
     ):
         needs.setdefault(vid, []).append(text)
@@ -99,6 +106,7 @@ def _with_details(session: LedgerSession, rows, ids) -> list[dict]:
                 "wishes": got.get("wish", []),
                 "gifts": got.get("gift", []),
                 "next": visit.next_date,
+                "status": labels.Code(visit.status, labels.VISIT_STATUS),
             }
         )
     return result
