@@ -169,7 +169,7 @@ def test_anchor_errors_in_chinese_and_full_width_anchors(chinese):
     with pytest.raises(InvalidInput) as info:
         parse_anchor("42")
     assert info.value.line() == (
-        "--anchor: '42' 不是“流水号:哈希值”（如 42:9f86d0…，哈希值为 64 位十六进制数）"
+        "--anchor: '42' 不是“流水号:哈希”（如 42:9f86d081884c，哈希取前 12 位或全部 64 位十六进制数）"
     )
 
 
