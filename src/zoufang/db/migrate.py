@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 #: Every migration revision in order; the last is the schema this program writes.
 #: tests/test_migrations.py checks this against the scripts in migrations/versions.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 HEAD_REVISION = REVISIONS[-1]
 
 
