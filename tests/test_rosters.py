@@ -106,16 +106,21 @@ def test_import_writes_one_audit_row(zf, cadres, tmp_path, ledger_path):
     assert len(after["sha256"]) == 64
 
 
-def test_unknown_columns_are_reported_not_dropped_silently(zf, cadres, tmp_path):
-    headers = HEADERS + ["备注", "出生日期"]
-    rows = [r + ["重点户", "1945-03-07"] for r in _rows()]
+def test_unknown_columns_are_kept_in_the_notes_and_said_so(zf, cadres, tmp_path):
+    headers = HEADERS + ["备注", "出生日期", "低保证号"]
+    rows = [r + ["重点户", "1945-03-07", "LB-0012"] for r in _rows()]
+    rows[1][-3:] = ["无", "", "/"]  # nothing to keep: no notes
     path = write_csv(tmp_path / "r.csv", rows, headers=headers)
     result = zf("enroll", "--from", path, "--format", "json")
-    assert result.exit_code == 0
-    assert result.json()["unknown_columns"] == ["备注", "出生日期"]
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["unknown_columns"] == ["低保证号"]
+    assert result.json()["notes_columns"] == ["备注", "出生日期", "低保证号"]
     assert result.stderr.splitlines() == [
-        "warning: r.csv: columns not imported (zoufang does not know them): 备注, 出生日期"
+        "warning: r.csv: columns zoufang does not know, kept in each household's notes: 低保证号",
+        "r.csv: kept in each household's notes: 备注, 出生日期",
     ]
+    notes = [h["notes"] for h in households(zf)]
+    assert notes == ["备注：重点户；出生日期：1945-03-07；低保证号：LB-0012", None, notes[0]]
 
 
 def test_bad_row_in_the_middle_enrols_nothing_and_names_row_and_column(

@@ -117,6 +117,7 @@ FIELD_WORDS = (
     *(N_("visits"), N_("source"), N_("cap"), N_("from"), N_("to"), N_("allocated")),
     *(N_("disbursed"), N_("balance"), N_("seq"), N_("hash"), N_("anchor"), N_("enrolled")),
     *(N_("file"), N_("rows"), N_("dry_run"), N_("unknown_columns"), N_("first"), N_("last")),
+    *(N_("notes"), N_("notes_columns"), N_("blank_rows")),
 )
 
 

@@ -37,6 +37,7 @@ COLUMNS: dict[str, list[Col]] = {
         Col("health", "健康状况"),
         Col("employment", "就业"),
         Col("hardship", "致困原因"),
+        Col("notes", "备注"),
         Col("cadence", "走访周期(天)", "int"),
         Col("status", "状态"),
         Col("exit_reason", "退出原因"),

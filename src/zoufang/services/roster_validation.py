@@ -23,13 +23,44 @@ from zoufang.i18n import _
 from zoufang.models import HOUSEHOLD_ACTIVE, Cadre, Category, Household
 from zoufang.services.households import HOUSEHOLD_CODE_RE, HouseholdIn, household_in_from_text
 from zoufang.services.lookup import category_words, unknown_category
-from zoufang.services.roster_file import Columns, Roster, cell_text, is_blank, map_columns
+from zoufang.services.roster_file import (
+    NOTE_FIELDS,
+    Columns,
+    Roster,
+    cell_text,
+    dash_or_none,
+    is_blank,
+    map_columns,
+)
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
 
 #: Several categories or cadres in one cell: 低保户、残疾人 / low-income; disabled.
 LIST_SEPARATORS = re.compile(r"[、,;，；/|\s]+")
+#: Descriptions, where 无 is an answer (就业: 无) and only a dash or slash means empty.
+DESCRIPTIONS = ("housing", "health", "employment", "hardship")
+#: Kept as the cell gives them (a name, an ID number and a village are never "none").
+AS_GIVEN = ("name", "id_number", "village")
+_SPACES = re.compile(r"[\s\u3000]+")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+_NAME_DOTS = frozenset("·•・.")
+_CADRE_CODE = re.compile(r"^[Cc]\d+$")
+
+
+def clean_name(text: str) -> str:
+    """A name as a roster types it, tidied: ``石 磊`` (a space typed to line the column up)
+    is 石磊; a name in Latin letters keeps one space between its words (``Ahmet Kaya``);
+    ``阿依古丽 · 买买提`` keeps its dot and loses the spaces around it."""
+    value = text.strip()
+    if not _SPACES.search(value):
+        return value
+    parts = _SPACES.split(value)
+    if all(_HAN.search(p) or set(p) <= _NAME_DOTS for p in parts) and not any(
+        c.isascii() and c.isalpha() for c in value
+    ):
+        return "".join(parts)
+    return " ".join(parts)
 
 
 class Lookup:
@@ -56,6 +87,10 @@ class Lookup:
     def category(self, token: str) -> str | None:
         return self.categories.get(labels.normalise(token))
 
+    def knows_cadre(self, token: str) -> bool:
+        """Whether ``token`` is a cadre's code or the name of at least one cadre."""
+        return token in self.cadre_ids or token in self.cadre_by_name
+
     def cadre(self, token: str) -> tuple[str | None, str | None]:
         """(code, problem): a cadre code, or a name that only one cadre has."""
         if token in self.cadre_ids:
@@ -77,6 +112,17 @@ class Row:
     line: int
     household: HouseholdIn
     enrolled_on: dt.date
+    notes: str | None = None
+    new_cadres: list[str] | None = None  # names of cadres --create-cadres makes
+
+
+@dataclass
+class Tidied:
+    """What the check changed or set aside, for the summary and the audit log."""
+
+    names: list[dict]  # {"row", "from", "to"}: spaces taken out of a name
+    new_cadres: dict[str, int]  # name → first row, cadres to create (--create-cadres)
+    blank_rows: list[int]
 
 
 def _split(value: str) -> list[str]:
@@ -89,8 +135,15 @@ def validate_roster(
     roster: Roster,
     today: dt.date,
     progress: Callable[[int], None] | None = None,
+    create_cadres: bool = False,
+    tidied: Tidied | None = None,
 ) -> tuple[list[Row], list[dict], Columns, int]:
-    """Parse and check every row; return (good rows, errors, column map, households read)."""
+    """Parse and check every row; return (good rows, errors, column map, households read).
+
+    An unknown cadre name is an error in its row, or (``create_cadres``) a cadre to create,
+    listed in ``tidied.new_cadres``; names tidied by :func:`clean_name` and blank rows are
+    listed in ``tidied`` too."""
+    tidied = tidied if tidied is not None else Tidied(names=[], new_cadres={}, blank_rows=[])
     columns = map_columns(roster)
     lookup = Lookup(session)
     errors: list[dict] = []
@@ -102,8 +155,11 @@ def validate_roster(
     cell_keys = [
         (k, i)
         for k, i in index.items()
-        if k not in ("categories", "cadres", "enrolled_on", "status")
+        if k not in ("categories", "cadres", "enrolled_on", "status", *NOTE_FIELDS)
     ]
+    note_cells = [(i, columns.label(k)) for k, i in index.items() if k in NOTE_FIELDS]
+    note_cells += [(i, roster.headers[i]) for i in columns.unknown if i >= 0]
+    note_cells.sort()
 
     def fail(line: int, key: str | None, reason: str, field_name: str | None = None) -> None:
         errors.append(
@@ -114,6 +170,7 @@ def validate_roster(
         if progress is not None and n % 2000 == 0:
             progress(n)
         if is_blank(cells):
+            tidied.blank_rows.append(line)
             continue  # blank rows (Excel keeps formatted empty rows) are not households
         households += 1
         width = len(cells)
@@ -128,6 +185,15 @@ def validate_roster(
             else ""
             for key, i in cell_keys
         }
+        for key, value in values.items():
+            if value and key not in AS_GIVEN and dash_or_none(value, words=key not in DESCRIPTIONS):
+                values[key] = ""
+        name = values.get("name")
+        if name:
+            values["name"] = clean_name(name)
+            if values["name"] != name:
+                tidied.names.append({"row": line, "from": name, "to": values["name"]})
+        notes = _notes(cells, note_cells)
         failed = len(errors)
         id_cell = raw("id_number")
         if isinstance(id_cell, int | float) and not isinstance(id_cell, bool):
@@ -149,7 +215,15 @@ def validate_roster(
                 categories.append(code)
         values["categories"] = categories if categories or len(errors) == failed else ["?"]
         cadres: list[str] = []
+        new_cadres: list[str] = []
         for token in _split(cell_text(raw("cadres"))):
+            if dash_or_none(token):
+                continue
+            if create_cadres and not lookup.knows_cadre(token) and not _CADRE_CODE.match(token):
+                if token not in new_cadres:
+                    new_cadres.append(token)
+                    tidied.new_cadres.setdefault(token, line)
+                continue
             code, problem = lookup.cadre(token)
             if problem:
                 fail(line, "cadres", problem)
@@ -158,6 +232,7 @@ def validate_roster(
                 cadres.append(code)
         values["cadres"] = cadres
         status = cell_text(raw("status")).lower()
+        status = "" if dash_or_none(status) else status
         # empty, or active as people write it (在册, 正常, 在帮…); anything else is refused
         if status and labels.resolve(labels.HOUSEHOLD_STATUS, status, (HOUSEHOLD_ACTIVE,)) is None:
             fail(
@@ -170,7 +245,7 @@ def validate_roster(
             )
         enrolled_on = today
         enrolled_text = cell_text(raw("enrolled_on"))
-        if enrolled_text:
+        if enrolled_text and not dash_or_none(enrolled_text):
             try:
                 enrolled_on = parsing.parse_date(
                     enrolled_text[:10],
@@ -219,7 +294,15 @@ def validate_roster(
             )
             continue
         seen_ids[household.id_number] = line
-        good.append(Row(line=line, household=household, enrolled_on=enrolled_on))
+        good.append(
+            Row(
+                line=line,
+                household=household,
+                enrolled_on=enrolled_on,
+                notes=notes,
+                new_cadres=new_cadres or None,
+            )
+        )
     if progress is not None:
         progress(len(roster.rows))
     _against_ledger(session, good, seen_ids, seen_codes, fail)
@@ -228,6 +311,18 @@ def validate_roster(
     position = {roster.headers[i]: i for i in range(len(roster.headers))}
     errors.sort(key=lambda e: (e["row"], position.get(e["field"], -1)))
     return good, errors, columns, households
+
+
+def _notes(cells: list, note_cells: list[tuple[int, str]]) -> str | None:
+    """``性别：男；年龄：56；备注：…``: the cells that have no column of their own."""
+    parts = []
+    for i, header in note_cells:
+        if i >= len(cells):
+            continue
+        text = " ".join(cell_text(cells[i]).split())  # line breaks in a cell: one line
+        if text and not dash_or_none(text):
+            parts.append(f"{header}：{text}")
+    return "；".join(parts) or None
 
 
 def _note_duplicate(id_text: str | None, line: int, seen_ids: dict[str, int], fail) -> None:
