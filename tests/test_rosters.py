@@ -463,7 +463,15 @@ def test_export_xlsx_has_real_dates_money_and_chinese_headers(zf, hamlet, tmp_pa
     result = zf("export", "--out", out, "--lang", "zh")
     assert result.exit_code == 0, result.stderr
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["帮扶对象", "家庭成员", "走访记录", "承诺事项", "资金流水"]
+    assert book.sheetnames == [
+        "帮扶对象",
+        "家庭成员",
+        "走访记录",
+        "承诺事项",
+        "资金流水",
+        "干部名单",
+        "资金项目",
+    ]
     sheet = book["帮扶对象"]
     headers = [c.value for c in sheet[1]]
     assert headers[:4] == ["户号", "户主", "身份证号", "村/社区"]
@@ -655,7 +663,15 @@ def test_export_json_streams_arrays(zf, hamlet, tmp_path):
     out = tmp_path / "all.json"
     assert zf("export", "--out", out).exit_code == 0
     data = json.loads(out.read_text())
-    assert list(data) == ["households", "members", "visits", "commitments", "ledger"]
+    assert list(data) == [
+        "households",
+        "members",
+        "visits",
+        "commitments",
+        "ledger",
+        "cadres",
+        "funds",
+    ]
     assert data["members"][0]["id_number"] == WU[:6] + "********" + WU[-4:]
     assert data["ledger"][1]["amount"] == "800.50"
     assert data["commitments"][0]["days_overdue"] == -8
@@ -670,7 +686,7 @@ def test_export_refuses_existing_files_and_bad_options(zf, tmp_path):
     assert result.exit_code == 2 and "already exists" in result.stderr
     result = zf("export", "--out", tmp_path / "x.pdf")
     assert result.exit_code == 2 and result.stderr.startswith("error: --format:")
-    result = zf("export", "--out", tmp_path / "y.xlsx", "--table", "cadres")
+    result = zf("export", "--out", tmp_path / "y.xlsx", "--table", "relatives")
     assert result.exit_code == 2 and result.stderr.startswith("error: --table:")
     result = zf("export", "--out", "-", "--format", "xlsx")
     assert result.exit_code == 2
