@@ -588,7 +588,8 @@ def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet,
         out = tmp_path / f"visits-{lang}.csv"
         result = zf("export", "--table", "visits", "--out", out, "--lang", lang)
         assert result.exit_code == 0, result.stderr
-        rows[lang] = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+        with open(out, encoding="utf-8-sig", newline="") as f:
+            rows[lang] = list(csv.reader(f))
     header, first, second, third = rows["en"]
     assert header[:13] == [
         "id",
@@ -628,8 +629,8 @@ def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet,
         "festival",
         "C0001; C0002",
         "'=1+1 坐了坐",
-        "修路; 装路灯",
-        "多来; 早点来",
+        "修路\n装路灯",  # one a line: an item may hold 、 itself
+        "多来\n早点来",
         "",
         "'-米面",
         "2026-12-01",
@@ -654,8 +655,8 @@ def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet,
         "节日慰问",
         "王建国、李梅",
         "'=1+1 坐了坐",
-        "修路、装路灯",
-        "多来、早点来",
+        "修路\n装路灯",
+        "多来\n早点来",
     ]
 
 

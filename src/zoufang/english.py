@@ -11,6 +11,19 @@ words where there is one, so that a table and its JSON read alike.
 from __future__ import annotations
 
 ENGLISH: dict[str, str] = {
+    "发放截止日期": "valid to",
+    "发放起始日期": "valid from",
+    "家庭成员": "members",
+    "工作表": "sheet",
+    "干部名单": "cadres",
+    "干部编号": "cadre code",
+    "年龄": "age",
+    "每户上限(元)": "cap",
+    "电子邮箱": "email",
+    "设立日期": "created on",
+    "资金来源": "source",
+    "资金项目": "funds",
+    "走访记录": "visits",
     "上次走访": "last visit",
     "下次走访": "next visit",
     "与户主关系": "relation to head",

@@ -208,6 +208,7 @@ def _register() -> None:
         remind,
         report,
         visits,
+        workbook,
     )
 
     households.register(app)
@@ -221,6 +222,7 @@ def _register() -> None:
     db.register(app)
     demo.register(app)
     export.register(app)
+    workbook.register(app)
     report.register(app)
 
 

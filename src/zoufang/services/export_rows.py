@@ -235,7 +235,8 @@ class RowReader:
             said: dict[str, list[str]] = {"suggestion": [], "wish": [], "gift": []}
             for _, kind, text in rows:
                 said.setdefault(kind, []).append(text)
-            return sep.join(said["suggestion"]), sep.join(said["wish"]), sep.join(said["gift"])
+            # one a line: a gift may itself be 米、油 (`zoufang import` splits on lines)
+            return "\n".join(said["suggestion"]), "\n".join(said["wish"]), "\n".join(said["gift"])
 
         cadres = _Details(
             self._stream(
@@ -255,7 +256,7 @@ class RowReader:
                 .where(CM.c.visit_id.is_not(None))
                 .order_by(CM.c.visit_id, CM.c.id)
             ),
-            lambda rows: sep.join([t for _, t in rows]),
+            lambda rows: "\n".join([t for _, t in rows]),
         )
         nothing_heard = ("", "", "")
         for (

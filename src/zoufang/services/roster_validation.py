@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from zoufang import i18n, labels, parsing
 from zoufang.errors import InvalidInput, no_cadre
 from zoufang.i18n import _
-from zoufang.models import HOUSEHOLD_ACTIVE, Cadre, Category, Household
+from zoufang.models import HOUSEHOLD_ACTIVE, HOUSEHOLD_EXITED, Cadre, Category, Household
 from zoufang.services.households import HOUSEHOLD_CODE_RE, HouseholdIn, household_in_from_text
 from zoufang.services.lookup import category_words, unknown_category
 from zoufang.services.roster_file import (
@@ -31,6 +31,7 @@ from zoufang.services.roster_file import (
     dash_or_none,
     is_blank,
     map_columns,
+    normalise_header,
 )
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ class Row:
     enrolled_on: dt.date
     notes: str | None = None
     new_cadres: list[str] | None = None  # names of cadres --create-cadres makes
+    exited: tuple[dt.date, str] | None = None  # (exited on, reason): `zoufang import` only
 
 
 @dataclass
@@ -137,12 +139,14 @@ def validate_roster(
     progress: Callable[[int], None] | None = None,
     create_cadres: bool = False,
     tidied: Tidied | None = None,
+    exited_ok: bool = False,
 ) -> tuple[list[Row], list[dict], Columns, int]:
     """Parse and check every row; return (good rows, errors, column map, households read).
 
     An unknown cadre name is an error in its row, or (``create_cadres``) a cadre to create,
     listed in ``tidied.new_cadres``; names tidied by :func:`clean_name` and blank rows are
-    listed in ``tidied`` too."""
+    listed in ``tidied`` too. With ``exited_ok`` (a whole 台账 moving in) a household marked
+    exited is read with its 退出日期 and 退出原因, which it then needs."""
     tidied = tidied if tidied is not None else Tidied(names=[], new_cadres={}, blank_rows=[])
     columns = map_columns(roster)
     lookup = Lookup(session)
@@ -160,6 +164,17 @@ def validate_roster(
     note_cells = [(i, columns.label(k)) for k, i in index.items() if k in NOTE_FIELDS]
     note_cells += [(i, roster.headers[i]) for i in columns.unknown if i >= 0]
     note_cells.sort()
+    by_header = {normalise_header(h): i for i, h in enumerate(roster.headers) if h}
+    exit_columns = {
+        key: next(
+            (by_header[normalise_header(n)] for n in names if normalise_header(n) in by_header),
+            None,
+        )
+        for key, names in (
+            ("exit_reason", ("exit_reason", "退出原因")),
+            ("exited_on", ("exited_on", "退出日期")),
+        )
+    }
 
     def fail(line: int, key: str | None, reason: str, field_name: str | None = None) -> None:
         errors.append(
@@ -196,7 +211,17 @@ def validate_roster(
         notes = _notes(cells, note_cells)
         failed = len(errors)
         id_cell = raw("id_number")
-        if isinstance(id_cell, int | float) and not isinstance(id_cell, bool):
+        if isinstance(id_cell, str) and "*" in id_cell:
+            fail(
+                line,
+                "id_number",
+                _(
+                    "{value!r} is masked: export the ledger again with --reveal to move it "
+                    "with its ID numbers"
+                ).format(value=id_cell.strip()),
+            )
+            values["id_number"] = None
+        elif isinstance(id_cell, int | float) and not isinstance(id_cell, bool):
             fail(
                 line,
                 "id_number",
@@ -233,6 +258,14 @@ def validate_roster(
         values["cadres"] = cadres
         status = cell_text(raw("status")).lower()
         status = "" if dash_or_none(status) else status
+        exited = None
+        if (
+            exited_ok
+            and status
+            and labels.resolve(labels.HOUSEHOLD_STATUS, status, (HOUSEHOLD_EXITED,)) is not None
+        ):
+            exited = _exit_of(cells, exit_columns, roster.headers, line, today, fail)
+            status = ""
         # empty, or active as people write it (在册, 正常, 在帮…); anything else is refused
         if status and labels.resolve(labels.HOUSEHOLD_STATUS, status, (HOUSEHOLD_ACTIVE,)) is None:
             fail(
@@ -301,6 +334,7 @@ def validate_roster(
                 enrolled_on=enrolled_on,
                 notes=notes,
                 new_cadres=new_cadres or None,
+                exited=exited,
             )
         )
     if progress is not None:
@@ -311,6 +345,28 @@ def validate_roster(
     position = {roster.headers[i]: i for i in range(len(roster.headers))}
     errors.sort(key=lambda e: (e["row"], position.get(e["field"], -1)))
     return good, errors, columns, households
+
+
+def _exit_of(cells, columns, headers, line, today, fail) -> tuple[dt.date, str] | None:
+    """(exited on, reason) of a household the file marks exited; both are required."""
+    found: dict[str, str] = {}
+    for key, word in (("exited_on", "退出日期"), ("exit_reason", "退出原因")):
+        i = columns[key]
+        text = cell_text(cells[i]) if i is not None and i < len(cells) else ""
+        if not text or dash_or_none(text):
+            name = headers[i] if i is not None else (word if i18n.zh() else key)
+            fail(line, None, _("an exited household needs its {column}").format(column=name), name)
+            return None
+        found[key] = text
+    label = headers[columns["exited_on"]]
+    try:
+        on = parsing.parse_date(
+            found["exited_on"][:10], field=label, today=today, allow_future=False
+        )
+    except InvalidInput as exc:
+        fail(line, None, exc.reason, label)
+        return None
+    return on, found["exit_reason"]
 
 
 def _notes(cells: list, note_cells: list[tuple[int, str]]) -> str | None:
