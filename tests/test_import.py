@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -94,13 +95,13 @@ def test_dry_run_checks_everything_and_writes_nothing(zf, demo_export, snapshot_
     assert snapshot_db() == before
 
 
-def _edit(path, sheet_name, edits):
+def _edit(path, sheet_name, edits, header_row=1):
     """Change cells of a workbook: ``edits`` is [(row, header, value)] (row as Excel numbers)."""
     import openpyxl
 
     book = openpyxl.load_workbook(path)
     sheet = book[sheet_name]
-    headers = [c.value for c in sheet[1]]
+    headers = [c.value for c in sheet[header_row]]
     for row, header, value in edits:
         sheet.cell(row=row, column=headers.index(header) + 1, value=value)
     book.save(path)
@@ -221,3 +222,61 @@ def test_an_exited_household_needs_its_date_and_reason(zf, demo_export, snapshot
     assert {(e["sheet"], e["row"], e["column"]) for e in result.json()["errors"]} == {
         ("帮扶对象", row, "退出原因")
     }
+
+
+# ---------------------------------------------------------------- a township's own workbook
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "township.xlsx"
+
+
+def test_the_example_township_workbook_moves_in_whole(zf, ledger_path):
+    result = zf("import", EXAMPLE, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    out = result.json()
+    assert out["imported"] == {
+        "cadres": 2,
+        "funds": 1,
+        "households": 5,
+        "members": 2,
+        "visits": 5,
+        "commitments": 2,
+        "ledger": 4,
+    }
+    assert out["unknown_columns"] == {} and out["sheets_not_read"] == []
+    skipped = {(s["sheet"], s["text"].split("：")[0]) for s in out["skipped_rows"]}
+    assert skipped == {
+        ("干部名单", "制表"),
+        ("花名册", "填表人"),
+        ("花名册", "填报日期"),
+        ("走访台账", "填表人"),
+        ("资金发放", "经办人"),
+    }
+    assert out["names_tidied"] == [{"sheet": "花名册", "row": 3, "from": "石 磊", "to": "石磊"}]
+    households = {h["name"]: h for h in zf("household", "list", "-f", "json").json()}
+    assert households["石磊"]["notes"] == "性别：男；年龄：61"
+    assert households["王秀英"]["categories"] == ["destitute"]
+    assert households["刘长山"]["categories"] == ["empty-nest", "veteran-member"]
+    assert households["刘长山"]["last_visit"] == "2026-01-20"
+    commitments = {c["text"]: c for c in zf("commitment", "list", "-f", "json").json()}
+    assert commitments["申请大病救助"]["status"] == "in-progress"
+    shown = zf("fund", "show", "CJ2026", "-f", "json").json()
+    assert shown["allocated"] == "5000.00" and shown["disbursed"] == "2200.00"
+    audit = zf("audit", "funds", "--format", "json")
+    assert audit.exit_code == 0, audit.stdout
+    assert [f["check"] for f in audit.json()["findings"]] == ["no-visit"]
+
+
+def test_a_bad_row_in_the_last_sheet_imports_nothing(zf, tmp_path, snapshot_db):
+    import shutil
+
+    path = tmp_path / "township.xlsx"
+    shutil.copy(EXAMPLE, path)
+    # 石磊 would get 1,600.00 from a fund that gives a household at most 1,000.00
+    _edit(path, "资金发放", [(5, "金额", "1600")], header_row=1)
+    before = snapshot_db()
+    result = zf("import", path, "--format", "json")
+    assert result.exit_code == 2
+    assert [(e["sheet"], e["row"]) for e in result.json()["errors"]] == [("资金发放", 5)]
+    assert "1,000.00" in result.json()["errors"][0]["error"]
+    assert snapshot_db() == before
+    assert "nothing was imported" in result.stderr

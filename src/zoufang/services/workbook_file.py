@@ -159,7 +159,11 @@ _ALIASES = {
     kind: {normalise_header(a): key for key, names in fields.items() for a in names}
     for kind, fields in FIELDS.items()
 }
-_COMPUTED = {kind: {normalise_header(a) for a in names} for kind, names in COMPUTED.items()}
+#: A row counter, in any sheet.
+_COUNTERS = ("序号", "no", "no.", "#", "index")
+_COMPUTED = {
+    kind: {normalise_header(a) for a in (*names, *_COUNTERS)} for kind, names in COMPUTED.items()
+}
 _SHEET_NAMES = {
     re.sub(r"\s+", "", n.lower()): kind for kind, names in SHEETS.items() for n in names
 }
