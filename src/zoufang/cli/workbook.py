@@ -54,7 +54,7 @@ def import_file(
     try:
         with (
             session(write=True) as s,
-            progress_bar(1, _("importing {file}").format(file=path.name)) as bar,
+            progress_bar(100, _("importing {file}").format(file=path.name)) as bar,
         ):
             result = import_workbook(
                 session=s,
@@ -62,7 +62,7 @@ def import_file(
                 today=today(),
                 dry_run=dry_run,
                 create_cadres=create_cadres,
-                progress=(lambda done, total: bar(done * 1.0 / total if total else 1.0))
+                progress=(lambda done, total: bar(done * 100 // total if total else 100))
                 if bar
                 else None,
             )

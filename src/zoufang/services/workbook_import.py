@@ -362,9 +362,9 @@ class _Import:
             return
         from zoufang.services.cadres import add_cadre
 
-        for made, row in tidied.new_cadres.items():
+        for made, first in tidied.new_cadres.items():
             cadre = add_cadre(session=self.s, name=made)
-            self.result.cadres_created.append({"code": cadre.code, "name": made, "row": row})
+            self.result.cadres_created.append({"code": cadre.code, "name": made, "row": first})
         codes = _write(self.s, good, self.today, lambda done: None)
         for row, code in zip(good, codes, strict=True):
             self.households[code] = code
