@@ -153,7 +153,6 @@ def test_a_file_that_is_no_workbook_is_one_error(zf, tmp_path):
     assert zf("import", tmp_path / "none.xlsx").exit_code == 2
 
 
-@pytest.mark.sqlite_only  # the kill is the same on PostgreSQL; the file is what is checked
 def test_killing_the_import_midway_leaves_the_ledger_unchanged(
     demo_export, ledger_path, snapshot_db, new_ledger
 ):
@@ -280,3 +279,41 @@ def test_a_bad_row_in_the_last_sheet_imports_nothing(zf, tmp_path, snapshot_db):
     assert "1,000.00" in result.json()["errors"][0]["error"]
     assert snapshot_db() == before
     assert "nothing was imported" in result.stderr
+
+
+@pytest.mark.parametrize("form", ["xlsx-en", "csv"])
+def test_an_english_workbook_or_a_folder_of_csv_files_round_trips_too(
+    zf, new_ledger, tmp_path, form
+):
+    source = new_ledger("source")
+    env = _env(source)
+    ok(invoke("demo", "--households", "15", "--funds", env=env))
+    if form == "csv":
+        out = tmp_path / "台账"
+        ok(invoke("export", "--format", "csv", "--table", "all", "--out", out, "--reveal", env=env))
+    else:
+        out = tmp_path / "ledger.xlsx"
+        ok(invoke("export", "--out", out, "--reveal", "--lang", "en", env=env))
+    ok(zf("import", out))
+    report = ("report", "--since", "2025-01-01", "--format", "json")
+    assert zf(*report).json() == invoke(*report, env=env).json()
+
+
+def test_an_unknown_cadre_in_the_roster_sheet_or_create_cadres(zf, tmp_path, snapshot_db):
+    import shutil
+
+    path = tmp_path / "township.xlsx"
+    shutil.copy(EXAMPLE, path)
+    _edit(path, "花名册", [(6, "包保干部", "赵六")], header_row=2)  # 刘长山's cadre
+    before = snapshot_db()
+    refused = zf("import", path, "--format", "json")
+    assert refused.exit_code == 2
+    assert [(e["sheet"], e["row"], e["column"]) for e in refused.json()["errors"]] == [
+        ("花名册", 6, "包保干部")
+    ]
+    assert snapshot_db() == before
+    made = zf("import", path, "--create-cadres", "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    assert made.json()["cadres_created"] == [{"code": "C0003", "name": "赵六", "row": 6}]
+    households = {h["name"]: h for h in zf("household", "list", "-f", "json").json()}
+    assert households["刘长山"]["cadres"] == ["C0003"]
