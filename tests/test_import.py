@@ -317,3 +317,16 @@ def test_an_unknown_cadre_in_the_roster_sheet_or_create_cadres(zf, tmp_path, sna
     assert made.json()["cadres_created"] == [{"code": "C0003", "name": "赵六", "row": 6}]
     households = {h["name"]: h for h in zf("household", "list", "-f", "json").json()}
     assert households["刘长山"]["cadres"] == ["C0003"]
+
+
+def test_notes_come_back_as_they_went_out(zf, tmp_path, new_ledger):
+    """A household's notes (性别, 年龄, 备注 of its roster) survive export → import unchanged."""
+    ok(zf("import", EXAMPLE))
+    out = tmp_path / "again.xlsx"
+    ok(zf("export", "--out", out, "--reveal", "--lang", "zh"))
+    other = new_ledger("other")
+    ok(invoke("import", out, env=_env(other)))
+    listed = ("household", "list", "--reveal", "-f", "json")
+    assert invoke(*listed, env=_env(other)).json() == zf(*listed).json()
+    notes = {h["name"]: h["notes"] for h in zf(*listed).json()}
+    assert notes["刘长山"] == "性别：男；年龄：78；入党50年"

@@ -130,7 +130,7 @@ def test_a_township_roster_goes_in_whole(zf, cadres, tmp_path, ledger_path):
     assert by_name["王秀英"]["categories"] == ["destitute"]
     assert by_name["刘长山"]["categories"] == ["empty-nest", "veteran-member"]
     assert by_name["刘长山"]["cadres"] == ["C0002"] and by_name["刘长山"]["hardship"] == "无"
-    assert by_name["刘长山"]["notes"] == "性别：男；年龄：78；备注：儿子在外"
+    assert by_name["刘长山"]["notes"] == "性别：男；年龄：78；儿子在外"
     assert by_name["赵桂兰"]["categories"] == ["destitute"] and by_name["赵桂兰"]["cadres"] == []
     # a search for 石磊 finds the household typed 石 磊
     found = zf("household", "list", "--search", "石磊", "--format", "json").json()

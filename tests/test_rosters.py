@@ -120,7 +120,7 @@ def test_unknown_columns_are_kept_in_the_notes_and_said_so(zf, cadres, tmp_path)
         "r.csv: kept in each household's notes: 备注, 出生日期",
     ]
     notes = [h["notes"] for h in households(zf)]
-    assert notes == ["备注：重点户；出生日期：1945-03-07；低保证号：LB-0012", None, notes[0]]
+    assert notes == ["重点户；出生日期：1945-03-07；低保证号：LB-0012", None, notes[0]]
 
 
 def test_bad_row_in_the_middle_enrols_nothing_and_names_row_and_column(

@@ -161,7 +161,12 @@ def validate_roster(
         for k, i in index.items()
         if k not in ("categories", "cadres", "enrolled_on", "status", *NOTE_FIELDS)
     ]
-    note_cells = [(i, columns.label(k)) for k, i in index.items() if k in NOTE_FIELDS]
+    # the 备注 column as it is (it may be an export's notes); the others as ``header：value``
+    note_cells = [
+        (i, None if k == "notes" else columns.label(k))
+        for k, i in index.items()
+        if k in NOTE_FIELDS
+    ]
     note_cells += [(i, roster.headers[i]) for i in columns.unknown if i >= 0]
     note_cells.sort()
     by_header = {normalise_header(h): i for i, h in enumerate(roster.headers) if h}
@@ -369,15 +374,16 @@ def _exit_of(cells, columns, headers, line, today, fail) -> tuple[dt.date, str] 
     return on, found["exit_reason"]
 
 
-def _notes(cells: list, note_cells: list[tuple[int, str]]) -> str | None:
-    """``性别：男；年龄：56；备注：…``: the cells that have no column of their own."""
+def _notes(cells: list, note_cells: list[tuple[int, str | None]]) -> str | None:
+    """``性别：男；年龄：56；入党50年``: the cells that have no column of their own, each as
+    ``header：value`` but the 备注 column's, which is kept as it is."""
     parts = []
     for i, header in note_cells:
         if i >= len(cells):
             continue
         text = " ".join(cell_text(cells[i]).split())  # line breaks in a cell: one line
         if text and not dash_or_none(text):
-            parts.append(f"{header}：{text}")
+            parts.append(text if header is None else f"{header}：{text}")
     return "；".join(parts) or None
 
 
