@@ -330,3 +330,25 @@ def test_notes_come_back_as_they_went_out(zf, tmp_path, new_ledger):
     assert invoke(*listed, env=_env(other)).json() == zf(*listed).json()
     notes = {h["name"]: h["notes"] for h in zf(*listed).json()}
     assert notes["刘长山"] == "性别：男；年龄：78；入党50年"
+
+
+def test_an_unknown_roster_column_is_kept_in_the_notes(zf, tmp_path):
+    import shutil
+
+    path = tmp_path / "township.xlsx"
+    shutil.copy(EXAMPLE, path)
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["花名册"]
+    sheet.cell(2, 14).value = "低保证号"
+    sheet.cell(3, 14).value = "LB-0007"
+    book.save(path)
+    result = zf("import", path, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["kept_in_notes"] == ["低保证号"]
+    assert "columns zoufang does not know, kept in each household's notes: 低保证号" in (
+        result.stderr
+    )
+    notes = {h["name"]: h["notes"] for h in zf("household", "list", "-f", "json").json()}
+    assert notes["石磊"] == "性别：男；年龄：61；低保证号：LB-0007"

@@ -112,6 +112,14 @@ def _tell(result) -> None:
             ),
             file=sys.stderr,
         )
+    if result.kept_in_notes:
+        print(
+            _(
+                "warning: {file}: columns zoufang does not know, kept in each household's "
+                "notes: {columns}"
+            ).format(file=result.file, columns=separator.join(result.kept_in_notes)),
+            file=sys.stderr,
+        )
     for skipped in result.skipped:
         print(
             _("{file}: sheet {sheet} row {row} is under the data, skipped: {text}").format(

@@ -87,6 +87,7 @@ class ImportResult:
     names_tidied: list[dict] = field(default_factory=list)
     cadres_created: list[dict] = field(default_factory=list)
     entries: dict[str, int] = field(default_factory=dict)  # "sheet:row" → new ledger seq
+    kept_in_notes: list[str] = field(default_factory=list)  # households' unknown columns
 
     def as_dict(self) -> dict:
         return {
@@ -96,6 +97,7 @@ class ImportResult:
             "errors": self.errors,
             "sheets_not_read": self.not_read,
             "unknown_columns": self.unknown_columns,
+            "kept_in_notes": self.kept_in_notes,
             "skipped_rows": self.skipped,
             "names_tidied": self.names_tidied,
             "cadres_created": self.cadres_created,
@@ -356,8 +358,8 @@ class _Import:
                 {"sheet": n, "row": line, "text": text} for n, line, text in sheet.footer
             ]
         unknown = [roster.headers[i] for i in columns.unknown if i >= 0]
-        if unknown:
-            self.result.unknown_columns[sheet.name] = unknown
+        if unknown:  # kept in each household's notes, as `enroll --from` keeps them
+            self.result.kept_in_notes = unknown
         if not good:
             return
         from zoufang.services.cadres import add_cadre
