@@ -832,6 +832,8 @@ def test_category_list_has_the_builtins(zf):
         "elderly-alone": 30,
         "left-behind-child": 30,
         "frontline-cadre": 90,
+        "destitute": 30,
+        "empty-nest": 30,
     }
     assert all(c["builtin"] for c in result.json())
 

@@ -34,7 +34,7 @@ CODES = {
     *labels.COMMITMENT_STATUS_ZH,
     *labels.HOUSEHOLD_STATUS_ZH,
     *"table plain markdown csv json xlsx html stdout email webhook all default".split(),
-    *"households members visits commitments ledger".split(),  # export --table
+    *"households members visits commitments ledger cadres funds".split(),  # export --table
     *"sent items".split(),  # the JSON that `remind --format json` prints
     "LANG",  # the locale's environment variable
 }

@@ -106,16 +106,21 @@ def test_import_writes_one_audit_row(zf, cadres, tmp_path, ledger_path):
     assert len(after["sha256"]) == 64
 
 
-def test_unknown_columns_are_reported_not_dropped_silently(zf, cadres, tmp_path):
-    headers = HEADERS + ["备注", "出生日期"]
-    rows = [r + ["重点户", "1945-03-07"] for r in _rows()]
+def test_unknown_columns_are_kept_in_the_notes_and_said_so(zf, cadres, tmp_path):
+    headers = HEADERS + ["备注", "出生日期", "低保证号"]
+    rows = [r + ["重点户", "1945-03-07", "LB-0012"] for r in _rows()]
+    rows[1][-3:] = ["无", "", "/"]  # nothing to keep: no notes
     path = write_csv(tmp_path / "r.csv", rows, headers=headers)
     result = zf("enroll", "--from", path, "--format", "json")
-    assert result.exit_code == 0
-    assert result.json()["unknown_columns"] == ["备注", "出生日期"]
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["unknown_columns"] == ["低保证号"]
+    assert result.json()["notes_columns"] == ["备注", "出生日期", "低保证号"]
     assert result.stderr.splitlines() == [
-        "warning: r.csv: columns not imported (zoufang does not know them): 备注, 出生日期"
+        "warning: r.csv: columns zoufang does not know, kept in each household's notes: 低保证号",
+        "r.csv: kept in each household's notes: 备注, 出生日期",
     ]
+    notes = [h["notes"] for h in households(zf)]
+    assert notes == ["重点户；出生日期：1945-03-07；低保证号：LB-0012", None, notes[0]]
 
 
 def test_bad_row_in_the_middle_enrols_nothing_and_names_row_and_column(
@@ -458,7 +463,15 @@ def test_export_xlsx_has_real_dates_money_and_chinese_headers(zf, hamlet, tmp_pa
     result = zf("export", "--out", out, "--lang", "zh")
     assert result.exit_code == 0, result.stderr
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["帮扶对象", "家庭成员", "走访记录", "承诺事项", "资金流水"]
+    assert book.sheetnames == [
+        "帮扶对象",
+        "家庭成员",
+        "走访记录",
+        "承诺事项",
+        "资金流水",
+        "干部名单",
+        "资金项目",
+    ]
     sheet = book["帮扶对象"]
     headers = [c.value for c in sheet[1]]
     assert headers[:4] == ["户号", "户主", "身份证号", "村/社区"]
@@ -575,7 +588,8 @@ def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet,
         out = tmp_path / f"visits-{lang}.csv"
         result = zf("export", "--table", "visits", "--out", out, "--lang", lang)
         assert result.exit_code == 0, result.stderr
-        rows[lang] = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+        with open(out, encoding="utf-8-sig", newline="") as f:
+            rows[lang] = list(csv.reader(f))
     header, first, second, third = rows["en"]
     assert header[:13] == [
         "id",
@@ -615,8 +629,8 @@ def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet,
         "festival",
         "C0001; C0002",
         "'=1+1 坐了坐",
-        "修路; 装路灯",
-        "多来; 早点来",
+        "修路\n装路灯",  # one a line: an item may hold 、 itself
+        "多来\n早点来",
         "",
         "'-米面",
         "2026-12-01",
@@ -641,8 +655,8 @@ def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet,
         "节日慰问",
         "王建国、李梅",
         "'=1+1 坐了坐",
-        "修路、装路灯",
-        "多来、早点来",
+        "修路\n装路灯",
+        "多来\n早点来",
     ]
 
 
@@ -650,7 +664,15 @@ def test_export_json_streams_arrays(zf, hamlet, tmp_path):
     out = tmp_path / "all.json"
     assert zf("export", "--out", out).exit_code == 0
     data = json.loads(out.read_text())
-    assert list(data) == ["households", "members", "visits", "commitments", "ledger"]
+    assert list(data) == [
+        "households",
+        "members",
+        "visits",
+        "commitments",
+        "ledger",
+        "cadres",
+        "funds",
+    ]
     assert data["members"][0]["id_number"] == WU[:6] + "********" + WU[-4:]
     assert data["ledger"][1]["amount"] == "800.50"
     assert data["commitments"][0]["days_overdue"] == -8
@@ -665,7 +687,7 @@ def test_export_refuses_existing_files_and_bad_options(zf, tmp_path):
     assert result.exit_code == 2 and "already exists" in result.stderr
     result = zf("export", "--out", tmp_path / "x.pdf")
     assert result.exit_code == 2 and result.stderr.startswith("error: --format:")
-    result = zf("export", "--out", tmp_path / "y.xlsx", "--table", "cadres")
+    result = zf("export", "--out", tmp_path / "y.xlsx", "--table", "relatives")
     assert result.exit_code == 2 and result.stderr.startswith("error: --table:")
     result = zf("export", "--out", "-", "--format", "xlsx")
     assert result.exit_code == 2

@@ -128,6 +128,8 @@ CATEGORY_ZH = {
     "elderly-alone": "独居老人",
     "left-behind-child": "留守儿童",
     "frontline-cadre": "一线干部",
+    "destitute": "特困供养人员",
+    "empty-nest": "空巢老人",
 }
 #: Short forms of the built-in categories (docs/glossary.md, "Categories").
 CATEGORY_SHORT_FORMS = {
@@ -141,6 +143,13 @@ CATEGORY_SHORT_FORMS = {
     "残疾": "disabled",
     "独居": "elderly-alone",
     "留守": "left-behind-child",
+    "五保": "destitute",
+    "五保户": "destitute",
+    "五保老人": "destitute",
+    "特困": "destitute",
+    "特困供养": "destitute",
+    "特困人员": "destitute",
+    "空巢": "empty-nest",
 }
 
 #: Other words people type for a code (besides the code and its Chinese word): the lists of

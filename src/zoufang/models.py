@@ -75,6 +75,7 @@ class Household(SQLModel, table=True):
     employment: str | None = Field(default=None, sa_column=_household.employment)
     hardship: str | None = Field(default=None, sa_column=_household.hardship)
     cadence_days: int | None = Field(default=None, sa_column=_household.cadence_days)
+    notes: str | None = Field(default=None, sa_column=_household.notes)
     status: str = Field(default=HOUSEHOLD_ACTIVE, sa_column=_household.status)
     exit_reason: str | None = Field(default=None, sa_column=_household.exit_reason)
     exited_on: dt.date | None = Field(default=None, sa_column=_household.exited_on)

@@ -92,6 +92,8 @@ household = Table(
     Column("employment", String(300)),
     Column("hardship", String(500)),
     Column("cadence_days", Integer),
+    # What a roster said that has no column of its own (性别, 年龄, 备注…; migration 0010).
+    Column("notes", Text),
     Column("status", String(10), nullable=False, default="active"),
     Column("exit_reason", String(500)),
     Column("exited_on", Date),

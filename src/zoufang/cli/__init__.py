@@ -223,6 +223,7 @@ def _register() -> None:
         remind,
         report,
         visits,
+        workbook,
     )
 
     households.register(app)
@@ -236,6 +237,7 @@ def _register() -> None:
     db.register(app)
     demo.register(app)
     export.register(app)
+    workbook.register(app)
     report.register(app)
 
 

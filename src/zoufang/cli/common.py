@@ -170,6 +170,7 @@ FIELD_WORDS = (
     *(N_("date"), N_("kind"), N_("notes"), N_("suggestions"), N_("wishes"), N_("gifts")),
     *(N_("next"), N_("recorded_at"), N_("operator"), N_("current"), N_("commitments")),
     *(N_("entries"),),
+    *(N_("notes_columns"), N_("blank_rows")),
 )
 
 

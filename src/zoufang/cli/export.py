@@ -22,7 +22,7 @@ from zoufang.errors import InvalidInput
 from zoufang.i18n import _, pgettext
 from zoufang.output import ExportFormat, parse_choice
 
-TABLES = ("households", "members", "visits", "commitments", "ledger")
+TABLES = ("households", "members", "visits", "commitments", "ledger", "cadres", "funds")
 
 
 def export(
@@ -44,13 +44,16 @@ def export(
     ] = None,
     table: Annotated[
         str,
-        typer.Option("--table", help="households, members, visits, commitments, ledger or all."),
+        typer.Option(
+            "--table",
+            help="households, members, visits, commitments, ledger, cadres, funds or all.",
+        ),
     ] = "all",
     lang: LangOpt = None,
     reveal: RevealOpt = False,
 ) -> None:
-    """Export the 台账: households, members, visits, commitments and the money ledger, one
-    sheet (or file) per table; ID numbers masked unless --reveal."""
+    """Export the 台账: households, members, visits, commitments, the money ledger, cadres
+    and funds, one sheet (or file) per table; ID numbers masked unless --reveal."""
     from zoufang.output.files import write_tables
     from zoufang.services.export import export_tables
 
@@ -88,6 +91,8 @@ def _table_word(name: str) -> str:
         "visits": pgettext("export table", "visits"),
         "commitments": pgettext("export table", "commitments"),
         "ledger": pgettext("export table", "ledger"),
+        "cadres": pgettext("export table", "cadres"),
+        "funds": pgettext("export table", "funds"),
     }
     return words.get(name, name)
 

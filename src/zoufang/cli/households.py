@@ -100,6 +100,14 @@ def enroll(
             help="With --from: check the roster and report every bad row, enrol nothing.",
         ),
     ] = False,
+    create_cadres: Annotated[
+        bool,
+        typer.Option(
+            "--create-cadres",
+            help="With --from: a cadre name the ledger does not know becomes a new cadre "
+            "(otherwise that row is an error).",
+        ),
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Enrol one household (on a terminal, asks for missing required fields), or a whole
@@ -107,7 +115,7 @@ def enroll(
     from zoufang.services.households import describe_household, household_in_from_text
     from zoufang.services.households import enroll as enroll_household
 
-    if from_ is not None or dry_run:
+    if from_ is not None or dry_run or create_cadres:
         from zoufang.cli.rosters import enroll_from
 
         single = {
@@ -131,6 +139,7 @@ def enroll(
         enroll_from(
             from_,
             dry_run=dry_run,
+            create_cadres=create_cadres,
             fmt=fmt,
             single=[k for k, v in single.items() if v not in (None, [])],
         )

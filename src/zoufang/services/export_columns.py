@@ -37,6 +37,7 @@ COLUMNS: dict[str, list[Col]] = {
         Col("health", "健康状况"),
         Col("employment", "就业"),
         Col("hardship", "致困原因"),
+        Col("notes", "备注"),
         Col("cadence", "走访周期(天)", "int"),
         Col("status", "状态"),
         Col("exit_reason", "退出原因"),
@@ -107,6 +108,24 @@ COLUMNS: dict[str, list[Col]] = {
         Col("recorded_at", "录入时间", "datetime"),
         Col("hash", "哈希"),
     ],
+    # What `zoufang import` needs to rebuild the rest: who the cadres are, what each fund is.
+    "cadres": [
+        Col("code", "干部编号"),
+        Col("name", "姓名"),
+        Col("unit", "单位"),
+        Col("phone", "联系电话"),
+        Col("email", "电子邮箱"),
+    ],
+    "funds": [
+        Col("code", "资金编号"),
+        Col("name", "资金名称"),
+        Col("source", "资金来源"),
+        Col("categories", "适用类别"),
+        Col("cap", "每户上限(元)", "money"),
+        Col("valid_from", "发放起始日期", "date"),
+        Col("valid_to", "发放截止日期", "date"),
+        Col("created_on", "设立日期", "date"),
+    ],
 }
 SHEET_ZH = {
     "households": "帮扶对象",
@@ -114,6 +133,8 @@ SHEET_ZH = {
     "visits": "走访记录",
     "commitments": "承诺事项",
     "ledger": "资金流水",
+    "cadres": "干部名单",
+    "funds": "资金项目",
 }
 
 

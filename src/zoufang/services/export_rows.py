@@ -116,6 +116,8 @@ class RowReader:
             "visits": tables.visit,
             "commitments": tables.commitment,
             "ledger": tables.ledger_entry,
+            "cadres": tables.cadre,
+            "funds": tables.fund,
         }[table]
         return self.connection.execute(select(func.count()).select_from(stored)).scalar_one()
 
@@ -158,6 +160,7 @@ class RowReader:
                 H.c.health,
                 H.c.employment,
                 H.c.hardship,
+                H.c.notes,
                 H.c.cadence_days,
                 H.c.status,
                 H.c.exit_reason,
@@ -183,6 +186,7 @@ class RowReader:
                 h.health,
                 h.employment,
                 h.hardship,
+                h.notes,
                 h.cadence_days,
                 self._label(HOUSEHOLD_STATUS_ZH, h.status),
                 h.exit_reason,
@@ -232,7 +236,8 @@ class RowReader:
             said: dict[str, list[str]] = {"suggestion": [], "wish": [], "gift": []}
             for _, kind, text in rows:
                 said.setdefault(kind, []).append(text)
-            return sep.join(said["suggestion"]), sep.join(said["wish"]), sep.join(said["gift"])
+            # one a line: a gift may itself be 米、油 (`zoufang import` splits on lines)
+            return "\n".join(said["suggestion"]), "\n".join(said["wish"]), "\n".join(said["gift"])
 
         cadres = _Details(
             self._stream(
@@ -252,7 +257,7 @@ class RowReader:
                 .where(CM.c.visit_id.is_not(None), commitment_counts(CM))
                 .order_by(CM.c.visit_id, CM.c.id)
             ),
-            lambda rows: sep.join([t for _, t in rows]),
+            lambda rows: "\n".join([t for _, t in rows]),
         )
         nothing_heard = ("", "", "")
         for (
@@ -418,4 +423,47 @@ class RowReader:
                 e.operator,
                 e.recorded_at,
                 e.hash,
+            )
+
+    def _cadres(self) -> Iterator[tuple]:
+        from sqlalchemy import select
+
+        from zoufang.tables import cadre as C
+
+        yield from self._stream(
+            select(C.c.code, C.c.name, C.c.unit, C.c.phone, C.c.email).order_by(C.c.id)
+        )
+
+    def _funds(self) -> Iterator[tuple]:
+        from sqlalchemy import select
+
+        from zoufang.tables import fund as F
+        from zoufang.tables import fund_category as FC
+
+        label, sep = self.category, self.sep
+        kept: dict[str, list[str]] = {}
+        for code, category in self.connection.execute(
+            select(FC.c.fund_code, FC.c.category_code).order_by(FC.c.fund_code, FC.c.category_code)
+        ):
+            kept.setdefault(code, []).append(label.get(category, category))
+        for f in self.connection.execute(
+            select(
+                F.c.code,
+                F.c.name,
+                F.c.source,
+                F.c.cap_fen,
+                F.c.valid_from,
+                F.c.valid_to,
+                F.c.created_on,
+            ).order_by(F.c.code)
+        ):
+            yield (
+                f.code,
+                f.name,
+                f.source,
+                sep.join(kept.get(f.code, [])),
+                f.cap_fen,
+                f.valid_from,
+                f.valid_to,
+                f.created_on,
             )

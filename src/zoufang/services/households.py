@@ -506,6 +506,7 @@ def household_row(h: Household, categories: Sequence[str], cadres: list[str]) ->
         "health": h.health,
         "employment": h.employment,
         "hardship": h.hardship,
+        "notes": h.notes,
         "cadence": h.cadence_days,
         "status": labels.Code(h.status, labels.HOUSEHOLD_STATUS),
         "exit_reason": h.exit_reason,

@@ -59,9 +59,22 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
             "所属村",
             "村居",
             "所在村(社区)",
+            "所属村(社区)",
+            "村别",
+            "村名",
+            "村居名称",
+            "所在村居",
+            "行政村",
+            "村(居)",
+            "村(居)委会",
+            "村委会",
+            "社区名称",
         ),
     ),
-    "grid": ("网格", ("grid", "网格", "所属网格", "网格名称")),
+    "grid": (
+        "网格",
+        ("grid", "网格", "所属网格", "网格名称", "组别", "组", "村民小组", "所在组", "小组"),
+    ),
     "address": ("住址", ("address", "住址", "地址", "家庭住址", "详细地址", "现住址")),
     "phone": (
         "联系电话",
@@ -76,6 +89,8 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
             "手机号",
             "手机号码",
             "联系方式",
+            "电话号码",
+            "联系电话号码",
         ),
     ),
     "categories": (
@@ -84,7 +99,20 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "cadres": (
         "联系干部",
-        ("cadre", "cadres", "联系干部", "帮扶干部", "包联干部", "结对干部", "责任干部"),
+        (
+            "cadre",
+            "cadres",
+            "联系干部",
+            "帮扶干部",
+            "包联干部",
+            "结对干部",
+            "责任干部",
+            "包保干部",
+            "包户干部",
+            "包保责任人",
+            "帮扶责任人",
+            "结对帮扶干部",
+        ),
     ),
     "members": (
         "家庭人口",
@@ -103,11 +131,31 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "housing": ("住房", ("housing", "住房", "住房情况", "住房状况")),
     "health": ("健康状况", ("health", "健康状况", "健康情况", "身体状况", "健康")),
     "employment": ("就业", ("employment", "就业", "就业情况", "就业状况")),
-    "hardship": ("致困原因", ("hardship", "hardship_cause", "致困原因", "困难原因", "致贫原因")),
+    "hardship": (
+        "致困原因",
+        (
+            "hardship",
+            "hardship_cause",
+            "致困原因",
+            "困难原因",
+            "致贫原因",
+            "困难情况",
+            "困难类型",
+            "家庭困难情况",
+            "主要困难",
+            "困难描述",
+        ),
+    ),
     "cadence": ("走访周期", ("cadence", "cadence_days", "走访周期", "回访周期")),
     "enrolled_on": ("纳入日期", ("enrolled_on", "enrolled", "纳入日期", "入户日期", "登记日期")),
     "status": ("状态", ("status", "状态")),
+    # Kept in the household's notes as ``header：value`` (no column of their own).
+    "sex": ("性别", ("sex", "gender", "性别")),
+    "age": ("年龄", ("age", "年龄", "出生年月", "出生日期", "出生年份")),
+    "notes": ("备注", ("notes", "remarks", "note", "备注", "说明", "备注说明")),
 }
+#: Fields kept, with any column zoufang does not know, in the household's ``notes``.
+NOTE_FIELDS = ("sex", "age", "notes")
 REQUIRED = ("name", "id_number", "village", "categories")
 #: Recognised and deliberately not imported: a row counter, and what zoufang computes.
 IGNORED = (
@@ -126,6 +174,24 @@ IGNORED = (
     "应访日期",
 )
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+
+#: The lines that sign a sheet off under its data (填表人：… 审核人：…, 制表日期, 合计): a row
+#: whose first filled cell starts so, with nothing but such rows and blank rows after it.
+FOOTER = re.compile(
+    r"^(填表|填报|制表|审核|审批|复核|统计人|负责人|经办人|联系人|主管领导|分管领导|签字|签名"
+    r"|盖章|单位|日期|时间|打印|合计|总计|备注[:：]|说明[:：]|注[:：])"
+)
+#: What an office types into a cell that has nothing to say: empty, in any optional cell.
+DASHES = frozenset({"/", "-", "--", "—", "——", "\\", "_", "－", "／", "、", "."})
+#: Words for "none": empty in a cell that holds a code, number, date, phone or name list; kept
+#: as written in a description (就业: 无 says something about the household).
+NONE_WORDS = frozenset({"无", "暂无", "没有", "n/a", "na", "none", "null", "nil"})
+
+
+def dash_or_none(text: str, *, words: bool = True) -> bool:
+    """Whether a cell's text means "nothing": a dash or slash, or (``words``) 无 / N/A."""
+    value = unicodedata.normalize("NFKC", text).strip().lower()
+    return value in DASHES or (words and value in NONE_WORDS)
 
 
 def normalise_header(header: object) -> str:
@@ -149,6 +215,7 @@ class Roster:
     rows: list[tuple[int, list]]  # (row number in Excel, cells)
     encoding: str | None
     sha256: str
+    footer: list[tuple[int, str]] | None = None  # (row, text) of the rows that sign it off
 
 
 def read_roster(path: Path) -> Roster:
@@ -177,6 +244,7 @@ def read_roster(path: Path) -> Roster:
     rows = [
         (i + 1, cells) for i, cells in enumerate(grid[header_index + 1 :], start=header_index + 1)
     ]
+    rows, footer = split_footer(rows)
     return Roster(
         file=path.name,
         header_row=header_index + 1,
@@ -184,7 +252,24 @@ def read_roster(path: Path) -> Roster:
         rows=rows,
         encoding=encoding,
         sha256=digest,
+        footer=footer,
     )
+
+
+def split_footer(rows: list[tuple[int, list]]) -> tuple[list[tuple[int, list]], list]:
+    """The data rows and the footer under them (:data:`FOOTER` rows, blank rows between)."""
+    end = len(rows)
+    footer: list[tuple[int, str]] = []
+    while end > 0:
+        line, cells = rows[end - 1]
+        texts = [cell_text(c) for c in cells]
+        texts = [t for t in texts if t]
+        if texts and not FOOTER.match(texts[0]):
+            break
+        if texts:
+            footer.append((line, " ".join(texts)))
+        end -= 1
+    return rows[:end], footer[::-1]
 
 
 def _excel_cells(path: Path) -> list[list]:

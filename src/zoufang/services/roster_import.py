@@ -30,10 +30,11 @@ from zoufang.models import (
 )
 from zoufang.services import fact_history
 from zoufang.services.audit_log import record
+from zoufang.services.cadres import add_cadre
 from zoufang.services.due import compute_due_date, effective_cadence
 from zoufang.services.households import next_code
-from zoufang.services.roster_file import read_roster
-from zoufang.services.roster_validation import Lookup, Row, validate_roster
+from zoufang.services.roster_file import NOTE_FIELDS, read_roster
+from zoufang.services.roster_validation import Lookup, Row, Tidied, validate_roster
 from zoufang.tables import without_types
 
 if TYPE_CHECKING:
@@ -53,6 +54,11 @@ class RosterResult:
     codes: list[str] = field(default_factory=list)
     dry_run: bool = False
     encoding: str | None = None
+    notes_columns: list[str] = field(default_factory=list)
+    footer: list[dict] = field(default_factory=list)
+    blank_rows: list[int] = field(default_factory=list)
+    names_tidied: list[dict] = field(default_factory=list)
+    new_cadres: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """The JSON shape: ``{"enrolled": n, "errors": [{"row", "field", "error"}], …}``."""
@@ -65,6 +71,11 @@ class RosterResult:
             "unknown_columns": self.unknown_columns,
             "first": self.codes[0] if self.codes else None,
             "last": self.codes[-1] if self.codes else None,
+            "notes_columns": self.notes_columns,
+            "footer_rows": self.footer,
+            "blank_rows": self.blank_rows,
+            "names_tidied": self.names_tidied,
+            "cadres_created": self.new_cadres,
         }
 
 
@@ -75,19 +86,34 @@ def import_roster(
     today: dt.date,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    create_cadres: bool = False,
 ) -> RosterResult:
     """Validate a roster and, if every row is good and it is not a dry run, enrol it all.
 
-    ``progress(done, total)`` is called as rows are validated and written.
+    ``progress(done, total)`` is called as rows are validated and written. With
+    ``create_cadres`` a cadre name the ledger does not know is a new cadre (else an error).
     """
     roster = read_roster(path)
     total = len(roster.rows)
     report = (lambda done: progress(done, total * 2)) if progress else None
+    tidied = Tidied(names=[], new_cadres={}, blank_rows=[])
     good, errors, columns, households = validate_roster(
-        session=session, roster=roster, today=today, progress=report
+        session=session,
+        roster=roster,
+        today=today,
+        progress=report,
+        create_cadres=create_cadres,
+        tidied=tidied,
     )
     unknown = [
         roster.headers[i] if i >= 0 else _("(columns without a header)") for i in columns.unknown
+    ]
+    notes_columns = [
+        roster.headers[i]
+        for i in sorted(
+            [i for k, i in columns.index.items() if k in NOTE_FIELDS]
+            + [i for i in columns.unknown if i >= 0]
+        )
     ]
     result = RosterResult(
         file=roster.file,
@@ -97,9 +123,16 @@ def import_roster(
         unknown_columns=unknown,
         dry_run=dry_run,
         encoding=roster.encoding,
+        notes_columns=notes_columns,
+        footer=[{"row": line, "text": text} for line, text in roster.footer or []],
+        blank_rows=tidied.blank_rows,
+        names_tidied=tidied.names,
+        new_cadres=[{"code": None, "name": n, "row": r} for n, r in tidied.new_cadres.items()],
     )
     if errors or dry_run or not good:
         return result
+    for made in result.new_cadres:
+        made["code"] = add_cadre(session=session, name=made["name"]).code
     codes = _write(
         session, good, today, lambda done: progress(total + done, total * 2) if progress else None
     )
@@ -116,7 +149,13 @@ def import_roster(
             "first": codes[0],
             "last": codes[-1],
             "unknown_columns": unknown,
+            "notes_columns": notes_columns,
             "encoding": roster.encoding,
+            "footer_rows": result.footer,
+            "blank_rows": result.blank_rows,
+            # the names as the file typed them, before their spaces were taken out
+            "names_tidied": result.names_tidied,
+            "cadres_created": result.new_cadres,
         },
     )
     return result
@@ -155,6 +194,7 @@ def _write(
         codes.append(code)
         hid = next_id
         next_id += 1
+        names = {name: lookup.cadre(name)[0] for name in row.new_cadres or ()}
         cadence = effective_cadence(h.cadence_days, [lookup.cadence[c] for c in h.categories])
         households.append(
             {
@@ -173,6 +213,7 @@ def _write(
                 "employment": h.employment,
                 "hardship": h.hardship,
                 "cadence_days": h.cadence_days,
+                "notes": row.notes,
                 "status": HOUSEHOLD_ACTIVE,
                 "exit_reason": None,
                 "exited_on": None,
@@ -191,7 +232,8 @@ def _write(
         categories.extend({"household_id": hid, "category_code": c} for c in h.categories)
         assignments.extend(
             {"household_id": hid, "cadre_id": cadre_ids[c], "assigned_on": assigned_on}
-            for c in h.cadres
+            for c in [*h.cadres, *(code for code in names.values() if code not in h.cadres)]
+            if c is not None
         )
     done = 0
     for start in range(0, len(households), CHUNK):

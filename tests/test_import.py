@@ -1,0 +1,354 @@
+"""`zoufang import FILE`: a whole 台账 moved in, all or nothing (issue 17)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import rawdb
+from helpers import cli_env, invoke, ok
+
+
+def _env(ledger) -> dict[str, str]:
+    return cli_env(ledger)
+
+
+@pytest.fixture
+def demo_export(new_ledger, tmp_path):
+    """A demo ledger with every kind of record (funds, payments, reversals, exits…), and
+    its export with ID numbers revealed: (source ledger, xlsx path)."""
+    source = new_ledger("source")
+    env = _env(source)
+    ok(invoke("demo", "--households", "40", "--funds", env=env))
+    out = tmp_path / "台账.xlsx"
+    ok(invoke("export", "--out", out, "--reveal", "--lang", "zh", env=env))
+    return source, out
+
+
+def _figures(env=None) -> dict:
+    """Everything the office reports, as JSON, from the ledger ``env`` points at."""
+    figures = {}
+    for name, args in {
+        "report": ("report", "--since", "2025-01-01", "--format", "json"),
+        "due": ("due", "--days", "60", "--format", "json"),
+        "audit_visits": ("audit", "visits", "--format", "json"),
+        "commitments": ("commitment", "list", "--format", "json"),
+        "funds": ("fund", "list", "--format", "json"),
+        "households": ("household", "list", "--reveal", "--format", "json"),
+        "cadres": ("cadre", "list", "--format", "json"),
+    }.items():
+        result = invoke(*args, env=env)
+        assert result.exit_code in (0, 1), (name, result.stderr)
+        figures[name] = result.json()
+    return figures
+
+
+def test_export_then_import_into_an_empty_ledger_gives_the_same_figures(zf, demo_export):
+    source, out = demo_export
+    result = zf("import", out, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    imported = result.json()["imported"]
+    assert imported["households"] == 40 and imported["visits"] > 100
+    assert imported["ledger"] > 0 and imported["commitments"] > 0 and imported["members"] > 0
+    before, after = _figures(_env(source)), _figures()
+    for name in before:
+        assert after[name] == before[name], name
+    # the chain is whole and its findings the same (its head is new: written today)
+    audit_before = invoke("audit", "funds", "--format", "json", env=_env(source))
+    audit_after = zf("audit", "funds", "--format", "json")
+    assert audit_after.exit_code == audit_before.exit_code
+
+    def findings(result):
+        return sorted(
+            (f["check"], f.get("household"), f.get("fund"))
+            for f in result.json()["findings"]
+            if f["check"] not in ("late-entry",)
+        )
+
+    assert findings(audit_after) == findings(audit_before)
+    assert zf("db", "check").exit_code == 0
+
+
+def test_the_same_file_twice_is_refused_and_writes_nothing(zf, demo_export, snapshot_db):
+    _source, out = demo_export
+    ok(zf("import", out))
+    before = snapshot_db()
+    again = zf("import", out)
+    assert again.exit_code == 1
+    assert "was already imported on" in again.stderr
+    assert snapshot_db() == before
+
+
+def test_dry_run_checks_everything_and_writes_nothing(zf, demo_export, snapshot_db):
+    _source, out = demo_export
+    before = snapshot_db()
+    result = zf("import", out, "--dry-run", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["dry_run"] is True and result.json()["imported"]["households"] == 40
+    assert "nothing was written" in result.stderr
+    assert snapshot_db() == before
+
+
+def _edit(path, sheet_name, edits, header_row=1):
+    """Change cells of a workbook: ``edits`` is [(row, header, value)] (row as Excel numbers)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book[sheet_name]
+    headers = [c.value for c in sheet[header_row]]
+    for row, header, value in edits:
+        sheet.cell(row=row, column=headers.index(header) + 1, value=value)
+    book.save(path)
+
+
+def test_bad_rows_in_several_sheets_are_all_reported_and_nothing_is_written(
+    zf, demo_export, snapshot_db
+):
+    _source, out = demo_export
+    _edit(out, "走访记录", [(3, "走访类型", "串门")])
+    _edit(out, "承诺事项", [(2, "责任干部", "孙悟空")])
+    # the last sheet's last rows: a payment larger than any fund holds
+    import openpyxl
+
+    book = openpyxl.load_workbook(out)
+    last = book["资金流水"].max_row
+    _edit(out, "资金流水", [(last, "金额(元)", 99999999)])
+    before = snapshot_db()
+    result = zf("import", out, "--format", "json")
+    assert result.exit_code == 2
+    errors = result.json()["errors"]
+    where = [(e["sheet"], e["row"], e["column"]) for e in errors]
+    assert ("走访记录", 3, "走访类型") in where
+    assert ("承诺事项", 2, "责任干部") in where
+    assert any(e["sheet"] == "资金流水" and e["row"] == last for e in errors)
+    assert "nothing was imported" in result.stderr
+    assert snapshot_db() == before
+
+
+def test_masked_id_numbers_are_refused_with_the_way_out(zf, new_ledger, tmp_path, snapshot_db):
+    source = new_ledger("source")
+    ok(invoke("demo", "--households", "5", env=_env(source)))
+    out = tmp_path / "masked.xlsx"
+    ok(invoke("export", "--out", out, "--lang", "zh", env=_env(source)))
+    before = snapshot_db()
+    result = zf("import", out, "--format", "json")
+    assert result.exit_code == 2
+    errors = [e for e in result.json()["errors"] if e["sheet"] == "帮扶对象"]
+    assert len(errors) == 5
+    assert all("is masked: export the ledger again with --reveal" in e["error"] for e in errors)
+    assert snapshot_db() == before
+
+
+def test_a_file_that_is_no_workbook_is_one_error(zf, tmp_path):
+    (tmp_path / "x.txt").write_text("hello")
+    result = zf("import", tmp_path / "x.txt")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: FILE: x.txt: give a workbook (.xlsx)")
+    assert zf("import", tmp_path / "none.xlsx").exit_code == 2
+
+
+def test_killing_the_import_midway_leaves_the_ledger_unchanged(
+    demo_export, ledger_path, snapshot_db, new_ledger
+):
+    _source, out = demo_export
+    ok(invoke("category", "add", "flood-affected", "--label", "受灾群众", "--cadence", "30"))
+    before = snapshot_db()
+    # how long a whole import takes here, on another ledger: then kill one partway through
+    started = time.monotonic()
+    whole = _start("import", out, ledger=new_ledger("timing"))
+    assert whole.wait(timeout=300) == 0, whole.stderr.read()
+    took = time.monotonic() - started
+    process = _start("import", out, ledger=ledger_path)
+    time.sleep(took * 0.6)
+    process.kill()  # SIGKILL: no cleanup, no rollback by the program
+    assert process.wait(timeout=60) == -9, "the import finished before it could be killed"
+    assert snapshot_db() == before
+    assert invoke("db", "check").exit_code == 0
+    # and the ledger takes the import afterwards, whole
+    ok(invoke("import", out))
+    counts = rawdb.query(ledger_path, "SELECT COUNT(*) FROM household")
+    assert counts[0][0] == 40
+
+
+def _start(*args, ledger) -> subprocess.Popen:
+    """``python -m zoufang ARGS`` in its own process on ``ledger``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "zoufang", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", **cli_env(ledger)},
+    )
+
+
+def test_the_import_is_in_the_audit_log_with_each_payments_row(zf, demo_export, ledger_path):
+    _source, out = demo_export
+    ok(zf("import", out))
+    rows = rawdb.query(
+        ledger_path,
+        "SELECT after FROM audit_log WHERE action = 'import' AND object_type = 'workbook'",
+    )
+    assert len(rows) == 1
+    after = json.loads(rows[0][0])
+    assert after["file"] == "台账.xlsx" and len(after["sha256"]) == 64
+    assert after["imported"]["households"] == 40
+    seqs = sorted(after["entries"].values())
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert all(key.startswith("资金流水:") for key in after["entries"])
+
+
+def test_an_exited_household_needs_its_date_and_reason(zf, demo_export, snapshot_db):
+    _source, out = demo_export
+    import openpyxl
+
+    book = openpyxl.load_workbook(out)
+    sheet = book["帮扶对象"]
+    headers = [c.value for c in sheet[1]]
+    status = headers.index("状态") + 1
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, status).value == "在册")
+    _edit(
+        out,
+        "帮扶对象",
+        [(row, "状态", "已退出"), (row, "退出日期", "2026-06-01"), (row, "退出原因", None)],
+    )
+    result = zf("import", out, "--format", "json")
+    assert result.exit_code == 2
+    assert {(e["sheet"], e["row"], e["column"]) for e in result.json()["errors"]} == {
+        ("帮扶对象", row, "退出原因")
+    }
+
+
+# ---------------------------------------------------------------- a township's own workbook
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "township.xlsx"
+
+
+def test_the_example_township_workbook_moves_in_whole(zf, ledger_path):
+    result = zf("import", EXAMPLE, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    out = result.json()
+    assert out["imported"] == {
+        "cadres": 2,
+        "funds": 1,
+        "households": 5,
+        "members": 2,
+        "visits": 5,
+        "commitments": 2,
+        "ledger": 4,
+    }
+    assert out["unknown_columns"] == {} and out["sheets_not_read"] == []
+    skipped = {(s["sheet"], s["text"].split("：")[0]) for s in out["skipped_rows"]}
+    assert skipped == {
+        ("干部名单", "制表"),
+        ("花名册", "填表人"),
+        ("花名册", "填报日期"),
+        ("走访台账", "填表人"),
+        ("资金发放", "经办人"),
+    }
+    assert out["names_tidied"] == [{"sheet": "花名册", "row": 3, "from": "石 磊", "to": "石磊"}]
+    households = {h["name"]: h for h in zf("household", "list", "-f", "json").json()}
+    assert households["石磊"]["notes"] == "性别：男；年龄：61"
+    assert households["王秀英"]["categories"] == ["destitute"]
+    assert households["刘长山"]["categories"] == ["empty-nest", "veteran-member"]
+    assert households["刘长山"]["last_visit"] == "2026-01-20"
+    commitments = {c["text"]: c for c in zf("commitment", "list", "-f", "json").json()}
+    assert commitments["申请大病救助"]["status"] == "in-progress"
+    shown = zf("fund", "show", "CJ2026", "-f", "json").json()
+    assert shown["allocated"] == "5000.00" and shown["disbursed"] == "2200.00"
+    audit = zf("audit", "funds", "--format", "json")
+    assert audit.exit_code == 0, audit.stdout
+    assert [f["check"] for f in audit.json()["findings"]] == ["no-visit"]
+
+
+def test_a_bad_row_in_the_last_sheet_imports_nothing(zf, tmp_path, snapshot_db):
+    import shutil
+
+    path = tmp_path / "township.xlsx"
+    shutil.copy(EXAMPLE, path)
+    # 石磊 would get 1,600.00 from a fund that gives a household at most 1,000.00
+    _edit(path, "资金发放", [(5, "金额", "1600")], header_row=1)
+    before = snapshot_db()
+    result = zf("import", path, "--format", "json")
+    assert result.exit_code == 2
+    assert [(e["sheet"], e["row"]) for e in result.json()["errors"]] == [("资金发放", 5)]
+    assert "1,000.00" in result.json()["errors"][0]["error"]
+    assert snapshot_db() == before
+    assert "nothing was imported" in result.stderr
+
+
+@pytest.mark.parametrize("form", ["xlsx-en", "csv"])
+def test_an_english_workbook_or_a_folder_of_csv_files_round_trips_too(
+    zf, new_ledger, tmp_path, form
+):
+    source = new_ledger("source")
+    env = _env(source)
+    ok(invoke("demo", "--households", "15", "--funds", env=env))
+    if form == "csv":
+        out = tmp_path / "台账"
+        ok(invoke("export", "--format", "csv", "--table", "all", "--out", out, "--reveal", env=env))
+    else:
+        out = tmp_path / "ledger.xlsx"
+        ok(invoke("export", "--out", out, "--reveal", "--lang", "en", env=env))
+    ok(zf("import", out))
+    report = ("report", "--since", "2025-01-01", "--format", "json")
+    assert zf(*report).json() == invoke(*report, env=env).json()
+
+
+def test_an_unknown_cadre_in_the_roster_sheet_or_create_cadres(zf, tmp_path, snapshot_db):
+    import shutil
+
+    path = tmp_path / "township.xlsx"
+    shutil.copy(EXAMPLE, path)
+    _edit(path, "花名册", [(6, "包保干部", "赵六")], header_row=2)  # 刘长山's cadre
+    before = snapshot_db()
+    refused = zf("import", path, "--format", "json")
+    assert refused.exit_code == 2
+    assert [(e["sheet"], e["row"], e["column"]) for e in refused.json()["errors"]] == [
+        ("花名册", 6, "包保干部")
+    ]
+    assert snapshot_db() == before
+    made = zf("import", path, "--create-cadres", "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    assert made.json()["cadres_created"] == [{"code": "C0003", "name": "赵六", "row": 6}]
+    households = {h["name"]: h for h in zf("household", "list", "-f", "json").json()}
+    assert households["刘长山"]["cadres"] == ["C0003"]
+
+
+def test_notes_come_back_as_they_went_out(zf, tmp_path, new_ledger):
+    """A household's notes (性别, 年龄, 备注 of its roster) survive export → import unchanged."""
+    ok(zf("import", EXAMPLE))
+    out = tmp_path / "again.xlsx"
+    ok(zf("export", "--out", out, "--reveal", "--lang", "zh"))
+    other = new_ledger("other")
+    ok(invoke("import", out, env=_env(other)))
+    listed = ("household", "list", "--reveal", "-f", "json")
+    assert invoke(*listed, env=_env(other)).json() == zf(*listed).json()
+    notes = {h["name"]: h["notes"] for h in zf(*listed).json()}
+    assert notes["刘长山"] == "性别：男；年龄：78；入党50年"
+
+
+def test_an_unknown_roster_column_is_kept_in_the_notes(zf, tmp_path):
+    import shutil
+
+    path = tmp_path / "township.xlsx"
+    shutil.copy(EXAMPLE, path)
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["花名册"]
+    sheet.cell(2, 14).value = "低保证号"
+    sheet.cell(3, 14).value = "LB-0007"
+    book.save(path)
+    result = zf("import", path, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["kept_in_notes"] == ["低保证号"]
+    assert "columns zoufang does not know, kept in each household's notes: 低保证号" in (
+        result.stderr
+    )
+    notes = {h["name"]: h["notes"] for h in zf("household", "list", "-f", "json").json()}
+    assert notes["石磊"] == "性别：男；年龄：61；低保证号：LB-0007"
