@@ -500,3 +500,69 @@ def _son_id() -> str:
     from fundkit import SON_ID
 
     return SON_ID
+
+
+# ------------------------------------------------------------------ the canonical form
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        (
+            1,
+            "household",
+            "H000001",
+            "categories",
+            '["low-income"]',
+            "2026-11-23",
+            0,
+            "upgrade",
+            "2026-11-23 12:00:00.000000",
+            "upgrade",
+            "carried over at upgrade",
+            "0" * 64,
+        ),
+        (
+            2,
+            "cadre",
+            "C0001",
+            "relatives",
+            '[{"household":null,"id_number":"110101194503071237","relation":"表兄"}]',
+            "2026-11-23",
+            7,
+            "backdated",
+            "2026-11-24 01:02:03",
+            "王会计",
+            '补录\n"引号"\\',
+            "a" * 64,
+        ),
+        (
+            3,
+            "fund",
+            "F",
+            "rules",
+            "{}",
+            "2026-11-23",
+            7,
+            "change",
+            "2026-11-24T01:02:03",
+            "e\u0301",
+            None,
+            "b" * 64,
+        ),
+    ],
+)
+def test_the_fast_form_is_the_canonical_form(row):
+    import datetime as dt
+    import hashlib
+
+    from zoufang.fact_chain import STORED_COLUMNS, canonical, row_hash
+
+    full = (*row, "")
+    expected = hashlib.sha256(canonical(dict(zip(STORED_COLUMNS, full, strict=True)))).hexdigest()
+    assert row_hash(full) == expected
+    # and as PostgreSQL returns dates and times
+    typed = list(full)
+    typed[5] = dt.date.fromisoformat(row[5])
+    typed[8] = dt.datetime.fromisoformat(row[8].replace(" ", "T")[:19])
+    assert row_hash(tuple(typed)) == expected
