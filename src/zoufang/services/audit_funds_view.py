@@ -16,6 +16,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from zoufang.db import driver_rows
+from zoufang.fact_chain import value_text
 from zoufang.i18n import N_
 from zoufang.labels import FACT, Code, Message
 from zoufang.services.audit_findings import Finding, finding
@@ -28,7 +29,6 @@ from zoufang.services.fact_history import (
     RELATIVES,
     RULES,
     STATUS,
-    VALUE,
     History,
     fund_rules_value,
 )
@@ -49,7 +49,7 @@ def view_findings(conn, history: History) -> list[Finding]:
 
     def now(kind: str, subject: str, fact: str):
         period = latest.get((kind, subject, fact))
-        return None if period is None else history.parse(period[VALUE])
+        return None if period is None else history.parse(period[3])
 
     found: list[Finding] = []
 
@@ -82,16 +82,34 @@ def view_findings(conn, history: History) -> list[Finding]:
         conn, select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None))
     ):
         people[hid].add(number)
+    # compared as the history stores them (canonical JSON text): no parsing per household
+    texts: dict = {}
+
+    def text_of(value) -> str:
+        key = tuple(value) if isinstance(value, list) else value
+        found_text = texts.get(key)
+        if found_text is None:
+            found_text = texts[key] = value_text(value)
+        return found_text
+
+    def stored(kind: str, subject: str, fact: str) -> str | None:
+        period = latest.get((kind, subject, fact))
+        return None if period is None else period[3]
+
     for hid, code, number, status, exited_on in heads:
         code_of[hid] = code
-        if sorted(cats.get(hid, ())) != now(HOUSEHOLD, code, CATEGORIES):
+        if text_of(sorted(cats.get(hid, ()))) != stored(HOUSEHOLD, code, CATEGORIES):
             differs(HOUSEHOLD, code, CATEGORIES)
         period = latest.get((HOUSEHOLD, code, STATUS))
-        if status != now(HOUSEHOLD, code, STATUS) or (
+        if text_of(status) != stored(HOUSEHOLD, code, STATUS) or (
             status != "active" and period is not None and _day(exited_on) != period[0]
         ):
             differs(HOUSEHOLD, code, STATUS)
-        if sorted(people.get(hid, set()) | {number}) != now(HOUSEHOLD, code, MEMBER_IDS):
+        numbers = sorted(people.get(hid, set()) | {number}) if hid in people else [number]
+        # ID numbers are ASCII letters and digits: their JSON is the text itself, quoted
+        plain = all(type(n) is str and n.isascii() and n.isalnum() for n in numbers)
+        view = '["' + '","'.join(numbers) + '"]' if plain else value_text(numbers)
+        if view != stored(HOUSEHOLD, code, MEMBER_IDS):
             differs(HOUSEHOLD, code, MEMBER_IDS)
 
     R, C = _relative, _cadre
@@ -118,8 +136,8 @@ def view_findings(conn, history: History) -> list[Finding]:
     for code, cap, start, end in driver_rows(
         conn, select(F.c.code, F.c.cap_fen, F.c.valid_from, F.c.valid_to)
     ):
-        view = fund_rules_value(fund_cats.get(code, ()), cap, _day(start), _day(end))
-        if view != now(FUND, code, RULES):
+        rules = fund_rules_value(fund_cats.get(code, ()), cap, _day(start), _day(end))
+        if rules != now(FUND, code, RULES):
             differs(FUND, code, RULES)
     return found
 

@@ -201,7 +201,6 @@ def relatives_value(relatives: Iterable[dict]) -> list[dict]:
 #: One period: (effective_from, seq, ledger_seq, value as canonical JSON text). Plain
 #: tuples: a county's history is hundreds of thousands of them.
 Period = tuple[dt.date, int, int, str]
-FROM, SEQ, KNOWN, VALUE = 0, 1, 2, 3
 
 
 class History:
@@ -254,7 +253,7 @@ class History:
         self, kind: str, subject: str, fact: str, day: dt.date, before: int | None = None
     ) -> Any:
         p = self.period(kind, subject, fact, day, before)
-        return None if p is None else self.parse(p[VALUE])
+        return None if p is None else self.parse(p[3])
 
 
 _MISSING: Any = object()
@@ -268,14 +267,14 @@ def as_of(periods: list[Period] | None, day: dt.date, before: int | None) -> Per
         return None
     if len(periods) == 1:
         p = periods[0]
-        return p if before is None or p[KNOWN] < before else None
+        return p if before is None or p[2] < before else None
     found = first = None
     for p in periods:
-        if before is not None and p[KNOWN] >= before:
+        if before is not None and p[2] >= before:
             continue
         if first is None:
             first = p
-        if p[FROM] <= day:
+        if p[0] <= day:
             found = p
         else:
             break
@@ -349,8 +348,8 @@ def payment_as_of(
     h = HOUSEHOLD
     periods = history.periods
     status_period = as_of(periods.get((h, household, STATUS)), on, before)
-    status = history.parse(status_period[VALUE]) if status_period else "active"
-    exited_on = status_period[FROM] if status_period and status != "active" else None
+    status = history.parse(status_period[3]) if status_period else "active"
+    exited_on = status_period[0] if status_period and status != "active" else None
     categories = _frozen(history, as_of(periods.get((h, household, CATEGORIES)), on, before))
     fund_categories, valid_from, valid_to, cap_fen = _rules(
         history, as_of(periods.get((FUND, fund, RULES)), on, before)
@@ -403,10 +402,10 @@ def _rules(history: History, period: Period | None) -> tuple:
     """A fund's rules period as (categories, valid_from, valid_to, cap_fen), parsed once."""
     if period is None:
         return _NO_RULES
-    key = ("rules", period[VALUE])
+    key = ("rules", period[3])
     cached = history._parsed.get(key)
     if cached is None:
-        rules = history.parse(period[VALUE])
+        rules = history.parse(period[3])
         if not isinstance(rules, dict):
             rules = {}
         cap = rules.get("cap_fen")
@@ -422,13 +421,13 @@ def _rules(history: History, period: Period | None) -> tuple:
 def _frozen(history: History, period: Period | None) -> frozenset[str]:
     if period is None:
         return _EMPTY
-    cached = history._parsed.get(("frozen", period[VALUE]))
+    cached = history._parsed.get(("frozen", period[3]))
     if cached is None:
-        value = history.parse(period[VALUE])
+        value = history.parse(period[3])
         cached = (
             frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else _EMPTY
         )
-        history._parsed[("frozen", period[VALUE])] = cached
+        history._parsed[("frozen", period[3])] = cached
     return cached
 
 
