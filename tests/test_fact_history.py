@@ -566,3 +566,24 @@ def test_the_fast_form_is_the_canonical_form(row):
     typed[5] = dt.date.fromisoformat(row[5])
     typed[8] = dt.datetime.fromisoformat(row[8].replace(" ", "T")[:19])
     assert row_hash(tuple(typed)) == expected
+
+
+def test_a_relation_from_a_day_does_not_reach_back(funded, zf):
+    """A cadre's first relation holds from its day: a payment dated before it is no conflict."""
+    ok(zf("cadre", "relate", "C0002", "--household", "H000002", env=on("2026-11-25")))
+    ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000002",
+            "100",
+            "--by",
+            "C0002",
+            "--date",
+            "2026-11-24",
+            env=on("2026-11-25"),
+        )
+    )
+    code, report = audit(zf)
+    assert code == 0, report["findings"]
