@@ -413,6 +413,13 @@ def test_history_rewritten_with_recomputed_hashes_is_caught_by_the_anchor(funded
                 "UPDATE fact_change SET value = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                 (row["value"], row["prev_hash"], row["hash"], row["seq"]),
             )
+        # and the current view to match: the history and the view agree again
+        household = "(SELECT id FROM household WHERE code = 'H000002')"
+        con.execute(f"DELETE FROM household_category WHERE household_id = {household}")
+        con.execute(
+            "INSERT INTO household_category (household_id, category_code) "
+            f"SELECT {household}, 'low-income'"
+        )
     con.close()
     code, report = audit(zf)
     assert "fact-chain" not in checks(report)  # the chain alone cannot tell
@@ -587,3 +594,17 @@ def test_a_relation_from_a_day_does_not_reach_back(funded, zf):
     )
     code, report = audit(zf)
     assert code == 0, report["findings"]
+
+
+def test_the_current_view_changed_behind_the_back_is_found(funded, zf, ledger_path):
+    """A category added straight into household_category is not a fact the rules read: the
+    audit says the view differs from the history (and judges payments by the history)."""
+    rawdb.execute(
+        ledger_path,
+        "INSERT INTO household_category (household_id, category_code) "
+        "SELECT id, 'low-income' FROM household WHERE code = 'H000003'",
+    )
+    code, report = audit(zf)
+    assert code == 1
+    found = [f for f in report["findings"] if f["check"] == "fact-chain"]
+    assert [(f["household"], f["severity"]) for f in found] == [("H000003", "error")]
