@@ -11,6 +11,11 @@ words where there is one, so that a table and its JSON read alike.
 from __future__ import annotations
 
 ENGLISH: dict[str, str] = {
+    "生效日期": "from",
+    "变更前": "before",
+    "变更后": "after",
+    "变更原因": "reason",
+    "变更事项": "fact",
     "上次走访": "last visit",
     "下次走访": "next visit",
     "与户主关系": "relation to head",

@@ -153,9 +153,7 @@ def fund_update(
         changes["categories"] = [parsing.parse_reference(c, field="--category") for c in category]
     if cap is not None:
         changes["cap_fen"] = (
-            None
-            if cap.strip().lower() in ("none", "无")
-            else parsing.parse_money(cap, field="--cap")
+            None if cap.strip().lower() == "none" else parsing.parse_money(cap, field="--cap")
         )
     if valid_from is not None:
         changes["valid_from"] = any_date(valid_from, "--valid-from")
