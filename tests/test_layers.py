@@ -28,17 +28,18 @@ ALLOWED: dict[str, set[str]] = {
     "parsing": {"errors", "codes", "labels", "i18n"},
     "config": {"errors", "parsing", "i18n"},
     "chain": {"errors", "i18n"},
+    "fact_chain": {"errors", "i18n", "chain"},
     "tables": {"codes"},
     "models": {"tables", "codes"},
     "db": {"errors", "tables", "chain", "i18n"},
     "services": {
-        "errors", "codes", "labels", "parsing", "config", "chain", "tables", "models", "db",
-        "version", "i18n",
+        "errors", "codes", "labels", "parsing", "config", "chain", "fact_chain", "tables",
+        "models", "db", "version", "i18n",
     },
     "output": {"errors", "codes", "labels", "parsing", "chain", "version", "i18n"},
     "cli": {
-        "errors", "codes", "labels", "parsing", "config", "chain", "db", "services", "output",
-        "version", "i18n",
+        "errors", "codes", "labels", "parsing", "config", "chain", "fact_chain", "db",
+        "services", "output", "version", "i18n",
     },
     "__main__": {"cli"},
 }  # fmt: skip
