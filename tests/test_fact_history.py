@@ -413,6 +413,13 @@ def test_history_rewritten_with_recomputed_hashes_is_caught_by_the_anchor(funded
                 "UPDATE fact_change SET value = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                 (row["value"], row["prev_hash"], row["hash"], row["seq"]),
             )
+        # and the current view to match: the history and the view agree again
+        household = "(SELECT id FROM household WHERE code = 'H000002')"
+        con.execute(f"DELETE FROM household_category WHERE household_id = {household}")
+        con.execute(
+            "INSERT INTO household_category (household_id, category_code) "
+            f"SELECT {household}, 'low-income'"
+        )
     con.close()
     code, report = audit(zf)
     assert "fact-chain" not in checks(report)  # the chain alone cannot tell
@@ -500,3 +507,104 @@ def _son_id() -> str:
     from fundkit import SON_ID
 
     return SON_ID
+
+
+# ------------------------------------------------------------------ the canonical form
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        (
+            1,
+            "household",
+            "H000001",
+            "categories",
+            '["low-income"]',
+            "2026-11-23",
+            0,
+            "upgrade",
+            "2026-11-23 12:00:00.000000",
+            "upgrade",
+            "carried over at upgrade",
+            "0" * 64,
+        ),
+        (
+            2,
+            "cadre",
+            "C0001",
+            "relatives",
+            '[{"household":null,"id_number":"110101194503071237","relation":"表兄"}]',
+            "2026-11-23",
+            7,
+            "backdated",
+            "2026-11-24 01:02:03",
+            "王会计",
+            '补录\n"引号"\\',
+            "a" * 64,
+        ),
+        (
+            3,
+            "fund",
+            "F",
+            "rules",
+            "{}",
+            "2026-11-23",
+            7,
+            "change",
+            "2026-11-24T01:02:03",
+            "e\u0301",
+            None,
+            "b" * 64,
+        ),
+    ],
+)
+def test_the_fast_form_is_the_canonical_form(row):
+    import datetime as dt
+    import hashlib
+
+    from zoufang.fact_chain import STORED_COLUMNS, canonical, row_hash
+
+    full = (*row, "")
+    expected = hashlib.sha256(canonical(dict(zip(STORED_COLUMNS, full, strict=True)))).hexdigest()
+    assert row_hash(full) == expected
+    # and as PostgreSQL returns dates and times
+    typed = list(full)
+    typed[5] = dt.date.fromisoformat(row[5])
+    typed[8] = dt.datetime.fromisoformat(row[8].replace(" ", "T")[:19])
+    assert row_hash(tuple(typed)) == expected
+
+
+def test_a_relation_from_a_day_does_not_reach_back(funded, zf):
+    """A cadre's first relation holds from its day: a payment dated before it is no conflict."""
+    ok(zf("cadre", "relate", "C0002", "--household", "H000002", env=on("2026-11-25")))
+    ok(
+        zf(
+            "fund",
+            "disburse",
+            FUND,
+            "H000002",
+            "100",
+            "--by",
+            "C0002",
+            "--date",
+            "2026-11-24",
+            env=on("2026-11-25"),
+        )
+    )
+    code, report = audit(zf)
+    assert code == 0, report["findings"]
+
+
+def test_the_current_view_changed_behind_the_back_is_found(funded, zf, ledger_path):
+    """A category added straight into household_category is not a fact the rules read: the
+    audit says the view differs from the history (and judges payments by the history)."""
+    rawdb.execute(
+        ledger_path,
+        "INSERT INTO household_category (household_id, category_code) "
+        "SELECT id, 'low-income' FROM household WHERE code = 'H000003'",
+    )
+    code, report = audit(zf)
+    assert code == 1
+    found = [f for f in report["findings"] if f["check"] == "fact-chain"]
+    assert [(f["household"], f["severity"]) for f in found] == [("H000003", "error")]

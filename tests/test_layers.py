@@ -29,17 +29,18 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"errors", "parsing", "i18n"},
     "chain": {"errors", "i18n"},
     "clock": set(),
+    "fact_chain": {"errors", "i18n", "chain"},
     "tables": {"codes"},
     "models": {"tables", "codes"},
     "db": {"errors", "tables", "chain", "clock", "i18n"},
     "services": {
-        "errors", "codes", "labels", "parsing", "config", "chain", "clock", "tables", "models", "db",
-        "version", "i18n",
+        "errors", "codes", "labels", "parsing", "config", "chain", "clock", "fact_chain", "tables",
+        "models", "db", "version", "i18n",
     },
     "output": {"errors", "codes", "labels", "parsing", "chain", "version", "i18n"},
     "cli": {
-        "errors", "codes", "labels", "parsing", "config", "chain", "clock", "db", "services", "output",
-        "version", "i18n",
+        "errors", "codes", "labels", "parsing", "config", "chain", "clock", "fact_chain", "db",
+        "services", "output", "version", "i18n",
     },
     "__main__": {"cli"},
 }  # fmt: skip

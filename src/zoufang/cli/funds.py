@@ -18,7 +18,8 @@ from zoufang.cli.common import (
     text_opt,
     today,
 )
-from zoufang.i18n import N_, pgettext
+from zoufang.errors import InvalidInput
+from zoufang.i18n import N_, _, pgettext
 from zoufang.output import Money, render, render_sections
 
 fund_app = typer.Typer(
@@ -138,9 +139,10 @@ def fund_update(
         list[str] | None,
         typer.Option("--category", help="Replace the eligible categories (repeat for several)."),
     ] = None,
-    cap: Annotated[
-        str | None, typer.Option("--cap", help="Per-household cap in yuan ('none': no cap).")
-    ] = None,
+    cap: Annotated[str | None, typer.Option("--cap", help="New per-household cap in yuan.")] = None,
+    no_cap: Annotated[
+        bool, typer.Option("--no-cap", help="No per-household cap from now on.")
+    ] = False,
     valid_from: Annotated[
         str | None, typer.Option("--valid-from", help="New first day payments are allowed.")
     ] = None,
@@ -158,12 +160,12 @@ def fund_update(
     changes: dict[str, Any] = {}
     if category is not None:
         changes["categories"] = [parsing.parse_reference(c, field="--category") for c in category]
+    if cap is not None and no_cap:
+        raise InvalidInput("--no-cap", _("give --cap or --no-cap, not both"))
     if cap is not None:
-        changes["cap_fen"] = (
-            None
-            if cap.strip().lower() in ("none", "无")
-            else parsing.parse_money(cap, field="--cap")
-        )
+        changes["cap_fen"] = parsing.parse_money(cap, field="--cap")
+    if no_cap:
+        changes["cap_fen"] = None
     if valid_from is not None:
         changes["valid_from"] = any_date(valid_from, "--valid-from")
     if to is not None:

@@ -405,10 +405,10 @@ def household_history(
         changes,
         [
             ("from", "生效日期"),
-            ("fact", "事项"),
+            ("fact", "变更事项"),
             ("before", "变更前"),
             ("after", "变更后"),
-            ("reason", "原因"),
+            ("reason", "变更原因"),
             ("recorded_at", "录入时间"),
             ("operator", "录入人"),
         ],

@@ -25,7 +25,6 @@ from sqlalchemy import exists, func, select
 from zoufang.chain import ChainHead, seq_index
 from zoufang.db import bulk, driver_rows, read_by_mmap
 from zoufang.fact_chain import STORED_COLUMNS as FACT_COLUMNS
-from zoufang.fact_chain import verify_facts
 from zoufang.i18n import N_
 from zoufang.labels import FACT, Code, Message
 from zoufang.services import audit_workers as workers
@@ -33,6 +32,7 @@ from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, entry_date_findings
 from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.audit_funds_facts import Facts, load_facts
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
+from zoufang.services.audit_funds_view import view_findings
 from zoufang.services.audit_plans import plan_findings
 from zoufang.services.counting import visit_counts
 from zoufang.services.fact_history import History
@@ -91,6 +91,7 @@ def audit_funds(
     upto = conn.execute(select(func.max(E.c.seq))).scalar() or 0
     anchor_seq = anchor.seq if anchor is not None else None
     sql = workers.statements(conn, upto, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
+    sql["fact_anchor"] = fact_anchor.seq if fact_anchor is not None else None
     job = workers.start(conn, sql, anchor_seq)
     try:
         with bulk():
@@ -144,7 +145,6 @@ def _check(
     fact_rows = driver_rows(
         conn, select(*(_fact.c[name] for name in FACT_COLUMNS)).order_by(_fact.c.seq)
     )
-    facts_checked, facts_head, fact_problems = verify_facts(fact_rows)
     history = History(fact_rows)
     facts = load_facts(conn, rows, history)
     replay = replay_funds(facts, rows, entry)
@@ -209,9 +209,10 @@ def _check(
                     entry=anchor.seq,
                 )
             )
-    findings += _fact_chain_findings(fact_problems, fact_rows, fact_anchor)
+    findings += _fact_chain_findings(chain, len(fact_rows), fact_anchor)
     findings += reversal_findings + replay.malformed + replayed + plan_findings(conn, upto)
     findings += backdated_findings(fact_rows, rows)
+    findings += view_findings(conn, history)
     findings += [
         finding(
             "storage",
@@ -224,16 +225,14 @@ def _check(
         )
         for seq, table in references
     ]
-    return chain, findings, summaries, (facts_checked, facts_head)
+    return chain, findings, summaries, (chain.facts_count, ChainHead(*chain.facts_head))
 
 
-def _fact_chain_findings(
-    problems, fact_rows: list[tuple], anchor: ChainHead | None
-) -> list[Finding]:
-    """The fact history's chain, and its anchor if one was given."""
-    found = [finding("fact-chain", Message(p.message, **p.params)) for p in problems]
+def _fact_chain_findings(chain, changes: int, anchor: ChainHead | None) -> list[Finding]:
+    """The fact history's chain (checked with the money chain), and its anchor if given."""
+    found = [finding("fact-chain", detail) for _seq, detail in chain.fact_problems]
     if anchor is not None:
-        now = next((r[12] for r in fact_rows if r[0] == anchor.seq), None)
+        now = chain.fact_anchor_hash
         if now is None:
             found.append(
                 finding(
@@ -241,7 +240,7 @@ def _fact_chain_findings(
                     Message(
                         N_("anchor fact change {seq} no longer exists (the history has {n})"),
                         seq=anchor.seq,
-                        n=len(fact_rows),
+                        n=changes,
                     ),
                 )
             )

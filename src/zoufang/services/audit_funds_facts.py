@@ -150,7 +150,7 @@ def _suspects(conn, paid_codes: set[str], code_of: dict[int, str], history: Hist
         if kind != CADRE or fact != RELATIVES:
             continue
         for period in periods:
-            for r in history.parse(period.value) or ():
+            for r in history.parse(period[3]) or ():
                 if isinstance(r, dict):
                     if r.get("household"):
                         households.add(r["household"])

@@ -58,6 +58,12 @@ class LedgerCheck:
     storage: list[str] = field(default_factory=list)  # SQLite's own checks (labels.Message)
     unanswered: list[int] = field(default_factory=list)  # payments their visit did not answer
     dangling: list[int] = field(default_factory=list)  # entries naming a visit that is not there
+    # the fact history's chain (zoufang.fact_chain): changes read, head, problems, and the
+    # stored hash of the fact anchor's change (None if none)
+    facts_count: int = 0
+    facts_head: tuple[int, str] = (0, "0" * 64)
+    fact_problems: list[tuple[int | None, str]] = field(default_factory=list)
+    fact_anchor_hash: str | None = None
 
 
 # ---------------------------------------------------------------------- the judging
@@ -78,6 +84,18 @@ def check_chain(rows: list[tuple], anchor_seq: int | None = None) -> LedgerCheck
         [(p.seq, Message(p.message, **p.params)) for p in problems],
         anchor_hash,
     )
+
+
+def check_facts(found: LedgerCheck, rows: list[tuple], anchor_seq: int | None) -> None:
+    """The fact history's chain (stored rows in :data:`zoufang.fact_chain.STORED_COLUMNS`
+    order, by seq), into ``found``."""
+    from zoufang.fact_chain import verify_facts
+
+    count, head, problems = verify_facts(rows)
+    found.facts_count, found.facts_head = count, (head.seq, head.hash)
+    found.fact_problems = [(p.seq, Message(p.message, **p.params)) for p in problems]
+    if anchor_seq is not None:
+        found.fact_anchor_hash = next((r[12] for r in rows if r[0] == anchor_seq), None)
 
 
 def check_visits(rows: list[tuple]) -> tuple[list[int], list[int]]:
@@ -103,6 +121,8 @@ def statements(
     from sqlalchemy import and_, false, func, not_, or_, select
 
     from zoufang.chain import STORED_COLUMNS
+    from zoufang.fact_chain import STORED_COLUMNS as FACT_COLUMNS
+    from zoufang.tables import fact_change as FC
     from zoufang.tables import household as H
     from zoufang.tables import ledger_entry as E
     from zoufang.tables import visit as V
@@ -136,6 +156,7 @@ def statements(
                 .where(E.c.seq <= upto, or_(unanswered, dangling))
             ),
         ),
+        "facts": _compiled(conn, select(*(FC.c[name] for name in FACT_COLUMNS)).order_by(FC.c.seq)),
     }
     if conn.dialect.name == "sqlite":
         sql["quick_check"] = [f'PRAGMA quick_check("{t}")' for t in tables]
@@ -176,6 +197,8 @@ def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) ->
         found = check_chain(rows(sql["entries"]), anchor_seq)
         found.unanswered, found.dangling = check_visits(rows(sql["visits"]))
         found.storage = storage
+        if "facts" in sql:
+            check_facts(found, rows(sql["facts"]), sql.get("fact_anchor"))
         return found
     finally:
         cursor.close()

@@ -14,6 +14,7 @@ from zoufang.models import Assignment, Cadre, CadreRelative, Household, Visit, V
 from zoufang.services import fact_history
 from zoufang.services.audit_log import record
 from zoufang.services.counting import visit_counts
+from zoufang.services.fact_history import RELATIVES
 from zoufang.services.households import get_cadre, get_household, next_code
 
 if TYPE_CHECKING:
@@ -201,6 +202,18 @@ def _append_relatives(
     session: LedgerSession, cadre: Cadre, on: dt.date, reason: str | None, today: dt.date
 ) -> None:
     assert cadre.id is not None
+    if fact_history.latest_change(session, fact_history.CADRE, cadre.code, RELATIVES) is None:
+        # the cadre's first relation: before it, no relatives (the first period of a fact
+        # otherwise holds for the days before it)
+        fact_history.append(
+            session,
+            subject_kind=fact_history.CADRE,
+            subject=cadre.code,
+            fact=RELATIVES,
+            value=[],
+            effective_from=fact_history.EARLIEST,
+            origin="opening",
+        )
     fact_history.append(
         session,
         subject_kind=fact_history.CADRE,

@@ -200,12 +200,9 @@ def relatives_value(relatives: Iterable[dict]) -> list[dict]:
 # --- reading -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
-    seq: int
-    effective_from: dt.date
-    ledger_seq: int
-    value: str  # canonical JSON text
+#: One period: (effective_from, seq, ledger_seq, value as canonical JSON text). Plain
+#: tuples: a county's history is hundreds of thousands of them.
+Period = tuple[dt.date, int, int, str]
 
 
 class History:
@@ -213,20 +210,28 @@ class History:
     order; values parsed on first use."""
 
     def __init__(self, rows: Iterable[Sequence[Any]]):
-        self.periods: dict[tuple[str, str, str], list[Period]] = {}
+        periods: dict[tuple[str, str, str], list[Period]] = {}
+        days: dict[Any, dt.date | None] = {}
         for seq, kind, subject, fact, value, day, ledger_seq, *_ in rows:
-            if type(ledger_seq) is not int or not isinstance(value, str):
+            if type(ledger_seq) is not int or type(value) is not str:
                 continue  # a hand edit: the chain check reports the row
-            if not isinstance(day, dt.date):
-                day = _date(day)
-                if day is None:
+            if type(day) is not dt.date:
+                known = days.get(day, _MISSING)
+                if known is _MISSING:
+                    known = days[day] = _date(day)
+                if known is None:
                     continue  # unreadable: the chain check reports the row
-            self.periods.setdefault((kind, subject, fact), []).append(
-                Period(seq, day, ledger_seq, value)
-            )
-        for periods in self.periods.values():
-            if len(periods) > 1:
-                periods.sort(key=lambda p: (p.effective_from, p.seq))
+                day = known
+            key = (kind, subject, fact)
+            found = periods.get(key)
+            if found is None:
+                periods[key] = [(day, seq, ledger_seq, value)]
+            else:
+                found.append((day, seq, ledger_seq, value))
+        for found in periods.values():
+            if len(found) > 1:
+                found.sort()
+        self.periods = periods
         self._parsed: dict[Any, Any] = {}
 
     def parse(self, text: str) -> Any:
@@ -250,10 +255,10 @@ class History:
         self, kind: str, subject: str, fact: str, day: dt.date, before: int | None = None
     ) -> Any:
         p = self.period(kind, subject, fact, day, before)
-        return None if p is None else self.parse(p.value)
+        return None if p is None else self.parse(p[3])
 
 
-_MISSING = object()
+_MISSING: Any = object()
 
 
 def as_of(periods: list[Period] | None, day: dt.date, before: int | None) -> Period | None:
@@ -264,14 +269,14 @@ def as_of(periods: list[Period] | None, day: dt.date, before: int | None) -> Per
         return None
     if len(periods) == 1:
         p = periods[0]
-        return p if before is None or p.ledger_seq < before else None
+        return p if before is None or p[2] < before else None
     found = first = None
     for p in periods:
-        if before is not None and p.ledger_seq >= before:
+        if before is not None and p[2] >= before:
             continue
         if first is None:
             first = p
-        if p.effective_from <= day:
+        if p[0] <= day:
             found = p
         else:
             break
@@ -343,23 +348,30 @@ def payment_as_of(
     share a person with it) held one of its people. The one reading of the history that both
     the write path and `audit funds` judge by."""
     h = HOUSEHOLD
-    status_period = history.period(h, household, STATUS, on, before)
-    status = history.parse(status_period.value) if status_period else "active"
-    exited_on = status_period.effective_from if status_period and status != "active" else None
-    categories = _frozen(history, history.period(h, household, CATEGORIES, on, before))
-    rules = history.value(FUND, fund, RULES, on, before) or {}
+    periods = history.periods
+    status_period = as_of(periods.get((h, household, STATUS)), on, before)
+    status = history.parse(status_period[3]) if status_period else "active"
+    exited_on = status_period[0] if status_period and status != "active" else None
+    categories = _frozen(history, as_of(periods.get((h, household, CATEGORIES)), on, before))
+    fund_categories, valid_from, valid_to, cap_fen = _rules(
+        history, as_of(periods.get((FUND, fund, RULES)), on, before)
+    )
     persons = None
     related: list[str] = []
     for cadre in cadres:
         relatives = history.value(CADRE, cadre, RELATIVES, on, before) or ()
         for r in relatives:
+            if not isinstance(r, dict):
+                continue
             if r.get("household") == household:
                 related.append(cadre)
                 break
             number = r.get("id_number")
             if number:
                 if persons is None:
-                    persons = _frozen(history, history.period(h, household, MEMBER_IDS, on, before))
+                    persons = _frozen(
+                        history, as_of(periods.get((h, household, MEMBER_IDS)), on, before)
+                    )
                 if number in persons:
                     related.append(cadre)
                     break
@@ -376,25 +388,48 @@ def payment_as_of(
         status,
         exited_on,
         categories,
-        frozenset(rules.get("categories") or ()),
-        _date(rules["valid_from"]) if rules.get("valid_from") else None,
-        _date(rules["valid_to"]) if rules.get("valid_to") else None,
-        rules.get("cap_fen") if type(rules.get("cap_fen")) is int else None,
-        sorted(set(related)),
-        sorted(sharing),
+        fund_categories,
+        valid_from,
+        valid_to,
+        cap_fen,
+        sorted(set(related)) if related else related,
+        sorted(sharing) if sharing else sharing,
     )
+
+
+_NO_RULES: tuple = (frozenset(), None, None, None)
+
+
+def _rules(history: History, period: Period | None) -> tuple:
+    """A fund's rules period as (categories, valid_from, valid_to, cap_fen), parsed once."""
+    if period is None:
+        return _NO_RULES
+    key = ("rules", period[3])
+    cached = history._parsed.get(key)
+    if cached is None:
+        rules = history.parse(period[3])
+        if not isinstance(rules, dict):
+            rules = {}
+        cap = rules.get("cap_fen")
+        cached = history._parsed[key] = (
+            frozenset(c for c in rules.get("categories") or () if isinstance(c, str)),
+            _date(rules["valid_from"]) if rules.get("valid_from") else None,
+            _date(rules["valid_to"]) if rules.get("valid_to") else None,
+            cap if type(cap) is int else None,
+        )
+    return cached
 
 
 def _frozen(history: History, period: Period | None) -> frozenset[str]:
     if period is None:
         return _EMPTY
-    cached = history._parsed.get(("frozen", period.value))
+    cached = history._parsed.get(("frozen", period[3]))
     if cached is None:
-        value = history.parse(period.value)
+        value = history.parse(period[3])
         cached = (
             frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else _EMPTY
         )
-        history._parsed[("frozen", period.value)] = cached
+        history._parsed[("frozen", period[3])] = cached
     return cached
 
 

@@ -171,7 +171,7 @@ def update_fund(
     session.add(fund)
     if categories is not None:
         session.execute(
-            FundCategory.__table__.delete().where(col(FundCategory.fund_code) == fund.code)  # type: ignore[attr-defined]
+            FundCategory.__table__.delete().where(col(FundCategory.fund_code) == fund.code)
         )
         for category in wanted:
             session.add(FundCategory(fund_code=fund.code, category_code=category))
