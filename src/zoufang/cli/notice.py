@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from zoufang import parsing
-from zoufang.cli.common import RevealOpt, log_reveal, session, today
+from zoufang.cli.common import ForceOpt, RevealOpt, log_reveal, refuse_existing, session, today
 from zoufang.errors import InvalidInput
 from zoufang.i18n import _
 from zoufang.output import NoticeFormat, default_format, parse_choice
@@ -42,6 +42,7 @@ def notice(
     ] = None,
     days: Annotated[str, typer.Option(help="Publication period in days (1–90).")] = "7",
     reveal: RevealOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """The public notice (公示) of who received a fund: village, masked name and ID, amount."""
     from zoufang.output.notice import write_notice
@@ -51,8 +52,7 @@ def notice(
     chosen = fmt or NoticeFormat(default_format().value)
     if chosen is NoticeFormat.xlsx and out is None:
         raise InvalidInput("--out", _("an xlsx notice needs --out FILE.xlsx"))
-    if out is not None and out.exists():
-        raise InvalidInput("--out", _("{out} already exists; choose a new file").format(out=out))
+    refuse_existing(out, force=force)
     with session(write=reveal) as s:
         data = fund_notice(session=s, code=fund, today=today(), reveal=reveal)
         if reveal:
