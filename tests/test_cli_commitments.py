@@ -9,7 +9,7 @@ import json
 import pytest
 
 import rawdb
-from helpers import TODAY, refused
+from helpers import TODAY, ok, refused
 
 KEYS = {"id", "household", "text", "cadre", "due_date", "status", "days_overdue", "responses"}
 
@@ -326,6 +326,7 @@ def test_commitment_list_formats(zf, commitments):
         "cadre",
         "due_date",
         "status",
+        "referred_to",
         "days_overdue",
         "responses",
     ]
@@ -345,3 +346,17 @@ def test_commitment_list_formats(zf, commitments):
 )
 def test_commitment_list_refusals(zf, commitments, snapshot_db, args, code, starts):
     refused(zf, snapshot_db, "commitment", "list", *args, code=code, starts=starts)
+
+
+def test_commitment_list_shows_where_a_referred_need_went(zf, commitments):
+    ok(zf("commitment", "refer", "2", "--to", "县民政局"))
+    rows = {c["id"]: c for c in listing(zf)}
+    assert (rows[2]["status"], rows[2]["referred_to"]) == ("referred", "县民政局")
+    assert rows[1]["referred_to"] is None
+    table = zf("--lang", "en", "commitment", "list", "--format", "plain")
+    assert table.exit_code == 0
+    assert "referred to" in table.stdout.splitlines()[0]
+    [line] = [x for x in table.stdout.splitlines() if x.split()[0] == "2"]
+    assert "县民政局" in line
+    zh = zf("--lang", "zh", "commitment", "list", "--status", "referred", "--format", "plain")
+    assert "转交单位" in zh.stdout.splitlines()[0] and "县民政局" in zh.stdout

@@ -530,8 +530,16 @@ def test_visit_with_refused_cash_writes_nothing(
         FUND,
     )
     assert result.exit_code == 1
-    error_line(result, f"error: {check}: ")
+    line = error_line(result, f"error: {check}: ")
+    # one line that says the visit went too, and how to record it without the cash
+    assert line.endswith(
+        "; the visit was not recorded either: record it without --cash and --fund, then pay "
+        f"with `zoufang fund disburse {FUND} {household} AMOUNT --visit ID` if the payment is "
+        "allowed"
+    ), line
     assert snapshot_db() == before  # neither the visit, nor its commitment, nor the entry
+    # as the message says: the visit alone is recorded
+    ok(zf("visit", "log", household, "--by", by, "--notes", "看望", "--need", "修屋顶"))
 
 
 def test_visit_with_cash_conflict_from_any_visiting_cadre(funded, zf, snapshot_db):

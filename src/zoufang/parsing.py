@@ -16,6 +16,7 @@ lists the forms and the reasons.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -352,7 +353,58 @@ PROVINCE_CODES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
     "61 62 63 64 65 71 81 82 83 91".split()
 )
+#: Provinces where a foreigner's permanent-residence number can be issued (its digits 2–3).
+MAINLAND_PROVINCES = PROVINCE_CODES - {"71", "81", "82", "83", "91"}
+#: Hong Kong, Macao and Taiwan residents' residence permits: these region codes, no county.
+HMT_REGIONS = frozenset({"810000", "820000", "830000"})
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+@functools.cache
+def division_codes() -> frozenset[str]:
+    """Every GB/T 2260 administrative division code since 1980, current and retired
+    (``data/divisions.tsv``, shipped with the package; see ``data/LICENSES.md``)."""
+    from importlib.resources import files
+
+    text = files("zoufang").joinpath("data", "divisions.tsv").read_text(encoding="utf-8")
+    return frozenset(line[:6] for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def region_code_problem(number: str) -> str | None:
+    """Why the first six digits of an 18-digit ID number name no place that issues one, or
+    None when they do:
+
+    * a resident ID number: a division code of GB/T 2260, current or retired (people keep
+      the code of their birth registration), except Taiwan's ``71``: no ID number carries
+      it (Taiwan residents' permits carry ``830000``);
+    * a Hong Kong, Macao or Taiwan resident's residence permit: ``810000``, ``820000`` or
+      ``830000``;
+    * a foreigner's permanent-residence number (2017 and 2023 cards): ``9``, then the code
+      of the mainland province that issued it (``911`` Beijing … ``965`` Xinjiang), then a
+      three-digit nationality code, not checked further.
+    """
+    region = number[:6]
+    if region[0] == "9":
+        if region[1:3] in MAINLAND_PROVINCES:
+            return None
+        return _(
+            "{region} is not a region code: a foreigner's permanent-residence number starts "
+            "with 9 and the code of the mainland province that issued it ({province} is none)"
+        ).format(region=region, province=region[1:3])
+    if region[:2] not in PROVINCE_CODES:
+        return _("{region} is not a region code (province {province} unknown)").format(
+            region=region, province=region[:2]
+        )
+    if region in HMT_REGIONS:
+        return None
+    if region[:2] == "71" or region not in division_codes():
+        return _(
+            "{region} is not a region code: no administrative division has it (GB/T 2260, "
+            "current or retired)"
+        ).format(region=region)
+    return None
+
+
 _ID_CHECK = "10X98765432"
 
 
@@ -363,7 +415,8 @@ def id_check_digit(first17: str) -> str:
 
 
 def parse_id_number(text: str, *, field: str = "id-number", today: dt.date | None = None) -> str:
-    """Validate an 18-character resident ID number: length, digits, birth date (a real date
+    """Validate an 18-character resident ID number: length, digits, region code
+    (:func:`region_code_problem`), birth date (a real date
     from 1880 to ``today``, the ledger's today: the clock's unless ``--today`` says otherwise),
     checksum. Full-width digits and Ｘ are read as such.
 
@@ -390,13 +443,9 @@ def parse_id_number(text: str, *, field: str = "id-number", today: dt.date | Non
     # isdigit() alone would let other scripts' digits (e.g. Arabic-Indic) through.
     if not raw.isascii() or not raw[:17].isdigit() or not (raw[17].isdigit() or raw[17] == "X"):
         raise InvalidInput(field, _("must be 17 digits followed by a digit or X"))
-    if raw[:2] not in PROVINCE_CODES:
-        raise InvalidInput(
-            field,
-            _("{region} is not a region code (province {province} unknown)").format(
-                region=raw[:6], province=raw[:2]
-            ),
-        )
+    problem = region_code_problem(raw)
+    if problem is not None:
+        raise InvalidInput(field, problem)
     try:
         birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
     except ValueError:

@@ -157,7 +157,8 @@ def audit_funds(
 
 
 def audit_visits(fmt: FormatOpt = None) -> None:
-    """Coverage: never visited, long overdue, check-in visits, unanswered commitments."""
+    """Coverage as of today: never-visited and overdue households (errors once late by more
+    than their cadence), check-in visits, unanswered commitments, idle cadres."""
     from zoufang.services.audit_visits import audit_visits as run_audit
 
     with session(write=False) as s:

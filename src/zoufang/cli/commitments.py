@@ -26,6 +26,7 @@ COMMITMENT_COLUMNS = [
     ("cadre", "责任人"),
     ("due_date", "期限"),
     ("status", "状态"),
+    ("referred_to", "转交单位"),  # where a referred need went
     ("days_overdue", "逾期天数"),
     ("responses", "回应"),
 ]

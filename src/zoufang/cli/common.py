@@ -24,6 +24,8 @@ from zoufang.i18n import N_, _, pgettext
 from zoufang.output import Format
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from zoufang.db import LedgerSession
 
 T = TypeVar("T")
@@ -211,6 +213,22 @@ FormatOpt = Annotated[
         metavar="<" + "|".join(f.value for f in Format) + ">",
     ),
 ]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Replace the --out file if it already exists.")
+]
+
+
+def refuse_existing(out: Path | None, *, force: bool, field: str = "--out") -> None:
+    """An existing ``out`` is refused (bad input, nothing written) unless ``force``."""
+    if out is not None and not force and out.exists():
+        raise InvalidInput(
+            field,
+            _("{out} already exists; choose a new file, or give --force to replace it").format(
+                out=out
+            ),
+        )
+
+
 RevealOpt = Annotated[
     bool, typer.Option("--reveal", help="Show full ID numbers (recorded in the audit log).")
 ]

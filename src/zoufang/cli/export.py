@@ -9,12 +9,14 @@ from typing import Annotated
 import typer
 
 from zoufang.cli.common import (
+    ForceOpt,
     LangOpt,
     RevealOpt,
     default_lang,
     log_reveal,
     parse_lang,
     progress_bar,
+    refuse_existing,
     session,
     today,
 )
@@ -51,6 +53,7 @@ def export(
     ] = "all",
     lang: LangOpt = None,
     reveal: RevealOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Export the 台账: households, members, visits, commitments, the money ledger, cadres
     and funds, one sheet (or file) per table; ID numbers masked unless --reveal."""
@@ -67,7 +70,7 @@ def export(
             ),
         )
     language = parse_lang(lang) or default_lang()
-    target = _target(out, chosen, tables)
+    target = _target(out, chosen, tables, force=force)
     if reveal:  # its own short transaction: the export itself only reads
         with session(write=True) as s:
             log_reveal(s, f"export {','.join(tables)} to {out}")
@@ -106,7 +109,7 @@ def _format(fmt: str | None, out: str) -> ExportFormat:
     return ExportFormat(suffix)
 
 
-def _target(out: str, fmt: ExportFormat, tables: list[str]):
+def _target(out: str, fmt: ExportFormat, tables: list[str], *, force: bool = False):
     """Where to write: stdout, a new file, or (csv of several tables) a directory."""
     if out == "-":
         if fmt is ExportFormat.xlsx or (fmt is ExportFormat.csv and len(tables) > 1):
@@ -126,17 +129,17 @@ def _target(out: str, fmt: ExportFormat, tables: list[str]):
                 _("{out} is a file; csv of several tables needs a directory").format(out=out),
             )
         taken = [f"{t}.csv" for t in tables if (path / f"{t}.csv").exists()]
-        if taken:
+        if taken and not force:
             raise InvalidInput(
                 "--out",
-                _("{files} already exist in {out}; choose a new directory").format(
-                    files=", ".join(taken), out=out
-                ),
+                _(
+                    "{files} already exist in {out}; choose a new directory, or give --force "
+                    "to replace them"
+                ).format(files=", ".join(taken), out=out),
             )
         path.mkdir(parents=True, exist_ok=True)
         return path
-    if path.exists():
-        raise InvalidInput("--out", _("{out} already exists; choose a new file").format(out=out))
+    refuse_existing(path, force=force)
     if not path.parent.is_dir():
         raise InvalidInput(
             "--out", _("directory {directory} does not exist").format(directory=path.parent)

@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from zoufang.cli.common import LangOpt, any_date, default_lang, parse_lang, session, today
+from zoufang.cli.common import (
+    ForceOpt,
+    LangOpt,
+    any_date,
+    default_lang,
+    parse_lang,
+    refuse_existing,
+    session,
+    today,
+)
 from zoufang.errors import InvalidInput
 from zoufang.i18n import _
 from zoufang.output import ReportFormat, default_format, parse_choice
@@ -39,6 +48,7 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this new file instead of stdout.")
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Campaign figures: households enrolled and visited (coverage), visits by kind, village
     and category, needs raised/resolved/overdue, suggestions and wishes, money per fund and
@@ -53,8 +63,7 @@ def report(
         raise InvalidInput(
             "--since", _("{since} is after --until {until}").format(since=start, until=end)
         )
-    if out is not None and out.exists():
-        raise InvalidInput("--out", _("{out} already exists; choose a new file").format(out=out))
+    refuse_existing(out, force=force)
     with session(write=False) as s:
         data = campaign_report(
             session=s, scope=Scope(since=start, until=end, village=village), today=today()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
+import unicodedata
 
 from zoufang import i18n
 from zoufang.output.report import category_label, kind_label, percent, period_text, t, tables, yuan
@@ -55,9 +57,39 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+#: Widest label left of the bars, in pixels; a longer one is shortened with an ellipsis.
+LABEL_MAX = 190
+
+
+def _char_width(c: str) -> float:
+    """Pixels of one character at 12px in the page's CJK fonts (an upper bound): wide and
+    full-width characters (汉字, full-width forms) and the ambiguous ones a CJK font draws
+    wide (—, …, ·, “”) 12; capitals, digits and other narrow ones 7.5 or less."""
+    if unicodedata.combining(c):
+        return 0
+    if unicodedata.east_asian_width(c) in "WFA":
+        return 12
+    if c in "il.,:;'|!":
+        return 3.5
+    return 8 if c.isupper() or c in "mwMW@%" else 7
+
+
 def _width(text: str) -> int:
-    """Approximate pixels of ``text`` at 12px: CJK characters are twice as wide."""
-    return sum(12 if ord(c) > 0x2E80 else 7 for c in text)
+    """Approximate pixels of ``text`` at 12px (never less than a browser draws)."""
+    return math.ceil(sum(_char_width(c) for c in text))
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` as is if it fits in ``limit`` pixels, else cut at the end with "…"."""
+    if _width(text) <= limit:
+        return text
+    room, kept = limit - _char_width("…"), []
+    for c in text:
+        room -= _char_width(c)
+        if room < 0:
+            break
+        kept.append(c)
+    return "".join(kept).rstrip() + "…"
 
 
 def bar_chart(
@@ -72,7 +104,8 @@ def bar_chart(
     a function of the value."""
     if not items:
         return ""
-    label_w = min(200, max(_width(label) for label, _, _ in items) + 10)
+    labels = [_fit(label, LABEL_MAX) for label, _, _ in items]
+    label_w = max(_width(label) for label in labels) + 10
     text_w = max(_width(text) for _, _, text in items) + 10
     top = maximum if maximum else max((v for _, v, _ in items), default=0) or 1
     span = max(60, width - label_w - text_w)
@@ -85,7 +118,11 @@ def bar_chart(
     for i, (label, value, text) in enumerate(items):
         y = 3 + i * row
         w = 0 if top <= 0 else max(0.0, span * value / top)
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{_e(label)}</text>')
+        shown = labels[i]
+        hover = f"<title>{_e(label)}</title>" if shown != label else ""
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{hover}{_e(shown)}</text>'
+        )
         parts.append(
             f'<rect x="{label_w}" y="{y + 3}" width="{span}" height="14" fill="{COLORS["pale"]}"/>'
         )

@@ -54,7 +54,7 @@ from zoufang.models import (
     VisitCadre,
     VisitItem,
 )
-from zoufang.parsing import PROVINCE_CODES
+from zoufang.parsing import MAINLAND_PROVINCES, division_codes
 from zoufang.services import demo_text as words
 from zoufang.services import fact_history
 from zoufang.services.audit_log import record
@@ -277,9 +277,14 @@ class _Maker(PeopleMaker, HistoryMaker):
         self.overdue = 0
         # parse_id_number refuses a birth date after the real date, so never make one.
         self.latest_birth = min(today, dt.date.today()).toordinal() - 1
-        self.provinces = sorted(PROVINCE_CODES - {"71", "81", "82", "83", "91"})
-        self.region = (
-            f"{self.pick(self.provinces)}{self.between(1, 9):02d}{self.between(21, 29):02d}"
+        self.provinces = sorted(MAINLAND_PROVINCES)
+        # real county codes (parse_id_number checks them), drawn as before from the numbers
+        self.counties = {
+            p: sorted(c for c in division_codes() if c[:2] == p and not c.endswith("00"))
+            for p in self.provinces
+        }
+        self.region = self.county(
+            self.pick(self.provinces), self.between(1, 9) * 10 + self.between(21, 29)
         )
         self.surname_weights = cumulative(words.SURNAME_WEIGHTS)
         self.category_weights = cumulative([weight for _, weight in PRIMARY_CATEGORY])

@@ -104,6 +104,7 @@ class PeopleMaker(Draws):
     latest_birth: int  # ordinal
     provinces: list[str]
     region: str
+    counties: dict[str, list[str]]
     surname_weights: list[float]
 
     # ------------------------------------------------------------------ places and cadres
@@ -201,12 +202,17 @@ class PeopleMaker(Draws):
         born = self.today - self.between(min_age * 365 + 20, max_age * 365 + 340)
         return min(born, self.latest_birth)
 
+    def county(self, province: str, n: int) -> str:
+        """The ``n``-th county code of ``province`` (round the list)."""
+        counties = self.counties[province]
+        return counties[n % len(counties)]
+
     def _id_number(self, born: int, male: bool) -> str:
         """A unique, valid 18-digit number: region, birth date, sequence (odd for men), check."""
         birth = dt.date.fromordinal(born).strftime("%Y%m%d")
         region = self.region
         if self.random() < 0.08:  # married in or moved here from another province
-            region = f"{self.pick(self.provinces)}01{self.between(2, 28):02d}"
+            region = self.county(self.pick(self.provinces), self.between(2, 28))
         while True:
             first17 = f"{region}{birth}{self.between(0, 499) * 2 + male:03d}"
             number = first17 + id_check_digit(first17)

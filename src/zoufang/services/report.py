@@ -17,8 +17,11 @@ What the scope means:
   no village) and what was paid within the period to households in scope, net of
   reversals; per category, the period's payments to households of that category (a
   household in two categories counts in both).
-* **cadres** — active households assigned (and how many of them are overdue today), visits
-  made in the period, and commitments held that are past their deadline today.
+* **cadres** — households assigned that are active at ``until`` (and how many of them are
+  overdue then), visits made in the period, and commitments held that are past their
+  deadline at ``until``.
+
+Every definition is :mod:`zoufang.services.figures`'s; ``until`` is never later than today.
 
 Only what counts is counted (:mod:`zoufang.services.counting`): a visit's current version, a
 commitment not voided, a household not voided; a visit's items count with their visit.

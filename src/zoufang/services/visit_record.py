@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 
 from zoufang import labels, parsing
 from zoufang.codes import HOUSEHOLD_EXITED, VISIT_KINDS
-from zoufang.errors import InvalidInput, RuleViolation, no_household
+from zoufang.errors import InvalidInput, RuleViolation, ZoufangError, no_household
 from zoufang.i18n import _
 from zoufang.parsing import fold
 from zoufang.services.audit_log import record
@@ -217,16 +217,26 @@ def log_visit_with_cash(
 
     get_fund(session=session, code=fund, field="--fund")  # named as the user typed it
     visit = log_visit(session=session, data=data, today=today)
-    entry = disburse(
-        session=session,
-        fund=fund,
-        household=data.household,
-        amount_fen=cash_fen,
-        cadres=data.cadres,
-        on=data.visit_date,
-        visit_id=visit.id,
-        override=override,
-    )
+    try:
+        entry = disburse(
+            session=session,
+            fund=fund,
+            household=data.household,
+            amount_fen=cash_fen,
+            cadres=data.cadres,
+            on=data.visit_date,
+            visit_id=visit.id,
+            override=override,
+        )
+    except ZoufangError as refused:
+        # the caller's transaction rolls the visit back too: say so, and how to record it
+        refused.reason = _(
+            "{reason}; the visit was not recorded either: record it without --cash and "
+            "--fund, then pay with `zoufang fund disburse {fund} {household} AMOUNT --visit "
+            "ID` if the payment is allowed"
+        ).format(reason=refused.reason, fund=fund, household=data.household)
+        refused.args = (refused.line(),)
+        raise
     return LoggedVisit(visit.id, visit.visit_date, visit.commitments, [entry.seq])
 
 
