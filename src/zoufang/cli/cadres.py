@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from zoufang import parsing
-from zoufang.cli.common import FormatOpt, opt, session, text_opt, today
+from zoufang.cli.common import FormatOpt, line_opt, name_opt, opt, session, today
 from zoufang.i18n import N_
 from zoufang.output import render, render_sections
 
@@ -36,9 +36,9 @@ def cadre_add(
     from zoufang.services.cadres import add_cadre, cadre_row, parse_email
 
     values: dict[str, Any] = {  # parsed before the ledger is opened
-        "name": parsing.parse_text(name, field="--name", max_len=100),
+        "name": name_opt(name, "--name", "cadre.name"),
         "code": opt(code, parsing.parse_code, "--code"),
-        "unit": text_opt(unit, "--unit"),
+        "unit": line_opt(unit, "--unit", "cadre.unit"),
         "email": opt(email, parse_email, "--email"),
         "phone": opt(phone, parsing.parse_phone, "--phone"),
     }
@@ -78,7 +78,7 @@ def cadre_relate(
             cadre_code=cadre,
             household_code=household,
             id_number=number,
-            relation=text_opt(relation, "--relation"),
+            relation=line_opt(relation, "--relation", "cadre_relative.relation"),
         )
         rows = relative_rows(session=s, cadre_id=relative.cadre_id)
         cadre_code = get_cadre(session=s, code=cadre).code  # the code, when given by name

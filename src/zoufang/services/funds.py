@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import and_, case, col, func, or_, select
 
 from zoufang import labels
-from zoufang.errors import InvalidInput, NotFound, RuleViolation
+from zoufang.errors import InvalidInput, NotFound, RuleViolation, not_a_code
 from zoufang.i18n import N_, _, pgettext
 from zoufang.models import (
     Cadre,
@@ -34,7 +34,7 @@ from zoufang.models import (
     Visit,
     VisitCadre,
 )
-from zoufang.parsing import fold, format_money
+from zoufang.parsing import fold, format_money, shown
 from zoufang.services import money_chain
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
@@ -64,7 +64,9 @@ class FundIn:
 def get_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> Fund:
     fund = session.get(Fund, code)
     if fund is None:
-        raise NotFound(field, _("no fund {code!r} (see `zoufang fund list`)").format(code=code))
+        raise not_a_code(code, field) or NotFound(
+            field, _("no fund {code!r} (see `zoufang fund list`)").format(code=shown(code))
+        )
     return fund
 
 
