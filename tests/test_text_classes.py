@@ -72,6 +72,8 @@ LINE_FIELDS = {
     "--memo": lambda v: ["fund", "allocate", FUND, "100", "--memo", v],
     "--to": lambda v: ["commitment", "refer", "1", "--to", v],
     "--as": lambda v: ["--as", v, "cadre", "add", "--name", "李梅"],
+    "--email": lambda v: ["cadre", "add", "--name", "李梅", "--email", v],
+    "--contact": lambda v: ["notice", FUND, "--contact", v],
 }
 #: Every field that is a person's name.
 NAME_FIELDS = {

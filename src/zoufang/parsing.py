@@ -598,8 +598,9 @@ _HAN_GAP_RE = re.compile(
 _NAME_DOTS = str.maketrans(dict.fromkeys("•・‧∙⋅．", "·"))
 #: What may stand between the parts of a name besides a space.
 _NAME_JOINERS = frozenset("·.'’-")
-#: A spreadsheet's (or a program's) word for an empty cell, not anyone's name.
-_PLACEHOLDERS = frozenset(("nan", "none", "null", "n/a", "na", "#n/a", "undefined", "nil"))
+#: A spreadsheet's (or a program's) word for an empty cell, not anyone's name (``Na`` is:
+#: 那, so it is not one of them).
+_PLACEHOLDERS = frozenset(("nan", "none", "null", "n/a", "#n/a", "undefined"))
 
 
 def parse_name(text: str | None, *, field: str, max_len: int | None = 100) -> str:

@@ -224,7 +224,11 @@ def root(
     else:
         settings.today = dt.date.today()
     if operator is not None:
-        settings.operator = parse_line(operator, field="--as", max_len=100)
+        from zoufang.services.limits import column_limit
+
+        settings.operator = parse_line(
+            operator, field="--as", max_len=column_limit("audit_log.operator")
+        )
     ctx.obj = settings
 
 

@@ -60,7 +60,7 @@ def public_household(row: dict, *, reveal: bool) -> dict:
 
 
 def _values(value: str | list[str] | None) -> list[str | None]:
-    return value if isinstance(value, list) else [value]
+    return list(value) if isinstance(value, list) else [value]
 
 
 def enroll(

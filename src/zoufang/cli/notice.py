@@ -48,6 +48,8 @@ def notice(
     from zoufang.services.notice import fund_notice
 
     period = parsing.parse_count(days, field="--days", minimum=1, maximum=90)
+    if contact is not None:  # printed on the notice: one line, as long as a fund's name
+        contact = parsing.parse_line(contact, field="--contact", max_len=200)
     chosen = fmt or NoticeFormat(default_format().value)
     if chosen is NoticeFormat.xlsx and out is None:
         raise InvalidInput("--out", _("an xlsx notice needs --out FILE.xlsx"))
