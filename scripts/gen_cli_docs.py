@@ -34,7 +34,7 @@ REFERENCES = {
             "characters, bidirectional controls and invisible characters; names are letters "
             "with `·` `-` `'` or a space between parts. Each option holds at most what its "
             "column in the ledger holds (an over-long value is refused with the limit, exit 2); "
-            "docs/guarantees.md (\"Text and outputs\") lists the rules.",
+            'docs/guarantees.md ("Text and outputs") lists the rules.',
             "",
         ],
     ),
