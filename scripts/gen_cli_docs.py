@@ -27,6 +27,15 @@ REFERENCES = {
             "language (`--lang`, `ZOUFANG_LANG`, `lang` in the config file, the locale; "
             "Chinese by default).",
             "",
+            "Text options are one line (names, villages, grids, addresses, relations, units, "
+            "fund names, labels, reasons, memos, the household's housing, health, employment "
+            "and hardship) or free text (visit notes, needs, suggestions, wishes, gifts, "
+            "commitments and their notes). One line refuses line breaks, tabs, other control "
+            "characters, bidirectional controls and invisible characters; names are letters "
+            "with `·` `-` `'` or a space between parts. Each option holds at most what its "
+            "column in the ledger holds (an over-long value is refused with the limit, exit 2); "
+            'docs/guarantees.md ("Text and outputs") lists the rules.',
+            "",
         ],
     ),
     "zh": (
@@ -41,6 +50,13 @@ REFERENCES = {
             "始终是英文代码，换了语言，脚本和定时任务也不会出错。表格、CSV 和 xlsx 的表头、"
             "提示信息和帮助随语言变化（`--lang`、`ZOUFANG_LANG`、配置文件中的 `lang`、"
             "系统区域设置；默认中文）。",
+            "",
+            "文字选项分两类：单行文字（姓名、村、网格、地址、关系、单位、资金名称、类别名称、"
+            "原因、备注，以及农户的住房、健康、就业和致困原因）和多行文字（走访记录、诉求、"
+            "意见建议、微心愿、慰问品、承诺事项及其办理情况）。单行文字不能含换行符、制表符、"
+            "其他控制字符、双向控制字符和不可见字符；姓名由文字组成，各部分之间可用 `·`、`-`、"
+            "`'` 或空格分隔。每个选项最多能填的字数与台账中对应字段一致，超出即拒绝并说明上限"
+            "（退出码 2）；规则详见 docs/guarantees.md（“文字与输出”）。",
             "",
         ],
     ),

@@ -96,7 +96,7 @@ def campaign(funded, zf):
             "--date",
             "2026-11-22",
             "--memo",
-            'Café "王奶奶" \\ 慰问\t金',
+            'Café "王奶奶" \\ 慰问\u3000金',  # one line: a tab is refused (issue 21)
         )
     )
     ok(zf("fund", "reverse", "4", "--reason", "重复发放"))

@@ -139,7 +139,9 @@ def test_notice_xlsx_writes_text_never_a_formula(zf, village, tmp_path, chinese)
     assert zf("notice", "F1", "--format", "xlsx", "--out", str(out)).exit_code == 0
     sheet = openpyxl.load_workbook(out).active
     assert sheet["A1"].data_type == "s"
-    assert sheet["A1"].value == "'=SUM(1) 慰问金 发放公示"
+    # a text cell holding exactly the title: no formula, and no apostrophe added (issue 21)
+    assert sheet["A1"].value == "=SUM(1) 慰问金 发放公示"
+    assert sheet["A1"].number_format == "@"
 
 
 # ---------------------------------------------------------------- a notice for the wall

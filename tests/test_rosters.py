@@ -512,11 +512,13 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(zf, cadres, tmp_path):
         zf(
             "enroll",
             "--name",
-            '=HYPERLINK("http://x","点我")',
+            "张桂兰",
             "--id-number",
             ZHANG,
             "--village",
-            "+红星村",
+            '=HYPERLINK("http://x","点我")',
+            "--grid",
+            "+一组",
             "--address",
             "@SUM(A1)",
             "--hardship",
@@ -531,22 +533,24 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(zf, cadres, tmp_path):
     raw = (out / "households.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM for Excel
     row = next(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
-    assert row["name"] == '\'=HYPERLINK("http://x","点我")'
-    assert row["village"] == "'+红星村" and row["address"] == "'@SUM(A1)"
+    assert row["village"] == '\'=HYPERLINK("http://x","点我")'
+    assert row["grid"] == "'+一组" and row["address"] == "'@SUM(A1)"
     assert row["hardship"] == "'-2+3"
     xlsx = tmp_path / "h.xlsx"
     assert zf("export", "--out", xlsx, "--table", "households", "--lang", "en").exit_code == 0
     sheet = openpyxl.load_workbook(xlsx)["households"]
     headers = [c.value for c in sheet[1]]
     cells = dict(zip(headers, sheet[2], strict=True))
+    # text cells, exactly as typed: no formula, and no apostrophe that survives a round trip
     for key, text in (
-        ("name", "'=HYPERLINK"),
-        ("village", "'+"),
-        ("address", "'@"),
-        ("hardship", "'-"),
+        ("village", '=HYPERLINK("http://x","点我")'),
+        ("grid", "+一组"),
+        ("address", "@SUM(A1)"),
+        ("hardship", "-2+3"),
     ):
         assert cells[key].data_type == "s"
-        assert cells[key].value.startswith(text)
+        assert cells[key].value == text
+        assert cells[key].number_format == "@"  # stays text when edited in Excel
 
 
 def test_export_visits_csv_merges_each_visits_cadres_needs_and_items(zf, hamlet, tmp_path):

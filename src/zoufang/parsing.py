@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from zoufang import labels
-from zoufang.errors import InvalidInput
+from zoufang.errors import CODE_RE, InvalidInput, not_a_code_error, shown
 from zoufang.i18n import _
 
 #: The founding of the People's Republic: no visit, payment or response is dated earlier.
@@ -75,14 +75,18 @@ def _parse_yuan(text: str | int | float | None, *, field: str, negative: str) ->
     if raw in ("", "元", "万", "万元"):
         raise InvalidInput(field, _("an amount is required"))
     if raw.startswith("-"):
-        raise InvalidInput(field, _("{text!r} is negative: {why}").format(text=text, why=negative))
+        raise InvalidInput(
+            field, _("{text!r} is negative: {why}").format(text=shown(text), why=negative)
+        )
     m = _AMOUNT_RE.fullmatch(raw)
     if m is None:
         raise InvalidInput(field, _not_an_amount(text, raw))
     digits, frac = m.group("int").replace(",", ""), m.group("frac") or ""
     if m.group("unit") in (None, "元"):  # else 万 or 万元
         if len(frac) > 2:
-            raise InvalidInput(field, _("{text!r} has more than two decimals").format(text=text))
+            raise InvalidInput(
+                field, _("{text!r} has more than two decimals").format(text=shown(text))
+            )
         fen = int(digits) * 100 + int(frac.ljust(2, "0"))
     else:  # 万: ten thousand yuan, which must still come to whole fen
         fen, rest = divmod(int(digits + frac) * 10**6, 10 ** len(frac))
@@ -91,11 +95,11 @@ def _parse_yuan(text: str | int | float | None, *, field: str, negative: str) ->
             raise InvalidInput(
                 field,
                 _("{text!r} comes to {yuan} yuan, which has more than two decimals").format(
-                    text=text, yuan=f"{yuan:f}"
+                    text=shown(text), yuan=f"{yuan:f}"
                 ),
             )
     if fen >= MAX_FEN:
-        raise InvalidInput(field, _("{text!r} is too large").format(text=text))
+        raise InvalidInput(field, _("{text!r} is too large").format(text=shown(text)))
     return fen
 
 
@@ -105,7 +109,7 @@ def _not_an_amount(text: object, raw: str) -> str:
     if "。" in compact and _AMOUNT_RE.fullmatch(fixed := compact.replace("。", ".")):
         return _(
             "{text!r} has a Chinese full stop (。) for the decimal point: write {amount}"
-        ).format(text=text, amount=fixed)
+        ).format(text=shown(text), amount=fixed)
     if "," in compact and (plain := _AMOUNT_RE.fullmatch(compact.replace(",", ""))):
         unit = plain.group("unit") or ""
         head, _sep, tail = compact.removesuffix(unit).partition(",")
@@ -114,25 +118,29 @@ def _not_an_amount(text: object, raw: str) -> str:
             return _(
                 "{text!r} is not an amount: commas separate thousands (1,234,567.89); "
                 "did you mean {decimal} or {whole}?"
-            ).format(text=text, decimal=f"{head}.{tail}{unit}", whole=whole)
+            ).format(text=shown(text), decimal=f"{head}.{tail}{unit}", whole=whole)
         return _(
             "{text!r} is not an amount: commas separate thousands (1,234,567.89); write {whole}"
-        ).format(text=text, whole=whole)
+        ).format(text=shown(text), whole=whole)
     tokens = _money_tokens(compact)
     if tokens is not None and any(kind == "digit" for kind, _v, _t in tokens):
         reading = _reading(tokens)
         if reading is None:
             return _(
                 "{text!r} is in Chinese numerals: write it in digits, like 500 or 1.5万"
-            ).format(text=text)
+            ).format(text=shown(text))
         return _("{text!r} is in Chinese numerals: write it in digits, {amount}").format(
-            text=text, amount=_plain(reading[0])
+            text=shown(text), amount=_plain(reading[0])
         )
     if tokens is not None and any(kind in ("unit", "end") for kind, _v, _t in tokens):
         return _odd_units(text, tokens)
     if any(c.isdigit() and not c.isascii() for c in compact):
-        return _("{text!r} is not an amount: use ASCII digits like 1,234.56").format(text=text)
-    return _("{text!r} is not an amount in yuan like 500, 500.5 or 1,234.56").format(text=text)
+        return _("{text!r} is not an amount: use ASCII digits like 1,234.56").format(
+            text=shown(text)
+        )
+    return _("{text!r} is not an amount in yuan like 500, 500.5 or 1,234.56").format(
+        text=shown(text)
+    )
 
 
 #: Chinese digits (大写 too: 伍佰元整), units in yuan, and the words that end an amount;
@@ -254,24 +262,24 @@ def _odd_units(text: object, tokens: list[_Token]) -> str:
         return _(
             "{text!r} has more than one unit: write the number once, with 元, 万 or 万元 "
             "(500元, 6万元)"
-        ).format(text=text)
+        ).format(text=shown(text))
     reading = _reading(tokens)
     if reading is None:
         return _(
             "{text!r} is ambiguous: write the whole amount in digits, like 65000 or 6.5万"
-        ).format(text=text)
+        ).format(text=shown(text))
     amount, colloquial = _plain(reading[0]), reading[1]
     if colloquial:
         return _("{text!r} is ambiguous: write the whole amount in digits, {amount}").format(
-            text=text, amount=amount
+            text=shown(text), amount=amount
         )
     if sum(1 for kind, _v, _t in tokens if kind == "number") > 1:
         return _("{text!r} is written in parts: write the whole amount in digits, {amount}").format(
-            text=text, amount=amount
+            text=shown(text), amount=amount
         )
     return _(
         "{text!r}: only 元 and 万 are read after an amount; write {amount} or {amount}元"
-    ).format(text=text, amount=amount)
+    ).format(text=shown(text), amount=amount)
 
 
 def _plain(yuan: Decimal) -> str:
@@ -319,13 +327,13 @@ def parse_date(
             _(
                 "{text!r} is not a date in the form YYYY-MM-DD "
                 "(or 2026/1/20, 2026.1.20, 2026年1月20日)"
-            ).format(text=text),
+            ).format(text=shown(text)),
         )
     try:
         value = dt.date(int(m["y"]), int(m["m"] or m["cm"]), int(m["d"] or m["cd"]))
     except ValueError:
         raise InvalidInput(
-            field, _("{text!r} is not a real calendar date").format(text=text)
+            field, _("{text!r} is not a real calendar date").format(text=shown(text))
         ) from None
     if value < EARLIEST_DATE:
         raise InvalidInput(
@@ -433,7 +441,7 @@ def parse_id_number(text: str, *, field: str = "id-number", today: dt.date | Non
             _(
                 "{text!r} was stored by a spreadsheet as a number and has lost digits; "
                 "format the column as text and type the ID number again"
-            ).format(text=text),
+            ).format(text=shown(text)),
         )
     raw = raw.upper()
     if len(raw) == 15 and raw.isdigit():
@@ -496,7 +504,7 @@ def parse_phone(text: str, *, field: str = "phone") -> str:
     raise InvalidInput(
         field,
         _("{text!r} is not a Chinese mobile (11 digits from 1) or landline (0xx-xxxxxxxx)").format(
-            text=text
+            text=shown(text)
         ),
     )
 
@@ -507,18 +515,188 @@ def parse_phone(text: str, *, field: str = "phone") -> str:
 #: Unicode category Cc (C0, DEL, C1) except tab and line feed, as one fast regex: roster
 #: import calls parse_text about ten times per household.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Lone surrogates: what Python makes of bytes that are not UTF-8 (``surrogateescape``).
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+#: The bidirectional controls: embeddings, overrides, isolates and the marks (ALM, LRM,
+#: RLM). They reorder how the text around them is shown (``U+202E`` shows ``abc`` as
+#: ``cba``).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_RE = re.compile(f"[{BIDI_CONTROLS}]")
+#: Letters and symbols that are drawn as nothing (Hangul fillers, the blank braille pattern).
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
-def parse_text(text: str | None, *, field: str, required: bool = True, max_len: int = 2000) -> str:
-    """Trim and NFC-normalise free text (full-width characters stay: they are the text);
-    refuse empty text where required."""
+def visible(text: str) -> str:
+    """``text`` as printed in a table, a plain listing or a terminal line: bidirectional
+    controls shown as ``⟨U+202E⟩`` instead of reordering what a reader sees (the ledger keeps
+    the text as it was typed). Fast for the usual text, which has none."""
+    if _BIDI_RE.search(text) is None:
+        return text
+    return _BIDI_RE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", text)
+
+
+def _code_point(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def _refuse_unshowable(value: str, field: str) -> None:
+    """Refuse text that is not valid UTF-8, or that shows as nothing: only spaces,
+    invisible characters, marks and blank letters, or a combining mark with no letter
+    before it to sit on."""
+    if _SURROGATE_RE.search(value):
+        raise InvalidInput(field, _("is not valid UTF-8 text (check the terminal's encoding)"))
+    if value and unicodedata.category(value[0]).startswith("M"):
+        raise InvalidInput(
+            field,
+            _("begins with a combining mark ({code}) that has no letter to sit on").format(
+                code=_code_point(value[0])
+            ),
+        )
+    if value and all(
+        c in _BLANK_LOOKING or c.isspace() or unicodedata.category(c)[0] in "MCZ" for c in value
+    ):
+        raise InvalidInput(field, _("shows as nothing (only invisible characters or marks)"))
+
+
+def _refuse_multiline(value: str, field: str) -> None:
+    """Refuse what a single line of text must not hold: line breaks (``\\n``, ``\\r``,
+    U+2028, U+2029), tabs and other control characters, bidirectional controls, and
+    invisible format characters (zero-width spaces and joiners, a BOM, soft hyphens)."""
+    if value.isprintable():  # the usual text: none of them (nor any space but " ")
+        return
+    for char in value:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp"):
+            raise InvalidInput(
+                field,
+                _(
+                    "must be one line of text: it contains a line break, tab or control "
+                    "character ({code})"
+                ).format(code=_code_point(char)),
+            )
+        if char in BIDI_CONTROLS:
+            raise InvalidInput(
+                field,
+                _(
+                    "contains a bidirectional control character ({code}) that changes how "
+                    "text is shown"
+                ).format(code=_code_point(char)),
+            )
+        if category == "Cf":
+            raise InvalidInput(
+                field,
+                _("contains an invisible character ({code})").format(code=_code_point(char)),
+            )
+
+
+def _too_long(value: str, field: str, max_len: int | None) -> None:
+    if max_len is not None and len(value) > max_len:
+        raise InvalidInput(
+            field,
+            _("is {length} characters long; at most {max_len} fit").format(
+                length=len(value), max_len=max_len
+            ),
+        )
+
+
+#: What free text is capped at when its column is unbounded (visit notes).
+FREE_TEXT_MAX = 2000
+
+
+def parse_text(
+    text: str | None, *, field: str, required: bool = True, max_len: int | None = FREE_TEXT_MAX
+) -> str:
+    """Free text (notes, needs, commitments, responses): several lines allowed. Trimmed and
+    NFC-normalised (full-width characters stay: they are the text); refuses empty text
+    where required, text that shows as nothing, and control characters other than tab
+    and line feed. Bidirectional controls are kept (they are part of what was typed) and
+    shown as ``⟨U+202E⟩`` when printed (:func:`visible`)."""
     value = unicodedata.normalize("NFC", str(text or "")).strip()
     if required and not value:
         raise InvalidInput(field, _("must not be empty"))
-    if len(value) > max_len:
-        raise InvalidInput(field, _("is longer than {max_len} characters").format(max_len=max_len))
+    _refuse_unshowable(value, field)
+    _too_long(value, field, max_len)
     if _CONTROL_RE.search(value):
         raise InvalidInput(field, _("contains control characters"))
+    return value
+
+
+def parse_line(
+    text: str | None, *, field: str, required: bool = True, max_len: int | None = None
+) -> str:
+    """One line of text (villages, grids, addresses, relations, units, fund names, labels,
+    reasons, memos): like :func:`parse_text`, and also refuses line breaks, tabs,
+    U+2028/U+2029, bidirectional controls and invisible characters (zero-width space, BOM),
+    each naming the character. ``max_len`` is the column's (:func:`zoufang.tables.max_length`)."""
+    value = unicodedata.normalize("NFC", str(text or "")).strip()
+    if required and not value:
+        raise InvalidInput(field, _("must not be empty"))
+    _refuse_unshowable(value, field)
+    _refuse_multiline(value, field)
+    _too_long(value, field, max_len)
+    return value
+
+
+#: A space (or several) between two Han characters: a name typed to line up in a column
+#: (``石 磊`` beside ``欧阳小明``); it is not part of the name.
+_HAN_GAP_RE = re.compile(
+    r"(?<=[\u3400-\u9fff\U00020000-\U0003134f])\s+(?=[\u3400-\u9fff\U00020000-\U0003134f])"
+)
+#: The dots that separate the parts of a name (买买提·艾力), as people type them: all are
+#: stored as U+00B7, as ID cards print them.
+_NAME_DOTS = str.maketrans(dict.fromkeys("•・‧∙⋅．", "·"))
+#: What may stand between the parts of a name besides a space.
+_NAME_JOINERS = frozenset("·.'’-")
+#: A spreadsheet's (or a program's) word for an empty cell, not anyone's name (``Na`` is:
+#: 那, so it is not one of them).
+_PLACEHOLDERS = frozenset(("nan", "none", "null", "n/a", "#n/a", "undefined"))
+
+
+def parse_name(text: str | None, *, field: str, max_len: int | None = 100) -> str:
+    """A person's name (head of household, member, cadre, a roster's names): one line
+    (:func:`parse_line`) of letters, Chinese or any other script, with ``·`` ``-`` ``'``
+    ``.`` or a space between parts (``买买提·艾力``, ``Anne-Marie O'Neil``).
+
+    Spaces between two Han characters are dropped (``石 磊`` → ``石磊``: padding that lines
+    names up, not part of them), other runs of spaces become one, and every middle dot
+    (``•``, ``・``, ``．``) is stored as ``·``. Refuses digits, emoji and other symbols
+    (``-5``, ``2026-02-30``, ``😀``) and a spreadsheet's placeholders (``NaN``, ``None``,
+    ``#N/A``)."""
+    value = parse_line(text, field=field, max_len=None)
+    value = " ".join(_HAN_GAP_RE.sub("", value).split()).translate(_NAME_DOTS)
+    if value.casefold() in _PLACEHOLDERS:
+        raise InvalidInput(
+            field,
+            _("{text!r} is a spreadsheet's word for an empty cell, not a name").format(
+                text=shown(text)
+            ),
+        )
+    previous = " "
+    for char in value:
+        category = unicodedata.category(char)
+        letter = category.startswith("L") or (category.startswith("M") and previous != " ")
+        after_part = previous not in _NAME_JOINERS and previous != " "
+        joiner = (char in _NAME_JOINERS and after_part) or (
+            char == " " and (after_part or previous == ".")
+        )
+        if not letter and not joiner:
+            raise InvalidInput(
+                field,
+                _(
+                    "{text!r} is not a name: {char!r} cannot be in a name (names are letters, "
+                    "with · - ' or a space between their parts)"
+                ).format(text=shown(text), char=char),
+            )
+        previous = char
+    if previous in _NAME_JOINERS and previous != ".":
+        raise InvalidInput(
+            field,
+            _(
+                "{text!r} is not a name: {char!r} cannot be in a name (names are letters, "
+                "with · - ' or a space between their parts)"
+            ).format(text=shown(text), char=previous),
+        )
+    _too_long(value, field, max_len)
     return value
 
 
@@ -529,7 +707,7 @@ def parse_count(
     digits (``３０``) are read as digits."""
     raw = _fold(str(text)) if text is not None else ""
     if not re.fullmatch(r"-?[0-9]+", raw):
-        raise InvalidInput(field, _("{text!r} is not a whole number").format(text=text))
+        raise InvalidInput(field, _("{text!r} is not a whole number").format(text=shown(text)))
     value = int(raw)
     if value < minimum:
         raise InvalidInput(
@@ -549,9 +727,6 @@ def parse_income(text: str | int | None, *, field: str = "income") -> int:
     return _parse_yuan(text, field=field, negative=_("income cannot be below zero"))
 
 
-_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
-
-
 def parse_reference(text: str | None, *, field: str) -> str:
     """A cadre or category given by code or by its Chinese name (``--by C0001`` or
     ``--by 刘强``, ``--category 低保``): text with Chinese in it is a name (the service finds
@@ -559,18 +734,15 @@ def parse_reference(text: str | None, *, field: str) -> str:
     folded = fold(text or "")
     if folded.isascii():
         return parse_code(text, field=field)
-    return parse_text(folded, field=field, max_len=100)
+    return parse_line(folded, field=field, max_len=100)
 
 
 def parse_code(text: str | None, *, field: str) -> str:
     """A user-given code (fund, cadre, category, household): ASCII letters, digits, ``-_.``;
     ≤ 40 chars. Full-width letters and digits (``Ｈ０００００１``) are read as such."""
     raw = _fold(text or "")
-    if not _CODE_RE.match(raw):
-        raise InvalidInput(
-            field,
-            _("{text!r} is not a code (letters, digits, - _ . ; up to 40)").format(text=text),
-        )
+    if not CODE_RE.match(raw):
+        raise not_a_code_error(text, field)
     return raw
 
 
@@ -579,7 +751,7 @@ def parse_plan_code(text: str | None, *, field: str) -> str:
     number; full-width characters are read as such."""
     raw = _fold(text or "")
     fund, slash, number = raw.rpartition("/")
-    if not slash or not _CODE_RE.match(fund) or not number.isdigit() or len(number) > 6:
+    if not slash or not CODE_RE.match(fund) or not number.isdigit() or len(number) > 6:
         raise InvalidInput(
             field,
             _("{text!r} is not a plan (FUND/N, e.g. CJ2026/1)").format(text=text),
@@ -609,7 +781,7 @@ def parse_choice(
         raise InvalidInput(
             field,
             _("{value!r} is not one of {accepted}").format(
-                value=text, accepted=labels.accepted(kind, known, words)
+                value=shown(text), accepted=labels.accepted(kind, known, words)
             ),
         )
     return code

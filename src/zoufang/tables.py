@@ -9,8 +9,9 @@ Everything that talks to the database starts from these declarations:
 * Alembic compares the migrations with :data:`metadata` (``migrations/env.py``), and
   ``tests/test_migrations.py`` checks that a blank ledger migrated to head has exactly this
   schema on SQLite and PostgreSQL;
-* :func:`max_length` reads a text column's length, for input limits that match the columns
-  (the parsers still carry their own limits today; taking them all from here is issue 21's).
+* :func:`max_length` reads a text column's length: every text option's limit comes from it
+  (:func:`zoufang.services.limits.column_limit`), and `db copy` checks every row against it
+  before writing.
 
 What a declaration cannot hold lives in the migrations and is checked by the same tests: the
 triggers that make ``ledger_entry``, ``plan_event``, ``plan_payment`` and ``correction``

@@ -42,6 +42,7 @@ class ZoufangGroup(LazyGroup):
         for command in self.every_built_command():
             speak_the_chosen_language(command)
         try:
+            _refuse_undecodable(argv)
             rv = super().main(
                 args=argv,
                 prog_name=prog_name or "zoufang",
@@ -89,9 +90,42 @@ class ZoufangGroup(LazyGroup):
 
 
 def _fail(message: str, code: int) -> int:
-    """Print the one error line (``error: <field>: <reason>``, in the chosen language)."""
-    print(_("error: {message}").format(message=message), file=sys.stderr)
+    """Print the one error line (``error: <field>: <reason>``, in the chosen language).
+    One line whatever a value in it holds: line breaks are shown as ``\\n``, bidirectional
+    controls as ``⟨U+202E⟩`` (a name written before they were refused cannot forge a
+    second ``error:`` line or reorder this one)."""
+    from zoufang.parsing import visible
+
+    line = _("error: {message}").format(message=message)
+    for char, shown in _LINE_BREAKS.items():
+        line = line.replace(char, shown)
+    print(visible(line), file=sys.stderr)
     return code
+
+
+_LINE_BREAKS = {"\r": "\\r", "\n": "\\n", "\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\x85"}
+
+
+def _refuse_undecodable(argv: Sequence[str]) -> None:
+    """Bytes on the command line that are not UTF-8 (Python keeps them as lone surrogates)
+    are invalid input naming the option they were given to, before anything else reads
+    them."""
+    previous = ""
+    for arg in argv:
+        if any("\ud800" <= c <= "\udfff" for c in arg):
+            if arg.startswith("--") and "=" in arg:
+                field = arg.split("=", 1)[0]
+            elif arg.startswith("-"):
+                field = arg
+            elif previous.startswith("-"):
+                field = previous
+            else:
+                field = _("argument")
+            raise InvalidInput(
+                field.encode("utf-8", "replace").decode("utf-8"),
+                _("is not valid UTF-8 text (check the terminal's encoding)"),
+            )
+        previous = arg
 
 
 def _usage_line(exc: UsageError) -> str:
@@ -192,7 +226,7 @@ def root(
     """走访 zoufang — enrol households, record visits, keep promises, pay ring-fenced funds."""
     from zoufang.cli.common import Settings, default_operator
     from zoufang.clock import real_today
-    from zoufang.parsing import parse_date, parse_text
+    from zoufang.parsing import parse_date, parse_line
 
     if lang is not None and i18n.parse_lang(lang) is None:
         raise InvalidInput("--lang", _("{value!r} is not zh or en").format(value=lang))
@@ -203,9 +237,13 @@ def root(
     else:
         settings.today = real_today()
     if backfill is not None:
-        settings.backfill = parse_text(backfill, field="--backfill", max_len=500)
+        settings.backfill = parse_line(backfill, field="--backfill", max_len=500)
     if operator is not None:
-        settings.operator = parse_text(operator, field="--as", max_len=100)
+        from zoufang.services.limits import column_limit
+
+        settings.operator = parse_line(
+            operator, field="--as", max_len=column_limit("audit_log.operator")
+        )
     ctx.obj = settings
 
 

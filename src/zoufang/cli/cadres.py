@@ -7,7 +7,16 @@ from typing import Annotated, Any
 import typer
 
 from zoufang import parsing
-from zoufang.cli.common import FormatOpt, FromOpt, ReasonOpt, opt, session, text_opt, today
+from zoufang.cli.common import (
+    FormatOpt,
+    FromOpt,
+    ReasonOpt,
+    line_opt,
+    name_opt,
+    opt,
+    session,
+    today,
+)
 from zoufang.errors import InvalidInput
 from zoufang.i18n import N_, _
 from zoufang.output import render, render_sections
@@ -37,9 +46,9 @@ def cadre_add(
     from zoufang.services.cadres import add_cadre, cadre_row, parse_email
 
     values: dict[str, Any] = {  # parsed before the ledger is opened
-        "name": parsing.parse_text(name, field="--name", max_len=100),
+        "name": name_opt(name, "--name", "cadre.name"),
         "code": opt(code, parsing.parse_code, "--code"),
-        "unit": text_opt(unit, "--unit"),
+        "unit": line_opt(unit, "--unit", "cadre.unit"),
         "email": opt(email, parse_email, "--email"),
         "phone": opt(phone, parsing.parse_phone, "--phone"),
     }
@@ -81,10 +90,10 @@ def cadre_relate(
             cadre_code=cadre,
             household_code=household,
             id_number=number,
-            relation=text_opt(relation, "--relation"),
+            relation=line_opt(relation, "--relation", "cadre_relative.relation"),
             today=today(),
             effective_from=opt(from_, parsing.parse_date, "--from"),
-            reason=text_opt(reason, "--reason"),
+            reason=line_opt(reason, "--reason", "fact_change.reason"),
         )
         rows = relative_rows(session=s, cadre_id=relative.cadre_id)
         cadre_code = get_cadre(session=s, code=cadre).code  # the code, when given by name
@@ -115,7 +124,7 @@ def cadre_unrelate(
             id_number=number,
             today=today(),
             effective_from=opt(from_, parsing.parse_date, "--from"),
-            reason=text_opt(reason, "--reason"),
+            reason=line_opt(reason, "--reason", "fact_change.reason"),
         )
         assert found.id is not None
         rows = relative_rows(session=s, cadre_id=found.id)
@@ -150,7 +159,7 @@ def assign_command(
     """Make a cadre responsible for a household (or --remove that, with a --reason)."""
     from zoufang.services.cadres import assign, unassign
 
-    why = None if reason is None else parsing.parse_text(reason, field="--reason", max_len=500)
+    why = None if reason is None else parsing.parse_line(reason, field="--reason", max_len=500)
     if why is not None and not remove:
         raise InvalidInput("--reason", _("goes with --remove"))
     with session(write=True) as s:

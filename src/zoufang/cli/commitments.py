@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zoufang import parsing
-from zoufang.cli.common import FormatOpt, past_date, session, text_opt, today
+from zoufang.cli.common import FormatOpt, free, free_opt, line, past_date, session, today
 from zoufang.i18n import N_, _, pgettext
 from zoufang.output import render
 
@@ -84,7 +84,7 @@ def commitment_add(
 
     values: dict[str, Any] = {  # parsed before the ledger is opened
         "household": household,
-        "text": parsing.parse_text(text, field="TEXT"),
+        "text": free(text, "TEXT", "commitment.text"),
         "cadre": parsing.parse_reference(cadre, field="--cadre"),
         "due": parsing.parse_date(due, field="--due"),
     }
@@ -140,7 +140,7 @@ def commitment_respond(
 
     cid, text, on = (
         _id(commitment_id),
-        parsing.parse_text(note, field="--note"),
+        free(note, "--note", "commitment_response.note"),
         past_date(date, "--date"),
     )
     with session(write=True) as s:
@@ -163,7 +163,7 @@ def commitment_resolve(
 
     cid, text, on = (
         _id(commitment_id),
-        parsing.parse_text(note, field="--note"),
+        free(note, "--note", "commitment_response.note"),
         past_date(date, "--date"),
     )
     with session(write=True) as s:
@@ -188,13 +188,13 @@ def commitment_refer(
     from zoufang.services.commitments import refer
 
     cid = _id(commitment_id)
-    org = parsing.parse_text(to, field="--to", max_len=200)
+    org = line(to, "--to", "commitment.referred_to")
     with session(write=True) as s:
         refer(
             session=s,
             commitment_id=cid,
             to=org,
-            note=text_opt(note, "--note"),
+            note=free_opt(note, "--note", "commitment_response.note"),
             on=past_date(date, "--date"),
         )
         row = _fetch(s, cid)

@@ -283,14 +283,45 @@ def any_date(text: str | None, field: str) -> dt.date | None:
     return None if text is None else parsing.parse_date(text, field=field)
 
 
-def text_opt(text: str | None, field: str) -> str | None:
+def limit(column: str) -> int:
+    """The length ``table.column`` holds, from the one schema declaration
+    (:func:`zoufang.tables.max_length`); an unbounded ``Text`` column (visit notes) gets
+    :data:`zoufang.parsing.FREE_TEXT_MAX`. Read when a command runs (the command opens the
+    ledger anyway), so that ``zoufang --help`` does not load SQLAlchemy."""
+    from zoufang.services.limits import column_limit
+
+    return column_limit(column)
+
+
+def line(text: str, field: str, column: str) -> str:
+    """A required one-line option (:func:`zoufang.parsing.parse_line`) that fits ``column``."""
+    return parsing.parse_line(text, field=field, max_len=limit(column))
+
+
+def line_opt(text: str | None, field: str, column: str) -> str | None:
+    """An optional one-line option; None stays None, an empty value is refused."""
+    return None if text is None else line(text, field, column)
+
+
+def name_opt(text: str | None, field: str, column: str) -> str | None:
+    """A person's name (:func:`zoufang.parsing.parse_name`) that fits ``column``."""
     if text is None:
         return None
-    return parsing.parse_text(text, field=field, required=True)
+    return parsing.parse_name(text, field=field, max_len=limit(column))
 
 
-def texts(values: list[str] | None, field: str) -> list[str]:
-    return [parsing.parse_text(v, field=field) for v in values or []]
+def free(text: str, field: str, column: str) -> str:
+    """Required free text, several lines allowed (:func:`zoufang.parsing.parse_text`)."""
+    return parsing.parse_text(text, field=field, max_len=limit(column))
+
+
+def free_opt(text: str | None, field: str, column: str) -> str | None:
+    return None if text is None else free(text, field, column)
+
+
+def frees(values: list[str] | None, field: str, column: str) -> list[str]:
+    """A repeated free-text option (``--need`` …), each value checked."""
+    return [free(v, field, column) for v in values or []]
 
 
 def require(values: dict[str, Any], *, prompts: dict[str, str]) -> dict[str, Any]:

@@ -73,6 +73,15 @@ def db_check() -> None:
     )
 
 
+#: What `db copy` lists when source values do not fit the ledger's columns.
+PROBLEM_COLUMNS = [
+    ("table", N_("table")),
+    ("row", N_("row")),
+    ("column", N_("column")),
+    ("problem", N_("problem")),
+]
+
+
 def db_copy(
     to: Annotated[
         str,
@@ -88,10 +97,13 @@ def db_copy(
 
     The target is migrated first, then every table is copied in one transaction; ledger
     entries keep their hashes, so `audit funds` on the target reports the same chain head.
+    Every row is checked first: values longer than their column (or holding a NUL) are all
+    listed, and nothing is copied (exit 1).
     """
     from zoufang.db import Ledger
-    from zoufang.db.copy import copy_ledger
+    from zoufang.db.copy import CopyProblems, copy_ledger
     from zoufang.errors import StorageError
+    from zoufang.output import Format, render
 
     source = _ledger(auto_upgrade=True)
     try:
@@ -100,7 +112,11 @@ def db_copy(
         if exc.field == "--db":  # the target's problems are about --to
             exc.field = "--to"
         raise
-    report = copy_ledger(source, target, operator=settings().operator, command="db copy")
+    try:
+        report = copy_ledger(source, target, operator=settings().operator, command="db copy")
+    except CopyProblems as exc:  # every value that does not fit, then the one error line
+        render(exc.problems, PROBLEM_COLUMNS, Format.plain)
+        raise
     print(report.summary(), file=sys.stderr)
 
 

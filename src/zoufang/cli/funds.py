@@ -12,10 +12,11 @@ from zoufang.cli.common import (
     FromOpt,
     ReasonOpt,
     any_date,
+    line,
+    line_opt,
     opt,
     past_date,
     session,
-    text_opt,
     today,
 )
 from zoufang.errors import InvalidInput
@@ -118,12 +119,12 @@ def fund_create(
 
     data = FundIn(
         code=parsing.parse_code(code, field="CODE"),
-        name=parsing.parse_text(name, field="--name", max_len=200),
+        name=line(name, "--name", "fund.name"),
         categories=[parsing.parse_reference(c, field="--category") for c in category],
         cap_fen=opt(cap, parsing.parse_money, "--cap"),
         valid_from=any_date(from_, "--from"),
         valid_to=any_date(to, "--to"),
-        source=text_opt(source, "--source"),
+        source=line_opt(source, "--source", "fund.source"),
         requires_plan=requires_plan,
     )
     with session(write=True) as s:
@@ -171,7 +172,7 @@ def fund_update(
     if to is not None:
         changes["valid_to"] = any_date(to, "--to")
     on = opt(from_, parsing.parse_date, "--from")
-    why = text_opt(reason, "--reason")
+    why = line_opt(reason, "--reason", "fact_change.reason")
     with session(write=True) as s:
         fund = update_fund(
             session=s,
@@ -206,7 +207,11 @@ def fund_allocate(
     """Put money into a fund."""
     from zoufang.services.funds import allocate
 
-    fen, on, note = _amount(amount), past_date(date, "--date"), text_opt(memo, "--memo")
+    fen, on, note = (
+        _amount(amount),
+        past_date(date, "--date"),
+        line_opt(memo, "--memo", "ledger_entry.memo"),
+    )
     with session(write=True) as s:
         entry = allocate(session=s, code=code, amount_fen=fen, on=on, memo=note)
     _entry_out(entry, fmt)
@@ -243,8 +248,8 @@ def fund_disburse(
         cadres=[parsing.parse_reference(by, field="--by")],
         on=past_date(date, "--date"),
         visit_id=opt(visit, parsing.parse_count, "--visit", minimum=1, maximum=2**62),
-        memo=text_opt(memo, "--memo"),
-        override=text_opt(override, "--override"),
+        memo=line_opt(memo, "--memo", "ledger_entry.memo"),
+        override=line_opt(override, "--override", "ledger_entry.override_reason"),
     )
     with session(write=True) as s:
         entry = disburse(session=s, **values)
@@ -261,7 +266,7 @@ def fund_reverse(
     from zoufang.services.funds import reverse
 
     seq = parsing.parse_count(entry, field="ENTRY", minimum=1, maximum=2**62)
-    why, on = parsing.parse_text(reason, field="--reason", max_len=500), past_date(date, "--date")
+    why, on = line(reason, "--reason", "ledger_entry.memo"), past_date(date, "--date")
     with session(write=True) as s:
         new = reverse(session=s, seq=seq, reason=why, on=on)
     _entry_out(new, fmt)

@@ -11,11 +11,13 @@ from zoufang import labels, parsing
 from zoufang.cli.common import (
     FormatOpt,
     RevealOpt,
+    line,
+    line_opt,
     log_reveal,
+    name_opt,
     opt,
     require,
     session,
-    text_opt,
     today,
 )
 from zoufang.errors import InvalidInput
@@ -55,6 +57,10 @@ def public_household(row: dict, *, reveal: bool) -> dict:
     income = out.pop("income_fen", None)
     out["income"] = None if income is None else Money(income)
     return out
+
+
+def _values(value: str | list[str] | None) -> list[str | None]:
+    return list(value) if isinstance(value, list) else [value]
 
 
 def enroll(
@@ -115,35 +121,38 @@ def enroll(
     from zoufang.services.households import describe_household, household_in_from_text
     from zoufang.services.households import enroll as enroll_household
 
+    given = {
+        "--name": name,
+        "--id-number": id_number,
+        "--village": village,
+        "--category": category,
+        "--phone": phone,
+        "--address": address,
+        "--grid": grid,
+        "--members": members,
+        "--income": income,
+        "--housing": housing,
+        "--health": health,
+        "--employment": employment,
+        "--hardship": hardship,
+        "--cadre": cadre,
+        "--cadence": cadence,
+        "--code": code,
+    }
     if from_ is not None or dry_run or create_cadres:
         from zoufang.cli.rosters import enroll_from
 
-        single = {
-            "--name": name,
-            "--id-number": id_number,
-            "--village": village,
-            "--category": category,
-            "--phone": phone,
-            "--address": address,
-            "--grid": grid,
-            "--members": members,
-            "--income": income,
-            "--housing": housing,
-            "--health": health,
-            "--employment": employment,
-            "--hardship": hardship,
-            "--cadre": cadre,
-            "--cadence": cadence,
-            "--code": code,
-        }
         enroll_from(
             from_,
             dry_run=dry_run,
             create_cadres=create_cadres,
             fmt=fmt,
-            single=[k for k, v in single.items() if v not in (None, [])],
+            single=[k for k, v in given.items() if v not in (None, [])],
         )
         return
+    for option, value in given.items():  # as `household update`: an option given is not blank
+        if any(v is not None and not str(v).strip() for v in _values(value)):
+            raise InvalidInput(option, _("must not be empty"))
     required = require(
         # category as [] (not None) when missing, so that a prompted answer is split on commas
         {"name": name, "id_number": id_number, "village": village, "category": category or []},
@@ -455,17 +464,17 @@ def household_update(
     from zoufang.services.households import describe_household, update_household
 
     changes = {
-        "name": opt(name, parsing.parse_text, "--name", max_len=100),
+        "name": name_opt(name, "--name", "household.head_name"),
         "phone": opt(phone, parsing.parse_phone, "--phone"),
-        "village": opt(village, parsing.parse_text, "--village", max_len=100),
-        "grid": text_opt(grid, "--grid"),
-        "address": text_opt(address, "--address"),
+        "village": line_opt(village, "--village", "household.village"),
+        "grid": line_opt(grid, "--grid", "household.grid"),
+        "address": line_opt(address, "--address", "household.address"),
         "members": opt(members, parsing.parse_count, "--members", minimum=1, maximum=100),
         "income_fen": opt(income, parsing.parse_income, "--income"),
-        "housing": text_opt(housing, "--housing"),
-        "health": text_opt(health, "--health"),
-        "employment": text_opt(employment, "--employment"),
-        "hardship": text_opt(hardship, "--hardship"),
+        "housing": line_opt(housing, "--housing", "household.housing"),
+        "health": line_opt(health, "--health", "household.health"),
+        "employment": line_opt(employment, "--employment", "household.employment"),
+        "hardship": line_opt(hardship, "--hardship", "household.hardship"),
     }
     clear_cadence = cadence == "default"
     if cadence is not None and not clear_cadence:
@@ -474,7 +483,7 @@ def household_update(
         )
     changes = {k: v for k, v in changes.items() if v is not None}
     on = opt(from_, parsing.parse_date, "--from")
-    why = text_opt(reason, "--reason")
+    why = line_opt(reason, "--reason", "fact_change.reason")
     with session(write=True) as s:
         update_household(
             session=s,
@@ -505,7 +514,7 @@ def household_exit(
     """Mark a household exited: it is never due again and cannot be paid from that day."""
     from zoufang.services.households import describe_household, exit_household
 
-    reason = parsing.parse_text(reason, field="--reason", max_len=500)
+    reason = line(reason, "--reason", "household.exit_reason")
     on = opt(from_, parsing.parse_date, "--from")
     with session(write=True) as s:
         exit_household(session=s, code=code, reason=reason, today=today(), effective_from=on)
@@ -531,12 +540,12 @@ def member_add(
     from zoufang.services.households import add_member
 
     values: dict[str, Any] = {  # parsed before the ledger is opened
-        "name": parsing.parse_text(name, field="--name", max_len=100),
-        "relation": parsing.parse_text(relation, field="--relation", max_len=40),
+        "name": name_opt(name, "--name", "member.name"),
+        "relation": line(relation, "--relation", "member.relation"),
         "birth_year": opt(
             birth_year, parsing.parse_count, "--birth-year", minimum=1880, maximum=today().year
         ),
-        "health": text_opt(health, "--health"),
+        "health": line_opt(health, "--health", "member.health"),
         "id_number": opt(id_number, parsing.parse_id_number, "--id-number", today=today()),
     }
     with session(write=True) as s:
@@ -581,12 +590,12 @@ def member_update(
 
     mid, why = _member_id(member_id), parse_reason(reason)
     changes = MemberChanges(
-        name=opt(name, parsing.parse_text, "--name", max_len=100),
-        relation=opt(relation, parsing.parse_text, "--relation", max_len=40),
+        name=name_opt(name, "--name", "member.name"),
+        relation=line_opt(relation, "--relation", "member.relation"),
         birth_year=opt(
             birth_year, parsing.parse_count, "--birth-year", minimum=1880, maximum=today().year
         ),
-        health=text_opt(health, "--health"),
+        health=line_opt(health, "--health", "member.health"),
         id_number=opt(id_number, parsing.parse_id_number, "--id-number", today=today()),
     )
     with session(write=True) as s:
@@ -661,7 +670,7 @@ def category_add(
     from zoufang.services.categories import add_category
 
     code = parsing.parse_code(code, field="CODE")
-    label = parsing.parse_text(label, field="--label", max_len=100)
+    label = line(label, "--label", "category.label")
     days = parsing.parse_count(cadence, field="--cadence", minimum=1, maximum=3660)
     with session(write=True) as s:
         add_category(session=s, code=code, label=label, cadence_days=days)

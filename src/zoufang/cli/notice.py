@@ -18,7 +18,6 @@ from zoufang.cli.common import (
     log_reveal,
     parse_lang,
     session,
-    text_opt,
     today,
 )
 from zoufang.errors import InvalidInput, ZoufangError
@@ -135,8 +134,13 @@ def notice(
         date=any_date(date, "--date") or today(),
         kind=kind,
         days=period,
-        contact=text_opt(contact, "--contact"),
-        issuer=text_opt(issuer, "--issuer"),
+        # printed on the notice: one line each, as long as a fund's name
+        contact=None
+        if contact is None
+        else parsing.parse_line(contact, field="--contact", max_len=200),
+        issuer=None
+        if issuer is None
+        else parsing.parse_line(issuer, field="--issuer", max_len=200),
         hide_amounts=hide_amounts,
         reveal=reveal,
     )

@@ -61,7 +61,7 @@ def _household(text: str) -> str:
 
 
 def _note(text: str, field: str) -> str:
-    return parsing.parse_text(text, field=field, max_len=500)
+    return parsing.parse_line(text, field=field, max_len=500)
 
 
 def _show(code: str, fmt) -> None:
@@ -144,8 +144,8 @@ def plan_create(
         )
     data = PlanIn(
         fund=parsing.parse_code(fund, field="FUND"),
-        name=parsing.parse_text(name, field="--name", max_len=200),
-        villages=[parsing.parse_text(v, field="--village", max_len=100) for v in village or []],
+        name=parsing.parse_line(name, field="--name", max_len=200),
+        villages=[parsing.parse_line(v, field="--village", max_len=100) for v in village or []],
         categories=[parsing.parse_reference(c, field="--category") for c in category or []],
         amount_fen=None if amount is None else parsing.parse_money(amount, field="--amount"),
         amounts=None if amounts is None else read_amounts(amounts),
@@ -294,7 +294,7 @@ def plan_pay(
     code = _plan(plan)
     cadre = parsing.parse_reference(by, field="--by")
     on = past_date(date, "--date")
-    place = None if village is None else parsing.parse_text(village, field="--village", max_len=100)
+    place = None if village is None else parsing.parse_line(village, field="--village", max_len=100)
     with session(write=True) as s:
         done = pay_plan(session=s, code=code, cadres=[cadre], on=on, village=place)
     rows = [

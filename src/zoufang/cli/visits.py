@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from zoufang import labels, parsing
-from zoufang.cli.common import FormatOpt, any_date, past_date, session, text_opt, texts, today
+from zoufang.cli.common import FormatOpt, any_date, free_opt, frees, past_date, session, today
 from zoufang.errors import InvalidInput
 from zoufang.i18n import N_, _
 from zoufang.output import render, render_sections
@@ -98,12 +98,12 @@ def visit_log(
         cadres=[parsing.parse_reference(c, field="--by") for c in by],
         visit_date=past_date(date, "--date"),
         kind=kind,
-        notes=text_opt(notes, "--notes"),
-        needs=texts(need, "--need"),
+        notes=free_opt(notes, "--notes", "visit.notes"),
+        needs=frees(need, "--need", "commitment.text"),
         need_due=any_date(need_due, "--need-due"),
-        suggestions=texts(suggestion, "--suggestion"),
-        wishes=texts(wish, "--wish"),
-        gifts=texts(gift, "--gift"),
+        suggestions=frees(suggestion, "--suggestion", "visit_item.text"),
+        wishes=frees(wish, "--wish", "visit_item.text"),
+        gifts=frees(gift, "--gift", "visit_item.text"),
         next_date=any_date(next_, "--next"),
     )
     cash_fen = None if cash is None else parsing.parse_money(cash, field="--cash")
@@ -305,7 +305,7 @@ def visit_amend(
         household=None if household is None else parsing.fold(household),
         visit_date=past_date(date, "--date") if date is not None else None,
         kind=kind,
-        notes=text_opt(notes, "--notes"),
+        notes=free_opt(notes, "--notes", "visit.notes"),
         cadres=None if by is None else [parsing.parse_reference(c, field="--by") for c in by],
     )
     with session(write=True) as s:

@@ -8,7 +8,10 @@ PostgreSQL ledger home as one SQLite file). What it does, in order:
    what a new ledger holds (the built-in categories), or the copy is refused.
 2. The source is read in one snapshot (PostgreSQL: a REPEATABLE READ, READ ONLY
    transaction; SQLite: one read transaction), so a copy taken while cadres write is
-   consistent.
+   consistent. Every row is checked before anything is written: a text longer than its
+   column (a SQLite file keeps it, PostgreSQL refuses it) or holding a NUL character
+   (PostgreSQL cannot store one) is a problem, and every problem is reported at once
+   (:class:`CopyProblems`, exit 1): nothing is copied until the source fits.
 3. Every table is copied in foreign-key order, rows in primary-key order, in batches of
    bulk inserts, all in one write transaction on the target: a failed or killed copy leaves
    the target as empty as it was.
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING
 from zoufang.db import migrate
 from zoufang.db.translate import translate_operational_errors
 from zoufang.errors import RuleViolation, StorageError
-from zoufang.i18n import _
+from zoufang.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from zoufang.chain import ChainHead
@@ -51,6 +54,69 @@ class CopyReport:
         return _("copied {source} to {target}: {counts}; chain head {head}").format(
             source=self.source, target=self.target, counts=counts or _("no rows"), head=self.head
         )
+
+
+class CopyProblems(RuleViolation):
+    """Values of the source that no ledger's columns hold; ``problems`` lists every one
+    (table, row, column, problem)."""
+
+    def __init__(self, field: str, reason: str, problems: list[dict]) -> None:
+        super().__init__(field, reason)
+        self.problems = problems
+
+
+def check_rows(conn, tables) -> list[dict]:
+    """Every value of the ledger on ``conn`` that does not fit its column: text longer than
+    the column's length (:func:`zoufang.tables.max_length`) or, on SQLite, holding a NUL.
+    Each is ``{"table", "row", "column", "problem"}``; the database finds them (one query a
+    table), so a county's million visits are not read into Python twice."""
+    from sqlalchemy import String, Text, func, literal, or_, select
+
+    from zoufang.tables import max_length
+
+    problems: list[dict] = []
+    sqlite = conn.dialect.name == "sqlite"
+    for table in tables:
+        key = list(table.primary_key.columns) or list(table.columns)
+        texts = [
+            (c, max_length(table, c.name))
+            for c in table.columns
+            if isinstance(c.type, String | Text)
+        ]
+        tests = [func.length(c) > limit for c, limit in texts if limit]
+        if sqlite:
+            tests += [_has_nul(c) for c, _limit in texts]
+        if not tests:
+            continue
+        lengths = [func.length(c).label(f"n_{c.name}") for c, _limit in texts]
+        nul = [
+            (_has_nul(c) if sqlite else literal(False)).label(f"z_{c.name}") for c, _limit in texts
+        ]
+        # one scan a table: the database finds the rows, Python only words the problems
+        for row in conn.execute(select(*key, *lengths, *nul).where(or_(*tests)).order_by(*key)):
+            values = row._mapping
+            where = ", ".join(str(values[c.name]) for c in key)
+            for column, limit in texts:
+                length = values[f"n_{column.name}"]
+                if limit and length is not None and length > limit:
+                    problem = _("{length} characters; the column holds {limit}").format(
+                        length=length, limit=limit
+                    )
+                elif values[f"z_{column.name}"]:
+                    problem = _("holds a NUL character, which PostgreSQL cannot store")
+                else:
+                    continue
+                problems.append(
+                    {"table": table.name, "row": where, "column": column.name, "problem": problem}
+                )
+    return problems
+
+
+def _has_nul(column):
+    """SQLite: the text holds a NUL (its text functions stop at one, so look at the bytes)."""
+    from sqlalchemy import LargeBinary, cast, func
+
+    return func.instr(cast(column, LargeBinary), func.zeroblob(1)) > 0
 
 
 def _fingerprint(row) -> tuple[int, str, str | None]:
@@ -95,6 +161,19 @@ def copy_ledger(source: Ledger, target: Ledger, *, operator: str, command: str) 
     dst_engine = target.engine.execution_options(zoufang_write=True)
 
     with translate_operational_errors(source.display), src_engine.connect() as src, src.begin():
+        problems = check_rows(src, tables)
+        if problems:
+            raise CopyProblems(
+                "--db",
+                ngettext(
+                    "{n} value does not fit the ledger's columns; nothing was copied "
+                    "(shorten it with the command that wrote it, e.g. `household update`)",
+                    "{n} values do not fit the ledger's columns; nothing was copied "
+                    "(shorten them with the commands that wrote them, e.g. `household update`)",
+                    len(problems),
+                ).format(n=len(problems)),
+                problems,
+            )
         with (
             translate_operational_errors(target.display, "--to"),
             dst_engine.connect() as dst,

@@ -12,9 +12,9 @@ that use them, so that ``zoufang --help`` does not.
   formula-injection guard :func:`safe_cell`.
 * :mod:`.text` — :func:`render` and :func:`render_sections`: listings and detail views as
   table, plain, markdown, csv or json; :func:`write_json`.
-* :mod:`.files` — the one CSV writer (every command's CSV goes through it; export's cells
-  are neutralised, listings' are not yet: one switch, ``LISTINGS_FORMULA_SAFE``), JSON
-  arrays, and :func:`~.files.write_tables` for the export.
+* :mod:`.files` — the one CSV writer (every command's CSV goes through it, text cells
+  neutralised against formula injection), JSON arrays, and :func:`~.files.write_tables`
+  for the export.
 * :mod:`.xlsx` — the one xlsx writer (the export's sheets, the notice's printable page).
 * :mod:`.notice`, :mod:`.report`, :mod:`.report_html` — the documents built from those
   pieces: the public notice (公示) and the campaign report (sections, and one HTML page);

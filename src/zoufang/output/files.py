@@ -4,7 +4,9 @@
 A file's table is a header, a kind per column (:data:`~zoufang.output.values.KINDS`) and rows of
 plain values in the columns' order, streamed: a million visits never sit in memory at once.
 Text cells are neutralised against formula injection (:func:`~zoufang.output.values.safe_cell`)
-where the caller asks; JSON never is: it is data for programs, not a spreadsheet.
+in every CSV zoufang writes (export, notice, every listing's ``--format csv``, the report);
+numbers, money, dates are never touched (``-100.00`` stays a number). JSON never is: it is
+data for programs, not a spreadsheet.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ from typing import IO, Any, Protocol
 
 from zoufang.output.values import FORMULA_TRIGGERS, cell
 
-#: Listings (every ``--format csv``) are not neutralised yet (issue 21): this switch does it.
-LISTINGS_FORMULA_SAFE = False
 #: Rows written (and the progress told) per batch.
 BATCH = 5000
 

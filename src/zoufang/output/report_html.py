@@ -11,6 +11,7 @@ import unicodedata
 
 from zoufang import i18n
 from zoufang.output.report import category_label, kind_label, percent, period_text, t, tables, yuan
+from zoufang.parsing import visible
 
 COLORS = {
     "bar": "#2f6f9f",
@@ -54,7 +55,8 @@ section { break-inside: avoid; page-break-inside: avoid; }
 
 
 def _e(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    """Text for the page: HTML-escaped, bidirectional controls shown (``⟨U+202E⟩``)."""
+    return html.escape(visible("" if value is None else str(value)), quote=True)
 
 
 #: Widest label left of the bars, in pixels; a longer one is shortened with an ellipsis.

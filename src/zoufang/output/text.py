@@ -127,11 +127,12 @@ def render(
 
 
 def _write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> None:
-    """A listing as CSV: each value as :func:`cell` prints it, lines ending in ``\\n``."""
+    """A listing as CSV: each value as :func:`cell` prints it, lines ending in ``\\n``; text
+    that a spreadsheet would run (``=``, ``+``, ``-``, ``@``, tab, CR first) neutralised."""
     from zoufang.output import files
 
     kinds = ["value"] * len(header)
-    files.write_csv(out, header, kinds, rows, neutralise=files.LISTINGS_FORMULA_SAFE, line_end="\n")
+    files.write_csv(out, header, kinds, rows, neutralise=True, line_end="\n")
 
 
 def _markdown_cell(text: str) -> str:

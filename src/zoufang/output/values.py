@@ -17,7 +17,7 @@ from typing import Any
 
 from zoufang import i18n
 from zoufang.labels import Code
-from zoufang.parsing import format_money
+from zoufang.parsing import format_money, visible
 
 #: The kinds of a file's column (how it holds its values): text; an int; money in fen; a
 #: date; a datetime; or ``value``, anything a listing holds, printed by :func:`cell`.
@@ -73,12 +73,14 @@ def _yes_no() -> tuple[str, str]:
 
 
 def cell(value: Any, *, for_csv: bool = False) -> str:
-    """One value as text in a table cell: a :class:`~zoufang.labels.Code` as its word."""
+    """One value as text in a table cell: a :class:`~zoufang.labels.Code` as its word;
+    free text with its bidirectional controls shown (:func:`zoufang.parsing.visible`), except
+    in CSV (``for_csv``), which keeps the text as stored, like JSON."""
     if value is None:
         return ""
     kind = type(value)
     if kind is str:  # most cells, first (a listing may hold a million)
-        return value
+        return value if for_csv else visible(value)
     if kind is int:
         return str(value)
     if isinstance(value, Money):

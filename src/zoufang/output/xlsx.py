@@ -5,9 +5,11 @@ Two layouts: :meth:`Workbook.add_list`, a table to work with (the export's sheet
 header with filters, columns as wide as their text, a table longer than Excel's 1,048,576
 rows continued on a second sheet), and :meth:`Workbook.add_notice`, a page to print and post
 (a title and lines above the table, every cell boxed, a footer below). Dates are real
-dates, money a number with two decimals; text is written as text (never a formula, number
-or link) and neutralised (:func:`~zoufang.output.values.safe_cell`); a ``value`` (a
-:class:`~zoufang.labels.Code`, a list) as :func:`~zoufang.output.values.cell` prints it.
+dates, money a number with two decimals; text is written as a text cell (``t="s"``: never a
+formula, number or link, whatever it begins with) in the Text number format (``@``), so that
+editing the cell in Excel keeps it text too; nothing is added to it (no ``'`` that would
+survive a round trip). A ``value`` (a :class:`~zoufang.labels.Code`, a list) as
+:func:`~zoufang.output.values.cell` prints it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from zoufang.output.values import cell, safe_cell
+from zoufang.output.values import cell
 
 #: Excel's limit is 1,048,576 rows a sheet, the header included.
 XLSX_MAX_ROWS = 1_048_575
@@ -62,19 +64,28 @@ class Workbook:
                     "valign": "top",
                 }
             ),
-            "text": None,
+            "text": add({"num_format": "@"}),
             "int": None,
             "money": add({"num_format": "#,##0.00"}),
             "date": add({"num_format": "yyyy-mm-dd"}),
             "datetime": add({"num_format": "yyyy-mm-dd hh:mm:ss"}),
         }
         box = add({"border": 1})
+        text_box = add({"border": 1, "num_format": "@"})
         self.notice_styles: dict[str, Any] = {
-            "title": add({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}),
-            "line": add({"text_wrap": True, "valign": "top"}),
-            "sign": add({"align": "right"}),
+            "title": add(
+                {
+                    "bold": True,
+                    "font_size": 16,
+                    "align": "center",
+                    "valign": "vcenter",
+                    "num_format": "@",
+                }
+            ),
+            "line": add({"text_wrap": True, "valign": "top", "num_format": "@"}),
+            "sign": add({"align": "right", "num_format": "@"}),
             "head": add({"bold": True, "border": 1, "bg_color": "#EEEEEE"}),
-            "text": box,
+            "text": text_box,
             "int": box,
             "money": add({"border": 1, "num_format": "#,##0.00"}),
             "date": add({"border": 1, "num_format": "yyyy-mm-dd"}),
@@ -155,7 +166,7 @@ class Workbook:
             """``text`` across the table's width: merged, wrapped, the row tall enough."""
             if last_col:
                 sheet.merge_range(r, 0, r, last_col, "", style)
-            sheet.write_string(r, 0, safe_cell(text), style)
+            sheet.write_string(r, 0, text, style)
             lines_needed = max(1, -(-display_width(text) // span))
             if lines_needed > 1:
                 sheet.set_row(r, 15 * lines_needed * (1.4 if style is styles["title"] else 1))
@@ -218,7 +229,7 @@ class Workbook:
             if value is None or (value == "" and not boxed):
                 continue
             if kind == "text":
-                sheet.write_string(r, col, safe_cell(value), styles["text"])
+                sheet.write_string(r, col, value, styles["text"])
                 if widths is not None:
                     widths[col] = max(widths[col], display_width(value))
             elif kind == "money":
@@ -231,7 +242,7 @@ class Workbook:
                 sheet.write_datetime(r, col, value, styles["datetime"])
             elif kind == "value":  # anything a listing holds (a Code shows its word)
                 text = cell(value)
-                sheet.write_string(r, col, safe_cell(text), styles["text"])
+                sheet.write_string(r, col, text, styles["text"])
                 if widths is not None:
                     widths[col] = max(widths[col], display_width(text))
             else:

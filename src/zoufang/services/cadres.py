@@ -11,11 +11,14 @@ from sqlmodel import col, func, select
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.i18n import _
 from zoufang.models import Assignment, Cadre, CadreRelative, Household, Visit, VisitCadre
+from zoufang.parsing import parse_line, shown
 from zoufang.services import fact_history
 from zoufang.services.audit_log import record
 from zoufang.services.counting import visit_counts
 from zoufang.services.fact_history import RELATIVES
 from zoufang.services.households import get_cadre, get_household, next_code
+from zoufang.tables import cadre as cadre_table
+from zoufang.tables import max_length
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
@@ -24,9 +27,10 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def parse_email(text: str, *, field: str = "--email") -> str:
-    value = text.strip()
+    """An email address: one line (:func:`zoufang.parsing.parse_line`) that fits its column."""
+    value = parse_line(text, field=field, max_len=max_length(cadre_table, "email"))
     if not _EMAIL_RE.match(value):
-        raise InvalidInput(field, _("{text!r} is not an email address").format(text=text))
+        raise InvalidInput(field, _("{text!r} is not an email address").format(text=shown(text)))
     return value
 
 

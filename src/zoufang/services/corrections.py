@@ -78,7 +78,7 @@ class VisitAmendment:
 
 def parse_reason(text: str | None) -> str:
     """The reason a correction is made: required, at most 500 characters."""
-    return parsing.parse_text(text, field="--reason", max_len=REASON_LENGTH)
+    return parsing.parse_line(text, field="--reason", max_len=REASON_LENGTH)
 
 
 # ---------------------------------------------------------------------------- void

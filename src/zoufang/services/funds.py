@@ -21,7 +21,7 @@ from sqlmodel import and_, case, col, func, select
 
 from zoufang import labels
 from zoufang.codes import VISIT_CURRENT
-from zoufang.errors import InvalidInput, NotFound, RuleViolation
+from zoufang.errors import InvalidInput, NotFound, RuleViolation, not_a_code
 from zoufang.i18n import N_, _, pgettext
 from zoufang.models import (
     Cadre,
@@ -33,7 +33,7 @@ from zoufang.models import (
     Visit,
     VisitCadre,
 )
-from zoufang.parsing import fold, format_money
+from zoufang.parsing import fold, format_money, shown
 from zoufang.services import fact_history, money_chain
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
@@ -64,7 +64,9 @@ class FundIn:
 def get_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> Fund:
     fund = session.get(Fund, code)
     if fund is None:
-        raise NotFound(field, _("no fund {code!r} (see `zoufang fund list`)").format(code=code))
+        raise not_a_code(code, field) or NotFound(
+            field, _("no fund {code!r} (see `zoufang fund list`)").format(code=shown(code))
+        )
     return fund
 
 

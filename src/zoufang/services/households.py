@@ -29,6 +29,8 @@ from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
 from zoufang.services.due import refresh_due_dates
 from zoufang.services.lookup import category_labels, category_values, resolve_cadre
+from zoufang.tables import household as household_table
+from zoufang.tables import max_length
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -36,6 +38,21 @@ if TYPE_CHECKING:
     from zoufang.db import LedgerSession
 
 HOUSEHOLD_CODE_RE = re.compile(r"^H\d{6,9}$")
+#: What each text field of a household as entered holds: its column's length (tables.py).
+_HOUSEHOLD_LIMITS = {
+    key: max_length(household_table, column)
+    for key, column in {
+        "name": "head_name",
+        "village": "village",
+        "grid": "grid",
+        "address": "address",
+        "housing": "housing",
+        "health": "health",
+        "employment": "employment",
+        "hardship": "hardship",
+        "code": "code",
+    }.items()
+}
 
 
 @dataclass
@@ -593,16 +610,18 @@ def household_in_from_text(
             found.append(exc)
             return None
 
-    def text(key: str, required: bool = False, max_len: int = 300) -> str | None:
-        def parse():
+    def text(key: str, required: bool = False, parse=p.parse_line) -> str | None:
+        """One line (or a name, ``parse=p.parse_name``) that fits the household's column."""
+
+        def parse_cell():
             value = values.get(key)
             if value is None or (not required and str(value).strip() == ""):
                 if required:
                     raise InvalidInput(label(key), _("is required"))
                 return None
-            return p.parse_text(value, field=label(key), required=required, max_len=max_len)
+            return parse(value, field=label(key), max_len=_HOUSEHOLD_LIMITS[key])
 
-        return checked(parse)
+        return checked(parse_cell)
 
     def number(key: str, parse, **kw):
         value = values.get(key)
@@ -618,26 +637,26 @@ def household_in_from_text(
 
     categories = checked(require_categories) or []
 
-    name = text("name", required=True, max_len=100)
+    name = text("name", required=True, parse=p.parse_name)
     id_number = checked(
         lambda: p.parse_id_number(
             values.get("id_number") or "", field=label("id_number"), today=today
         )
     )
-    village = text("village", required=True, max_len=100)
+    village = text("village", required=True)
     optional: dict[str, Any] = dict(
         phone=number("phone", p.parse_phone),
         address=text("address"),
-        grid=text("grid", max_len=100),
+        grid=text("grid"),
         members=number("members", p.parse_count, minimum=1, maximum=100),
         income_fen=number("income", p.parse_income),
         housing=text("housing"),
         health=text("health"),
         employment=text("employment"),
-        hardship=text("hardship", max_len=500),
+        hardship=text("hardship"),
         cadence_days=number("cadence", p.parse_count, minimum=1, maximum=3660),
         cadres=[c.strip() for c in values.get("cadres") or [] if c and c.strip()],
-        code=text("code", max_len=20),
+        code=text("code"),
     )
     if found:
         assert errors is not None  # `checked` collects errors only into a given list

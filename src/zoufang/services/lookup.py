@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from sqlalchemy import select
 
 from zoufang import i18n, labels
-from zoufang.errors import InvalidInput, NotFound, no_cadre
+from zoufang.errors import InvalidInput, NotFound, no_cadre, not_a_code
 from zoufang.i18n import _
+from zoufang.parsing import shown
 from zoufang.tables import cadre as _cadre
 from zoufang.tables import category as _category
 
@@ -107,7 +108,7 @@ def resolve_categories(
     for text in given:
         code = labels.resolve(labels.CATEGORY, text, known, known)
         if code is None:
-            raise NotFound(field, unknown_category(text, known))
+            raise not_a_code(text, field) or NotFound(field, unknown_category(text, known))
         if code not in codes:
             codes.append(code)
     return codes
@@ -118,9 +119,9 @@ def unknown_category(text: str, known: dict[str, str] | None = None) -> str:
     the accepted labels are listed, since a reader of Chinese cannot guess the codes."""
     if known and i18n.zh():
         return _("unknown category {code!r}; one of: {accepted}").format(
-            code=text, accepted=labels.accepted(labels.CATEGORY, known, known)
+            code=shown(text), accepted=labels.accepted(labels.CATEGORY, known, known)
         )
-    return _("unknown category {code!r} (see `zoufang category list`)").format(code=text)
+    return _("unknown category {code!r} (see `zoufang category list`)").format(code=shown(text))
 
 
 def category_values(codes: Iterable[str], known: dict[str, str]) -> list[labels.Code]:

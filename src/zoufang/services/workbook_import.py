@@ -243,7 +243,7 @@ class _Import:
         for sheet, name, line, get in self.rows("cadres"):
 
             def work(sheet=sheet, get=get):
-                person = parsing.parse_text(
+                person = parsing.parse_name(
                     clean_name(get("name")), field=sheet.label("name"), max_len=100
                 )
                 code = parsing.fold(get("code")) or None
@@ -265,7 +265,7 @@ class _Import:
                     session=self.s,
                     name=person,
                     code=code,
-                    unit=parsing.parse_text(unit, field=sheet.label("unit"), max_len=200)
+                    unit=parsing.parse_line(unit, field=sheet.label("unit"), max_len=200)
                     if unit
                     else None,
                     phone=parsing.parse_phone(phone, field=sheet.label("phone")) if phone else None,
@@ -284,7 +284,7 @@ class _Import:
 
             def work(sheet=sheet, get=get):
                 code = parsing.parse_code(get("code"), field=sheet.label("code"))
-                title = parsing.parse_text(get("name"), field=sheet.label("name"), max_len=200)
+                title = parsing.parse_line(get("name"), field=sheet.label("name"), max_len=200)
                 known = conn.execute(select(F.c.name).where(F.c.code == code)).scalar()
                 if known is not None:
                     if known == title:
@@ -399,10 +399,10 @@ class _Import:
                 return add_member(
                     session=self.s,
                     code=code,
-                    name=parsing.parse_text(
+                    name=parsing.parse_name(
                         clean_name(get("name")), field=sheet.label("name"), max_len=100
                     ),
-                    relation=parsing.parse_text(
+                    relation=parsing.parse_line(
                         get("relation"), field=sheet.label("relation"), max_len=40
                     ),
                     birth_year=parsing.parse_count(
@@ -413,7 +413,7 @@ class _Import:
                     )
                     if birth
                     else None,
-                    health=parsing.parse_text(health, field=sheet.label("health"), max_len=300)
+                    health=parsing.parse_line(health, field=sheet.label("health"), max_len=300)
                     if health
                     else None,
                     id_number=parsing.parse_id_number(
