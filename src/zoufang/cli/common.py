@@ -82,6 +82,8 @@ def session(*, write: bool) -> Iterator[LedgerSession]:
     s = settings()
     backfill = check_backfill(s) if write else None
     ledger = s.ledger()
+    if write:
+        _prepare_orm()
     if ONE_COMMAND_PER_PROCESS:
         _relax_garbage_collector()
     observed = None
@@ -100,6 +102,16 @@ def session(*, write: bool) -> Iterator[LedgerSession]:
         from zoufang.services.witness import remember
 
         remember(observed)
+
+
+def _prepare_orm() -> None:
+    """Before a write takes the ledger's lock: if the command's service uses the ORM (its
+    models are imported), set the mappers up now, not at the first query inside the lock,
+    where every other writer would wait for it (issue 21: waiting writers)."""
+    if "zoufang.models" in sys.modules:
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
 
 
 def check_backfill(s: Settings) -> str | None:

@@ -80,7 +80,7 @@ def visit_log(
     fmt: FormatOpt = None,
 ) -> None:
     """Record a home visit: what was heard, given, promised and paid."""
-    from zoufang.services.visit_record import VisitIn, log_visit_with_cash
+    from zoufang.services.visit_record import VisitIn, log_visit_with_cash, prepare_visit
 
     if not by:
         raise InvalidInput("--by", _("at least one visiting cadre is required"))
@@ -99,6 +99,7 @@ def visit_log(
         next_date=any_date(next_, "--next"),
     )
     cash_fen = None if cash is None else parsing.parse_money(cash, field="--cash")
+    prepare_visit(cash=cash_fen is not None)  # imports, before the write lock
     with session(write=True) as s:
         visit = log_visit_with_cash(
             session=s, data=data, today=today(), cash_fen=cash_fen, fund=fund

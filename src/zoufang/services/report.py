@@ -46,6 +46,7 @@ from zoufang.codes import COMMITMENT_CLOSED, HOUSEHOLD_ACTIVE, VISIT_KINDS
 from zoufang.db import second_reader
 from zoufang.errors import NotFound
 from zoufang.i18n import _
+from zoufang.services.money_chain import chain_head
 
 # The tables as SQLAlchemy Core declares them (zoufang.tables), not the SQLModel classes: the
 # report runs without importing SQLModel, pydantic and the models.
@@ -700,6 +701,9 @@ def campaign_report(*, session: LedgerSession, scope: Scope, today: dt.date) -> 
                 report = _visits_and_needs(session, scope, today, every_visit)
                 money = reading.result()
     report["money"], report["cadres"] = money
+    # the ledger's head as this report saw it: a printed report witnesses it
+    # (services.witness)
+    report["chain_head"] = chain_head(session).as_dict()
     return report
 
 
