@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from zoufang.db import engine as _engine_module
 from zoufang.db import migrate, write_queue
 from zoufang.db.engine import BUSY_TIMEOUT_MS, create_private_file, make_engine
 from zoufang.db.sessions import LedgerSession
@@ -213,7 +214,7 @@ class Ledger:
         """
         bind = self.engine.execution_options(zoufang_write=True) if write else self._read_bind()
         queue = (
-            write_queue.turn(self.path, BUSY_TIMEOUT_MS / 1000)
+            write_queue.turn(self.path, _engine_module.BUSY_TIMEOUT_MS / 1000)
             if write and self.path is not None
             else contextlib.nullcontext()
         )
