@@ -74,13 +74,17 @@ def today() -> dt.date:
 
 
 @contextlib.contextmanager
-def session(*, write: bool) -> Iterator[LedgerSession]:
-    """One transaction on the ledger for the running command (:meth:`zoufang.db.Ledger.session`)."""
+def session(*, write: bool, as_of_today: bool = False) -> Iterator[LedgerSession]:
+    """One transaction on the ledger for the running command (:meth:`zoufang.db.Ledger.session`).
+
+    A write under a --today that is not the real date needs --backfill
+    (:func:`check_backfill`), except with ``as_of_today``: `demo`, which makes up a whole
+    ledger's year before --today, its own times included."""
     ctx = get_current_context()
     root = ctx.find_root()
     command = ctx.command_path.removeprefix((root.info_name or "zoufang") + " ").strip()
     s = settings()
-    backfill = check_backfill(s) if write else None
+    backfill = check_backfill(s) if write and not as_of_today else None
     ledger = s.ledger()
     if write:
         _prepare_orm()
