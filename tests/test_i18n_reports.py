@@ -262,12 +262,17 @@ def test_notice_in_chinese(zf, ledger):
     assert lines[0] == "2026年春节慰问金 发放公示"
     assert lines[1] == "资金来源：市委组织部代管党费；发放户数：1；合计：1,200.00 元"
     assert lines[3].split() == ["序号", "村/社区", "户主", "身份证号", "类别", "金额(元)"]
-    assert lines[-1] == "公示期 7 天（2026-11-23 起）。如有异议，请向村（社区）党组织反映。"
+    # the ledger's chain head closes the notice: posted on a wall, a witness (issue 21)
+    assert re.fullmatch(
+        "公示期 7 天（2026-11-23 起）。如有异议，请向村（社区）党组织反映。台账链头：\\d+:[0-9a-f]{12}。",
+        lines[-1],
+    )
     english = ok(zf(*EN, "notice", FUND, "--format", "plain", "--days", "1")).stdout
     assert english.splitlines()[0] == "2026年春节慰问金: public notice of payments"
-    assert english.splitlines()[-1] == (
+    assert english.splitlines()[-1].startswith(
         "Open for objections for 1 day (from 2026-11-23). "
-        "Objections may be raised with the village (community) Party organisation."
+        "Objections may be raised with the village (community) Party organisation. "
+        "Ledger chain head: "
     )
 
 

@@ -80,7 +80,9 @@ def write_notice(
     data["total"] = Money(data.pop("total_fen"))
     note = footer(days=days, date=data["date"], contact=contact)
     if data.get("chain_head"):
-        note += " " + head_line(data["chain_head"])
+        note = _("{footer} {chain_head}").format(
+            footer=note, chain_head=head_line(data["chain_head"])
+        )
     heading = summary(data)
     table = columns()
     listing = listing_format(fmt)
