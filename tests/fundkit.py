@@ -55,6 +55,9 @@ def raw_append(path: Path, **fields) -> dict:
             "prev_hash": head["hash"] if head else GENESIS_HASH,
         }
         row.update(fields)
+        if "recorded_at" not in fields and str(row["entry_date"]) > RECORDED_AT[:10]:
+            # recorded on its own day: a rule's scenario is not also a future-dated row
+            row["recorded_at"] = f"{row['entry_date']} 12:00:00.000000"
         row["hash"] = entry_hash(row)
         columns = ", ".join(row)
         con.execute(

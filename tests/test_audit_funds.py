@@ -498,7 +498,9 @@ def test_anchor_on_untouched_ledger(ledger, zf):
     assert audit(zf, "--anchor", f"2:{early['hash'].upper()}")[0] == 0
 
 
-def test_anchor_catches_history_rewritten_with_every_hash_recomputed(ledger, zf, ledger_path):
+def test_anchor_catches_history_rewritten_with_every_hash_recomputed(
+    ledger, zf, ledger_path, monkeypatch, tmp_path
+):
     head = audit(zf)[1]["head"]
     anchor = f"{head['seq']}:{head['hash']}"
     con = connect_named(ledger_path)
@@ -507,6 +509,10 @@ def test_anchor_catches_history_rewritten_with_every_hash_recomputed(ledger, zf,
     rehash(con, from_seq=2, chain=True)
     con.commit()
     con.close()
+    code, report = audit(zf)  # this computer's witness saw entry 5 as it was
+    assert code == 1 and chain_findings(report) == []
+    assert [f["check"] for f in report["findings"]] == ["chain-shortened"]
+    monkeypatch.setenv("ZOUFANG_STATE_DIR", str(tmp_path / "another-computer"))
     code, report = audit(zf)
     assert code == 0  # a perfect forgery: the chain alone cannot tell
     code, report = audit(zf, "--anchor", anchor)
@@ -516,20 +522,23 @@ def test_anchor_catches_history_rewritten_with_every_hash_recomputed(ledger, zf,
     assert "rewritten" in found[0]["detail"]
 
 
-def test_anchor_catches_the_newest_entries_deleted(ledger, zf, ledger_path):
+def test_anchor_catches_the_newest_entries_deleted(ledger, zf, ledger_path, monkeypatch, tmp_path):
     head = audit(zf)[1]["head"]
     con = connect_named(ledger_path)
     rawdb.disable_append_only(con)
     con.execute("DELETE FROM ledger_entry WHERE seq = 5")
     con.commit()
     con.close()
+    code, report = audit(zf)  # this computer's witness saw entry 5
+    assert code == 1 and [f["check"] for f in report["findings"]] == ["chain-shortened"]
+    monkeypatch.setenv("ZOUFANG_STATE_DIR", str(tmp_path / "another-computer"))
     assert audit(zf)[0] == 0  # the rest is still a perfect chain
     code, report = audit(zf, "--anchor", f"{head['seq']}:{head['hash']}")
     assert code == 1
     assert "no longer exists" in chain_findings(report)[0]["detail"]
 
 
-def test_anchor_catches_the_head_rehashed(ledger, zf, ledger_path):
+def test_anchor_catches_the_head_rehashed(ledger, zf, ledger_path, monkeypatch, tmp_path):
     head = audit(zf)[1]["head"]
     con = connect_named(ledger_path)
     rawdb.disable_append_only(con)
@@ -537,6 +546,9 @@ def test_anchor_catches_the_head_rehashed(ledger, zf, ledger_path):
     rehash(con, from_seq=5, chain=False)
     con.commit()
     con.close()
+    code, report = audit(zf)  # this computer's witness saw the head as it was
+    assert code == 1 and [f["check"] for f in report["findings"]] == ["chain-shortened"]
+    monkeypatch.setenv("ZOUFANG_STATE_DIR", str(tmp_path / "another-computer"))
     assert audit(zf)[0] == 0  # nothing follows the head to contradict it
     assert audit(zf, "--anchor", f"{head['seq']}:{head['hash']}")[0] == 1
 

@@ -217,3 +217,9 @@ def test_the_seam_fixes_the_real_clock_on_both_backends(ledger_path, monkeypatch
         assert s.recorded_at() == dt.datetime(2026, 12, 4, 3, 4, 5)
     ledger.engine.dispose()
     assert TODAY != REAL
+
+
+def test_demo_makes_up_its_year_before_any_today(zf, clock):
+    """`demo` invents a whole ledger (its own times too): --today places it, no --backfill."""
+    ok(zf("--today", "2026-06-01", "demo", "--households", "30"))
+    assert zf("--today", "2026-06-01", "audit", "visits").exit_code in (0, 1)

@@ -124,3 +124,22 @@ def test_the_short_head_is_printed_and_accepted_as_anchor(zf, funded):
     assert code == 1 and "rewritten" in report["findings"][-1]["detail"]
     line = error_line(zf("audit", "funds", "--anchor", "2:abc"), "error: --anchor: ")
     assert "12" in line
+
+
+def test_every_report_format_prints_the_chain_head(zf, funded):
+    pay(zf, 1)
+    shown = head(zf)
+    short = f"{shown['seq']}:{shown['hash'][:12]}"
+    assert ok(zf("report", "--format", "json")).json()["chain_head"] == shown
+    for fmt in ("plain", "table", "markdown", "csv", "html"):
+        assert short in ok(zf("report", "--format", fmt)).stdout, fmt
+
+
+def test_the_reminder_digest_prints_the_chain_head(zf, funded):
+    pay(zf, 1)
+    shown = head(zf)
+    later = "2027-06-01"  # everyone overdue
+    digest = ok(zf("--today", later, "remind", "--dry-run")).stdout
+    assert f"Ledger chain head: {shown['seq']}:{shown['hash'][:12]}." in digest
+    result = ok(zf("--today", later, "remind", "--dry-run", "--format", "json")).json()
+    assert {m["chain_head"]["seq"] for m in result["messages"]} == {shown["seq"]}

@@ -354,7 +354,7 @@ def short_head(head: ChainHead) -> str:
 
 def parse_anchor(text_value: str) -> ChainHead:
     """``SEQ:HASH`` as printed by `audit funds` / `fund show`, or its short form (the first
-    12 hex digits, as printed on notices, reports and digests): the hash may be a prefix."""
+    12 hex digits, as printed on notices, reports and digests): then a prefix of the hash."""
     from zoufang.errors import InvalidInput
     from zoufang.i18n import _
 
@@ -368,7 +368,7 @@ def parse_anchor(text_value: str) -> ChainHead:
     if (
         not (seq_text.isascii() and seq_text.isdigit())
         or int(seq_text) < 1
-        or not SHORT_HASH <= len(hash_text) <= 64
+        or len(hash_text) not in (SHORT_HASH, 64)
         or any(c not in "0123456789abcdef" for c in hash_text)
     ):
         raise InvalidInput(

@@ -76,14 +76,20 @@ def today() -> dt.date:
 
 
 @contextlib.contextmanager
-def session(*, write: bool) -> Iterator[LedgerSession]:
-    """One transaction on the ledger for the running command (:meth:`zoufang.db.Ledger.session`)."""
+def session(*, write: bool, as_of_today: bool = False) -> Iterator[LedgerSession]:
+    """One transaction on the ledger for the running command (:meth:`zoufang.db.Ledger.session`).
+
+    A write under a --today that is not the real date needs --backfill
+    (:func:`check_backfill`), except with ``as_of_today``: `demo`, which makes up a whole
+    ledger's year before --today, its own times included."""
     ctx = get_current_context()
     root = ctx.find_root()
     command = ctx.command_path.removeprefix((root.info_name or "zoufang") + " ").strip()
     s = settings()
-    backfill = check_backfill(s) if write else None
+    backfill = check_backfill(s) if write and not as_of_today else None
     ledger = s.ledger()
+    if write:
+        _prepare_orm()
     if ONE_COMMAND_PER_PROCESS:
         _relax_garbage_collector()
     observed = None
@@ -102,6 +108,16 @@ def session(*, write: bool) -> Iterator[LedgerSession]:
         from zoufang.services.witness import remember
 
         remember(observed)
+
+
+def _prepare_orm() -> None:
+    """Before a write takes the ledger's lock: if the command's service uses the ORM (its
+    models are imported), set the mappers up now, not at the first query inside the lock,
+    where every other writer would wait for it (issue 21: waiting writers)."""
+    if "zoufang.models" in sys.modules:
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
 
 
 def check_backfill(s: Settings) -> str | None:

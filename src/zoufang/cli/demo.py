@@ -36,7 +36,7 @@ def demo(
 
     count = parsing.parse_count(households, field="--households", minimum=1, maximum=1_000_000)
     seed_value = parsing.parse_count(seed, field="--seed", minimum=0, maximum=2**63 - 1)
-    with session(write=True) as s, _progress_bar(count) as progress:
+    with session(write=True, as_of_today=True) as s, _progress_bar(count) as progress:
         counts = build_demo(
             session=s, households=count, seed=seed_value, today=today(), progress=progress
         )

@@ -88,7 +88,7 @@ def visit_log(
     fmt: FormatOpt = None,
 ) -> None:
     """Record a home visit: what was heard, given, promised and paid."""
-    from zoufang.services.visit_record import VisitIn, log_visit_with_cash
+    from zoufang.services.visit_record import VisitIn, log_visit_with_cash, prepare_visit
 
     if not by:
         raise InvalidInput("--by", _("at least one visiting cadre is required"))
@@ -111,6 +111,9 @@ def visit_log(
     if plan_code is not None and cash is not None:
         raise InvalidInput("--cash", _("--plan pays the planned amount: leave out --cash"))
     fund_code = fund
+    prepare_visit(
+        cash=cash_fen is not None or plan_code is not None
+    )  # imports, before the write lock
     with session(write=True) as s:
         visit = log_visit_with_cash(
             session=s, data=data, today=today(), cash_fen=cash_fen, fund=fund_code, plan=plan_code

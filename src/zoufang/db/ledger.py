@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoufang.db import migrate
+from zoufang.db import engine as _engine_module
+from zoufang.db import migrate, write_queue
 from zoufang.db.engine import BUSY_TIMEOUT_MS, create_private_file, make_engine
 from zoufang.db.sessions import LedgerSession
 from zoufang.db.translate import translate_operational_errors
@@ -206,12 +207,18 @@ class Ledger:
         """One transaction: committed if the block finishes, rolled back if it raises.
 
         The one way to the database for every command (:class:`LedgerSession`: Core and
-        ORM alike). A write session starts as one (``BEGIN IMMEDIATE`` on SQLite, the
-        advisory lock on PostgreSQL); a read session on PostgreSQL is one REPEATABLE READ
-        snapshot, as a SQLite read transaction is.
+        ORM alike). A write session starts as one (``BEGIN IMMEDIATE`` on SQLite, after
+        its turn in the writers' queue (:mod:`zoufang.db.write_queue`); the advisory lock on
+        PostgreSQL); a read session on PostgreSQL is one REPEATABLE READ snapshot, as a
+        SQLite read transaction is.
         """
         bind = self.engine.execution_options(zoufang_write=True) if write else self._read_bind()
-        with translate_operational_errors(self.display), bind.connect() as conn:
+        queue = (
+            write_queue.turn(self.path, _engine_module.BUSY_TIMEOUT_MS / 1000)
+            if write and self.path is not None
+            else contextlib.nullcontext()
+        )
+        with queue, translate_operational_errors(self.display), bind.connect() as conn:
             transaction = conn.begin()
             session = LedgerSession(conn, {"operator": operator, "command": command})
             try:

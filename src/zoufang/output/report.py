@@ -51,6 +51,7 @@ def _words() -> dict[str, str]:
         "wish_households": pgettext("report", "Households with wishes"),
         "gifts": pgettext("report", "Gifts handed over"),
         "paid_in_period": pgettext("report", "Paid in the period"),
+        "chain_head": pgettext("report", "Ledger chain head"),
         "by_kind": pgettext("report", "Visits by kind"),
         "by_village": pgettext("report", "Visits by village"),
         "by_category": pgettext("report", "Visits by category"),
@@ -120,6 +121,11 @@ def category_label(row: dict) -> str:
     return label_of(CATEGORY, row["category"], row["label"])
 
 
+def short_head(head: dict) -> str:
+    """``519:9f86d081884c``: the chain head's short form, as notices print it."""
+    return f"{head['seq']}:{head['hash'][:12]}"
+
+
 def period_text(report: dict) -> str:
     p = report["period"]
     since = p["since"].isoformat() if p["since"] else t("since_start")
@@ -151,6 +157,8 @@ def summary(report: dict) -> dict:
         ("gifts", heard["gifts"]),
         ("paid_in_period", yuan(report["money"]["paid_in_period_fen"])),
     ]
+    if report.get("chain_head"):
+        pairs.append(("chain_head", short_head(report["chain_head"])))
     return {t(key): value for key, value in pairs}
 
 

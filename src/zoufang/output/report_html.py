@@ -10,7 +10,16 @@ import math
 import unicodedata
 
 from zoufang import i18n
-from zoufang.output.report import category_label, kind_label, percent, period_text, t, tables, yuan
+from zoufang.output.report import (
+    category_label,
+    kind_label,
+    percent,
+    period_text,
+    short_head,
+    t,
+    tables,
+    yuan,
+)
 from zoufang.parsing import visible
 
 COLORS = {
@@ -210,7 +219,13 @@ def page(report: dict) -> str:
         f"<h1>{_e(title)}</h1>",
         f'<div class="meta">{_e(t("period"))}: {_e(period_text(report))} · '
         f"{_e(t('village'))}: {_e(village or t('all_villages'))} · "
-        f"{_e(t('generated'))}: {_e(report['period']['generated'].isoformat())}</div>",
+        f"{_e(t('generated'))}: {_e(report['period']['generated'].isoformat())}"
+        + (
+            f" · {_e(t('chain_head'))}: {_e(short_head(report['chain_head']))}"
+            if report.get("chain_head")
+            else ""
+        )
+        + "</div>",
         '<section><div class="cards">',
         *(
             f'<div class="card{" bad" if bad else ""}"><div class="v">{_e(v)}</div>'

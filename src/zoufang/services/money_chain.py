@@ -27,15 +27,15 @@ PG_APPEND_LOCK = 0x7A6F7566  # "zouf"
 
 
 def chain_head(session: LedgerSession) -> ChainHead:
-    from sqlmodel import col
+    """The newest entry's seq and hash (0 and the genesis hash for an empty chain), with
+    SQLAlchemy Core: `report` and `remind` print it without loading the ORM."""
+    from zoufang.tables import ledger_entry as E
 
-    from zoufang.models import LedgerEntry
-
-    row = session.execute(
-        select(col(LedgerEntry.seq), col(LedgerEntry.hash))
-        .order_by(col(LedgerEntry.seq).desc())
-        .limit(1)
-    ).first()
+    row = (
+        session.connection()
+        .execute(select(E.c.seq, E.c.hash).order_by(E.c.seq.desc()).limit(1))
+        .first()
+    )
     return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.hash)
 
 

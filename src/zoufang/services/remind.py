@@ -43,12 +43,14 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from zoufang import i18n, tables
+from zoufang.chain import ChainHead, short_head
 from zoufang.config import Config
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.i18n import _, ngettext
 from zoufang.models import Cadre, ReminderLog
 from zoufang.services import figures
 from zoufang.services.due import DueFilter, days_overdue, due_households
+from zoufang.services.money_chain import chain_head
 from zoufang.services.reminder_channels import CHANNELS, DeliveryError, Message
 
 if TYPE_CHECKING:
@@ -114,6 +116,9 @@ class Digest:
 
     recipient: Recipient
     items: list[Item] = field(default_factory=list)
+    #: the ledger's head when the digest was gathered: each message carries it, a witness
+    #: in every inbox (services.witness); None for a ledger without entries
+    chain_head: ChainHead | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +265,10 @@ def gather(
     ]
     if unassigned:
         digests.append(Digest(Recipient(SUPERVISOR, SUPERVISOR, supervisor, None), unassigned))
+    head = chain_head(session) if digests else None
+    if head is not None and head.seq > 0:
+        for digest in digests:
+            digest.chain_head = head
     return digests
 
 
@@ -290,7 +299,7 @@ def leave_out_told(
             i for i in digest.items if (code, i.key) not in told or i.level > told[(code, i.key)]
         ]
         if fresh:
-            out.append(Digest(digest.recipient, fresh))
+            out.append(Digest(digest.recipient, fresh, digest.chain_head))
     return out
 
 
@@ -408,6 +417,8 @@ def _compose(digest: Digest, today: dt.date) -> tuple[str, str]:
         if supervisor
         else _("Please visit and follow up, and record it in the ledger.")
     )
+    if digest.chain_head is not None:
+        lines.append(_("Ledger chain head: {anchor}.").format(anchor=short_head(digest.chain_head)))
     return subject, "\n".join(lines)
 
 
@@ -451,7 +462,13 @@ class Outcome:
             if reason:
                 head["reason"] = reason
             messages.append(
-                {**head, "address": r.email, "subject": message.subject, "text": message.text}
+                {
+                    **head,
+                    "address": r.email,
+                    "subject": message.subject,
+                    "text": message.text,
+                    "chain_head": digest.chain_head.as_dict() if digest.chain_head else None,
+                }
             )
             items.extend({**head, **item.row()} for item in digest.items)
         return {"sent": self.sent, "items": items, "messages": messages}

@@ -55,6 +55,7 @@ from zoufang.services.counting import (
     commitment_counts,
     every_visit_counts,
 )
+from zoufang.services.money_chain import chain_head
 
 # The tables as SQLAlchemy Core declares them (zoufang.tables), not the SQLModel classes: the
 # report runs without importing SQLModel, pydantic and the models.
@@ -675,6 +676,9 @@ def campaign_report(*, session: LedgerSession, scope: Scope, today: dt.date) -> 
                 report = _visits_and_needs(session, scope, today, every_visit)
                 money = reading.result()
     report["money"], report["cadres"] = money
+    # the ledger's head as this report saw it: a printed report witnesses it
+    # (services.witness)
+    report["chain_head"] = chain_head(session).as_dict()
     return report
 
 

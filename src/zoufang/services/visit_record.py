@@ -188,6 +188,14 @@ def _inserted_id(conn, table, values: dict) -> int:
     return conn.execute(insert(table).values(**values)).lastrowid
 
 
+def prepare_visit(*, cash: bool) -> None:
+    """Import now what :func:`log_visit_with_cash` will need, before the command takes the
+    write lock: a payment needs the ORM (SQLModel, pydantic, the models), whose import is
+    seconds on a busy machine, and every other writer would wait for it."""
+    if cash:
+        import zoufang.services.funds  # noqa: F401
+
+
 def log_visit_with_cash(
     *,
     session: LedgerSession,
