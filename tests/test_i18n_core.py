@@ -169,7 +169,7 @@ def test_anchor_errors_in_chinese_and_full_width_anchors(chinese):
     with pytest.raises(InvalidInput) as info:
         parse_anchor("42")
     assert info.value.line() == (
-        "--anchor: '42' 不是“流水号:哈希”（如 42:9f86d081884c，哈希取前 12 位或全部 64 位十六进制数）"
+        "--anchor: '42' 不是“流水号:哈希值”（如 42:9f86d081884c，哈希值取前 12 位或全部 64 位十六进制数）"
     )
 
 
@@ -189,8 +189,8 @@ def test_chain_problems_read_in_both_languages(chinese):
 @pytest.mark.parametrize(
     ("contents", "zh", "en"),
     [
-        ("[smpt]\nhost = 'x'\n", "没有配置节 'smpt'（可用：[remind], [smtp], [webhook]）",
-         "unknown section 'smpt' (known: [remind], [smtp], [webhook])"),
+        ("[smpt]\nhost = 'x'\n", "没有配置节 'smpt'（可用：[audit], [remind], [smtp], [webhook]）",
+         "unknown section 'smpt' (known: [audit], [remind], [smtp], [webhook])"),
         ("[smtp]\nport = 'x'\n", "应为整数，实际为 'x'", "must be a whole number, got 'x'"),
         ("[smtp\n", "不是有效的 TOML：", "not valid TOML: "),
     ],

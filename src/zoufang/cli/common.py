@@ -114,7 +114,9 @@ def _prepare_orm() -> None:
     """Before a write takes the ledger's lock: if the command's service uses the ORM (its
     models are imported), set the mappers up now, not at the first query inside the lock,
     where every other writer would wait for it (issue 21: waiting writers)."""
-    if "zoufang.models" in sys.modules:
+    import sys as system  # the module itself (tests stand in for this module's `sys`)
+
+    if "zoufang.models" in system.modules:
         from sqlalchemy.orm import configure_mappers
 
         configure_mappers()

@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, func, or_, select, type_coerce
 
 from zoufang.clock import MAX_UTC_OFFSET
 from zoufang.i18n import N_
@@ -64,12 +64,18 @@ def _suspicious(conn: Connection, day: Any, recorded_at: Any, late_days: int) ->
     )
 
 
+def _raw(column: Any) -> Any:
+    """A date or time column as stored: a value a tamperer made unreadable must be judged
+    here (it is no date), not stop the audit in the driver's conversion."""
+    return type_coerce(column, String)
+
+
 def _as_datetime(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value.replace(microsecond=0)
     try:
         return dt.datetime.fromisoformat(str(value)[:19])
-    except ValueError:
+    except (ValueError, TypeError):
         return None
 
 
@@ -78,7 +84,7 @@ def _as_date(value: Any) -> dt.date | None:
         return value
     try:
         return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
+    except (ValueError, TypeError):
         return None
 
 
@@ -207,7 +213,9 @@ def entry_date_findings(conn: Connection, late_days: int) -> list[Finding]:
     filled = backfills(conn)
     out: list[Finding] = []
     for seq, fund, household, day, recorded, operator in conn.execute(
-        select(E.c.seq, E.c.fund_code, E.c.household_code, E.c.entry_date, E.c.recorded_at)
+        select(
+            E.c.seq, E.c.fund_code, E.c.household_code, _raw(E.c.entry_date), _raw(E.c.recorded_at)
+        )
         .add_columns(E.c.operator)
         .where(_suspicious(conn, E.c.entry_date, E.c.recorded_at, late_days))
         .order_by(E.c.seq)
@@ -231,7 +239,7 @@ def visit_date_findings(conn: Connection, late_days: int) -> list[Finding]:
     filled = backfills(conn)
     out: list[Finding] = []
     for vid, code, day, recorded, operator in conn.execute(
-        select(V.c.id, H.c.code, V.c.visit_date, V.c.recorded_at, V.c.operator)
+        select(V.c.id, H.c.code, _raw(V.c.visit_date), _raw(V.c.recorded_at), V.c.operator)
         .join(H, H.c.id == V.c.household_id)
         .where(_suspicious(conn, V.c.visit_date, V.c.recorded_at, late_days))
         .order_by(V.c.id)
@@ -241,7 +249,9 @@ def visit_date_findings(conn: Connection, late_days: int) -> list[Finding]:
         if found is not None:
             out.append(found)
     for rid, cid, code, day, recorded, operator in conn.execute(
-        select(R.c.id, M.c.id, H.c.code, R.c.response_date, R.c.recorded_at, R.c.operator)
+        select(
+            R.c.id, M.c.id, H.c.code, _raw(R.c.response_date), _raw(R.c.recorded_at), R.c.operator
+        )
         .join(M, M.c.id == R.c.commitment_id)
         .join(H, H.c.id == M.c.household_id)
         .where(
