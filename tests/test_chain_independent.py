@@ -126,7 +126,7 @@ def campaign(funded, zf):
             "--date",
             "2026-11-21",
             "--memo",
-            'Café "王奶奶" \\ 慰问\t金',
+            'Café "王奶奶" \\ 慰问 金',
         )
     )
     ok(

@@ -200,7 +200,7 @@ def operations_for(worker: int) -> list[list[str]]:
                 [
                     "enroll",
                     "--name",
-                    f"新户{worker}-{k}",
+                    "新户" + "".join("甲乙丙丁戊己庚辛壬癸"[int(d)] for d in f"{worker}{k:03d}"),
                     "--id-number",
                     number,
                     "--village",

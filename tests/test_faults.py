@@ -106,7 +106,14 @@ def write_roster(path: Path, rows: int) -> Path:
         for i in range(rows):
             born = dt.date(1940, 1, 1) + dt.timedelta(days=i // 500)
             first17 = f"130101{born:%Y%m%d}{i % 500:03d}"
-            out.writerow([f"户主{i}", first17 + id_check_digit(first17), "红星村", "低保户"])
+            out.writerow(
+                [
+                    "户主" + "".join("甲乙丙丁戊己庚辛壬癸"[int(d)] for d in str(i)),
+                    first17 + id_check_digit(first17),
+                    "红星村",
+                    "低保户",
+                ]
+            )
     return path
 
 

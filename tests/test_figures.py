@@ -248,7 +248,7 @@ def test_figures_agree_on_generated_ledgers(template_ledger, tmp_path_factory, h
                     [
                         "enroll",
                         "--name",
-                        f"户主{i}",
+                        "户主" + "".join("甲乙丙丁戊己庚辛壬癸"[int(d)] for d in str(i)),
                         "--id-number",
                         valid_id(f"1101011960010100{i}"),
                         "--village",

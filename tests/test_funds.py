@@ -287,7 +287,10 @@ def test_rule_overridden_with_reason(funded, zf, ledger_path, scenario):
     audit = zf("audit", "funds", "-f", "json")
     assert audit.exit_code == 0, audit.stdout
     found = [f for f in audit.json()["findings"] if f["entry"] == entry["id"]]
-    assert [f["check"] for f in found if f["check"] != "no-visit"] == ["override"]
+    # (a payment dated long before it was recorded is also a late entry: issue 21)
+    assert [f["check"] for f in found if f["check"] not in ("no-visit", "late-entry")] == [
+        "override"
+    ]
     assert found[0]["severity"] == "warning"
     assert reason in found[0]["detail"] and scenario.check in found[0]["detail"]
 

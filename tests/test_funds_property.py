@@ -55,7 +55,7 @@ def base_ledger(template_ledger, tmp_path_factory) -> Path:
         for i, name in enumerate(["陈大爷", "王奶奶", "刘阿姨"], start=1):
             enroll(
                 session=s,
-                today=TODAY,
+                today=dt.date(2026, 11, 1),
                 data=HouseholdIn(
                     name=name,
                     id_number=valid_id(f"110101194503{i:02d}123"),
@@ -63,19 +63,34 @@ def base_ledger(template_ledger, tmp_path_factory) -> Path:
                     categories=["low-income"],
                 ),
             )
-        add_member(session=s, code="H000003", name="刘小军", relation="儿子", id_number=son)
+        # the son and the relation are on record from the 1st, before any payment the machine
+        # makes: every payment is judged by the facts of its day (issue 13)
+        add_member(
+            session=s,
+            code="H000003",
+            name="刘小军",
+            relation="儿子",
+            id_number=son,
+            today=dt.date(2026, 11, 2),
+        )
         enroll(
             session=s,
-            today=TODAY,
+            today=dt.date(2026, 11, 1),
             data=HouseholdIn(
                 name="刘小军", id_number=son, village="东风社区", categories=["low-income"]
             ),
         )
-        relate(session=s, cadre_code="C0002", household_code="H000004", relation="表兄")
+        relate(
+            session=s,
+            cadre_code="C0002",
+            household_code="H000004",
+            relation="表兄",
+            today=dt.date(2026, 11, 2),
+        )
         for code, cap in FUNDS.items():
             create_fund(
                 session=s,
-                today=TODAY,
+                today=dt.date(2026, 11, 1),
                 data=FundIn(
                     code=code,
                     name=f"{code} 慰问金",

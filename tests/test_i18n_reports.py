@@ -262,18 +262,21 @@ def test_notice_in_chinese(zf, ledger):
     assert lines[0] == "2026年春节慰问金 发放公示"
     assert lines[1] == "资金来源：市委组织部代管党费；发放户数：1；合计：1,200.00 元"
     assert lines[3].split() == ["序号", "村/社区", "户主", "身份证号", "类别", "金额(元)"]
-    # the period with its first and last day, then the signature block (the date)
-    assert lines[-3] == (
-        "公示期 7 天：2026年11月23日至2026年11月29日。如有异议，请向村（社区）党组织反映。"
-    )
-    assert lines[-1] == "2026年11月23日"
+    # the period with its first and last day, then the signature block (the date), then the
+    # ledger's chain head: posted on a wall, a witness (issue 21)
+    period = "公示期 7 天：2026年11月23日至2026年11月29日。如有异议，请向村（社区）党组织反映。"
+    filled = [line for line in lines if line.strip()]
+    assert filled[-3:-1] == [period, "2026年11月23日"]
+    assert re.fullmatch(r"资金流水链头：\d+:[0-9a-f]{12}", filled[-1])
     english = ok(zf(*EN, "notice", FUND, "--format", "plain", "--days", "1")).stdout
-    assert english.splitlines()[0] == "2026年春节慰问金: public notice of payments"
-    assert english.splitlines()[-3] == (
+    filled = [line for line in english.splitlines() if line.strip()]
+    assert filled[0] == "2026年春节慰问金: public notice of payments"
+    assert filled[-3:-1] == [
         "Notice period: 1 day, from 2026-11-23 to 2026-11-23. "
-        "Objections may be raised with the village (community) Party organisation."
-    )
-    assert english.splitlines()[-1] == "2026-11-23"
+        "Objections may be raised with the village (community) Party organisation.",
+        "2026-11-23",
+    ]
+    assert re.fullmatch(r"Money ledger chain head: \d+:[0-9a-f]{12}", filled[-1])
 
 
 @pytest.mark.parametrize(

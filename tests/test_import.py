@@ -45,8 +45,16 @@ def _figures(env=None) -> dict:
     }.items():
         result = invoke(*args, env=env)
         assert result.exit_code in (0, 1), (name, result.stderr)
-        figures[name] = result.json()
+        figures[name] = _without_chain_hash(result.json())
     return figures
+
+
+def _without_chain_hash(data):
+    """The report without its chain head's hash: an import writes a new chain (its entries
+    are recorded today), with as many entries as the source's."""
+    if isinstance(data, dict) and isinstance(data.get("chain_head"), dict):
+        return {**data, "chain_head": {"seq": data["chain_head"]["seq"]}}
+    return data
 
 
 def test_export_then_import_into_an_empty_ledger_gives_the_same_figures(zf, demo_export):
@@ -71,7 +79,8 @@ def test_export_then_import_into_an_empty_ledger_gives_the_same_figures(zf, demo
             if f["check"] not in ("late-entry",)
         )
 
-    assert findings(audit_after) == findings(audit_before)
+    # and the import itself, listed once like a backfill (its rows are not late entries)
+    assert findings(audit_after) == sorted([*findings(audit_before), ("backfill", None, None)])
     assert zf("db", "check").exit_code == 0
 
 
@@ -262,7 +271,8 @@ def test_the_example_township_workbook_moves_in_whole(zf, ledger_path):
     assert shown["allocated"] == "5000.00" and shown["disbursed"] == "2200.00"
     audit = zf("audit", "funds", "--format", "json")
     assert audit.exit_code == 0, audit.stdout
-    assert [f["check"] for f in audit.json()["findings"]] == ["no-visit"]
+    # the import is listed once like a backfill; its rows are not late entries one by one
+    assert [f["check"] for f in audit.json()["findings"]] == ["no-visit", "backfill"]
 
 
 def test_a_bad_row_in_the_last_sheet_imports_nothing(zf, tmp_path, snapshot_db):
@@ -296,7 +306,9 @@ def test_an_english_workbook_or_a_folder_of_csv_files_round_trips_too(
         ok(invoke("export", "--out", out, "--reveal", "--lang", "en", env=env))
     ok(zf("import", out))
     report = ("report", "--since", "2025-01-01", "--format", "json")
-    assert zf(*report).json() == invoke(*report, env=env).json()
+    assert _without_chain_hash(zf(*report).json()) == _without_chain_hash(
+        invoke(*report, env=env).json()
+    )
 
 
 def test_an_unknown_cadre_in_the_roster_sheet_or_create_cadres(zf, tmp_path, snapshot_db):

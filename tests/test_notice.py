@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import rawdb
@@ -251,7 +253,9 @@ def test_markdown_in_chinese_has_period_signature_and_village(zf, three_paid, ch
     assert text.startswith("# 2026年春节慰问金 发放公示")
     assert "村（社区）：红星村" in text
     assert "2026年2月10日至2026年2月16日" in text
-    assert text.rstrip().endswith("某某镇人民政府  \n2026年2月10日")
+    # the signature, then the ledger's chain head (a witness, issue 21)
+    assert "某某镇人民政府  \n2026年2月10日" in text
+    assert re.search(r"资金流水链头：\d+:[0-9a-f]{12}$", text.rstrip())
     assert "王*奶" not in text and "陈*爷" in text and "刘*明" in text
 
 

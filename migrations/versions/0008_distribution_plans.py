@@ -121,5 +121,6 @@ def downgrade() -> None:
     op.drop_table("plan")
     if op.get_bind().dialect.name != "sqlite":
         op.execute("DROP FUNCTION IF EXISTS zoufang_plan_append_only()")
-    with op.batch_alter_table("fund", schema=None) as batch_op:
-        batch_op.drop_column("requires_plan")
+    # In place (SQLite ≥ 3.35): a batch table rebuild would drop and re-create `fund`, which
+    # the ledger's entries and plans reference, and fail on a ledger holding data.
+    op.execute("ALTER TABLE fund DROP COLUMN requires_plan")

@@ -17,6 +17,7 @@ from zoufang.cli.common import (
     default_lang,
     log_reveal,
     parse_lang,
+    refuse_existing,
     session,
     today,
 )
@@ -213,11 +214,7 @@ def _check_out(out: Path | None, chosen: NoticeFormat, *, split: bool, force: bo
 
 
 def _refuse_existing(path: Path) -> None:
-    if path.exists():
-        raise InvalidInput(
-            "--out",
-            _("{out} already exists; choose a new file (or --force)").format(out=path),
-        )
+    refuse_existing(path, force=False)
 
 
 def _file_name(notice: dict, suffix: str) -> str:

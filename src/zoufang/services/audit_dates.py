@@ -92,9 +92,12 @@ def backfills(conn: Connection) -> dict[tuple[str, dt.datetime], list[Backfill]]
     """Every command run with --backfill, by (operator, real time): the key its rows carry
     (two commands of one operator in the same second share it)."""
     found: dict[tuple[str, dt.datetime], list[Backfill]] = {}
-    for at, operator, command, after in conn.execute(
-        select(_log.c.at, _log.c.operator, _log.c.command, _log.c.after)
-        .where(_log.c.action == "backfill")
+    for at, operator, command, action, after in conn.execute(
+        select(_log.c.at, _log.c.operator, _log.c.command, _log.c.action, _log.c.after)
+        .where(
+            (_log.c.action == "backfill")
+            | ((_log.c.action == "import") & (_log.c.object_type == "workbook"))
+        )
         .order_by(_log.c.at, _log.c.id)
     ):
         when = _as_datetime(at)
@@ -104,10 +107,16 @@ def backfills(conn: Connection) -> dict[tuple[str, dt.datetime], list[Backfill]]
             said = json.loads(after or "{}")
         except ValueError:
             said = {}
+        # a whole-workbook import (`zoufang import`) carries the office's past into the ledger:
+        # it is listed once, like a backfill, naming the file, and its rows are not late
+        # entries one by one
+        reason = (
+            str(said.get("reason", ""))
+            if action == "backfill"
+            else f"import {said.get('file', '')}"
+        )
         found.setdefault((operator, when), []).append(
-            Backfill(
-                when, operator, command, str(said.get("today", "")), str(said.get("reason", ""))
-            )
+            Backfill(when, operator, command, str(said.get("today", "")), reason)
         )
     return found
 
@@ -127,6 +136,7 @@ def _judge(
         return None
     backfill = filled.get((operator, at))
     reasons = "; ".join(dict.fromkeys(b.reason for b in backfill or ()))
+    imported = backfill is not None and all(b.command == "import" for b in backfill)
     if on > (at + MAX_UTC_OFFSET).date():
         return finding(
             "future-dated",
@@ -143,7 +153,7 @@ def _judge(
             **where,
         )
     days = (at.date() - on).days
-    if days <= late_days:
+    if days <= late_days or imported:
         return None
     if backfill is not None:
         message = Message(
