@@ -374,6 +374,7 @@ LIST_COMMANDS = [
             "cadre",
             "due_date",
             "status",
+            "referred_to",
             "days_overdue",
             "responses",
         ],
