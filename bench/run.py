@@ -165,14 +165,12 @@ def build(
         for path in (fx.empty,):  # made by the old schema
             path.unlink(missing_ok=True)
     if rebuild or not fx.county.exists() or {k: meta.get(k) for k in want} != want:
-        for path in cache.glob(f"{stem}.db*"):
-            path.unlink()
+        _remove_all(cache, f"{stem}.db*")
         for path in (fx.empty, *cache.glob("roster-*")):
             path.unlink(missing_ok=True)
         log(f"building the county ledger ({households:,} households, with funds) in {cache} …")
         partial = cache / f"{stem}.building.db"
-        for path in cache.glob(f"{stem}.building.db*"):
-            path.unlink()
+        _remove_all(cache, f"{stem}.building.db*")
         sample = zf(
             "--db",
             str(partial),
@@ -225,8 +223,7 @@ def _upgrade(fx: Fixtures, meta: dict, want: dict, log: Callable[[str], None]) -
     program's own migrations on a copy, then the builder's later steps; the copy replaces
     the cached file only when all of it worked."""
     partial = fx.cache / f"{fx.county.stem}.building.db"
-    for path in fx.cache.glob(f"{fx.county.stem}.building.db*"):
-        path.unlink()
+    _remove_all(fx.cache, f"{fx.county.stem}.building.db*")
     log(
         f"upgrading the cached county ledger (revision {meta.get('revision')} → "
         f"{want['revision']}, builder {meta.get('builder')} → {want['builder']}) …"
@@ -240,9 +237,9 @@ def _upgrade(fx: Fixtures, meta: dict, want: dict, log: Callable[[str], None]) -
     upgraded = time.perf_counter() - start
     history = _add_history(partial, fx.households) if meta.get("builder") == 1 else 0.0
     _checkpoint(partial)
-    for path in fx.cache.glob(f"{fx.county.stem}.db-*"):
-        path.unlink()
+    _remove_all(fx.cache, f"{fx.county.stem}.db-*")
     partial.rename(fx.county)
+    _remove_all(fx.cache, f"{partial.name}*")  # the writers' queue directory
     counts = _counts(fx.county)
     log(
         f"upgraded in {upgraded:.1f} s, history added in {history:.1f} s: "
@@ -256,6 +253,15 @@ def _upgrade(fx: Fixtures, meta: dict, want: dict, log: Callable[[str], None]) -
         "history_seconds": round(history, 1),
         **counts,
     }
+
+
+def _remove_all(directory: Path, pattern: str) -> None:
+    """Files and directories (a ledger's writers' queue, db/write_queue.py) matching."""
+    for path in directory.glob(pattern):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def _add_history(db: Path, households: int) -> float:
@@ -332,7 +338,8 @@ def _counts(path: Path) -> dict[str, int]:
     try:
         return {
             t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("household", "visit", "commitment", "fund", "ledger_entry")
+            for t in ("household", "visit", "commitment", "fund", "ledger_entry", "fact_change")
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (t,)).fetchone()
         }
     finally:
         con.close()
@@ -762,7 +769,8 @@ def markdown(
         f"- Ledger: {b.get('household', 0):,} households, {b.get('visit', 0):,} visits, "
         f"{b.get('commitment', 0):,} commitments, {b.get('ledger_entry', 0):,} ledger entries "
         f"in {b.get('fund', 0)} funds (`zoufang demo --households {fx.households} --funds`, "
-        f"built in {b.get('build_seconds', '?')} s); `--today {TODAY}`",
+        f"built in {b.get('build_seconds', '?')} s), {b.get('fact_change', 0):,} fact changes "
+        f"(a category change for one household in {HISTORY_EVERY}); `--today {TODAY}`",
         "",
         "| operation | target | median | min | max | CPU (median) | peak RSS | sqlite3 | ratio "
         "| met |",
