@@ -162,6 +162,10 @@ def _check(
     # PostgreSQL enforces foreign keys; a SQLite shell with them off can break them.
     sqlite = conn.dialect.name == "sqlite"
     may_dangle = sqlite and references_may_dangle(stored, facts)
+    # What needs nothing from the worker is done while it still runs (reported below, in
+    # the same order as ever).
+    backdated = backdated_findings(backdated_rows, rows)
+    view = view_findings(conn, history)
     chain = workers.finish(job, conn, sql, anchor_seq)
     replayed = replay_findings(
         replay, entry, _unvisited(conn, chain.unanswered), reversed_by, facts
@@ -221,8 +225,8 @@ def _check(
             )
     findings += _fact_chain_findings(chain, chain.facts_count, fact_anchor)
     findings += reversal_findings + replay.malformed + replayed + plan_findings(conn, upto)
-    findings += backdated_findings(backdated_rows, rows)
-    findings += view_findings(conn, history)
+    findings += backdated
+    findings += view
     findings += [
         finding(
             "storage",
