@@ -45,8 +45,11 @@ SQL = ROOT / "bench" / "sql"
 DEFAULT_CACHE = ROOT / "bench" / ".cache"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
-#: Bump when what the builder makes changes, so that caches are rebuilt.
-BUILDER_VERSION = 1
+#: Bump when what the builder makes changes, so that caches are rebuilt. 2: a category change
+#: for one household in five (issue 13's fact history).
+BUILDER_VERSION = 2
+#: One household in this many has its categories changed once after the demo.
+HISTORY_EVERY = 5
 TODAY = "2026-03-01"
 SEED = 1
 HOUSEHOLDS = 100_000
@@ -146,15 +149,28 @@ def build(
         "builder": BUILDER_VERSION,
     }
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    same_demo = all(meta.get(k) == want[k] for k in ("households", "seed", "today"))
+    if (
+        not rebuild
+        and fx.county.exists()
+        and same_demo
+        and {k: meta.get(k) for k in want} != want
+        and meta.get("builder") in (1, BUILDER_VERSION)
+    ):
+        # The same demo under an older schema or builder: migrate a copy (the program
+        # upgrades a ledger on open, after a backup) and add what the builder now adds,
+        # instead of building the whole county again.
+        meta = _upgrade(fx, meta, want, log)
+        meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+        for path in (fx.empty,):  # made by the old schema
+            path.unlink(missing_ok=True)
     if rebuild or not fx.county.exists() or {k: meta.get(k) for k in want} != want:
-        for path in cache.glob(f"{stem}.db*"):
-            path.unlink()
+        _remove_all(cache, f"{stem}.db*")
         for path in (fx.empty, *cache.glob("roster-*")):
             path.unlink(missing_ok=True)
         log(f"building the county ledger ({households:,} households, with funds) in {cache} …")
         partial = cache / f"{stem}.building.db"
-        for path in cache.glob(f"{stem}.building.db*"):
-            path.unlink()
+        _remove_all(cache, f"{stem}.building.db*")
         sample = zf(
             "--db",
             str(partial),
@@ -166,6 +182,7 @@ def build(
             "--funds",
             cwd=cache,
         )
+        history = _add_history(partial, households)
         _checkpoint(partial)
         partial.rename(fx.county)
         counts = _counts(fx.county)
@@ -174,6 +191,7 @@ def build(
             "built_at": dt.datetime.now().isoformat(timespec="seconds"),
             "build_seconds": round(sample.wall, 1),
             "build_peak_rss_mib": round(sample.max_rss_kib / 1024),
+            "history_seconds": round(history, 1),
             **counts,
         }
         meta_path.write_text(json.dumps(meta, indent=2) + "\n")
@@ -200,6 +218,106 @@ def build(
     return fx
 
 
+def _upgrade(fx: Fixtures, meta: dict, want: dict, log: Callable[[str], None]) -> dict:
+    """Bring a cached county ledger of an older schema revision or builder up to date: the
+    program's own migrations on a copy, then the builder's later steps; the copy replaces
+    the cached file only when all of it worked."""
+    partial = fx.cache / f"{fx.county.stem}.building.db"
+    _remove_all(fx.cache, f"{fx.county.stem}.building.db*")
+    log(
+        f"upgrading the cached county ledger (revision {meta.get('revision')} → "
+        f"{want['revision']}, builder {meta.get('builder')} → {want['builder']}) …"
+    )
+    _copy(fx.county, partial)
+    start = time.perf_counter()
+    if meta.get("revision") != want["revision"]:
+        zf("--db", str(partial), "db", "upgrade", cwd=fx.cache)
+        for path in fx.cache.glob(f"{partial.name}.backup-*"):
+            path.unlink()  # the migration's own backup of the copy
+    upgraded = time.perf_counter() - start
+    history = _add_history(partial, fx.households) if meta.get("builder") == 1 else 0.0
+    _checkpoint(partial)
+    _remove_all(fx.cache, f"{fx.county.stem}.db-*")
+    partial.rename(fx.county)
+    _remove_all(fx.cache, f"{partial.name}*")  # the writers' queue directory
+    counts = _counts(fx.county)
+    log(
+        f"upgraded in {upgraded:.1f} s, history added in {history:.1f} s: "
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    )
+    return {
+        **meta,
+        **want,
+        "upgraded_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "upgrade_seconds": round(upgraded, 1),
+        "history_seconds": round(history, 1),
+        **counts,
+    }
+
+
+def _remove_all(directory: Path, pattern: str) -> None:
+    """Files and directories (a ledger's writers' queue, db/write_queue.py) matching."""
+    for path in directory.glob(pattern):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _add_history(db: Path, households: int) -> float:
+    """A category change for one household in :data:`HISTORY_EVERY`, through the program's
+    own ``household update --category`` service, in a child process (its memory is not
+    this process's). Returns the seconds it took."""
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, __file__, "--add-history", str(db), str(households)],
+        check=True,
+        env=bench_env(),
+    )
+    return time.perf_counter() - start
+
+
+def add_history(db: Path, households: int) -> None:
+    """Every :data:`HISTORY_EVERY`-th household's categories change once, as
+    ``ZOUFANG_TODAY=D zoufang household update CODE --category …`` on a day D halfway
+    between its enrolment and the bench's today: a household leaving 低保 (low-income) when
+    it has another category, entering it otherwise. Each change is recorded on the day it
+    takes effect (not backdated), after the demo's payments (its ``ledger_seq`` is the
+    ledger's head)."""
+    from sqlalchemy import select
+
+    from zoufang.db import Ledger
+    from zoufang.services.households import update_household
+    from zoufang.tables import household as _household
+    from zoufang.tables import household_category as _category
+
+    today = dt.date.fromisoformat(TODAY)
+    ledger = Ledger(str(db))
+    with ledger.session(write=True, operator="bench", command="household update") as s:
+        rows = s.execute(
+            select(_household.c.id, _household.c.code, _household.c.enrolled_on)
+            .where(_household.c.id % HISTORY_EVERY == 1)
+            .order_by(_household.c.id)
+        ).all()
+        held: dict[int, list[str]] = {}
+        for hid, code in s.execute(select(_category.c.household_id, _category.c.category_code)):
+            held.setdefault(hid, []).append(code)
+        for hid, code, enrolled in rows:
+            enrolled = (
+                enrolled if isinstance(enrolled, dt.date) else dt.date.fromisoformat(enrolled)
+            )
+            day = dt.date.fromordinal((enrolled.toordinal() + today.toordinal()) // 2)
+            now = sorted(held.get(hid, []))
+            if "low-income" in now:
+                new = [c for c in now if c != "low-income"] or ["illness-poverty"]
+            else:
+                new = [*now, "low-income"]
+            update_household(
+                session=s, code=code, changes={}, categories=new, effective_from=day, today=day
+            )
+    ledger.engine.dispose()
+
+
 def write_rosters(households: int, csv_path: Path, xlsx_path: Path) -> None:
     rows = list(roster_rows(households))
     write_csv(csv_path, rows)
@@ -220,7 +338,8 @@ def _counts(path: Path) -> dict[str, int]:
     try:
         return {
             t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-            for t in ("household", "visit", "commitment", "fund", "ledger_entry")
+            for t in ("household", "visit", "commitment", "fund", "ledger_entry", "fact_change")
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (t,)).fetchone()
         }
     finally:
         con.close()
@@ -374,6 +493,52 @@ OPS = [
         runs=7,
         setup=lambda fx, w: _copy(fx.county, w / "county-copy.db"),
         note="one write on a copy of the county ledger",
+    ),
+    Op(
+        "visit log --cash",
+        "zoufang visit log H000126 --by C0001 --notes … --cash 10 --fund LSJZ2026 --format json",
+        lambda fx, w: [
+            "--db",
+            str(w / "county-copy.db"),
+            "visit",
+            "log",
+            "H000126",
+            "--by",
+            "C0001",
+            "--notes",
+            "送去临时救助金",
+            "--cash",
+            "10",
+            "--fund",
+            "LSJZ2026",
+            "--format",
+            "json",
+        ],
+        0.6,
+        runs=7,
+        prepare=lambda fx, w: _copy(fx.county, w / "county-copy.db"),
+        note="a visit and a payment (judged by the facts as of its day) on a fresh copy",
+    ),
+    Op(
+        "fund disburse",
+        "zoufang fund disburse LSJZ2026 H000126 10 --by C0001 --format json",
+        lambda fx, w: [
+            "--db",
+            str(w / "county-copy.db"),
+            "fund",
+            "disburse",
+            "LSJZ2026",
+            "H000126",
+            "10",
+            "--by",
+            "C0001",
+            "--format",
+            "json",
+        ],
+        0.6,
+        runs=7,
+        prepare=lambda fx, w: _copy(fx.county, w / "county-copy.db"),
+        note="one payment on a fresh copy; H000126's categories changed in its history",
     ),
     Op(
         "report",
@@ -604,7 +769,8 @@ def markdown(
         f"- Ledger: {b.get('household', 0):,} households, {b.get('visit', 0):,} visits, "
         f"{b.get('commitment', 0):,} commitments, {b.get('ledger_entry', 0):,} ledger entries "
         f"in {b.get('fund', 0)} funds (`zoufang demo --households {fx.households} --funds`, "
-        f"built in {b.get('build_seconds', '?')} s); `--today {TODAY}`",
+        f"built in {b.get('build_seconds', '?')} s), {b.get('fact_change', 0):,} fact changes "
+        f"(a category change for one household in {HISTORY_EVERY}); `--today {TODAY}`",
         "",
         "| operation | target | median | min | max | CPU (median) | peak RSS | sqlite3 | ratio "
         "| met |",
@@ -730,5 +896,8 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--write-rosters"]:
         write_rosters(int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+        sys.exit(0)
+    if sys.argv[1:2] == ["--add-history"]:
+        add_history(Path(sys.argv[2]), int(sys.argv[3]))
         sys.exit(0)
     sys.exit(main())

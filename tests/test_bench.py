@@ -44,12 +44,23 @@ def test_builder_and_timing_loop_work_at_200_households(tmp_path, capsys):
     finally:
         con.close()
     assert households == 200 and entries > 200
+    # issue 13: one household in five had its categories changed after the demo
+    assert _changes(fx.county) == 200 // bench.HISTORY_EVERY
+    assert fx.built["fact_change"] > 3 * 200
     assert fx.built["ledger_entry"] == entries
     assert len(fx.roster_csv.read_text(encoding="utf-8-sig").splitlines()) == 201
     assert fx.roster_xlsx.stat().st_size > 0 and fx.empty.exists()
     # cached: a second build reuses the files
     stamp = fx.county.stat().st_mtime_ns
     assert bench.build(cache, 200, log=lambda line: None).county.stat().st_mtime_ns == stamp
+    # a cache of an older builder is brought up to date on a copy, not built again
+    meta_path = cache / "county-200.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "builder": 1}))
+    again = bench.build(cache, 200, log=lambda line: None)
+    assert again.built["builder"] == bench.BUILDER_VERSION and "upgraded_at" in again.built
+    assert _changes(again.county) == 2 * (200 // bench.HISTORY_EVERY)
+    assert not list(cache.glob("county-200.building*"))
 
     doc = tmp_path / "benchmarks.md"
     doc.write_text(f"# Benchmarks\n\nintro\n\n{bench.BEGIN}\nOLD-RESULTS\n{bench.END}\n\nnotes\n")
@@ -65,7 +76,7 @@ def test_builder_and_timing_loop_work_at_200_households(tmp_path, capsys):
                 "1",
                 "--no-warmup",
                 "--only",
-                "help,due,audit funds,visit log,enroll csv",
+                "help,due,audit funds,visit log,visit log --cash,fund disburse,enroll csv",
             ]
         )
         == 0
@@ -83,3 +94,12 @@ def test_builder_and_timing_loop_work_at_200_households(tmp_path, capsys):
     assert text.startswith("# Benchmarks\n\nintro\n\n") and text.endswith("\n\nnotes\n")
     assert "OLD-RESULTS" not in text and "| operation | target |" in text
     assert json.loads((cache / "county-200.json").read_text())["households"] == 200
+
+
+def _changes(path) -> int:
+    """Fact changes made after the demo (not carried over or opening periods)."""
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT COUNT(*) FROM fact_change WHERE origin = 'change'").fetchone()[0]
+    finally:
+        con.close()

@@ -35,7 +35,7 @@ from zoufang.services.audit_funds_replay import replay_findings, replay_funds
 from zoufang.services.audit_funds_view import view_findings
 from zoufang.services.audit_plans import plan_findings
 from zoufang.services.counting import visit_counts
-from zoufang.services.fact_history import History
+from zoufang.services.fact_history import HISTORY_COLUMNS, History
 from zoufang.tables import fact_change as _fact
 from zoufang.tables import fund as _fund
 from zoufang.tables import household as _household
@@ -142,16 +142,30 @@ def _check(
     rows, odd = _typed(stored)
     entry = seq_index(rows)
     reversed_by, reversal_findings = _reversals(rows, entry)
-    fact_rows = driver_rows(
-        conn, select(*(_fact.c[name] for name in FACT_COLUMNS)).order_by(_fact.c.seq)
+    # Only the columns the as-of rule reads (the worker rehashes the whole rows): the
+    # hashes alone are two thirds of a county history's text.
+    history = History(
+        driver_rows(
+            conn, select(*(_fact.c[name] for name in HISTORY_COLUMNS)).order_by(_fact.c.seq)
+        )
     )
-    history = History(fact_rows)
+    # The rest of a row only for the rare backdated changes.
+    backdated_rows = driver_rows(
+        conn,
+        select(*(_fact.c[name] for name in FACT_COLUMNS))
+        .where(_fact.c.origin == "backdated")
+        .order_by(_fact.c.seq),
+    )
     facts = load_facts(conn, rows, history)
     replay = replay_funds(facts, rows, entry)
     summaries = _fund_summaries(conn, replay.totals, fund)
     # PostgreSQL enforces foreign keys; a SQLite shell with them off can break them.
     sqlite = conn.dialect.name == "sqlite"
     may_dangle = sqlite and references_may_dangle(stored, facts)
+    # What needs nothing from the worker is done while it still runs (reported below, in
+    # the same order as ever).
+    backdated = backdated_findings(backdated_rows, rows)
+    view = view_findings(conn, history)
     chain = workers.finish(job, conn, sql, anchor_seq)
     replayed = replay_findings(
         replay, entry, _unvisited(conn, chain.unanswered), reversed_by, facts
@@ -209,10 +223,10 @@ def _check(
                     entry=anchor.seq,
                 )
             )
-    findings += _fact_chain_findings(chain, len(fact_rows), fact_anchor)
+    findings += _fact_chain_findings(chain, chain.facts_count, fact_anchor)
     findings += reversal_findings + replay.malformed + replayed + plan_findings(conn, upto)
-    findings += backdated_findings(fact_rows, rows)
-    findings += view_findings(conn, history)
+    findings += backdated
+    findings += view
     findings += [
         finding(
             "storage",
