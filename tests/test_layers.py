@@ -29,18 +29,21 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"errors", "parsing", "i18n"},
     "chain": {"errors", "i18n"},
     "clock": set(),
+    "private_files": set(),
     "fact_chain": {"errors", "i18n", "chain"},
     "tables": {"codes"},
     "models": {"tables", "codes"},
-    "db": {"errors", "tables", "chain", "clock", "i18n"},
+    "db": {"errors", "tables", "chain", "clock", "i18n", "private_files"},
     "services": {
         "errors", "codes", "labels", "parsing", "config", "chain", "clock", "fact_chain", "tables",
-        "models", "db", "version", "i18n",
+        "models", "db", "version", "i18n", "private_files",
     },
-    "output": {"errors", "codes", "labels", "parsing", "chain", "version", "i18n"},
+    "output": {
+        "errors", "codes", "labels", "parsing", "chain", "version", "i18n", "private_files",
+    },
     "cli": {
         "errors", "codes", "labels", "parsing", "config", "chain", "clock", "fact_chain", "db",
-        "services", "output", "version", "i18n",
+        "services", "output", "version", "i18n", "private_files",
     },
     "__main__": {"cli"},
 }  # fmt: skip

@@ -23,6 +23,7 @@ from zoufang.cli.common import (
 from zoufang.errors import InvalidInput
 from zoufang.i18n import _, pgettext
 from zoufang.output import ExportFormat, parse_choice
+from zoufang.private_files import make_private_dir
 
 TABLES = ("households", "members", "visits", "commitments", "ledger", "cadres", "funds")
 
@@ -137,7 +138,7 @@ def _target(out: str, fmt: ExportFormat, tables: list[str], *, force: bool = Fal
                     "to replace them"
                 ).format(files=", ".join(taken), out=out),
             )
-        path.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path)  # a directory it makes: 0700, like its 0600 files
         return path
     refuse_existing(path, force=force)
     if not path.parent.is_dir():

@@ -24,6 +24,7 @@ from zoufang.cli.common import (
 from zoufang.errors import InvalidInput, ZoufangError
 from zoufang.i18n import _
 from zoufang.output import NoticeFormat, default_format, parse_choice
+from zoufang.private_files import make_private_dir
 
 #: What --split-by takes (the village, in either language).
 SPLIT_WORDS = {"village": "village", "村": "village", "村社区": "village", "村（社区）": "village"}
@@ -165,7 +166,7 @@ def notice(
                 for target in targets:
                     _refuse_existing(target)
             if notices:
-                out.mkdir(exist_ok=True)
+                make_private_dir(out)  # 0700 if made here; its files are 0600
         else:
             targets = [out]  # type: ignore[list-item]
         written = [

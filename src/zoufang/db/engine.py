@@ -16,7 +16,6 @@ A connection is a writer when its execution options carry ``zoufang_write=True``
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 from zoufang.db.urls import sqlite_path
 from zoufang.errors import StorageError
 from zoufang.i18n import _
+from zoufang.private_files import create_private, make_private_dir
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -42,21 +42,18 @@ def create_private_file(path: Path) -> None:
         return
     if not path.parent.exists():
         try:
-            path.parent.mkdir(parents=True, mode=0o700)
+            make_private_dir(path.parent)
         except OSError as exc:
             raise StorageError(
                 "--db",
                 _("cannot create {path}: {error}").format(path=path.parent, error=exc.strerror),
             ) from None
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return
+        create_private(path)
     except OSError as exc:
         raise StorageError(
             "--db", _("cannot create {path}: {error}").format(path=path, error=exc.strerror)
         ) from None
-    os.close(fd)
 
 
 def filesystem_type(path: Path) -> str | None:

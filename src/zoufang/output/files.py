@@ -15,12 +15,14 @@ import contextlib
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from zoufang.output.values import FORMULA_TRIGGERS, cell
+from zoufang.private_files import open_private
 
 #: Rows written (and the progress told) per batch.
 BATCH = 5000
@@ -37,11 +39,14 @@ def opened(
     out: IO[str] | Path | None, *, bom: bool = False, newline: str | None = None
 ) -> Iterator[IO[str]]:
     """Where to write: a path opened as UTF-8 (with a BOM, which Excel needs to read Chinese
-    CSV, if ``bom``) and closed after; a stream as it is; None as stdout."""
+    CSV, if ``bom``) and closed after; a stream as it is; None as stdout. A path is created
+    readable by its owner only (0600, :mod:`zoufang.private_files`): what zoufang writes to
+    a file can hold personal data."""
     if out is None or not isinstance(out, Path):
         yield sys.stdout if out is None else out
         return
-    with open(out, "w", encoding="utf-8-sig" if bom else "utf-8", newline=newline) as f:
+    fd = open_private(out)
+    with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline=newline) as f:
         yield f
 
 

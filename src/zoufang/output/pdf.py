@@ -19,6 +19,7 @@ from pathlib import Path
 
 from zoufang.errors import ZoufangError
 from zoufang.i18n import _
+from zoufang.private_files import open_private
 
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 #: Seconds a browser may take to print a notice (a township's list takes a few).
@@ -73,4 +74,6 @@ def html_to_pdf(html: str, out: Path, *, browser: str) -> None:
                 "--format",
                 _("the browser could not print the notice: {error}").format(error=last[0]),
             )
-        shutil.move(str(printed), out)
+        # copied, not moved: the browser's file has the browser's mode; ours is 0600
+        with open(printed, "rb") as source, os.fdopen(open_private(out), "wb") as target:
+            shutil.copyfileobj(source, target)

@@ -43,6 +43,9 @@ class Workbook:
     def __init__(self, path: Path, *, streamed: bool = True) -> None:
         import xlsxwriter
 
+        from zoufang.private_files import prepare_private
+
+        prepare_private(path)  # 0600 before a byte is written; xlsxwriter keeps the mode
         self.book = xlsxwriter.Workbook(
             str(path),
             {
