@@ -1,4 +1,5 @@
-"""`db upgrade`, `db backup PATH`, `db check`, `db copy --to URL`, `db anchors`."""
+"""`db upgrade`, `db backup PATH`, `db check`, `db copy --to URL`, `db anchors`,
+`db encrypt`, `db decrypt`."""
 
 from __future__ import annotations
 
@@ -107,7 +108,8 @@ def db_copy(
 
     source = _ledger(auto_upgrade=True)
     try:
-        target = Ledger(to, auto_upgrade=True)
+        # a copy of an encrypted ledger into a new file is encrypted with the same key
+        target = Ledger(to, auto_upgrade=True, key=source.key)
     except StorageError as exc:
         if exc.field == "--db":  # the target's problems are about --to
             exc.field = "--to"
@@ -141,10 +143,80 @@ def db_anchors(fmt: FormatOpt = None) -> None:
     )
 
 
+def _sqlite_only(ledger) -> None:
+    from zoufang.errors import InvalidInput
+
+    if ledger.path is None:
+        raise InvalidInput(
+            "--db",
+            _(
+                "only a SQLite ledger file is encrypted by zoufang; a PostgreSQL server "
+                "protects its data itself (see docs/encryption.md)"
+            ),
+        )
+
+
+def _rekeyed(ledger, backup: Path, message: str) -> None:
+    print(message.format(ledger=ledger.display), file=sys.stderr)
+    print(_("the ledger as it was is kept in {backup}").format(backup=backup), file=sys.stderr)
+
+
+def db_encrypt() -> None:
+    """Encrypt the SQLite ledger file with a key (ZOUFANG_DB_KEY, the keyring, or typed).
+
+    The ledger is backed up first, then rewritten encrypted beside itself and renamed over
+    it; no other program may have it open. From then on every command needs the key. The
+    backup of the unencrypted ledger is not encrypted: delete it once the encrypted ledger
+    works. Needs the encryption extra: pip install 'zoufang[encryption]'.
+    """
+    from zoufang.db import Ledger, encryption
+
+    ledger = Ledger(settings().db, key=encryption.PLAIN)
+    _sqlite_only(ledger)
+    assert ledger.path is not None
+    encryption.driver()  # the extra, before anything is asked or written
+    key = encryption.new_key(ledger.path)
+    backup = ledger.rekey(key)
+    _rekeyed(ledger, backup, _("ledger {ledger} is now encrypted"))
+    plain = sorted(
+        p
+        for p in ledger.path.parent.glob(ledger.path.name + ".backup-*")
+        if encryption.file_state(p) == "plain"
+    )
+    for path in plain:
+        print(
+            _(
+                "warning: {path} is not encrypted and holds the ledger as it was: "
+                "delete it once the encrypted ledger works"
+            ).format(path=path),
+            file=sys.stderr,
+        )
+
+
+def db_decrypt() -> None:
+    """Turn the encrypted SQLite ledger file back into a plain one (needs its key).
+
+    The encrypted ledger is backed up first, then rewritten plain beside itself and renamed
+    over it; no other program may have it open. Unset ZOUFANG_DB_KEY afterwards.
+    """
+    from zoufang.db import Ledger
+    from zoufang.errors import InvalidInput
+
+    ledger = _ledger(auto_upgrade=True)
+    _sqlite_only(ledger)
+    if ledger.key is None:
+        raise InvalidInput("--db", _("{ledger} is not encrypted").format(ledger=ledger.display))
+    backup = ledger.rekey(None)
+    assert isinstance(ledger, Ledger)
+    _rekeyed(ledger, backup, _("ledger {ledger} is no longer encrypted"))
+
+
 def register(app: typer.Typer) -> None:
     db_app.command("upgrade")(db_upgrade)
     db_app.command("backup")(db_backup)
     db_app.command("check")(db_check)
     db_app.command("copy")(db_copy)
     db_app.command("anchors")(db_anchors)
+    db_app.command("encrypt")(db_encrypt)
+    db_app.command("decrypt")(db_decrypt)
     app.add_typer(db_app, name="db")

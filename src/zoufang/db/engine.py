@@ -76,12 +76,16 @@ def filesystem_type(path: Path) -> str | None:
     return best_type
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with zoufang's connection settings for the URL's backend."""
+def make_engine(url: str, key: str | None = None) -> Engine:
+    """An engine with zoufang's connection settings for the URL's backend; ``key`` opens an
+    encrypted SQLite file through SQLCipher (:mod:`zoufang.db.encryption`, the one place a
+    key reaches the database)."""
     from sqlalchemy import create_engine, event
     from sqlalchemy.pool import NullPool
 
     path = sqlite_path(url)
+    if key is not None and path is None:
+        raise StorageError("--db", _("a key opens only a SQLite ledger file"))
     if url.startswith("sqlite"):
         if path is not None:
             create_private_file(path)
@@ -94,7 +98,19 @@ def make_engine(url: str) -> Engine:
                     ).format(path=path, fs=fs),
                     file=sys.stderr,
                 )
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        if key is not None:
+            from zoufang.db import encryption
+
+            assert path is not None
+            statement = encryption.key_statement(path, key)  # before any connection
+            engine = create_engine(
+                url,
+                poolclass=NullPool,
+                module=encryption.driver(),
+                creator=lambda: encryption.connect(path, key, statement, timeout=30),
+            )
+        else:
+            engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):

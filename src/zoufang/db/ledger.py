@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zoufang.db import engine as _engine_module
 from zoufang.db import migrate, write_queue
@@ -33,11 +33,22 @@ if TYPE_CHECKING:
 class Ledger:
     """An opened ledger: the URL, its engine, and the schema check done once."""
 
-    def __init__(self, db: str | os.PathLike[str] | None, *, auto_upgrade: bool = True):
+    def __init__(
+        self, db: str | os.PathLike[str] | None, *, auto_upgrade: bool = True, key: Any = None
+    ):
+        """``key``: the key of an encrypted SQLite file when already known (a backup or copy
+        of an encrypted ledger), :data:`zoufang.db.encryption.PLAIN`, or None to find it
+        (:func:`zoufang.db.encryption.resolve_key`: ZOUFANG_DB_KEY, the keyring, a prompt)."""
         self.url = database_url(db)
         self.path = sqlite_path(self.url)
+        #: The key this ledger file is encrypted with, or None (plain, or not a file).
+        self.key: str | None = None
+        if self.path is not None:
+            from zoufang.db.encryption import resolve_key
+
+            self.key = resolve_key(self.path, key)
         try:
-            self.engine = make_engine(self.url)
+            self.engine = make_engine(self.url, self.key)
         except ModuleNotFoundError as exc:
             raise StorageError(
                 "--db",
@@ -166,6 +177,8 @@ class Ledger:
         if self.path is None:
             return self._backup_by_copy(target)
         create_private_file(target)
+        if self.key is not None:
+            return self._backup_encrypted(target)
         try:
             src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
             dst = sqlite3.connect(target)
@@ -176,6 +189,29 @@ class Ledger:
                 src.close()
                 dst.close()
         except sqlite3.Error as exc:
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise StorageError(
+                "PATH", _("backup to {path} failed: {error}").format(path=target, error=exc)
+            ) from None
+        return target
+
+    def _backup_encrypted(self, target: Path) -> Path:
+        """An encrypted ledger's backup: ``VACUUM INTO`` (one read transaction), which
+        SQLCipher writes encrypted with the ledger's own key."""
+        from zoufang.db import encryption
+
+        assert self.path is not None and self.key is not None
+        module = encryption.driver()
+        try:
+            connection = encryption.connect(
+                self.path, self.key, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            try:
+                connection.execute("VACUUM INTO ?", (str(target),))
+            finally:
+                connection.close()
+        except module.Error as exc:
             with contextlib.suppress(OSError):
                 target.unlink()
             raise StorageError(
@@ -199,6 +235,31 @@ class Ledger:
             raise
         copy.engine.dispose()
         return target
+
+    # ------------------------------------------------------------------ encryption
+
+    def rekey(self, new_key: str | None) -> Path:
+        """Make the ledger file encrypted with ``new_key`` (``db encrypt``) or plain (None,
+        ``db decrypt``): a backup of it as it is first (``<ledger>.backup-unencrypted-…`` or
+        ``…backup-encrypted-…``, as an upgrade keeps one), then the file rewritten beside
+        itself and renamed over it (:func:`zoufang.db.encryption.rekey_file`). Returns the
+        backup."""
+        from zoufang.db import encryption
+
+        assert self.path is not None
+        label = "encrypted" if self.key is not None else "unencrypted"
+        backup = self.backup(encryption.backup_name(self.path, label))
+        self.engine.dispose()
+        with write_queue.turn(self.path, _engine_module.BUSY_TIMEOUT_MS / 1000):
+            encryption.rekey_file(
+                self.path,
+                old=self.key,
+                new=new_key,
+                busy_timeout_ms=_engine_module.BUSY_TIMEOUT_MS,
+            )
+        self.key = new_key
+        self.engine = make_engine(self.url, self.key)
+        return backup
 
     # ------------------------------------------------------------------ sessions
 

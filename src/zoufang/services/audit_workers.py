@@ -218,6 +218,9 @@ def where(conn) -> tuple[str, str]:
     """How a worker finds ``conn``'s ledger: ("sqlite", the file SQLite itself has open)
     or ("url", URL)."""
     if conn.dialect.name == "sqlite":
+        if conn.dialect.dbapi.__name__.startswith("sqlcipher3"):
+            # an encrypted ledger: its key stays in this process
+            raise ValueError("the ledger is encrypted")
         files = {name: file for _, name, file in conn.exec_driver_sql("PRAGMA database_list")}
         if not files.get("main"):
             raise ValueError("the ledger is not a file")
