@@ -352,3 +352,22 @@ def test_the_raw_key_is_what_sqlcipher_derives(tmp_path):
         assert con.execute("SELECT x FROM t").fetchall() == [(1,)]
     finally:
         con.close()
+
+
+def test_every_kind_of_command_on_an_encrypted_ledger(zf, encrypted, tmp_path):
+    """Reads split over two connections (report), the due list, notices, the reminder run,
+    an import, corrections: all through the same keyed engine."""
+    for args in (
+        ["due", "--days", "30"],
+        ["report", "--format", "json"],
+        ["notice", FUND, "--reveal", "--format", "csv", "--out", tmp_path / "n.csv"],
+        ["remind", "--dry-run"],
+        ["household", "show", "H000001", "--reveal"],
+        ["fund", "show", FUND],
+        ["audit", "visits"],
+        ["db", "anchors"],
+    ):
+        ok(zf(*args))
+    ok(zf("household", "update", "H000002", "--phone", "13800138000"))
+    assert mode(tmp_path / "n.csv") == 0o600
+    assert encryption.file_state(encrypted) == "encrypted"

@@ -167,7 +167,7 @@ def db_encrypt() -> None:
     The ledger is backed up first, then rewritten encrypted beside itself and renamed over
     it; no other program may have it open. From then on every command needs the key. The
     backup of the unencrypted ledger is not encrypted: delete it once the encrypted ledger
-    works. Needs the encryption extra: pip install 'zoufang[encryption]'.
+    works. Needs the encryption extra: `pip install 'zoufang[encryption]'`.
     """
     from zoufang.db import Ledger, encryption
 
