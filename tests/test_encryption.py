@@ -371,3 +371,15 @@ def test_every_kind_of_command_on_an_encrypted_ledger(zf, encrypted, tmp_path):
     ok(zf("household", "update", "H000002", "--phone", "13800138000"))
     assert mode(tmp_path / "n.csv") == 0o600
     assert encryption.file_state(encrypted) == "encrypted"
+
+
+def test_report_reads_an_encrypted_ledger_on_two_connections(zf, encrypted, monkeypatch):
+    """The report's second reader (another thread, another keyed connection) sees the same
+    figures as one reader does."""
+    from zoufang.services import report
+
+    one = json.loads(ok(zf("report", "--format", "json")).stdout)
+    monkeypatch.setattr(report, "PARALLEL_FROM_VISITS", 0)
+    monkeypatch.setattr(db.snapshots, "cores", lambda: 2)
+    two = json.loads(ok(zf("report", "--format", "json")).stdout)
+    assert two == one

@@ -107,7 +107,9 @@ def make_engine(url: str, key: str | None = None) -> Engine:
                 url,
                 poolclass=NullPool,
                 module=encryption.driver(),
-                creator=lambda: encryption.connect(path, key, statement, timeout=30),
+                creator=lambda: encryption.connect(
+                    path, key, statement, timeout=30, check_same_thread=False
+                ),
             )
         else:
             engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
