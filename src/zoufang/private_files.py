@@ -74,8 +74,3 @@ def prepare_private(path: Path | str) -> None:
 def make_private_dir(path: Path) -> None:
     """Create ``path`` (and its parents) with mode 0700 for the directories zoufang makes."""
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-
-
-def mode_of(path: Path | str) -> int:
-    """The permission bits of ``path`` (for messages and tests)."""
-    return stat.S_IMODE(os.stat(path).st_mode)

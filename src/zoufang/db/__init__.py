@@ -6,6 +6,8 @@ bottom up (each module imports only those above it in this list, never the servi
 
 * :mod:`~zoufang.db.urls` — ``--db`` to a URL, the file behind it, a URL without password;
 * :mod:`~zoufang.db.translate` — driver errors to one :class:`~zoufang.errors.StorageError`;
+* :mod:`~zoufang.db.encryption` — encrypted SQLite ledgers (SQLCipher): the key's one way to
+  a connection, and ``db encrypt`` / ``db decrypt``;
 * :mod:`~zoufang.db.engine` — engines with zoufang's settings (WAL, busy timeout, the
   write lock on both backends);
 * :mod:`~zoufang.db.sessions` — :class:`LedgerSession`, one command's transaction, for
