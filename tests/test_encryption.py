@@ -383,3 +383,13 @@ def test_report_reads_an_encrypted_ledger_on_two_connections(zf, encrypted, monk
     monkeypatch.setattr(db.snapshots, "cores", lambda: 2)
     two = json.loads(ok(zf("report", "--format", "json")).stdout)
     assert two == one
+
+
+def test_a_wrong_key_in_chinese(zf, encrypted, monkeypatch, chinese):
+    monkeypatch.setenv(encryption.KEY_ENV, "不对的钥匙")
+    result = zf("household", "list")
+    assert result.exit_code == 2
+    line = error_line(result, starts="错误：")
+    assert line == (
+        f"错误：--db: 无法打开 {encrypted}：密钥不对（或该文件不是 zoufang 台账）；未做任何改动"
+    )

@@ -329,7 +329,7 @@ def rekey_file(path: Path, *, old: str | None, new: str | None, busy_timeout_ms:
             raise StorageError(
                 "--db",
                 _("the rewritten ledger did not check out ({problem}); nothing was changed").format(
-                    problem=problems[0] if problems else "row counts differ"
+                    problem=problems[0] if problems else _("row counts differ")
                 ),
             )
         source.execute("COMMIT")  # the target's pages are written; the ledger was only read
