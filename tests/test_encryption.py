@@ -393,3 +393,44 @@ def test_a_wrong_key_in_chinese(zf, encrypted, monkeypatch, chinese):
     assert line == (
         f"错误：--db: 无法打开 {encrypted}：密钥不对（或该文件不是 zoufang 台账）；未做任何改动"
     )
+
+
+@pytest.mark.parametrize("moment", ["export", "rename"])
+def test_kill_9_during_encrypt_leaves_the_ledger_as_it_was(zf, village, ledger_path, moment):
+    """`db encrypt` in a process of its own, killed with SIGKILL in the middle of the export
+    or just before the rename: the ledger is as it was and opens without a key; a leftover
+    file beside it is all that remains, and encrypting again works."""
+    import signal
+    import subprocess
+
+    before = households(zf)
+    script = (
+        "import os, signal, sys\n"
+        "from zoufang.db import encryption\n"
+        "from zoufang.cli import main\n"
+        "def die(*args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        + (
+            "encryption.os.replace = die\n"
+            if moment == "rename"
+            else "encryption._counts = die\n"  # after sqlcipher_export has written
+        )
+        + "sys.argv = ['zoufang', 'db', 'encrypt']\n"
+        "main()\n"
+    )
+    env = {**os.environ, encryption.KEY_ENV: KEY, "ZOUFANG_DB": str(ledger_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert encryption.file_state(ledger_path) == "plain"
+    assert households(zf) == before
+    ok(zf("db", "check"))
+    assert list(ledger_path.parent.glob(f".{ledger_path.name}.rekey-*"))
+    os.environ[encryption.KEY_ENV] = KEY
+    try:
+        ok(zf("db", "encrypt"))
+        assert households(zf) == before
+    finally:
+        del os.environ[encryption.KEY_ENV]
+    assert not list(ledger_path.parent.glob(f".{ledger_path.name}.rekey-*"))

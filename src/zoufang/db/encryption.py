@@ -278,12 +278,15 @@ def rekey_file(path: Path, *, old: str | None, new: str | None, busy_timeout_ms:
     write-ahead log is folded in first, which needs that), copied with SQLCipher's
     ``sqlcipher_export`` into a new 0600 file beside it, checked (integrity, and the same
     rows in every table), flushed to disk, and moved over the ledger with one atomic rename
-    while the lock is held. Killed before the rename, the ledger is as it was (a leftover
-    ``.<name>.rekey-<pid>`` file beside it can be deleted); after, it is the new file."""
+    while the lock is held. Killed before the rename, the ledger is as it was (the leftover
+    ``.<name>.rekey-<pid>`` files beside it are deleted by the next rewrite, or by hand);
+    after, it is the new file."""
     module = driver()
     temporary = path.with_name(f".{path.name}.rekey-{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
+    # what a killed rewrite left (the caller holds the writers' turn: none is running)
+    for leftover in path.parent.glob(f".{path.name}.rekey-*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
     create_private(temporary)
     source = connect(path, old, isolation_level=None) if old else None
     if source is None:
