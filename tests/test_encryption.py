@@ -122,6 +122,7 @@ def test_encrypt_then_decrypt_round_trip(zf, funded, ledger_path, monkeypatch, t
 
 
 def test_wrong_or_missing_key_is_one_line_and_the_file_untouched(zf, encrypted, monkeypatch):
+    ok(zf("visit", "log", "H000002", "--by", "C0001", "--notes", "好"))  # WAL mode again
     before = fingerprint(encrypted)
     monkeypatch.setenv(encryption.KEY_ENV, "not the key")
     for args in (["household", "list"], ["db", "upgrade"], ["db", "backup", "x.db"]):
