@@ -117,6 +117,12 @@ def test_encrypt_then_decrypt_round_trip(zf, funded, ledger_path, monkeypatch, t
     try:
         assert con.execute("SELECT count(*) FROM ledger_entry").fetchone()[0] == 3
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        # both rewrites are in the audit log, with who ran them
+        logged = con.execute(
+            "SELECT action, operator, command FROM audit_log "
+            "WHERE action IN ('encrypt', 'decrypt') ORDER BY id"
+        ).fetchall()
+        assert logged == [("encrypt", "tester", "db encrypt"), ("decrypt", "tester", "db decrypt")]
     finally:
         con.close()
 

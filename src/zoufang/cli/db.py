@@ -156,7 +156,18 @@ def _sqlite_only(ledger) -> None:
         )
 
 
-def _rekeyed(ledger, backup: Path, message: str) -> None:
+def _rekeyed(ledger, backup: Path, message: str, action: str) -> None:
+    """Recorded in the ledger's audit log (in the rewritten file), then told."""
+    from zoufang.services.audit_log import record
+
+    with ledger.session(write=True, operator=settings().operator, command=f"db {action}") as s:
+        record(
+            s,
+            action=action,
+            object_type="ledger",
+            object_key=ledger.display[-100:],
+            after={"backup": str(backup)},
+        )
     print(message.format(ledger=ledger.display), file=sys.stderr)
     print(_("the ledger as it was is kept in {backup}").format(backup=backup), file=sys.stderr)
 
@@ -177,7 +188,7 @@ def db_encrypt() -> None:
     encryption.driver()  # the extra, before anything is asked or written
     key = encryption.new_key(ledger.path)
     backup = ledger.rekey(key)
-    _rekeyed(ledger, backup, _("ledger {ledger} is now encrypted"))
+    _rekeyed(ledger, backup, _("ledger {ledger} is now encrypted"), "encrypt")
     plain = sorted(
         p
         for p in ledger.path.parent.glob(ledger.path.name + ".backup-*")
@@ -208,7 +219,7 @@ def db_decrypt() -> None:
         raise InvalidInput("--db", _("{ledger} is not encrypted").format(ledger=ledger.display))
     backup = ledger.rekey(None)
     assert isinstance(ledger, Ledger)
-    _rekeyed(ledger, backup, _("ledger {ledger} is no longer encrypted"))
+    _rekeyed(ledger, backup, _("ledger {ledger} is no longer encrypted"), "decrypt")
 
 
 def register(app: typer.Typer) -> None:
