@@ -441,3 +441,15 @@ def test_kill_9_during_encrypt_leaves_the_ledger_as_it_was(zf, village, ledger_p
     finally:
         del os.environ[encryption.KEY_ENV]
     assert not list(ledger_path.parent.glob(f".{ledger_path.name}.rekey-*"))
+
+
+def test_a_new_ledger_is_created_encrypted_when_a_key_is_set(zf, tmp_path, monkeypatch):
+    path = tmp_path / "new" / "ledger.db"
+    monkeypatch.setenv(encryption.KEY_ENV, KEY)
+    ok(zf("--db", path, "cadre", "add", "--name", "王建国", "--unit", "红星村党支部"))
+    assert encryption.file_state(path) == "encrypted" and mode(path) == 0o600
+    assert "王建国".encode() not in path.read_bytes()
+    listed = json.loads(ok(zf("--db", path, "cadre", "list", "--format", "json")).stdout)
+    assert [c["name"] for c in listed] == ["王建国"]
+    monkeypatch.delenv(encryption.KEY_ENV)
+    assert zf("--db", path, "cadre", "list").exit_code == 2
