@@ -233,6 +233,9 @@ class History:
                 found.sort()
         self.periods = periods
         self._parsed: dict[Any, Any] = {}
+        # payment_as_of's shortcut: household → (threshold, (status, exited_on, categories)),
+        # fund → (threshold, rules), for subjects whose facts have one period each
+        self._settled: dict[Any, tuple[int, tuple]] = {}
 
     def parse(self, text: str) -> Any:
         value = self._parsed.get(text, _MISSING)
@@ -355,13 +358,30 @@ def payment_as_of(
     the write path and `audit funds` judge by."""
     h = HOUSEHOLD
     periods = history.periods
-    status_period = as_of(periods.get((h, household, STATUS)), on, before)
-    status = history.parse(status_period[3]) if status_period else "active"
-    exited_on = status_period[0] if status_period and status != "active" else None
-    categories = _frozen(history, as_of(periods.get((h, household, CATEGORIES)), on, before))
-    fund_categories, valid_from, valid_to, cap_fen = _rules(
-        history, as_of(periods.get((FUND, fund, RULES)), on, before)
-    )
+    settled = history._settled
+    # A subject whose facts here have one period each (or none) has the same facts on every
+    # day, once those periods were recorded (the as-of rule picks the only period): they
+    # are worked out once and remembered with the newest period's ledger_seq (_settle).
+    known = settled.get((h, household))
+    if known is not None and (before is None or known[0] < before):
+        status, exited_on, categories = known[1]
+    else:
+        status_list = periods.get((h, household, STATUS))
+        categories_list = periods.get((h, household, CATEGORIES))
+        status_period = as_of(status_list, on, before)
+        status = history.parse(status_period[3]) if status_period else "active"
+        exited_on = status_period[0] if status_period and status != "active" else None
+        categories = _frozen(history, as_of(categories_list, on, before))
+        _settle(settled, (h, household), (status_list, categories_list), before,
+                (status, exited_on, categories))  # fmt: skip
+    known = settled.get((FUND, fund))
+    if known is not None and (before is None or known[0] < before):
+        fund_categories, valid_from, valid_to, cap_fen = known[1]
+    else:
+        rules_list = periods.get((FUND, fund, RULES))
+        rules = _rules(history, as_of(rules_list, on, before))
+        _settle(settled, (FUND, fund), (rules_list,), before, rules)
+        fund_categories, valid_from, valid_to, cap_fen = rules
     persons = None
     related: list[str] = []
     for cadre in cadres:
@@ -401,6 +421,24 @@ def payment_as_of(
         sorted(set(related)) if related else related,
         sorted(sharing) if sharing else sharing,
     )
+
+
+def _settle(settled: dict, key: tuple, lists: tuple, before: int | None, facts: tuple) -> None:
+    """Remember ``facts`` (read from the period ``lists``) for ``key`` if every list has at
+    most one period and that period counted for this payment (recorded before ``before``):
+    then any payment recorded after it gets the same facts, whatever its day."""
+    threshold = -1
+    for periods in lists:
+        if periods is None:
+            continue
+        if len(periods) != 1:
+            return
+        recorded = periods[0][2]
+        if before is not None and recorded >= before:
+            return
+        if recorded > threshold:
+            threshold = recorded
+    settled[key] = (threshold, facts)
 
 
 _NO_RULES: tuple = (frozenset(), None, None, None)
