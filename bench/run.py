@@ -449,6 +449,11 @@ def _copy(src: Path, dst: Path) -> None:
         Path(str(dst) + suffix).unlink(missing_ok=True)
     shutil.copyfile(src, dst)
     dst.chmod(0o600)
+    # On disk before the timed run, as a ledger in use is: else the command's closing WAL
+    # checkpoint (an fsync of the file) waits for the whole fresh copy to be written back —
+    # 0.9 s of a one-payment write on the county copy, none of it the program's work.
+    with open(dst, "rb+") as copied:
+        os.fsync(copied.fileno())
 
 
 OPS = [

@@ -138,7 +138,9 @@ def operations_for(worker: int, writes: int, households_each: int) -> list[list[
                         "--due", "2026-12-31", "--format", "json"])  # fmt: skip
         else:
             number = f"11010119{60 + worker:02d}0101{k:03d}"
-            ops.append(["enroll", "--name", f"新户{worker}-{k}", "--id-number",
+            # a name is letters: the worker and write numbers spelled 甲乙丙…
+            name = "新户" + "".join("甲乙丙丁戊己庚辛壬癸"[int(d)] for d in f"{worker}{k:03d}")
+            ops.append(["enroll", "--name", name, "--id-number",
                         number + _check(number), "--village", "红星村",
                         "--category", "low-income", "--format", "json"])  # fmt: skip
     return ops

@@ -104,6 +104,36 @@ def test_connection_pragmas(ledger_path):
         ledger.engine.dispose()
 
 
+@pytest.mark.sqlite_only
+def test_sqlite_engines_of_a_process_share_compiled_statements(tmp_path):
+    """A second ledger opened in the same process reuses the statements the first compiled
+    (issue 21: compiling inside the write lock), and each still reads its own file."""
+    from sqlalchemy import select
+
+    from zoufang.tables import category
+
+    statement = select(category.c.code).where(category.c.code == "zz-shared-cache-test")
+    ledgers = [db.Ledger(tmp_path / "one.db"), db.Ledger(tmp_path / "two.db")]
+    try:
+        with ledgers[0].session(write=True, operator="t", command="test") as s:
+            s.connection().exec_driver_sql(
+                "INSERT INTO category (code, label, cadence_days, builtin) "
+                "VALUES ('zz-shared-cache-test', 'x', 30, 0)"
+            )
+        hits, found = [], []
+        for ledger in ledgers:
+            with ledger.engine.connect() as conn:
+                result = conn.execute(statement)
+                found.append(result.scalars().all())
+                hits.append(result.context.cache_hit)
+        dialect = ledgers[1].engine.dialect
+        assert hits[1] == dialect.CACHE_HIT  # compiled by the first engine
+        assert found == [["zz-shared-cache-test"], []]  # each its own file
+    finally:
+        for ledger in ledgers:
+            ledger.engine.dispose()
+
+
 def test_foreign_keys_are_enforced_in_a_session(ledger_path):
     from sqlalchemy.exc import IntegrityError
 

@@ -608,3 +608,47 @@ def test_the_current_view_changed_behind_the_back_is_found(funded, zf, ledger_pa
     assert code == 1
     found = [f for f in report["findings"] if f["check"] == "fact-chain"]
     assert [(f["household"], f["severity"]) for f in found] == [("H000003", "error")]
+
+
+def test_payment_as_of_remembers_single_periods_only_once_they_count():
+    """payment_as_of's shortcut (facts of one period each, remembered per household and
+    per fund) gives what the as-of rule gives without it, payment after payment in ledger
+    order: before a period was recorded, after it, and once a second period arrives."""
+    import datetime as dt
+
+    from zoufang.services.fact_history import History, payment_as_of
+
+    d = dt.date
+    rows = [
+        # seq, kind, subject, fact, value, effective_from, ledger_seq
+        (1, "household", "H1", "status", '"active"', d(2026, 1, 1), 0),
+        (2, "household", "H1", "categories", '["low-income"]', d(2026, 1, 1), 5),
+        (3, "fund", "F1", "rules", '{"cap_fen":100,"categories":["low-income"]}', d(2026, 1, 1), 0),
+        (4, "household", "H2", "categories", '["disabled"]', d(2026, 1, 1), 0),
+        (5, "household", "H2", "categories", '["elderly-alone"]', d(2026, 2, 1), 8),
+        (6, "fund", "F2", "rules", '{"categories":["disabled"]}', d(2026, 1, 1), 0),
+        (7, "fund", "F2", "rules", '{"categories":["elderly-alone"]}', d(2026, 1, 1), 9),
+    ]
+    payments = [  # (fund, household, day, before) in ledger order
+        ("F1", "H1", d(2026, 1, 5), 3),  # H1's categories not recorded yet
+        ("F1", "H1", d(2026, 1, 6), 6),
+        ("F1", "H1", d(2026, 3, 1), 7),
+        ("F2", "H1", d(2026, 3, 2), 8),
+        ("F1", "H2", d(2026, 1, 9), 7),
+        ("F2", "H2", d(2026, 1, 9), 9),
+        ("F2", "H2", d(2026, 3, 9), 10),
+        ("F1", "H1", d(2026, 3, 9), None),
+        ("F1", "H9", d(2026, 3, 9), 11),  # nothing on record
+    ]
+    remembering = History(rows)
+    for fund, household, day, before in payments:
+        fresh = History(rows)  # nothing remembered
+        expected = payment_as_of(fresh, fund=fund, household=household, on=day, before=before)
+        got = payment_as_of(remembering, fund=fund, household=household, on=day, before=before)
+        assert got == expected, (fund, household, day, before)
+    assert (
+        payment_as_of(
+            History(rows), fund="F1", household="H1", on=d(2026, 1, 5), before=3
+        ).categories
+        == frozenset()
+    )

@@ -101,6 +101,46 @@ def test_root_help_imports_nothing_a_command_needs(tmp_path):
     assert loaded.isdisjoint(heavy), sorted(loaded & heavy)
 
 
+def test_a_payment_does_without_the_orm(zf, funded, ledger_path, tmp_path):
+    """`fund disburse` and `visit log --cash` pay with SQLAlchemy Core
+    (services/fund_payment.py): the ORM's import was more than half of a payment's time
+    (issue 13's speed targets)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from helpers import FUND, TODAY
+
+    for args in (
+        ["fund", "disburse", FUND, "H000001", "10", "--by", "C0001", "--format", "json"],
+        ["visit", "log", "H000002", "--by", "C0001", "--notes", "送去临时救助金", "--cash",
+         "10", "--fund", FUND, "--format", "json"],
+    ):  # fmt: skip
+        code = (
+            "import json, sys\n"
+            f"sys.argv = ['zoufang', *{args!r}]\n"
+            "from zoufang.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write('\\nMODULES ' + json.dumps(sorted(sys.modules)))\n"
+        )
+        env = {**os.environ, "ZOUFANG_DB": str(ledger_path), "ZOUFANG_TODAY": TODAY}
+        env["ZOUFANG_REAL_CLOCK_FOR_TESTS"] = TODAY
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+        paid = json.loads(done.stdout)
+        assert paid.get("entries") or paid.get("kind") == "disburse", done.stderr
+        marker = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
+        loaded = set(json.loads(marker[-1].removeprefix("MODULES ")))
+        assert not loaded & {"sqlmodel", "pydantic", "zoufang.models", "sqlalchemy.orm"}, args
+
+
 def test_due_audit_funds_and_report_do_without_the_orm(zf, village, ledger_path, tmp_path):
     """The county-scale reads (`due`, `audit funds`, `report`) and recording a visit (`visit
     log` without cash) run on SQLAlchemy Core: importing SQLModel, pydantic and the models

@@ -189,7 +189,7 @@ def fund_update(
 
 
 def _entry_out(entry, fmt) -> None:
-    from zoufang.services.funds import entry_row
+    from zoufang.services.fund_payment import entry_row
 
     row = money_fields(entry_row(entry))
     render([row], ENTRY_COLUMNS[:-1], fmt, json_value=entry_json(row))
@@ -239,7 +239,7 @@ def fund_disburse(
     fmt: FormatOpt = None,
 ) -> None:
     """Pay a household from a fund, checked against every fund rule."""
-    from zoufang.services.funds import disburse
+    from zoufang.services.fund_payment import disburse  # Core: no ORM for a payment
 
     values: dict[str, Any] = dict(  # parsed before the ledger is opened
         fund=code,

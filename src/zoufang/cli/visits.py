@@ -111,9 +111,7 @@ def visit_log(
     if plan_code is not None and cash is not None:
         raise InvalidInput("--cash", _("--plan pays the planned amount: leave out --cash"))
     fund_code = fund
-    prepare_visit(
-        cash=cash_fen is not None or plan_code is not None
-    )  # imports, before the write lock
+    prepare_visit(cash=cash_fen is not None, plan=plan_code is not None)  # before the lock
     with session(write=True) as s:
         visit = log_visit_with_cash(
             session=s, data=data, today=today(), cash_fen=cash_fen, fund=fund_code, plan=plan_code

@@ -12,13 +12,19 @@
 
 A connection is a writer when its execution options carry ``zoufang_write=True``
 (:meth:`zoufang.db.Ledger.session` sets it).
+
+Every SQLite engine of a process shares one cache of compiled statements
+(:class:`SharedCompiledCache`): a process that runs several commands (the test suite, the
+waiting-writers benchmark, anything that calls the CLI in-process) opens a new engine per
+command, and without it compiled every statement afresh each time — inside the write lock,
+where every other writer waits (issue 21, part 6).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zoufang.db.urls import sqlite_path
 from zoufang.errors import StorageError
@@ -76,6 +82,60 @@ def filesystem_type(path: Path) -> str | None:
     return best_type
 
 
+class SharedCompiledCache:
+    """SQLAlchemy's ``compiled_cache`` for every SQLite engine of this process.
+
+    SQLAlchemy keys a compiled statement by the dialect *object* of its engine, so a new
+    engine starts with nothing compiled. Engines made here differ in their file only: the
+    dialect is the same class with the same settings (one sqlite3 module per process), so
+    this cache keys by the dialect's class, parameter style and SQLite version instead, and a
+    statement compiled by one engine serves the next. A bounded LRU, as SQLAlchemy's own."""
+
+    def __init__(self, size: int = 1000) -> None:
+        from sqlalchemy.util import LRUCache
+
+        self._lru: Any = LRUCache(size)
+
+    @staticmethod
+    def _key(key: tuple) -> tuple:
+        dialect = key[0]
+        return (
+            type(dialect),
+            dialect.paramstyle,
+            getattr(dialect, "server_version_info", None),
+            *key[1:],
+        )
+
+    def get(self, key: tuple, default: Any = None) -> Any:
+        return self._lru.get(self._key(key), default)
+
+    def __getitem__(self, key: tuple) -> Any:
+        return self._lru[self._key(key)]
+
+    def __setitem__(self, key: tuple, value: Any) -> None:
+        self._lru[self._key(key)] = value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and self._key(key) in self._lru
+
+    def __len__(self) -> int:
+        return len(self._lru)
+
+    def clear(self) -> None:
+        self._lru.clear()
+
+
+_sqlite_compiled_cache: SharedCompiledCache | None = None
+
+
+def sqlite_compiled_cache() -> SharedCompiledCache:
+    """The process's shared cache of compiled statements for SQLite engines."""
+    global _sqlite_compiled_cache
+    if _sqlite_compiled_cache is None:
+        _sqlite_compiled_cache = SharedCompiledCache()
+    return _sqlite_compiled_cache
+
+
 def make_engine(url: str, key: str | None = None) -> Engine:
     """An engine with zoufang's connection settings for the URL's backend; ``key`` opens an
     encrypted SQLite file through SQLCipher (:mod:`zoufang.db.encryption`, the one place a
@@ -113,6 +173,8 @@ def make_engine(url: str, key: str | None = None) -> Engine:
             )
         else:
             engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        # statements compiled by this process's earlier engines serve this one too
+        engine.update_execution_options(compiled_cache=sqlite_compiled_cache())
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import func, insert, select
 
 from zoufang.fact_chain import fact_hash, value_text
 from zoufang.tables import fact_change as _fact
@@ -233,6 +233,9 @@ class History:
                 found.sort()
         self.periods = periods
         self._parsed: dict[Any, Any] = {}
+        # payment_as_of's shortcut: household → (threshold, (status, exited_on, categories)),
+        # fund → (threshold, rules), for subjects whose facts have one period each
+        self._settled: dict[Any, tuple[int, tuple]] = {}
 
     def parse(self, text: str) -> Any:
         value = self._parsed.get(text, _MISSING)
@@ -290,15 +293,21 @@ def load_history(conn, subjects: Iterable[tuple[str, str]] | None = None) -> His
     query = select(*(_fact.c[c] for c in HISTORY_COLUMNS)).order_by(_fact.c.seq)
     if subjects is None:
         return History(driver_rows(conn, query))
-    wanted = sorted(set(subjects))
+    # One kind at a time, ``subject_kind = ? AND subject IN (…)``: the subject index answers
+    # it (SQLite does not use an index for a row-value ``(kind, subject) IN (…)`` and read
+    # every fact change of the county for one payment).
+    by_kind: dict[str, list[str]] = {}
+    for kind, subject in sorted(set(subjects)):
+        by_kind.setdefault(kind, []).append(subject)
     rows: list = []
-    for start in range(0, len(wanted), 400):
-        rows += driver_rows(
-            conn,
-            query.where(
-                tuple_(_fact.c.subject_kind, _fact.c.subject).in_(wanted[start : start + 400])
-            ),
-        )
+    for kind, names in by_kind.items():
+        for start in range(0, len(names), 400):
+            rows += driver_rows(
+                conn,
+                query.where(
+                    _fact.c.subject_kind == kind, _fact.c.subject.in_(names[start : start + 400])
+                ),
+            )
     rows.sort(key=lambda r: r[0])
     return History(rows)
 
@@ -349,13 +358,30 @@ def payment_as_of(
     the write path and `audit funds` judge by."""
     h = HOUSEHOLD
     periods = history.periods
-    status_period = as_of(periods.get((h, household, STATUS)), on, before)
-    status = history.parse(status_period[3]) if status_period else "active"
-    exited_on = status_period[0] if status_period and status != "active" else None
-    categories = _frozen(history, as_of(periods.get((h, household, CATEGORIES)), on, before))
-    fund_categories, valid_from, valid_to, cap_fen = _rules(
-        history, as_of(periods.get((FUND, fund, RULES)), on, before)
-    )
+    settled = history._settled
+    # A subject whose facts here have one period each (or none) has the same facts on every
+    # day, once those periods were recorded (the as-of rule picks the only period): they
+    # are worked out once and remembered with the newest period's ledger_seq (_settle).
+    known = settled.get((h, household))
+    if known is not None and (before is None or known[0] < before):
+        status, exited_on, categories = known[1]
+    else:
+        status_list = periods.get((h, household, STATUS))
+        categories_list = periods.get((h, household, CATEGORIES))
+        status_period = as_of(status_list, on, before)
+        status = history.parse(status_period[3]) if status_period else "active"
+        exited_on = status_period[0] if status_period and status != "active" else None
+        categories = _frozen(history, as_of(categories_list, on, before))
+        _settle(settled, (h, household), (status_list, categories_list), before,
+                (status, exited_on, categories))  # fmt: skip
+    known = settled.get((FUND, fund))
+    if known is not None and (before is None or known[0] < before):
+        fund_categories, valid_from, valid_to, cap_fen = known[1]
+    else:
+        rules_list = periods.get((FUND, fund, RULES))
+        rules = _rules(history, as_of(rules_list, on, before))
+        _settle(settled, (FUND, fund), (rules_list,), before, rules)
+        fund_categories, valid_from, valid_to, cap_fen = rules
     persons = None
     related: list[str] = []
     for cadre in cadres:
@@ -395,6 +421,24 @@ def payment_as_of(
         sorted(set(related)) if related else related,
         sorted(sharing) if sharing else sharing,
     )
+
+
+def _settle(settled: dict, key: tuple, lists: tuple, before: int | None, facts: tuple) -> None:
+    """Remember ``facts`` (read from the period ``lists``) for ``key`` if every list has at
+    most one period and that period counted for this payment (recorded before ``before``):
+    then any payment recorded after it gets the same facts, whatever its day."""
+    threshold = -1
+    for periods in lists:
+        if periods is None:
+            continue
+        if len(periods) != 1:
+            return
+        recorded = periods[0][2]
+        if before is not None and recorded >= before:
+            return
+        if recorded > threshold:
+            threshold = recorded
+    settled[key] = (threshold, facts)
 
 
 _NO_RULES: tuple = (frozenset(), None, None, None)

@@ -20,29 +20,29 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import and_, case, col, func, select
 
 from zoufang import labels
-from zoufang.codes import VISIT_CURRENT
 from zoufang.errors import InvalidInput, NotFound, RuleViolation, not_a_code
-from zoufang.i18n import N_, _, pgettext
+from zoufang.i18n import _, pgettext
 from zoufang.models import (
-    Cadre,
     Fund,
     FundCategory,
-    Household,
     LedgerEntry,
-    Member,
-    Visit,
-    VisitCadre,
 )
-from zoufang.parsing import fold, format_money, shown
+from zoufang.parsing import format_money, shown
 from zoufang.services import fact_history, money_chain
 from zoufang.services.audit_log import record
 from zoufang.services.categories import require_categories
-from zoufang.services.fund_rules import PaymentFacts, payment_violations
-from zoufang.services.households import get_cadre, get_household
+
+# every payment is made there, with SQLAlchemy Core; these names stay importable from here
+from zoufang.services.fund_payment import disburse as disburse
+from zoufang.services.fund_payment import entry_row as entry_row
+from zoufang.services.fund_payment import fund_totals
+from zoufang.services.fund_payment import household_received as household_received
+from zoufang.services.fund_payment import payment_facts as payment_facts
 from zoufang.services.lookup import category_labels, category_values
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
+    from zoufang.services.money_chain import Entry
 
 
 #: The kind of :func:`fund_status`'s codes (its words are in the catalog).
@@ -225,30 +225,9 @@ def _allocated_disbursed(session: LedgerSession, where) -> tuple:
     )
 
 
-def fund_totals(*, session: LedgerSession, code: str) -> tuple[int, int]:
-    """(allocated, disbursed) in fen, net of reversals."""
-    allocated, disbursed = _allocated_disbursed(session, None)
-    row = session.execute(select(allocated, disbursed).where(LedgerEntry.fund_code == code)).one()
-    return int(row.allocated), int(row.disbursed)
-
-
-def household_received(*, session: LedgerSession, fund_code: str, household_code: str) -> int:
-    """Net fen a household has received from a fund."""
-    E = LedgerEntry
-    return int(
-        session.execute(
-            select(
-                func.coalesce(
-                    func.sum(case((E.kind == "disburse", E.amount_fen), else_=-E.amount_fen)), 0
-                )
-            ).where(E.fund_code == fund_code, E.household_code == household_code)
-        ).scalar_one()
-    )
-
-
 def allocate(
     *, session: LedgerSession, code: str, amount_fen: int, on: dt.date, memo: str | None = None
-) -> LedgerEntry:
+) -> Entry:
     """Put money into a fund."""
     fund = get_fund(session=session, code=code)
     entry = money_chain.append(
@@ -269,245 +248,7 @@ def allocate(
     return entry
 
 
-def _persons(session: LedgerSession, household: Household) -> set[str]:
-    numbers = {household.id_number}
-    numbers.update(
-        n
-        for n in session.execute(
-            select(Member.id_number).where(
-                Member.household_id == household.id, col(Member.id_number).is_not(None)
-            )
-        ).scalars()
-    )
-    return numbers
-
-
-def payment_facts(
-    *,
-    session: LedgerSession,
-    fund: Fund,
-    household: Household,
-    amount_fen: int,
-    on: dt.date,
-    cadre_codes: list[str],
-) -> PaymentFacts:
-    """Gather what the rules need to judge this payment: the balances and totals as the
-    ledger stands, and the facts in force on ``on`` by the history
-    (:func:`zoufang.services.fact_history.payment_as_of`, which `audit funds` judges by too)."""
-    allocated, disbursed = fund_totals(session=session, code=fund.code)
-    persons = _persons(session, household)
-    E = LedgerEntry
-    reversed_seqs = select(E.reverses_seq).where(col(E.reverses_seq).is_not(None))
-    same_day = session.execute(
-        select(func.count())
-        .select_from(E)
-        .where(
-            E.fund_code == fund.code,
-            E.household_code == household.code,
-            E.kind == "disburse",
-            E.entry_date == on,
-            col(E.seq).not_in(reversed_seqs),
-        )
-    ).scalar_one()
-    # Households holding one of these people (as head or member): members are only ever
-    # added, so the households that ever shared a person with this one are among these.
-    other_ids = set(
-        session.execute(
-            select(Household.id).where(
-                col(Household.id_number).in_(persons), Household.id != household.id
-            )
-        ).scalars()
-    ) | set(
-        session.execute(
-            select(Member.household_id).where(
-                col(Member.id_number).in_(persons), Member.household_id != household.id
-            )
-        ).scalars()
-    )
-    others = (
-        list(
-            session.execute(
-                select(Household.code)
-                .where(col(Household.id).in_(other_ids))
-                .order_by(Household.code)
-            ).scalars()
-        )
-        if other_ids
-        else []
-    )
-    subjects = [(fact_history.HOUSEHOLD, household.code), (fact_history.FUND, fund.code)]
-    subjects += [(fact_history.CADRE, c) for c in cadre_codes]
-    subjects += [(fact_history.HOUSEHOLD, o) for o in others]
-    history = fact_history.load_history(session.connection(), subjects)
-    facts = fact_history.payment_as_of(
-        history,
-        fund=fund.code,
-        household=household.code,
-        on=on,
-        before=None,
-        cadres=cadre_codes,
-        others=others,
-    )
-    also_paid = [
-        code
-        for code in facts.sharing
-        if household_received(session=session, fund_code=fund.code, household_code=code) > 0
-    ]
-    known = category_labels(session=session)
-    return PaymentFacts(
-        fund_code=fund.code,
-        household_code=household.code,
-        household_name=household.head_name,
-        amount_fen=amount_fen,
-        on=on,
-        household_status=facts.status,
-        household_exited_on=facts.exited_on,
-        # codes that show their labels in the rules' messages
-        household_categories=set(category_values(sorted(facts.categories), known)),
-        fund_categories=set(category_values(sorted(facts.fund_categories), known)),
-        valid_from=facts.valid_from,
-        valid_to=facts.valid_to,
-        cap_fen=facts.cap_fen,
-        received_before_fen=household_received(
-            session=session, fund_code=fund.code, household_code=household.code
-        ),
-        balance_before_fen=allocated - disbursed,
-        related_cadres=facts.related_cadres,
-        same_day_payments=same_day,
-        also_paid_households=also_paid,
-    )
-
-
-def disburse(
-    *,
-    session: LedgerSession,
-    fund: str,
-    household: str,
-    amount_fen: int,
-    cadres: list[str],
-    on: dt.date,
-    visit_id: int | None = None,
-    memo: str | None = None,
-    override: str | None = None,
-    planned: bool = False,
-) -> LedgerEntry:
-    """Pay a household from a fund, if every rule allows it (or with an override reason).
-
-    ``visit_id`` names the visit at which the cash was handed over: it must be a visit to
-    this household. ``planned``: the payment pays a line of an approved distribution plan
-    (:mod:`zoufang.services.plan_payments`); a fund created with ``--requires-plan`` pays
-    nothing else."""
-    if visit_id is not None:
-        _require_visit_to(session, visit_id, household)
-    f = get_fund(session=session, code=fund)
-    if f.requires_plan and not planned:
-        raise RuleViolation(
-            labels.Code("unplanned", labels.CHECK),
-            _(
-                "fund {fund} pays only the lines of an approved distribution plan: pay with "
-                "`zoufang fund plan pay` or `zoufang visit log H --plan PLAN`"
-            ).format(fund=f.code),
-        )
-    h = get_household(session=session, code=household, field="HOUSEHOLD")
-    # a cadre named twice (by code and by name) pays once
-    paying = list(
-        dict.fromkeys(get_cadre(session=session, code=c, field="--by").code for c in cadres)
-    )
-    if not paying:
-        raise InvalidInput("--by", _("the paying cadre is required"))
-    money_chain.lock_for_append(session)  # judge and write against the same ledger state
-    # Cash handed over at a visit is handed over by everyone who made the visit: the audit
-    # judges conflict of interest against all of them, so the write path must too.
-    present = paying + [c for c in _visit_cadres(session, visit_id) if c not in paying]
-    facts = payment_facts(
-        session=session, fund=f, household=h, amount_fen=amount_fen, on=on, cadre_codes=present
-    )
-    violations = payment_violations(facts)
-    overdraft = [v for v in violations if v.check == "overspend"]
-    if overdraft:
-        # Money that is not in a ring-fenced fund cannot be paid from it: no override.
-        raise RuleViolation(
-            labels.Code("overspend", labels.CHECK),
-            overdraft[0].detail.label()
-            + _(
-                "; nothing was paid: a ring-fenced fund is never overdrawn, not even with "
-                "--override (allocate the money first; an advance paid from elsewhere is an "
-                "allocation with its source)"
-            ),
-        )
-    if violations and not override:
-        first = violations[0]
-        more = (
-            labels.Message(
-                N_(" (also breaks: {checks})"),
-                checks=[labels.Code(v.check, labels.CHECK) for v in violations[1:]],
-            ).label()
-            if len(violations) > 1
-            else ""
-        )
-        raise RuleViolation(
-            labels.Code(first.check, labels.CHECK),
-            first.detail.label()
-            + more
-            + _("; nothing was paid (use --override REASON to pay anyway)"),
-        )
-    entry = money_chain.append(
-        session,
-        fund_code=f.code,
-        kind="disburse",
-        amount_fen=amount_fen,
-        entry_date=on,
-        household_code=h.code,
-        visit_id=visit_id,
-        cadre_code=paying[0],
-        memo=memo,
-        override_reason=override,
-    )
-    record(
-        session,
-        action="disburse",
-        object_type="ledger_entry",
-        object_key=str(entry.seq),
-        after={**entry.model_dump(), "overridden": [v.check for v in violations]},
-    )
-    return entry
-
-
-def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> None:
-    visit = session.get(Visit, visit_id)
-    if visit is None:
-        raise NotFound("--visit", _("no visit {id}").format(id=visit_id))
-    if visit.status != VISIT_CURRENT:  # void, or replaced by an amended version
-        raise RuleViolation(
-            "--visit",
-            _("visit {id} is {status}: it no longer counts").format(
-                id=visit_id, status=labels.Code(visit.status, labels.VISIT_STATUS).label()
-            ),
-        )
-    visited = session.get(Household, visit.household_id)
-    if visited is None or visited.code != fold(household):
-        raise RuleViolation(
-            "--visit",
-            _("visit {id} was not to household {household}").format(
-                id=visit_id, household=household
-            ),
-        )
-
-
-def _visit_cadres(session: LedgerSession, visit_id: int | None) -> list[str]:
-    if visit_id is None:
-        return []
-    return list(
-        session.execute(
-            select(Cadre.code)
-            .join(VisitCadre, col(VisitCadre.cadre_id) == Cadre.id)
-            .where(VisitCadre.visit_id == visit_id)
-            .order_by(Cadre.code)
-        ).scalars()
-    )
-
-
-def reverse(*, session: LedgerSession, seq: int, reason: str, on: dt.date) -> LedgerEntry:
+def reverse(*, session: LedgerSession, seq: int, reason: str, on: dt.date) -> Entry:
     """Undo an entry by appending its reversal; an entry is reversed at most once."""
     # Lock before looking: two clerks reversing the same entry at once must not both succeed.
     money_chain.lock_for_append(session)
@@ -574,26 +315,6 @@ def reverse(*, session: LedgerSession, seq: int, reason: str, on: dt.date) -> Le
         after=entry,
     )
     return entry
-
-
-def entry_row(e: LedgerEntry | dict) -> dict:
-    """The public shape of a ledger entry (SPEC §3 keys first)."""
-    g = (lambda k: e[k]) if isinstance(e, dict) else (lambda k: getattr(e, k))
-    return {
-        "id": g("seq"),
-        "fund": g("fund_code"),
-        "kind": labels.Code(g("kind"), labels.ENTRY_KIND),
-        "amount_fen": g("amount_fen"),
-        "household": g("household_code"),
-        "date": g("entry_date"),
-        "cadre": g("cadre_code"),
-        "visit": g("visit_id"),
-        "memo": g("memo"),
-        "reverses": g("reverses_seq"),
-        "override": g("override_reason"),
-        "operator": g("operator"),
-        "hash": g("hash"),
-    }
 
 
 def list_funds(*, session: LedgerSession, today: dt.date) -> list[dict]:

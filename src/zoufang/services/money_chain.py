@@ -11,19 +11,46 @@ before reading the head. Either way two cadres paying at once produce one chain.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from zoufang.chain import GENESIS_HASH, ChainHead, _nfc, entry_hash
 
-if TYPE_CHECKING:  # the models load only where entries are written: `audit funds` never needs them
+if TYPE_CHECKING:
     from zoufang.db import LedgerSession
-    from zoufang.models import LedgerEntry
 
 #: Any constant: the key of the PostgreSQL advisory lock that serialises appends.
 PG_APPEND_LOCK = 0x7A6F7566  # "zouf"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One appended ledger entry, as written (the columns of :data:`zoufang.tables.ledger_entry`)."""
+
+    seq: int
+    fund_code: str
+    kind: str
+    amount_fen: int
+    household_code: str | None
+    visit_id: int | None
+    entry_date: dt.date
+    cadre_code: str | None
+    operator: str
+    memo: str | None
+    reverses_seq: int | None
+    override_reason: str | None
+    recorded_at: dt.datetime
+    prev_hash: str
+    hash: str
+
+    def model_dump(self) -> dict[str, Any]:
+        """Its fields by name, as the ORM's ``LedgerEntry.model_dump()`` gives them (the
+        audit log records this)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def chain_head(session: LedgerSession) -> ChainHead:
@@ -42,7 +69,9 @@ def chain_head(session: LedgerSession) -> ChainHead:
 def lock_for_append(session: LedgerSession) -> None:
     """Serialise appenders (SQLite already holds the write lock from BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_APPEND_LOCK})
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_APPEND_LOCK}
+        )
 
 
 def append(
@@ -58,11 +87,13 @@ def append(
     memo: str | None = None,
     reverses_seq: int | None = None,
     override_reason: str | None = None,
-) -> LedgerEntry:
-    """Append one entry at the head of the chain, inside the caller's transaction."""
-    from zoufang.models import LedgerEntry
+) -> Entry:
+    """Append one entry at the head of the chain, inside the caller's transaction (with
+    SQLAlchemy Core: a payment imports no ORM)."""
+    from zoufang.tables import ledger_entry as E
 
     lock_for_append(session)
+    session.flush()  # what the ORM holds back goes before the entry that may refer to it
     head = chain_head(session)
     fields: dict[str, Any] = {
         "seq": head.seq + 1,
@@ -80,7 +111,6 @@ def append(
         "recorded_at": session.recorded_at(),
         "prev_hash": head.hash,
     }
-    entry = LedgerEntry(**fields, hash=entry_hash(fields))
-    session.add(entry)
-    session.flush()
+    entry = Entry(**fields, hash=entry_hash(fields))
+    session.connection().execute(insert(E).values(entry.model_dump()))
     return entry

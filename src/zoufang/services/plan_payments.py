@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from zoufang import labels
 from zoufang.errors import RuleViolation, ZoufangError
 from zoufang.i18n import _, pgettext
-from zoufang.models import Household, LedgerEntry, Plan, PlanLine, PlanPayment
+from zoufang.models import Household, Plan, PlanLine, PlanPayment
 from zoufang.parsing import fold
 from zoufang.services.audit_log import record
 from zoufang.services.funds import disburse, get_fund
@@ -39,6 +39,7 @@ from zoufang.services.plans import (
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
+    from zoufang.services.money_chain import Entry
 
 
 def payable_plan(
@@ -71,7 +72,7 @@ def _pay(
     cadres: list[str],
     on: dt.date,
     visit_id: int | None,
-) -> LedgerEntry:
+) -> Entry:
     entry = disburse(
         session=session,
         fund=plan.fund_code,
@@ -131,7 +132,7 @@ def pay_line(
     on: dt.date,
     visit_id: int | None = None,
     field: str = "PLAN",
-) -> LedgerEntry:
+) -> Entry:
     """Pay one household its planned amount (at a visit, with ``visit_id``)."""
     plan, state = payable_plan(session=session, code=code, field=field)
     h = get_household(session=session, code=household, field="HOUSEHOLD")

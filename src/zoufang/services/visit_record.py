@@ -3,7 +3,7 @@
 Written with SQLAlchemy Core on the command's connection (:mod:`zoufang.tables`), not the
 SQLModel classes: recording a visit is the command cadres run most, and importing SQLModel,
 pydantic and the models would be a large part of its time. A visit with cash paid from a fund goes on
-to :func:`zoufang.services.funds.disburse` (the ORM) in the same transaction.
+to :func:`zoufang.services.fund_payment.disburse` (Core too) in the same transaction.
 """
 
 from __future__ import annotations
@@ -188,12 +188,14 @@ def _inserted_id(conn, table, values: dict) -> int:
     return conn.execute(insert(table).values(**values)).lastrowid
 
 
-def prepare_visit(*, cash: bool) -> None:
+def prepare_visit(*, cash: bool, plan: bool = False) -> None:
     """Import now what :func:`log_visit_with_cash` will need, before the command takes the
-    write lock: a payment needs the ORM (SQLModel, pydantic, the models), whose import is
-    seconds on a busy machine, and every other writer would wait for it."""
+    write lock: an import is seconds on a busy machine, and every other writer would wait
+    for it."""
     if cash:
-        import zoufang.services.funds  # noqa: F401
+        import zoufang.services.fund_payment  # noqa: F401
+    if plan:  # a plan's line is paid through the ORM's plan rows
+        import zoufang.services.plan_payments  # noqa: F401
 
 
 def log_visit_with_cash(
@@ -221,9 +223,9 @@ def log_visit_with_cash(
         )
     if fund is None or cash_fen is None:  # both are, or neither
         return log_visit(session=session, data=data, today=today)
-    from zoufang.services.funds import disburse, get_fund  # the ORM: only with cash
+    from zoufang.services.fund_payment import disburse, find_fund
 
-    get_fund(session=session, code=fund, field="--fund")  # named as the user typed it
+    find_fund(session=session, code=fund, field="--fund")  # named as the user typed it
     visit = log_visit(session=session, data=data, today=today)
     try:
         entry = disburse(

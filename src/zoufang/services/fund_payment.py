@@ -1,0 +1,391 @@
+"""Paying a household from a fund: :func:`disburse` and the facts it is judged by.
+
+Every payment goes through here: `fund disburse`, `visit log --cash`, a distribution plan's
+lines and a workbook's payments. Written with SQLAlchemy Core on the command's connection
+(:mod:`zoufang.tables`), not the SQLModel classes: a payment is one of the writes cadres run
+most, importing SQLModel, pydantic and the models was more than half of its time, and every
+other writer waits while a payment holds the write lock (docs/benchmarks.md).
+
+The rules are :func:`zoufang.services.fund_rules.payment_violations`, judged by the facts in
+force on the payment's day by :func:`zoufang.services.fact_history.payment_as_of` — the one
+as-of rule `audit funds` judges by too. Only this household's, this fund's and these
+cadres' facts are read: nothing here grows with the ledger but the fund's balance (one
+indexed sum over the fund's entries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import and_, case, func, select
+
+from zoufang import labels
+from zoufang.codes import VISIT_CURRENT
+from zoufang.errors import InvalidInput, NotFound, RuleViolation, no_household, not_a_code
+from zoufang.i18n import N_, _
+from zoufang.parsing import fold, shown
+from zoufang.services import fact_history, money_chain
+from zoufang.services.audit_log import record
+from zoufang.services.fund_rules import PaymentFacts, payment_violations
+from zoufang.services.lookup import category_labels, category_values, resolve_cadre
+from zoufang.tables import cadre as C
+from zoufang.tables import fund as F
+from zoufang.tables import household as H
+from zoufang.tables import ledger_entry as E
+from zoufang.tables import member as M
+from zoufang.tables import visit as V
+from zoufang.tables import visit_cadre as VC
+
+if TYPE_CHECKING:
+    from zoufang.db import LedgerSession
+    from zoufang.services.money_chain import Entry
+
+
+class FundRef(NamedTuple):
+    code: str
+    requires_plan: bool
+
+
+class HouseholdRef(NamedTuple):
+    """What a payment needs of a household (an ORM ``Household`` has the same attributes)."""
+
+    id: int
+    code: str
+    head_name: str
+    id_number: str
+
+
+def find_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> FundRef:
+    """The fund ``code`` (exactly as :func:`zoufang.services.funds.get_fund` finds it)."""
+    session.flush()  # a fund the ORM holds back is in the ledger too
+    row = (
+        session.connection()
+        .execute(select(F.c.code, F.c.requires_plan).where(F.c.code == code))
+        .first()
+    )
+    if row is None:
+        raise not_a_code(code, field) or NotFound(
+            field, _("no fund {code!r} (see `zoufang fund list`)").format(code=shown(code))
+        )
+    return FundRef(row.code, bool(row.requires_plan))
+
+
+def find_household(*, session: LedgerSession, code: str, field: str) -> HouseholdRef:
+    code = fold(code)  # Ｈ０００００１, typed with a Chinese input method, is H000001
+    row = (
+        session.connection()
+        .execute(select(H.c.id, H.c.code, H.c.head_name, H.c.id_number).where(H.c.code == code))
+        .first()
+    )
+    if row is None:
+        raise no_household(code, field)
+    return HouseholdRef(row.id, row.code, row.head_name, row.id_number)
+
+
+def _totals_columns() -> tuple:
+    return (
+        func.coalesce(
+            func.sum(
+                case(
+                    (E.c.kind == "allocate", E.c.amount_fen),
+                    (and_(E.c.kind == "reverse", E.c.household_code.is_(None)), -E.c.amount_fen),
+                    else_=0,
+                )
+            ),
+            0,
+        ).label("allocated"),
+        func.coalesce(
+            func.sum(
+                case(
+                    (E.c.kind == "disburse", E.c.amount_fen),
+                    (
+                        and_(E.c.kind == "reverse", E.c.household_code.is_not(None)),
+                        -E.c.amount_fen,
+                    ),
+                    else_=0,
+                )
+            ),
+            0,
+        ).label("disbursed"),
+    )
+
+
+def fund_totals(*, session: LedgerSession, code: str) -> tuple[int, int]:
+    """(allocated, disbursed) in fen, net of reversals."""
+    session.flush()
+    row = (
+        session.connection().execute(select(*_totals_columns()).where(E.c.fund_code == code)).one()
+    )
+    return int(row.allocated), int(row.disbursed)
+
+
+def household_received(*, session: LedgerSession, fund_code: str, household_code: str) -> int:
+    """Net fen a household has received from a fund."""
+    session.flush()
+    return int(
+        session.connection()
+        .execute(
+            select(
+                func.coalesce(
+                    func.sum(case((E.c.kind == "disburse", E.c.amount_fen), else_=-E.c.amount_fen)),
+                    0,
+                )
+            ).where(E.c.fund_code == fund_code, E.c.household_code == household_code)
+        )
+        .scalar_one()
+    )
+
+
+def payment_facts(
+    *,
+    session: LedgerSession,
+    fund: Any,
+    household: Any,
+    amount_fen: int,
+    on: dt.date,
+    cadre_codes: list[str],
+) -> PaymentFacts:
+    """Gather what the rules need to judge this payment: the balances and totals as the
+    ledger stands, and the facts in force on ``on`` by the history
+    (:func:`zoufang.services.fact_history.payment_as_of`, which `audit funds` judges by too).
+
+    ``fund`` has a ``code``; ``household`` an ``id``, ``code``, ``head_name`` and
+    ``id_number`` (a :class:`FundRef` and :class:`HouseholdRef`, or the ORM's objects)."""
+    session.flush()  # what the ORM holds back is in the ledger too
+    conn = session.connection()
+    allocated, disbursed = fund_totals(session=session, code=fund.code)
+    persons = {household.id_number}
+    persons.update(
+        conn.execute(
+            select(M.c.id_number).where(
+                M.c.household_id == household.id, M.c.id_number.is_not(None)
+            )
+        ).scalars()
+    )
+    reversed_seqs = select(E.c.reverses_seq).where(E.c.reverses_seq.is_not(None))
+    same_day = conn.execute(
+        select(func.count())
+        .select_from(E)
+        .where(
+            E.c.fund_code == fund.code,
+            E.c.household_code == household.code,
+            E.c.kind == "disburse",
+            E.c.entry_date == on,
+            E.c.seq.not_in(reversed_seqs),
+        )
+    ).scalar_one()
+    # Households holding one of these people (as head or member): members are only ever
+    # added, so the households that ever shared a person with this one are among these.
+    other_ids = set(
+        conn.execute(
+            select(H.c.id).where(H.c.id_number.in_(persons), H.c.id != household.id)
+        ).scalars()
+    ) | set(
+        conn.execute(
+            select(M.c.household_id).where(
+                M.c.id_number.in_(persons), M.c.household_id != household.id
+            )
+        ).scalars()
+    )
+    others = (
+        list(
+            conn.execute(select(H.c.code).where(H.c.id.in_(other_ids)).order_by(H.c.code)).scalars()
+        )
+        if other_ids
+        else []
+    )
+    subjects = [(fact_history.HOUSEHOLD, household.code), (fact_history.FUND, fund.code)]
+    subjects += [(fact_history.CADRE, c) for c in cadre_codes]
+    subjects += [(fact_history.HOUSEHOLD, o) for o in others]
+    history = fact_history.load_history(conn, subjects)
+    facts = fact_history.payment_as_of(
+        history,
+        fund=fund.code,
+        household=household.code,
+        on=on,
+        before=None,
+        cadres=cadre_codes,
+        others=others,
+    )
+    also_paid = [
+        code
+        for code in facts.sharing
+        if household_received(session=session, fund_code=fund.code, household_code=code) > 0
+    ]
+    known = category_labels(session=session)
+    return PaymentFacts(
+        fund_code=fund.code,
+        household_code=household.code,
+        household_name=household.head_name,
+        amount_fen=amount_fen,
+        on=on,
+        household_status=facts.status,
+        household_exited_on=facts.exited_on,
+        # codes that show their labels in the rules' messages
+        household_categories=set(category_values(sorted(facts.categories), known)),
+        fund_categories=set(category_values(sorted(facts.fund_categories), known)),
+        valid_from=facts.valid_from,
+        valid_to=facts.valid_to,
+        cap_fen=facts.cap_fen,
+        received_before_fen=household_received(
+            session=session, fund_code=fund.code, household_code=household.code
+        ),
+        balance_before_fen=allocated - disbursed,
+        related_cadres=facts.related_cadres,
+        same_day_payments=same_day,
+        also_paid_households=also_paid,
+    )
+
+
+def disburse(
+    *,
+    session: LedgerSession,
+    fund: str,
+    household: str,
+    amount_fen: int,
+    cadres: list[str],
+    on: dt.date,
+    visit_id: int | None = None,
+    memo: str | None = None,
+    override: str | None = None,
+    planned: bool = False,
+) -> Entry:
+    """Pay a household from a fund, if every rule allows it (or with an override reason).
+
+    ``visit_id`` names the visit at which the cash was handed over: it must be a visit to
+    this household. ``planned``: the payment pays a line of an approved distribution plan
+    (:mod:`zoufang.services.plan_payments`); a fund created with ``--requires-plan`` pays
+    nothing else."""
+    session.flush()  # what the ORM holds back (a plan's rows) is in the ledger too
+    if visit_id is not None:
+        _require_visit_to(session, visit_id, household)
+    f = find_fund(session=session, code=fund)
+    if f.requires_plan and not planned:
+        raise RuleViolation(
+            labels.Code("unplanned", labels.CHECK),
+            _(
+                "fund {fund} pays only the lines of an approved distribution plan: pay with "
+                "`zoufang fund plan pay` or `zoufang visit log H --plan PLAN`"
+            ).format(fund=f.code),
+        )
+    h = find_household(session=session, code=household, field="HOUSEHOLD")
+    # a cadre named twice (by code and by name) pays once
+    paying = list(
+        dict.fromkeys(resolve_cadre(session=session, text=c, field="--by").code for c in cadres)
+    )
+    if not paying:
+        raise InvalidInput("--by", _("the paying cadre is required"))
+    money_chain.lock_for_append(session)  # judge and write against the same ledger state
+    # Cash handed over at a visit is handed over by everyone who made the visit: the audit
+    # judges conflict of interest against all of them, so the write path must too.
+    present = paying + [c for c in _visit_cadres(session, visit_id) if c not in paying]
+    facts = payment_facts(
+        session=session, fund=f, household=h, amount_fen=amount_fen, on=on, cadre_codes=present
+    )
+    violations = payment_violations(facts)
+    overdraft = [v for v in violations if v.check == "overspend"]
+    if overdraft:
+        # Money that is not in a ring-fenced fund cannot be paid from it: no override.
+        raise RuleViolation(
+            labels.Code("overspend", labels.CHECK),
+            overdraft[0].detail.label()
+            + _(
+                "; nothing was paid: a ring-fenced fund is never overdrawn, not even with "
+                "--override (allocate the money first; an advance paid from elsewhere is an "
+                "allocation with its source)"
+            ),
+        )
+    if violations and not override:
+        first = violations[0]
+        more = (
+            labels.Message(
+                N_(" (also breaks: {checks})"),
+                checks=[labels.Code(v.check, labels.CHECK) for v in violations[1:]],
+            ).label()
+            if len(violations) > 1
+            else ""
+        )
+        raise RuleViolation(
+            labels.Code(first.check, labels.CHECK),
+            first.detail.label()
+            + more
+            + _("; nothing was paid (use --override REASON to pay anyway)"),
+        )
+    entry = money_chain.append(
+        session,
+        fund_code=f.code,
+        kind="disburse",
+        amount_fen=amount_fen,
+        entry_date=on,
+        household_code=h.code,
+        visit_id=visit_id,
+        cadre_code=paying[0],
+        memo=memo,
+        override_reason=override,
+    )
+    record(
+        session,
+        action="disburse",
+        object_type="ledger_entry",
+        object_key=str(entry.seq),
+        after={**entry.model_dump(), "overridden": [v.check for v in violations]},
+    )
+    return entry
+
+
+def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> None:
+    conn = session.connection()
+    visit = conn.execute(select(V.c.status, V.c.household_id).where(V.c.id == visit_id)).first()
+    if visit is None:
+        raise NotFound("--visit", _("no visit {id}").format(id=visit_id))
+    if visit.status != VISIT_CURRENT:  # void, or replaced by an amended version
+        raise RuleViolation(
+            "--visit",
+            _("visit {id} is {status}: it no longer counts").format(
+                id=visit_id, status=labels.Code(visit.status, labels.VISIT_STATUS).label()
+            ),
+        )
+    visited = conn.execute(select(H.c.code).where(H.c.id == visit.household_id)).scalar()
+    if visited is None or visited != fold(household):
+        raise RuleViolation(
+            "--visit",
+            _("visit {id} was not to household {household}").format(
+                id=visit_id, household=household
+            ),
+        )
+
+
+def _visit_cadres(session: LedgerSession, visit_id: int | None) -> list[str]:
+    if visit_id is None:
+        return []
+    return list(
+        session.connection()
+        .execute(
+            select(C.c.code)
+            .join(VC, VC.c.cadre_id == C.c.id)
+            .where(VC.c.visit_id == visit_id)
+            .order_by(C.c.code)
+        )
+        .scalars()
+    )
+
+
+def entry_row(e: Entry | dict) -> dict:
+    """The public shape of a ledger entry (SPEC §3 keys first)."""
+    g = (lambda k: e[k]) if isinstance(e, dict) else (lambda k: getattr(e, k))
+    return {
+        "id": g("seq"),
+        "fund": g("fund_code"),
+        "kind": labels.Code(g("kind"), labels.ENTRY_KIND),
+        "amount_fen": g("amount_fen"),
+        "household": g("household_code"),
+        "date": g("entry_date"),
+        "cadre": g("cadre_code"),
+        "visit": g("visit_id"),
+        "memo": g("memo"),
+        "reverses": g("reverses_seq"),
+        "override": g("override_reason"),
+        "operator": g("operator"),
+        "hash": g("hash"),
+    }
