@@ -58,6 +58,11 @@ HOUSEHOLDS = 100_000
 # ---------------------------------------------------------------------------- running
 
 
+def _load() -> tuple[float, float, float]:
+    """The load averages (none on Windows)."""
+    return os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+
+
 @dataclass
 class Sample:
     wall: float
@@ -90,14 +95,20 @@ def run_once(
         proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd, env=bench_env()
         )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if hasattr(os, "wait4"):
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            cpu, rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+        else:  # Windows: no rusage of a child; the wall time only
+            code = proc.wait()
+            wall = time.perf_counter() - start
+            cpu, rss = 0.0, 0
         if code not in ok_codes:
             err.seek(0)
             message = err.read().decode(errors="replace").strip()
             raise RuntimeError(f"{' '.join(argv)} exited {code}: {message[-2000:]}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code)
+    return Sample(wall, cpu, rss, code)
 
 
 def zf(*args: str, cwd: Path, stdout_path: Path | None = None, ok=(0,)) -> Sample:
@@ -873,7 +884,7 @@ def main(argv: list[str] | None = None) -> int:
     sqlite = shutil.which("sqlite3")
     if sqlite is None:
         print("note: no sqlite3 shell on PATH; the SQL comparison is skipped", file=sys.stderr)
-    load_before = os.getloadavg()
+    load_before = _load()
     results = []
     with tempfile.TemporaryDirectory(prefix="zoufang-bench-") as tmp:
         work = Path(tmp)
@@ -884,7 +895,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(time_op(op, fx, work, args.runs, sqlite, print))
     info = machine()
     command = shlex.join(["python", "bench/run.py", *(sys.argv[1:] if argv is None else argv)])
-    section = markdown(results, fx, info, (load_before, os.getloadavg()), command)
+    section = markdown(results, fx, info, (load_before, _load()), command)
     print()
     print(section)
     if not args.no_write:

@@ -29,13 +29,14 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"errors", "parsing", "i18n"},
     "chain": {"errors", "i18n"},
     "clock": set(),
+    "filelocks": set(),
     "fact_chain": {"errors", "i18n", "chain"},
     "tables": {"codes"},
     "models": {"tables", "codes"},
-    "db": {"errors", "tables", "chain", "clock", "i18n"},
+    "db": {"errors", "tables", "chain", "clock", "filelocks", "i18n"},
     "services": {
         "errors", "codes", "labels", "parsing", "config", "chain", "clock", "fact_chain", "tables",
-        "models", "db", "version", "i18n",
+        "models", "db", "filelocks", "version", "i18n",
     },
     "output": {"errors", "codes", "labels", "parsing", "chain", "version", "i18n"},
     "cli": {
