@@ -364,3 +364,41 @@ def test_an_unknown_roster_column_is_kept_in_the_notes(zf, tmp_path):
     )
     notes = {h["name"]: h["notes"] for h in zf("household", "list", "-f", "json").json()}
     assert notes["石磊"] == "性别：男；年龄：61；低保证号：LB-0007"
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """stderr taken for a terminal: the progress bar is drawn there (colours and all)."""
+    import io
+
+    from rich.console import Console
+
+    from zoufang.cli import common
+
+    drawn = io.StringIO()
+    monkeypatch.setattr(
+        common, "progress_console", lambda: Console(file=drawn, force_terminal=True, width=100)
+    )
+    return drawn
+
+
+def test_a_progress_bar_on_a_terminal_only(zf, terminal, tmp_path):
+    result = zf("import", EXAMPLE)
+    assert result.exit_code == 0, result.stderr
+    bar = terminal.getvalue()
+    assert "importing township.xlsx" in bar and "100%" in bar and "\x1b[" in bar
+    assert "importing" not in result.stderr and "importing" not in result.stdout
+
+
+@pytest.mark.parametrize("quiet", [("--format", "json"), ("--quiet",), ("-q", "--dry-run")])
+def test_no_progress_bar_for_json_or_quiet(zf, terminal, quiet):
+    result = zf("import", EXAMPLE, *quiet)
+    assert result.exit_code == 0, result.stderr
+    assert terminal.getvalue() == ""
+
+
+def test_no_progress_bar_off_a_terminal(zf, ledger_path):
+    """The real check (stderr is the test runner's pipe): nothing but the summary."""
+    result = zf("import", EXAMPLE)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b[" not in result.stderr and "importing" not in result.stderr
