@@ -622,6 +622,29 @@ OPS = [
         note="into an empty ledger",
     ),
     Op(
+        "import",
+        "zoufang import county-export.xlsx (the county's own `export --reveal`)",
+        lambda fx, w: [
+            "--db",
+            str(w / "import.db"),
+            "import",
+            str(county_export(fx)),
+            "--format",
+            "json",
+        ],
+        90.0,
+        runs=1,
+        warmup=0,
+        setup=lambda fx, w: county_export(fx) and None,
+        prepare=lambda fx, w: _copy(fx.empty, w / "import.db"),
+        ok=(0, 2),
+        needs="import",
+        memory_target_mib=500,
+        note="into an empty ledger; the export is made once (untimed) and cached. Exit 2 "
+        "(every row checked and written, then rolled back) while the export cannot carry the "
+        "category history (docs/benchmarks.md, issue 17)",
+    ),
+    Op(
         "demo",
         "zoufang demo --households {n}",
         lambda fx, w: ["--db", str(w / "demo.db"), "demo", "--households", str(fx.households)],
@@ -632,6 +655,21 @@ OPS = [
         note="into a new ledger",
     ),
 ]
+
+
+def county_export(fx: Fixtures) -> Path:
+    """The county ledger's own export (``export --reveal``, xlsx), made once and cached
+    beside it (keyed by the ledger's build time, so a rebuilt county gets a new one)."""
+    stamp = str(fx.built.get("built_at", "")).replace(":", "").replace("-", "")
+    path = fx.cache / f"county-{fx.households}-export-{stamp}.xlsx"
+    if not path.exists():
+        for old in fx.cache.glob(f"county-{fx.households}-export-*.xlsx"):
+            old.unlink()
+        partial = path.with_name(path.name + ".partial.xlsx")
+        partial.unlink(missing_ok=True)
+        zf("--db", str(fx.county), "export", "--out", str(partial), "--reveal", cwd=fx.cache)
+        partial.rename(path)
+    return path
 
 
 def _roster_supported() -> bool:

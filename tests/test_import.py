@@ -402,3 +402,27 @@ def test_no_progress_bar_off_a_terminal(zf, ledger_path):
     result = zf("import", EXAMPLE)
     assert result.exit_code == 0, result.stderr
     assert "\x1b[" not in result.stderr and "importing" not in result.stderr
+
+
+def test_two_cadres_of_one_name_come_back_as_themselves(zf, tmp_path, new_ledger):
+    """A Chinese export names cadres, but gives the code of one whose name another cadre
+    shares, so the import reads every visit and assignment back to the same cadre."""
+    ok(zf("cadre", "add", "--name", "刘平", "--unit", "长安社区党委"))
+    ok(zf("cadre", "add", "--name", "刘平", "--unit", "永安村党支部"))
+    ok(zf("cadre", "add", "--name", "王芳"))
+    ok(
+        zf(
+            "enroll", "--name", "陈大爷", "--id-number", "110101194503071237",
+            "--village", "红星村", "--category", "老党员", "--cadre", "C0002",
+        )
+    )  # fmt: skip
+    ok(zf("visit", "log", "H000001", "--by", "C0002", "--by", "C0003", "--notes", "看望"))
+    out = tmp_path / "台账.xlsx"
+    ok(zf("export", "--out", out, "--reveal", "--lang", "zh"))
+    other = new_ledger("other")
+    moved = invoke("import", out, "--format", "json", env=_env(other))
+    assert moved.exit_code == 0, moved.stdout + moved.stderr
+    shown = ("visit", "list", "-f", "json")
+    assert [v["cadres"] for v in invoke(*shown, env=_env(other)).json()] == [["C0002", "C0003"]]
+    listed = ("household", "list", "-f", "json")
+    assert invoke(*listed, env=_env(other)).json()[0]["cadres"] == ["C0002"]
