@@ -178,3 +178,87 @@ def test_every_module_imports_and_the_everyday_tour_runs_without_unix_modules(
     run(env, "db", "backup", tmp_path / "backup.db")
     assert (tmp_path / "backup.db").stat().st_size > 0
     assert f"{TODAY[:4]}" in run(env, "visit", "list").stdout
+
+
+@pytest.fixture
+def windows_locks(monkeypatch):
+    """zoufang.filelocks as on Windows: msvcrt.locking (faked over flock, one far byte)."""
+    import fcntl
+    import types
+
+    from zoufang import filelocks
+
+    calls = []
+
+    def locking(fd, mode, nbytes):
+        calls.append((os.lseek(fd, 0, os.SEEK_CUR), mode, nbytes))
+        if mode == 0:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PermissionError(13, "Permission denied") from None
+
+    fake = types.SimpleNamespace(LK_UNLCK=0, LK_LOCK=1, LK_NBLCK=2, locking=locking)
+    monkeypatch.setattr(filelocks, "_fcntl", None)
+    monkeypatch.setattr(filelocks, "_msvcrt", fake)
+    return calls
+
+
+def test_windows_locks_refuse_wait_and_keep_the_file_readable(windows_locks, tmp_path):
+    import threading
+    import time
+
+    from zoufang import filelocks
+
+    path = tmp_path / "x.lock"
+    first = os.open(path, os.O_CREAT | os.O_RDWR)
+    second = os.open(path, os.O_RDWR)
+    try:
+        filelocks.write_at(first, b"1234\n", 0)
+        filelocks.lock(first)
+        with pytest.raises(BlockingIOError):
+            filelocks.lock(second, blocking=False)
+        with pytest.raises(BlockingIOError):  # no shared locks on Windows: taken exclusively
+            filelocks.lock(second, shared=True, blocking=False)
+        assert filelocks.read_at(second, 32, 0) == b"1234\n"  # the content stays readable
+        threading.Timer(0.2, filelocks.unlock, (first,)).start()
+        os.lseek(second, 3, os.SEEK_SET)
+        start = time.monotonic()
+        filelocks.lock(second)  # waits for the release
+        assert time.monotonic() - start >= 0.15
+        assert os.lseek(second, 0, os.SEEK_CUR) == 3  # the file position is left as it was
+    finally:
+        os.close(first)
+        os.close(second)
+    assert {(at, n) for at, _mode, n in windows_locks} == {(1 << 30, 1)}
+
+
+def test_the_writers_queue_orders_writers_with_windows_locks(windows_locks, tmp_path):
+    import threading
+    import time
+
+    from zoufang.db import write_queue
+
+    ledger = tmp_path / "ledger.db"
+    order = []
+    entered = threading.Event()
+
+    def writer(name: str, hold: float) -> None:
+        with write_queue.turn(ledger, 5):
+            entered.set()
+            order.append(name)
+            time.sleep(hold)
+
+    first = threading.Thread(target=writer, args=("first", 0.3))
+    first.start()
+    entered.wait(5)
+    second = threading.Thread(target=writer, args=("second", 0))
+    second.start()
+    time.sleep(0.05)
+    assert order == ["first"]  # the second waits for the first's turn
+    first.join()
+    second.join()
+    assert order == ["first", "second"]
+    assert not list(write_queue.queue_dir(ledger).glob("w-*"))
