@@ -800,8 +800,9 @@ def import_workbook(
         work.visits_()
         work.commitments()
         work.ledger()
-        work.exit_households()
+        # before the exits, which record each household as it then is (its due date too)
         due.refresh_deferred(session)
+        work.exit_households()
     except BaseException:
         session.info.pop(audit_log.HELD, None)  # the transaction is rolled back anyway
         raise
