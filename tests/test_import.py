@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import rawdb
-from helpers import cli_env, invoke, ok
+from helpers import TODAY, cli_env, invoke, ok
 
 
 def _env(ledger) -> dict[str, str]:
@@ -426,3 +427,55 @@ def test_two_cadres_of_one_name_come_back_as_themselves(zf, tmp_path, new_ledger
     assert [v["cadres"] for v in invoke(*shown, env=_env(other)).json()] == [["C0002", "C0003"]]
     listed = ("household", "list", "-f", "json")
     assert invoke(*listed, env=_env(other)).json()[0]["cadres"] == ["C0002"]
+
+
+def test_a_bulk_write_holds_its_audit_rows_and_due_dates_until_the_end(zf, ledger_path):
+    """What `import` does inside its transaction (services.audit_log.hold,
+    services.due.defer): nothing of either reaches the tables until the end, then all of it,
+    in order, the same as one at a time."""
+    from sqlalchemy import func, select
+
+    from zoufang.db import Ledger
+    from zoufang.services import audit_log, due
+    from zoufang.services.visit_record import VisitIn, log_visit
+    from zoufang.tables import audit_log as AL
+    from zoufang.tables import household as H
+
+    ok(zf("cadre", "add", "--name", "李梅"))
+    ok(
+        zf(
+            "enroll", "--name", "陈大爷", "--id-number", "110101194503071237",
+            "--village", "红星村", "--category", "老党员",
+        )
+    )  # fmt: skip
+    ledger = Ledger(str(ledger_path))
+    try:
+        with ledger.session(write=True, operator="tester", command="test") as s:
+            conn = s.connection()
+            rows_before = conn.execute(select(func.count()).select_from(AL)).scalar()
+            due_before = conn.execute(select(H.c.due_date, H.c.last_visit_on)).one()
+            audit_log.hold(s)
+            due.defer(s)
+            day = dt.date.fromisoformat(TODAY) - dt.timedelta(days=3)
+            for n in range(2):
+                log_visit(
+                    session=s,
+                    data=VisitIn(household="H000001", cadres=["C0001"], visit_date=day,
+                                 kind="routine", notes=f"第{n + 1}次", needs=["修屋顶"]),
+                    today=dt.date.fromisoformat(TODAY),
+                )  # fmt: skip
+            assert conn.execute(select(func.count()).select_from(AL)).scalar() == rows_before
+            assert conn.execute(select(H.c.due_date, H.c.last_visit_on)).one() == due_before
+            due.refresh_deferred(s)
+            assert conn.execute(select(H.c.last_visit_on)).scalar() == day
+            audit_log.write_held(s)
+            written = conn.execute(
+                select(AL.c.action, AL.c.object_type).where(AL.c.operator == "tester")
+                .order_by(AL.c.id)
+            ).all()  # fmt: skip
+            assert [tuple(r) for r in written[-4:]] == [
+                ("log", "visit"), ("open", "commitment"), ("log", "visit"), ("open", "commitment")
+            ]  # fmt: skip
+            assert audit_log.HELD not in s.info and due.DEFERRED not in s.info
+    finally:
+        ledger.engine.dispose()
