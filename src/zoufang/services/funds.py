@@ -317,7 +317,7 @@ def payment_facts(
             E.household_code == household.code,
             E.kind == "disburse",
             E.entry_date == on,
-            ~exists().where(R.reverses_seq == E.seq),
+            ~exists().where(col(R.reverses_seq) == E.seq),
         )
     ).scalar_one()
     # Households holding one of these people (as head or member): members are only ever
