@@ -58,6 +58,11 @@ HOUSEHOLDS = 100_000
 # ---------------------------------------------------------------------------- running
 
 
+def _load() -> tuple[float, float, float]:
+    """The load averages (none on Windows)."""
+    return os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+
+
 @dataclass
 class Sample:
     wall: float
@@ -90,14 +95,20 @@ def run_once(
         proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd, env=bench_env()
         )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if hasattr(os, "wait4"):
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            cpu, rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+        else:  # Windows: no rusage of a child; the wall time only
+            code = proc.wait()
+            wall = time.perf_counter() - start
+            cpu, rss = 0.0, 0
         if code not in ok_codes:
             err.seek(0)
             message = err.read().decode(errors="replace").strip()
             raise RuntimeError(f"{' '.join(argv)} exited {code}: {message[-2000:]}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code)
+    return Sample(wall, cpu, rss, code)
 
 
 def zf(*args: str, cwd: Path, stdout_path: Path | None = None, ok=(0,)) -> Sample:
@@ -616,6 +627,29 @@ OPS = [
         note="into an empty ledger",
     ),
     Op(
+        "import",
+        "zoufang import county-export.xlsx (the county's own `export --reveal`)",
+        lambda fx, w: [
+            "--db",
+            str(w / "import.db"),
+            "import",
+            str(county_export(fx)),
+            "--format",
+            "json",
+        ],
+        90.0,
+        runs=1,
+        warmup=0,
+        setup=lambda fx, w: county_export(fx) and None,
+        prepare=lambda fx, w: _copy(fx.empty, w / "import.db"),
+        ok=(0, 2),
+        needs="import",
+        memory_target_mib=500,
+        note="into an empty ledger; the export is made once (untimed) and cached. Exit 2 "
+        "(every row checked and written, then rolled back) while the export cannot carry the "
+        "category history (docs/benchmarks.md, issue 17)",
+    ),
+    Op(
         "demo",
         "zoufang demo --households {n}",
         lambda fx, w: ["--db", str(w / "demo.db"), "demo", "--households", str(fx.households)],
@@ -626,6 +660,21 @@ OPS = [
         note="into a new ledger",
     ),
 ]
+
+
+def county_export(fx: Fixtures) -> Path:
+    """The county ledger's own export (``export --reveal``, xlsx), made once and cached
+    beside it (keyed by the ledger's build time, so a rebuilt county gets a new one)."""
+    stamp = str(fx.built.get("built_at", "")).replace(":", "").replace("-", "")
+    path = fx.cache / f"county-{fx.households}-export-{stamp}.xlsx"
+    if not path.exists():
+        for old in fx.cache.glob(f"county-{fx.households}-export-*.xlsx"):
+            old.unlink()
+        partial = path.with_name(path.name + ".partial.xlsx")
+        partial.unlink(missing_ok=True)
+        zf("--db", str(fx.county), "export", "--out", str(partial), "--reveal", cwd=fx.cache)
+        partial.rename(path)
+    return path
 
 
 def _roster_supported() -> bool:
@@ -878,7 +927,7 @@ def main(argv: list[str] | None = None) -> int:
     sqlite = shutil.which("sqlite3")
     if sqlite is None:
         print("note: no sqlite3 shell on PATH; the SQL comparison is skipped", file=sys.stderr)
-    load_before = os.getloadavg()
+    load_before = _load()
     results = []
     with tempfile.TemporaryDirectory(prefix="zoufang-bench-") as tmp:
         work = Path(tmp)
@@ -889,7 +938,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(time_op(op, fx, work, args.runs, sqlite, print))
     info = machine()
     command = shlex.join(["python", "bench/run.py", *(sys.argv[1:] if argv is None else argv)])
-    section = markdown(results, fx, info, (load_before, os.getloadavg()), command)
+    section = markdown(results, fx, info, (load_before, _load()), command)
     print()
     print(section)
     if not args.no_write:

@@ -76,7 +76,7 @@ def test_builder_and_timing_loop_work_at_200_households(tmp_path, capsys):
                 "1",
                 "--no-warmup",
                 "--only",
-                "help,due,audit funds,visit log,visit log --cash,fund disburse,enroll csv",
+                "help,due,audit funds,visit log,visit log --cash,fund disburse,enroll csv,import",
             ]
         )
         == 0
@@ -88,6 +88,7 @@ def test_builder_and_timing_loop_work_at_200_households(tmp_path, capsys):
         "`zoufang audit funds --format json`",
         "zoufang visit log",
         "`zoufang enroll --from roster.csv (200 rows)`",
+        "`zoufang import county-export.xlsx",
     ):
         assert name in out
     text = doc.read_text()

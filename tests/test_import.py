@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import rawdb
-from helpers import cli_env, invoke, ok
+from helpers import TODAY, cli_env, invoke, ok
 
 
 def _env(ledger) -> dict[str, str]:
@@ -364,3 +365,117 @@ def test_an_unknown_roster_column_is_kept_in_the_notes(zf, tmp_path):
     )
     notes = {h["name"]: h["notes"] for h in zf("household", "list", "-f", "json").json()}
     assert notes["石磊"] == "性别：男；年龄：61；低保证号：LB-0007"
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """stderr taken for a terminal: the progress bar is drawn there (colours and all)."""
+    import io
+
+    from rich.console import Console
+
+    from zoufang.cli import common
+
+    drawn = io.StringIO()
+    monkeypatch.setattr(
+        common, "progress_console", lambda: Console(file=drawn, force_terminal=True, width=100)
+    )
+    return drawn
+
+
+def test_a_progress_bar_on_a_terminal_only(zf, terminal, tmp_path):
+    result = zf("import", EXAMPLE)
+    assert result.exit_code == 0, result.stderr
+    bar = terminal.getvalue()
+    assert "importing township.xlsx" in bar and "100%" in bar and "\x1b[" in bar
+    assert "importing" not in result.stderr and "importing" not in result.stdout
+
+
+@pytest.mark.parametrize("quiet", [("--format", "json"), ("--quiet",), ("-q", "--dry-run")])
+def test_no_progress_bar_for_json_or_quiet(zf, terminal, quiet):
+    result = zf("import", EXAMPLE, *quiet)
+    assert result.exit_code == 0, result.stderr
+    assert terminal.getvalue() == ""
+
+
+def test_no_progress_bar_off_a_terminal(zf, ledger_path):
+    """The real check (stderr is the test runner's pipe): nothing but the summary."""
+    result = zf("import", EXAMPLE)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b[" not in result.stderr and "importing" not in result.stderr
+
+
+def test_two_cadres_of_one_name_come_back_as_themselves(zf, tmp_path, new_ledger):
+    """A Chinese export names cadres, but gives the code of one whose name another cadre
+    shares, so the import reads every visit and assignment back to the same cadre."""
+    ok(zf("cadre", "add", "--name", "刘平", "--unit", "长安社区党委"))
+    ok(zf("cadre", "add", "--name", "刘平", "--unit", "永安村党支部"))
+    ok(zf("cadre", "add", "--name", "王芳"))
+    ok(
+        zf(
+            "enroll", "--name", "陈大爷", "--id-number", "110101194503071237",
+            "--village", "红星村", "--category", "老党员", "--cadre", "C0002",
+        )
+    )  # fmt: skip
+    ok(zf("visit", "log", "H000001", "--by", "C0002", "--by", "C0003", "--notes", "看望"))
+    out = tmp_path / "台账.xlsx"
+    ok(zf("export", "--out", out, "--reveal", "--lang", "zh"))
+    other = new_ledger("other")
+    moved = invoke("import", out, "--format", "json", env=_env(other))
+    assert moved.exit_code == 0, moved.stdout + moved.stderr
+    shown = ("visit", "list", "-f", "json")
+    assert [v["cadres"] for v in invoke(*shown, env=_env(other)).json()] == [["C0002", "C0003"]]
+    listed = ("household", "list", "-f", "json")
+    assert invoke(*listed, env=_env(other)).json()[0]["cadres"] == ["C0002"]
+
+
+def test_a_bulk_write_holds_its_audit_rows_and_due_dates_until_the_end(zf, ledger_path):
+    """What `import` does inside its transaction (services.audit_log.hold,
+    services.due.defer): nothing of either reaches the tables until the end, then all of it,
+    in order, the same as one at a time."""
+    from sqlalchemy import func, select
+
+    from zoufang.db import Ledger
+    from zoufang.services import audit_log, due
+    from zoufang.services.visit_record import VisitIn, log_visit
+    from zoufang.tables import audit_log as AL
+    from zoufang.tables import household as H
+
+    ok(zf("cadre", "add", "--name", "李梅"))
+    ok(
+        zf(
+            "enroll", "--name", "陈大爷", "--id-number", "110101194503071237",
+            "--village", "红星村", "--category", "老党员",
+        )
+    )  # fmt: skip
+    ledger = Ledger(str(ledger_path))
+    try:
+        with ledger.session(write=True, operator="tester", command="test") as s:
+            conn = s.connection()
+            rows_before = conn.execute(select(func.count()).select_from(AL)).scalar()
+            due_before = conn.execute(select(H.c.due_date, H.c.last_visit_on)).one()
+            audit_log.hold(s)
+            due.defer(s)
+            day = dt.date.fromisoformat(TODAY) - dt.timedelta(days=3)
+            for n in range(2):
+                log_visit(
+                    session=s,
+                    data=VisitIn(household="H000001", cadres=["C0001"], visit_date=day,
+                                 kind="routine", notes=f"第{n + 1}次", needs=["修屋顶"]),
+                    today=dt.date.fromisoformat(TODAY),
+                )  # fmt: skip
+            assert conn.execute(select(func.count()).select_from(AL)).scalar() == rows_before
+            assert conn.execute(select(H.c.due_date, H.c.last_visit_on)).one() == due_before
+            due.refresh_deferred(s)
+            assert conn.execute(select(H.c.last_visit_on)).scalar() == day
+            audit_log.write_held(s)
+            written = conn.execute(
+                select(AL.c.action, AL.c.object_type).where(AL.c.operator == "tester")
+                .order_by(AL.c.id)
+            ).all()  # fmt: skip
+            assert [tuple(r) for r in written[-4:]] == [
+                ("log", "visit"), ("open", "commitment"), ("log", "visit"), ("open", "commitment")
+            ]  # fmt: skip
+            assert audit_log.HELD not in s.info and due.DEFERRED not in s.info
+    finally:
+        ledger.engine.dispose()

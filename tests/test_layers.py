@@ -30,13 +30,14 @@ ALLOWED: dict[str, set[str]] = {
     "chain": {"errors", "i18n"},
     "clock": set(),
     "private_files": set(),
+    "filelocks": set(),
     "fact_chain": {"errors", "i18n", "chain"},
     "tables": {"codes"},
     "models": {"tables", "codes"},
-    "db": {"errors", "tables", "chain", "clock", "i18n", "private_files"},
+    "db": {"errors", "tables", "chain", "clock", "filelocks", "i18n", "private_files"},
     "services": {
         "errors", "codes", "labels", "parsing", "config", "chain", "clock", "fact_chain", "tables",
-        "models", "db", "version", "i18n", "private_files",
+        "models", "db", "filelocks", "version", "i18n", "private_files",
     },
     "output": {
         "errors", "codes", "labels", "parsing", "chain", "version", "i18n", "private_files",

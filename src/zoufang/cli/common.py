@@ -26,6 +26,8 @@ from zoufang.output import Format
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from rich.console import Console
+
     from zoufang.db import LedgerSession
 
 T = TypeVar("T")
@@ -366,16 +368,29 @@ def require(values: dict[str, Any], *, prompts: dict[str, str]) -> dict[str, Any
     return filled
 
 
+def progress_console() -> Console | None:
+    """The console a progress bar is drawn on: stderr when it is a terminal, else None (the
+    tests force one)."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 @contextlib.contextmanager
-def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A Rich progress bar on stderr when it is a terminal; otherwise nothing at all
-    (``progress(done)`` callbacks are None, so scripts and logs stay quiet)."""
-    if not sys.stderr.isatty() or total <= 0:
+def progress_bar(
+    total: int, label: str, *, wanted: bool = True
+) -> Iterator[Callable[[int], None] | None]:
+    """A Rich progress bar on stderr when it is a terminal and ``wanted`` (not for JSON or
+    ``--quiet``); otherwise nothing at all (``progress(done)`` callbacks are None, so scripts
+    and logs stay quiet)."""
+    console = progress_console() if wanted and total > 0 else None
+    if console is None:
         yield None
         return
-    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    with Progress(console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)

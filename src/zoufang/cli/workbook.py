@@ -1,4 +1,4 @@
-"""`zoufang import FILE [--dry-run] [--create-cadres]`: a whole 台账 moved in, all or nothing."""
+"""`zoufang import FILE [--dry-run] [--create-cadres] [--quiet]`: a whole 台账 moved in, all or nothing."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ def import_file(
             "know becomes a new cadre (otherwise that row is an error).",
         ),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress bar (there is none off a terminal)."),
+    ] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Import a whole 台账: cadres, funds, households, members, visits, commitments and past
@@ -54,7 +58,11 @@ def import_file(
     try:
         with (
             session(write=True) as s,
-            progress_bar(100, _("importing {file}").format(file=path.name)) as bar,
+            progress_bar(
+                100,
+                _("importing {file}").format(file=path.name),
+                wanted=not quiet and fmt is not Format.json,
+            ) as bar,
         ):
             result = import_workbook(
                 session=s,

@@ -13,19 +13,21 @@ releases a dead process's locks. Then it begins the SQLite transaction, which th
 nobody to wait for but writers outside zoufang, and releases its file when the transaction
 ends. The wait is bounded by the same busy timeout; a queue that cannot be made (a read-only
 directory) is skipped, leaving SQLite's own locking, which is always what keeps the ledger
-consistent: the queue only orders the waiting.
+consistent: the queue only orders the waiting. The locks are :mod:`zoufang.filelocks`
+(``flock``; ``msvcrt.locking`` on Windows); with no lock primitive at all the queue is skipped
+the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from zoufang import filelocks
 from zoufang.errors import StorageError
 from zoufang.i18n import _
 
@@ -41,6 +43,9 @@ def queue_dir(ledger: Path) -> Path:
 def turn(ledger: Path, timeout_s: float) -> Iterator[None]:
     """Wait for this writer's turn on ``ledger`` (a SQLite file), then hold it."""
     directory = queue_dir(ledger)
+    if not filelocks.AVAILABLE:
+        yield  # no queue: SQLite's busy handler alone
+        return
     try:
         directory.mkdir(mode=0o700, exist_ok=True)
         mine_path = directory / f"w-{os.getpid()}-{uuid.uuid4().hex[:12]}"
@@ -49,7 +54,7 @@ def turn(ledger: Path, timeout_s: float) -> Iterator[None]:
         yield  # no queue: SQLite's busy handler alone
         return
     try:
-        fcntl.flock(mine, fcntl.LOCK_EX)
+        filelocks.lock(mine)
         before = _enqueue(directory, mine_path.name)
         if before is not None:
             _wait_for(directory / before, timeout_s)
@@ -64,7 +69,7 @@ def _enqueue(directory: Path, name: str) -> str | None:
     """Publish ``name`` as the queue's tail; the previous tail (who is ahead), or None."""
     fd = os.open(directory / "tail", os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        filelocks.lock(fd)
         before = os.read(fd, 200).decode("ascii", "replace").strip() or None
         os.lseek(fd, 0, os.SEEK_SET)
         os.ftruncate(fd, 0)
@@ -85,7 +90,7 @@ def _wait_for(ahead: Path, timeout_s: float) -> None:
         pause = _FIRST_POLL
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                filelocks.lock(fd, shared=True, blocking=False)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:

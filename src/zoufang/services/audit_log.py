@@ -37,21 +37,44 @@ def record(
 ) -> None:
     """Append one audit row for a change made in this transaction (on the session's
     connection with SQLAlchemy Core: a command that writes with Core, such as `visit log`,
-    needs no ORM for its audit rows either)."""
+    needs no ORM for its audit rows either). Inside :func:`bulk` the row is held and
+    written with the others, in order, when the bulk ends."""
     from sqlalchemy import insert
 
-    session.connection().execute(
-        insert(audit_log).values(
-            at=session.recorded_at(),
-            operator=_fit(session.info.get("operator", "unknown"), 100),
-            command=_fit(session.info.get("command", "unknown"), 100),
-            action=_fit(action, 40),
-            object_type=_fit(object_type, 40),
-            object_key=_fit(object_key, 100),
-            before=_dump(snapshot(before)),
-            after=_dump(snapshot(after)),
-        )
-    )
+    row = {
+        "at": session.recorded_at(),
+        "operator": _fit(session.info.get("operator", "unknown"), 100),
+        "command": _fit(session.info.get("command", "unknown"), 100),
+        "action": _fit(action, 40),
+        "object_type": _fit(object_type, 40),
+        "object_key": _fit(object_key, 100),
+        "before": _dump(snapshot(before)),
+        "after": _dump(snapshot(after)),
+    }
+    held = session.info.get(HELD)
+    if held is not None:
+        held.append(row)
+        return
+    session.connection().execute(insert(audit_log).values(**row))
+
+
+HELD = "audit_rows_held"
+
+
+def hold(session: LedgerSession) -> None:
+    """From now on, :func:`record` keeps the rows (a bulk write such as `import`: one
+    INSERT for all of them instead of one each); :func:`write_held` writes them."""
+    session.info.setdefault(HELD, [])
+
+
+def write_held(session: LedgerSession) -> None:
+    """Write the rows :func:`record` kept since :func:`hold`, in their order, and stop
+    keeping them."""
+    from sqlalchemy import insert
+
+    rows = session.info.pop(HELD, None)
+    for start in range(0, len(rows or ()), 5000):
+        session.connection().execute(insert(audit_log), rows[start : start + 5000])
 
 
 def _fit(text: str, limit: int) -> str:

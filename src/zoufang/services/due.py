@@ -46,8 +46,15 @@ def refresh_due_dates(*, session: LedgerSession, household_ids: Iterable[int]) -
     """Recompute ``last_visit_on`` and ``due_date`` from the visits, for these households.
 
     One UPDATE per 500 households; Household objects the session already holds get the new
-    values too (as loaded, so they are not written again).
+    values too (as loaded, so they are not written again). After :func:`defer` (a bulk write
+    such as `import`) the households are only noted, and :func:`refresh_deferred` does them
+    all at once: the dates depend on the visits alone, so once at the end is the same as
+    after each visit.
     """
+    pending = session.info.get(DEFERRED)
+    if pending is not None:
+        pending.update(household_ids)
+        return
     ids = sorted(set(household_ids))
     if not ids:
         return
@@ -93,6 +100,21 @@ def refresh_due_dates(*, session: LedgerSession, household_ids: Iterable[int]) -
             )
         changed += rows
     _update_loaded_households(session.orm_if_open, changed)
+
+
+DEFERRED = "due_dates_deferred"
+
+
+def defer(session: LedgerSession) -> None:
+    """Note the households :func:`refresh_due_dates` is asked about, do them later."""
+    session.info.setdefault(DEFERRED, set())
+
+
+def refresh_deferred(session: LedgerSession) -> None:
+    """Refresh the households noted since :func:`defer`, and stop deferring."""
+    pending = session.info.pop(DEFERRED, None)
+    if pending:
+        refresh_due_dates(session=session, household_ids=pending)
 
 
 def _update_loaded_households(session: Session | None, rows: list[dict]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -76,11 +77,15 @@ class RowReader:
         self.sep = "、" if lang == "zh" else "; "
         cadres = self.connection.execute(select(C.c.id, C.c.code, C.c.name)).all()
         # Chinese sheets name cadres (a code means nothing to a reader); English ones give
-        # codes. `enroll --from` accepts either.
-        self.cadre_by_id = _CadreNames(
-            {i: (name if lang == "zh" else code) for i, code, name in cadres}
-        )
-        self.cadre_by_code = {code: (name if lang == "zh" else code) for _, code, name in cadres}
+        # codes. `enroll --from` and `import` accept either. A name two cadres share is given
+        # by the code, so that `import` reads the export back to the same cadre.
+        named = Counter(name for _, _, name in cadres)
+
+        def shown(code: str, name: str) -> str:
+            return name if lang == "zh" and named[name] == 1 else code
+
+        self.cadre_by_id = _CadreNames({i: shown(code, name) for i, code, name in cadres})
+        self.cadre_by_code = {code: shown(code, name) for _, code, name in cadres}
         self.category = (
             {c: label for c, label in self.connection.execute(select(K.c.code, K.c.label))}
             if lang == "zh"

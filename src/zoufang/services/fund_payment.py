@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, exists, func, select
 
 from zoufang import labels
 from zoufang.codes import VISIT_CURRENT
@@ -112,11 +112,18 @@ def _totals_columns() -> tuple:
 
 
 def fund_totals(*, session: LedgerSession, code: str) -> tuple[int, int]:
-    """(allocated, disbursed) in fen, net of reversals."""
+    """(allocated, disbursed) in fen, net of reversals. Inside a bulk write
+    (:func:`zoufang.services.money_chain.keep_totals`) each fund's are summed once and then
+    kept up to date by every entry appended, instead of summed again for every payment."""
+    kept = session.info.get(money_chain.TOTALS)
+    if kept is not None and code in kept:
+        return kept[code][0], kept[code][1]
     session.flush()
     row = (
         session.connection().execute(select(*_totals_columns()).where(E.c.fund_code == code)).one()
     )
+    if kept is not None:
+        kept[code] = [int(row.allocated), int(row.disbursed)]
     return int(row.allocated), int(row.disbursed)
 
 
@@ -163,7 +170,10 @@ def payment_facts(
             )
         ).scalars()
     )
-    reversed_seqs = select(E.c.reverses_seq).where(E.c.reverses_seq.is_not(None))
+    # Not reversed: asked only of the few entries of this household, fund and day (NOT IN a
+    # list of every reversal read the whole ledger for each payment: quadratic in a county
+    # import).
+    R = E.alias("reversal")
     same_day = conn.execute(
         select(func.count())
         .select_from(E)
@@ -172,7 +182,7 @@ def payment_facts(
             E.c.household_code == household.code,
             E.c.kind == "disburse",
             E.c.entry_date == on,
-            E.c.seq.not_in(reversed_seqs),
+            ~exists().where(R.c.reverses_seq == E.c.seq),
         )
     ).scalar_one()
     # Households holding one of these people (as head or member): members are only ever

@@ -42,6 +42,21 @@ def resolve_cadre(*, session: LedgerSession, text: str, field: str) -> CadreRef:
     Unknown: :class:`NotFound` (as for an unknown code). A name several cadres have:
     :class:`InvalidInput` listing them (``刘强 is C0003 (城关镇) or C0007 (民政办); give the
     code``)."""
+    known = session.info.get(CADRES_KNOWN)  # a bulk write (`import`): each text looked up once
+    if known is not None and text in known:
+        return known[text]
+    found = _resolve_cadre(session, text, field)
+    if known is not None:
+        known[text] = found
+    return found
+
+
+#: ``session.info`` key of the cadres a bulk write has resolved (cadres are never renamed or
+#: removed inside one).
+CADRES_KNOWN = "cadres_known"
+
+
+def _resolve_cadre(session: LedgerSession, text: str, field: str) -> CadreRef:
     session.flush()  # a cadre the ORM holds back is in the ledger too
     conn = session.connection()
     C = _cadre

@@ -113,4 +113,23 @@ def append(
     }
     entry = Entry(**fields, hash=entry_hash(fields))
     session.connection().execute(insert(E).values(entry.model_dump()))
+    kept = session.info.get(TOTALS)
+    if kept is not None and fields["fund_code"] in kept:  # as fund_payment.fund_totals sums
+        totals = kept[fields["fund_code"]]
+        if kind == "allocate":
+            totals[0] += amount_fen
+        elif kind == "disburse":
+            totals[1] += amount_fen
+        elif kind == "reverse":
+            totals[0 if household_code is None else 1] -= amount_fen
     return entry
+
+
+#: ``session.info`` key of each fund's [allocated, disbursed] kept during a bulk write.
+TOTALS = "fund_totals_kept"
+
+
+def keep_totals(session: LedgerSession) -> None:
+    """From now on in this session, :func:`zoufang.services.funds.fund_totals` sums a fund
+    once and :func:`append` keeps the sums up to date (a bulk write: `import`)."""
+    session.info.setdefault(TOTALS, {})

@@ -531,8 +531,7 @@ def lock_path(url: str) -> Path:
 @contextlib.contextmanager
 def remind_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` or refuse at once (exit 1) if another run has it."""
-    import fcntl
-
+    from zoufang import filelocks
     from zoufang.errors import StorageError
 
     try:
@@ -547,9 +546,11 @@ def remind_lock(path: Path) -> Iterator[None]:
         ) from None
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            filelocks.lock(fd, blocking=False)
+        except filelocks.LockUnavailable:
+            pass  # no lock primitive on this system (none zoufang supports): unguarded
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            holder = filelocks.read_at(fd, 32, 0).decode("ascii", "replace").strip()
             if holder.isdigit():
                 busy = _(
                     "another zoufang remind (pid {pid}) is running on this ledger (lock {path}); "
@@ -562,7 +563,7 @@ def remind_lock(path: Path) -> Iterator[None]:
                 ).format(path=path)
             raise RuleViolation("remind", busy) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)  # for people; the flock is the lock
+        filelocks.write_at(fd, f"{os.getpid()}\n".encode(), 0)  # for people; the flock is the lock
         yield
     finally:
         os.close(fd)  # closing the last descriptor releases the flock

@@ -125,13 +125,13 @@ def observe(conn: Connection, where: str) -> Observed:
 
 @contextlib.contextmanager
 def _locked() -> Iterator[Path]:
-    import fcntl
+    from zoufang import filelocks
 
     directory = state_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(directory / (FILE_NAME + ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        filelocks.lock(fd)  # LockUnavailable is an OSError: the witness is skipped
         yield directory / FILE_NAME
     finally:
         os.close(fd)  # releases the lock

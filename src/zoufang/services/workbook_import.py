@@ -781,14 +781,35 @@ def import_workbook(
             result.unknown_columns[sheet.name] = sheet.unknown
         if sheet.kind != "households":
             result.skipped += [{"sheet": n, "row": r, "text": t} for n, r, t in sheet.footer]
-    work.cadres()
-    work.funds()
-    work.households_()
-    work.members()
-    work.visits_()
-    work.commitments()
-    work.ledger()
-    work.exit_households()
+    # A bulk write: the audit rows go in together at the end, the due dates are computed
+    # once for every household at the end (they depend on the visits alone), each cadre's
+    # name is looked up once, and each fund's balance is summed once and then kept up to
+    # date entry by entry (not summed again over the whole fund for every payment).
+    from zoufang.services import audit_log, due, money_chain
+    from zoufang.services.lookup import CADRES_KNOWN
+
+    audit_log.hold(session)
+    due.defer(session)
+    money_chain.keep_totals(session)
+    session.info[CADRES_KNOWN] = {}
+    try:
+        work.cadres()
+        work.funds()
+        work.households_()
+        work.members()
+        work.visits_()
+        work.commitments()
+        work.ledger()
+        # before the exits, which record each household as it then is (its due date too)
+        due.refresh_deferred(session)
+        work.exit_households()
+    except BaseException:
+        session.info.pop(audit_log.HELD, None)  # the transaction is rolled back anyway
+        raise
+    finally:
+        session.info.pop(CADRES_KNOWN, None)
+        session.info.pop(due.DEFERRED, None)
+        session.info.pop(money_chain.TOTALS, None)
     if progress:
         progress(total, total)
     result.errors.sort(
@@ -815,6 +836,9 @@ def import_workbook(
                 "chain_length": chain,
             },
         )
+        audit_log.write_held(session)
+    else:
+        session.info.pop(audit_log.HELD, None)  # nothing is written: the caller rolls back
     return result
 
 
