@@ -341,3 +341,78 @@ def test_a_visit_whose_wish_was_claimed_is_amended_not_voided(zf, village, snaps
     ok(zf("visit", "amend", "1", "--date", "2026-11-02", "--reason", "日期记错"))
     [w] = wishes(zf)
     assert (w["visit"], w["heard_on"], w["status"]) == (2, "2026-11-02", "claimed")
+
+
+# ---------------------------------------------------------------------------- follow-through
+
+
+@pytest.fixture
+def waiting(zf, village):
+    """As of 2026-11-23: wish 1 claimed by C0001, due 2026-10-20 (34 days overdue); wish 2
+    unclaimed since 2026-10-01 (53 days); wish 3 unclaimed since 2026-11-01 (22 days: in the
+    supervisor's digest, not yet in the audit); suggestion 1 unanswered since 2026-10-01;
+    suggestion 2 answered; suggestion 3 heard 2026-11-20 (3 days)."""
+    visit(
+        zf,
+        "--wish",
+        "收音机",
+        "--wish",
+        "轮椅",
+        "--suggestion",
+        "修路",
+        "--suggestion",
+        "装灯",
+        date="2026-10-01",
+    )
+    ok(zf("wish", "claim", "1", "--by", "C0001", "--date", "2026-10-05", "--due", "2026-10-20"))
+    ok(zf("suggestion", "answer", "2", "--note", "已安装", "--adopted"))
+    ok(zf("wish", "add", "H000002", "--text", "学习桌", "--date", "2026-11-01"))
+    ok(zf("suggestion", "add", "H000002", "--text", "多开会", "--date", "2026-11-20"))
+
+
+def test_audit_visits_lists_what_was_recorded_and_not_acted_on(zf, waiting):
+    report = zf("audit", "visits", "--format", "json").json()
+    mine = [f for f in report["findings"] if f["check"].startswith(("wish", "suggestion"))]
+    assert [(f["check"], f["severity"], f["household"]) for f in mine] == [
+        ("wish-overdue", "warning", "H000001"),
+        ("wish-unclaimed", "warning", "H000001"),
+        ("suggestion-unanswered", "warning", "H000001"),
+    ]
+    assert mine[0]["detail"] == (
+        'wish 1 of H000001 "收音机", claimed by C0001, was due 2026-10-20 and is 34 days '
+        "overdue (responsible: C0001 王建国)"
+    )
+    assert mine[2]["detail"] == (
+        'suggestion 1 of H000001 "修路", heard 2026-10-01, has had no answer for 53 days '
+        "(responsible: C0002 李梅)"
+    )
+    zh = zf("--lang", "zh", "audit", "visits", "--format", "plain").stdout
+    assert "只记不办" in zh
+
+
+def test_remind_tells_each_cadre_and_the_supervisor(zf, waiting):
+    result = zf("remind", "--lang", "en", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    items = result.json()["items"]
+    mine = {(i["recipient"], i["key"]) for i in items if i["kind"] in ("wish", "suggestion")}
+    assert mine == {
+        ("C0001", "wish:1"),  # the claimer
+        ("C0002", "wish:2"),  # the first visiting cadre
+        ("C0002", "suggestion:1"),
+        ("supervisor", "wish:2"),  # unclaimed for more than 14 days
+        ("supervisor", "wish:3"),
+    }
+    texts = {m["recipient"]: m["text"] for m in result.json()["messages"]}
+    assert "Suggestions not answered (1):" in texts["C0002"]
+    assert "1. suggestion #1 H000001 陈大爷: 修路 (heard 2026-10-01)" in texts["C0002"]
+    assert "Wishes nobody has claimed (2):" in texts["supervisor"]
+    again = zf("remind", "--format", "json").json()  # told once within a week
+    assert [i for i in again["items"] if i["kind"] in ("wish", "suggestion")] == []
+
+
+def test_household_show_lists_open_wishes_and_unanswered_suggestions(zf, waiting):
+    brief = zf("household", "show", "H000001", "--format", "json").json()
+    assert [w["id"] for w in brief["open_wishes"]] == [1, 2]
+    assert [s["id"] for s in brief["unanswered_suggestions"]] == [1]
+    out = zf("--lang", "zh", "household", "show", "H000001", "--format", "plain").stdout
+    assert "待认领" in out and "已认领" in out

@@ -155,18 +155,6 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
         }
         commitment["id"] = _inserted_id(conn, M, commitment)
         commitments.append(commitment)
-    # each wish and suggestion has a life of its own, held by the first visiting cadre
-    from zoufang.services.suggestions import insert_suggestions
-    from zoufang.services.wishes import insert_wishes
-
-    heard = {
-        "household_id": household.id,
-        "visit_id": visit["id"],
-        "on": data.visit_date,
-        "cadre_id": cadres[0].id,
-    }
-    wish_ids = insert_wishes(session, texts=data.wishes, **heard)
-    suggestion_ids = insert_suggestions(session, texts=data.suggestions, **heard)
     refresh_due_dates(session=session, household_ids=[household.id])
     record(
         session,
@@ -191,6 +179,18 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
             object_key=str(commitment["id"]),
             after=commitment,
         )
+    # each wish and suggestion has a life of its own, held by the first visiting cadre
+    from zoufang.services.suggestions import insert_suggestions
+    from zoufang.services.wishes import insert_wishes
+
+    heard = {
+        "household_id": household.id,
+        "visit_id": visit["id"],
+        "on": data.visit_date,
+        "cadre_id": cadres[0].id,
+    }
+    wish_ids = insert_wishes(session, texts=data.wishes, **heard)
+    suggestion_ids = insert_suggestions(session, texts=data.suggestions, **heard)
     return LoggedVisit(
         visit["id"],
         data.visit_date,
