@@ -482,7 +482,8 @@ def heard_counts(
 ) -> dict[str, int]:
     """The wishes and suggestions heard within the period (of ``households``, a subquery of
     household ids, if given) and, of those, how many were claimed, fulfilled, declined,
-    answered and adopted by ``until``: the campaign's figures (`report`)."""
+    answered and adopted by ``until``, and how many were claimed and still in hand then:
+    the campaign's figures (`report`)."""
     W, S = _wish, _suggestion
 
     def within(t) -> list:
@@ -503,6 +504,7 @@ def heard_counts(
             n(wish_closed_as(WISH_FULFILLED, until, W)),
             n(wish_closed_as(WISH_DECLINED, until, W)),
             func.count(distinct(W.c.household_id)),
+            n(and_(wish_claimed_by(until, W), ~wish_closed_by(until, W))),
         ).where(wish_counts(W), *within(W))
     ).one()
     suggestions = conn.execute(
@@ -518,6 +520,7 @@ def heard_counts(
         "wishes_fulfilled": int(wishes[2]),
         "wishes_declined": int(wishes[3]),
         "wish_households": int(wishes[4]),
+        "wishes_in_hand": int(wishes[5]),
         "suggestions": int(suggestions[0]),
         "suggestions_answered": int(suggestions[1]),
         "suggestions_adopted": int(suggestions[2]),
