@@ -69,12 +69,12 @@ def test_export_then_import_into_an_empty_ledger_gives_the_same_figures(zf, demo
         assert after[name] == before[name], name
     # the wishes and suggestions keep their life cycles (claimed, fulfilled, answered …)
     assert imported["wishes"] > 0 and imported["suggestions"] > 0
+    keys = ("text", "status", "heard_on", "cadre", "claimed_by", "due_date", "answer")
+
+    def shown(rows):
+        return sorted(tuple(str(r.get(k)) for k in keys) for r in rows)
+
     for listing in (["wish", "list"], ["suggestion", "list"]):
-        keys = ("text", "status", "heard_on", "cadre", "claimed_by", "due_date", "answer")
-
-        def shown(rows):
-            return sorted(tuple(str(r.get(k)) for k in keys) for r in rows)
-
         mine = invoke(*listing, "--format", "json", env=_env(source)).json()
         assert shown(zf(*listing, "--format", "json").json()) == shown(mine)
     # the chain is whole and its findings the same (its head is new: written today)
