@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -58,7 +58,7 @@ def suggestion_add(
     """Record a suggestion heard outside a visit (`visit log --suggestion` records one at a visit)."""
     from zoufang.services.suggestions import add_suggestion
 
-    values = {
+    values: dict[str, Any] = {
         "household": household,
         "text": free(text, "--text", "suggestion.text"),
         "on": past_date(date, "--date"),
@@ -90,7 +90,7 @@ def suggestion_answer(
     from zoufang.services.suggestions import answer
 
     sid = _id(suggestion)
-    values = {
+    values: dict[str, Any] = {
         "note": free(note, "--note", "suggestion.answer"),
         "adopted": adopted,
         "cadre": opt(by, parsing.parse_reference, "--by"),

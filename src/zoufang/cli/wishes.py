@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -71,7 +71,7 @@ def wish_add(
     """Record a wish heard outside a visit (`visit log --wish` records one at a visit)."""
     from zoufang.services.wishes import add_wish
 
-    values = {
+    values: dict[str, Any] = {
         "household": household,
         "text": free(text, "--text", "wish.text"),
         "on": past_date(date, "--date"),
@@ -141,7 +141,7 @@ def wish_fulfil(
     from zoufang.services.wishes import fulfil
 
     wid = wish_id(wish)
-    values = {
+    values: dict[str, Any] = {
         "on": past_date(date, "--date"),
         "note": free_opt(note, "--note", "wish.outcome"),
         "cash_fen": opt(cash, parsing.parse_money, "--cash"),

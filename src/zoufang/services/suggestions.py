@@ -75,11 +75,12 @@ def insert_suggestions(
             "cadre_id": cadre_id,
             "status": SUGGESTION_UNANSWERED,
         }
-        row["id"] = _inserted_id(conn, S, row)
+        new_id = _inserted_id(conn, S, row)
+        row["id"] = new_id
         record(
             session, action="open", object_type="suggestion", object_key=str(row["id"]), after=row
         )
-        ids.append(row["id"])
+        ids.append(new_id)
     return ids
 
 

@@ -133,9 +133,10 @@ def insert_wishes(
             "cadre_id": cadre_id,
             "status": WISH_OPEN,
         }
-        row["id"] = _inserted_id(conn, W, row)
+        new_id = _inserted_id(conn, W, row)
+        row["id"] = new_id
         record(session, action="open", object_type="wish", object_key=str(row["id"]), after=row)
-        ids.append(row["id"])
+        ids.append(new_id)
     return ids
 
 
