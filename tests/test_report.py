@@ -438,3 +438,12 @@ def test_html_renders_in_a_headless_browser(zf, campaign, tmp_path):
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1200, 1600)
     assert len(data) > 20_000  # a page with text and charts, not a blank screen
+
+
+def test_every_human_format_opens_with_the_campaign_sentence(zf, campaign):
+    sentence = report(zf, *PERIOD)["summary"]
+    for fmt in ("plain", "markdown", "table"):
+        text = zf("report", *PERIOD, "--format", fmt).stdout
+        assert text.splitlines()[0] == sentence, fmt
+    csv_text = zf("report", *PERIOD, "--format", "csv").stdout.splitlines()
+    assert csv_text[1].endswith(",summary," + sentence) or sentence in csv_text[1]
