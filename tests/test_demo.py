@@ -221,3 +221,28 @@ def test_the_ledger_keeps_working_after_the_demo(zf, demo, ledger_path):
     assert visit.exit_code == 0, visit.stderr
     assert visit.json()["id"] == rawdb.query(ledger_path, "SELECT MAX(id) FROM visit")[0][0]
     assert zf("db", "check").exit_code == 0
+
+
+def test_demo_makes_a_realistic_mix_of_wishes_and_suggestions(zf):
+    """Wishes claimed (by cadres and by units), fulfilled, declined and still waiting;
+    suggestions adopted, not adopted, answered and unanswered — each heard at a visit."""
+    result = zf("demo", "--households", "200")
+    assert result.exit_code == 0, result.stderr
+    wishes = zf("wish", "list", "--format", "json").json()
+    statuses = {w["status"] for w in wishes}
+    assert statuses == {"open", "claimed", "fulfilled", "declined"}
+    assert any(w["claimed_unit"] for w in wishes) and any(w["claimed_cadre"] for w in wishes)
+    assert all(w["visit"] is not None and w["cadre"] for w in wishes)
+    suggestions = zf("suggestion", "list", "--format", "json").json()
+    assert {s["status"] for s in suggestions} == {
+        "unanswered",
+        "answered",
+        "adopted",
+        "not-adopted",
+    }
+    report = zf("report", "--format", "json").json()
+    heard = report["heard"]
+    assert heard["wishes"] == len(wishes) and heard["suggestions"] == len(suggestions)
+    assert 0 < heard["wishes_fulfilled"] < heard["wishes_claimed"] <= heard["wishes"]
+    assert 0 < heard["suggestions_adopted"] < heard["suggestions_answered"] < heard["suggestions"]
+    assert zf("db", "check").exit_code == 0

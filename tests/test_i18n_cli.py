@@ -34,7 +34,9 @@ CODES = {
     *labels.COMMITMENT_STATUS_ZH,
     *labels.HOUSEHOLD_STATUS_ZH,
     *"table plain markdown csv json xlsx html stdout email webhook all default".split(),
-    *"households members visits commitments ledger cadres funds".split(),  # export --table
+    *labels.WISH_STATUS_ZH,
+    *labels.SUGGESTION_STATUS_ZH,
+    *"households members visits commitments wishes suggestions ledger cadres funds".split(),
     *"sent items".split(),  # the JSON that `remind --format json` prints
     "LANG",  # the locale's environment variable
 }

@@ -86,6 +86,8 @@ def test_the_glossarys_short_forms_are_the_labels():
         "visit kind": labels.VISIT_KIND,
         "commitment status": labels.COMMITMENT_STATUS,
         "household status": labels.HOUSEHOLD_STATUS,
+        "wish status": labels.WISH_STATUS,
+        "suggestion status": labels.SUGGESTION_STATUS,
         "entry kind": labels.ENTRY_KIND,
         "severity": labels.SEVERITY,
     }

@@ -231,12 +231,18 @@ def test_reminders_follow_the_chosen_language_unless_remind_chooses(zf, ledger, 
 
 def test_report_in_chinese(zf, ledger):
     text = ok(zf(*ZH, "report", "--format", "plain")).stdout
-    assert text.startswith("走访工作统计报告 — 概况\n")
+    # the campaign sentence first, ready to paste into a report to superiors
+    sentence, blank, heading = text.splitlines()[:3]
+    assert sentence.startswith("开始 至 2026-11-23，全镇，走访困难群众1户1人次（干部入户1人次）")
+    assert "发放慰问金0.12万元（1,200.00元）" in sentence
+    assert sentence.endswith("收集微心愿0个、已圆梦0个。")
+    assert (blank, heading) == ("", "走访工作统计报告 — 概况")
     for words in ("在册户数", "已办结", "已转办", "无法办结", "按走访类型", "日常走访", "老党员"):
         assert words in text, words
     assert "已解决" not in text and "routine" not in text and "Coverage" not in text
     english = ok(zf(*EN, "report", "--format", "plain")).stdout
-    assert english.startswith("Visiting campaign report — Summary\n") and "routine" in english
+    assert english.startswith("the start to 2026-11-23, all villages: visited 1 households")
+    assert "\n\nVisiting campaign report — Summary\n" in english and "routine" in english
 
 
 def test_report_html_in_chinese(zf, ledger, tmp_path):
@@ -248,9 +254,15 @@ def test_report_html_in_chinese(zf, ledger, tmp_path):
     assert "Resolved" not in page
 
 
-def test_report_json_is_the_same_in_both_languages(zf, ledger):
-    report = same_json(zf, "report")
-    assert [r["kind"] for r in report["visits"]["by_kind"]][0] == "routine"
+def test_report_json_is_the_same_in_both_languages_but_its_summary(zf, ledger):
+    """The JSON's keys and codes are the same in both languages; only ``summary``, the
+    campaign sentence to paste into a report upward, is in the chosen language (issue 15)."""
+    zh = json.loads(ok(zf(*ZH, "report", "--format", "json")).stdout)
+    en = json.loads(ok(zf(*EN, "report", "--format", "json")).stdout)
+    assert zh.pop("summary").startswith("开始 至 2026-11-23，全镇，走访困难群众1户")
+    assert en.pop("summary").startswith("the start to 2026-11-23, all villages: visited 1")
+    assert zh == en
+    assert [r["kind"] for r in zh["visits"]["by_kind"]][0] == "routine"
 
 
 # ---------------------------------------------------------------------------- notice, export

@@ -163,6 +163,16 @@ def campaign(zf):
         "2026-12-31",
     )
     ok("--today", "2026-09-01", "household", "exit", "H000004", "--reason", "迁出")
+    # wish 1 (H000001, heard 01-20) claimed and fulfilled within the period; wish 2 (H000002,
+    # 02-01) claimed by a unit, declined after it; wish 3 heard after it
+    ok("wish", "claim", "1", "--by", "C0001", "--date", "2026-01-25")
+    ok("wish", "fulfil", "1", "--date", "2026-02-10", "--note", "已送到")
+    ok("wish", "claim", "2", "--unit", "县残联", "--date", "2026-02-05")
+    ok("wish", "decline", "2", "--reason", "已有轮椅", "--date", "2026-07-10")
+    ok("wish", "add", "H000003", "--text", "书包", "--date", "2026-08-01")
+    # suggestion 1 adopted within the period, suggestion 2 not adopted after it
+    ok("suggestion", "answer", "1", "--note", "已协调公交公司", "--adopted", "--date", "2026-02-01")
+    ok("suggestion", "answer", "2", "--note", "暂无经费", "--not-adopted", "--date", "2026-07-01")
 
 
 def report(zf, *args):
@@ -220,7 +230,26 @@ def test_figures_match_the_hand_built_ledger(zf, campaign):
         "overdue": 1,
         "resolved_share": 50.0,
     }
-    assert r["heard"] == {"suggestions": 2, "wishes": 2, "wish_households": 2, "gifts": 1}
+    assert r["heard"] == {
+        "suggestions": 2,
+        "suggestions_answered": 1,
+        "suggestions_adopted": 1,
+        "wishes": 2,
+        "wishes_claimed": 2,
+        "wishes_fulfilled": 1,
+        "wishes_declined": 0,
+        "wishes_in_hand": 1,
+        "wish_households": 2,
+        "gifts": 1,
+    }
+    # 人次: four visits (one per household per visit), five cadre visits (two on 2026-03-10)
+    assert (r["visits"]["person_visits"], r["visits"]["cadre_visits"]) == (4, 5)
+    assert r["summary"] == (
+        "2026-01-01 to 2026-06-30, all villages: visited 3 households in need, 4 person-visits (5 "
+        "cadre visits); paid 1,100.00 yuan (0.11 ten-thousand yuan) in relief; helped "
+        "resolve 1 practical difficulties; heard 2 suggestions (1 answered, 1 adopted); "
+        "collected 2 small wishes, 1 fulfilled."
+    )
     assert r["money"]["paid_in_period"] == "1100.00"
     assert r["money"]["by_fund"] == [
         {
@@ -271,6 +300,8 @@ def test_village_filter(zf, campaign):
     }
     assert r["needs"]["raised"] == 2
     assert r["heard"]["wishes"] == 1
+    assert (r["heard"]["wishes_fulfilled"], r["heard"]["suggestions_adopted"]) == (1, 1)
+    assert r["visits"]["cadre_visits"] == 4  # 红星村: H000001's two visits (three cadres), H000003
     fund = r["money"]["by_fund"][0]
     assert (fund["allocated"], fund["paid_in_period"], fund["households"]) == (
         "10000.00",
@@ -286,6 +317,8 @@ def test_whole_history_by_default(zf, campaign):
     r = report(zf)
     assert r["period"]["since"] is None and r["period"]["until"] == "2026-11-23"
     assert r["needs"]["raised"] == 3  # the commitment added today counts now
+    heard = r["heard"]
+    assert (heard["wishes"], heard["wishes_declined"], heard["suggestions_answered"]) == (3, 1, 2)
     assert r["money"]["by_fund"][0]["paid"] == "1200.00"
     # H000004 exited in September: no longer counted as waiting for a first visit
     assert r["households"]["never_visited"] == 1
@@ -306,7 +339,13 @@ def test_chinese_headings_follow_the_locale(zf, campaign, monkeypatch):
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     text = zf("report", *PERIOD, "--format", "plain").stdout
-    assert "走访覆盖率        60.0%" in text and "按走访类型" in text
+    assert re.search(r"\n走访覆盖率 +60\.0%\n", text) and "按走访类型" in text
+    assert text.splitlines()[0] == (
+        "2026-01-01 至 2026-06-30，全镇，走访困难群众3户4人次（干部入户5人次），发放慰问金"
+        "0.11万元（1,100.00元），帮助解决实际困难1个，听取意见建议2条（已答复1条、采纳1条），"
+        "收集微心愿2个、已圆梦1个。"
+    )
+    assert "微心愿和意见建议办理情况" in text and "已圆梦微心愿" in text
     english = zf("report", *PERIOD, "--format", "markdown", "--lang", "en").stdout
     assert "Coverage" in english and "## Visits by kind" in english
 
@@ -328,6 +367,21 @@ def test_html_is_one_self_contained_page_with_svg_charts(zf, campaign, tmp_path)
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]
     again = zf("report", "--format", "html", "--out", out)
     assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_html_opens_with_the_campaign_sentence_and_charts_wishes_and_suggestions(
+    zf, campaign, tmp_path
+):
+    _out, page = _html(zf, tmp_path, "--lang", "zh")
+    body = page[page.index("<body>") :]
+    first = re.search(r"<p[^>]*>(.*?)</p>", body)
+    assert first is not None and first.group(1).startswith("2026-01-01 至 2026-06-30，全镇，走访")
+    chart = page[page.index("<h2>微心愿和意见建议办理情况</h2>") :]
+    chart = chart[: chart.index("</section>")]
+    assert chart.count("<svg") == 2  # one bar for the wishes, one for the suggestions
+    for legend in ("已圆梦微心愿</span>", "已圆梦微心愿 1</span>", "待认领微心愿 0</span>"):
+        assert legend.replace("</span>", "") in chart
+    assert "已采纳意见建议 1" in chart and "未答复意见建议 1" in chart
 
 
 def test_html_escapes_what_people_typed(zf, tmp_path, monkeypatch):
@@ -384,3 +438,12 @@ def test_html_renders_in_a_headless_browser(zf, campaign, tmp_path):
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1200, 1600)
     assert len(data) > 20_000  # a page with text and charts, not a blank screen
+
+
+def test_every_human_format_opens_with_the_campaign_sentence(zf, campaign):
+    sentence = report(zf, *PERIOD)["summary"]
+    for fmt in ("plain", "markdown", "table"):
+        text = zf("report", *PERIOD, "--format", fmt).stdout
+        assert text.splitlines()[0] == sentence, fmt
+    csv_text = zf("report", *PERIOD, "--format", "csv").stdout.splitlines()
+    assert csv_text[1].endswith(",summary," + sentence) or sentence in csv_text[1]

@@ -25,3 +25,17 @@ VISIT_STATUSES = (VISIT_CURRENT, VISIT_VOID, VISIT_SUPERSEDED)
 MEMBER_CURRENT = "current"
 MEMBER_REMOVED = "removed"
 VISIT_ITEM_KINDS = ("suggestion", "wish", "gift")
+#: A small wish (微心愿): open (待认领) until claimed (已认领), then fulfilled (已圆梦) or
+#: declined (未能实现); void with the visit it was heard at.
+WISH_OPEN = "open"
+WISH_CLAIMED = "claimed"
+WISH_FULFILLED = "fulfilled"
+WISH_DECLINED = "declined"
+WISH_VOID = "void"
+WISH_STATUSES = (WISH_OPEN, WISH_CLAIMED, WISH_FULFILLED, WISH_DECLINED, WISH_VOID)
+#: A suggestion (意见建议): unanswered until answered — adopted, not adopted, or answered
+#: without either; void with the visit it was heard at.
+SUGGESTION_UNANSWERED = "unanswered"
+SUGGESTION_VOID = "void"
+SUGGESTION_ANSWERED = ("answered", "adopted", "not-adopted")
+SUGGESTION_STATUSES = (SUGGESTION_UNANSWERED, *SUGGESTION_ANSWERED, SUGGESTION_VOID)

@@ -36,6 +36,8 @@ FACT = "fact"  # a dated fact of the history (`household history`)
 PLAN_STATUS = "plan status"
 PLAN_LINE_STATUS = "plan line status"
 PLAN_DECISION = "plan decision"
+WISH_STATUS = "wish status"
+SUGGESTION_STATUS = "suggestion status"
 MESSAGE = "message"  # a sentence (:class:`Message`), not a code
 
 #: Chinese words for the codes (the catalog holds the same, for display in Chinese; these
@@ -53,6 +55,20 @@ COMMITMENT_STATUS_ZH = {
     "resolved": "已办结",
     "referred": "已转办",
     "cannot-resolve": "无法办结",
+    "void": "已作废",
+}
+WISH_STATUS_ZH = {
+    "open": "待认领",
+    "claimed": "已认领",
+    "fulfilled": "已圆梦",
+    "declined": "未能实现",
+    "void": "已作废",
+}
+SUGGESTION_STATUS_ZH = {
+    "unanswered": "未答复",
+    "answered": "已答复",
+    "adopted": "已采纳",
+    "not-adopted": "未采纳",
     "void": "已作废",
 }
 FACT_ZH = {
@@ -104,6 +120,9 @@ CHECK_ZH = {
     "plan-paid-twice": "名单重复发放",
     "objection": "有异议待处理",
     "late-correction": "事后更正",
+    "wish-overdue": "微心愿逾期未圆梦（只记不办）",
+    "wish-unclaimed": "微心愿无人认领（只记不办）",
+    "suggestion-unanswered": "意见建议未答复（只记不办）",
 }
 PLAN_STATUS_ZH = {"draft": "拟定中", "approved": "已审定", "superseded": "已被新版替代"}
 PLAN_LINE_STATUS_ZH = {
@@ -186,6 +205,17 @@ SHORT_FORMS: dict[str, dict[str, str]] = {
         "不能办结": "cannot-resolve",
         "无法办理": "cannot-resolve",
     },
+    WISH_STATUS: {
+        "待领": "open",
+        "未认领": "open",
+        "认领": "claimed",
+        "圆梦": "fulfilled",
+        "已实现": "fulfilled",
+        "已完成": "fulfilled",
+        "未实现": "declined",
+        "不能实现": "declined",
+    },
+    SUGGESTION_STATUS: {"待答复": "unanswered", "答复": "answered", "采纳": "adopted"},
     HOUSEHOLD_STATUS: {"在档": "active", "正常": "active", "在帮": "active", "退出": "exited"},
     ENTRY_KIND: {"拨款": "allocate", "下拨": "allocate", "支出": "disburse", "红冲": "reverse"},
     SEVERITY: {"警告": "warning", "提示": "warning"},
@@ -195,6 +225,8 @@ SHORT_FORMS: dict[str, dict[str, str]] = {
 _ZH = {
     VISIT_KIND: VISIT_KIND_ZH,
     COMMITMENT_STATUS: COMMITMENT_STATUS_ZH,
+    WISH_STATUS: WISH_STATUS_ZH,
+    SUGGESTION_STATUS: SUGGESTION_STATUS_ZH,
     HOUSEHOLD_STATUS: HOUSEHOLD_STATUS_ZH,
     VISIT_STATUS: VISIT_STATUS_ZH,
     MEMBER_STATUS: MEMBER_STATUS_ZH,

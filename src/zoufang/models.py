@@ -187,6 +187,76 @@ class CommitmentResponse(SQLModel, table=True):
     )
 
 
+_wish = tables.wish.c
+_wish_event = tables.wish_event.c
+_suggestion = tables.suggestion.c
+_suggestion_answer = tables.suggestion_answer.c
+
+
+class Wish(SQLModel, table=True):
+    """A small wish (微心愿); services/wishes.py works on the table with Core."""
+
+    __table__ = tables.wish
+    id: int | None = Field(default=None, sa_column=_wish.id)
+    household_id: int = Field(sa_column=_wish.household_id)
+    visit_id: int | None = Field(default=None, sa_column=_wish.visit_id)
+    text: str = Field(sa_column=_wish.text)
+    heard_on: dt.date = Field(sa_column=_wish.heard_on)
+    cadre_id: int | None = Field(default=None, sa_column=_wish.cadre_id)
+    status: str = Field(default="open", sa_column=_wish.status)
+    claimed_on: dt.date | None = Field(default=None, sa_column=_wish.claimed_on)
+    claimed_cadre_id: int | None = Field(default=None, sa_column=_wish.claimed_cadre_id)
+    claimed_unit: str | None = Field(default=None, sa_column=_wish.claimed_unit)
+    claimed_person: str | None = Field(default=None, sa_column=_wish.claimed_person)
+    claimed_phone: str | None = Field(default=None, sa_column=_wish.claimed_phone)
+    due_date: dt.date | None = Field(default=None, sa_column=_wish.due_date)
+    closed_on: dt.date | None = Field(default=None, sa_column=_wish.closed_on)
+    outcome: str | None = Field(default=None, sa_column=_wish.outcome)
+    entry_seq: int | None = Field(default=None, sa_column=_wish.entry_seq)
+
+
+class WishEvent(SQLModel, table=True):
+    __table__ = tables.wish_event
+    id: int | None = Field(default=None, sa_column=_wish_event.id)
+    wish_id: int = Field(sa_column=_wish_event.wish_id)
+    kind: str = Field(sa_column=_wish_event.kind)
+    event_date: dt.date = Field(sa_column=_wish_event.event_date)
+    note: str | None = Field(default=None, sa_column=_wish_event.note)
+    operator: str = Field(sa_column=_wish_event.operator)
+    recorded_at: dt.datetime = Field(default_factory=utcnow, sa_column=_wish_event.recorded_at)
+
+
+class Suggestion(SQLModel, table=True):
+    """A suggestion (意见建议); services/suggestions.py works on the table with Core."""
+
+    __table__ = tables.suggestion
+    id: int | None = Field(default=None, sa_column=_suggestion.id)
+    household_id: int = Field(sa_column=_suggestion.household_id)
+    visit_id: int | None = Field(default=None, sa_column=_suggestion.visit_id)
+    text: str = Field(sa_column=_suggestion.text)
+    heard_on: dt.date = Field(sa_column=_suggestion.heard_on)
+    cadre_id: int | None = Field(default=None, sa_column=_suggestion.cadre_id)
+    status: str = Field(default="unanswered", sa_column=_suggestion.status)
+    answered_on: dt.date | None = Field(default=None, sa_column=_suggestion.answered_on)
+    answer: str | None = Field(default=None, sa_column=_suggestion.answer)
+    answered_by: int | None = Field(default=None, sa_column=_suggestion.answered_by)
+
+
+class SuggestionAnswer(SQLModel, table=True):
+    __table__ = tables.suggestion_answer
+    id: int | None = Field(default=None, sa_column=_suggestion_answer.id)
+    suggestion_id: int = Field(sa_column=_suggestion_answer.suggestion_id)
+    answer_date: dt.date = Field(sa_column=_suggestion_answer.answer_date)
+    stance: str = Field(sa_column=_suggestion_answer.stance)
+    note: str = Field(sa_column=_suggestion_answer.note)
+    cadre_id: int | None = Field(default=None, sa_column=_suggestion_answer.cadre_id)
+    amends: bool = Field(default=False, sa_column=_suggestion_answer.amends)
+    operator: str = Field(sa_column=_suggestion_answer.operator)
+    recorded_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=_suggestion_answer.recorded_at
+    )
+
+
 class AuditLog(SQLModel, table=True):
     """Who changed what and when: one row per object written, never updated."""
 

@@ -14,8 +14,8 @@ Everything that talks to the database starts from these declarations:
   before writing.
 
 What a declaration cannot hold lives in the migrations and is checked by the same tests: the
-triggers that make ``ledger_entry``, ``plan_event``, ``plan_payment`` and ``correction``
-append-only.
+triggers that make ``ledger_entry``, ``plan_event``, ``plan_payment``, ``correction``,
+``wish_event`` and ``suggestion_answer`` append-only.
 
 Money is always an integer number of fen (``*_fen`` columns, 64-bit). Dates are ``date``
 columns; timestamps are naive UTC, to the second (:func:`utcnow`). Codes (``H000001``,
@@ -233,6 +233,83 @@ commitment_response = Table(
     # The real clock (zoufang.clock); NULL for responses recorded before migration 0007,
     # which the audit's date checks skip.
     Column("recorded_at", DateTime),
+)
+
+#: A small wish (微心愿) a household told a visit (or `wish add`): open until a cadre, a unit
+#: or a volunteer claims it (by a due date), then fulfilled or declined (the household told
+#: why); ``void`` with the visit it was heard at. ``cadre_id`` is the responsible cadre (the
+#: first visiting cadre); ``entry_seq`` the ledger entry that paid for it, if a fund did.
+#: Every step is also a row of the append-only ``wish_event`` (docs/wishes.md).
+wish = Table(
+    "wish",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", Integer, ForeignKey("household.id"), nullable=False, index=True),
+    Column("visit_id", Integer, ForeignKey("visit.id"), index=True),
+    Column("text", String(2000), nullable=False),
+    Column("heard_on", Date, nullable=False),
+    Column("cadre_id", Integer, ForeignKey("cadre.id"), index=True),
+    Column("status", String(12), nullable=False, default="open"),
+    Column("claimed_on", Date),
+    Column("claimed_cadre_id", Integer, ForeignKey("cadre.id")),
+    Column("claimed_unit", String(200)),
+    Column("claimed_person", String(100)),
+    Column("claimed_phone", String(40)),
+    Column("due_date", Date),
+    Column("closed_on", Date),
+    Column("outcome", String(2000)),
+    Column("entry_seq", Integer, ForeignKey("ledger_entry.seq")),
+    Index("ix_wish_status_due", "status", "due_date"),
+)
+
+#: What was done about a wish, in order, never updated or deleted (triggers of migration
+#: 0011): ``claim``, ``fulfil``, ``decline``, ``void``.
+wish_event = Table(
+    "wish_event",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("wish_id", Integer, ForeignKey("wish.id"), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),
+    Column("event_date", Date, nullable=False),
+    Column("note", String(2000)),
+    Column("operator", String(100), nullable=False),
+    Column("recorded_at", DateTime, nullable=False, default=utcnow),
+)
+
+#: A suggestion (意见建议) heard at a visit (or `suggestion add`): unanswered until it is
+#: answered (``answered``, ``adopted`` or ``not-adopted``); ``void`` with its visit.
+#: ``cadre_id`` is the responsible cadre (the first visiting cadre); the latest answer is
+#: copied here, every answer (and amended answer) is a row of ``suggestion_answer``.
+suggestion = Table(
+    "suggestion",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", Integer, ForeignKey("household.id"), nullable=False, index=True),
+    Column("visit_id", Integer, ForeignKey("visit.id"), index=True),
+    Column("text", String(2000), nullable=False),
+    Column("heard_on", Date, nullable=False),
+    Column("cadre_id", Integer, ForeignKey("cadre.id"), index=True),
+    Column("status", String(12), nullable=False, default="unanswered"),
+    Column("answered_on", Date),
+    Column("answer", String(2000)),
+    Column("answered_by", Integer, ForeignKey("cadre.id")),
+    Index("ix_suggestion_status_heard", "status", "heard_on"),
+)
+
+#: Every answer given to a suggestion, amendments included, never updated or deleted
+#: (triggers of migration 0011). ``stance``: answered / adopted / not-adopted.
+suggestion_answer = Table(
+    "suggestion_answer",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("suggestion_id", Integer, ForeignKey("suggestion.id"), nullable=False, index=True),
+    Column("answer_date", Date, nullable=False),
+    Column("stance", String(12), nullable=False),
+    Column("note", String(2000), nullable=False),
+    Column("cadre_id", Integer, ForeignKey("cadre.id")),
+    Column("amends", Boolean, nullable=False, default=False),
+    Column("operator", String(100), nullable=False),
+    Column("recorded_at", DateTime, nullable=False, default=utcnow),
 )
 
 #: Who changed what and when: one row per object written, never updated.

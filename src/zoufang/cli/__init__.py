@@ -260,7 +260,9 @@ def _register() -> None:
         notice,
         remind,
         report,
+        suggestions,
         visits,
+        wishes,
         workbook,
     )
 
@@ -268,6 +270,8 @@ def _register() -> None:
     cadres.register(app)
     visits.register(app)
     commitments.register(app)
+    wishes.register(app)
+    suggestions.register(app)
     funds.register(app)
     audit.register(app)
     notice.register(app)

@@ -25,7 +25,17 @@ from zoufang.i18n import _, pgettext
 from zoufang.output import ExportFormat, parse_choice
 from zoufang.private_files import make_private_dir
 
-TABLES = ("households", "members", "visits", "commitments", "ledger", "cadres", "funds")
+TABLES = (
+    "households",
+    "members",
+    "visits",
+    "commitments",
+    "wishes",
+    "suggestions",
+    "ledger",
+    "cadres",
+    "funds",
+)
 
 
 def export(
@@ -49,7 +59,8 @@ def export(
         str,
         typer.Option(
             "--table",
-            help="households, members, visits, commitments, ledger, cadres, funds or all.",
+            help="households, members, visits, commitments, wishes, suggestions, ledger, "
+            "cadres, funds or all.",
         ),
     ] = "all",
     lang: LangOpt = None,
@@ -94,6 +105,8 @@ def _table_word(name: str) -> str:
         "members": pgettext("export table", "members"),
         "visits": pgettext("export table", "visits"),
         "commitments": pgettext("export table", "commitments"),
+        "wishes": pgettext("export table", "wishes"),
+        "suggestions": pgettext("export table", "suggestions"),
         "ledger": pgettext("export table", "ledger"),
         "cadres": pgettext("export table", "cadres"),
         "funds": pgettext("export table", "funds"),

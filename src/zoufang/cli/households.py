@@ -237,7 +237,8 @@ def household_show(
     reveal: RevealOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """The pre-visit brief: profile, members, visit timeline, open commitments."""
+    """The pre-visit brief: profile, members, visit timeline, open commitments, open wishes
+    and unanswered suggestions."""
     from zoufang.services.brief import household_brief
 
     with session(write=reveal) as s:
@@ -267,6 +268,8 @@ def household_show(
             "visits",
             "open_commitments",
             "closed_commitments",
+            "open_wishes",
+            "unanswered_suggestions",
             "money_received",
             "corrections",
         )
@@ -315,6 +318,34 @@ def household_show(
                         ("due_date", "期限"),
                         ("status", "状态"),
                         ("days_overdue", "逾期天数"),
+                    ],
+                ),
+            ),
+            (
+                N_("open wishes"),
+                (
+                    brief["open_wishes"],
+                    [
+                        ("id", N_("number")),
+                        ("text", N_("wish")),
+                        ("heard_on", N_("heard on")),
+                        ("status", "状态"),
+                        ("claimed_by", N_("claimed by")),
+                        ("due_date", "期限"),
+                        ("days_overdue", "逾期天数"),
+                    ],
+                ),
+            ),
+            (
+                N_("unanswered suggestions"),
+                (
+                    brief["unanswered_suggestions"],
+                    [
+                        ("id", N_("number")),
+                        ("text", N_("suggestion")),
+                        ("heard_on", N_("heard on")),
+                        ("cadre", "责任人"),
+                        ("days_waiting", N_("days waiting")),
                     ],
                 ),
             ),

@@ -122,6 +122,8 @@ def visit_log(
         "date": visit.visit_date,
         "commitments": visit.commitments,
         "entries": visit.entries,
+        "wishes": visit.wishes,
+        "suggestions": visit.suggestions,
     }
     render(
         [result],
@@ -131,6 +133,8 @@ def visit_log(
             ("date", "日期"),
             ("commitments", "承诺编号"),
             ("entries", "流水号"),
+            ("wishes", N_("wish numbers")),
+            ("suggestions", N_("suggestion numbers")),
         ],
         fmt,
         json_value=result,

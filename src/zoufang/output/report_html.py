@@ -11,7 +11,9 @@ import unicodedata
 
 from zoufang import i18n
 from zoufang.output.report import (
+    campaign_sentence,
     category_label,
+    heard_parts,
     kind_label,
     percent,
     period_text,
@@ -52,6 +54,9 @@ th, td { border: 1px solid #d5dee6; padding: 3px 7px; text-align: left; }
 th { background: #e8eef4; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #5b6b78; font-size: 12px; margin: 4px 0; }
+.summary { font-size: 15px; margin: 16px 0 4px; padding: 10px 12px; border-left: 4px solid #2f6f9f;
+           background: #f7fafc; }
+h3 { font-size: 14px; margin: 10px 0 4px; color: #123b5c; }
 svg { display: block; max-width: 100%; height: auto; }
 svg text { font-size: 12px; fill: #1d2730; }
 .legend span { display: inline-block; margin-right: 12px; font-size: 12px; }
@@ -190,6 +195,27 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def heard_chart(report: dict) -> str:
+    """Wishes and suggestions heard in the period, each one bar split by what became of them."""
+    wishes, suggestions = heard_parts(report)
+    wish_colors = [COLORS["good"], COLORS["muted"], COLORS["warn"], COLORS["bad"]]
+    suggestion_colors = [COLORS["good"], COLORS["bar"], COLORS["bad"]]
+    return (
+        f"<h3>{_e(t('wishes'))}: {report['heard']['wishes']:,}</h3>"
+        + stacked_bar(
+            [(label, n, c) for (label, n), c in zip(wishes, wish_colors, strict=True)],
+            title=t("wishes"),
+            width=900,
+        )
+        + f"<h3>{_e(t('suggestions'))}: {report['heard']['suggestions']:,}</h3>"
+        + stacked_bar(
+            [(label, n, c) for (label, n), c in zip(suggestions, suggestion_colors, strict=True)],
+            title=t("suggestions"),
+            width=900,
+        )
+    )
+
+
 def page(report: dict) -> str:
     """The whole report as one self-contained, printable HTML page, in the chosen language."""
     h, n, heard, money = report["households"], report["needs"], report["heard"], report["money"]
@@ -206,8 +232,12 @@ def page(report: dict) -> str:
         (t("raised"), f"{n['raised']:,}", False),
         (t("resolved"), f"{n['resolved']:,}", False),
         (t("overdue"), f"{n['overdue']:,}", n["overdue"] > 0),
+        (t("person_visits"), f"{visits['person_visits']:,}", False),
+        (t("cadre_visits"), f"{visits['cadre_visits']:,}", False),
         (t("suggestions"), f"{heard['suggestions']:,}", False),
+        (t("suggestions_answered"), f"{heard['suggestions_answered']:,}", False),
         (t("wishes"), f"{heard['wishes']:,}", False),
+        (t("wishes_fulfilled"), f"{heard['wishes_fulfilled']:,}", False),
         (t("gifts"), f"{heard['gifts']:,}", False),
         (t("paid_in_period"), yuan(money["paid_in_period_fen"]), False),
     ]
@@ -226,6 +256,8 @@ def page(report: dict) -> str:
             else ""
         )
         + "</div>",
+        # the campaign sentence, the first paragraph: ready to paste into a report upward
+        f'<p class="summary">{_e(campaign_sentence(report))}</p>',
         '<section><div class="cards">',
         *(
             f'<div class="card{" bad" if bad else ""}"><div class="v">{_e(v)}</div>'
@@ -265,8 +297,10 @@ def page(report: dict) -> str:
         f'<p class="note">{_e(t("resolved_share"))}: {_e(percent(n["resolved_share"]))} · '
         f"{_e(t('suggestions'))}: {heard['suggestions']:,} · {_e(t('wishes'))}: "
         f"{heard['wishes']:,}</p>",
-        f'<p class="note">{_e(t("wishes_note"))}</p>',
         "</div></section>",
+        f"<section><h2>{_e(t('heard_chart'))}</h2>",
+        heard_chart(report),
+        f'<p class="note">{_e(t("heard_note"))}</p></section>',
         f"<section><h2>{_e(t('by_category'))} — {_e(t('coverage'))}</h2>",
         bar_chart(
             category_items,
@@ -318,7 +352,7 @@ def page(report: dict) -> str:
             f'<p class="note">{_e(t("paid"))} / {_e(t("allocated"))}</p></section>',
         ]
     for title_text, rows, columns in tables(report):
-        if title_text == t("never_list"):
+        if title_text in (t("never_list"), t("heard_chart")):
             continue
         out += [f"<section><h2>{_e(title_text)}</h2>", _table(rows, columns), "</section>"]
     never_rows = report["never_visited"]

@@ -4,7 +4,8 @@ Findings (:mod:`zoufang.services.audit_findings`), every one as of ``today`` wit
 definitions of :mod:`zoufang.services.figures` (so the audit lists exactly the households
 `due`, `remind` and `report` count): households never visited and households overdue
 (errors once late by more than their cadence, warnings before), unanswered commitments
-(errors); check-in visits that recorded nothing heard, cadres with households but no
+(errors); check-in visits that recorded nothing heard; wishes claimed and overdue or unclaimed
+for 30 days, and suggestions unanswered for 30 days (只记不办, naming the responsible cadre); cadres with households but no
 visits, and visits voided or amended more than 30 days after they were recorded (warnings).
 """
 
@@ -21,6 +22,7 @@ from zoufang.services import counting, figures
 from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, visit_date_findings
 from zoufang.services.audit_findings import Finding, audit_report, finding
 from zoufang.services.corrections import late_corrections
+from zoufang.services.follow_through import pending
 from zoufang.tables import assignment as _assignment
 from zoufang.tables import cadre as _cadre
 from zoufang.tables import commitment as _commitment
@@ -129,6 +131,7 @@ def audit_visits(
                 severity="warning",
             )
         )
+    findings += follow_through_findings(conn, today)
     findings += visit_date_findings(conn, late_days)
     for late in late_corrections(session):
         findings.append(
@@ -157,3 +160,52 @@ def audit_visits(
         .where(counting.household_counts(H), H.c.enrolled_on <= today)
     ).scalar_one()
     return audit_report(findings, checked=checked, head=None)
+
+
+#: The finding of each kind of item recorded and not acted on (只记不办).
+FOLLOW_THROUGH = {
+    "overdue": (
+        "wish-overdue",
+        N_(
+            'wish {wish} of {household} "{text}", claimed by {claimed_by}, was due {date} '
+            "and is {days} days overdue (responsible: {cadre})"
+        ),
+    ),
+    "unclaimed": (
+        "wish-unclaimed",
+        N_(
+            'wish {wish} of {household} "{text}", heard {heard}, has not been claimed for '
+            "{days} days (responsible: {cadre})"
+        ),
+    ),
+    "unanswered": (
+        "suggestion-unanswered",
+        N_(
+            'suggestion {suggestion} of {household} "{text}", heard {heard}, has had no '
+            "answer for {days} days (responsible: {cadre})"
+        ),
+    ),
+}
+
+
+def follow_through_findings(conn, today: dt.date) -> list[Finding]:
+    """Warnings for wishes and suggestions recorded and not acted on, each naming the
+    responsible cadre (:mod:`zoufang.services.follow_through`)."""
+    out = []
+    for p in pending(conn, today):
+        check, template = FOLLOW_THROUGH[p.state]
+        cadre = f"{p.cadre} {p.cadre_name}" if p.cadre else "-"
+        message = Message(
+            template,
+            wish=p.id,
+            suggestion=p.id,
+            household=p.household,
+            text=p.text,
+            claimed_by=p.claimed_by or "-",
+            date=p.due_date,
+            heard=p.heard_on,
+            days=p.days,
+            cadre=cadre,
+        )
+        out.append(finding(check, message, household=p.household, severity="warning"))
+    return out

@@ -1,7 +1,7 @@
 """The pre-visit brief (`household show`): everything a cadre should know before knocking.
 
 Profile, members, categories, assigned cadres, the visit timeline with what was heard and
-given, open commitments with days overdue, and the money received from each fund.
+given, open commitments with days overdue, open wishes and unanswered suggestions, and the money received from each fund.
 """
 
 from __future__ import annotations
@@ -10,13 +10,16 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from zoufang import tables
+from zoufang.codes import WISH_CLAIMED, WISH_OPEN
 from zoufang.services import figures
 from zoufang.services.commitments import CommitmentFilter, list_commitments
 from zoufang.services.corrections import corrections_of_household
 from zoufang.services.fact_history import CATEGORIES, HOUSEHOLD, latest_change
 from zoufang.services.funds import received_by_household
 from zoufang.services.households import describe_household, get_household, members_of
+from zoufang.services.suggestions import SuggestionFilter, list_suggestions
 from zoufang.services.visit_history import VisitFilter, list_visits
+from zoufang.services.wishes import WishFilter, list_wishes
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
@@ -46,6 +49,16 @@ def household_brief(*, session: LedgerSession, code: str, today: dt.date) -> dic
         "visits": list_visits(session=session, where=VisitFilter(household=code, until=today)),
         "open_commitments": [c for c in commitments if c["days_overdue"] is not None],
         "closed_commitments": [c for c in commitments if c["days_overdue"] is None],
+        "open_wishes": [
+            w
+            for w in list_wishes(session=session, today=today, where=WishFilter(household=code))
+            if w["status"] in (WISH_OPEN, WISH_CLAIMED)
+        ],
+        "unanswered_suggestions": list_suggestions(
+            session=session,
+            today=today,
+            where=SuggestionFilter(household=code, unanswered=True),
+        ),
         "money_received": received_by_household(session=session, household_code=code, today=today),
         "corrections": corrections_of_household(session, code),
     }

@@ -33,10 +33,14 @@ from zoufang import labels, parsing
 from zoufang.codes import (
     COMMITMENT_VOID,
     HOUSEHOLD_ACTIVE,
+    SUGGESTION_UNANSWERED,
+    SUGGESTION_VOID,
     VISIT_CURRENT,
     VISIT_KINDS,
     VISIT_SUPERSEDED,
     VISIT_VOID,
+    WISH_OPEN,
+    WISH_VOID,
 )
 from zoufang.errors import InvalidInput, NotFound, RuleViolation, no_household
 from zoufang.i18n import _
@@ -51,10 +55,12 @@ from zoufang.tables import commitment_response as R
 from zoufang.tables import correction as K
 from zoufang.tables import household as H
 from zoufang.tables import ledger_entry as E
+from zoufang.tables import suggestion as S
 from zoufang.tables import utcnow
 from zoufang.tables import visit as V
 from zoufang.tables import visit_cadre as VC
 from zoufang.tables import visit_item as VI
+from zoufang.tables import wish as W
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -108,8 +114,11 @@ def void_visit(*, session: LedgerSession, visit_id: int, reason: str, today: dt.
                 "resolve` and correct the visit with `zoufang visit amend` instead"
             ).format(id=visit_id, commitments=", ".join(map(str, answered))),
         )
+    _refuse_acted_on_heard(conn, visit_id)
     operator = session.info.get("operator", "unknown")
     conn.execute(update(V).where(V.c.id == visit_id).values(status=VISIT_VOID))
+    conn.execute(update(W).where(W.c.visit_id == visit_id).values(status=WISH_VOID))
+    conn.execute(update(S).where(S.c.visit_id == visit_id).values(status=SUGGESTION_VOID))
     correct(
         conn,
         object_type="visit",
@@ -159,6 +168,34 @@ def void_visit(*, session: LedgerSession, visit_id: int, reason: str, today: dt.
         "commitments": commitments,
         "due_date": _due_date(conn, visit.household_id),
     }
+
+
+def _refuse_acted_on_heard(conn: Connection, visit_id: int) -> None:
+    """A visit whose wishes were claimed or closed, or whose suggestions were answered, is
+    real work: it is amended, not voided (as with needs that have a response)."""
+    wishes = sorted(
+        conn.execute(
+            select(W.c.id).where(W.c.visit_id == visit_id, W.c.status != WISH_OPEN)
+        ).scalars()
+    )
+    suggestions = sorted(
+        conn.execute(
+            select(S.c.id).where(S.c.visit_id == visit_id, S.c.status != SUGGESTION_UNANSWERED)
+        ).scalars()
+    )
+    if wishes or suggestions:
+        raise RuleViolation(
+            "ID",
+            _(
+                "wishes or suggestions heard at visit {id} were already acted on (wishes "
+                "{wishes}; suggestions {suggestions}): correct the visit with `zoufang visit "
+                "amend` instead"
+            ).format(
+                id=visit_id,
+                wishes=", ".join(map(str, wishes)) or "-",
+                suggestions=", ".join(map(str, suggestions)) or "-",
+            ),
+        )
 
 
 # ---------------------------------------------------------------------------- amend
@@ -280,6 +317,11 @@ def amend_visit(
     if "visit_date" in changes:
         moved["opened_on"] = new["visit_date"]
     conn.execute(update(M).where(M.c.visit_id == visit_id).values(**moved))
+    heard = {"visit_id": new_id, "household_id": new["household_id"]}
+    if "visit_date" in changes:
+        heard["heard_on"] = new["visit_date"]
+    for table in (W, S):  # the wishes and suggestions it heard go with it
+        conn.execute(update(table).where(table.c.visit_id == visit_id).values(**heard))
     conn.execute(update(V).where(V.c.id == visit_id).values(status=VISIT_SUPERSEDED))
     correct(
         conn,

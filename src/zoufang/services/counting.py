@@ -17,11 +17,19 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from zoufang.codes import COMMITMENT_VOID, HOUSEHOLD_VOID, VISIT_CURRENT
+from zoufang.codes import (
+    COMMITMENT_VOID,
+    HOUSEHOLD_VOID,
+    SUGGESTION_VOID,
+    VISIT_CURRENT,
+    WISH_VOID,
+)
 from zoufang.tables import commitment as _commitment
 from zoufang.tables import correction as _correction
 from zoufang.tables import household as _household
+from zoufang.tables import suggestion as _suggestion
 from zoufang.tables import visit as _visit
+from zoufang.tables import wish as _wish
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Connection, FromClause
@@ -35,6 +43,16 @@ def visit_counts(visit: FromClause = _visit) -> ColumnElement[bool]:
 def commitment_counts(commitment: FromClause = _commitment) -> ColumnElement[bool]:
     """A commitment that counts: not voided (by `commitment void` or with its visit)."""
     return commitment.c.status != COMMITMENT_VOID
+
+
+def wish_counts(wish: FromClause = _wish) -> ColumnElement[bool]:
+    """A wish that counts: not void (heard at a visit voided by mistake)."""
+    return wish.c.status != WISH_VOID
+
+
+def suggestion_counts(suggestion: FromClause = _suggestion) -> ColumnElement[bool]:
+    """A suggestion that counts: not void (heard at a visit voided by mistake)."""
+    return suggestion.c.status != SUGGESTION_VOID
 
 
 def household_counts(household: FromClause = _household) -> ColumnElement[bool]:

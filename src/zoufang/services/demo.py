@@ -50,9 +50,13 @@ from zoufang.models import (
     Household,
     HouseholdCategory,
     Member,
+    Suggestion,
+    SuggestionAnswer,
     Visit,
     VisitCadre,
     VisitItem,
+    Wish,
+    WishEvent,
 )
 from zoufang.parsing import MAINLAND_PROVINCES, division_codes
 from zoufang.services import demo_text as words
@@ -94,6 +98,10 @@ TABLES = (
     VisitItem,
     Commitment,
     CommitmentResponse,
+    Wish,
+    WishEvent,
+    Suggestion,
+    SuggestionAnswer,
 )
 
 
@@ -147,6 +155,8 @@ def build_demo(
         "visit_items": counts["visit_item"],
         "commitments": counts["commitment"],
         "responses": counts["commitment_response"],
+        "wishes": counts["wish"],
+        "suggestions": counts["suggestion"],
         "overdue": maker.overdue,
     }
     record(
@@ -239,6 +249,10 @@ def _advance_sequences(conn) -> None:
         "visit_item",
         "commitment",
         "commitment_response",
+        "wish",
+        "wish_event",
+        "suggestion",
+        "suggestion_answer",
     ):
         conn.execute(
             text(
@@ -272,6 +286,10 @@ class _Maker(PeopleMaker, HistoryMaker):
             "visit_item": 0,
             "commitment": 0,
             "commitment_response": 0,
+            "wish": 0,
+            "wish_event": 0,
+            "suggestion": 0,
+            "suggestion_answer": 0,
         }
         self.used_id_numbers: set[str] = set()
         self.overdue = 0

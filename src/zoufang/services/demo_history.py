@@ -4,7 +4,8 @@ Visits follow each household's cadence, with festival visits (春节, 七一 for
 重阳 for the old), return visits on the date promised when a need was raised, the odd
 check-in visit that heard nothing, and households the cadres let slip. Needs raised at a
 visit become commitments in every state: open, in progress, resolved, referred, or not
-resolvable, some answered late and some overdue.
+resolvable, some answered late and some overdue. Wishes heard are claimed (by a cadre or a
+unit), fulfilled, declined or left waiting; suggestions are answered (adopted or not) or not.
 """
 
 from __future__ import annotations
@@ -163,9 +164,13 @@ class HistoryMaker(Draws):
                 if chance() < 0.15:
                     needs.append(pick(words.NEEDS["general"]))
             if not checkin and chance() < 0.07:
-                items.append(self._item(vid, "suggestion", pick(words.SUGGESTIONS)))
+                said = pick(words.SUGGESTIONS)
+                items.append(self._item(vid, "suggestion", said))
+                self._suggestion(hid, vid, said, cadres, day, end, neglected, rows)
             if not checkin and chance() < (0.25 if kind == "festival" else 0.03):
-                items.append(self._item(vid, "wish", pick(wishes)))
+                wished = pick(wishes)
+                items.append(self._item(vid, "wish", wished))
+                self._wish(hid, vid, wished, cadres, day, end, neglected, rows)
             if kind == "festival":
                 gifts = words.FESTIVAL_GIFTS[festival]
                 for gift in dict.fromkeys(pick(gifts) for _ in range(between(1, 2))):
@@ -207,6 +212,146 @@ class HistoryMaker(Draws):
                 (day, festival), kind = festivals[upcoming], "festival"
                 upcoming += 1
         return last, next_visit
+
+    def _wish(
+        self,
+        hid: int,
+        vid: int,
+        text: str,
+        cadres: list[int],
+        heard: int,
+        end: int,
+        neglected: bool,
+        rows: dict[str, list[dict]],
+    ) -> None:
+        """A wish heard at a visit, and what became of it by ``end``: most are claimed within
+        a fortnight (by the visiting cadre, or a unit with a contact) and fulfilled, a few
+        are declined with the reason given, some are overdue or still waiting."""
+        chance, between, pick, day = self.random, self.between, self.pick, self.values.day
+        self.next_id["wish"] += 1
+        wid = self.next_id["wish"]
+        row = {
+            "id": wid,
+            "household_id": hid,
+            "visit_id": vid,
+            "text": text,
+            "heard_on": day(heard),
+            "cadre_id": cadres[0],
+            "status": "open",
+            "claimed_on": None,
+            "claimed_cadre_id": None,
+            "claimed_unit": None,
+            "claimed_person": None,
+            "claimed_phone": None,
+            "due_date": None,
+            "closed_on": None,
+            "outcome": None,
+            "entry_seq": None,
+        }
+        events: list[tuple[int, str, str | None]] = []
+        claim_on = heard + between(1, 14)
+        if claim_on <= end and chance() < (0.4 if neglected else 0.85):
+            due = claim_on + pick((15, 30, 30, 30, 45))
+            row.update(claimed_on=day(claim_on), due_date=day(due), status="claimed")
+            if chance() < 0.6:
+                row["claimed_cadre_id"] = pick(cadres)
+                who = None
+            else:
+                unit, person = pick(words.WISH_UNITS)
+                row.update(claimed_unit=unit, claimed_person=person)
+                row["claimed_phone"] = f"139{between(10_000_000, 99_999_999)}"
+                who = unit
+            events.append((claim_on, "claim", who))
+            took = between(3, due - claim_on + 20)
+            if claim_on + took <= end and chance() < 0.9:
+                closed = claim_on + took
+                if chance() < 0.9:
+                    outcome = pick(words.WISH_FULFILLED)
+                    row.update(status="fulfilled", closed_on=day(closed), outcome=outcome)
+                    events.append((closed, "fulfil", outcome))
+                else:
+                    outcome = pick(words.WISH_DECLINED)
+                    row.update(status="declined", closed_on=day(closed), outcome=outcome)
+                    events.append((closed, "decline", outcome))
+        elif end - heard > 20 and chance() < 0.1:
+            closed = heard + between(5, 20)
+            outcome = pick(words.WISH_DECLINED)
+            row.update(status="declined", closed_on=day(closed), outcome=outcome)
+            events.append((closed, "decline", outcome))
+        rows["wish"].append(row)
+        for when, kind, note in events:
+            self.next_id["wish_event"] += 1
+            rows["wish_event"].append(
+                {
+                    "id": self.next_id["wish_event"],
+                    "wish_id": wid,
+                    "kind": kind,
+                    "event_date": day(when),
+                    "note": note,
+                    "operator": self.operator,
+                    "recorded_at": self.values.stamp(when, 17),
+                }
+            )
+
+    def _suggestion(
+        self,
+        hid: int,
+        vid: int,
+        text: str,
+        cadres: list[int],
+        heard: int,
+        end: int,
+        neglected: bool,
+        rows: dict[str, list[dict]],
+    ) -> None:
+        """A suggestion heard at a visit and its answer: most are answered within a month
+        (about half adopted), a few answered again, some left waiting."""
+        chance, between, pick, day = self.random, self.between, self.pick, self.values.day
+        self.next_id["suggestion"] += 1
+        sid = self.next_id["suggestion"]
+        row = {
+            "id": sid,
+            "household_id": hid,
+            "visit_id": vid,
+            "text": text,
+            "heard_on": day(heard),
+            "cadre_id": cadres[0],
+            "status": "unanswered",
+            "answered_on": None,
+            "answer": None,
+            "answered_by": None,
+        }
+        answers = []
+        answer_on = heard + between(2, 40)
+        if answer_on <= end and chance() < (0.4 if neglected else 0.9):
+            roll = chance()
+            stance = "adopted" if roll < 0.5 else "not-adopted" if roll < 0.8 else "answered"
+            note = pick(words.SUGGESTION_ANSWERS[stance])
+            answers.append((answer_on, stance, note, False))
+            if stance == "not-adopted" and answer_on + 30 <= end and chance() < 0.15:
+                answers.append(
+                    (answer_on + between(10, 30), "adopted", "经研究，决定采纳并落实。", True)
+                )
+            last = answers[-1]
+            row.update(
+                status=last[1], answered_on=day(answer_on), answer=last[2], answered_by=cadres[0]
+            )
+        rows["suggestion"].append(row)
+        for when, stance, note, amends in answers:
+            self.next_id["suggestion_answer"] += 1
+            rows["suggestion_answer"].append(
+                {
+                    "id": self.next_id["suggestion_answer"],
+                    "suggestion_id": sid,
+                    "answer_date": day(when),
+                    "stance": stance,
+                    "note": note,
+                    "cadre_id": cadres[0],
+                    "amends": amends,
+                    "operator": self.operator,
+                    "recorded_at": self.values.stamp(when, 17),
+                }
+            )
 
     def _item(self, visit_id: int, kind: str, text: str) -> dict:
         self.next_id["visit_item"] += 1

@@ -120,6 +120,8 @@ class RowReader:
             "members": tables.member,
             "visits": tables.visit,
             "commitments": tables.commitment,
+            "wishes": tables.wish,
+            "suggestions": tables.suggestion,
             "ledger": tables.ledger_entry,
             "cadres": tables.cadre,
             "funds": tables.fund,
@@ -376,6 +378,91 @@ class RowReader:
                 c.referred_to,
                 c.visit_id,
                 responses.take(c.id, ""),
+            )
+
+    def _wishes(self) -> Iterator[tuple]:
+        from sqlalchemy import select
+
+        from zoufang.codes import WISH_CLAIMED
+        from zoufang.labels import WISH_STATUS_ZH
+        from zoufang.tables import household as H
+        from zoufang.tables import wish as W
+
+        cadre, today = self.cadre_by_id, self.today
+        statuses = WISH_STATUS_ZH if self.lang == "zh" else {}
+        for w in self._stream(
+            select(W, H.c.code, H.c.head_name, H.c.village)
+            .join(H, H.c.id == W.c.household_id)
+            .order_by(W.c.id)
+        ):
+            late = (
+                (today - w.due_date).days
+                if w.status == WISH_CLAIMED and w.due_date is not None
+                else None
+            )
+            claimed_by = (
+                cadre.get(w.claimed_cadre_id) if w.claimed_cadre_id is not None else w.claimed_unit
+            )
+            yield (
+                w.id,
+                w.code,
+                w.head_name,
+                w.village,
+                w.text,
+                w.heard_on,
+                None if w.cadre_id is None else cadre.get(w.cadre_id),
+                statuses.get(w.status, w.status),
+                claimed_by,
+                w.claimed_person,
+                w.claimed_phone,
+                w.claimed_on,
+                w.due_date,
+                late,
+                w.closed_on,
+                w.outcome,
+                w.entry_seq,
+                w.visit_id,
+            )
+
+    def _suggestions(self) -> Iterator[tuple]:
+        from sqlalchemy import select
+
+        from zoufang.labels import SUGGESTION_STATUS_ZH
+        from zoufang.tables import household as H
+        from zoufang.tables import suggestion as S
+        from zoufang.tables import suggestion_answer as SA
+
+        cadre = self.cadre_by_id
+        statuses = SUGGESTION_STATUS_ZH if self.lang == "zh" else {}
+        answers = _Details(
+            self._stream(
+                select(SA.c.suggestion_id, SA.c.answer_date, SA.c.stance, SA.c.note).order_by(
+                    SA.c.suggestion_id, SA.c.id
+                )
+            ),
+            lambda rows: "\n".join(
+                f"{d.isoformat()} {statuses.get(a, a)}: {n}" for _, d, a, n in rows
+            ),
+        )
+        for x in self._stream(
+            select(S, H.c.code, H.c.head_name, H.c.village)
+            .join(H, H.c.id == S.c.household_id)
+            .order_by(S.c.id)
+        ):
+            yield (
+                x.id,
+                x.code,
+                x.head_name,
+                x.village,
+                x.text,
+                x.heard_on,
+                None if x.cadre_id is None else cadre.get(x.cadre_id),
+                statuses.get(x.status, x.status),
+                x.answered_on,
+                x.answer,
+                None if x.answered_by is None else cadre.get(x.answered_by),
+                x.visit_id,
+                answers.take(x.id, ""),
             )
 
     def _ledger(self) -> Iterator[tuple]:

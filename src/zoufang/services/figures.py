@@ -31,6 +31,18 @@ for it (no visit, response, closing, payment or enrolment).
   (audit) also has no response dated on or before ``D``.
 * **needs resolved** — commitments closed as resolved on or before ``D`` (likewise
   referred and cannot-resolve).
+* **wish heard by D** — a wish that counts (not void) heard on or before ``D``; **claimed
+  by D** — claimed on or before ``D`` (a fulfilled or declined wish that was claimed stays
+  claimed); **fulfilled / declined by D** — closed so on or before ``D``; **open on D** — heard
+  by ``D``, not claimed and not closed by ``D``.
+* **overdue wish** — claimed by ``D``, not closed by ``D``, its due date before ``D``;
+  **long unclaimed** — open on ``D`` and heard more than :data:`WISH_UNCLAIMED_DAYS` (remind's
+  supervisor digest) or :data:`FOLLOW_THROUGH_DAYS` (audit) days before ``D``.
+* **suggestion answered by D** — answered on or before ``D`` (``adopted`` if its answer
+  adopted it); **unanswered long** (audit, remind) — heard more than
+  :data:`FOLLOW_THROUGH_DAYS` days before ``D`` and not answered by ``D``.
+* **wishes and suggestions in a period** — those heard within the period, of households in
+  scope; of those, how many were claimed, fulfilled, declined, answered, adopted by ``until``.
 * **money paid in a period** — payments to households dated within the period, less the
   reversals of payments dated within it.
 """
@@ -42,9 +54,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, or_, select
 
-from zoufang.codes import COMMITMENT_CLOSED, HOUSEHOLD_ACTIVE
+from zoufang.codes import (
+    COMMITMENT_CLOSED,
+    HOUSEHOLD_ACTIVE,
+    WISH_DECLINED,
+    WISH_FULFILLED,
+)
 from zoufang.services import counting
 from zoufang.tables import category as _category
 from zoufang.tables import commitment as _commitment
@@ -52,8 +69,10 @@ from zoufang.tables import commitment_response as _response
 from zoufang.tables import household as _household
 from zoufang.tables import household_category as _household_category
 from zoufang.tables import ledger_entry as _ledger_entry
+from zoufang.tables import suggestion as _suggestion
 from zoufang.tables import visit as _visit
 from zoufang.tables import visit_item as _visit_item
+from zoufang.tables import wish as _wish
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -369,3 +388,140 @@ def net_paid(condition):
         ),
         0,
     )
+
+
+# ---------------------------------------------------------------------------- wishes, suggestions
+
+#: The supervisor digest lists wishes nobody has claimed for more than this many days.
+WISH_UNCLAIMED_DAYS = 14
+#: `audit visits` and `remind` call a wish unclaimed, or a suggestion unanswered, for more
+#: than this many days "recorded, not acted on" (只记不办).
+FOLLOW_THROUGH_DAYS = 30
+
+
+def wish_counts(wish=_wish) -> ColumnElement[bool]:
+    return counting.wish_counts(wish)
+
+
+def wish_heard_by(day: dt.date, wish=_wish) -> ColumnElement[bool]:
+    return and_(counting.wish_counts(wish), wish.c.heard_on <= day)
+
+
+def wish_closed_by(day: dt.date, wish=_wish) -> ColumnElement[bool]:
+    return and_(
+        wish.c.status.in_((WISH_FULFILLED, WISH_DECLINED)),
+        wish.c.closed_on.is_not(None),
+        wish.c.closed_on <= day,
+    )
+
+
+def wish_closed_as(status: str, day: dt.date, wish=_wish) -> ColumnElement[bool]:
+    return and_(wish.c.status == status, wish.c.closed_on <= day)
+
+
+def wish_claimed_by(day: dt.date, wish=_wish) -> ColumnElement[bool]:
+    return and_(wish.c.claimed_on.is_not(None), wish.c.claimed_on <= day)
+
+
+def wish_open_on(day: dt.date, wish=_wish) -> ColumnElement[bool]:
+    """Heard by ``day``, neither claimed nor closed by then (待认领)."""
+    return and_(
+        wish_heard_by(day, wish),
+        or_(wish.c.claimed_on.is_(None), wish.c.claimed_on > day),
+        ~wish_closed_by(day, wish),
+    )
+
+
+def wish_unfinished_on(day: dt.date, wish=_wish) -> ColumnElement[bool]:
+    """Open or claimed on ``day``: heard by then and not closed by then."""
+    return and_(wish_heard_by(day, wish), ~wish_closed_by(day, wish))
+
+
+def wish_overdue(day: dt.date, wish=_wish) -> ColumnElement[bool]:
+    """Claimed by ``day``, not closed by then, and its due date before ``day``."""
+    return and_(
+        wish_heard_by(day, wish),
+        wish_claimed_by(day, wish),
+        ~wish_closed_by(day, wish),
+        wish.c.due_date < day,
+    )
+
+
+def wish_unclaimed_long(day: dt.date, days: int, wish=_wish) -> ColumnElement[bool]:
+    """Open on ``day`` and heard more than ``days`` days before it."""
+    return and_(
+        wish_open_on(day, wish),
+        wish.c.heard_on < day - dt.timedelta(days=days),
+    )
+
+
+def suggestion_heard_by(day: dt.date, suggestion=_suggestion) -> ColumnElement[bool]:
+    return and_(counting.suggestion_counts(suggestion), suggestion.c.heard_on <= day)
+
+
+def suggestion_answered_by(day: dt.date, suggestion=_suggestion) -> ColumnElement[bool]:
+    return and_(suggestion.c.answered_on.is_not(None), suggestion.c.answered_on <= day)
+
+
+def suggestion_unanswered_on(day: dt.date, suggestion=_suggestion) -> ColumnElement[bool]:
+    return and_(suggestion_heard_by(day, suggestion), ~suggestion_answered_by(day, suggestion))
+
+
+def suggestion_unanswered_long(
+    day: dt.date, suggestion=_suggestion, days: int = FOLLOW_THROUGH_DAYS
+) -> ColumnElement[bool]:
+    """Heard more than ``days`` days before ``day`` and not answered by then (只记不办)."""
+    return and_(
+        suggestion_unanswered_on(day, suggestion),
+        suggestion.c.heard_on < day - dt.timedelta(days=days),
+    )
+
+
+def heard_counts(
+    conn: Connection, since: dt.date | None, until: dt.date, households: Any = None
+) -> dict[str, int]:
+    """The wishes and suggestions heard within the period (of ``households``, a subquery of
+    household ids, if given) and, of those, how many were claimed, fulfilled, declined,
+    answered and adopted by ``until``, and how many were claimed and still in hand then:
+    the campaign's figures (`report`)."""
+    W, S = _wish, _suggestion
+
+    def within(t) -> list:
+        conditions = [t.c.heard_on <= until]
+        if since is not None:
+            conditions.append(t.c.heard_on >= since)
+        if households is not None:
+            conditions.append(t.c.household_id.in_(households))
+        return conditions
+
+    def n(condition) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    wishes = conn.execute(
+        select(
+            func.count(),
+            n(wish_claimed_by(until, W)),
+            n(wish_closed_as(WISH_FULFILLED, until, W)),
+            n(wish_closed_as(WISH_DECLINED, until, W)),
+            func.count(distinct(W.c.household_id)),
+            n(and_(wish_claimed_by(until, W), ~wish_closed_by(until, W))),
+        ).where(wish_counts(W), *within(W))
+    ).one()
+    suggestions = conn.execute(
+        select(
+            func.count(),
+            n(suggestion_answered_by(until, S)),
+            n(and_(suggestion_answered_by(until, S), S.c.status == "adopted")),
+        ).where(counting.suggestion_counts(S), *within(S))
+    ).one()
+    return {
+        "wishes": int(wishes[0]),
+        "wishes_claimed": int(wishes[1]),
+        "wishes_fulfilled": int(wishes[2]),
+        "wishes_declined": int(wishes[3]),
+        "wish_households": int(wishes[4]),
+        "wishes_in_hand": int(wishes[5]),
+        "suggestions": int(suggestions[0]),
+        "suggestions_answered": int(suggestions[1]),
+        "suggestions_adopted": int(suggestions[2]),
+    }

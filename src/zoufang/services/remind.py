@@ -48,7 +48,7 @@ from zoufang.config import Config
 from zoufang.errors import InvalidInput, RuleViolation
 from zoufang.i18n import _, ngettext
 from zoufang.models import Cadre, ReminderLog
-from zoufang.services import figures
+from zoufang.services import figures, follow_through
 from zoufang.services.due import DueFilter, days_overdue, due_households
 from zoufang.services.money_chain import chain_head
 from zoufang.services.reminder_channels import CHANNELS, DeliveryError, Message
@@ -65,7 +65,7 @@ TEXT_SHOWN = 40  # characters of a commitment's text shown in a reminder
 class Item:
     """One thing overdue (or soon due): a household's visit or a commitment."""
 
-    kind: str  # "visit" or "commitment"
+    kind: str  # "visit", "commitment", "wish" or "suggestion"
     household: str
     name: str
     village: str
@@ -74,12 +74,20 @@ class Item:
     last_visit: dt.date | None = None
     commitment: int | None = None
     text: str | None = None
+    #: a wish or suggestion (:mod:`zoufang.services.follow_through`): its number, when it
+    #: was heard, and its state (overdue, unclaimed, unanswered); ``due_date`` is the day it
+    #: became late (its due date, or the day the waiting limit passed)
+    number: int | None = None
+    heard_on: dt.date | None = None
+    state: str | None = None
 
     @property
     def key(self) -> str:
-        return (
-            f"visit:{self.household}" if self.kind == "visit" else f"commitment:{self.commitment}"
-        )
+        if self.kind == "visit":
+            return f"visit:{self.household}"
+        if self.kind == "commitment":
+            return f"commitment:{self.commitment}"
+        return f"{self.kind}:{self.number}"
 
     @property
     def level(self) -> int:
@@ -87,6 +95,16 @@ class Item:
         return self.days_overdue // 7
 
     def row(self) -> dict[str, Any]:
+        if self.kind in ("wish", "suggestion"):
+            return {
+                **self._row(),
+                "number": self.number,
+                "heard_on": self.heard_on,
+                "state": self.state,
+            }
+        return self._row()
+
+    def _row(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "kind": self.kind,
@@ -249,6 +267,17 @@ def gather(
                 text=text,
             )
         )
+    for p in follow_through.pending(session.connection(), today):
+        item = _pending_item(p, today, figures.FOLLOW_THROUGH_DAYS)
+        if p.cadre is None:
+            if p.state != "unclaimed":  # those are in the supervisor's list below
+                unassigned.append(item)
+        else:
+            by_cadre.setdefault(p.cadre, []).append(item)
+    for p in follow_through.unclaimed_wishes(
+        session.connection(), today, days=figures.WISH_UNCLAIMED_DAYS
+    ):
+        unassigned.append(_pending_item(p, today, figures.WISH_UNCLAIMED_DAYS))
     cadres = (
         {
             c.code: c
@@ -270,6 +299,26 @@ def gather(
         for digest in digests:
             digest.chain_head = head
     return digests
+
+
+def _pending_item(p: follow_through.Pending, today: dt.date, limit: int) -> Item:
+    """A wish or suggestion waiting, as a reminder item: late since its due date (an
+    overdue wish) or since the day the waiting ``limit`` passed."""
+    late_since = p.heard_on + dt.timedelta(days=limit)
+    if p.state == "overdue" and p.due_date is not None:
+        late_since = p.due_date
+    return Item(
+        kind=p.kind,
+        household=p.household,
+        name=p.name,
+        village=p.village or "",
+        due_date=late_since,
+        days_overdue=days_overdue(late_since, today),
+        text=p.text,
+        number=p.id,
+        heard_on=p.heard_on,
+        state=p.state,
+    )
 
 
 def leave_out_told(
@@ -354,15 +403,24 @@ def _compose(digest: Digest, today: dt.date) -> tuple[str, str]:
     r = digest.recipient
     visits = [i for i in digest.items if i.kind == "visit"]
     promises = [i for i in digest.items if i.kind == "commitment"]
+    waiting = [i for i in digest.items if i.kind in ("wish", "suggestion")]
     supervisor = r.code == SUPERVISOR
     lines: list[str] = []
     if supervisor:
-        subject = _("zoufang: {n} households have no cadre").format(n=len(visits))
-        lines.append(
-            _("zoufang reminder: {n} households have no assigned cadre (as of {today}):").format(
-                n=len(visits), today=today
+        if visits:
+            subject = _("zoufang: {n} households have no cadre").format(n=len(visits))
+            lines.append(
+                _(
+                    "zoufang reminder: {n} households have no assigned cadre (as of {today}):"
+                ).format(n=len(visits), today=today)
             )
-        )
+        else:
+            subject = _("zoufang: {n} wishes or suggestions waiting").format(n=len(waiting))
+            lines.append(
+                _("zoufang reminder: wishes and suggestions waiting (as of {today}):").format(
+                    today=today
+                )
+            )
     else:
         counts = [
             ngettext("{n} visit", "{n} visits", len(visits)).format(n=len(visits))
@@ -373,9 +431,13 @@ def _compose(digest: Digest, today: dt.date) -> tuple[str, str]:
             else "",
         ]
         both = _("{visits}, {commitments}").format(visits=counts[0], commitments=counts[1])
-        subject = _("zoufang reminder for {name}: {counts}").format(
-            name=r.name, counts=both if all(counts) else counts[0] or counts[1]
-        )
+        shown = both if all(counts) else counts[0] or counts[1]
+        if waiting:
+            more = ngettext(
+                "{n} wish or suggestion", "{n} wishes or suggestions", len(waiting)
+            ).format(n=len(waiting))
+            shown = _("{counts}, {more}").format(counts=shown, more=more) if shown else more
+        subject = _("zoufang reminder for {name}: {counts}").format(name=r.name, counts=shown)
         lines.append(
             _("zoufang reminder for {name} ({code}), as of {today}:").format(
                 name=r.name, code=r.code, today=today
@@ -412,14 +474,57 @@ def _compose(digest: Digest, today: dt.date) -> tuple[str, str]:
                 days=_days(i.days_overdue),
             )
         )
-    lines.append(
-        _("Please assign a cadre to each (zoufang assign HOUSEHOLD CADRE).")
-        if supervisor
-        else _("Please visit and follow up, and record it in the ledger.")
-    )
+    lines += _waiting_lines(waiting)
+    if supervisor and visits:
+        lines.append(_("Please assign a cadre to each (zoufang assign HOUSEHOLD CADRE)."))
+    elif supervisor:
+        lines.append(_("Please see that each is claimed or answered, and recorded in the ledger."))
+    else:
+        lines.append(_("Please visit and follow up, and record it in the ledger."))
     if digest.chain_head is not None:
         lines.append(_("Ledger chain head: {anchor}.").format(anchor=short_head(digest.chain_head)))
     return subject, "\n".join(lines)
+
+
+def _waiting_lines(items: list[Item]) -> list[str]:
+    """The wishes and suggestions recorded and not acted on (只记不办), in three groups."""
+    groups = [
+        (
+            "overdue",
+            _("Wishes claimed and overdue ({n}):"),
+            _("{n}. wish #{number} {household} {name}: {text} (due {due}, {days})"),
+        ),
+        (
+            "unclaimed",
+            _("Wishes nobody has claimed ({n}):"),
+            _("{n}. wish #{number} {household} {name}: {text} (heard {heard})"),
+        ),
+        (
+            "unanswered",
+            _("Suggestions not answered ({n}):"),
+            _("{n}. suggestion #{number} {household} {name}: {text} (heard {heard})"),
+        ),
+    ]
+    lines: list[str] = []
+    for state, title, line in groups:
+        group = [i for i in items if i.state == state]
+        if not group:
+            continue
+        lines.append(title.format(n=len(group)))
+        for n, i in enumerate(group, 1):
+            lines.append(
+                line.format(
+                    n=n,
+                    number=i.number,
+                    household=i.household,
+                    name=i.name,
+                    text=_short(i.text),
+                    due=i.due_date,
+                    heard=i.heard_on,
+                    days=_days(i.days_overdue),
+                )
+            )
+    return lines
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -26,8 +26,11 @@ Every definition is :mod:`zoufang.services.figures`'s; ``until`` is never later 
 Only what counts is counted (:mod:`zoufang.services.counting`): a visit's current version, a
 commitment not voided, a household not voided; a visit's items count with their visit.
 
-Wishes (微心愿) are counted as collected; the ledger has no status for a wish, so "fulfilled"
-is not reported (a wish taken on as a ``--need`` is a commitment and counts there).
+* **suggestions and wishes** — heard within the period by households in scope; of those,
+  how many were answered and adopted, claimed, fulfilled and declined by ``until``
+  (:func:`figures.heard_counts`, the definitions `audit visits` and `remind` share).
+* **person-visits** (人次) — one per household per visit (``person_visits``, the visits) and
+  one per cadre per visit (``cadre_visits``).
 """
 
 from __future__ import annotations
@@ -402,43 +405,53 @@ def need_figures(*, session: LedgerSession, scope: Scope, today: dt.date) -> dic
 
 
 def heard_figures(*, session: LedgerSession, scope: Scope, every_visit: bool = False) -> dict:
-    """Suggestions heard, wishes collected (and from how many households), gifts handed over.
+    """Suggestions heard (answered, adopted), wishes collected (claimed, fulfilled, declined;
+    and from how many households), gifts handed over.
 
-    ``every_visit``: the scope leaves out no visit (:func:`every_visit_in_scope`), so the
-    items are counted on their own, and only the wishes look their visit up (for its
-    household); otherwise each item's visit and household are looked up to ask whether it is
-    in scope. The kinds are conditional counts, not a GROUP BY that sorts every item.
+    Suggestions and wishes are :func:`figures.heard_counts` (heard within the period, by
+    households in scope; what became of them by ``until``). Gifts are visit items:
+    ``every_visit`` (the scope leaves out no visit, :func:`every_visit_in_scope`) counts
+    them on their own; otherwise each one's visit and household are looked up.
     """
     VI, V = _visit_item, _visit
     conn = session.connection()
-
-    def of_kind(kind: str):
-        return func.count(case((VI.c.kind == kind, 1)))
-
-    counts = [of_kind("suggestion"), of_kind("wish"), of_kind("gift")]
-    with_visits = VI.join(V, V.c.id == VI.c.visit_id)
+    gift = VI.c.kind == "gift"
     if every_visit:
-        suggestions, wishes, gifts = conn.execute(select(*counts)).one()
-        households = conn.execute(
-            select(func.count(distinct(V.c.household_id)))
-            .select_from(with_visits)
-            .where(VI.c.kind == "wish")
-        ).scalar_one()
+        gifts = conn.execute(select(func.count()).where(gift)).scalar_one()
     else:
-        wish_households = func.count(distinct(case((VI.c.kind == "wish", V.c.household_id))))
-        suggestions, wishes, gifts, households = tuple(
-            conn.execute(
-                select(*counts, wish_households)
-                .select_from(with_visits.join(_household, _household.c.id == V.c.household_id))
-                .where(*visit_conditions(scope))
-            ).one()
+        gifts = conn.execute(
+            select(func.count())
+            .select_from(
+                VI.join(V, V.c.id == VI.c.visit_id).join(
+                    _household, _household.c.id == V.c.household_id
+                )
+            )
+            .where(gift, *visit_conditions(scope))
+        ).scalar_one()
+    in_scope = select(_household.c.id).where(*household_conditions(scope))
+    heard = figures.heard_counts(conn, scope.since, scope.until, in_scope)
+    return {**heard, "gifts": gifts}
+
+
+def cadre_visits(*, session: LedgerSession, scope: Scope, every_visit: bool = False) -> int:
+    """Person-visits counted per cadre: one for each cadre on each visit in the period (a
+    visit made by two cadres is two)."""
+    VC = _visit_cadre
+    if every_visit:
+        return session.connection().execute(select(func.count()).select_from(VC)).scalar_one()
+    return (
+        session.connection()
+        .execute(
+            select(func.count())
+            .select_from(
+                VC.join(_visit, _visit.c.id == VC.c.visit_id).join(
+                    _household, _household.c.id == _visit.c.household_id
+                )
+            )
+            .where(*visit_conditions(scope))
         )
-    return {
-        "suggestions": suggestions,
-        "wishes": wishes,
-        "wish_households": households,
-        "gifts": gifts,
-    }
+        .scalar_one()
+    )
 
 
 def _net_paid(condition):
@@ -686,6 +699,7 @@ def _visits_and_needs(
     session: LedgerSession, scope: Scope, today: dt.date, every_visit: bool
 ) -> dict:
     visits = visit_figures(session=session, scope=scope)
+    total = sum(r["visits"] for r in visits["by_kind"])
     return {
         "period": {
             "since": scope.since,
@@ -695,7 +709,10 @@ def _visits_and_needs(
         },
         "households": visits["households"],
         "visits": {
-            "total": sum(r["visits"] for r in visits["by_kind"]),
+            "total": total,
+            # 人次 counted two ways: one per household per visit, one per cadre per visit
+            "person_visits": total,
+            "cadre_visits": cadre_visits(session=session, scope=scope, every_visit=every_visit),
             "by_kind": visits["by_kind"],
             "by_village": visits["by_village"],
             "by_category": visits_by_category(session=session, scope=scope),

@@ -8,6 +8,7 @@ to :func:`zoufang.services.fund_payment.disburse` (Core too) in the same transac
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -58,6 +59,8 @@ class LoggedVisit:
     visit_date: dt.date
     commitments: list[int]
     entries: list[int] = field(default_factory=list)  # ledger entries (seq) of the cash
+    wishes: list[int] = field(default_factory=list)  # the wishes it heard (open)
+    suggestions: list[int] = field(default_factory=list)  # the suggestions (unanswered)
 
 
 def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> LoggedVisit:
@@ -176,7 +179,25 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
             object_key=str(commitment["id"]),
             after=commitment,
         )
-    return LoggedVisit(visit["id"], data.visit_date, [c["id"] for c in commitments])
+    # each wish and suggestion has a life of its own, held by the first visiting cadre
+    from zoufang.services.suggestions import insert_suggestions
+    from zoufang.services.wishes import insert_wishes
+
+    heard = {
+        "household_id": household.id,
+        "visit_id": visit["id"],
+        "on": data.visit_date,
+        "cadre_id": cadres[0].id,
+    }
+    wish_ids = insert_wishes(session, texts=data.wishes, **heard)
+    suggestion_ids = insert_suggestions(session, texts=data.suggestions, **heard)
+    return LoggedVisit(
+        visit["id"],
+        data.visit_date,
+        [c["id"] for c in commitments],
+        wishes=wish_ids,
+        suggestions=suggestion_ids,
+    )
 
 
 def _inserted_id(conn, table, values: dict) -> int:
@@ -247,7 +268,7 @@ def log_visit_with_cash(
         ).format(reason=refused.reason, fund=fund, household=data.household)
         refused.args = (refused.line(),)
         raise
-    return LoggedVisit(visit.id, visit.visit_date, visit.commitments, [entry.seq])
+    return dataclasses.replace(visit, entries=[entry.seq])
 
 
 def _log_visit_paying_plan(
@@ -273,4 +294,4 @@ def _log_visit_paying_plan(
         visit_id=visit.id,
         field="--plan",
     )
-    return LoggedVisit(visit.id, visit.visit_date, visit.commitments, [entry.seq])
+    return dataclasses.replace(visit, entries=[entry.seq])

@@ -36,7 +36,17 @@ from zoufang.services.roster_file import (
 )
 
 #: The kinds of sheet, in the order they are imported (each may refer to those before it).
-KINDS = ("cadres", "funds", "households", "members", "visits", "commitments", "ledger")
+KINDS = (
+    "cadres",
+    "funds",
+    "households",
+    "members",
+    "visits",
+    "commitments",
+    "ledger",
+    "wishes",
+    "suggestions",
+)
 
 #: Sheet (or CSV file) names for each kind, compared after NFKC, lower-casing and dropping
 #: spaces.
@@ -58,6 +68,8 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "visits": ("visits", "走访记录", "走访", "走访台账", "走访情况"),
     "commitments": ("commitments", "承诺事项", "诉求", "诉求办理", "承诺", "诉求台账"),
     "ledger": ("ledger", "payments", "资金流水", "发放记录", "资金发放", "发放台账", "流水"),
+    "wishes": ("wishes", "微心愿", "心愿", "微心愿台账", "心愿清单"),
+    "suggestions": ("suggestions", "意见建议", "意见建议台账", "群众意见建议"),
 }
 
 #: Each kind's columns (the households sheet uses the roster's): field → accepted headers.
@@ -135,6 +147,40 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "memo": ("memo", "备注", "摘要", "用途"),
         "override": ("override", "越权理由", "破例理由"),
     },
+    "wishes": {
+        "id": ("id", "编号"),
+        "household": ("household", "户号"),
+        "household_id_number": ("户主身份证号", "身份证号", "身份证号码"),
+        "household_name": ("name", "户主", "户主姓名", "姓名"),
+        "text": ("text", "微心愿", "心愿", "心愿内容"),
+        "heard_on": ("heard_on", "收集日期", "登记日期"),
+        "cadre": ("cadre", "责任干部", "责任人"),
+        "status": ("status", "状态"),
+        "claimed_by": ("claimed_by", "认领人", "认领单位"),
+        "claimed_person": ("claimed_person", "联系人"),
+        "claimed_phone": ("claimed_phone", "联系电话"),
+        "claimed_on": ("claimed_on", "认领日期"),
+        "due_date": ("due_date", "完成期限", "期限"),
+        "closed_on": ("closed_on", "办结日期", "圆梦日期"),
+        "outcome": ("outcome", "办理结果"),
+        "entry": ("entry", "流水号"),
+        "visit": ("visit", "走访编号"),
+    },
+    "suggestions": {
+        "id": ("id", "编号"),
+        "household": ("household", "户号"),
+        "household_id_number": ("户主身份证号", "身份证号", "身份证号码"),
+        "household_name": ("name", "户主", "户主姓名", "姓名"),
+        "text": ("text", "意见建议", "建议内容"),
+        "heard_on": ("heard_on", "听取日期", "登记日期"),
+        "cadre": ("cadre", "责任干部", "责任人"),
+        "status": ("status", "状态"),
+        "answered_on": ("answered_on", "答复日期"),
+        "answer": ("answer", "答复内容", "答复"),
+        "answered_by": ("answered_by", "答复干部"),
+        "visit": ("visit", "走访编号"),
+        "answers": ("answers", "答复记录"),
+    },
 }
 #: Columns `export` writes that zoufang computes or records itself: recognised, not read.
 COMPUTED: dict[str, tuple[str, ...]] = {
@@ -144,6 +190,8 @@ COMPUTED: dict[str, tuple[str, ...]] = {
     "members": ("id", "编号"),
     "visits": ("village", "村/社区", "recorded_at", "录入时间", "operator", "录入人"),
     "commitments": ("village", "村/社区", "days_overdue", "逾期天数"),
+    "wishes": ("village", "村/社区", "days_overdue", "逾期天数"),
+    "suggestions": ("village", "村/社区"),
     "ledger": (
         "fund_name",
         "资金名称",

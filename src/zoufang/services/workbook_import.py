@@ -11,7 +11,8 @@ able to refer to those before it and to what the ledger already holds:
    :func:`~zoufang.services.funds.disburse` and :func:`~zoufang.services.funds.reverse`, so
    a past payment obeys every fund rule (or carries its override reason) and is appended to
    the hash chain like any other,
-8. last, the households the file marks exited are exited on their date.
+8. the wishes and suggestions with their life cycles (:mod:`~zoufang.services.heard_import`),
+9. last, the households the file marks exited are exited on their date.
 
 Every row goes through the same functions as the command that records it by hand, inside the
 command's one transaction; a row that is refused is noted (sheet, row, column, reason) and
@@ -128,6 +129,8 @@ class _Import:
         self.entries: dict[str, int] = {}  # file's 流水号 → ledger seq
         self.failed_entries: set[str] = set()
         self.exits: list[tuple[str, dt.date, str, Sheet, int]] = []
+        # wishes and suggestions the visits opened that a row of their own sheet has found
+        self.heard_taken: dict[str, set[int]] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -800,6 +803,10 @@ def import_workbook(
         work.visits_()
         work.commitments()
         work.ledger()
+        from zoufang.services.heard_import import import_suggestions, import_wishes
+
+        import_wishes(work)
+        import_suggestions(work)
         # before the exits, which record each household as it then is (its due date too)
         due.refresh_deferred(session)
         work.exit_households()

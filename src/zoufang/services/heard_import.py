@@ -1,0 +1,257 @@
+"""`zoufang import`: the wishes and suggestions sheets (`export`'s 微心愿 and 意见建议).
+
+A wish or suggestion heard at a visit was already opened when the file's visit was recorded
+(its 微心愿 / 意见建议 column, through `visit log`); its row here finds it — the same visit
+(by the file's 走访编号) and the same text — and gives it back its life cycle: who claimed
+it and when, by when, how it ended, with the append-only event rows; a suggestion its
+answers. A row without a visit (`wish add`, `suggestion add`) is opened here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+
+from zoufang import labels, parsing
+from zoufang.codes import (
+    SUGGESTION_ANSWERED,
+    SUGGESTION_STATUSES,
+    SUGGESTION_UNANSWERED,
+    WISH_CLAIMED,
+    WISH_DECLINED,
+    WISH_FULFILLED,
+    WISH_OPEN,
+    WISH_STATUSES,
+)
+from zoufang.errors import InvalidInput, NotFound
+from zoufang.i18n import _
+from zoufang.services.audit_log import record
+from zoufang.services.visit_record import _inserted_id
+from zoufang.tables import cadre as C
+from zoufang.tables import household as H
+from zoufang.tables import suggestion as S
+from zoufang.tables import suggestion_answer as SA
+from zoufang.tables import wish as W
+from zoufang.tables import wish_event as WE
+
+if TYPE_CHECKING:
+    from zoufang.services.workbook_import import _Import
+
+_ANSWER_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+([^:：]+)[:：]\s*(.*)$")
+
+
+def _heard_row(work: _Import, sheet, get, table) -> tuple[dict, Any, bool] | None:
+    """The household, visit, text and responsible cadre of a row; the matching row already
+    opened by its visit (or None); None for a row that refers to one that was refused."""
+    conn = work.s.connection()
+    code = work.household_ref(sheet, get)
+    if code is None:
+        return None
+    visit = work.visit_ref(sheet, get, "visit", code)
+    if visit is False:
+        return None
+    text = parsing.parse_text(get("text"), field=sheet.label("text"), max_len=2000)
+    heard = work.date(sheet, get, "heard_on")
+    cadre = get("cadre")
+    cadre_id = (
+        conn.execute(
+            select(C.c.id).where(C.c.code == work.cadre_code(cadre, sheet.label("cadre")))
+        ).scalar()
+        if cadre
+        else None
+    )
+    household_id = conn.execute(select(H.c.id).where(H.c.code == code)).scalar()
+    base = {
+        "household_id": household_id,
+        "visit_id": visit,
+        "text": text,
+        "heard_on": heard,
+        "cadre_id": cadre_id,
+    }
+    existing = None
+    if visit is not None:
+        taken = work.heard_taken.setdefault(table.name, set())
+        existing = next(
+            (
+                r
+                for r in conn.execute(
+                    select(table.c.id)
+                    .where(table.c.visit_id == visit, table.c.text == text)
+                    .order_by(table.c.id)
+                ).scalars()
+                if r not in taken
+            ),
+            None,
+        )
+        if existing is not None:
+            taken.add(existing)
+    return base, existing, visit is not None
+
+
+def import_wishes(work: _Import) -> None:
+    conn = work.s.connection()
+    operator = work.s.info.get("operator", "unknown")
+    for sheet, name, line, get in work.rows("wishes"):
+
+        def job(sheet=sheet, get=get):
+            found = _heard_row(work, sheet, get, W)
+            if found is None:
+                return None
+            base, existing, _at_visit = found
+            status = parsing.parse_choice(
+                get("status") or WISH_OPEN,
+                kind=labels.WISH_STATUS,
+                codes=WISH_STATUSES,
+                field=sheet.label("status"),
+            )
+            claimed_on = work.date(sheet, get, "claimed_on", required=False)
+            due = work.date(sheet, get, "due_date", required=False, future=True)
+            closed = work.date(sheet, get, "closed_on", required=False)
+            if status in (WISH_FULFILLED, WISH_DECLINED) and closed is None:
+                raise InvalidInput(sheet.label("closed_on"), _("is required"))
+            if status == WISH_CLAIMED and claimed_on is None:
+                raise InvalidInput(sheet.label("claimed_on"), _("is required"))
+            who = get("claimed_by")
+            claimed_cadre = None
+            if who and claimed_on is not None:
+                try:
+                    claimed_cadre = work.cadre_code(who, sheet.label("claimed_by"))
+                except (NotFound, InvalidInput):
+                    claimed_cadre = None  # a unit, not a cadre
+            entry = get("entry")
+            values = {
+                **base,
+                "status": status,
+                "claimed_on": claimed_on,
+                "claimed_cadre_id": conn.execute(
+                    select(C.c.id).where(C.c.code == claimed_cadre)
+                ).scalar()
+                if claimed_cadre
+                else None,
+                "claimed_unit": None if claimed_cadre or not claimed_on else (who or None),
+                "claimed_person": get("claimed_person") or None,
+                "claimed_phone": get("claimed_phone") or None,
+                "due_date": due,
+                "closed_on": closed if status in (WISH_FULFILLED, WISH_DECLINED) else None,
+                "outcome": get("outcome") or None,
+                "entry_seq": work.entries.get(entry) if entry else None,
+            }
+            if existing is None:
+                wish_id = _inserted_id(conn, W, values)
+            else:
+                wish_id = existing
+                conn.execute(update(W).where(W.c.id == wish_id).values(**values))
+            events: list[tuple[dt.date, str, str | None]] = []
+            if claimed_on is not None:
+                events.append((claimed_on, "claim", who or None))
+            if status == WISH_FULFILLED and closed is not None:
+                events.append((closed, "fulfil", values["outcome"]))
+            if status == WISH_DECLINED and closed is not None:
+                events.append((closed, "decline", values["outcome"]))
+            if events:
+                conn.execute(
+                    insert(WE),
+                    [
+                        {
+                            "wish_id": wish_id,
+                            "kind": kind,
+                            "event_date": on,
+                            "note": note,
+                            "operator": operator,
+                            "recorded_at": work.s.recorded_at(),
+                        }
+                        for on, kind, note in events
+                    ],
+                )
+            record(work.s, action="import", object_type="wish", object_key=str(wish_id))
+            return wish_id
+
+        if work.attempt(sheet, name, line, {}, job):
+            work.count("wishes")
+
+
+def import_suggestions(work: _Import) -> None:
+    conn = work.s.connection()
+    operator = work.s.info.get("operator", "unknown")
+    for sheet, name, line, get in work.rows("suggestions"):
+
+        def job(sheet=sheet, get=get):
+            found = _heard_row(work, sheet, get, S)
+            if found is None:
+                return None
+            base, existing, _at_visit = found
+            status = parsing.parse_choice(
+                get("status") or SUGGESTION_UNANSWERED,
+                kind=labels.SUGGESTION_STATUS,
+                codes=SUGGESTION_STATUSES,
+                field=sheet.label("status"),
+            )
+            answered_on = work.date(sheet, get, "answered_on", required=False)
+            answered = status in SUGGESTION_ANSWERED
+            if answered and answered_on is None:
+                raise InvalidInput(sheet.label("answered_on"), _("is required"))
+            by = get("answered_by")
+            by_id = (
+                conn.execute(
+                    select(C.c.id).where(
+                        C.c.code == work.cadre_code(by, sheet.label("answered_by"))
+                    )
+                ).scalar()
+                if by
+                else None
+            )
+            values = {
+                **base,
+                "status": status,
+                "answered_on": answered_on if answered else None,
+                "answer": (get("answer") or None) if answered else None,
+                "answered_by": by_id if answered else None,
+            }
+            if existing is None:
+                suggestion_id = _inserted_id(conn, S, values)
+            else:
+                suggestion_id = existing
+                conn.execute(update(S).where(S.c.id == suggestion_id).values(**values))
+            answers = _answers(get("answers")) if answered else []
+            if answered and not answers:
+                answers = [(answered_on, status, values["answer"] or "")]
+            if answers:
+                conn.execute(
+                    insert(SA),
+                    [
+                        {
+                            "suggestion_id": suggestion_id,
+                            "answer_date": on,
+                            "stance": stance,
+                            "note": note,
+                            "cadre_id": by_id,
+                            "amends": i > 0,
+                            "operator": operator,
+                            "recorded_at": work.s.recorded_at(),
+                        }
+                        for i, (on, stance, note) in enumerate(answers)
+                    ],
+                )
+            record(work.s, action="import", object_type="suggestion", object_key=str(suggestion_id))
+            return suggestion_id
+
+        if work.attempt(sheet, name, line, {}, job):
+            work.count("suggestions")
+
+
+def _answers(text: str) -> list[tuple[Any, str, str]]:
+    """The 答复记录 cell, one answer a line: ``2026-03-10 已采纳: 已列入计划``; lines that do
+    not read so are left out (the latest answer is on the row itself)."""
+    found = []
+    for raw in (text or "").splitlines():
+        m = _ANSWER_LINE.match(raw.strip())
+        if m is None:
+            continue
+        stance = labels.resolve(labels.SUGGESTION_STATUS, m.group(2), SUGGESTION_ANSWERED)
+        if stance is None:
+            continue
+        found.append((dt.date.fromisoformat(m.group(1)), stance, m.group(3)))
+    return found
