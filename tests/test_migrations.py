@@ -241,8 +241,18 @@ def test_the_backend_under_test_gets_the_models_schema_and_the_triggers(ledger_p
         for kind, name, table in schema_objects(ledger_path)
         if kind == "trigger" and table == "ledger_entry"
     }
+    audit_triggers = {
+        name
+        for kind, name, table in schema_objects(ledger_path)
+        if kind == "trigger" and table == "audit_log"
+    }
+    assert audit_triggers == (  # append-only since migration 0011
+        {"audit_log_append_only", "audit_log_operator_is_login"}
+        if rawdb.ON_POSTGRESQL
+        else {"audit_log_no_update", "audit_log_no_delete"}
+    )
     expected = (
-        {"ledger_entry_append_only"}
+        {"ledger_entry_append_only", "ledger_entry_operator_is_login"}
         if rawdb.ON_POSTGRESQL
         else {"ledger_entry_no_update", "ledger_entry_no_delete"}
     )

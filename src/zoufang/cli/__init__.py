@@ -204,7 +204,9 @@ def root(
             "--as",
             envvar="ZOUFANG_OPERATOR",
             show_envvar=True,
-            help="Who is operating, for the audit log. Default: your login name.",
+            help="Who is operating, for the audit log. Default: your login name. "
+            "On a PostgreSQL ledger the operator is your database login, and --as "
+            "naming anyone else is refused.",
         ),
     ] = None,
     lang: Annotated[
@@ -244,6 +246,7 @@ def root(
         settings.operator = parse_line(
             operator, field="--as", max_len=column_limit("audit_log.operator")
         )
+        settings.operator_given = True
     ctx.obj = settings
 
 

@@ -42,6 +42,8 @@ class Settings:
     #: --backfill REASON: writing under a --today that is not the real date is meant
     backfill: str | None = None
     operator: str = ""
+    #: --as / ZOUFANG_OPERATOR was given (refused on PostgreSQL unless it is the login)
+    operator_given: bool = False
     debug: bool = False
     _ledger: Any = None
 
@@ -93,7 +95,9 @@ def session(*, write: bool, as_of_today: bool = False) -> Iterator[LedgerSession
     if ONE_COMMAND_PER_PROCESS:
         _relax_garbage_collector()
     observed = None
-    with ledger.session(write=write, operator=s.operator, command=command) as db_session:
+    with ledger.session(
+        write=write, operator=s.operator, command=command, operator_given=s.operator_given
+    ) as db_session:
         if backfill is not None:
             from zoufang.services.audit_log import record_backfill
 

@@ -25,6 +25,7 @@ REVISIONS: tuple[str, ...] = (
     "0008",
     "0009",
     "0010",
+    "0011",
 )
 HEAD_REVISION = REVISIONS[-1]
 
