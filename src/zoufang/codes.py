@@ -25,3 +25,6 @@ VISIT_STATUSES = (VISIT_CURRENT, VISIT_VOID, VISIT_SUPERSEDED)
 MEMBER_CURRENT = "current"
 MEMBER_REMOVED = "removed"
 VISIT_ITEM_KINDS = ("suggestion", "wish", "gift")
+
+#: The role kinds of a PostgreSQL ledger's logins (`zoufang user add --role`; docs/security.md).
+USER_ROLES = ("cadre", "officer", "finance", "auditor", "admin")

@@ -263,6 +263,7 @@ def _register() -> None:
         notice,
         remind,
         report,
+        users,
         visits,
         workbook,
     )
@@ -280,6 +281,7 @@ def _register() -> None:
     export.register(app)
     workbook.register(app)
     report.register(app)
+    users.register(app)
 
 
 _register()

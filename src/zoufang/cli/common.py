@@ -98,6 +98,9 @@ def session(*, write: bool, as_of_today: bool = False) -> Iterator[LedgerSession
     with ledger.session(
         write=write, operator=s.operator, command=command, operator_given=s.operator_given
     ) as db_session:
+        from zoufang.services.rights import require_for_command
+
+        require_for_command(db_session)
         if backfill is not None:
             from zoufang.services.audit_log import record_backfill
 
@@ -170,10 +173,24 @@ def _relax_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def log_server_access(action: str, what: str) -> None:
+    """On a server ledger, `db backup`, `db copy` and `export` are rights of their own
+    (officer, auditor, admin), checked and written to the audit log with the login in a
+    short transaction of their own before the command reads (docs/security.md)."""
+    if settings().ledger().path is not None:
+        return
+    from zoufang.services.rights import record_access
+
+    with session(write=True, as_of_today=True) as s:  # reading as of --today is no backfill
+        record_access(s, action=action, what=what)
+
+
 def log_reveal(db_session: LedgerSession, what: str) -> None:
     """--reveal shows full ID numbers; who saw which is written to the audit log."""
     from zoufang.services.audit_log import record
+    from zoufang.services.rights import require
 
+    require(db_session, "reveal")
     record(db_session, action="reveal", object_type="id-numbers", object_key=what)
 
 

@@ -397,6 +397,10 @@ def disburse(
     this household. ``planned``: the payment pays a line of an approved distribution plan
     (:mod:`zoufang.services.plan_payments`); a fund created with ``--requires-plan`` pays
     nothing else."""
+    if override and not planned:  # a plan line's override was a finance login's
+        from zoufang.services.rights import require
+
+        require(session, "override")
     if visit_id is not None:
         _require_visit_to(session, visit_id, household)
     f = get_fund(session=session, code=fund)
