@@ -16,6 +16,7 @@ import sys
 
 import psycopg
 import pytest
+
 import rawdb
 from helpers import FUND, error_line, invoke, ok, valid_id
 
