@@ -252,7 +252,11 @@ def test_the_backend_under_test_gets_the_models_schema_and_the_triggers(ledger_p
         else {"audit_log_no_update", "audit_log_no_delete"}
     )
     expected = (
-        {"ledger_entry_append_only", "ledger_entry_operator_is_login"}
+        {
+            "ledger_entry_append_only",
+            "ledger_entry_operator_is_login",
+            "ledger_entry_cadre_plan_only",
+        }
         if rawdb.ON_POSTGRESQL
         else {"ledger_entry_no_update", "ledger_entry_no_delete"}
     )

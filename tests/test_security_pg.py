@@ -234,6 +234,68 @@ def test_a_cadre_cannot_do_it_with_psycopg_either(zf, funded, users, ledger_path
         message = refused_by_database(ledger_path, wang, sql)
         assert "permission denied" in message or "append-only" in message, (sql, message)
     assert rawdb.query(ledger_path, "SELECT version_num FROM alembic_version") == [("0011",)]
+    # a chained payment under its own name, but of no approved plan: refused at commit
+    head = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC")[0]
+    message = refused_by_database(
+        ledger_path,
+        wang,
+        "INSERT INTO ledger_entry (seq, fund_code, kind, amount_fen, household_code, entry_date,"
+        " recorded_at, prev_hash, hash) VALUES (%s, %s, 'disburse', 200000, 'H000001', "
+        "'2026-11-23', now(), %s, %s)",
+        head[0] + 1,
+        FUND,
+        head[1],
+        "e" * 64,
+    )
+    assert "pays only the lines of an approved plan" in message
+
+
+@on_postgresql
+def test_a_cadre_pays_an_approved_plans_line_at_a_visit(zf, funded, users, ledger_path):
+    drafter, approver = users("finance"), users("finance")
+    wang = users("cadre", "红星村")
+    ok(
+        as_login(
+            ledger_path,
+            drafter,
+            "fund",
+            "plan",
+            "create",
+            FUND,
+            "--name",
+            "春节慰问名单",
+            "--amount",
+            "500",
+            "--village",
+            "红星村",
+        )
+    )
+    line = denied(
+        as_login(ledger_path, drafter, "fund", "plan", "approve", f"{FUND}/1", "--minutes", "x")
+    )
+    assert "drafted" in line or "other" in line, line
+    ok(
+        as_login(
+            ledger_path,
+            approver,
+            "fund",
+            "plan",
+            "approve",
+            f"{FUND}/1",
+            "--minutes",
+            "党委会纪要〔2026〕9号",
+        )
+    )
+    ok(
+        as_login(
+            ledger_path, wang, "visit", "log", "H000001", "--by", "C0001", "--plan", f"{FUND}/1"
+        )
+    )
+    paid = rawdb.query(
+        ledger_path, "SELECT operator, cadre_code, amount_fen FROM ledger_entry ORDER BY seq DESC"
+    )[0]
+    assert paid == (wang, "C0001", 50000)
+    ok(zf("audit", "funds"))
 
 
 @on_postgresql

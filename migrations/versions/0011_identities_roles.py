@@ -18,6 +18,8 @@ PostgreSQL only (docs/security.md says what each piece guards against):
   ``zoufang_all_villages()``, ``zoufang_my_villages()``; and ``zoufang_write_lock()``, which
   takes the ledger's write lock (an EXCLUSIVE lock on ``alembic_version``, a table no
   ordinary login has a right to lock) with a lock timeout;
+* a cadre login's ledger entry must pay an approved plan's line (this household, its
+  amount), checked at commit by a deferred constraint trigger;
 * row-level security on every table with village data (``household`` and every table that
   hangs off a household or a visit), and on ``audit_log`` (a cadre reads its own rows; an
   auditor appends only reveal, export, backup and copy rows).
@@ -188,6 +190,26 @@ def _postgresql_upgrade() -> None:
     # Only zoufang's group roles may take the lock (granted by `zoufang user add`); the
     # policies' functions run as whoever queries, and tell a login only about itself.
     op.execute("REVOKE ALL ON FUNCTION zoufang_write_lock() FROM PUBLIC")
+    # A cadre pays only an approved plan's line, this household's, its amount: checked at
+    # commit, when zoufang has linked the entry to its line (plan_payment).
+    op.execute(
+        "CREATE OR REPLACE FUNCTION zoufang_cadre_pays_plans_only() RETURNS trigger "
+        f"LANGUAGE plpgsql SET search_path = {path} AS $$ BEGIN "
+        "IF zoufang_my_role() = 'cadre' AND (NEW.kind <> 'disburse' OR NOT EXISTS ("
+        "  SELECT 1 FROM plan_payment p JOIN plan_line l ON l.id = p.plan_line_id "
+        "  JOIN plan_event e ON e.plan_id = l.plan_id AND e.kind = 'approve' "
+        "  WHERE p.entry_seq = NEW.seq AND l.household_code = NEW.household_code "
+        "  AND l.amount_fen = NEW.amount_fen)) THEN "
+        "  RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format("
+        "    'zoufang: the cadre login %s pays only the lines of an approved plan', "
+        "    session_user); "
+        "END IF; RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE CONSTRAINT TRIGGER ledger_entry_cadre_plan_only AFTER INSERT ON ledger_entry "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+        "EXECUTE FUNCTION zoufang_cadre_pays_plans_only()"
+    )
     # Row-level security: a login sees and writes the rows of its villages only.
     everywhere = "(SELECT zoufang_all_villages())"
     op.execute("ALTER TABLE household ENABLE ROW LEVEL SECURITY")
@@ -226,7 +248,9 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_{column}_is_login ON {table}")
             op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
         op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        op.execute("DROP TRIGGER IF EXISTS ledger_entry_cadre_plan_only ON ledger_entry")
         for function in (
+            "zoufang_cadre_pays_plans_only()",
             "zoufang_write_lock()",
             "zoufang_all_villages()",
             "zoufang_my_villages()",

@@ -174,11 +174,13 @@ def _relax_garbage_collector() -> None:
 
 
 def log_server_access(action: str, what: str) -> None:
-    """On a server ledger, `db backup`, `db copy` and `export` are rights of their own
-    (officer, auditor, admin), checked and written to the audit log with the login in a
-    short transaction of their own before the command reads (docs/security.md)."""
-    if settings().ledger().path is not None:
-        return
+    """On a server ledger with users, `db backup`, `db copy` and `export` are rights of their
+    own (officer, auditor, admin), checked and written to the audit log with the login in a
+    short transaction of their own before the command reads (docs/security.md). The schema
+    owner's (the server's administrator's) are not: the server's own log has them."""
+    identity = settings().ledger().identity()
+    if identity is None or identity[1] in ("owner", "unmanaged"):
+        return  # a file; the server's administrator; a server whose users nobody manages
     from zoufang.services.rights import record_access
 
     with session(write=True, as_of_today=True) as s:  # reading as of --today is no backfill

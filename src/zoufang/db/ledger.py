@@ -274,8 +274,8 @@ class Ledger:
     ) -> tuple[str, bool | str]:
         """The operator a PostgreSQL session records, and how its writes take the lock."""
         login, role = identity
-        if role == "owner":
-            return (operator if operator_given else login), "function"
+        if role == "owner":  # may write any name (and could drop the trigger anyway)
+            return operator, "function"
         if role is None:
             raise PermissionRefused(
                 "--db",
