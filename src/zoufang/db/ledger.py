@@ -254,7 +254,7 @@ class Ledger:
         )
         with queue, translate_operational_errors(self.display), bind.connect() as conn:
             transaction = conn.begin()
-            info = {"operator": operator, "command": command}
+            info: dict[str, str | None] = {"operator": operator, "command": command}
             if identity is not None:
                 info["login"], info["role"] = identity
             session = LedgerSession(conn, info)

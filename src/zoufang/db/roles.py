@@ -103,8 +103,8 @@ def grant_groups(conn: Connection) -> None:
         conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO {name}')
         conn.exec_driver_sql(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM {name}')
         conn.exec_driver_sql(f"GRANT SELECT ON alembic_version TO {name}")
-        for table in metadata.sorted_tables:
-            conn.exec_driver_sql(f'GRANT SELECT ON "{table.name}" TO {name}')
+        for declared in metadata.sorted_tables:
+            conn.exec_driver_sql(f'GRANT SELECT ON "{declared.name}" TO {name}')
         for table, privileges in GRANTS[kind].items():
             conn.exec_driver_sql(f'GRANT {privileges} ON "{table}" TO {name}')
         conn.exec_driver_sql(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO {name}')
