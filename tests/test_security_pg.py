@@ -398,6 +398,48 @@ def test_an_officer_enrols_and_exports_with_the_login_in_the_audit_log(
 
 
 @on_postgresql
+def test_an_officer_of_some_villages_enrols_with_the_next_free_code(
+    zf, village, users, ledger_path
+):
+    zhou = users("officer", "东风社区")  # sees H000002 only
+    shown = ok(
+        as_login(
+            ledger_path,
+            zhou,
+            "enroll",
+            "--name",
+            "张三",
+            "--id-number",
+            valid_id("11010119600101123"),
+            "--village",
+            "东风社区",
+            "--category",
+            "low-income",
+            "-f",
+            "json",
+        )
+    ).json()
+    assert shown["code"] == "H000004"
+    denied(as_login(ledger_path, zhou, "household", "show", "H000001"))
+    # an ID number enrolled in another village: refused in one line all the same
+    result = as_login(
+        ledger_path,
+        zhou,
+        "enroll",
+        "--name",
+        "陈大爷",
+        "--id-number",
+        village[0][1],
+        "--village",
+        "东风社区",
+        "--category",
+        "low-income",
+    )
+    assert result.exit_code == 1, result
+    assert "household_id_number_key" in error_line(result, "error: --db: the ledger already holds")
+
+
+@on_postgresql
 def test_an_admin_manages_users_and_does_not_pay(zf, funded, users, ledger_path):
     boss = users("admin")
     name = f"zt{os.getpid()}_{next(_names)}_made"

@@ -187,6 +187,15 @@ def _postgresql_upgrade() -> None:
         f"SECURITY DEFINER SET search_path = {path} SET lock_timeout = '30s' AS $$ "
         "BEGIN LOCK TABLE alembic_version IN EXCLUSIVE MODE; END $$"
     )
+    # The highest household codes of every village, for the next free code (`enroll`): a
+    # login scoped to its villages would otherwise pick a code another village holds.
+    op.execute(
+        "CREATE OR REPLACE FUNCTION zoufang_household_codes(prefix text) RETURNS SETOF text "
+        f"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {path} AS $$ "
+        "SELECT code FROM household WHERE code LIKE prefix || '%' "
+        "AND rtrim(code, '0123456789') = prefix "
+        "ORDER BY length(code) DESC, code DESC LIMIT 50 $$"
+    )
     # Only zoufang's group roles may take the lock (granted by `zoufang user add`); the
     # policies' functions run as whoever queries, and tell a login only about itself.
     op.execute("REVOKE ALL ON FUNCTION zoufang_write_lock() FROM PUBLIC")
@@ -250,6 +259,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
         op.execute("DROP TRIGGER IF EXISTS ledger_entry_cadre_plan_only ON ledger_entry")
         for function in (
+            "zoufang_household_codes(text)",
             "zoufang_cadre_pays_plans_only()",
             "zoufang_write_lock()",
             "zoufang_all_villages()",
