@@ -299,6 +299,49 @@ def test_a_cadre_pays_an_approved_plans_line_at_a_visit(zf, funded, users, ledge
 
 
 @on_postgresql
+@pytest.mark.parametrize(
+    ("kind", "villages"),
+    [
+        ("cadre", ["红星村"]),
+        ("officer", ["红星村"]),
+        ("finance", []),
+        ("auditor", []),
+        ("admin", []),
+    ],
+)
+def test_no_role_kind_can_rewrite_the_evidence_with_psycopg(
+    zf, funded, users, ledger_path, kind, villages
+):
+    login = users(kind, *villages)
+    head = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC")[0]
+    for sql, params in [
+        ("DELETE FROM audit_log WHERE action IN ('allocate', 'add')", ()),
+        ("UPDATE fact_change SET reason = 'x'", ()),
+        ("UPDATE ledger_entry SET amount_fen = 1", ()),
+        ("UPDATE alembic_version SET version_num = '9999'", ()),
+        (
+            "INSERT INTO ledger_entry (seq, fund_code, kind, amount_fen, household_code, "
+            "entry_date, operator, recorded_at, prev_hash, hash) VALUES (%s, %s, 'disburse', "
+            "200000, 'H000001', '2026-11-23', '会计王', now(), %s, %s)",
+            (head[0] + 1, FUND, head[1], "d" * 64),
+        ),
+    ]:
+        message = refused_by_database(ledger_path, login, sql, *params)
+        assert any(
+            word in message for word in ("permission denied", "append-only", "must be the login")
+        ), (kind, sql, message)
+    if villages:  # another village's household is not there for it
+        with connect_as(ledger_path, login) as con:
+            assert (
+                con.execute("UPDATE household SET phone = '1' WHERE code = 'H000002'").rowcount == 0
+            )
+    assert rawdb.query(ledger_path, "SELECT version_num FROM alembic_version") == [("0011",)]
+    assert (
+        rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC")[0] == head
+    )
+
+
+@on_postgresql
 def test_finance_pays_and_overrides_but_does_not_visit(zf, funded, users, ledger_path):
     li = users("finance")
     ok(
