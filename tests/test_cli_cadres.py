@@ -37,6 +37,7 @@ def test_cadre_add_numbers_cadres_and_prints_the_cadre(zf, ledger_path):
         "unit": "红星村党支部",
         "phone": "13812345678",
         "email": "wang@example.cn",
+        "login": None,
         "households": 0,
         "visits": 0,
     }
@@ -91,7 +92,7 @@ def test_cadre_list_counts_households_and_visits(zf, village):
 def test_cadre_list_empty(zf):
     assert zf("cadre", "list", "--format", "json").json() == []
     result = zf("cadre", "list", "--format", "csv")
-    assert result.stdout.splitlines() == ["code,name,unit,phone,email,households,visits"]
+    assert result.stdout.splitlines() == ["code,name,unit,phone,email,login,households,visits"]
 
 
 # ---------------------------------------------------------------------------- cadre relate

@@ -332,7 +332,10 @@ LIST_COMMANDS = [
             "due_date",
         ],
     ),
-    (["cadre", "list"], ["code", "name", "unit", "phone", "email", "households", "visits"]),
+    (
+        ["cadre", "list"],
+        ["code", "name", "unit", "phone", "email", "login", "households", "visits"],
+    ),
     (["category", "list"], ["code", "label", "cadence", "builtin"]),
     (
         ["visit", "list"],

@@ -3,8 +3,8 @@ while cadres write. Each ends with the ledger as it was before the interrupted c
 as after it — never in between — and `db check` and `audit funds` clean.
 
 The kill tests wait until the command holds the ledger's write lock (SQLite: another writer
-cannot BEGIN IMMEDIATE; PostgreSQL: the advisory lock of zoufang.db.PG_WRITE_LOCK is
-granted), so the kill lands inside the write transaction, not before or after it. Work
+cannot BEGIN IMMEDIATE; PostgreSQL: the EXCLUSIVE lock zoufang_write_lock() takes on
+alembic_version, or the advisory lock of zoufang.db.PG_WRITE_LOCK, is granted), so the kill lands inside the write transaction, not before or after it. Work
 that runs in :mod:`workload` is waited for by the JSON line it writes as each command
 returns, not by the clock.
 """
@@ -43,8 +43,9 @@ def writer_active(ledger) -> bool:
         return (
             rawdb.query(
                 ledger,
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                "AND granted AND objid = ?",
+                "SELECT count(*) FROM pg_locks WHERE granted AND ("
+                "(locktype = 'advisory' AND objid = ?) OR (locktype = 'relation' "
+                "AND mode = 'ExclusiveLock' AND relation = 'alembic_version'::regclass))",
                 PG_WRITE_LOCK,
             )[0][0]
             > 0

@@ -33,6 +33,7 @@ CODES = {
     *labels.VISIT_KIND_ZH,
     *labels.COMMITMENT_STATUS_ZH,
     *labels.HOUSEHOLD_STATUS_ZH,
+    *labels.USER_ROLE_ZH,  # user add --role
     *"table plain markdown csv json xlsx html stdout email webhook all default".split(),
     *labels.WISH_STATUS_ZH,
     *labels.SUGGESTION_STATUS_ZH,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import rawdb
-from helpers import invoke
+from helpers import invoke, ok
 from zoufang import db
 
 REPO = Path(__file__).resolve().parents[1]
@@ -241,8 +241,22 @@ def test_the_backend_under_test_gets_the_models_schema_and_the_triggers(ledger_p
         for kind, name, table in schema_objects(ledger_path)
         if kind == "trigger" and table == "ledger_entry"
     }
+    audit_triggers = {
+        name
+        for kind, name, table in schema_objects(ledger_path)
+        if kind == "trigger" and table == "audit_log"
+    }
+    assert audit_triggers == (  # append-only since migration 0012
+        {"audit_log_append_only", "audit_log_operator_is_login"}
+        if rawdb.ON_POSTGRESQL
+        else {"audit_log_no_update", "audit_log_no_delete"}
+    )
     expected = (
-        {"ledger_entry_append_only"}
+        {
+            "ledger_entry_append_only",
+            "ledger_entry_operator_is_login",
+            "ledger_entry_cadre_plan_only",
+        }
         if rawdb.ON_POSTGRESQL
         else {"ledger_entry_no_update", "ledger_entry_no_delete"}
     )
@@ -863,3 +877,56 @@ def test_0009_upgrades_a_ledger_with_visits_and_its_downgrade_keeps_them(zf, led
         (1, "routine"),
         (2, "festival"),
     ]
+
+
+def test_0012_upgrades_a_ledger_with_data_and_its_downgrade_keeps_it(zf, ledger_path):
+    """Migration 0012 (identities, roles, village scope) on a ledger at 0011 holding rows: the
+    rows are read as before, a cadre gets a login, the audit log is append-only; taken back
+    down to 0011 the rows are still there and the audit log takes changes again."""
+    from alembic import command
+    from alembic.config import Config
+
+    if rawdb.ON_POSTGRESQL:
+        rawdb.create_database(ledger_path.name)
+        make_ledger_at(ledger_path, "0011")
+        rawdb.execute(ledger_path, *FIRST_REVISION_ROWS, *FIRST_REVISION_SEQUENCES)
+    else:
+        ledger_path.unlink()
+        make_ledger_at(ledger_path, "0011")
+        con = sqlite3.connect(ledger_path)
+        try:
+            with con:
+                for statement in FIRST_REVISION_ROWS:
+                    con.execute(statement)
+        finally:
+            con.close()
+    before = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq")
+    audit_rows = rawdb.query(ledger_path, "SELECT count(*) FROM audit_log")[0][0]
+    result = zf("db", "upgrade")
+    assert result.exit_code == 0, result.stderr
+    assert stored_revision(ledger_path) == "0012"
+    assert rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq") == before
+    ok(zf("visit", "list"))
+    ok(zf("cadre", "update", "C0001", "--login", "wang"))
+    assert rawdb.query(ledger_path, "SELECT code, login FROM cadre WHERE code = 'C0001'") == [
+        ("C0001", "wang")
+    ]
+    with pytest.raises(Exception, match="append-only"):
+        rawdb.execute(ledger_path, "DELETE FROM audit_log")
+    assert rawdb.query(ledger_path, "SELECT count(*) FROM audit_log")[0][0] == audit_rows + 1
+    config = Config()
+    config.set_main_option("script_location", str(db.migrations_dir()))
+    engine = db.make_engine(db.database_url(ledger_path))
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0011")
+    finally:
+        engine.dispose()
+    assert stored_revision(ledger_path) == "0011"
+    assert "login" not in table_columns(ledger_path)["cadre"]
+    assert "login_role" not in table_columns(ledger_path)
+    assert rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq") == before
+    rawdb.execute(ledger_path, "UPDATE audit_log SET command = command")  # no trigger any more

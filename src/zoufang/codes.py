@@ -39,3 +39,6 @@ SUGGESTION_UNANSWERED = "unanswered"
 SUGGESTION_VOID = "void"
 SUGGESTION_ANSWERED = ("answered", "adopted", "not-adopted")
 SUGGESTION_STATUSES = (SUGGESTION_UNANSWERED, *SUGGESTION_ANSWERED, SUGGESTION_VOID)
+
+#: The role kinds of a PostgreSQL ledger's logins (`zoufang user add --role`; docs/security.md).
+USER_ROLES = ("cadre", "officer", "finance", "auditor", "admin")

@@ -126,6 +126,7 @@ ENGLISH: dict[str, str] = {
     "走访": "visit",
     "网格": "grid",
     "联系户数": "households",
+    "登录名": "login",
     "致困原因": "hardship",
     "行": "row",
     "诉求": "needs",

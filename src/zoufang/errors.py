@@ -112,6 +112,13 @@ class RuleViolation(ZoufangError):
     exit_code = 1
 
 
+class PermissionRefused(ZoufangError):
+    """The login has no right to do this on a PostgreSQL ledger (exit 1): its role kind or
+    its villages do not allow it (docs/security.md). The message names the missing right."""
+
+    exit_code = 1
+
+
 class StorageError(ZoufangError):
     """The ledger cannot be opened, is too new, is locked or cannot be written (exit 1)."""
 

@@ -38,6 +38,7 @@ PLAN_LINE_STATUS = "plan line status"
 PLAN_DECISION = "plan decision"
 WISH_STATUS = "wish status"
 SUGGESTION_STATUS = "suggestion status"
+USER_ROLE = "user role"  # a login's role kind on a PostgreSQL ledger (`zoufang user`)
 MESSAGE = "message"  # a sentence (:class:`Message`), not a code
 
 #: Chinese words for the codes (the catalog holds the same, for display in Chinese; these
@@ -70,6 +71,13 @@ SUGGESTION_STATUS_ZH = {
     "adopted": "已采纳",
     "not-adopted": "未采纳",
     "void": "已作废",
+}
+USER_ROLE_ZH = {
+    "cadre": "包村干部",
+    "officer": "乡镇干部",
+    "finance": "财务人员",
+    "auditor": "审计人员",
+    "admin": "系统管理员",
 }
 FACT_ZH = {
     "categories": "类别",
@@ -239,6 +247,7 @@ _ZH = {
     PLAN_STATUS: PLAN_STATUS_ZH,
     PLAN_LINE_STATUS: PLAN_LINE_STATUS_ZH,
     PLAN_DECISION: PLAN_DECISION_ZH,
+    USER_ROLE: USER_ROLE_ZH,
 }
 
 

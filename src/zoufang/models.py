@@ -110,6 +110,7 @@ class Cadre(SQLModel, table=True):
     unit: str | None = Field(default=None, sa_column=_cadre.unit)
     phone: str | None = Field(default=None, sa_column=_cadre.phone)
     email: str | None = Field(default=None, sa_column=_cadre.email)
+    login: str | None = Field(default=None, sa_column=_cadre.login)
 
 
 class Assignment(SQLModel, table=True):
@@ -409,6 +410,27 @@ class PlanPayment(SQLModel, table=True):
     plan_line_id: int = Field(sa_column=_plan_payment.plan_line_id)
 
 
+class LoginRole(SQLModel, table=True):
+    """A login `zoufang user add` manages on a PostgreSQL ledger, and its role kind."""
+
+    __table__ = tables.login_role
+    login: str = Field(sa_column=tables.login_role.c.login)
+    role: str = Field(sa_column=tables.login_role.c.role)
+    active: bool = Field(default=True, sa_column=tables.login_role.c.active)
+    changed_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=tables.login_role.c.changed_at
+    )
+    changed_by: str = Field(sa_column=tables.login_role.c.changed_by)
+
+
+class LoginVillage(SQLModel, table=True):
+    """A village a login works in."""
+
+    __table__ = tables.login_village
+    login: str = Field(sa_column=tables.login_village.c.login)
+    village: str = Field(sa_column=tables.login_village.c.village)
+
+
 __all__ = [
     "Assignment",
     "AuditLog",
@@ -423,6 +445,8 @@ __all__ = [
     "Household",
     "HouseholdCategory",
     "LedgerEntry",
+    "LoginRole",
+    "LoginVillage",
     "Member",
     "Plan",
     "PlanEvent",

@@ -144,6 +144,11 @@ cadre = Table(
     Column("unit", String(200)),
     Column("phone", String(40)),
     Column("email", String(200)),
+    # The PostgreSQL login this cadre works as (`cadre add --login`; migration 0012): on a
+    # county server the chain records the paying cadre (``ledger_entry.cadre_code``) and the
+    # login that wrote the entry (``operator``, which the database sets to ``session_user``).
+    Column("login", String(100)),
+    Index("ix_cadre_login", "login", unique=True),
 )
 
 assignment = Table(
@@ -496,4 +501,28 @@ fact_change = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
     Index("ix_fact_change_subject", "subject_kind", "subject", "fact", "effective_from"),
+)
+
+
+#: Who may do what on a PostgreSQL ledger (`zoufang user add`; migration 0012; docs/security.md):
+#: one row per login zoufang manages, its role kind (``codes.USER_ROLES``) and whether it is
+#: still active (``user revoke`` keeps the row). The database's row-level security policies
+#: read it through SECURITY DEFINER functions; on a SQLite ledger it stays empty.
+login_role = Table(
+    "login_role",
+    metadata,
+    Column("login", String(100), primary_key=True),
+    Column("role", String(10), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("changed_at", DateTime, nullable=False, default=utcnow),
+    Column("changed_by", String(100), nullable=False),
+)
+
+#: The villages a login works in (``user add --village``): the scope of its row-level security.
+#: A cadre has at least one; an officer without any works in every village.
+login_village = Table(
+    "login_village",
+    metadata,
+    Column("login", String(100), ForeignKey("login_role.login"), primary_key=True),
+    Column("village", String(100), primary_key=True),
 )

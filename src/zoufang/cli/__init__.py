@@ -204,7 +204,9 @@ def root(
             "--as",
             envvar="ZOUFANG_OPERATOR",
             show_envvar=True,
-            help="Who is operating, for the audit log. Default: your login name.",
+            help="Who is operating, for the audit log. Default: your login name. "
+            "On a PostgreSQL ledger the operator is your database login, and --as "
+            "naming anyone else is refused.",
         ),
     ] = None,
     lang: Annotated[
@@ -244,6 +246,7 @@ def root(
         settings.operator = parse_line(
             operator, field="--as", max_len=column_limit("audit_log.operator")
         )
+        settings.operator_given = True
     ctx.obj = settings
 
 
@@ -261,6 +264,7 @@ def _register() -> None:
         remind,
         report,
         suggestions,
+        users,
         visits,
         wishes,
         workbook,
@@ -281,6 +285,7 @@ def _register() -> None:
     export.register(app)
     workbook.register(app)
     report.register(app)
+    users.register(app)
 
 
 _register()

@@ -29,6 +29,7 @@ CADRE_COLUMNS = [
     ("unit", "单位"),
     ("phone", "电话"),
     ("email", "邮箱"),
+    ("login", "登录名"),
     ("households", "联系户数"),
     ("visits", "走访次数"),
 ]
@@ -40,6 +41,10 @@ def cadre_add(
     unit: Annotated[str | None, typer.Option(help="Work unit (单位).")] = None,
     email: Annotated[str | None, typer.Option(help="Email, for reminders.")] = None,
     phone: Annotated[str | None, typer.Option(help="Mobile or landline.")] = None,
+    login: Annotated[
+        str | None,
+        typer.Option(help="The PostgreSQL login this cadre works as (a county server ledger)."),
+    ] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Add a cadre."""
@@ -51,9 +56,43 @@ def cadre_add(
         "unit": line_opt(unit, "--unit", "cadre.unit"),
         "email": opt(email, parse_email, "--email"),
         "phone": opt(phone, parsing.parse_phone, "--phone"),
+        "login": opt(login, _parse_login, "--login"),
     }
     with session(write=True) as s:
         row = cadre_row(add_cadre(session=s, **values))
+    render_sections([(N_("cadre"), row)], fmt, json_value=row)
+
+
+def _parse_login(text: str, *, field: str) -> str:
+    from zoufang.services.users import parse_login
+
+    try:
+        return parse_login(text)
+    except InvalidInput as exc:
+        exc.field = field
+        raise
+
+
+def cadre_update(
+    cadre: Annotated[str, typer.Argument(help="Cadre code.")],
+    login: Annotated[
+        str | None,
+        typer.Option(help="The PostgreSQL login this cadre works as."),
+    ] = None,
+    no_login: Annotated[
+        bool, typer.Option("--no-login", help="The cadre has no login any more.")
+    ] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change a cadre's login (the PostgreSQL login it works as)."""
+    from zoufang.services.cadres import cadre_row, set_cadre_login
+
+    if (login is None) == (not no_login):
+        raise InvalidInput("--login", _("give --login NAME or --no-login"))
+    code = parsing.parse_code(cadre, field="CADRE")
+    value = None if no_login else _parse_login(login or "", field="--login")
+    with session(write=True) as s:
+        row = cadre_row(set_cadre_login(session=s, code=code, login=value))
     render_sections([(N_("cadre"), row)], fmt, json_value=row)
 
 
@@ -171,6 +210,7 @@ def assign_command(
 
 def register(app: typer.Typer) -> None:
     cadre_app.command("add")(cadre_add)
+    cadre_app.command("update")(cadre_update)
     cadre_app.command("list")(cadre_list)
     cadre_app.command("relate")(cadre_relate)
     cadre_app.command("unrelate")(cadre_unrelate)

@@ -44,6 +44,8 @@ class Settings:
     #: --backfill REASON: writing under a --today that is not the real date is meant
     backfill: str | None = None
     operator: str = ""
+    #: --as / ZOUFANG_OPERATOR was given (refused on PostgreSQL unless it is the login)
+    operator_given: bool = False
     debug: bool = False
     _ledger: Any = None
 
@@ -95,7 +97,12 @@ def session(*, write: bool, as_of_today: bool = False) -> Iterator[LedgerSession
     if ONE_COMMAND_PER_PROCESS:
         _relax_garbage_collector()
     observed = None
-    with ledger.session(write=write, operator=s.operator, command=command) as db_session:
+    with ledger.session(
+        write=write, operator=s.operator, command=command, operator_given=s.operator_given
+    ) as db_session:
+        from zoufang.services.rights import require_for_command
+
+        require_for_command(db_session)
         if backfill is not None:
             from zoufang.services.audit_log import record_backfill
 
@@ -168,10 +175,26 @@ def _relax_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def log_server_access(action: str, what: str) -> None:
+    """On a server ledger with users, `db backup`, `db copy` and `export` are rights of their
+    own (officer, auditor, admin), checked and written to the audit log with the login in a
+    short transaction of their own before the command reads (docs/security.md). The schema
+    owner's (the server's administrator's) are not: the server's own log has them."""
+    identity = settings().ledger().identity()
+    if identity is None or identity[1] in ("owner", "unmanaged"):
+        return  # a file; the server's administrator; a server whose users nobody manages
+    from zoufang.services.rights import record_access
+
+    with session(write=True, as_of_today=True) as s:  # reading as of --today is no backfill
+        record_access(s, action=action, what=what)
+
+
 def log_reveal(db_session: LedgerSession, what: str) -> None:
     """--reveal shows full ID numbers; who saw which is written to the audit log."""
     from zoufang.services.audit_log import record
+    from zoufang.services.rights import require
 
+    require(db_session, "reveal")
     record(db_session, action="reveal", object_type="id-numbers", object_key=what)
 
 

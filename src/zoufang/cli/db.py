@@ -52,7 +52,10 @@ def db_backup(
     path: Annotated[Path, typer.Argument(help="The new backup file (must not exist).")],
 ) -> None:
     """Write a consistent copy of the ledger, safe while others are writing."""
+    from zoufang.cli.common import log_server_access
+
     ledger = _ledger(auto_upgrade=True)
+    log_server_access("backup", str(path))
     target = ledger.backup(path)
     print(
         _("backup of {ledger} written to {file}").format(ledger=ledger.display, file=target),
@@ -101,12 +104,15 @@ def db_copy(
     Every row is checked first: values longer than their column (or holding a NUL) are all
     listed, and nothing is copied (exit 1).
     """
+    from zoufang.cli.common import log_server_access
     from zoufang.db import Ledger
     from zoufang.db.copy import CopyProblems, copy_ledger
+    from zoufang.db.urls import hide_password
     from zoufang.errors import StorageError
     from zoufang.output import Format, render
 
     source = _ledger(auto_upgrade=True)
+    log_server_access("copy", hide_password(to))
     try:
         # a copy of an encrypted ledger into a new file is encrypted with the same key
         target = Ledger(to, auto_upgrade=True, key=source.key)

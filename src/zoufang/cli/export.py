@@ -14,6 +14,7 @@ from zoufang.cli.common import (
     RevealOpt,
     default_lang,
     log_reveal,
+    log_server_access,
     parse_lang,
     progress_bar,
     refuse_existing,
@@ -86,6 +87,7 @@ def export(
     if reveal:  # its own short transaction: the export itself only reads
         with session(write=True) as s:
             log_reveal(s, f"export {','.join(tables)} to {out}")
+    log_server_access("export", f"{','.join(tables)} to {out}")
     with session(write=False) as s, progress_bar(1, _("exporting")) as bar:
         data = export_tables(
             session=s, tables=tables, lang=language, reveal=reveal, today=today(), fmt=chosen

@@ -5,9 +5,11 @@
   transaction starts with ``BEGIN IMMEDIATE`` so that two writers queue on the lock instead
   of one failing at once with "database is locked" (a deferred transaction that later
   writes cannot wait in WAL mode).
-* PostgreSQL (``postgresql+psycopg://…``): a write transaction's first statement takes a
-  transaction-scoped advisory lock (:data:`PG_WRITE_LOCK`), waiting up to the same busy
-  timeout, so writers queue exactly as they do on SQLite and rules judged inside a command
+* PostgreSQL (``postgresql+psycopg://…``): a write transaction's first statement takes the
+  write lock, waiting up to the same busy timeout — through ``zoufang_write_lock()`` on a
+  ledger at schema 0012 or later (``zoufang_write="function"``, which no ordinary login can
+  hold outside a zoufang command's transaction), else a transaction-scoped advisory lock
+  (:data:`PG_WRITE_LOCK`: the migrations, `db copy`, logins from before `zoufang user add`), so writers queue exactly as they do on SQLite and rules judged inside a command
   (next free code, balance, cap) hold when it commits.
 
 A connection is a writer when its execution options carry ``zoufang_write=True``
@@ -206,9 +208,15 @@ def make_engine(url: str, key: str | None = None) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_pg_begin(connection):
-            if connection.get_execution_options().get("zoufang_write", False):
+            write = connection.get_execution_options().get("zoufang_write", False)
+            if write:
                 # One writer at a time, like BEGIN IMMEDIATE; give up after the busy timeout.
                 connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}")
+            if write == "function":
+                # A ledger at schema 0012 or later: the lock only its function can take
+                # (an EXCLUSIVE lock on alembic_version; docs/security.md).
+                connection.exec_driver_sql("SELECT zoufang_write_lock()")
+            elif write:
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
 
     return engine

@@ -23,7 +23,7 @@ from zoufang.db.engine import BUSY_TIMEOUT_MS, create_private_file, make_engine
 from zoufang.db.sessions import LedgerSession
 from zoufang.db.translate import translate_operational_errors
 from zoufang.db.urls import database_url, hide_password, sqlite_path
-from zoufang.errors import StorageError
+from zoufang.errors import InvalidInput, PermissionRefused, StorageError
 from zoufang.i18n import _
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ class Ledger:
             ) from None
         self.upgraded_from: str | None = None
         self.backup_path: Path | None = None
+        #: PostgreSQL: the session's login and its role kind (:meth:`identity`)
+        self._identity: tuple[str, str | None] | None = None
         if auto_upgrade:
             self.ensure_schema()
 
@@ -86,7 +88,27 @@ class Ledger:
                         ),
                     )
                 return None
-            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            if revision == migrate.HEAD_REVISION and conn.dialect.name == "postgresql":
+                self._identity = self._read_identity(conn)
+            return revision
+
+    @staticmethod
+    def _read_identity(conn) -> tuple[str, str | None]:
+        row = conn.exec_driver_sql("SELECT session_user, zoufang_my_role()").one()
+        return str(row[0]), row[1]
+
+    def identity(self) -> tuple[str, str | None] | None:
+        """PostgreSQL: the login this ledger is opened as and its role kind — ``owner`` (the
+        schema owner or a superuser), ``unmanaged`` (no login was ever added with `zoufang
+        user add`), one of ``codes.USER_ROLES``, or None (not a user of this ledger, or
+        revoked). None on SQLite, where the ledger is one person's file."""
+        if self.path is not None or self.engine.dialect.name != "postgresql":
+            return None
+        if self._identity is None:
+            with translate_operational_errors(self.display), self.engine.connect() as conn:
+                self._identity = self._read_identity(conn)
+        return self._identity
 
     @property
     def display(self) -> str:
@@ -264,7 +286,9 @@ class Ledger:
     # ------------------------------------------------------------------ sessions
 
     @contextlib.contextmanager
-    def session(self, *, write: bool, operator: str, command: str) -> Iterator[LedgerSession]:
+    def session(
+        self, *, write: bool, operator: str, command: str, operator_given: bool = False
+    ) -> Iterator[LedgerSession]:
         """One transaction: committed if the block finishes, rolled back if it raises.
 
         The one way to the database for every command (:class:`LedgerSession`: Core and
@@ -272,8 +296,18 @@ class Ledger:
         its turn in the writers' queue (:mod:`zoufang.db.write_queue`); the advisory lock on
         PostgreSQL); a read session on PostgreSQL is one REPEATABLE READ snapshot, as a
         SQLite read transaction is.
+
+        On PostgreSQL the operator is the database login (``session_user``), which the
+        database itself writes into every row that names its writer (migration 0012):
+        ``operator_given`` (``--as``, ``ZOUFANG_OPERATOR``) naming anyone else is refused,
+        except for the schema owner or a superuser, who can write any row anyway. The write
+        lock is taken through ``zoufang_write_lock()`` (docs/security.md).
         """
-        bind = self.engine.execution_options(zoufang_write=True) if write else self._read_bind()
+        identity = self.identity()
+        lock: bool | str = True
+        if identity is not None:
+            operator, lock = self._operator_on_server(identity, operator, operator_given)
+        bind = self.engine.execution_options(zoufang_write=lock) if write else self._read_bind()
         queue = (
             write_queue.turn(self.path, _engine_module.BUSY_TIMEOUT_MS / 1000)
             if write and self.path is not None
@@ -281,7 +315,10 @@ class Ledger:
         )
         with queue, translate_operational_errors(self.display), bind.connect() as conn:
             transaction = conn.begin()
-            session = LedgerSession(conn, {"operator": operator, "command": command})
+            info: dict[str, str | None] = {"operator": operator, "command": command}
+            if identity is not None:
+                info["login"], info["role"] = identity
+            session = LedgerSession(conn, info)
             try:
                 yield session
                 session.flush()
@@ -292,6 +329,33 @@ class Ledger:
                 raise
             finally:
                 session.close()
+
+    def _operator_on_server(
+        self, identity: tuple[str, str | None], operator: str, operator_given: bool
+    ) -> tuple[str, bool | str]:
+        """The operator a PostgreSQL session records, and how its writes take the lock."""
+        login, role = identity
+        if role == "owner":  # may write any name (and could drop the trigger anyway)
+            return operator, "function"
+        if role is None:
+            raise PermissionRefused(
+                "--db",
+                _(
+                    "the login {login} is not a user of the ledger {ledger} (or was revoked); "
+                    "an administrator adds it with zoufang user add"
+                ).format(login=login, ledger=self.display),
+            )
+        if operator_given and operator != login:
+            raise InvalidInput(
+                "--as",
+                _(
+                    "on a PostgreSQL ledger the operator is your database login ({login}), "
+                    "which the database records itself; --as and ZOUFANG_OPERATOR cannot "
+                    "name anyone else"
+                ).format(login=login),
+            )
+        # logins from before `zoufang user add` have no right to the lock function
+        return login, ("function" if role != "unmanaged" else True)
 
     def _read_bind(self) -> Engine:
         if self.engine.dialect.name == "postgresql":

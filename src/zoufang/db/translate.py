@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from zoufang.errors import StorageError
+from zoufang.errors import PermissionRefused, RuleViolation, StorageError
 from zoufang.i18n import _
 
 #: PostgreSQL SQLSTATEs that mean "another writer was in the way": serialization failure,
@@ -15,6 +15,10 @@ PG_BUSY = {"40001", "40P01", "55P03", "57014"}
 #: Out of disk space, out of memory, too many connections, disk full on the server.
 PG_NO_ROOM = {"53000", "53100", "53200", "53300", "53400"}
 PG_READ_ONLY = {"25006"}
+#: insufficient_privilege: no grant for it, a row-level security policy, the operator trigger
+PG_NO_RIGHT = "42501"
+#: unique_violation: a key already taken, by a row row-level security hides from the login
+PG_UNIQUE = "23505"
 
 
 def _pg_storage_error(exc: BaseException, where: str, field: str) -> StorageError | None:
@@ -84,6 +88,22 @@ def translate_operational_errors(where: str, field: str = "--db") -> Iterator[No
             ) from None
         raise StorageError(field, message.splitlines()[0]) from None
     except DatabaseError as exc:
+        if getattr(exc.orig, "sqlstate", None) == PG_NO_RIGHT:
+            # a grant, a row-level security policy or zoufang's operator trigger (0012)
+            detail = " ".join(str(exc.orig).split()).removeprefix("zoufang: ")
+            raise PermissionRefused(
+                field, _("the ledger's database refused it: {error}").format(error=detail)
+            ) from None
+        if getattr(exc.orig, "sqlstate", None) == PG_UNIQUE:
+            # zoufang checks its keys first, but cannot see another village's rows
+            detail = " ".join(str(exc.orig).split())
+            raise RuleViolation(
+                field,
+                _(
+                    "the ledger already holds this, perhaps in a village this login does not "
+                    "see ({error}); nothing was written"
+                ).format(error=detail),
+            ) from None
         # Not OperationalError: "file is not a database", "database disk image is malformed".
         # Others (IntegrityError, …) belong to the caller.
         message = str(exc.orig) if exc.orig is not None else str(exc)

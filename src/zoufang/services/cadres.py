@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, func, select
 
-from zoufang.errors import InvalidInput, RuleViolation
+from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.i18n import _
 from zoufang.models import Assignment, Cadre, CadreRelative, Household, Visit, VisitCadre
 from zoufang.parsing import parse_line, shown
@@ -42,16 +42,47 @@ def add_cadre(
     unit: str | None = None,
     phone: str | None = None,
     email: str | None = None,
+    login: str | None = None,
 ) -> Cadre:
+    if login is not None:
+        _login_free(session, login)
     if code:
         if session.execute(select(Cadre.id).where(Cadre.code == code)).first():
             raise RuleViolation("--code", _("cadre code {code} is already taken").format(code=code))
     else:
         code = next_code(session=session, prefix="C", model=Cadre, width=4)
-    cadre = Cadre(code=code, name=name, unit=unit, phone=phone, email=email)
+    cadre = Cadre(code=code, name=name, unit=unit, phone=phone, email=email, login=login)
     session.add(cadre)
     session.flush()
     record(session, action="add", object_type="cadre", object_key=code, after=cadre)
+    return cadre
+
+
+def _login_free(session: LedgerSession, login: str, but: str | None = None) -> None:
+    taken = session.execute(select(Cadre.code).where(Cadre.login == login)).scalar()
+    if taken is not None and taken != but:
+        raise RuleViolation(
+            "--login",
+            _("the login {login} is already cadre {code}'s").format(login=login, code=taken),
+        )
+
+
+def set_cadre_login(*, session: LedgerSession, code: str, login: str | None) -> Cadre:
+    """Link a cadre to the PostgreSQL login it works as (None: unlink). On a county server
+    the chain records the paying cadre (``cadre_code``) and the login that wrote the entry
+    (``operator``); this link says which login is which cadre (docs/security.md)."""
+    cadre = session.execute(select(Cadre).where(Cadre.code == code)).scalar()
+    if cadre is None:
+        raise NotFound("CADRE", _("no cadre {code}").format(code=code))
+    if login is not None:
+        _login_free(session, login, but=code)
+    before = cadre.model_dump()
+    cadre.login = login
+    session.add(cadre)
+    session.flush()
+    record(
+        session, action="update", object_type="cadre", object_key=code, before=before, after=cadre
+    )
     return cadre
 
 
@@ -62,6 +93,7 @@ def cadre_row(cadre: Cadre, households: int = 0, visits: int = 0) -> dict:
         "unit": cadre.unit,
         "phone": cadre.phone,
         "email": cadre.email,
+        "login": cadre.login,
         "households": households,
         "visits": visits,
     }

@@ -268,6 +268,10 @@ def disburse(
     (:mod:`zoufang.services.plan_payments`); a fund created with ``--requires-plan`` pays
     nothing else."""
     session.flush()  # what the ORM holds back (a plan's rows) is in the ledger too
+    if override and not planned:  # a plan line's override was a finance login's
+        from zoufang.services.rights import require
+
+        require(session, "override")
     if visit_id is not None:
         _require_visit_to(session, visit_id, household)
     f = find_fund(session=session, code=fund)

@@ -102,8 +102,19 @@ def household_by_id_number(*, session: LedgerSession, id_number: str) -> Househo
 
 
 def next_code(*, session: LedgerSession, prefix: str, model, width: int) -> str:
-    """The next free ``prefix`` + number code after the highest numbered one."""
+    """The next free ``prefix`` + number code after the highest numbered one.
+
+    A PostgreSQL login scoped to its villages sees only their households: the highest codes
+    of every village come from ``zoufang_household_codes`` (migration 0012)."""
     highest = 0
+    if model is Household and session.info.get("role") not in (None, "owner", "unmanaged"):
+        from sqlalchemy import text
+
+        for (code,) in session.execute(
+            text("SELECT zoufang_household_codes(:prefix)"), {"prefix": prefix}
+        ):
+            highest = max(highest, int(code[len(prefix) :]))
+        return f"{prefix}{highest + 1:0{width}d}"
     # Only prefix+digits codes: user-given codes that merely start with the prefix (cadre
     # "cun-12", "chen") would otherwise fill the 50 rows and hide the numbered ones.
     numbered = func.rtrim(model.code, "0123456789") == prefix

@@ -68,6 +68,11 @@ def chain_head(session: LedgerSession) -> ChainHead:
 
 def lock_for_append(session: LedgerSession) -> None:
     """Serialise appenders (SQLite already holds the write lock from BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    options = session.connection().get_execution_options()
+    if options.get("zoufang_write") == "function":
+        return  # the ledger's write lock, taken by its function at BEGIN, serialises appends
     if session.get_bind().dialect.name == "postgresql":
         session.connection().execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_APPEND_LOCK}

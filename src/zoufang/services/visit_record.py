@@ -236,7 +236,10 @@ def log_visit_with_cash(
     household's line of that approved plan is paid, its planned amount
     (:func:`zoufang.services.plan_payments.pay_line`); ``fund``, if given, must be the plan's.
     """
+    from zoufang.services.rights import require
+
     if plan is not None:
+        require(session, "pay-plan")
         return _log_visit_paying_plan(session=session, data=data, today=today, plan=plan, fund=fund)
     if (cash_fen is None) != (fund is None):
         raise InvalidInput(
@@ -245,6 +248,8 @@ def log_visit_with_cash(
     if fund is None or cash_fen is None:  # both are, or neither
         return log_visit(session=session, data=data, today=today)
     from zoufang.services.fund_payment import disburse, find_fund
+
+    require(session, "pay")  # a cadre pays only the lines of an approved plan (--plan)
 
     find_fund(session=session, code=fund, field="--fund")  # named as the user typed it
     visit = log_visit(session=session, data=data, today=today)

@@ -1,0 +1,145 @@
+"""PostgreSQL roles for a ledger's logins: one group role per role kind, its grants, and the
+login roles `zoufang user add` makes (docs/security.md says who may do what and why).
+
+The group roles (``zoufang_cadre``, ``zoufang_officer``, ``zoufang_finance``,
+``zoufang_auditor``, ``zoufang_admin``) belong to the server, like every PostgreSQL role; their
+rights are granted on this database's tables. Nobody but the schema owner gets UPDATE or
+DELETE on the audit log, the history tables or the money ledger, or any right on
+``alembic_version`` but reading it; the row-level security policies of migration 0012 narrow
+every right to the login's villages.
+
+Only the schema owner (or a superuser) can grant rights on the tables: :func:`grant_groups`
+runs when such a login runs a `zoufang user` command, and again after every upgrade that way.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from zoufang.tables import metadata
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+#: What a login may be called: PostgreSQL's plain identifiers, so that no quoting is needed.
+LOGIN_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+#: Tables every role kind reads (row-level security narrows them to the login's villages).
+#: Rights beyond reading, per kind: table → privileges.
+_CADRE = {
+    "household": "UPDATE",
+    "member": "INSERT, UPDATE",
+    "household_category": "INSERT, DELETE",
+    "visit": "INSERT, UPDATE",
+    "visit_item": "INSERT",
+    "visit_cadre": "INSERT",
+    "commitment": "INSERT, UPDATE",
+    "commitment_response": "INSERT",
+    "correction": "INSERT",
+    "audit_log": "INSERT",
+    "fact_change": "INSERT",
+    "ledger_entry": "INSERT",
+    "plan_payment": "INSERT",
+    "reminder_log": "INSERT",
+}
+_OFFICER = {
+    **_CADRE,
+    "household": "INSERT, UPDATE",
+    "assignment": "INSERT, UPDATE, DELETE",
+    "cadre": "INSERT, UPDATE",
+    "cadre_relative": "INSERT, DELETE",
+    "category": "INSERT",
+}
+_FINANCE = {
+    "fund": "INSERT, UPDATE",
+    "fund_category": "INSERT, DELETE",
+    "plan": "INSERT",
+    "plan_line": "INSERT, UPDATE, DELETE",
+    "plan_event": "INSERT",
+    "plan_payment": "INSERT",
+    "ledger_entry": "INSERT",
+    "fact_change": "INSERT",
+    "correction": "INSERT",
+    "audit_log": "INSERT",
+    "household": "UPDATE",
+}
+GRANTS: dict[str, dict[str, str]] = {
+    "cadre": _CADRE,
+    "officer": _OFFICER,
+    "finance": _FINANCE,
+    "auditor": {"audit_log": "INSERT"},
+    "admin": {
+        "audit_log": "INSERT",
+        "login_role": "INSERT, UPDATE",
+        "login_village": "INSERT, DELETE",
+    },
+}
+
+
+#: The role kinds (``codes.USER_ROLES``, which services check against this).
+USER_ROLES = tuple(GRANTS)
+
+
+def group(kind: str) -> str:
+    """The group role of a role kind."""
+    return f"zoufang_{kind}"
+
+
+def grant_groups(conn: Connection) -> None:
+    """Create the group roles if the server lacks them, and (re)grant their rights on this
+    ledger's tables and functions: run by the schema owner or a superuser."""
+    schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+    database = conn.exec_driver_sql("SELECT current_database()").scalar_one()
+    for kind in USER_ROLES:
+        name = group(kind)
+        conn.exec_driver_sql(
+            "DO $$ BEGIN "
+            f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{name}') THEN "
+            f"CREATE ROLE {name} NOLOGIN; END IF; "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )
+        conn.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO {name}')
+        conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO {name}')
+        conn.exec_driver_sql(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM {name}')
+        conn.exec_driver_sql(f"GRANT SELECT ON alembic_version TO {name}")
+        for declared in metadata.sorted_tables:
+            conn.exec_driver_sql(f'GRANT SELECT ON "{declared.name}" TO {name}')
+        for table, privileges in GRANTS[kind].items():
+            conn.exec_driver_sql(f'GRANT {privileges} ON "{table}" TO {name}')
+        conn.exec_driver_sql(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO {name}')
+        conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION zoufang_write_lock() TO {name}")
+
+
+def login_exists(conn: Connection, login: str) -> bool:
+    return bool(
+        conn.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = %(l)s", {"l": login}).first()
+    )
+
+
+def make_login(conn: Connection, login: str, kind: str) -> None:
+    """Create the login role (if the server lacks it) and make it a member of its kind's
+    group only. An admin may create and alter logins (CREATEROLE). A login is held to one
+    command's transaction: idle in a transaction for a minute, the server ends it."""
+    assert LOGIN_PATTERN.fullmatch(login)
+    if not login_exists(conn, login):
+        conn.exec_driver_sql(f"CREATE ROLE {login} LOGIN")
+    conn.exec_driver_sql(
+        f"ALTER ROLE {login} LOGIN {'CREATEROLE' if kind == 'admin' else 'NOCREATEROLE'}"
+    )
+    conn.exec_driver_sql(f"ALTER ROLE {login} SET idle_in_transaction_session_timeout = '60s'")
+    for other in USER_ROLES:
+        if other != kind:
+            conn.exec_driver_sql(f"REVOKE {group(other)} FROM {login}")
+    conn.exec_driver_sql(f"GRANT {group(kind)} TO {login}")
+
+
+def disable_login(conn: Connection, login: str) -> None:
+    """A revoked login: no group, cannot log in (the role stays, so that the rows it wrote
+    still name someone the server knows)."""
+    assert LOGIN_PATTERN.fullmatch(login)
+    if not login_exists(conn, login):
+        return
+    for kind in USER_ROLES:
+        conn.exec_driver_sql(f"REVOKE {group(kind)} FROM {login}")
+    conn.exec_driver_sql(f"ALTER ROLE {login} NOLOGIN NOCREATEROLE")

@@ -1,0 +1,555 @@
+"""Who may do what on a PostgreSQL ledger (issue 19; docs/security.md): logins made with
+`zoufang user add`, each role kind's allowed commands, its forbidden ones refused by zoufang in
+one line, and the same forbidden changes refused by the database itself when the login
+tries them with psycopg behind zoufang's back.
+
+PostgreSQL only: the test server's ``zoufang`` role is a superuser and the server trusts
+local logins, so every test makes logins with names of its own and drops them afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+
+import psycopg
+import pytest
+
+import rawdb
+from helpers import FUND, error_line, invoke, ok, valid_id
+
+on_postgresql = pytest.mark.skipif(
+    not rawdb.ON_POSTGRESQL, reason="logins and roles are PostgreSQL's (ZOUFANG_TEST_BACKEND)"
+)
+
+_names = itertools.count(1)
+
+
+def login_url(ledger, login: str) -> str:
+    scheme, rest = ledger.url.split("://", 1)
+    return f"{scheme}://{login}@{rest.split('@', 1)[1]}"
+
+
+@pytest.fixture
+def users(zf, ledger_path):
+    """``users("cadre", "红星村")`` → a new login of that kind (made by the superuser)."""
+    made: list[str] = []
+
+    def make(kind: str, *villages: str) -> str:
+        name = f"zt{os.getpid()}_{next(_names)}_{kind}"
+        args = ["user", "add", name, "--role", kind]
+        for v in villages:
+            args += ["--village", v]
+        ok(zf(*args))
+        made.append(name)
+        return name
+
+    yield make
+    with rawdb.admin() as con:
+        for name in made:
+            con.execute(f"DROP ROLE IF EXISTS {name}")
+
+
+def as_login(ledger, login: str, *args):
+    """The CLI run as ``login`` (no --as: the operator is the login)."""
+    return invoke(*args, env={"ZOUFANG_DB": login_url(ledger, login), "ZOUFANG_OPERATOR": None})
+
+
+def denied(result) -> str:
+    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
+    return error_line(result)
+
+
+def connect_as(ledger, login: str):
+    return psycopg.connect(rawdb.libpq_url(login_url(ledger, login)), autocommit=True)
+
+
+def refused_by_database(ledger, login: str, sql: str, *params) -> str:
+    with connect_as(ledger, login) as con, pytest.raises(psycopg.Error) as caught:
+        con.execute(sql, params)
+    return str(caught.value)
+
+
+# ------------------------------------------------------------------------- identity
+
+
+@on_postgresql
+def test_the_operator_is_the_login_and_as_is_refused(zf, village, users, ledger_path):
+    wang = users("cadre", "红星村")
+    ok(as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001"))
+    rows = rawdb.query(ledger_path, "SELECT operator FROM visit")
+    assert rows == [(wang,)]
+    last = rawdb.query(ledger_path, "SELECT operator FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert last == [(wang,)]
+    result = invoke(
+        "--as",
+        "会计王",
+        "visit",
+        "log",
+        "H000001",
+        "--by",
+        "C0001",
+        env={"ZOUFANG_DB": login_url(ledger_path, wang)},
+    )
+    assert result.exit_code == 2
+    line = error_line(result)
+    assert line.startswith("error: --as: ") and wang in line
+    # naming oneself is no forgery
+    ok(
+        invoke(
+            "--as",
+            wang,
+            "due",
+            env={"ZOUFANG_DB": login_url(ledger_path, wang)},
+        )
+    )
+
+
+@on_postgresql
+def test_a_forged_operator_is_impossible_even_behind_zoufangs_back(zf, funded, users, ledger_path):
+    li = users("finance")
+    message = refused_by_database(
+        ledger_path,
+        li,
+        "INSERT INTO audit_log (at, operator, command, action, object_type, object_key) "
+        "VALUES (now(), '会计王', 'x', 'add', 'fund', 'X')",
+    )
+    assert "must be the login" in message
+    with connect_as(ledger_path, li) as con:  # left out, the database fills it in
+        con.execute(
+            "INSERT INTO audit_log (at, command, action, object_type, object_key) "
+            "VALUES (now(), 'x', 'note', 'fund', 'X')"
+        )
+    assert rawdb.query(ledger_path, "SELECT operator FROM audit_log WHERE command = 'x'") == [(li,)]
+    head = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC")[0]
+    message = refused_by_database(
+        ledger_path,
+        li,
+        "INSERT INTO ledger_entry (seq, fund_code, kind, amount_fen, household_code, entry_date,"
+        " operator, recorded_at, prev_hash, hash) VALUES (%s, %s, 'disburse', 200000, "
+        "'H000001', '2026-11-23', '会计王', now(), %s, %s)",
+        head[0] + 1,
+        FUND,
+        head[1],
+        "f" * 64,
+    )
+    assert "must be the login" in message
+    message = refused_by_database(
+        ledger_path, li, "UPDATE visit SET operator = '会计王'"
+    )  # no grant to a finance login, and the trigger for anyone else
+    assert "permission denied" in message or "cannot be changed" in message
+
+
+def test_cadre_login_links_a_cadre(zf, village):
+    ok(zf("cadre", "update", "C0001", "--login", "wang_jg"))
+    cadres = ok(zf("cadre", "list", "-f", "json")).json()
+    assert cadres[0]["login"] == "wang_jg"
+    result = zf("cadre", "add", "--name", "张三", "--login", "wang_jg")
+    assert result.exit_code == 1 and "already cadre C0001" in error_line(result)
+    result = zf("cadre", "add", "--name", "张三", "--login", "Wang Jg")
+    assert result.exit_code == 2 and error_line(result).startswith("error: --login: ")
+
+
+# ------------------------------------------------------------------------------ roles
+
+
+@on_postgresql
+def test_a_cadre_works_in_its_villages_only(zf, funded, users, ledger_path):
+    wang = users("cadre", "红星村")
+    ok(as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001"))
+    due = ok(as_login(ledger_path, wang, "due", "--days", "400", "-f", "json")).json()
+    assert {row["household"] for row in due} <= {"H000001", "H000003"}
+    # another village's household does not exist for it
+    denied(as_login(ledger_path, wang, "visit", "log", "H000002", "--by", "C0001"))
+    for args, right in [
+        (
+            ["fund", "create", "X1", "--name", "x", "--category", "low-income"],
+            "create and allocate funds",
+        ),
+        (["fund", "disburse", FUND, "H000001", "100", "--by", "C0001"], "pay from a fund"),
+        (["fund", "reverse", "1", "--reason", "x"], "reverse"),
+        (["household", "show", "H000001", "--reveal"], "reveal"),
+        (["export", "--out", "x.csv"], "export"),
+        (
+            [
+                "enroll",
+                "--name",
+                "张三",
+                "--id-number",
+                valid_id("11010119600101123"),
+                "--village",
+                "红星村",
+                "--category",
+                "low-income",
+            ],
+            "enrol",
+        ),
+        (["user", "list"], "manage users"),
+    ]:
+        line = denied(as_login(ledger_path, wang, *args))
+        assert right in line and wang in line, (args, line)
+    # cash at a visit only from an approved plan
+    line = denied(
+        as_login(
+            ledger_path,
+            wang,
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--cash",
+            "100",
+            "--fund",
+            FUND,
+        )
+    )
+    assert "pay from a fund" in line
+
+
+@on_postgresql
+def test_a_cadre_cannot_do_it_with_psycopg_either(zf, funded, users, ledger_path):
+    wang = users("cadre", "红星村")
+    ok(as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001"))
+    with connect_as(ledger_path, wang) as con:
+        changed = con.execute(
+            "UPDATE household SET id_number = '110101198001011232' WHERE code = 'H000002'"
+        ).rowcount
+        assert changed == 0  # row-level security: another village's row is not there
+        assert con.execute("SELECT count(*) FROM household").fetchone()[0] == 2
+        with pytest.raises(psycopg.Error):  # nor moved into its village
+            con.execute("UPDATE household SET village = '东风社区' WHERE code = 'H000001'")
+    for sql in [
+        "DELETE FROM audit_log",
+        "UPDATE audit_log SET action = 'x'",
+        "UPDATE fact_change SET reason = 'x'",
+        "DELETE FROM ledger_entry",
+        "UPDATE correction SET reason = 'x'",
+        "UPDATE alembic_version SET version_num = '9999'",
+        "DO $$ BEGIN LOCK TABLE alembic_version IN EXCLUSIVE MODE; END $$",
+        "INSERT INTO fund (code, name, created_on) VALUES ('X', 'x', '2026-11-23')",
+    ]:
+        message = refused_by_database(ledger_path, wang, sql)
+        assert "permission denied" in message or "append-only" in message, (sql, message)
+    assert rawdb.query(ledger_path, "SELECT version_num FROM alembic_version") == [("0012",)]
+    # a chained payment under its own name, but of no approved plan: refused at commit
+    head = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC")[0]
+    message = refused_by_database(
+        ledger_path,
+        wang,
+        "INSERT INTO ledger_entry (seq, fund_code, kind, amount_fen, household_code, entry_date,"
+        " recorded_at, prev_hash, hash) VALUES (%s, %s, 'disburse', 200000, 'H000001', "
+        "'2026-11-23', now(), %s, %s)",
+        head[0] + 1,
+        FUND,
+        head[1],
+        "e" * 64,
+    )
+    assert "pays only the lines of an approved plan" in message
+
+
+@on_postgresql
+def test_a_cadre_pays_an_approved_plans_line_at_a_visit(zf, funded, users, ledger_path):
+    drafter, approver = users("finance"), users("finance")
+    wang = users("cadre", "红星村")
+    ok(
+        as_login(
+            ledger_path,
+            drafter,
+            "fund",
+            "plan",
+            "create",
+            FUND,
+            "--name",
+            "春节慰问名单",
+            "--amount",
+            "500",
+            "--village",
+            "红星村",
+        )
+    )
+    line = denied(
+        as_login(ledger_path, drafter, "fund", "plan", "approve", f"{FUND}/1", "--minutes", "x")
+    )
+    assert "drafted" in line or "other" in line, line
+    ok(
+        as_login(
+            ledger_path,
+            approver,
+            "fund",
+            "plan",
+            "approve",
+            f"{FUND}/1",
+            "--minutes",
+            "党委会纪要〔2026〕9号",
+        )
+    )
+    ok(
+        as_login(
+            ledger_path, wang, "visit", "log", "H000001", "--by", "C0001", "--plan", f"{FUND}/1"
+        )
+    )
+    paid = rawdb.query(
+        ledger_path, "SELECT operator, cadre_code, amount_fen FROM ledger_entry ORDER BY seq DESC"
+    )[0]
+    assert paid == (wang, "C0001", 50000)
+    ok(zf("audit", "funds"))
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    ("kind", "villages"),
+    [
+        ("cadre", ["红星村"]),
+        ("officer", ["红星村"]),
+        ("finance", []),
+        ("auditor", []),
+        ("admin", []),
+    ],
+)
+def test_no_role_kind_can_rewrite_the_evidence_with_psycopg(
+    zf, funded, users, ledger_path, kind, villages
+):
+    login = users(kind, *villages)
+    head = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC")[0]
+    for sql, params in [
+        ("DELETE FROM audit_log WHERE action IN ('allocate', 'add')", ()),
+        ("UPDATE fact_change SET reason = 'x'", ()),
+        ("UPDATE ledger_entry SET amount_fen = 1", ()),
+        ("UPDATE alembic_version SET version_num = '9999'", ()),
+        (
+            "INSERT INTO ledger_entry (seq, fund_code, kind, amount_fen, household_code, "
+            "entry_date, operator, recorded_at, prev_hash, hash) VALUES (%s, %s, 'disburse', "
+            "200000, 'H000001', '2026-11-23', '会计王', now(), %s, %s)",
+            (head[0] + 1, FUND, head[1], "d" * 64),
+        ),
+    ]:
+        message = refused_by_database(ledger_path, login, sql, *params)
+        assert any(
+            word in message for word in ("permission denied", "append-only", "must be the login")
+        ), (kind, sql, message)
+    if villages:  # another village's household is not there for it
+        with connect_as(ledger_path, login) as con:
+            assert (
+                con.execute("UPDATE household SET phone = '1' WHERE code = 'H000002'").rowcount == 0
+            )
+    assert rawdb.query(ledger_path, "SELECT version_num FROM alembic_version") == [("0012",)]
+    assert (
+        rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC")[0] == head
+    )
+
+
+@on_postgresql
+def test_finance_pays_and_overrides_but_does_not_visit(zf, funded, users, ledger_path):
+    li = users("finance")
+    ok(
+        as_login(
+            ledger_path,
+            li,
+            "fund",
+            "create",
+            "X1",
+            "--name",
+            "临时救助",
+            "--category",
+            "low-income",
+        )
+    )
+    ok(as_login(ledger_path, li, "fund", "allocate", "X1", "1000"))
+    ok(as_login(ledger_path, li, "fund", "disburse", FUND, "H000001", "100", "--by", "C0001"))
+    ok(
+        as_login(
+            ledger_path,
+            li,
+            "fund",
+            "disburse",
+            FUND,
+            "H000003",
+            "100",
+            "--by",
+            "C0001",
+            "--override",
+            "县民政局批复",
+        )
+    )
+    entries = rawdb.query(ledger_path, "SELECT operator, cadre_code FROM ledger_entry")
+    assert (li, "C0001") in entries
+    ok(as_login(ledger_path, li, "audit", "funds"))
+    line = denied(as_login(ledger_path, li, "visit", "log", "H000001", "--by", "C0001"))
+    assert "write households" in line
+    denied(as_login(ledger_path, li, "household", "show", "H000001", "--reveal"))
+
+
+@on_postgresql
+def test_an_auditor_reads_everything_and_writes_only_its_reveals(zf, funded, users, ledger_path):
+    zhao = users("auditor")
+    ok(as_login(ledger_path, zhao, "audit", "funds"))
+    ok(as_login(ledger_path, zhao, "audit", "visits"))
+    shown = ok(as_login(ledger_path, zhao, "household", "show", "H000002", "--reveal"))
+    assert shown.stdout
+    logged = rawdb.query(ledger_path, "SELECT action FROM audit_log WHERE operator = ?", zhao)
+    assert ("reveal",) in logged
+    for args in (
+        ["visit", "log", "H000001", "--by", "C0001"],
+        ["fund", "create", "X1", "--name", "x", "--category", "low-income"],
+        ["user", "add", "someone", "--role", "cadre", "--village", "红星村"],
+    ):
+        denied(as_login(ledger_path, zhao, *args))
+    message = refused_by_database(
+        ledger_path,
+        zhao,
+        "INSERT INTO audit_log (at, command, action, object_type, object_key) "
+        "VALUES (now(), 'x', 'add', 'fund', 'X')",
+    )
+    assert "row-level security" in message
+    refused_by_database(ledger_path, zhao, "UPDATE household SET phone = '1'")
+
+
+@on_postgresql
+def test_an_officer_enrols_and_exports_with_the_login_in_the_audit_log(
+    zf, village, users, ledger_path, tmp_path
+):
+    zhou = users("officer")
+    ok(
+        as_login(
+            ledger_path,
+            zhou,
+            "enroll",
+            "--name",
+            "张三",
+            "--id-number",
+            valid_id("11010119600101123"),
+            "--village",
+            "东风社区",
+            "--category",
+            "low-income",
+        )
+    )
+    out = tmp_path / "all.xlsx"
+    ok(as_login(ledger_path, zhou, "export", "--out", out))
+    backup = tmp_path / "county.db"
+    ok(as_login(ledger_path, zhou, "db", "backup", backup))
+    actions = rawdb.query(ledger_path, "SELECT action FROM audit_log WHERE operator = ?", zhou)
+    assert {("export",), ("backup",)} <= set(actions)
+    denied(
+        as_login(
+            ledger_path, zhou, "fund", "create", "X1", "--name", "x", "--category", "low-income"
+        )
+    )
+
+
+@on_postgresql
+def test_an_officer_of_some_villages_enrols_with_the_next_free_code(
+    zf, village, users, ledger_path
+):
+    zhou = users("officer", "东风社区")  # sees H000002 only
+    shown = ok(
+        as_login(
+            ledger_path,
+            zhou,
+            "enroll",
+            "--name",
+            "张三",
+            "--id-number",
+            valid_id("11010119600101123"),
+            "--village",
+            "东风社区",
+            "--category",
+            "low-income",
+            "-f",
+            "json",
+        )
+    ).json()
+    assert shown["code"] == "H000004"
+    denied(as_login(ledger_path, zhou, "household", "show", "H000001"))
+    # an ID number enrolled in another village: refused in one line all the same
+    result = as_login(
+        ledger_path,
+        zhou,
+        "enroll",
+        "--name",
+        "陈大爷",
+        "--id-number",
+        village[0][1],
+        "--village",
+        "东风社区",
+        "--category",
+        "low-income",
+    )
+    assert result.exit_code == 1, result
+    assert "household_id_number_key" in error_line(result, "error: --db: the ledger already holds")
+
+
+@on_postgresql
+def test_an_admin_manages_users_and_does_not_pay(zf, funded, users, ledger_path):
+    boss = users("admin")
+    name = f"zt{os.getpid()}_{next(_names)}_made"
+    try:
+        ok(
+            as_login(
+                ledger_path, boss, "user", "add", name, "--role", "cadre", "--village", "红星村"
+            )
+        )
+        ok(as_login(ledger_path, boss, "user", "update", name, "--village", "东风社区"))
+        listed = ok(as_login(ledger_path, boss, "user", "list", "-f", "json")).json()
+        assert {"login": name, "villages": ["东风社区"]}.items() <= {
+            k: v for r in listed if r["login"] == name for k, v in r.items()
+        }.items()
+        ok(as_login(ledger_path, boss, "user", "revoke", name))
+        with pytest.raises(psycopg.OperationalError):
+            connect_as(ledger_path, name)
+        line = denied(
+            as_login(ledger_path, boss, "fund", "disburse", FUND, "H000001", "100", "--by", "C0001")
+        )
+        assert "pay from a fund" in line
+    finally:
+        with rawdb.admin() as con:
+            con.execute(f"DROP ROLE IF EXISTS {name}")
+
+
+@on_postgresql
+def test_a_login_that_is_not_a_user_is_refused_in_one_line(zf, village, users, ledger_path):
+    users("officer")  # the ledger's users are managed from now on
+    name = f"zt{os.getpid()}_{next(_names)}_stranger"
+    with rawdb.admin() as con:
+        con.execute(f"CREATE ROLE {name} LOGIN")
+    try:
+        line = denied(as_login(ledger_path, name, "due"))
+        assert "not a user" in line or "refused" in line
+    finally:
+        with rawdb.admin() as con:
+            con.execute(f"DROP ROLE IF EXISTS {name}")
+
+
+@on_postgresql
+def test_two_logins_paying_at_once_keep_one_chain(zf, funded, users, ledger_path):
+    payers = [users("finance"), users("finance")]
+    script = (
+        "import sys; from zoufang.cli import main; sys.argv = ['zoufang'] + sys.argv[1:]; main()"
+    )
+    procs = []
+    for n, login in enumerate(payers):
+        env = {**os.environ, "ZOUFANG_DB": login_url(ledger_path, login)}
+        env.pop("ZOUFANG_OPERATOR", None)
+        cmd = " && ".join(
+            f'{sys.executable} -c "{script}" fund disburse {FUND} H00000{1 + n} 10 '
+            f"--by C0001 --memo m{i} --override again{i}"
+            for i in range(4)
+        )
+        procs.append(subprocess.Popen(cmd, shell=True, env=env, stderr=subprocess.PIPE))
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read().decode() if p.stderr else ""
+    seqs = rawdb.query(ledger_path, "SELECT seq, operator FROM ledger_entry ORDER BY seq")
+    assert [s for s, _o in seqs] == list(range(1, 10))
+    assert {o for _s, o in seqs[1:]} == set(payers)
+    ok(zf("audit", "funds"))
+
+
+@pytest.mark.skipif(rawdb.ON_POSTGRESQL, reason="about a SQLite ledger")
+@pytest.mark.parametrize("args", [["user", "list"], ["user", "add", "wang", "--role", "officer"]])
+def test_users_are_a_postgresql_ledgers(zf, args):
+    result = zf(*args)
+    assert result.exit_code == 1
+    assert "PostgreSQL" in error_line(result, "error: user: ")
