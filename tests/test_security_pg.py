@@ -210,6 +210,51 @@ def test_a_cadre_works_in_its_villages_only(zf, funded, users, ledger_path):
 
 
 @on_postgresql
+def test_a_cadre_follows_up_the_wishes_and_suggestions_of_its_villages_only(
+    zf, funded, users, ledger_path
+):
+    """Wishes and suggestions (migration 0011) are scoped like the visits they were heard at."""
+    ok(zf("visit", "log", "H000002", "--by", "C0001", "--wish", "轮椅", "--suggestion", "修路"))
+    wang = users("cadre", "红星村")
+    ok(
+        as_login(
+            ledger_path,
+            wang,
+            "visit",
+            "log",
+            "H000001",
+            "--by",
+            "C0001",
+            "--wish",
+            "助听器",
+            "--suggestion",
+            "路灯",
+        )
+    )
+    wishes = ok(as_login(ledger_path, wang, "wish", "list", "-f", "json")).json()
+    assert [w["household"] for w in wishes] == ["H000001"]
+    mine = wishes[0]["id"]
+    ok(as_login(ledger_path, wang, "wish", "claim", str(mine), "--by", "C0001"))
+    ok(as_login(ledger_path, wang, "wish", "fulfil", str(mine), "--note", "已送到"))
+    suggestions = ok(as_login(ledger_path, wang, "suggestion", "list", "-f", "json")).json()
+    assert [x["household"] for x in suggestions] == ["H000001"]
+    ok(
+        as_login(
+            ledger_path, wang, "suggestion", "answer", str(suggestions[0]["id"]), "--note", "已装"
+        )
+    )
+    everyone = ok(zf("wish", "list", "-f", "json")).json()
+    other = next(w["id"] for w in everyone if w["household"] == "H000002")
+    denied(as_login(ledger_path, wang, "wish", "claim", str(other), "--by", "C0001"))
+    with connect_as(ledger_path, wang) as con:  # another village's rows are not there for it
+        changed = con.execute("UPDATE wish SET status = 'declined' WHERE id = %s", (other,))
+        assert changed.rowcount == 0
+    assert rawdb.query(ledger_path, f"SELECT status FROM wish WHERE id = {other}") == [("open",)]
+    rows = rawdb.query(ledger_path, "SELECT operator FROM wish_event ORDER BY id")
+    assert (wang,) in rows
+
+
+@on_postgresql
 def test_a_cadre_cannot_do_it_with_psycopg_either(zf, funded, users, ledger_path):
     wang = users("cadre", "红星村")
     ok(as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001"))

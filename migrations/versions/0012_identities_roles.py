@@ -51,6 +51,8 @@ OPERATOR_COLUMNS = [
     ("visit", "operator"),
     ("commitment_response", "operator"),
     ("plan", "drafted_by"),
+    ("wish_event", "operator"),
+    ("suggestion_answer", "operator"),
 ]
 
 #: Tables whose rows belong to a household's village: (table, condition naming the row's
@@ -80,6 +82,13 @@ SCOPED = [
         "correction",
         "correction.household_id IS NULL OR EXISTS "
         "(SELECT 1 FROM household h WHERE h.id = correction.household_id)",
+    ),
+    ("wish", "EXISTS (SELECT 1 FROM household h WHERE h.id = wish.household_id)"),
+    ("wish_event", "EXISTS (SELECT 1 FROM wish w WHERE w.id = wish_event.wish_id)"),
+    ("suggestion", "EXISTS (SELECT 1 FROM household h WHERE h.id = suggestion.household_id)"),
+    (
+        "suggestion_answer",
+        "EXISTS (SELECT 1 FROM suggestion s WHERE s.id = suggestion_answer.suggestion_id)",
     ),
 ]
 
