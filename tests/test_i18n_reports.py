@@ -233,7 +233,7 @@ def test_report_in_chinese(zf, ledger):
     text = ok(zf(*ZH, "report", "--format", "plain")).stdout
     # the campaign sentence first, ready to paste into a report to superiors
     sentence, blank, heading = text.splitlines()[:3]
-    assert sentence.startswith("开始 至 2026-11-23，全镇，走访困难群众1户1人次（干部入户1人次）")
+    assert sentence.startswith("截至 2026-11-23，全镇，走访困难群众1户1人次（干部入户1人次）")
     assert "发放慰问金0.12万元（1,200.00元）" in sentence
     assert sentence.endswith("收集微心愿0个、已圆梦0个。")
     assert (blank, heading) == ("", "走访工作统计报告 — 概况")
@@ -241,7 +241,7 @@ def test_report_in_chinese(zf, ledger):
         assert words in text, words
     assert "已解决" not in text and "routine" not in text and "Coverage" not in text
     english = ok(zf(*EN, "report", "--format", "plain")).stdout
-    assert english.startswith("the start to 2026-11-23, all villages: visited 1 households")
+    assert english.startswith("up to 2026-11-23, all villages: visited 1 households")
     assert "\n\nVisiting campaign report — Summary\n" in english and "routine" in english
 
 
@@ -259,8 +259,8 @@ def test_report_json_is_the_same_in_both_languages_but_its_summary(zf, ledger):
     campaign sentence to paste into a report upward, is in the chosen language (issue 15)."""
     zh = json.loads(ok(zf(*ZH, "report", "--format", "json")).stdout)
     en = json.loads(ok(zf(*EN, "report", "--format", "json")).stdout)
-    assert zh.pop("summary").startswith("开始 至 2026-11-23，全镇，走访困难群众1户")
-    assert en.pop("summary").startswith("the start to 2026-11-23, all villages: visited 1")
+    assert zh.pop("summary").startswith("截至 2026-11-23，全镇，走访困难群众1户")
+    assert en.pop("summary").startswith("up to 2026-11-23, all villages: visited 1")
     assert zh == en
     assert [r["kind"] for r in zh["visits"]["by_kind"]][0] == "routine"
 

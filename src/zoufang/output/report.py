@@ -28,7 +28,7 @@ def _words() -> dict[str, str]:
         "period": pgettext("report", "Period"),
         "village": pgettext("report", "Village"),
         "all_villages": pgettext("report", "all"),
-        "since_start": pgettext("report", "the start"),
+        "until_only": pgettext("report", "up to {until}"),
         "generated": pgettext("report", "Generated"),
         "enrolled": pgettext("report", "Households enrolled"),
         "visited": pgettext("report", "Households visited"),
@@ -152,8 +152,9 @@ def short_head(head: dict) -> str:
 
 def period_text(report: dict) -> str:
     p = report["period"]
-    since = p["since"].isoformat() if p["since"] else t("since_start")
-    return t("period_text").format(since=since, until=p["until"].isoformat())
+    if not p["since"]:  # the whole ledger: 截至 the last day, not "from the start"
+        return t("until_only").format(until=p["until"].isoformat())
+    return t("period_text").format(since=p["since"].isoformat(), until=p["until"].isoformat())
 
 
 def wan(fen: int) -> str:
