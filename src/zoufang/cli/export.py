@@ -68,8 +68,9 @@ def export(
     reveal: RevealOpt = False,
     force: ForceOpt = False,
 ) -> None:
-    """Export the 台账: households, members, visits, commitments, the money ledger, cadres
-    and funds, one sheet (or file) per table; ID numbers masked unless --reveal."""
+    """Export the 台账: households, members, visits, commitments, wishes, suggestions, the
+    money ledger, cadres and funds, one sheet (or file) per table; ID numbers masked unless
+    --reveal."""
     from zoufang.output.files import write_tables
     from zoufang.services.export import export_tables
 
