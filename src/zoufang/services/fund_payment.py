@@ -83,7 +83,9 @@ def find_household(*, session: LedgerSession, code: str, field: str) -> Househol
     return HouseholdRef(row.id, row.code, row.head_name, row.id_number)
 
 
-def _totals_columns() -> tuple:
+def totals_columns() -> tuple:
+    """(allocated, disbursed) of ledger entries, net of reversals: the one definition the
+    payment path and `fund list` sum by."""
     return (
         func.coalesce(
             func.sum(
@@ -119,9 +121,7 @@ def fund_totals(*, session: LedgerSession, code: str) -> tuple[int, int]:
     if kept is not None and code in kept:
         return kept[code][0], kept[code][1]
     session.flush()
-    row = (
-        session.connection().execute(select(*_totals_columns()).where(E.c.fund_code == code)).one()
-    )
+    row = session.connection().execute(select(*totals_columns()).where(E.c.fund_code == code)).one()
     if kept is not None:
         kept[code] = [int(row.allocated), int(row.disbursed)]
     return int(row.allocated), int(row.disbursed)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import and_, case, col, func, select
+from sqlmodel import case, col, func, select
 
 from zoufang import labels
 from zoufang.errors import InvalidInput, NotFound, RuleViolation, not_a_code
@@ -35,7 +35,7 @@ from zoufang.services.categories import require_categories
 # every payment is made there, with SQLAlchemy Core; these names stay importable from here
 from zoufang.services.fund_payment import disburse as disburse
 from zoufang.services.fund_payment import entry_row as entry_row
-from zoufang.services.fund_payment import fund_totals
+from zoufang.services.fund_payment import fund_totals, totals_columns
 from zoufang.services.fund_payment import household_received as household_received
 from zoufang.services.fund_payment import payment_facts as payment_facts
 from zoufang.services.lookup import category_labels, category_values
@@ -199,32 +199,6 @@ def update_fund(
     return fund
 
 
-def _allocated_disbursed(session: LedgerSession, where) -> tuple:
-    E = LedgerEntry
-    return (
-        func.coalesce(
-            func.sum(
-                case(
-                    (E.kind == "allocate", E.amount_fen),
-                    (and_(E.kind == "reverse", col(E.household_code).is_(None)), -E.amount_fen),
-                    else_=0,
-                )
-            ),
-            0,
-        ).label("allocated"),
-        func.coalesce(
-            func.sum(
-                case(
-                    (E.kind == "disburse", E.amount_fen),
-                    (and_(E.kind == "reverse", col(E.household_code).is_not(None)), -E.amount_fen),
-                    else_=0,
-                )
-            ),
-            0,
-        ).label("disbursed"),
-    )
-
-
 def allocate(
     *, session: LedgerSession, code: str, amount_fen: int, on: dt.date, memo: str | None = None
 ) -> Entry:
@@ -318,7 +292,7 @@ def reverse(*, session: LedgerSession, seq: int, reason: str, on: dt.date) -> En
 
 
 def list_funds(*, session: LedgerSession, today: dt.date) -> list[dict]:
-    allocated, disbursed = _allocated_disbursed(session, None)
+    allocated, disbursed = totals_columns()
     totals = {
         row.fund_code: (int(row.allocated), int(row.disbursed))
         for row in session.execute(
