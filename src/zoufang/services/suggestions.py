@@ -24,8 +24,12 @@ from zoufang.parsing import fold
 from zoufang.services import figures
 from zoufang.services.audit_log import record
 from zoufang.services.lookup import resolve_cadre
-from zoufang.services.visit_record import _inserted_id
-from zoufang.services.wishes import check_heard_on, open_household, responsible_cadre
+from zoufang.services.wishes import (
+    check_heard_on,
+    insert_heard,
+    open_household,
+    responsible_cadre,
+)
 from zoufang.tables import cadre as CA
 from zoufang.tables import household as H
 from zoufang.tables import suggestion as S
@@ -64,24 +68,19 @@ def insert_suggestions(
     on: dt.date,
     cadre_id: int | None,
 ) -> list[int]:
-    conn = session.connection()
-    ids = []
-    for text in texts:
-        row = {
-            "household_id": household_id,
-            "visit_id": visit_id,
-            "text": text,
-            "heard_on": on,
-            "cadre_id": cadre_id,
-            "status": SUGGESTION_UNANSWERED,
-        }
-        new_id = _inserted_id(conn, S, row)
-        row["id"] = new_id
-        record(
-            session, action="open", object_type="suggestion", object_key=str(row["id"]), after=row
-        )
-        ids.append(new_id)
-    return ids
+    """Unanswered suggestions (`visit log --suggestion`, `suggestion add`), each recorded in
+    the audit log."""
+    return insert_heard(
+        session,
+        S,
+        "suggestion",
+        SUGGESTION_UNANSWERED,
+        household_id=household_id,
+        visit_id=visit_id,
+        texts=texts,
+        on=on,
+        cadre_id=cadre_id,
+    )
 
 
 def answer(

@@ -44,7 +44,7 @@ from zoufang.tables import wish as W
 from zoufang.tables import wish_event as WE
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Connection
+    from sqlalchemy import ColumnElement, Connection, Table
 
     from zoufang.db import LedgerSession
 
@@ -122,6 +122,33 @@ def insert_wishes(
     cadre_id: int | None,
 ) -> list[int]:
     """Open wishes (`visit log --wish`, `wish add`), each recorded in the audit log."""
+    return insert_heard(
+        session,
+        W,
+        "wish",
+        WISH_OPEN,
+        household_id=household_id,
+        visit_id=visit_id,
+        texts=texts,
+        on=on,
+        cadre_id=cadre_id,
+    )
+
+
+def insert_heard(
+    session: LedgerSession,
+    table: Table,
+    object_type: str,
+    status: str,
+    *,
+    household_id: int,
+    visit_id: int | None,
+    texts: list[str],
+    on: dt.date,
+    cadre_id: int | None,
+) -> list[int]:
+    """Rows of what a household said (a wish, a suggestion) in ``table``, in their first
+    ``status``, each recorded in the audit log as opened; their ids."""
     conn = session.connection()
     ids = []
     for text in texts:
@@ -131,11 +158,11 @@ def insert_wishes(
             "text": text,
             "heard_on": on,
             "cadre_id": cadre_id,
-            "status": WISH_OPEN,
+            "status": status,
         }
-        new_id = _inserted_id(conn, W, row)
+        new_id = _inserted_id(conn, table, row)
         row["id"] = new_id
-        record(session, action="open", object_type="wish", object_key=str(row["id"]), after=row)
+        record(session, action="open", object_type=object_type, object_key=str(new_id), after=row)
         ids.append(new_id)
     return ids
 
