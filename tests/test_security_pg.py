@@ -599,13 +599,14 @@ def test_two_logins_paying_at_once_keep_one_chain(zf, funded, users, ledger_path
 # ------------------------------------------------------------------ the write lock
 
 
-def stale_after(ledger, seconds: int) -> None:
+def lock_limits(ledger, *, idle: int = 60, most: int = 3600) -> None:
     """What the schema owner does to change how long the write lock may be held."""
-    rawdb.execute(
-        ledger,
-        "CREATE OR REPLACE FUNCTION zoufang_stale_lock_seconds() RETURNS integer "
-        f"LANGUAGE sql IMMUTABLE AS $$ SELECT {seconds} $$",
-    )
+    for name, seconds in (("stale", idle), ("max", most)):
+        rawdb.execute(
+            ledger,
+            f"CREATE OR REPLACE FUNCTION zoufang_{name}_lock_seconds() RETURNS integer "
+            f"LANGUAGE sql IMMUTABLE AS $$ SELECT {seconds} $$",
+        )
 
 
 def terminations(ledger) -> list[tuple]:
@@ -615,36 +616,69 @@ def terminations(ledger) -> list[tuple]:
     )
 
 
+#: How a login stalls the county: (SQL run after taking the lock, the limits that end it).
+STALLS = {
+    "idle": (None, {"idle": 2}),  # BEGIN; SELECT zoufang_write_lock(); and then nothing
+    "sleep": ("SELECT pg_sleep(60)", {"idle": 2}),  # no idle timeout ends it
+    "busy": ("SELECT count(*) FROM generate_series(1, 3000000000)", {"idle": 600, "most": 2}),
+}
+
+
 @on_postgresql
-@pytest.mark.parametrize("how", ["idle", "sleep"])
+@pytest.mark.parametrize("how", list(STALLS))
 def test_a_login_holding_the_write_lock_is_ended_by_the_next_writer(
     zf, funded, users, ledger_path, how
 ):
-    stale_after(ledger_path, 2)
+    stall, limits = STALLS[how]
+    lock_limits(ledger_path, **limits)
     wang, li = users("cadre", "红星村"), users("finance")
     holder = psycopg.connect(rawdb.libpq_url(login_url(ledger_path, wang)))
-    sleeper = None
+    staller = None
     try:
-        if how == "idle":  # BEGIN; SELECT zoufang_write_lock(); and then nothing
-            holder.execute("SELECT zoufang_write_lock()")
-        else:  # one statement that no idle timeout ends
-            holder.execute("SET statement_timeout = 0")
-            sleeper = threading.Thread(
-                target=_swallow, args=(holder, "SELECT zoufang_write_lock(), pg_sleep(60)")
-            )
-            sleeper.start()
+        holder.execute("SET statement_timeout = 0")
+        holder.execute("SELECT zoufang_write_lock()")
+        if stall:
+            staller = threading.Thread(target=_swallow, args=(holder, stall))
+            staller.start()
             time.sleep(0.5)
         started = time.monotonic()
         ok(as_login(ledger_path, li, "fund", "disburse", FUND, "H000001", "10", "--by", "C0001"))
         assert time.monotonic() - started < 15
+        if staller is not None:
+            staller.join(timeout=70)
+            assert not staller.is_alive()
         with pytest.raises(psycopg.Error):  # its session was ended
             holder.execute("SELECT 1")
     finally:
-        if sleeper is not None:
-            sleeper.join(timeout=70)
         holder.close()
     assert terminations(ledger_path) == [(li, wang)]
     ok(zf("audit", "funds"))
+
+
+@on_postgresql
+def test_a_long_writer_that_keeps_working_is_not_ended(zf, funded, users, ledger_path):
+    lock_limits(ledger_path, idle=1)
+    wang, li = users("cadre", "红星村"), users("finance")
+    holder = psycopg.connect(rawdb.libpq_url(login_url(ledger_path, wang)))
+
+    def work() -> None:  # 3 seconds of statements, as an import runs
+        for _ in range(30):
+            holder.execute("SELECT count(*) FROM household")
+            time.sleep(0.1)
+        holder.commit()
+
+    try:
+        holder.execute("SELECT zoufang_write_lock()")
+        worker = threading.Thread(target=work)
+        worker.start()
+        started = time.monotonic()
+        ok(as_login(ledger_path, li, "fund", "disburse", FUND, "H000001", "10", "--by", "C0001"))
+        assert time.monotonic() - started >= 2
+        worker.join()
+        assert holder.execute("SELECT 1").fetchone() == (1,)  # still alive
+    finally:
+        holder.close()
+    assert terminations(ledger_path) == []
 
 
 def _swallow(con, sql: str) -> None:
@@ -654,7 +688,7 @@ def _swallow(con, sql: str) -> None:
 
 @on_postgresql
 def test_a_short_writer_holding_the_lock_is_waited_for_not_ended(zf, funded, users, ledger_path):
-    stale_after(ledger_path, 3)
+    lock_limits(ledger_path, idle=3)
     wang, li = users("cadre", "红星村"), users("finance")
     holder = psycopg.connect(rawdb.libpq_url(login_url(ledger_path, wang)))
     try:

@@ -1,22 +1,28 @@
 """a stalled holder of the write lock cannot stall the county (issue 19)
 
-PostgreSQL only (nothing changes on SQLite; docs/security.md, "The write lock"):
+PostgreSQL only (nothing changes on SQLite; docs/security.md, "The write lock"). A writer
+waiting for the ledger's write lock ends (``pg_terminate_backend``) the session of an ordinary
+login that holds it and
 
-* ``zoufang_stale_lock_seconds()``: how long a transaction may hold the ledger's write lock
-  before a waiting writer ends it — 120 seconds, which the schema owner changes by
-  replacing the function (never the caller: a login cannot lower it to end other writers);
-* ``zoufang_break_stale_lock()`` (SECURITY DEFINER, nobody may call it but the owner's own
-  functions): ends (``pg_terminate_backend``) every session of an ordinary login that holds
-  a lock on ``alembic_version`` conflicting with the write lock and whose transaction began
-  more than that many seconds ago, raises a NOTICE naming it and writes an audit-log row
-  (``terminate``, ``login``, the login) in the waiting writer's transaction. Sessions of the
-  schema owner and of superusers (``db upgrade``) are never ended;
-* ``zoufang_write_lock()`` takes the lock as before (at most 30 seconds), but waits on a
-  holder only until that holder becomes stale, ends it, and takes the lock then.
+* has done nothing for ``zoufang_stale_lock_seconds()`` (60): idle in its transaction, or
+  asleep (``pg_sleep``) or waiting on another lock in it, since that long; or
+* whose transaction is older than ``zoufang_max_lock_seconds()`` (3600), whatever it does.
+
+A zoufang command holding the lock is always working (its statements follow each other within
+milliseconds), so it is never ended however long an import takes, up to the hour. The schema
+owner changes either limit by replacing the function (a login cannot: it is the owner's).
+Sessions of the schema owner and of superusers (``db upgrade``, ``db copy``) are never ended.
+
+* ``zoufang_break_stale_lock()`` (SECURITY DEFINER; nobody may call it but the owner's own
+  functions) ends them, raises a NOTICE naming each, and writes an audit-log row
+  (``terminate``, ``login``, the login ended; the operator is the waiting writer's login) in
+  the waiting writer's transaction;
+* ``zoufang_write_lock()`` takes the lock as before (at most 30 seconds), looking again every
+  second while an ordinary login holds it.
 
 The owner needs ``pg_signal_backend`` (to end the sessions) and ``pg_read_all_stats`` (to see
-when other logins' transactions began); without them nothing is ended and writers wait and
-give up as before.
+other logins' sessions); without them nothing is ended and writers give up after 30 seconds
+as before.
 
 Revision ID: 0013
 Revises: 0012
@@ -30,8 +36,10 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
-#: Seconds a transaction may hold the write lock before a waiting writer ends it.
-STALE_SECONDS = 120
+#: Seconds a holder of the write lock may do nothing before a waiting writer ends it.
+STALE_SECONDS = 60
+#: Seconds a transaction may hold the write lock at most, working or not.
+MAX_SECONDS = 3600
 #: Seconds a writer waits for the lock at most (as the lock timeout of migration 0012).
 WAIT_SECONDS = 30
 
@@ -45,6 +53,13 @@ HOLDERS = (
     "AND l.pid <> pg_backend_pid() AND NOT pg_has_role(a.usesysid, "
     "(SELECT relowner FROM pg_class WHERE oid = 'alembic_version'::regclass), 'USAGE')"
 )
+#: Which of them a waiting writer ends.
+STALE = (
+    "(a.xact_start < clock_timestamp() - make_interval(secs => zoufang_max_lock_seconds()) "
+    "OR ((a.state <> 'active' OR a.wait_event_type IN ('Timeout', 'Lock')) "
+    "AND a.state_change < clock_timestamp() "
+    "- make_interval(secs => zoufang_stale_lock_seconds())))"
+)
 
 
 def upgrade() -> None:
@@ -57,21 +72,27 @@ def upgrade() -> None:
         f"LANGUAGE sql IMMUTABLE AS $$ SELECT {STALE_SECONDS} $$"
     )
     op.execute(
+        "CREATE OR REPLACE FUNCTION zoufang_max_lock_seconds() RETURNS integer "
+        f"LANGUAGE sql IMMUTABLE AS $$ SELECT {MAX_SECONDS} $$"
+    )
+    op.execute(
         "CREATE OR REPLACE FUNCTION zoufang_break_stale_lock() RETURNS integer "
         f"LANGUAGE plpgsql SECURITY DEFINER SET search_path = {path} AS $$ "
         "DECLARE h record; ended integer := 0; BEGIN "
-        "FOR h IN SELECT DISTINCT l.pid, a.usename::text AS login, a.xact_start "
-        f"{HOLDERS} AND a.xact_start < clock_timestamp() "
-        "  - make_interval(secs => zoufang_stale_lock_seconds()) LOOP "
+        # pg_stat_activity is read once per transaction unless its snapshot is cleared
+        "PERFORM pg_stat_clear_snapshot(); "
+        "FOR h IN SELECT DISTINCT l.pid, a.usename::text AS login, a.xact_start, a.state, "
+        f"a.wait_event {HOLDERS} AND {STALE} LOOP "
         "  BEGIN "
         "    IF pg_terminate_backend(h.pid, 5000) THEN "
         "      ended := ended + 1; "
         "      RAISE NOTICE 'zoufang: ended session % of the login %, which held the "
-        "ledger''s write lock since %', h.pid, h.login, h.xact_start; "
+        "ledger''s write lock since % (%)', h.pid, h.login, h.xact_start, "
+        "coalesce(h.wait_event, h.state); "
         "      INSERT INTO audit_log (at, command, action, object_type, object_key, after) "
         "      VALUES (clock_timestamp() AT TIME ZONE 'UTC', 'write lock', 'terminate', "
         "        'login', h.login, json_build_object('pid', h.pid, 'xact_start', "
-        "        h.xact_start, 'stale_seconds', zoufang_stale_lock_seconds())::text); "
+        "        h.xact_start, 'state', h.state, 'wait_event', h.wait_event)::text); "
         "    END IF; "
         "  EXCEPTION WHEN insufficient_privilege THEN "
         "    RAISE NOTICE 'zoufang: cannot end session % of the login % (the schema owner "
@@ -85,14 +106,12 @@ def upgrade() -> None:
         f"SECURITY DEFINER SET search_path = {path} SET lock_timeout = '{WAIT_SECONDS}s' AS $$ "
         "DECLARE "
         f"  deadline timestamptz := clock_timestamp() + interval '{WAIT_SECONDS} seconds'; "
-        "  oldest timestamptz; wait interval; "
+        "  wait interval; "
         "BEGIN LOOP "
         "  PERFORM zoufang_break_stale_lock(); "
-        f"  SELECT min(a.xact_start) INTO oldest {HOLDERS}; "
         "  wait := deadline - clock_timestamp(); "
-        "  IF oldest IS NOT NULL THEN wait := least(wait, greatest(oldest "
-        "    + make_interval(secs => zoufang_stale_lock_seconds()) - clock_timestamp(), "
-        "    interval '0') + interval '200 milliseconds'); END IF; "
+        f"  IF EXISTS (SELECT 1 {HOLDERS}) THEN wait := least(wait, interval '1 second'); "
+        "  END IF; "
         "  PERFORM set_config('lock_timeout', "
         "    greatest(ceil(extract(epoch FROM wait) * 1000), 1)::bigint::text, true); "
         "  BEGIN "
@@ -116,3 +135,4 @@ def downgrade() -> None:
     )
     op.execute("DROP FUNCTION IF EXISTS zoufang_break_stale_lock()")
     op.execute("DROP FUNCTION IF EXISTS zoufang_stale_lock_seconds()")
+    op.execute("DROP FUNCTION IF EXISTS zoufang_max_lock_seconds()")
