@@ -9,16 +9,20 @@ local logins, so every test makes logins with names of its own and drops them af
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import psycopg
 import pytest
 
 import rawdb
 from helpers import FUND, error_line, invoke, ok, valid_id
+from zoufang.db import HEAD_REVISION
 
 on_postgresql = pytest.mark.skipif(
     not rawdb.ON_POSTGRESQL, reason="logins and roles are PostgreSQL's (ZOUFANG_TEST_BACKEND)"
@@ -278,7 +282,7 @@ def test_a_cadre_cannot_do_it_with_psycopg_either(zf, funded, users, ledger_path
     ]:
         message = refused_by_database(ledger_path, wang, sql)
         assert "permission denied" in message or "append-only" in message, (sql, message)
-    assert rawdb.query(ledger_path, "SELECT version_num FROM alembic_version") == [("0012",)]
+    assert rawdb.query(ledger_path, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
     # a chained payment under its own name, but of no approved plan: refused at commit
     head = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC")[0]
     message = refused_by_database(
@@ -380,7 +384,7 @@ def test_no_role_kind_can_rewrite_the_evidence_with_psycopg(
             assert (
                 con.execute("UPDATE household SET phone = '1' WHERE code = 'H000002'").rowcount == 0
             )
-    assert rawdb.query(ledger_path, "SELECT version_num FROM alembic_version") == [("0012",)]
+    assert rawdb.query(ledger_path, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
     assert (
         rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC")[0] == head
     )
@@ -590,6 +594,134 @@ def test_two_logins_paying_at_once_keep_one_chain(zf, funded, users, ledger_path
     assert [s for s, _o in seqs] == list(range(1, 10))
     assert {o for _s, o in seqs[1:]} == set(payers)
     ok(zf("audit", "funds"))
+
+
+# ------------------------------------------------------------------ the write lock
+
+
+def lock_limits(ledger, *, idle: int = 60, most: int = 3600) -> None:
+    """What the schema owner does to change how long the write lock may be held."""
+    for name, seconds in (("stale", idle), ("max", most)):
+        rawdb.execute(
+            ledger,
+            f"CREATE OR REPLACE FUNCTION zoufang_{name}_lock_seconds() RETURNS integer "
+            f"LANGUAGE sql IMMUTABLE AS $$ SELECT {seconds} $$",
+        )
+
+
+def terminations(ledger) -> list[tuple]:
+    return rawdb.query(
+        ledger,
+        "SELECT operator, object_key FROM audit_log WHERE action = 'terminate' ORDER BY id",
+    )
+
+
+#: How a login stalls the county: (SQL run after taking the lock, the limits that end it).
+STALLS = {
+    "idle": (None, {"idle": 2}),  # BEGIN; SELECT zoufang_write_lock(); and then nothing
+    "sleep": ("SELECT pg_sleep(60)", {"idle": 2}),  # no idle timeout ends it
+    "busy": ("SELECT count(*) FROM generate_series(1, 3000000000)", {"idle": 600, "most": 2}),
+}
+
+
+@on_postgresql
+@pytest.mark.parametrize("how", list(STALLS))
+def test_a_login_holding_the_write_lock_is_ended_by_the_next_writer(
+    zf, funded, users, ledger_path, how
+):
+    stall, limits = STALLS[how]
+    lock_limits(ledger_path, **limits)
+    wang, li = users("cadre", "红星村"), users("finance")
+    holder = psycopg.connect(rawdb.libpq_url(login_url(ledger_path, wang)))
+    staller = None
+    try:
+        holder.execute("SET statement_timeout = 0")
+        holder.execute("SELECT zoufang_write_lock()")
+        if stall:
+            staller = threading.Thread(target=_swallow, args=(holder, stall))
+            staller.start()
+            time.sleep(0.5)
+        started = time.monotonic()
+        ok(as_login(ledger_path, li, "fund", "disburse", FUND, "H000001", "10", "--by", "C0001"))
+        assert time.monotonic() - started < 15
+        if staller is not None:
+            staller.join(timeout=70)
+            assert not staller.is_alive()
+        with pytest.raises(psycopg.Error):  # its session was ended
+            holder.execute("SELECT 1")
+    finally:
+        holder.close()
+    assert terminations(ledger_path) == [(li, wang)]
+    ok(zf("audit", "funds"))
+
+
+@on_postgresql
+def test_a_long_writer_that_keeps_working_is_not_ended(zf, funded, users, ledger_path):
+    lock_limits(ledger_path, idle=1)
+    wang, li = users("cadre", "红星村"), users("finance")
+    holder = psycopg.connect(rawdb.libpq_url(login_url(ledger_path, wang)))
+
+    def work() -> None:  # 3 seconds of statements, as an import runs
+        for _ in range(30):
+            holder.execute("SELECT count(*) FROM household")
+            time.sleep(0.1)
+        holder.commit()
+
+    try:
+        holder.execute("SELECT zoufang_write_lock()")
+        worker = threading.Thread(target=work)
+        worker.start()
+        started = time.monotonic()
+        ok(as_login(ledger_path, li, "fund", "disburse", FUND, "H000001", "10", "--by", "C0001"))
+        assert time.monotonic() - started >= 2
+        worker.join()
+        assert holder.execute("SELECT 1").fetchone() == (1,)  # still alive
+    finally:
+        holder.close()
+    assert terminations(ledger_path) == []
+
+
+def _swallow(con, sql: str) -> None:
+    with contextlib.suppress(psycopg.Error):
+        con.execute(sql)
+
+
+@on_postgresql
+def test_a_short_writer_holding_the_lock_is_waited_for_not_ended(zf, funded, users, ledger_path):
+    lock_limits(ledger_path, idle=3)
+    wang, li = users("cadre", "红星村"), users("finance")
+    holder = psycopg.connect(rawdb.libpq_url(login_url(ledger_path, wang)))
+    try:
+        holder.execute("SELECT zoufang_write_lock()")
+        holder.execute("UPDATE household SET phone = '13800000000' WHERE code = 'H000001'")
+        committer = threading.Timer(1.0, holder.commit)
+        committer.start()
+        started = time.monotonic()
+        ok(as_login(ledger_path, li, "fund", "disburse", FUND, "H000001", "10", "--by", "C0001"))
+        assert time.monotonic() - started >= 0.8  # it waited for the holder
+        committer.join()
+        assert holder.execute("SELECT 1").fetchone() == (1,)  # still alive
+    finally:
+        holder.close()
+    assert rawdb.query(ledger_path, "SELECT phone FROM household WHERE code = 'H000001'") == [
+        ("13800000000",)
+    ]
+    assert terminations(ledger_path) == []
+
+
+@on_postgresql
+def test_only_zoufangs_functions_may_end_a_holder(zf, funded, users, ledger_path):
+    wang = users("cadre", "红星村")
+    message = refused_by_database(ledger_path, wang, "SELECT zoufang_break_stale_lock()")
+    assert "permission denied" in message
+    # a login cannot lower the limit: the function is the schema owner's
+    message = refused_by_database(
+        ledger_path,
+        wang,
+        "CREATE OR REPLACE FUNCTION zoufang_stale_lock_seconds() RETURNS integer "
+        "LANGUAGE sql AS $$ SELECT 0 $$",
+    )
+    assert "permission denied" in message or "must be owner" in message
 
 
 @pytest.mark.skipif(rawdb.ON_POSTGRESQL, reason="about a SQLite ledger")
