@@ -57,6 +57,58 @@ def test_check_chain_finds_an_edited_row():
     assert "changed after it was written" in found.problems[0][1]
 
 
+def test_check_chain_reads_its_rows_once_as_they_come():
+    """The worker hands on its cursor's batches: an iterator gives what a list gives,
+    anchors included (the first row holding the seq), and still finds a tampered row."""
+    rows = chained({}, {}, {}, {})
+    rows[2] = rows[2][:3] + (999,) + rows[2][4:]  # amount changed, hash not
+    rows.insert(3, rows[1])  # a row repeated: seq 2 again
+    for anchor in (None, 2, 4, 9):
+        from_list = workers.check_chain(rows, anchor_seq=anchor)
+        from_iterator = workers.check_chain(iter(rows), anchor_seq=anchor)
+        assert from_iterator == from_list
+    assert workers.check_chain(iter(rows), anchor_seq=2).anchor_hash == rows[1][-1]
+    assert [seq for seq, _ in from_list.problems][:1] == [3]
+
+
+def test_check_facts_reads_its_rows_once_as_they_come():
+    from zoufang.fact_chain import STORED_COLUMNS as FACT_COLUMNS
+    from zoufang.fact_chain import fact_hash
+
+    rows, prev = [], GENESIS_HASH
+    for seq in range(1, 5):
+        row = {
+            "seq": seq,
+            "subject_kind": "household",
+            "subject": f"H{seq}",
+            "fact": "categories",
+            "value": '["elderly-alone"]',
+            "effective_from": "2026-01-10",
+            "ledger_seq": 0,
+            "origin": "change",
+            "recorded_at": "2026-01-10 09:30:00.000000",
+            "operator": "王会计",
+            "reason": None,
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = fact_hash(row)
+        rows.append(tuple(row[c] for c in FACT_COLUMNS))
+    tampered = [*rows[:1], rows[2], rows[3]]  # change 2 deleted
+    for stored in (rows, tampered):
+        for anchor in (None, 1, 3, 9):
+            from_list = workers.LedgerCheck(0, 0, "", [], None)
+            from_iterator = workers.LedgerCheck(0, 0, "", [], None)
+            workers.check_facts(from_list, stored, anchor)
+            workers.check_facts(from_iterator, iter(stored), anchor)
+            assert from_iterator == from_list
+    found = workers.LedgerCheck(0, 0, "", [], None)
+    workers.check_facts(found, iter(rows), 3)
+    assert (found.facts_count, found.facts_head, found.fact_problems) == (4, (4, prev), [])
+    assert found.fact_anchor_hash == rows[2][-1]
+    workers.check_facts(found, iter(tampered), None)
+    assert found.fact_problems and found.fact_anchor_hash is None
+
+
 def test_check_visits():
     rows = [(2, 1, 0), (5, 1, 1), (6, 0, 1)]  # (seq, unanswered, dangling) as SQL marks them
     assert workers.check_visits(rows) == ([2, 5], [5, 6])
