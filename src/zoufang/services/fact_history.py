@@ -59,14 +59,22 @@ HISTORY_COLUMNS = (
 
 
 def _head(conn) -> tuple[int, str]:
-    row = conn.execute(
-        select(_fact.c.seq, _fact.c.hash).order_by(_fact.c.seq.desc()).limit(1)
-    ).first()
+    row = conn.execute(_heads()[0]).first()
     return (0, "0" * 64) if row is None else (row[0], row[1])
 
 
 def _ledger_head(conn) -> int:
-    return conn.execute(select(func.max(_entry.c.seq))).scalar() or 0
+    return conn.execute(_heads()[1]).scalar() or 0
+
+
+@functools.cache
+def _heads() -> tuple:
+    """The fact chain's head and the money chain's newest seq, built once (asked for every
+    fact change appended one by one: an import's members)."""
+    return (
+        select(_fact.c.seq, _fact.c.hash).order_by(_fact.c.seq.desc()).limit(1),
+        select(func.max(_entry.c.seq)),
+    )
 
 
 def append(

@@ -150,7 +150,7 @@ def _queries() -> _Queries:
     neither builds nor keys a statement again for every payment (half of a payment's time
     in a county import, docs/benchmarks.md)."""
     R = E.alias("reversal")
-    persons = bindparam("persons", expanding=True)
+    persons: Any = bindparam("persons", expanding=True)
     return _Queries(
         members=select(M.c.id_number).where(
             M.c.household_id == bindparam("household_id"), M.c.id_number.is_not(None)
