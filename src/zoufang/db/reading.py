@@ -22,7 +22,7 @@ def read_by_mmap(connection) -> None:
         connection.exec_driver_sql(f"PRAGMA mmap_size={MMAP_SIZE}")
 
 
-def driver_rows(connection, statement) -> list[tuple]:
+def driver_rows(connection, statement, parameters: dict | None = None) -> list[tuple]:
     """Every row of ``statement`` as the database driver returns it: plain tuples, values
     not converted by SQLAlchemy (SQLite gives dates as ISO text, PostgreSQL as dates).
 
@@ -30,7 +30,7 @@ def driver_rows(connection, statement) -> list[tuple]:
     objects and per-value conversions cost about as much as the reading; the caller turns
     what it needs into dates itself.
     """
-    result = connection.execute(statement)
+    result = connection.execute(statement, parameters)
     try:
         return result.cursor.fetchall()
     finally:

@@ -17,12 +17,13 @@ audit lists it as ``backdated`` with the payments it touches. Before a fact's fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from zoufang.fact_chain import fact_hash, value_text
 from zoufang.tables import fact_change as _fact
@@ -58,14 +59,22 @@ HISTORY_COLUMNS = (
 
 
 def _head(conn) -> tuple[int, str]:
-    row = conn.execute(
-        select(_fact.c.seq, _fact.c.hash).order_by(_fact.c.seq.desc()).limit(1)
-    ).first()
+    row = conn.execute(_heads()[0]).first()
     return (0, "0" * 64) if row is None else (row[0], row[1])
 
 
 def _ledger_head(conn) -> int:
-    return conn.execute(select(func.max(_entry.c.seq))).scalar() or 0
+    return conn.execute(_heads()[1]).scalar() or 0
+
+
+@functools.cache
+def _heads() -> tuple:
+    """The fact chain's head and the money chain's newest seq, built once (asked for every
+    fact change appended one by one: an import's members)."""
+    return (
+        select(_fact.c.seq, _fact.c.hash).order_by(_fact.c.seq.desc()).limit(1),
+        select(func.max(_entry.c.seq)),
+    )
 
 
 def append(
@@ -286,6 +295,18 @@ def as_of(periods: list[Period] | None, day: dt.date, before: int | None) -> Per
     return found or first
 
 
+@functools.cache
+def _of_subjects():
+    return (
+        select(*(_fact.c[c] for c in HISTORY_COLUMNS))
+        .where(
+            _fact.c.subject_kind == bindparam("kind"),
+            _fact.c.subject.in_(bindparam("names", expanding=True)),
+        )
+        .order_by(_fact.c.seq)
+    )
+
+
 def load_history(conn, subjects: Iterable[tuple[str, str]] | None = None) -> History:
     """Every fact change (or those of ``subjects``: (subject_kind, subject) pairs)."""
     from zoufang.db import driver_rows
@@ -300,13 +321,11 @@ def load_history(conn, subjects: Iterable[tuple[str, str]] | None = None) -> His
     for kind, subject in sorted(set(subjects)):
         by_kind.setdefault(kind, []).append(subject)
     rows: list = []
+    of_subjects = _of_subjects()  # built once: a payment in an import asks this every time
     for kind, names in by_kind.items():
         for start in range(0, len(names), 400):
             rows += driver_rows(
-                conn,
-                query.where(
-                    _fact.c.subject_kind == kind, _fact.c.subject.in_(names[start : start + 400])
-                ),
+                conn, of_subjects, {"kind": kind, "names": names[start : start + 400]}
             )
     rows.sort(key=lambda r: r[0])
     return History(rows)

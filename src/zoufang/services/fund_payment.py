@@ -16,9 +16,10 @@ indexed sum over the fund's entries).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, bindparam, case, exists, func, select
 
 from zoufang import labels
 from zoufang.codes import VISIT_CURRENT
@@ -59,11 +60,7 @@ class HouseholdRef(NamedTuple):
 def find_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> FundRef:
     """The fund ``code`` (exactly as :func:`zoufang.services.funds.get_fund` finds it)."""
     session.flush()  # a fund the ORM holds back is in the ledger too
-    row = (
-        session.connection()
-        .execute(select(F.c.code, F.c.requires_plan).where(F.c.code == code))
-        .first()
-    )
+    row = session.connection().execute(_queries().fund, {"code": code}).first()
     if row is None:
         raise not_a_code(code, field) or NotFound(
             field, _("no fund {code!r} (see `zoufang fund list`)").format(code=shown(code))
@@ -73,11 +70,7 @@ def find_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> Fund
 
 def find_household(*, session: LedgerSession, code: str, field: str) -> HouseholdRef:
     code = fold(code)  # Ｈ０００００１, typed with a Chinese input method, is H000001
-    row = (
-        session.connection()
-        .execute(select(H.c.id, H.c.code, H.c.head_name, H.c.id_number).where(H.c.code == code))
-        .first()
-    )
+    row = session.connection().execute(_queries().household, {"code": code}).first()
     if row is None:
         raise no_household(code, field)
     return HouseholdRef(row.id, row.code, row.head_name, row.id_number)
@@ -132,15 +125,71 @@ def household_received(*, session: LedgerSession, fund_code: str, household_code
     session.flush()
     return int(
         session.connection()
-        .execute(
-            select(
-                func.coalesce(
-                    func.sum(case((E.c.kind == "disburse", E.c.amount_fen), else_=-E.c.amount_fen)),
-                    0,
-                )
-            ).where(E.c.fund_code == fund_code, E.c.household_code == household_code)
-        )
+        .execute(_queries().received, {"fund": fund_code, "household": household_code})
         .scalar_one()
+    )
+
+
+class _Queries(NamedTuple):
+    members: Any
+    same_day: Any
+    heads_sharing: Any
+    members_sharing: Any
+    codes_of: Any
+    received: Any
+    fund: Any
+    household: Any
+    visit: Any
+    code_of: Any
+    visit_cadres: Any
+
+
+@functools.cache
+def _queries() -> _Queries:
+    """A payment's statements, built once with their values as parameters: SQLAlchemy then
+    neither builds nor keys a statement again for every payment (half of a payment's time
+    in a county import, docs/benchmarks.md)."""
+    R = E.alias("reversal")
+    persons: Any = bindparam("persons", expanding=True)
+    return _Queries(
+        members=select(M.c.id_number).where(
+            M.c.household_id == bindparam("household_id"), M.c.id_number.is_not(None)
+        ),
+        same_day=select(func.count())
+        .select_from(E)
+        .where(
+            E.c.fund_code == bindparam("fund"),
+            E.c.household_code == bindparam("household"),
+            E.c.kind == "disburse",
+            E.c.entry_date == bindparam("on", type_=E.c.entry_date.type),
+            ~exists().where(R.c.reverses_seq == E.c.seq),
+        ),
+        heads_sharing=select(H.c.id).where(
+            H.c.id_number.in_(persons), H.c.id != bindparam("household_id")
+        ),
+        members_sharing=select(M.c.household_id).where(
+            M.c.id_number.in_(bindparam("persons", expanding=True)),
+            M.c.household_id != bindparam("household_id"),
+        ),
+        codes_of=select(H.c.code)
+        .where(H.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(H.c.code),
+        received=select(
+            func.coalesce(
+                func.sum(case((E.c.kind == "disburse", E.c.amount_fen), else_=-E.c.amount_fen)),
+                0,
+            )
+        ).where(E.c.fund_code == bindparam("fund"), E.c.household_code == bindparam("household")),
+        fund=select(F.c.code, F.c.requires_plan).where(F.c.code == bindparam("code")),
+        household=select(H.c.id, H.c.code, H.c.head_name, H.c.id_number).where(
+            H.c.code == bindparam("code")
+        ),
+        visit=select(V.c.status, V.c.household_id).where(V.c.id == bindparam("id")),
+        code_of=select(H.c.code).where(H.c.id == bindparam("id")),
+        visit_cadres=select(C.c.code)
+        .join(VC, VC.c.cadre_id == C.c.id)
+        .where(VC.c.visit_id == bindparam("visit_id"))
+        .order_by(C.c.code),
     )
 
 
@@ -162,48 +211,23 @@ def payment_facts(
     session.flush()  # what the ORM holds back is in the ledger too
     conn = session.connection()
     allocated, disbursed = fund_totals(session=session, code=fund.code)
+    q = _queries()
     persons = {household.id_number}
-    persons.update(
-        conn.execute(
-            select(M.c.id_number).where(
-                M.c.household_id == household.id, M.c.id_number.is_not(None)
-            )
-        ).scalars()
-    )
+    persons.update(conn.execute(q.members, {"household_id": household.id}).scalars())
     # Not reversed: asked only of the few entries of this household, fund and day (NOT IN a
     # list of every reversal read the whole ledger for each payment: quadratic in a county
     # import).
-    R = E.alias("reversal")
     same_day = conn.execute(
-        select(func.count())
-        .select_from(E)
-        .where(
-            E.c.fund_code == fund.code,
-            E.c.household_code == household.code,
-            E.c.kind == "disburse",
-            E.c.entry_date == on,
-            ~exists().where(R.c.reverses_seq == E.c.seq),
-        )
+        q.same_day, {"fund": fund.code, "household": household.code, "on": on}
     ).scalar_one()
     # Households holding one of these people (as head or member): members are only ever
     # added, so the households that ever shared a person with this one are among these.
-    other_ids = set(
-        conn.execute(
-            select(H.c.id).where(H.c.id_number.in_(persons), H.c.id != household.id)
-        ).scalars()
-    ) | set(
-        conn.execute(
-            select(M.c.household_id).where(
-                M.c.id_number.in_(persons), M.c.household_id != household.id
-            )
-        ).scalars()
+    same = {"persons": sorted(persons), "household_id": household.id}
+    other_ids = set(conn.execute(q.heads_sharing, same).scalars()) | set(
+        conn.execute(q.members_sharing, same).scalars()
     )
     others = (
-        list(
-            conn.execute(select(H.c.code).where(H.c.id.in_(other_ids)).order_by(H.c.code)).scalars()
-        )
-        if other_ids
-        else []
+        list(conn.execute(q.codes_of, {"ids": sorted(other_ids)}).scalars()) if other_ids else []
     )
     subjects = [(fact_history.HOUSEHOLD, household.code), (fact_history.FUND, fund.code)]
     subjects += [(fact_history.CADRE, c) for c in cadre_codes]
@@ -350,7 +374,7 @@ def disburse(
 
 def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> None:
     conn = session.connection()
-    visit = conn.execute(select(V.c.status, V.c.household_id).where(V.c.id == visit_id)).first()
+    visit = conn.execute(_queries().visit, {"id": visit_id}).first()
     if visit is None:
         raise NotFound("--visit", _("no visit {id}").format(id=visit_id))
     if visit.status != VISIT_CURRENT:  # void, or replaced by an amended version
@@ -360,7 +384,7 @@ def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> 
                 id=visit_id, status=labels.Code(visit.status, labels.VISIT_STATUS).label()
             ),
         )
-    visited = conn.execute(select(H.c.code).where(H.c.id == visit.household_id)).scalar()
+    visited = conn.execute(_queries().code_of, {"id": visit.household_id}).scalar()
     if visited is None or visited != fold(household):
         raise RuleViolation(
             "--visit",
@@ -374,14 +398,7 @@ def _visit_cadres(session: LedgerSession, visit_id: int | None) -> list[str]:
     if visit_id is None:
         return []
     return list(
-        session.connection()
-        .execute(
-            select(C.c.code)
-            .join(VC, VC.c.cadre_id == C.c.id)
-            .where(VC.c.visit_id == visit_id)
-            .order_by(C.c.code)
-        )
-        .scalars()
+        session.connection().execute(_queries().visit_cadres, {"visit_id": visit_id}).scalars()
     )
 
 

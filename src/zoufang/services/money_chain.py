@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,14 +57,17 @@ class Entry:
 def chain_head(session: LedgerSession) -> ChainHead:
     """The newest entry's seq and hash (0 and the genesis hash for an empty chain), with
     SQLAlchemy Core: `report` and `remind` print it without loading the ORM."""
+    row = session.connection().execute(_statements()[0]).first()
+    return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.hash)
+
+
+@functools.cache
+def _statements() -> tuple:
+    """The chain head's read and an entry's insert, built once (an import appends thousands
+    of entries; building a statement again each time was most of an append's time)."""
     from zoufang.tables import ledger_entry as E
 
-    row = (
-        session.connection()
-        .execute(select(E.c.seq, E.c.hash).order_by(E.c.seq.desc()).limit(1))
-        .first()
-    )
-    return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.hash)
+    return select(E.c.seq, E.c.hash).order_by(E.c.seq.desc()).limit(1), insert(E)
 
 
 def lock_for_append(session: LedgerSession) -> None:
@@ -95,7 +99,6 @@ def append(
 ) -> Entry:
     """Append one entry at the head of the chain, inside the caller's transaction (with
     SQLAlchemy Core: a payment imports no ORM)."""
-    from zoufang.tables import ledger_entry as E
 
     lock_for_append(session)
     session.flush()  # what the ORM holds back goes before the entry that may refer to it
@@ -117,7 +120,7 @@ def append(
         "prev_hash": head.hash,
     }
     entry = Entry(**fields, hash=entry_hash(fields))
-    session.connection().execute(insert(E).values(entry.model_dump()))
+    session.connection().execute(_statements()[1], entry.model_dump())
     kept = session.info.get(TOTALS)
     if kept is not None and fields["fund_code"] in kept:  # as fund_payment.fund_totals sums
         totals = kept[fields["fund_code"]]

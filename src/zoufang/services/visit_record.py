@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from zoufang import labels, parsing
 from zoufang.codes import HOUSEHOLD_EXITED, VISIT_KINDS
@@ -96,11 +97,7 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
     if data.need_due is not None and not data.needs:
         raise InvalidInput("--need-due", _("given without any --need"))
     conn = session.connection()
-    household = conn.execute(
-        select(H.c.id, H.c.code, H.c.status, H.c.exited_on, H.c.exit_reason).where(
-            H.c.code == fold(data.household)
-        )
-    ).first()
+    household = conn.execute(_household_query(), {"code": fold(data.household)}).first()
     if household is None:
         raise no_household(data.household, "HOUSEHOLD")
     if household.status == HOUSEHOLD_EXITED:
@@ -205,8 +202,28 @@ def _inserted_id(conn, table, values: dict) -> int:
     3.35 and later); SQLite's last row id otherwise (older SQLite, which some systems'
     Pythons still link)."""
     if conn.dialect.insert_returning:
-        return conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
-    return conn.execute(insert(table).values(**values)).lastrowid
+        return conn.execute(_insert_returning_id(table), values).scalar_one()
+    return conn.execute(_insert(table), values).lastrowid
+
+
+@functools.cache
+def _insert_returning_id(table):
+    """One statement per table, built once: the values go in as parameters, so SQLAlchemy
+    neither builds nor keys a new statement for every row (a third of a visit's time in a
+    county import, docs/benchmarks.md)."""
+    return insert(table).returning(table.c.id)
+
+
+@functools.cache
+def _household_query():
+    return select(H.c.id, H.c.code, H.c.status, H.c.exited_on, H.c.exit_reason).where(
+        H.c.code == bindparam("code")
+    )
+
+
+@functools.cache
+def _insert(table):
+    return insert(table)
 
 
 def prepare_visit(*, cash: bool, plan: bool = False) -> None:
