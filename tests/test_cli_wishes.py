@@ -265,6 +265,32 @@ def test_suggestion_answer_adopted_and_amended(zf, ledger_path, village):
             rawdb.execute(ledger_path, statement)
 
 
+def test_an_amendment_that_says_nothing_of_adoption_keeps_it(zf, village, snapshot_db):
+    """Amending only the wording keeps 已采纳; an amendment dated before the answer it amends
+    is refused, exit 2, nothing written."""
+    visit(zf, "--suggestion", "村口路灯坏了")
+    ok(zf("suggestion", "answer", "1", "--note", "已报修", "--adopted", "--date", "2026-11-20"))
+    s = ok(
+        zf("suggestion", "answer", "1", "--note", "已报修，下周装好", "--amend", "-f", "json")
+    ).json()
+    assert (s["status"], s["adopted"], s["answer"]) == ("adopted", True, "已报修，下周装好")
+    line = refused(
+        zf,
+        snapshot_db,
+        "suggestion",
+        "answer",
+        "1",
+        "--note",
+        "x",
+        "--amend",
+        "--date",
+        "2026-11-10",
+        code=2,
+        starts="--date: ",
+    )
+    assert "2026-11-10" in line
+
+
 def test_suggestion_answered_without_a_stance(zf, village):
     ok(zf("suggestion", "add", "H000002", "--text", "希望多来看看", "--date", "2026-11-10"))
     s = ok(zf("suggestion", "answer", "1", "--note", "已解释", "-f", "json")).json()

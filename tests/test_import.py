@@ -516,3 +516,33 @@ def test_a_bulk_write_holds_its_audit_rows_and_due_dates_until_the_end(zf, ledge
             assert audit_log.HELD not in s.info and due.DEFERRED not in s.info
     finally:
         ledger.engine.dispose()
+
+
+def test_a_wish_paid_by_an_entry_the_file_lacks_is_an_error_and_a_bad_answer_date_is_no_answer(
+    zf, demo_export, snapshot_db
+):
+    """微心愿's 流水号 must be a row of the file's 资金流水 sheet (not silently unlinked); an
+    answer line of 答复记录 whose date is not a day (2026-02-30) is left out, as any line that
+    does not read as an answer, rather than stopping the import with an internal error."""
+    import openpyxl
+
+    _source, out = demo_export
+    book = openpyxl.load_workbook(out)
+    answers = book["意见建议"]
+    headers = [c.value for c in answers[1]]
+    answered = next(
+        r
+        for r in range(2, answers.max_row + 1)
+        if answers.cell(r, headers.index("答复记录") + 1).value
+    )
+    _edit(out, "意见建议", [(answered, "答复记录", "2026-02-30 已采纳: 已列入计划")])
+    result = zf("import", out, "--dry-run", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    _edit(out, "微心愿", [(2, "流水号", 999999)])
+    before = snapshot_db()
+    result = zf("import", out, "--format", "json")
+    assert result.exit_code == 2, result.stderr
+    errors = [e for e in result.json()["errors"] if e["sheet"] == "微心愿"]
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "流水号")]
+    assert "999999" in errors[0]["error"]
+    assert snapshot_db() == before

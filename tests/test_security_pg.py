@@ -490,6 +490,59 @@ def test_an_officer_enrols_and_exports_with_the_login_in_the_audit_log(
 
 
 @on_postgresql
+def test_an_officer_pays_by_no_path_and_a_cadre_pays_no_wish(zf, funded, users, ledger_path):
+    """Every path that pays asks for the right to pay: `wish fulfil --cash` as much as
+    `fund disburse` (an officer's group may INSERT into the ledger, for a plan line)."""
+    ok(zf("visit", "log", "H000001", "--by", "C0001", "--wish", "轮椅", "--wish", "助听器"))
+    seqs = rawdb.query(ledger_path, "SELECT count(*) FROM ledger_entry")
+    for wish, kind, villages in ((1, "officer", ()), (2, "cadre", ("红星村",))):
+        login = users(kind, *villages)
+        ok(as_login(ledger_path, login, "wish", "claim", str(wish), "--by", "C0001"))
+        line = denied(
+            as_login(
+                ledger_path,
+                login,
+                "wish",
+                "fulfil",
+                str(wish),
+                "--cash",
+                "300",
+                "--fund",
+                FUND,
+                "--by",
+                "C0001",
+            )
+        )
+        assert "pay from a fund" in line and login in line, line
+        assert rawdb.query(ledger_path, "SELECT count(*) FROM ledger_entry") == seqs
+
+
+@on_postgresql
+def test_user_names_that_are_not_a_persons_login_are_refused(zf, village, users, ledger_path):
+    """zoufang's group roles, PostgreSQL's pg_ roles: exit 2; the ledger's owner or a superuser:
+    exit 1, and nothing changes on the server; a reserved word is a name like any other."""
+    for name in ("zoufang_cadre", "pg_monitor"):
+        result = zf("user", "add", name, "--role", "admin")
+        assert result.exit_code == 2, (name, result.stderr)
+        assert error_line(result).startswith("error: LOGIN: ")
+    owner = rawdb.query(ledger_path, "SELECT current_user")[0][0]
+    result = zf("user", "add", owner, "--role", "cadre", "--village", "红星村")
+    assert result.exit_code == 1, result.stderr
+    assert "owns the ledger" in error_line(result)
+    with rawdb.admin() as con:
+        member = con.execute(
+            "SELECT count(*) FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid "
+            "JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = 'zoufang_admin' "
+            "AND u.rolname = 'zoufang_cadre'"
+        ).fetchone()[0]
+    assert member == 0
+    name = f"user{os.getpid()}"  # not reserved itself; "user" is, and is quoted too
+    ok(zf("user", "add", name, "--role", "auditor"))
+    with rawdb.admin() as con:
+        con.execute(f"DROP ROLE IF EXISTS {name}")
+
+
+@on_postgresql
 def test_an_officer_of_some_villages_enrols_with_the_next_free_code(
     zf, village, users, ledger_path
 ):

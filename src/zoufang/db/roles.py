@@ -121,21 +121,38 @@ def login_exists(conn: Connection, login: str) -> bool:
     )
 
 
+def is_server_role(conn: Connection, login: str) -> bool:
+    """A superuser, or the owner of the ledger's tables (or a member of that role)."""
+    row = conn.exec_driver_sql(
+        "SELECT r.rolsuper OR EXISTS (SELECT 1 FROM pg_tables t WHERE t.tablename = "
+        "'alembic_version' AND t.schemaname = current_schema() AND "
+        "pg_has_role(r.rolname, t.tableowner, 'MEMBER')) FROM pg_roles r WHERE r.rolname = %(l)s",
+        {"l": login},
+    ).first()
+    return bool(row and row[0])
+
+
+def _q(login: str) -> str:
+    """The login as a quoted identifier (a reserved word such as ``user`` is a name too)."""
+    assert LOGIN_PATTERN.fullmatch(login)
+    return f'"{login}"'
+
+
 def make_login(conn: Connection, login: str, kind: str) -> None:
     """Create the login role (if the server lacks it) and make it a member of its kind's
     group only. An admin may create and alter logins (CREATEROLE). A login is held to one
     command's transaction: idle in a transaction for a minute, the server ends it."""
     assert LOGIN_PATTERN.fullmatch(login)
     if not login_exists(conn, login):
-        conn.exec_driver_sql(f"CREATE ROLE {login} LOGIN")
+        conn.exec_driver_sql(f"CREATE ROLE {_q(login)} LOGIN")
     conn.exec_driver_sql(
-        f"ALTER ROLE {login} LOGIN {'CREATEROLE' if kind == 'admin' else 'NOCREATEROLE'}"
+        f"ALTER ROLE {_q(login)} LOGIN {'CREATEROLE' if kind == 'admin' else 'NOCREATEROLE'}"
     )
-    conn.exec_driver_sql(f"ALTER ROLE {login} SET idle_in_transaction_session_timeout = '60s'")
+    conn.exec_driver_sql(f"ALTER ROLE {_q(login)} SET idle_in_transaction_session_timeout = '60s'")
     for other in USER_ROLES:
         if other != kind:
-            conn.exec_driver_sql(f"REVOKE {group(other)} FROM {login}")
-    conn.exec_driver_sql(f"GRANT {group(kind)} TO {login}")
+            conn.exec_driver_sql(f"REVOKE {group(other)} FROM {_q(login)}")
+    conn.exec_driver_sql(f"GRANT {group(kind)} TO {_q(login)}")
 
 
 def disable_login(conn: Connection, login: str) -> None:
@@ -145,5 +162,5 @@ def disable_login(conn: Connection, login: str) -> None:
     if not login_exists(conn, login):
         return
     for kind in USER_ROLES:
-        conn.exec_driver_sql(f"REVOKE {group(kind)} FROM {login}")
-    conn.exec_driver_sql(f"ALTER ROLE {login} NOLOGIN NOCREATEROLE")
+        conn.exec_driver_sql(f"REVOKE {group(kind)} FROM {_q(login)}")
+    conn.exec_driver_sql(f"ALTER ROLE {_q(login)} NOLOGIN NOCREATEROLE")

@@ -292,9 +292,13 @@ def disburse(
     (:mod:`zoufang.services.plan_payments`); a fund created with ``--requires-plan`` pays
     nothing else."""
     session.flush()  # what the ORM holds back (a plan's rows) is in the ledger too
-    if override and not planned:  # a plan line's override was a finance login's
-        from zoufang.services.rights import require
+    from zoufang.services.rights import require
 
+    # every path that pays comes here (fund disburse, visit log --cash, wish fulfil --cash,
+    # import): a plan's line needs the right to pay plan lines, any other payment the right
+    # to pay; a plan line's override was a finance login's
+    require(session, "pay-plan" if planned else "pay")
+    if override and not planned:
         require(session, "override")
     if visit_id is not None:
         _require_visit_to(session, visit_id, household)

@@ -26,7 +26,7 @@ from zoufang.codes import (
     WISH_OPEN,
     WISH_STATUSES,
 )
-from zoufang.errors import InvalidInput, NotFound
+from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.i18n import _
 from zoufang.services.audit_log import record
 from zoufang.services.visit_record import _inserted_id
@@ -122,6 +122,15 @@ def import_wishes(work: _Import) -> None:
                 except (NotFound, InvalidInput):
                     claimed_cadre = None  # a unit, not a cadre
             entry = get("entry")
+            if entry and entry not in work.entries and entry not in work.failed_entries:
+                raise RuleViolation(
+                    sheet.label("entry"),
+                    _("no entry {seq} in the file's ledger sheet").format(seq=entry),
+                )
+            if claimed_on is not None and claimed_on < base["heard_on"]:
+                raise InvalidInput(sheet.label("claimed_on"), _("is before the wish was heard"))
+            if closed is not None and closed < (claimed_on or base["heard_on"]):
+                raise InvalidInput(sheet.label("closed_on"), _("is before the wish was claimed"))
             values = {
                 **base,
                 "status": status,
@@ -253,5 +262,9 @@ def _answers(text: str) -> list[tuple[Any, str, str]]:
         stance = labels.resolve(labels.SUGGESTION_STATUS, m.group(2), SUGGESTION_ANSWERED)
         if stance is None:
             continue
-        found.append((dt.date.fromisoformat(m.group(1)), stance, m.group(3)))
+        try:
+            day = dt.date.fromisoformat(m.group(1))
+        except ValueError:  # 2026-02-30: not a day, so not an answer line
+            continue
+        found.append((day, stance, m.group(3)))
     return found

@@ -125,12 +125,28 @@ def answer(
                 date=on, heard=row.heard_on
             ),
         )
+    if answered:
+        latest = conn.execute(
+            select(SA.c.answer_date)
+            .where(SA.c.suggestion_id == suggestion_id)
+            .order_by(SA.c.answer_date.desc())
+        ).scalar()
+        if latest is not None and on < latest:
+            raise InvalidInput(
+                "--date",
+                _("{date} is before the answer it amends ({answered})").format(
+                    date=on, answered=latest
+                ),
+            )
     cadre_id = (
         resolve_cadre(session=session, text=cadre, field="--by").id
         if cadre is not None
         else row.cadre_id
     )
-    stance = "answered" if adopted is None else "adopted" if adopted else "not-adopted"
+    if adopted is None:  # an amendment that says nothing of adoption keeps the stance
+        stance = row.status if answered else "answered"
+    else:
+        stance = "adopted" if adopted else "not-adopted"
     values = {
         "status": stance,
         "answered_on": row.answered_on if answered else on,

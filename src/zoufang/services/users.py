@@ -49,6 +49,14 @@ def parse_login(text: str) -> str:
                 "starting with a letter, at most 63"
             ).format(value=value),
         )
+    if value.startswith(("zoufang_", "pg_")):
+        raise InvalidInput(
+            "LOGIN",
+            _(
+                "{value!r} is not a login name: names starting with zoufang_ are zoufang's "
+                "group roles and pg_ is PostgreSQL's own"
+            ).format(value=value),
+        )
     return value
 
 
@@ -66,10 +74,32 @@ def _write(session: LedgerSession, login: str, role: str, villages: list[str]) -
     conn = session.connection()
     if rights.role_of(session) == "owner":
         roles.grant_groups(conn)
+    elif not roles.login_exists(conn, roles.group(role)):
+        raise RuleViolation(
+            "--role",
+            _(
+                "the group roles are not on this server yet: the schema owner runs the first "
+                "zoufang user add"
+            ),
+        )
+    _not_a_server_role(conn, login)
     roles.make_login(conn, login, role)
     conn.execute(delete(login_village).where(login_village.c.login == login))
     if villages:
         conn.execute(insert(login_village), [{"login": login, "village": v} for v in villages])
+
+
+def _not_a_server_role(conn, login: str) -> None:
+    """Refuse (exit 1) to make a user of, or revoke, a superuser or the ledger's owner: their
+    roles are the server administrator's, not zoufang's to change."""
+    if roles.is_server_role(conn, login):
+        raise RuleViolation(
+            "LOGIN",
+            _(
+                "{login} is a superuser or owns the ledger; zoufang does not make it a user or "
+                "revoke it"
+            ).format(login=login),
+        )
 
 
 def _row(session: LedgerSession, login: str) -> dict | None:
@@ -155,6 +185,7 @@ def revoke_user(session: LedgerSession, *, login: str) -> dict:
         raise NotFound("LOGIN", _("no user {login}").format(login=login))
     if login == session.info.get("login"):
         raise RuleViolation("LOGIN", _("a login cannot revoke itself"))
+    _not_a_server_role(session.connection(), login)
     roles.disable_login(session.connection(), login)
     session.connection().execute(
         update(login_role)

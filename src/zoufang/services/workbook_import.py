@@ -594,7 +594,15 @@ class _Import:
         sheet = self.book.sheets.get("ledger")
         if sheet is None:
             return
-        for sheet, name, line, get in self.rows("ledger"):
+        from zoufang.services.rights import require
+
+        rows = list(self.rows("ledger"))
+        if rows:
+            # the money sheet is finance's work as the households are an officer's: on a
+            # server ledger, refused in one line before any row (only the owner holds both)
+            for right in ("funds", "pay", "reverse"):
+                require(self.s, right)
+        for sheet, name, line, get in rows:
             ref = get("seq")
 
             def work(sheet=sheet, get=get):
