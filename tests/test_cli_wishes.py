@@ -50,6 +50,16 @@ def test_visit_log_wish_opens_a_wish_held_by_the_first_visiting_cadre(zf, villag
     assert (s["status"], s["cadre"], s["days_waiting"]) == ("unanswered", "C0002", 22)
 
 
+def test_lists_name_the_responsible_cadre(zf, village):
+    visit(zf, "--wish", "一台收音机", "--suggestion", "路灯坏了")
+    [w], [s] = wishes(zf), suggestions(zf)
+    assert (w["cadre"], w["cadre_name"]) == ("C0002", "李梅")
+    assert (s["cadre"], s["cadre_name"]) == ("C0002", "李梅")
+    for kind in ("wish", "suggestion"):
+        for args in (["list"], ["list", "--household", "H000001"]):
+            assert "C0002 李梅" in ok(zf(kind, *args, "--format", "plain")).stdout
+
+
 def test_wish_claim_fulfil_with_the_defaults(zf, ledger_path, village):
     visit(zf, "--wish", "一台收音机")
     w = ok(zf("wish", "claim", "1", "--by", "李梅", "--format", "json")).json()

@@ -315,6 +315,15 @@ def opt(value: str | None, parse: Callable[..., T], field: str, **kwargs: Any) -
     return parse(value, field=field, **kwargs)
 
 
+def named_cadres(rows: list[dict]) -> list[dict]:
+    """Rows for a table whose 责任人 column reads "code name" (JSON keeps ``cadre`` and
+    ``cadre_name`` apart)."""
+    return [
+        {**r, "cadre": f"{r['cadre']} {r['cadre_name']}"} if r.get("cadre_name") else r
+        for r in rows
+    ]
+
+
 def past_date(text: str | None, field: str) -> dt.date:
     """A date that cannot be in the future (visits, payments, responses); default today."""
     if text is None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zoufang import parsing
-from zoufang.cli.common import FormatOpt, free, opt, past_date, session, today
+from zoufang.cli.common import FormatOpt, free, named_cadres, opt, past_date, session, today
 from zoufang.i18n import N_, _
 from zoufang.output import render
 
@@ -40,7 +40,7 @@ def _show(s: LedgerSession, sid: int, fmt) -> None:
     from zoufang.services.suggestions import SuggestionFilter, list_suggestions
 
     rows = list_suggestions(session=s, today=today(), where=SuggestionFilter(id=sid))
-    render(rows, SUGGESTION_COLUMNS, fmt, json_value=rows[0] if rows else None)
+    render(named_cadres(rows), SUGGESTION_COLUMNS, fmt, json_value=rows[0] if rows else None)
 
 
 def suggestion_add(
@@ -122,7 +122,10 @@ def suggestion_list(
     )
     with session(write=False) as s:
         rows = list_suggestions(session=s, today=today(), where=where)
-    shown = [{**r, "answer": r["answer"] if r["answer"] is None else _answer_cell(r)} for r in rows]
+    shown = [
+        {**r, "answer": r["answer"] if r["answer"] is None else _answer_cell(r)}
+        for r in named_cadres(rows)
+    ]
     render(shown, SUGGESTION_COLUMNS, fmt, json_value=rows, empty=N_("no suggestions"))
 
 

@@ -13,6 +13,7 @@ from zoufang.cli.common import (
     free_opt,
     line_opt,
     name_opt,
+    named_cadres,
     opt,
     past_date,
     session,
@@ -53,7 +54,7 @@ def _show(s: LedgerSession, wid: int, fmt) -> None:
     from zoufang.services.wishes import WishFilter, list_wishes
 
     rows = list_wishes(session=s, today=today(), where=WishFilter(id=wid))
-    render(rows, WISH_COLUMNS, fmt, json_value=rows[0] if rows else None)
+    render(named_cadres(rows), WISH_COLUMNS, fmt, json_value=rows[0] if rows else None)
 
 
 def wish_add(
@@ -204,7 +205,7 @@ def wish_list(
     )
     with session(write=False) as s:
         rows = list_wishes(session=s, today=today(), where=where)
-    render(rows, WISH_COLUMNS, fmt, json_value=rows, empty=N_("no wishes"))
+    render(named_cadres(rows), WISH_COLUMNS, fmt, json_value=rows, empty=N_("no wishes"))
 
 
 def register(app: typer.Typer) -> None:

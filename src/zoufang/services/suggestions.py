@@ -211,6 +211,7 @@ def list_suggestions(
             H.c.head_name,
             H.c.village,
             responsible.c.code.label("cadre"),
+            responsible.c.name.label("cadre_name"),
             answerer.c.code.label("answerer"),
         )
         .join(H, H.c.id == S.c.household_id)
@@ -244,6 +245,7 @@ def list_suggestions(
             "text": r.text,
             "heard_on": r.heard_on,
             "cadre": r.cadre,
+            "cadre_name": r.cadre_name,
             "status": labels.Code(r.status, labels.SUGGESTION_STATUS),
             "adopted": None
             if r.status in ("unanswered", "answered", "void")

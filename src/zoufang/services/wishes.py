@@ -387,6 +387,7 @@ def list_wishes(
             H.c.head_name,
             H.c.village,
             responsible.c.code.label("cadre"),
+            responsible.c.name.label("cadre_name"),
             claimer.c.code.label("claimer"),
         )
         .join(H, H.c.id == W.c.household_id)
@@ -416,6 +417,7 @@ def wish_row(r, today: dt.date) -> dict:
         "text": r.text,
         "heard_on": r.heard_on,
         "cadre": r.cadre,
+        "cadre_name": r.cadre_name,
         "status": labels.Code(r.status, labels.WISH_STATUS),
         "claimed_by": claimed_by,
         "claimed_cadre": r.claimer,
