@@ -86,7 +86,10 @@ def _findings(env: dict) -> tuple[int, list[tuple]]:
 def _history(env: dict, code: str) -> list[dict]:
     result = invoke("household", "history", code, "--format", "json", env=on(DAY, env))
     assert result.exit_code == 0, result.stderr
-    return [{k: v for k, v in c.items() if k != "seq"} for c in result.json()["changes"]]
+    return [
+        {k: v for k, v in c.items() if k not in ("seq", "imported")}
+        for c in result.json()["changes"]
+    ]
 
 
 def _figures(env: dict) -> dict:
@@ -161,8 +164,10 @@ def test_a_ledger_with_history_moves_in_as_it_was(
         assert _history(env, household) == _history(source, household), household
     assert _relatives(target) == _relatives(ledger_path) != []
     # the moved changes are marked as imported; the backdated one stays backdated
-    changes = _history(env, "H000001")
-    assert [c["backdated"] for c in changes].count(True) == 1
+    moved = invoke("household", "history", "H000001", "--format", "json", env=on(DAY, env))
+    changes = moved.json()["changes"]
+    assert [(c["backdated"], c["imported"]) for c in changes].count((True, False)) == 1
+    assert all(c["imported"] for c in changes if not c["backdated"])
 
 
 def test_the_history_sheet_is_in_the_export(history_ledger, tmp_path):

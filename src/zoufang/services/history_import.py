@@ -84,7 +84,8 @@ class HistoryImport:
         self.work = work
         self.rows: list[_Row] = []
         self.next = 0
-        self.position = 0
+        self.position = 0  # entries of the money sheet met so far
+        self.read = 0  # rows of the history sheet read so far
         self.prepared = False
         self.written = 0
         sheet = work.book.sheets.get("history")
@@ -120,7 +121,7 @@ class HistoryImport:
             raise InvalidInput(
                 sheet.label("subject_kind"),
                 _("{value!r} is not one of {accepted}").format(
-                    value=get("subject_kind"), accepted="、".join(SUBJECT_ZH.values())
+                    value=get("subject_kind"), accepted=_words(SUBJECT_ZH)
                 ),
             )
         fact = _FACT_WORDS.get(labels.normalise(required("fact")))
@@ -146,7 +147,7 @@ class HistoryImport:
             raise InvalidInput(
                 sheet.label("origin"),
                 _("{value!r} is not one of {accepted}").format(
-                    value=origin_text, accepted="、".join(ORIGIN_ZH.values())
+                    value=origin_text, accepted=_words(ORIGIN_ZH)
                 ),
             )
         known = get("ledger_seq")
@@ -159,17 +160,18 @@ class HistoryImport:
         recorded_at = None
         if at_text:
             try:
-                recorded_at = dt.datetime.fromisoformat(at_text).replace(tzinfo=None, microsecond=0)
+                recorded_at = _to_the_second(dt.datetime.fromisoformat(at_text))
             except ValueError:
                 raise InvalidInput(
                     sheet.label("recorded_at"),
                     _("{value!r} is not a time like 2026-01-10 09:30:00").format(value=at_text),
                 ) from None
+        self.read += 1
         order_text = get("seq")
         order = (
             parsing.parse_count(order_text, field=sheet.label("seq"), minimum=1, maximum=10**9)
             if order_text
-            else 10**12 + line  # no number: the sheet's order
+            else 10**12 + self.read  # no number: the sheet's order
         )
         reason = get("reason") or None
         operator = get("operator") or None
@@ -417,6 +419,20 @@ class HistoryImport:
                         relation=relative["relation"],
                     )
                 )
+
+
+def _to_the_second(at: dt.datetime) -> dt.datetime:
+    """A recorded time as the ledger keeps it (naive UTC, to the second); a spreadsheet's
+    time may come back a fraction of a second off (Excel keeps days as a float)."""
+    at = at.replace(tzinfo=None)
+    if at.microsecond >= 500_000:
+        at += dt.timedelta(seconds=1)
+    return at.replace(microsecond=0)
+
+
+def _words(words: dict[str, str]) -> str:
+    """The values a column accepts, as the error names them in the chosen language."""
+    return "、".join(words.values()) if _zh() else ", ".join(words)
 
 
 def _zh() -> bool:

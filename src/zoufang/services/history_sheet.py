@@ -47,7 +47,13 @@ FACTS = {
 #: The subjects' kinds as a Chinese sheet names them.
 SUBJECT_ZH = {HOUSEHOLD: "帮扶对象", CADRE: "干部", FUND: "资金项目"}
 #: How a change came to be (``fact_change.origin``) as a Chinese sheet names it.
-ORIGIN_ZH = {"opening": "初始", "change": "变更", "backdated": "追溯变更", "imported": "导入"}
+ORIGIN_ZH = {
+    "upgrade": "升级转入",
+    "opening": "初始",
+    "change": "变更",
+    "backdated": "追溯变更",
+    "imported": "导入",
+}
 #: A fund's rules, one a line: key → (English, Chinese) as written.
 RULE_KEYS = {
     "categories": ("categories", "适用类别"),
