@@ -6,7 +6,11 @@ backdated change is backdated), the same figures, the same `household history`."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import FUND, cli_env, dict_rows, invoke, ok, valid_id
 
@@ -273,3 +277,176 @@ def test_a_masked_id_number_and_dates_out_of_order_are_refused(
     assert "masked" in errors[(member_row, "内容")]
     assert "out of order" in errors[(second, "起始日期")]
     del first
+
+
+def test_a_fund_the_ledger_already_has_keeps_its_own_history(history_ledger, new_ledger, tmp_path):
+    """A fund the ledger already holds (same code and name: used as it is) has its own
+    history; the file's cannot be laid over it: each of its rows is a problem."""
+    out = tmp_path / "台账.xlsx"
+    ok(invoke("export", "--out", out, "--reveal", "--lang", "zh", env=on(DAY)))
+    env = on(DAY, cli_env(new_ledger("target")))
+    ok(invoke("fund", "create", FUND, "--name", "2026年春节慰问金", "--category", "低保", env=env))
+    result = invoke("import", out, "--format", "json", env=env)
+    assert result.exit_code == 2
+    errors = [e for e in result.json()["errors"] if e["sheet"] == "变更记录"]
+    assert len(errors) == 2 and all("already has its own history" in e["error"] for e in errors)
+    assert {e["column"] for e in errors} == {"对象编号"}
+
+
+def test_a_hand_made_history_sheet_out_of_order_is_refused(zf, funded, new_ledger, tmp_path):
+    """A sheet typed by hand (no numbers, no recorded times, no ledger counts) is replayed
+    in its own order: a change dated before the one above it for the same fact is refused."""
+    import openpyxl
+
+    out = tmp_path / "台账.xlsx"
+    ok(zf("export", "--out", out, "--reveal", "--lang", "zh", env=on("2026-11-23")))
+    book = openpyxl.load_workbook(out)
+    del book["变更记录"]
+    target = book["帮扶对象"]
+    headers = [c.value for c in target[1]]
+    # 王奶奶 is a 留守儿童 household today in the file (as if she changed category later)
+    for row in range(2, target.max_row + 1):
+        if target.cell(row, headers.index("户号") + 1).value == "H000002":
+            target.cell(row, headers.index("类别") + 1, value="留守儿童")
+    money = book["资金流水"]
+    money.append([2, "2026-11-20", FUND, None, "发放", 300, "H000002", None, "李梅"])
+    sheet = book.create_sheet("变更记录")
+    sheet.append(["对象类型", "对象编号", "事项", "起始日期", "内容", "原因"])
+    sheet.append(["帮扶对象", "H000002", "类别", "2026-11-23", "低保户", None])
+    sheet.append(["帮扶对象", "H000002", "类别", "2026-11-22", "留守儿童", "倒序"])
+    book.save(out)
+    result = invoke("import", out, "--format", "json", env=on(DAY, cli_env(new_ledger("t"))))
+    # the second change is dated before the first: out of order
+    assert result.exit_code == 2
+    assert [(e["row"], e["column"]) for e in result.json()["errors"]] == [(3, "起始日期")]
+
+
+def test_a_hand_made_history_sheet_in_order_moves_in_and_judges_by_the_day(
+    funded, ledger_path, new_ledger, tmp_path
+):
+    """Only the starred columns: every change is then known before the first payment, and
+    each payment is judged by the facts of its day: the payment to 王奶奶 while she was 低保户
+    is accepted, though the households sheet says 留守儿童 (her category of today)."""
+    import openpyxl
+
+    out = tmp_path / "台账.xlsx"
+    ok(invoke("export", "--out", out, "--reveal", "--lang", "zh", env=on("2026-11-23")))
+    book = openpyxl.load_workbook(out)
+    del book["变更记录"]
+    target = book["帮扶对象"]
+    headers = [c.value for c in target[1]]
+    for row in range(2, target.max_row + 1):
+        if target.cell(row, headers.index("户号") + 1).value == "H000002":
+            target.cell(row, headers.index("类别") + 1, value="留守儿童")
+    book["资金流水"].append([2, "2026-11-24", FUND, None, "发放", 300, "H000002", None, "李梅"])
+    sheet = book.create_sheet("变更记录")
+    sheet.append(["对象类型", "对象编号", "事项", "起始日期", "内容"])
+    sheet.append(["帮扶对象", "H000002", "类别", "2026-11-23", "低保户"])
+    sheet.append(["帮扶对象", "H000002", "类别", "2026-11-25", "留守儿童"])
+    book.save(out)
+    env = on(DAY, cli_env(new_ledger("target")))
+    result = invoke("import", out, "--format", "json", env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.json()["imported"]["history"] == 2
+    changes = invoke("household", "history", "H000002", "--format", "json", env=env).json()
+    assert [
+        (c["from"], c["after"], c["imported"])
+        for c in changes["changes"]
+        if c["fact"] == "categories"
+    ] == [("2026-11-23", ["low-income"], True), ("2026-11-25", ["left-behind-child"], True)]
+    # the facts the sheet does not cover open as without it: on the enrolment day
+    assert {c["fact"] for c in changes["changes"] if not c["imported"]} == {"status", "member_ids"}
+    assert _findings(env)[0] == 0  # the payment of 11-24 is no finding
+
+
+# ------------------------------------------------------------------ the sheet's values
+
+
+def _category_words() -> dict[str, str]:
+    from zoufang.labels import CATEGORY_ZH
+
+    return dict(CATEGORY_ZH)
+
+
+CATEGORY_WORDS = _category_words()
+_ids = st.builds(
+    lambda region, day, n: valid_id(f"{region}{day:%Y%m%d}{n:03d}"),
+    st.sampled_from(["110101", "370203", "420106"]),
+    st.dates(dt.date(1930, 1, 1), dt.date(2020, 12, 31)),
+    st.integers(0, 999),
+)
+_days = st.dates(dt.date(1949, 10, 1), dt.date(2026, 11, 23))
+
+
+def _values():
+    from zoufang.services.fact_history import fund_rules_value
+
+    categories = st.lists(st.sampled_from(sorted(CATEGORY_WORDS)), unique=True).map(sorted)
+    relative = st.one_of(
+        st.builds(
+            lambda h, rel: {"household": f"H{h:06d}", "id_number": None, "relation": rel},
+            st.integers(1, 999999),
+            st.one_of(st.none(), st.sampled_from(["表兄", "配偶", "岳父母"])),
+        ),
+        st.builds(
+            lambda n, rel: {"household": None, "id_number": n, "relation": rel},
+            _ids,
+            st.one_of(st.none(), st.sampled_from(["表兄", "配偶"])),
+        ),
+    )
+    return st.one_of(
+        st.tuples(st.just("categories"), categories),
+        st.tuples(st.just("status"), st.sampled_from(["active", "exited"])),
+        st.tuples(st.just("member_ids"), st.lists(_ids, unique=True).map(sorted)),
+        st.tuples(
+            st.just("relatives"),
+            st.lists(relative, unique_by=lambda r: (r["household"], r["id_number"])).map(
+                lambda rs: sorted(rs, key=lambda r: (r["household"] or "", r["id_number"] or ""))
+            ),
+        ),
+        st.tuples(
+            st.just("rules"),
+            st.builds(
+                fund_rules_value,
+                categories,
+                st.one_of(st.none(), st.integers(1, 10**9)),
+                st.one_of(st.none(), _days),
+                st.one_of(st.none(), _days),
+            ),
+        ),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values(), st.sampled_from(["zh", "en"]))
+def test_every_value_reads_back_exactly_as_it_was_written(fact_value, lang):
+    from zoufang.fact_chain import value_text
+    from zoufang.services.history_sheet import parsed_value, shown_value
+
+    fact, value = fact_value
+    words = CATEGORY_WORDS if lang == "zh" else {c: c for c in CATEGORY_WORDS}
+    text = shown_value(fact, value, lang=lang, categories=words, id_number=lambda n: n)
+    back = parsed_value(
+        fact,
+        text,
+        field="内容",
+        categories=CATEGORY_WORDS,
+        household=lambda ref: ref,
+        today=dt.date(2026, 11, 23),
+    )
+    assert value_text(back) == value_text(value)
+
+
+def test_an_export_imported_into_its_own_ledger_is_refused_row_by_row(
+    history_ledger, tmp_path, snapshot_db
+):
+    """Every household is already enrolled: a problem of its row (not an internal error
+    when the rows are written), and the funds' history is the ledger's own."""
+    out = tmp_path / "台账.xlsx"
+    ok(invoke("export", "--out", out, "--reveal", "--lang", "zh", env=on(DAY)))
+    before = snapshot_db()
+    result = invoke("import", out, "--format", "json", env=on(DAY))
+    assert result.exit_code == 2, result.stderr
+    where = {(e["sheet"], e["column"]) for e in result.json()["errors"]}
+    assert where == {("帮扶对象", "身份证号"), ("帮扶对象", "户号"), ("变更记录", "对象编号")}
+    assert snapshot_db() == before

@@ -351,6 +351,8 @@ class _Import:
         for e in errors:
             self.fail(sheet, e["row"], e["field"], e["error"])
         bad_lines = {e["row"] for e in errors}
+        # a row the ledger check refused (already enrolled…) is in both lists: never written
+        good = [row for row in good if row.line not in bad_lines]
         for line, cells in roster.rows:
             if line not in bad_lines:
                 continue
