@@ -71,7 +71,7 @@ def history_ledger(zf, funded):
     ok(
         zf(
             "household", "update", "H000001", "--category", "veteran-member",
-            "--from", "2026-11-26", "--reason", "补录：11月26日起不再独居", env=on("2026-11-30"),
+            "--from", "2026-11-26", "--reason", "=补录：11月26日起不再独居", env=on("2026-11-30"),
         )
     )  # fmt: skip
     return funded

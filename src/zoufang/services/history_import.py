@@ -173,8 +173,8 @@ class HistoryImport:
             if order_text
             else 10**12 + self.read  # no number: the sheet's order
         )
-        reason = get("reason") or None
-        operator = get("operator") or None
+        reason = _unquoted(get("reason")) or None
+        operator = _unquoted(get("operator")) or None
         return _Row(
             sheet,
             name,
@@ -184,7 +184,7 @@ class HistoryImport:
             subject,
             fact,
             day,
-            get("value"),
+            _unquoted(get("value")),
             reason[:500] if reason else None,
             origin,
             ledger_seq,
@@ -419,6 +419,14 @@ class HistoryImport:
                         relation=relative["relation"],
                     )
                 )
+
+
+def _unquoted(text: str) -> str:
+    """A cell as typed: the CSV export puts ``'`` before a text that begins with a formula
+    trigger (docs/rosters.md, "Spreadsheets and formulas"); it is taken off again here."""
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return text[1:]
+    return text
 
 
 def _to_the_second(at: dt.datetime) -> dt.datetime:
