@@ -450,3 +450,29 @@ def test_an_export_imported_into_its_own_ledger_is_refused_row_by_row(
     where = {(e["sheet"], e["column"]) for e in result.json()["errors"]}
     assert where == {("帮扶对象", "身份证号"), ("帮扶对象", "户号"), ("变更记录", "对象编号")}
     assert snapshot_db() == before
+
+
+def test_each_unreadable_cell_is_one_problem_in_its_column(history_ledger, new_ledger, tmp_path):
+    out, lines = _edited(
+        tmp_path,
+        [
+            ("H000001", "类别", "对象类型", "外星"),
+            ("H000001", "在册状态", "事项", "资金规则"),
+            (FUND, "资金规则", "录入时间", "昨天"),
+            ("C0002", "亲属", "录入时已有流水", "很多"),
+            ("H000002", "在册状态", "起始日期", ""),
+        ],
+    )
+    result = invoke("import", out, "--format", "json", env=on(DAY, cli_env(new_ledger("t"))))
+    assert result.exit_code == 2
+    # the payments of the fund and households whose history was refused are not judged
+    # (and refused) again by a history with holes in it
+    assert {e["sheet"] for e in result.json()["errors"]} == {"变更记录"}
+    found = {(e["row"], e["column"]) for e in result.json()["errors"] if e["sheet"] == "变更记录"}
+    assert found == {
+        (lines[("H000001", "类别")], "对象类型"),
+        (lines[("H000001", "在册状态")], "事项"),
+        (lines[(FUND, "资金规则")], "录入时间"),
+        (lines[("C0002", "亲属")], "录入时已有流水"),
+        (lines[("H000002", "在册状态")], "起始日期"),
+    }

@@ -38,6 +38,7 @@ from zoufang.errors import InvalidInput, RuleViolation, ZoufangError
 from zoufang.i18n import _
 from zoufang.services import fact_history
 from zoufang.services.history_sheet import FACTS, ORIGIN_ZH, SUBJECT_ZH, parsed_value
+from zoufang.services.roster_file import cell_text, dash_or_none
 from zoufang.tables import fact_change as _fact
 
 if TYPE_CHECKING:
@@ -86,22 +87,32 @@ class HistoryImport:
         self.next = 0
         self.position = 0  # entries of the money sheet met so far
         self.read = 0  # rows of the history sheet read so far
+        self.days: dict[str, dt.date] = {}
+        self.failed_funds: set[str] = set()
         self.prepared = False
         self.written = 0
         sheet = work.book.sheets.get("history")
         self.active = sheet is not None
         if sheet is None:
             return
-        for sheet_, name, line, get in work.rows("history"):
-            row = work.attempt(
-                sheet_,
-                name,
-                line,
-                {},
-                lambda s=sheet_, g=get, n=name, li=line: self._read(s, g, n, li),
-            )
-            if row is not None:
-                self.rows.append(row)
+        # Read straight from the cells, the columns picked once (a county's history is
+        # hundreds of thousands of rows).
+        columns = [sheet.index.get(key) for key in _KEYS]
+        width = max((i for i in columns if i is not None), default=-1) + 1
+        for name, line, cells in sheet.rows:
+            if len(cells) < width:
+                cells = [*cells, *([None] * (width - len(cells)))]
+            values = [None if i is None else cells[i] for i in columns]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            try:
+                self.rows.append(self._read(sheet, values, name, line))
+            except ZoufangError as exc:
+                work.fail(sheet, line, str(exc.field or ""), exc.reason, name)
+                kind = _word(_KINDS, _text(values[1]))
+                if kind is not None:
+                    self._refused_subject(kind, parsing.fold(_text(values[2])).upper())
+        work.done += len(sheet.rows)
         self.rows.sort(key=lambda r: r.order)
         self._check_order()
         covered = {(r.kind, r.subject, r.fact) for r in self.rows}
@@ -109,40 +120,52 @@ class HistoryImport:
 
     # ------------------------------------------------------------------ reading
 
-    def _read(self, sheet: Sheet, get, name: str, line: int) -> _Row:
-        def required(key: str) -> str:
-            text = get(key)
-            if not text:
+    def _read(self, sheet: Sheet, values: list, name: str, line: int) -> _Row:
+        """One row (its cells in :data:`_KEYS` order)."""
+        (number, kind_cell, subject_cell, fact_cell, day_cell, value, reason, origin_cell,
+         known, at_cell, operator) = values  # fmt: skip
+
+        def required(key: str, cell: Any) -> str:
+            text = _text(cell)
+            if not text or (len(text) <= 4 and dash_or_none(text)):
                 raise InvalidInput(sheet.label(key), _("is required"))
             return text
 
-        kind = _KINDS.get(labels.normalise(required("subject_kind")))
+        kind = _word(_KINDS, required("subject_kind", kind_cell))
         if kind is None:
             raise InvalidInput(
                 sheet.label("subject_kind"),
                 _("{value!r} is not one of {accepted}").format(
-                    value=get("subject_kind"), accepted=_words(SUBJECT_ZH)
+                    value=_text(kind_cell), accepted=_words(SUBJECT_ZH)
                 ),
             )
-        fact = _FACT_WORDS.get(labels.normalise(required("fact")))
+        fact = _word(_FACT_WORDS, required("fact", fact_cell))
         if fact not in FACTS[kind]:
             raise InvalidInput(
                 sheet.label("fact"),
                 _("{value!r} is not a fact of a {kind}; one of {accepted}").format(
-                    value=get("fact"),
+                    value=_text(fact_cell),
                     kind=labels.label(SUBJECT_ZH, kind, "zh" if _zh() else "en"),
                     accepted=", ".join(labels.label_of(labels.FACT, f) for f in FACTS[kind]),
                 ),
             )
-        subject = parsing.fold(required("subject")).upper()
-        day = parsing.parse_date(
-            required("effective_from")[:10],
-            field=sheet.label("effective_from"),
-            today=self.work.today,
-            allow_future=False,
-        )
-        origin_text = get("origin")
-        origin = _ORIGINS.get(labels.normalise(origin_text)) if origin_text else "imported"
+        subject = parsing.fold(required("subject", subject_cell)).upper()
+        if isinstance(day_cell, dt.date):  # a workbook's date (calamine: date or datetime)
+            day_text = (
+                day_cell.date() if isinstance(day_cell, dt.datetime) else day_cell
+            ).isoformat()
+        else:
+            day_text = required("effective_from", day_cell)[:10]
+        day = self.days.get(day_text)
+        if day is None:  # a county's history has a few thousand days: each parsed once
+            day = self.days[day_text] = parsing.parse_date(
+                day_text,
+                field=sheet.label("effective_from"),
+                today=self.work.today,
+                allow_future=False,
+            )
+        origin_text = _optional(origin_cell)
+        origin = _word(_ORIGINS, origin_text) if origin_text else "imported"
         if origin is None:
             raise InvalidInput(
                 sheet.label("origin"),
@@ -150,15 +173,20 @@ class HistoryImport:
                     value=origin_text, accepted=_words(ORIGIN_ZH)
                 ),
             )
-        known = get("ledger_seq")
-        ledger_seq = (
-            parsing.parse_count(known, field=sheet.label("ledger_seq"), minimum=0, maximum=10**9)
-            if known
-            else 0
-        )
-        at_text = get("recorded_at")
+        known = _whole(known)
+        if type(known) is int and known >= 0:
+            ledger_seq = known
+        else:
+            text = _optional(known)
+            ledger_seq = (
+                parsing.parse_count(text, field=sheet.label("ledger_seq"), minimum=0, maximum=10**9)
+                if text
+                else 0
+            )
         recorded_at = None
-        if at_text:
+        if isinstance(at_cell, dt.datetime):
+            recorded_at = _to_the_second(at_cell)
+        elif at_text := _optional(at_cell):
             try:
                 recorded_at = _to_the_second(dt.datetime.fromisoformat(at_text))
             except ValueError:
@@ -167,14 +195,18 @@ class HistoryImport:
                     _("{value!r} is not a time like 2026-01-10 09:30:00").format(value=at_text),
                 ) from None
         self.read += 1
-        order_text = get("seq")
-        order = (
-            parsing.parse_count(order_text, field=sheet.label("seq"), minimum=1, maximum=10**9)
-            if order_text
-            else 10**12 + self.read  # no number: the sheet's order
-        )
-        reason = _unquoted(get("reason")) or None
-        operator = _unquoted(get("operator")) or None
+        number = _whole(number)
+        if type(number) is int and number >= 1:
+            order = number
+        else:
+            text = _optional(number)
+            order = (
+                parsing.parse_count(text, field=sheet.label("seq"), minimum=1, maximum=10**9)
+                if text
+                else 10**12 + self.read  # no number: the sheet's order
+            )
+        why = _unquoted(_optional(reason)) or None
+        who = _unquoted(_optional(operator)) or None
         return _Row(
             sheet,
             name,
@@ -184,12 +216,12 @@ class HistoryImport:
             subject,
             fact,
             day,
-            _unquoted(get("value")),
-            reason[:500] if reason else None,
+            _unquoted(_text(value)),
+            why[:500] if why else None,
             origin,
             ledger_seq,
             recorded_at,
-            operator[:100] if operator else None,
+            who[:100] if who else None,
         )
 
     def _check_order(self) -> None:
@@ -230,9 +262,15 @@ class HistoryImport:
         self.rows = kept
 
     def _refused(self, r: _Row) -> None:
-        """Rows referring to a household whose history was refused are not reported again."""
-        if r.kind == fact_history.HOUSEHOLD:
-            self.work.failed_households.add(r.subject)
+        self._refused_subject(r.kind, r.subject)
+
+    def _refused_subject(self, kind: str, subject: str) -> None:
+        """Rows of other sheets that refer to a household or fund whose history was refused
+        are not reported again (they would be judged by a history with a hole in it)."""
+        if kind == fact_history.HOUSEHOLD:
+            self.work.failed_households.add(subject)
+        elif kind == fact_history.FUND:
+            self.failed_funds.add(subject)
 
     def _prepare(self) -> None:
         """Each row's subject and value, once the file's households, cadres and funds are in."""
@@ -327,17 +365,19 @@ class HistoryImport:
 
     # ------------------------------------------------------------------ writing
 
-    def before_entry(self, ref: str) -> None:
+    def before_entry(self, ref: str, fund: str = "") -> bool:
         """Write the changes the old ledger had recorded before its entry ``ref`` (the
-        file's 流水号; without one, the entry's place in the sheet)."""
+        file's 流水号; without one, the entry's place in the sheet). False if the entry is
+        not to be written: its fund's history was refused (a problem already listed)."""
         if not self.active:
-            return
+            return True
         self.position += 1
         try:
             number = int(ref)
         except (TypeError, ValueError):
             number = self.position
         self._flush(number)
+        return not (self.failed_funds and parsing.fold(fund).upper() in self.failed_funds)
 
     def finish(self) -> None:
         """Write the rest, and the cadres' relatives in force as their current ones."""
@@ -419,6 +459,52 @@ class HistoryImport:
                         relation=relative["relation"],
                     )
                 )
+
+
+#: The sheet's columns, in the order :meth:`HistoryImport._read` takes them.
+_KEYS = (
+    "seq",
+    "subject_kind",
+    "subject",
+    "fact",
+    "effective_from",
+    "value",
+    "reason",
+    "origin",
+    "ledger_seq",
+    "recorded_at",
+    "operator",
+)
+
+
+def _text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    return cell.strip() if isinstance(cell, str) else cell_text(cell)
+
+
+def _whole(cell: Any) -> Any:
+    """A workbook's number cell as an int where it is a whole number (calamine gives 3.0)."""
+    if type(cell) is float and cell.is_integer():
+        return int(cell)
+    return cell
+
+
+def _optional(cell: Any) -> str:
+    """An optional cell's text; a dash, a slash or 无 is empty."""
+    text = _text(cell)
+    return "" if len(text) <= 4 and dash_or_none(text) else text
+
+
+#: Words met in a column → what they name (a few distinct words in many rows).
+_SEEN: dict[tuple[int, str], str | None] = {}
+
+
+def _word(words: dict[str, str], text: str) -> str | None:
+    key = (id(words), text)
+    if key not in _SEEN:
+        _SEEN[key] = words.get(labels.normalise(text))
+    return _SEEN[key]
 
 
 def _unquoted(text: str) -> str:

@@ -65,6 +65,8 @@ _RULE_WORDS = {
     normalise_header(word): key for key, words in RULE_KEYS.items() for word in words
 } | {normalise_header(w): k for k, w in (("cap", "每户上限"), ("cap", "每户限额"))}
 _RULE_LINE = re.compile(r"^([^:：]+)[:：]\s*(.*)$")
+#: The status words as `export` writes them (others go through parse_choice).
+_STATUSES = {"active": "active", "exited": "exited", "在册": "active", "已退出": "exited"}
 _NONE = {"", "-", "—", "无", "none", "/"}
 _LINES = re.compile(r"[\r\n]+")
 
@@ -126,9 +128,12 @@ def parsed_value(
     if fact == CATEGORIES:
         return sorted(set(_categories(text, field, categories)))
     if fact == STATUS:
-        return parsing.parse_choice(
-            text, kind=labels.HOUSEHOLD_STATUS, codes=("active", "exited"), field=field
-        )
+        status = _STATUSES.get(text)
+        if status is None:
+            status = parsing.parse_choice(
+                text, kind=labels.HOUSEHOLD_STATUS, codes=("active", "exited"), field=field
+            )
+        return status
     if fact == MEMBER_IDS:
         found = [t for t in re.split(r"[\s,;，；、]+", text) if t]
         return sorted({_id_number(t, field, today) for t in found})
@@ -191,15 +196,29 @@ def _categories(text: str, field: str, known: dict[str, str]) -> list[str]:
     from zoufang.services.lookup import unknown_category
     from zoufang.services.roster_validation import LIST_SEPARATORS
 
+    words = _words_of(known)
     codes = []
     for word in LIST_SEPARATORS.split(text):
         if not word:
             continue
-        code = labels.resolve(labels.CATEGORY, word, known, known)
+        code = words.get(word)
+        if code is None:
+            code = words[word] = labels.resolve(labels.CATEGORY, word, known, known)
         if code is None:
             raise InvalidInput(field, unknown_category(word, known))
         codes.append(code)
     return codes
+
+
+#: The last categories mapping seen and what each word typed names (a county's history has
+#: hundreds of thousands of category cells and a dozen words).
+_WORDS: list[Any] = [None, {}]
+
+
+def _words_of(known: dict[str, str]) -> dict[str, str | None]:
+    if _WORDS[0] is not known:
+        _WORDS[0], _WORDS[1] = known, {}
+    return _WORDS[1]
 
 
 def _id_number(text: str, field: str, today: dt.date) -> str:

@@ -609,8 +609,11 @@ class _Import:
                 require(self.s, right)
         for sheet, name, line, get in rows:
             ref = get("seq")
-            if self.history is not None:  # the facts the old ledger knew before this entry
-                self.history.before_entry(ref)
+            # the facts the old ledger knew before this entry; none if its fund's were refused
+            if self.history is not None and not self.history.before_entry(ref, get("fund")):
+                if ref:
+                    self.failed_entries.add(ref)
+                continue
 
             def work(sheet=sheet, get=get):
                 kind = parsing.parse_choice(
