@@ -21,6 +21,10 @@ class _Undo(Exception):
     """Raised inside the transaction to roll it back (a problem, or --dry-run)."""
 
 
+#: The summary's keys (render_sections translates them) that no other command names.
+_SUMMARY_WORDS = (N_("history"),)
+
+
 def import_file(
     path: Annotated[
         Path,
