@@ -74,6 +74,14 @@ def history_ledger(zf, funded):
             "--from", "2026-11-26", "--reason", "=补录：11月26日起不再独居", env=on("2026-11-30"),
         )
     )  # fmt: skip
+    # backdated to the day of a payment it would have refused: known to the audit, never to
+    # that payment (the import must replay it after the payment, as it was recorded)
+    ok(
+        zf(
+            "household", "update", "H000002", "--category", "disabled", "--from", "2026-11-28",
+            "--reason", "补录残疾证", env=on("2026-11-30"),
+        )
+    )  # fmt: skip
     return funded
 
 
@@ -154,6 +162,7 @@ def test_a_ledger_with_history_moves_in_as_it_was(
     code, before = _findings(source)
     assert [f[0] for f in before if f[0] in ("backdated", "override")] == [
         "backdated",
+        "backdated",
         "override",
     ]
     target = new_ledger("target")
@@ -171,6 +180,7 @@ def test_a_ledger_with_history_moves_in_as_it_was(
     moved = invoke("household", "history", "H000001", "--format", "json", env=on(DAY, env))
     changes = moved.json()["changes"]
     assert [(c["backdated"], c["imported"]) for c in changes].count((True, False)) == 1
+    assert any(f[0] == "backdated" and f[3] for f in after)  # with the payment it touches
     assert all(c["imported"] for c in changes if not c["backdated"])
 
 
@@ -183,7 +193,7 @@ def test_the_history_sheet_is_in_the_export(history_ledger, tmp_path):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:6] == ("变更编号", "对象类型", "对象编号", "事项", "起始日期", "内容")
     values = {(r[2], r[3]): r[5] for r in rows[1:]}
-    assert values[("H000002", "类别")] == "留守儿童"
+    assert values[("H000002", "类别")] == "残疾人"  # the last change of its categories
     assert "表兄" in values[("C0002", "亲属")]
     assert "每户上限(元)：500.00" in values[(FUND, "资金规则")]
     # ID numbers masked without --reveal, like the other sheets

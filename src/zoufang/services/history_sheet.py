@@ -221,7 +221,14 @@ def _words_of(known: dict[str, str]) -> dict[str, str | None]:
     return _WORDS[1]
 
 
+#: ID numbers already read (the same people recur in every period of their household).
+_READ_IDS: dict[tuple[str, dt.date], str] = {}
+
+
 def _id_number(text: str, field: str, today: dt.date) -> str:
+    known = _READ_IDS.get((text, today))
+    if known is not None:
+        return known
     if "*" in text:
         raise InvalidInput(
             field,
@@ -230,4 +237,8 @@ def _id_number(text: str, field: str, today: dt.date) -> str:
                 "its ID numbers"
             ).format(value=text),
         )
-    return parsing.parse_id_number(text, field=field, today=today)
+    number = parsing.parse_id_number(text, field=field, today=today)
+    if len(_READ_IDS) > 500_000:
+        _READ_IDS.clear()
+    _READ_IDS[text, today] = number
+    return number
