@@ -287,6 +287,7 @@ def test_the_example_township_workbook_moves_in_whole(zf, ledger_path):
         "ledger": 4,
         "wishes": 0,  # the workbook has no sheet of them: its visits' wishes are open
         "suggestions": 0,
+        "history": 0,  # no 变更记录 sheet: each household's facts open on its enrolment
     }
     assert out["unknown_columns"] == {} and out["sheets_not_read"] == []
     skipped = {(s["sheet"], s["text"].split("：")[0]) for s in out["skipped_rows"]}

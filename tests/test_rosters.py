@@ -473,6 +473,7 @@ def test_export_xlsx_has_real_dates_money_and_chinese_headers(zf, hamlet, tmp_pa
         "资金流水",
         "干部名单",
         "资金项目",
+        "变更记录",
     ]
     sheet = book["帮扶对象"]
     headers = [c.value for c in sheet[1]]
@@ -680,7 +681,9 @@ def test_export_json_streams_arrays(zf, hamlet, tmp_path):
         "ledger",
         "cadres",
         "funds",
+        "history",
     ]
+    assert data["history"][0]["fact"] in ("categories", "rules", "relatives")
     assert data["members"][0]["id_number"] == WU[:6] + "********" + WU[-4:]
     assert data["ledger"][1]["amount"] == "800.50"
     assert data["commitments"][0]["days_overdue"] == -8

@@ -153,4 +153,13 @@ ENGLISH: dict[str, str] = {
     "户数": "households",
     "拟定人": "drafted by",
     "审定人": "approved by",
+    # the fact history's sheet (变更记录)
+    "变更编号": "seq",
+    "对象类型": "subject kind",
+    "对象编号": "subject",
+    "起始日期": "effective from",
+    "内容": "value",
+    "来源": "origin",
+    "录入时已有流水": "ledger entries then",
+    "每户限额": "cap",
 }

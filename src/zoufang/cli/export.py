@@ -36,6 +36,7 @@ TABLES = (
     "ledger",
     "cadres",
     "funds",
+    "history",
 )
 
 
@@ -61,7 +62,7 @@ def export(
         typer.Option(
             "--table",
             help="households, members, visits, commitments, wishes, suggestions, ledger, "
-            "cadres, funds or all.",
+            "cadres, funds, history or all.",
         ),
     ] = "all",
     lang: LangOpt = None,
@@ -69,8 +70,8 @@ def export(
     force: ForceOpt = False,
 ) -> None:
     """Export the 台账: households, members, visits, commitments, wishes, suggestions, the
-    money ledger, cadres and funds, one sheet (or file) per table; ID numbers masked unless
-    --reveal."""
+    money ledger, cadres, funds and the history of the facts the fund rules read, one sheet
+    (or file) per table; ID numbers masked unless --reveal."""
     from zoufang.output.files import write_tables
     from zoufang.services.export import export_tables
 
@@ -113,6 +114,7 @@ def _table_word(name: str) -> str:
         "ledger": pgettext("export table", "ledger"),
         "cadres": pgettext("export table", "cadres"),
         "funds": pgettext("export table", "funds"),
+        "history": pgettext("export table", "fact changes"),
     }
     return words.get(name, name)
 

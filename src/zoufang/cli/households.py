@@ -438,6 +438,8 @@ def household_history(
             "after": shown(r["fact"], r["after"]),
             "reason": r["reason"],
             "backdated": r["origin"] == "backdated",
+            # brought in from another ledger's export by `zoufang import` (docs/rosters.md)
+            "imported": r["origin"] == "imported",
         }
         for r in rows
     ]

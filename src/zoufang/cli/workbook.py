@@ -21,14 +21,18 @@ class _Undo(Exception):
     """Raised inside the transaction to roll it back (a problem, or --dry-run)."""
 
 
+#: The summary's keys (render_sections translates them) that no other command names.
+_SUMMARY_WORDS = (N_("history"),)
+
+
 def import_file(
     path: Annotated[
         Path,
         typer.Argument(
             metavar="FILE",
             help="A workbook (.xlsx), one sheet per kind (as `zoufang export` writes it, or "
-            "帮扶对象/花名册, 家庭成员, 走访记录, 承诺事项, 资金流水, 干部名单, 资金项目), or a "
-            "folder of CSV files named so.",
+            "帮扶对象/花名册, 家庭成员, 走访记录, 承诺事项, 资金流水, 干部名单, 资金项目, "
+            "变更记录), or a folder of CSV files named so.",
         ),
     ],
     dry_run: Annotated[
@@ -49,8 +53,9 @@ def import_file(
     ] = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Import a whole 台账: cadres, funds, households, members, visits, commitments and past
-    payments; all or nothing (see docs/rosters.md)."""
+    """Import a whole 台账: cadres, funds, households, members, visits, commitments, past
+    payments and the history of the facts they were judged by; all or nothing (see
+    docs/rosters.md)."""
     from zoufang.services.workbook_import import import_workbook
 
     fmt = fmt or default_format()

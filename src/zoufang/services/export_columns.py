@@ -161,6 +161,21 @@ COLUMNS: dict[str, list[Col]] = {
         Col("valid_to", "发放截止日期", "date"),
         Col("created_on", "设立日期", "date"),
     ],
+    # The dated history of every fact a payment rule reads (docs/funds.md), so that `import`
+    # judges each past payment by the facts of its day (services/history_sheet.py).
+    "history": [
+        Col("seq", "变更编号", "int"),
+        Col("subject_kind", "对象类型"),
+        Col("subject", "对象编号"),
+        Col("fact", "事项"),
+        Col("effective_from", "起始日期", "date"),
+        Col("value", "内容"),
+        Col("reason", "原因"),
+        Col("origin", "来源"),
+        Col("ledger_seq", "录入时已有流水", "int"),
+        Col("recorded_at", "录入时间", "datetime"),
+        Col("operator", "录入人"),
+    ],
 }
 SHEET_ZH = {
     "households": "帮扶对象",
@@ -172,8 +187,11 @@ SHEET_ZH = {
     "ledger": "资金流水",
     "cadres": "干部名单",
     "funds": "资金项目",
+    "history": "变更记录",
 }
+#: English sheet names other than the table's own.
+SHEET_EN = {"history": "fact changes"}
 
 
 def sheet_name(table: str, lang: str) -> str:
-    return SHEET_ZH[table] if lang == "zh" else table
+    return SHEET_ZH[table] if lang == "zh" else SHEET_EN.get(table, table)

@@ -125,6 +125,7 @@ class RowReader:
             "ledger": tables.ledger_entry,
             "cadres": tables.cadre,
             "funds": tables.fund,
+            "history": tables.fact_change,
         }[table]
         return self.connection.execute(select(func.count()).select_from(stored)).scalar_one()
 
@@ -558,4 +559,56 @@ class RowReader:
                 f.valid_from,
                 f.valid_to,
                 f.created_on,
+            )
+
+    def _history(self) -> Iterator[tuple]:
+        """Every fact change in the order recorded, its value as a person reads it
+        (:mod:`zoufang.services.history_sheet`)."""
+        import json
+
+        from sqlalchemy import select
+
+        from zoufang.labels import FACT_ZH
+        from zoufang.services.history_sheet import ORIGIN_ZH, SUBJECT_ZH, shown_value
+        from zoufang.tables import category as K
+        from zoufang.tables import fact_change as FC
+
+        words = (
+            self.category
+            if self.lang == "zh"
+            else {c: c for (c,) in self.connection.execute(select(K.c.code))}
+        )
+        for r in self._stream(
+            select(
+                FC.c.seq,
+                FC.c.subject_kind,
+                FC.c.subject,
+                FC.c.fact,
+                FC.c.effective_from,
+                FC.c.value,
+                FC.c.reason,
+                FC.c.origin,
+                FC.c.ledger_seq,
+                FC.c.recorded_at,
+                FC.c.operator,
+            ).order_by(FC.c.seq)
+        ):
+            try:
+                value = json.loads(r.value)
+            except ValueError:  # a hand edit: shown as stored (`audit funds` reports it)
+                value = r.value
+            yield (
+                r.seq,
+                self._label(SUBJECT_ZH, r.subject_kind),
+                r.subject,
+                self._label(FACT_ZH, r.fact),
+                r.effective_from,
+                shown_value(
+                    r.fact, value, lang=self.lang, categories=words, id_number=self._id_number
+                ),
+                r.reason,
+                self._label(ORIGIN_ZH, r.origin),
+                r.ledger_seq,
+                r.recorded_at,
+                r.operator,
             )

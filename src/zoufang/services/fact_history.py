@@ -45,6 +45,10 @@ CATEGORIES, STATUS, MEMBER_IDS, RELATIVES, RULES = (
 EARLIEST = dt.date(1949, 10, 1)
 #: The reason carried-over periods give (migration 0006).
 CARRIED_OVER = "carried over at upgrade"
+#: ``session.info`` key: the (subject_kind, subject, fact) whose whole history an import
+#: brings from its file (:mod:`zoufang.services.history_import`); the everyday writers leave
+#: them alone (:func:`append`, :func:`append_many`) while the import runs.
+FROM_FILE = "fact_history.from_file"
 
 #: Columns :class:`History` reads, in this order.
 HISTORY_COLUMNS = (
@@ -96,6 +100,8 @@ def append(
 
     if origin == "change" and today is not None and effective_from < today:
         origin = "backdated"
+    if not _not_from_file(session, [(subject_kind, subject, fact)]):
+        return {}
     money_chain.lock_for_append(session)
     conn = session.connection()
     rows = build_rows(
@@ -115,6 +121,7 @@ def append_many(
 ) -> None:
     """Append many changes at once ((subject_kind, subject, fact, value, effective_from,
     reason) each): enrolment from a roster, a demo ledger."""
+    changes = _not_from_file(session, changes)
     if not changes:
         return
     from zoufang.services import money_chain
@@ -131,6 +138,14 @@ def append_many(
     )
     for start in range(0, len(rows), 5000):
         conn.execute(insert(_fact), rows[start : start + 5000])
+
+
+def _not_from_file(session: LedgerSession, changes: Sequence[tuple]) -> Sequence[tuple]:
+    """``changes`` but those of facts whose history an import is bringing from its file."""
+    covered = session.info.get(FROM_FILE)
+    if not covered:
+        return changes
+    return [c for c in changes if (c[0], c[1], c[2]) not in covered]
 
 
 def build_rows(

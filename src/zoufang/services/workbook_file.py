@@ -46,6 +46,7 @@ KINDS = (
     "ledger",
     "wishes",
     "suggestions",
+    "history",
 )
 
 #: Sheet (or CSV file) names for each kind, compared after NFKC, lower-casing and dropping
@@ -70,6 +71,7 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "ledger": ("ledger", "payments", "资金流水", "发放记录", "资金发放", "发放台账", "流水"),
     "wishes": ("wishes", "微心愿", "心愿", "微心愿台账", "心愿清单"),
     "suggestions": ("suggestions", "意见建议", "意见建议台账", "群众意见建议"),
+    "history": ("history", "fact changes", "fact_changes", "变更记录", "变更历史"),
 }
 
 #: Each kind's columns (the households sheet uses the roster's): field → accepted headers.
@@ -181,6 +183,19 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "visit": ("visit", "走访编号"),
         "answers": ("answers", "答复记录"),
     },
+    "history": {
+        "seq": ("seq", "变更编号"),
+        "subject_kind": ("subject_kind", "对象类型"),
+        "subject": ("subject", "对象编号"),
+        "fact": ("fact", "事项"),
+        "effective_from": ("effective_from", "起始日期", "生效日期"),
+        "value": ("value", "内容", "变更后"),
+        "reason": ("reason", "原因", "理由"),
+        "origin": ("origin", "来源"),
+        "ledger_seq": ("ledger_seq", "录入时已有流水"),
+        "recorded_at": ("recorded_at", "录入时间"),
+        "operator": ("operator", "录入人"),
+    },
 }
 #: Columns `export` writes that zoufang computes or records itself: recognised, not read.
 COMPUTED: dict[str, tuple[str, ...]] = {
@@ -192,6 +207,7 @@ COMPUTED: dict[str, tuple[str, ...]] = {
     "commitments": ("village", "村/社区", "days_overdue", "逾期天数"),
     "wishes": ("village", "村/社区", "days_overdue", "逾期天数"),
     "suggestions": ("village", "村/社区"),
+    "history": (),
     "ledger": (
         "fund_name",
         "资金名称",

@@ -58,6 +58,7 @@ from zoufang.tables import household as H
 
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
+    from zoufang.services.history_import import HistoryImport
 
 #: ``2026-03-10 办理中: 已联系施工队`` — one response in the 办理记录 cell `export` writes.
 _RESPONSE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})\s+([^:：]+)[:：]\s*(.*)$")
@@ -131,6 +132,8 @@ class _Import:
         self.exits: list[tuple[str, dt.date, str, Sheet, int]] = []
         # wishes and suggestions the visits opened that a row of their own sheet has found
         self.heard_taken: dict[str, set[int]] = {}
+        # the file's fact history (变更记录), written as the money goes in
+        self.history: HistoryImport | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -348,6 +351,8 @@ class _Import:
         for e in errors:
             self.fail(sheet, e["row"], e["field"], e["error"])
         bad_lines = {e["row"] for e in errors}
+        # a row the ledger check refused (already enrolled…) is in both lists: never written
+        good = [row for row in good if row.line not in bad_lines]
         for line, cells in roster.rows:
             if line not in bad_lines:
                 continue
@@ -604,6 +609,11 @@ class _Import:
                 require(self.s, right)
         for sheet, name, line, get in rows:
             ref = get("seq")
+            # the facts the old ledger knew before this entry; none if its fund's were refused
+            if self.history is not None and not self.history.before_entry(ref, get("fund")):
+                if ref:
+                    self.failed_entries.add(ref)
+                continue
 
             def work(sheet=sheet, get=get):
                 kind = parsing.parse_choice(
@@ -796,7 +806,7 @@ def import_workbook(
     # once for every household at the end (they depend on the visits alone), each cadre's
     # name is looked up once, and each fund's balance is summed once and then kept up to
     # date entry by entry (not summed again over the whole fund for every payment).
-    from zoufang.services import audit_log, due, money_chain
+    from zoufang.services import audit_log, due, fact_history, money_chain
     from zoufang.services.lookup import CADRES_KNOWN
 
     audit_log.hold(session)
@@ -804,6 +814,9 @@ def import_workbook(
     money_chain.keep_totals(session)
     session.info[CADRES_KNOWN] = {}
     try:
+        from zoufang.services.history_import import HistoryImport
+
+        work.history = HistoryImport(work)  # read first: it sets the covered facts aside
         work.cadres()
         work.funds()
         work.households_()
@@ -811,6 +824,7 @@ def import_workbook(
         work.visits_()
         work.commitments()
         work.ledger()
+        work.history.finish()
         from zoufang.services.heard_import import import_suggestions, import_wishes
 
         import_wishes(work)
@@ -822,6 +836,7 @@ def import_workbook(
         session.info.pop(audit_log.HELD, None)  # the transaction is rolled back anyway
         raise
     finally:
+        session.info.pop(fact_history.FROM_FILE, None)
         session.info.pop(CADRES_KNOWN, None)
         session.info.pop(due.DEFERRED, None)
         session.info.pop(money_chain.TOTALS, None)
