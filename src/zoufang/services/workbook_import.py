@@ -430,7 +430,13 @@ class _Import:
                 self.count("members")
 
     def visits_(self) -> None:
-        from zoufang.services.visit_record import VisitIn, log_visit
+        from zoufang.services.visit_record import VisitBatch, VisitIn
+
+        def logged(ref: str, visit_id: int) -> None:
+            if ref:
+                self.visits[ref] = visit_id
+
+        batch = VisitBatch(self.s, self.today, logged)
 
         needs_here = "commitments" not in self.book.sheets  # else they come from that sheet
         sheet_made = self.book.sheets.get("visits")
@@ -444,7 +450,7 @@ class _Import:
         for sheet, name, line, get in self.rows("visits"):
             ref = get("id")
 
-            def work(sheet=sheet, get=get):
+            def work(sheet=sheet, get=get, ref=ref):
                 code = self.household_ref(sheet, get)
                 if code is None:
                     return None
@@ -465,7 +471,8 @@ class _Import:
                     gifts=items(get("gifts")),
                     next_date=nxt,
                 )
-                return log_visit(session=self.s, data=visit, today=self.today)
+                batch.add(visit, ref)  # checked now, written with its batch
+                return True
 
             columns = {
                 "--by": sheet.label("cadres"),
@@ -474,14 +481,12 @@ class _Import:
                 "--next": sheet.label("next"),
                 "HOUSEHOLD": sheet.label("household"),
             }
-            logged = self.attempt(sheet, name, line, columns, work)
-            if logged is None:
+            if self.attempt(sheet, name, line, columns, work) is None:
                 if ref:
                     self.failed_visits.add(ref)
                 continue
-            if ref:
-                self.visits[ref] = logged.id
             self.count("visits")
+        batch.flush()
 
     def visit_ref(self, sheet: Sheet, get, key: str, code: str) -> int | None | bool:
         """The ledger id of the file's visit ``get(key)``; False if that row was refused."""
