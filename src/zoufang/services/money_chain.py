@@ -121,6 +121,9 @@ def append(
     }
     entry = Entry(**fields, hash=entry_hash(fields))
     session.connection().execute(_statements()[1], entry.model_dump())
+    facts = session.info.get("payment_facts_kept")  # fund_payment.keep_facts: a bulk write
+    if facts is not None:
+        facts.appended(session.connection(), fields)
     kept = session.info.get(TOTALS)
     if kept is not None and fields["fund_code"] in kept:  # as fund_payment.fund_totals sums
         totals = kept[fields["fund_code"]]

@@ -607,6 +607,17 @@ class _Import:
             # server ledger, refused in one line before any row (only the owner holds both)
             for right in ("funds", "pay", "reverse"):
                 require(self.s, right)
+        from zoufang.services.fund_payment import forget_facts, keep_facts
+
+        # every payment judged by the same rules, on facts read once (nothing below adds a
+        # household, a member or a fact change)
+        keep_facts(self.s)
+        try:
+            self._ledger_rows(rows, allocate, disburse, reverse)
+        finally:
+            forget_facts(self.s)
+
+    def _ledger_rows(self, rows, allocate, disburse, reverse) -> None:
         for sheet, name, line, get in rows:
             ref = get("seq")
 
