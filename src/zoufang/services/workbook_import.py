@@ -380,8 +380,9 @@ class _Import:
         self.count("households", len(good))
 
     def members(self) -> None:
-        from zoufang.services.households import add_member
+        from zoufang.services.households import MemberBatch
 
+        batch = MemberBatch(self.s)
         for sheet, name, line, get in self.rows("members"):
 
             def work(sheet=sheet, get=get):
@@ -399,8 +400,7 @@ class _Import:
                     )
                 birth = get("birth_year")
                 health = get("health")
-                return add_member(
-                    session=self.s,
+                batch.add(  # checked now, written with its batch
                     code=code,
                     name=parsing.parse_name(
                         clean_name(get("name")), field=sheet.label("name"), max_len=100
@@ -425,9 +425,11 @@ class _Import:
                     if number
                     else None,
                 )
+                return True
 
             if self.attempt(sheet, name, line, {"--id-number": sheet.label("id_number")}, work):
                 self.count("members")
+        batch.flush()
 
     def visits_(self) -> None:
         from zoufang.services.visit_record import VisitBatch, VisitIn
