@@ -502,11 +502,45 @@ class _Import:
         return self.visits[ref]
 
     def commitments(self) -> None:
-        from zoufang.services.visit_record import _inserted_id
+        from zoufang.services.lookup import resolve_cadre
+        from zoufang.services.visit_record import inserted_ids
 
         conn = self.s.connection()
         operator = self.s.info.get("operator", "unknown")
-        known = list(COMMITMENT_STATUSES)
+        known = tuple(COMMITMENT_STATUSES)
+        # the household ids, read once (every household is in by now)
+        household_ids = dict(conn.execute(select(H.c.code, H.c.id)).all())
+        pending: list[tuple[dict, list]] = []
+
+        def flush() -> None:
+            """The kept rows written: one executemany each for the commitments and their
+            responses, then their audit rows in the file's order."""
+            rows = [row for row, _responses in pending]
+            for row, new_id in zip(rows, inserted_ids(conn, CM, rows), strict=True):
+                row["id"] = new_id
+            answered = [
+                {
+                    "commitment_id": row["id"],
+                    "response_date": on,
+                    "action": action,
+                    "note": note,
+                    "operator": operator,
+                }
+                for row, responses in pending
+                for on, action, note in responses
+            ]
+            if answered:
+                conn.execute(insert(CR), answered)
+            for row, responses in pending:
+                record(
+                    self.s,
+                    action="import",
+                    object_type="commitment",
+                    object_key=str(row["id"]),
+                    after={**row, "responses": len(responses)},
+                )
+            pending.clear()
+
         for sheet, name, line, get in self.rows("commitments"):
 
             def work(sheet=sheet, get=get):
@@ -552,13 +586,13 @@ class _Import:
                             date=closed, opened=opened
                         ),
                     )
-                from zoufang.tables import cadre as C
-
                 row = {
-                    "household_id": conn.execute(select(H.c.id).where(H.c.code == code)).scalar(),
+                    "household_id": household_ids[code],
                     "visit_id": visit,
                     "text": text,
-                    "cadre_id": conn.execute(select(C.c.id).where(C.c.code == cadre_code)).scalar(),
+                    "cadre_id": resolve_cadre(
+                        session=self.s, text=cadre_code, field=sheet.label("cadre")
+                    ).id,
                     "due_date": due,
                     "status": status,
                     "opened_on": opened,
@@ -568,32 +602,15 @@ class _Import:
                     else None,
                     "referred_to": get("referred_to") or None,
                 }
-                row["id"] = _inserted_id(conn, CM, row)
-                if responses:
-                    conn.execute(
-                        insert(CR),
-                        [
-                            {
-                                "commitment_id": row["id"],
-                                "response_date": on,
-                                "action": action,
-                                "note": note,
-                                "operator": operator,
-                            }
-                            for on, action, note in responses
-                        ],
-                    )
-                record(
-                    self.s,
-                    action="import",
-                    object_type="commitment",
-                    object_key=str(row["id"]),
-                    after={**row, "responses": len(responses)},
-                )
+                pending.append((row, responses))  # written with its batch
+                if len(pending) >= 2000:
+                    flush()
                 return row
 
             if self.attempt(sheet, name, line, {}, work):
                 self.count("commitments")
+        if pending:
+            flush()
 
     def ledger(self) -> None:
         from zoufang.services.funds import allocate, disburse, reverse
