@@ -131,6 +131,8 @@ class _Import:
         self.exits: list[tuple[str, dt.date, str, Sheet, int]] = []
         # wishes and suggestions the visits opened that a row of their own sheet has found
         self.heard_taken: dict[str, set[int]] = {}
+        # what a kind's rows look up again and again, read once (heard_import)
+        self.lookups: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ helpers
 
