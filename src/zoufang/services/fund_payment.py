@@ -39,6 +39,7 @@ from zoufang.tables import visit as V
 from zoufang.tables import visit_cadre as VC
 
 if TYPE_CHECKING:
+    from zoufang.chain import ChainHead
     from zoufang.db import LedgerSession
     from zoufang.services.money_chain import Entry
 
@@ -59,13 +60,19 @@ class HouseholdRef(NamedTuple):
 
 def find_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> FundRef:
     """The fund ``code`` (exactly as :func:`zoufang.services.funds.get_fund` finds it)."""
+    kept = session.info.get(FACTS_KEPT)
+    if kept is not None and code in kept.funds:
+        return kept.funds[code]
     session.flush()  # a fund the ORM holds back is in the ledger too
     row = session.connection().execute(_queries().fund, {"code": code}).first()
     if row is None:
         raise not_a_code(code, field) or NotFound(
             field, _("no fund {code!r} (see `zoufang fund list`)").format(code=shown(code))
         )
-    return FundRef(row.code, bool(row.requires_plan))
+    found = FundRef(row.code, bool(row.requires_plan))
+    if kept is not None:
+        kept.funds[code] = found
+    return found
 
 
 def find_household(*, session: LedgerSession, code: str, field: str) -> HouseholdRef:
@@ -340,6 +347,8 @@ class _KeptFacts:
         from zoufang.db import driver_rows
 
         conn = session.connection()
+        self.head: ChainHead | None = None  # the last entry appended meanwhile
+        self.funds: dict[str, FundRef] = {}  # funds found so far (none is added meanwhile)
         self.history = fact_history.load_history(conn)
         self.known = category_labels(session=session)
         self.households: dict[str, HouseholdRef] = {}

@@ -864,9 +864,11 @@ def import_workbook(
         session.info.pop(money_chain.TOTALS, None)
     if progress:
         progress(total, total)
-    result.errors.sort(
-        key=lambda e: (KINDS.index(_kind_of(book, e["sheet"])), e["sheet"], e["row"])
-    )
+    if result.errors:
+        kinds = _kinds_of(book)
+        result.errors.sort(
+            key=lambda e: (KINDS.index(kinds.get(e["sheet"], KINDS[0])), e["sheet"], e["row"])
+        )
     if not result.errors:
         chain = session.connection().execute(select(func.count()).select_from(_ledger())).scalar()
         record(
@@ -900,9 +902,13 @@ def _ledger():
     return ledger_entry
 
 
-def _kind_of(book: Workbook, sheet_name: str) -> str:
-    """The kind of a sheet named in an error (a continuation sheet: its first sheet's)."""
+def _kinds_of(book: Workbook) -> dict[str, str]:
+    """The kind of each sheet an error may name (a continuation sheet: its first sheet's),
+    found in one pass (not one pass over every row for each error: quadratic in a county's
+    file with many problems)."""
+    kinds: dict[str, str] = {}
     for kind, sheet in book.sheets.items():
-        if sheet_name == sheet.name or any(n == sheet_name for n, _l, _c in sheet.rows):
-            return kind
-    return KINDS[0]
+        kinds.setdefault(sheet.name, kind)
+        for n in {n for n, _l, _c in sheet.rows}:
+            kinds.setdefault(n, kind)
+    return kinds
