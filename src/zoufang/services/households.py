@@ -735,14 +735,14 @@ class MemberBatch:
         health: str | None = None,
         id_number: str | None = None,
     ) -> None:
-        code = fold(code)
-        household = self.households.get(code)
+        given = code  # the audit row names the household as the caller did, as add_member's
+        household = self.households.get(fold(code))
         if household is None:
-            raise no_household(code, "household")
+            raise no_household(fold(code), "household")
         hid, code, head_number, enrolled_on = household
         if id_number is not None:
             refuse_member_id(
-                code, head_number, id_number, lambda: id_number in self.current.get(hid, ())
+                given, head_number, id_number, lambda: id_number in self.current.get(hid, ())
             )
         row = {
             "household_id": hid,
@@ -766,7 +766,7 @@ class MemberBatch:
                 _day(enrolled_on),
                 None,
             )
-        self.pending.append((row, code, change))
+        self.pending.append((row, given, change))
         if len(self.pending) >= self.size:
             self.flush()
 
