@@ -632,7 +632,9 @@ class _Import:
 
         # every payment judged by the same rules, on facts read once (nothing below adds a
         # household, a member or a fact change)
-        keep_facts(self.s)
+        # the visits the payments name (the file's 走访编号), read at once with the facts
+        named = (self.visits.get(get("visit")) for _sheet, _name, _line, get in rows)
+        keep_facts(self.s, visit_ids=[v for v in named if v is not None])
         try:
             self._ledger_rows(rows, allocate, disburse, reverse)
         finally:
