@@ -192,3 +192,37 @@ def test_a_batch_refuses_a_member_as_add_member_does(new_ledger, monkeypatch, nu
             add_member(session=s, code="H000001", name="某人", relation="亲属", id_number=number)
     assert by_batch.value.reason == by_one.value.reason == reason
     assert by_batch.value.field == by_one.value.field == "--id-number"
+
+
+def test_a_payment_at_another_households_visit_is_refused_at_its_row(zf, new_ledger, tmp_path):
+    """The money sheet's visits are read at once with the facts: a payment naming a visit
+    to another household is still refused, at its row and column."""
+    import openpyxl
+
+    source = new_ledger("source")
+    env = cli_env(source)
+    ok(invoke("demo", "--households", "40", "--funds", env=env))
+    out = tmp_path / "台账.xlsx"
+    ok(invoke("export", "--out", out, "--reveal", "--lang", "zh", env=env))
+    book = openpyxl.load_workbook(out)
+    visits = book["走访记录"]
+    vh = [c.value for c in visits[1]]
+    owner = {
+        r[vh.index("编号")]: r[vh.index("户号")]
+        for r in visits.iter_rows(min_row=2, values_only=True)
+    }
+    money = book["资金流水"]
+    mh = [c.value for c in money[1]]
+    row, household = next(
+        (n, r[mh.index("户号")])
+        for n, r in enumerate(money.iter_rows(min_row=2, values_only=True), start=2)
+        if r[mh.index("走访编号")]
+    )
+    other = next(v for v, h in owner.items() if h != household)
+    money.cell(row=row, column=mh.index("走访编号") + 1, value=other)
+    book.save(out)
+    result = zf("import", out, "--format", "json")
+    assert result.exit_code == 2
+    refused = [e for e in result.json()["errors"] if e["sheet"] == "资金流水" and e["row"] == row]
+    assert [e["column"] for e in refused] == ["走访编号"]
+    assert f"was not to household {household}" in refused[0]["error"]
