@@ -403,7 +403,11 @@ class VisitBatch:
         ]
         for visit, new_id in zip(visits, inserted_ids(conn, V, visits), strict=True):
             visit["id"] = new_id
-        links, items, needs, wishes, suggestions = [], [], [], [], []
+        links: list[dict] = []
+        items: list[dict] = []
+        needs: list[dict] = []
+        wishes: list[dict] = []
+        suggestions: list[dict] = []
         for visit, (_key, data, _kind, need_due, household, cadres) in zip(
             visits, pending, strict=True
         ):
