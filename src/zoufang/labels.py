@@ -364,6 +364,11 @@ def input_words(
     return table
 
 
+#: :func:`input_words` of a kind's fixed codes with only the built-in words, by (kind,
+#: codes): a bulk write (`import`) resolves a visit's kind, a status… for every row.
+_WORDS: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
+
+
 def resolve(
     kind: str, text: str, codes: Iterable[str], words: Mapping[str, str] | None = None
 ) -> str | None:
@@ -371,7 +376,12 @@ def resolve(
     and ``in_progress`` for ``in-progress``), its word, or a short form (see
     :func:`input_words`; ``words``, code → word, are the caller's, e.g. the categories'
     labels in the ledger); None if it names none of them."""
-    table = input_words(kind, codes, words)
+    if words is None and isinstance(codes, tuple):  # the built-in words: worked out once
+        table = _WORDS.get((kind, codes))
+        if table is None:
+            table = _WORDS[(kind, codes)] = input_words(kind, codes)
+    else:
+        table = input_words(kind, codes, words)
     wanted = normalise(text or "")
     found = table.get(wanted)
     if found is None and wanted.isascii():

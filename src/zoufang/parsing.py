@@ -775,7 +775,7 @@ def parse_choice(
     ``低保``), full-width or not. ``words`` (code → word) are the caller's own, e.g. the
     categories' labels in the ledger. An unknown value is refused with the accepted ones,
     in the chosen language."""
-    known = list(codes)
+    known = tuple(codes)
     code = labels.resolve(kind, text or "", known, words)
     if code is None:
         raise InvalidInput(

@@ -54,26 +54,36 @@ def record(
     held = session.info.get(HELD)
     if held is not None:
         held.append(row)
+        if len(held) >= HELD_AT_MOST:  # written as they come, a batch at a time, in order
+            _write(session, held)
+            held.clear()
         return
     session.connection().execute(insert(audit_log).values(**row))
 
 
 HELD = "audit_rows_held"
+#: Held rows are written once there are this many: a county's import records ~2 million,
+#: which held to the end would be ~1 GB.
+HELD_AT_MOST = 5000
 
 
 def hold(session: LedgerSession) -> None:
     """From now on, :func:`record` keeps the rows (a bulk write such as `import`: one
-    INSERT for all of them instead of one each); :func:`write_held` writes them."""
+    INSERT for many of them instead of one each), writing them :data:`HELD_AT_MOST` at a
+    time; :func:`write_held` writes the rest. A caller that rolls back writes nothing."""
     session.info.setdefault(HELD, [])
 
 
 def write_held(session: LedgerSession) -> None:
     """Write the rows :func:`record` kept since :func:`hold`, in their order, and stop
     keeping them."""
+    _write(session, session.info.pop(HELD, None) or [])
+
+
+def _write(session: LedgerSession, rows: list[dict]) -> None:
     from sqlalchemy import insert
 
-    rows = session.info.pop(HELD, None)
-    for start in range(0, len(rows or ()), 5000):
+    for start in range(0, len(rows), 5000):
         session.connection().execute(insert(audit_log), rows[start : start + 5000])
 
 

@@ -261,6 +261,20 @@ class History:
         # fund → (threshold, rules), for subjects whose facts have one period each
         self._settled: dict[Any, tuple[int, tuple]] = {}
 
+    def add(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Fact changes written after this history was loaded (``HISTORY_COLUMNS`` order):
+        each period in its place, and payment_as_of's remembered shortcuts forgotten, so
+        the next payment is judged by them (an import writing a file's history between its
+        payments, with the payments' facts kept: fund_payment.keep_facts)."""
+        for key, found in History(rows).periods.items():
+            mine = self.periods.get(key)
+            if mine is None:
+                self.periods[key] = found
+            else:
+                mine += found
+                mine.sort()
+        self._settled.clear()
+
     def parse(self, text: str) -> Any:
         value = self._parsed.get(text, _MISSING)
         if value is _MISSING:

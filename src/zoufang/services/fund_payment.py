@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, case, exists, func, select
@@ -39,6 +40,7 @@ from zoufang.tables import visit as V
 from zoufang.tables import visit_cadre as VC
 
 if TYPE_CHECKING:
+    from zoufang.chain import ChainHead
     from zoufang.db import LedgerSession
     from zoufang.services.money_chain import Entry
 
@@ -59,17 +61,26 @@ class HouseholdRef(NamedTuple):
 
 def find_fund(*, session: LedgerSession, code: str, field: str = "FUND") -> FundRef:
     """The fund ``code`` (exactly as :func:`zoufang.services.funds.get_fund` finds it)."""
+    kept = session.info.get(FACTS_KEPT)
+    if kept is not None and code in kept.funds:
+        return kept.funds[code]
     session.flush()  # a fund the ORM holds back is in the ledger too
     row = session.connection().execute(_queries().fund, {"code": code}).first()
     if row is None:
         raise not_a_code(code, field) or NotFound(
             field, _("no fund {code!r} (see `zoufang fund list`)").format(code=shown(code))
         )
-    return FundRef(row.code, bool(row.requires_plan))
+    found = FundRef(row.code, bool(row.requires_plan))
+    if kept is not None:
+        kept.funds[code] = found
+    return found
 
 
 def find_household(*, session: LedgerSession, code: str, field: str) -> HouseholdRef:
     code = fold(code)  # Ｈ０００００１, typed with a Chinese input method, is H000001
+    kept = session.info.get(FACTS_KEPT)
+    if kept is not None and code in kept.households:
+        return kept.households[code]
     row = session.connection().execute(_queries().household, {"code": code}).first()
     if row is None:
         raise no_household(code, field)
@@ -211,6 +222,19 @@ def payment_facts(
     session.flush()  # what the ORM holds back is in the ledger too
     conn = session.connection()
     allocated, disbursed = fund_totals(session=session, code=fund.code)
+    kept = session.info.get(FACTS_KEPT)
+    if kept is not None:
+        return _judged(
+            kept.facts(conn, fund=fund, household=household, on=on, cadre_codes=cadre_codes),
+            kept.known,
+            fund=fund,
+            household=household,
+            amount_fen=amount_fen,
+            on=on,
+            balance=allocated - disbursed,
+            received=lambda code: kept.received.get((fund.code, code), 0),
+            same_day=kept.same_day.get((fund.code, household.code, on), 0),
+        )
     q = _queries()
     persons = {household.id_number}
     persons.update(conn.execute(q.members, {"household_id": household.id}).scalars())
@@ -242,12 +266,36 @@ def payment_facts(
         cadres=cadre_codes,
         others=others,
     )
-    also_paid = [
-        code
-        for code in facts.sharing
-        if household_received(session=session, fund_code=fund.code, household_code=code) > 0
-    ]
-    known = category_labels(session=session)
+    return _judged(
+        facts,
+        category_labels(session=session),
+        fund=fund,
+        household=household,
+        amount_fen=amount_fen,
+        on=on,
+        balance=allocated - disbursed,
+        received=lambda code: household_received(
+            session=session, fund_code=fund.code, household_code=code
+        ),
+        same_day=same_day,
+    )
+
+
+def _judged(
+    facts: fact_history.PaymentAsOf,
+    known: dict[str, str],
+    *,
+    fund: Any,
+    household: Any,
+    amount_fen: int,
+    on: dt.date,
+    balance: int,
+    received,
+    same_day: int,
+) -> PaymentFacts:
+    """The facts the rules judge a payment by, from the facts in force on its day and the
+    ledger's sums (``received``: net fen a household code has had from this fund)."""
+    also_paid = [code for code in facts.sharing if received(code) > 0]
     return PaymentFacts(
         fund_code=fund.code,
         household_code=household.code,
@@ -262,14 +310,151 @@ def payment_facts(
         valid_from=facts.valid_from,
         valid_to=facts.valid_to,
         cap_fen=facts.cap_fen,
-        received_before_fen=household_received(
-            session=session, fund_code=fund.code, household_code=household.code
-        ),
-        balance_before_fen=allocated - disbursed,
+        received_before_fen=received(household.code),
+        balance_before_fen=balance,
         related_cadres=facts.related_cadres,
         same_day_payments=same_day,
         also_paid_households=also_paid,
     )
+
+
+#: ``session.info`` key of the facts a bulk write (`import`'s money sheet) has read once
+#: for every payment it judges (:func:`keep_facts`).
+FACTS_KEPT = "payment_facts_kept"
+
+
+def keep_facts(session: LedgerSession, visit_ids: Iterable[int] = ()) -> None:
+    """From now on in this session, :func:`payment_facts` reads the ledger's facts once — the
+    whole fact history, every household and member ID number, each household's net receipts
+    and same-day payments per fund — instead of ~10 statements for every payment, and
+    :func:`zoufang.services.money_chain.append` keeps the sums up to date. The rules and the
+    as-of reading are the same (:func:`zoufang.services.fact_history.payment_as_of`).
+
+    Only for a write that adds no household or member and changes no category through the
+    everyday commands while it is kept (`import` keeps it for its money sheet alone); fact
+    changes it writes meanwhile (the file's history) go to :func:`facts_appended`; stop
+    with :func:`forget_facts`. ``visit_ids``: the visits the payments will name, read at once
+    (their status, household and cadres) instead of with three statements a payment."""
+    session.flush()
+    session.info[FACTS_KEPT] = _KeptFacts(session, visit_ids)
+
+
+def forget_facts(session: LedgerSession) -> None:
+    session.info.pop(FACTS_KEPT, None)
+
+
+def facts_appended(session: LedgerSession, rows: list[dict]) -> None:
+    """Fact changes were written (stored rows, as ``fact_history.build_rows`` makes them):
+    the facts kept by :func:`keep_facts`, if any, hold them from now on."""
+    kept = session.info.get(FACTS_KEPT)
+    if kept is not None and rows:
+        columns = fact_history.HISTORY_COLUMNS
+        kept.history.add([tuple(row[c] for c in columns) for row in rows])
+
+
+class _KeptFacts:
+    """What :func:`payment_facts` would read, read once (see :func:`keep_facts`)."""
+
+    def __init__(self, session: LedgerSession, visit_ids: Iterable[int] = ()) -> None:
+        from zoufang.db import driver_rows
+
+        conn = session.connection()
+        # visit id → (status, its household's code, its cadres' codes in code order)
+        self.visits: dict[int, tuple[str, str | None, list[str]]] = {}
+        wanted = sorted(set(visit_ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for vid, status, code in conn.execute(
+                select(V.c.id, V.c.status, H.c.code)
+                .select_from(V.outerjoin(H, H.c.id == V.c.household_id))
+                .where(V.c.id.in_(chunk))
+            ):
+                self.visits[vid] = (status, code, [])
+            for vid, cadre in conn.execute(
+                select(VC.c.visit_id, C.c.code)
+                .join(C, VC.c.cadre_id == C.c.id)
+                .where(VC.c.visit_id.in_(chunk))
+                .order_by(VC.c.visit_id, C.c.code)
+            ):
+                self.visits[vid][2].append(cadre)
+        self.head: ChainHead | None = None  # the last entry appended meanwhile
+        self.funds: dict[str, FundRef] = {}  # funds found so far (none is added meanwhile)
+        self.history = fact_history.load_history(conn)
+        self.known = category_labels(session=session)
+        self.households: dict[str, HouseholdRef] = {}
+        self.code_of: dict[int, str] = {}
+        self.persons: dict[int, set[str]] = {}  # household id → its members' ID numbers
+        self.holders: dict[str, set[int]] = {}  # ID number → households holding it
+        for hid, code, name, number in driver_rows(
+            conn, select(H.c.id, H.c.code, H.c.head_name, H.c.id_number)
+        ):
+            self.households[code] = HouseholdRef(hid, code, name, number)
+            self.code_of[hid] = code
+            if number is not None:
+                self.holders.setdefault(number, set()).add(hid)
+        for hid, number in driver_rows(
+            conn, select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None))
+        ):
+            self.persons.setdefault(hid, set()).add(number)
+            self.holders.setdefault(number, set()).add(hid)
+        received = _queries().received.selected_columns[0]
+        self.received: dict[tuple[str, str], int] = {
+            (fund, code): int(total)
+            for fund, code, total in conn.execute(
+                select(E.c.fund_code, E.c.household_code, received)
+                .where(E.c.household_code.is_not(None))
+                .group_by(E.c.fund_code, E.c.household_code)
+            )
+        }
+        R = E.alias("reversal")
+        self.same_day: dict[tuple[str, str, dt.date], int] = {
+            (fund, code, on): int(n)
+            for fund, code, on, n in conn.execute(
+                select(E.c.fund_code, E.c.household_code, E.c.entry_date, func.count())
+                .where(E.c.kind == "disburse", ~exists().where(R.c.reverses_seq == E.c.seq))
+                .group_by(E.c.fund_code, E.c.household_code, E.c.entry_date)
+            )
+        }
+
+    def facts(
+        self, conn, *, fund: Any, household: Any, on: dt.date, cadre_codes: list[str]
+    ) -> fact_history.PaymentAsOf:
+        """:func:`fact_history.payment_as_of` of this payment, its households sharing a
+        person found as :func:`payment_facts` finds them (heads and members, any status)."""
+        persons = {household.id_number} | self.persons.get(household.id, set())
+        other_ids: set[int] = set()
+        for person in persons:
+            other_ids |= self.holders.get(person, set())
+        other_ids.discard(household.id)
+        return fact_history.payment_as_of(
+            self.history,
+            fund=fund.code,
+            household=household.code,
+            on=on,
+            before=None,
+            cadres=cadre_codes,
+            others=sorted(self.code_of[i] for i in other_ids),
+        )
+
+    def appended(self, conn, fields: dict) -> None:
+        """An entry was appended: the sums a payment is judged by, kept up to date."""
+        code = fields["household_code"]
+        if code is None:
+            return  # an allocation, or its reversal: the fund's totals (money_chain) only
+        key = (fields["fund_code"], code)
+        if fields["kind"] == "disburse":
+            self.received[key] = self.received.get(key, 0) + fields["amount_fen"]
+            day = (*key, fields["entry_date"])
+            self.same_day[day] = self.same_day.get(day, 0) + 1
+            return
+        self.received[key] = self.received.get(key, 0) - fields["amount_fen"]
+        if fields["reverses_seq"] is not None:
+            original = conn.execute(
+                select(E.c.kind, E.c.entry_date).where(E.c.seq == fields["reverses_seq"])
+            ).first()
+            if original is not None and original.kind == "disburse":
+                day = (*key, original.entry_date)
+                self.same_day[day] = self.same_day.get(day, 1) - 1
 
 
 def disburse(
@@ -378,17 +563,23 @@ def disburse(
 
 def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> None:
     conn = session.connection()
-    visit = conn.execute(_queries().visit, {"id": visit_id}).first()
-    if visit is None:
-        raise NotFound("--visit", _("no visit {id}").format(id=visit_id))
-    if visit.status != VISIT_CURRENT:  # void, or replaced by an amended version
+    kept = session.info.get(FACTS_KEPT)
+    known = kept.visits.get(visit_id) if kept is not None else None
+    if known is not None:
+        status, visited = known[0], known[1]
+    else:
+        visit = conn.execute(_queries().visit, {"id": visit_id}).first()
+        if visit is None:
+            raise NotFound("--visit", _("no visit {id}").format(id=visit_id))
+        status = visit.status
+        visited = conn.execute(_queries().code_of, {"id": visit.household_id}).scalar()
+    if status != VISIT_CURRENT:  # void, or replaced by an amended version
         raise RuleViolation(
             "--visit",
             _("visit {id} is {status}: it no longer counts").format(
-                id=visit_id, status=labels.Code(visit.status, labels.VISIT_STATUS).label()
+                id=visit_id, status=labels.Code(status, labels.VISIT_STATUS).label()
             ),
         )
-    visited = conn.execute(_queries().code_of, {"id": visit.household_id}).scalar()
     if visited is None or visited != fold(household):
         raise RuleViolation(
             "--visit",
@@ -401,6 +592,9 @@ def _require_visit_to(session: LedgerSession, visit_id: int, household: str) -> 
 def _visit_cadres(session: LedgerSession, visit_id: int | None) -> list[str]:
     if visit_id is None:
         return []
+    kept = session.info.get(FACTS_KEPT)
+    if kept is not None and visit_id in kept.visits:
+        return list(kept.visits[visit_id][2])
     return list(
         session.connection().execute(_queries().visit_cadres, {"visit_id": visit_id}).scalars()
     )

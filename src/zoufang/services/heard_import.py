@@ -10,10 +10,11 @@ answers. A row without a visit (`wish add`, `suggestion add`) is opened here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from zoufang import labels, parsing
 from zoufang.codes import (
@@ -30,7 +31,6 @@ from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.i18n import _
 from zoufang.services.audit_log import record
 from zoufang.services.visit_record import _inserted_id
-from zoufang.tables import cadre as C
 from zoufang.tables import household as H
 from zoufang.tables import suggestion as S
 from zoufang.tables import suggestion_answer as SA
@@ -46,7 +46,6 @@ _ANSWER_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+([^:：]+)[:：]\s*(.*)$")
 def _heard_row(work: _Import, sheet, get, table) -> tuple[dict, Any, bool] | None:
     """The household, visit, text and responsible cadre of a row; the matching row already
     opened by its visit (or None); None for a row that refers to one that was refused."""
-    conn = work.s.connection()
     code = work.household_ref(sheet, get)
     if code is None:
         return None
@@ -56,14 +55,8 @@ def _heard_row(work: _Import, sheet, get, table) -> tuple[dict, Any, bool] | Non
     text = parsing.parse_text(get("text"), field=sheet.label("text"), max_len=2000)
     heard = work.date(sheet, get, "heard_on")
     cadre = get("cadre")
-    cadre_id = (
-        conn.execute(
-            select(C.c.id).where(C.c.code == work.cadre_code(cadre, sheet.label("cadre")))
-        ).scalar()
-        if cadre
-        else None
-    )
-    household_id = conn.execute(select(H.c.id).where(H.c.code == code)).scalar()
+    cadre_id = _cadre_id(work, cadre, sheet.label("cadre")) if cadre else None
+    household_id = _household_ids(work)[code]
     base = {
         "household_id": household_id,
         "visit_id": visit,
@@ -75,20 +68,59 @@ def _heard_row(work: _Import, sheet, get, table) -> tuple[dict, Any, bool] | Non
     if visit is not None:
         taken = work.heard_taken.setdefault(table.name, set())
         existing = next(
-            (
-                r
-                for r in conn.execute(
-                    select(table.c.id)
-                    .where(table.c.visit_id == visit, table.c.text == text)
-                    .order_by(table.c.id)
-                ).scalars()
-                if r not in taken
-            ),
-            None,
+            (r for r in _opened(work, table).get((visit, text), ()) if r not in taken), None
         )
         if existing is not None:
             taken.add(existing)
     return base, existing, visit is not None
+
+
+def _household_ids(work: _Import) -> dict[str, int]:
+    """Every household's id by its code, read once (all are in by the time of these sheets)."""
+    known = work.lookups.get("household_ids")
+    if known is None:
+        conn = work.s.connection()
+        known = work.lookups["household_ids"] = dict(conn.execute(select(H.c.code, H.c.id)).all())
+    return known
+
+
+def _cadre_id(work: _Import, text: str, field: str) -> int:
+    from zoufang.services.lookup import resolve_cadre
+
+    return resolve_cadre(session=work.s, text=work.cadre_code(text, field), field=field).id
+
+
+def _opened(work: _Import, table) -> dict[tuple[int, str], list[int]]:
+    """The rows of ``table`` (wishes, suggestions) each visit opened, by (visit id, text), in
+    id order: read once, and kept up to date as rows are inserted (:func:`_insert`)."""
+    key = f"opened_{table.name}"
+    known = work.lookups.get(key)
+    if known is None:
+        known = work.lookups[key] = {}
+        for row_id, visit_id, text in work.s.connection().execute(
+            select(table.c.id, table.c.visit_id, table.c.text)
+            .where(table.c.visit_id.is_not(None))
+            .order_by(table.c.id)
+        ):
+            known.setdefault((visit_id, text), []).append(row_id)
+    return known
+
+
+def _insert(work: _Import, table, values: dict) -> int:
+    new_id = _inserted_id(work.s.connection(), table, values)
+    if values["visit_id"] is not None:
+        _opened(work, table).setdefault((values["visit_id"], values["text"]), []).append(new_id)
+    return new_id
+
+
+def _update(work: _Import, table, row_id: int, values: dict) -> None:
+    work.s.connection().execute(_update_by_id(table), {**values, "heard_row_id": row_id})
+
+
+@functools.cache
+def _update_by_id(table):
+    """Built once: the SET clause is the parameters' columns."""
+    return update(table).where(table.c.id == bindparam("heard_row_id"))
 
 
 def import_wishes(work: _Import) -> None:
@@ -135,9 +167,7 @@ def import_wishes(work: _Import) -> None:
                 **base,
                 "status": status,
                 "claimed_on": claimed_on,
-                "claimed_cadre_id": conn.execute(
-                    select(C.c.id).where(C.c.code == claimed_cadre)
-                ).scalar()
+                "claimed_cadre_id": _cadre_id(work, claimed_cadre, sheet.label("claimed_by"))
                 if claimed_cadre
                 else None,
                 "claimed_unit": None if claimed_cadre or not claimed_on else (who or None),
@@ -149,10 +179,10 @@ def import_wishes(work: _Import) -> None:
                 "entry_seq": work.entries.get(entry) if entry else None,
             }
             if existing is None:
-                wish_id = _inserted_id(conn, W, values)
+                wish_id = _insert(work, W, values)
             else:
                 wish_id = existing
-                conn.execute(update(W).where(W.c.id == wish_id).values(**values))
+                _update(work, W, wish_id, values)
             events: list[tuple[dt.date, str, str | None]] = []
             if claimed_on is not None:
                 events.append((claimed_on, "claim", who or None))
@@ -203,15 +233,7 @@ def import_suggestions(work: _Import) -> None:
             if answered and answered_on is None:
                 raise InvalidInput(sheet.label("answered_on"), _("is required"))
             by = get("answered_by")
-            by_id = (
-                conn.execute(
-                    select(C.c.id).where(
-                        C.c.code == work.cadre_code(by, sheet.label("answered_by"))
-                    )
-                ).scalar()
-                if by
-                else None
-            )
+            by_id = _cadre_id(work, by, sheet.label("answered_by")) if by else None
             values = {
                 **base,
                 "status": status,
@@ -220,10 +242,10 @@ def import_suggestions(work: _Import) -> None:
                 "answered_by": by_id if answered else None,
             }
             if existing is None:
-                suggestion_id = _inserted_id(conn, S, values)
+                suggestion_id = _insert(work, S, values)
             else:
                 suggestion_id = existing
-                conn.execute(update(S).where(S.c.id == suggestion_id).values(**values))
+                _update(work, S, suggestion_id, values)
             answers = _answers(get("answers")) if answered else []
             if answered and not answers:
                 answers = [(answered_on, status, values["answer"] or "")]

@@ -389,7 +389,7 @@ class HistoryImport:
             self.work.count("history", self.written)
 
     def _flush(self, below: int | None) -> None:
-        from zoufang.services import money_chain
+        from zoufang.services import fund_payment, money_chain
 
         if not self.prepared:
             self._prepare()
@@ -425,6 +425,7 @@ class HistoryImport:
             rows += built
         for start in range(0, len(rows), 5000):
             conn.execute(insert(_fact), rows[start : start + 5000])
+        fund_payment.facts_appended(s, rows)  # the payments after them are judged by them
         self.written += len(rows)
 
     def _current_relatives(self) -> None:

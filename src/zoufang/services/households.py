@@ -353,6 +353,19 @@ def exit_household(
     return household
 
 
+def refuse_member_id(
+    code: str, head_id_number: str | None, id_number: str, is_current_member: Callable[[], bool]
+) -> None:
+    """A member's ID number may be neither the head's nor a current member's of the same
+    household (the one place of this rule: `member add` and `import`)."""
+    if id_number == head_id_number:
+        raise RuleViolation(
+            "--id-number", _("{code}'s head already has this ID number").format(code=code)
+        )
+    if is_current_member():
+        raise RuleViolation("--id-number", _("already a member of {code}").format(code=code))
+
+
 def add_member(
     *,
     session: LedgerSession,
@@ -368,19 +381,21 @@ def add_member(
     (from ``today``)."""
     household = get_household(session=session, code=code)
     if id_number is not None:
-        if id_number == household.id_number:
-            raise RuleViolation(
-                "--id-number", _("{code}'s head already has this ID number").format(code=code)
-            )
-        same = session.execute(
-            select(Member.id).where(
-                Member.household_id == household.id,
-                Member.id_number == id_number,
-                Member.status == MEMBER_CURRENT,
-            )
-        ).first()
-        if same:
-            raise RuleViolation("--id-number", _("already a member of {code}").format(code=code))
+        refuse_member_id(
+            code,
+            household.id_number,
+            id_number,
+            lambda: (
+                session.execute(
+                    select(Member.id).where(
+                        Member.household_id == household.id,
+                        Member.id_number == id_number,
+                        Member.status == MEMBER_CURRENT,
+                    )
+                ).first()
+                is not None
+            ),
+        )
     assert household.id is not None  # read from the ledger
     member = Member(
         household_id=household.id,
@@ -678,3 +693,109 @@ def household_in_from_text(
     return HouseholdIn(
         name=name, id_number=id_number, village=village, categories=categories, **optional
     )
+
+
+class MemberBatch:
+    """Members added in bulk (`import`): each judged as :func:`add_member` judges it
+    (:func:`refuse_member_id`) and written with the same rows, the same fact change (the
+    household's ID numbers after it, one change a member with an ID number, on the fact
+    chain in the same order) and the same audit row, a batch at a time: one ``executemany``
+    for the members, one for their fact changes. The households and their members' ID
+    numbers are read once (nothing else adds members while the batch is open)."""
+
+    def __init__(self, session: LedgerSession, size: int = 2000) -> None:
+        from zoufang.db import driver_rows
+        from zoufang.tables import member as M
+
+        self.s, self.size = session, size
+        conn = session.connection()
+        H = household_table
+        self.households: dict[str, tuple] = {}  # code → (id, code, id_number, enrolled_on)
+        for row in conn.execute(select(H.c.id, H.c.code, H.c.id_number, H.c.enrolled_on)):
+            self.households[row.code] = tuple(row)
+        self.numbers: dict[int, set[str]] = {}  # household id → every member's ID number
+        self.current: dict[int, set[str]] = {}  # household id → current members' numbers
+        for hid, number, status in driver_rows(
+            conn,
+            select(M.c.household_id, M.c.id_number, M.c.status).where(M.c.id_number.is_not(None)),
+        ):
+            if number:
+                self.numbers.setdefault(hid, set()).add(number)
+            if status == MEMBER_CURRENT:
+                self.current.setdefault(hid, set()).add(number)
+        self.pending: list[tuple[dict, str, tuple | None]] = []
+
+    def add(
+        self,
+        *,
+        code: str,
+        name: str,
+        relation: str,
+        birth_year: int | None = None,
+        health: str | None = None,
+        id_number: str | None = None,
+    ) -> None:
+        given = code  # the audit row names the household as the caller did, as add_member's
+        household = self.households.get(fold(code))
+        if household is None:
+            raise no_household(fold(code), "household")
+        hid, code, head_number, enrolled_on = household
+        if id_number is not None:
+            refuse_member_id(
+                given, head_number, id_number, lambda: id_number in self.current.get(hid, ())
+            )
+        row = {
+            "household_id": hid,
+            "name": name,
+            "relation": relation,
+            "birth_year": birth_year,
+            "health": health,
+            "id_number": id_number,
+            "status": MEMBER_CURRENT,
+        }
+        change = None
+        if id_number is not None:
+            self.current.setdefault(hid, set()).add(id_number)
+            numbers = self.numbers.setdefault(hid, set())
+            numbers.add(id_number)
+            change = (
+                fact_history.HOUSEHOLD,
+                code,
+                fact_history.MEMBER_IDS,
+                sorted({head_number} | numbers),
+                _day(enrolled_on),
+                None,
+            )
+        self.pending.append((row, given, change))
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        from zoufang.services.visit_record import inserted_ids
+        from zoufang.tables import member as M
+
+        pending, self.pending = self.pending, []
+        rows = [row for row, _code, _change in pending]
+        conn = self.s.connection()
+        for row, new_id in zip(rows, inserted_ids(conn, M, rows), strict=True):
+            row["id"] = new_id
+        fact_history.append_many(
+            self.s, [c for _r, _code, c in pending if c is not None], origin="change"
+        )
+        for row, code, _change in pending:
+            record(
+                self.s,
+                action="add",
+                object_type="member",
+                object_key=f"{code}/{row['id']}",
+                after={
+                    "id": row["id"],
+                    **{k: v for k, v in row.items() if k != "id"},
+                },
+            )
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

@@ -102,7 +102,9 @@ def append(
 
     lock_for_append(session)
     session.flush()  # what the ORM holds back goes before the entry that may refer to it
-    head = chain_head(session)
+    # fund_payment.keep_facts (a bulk write holding the lock): the head it appended last
+    facts = session.info.get("payment_facts_kept")
+    head = facts.head if facts is not None and facts.head is not None else chain_head(session)
     fields: dict[str, Any] = {
         "seq": head.seq + 1,
         "fund_code": _nfc(fund_code),
@@ -121,6 +123,9 @@ def append(
     }
     entry = Entry(**fields, hash=entry_hash(fields))
     session.connection().execute(_statements()[1], entry.model_dump())
+    if facts is not None:
+        facts.appended(session.connection(), fields)
+        facts.head = ChainHead(entry.seq, entry.hash)
     kept = session.info.get(TOTALS)
     if kept is not None and fields["fund_code"] in kept:  # as fund_payment.fund_totals sums
         totals = kept[fields["fund_code"]]

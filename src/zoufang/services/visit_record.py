@@ -64,11 +64,9 @@ class LoggedVisit:
     suggestions: list[int] = field(default_factory=list)  # the suggestions (unanswered)
 
 
-def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> LoggedVisit:
-    """Record a visit; each need opens a commitment held by the first visiting cadre.
-
-    ``data.kind`` may be the code or what people call it (节日慰问); cadres are named by code
-    or by a name only one cadre has."""
+def check_visit(data: VisitIn, today: dt.date) -> tuple[str, dt.date]:
+    """A visit's own checks, before the ledger is asked anything: its kind's code and the
+    day its needs are due. The one place these rules live (`visit log` and `import`)."""
     kind = parsing.parse_choice(
         data.kind, kind=labels.VISIT_KIND, codes=VISIT_KINDS, field="--kind"
     )
@@ -96,10 +94,12 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
         )
     if data.need_due is not None and not data.needs:
         raise InvalidInput("--need-due", _("given without any --need"))
-    conn = session.connection()
-    household = conn.execute(_household_query(), {"code": fold(data.household)}).first()
-    if household is None:
-        raise no_household(data.household, "HOUSEHOLD")
+    return kind, need_due
+
+
+def refuse_exited(household) -> None:
+    """A household that has exited is visited no more (a row with ``code``, ``status``,
+    ``exited_on`` and ``exit_reason``)."""
     if household.status == HOUSEHOLD_EXITED:
         raise RuleViolation(
             "HOUSEHOLD",
@@ -107,13 +107,30 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
                 code=household.code, date=household.exited_on, reason=household.exit_reason
             ),
         )
-    # a cadre named twice (by code and by name) visited once
-    cadres = list(
+
+
+def visit_cadres(session: LedgerSession, texts: list[str]) -> list:
+    """The visiting cadres ``texts`` name, each once (a cadre named twice, by code and by
+    name, visited once)."""
+    return list(
         {
-            c.code: c
-            for c in (resolve_cadre(session=session, text=t, field="--by") for t in data.cadres)
+            c.code: c for c in (resolve_cadre(session=session, text=t, field="--by") for t in texts)
         }.values()
     )
+
+
+def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> LoggedVisit:
+    """Record a visit; each need opens a commitment held by the first visiting cadre.
+
+    ``data.kind`` may be the code or what people call it (节日慰问); cadres are named by code
+    or by a name only one cadre has."""
+    kind, need_due = check_visit(data, today)
+    conn = session.connection()
+    household = conn.execute(_household_query(), {"code": fold(data.household)}).first()
+    if household is None:
+        raise no_household(data.household, "HOUSEHOLD")
+    refuse_exited(household)
+    cadres = visit_cadres(session, data.cadres)
     visit = {
         "household_id": household.id,
         "visit_date": data.visit_date,
@@ -317,3 +334,172 @@ def _log_visit_paying_plan(
         field="--plan",
     )
     return dataclasses.replace(visit, entries=[entry.seq])
+
+
+class VisitBatch:
+    """Visits recorded in bulk (`import`): each judged as :func:`log_visit` judges it, by the
+    same checks (:func:`check_visit`, :func:`refuse_exited`, :func:`visit_cadres`), and
+    written with the same rows and audit rows in the same order, a batch at a time with one
+    ``executemany`` per table instead of ~8 statements a visit.
+
+    :meth:`add` checks a visit and keeps it (or raises as :func:`log_visit` would);
+    :meth:`flush` writes the kept ones and hands each one's key and new id to ``done``. The
+    households are read once, at the first visit (a bulk write adds none meanwhile, and
+    exits none: `import` exits its households after every visit)."""
+
+    def __init__(
+        self,
+        session: LedgerSession,
+        today: dt.date,
+        done,
+        size: int = 2000,
+    ) -> None:
+        self.s, self.today, self.done, self.size = session, today, done, size
+        self.households: dict | None = None
+        self.pending: list[tuple] = []
+
+    def add(self, data: VisitIn, key) -> None:
+        kind, need_due = check_visit(data, self.today)
+        if self.households is None:
+            self.households = {
+                row.code: row
+                for row in self.s.connection().execute(
+                    select(H.c.id, H.c.code, H.c.status, H.c.exited_on, H.c.exit_reason)
+                )
+            }
+        household = self.households.get(fold(data.household))
+        if household is None:
+            raise no_household(data.household, "HOUSEHOLD")
+        refuse_exited(household)
+        cadres = visit_cadres(self.s, data.cadres)
+        self.pending.append((key, data, kind, need_due, household, cadres))
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        from zoufang.codes import SUGGESTION_UNANSWERED, WISH_OPEN
+        from zoufang.services.due import refresh_due_dates
+        from zoufang.tables import suggestion as S
+        from zoufang.tables import wish as W
+
+        pending, self.pending = self.pending, []
+        s = self.s
+        conn = s.connection()
+        recorded_at = s.recorded_at()
+        operator = s.info.get("operator", "unknown")
+        visits = [
+            {
+                "household_id": household.id,
+                "visit_date": data.visit_date,
+                "kind": kind,
+                "notes": data.notes or None,
+                "next_date": data.next_date,
+                "recorded_at": recorded_at,
+                "operator": operator,
+            }
+            for _key, data, kind, _due, household, _cadres in pending
+        ]
+        for visit, new_id in zip(visits, inserted_ids(conn, V, visits), strict=True):
+            visit["id"] = new_id
+        links: list[dict] = []
+        items: list[dict] = []
+        needs: list[dict] = []
+        wishes: list[dict] = []
+        suggestions: list[dict] = []
+        for visit, (_key, data, _kind, need_due, household, cadres) in zip(
+            visits, pending, strict=True
+        ):
+            links += [{"visit_id": visit["id"], "cadre_id": c.id} for c in cadres]
+            items += [
+                {"visit_id": visit["id"], "kind": kind, "text": text}
+                for kind, texts in (
+                    ("suggestion", data.suggestions),
+                    ("wish", data.wishes),
+                    ("gift", data.gifts),
+                )
+                for text in texts
+            ]
+            needs += [
+                {
+                    "household_id": household.id,
+                    "visit_id": visit["id"],
+                    "text": need,
+                    "cadre_id": cadres[0].id,
+                    "due_date": need_due,
+                    "status": "open",
+                    "opened_on": data.visit_date,
+                    "closed_on": None,
+                    "resolution": None,
+                    "referred_to": None,
+                }
+                for need in data.needs
+            ]
+            for texts, rows, status in (
+                (data.wishes, wishes, WISH_OPEN),
+                (data.suggestions, suggestions, SUGGESTION_UNANSWERED),
+            ):
+                rows += [
+                    {
+                        "household_id": household.id,
+                        "visit_id": visit["id"],
+                        "text": text,
+                        "heard_on": data.visit_date,
+                        "cadre_id": cadres[0].id,
+                        "status": status,
+                    }
+                    for text in texts
+                ]
+        conn.execute(_insert(VC), links)
+        if items:
+            conn.execute(_insert(VI), items)
+        for table, rows in ((M, needs), (W, wishes), (S, suggestions)):
+            for row, new_id in zip(rows, inserted_ids(conn, table, rows), strict=True):
+                row["id"] = new_id
+        refresh_due_dates(session=s, household_ids={h.id for *_r, h, _c in pending})
+        # the audit rows, visit by visit in the order log_visit records them
+        opened: dict[int, list[tuple[str, dict]]] = {}
+        for object_type, rows in (
+            ("commitment", needs),
+            ("wish", wishes),
+            ("suggestion", suggestions),
+        ):
+            for row in rows:
+                opened.setdefault(row["visit_id"], []).append((object_type, row))
+        for visit, (key, data, _kind, _due, household, cadres) in zip(visits, pending, strict=True):
+            record(
+                s,
+                action="log",
+                object_type="visit",
+                object_key=str(visit["id"]),
+                after={
+                    **visit,
+                    "household": household.code,
+                    "cadres": [c.code for c in cadres],
+                    "needs": data.needs,
+                    "suggestions": data.suggestions,
+                    "wishes": data.wishes,
+                    "gifts": data.gifts,
+                },
+            )
+            for object_type, row in opened.get(visit["id"], ()):
+                record(
+                    s, action="open", object_type=object_type, object_key=str(row["id"]), after=row
+                )
+            self.done(key, visit["id"])
+
+
+def inserted_ids(conn, table, rows: list[dict]) -> list[int]:
+    """Insert rows; their new ids, in the rows' order: one ``executemany`` with RETURNING
+    where the database has it, one statement a row otherwise (older SQLite)."""
+    if not rows:
+        return []
+    if conn.dialect.insert_returning and conn.dialect.use_insertmanyvalues:
+        return list(conn.execute(_insert_many_returning_id(table), rows).scalars())
+    return [_inserted_id(conn, table, row) for row in rows]
+
+
+@functools.cache
+def _insert_many_returning_id(table):
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)

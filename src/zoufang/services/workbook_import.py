@@ -134,6 +134,8 @@ class _Import:
         self.heard_taken: dict[str, set[int]] = {}
         # the file's fact history (变更记录), written as the money goes in
         self.history: HistoryImport | None = None
+        # what a kind's rows look up again and again, read once (heard_import)
+        self.lookups: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -385,8 +387,9 @@ class _Import:
         self.count("households", len(good))
 
     def members(self) -> None:
-        from zoufang.services.households import add_member
+        from zoufang.services.households import MemberBatch
 
+        batch = MemberBatch(self.s)
         for sheet, name, line, get in self.rows("members"):
 
             def work(sheet=sheet, get=get):
@@ -404,8 +407,7 @@ class _Import:
                     )
                 birth = get("birth_year")
                 health = get("health")
-                return add_member(
-                    session=self.s,
+                batch.add(  # checked now, written with its batch
                     code=code,
                     name=parsing.parse_name(
                         clean_name(get("name")), field=sheet.label("name"), max_len=100
@@ -430,12 +432,20 @@ class _Import:
                     if number
                     else None,
                 )
+                return True
 
             if self.attempt(sheet, name, line, {"--id-number": sheet.label("id_number")}, work):
                 self.count("members")
+        batch.flush()
 
     def visits_(self) -> None:
-        from zoufang.services.visit_record import VisitIn, log_visit
+        from zoufang.services.visit_record import VisitBatch, VisitIn
+
+        def logged(ref: str, visit_id: int) -> None:
+            if ref:
+                self.visits[ref] = visit_id
+
+        batch = VisitBatch(self.s, self.today, logged)
 
         needs_here = "commitments" not in self.book.sheets  # else they come from that sheet
         sheet_made = self.book.sheets.get("visits")
@@ -449,7 +459,7 @@ class _Import:
         for sheet, name, line, get in self.rows("visits"):
             ref = get("id")
 
-            def work(sheet=sheet, get=get):
+            def work(sheet=sheet, get=get, ref=ref):
                 code = self.household_ref(sheet, get)
                 if code is None:
                     return None
@@ -470,7 +480,8 @@ class _Import:
                     gifts=items(get("gifts")),
                     next_date=nxt,
                 )
-                return log_visit(session=self.s, data=visit, today=self.today)
+                batch.add(visit, ref)  # checked now, written with its batch
+                return True
 
             columns = {
                 "--by": sheet.label("cadres"),
@@ -479,14 +490,12 @@ class _Import:
                 "--next": sheet.label("next"),
                 "HOUSEHOLD": sheet.label("household"),
             }
-            logged = self.attempt(sheet, name, line, columns, work)
-            if logged is None:
+            if self.attempt(sheet, name, line, columns, work) is None:
                 if ref:
                     self.failed_visits.add(ref)
                 continue
-            if ref:
-                self.visits[ref] = logged.id
             self.count("visits")
+        batch.flush()
 
     def visit_ref(self, sheet: Sheet, get, key: str, code: str) -> int | None | bool:
         """The ledger id of the file's visit ``get(key)``; False if that row was refused."""
@@ -500,11 +509,45 @@ class _Import:
         return self.visits[ref]
 
     def commitments(self) -> None:
-        from zoufang.services.visit_record import _inserted_id
+        from zoufang.services.lookup import resolve_cadre
+        from zoufang.services.visit_record import inserted_ids
 
         conn = self.s.connection()
         operator = self.s.info.get("operator", "unknown")
-        known = list(COMMITMENT_STATUSES)
+        known = tuple(COMMITMENT_STATUSES)
+        # the household ids, read once (every household is in by now)
+        household_ids = dict(conn.execute(select(H.c.code, H.c.id)).all())
+        pending: list[tuple[dict, list]] = []
+
+        def flush() -> None:
+            """The kept rows written: one executemany each for the commitments and their
+            responses, then their audit rows in the file's order."""
+            rows = [row for row, _responses in pending]
+            for row, new_id in zip(rows, inserted_ids(conn, CM, rows), strict=True):
+                row["id"] = new_id
+            answered = [
+                {
+                    "commitment_id": row["id"],
+                    "response_date": on,
+                    "action": action,
+                    "note": note,
+                    "operator": operator,
+                }
+                for row, responses in pending
+                for on, action, note in responses
+            ]
+            if answered:
+                conn.execute(insert(CR), answered)
+            for row, responses in pending:
+                record(
+                    self.s,
+                    action="import",
+                    object_type="commitment",
+                    object_key=str(row["id"]),
+                    after={**row, "responses": len(responses)},
+                )
+            pending.clear()
+
         for sheet, name, line, get in self.rows("commitments"):
 
             def work(sheet=sheet, get=get):
@@ -550,13 +593,13 @@ class _Import:
                             date=closed, opened=opened
                         ),
                     )
-                from zoufang.tables import cadre as C
-
                 row = {
-                    "household_id": conn.execute(select(H.c.id).where(H.c.code == code)).scalar(),
+                    "household_id": household_ids[code],
                     "visit_id": visit,
                     "text": text,
-                    "cadre_id": conn.execute(select(C.c.id).where(C.c.code == cadre_code)).scalar(),
+                    "cadre_id": resolve_cadre(
+                        session=self.s, text=cadre_code, field=sheet.label("cadre")
+                    ).id,
                     "due_date": due,
                     "status": status,
                     "opened_on": opened,
@@ -566,32 +609,15 @@ class _Import:
                     else None,
                     "referred_to": get("referred_to") or None,
                 }
-                row["id"] = _inserted_id(conn, CM, row)
-                if responses:
-                    conn.execute(
-                        insert(CR),
-                        [
-                            {
-                                "commitment_id": row["id"],
-                                "response_date": on,
-                                "action": action,
-                                "note": note,
-                                "operator": operator,
-                            }
-                            for on, action, note in responses
-                        ],
-                    )
-                record(
-                    self.s,
-                    action="import",
-                    object_type="commitment",
-                    object_key=str(row["id"]),
-                    after={**row, "responses": len(responses)},
-                )
+                pending.append((row, responses))  # written with its batch
+                if len(pending) >= 2000:
+                    flush()
                 return row
 
             if self.attempt(sheet, name, line, {}, work):
                 self.count("commitments")
+        if pending:
+            flush()
 
     def ledger(self) -> None:
         from zoufang.services.funds import allocate, disburse, reverse
@@ -607,6 +633,20 @@ class _Import:
             # server ledger, refused in one line before any row (only the owner holds both)
             for right in ("funds", "pay", "reverse"):
                 require(self.s, right)
+        from zoufang.services.fund_payment import forget_facts, keep_facts
+
+        # every payment judged by the same rules, on facts read once (nothing below adds a
+        # household or a member; the file's fact changes written between the payments are
+        # added to the kept facts as they are written: history_import)
+        # the visits the payments name (the file's 走访编号), read at once with the facts
+        named = (self.visits.get(get("visit")) for _sheet, _name, _line, get in rows)
+        keep_facts(self.s, visit_ids=[v for v in named if v is not None])
+        try:
+            self._ledger_rows(rows, allocate, disburse, reverse)
+        finally:
+            forget_facts(self.s)
+
+    def _ledger_rows(self, rows, allocate, disburse, reverse) -> None:
         for sheet, name, line, get in rows:
             ref = get("seq")
             # the facts the old ledger knew before this entry; none if its fund's were refused
@@ -842,9 +882,11 @@ def import_workbook(
         session.info.pop(money_chain.TOTALS, None)
     if progress:
         progress(total, total)
-    result.errors.sort(
-        key=lambda e: (KINDS.index(_kind_of(book, e["sheet"])), e["sheet"], e["row"])
-    )
+    if result.errors:
+        kinds = _kinds_of(book)
+        result.errors.sort(
+            key=lambda e: (KINDS.index(kinds.get(e["sheet"], KINDS[0])), e["sheet"], e["row"])
+        )
     if not result.errors:
         chain = session.connection().execute(select(func.count()).select_from(_ledger())).scalar()
         record(
@@ -878,9 +920,13 @@ def _ledger():
     return ledger_entry
 
 
-def _kind_of(book: Workbook, sheet_name: str) -> str:
-    """The kind of a sheet named in an error (a continuation sheet: its first sheet's)."""
+def _kinds_of(book: Workbook) -> dict[str, str]:
+    """The kind of each sheet an error may name (a continuation sheet: its first sheet's),
+    found in one pass (not one pass over every row for each error: quadratic in a county's
+    file with many problems)."""
+    kinds: dict[str, str] = {}
     for kind, sheet in book.sheets.items():
-        if sheet_name == sheet.name or any(n == sheet_name for n, _l, _c in sheet.rows):
-            return kind
-    return KINDS[0]
+        kinds.setdefault(sheet.name, kind)
+        for n in {n for n, _l, _c in sheet.rows}:
+            kinds.setdefault(n, kind)
+    return kinds
