@@ -649,6 +649,75 @@ def test_two_logins_paying_at_once_keep_one_chain(zf, funded, users, ledger_path
     ok(zf("audit", "funds"))
 
 
+# ----------------------------------------------------------- the database's own trail
+
+
+def unlogged(zf) -> list[dict]:
+    report = zf("audit", "funds", "-f", "json")
+    assert report.exit_code == 0, report.stderr  # a warning: the audit still passes
+    return [f for f in report.json()["findings"] if f["check"] == "unlogged-change"]
+
+
+@on_postgresql
+def test_a_change_behind_zoufangs_back_is_in_the_trail_and_named_by_the_audit(
+    zf, funded, users, ledger_path
+):
+    wang = users("cadre", "红星村")
+    # through zoufang: in the trail, with the audit-log row of its transaction: no finding
+    ok(as_login(ledger_path, wang, "household", "update", "H000001", "--phone", "13900000001"))
+    ok(as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001", "--notes", "好"))
+    trail = rawdb.query(
+        ledger_path,
+        "SELECT login, table_name, operation, row_key, old_values ->> 'phone', "
+        "new_values ->> 'phone' FROM change_trail WHERE table_name = 'household' "
+        "AND login = ? ORDER BY id LIMIT 1",
+        wang,
+    )
+    assert trail == [(wang, "household", "UPDATE", "H000001", None, "13900000001")]
+    written = rawdb.query(ledger_path, "SELECT table_name FROM change_trail WHERE login = ?", wang)
+    assert {t for (t,) in written} >= {"household", "visit"}
+    assert unlogged(zf) == []
+    # with psycopg as the same login, in its own village: allowed, and named
+    with connect_as(ledger_path, wang) as con:
+        con.execute("UPDATE household SET phone = '13900000002' WHERE code = 'H000001'")
+        con.execute("UPDATE visit SET notes = 'changed' WHERE household_id = 1")
+    found = unlogged(zf)
+    assert [(f["severity"], f["household"]) for f in found] == [
+        ("warning", "H000001"),
+        ("warning", None),
+    ]
+    assert wang in found[0]["detail"] and "household H000001 (UPDATE)" in found[0]["detail"]
+    assert "visit" in found[1]["detail"] and wang in found[1]["detail"]
+    assert rawdb.query(
+        ledger_path,
+        "SELECT old_values ->> 'phone', new_values ->> 'phone' FROM change_trail "
+        "WHERE table_name = 'household' ORDER BY id DESC LIMIT 1",
+    ) == [("13900000001", "13900000002")]
+
+
+@on_postgresql
+def test_nobody_but_the_owner_writes_the_trail(zf, funded, users, ledger_path):
+    wang, zhao = users("cadre", "红星村"), users("auditor")
+    with connect_as(ledger_path, wang) as con:
+        con.execute("UPDATE household SET phone = '13900000003' WHERE code = 'H000001'")
+    for login in (wang, zhao):
+        for sql in (
+            "UPDATE change_trail SET login = 'someone'",
+            "DELETE FROM change_trail",
+            "TRUNCATE change_trail",
+            "INSERT INTO change_trail (table_name, operation, row_key) VALUES ('x', 'x', 'x')",
+        ):
+            assert "permission denied" in refused_by_database(ledger_path, login, sql), sql
+    # nor the owner, while the trigger stands
+    with pytest.raises(Exception, match="append-only"):
+        rawdb.execute(ledger_path, "DELETE FROM change_trail")
+    # a cadre reads its own trail rows; an auditor every row
+    with connect_as(ledger_path, wang) as con:
+        assert {r[0] for r in con.execute("SELECT login FROM change_trail")} == {wang}
+    with connect_as(ledger_path, zhao) as con:
+        assert len(con.execute("SELECT login FROM change_trail").fetchall()) > 1
+
+
 # ------------------------------------------------------------------ the write lock
 
 

@@ -131,6 +131,7 @@ CHECK_ZH = {
     "wish-overdue": "微心愿逾期未圆梦（只记不办）",
     "wish-unclaimed": "微心愿无人认领（只记不办）",
     "suggestion-unanswered": "意见建议未答复（只记不办）",
+    "unlogged-change": "绕过系统的改动",
 }
 PLAN_STATUS_ZH = {"draft": "拟定中", "approved": "已审定", "superseded": "已被新版替代"}
 PLAN_LINE_STATUS_ZH = {
