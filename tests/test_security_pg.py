@@ -699,7 +699,12 @@ def test_a_change_behind_zoufangs_back_is_in_the_trail_and_named_by_the_audit(
 def test_nobody_but_the_owner_writes_the_trail(zf, funded, users, ledger_path):
     wang, zhao = users("cadre", "红星村"), users("auditor")
     with connect_as(ledger_path, wang) as con:
+        # what `db copy` asks of the triggers is the owner's alone
+        con.execute("SET zoufang.copy = 'on'")
         con.execute("UPDATE household SET phone = '13900000003' WHERE code = 'H000001'")
+    assert rawdb.query(
+        ledger_path, "SELECT new_values ->> 'phone' FROM change_trail WHERE login = ?", wang
+    ) == [("13900000003",)]
     for login in (wang, zhao):
         for sql in (
             "UPDATE change_trail SET login = 'someone'",
@@ -721,9 +726,9 @@ def test_nobody_but_the_owner_writes_the_trail(zf, funded, users, ledger_path):
 # ------------------------------------------------------------------ the write lock
 
 
-def lock_limits(ledger, *, idle: int = 60, most: int = 3600) -> None:
+def lock_limits(ledger, *, idle: int = 10, most: int = 900, statement: int = 30) -> None:
     """What the schema owner does to change how long the write lock may be held."""
-    for name, seconds in (("stale", idle), ("max", most)):
+    for name, seconds in (("stale", idle), ("max", most), ("statement", statement)):
         rawdb.execute(
             ledger,
             f"CREATE OR REPLACE FUNCTION zoufang_{name}_lock_seconds() RETURNS integer "
@@ -742,7 +747,17 @@ def terminations(ledger) -> list[tuple]:
 STALLS = {
     "idle": (None, {"idle": 2}),  # BEGIN; SELECT zoufang_write_lock(); and then nothing
     "sleep": ("SELECT pg_sleep(60)", {"idle": 2}),  # no idle timeout ends it
-    "busy": ("SELECT count(*) FROM generate_series(1, 3000000000)", {"idle": 600, "most": 2}),
+    # one statement that keeps the server busy: ended after the statement limit (0014)
+    "busy": (
+        "SELECT count(*) FROM generate_series(1, 3000000000)",
+        {"idle": 600, "statement": 2},
+    ),
+    # short statements one after the other, for longer than a transaction may hold it
+    "many": (
+        "DO $$ BEGIN FOR i IN 1..600 LOOP PERFORM count(*) FROM generate_series(1, 200000); "
+        "END LOOP; END $$",
+        {"idle": 600, "statement": 600, "most": 2},
+    ),
 }
 
 
@@ -775,6 +790,17 @@ def test_a_login_holding_the_write_lock_is_ended_by_the_next_writer(
         holder.close()
     assert terminations(ledger_path) == [(li, wang)]
     ok(zf("audit", "funds"))
+
+
+@on_postgresql
+def test_the_lock_limits_are_just_above_zoufangs_own_longest_gaps(zf, village, ledger_path):
+    """Migration 0014's limits (bench/lock_gaps.py measured a township's import: 1.5 s
+    between statements at most, 0.7 s in one statement, 131 s in all)."""
+    assert rawdb.query(
+        ledger_path,
+        "SELECT zoufang_stale_lock_seconds(), zoufang_statement_lock_seconds(), "
+        "zoufang_max_lock_seconds()",
+    ) == [(10, 30, 900)]
 
 
 @on_postgresql

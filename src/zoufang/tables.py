@@ -552,6 +552,10 @@ change_trail = Table(
     Column("table_name", String(63), nullable=False),
     Column("operation", String(6), nullable=False),
     Column("row_key", String(200), nullable=False),
-    Column("old_values", JSON().with_variant(JSONB(), "postgresql")),
-    Column("new_values", JSON().with_variant(JSONB(), "postgresql")),
+    Column(
+        "old_values", JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+    ),
+    Column(
+        "new_values", JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+    ),
 )
