@@ -649,6 +649,70 @@ def test_two_logins_paying_at_once_keep_one_chain(zf, funded, users, ledger_path
     ok(zf("audit", "funds"))
 
 
+# ------------------------------------------------------------------ the schema's upgrade
+
+
+@on_postgresql
+def test_an_admin_login_upgrades_the_schema_as_its_owner_and_a_cadre_cannot():
+    """The schema owner is a NOLOGIN role; an admin login runs `db upgrade` as it (SET
+    ROLE), without the owner's rights otherwise; a cadre is refused in one line."""
+    from zoufang import db
+
+    tag = f"zt{os.getpid()}_{next(_names)}_up"
+    owner, sun, wang = f"{tag}_owner", f"{tag}_admin", f"{tag}_cadre"
+    with rawdb.admin() as con:
+        con.execute(f"CREATE ROLE {owner} LOGIN CREATEROLE")
+    ledger = rawdb.create_database(tag)
+    try:
+        with rawdb.admin() as con:
+            con.execute(f'ALTER DATABASE "{tag}" OWNER TO {owner}')
+        as_owner = login_url(ledger, owner)
+        env = {"ZOUFANG_DB": as_owner, "ZOUFANG_OPERATOR": None}
+        ok(invoke("user", "add", sun, "--role", "admin", env=env))
+        ok(invoke("user", "add", wang, "--role", "cadre", "--village", "红星村", env=env))
+        # the ledger one revision back, as the owner leaves it before a new zoufang comes
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(db.migrations_dir()))
+        engine = db.make_engine(as_owner)
+        try:
+            with engine.begin() as conn:
+                config.attributes["connection"] = conn
+                command.downgrade(config, "0013")
+        finally:
+            engine.dispose()
+        with rawdb.admin() as con:
+            con.execute(f"ALTER ROLE {owner} NOLOGIN")
+        line = denied(as_login(ledger, wang, "db", "upgrade"))
+        assert "upgrade the ledger's schema" in line and wang in line and owner in line
+        assert rawdb.query(ledger, "SELECT version_num FROM alembic_version") == [("0013",)]
+        ok(as_login(ledger, sun, "db", "upgrade"))
+        assert rawdb.query(ledger, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
+        assert rawdb.query(
+            ledger, "SELECT tableowner FROM pg_tables WHERE tablename = 'change_trail'"
+        ) == [(owner,)]
+        # outside the upgrade the admin has its own rights only, not the owner's
+        for sql in (
+            "UPDATE alembic_version SET version_num = '9999'",
+            "DELETE FROM login_role",
+            "ALTER TABLE household DISABLE TRIGGER household_trail_update",
+        ):
+            message = refused_by_database(ledger, sun, sql)
+            assert "permission denied" in message or "must be owner" in message, sql
+        # the logins read the new tables at once (the upgrade granted them)
+        ok(as_login(ledger, wang, "audit", "funds"))
+        # and its user commands still work after the upgrade (a user, not a server role)
+        ok(as_login(ledger, sun, "user", "list"))
+        ok(as_login(ledger, sun, "user", "update", wang, "--village", "东风社区"))
+    finally:
+        rawdb.drop_database(tag)
+        with rawdb.admin() as con:
+            for name in (sun, wang, owner):
+                con.execute(f"DROP ROLE IF EXISTS {name}")
+
+
 # ----------------------------------------------------------- the database's own trail
 
 

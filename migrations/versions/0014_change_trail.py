@@ -72,14 +72,16 @@ LIMITS = [
 #: Seconds one statement of a holder may run (a new limit).
 STATEMENT_SECONDS = 30
 
-#: As in migration 0013: the sessions of ordinary logins holding the write lock.
+#: As in migration 0013, the sessions of ordinary logins holding the write lock; an admin
+#: login (a member of the owner, to run `db upgrade` as it) is not ended either: its upgrade
+#: holds ``alembic_version`` and may run long statements.
 HOLDERS = (
     "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
     "WHERE l.locktype = 'relation' AND l.granted AND l.mode <> 'AccessShareLock' "
     "AND l.relation = 'alembic_version'::regclass "
     "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
     "AND l.pid <> pg_backend_pid() AND NOT pg_has_role(a.usesysid, "
-    "(SELECT relowner FROM pg_class WHERE oid = 'alembic_version'::regclass), 'USAGE')"
+    "(SELECT relowner FROM pg_class WHERE oid = 'alembic_version'::regclass), 'MEMBER')"
 )
 #: Which of them a waiting writer ends: 0013's rules and one statement running too long.
 STALE = (
@@ -154,7 +156,9 @@ def _write_lock_downgrade() -> None:
     schema = bind.exec_driver_sql("SELECT current_schema()").scalar_one()
     path = f'"{schema}", pg_temp'
     # 0013's break function, as 0013 made it (its STALE, without the statement rule)
-    op.execute(_break_stale_lock(path).replace(STALE, previous.STALE))
+    op.execute(
+        _break_stale_lock(path).replace(STALE, previous.STALE).replace(HOLDERS, previous.HOLDERS)
+    )
     op.execute("DROP FUNCTION IF EXISTS zoufang_statement_lock_seconds()")
 
 
