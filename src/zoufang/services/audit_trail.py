@@ -7,8 +7,9 @@ the trail with no audit-log row was made outside zoufang — with psql, by a log
 own rights — and is an ``unlogged-change`` warning naming the login, the table, the rows'
 keys and the time. A SQLite ledger keeps no trail (its one user owns the file).
 
-One finding per transaction and table; the database picks the transactions (an anti-join
-on the indexed ``txid``), so an honest ledger costs one scan of the trail.
+One finding per transaction and table; the database picks the transactions (the trail's
+distinct transactions against the audit log's, both indexed), so an honest ledger costs one
+pass over the trail's ``txid`` index.
 """
 
 from __future__ import annotations
@@ -25,10 +26,18 @@ if TYPE_CHECKING:
 #: Keys named in one finding; the rest are counted.
 SHOWN_KEYS = 5
 
+#: The transactions in the trail with no audit-log row: the distinct transactions from the
+#: trail's index, each looked up in the audit log's (11 ms for 71,000 trail rows, against
+#: 40 ms for grouping every trail row).
+_LONE = (
+    "SELECT d.txid FROM (SELECT DISTINCT txid FROM change_trail) d "
+    "WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.txid = d.txid)"
+)
+#: Their rows, one line per transaction and table.
 _UNLOGGED = (
     "SELECT t.txid, t.login, t.table_name, min(t.at), count(DISTINCT t.row_key), "
     f"(array_agg(DISTINCT t.row_key))[1:{SHOWN_KEYS}], string_agg(DISTINCT t.operation, ',') "
-    "FROM change_trail t WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.txid = t.txid) "
+    "FROM change_trail t WHERE t.txid = ANY(%(lone)s) "
     "GROUP BY t.txid, t.login, t.table_name ORDER BY min(t.id)"
 )
 
@@ -37,8 +46,12 @@ def unlogged_change_findings(conn: Connection) -> list[Finding]:
     """A warning for each transaction and table the trail holds and the audit log does not."""
     if conn.dialect.name != "postgresql":
         return []
+    lone = [txid for (txid,) in conn.exec_driver_sql(_LONE)]
+    if not lone:
+        return []
     found = []
-    for txid, login, table, at, count, keys, operations in conn.exec_driver_sql(_UNLOGGED):
+    rows = conn.exec_driver_sql(_UNLOGGED, {"lone": lone})
+    for txid, login, table, at, count, keys, operations in rows:
         shown = ", ".join(keys)
         if count > len(keys):
             shown += f" (+{count - len(keys)})"
