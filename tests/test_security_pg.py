@@ -757,6 +757,15 @@ def test_a_change_behind_zoufangs_back_is_in_the_trail_and_named_by_the_audit(
         "SELECT old_values ->> 'phone', new_values ->> 'phone' FROM change_trail "
         "WHERE table_name = 'household' ORDER BY id DESC LIMIT 1",
     ) == [("13900000001", "13900000002")]
+    # and `household history` shows it beside the recorded facts
+    changes = ok(zf("household", "history", "H000001", "-f", "json")).json()["changes"]
+    outside = [c for c in changes if c["fact"] == "unlogged-change"]
+    assert [(c["operator"], c["before"], c["after"]) for c in outside] == [
+        (wang, "phone: 13900000001", "phone: 13900000002"),
+        (wang, "notes: 好", "notes: changed"),
+    ]
+    assert outside[0]["reason"].startswith("household H000001 (UPDATE), transaction ")
+    assert outside[1]["reason"].startswith("visit ")
 
 
 @on_postgresql

@@ -85,6 +85,7 @@ FACT_ZH = {
     "member_ids": "家庭成员身份证号",
     "relatives": "亲属",
     "rules": "资金规则",
+    "unlogged-change": "绕过系统的改动",
 }
 HOUSEHOLD_STATUS_ZH = {"active": "在册", "exited": "已退出", "void": "已作废"}
 VISIT_STATUS_ZH = {"current": "有效", "void": "已作废", "superseded": "已更正"}

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zoufang.i18n import N_
+from zoufang.i18n import N_, _
 from zoufang.labels import Message
 from zoufang.services.audit_findings import Finding, finding
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+    from zoufang.db import LedgerSession
 
 #: Keys named in one finding; the rest are counted.
 SHOWN_KEYS = 5
@@ -75,3 +77,94 @@ def unlogged_change_findings(conn: Connection) -> list[Finding]:
             )
         )
     return found
+
+
+#: Tables whose rows name their household in ``household_id``.
+_OF_HOUSEHOLD = (
+    "member",
+    "household_category",
+    "assignment",
+    "cadre_relative",
+    "visit",
+    "commitment",
+    "wish",
+    "suggestion",
+    "correction",
+)
+
+_HOUSEHOLD_ROWS = (
+    "SELECT t.at, t.login, t.table_name, t.operation, t.row_key, t.old_values, t.new_values, "
+    "t.txid FROM change_trail t WHERE t.txid = ANY(%(lone)s) AND ("
+    "(t.table_name = 'household' AND t.row_key = %(code)s) OR "
+    "(t.table_name = ANY(%(tables)s) AND coalesce(t.new_values, t.old_values) "
+    "->> 'household_id' = %(id)s)) ORDER BY t.id"
+)
+
+
+def unlogged_household_changes(session: LedgerSession, code: str) -> list[dict]:
+    """The changes to a household's rows (its own, its members', categories', visits' …)
+    made outside zoufang, for `household history`: in the shape of
+    :func:`zoufang.services.fact_history.household_history`'s rows, ``fact``
+    ``unlogged-change``, ``before``/``after`` the changed columns (ID numbers masked) and
+    ``reason`` the table, key, operation and transaction. Empty on SQLite."""
+    from zoufang.services.households import get_household
+
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return []
+    household = get_household(session=session, code=code)
+    lone = [txid for (txid,) in conn.exec_driver_sql(_LONE)]
+    if not lone:
+        return []
+    rows = conn.exec_driver_sql(
+        _HOUSEHOLD_ROWS,
+        {
+            "lone": lone,
+            "code": household.code,
+            "tables": list(_OF_HOUSEHOLD),
+            "id": str(household.id),
+        },
+    )
+    out = []
+    for at, login, table, operation, key, old, new, txid in rows:
+        before, after = _difference(old, new)
+        out.append(
+            {
+                "seq": None,
+                "fact": "unlogged-change",
+                "effective_from": None,
+                "recorded_at": at,
+                "operator": login,
+                "origin": "unlogged",
+                "before": before,
+                "after": after,
+                "reason": _("{table} {key} ({operation}), transaction {txid}").format(
+                    table=table, key=key, operation=operation, txid=txid
+                ),
+            }
+        )
+    return out
+
+
+def _difference(old: dict | None, new: dict | None) -> tuple[str | None, str | None]:
+    """The columns an UPDATE changed (every column of an inserted or deleted row), as
+    ``column: value; …`` before and after; ID numbers masked."""
+    from zoufang.parsing import mask_id_number
+
+    old, new = old or {}, new or {}
+    columns = [c for c in {**old, **new} if old.get(c) != new.get(c)] if old and new else None
+    if columns is None:
+        columns = [c for c in {**old, **new} if (old or new).get(c) is not None]
+
+    def text(values: dict) -> str | None:
+        if not values:
+            return None
+        shown = []
+        for column in columns:
+            value = values.get(column)
+            if column == "id_number" and value:
+                value = mask_id_number(value)
+            shown.append(f"{column}: {value}")
+        return "; ".join(shown)
+
+    return text(old), text(new)
