@@ -1000,3 +1000,22 @@ def test_0014_upgrades_a_ledger_with_data_and_its_downgrade_keeps_it(zf, ledger_
     assert rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq") == before
     with pytest.raises(Exception, match="append-only"):  # the audit log's triggers stayed
         rawdb.execute(ledger_path, "DELETE FROM audit_log")
+
+
+@pytest.mark.skipif(not rawdb.ON_POSTGRESQL, reason="the write lock's limits are PostgreSQL's")
+def test_0014_lowers_the_lock_limits_but_keeps_an_owners_own(zf, ledger_path):
+    """0013's limits (60 s idle, an hour in all) become 10 s and 15 minutes, with a new 30 s
+    limit for one statement; a limit the owner had set itself is kept."""
+    rawdb.create_database(ledger_path.name)
+    make_ledger_at(ledger_path, "0013")
+    rawdb.execute(
+        ledger_path,
+        "CREATE OR REPLACE FUNCTION zoufang_stale_lock_seconds() RETURNS integer "
+        "LANGUAGE sql IMMUTABLE AS $$ SELECT 45 $$",
+    )
+    ok(zf("db", "upgrade"))
+    assert rawdb.query(
+        ledger_path,
+        "SELECT zoufang_stale_lock_seconds(), zoufang_statement_lock_seconds(), "
+        "zoufang_max_lock_seconds()",
+    ) == [(45, 30, 900)]
