@@ -155,6 +155,18 @@ def dict_rows(ledger, sql: str, *params) -> list[dict]:
         con.close()
 
 
+def _comparable(table: str, value):
+    """A value as both backends give it back: booleans as 0/1; the change trail's JSON
+    (PostgreSQL's jsonb comes back as a dict, SQLite's JSON as text) as sorted JSON text."""
+    if isinstance(value, bool):
+        return int(value)
+    if table == "change_trail" and isinstance(value, str) and value[:1] in "{[":
+        value = json.loads(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return value
+
+
 def all_rows(ledger) -> dict[str, list[tuple]]:
     """Every row of every table, booleans as 0/1 (SQLite's form), sorted: to prove that a
     refusal wrote nothing, or that a copy is whole."""
@@ -163,7 +175,7 @@ def all_rows(ledger) -> dict[str, list[tuple]]:
         return {
             table: sorted(
                 (
-                    tuple(int(v) if isinstance(v, bool) else v for v in row)
+                    tuple(_comparable(table, v) for v in row)
                     for row in con.execute(f'SELECT * FROM "{table}"')
                 ),
                 key=repr,

@@ -930,3 +930,92 @@ def test_0012_upgrades_a_ledger_with_data_and_its_downgrade_keeps_it(zf, ledger_
     assert "login_role" not in table_columns(ledger_path)
     assert rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq") == before
     rawdb.execute(ledger_path, "UPDATE audit_log SET command = command")  # no trigger any more
+
+
+def test_0014_upgrades_a_ledger_with_data_and_its_downgrade_keeps_it(zf, ledger_path):
+    """Migration 0014 (the database's own trail) on a ledger at 0013 holding rows: the rows
+    are read as before and the audit log keeps its rows and its append-only triggers; on
+    PostgreSQL a change made after it is in the trail, with its transaction in the audit
+    log. Taken back down to 0013 the rows are still there, the trail and the column gone."""
+    from alembic import command
+    from alembic.config import Config
+
+    if rawdb.ON_POSTGRESQL:
+        rawdb.create_database(ledger_path.name)
+        make_ledger_at(ledger_path, "0013")
+        rawdb.execute(ledger_path, *FIRST_REVISION_ROWS, *FIRST_REVISION_SEQUENCES)
+    else:
+        ledger_path.unlink()
+        make_ledger_at(ledger_path, "0013")
+        con = sqlite3.connect(ledger_path)
+        try:
+            with con:
+                for statement in FIRST_REVISION_ROWS:
+                    con.execute(statement)
+        finally:
+            con.close()
+    before = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq")
+    audit_rows = rawdb.query(ledger_path, "SELECT count(*) FROM audit_log")[0][0]
+    ok(zf("db", "upgrade"))
+    assert stored_revision(ledger_path) == db.HEAD_REVISION
+    assert rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq") == before
+    assert rawdb.query(ledger_path, "SELECT count(*) FROM change_trail") == [(0,)]
+    ok(zf("cadre", "update", "C0001", "--login", "wang"))
+    trail = rawdb.query(ledger_path, "SELECT table_name, operation, row_key FROM change_trail")
+    logged = rawdb.query(ledger_path, "SELECT txid FROM audit_log WHERE txid IS NOT NULL")
+    if rawdb.ON_POSTGRESQL:
+        assert trail == [("cadre", "UPDATE", "C0001")]
+        txid = rawdb.query(ledger_path, "SELECT txid FROM change_trail")[0][0]
+        assert (txid,) in logged
+    else:  # no trail on SQLite (docs/security.md)
+        assert trail == [] and logged == []
+    findings = zf("audit", "funds", "-f", "json").json()["findings"]
+    assert [f for f in findings if f["check"] == "unlogged-change"] == []
+    with pytest.raises(Exception, match="append-only"):
+        rawdb.execute(ledger_path, "DELETE FROM audit_log")
+    if not rawdb.ON_POSTGRESQL:  # a row for the append-only triggers to refuse
+        rawdb.execute(
+            ledger_path,
+            "INSERT INTO change_trail (at, login, txid, table_name, operation, row_key) "
+            "VALUES ('2026-12-05 00:00:00', 'x', 1, 'household', 'UPDATE', 'H000001')",
+        )
+    for statement in ("UPDATE change_trail SET login = 'x'", "DELETE FROM change_trail"):
+        with pytest.raises(Exception, match="append-only"):
+            rawdb.execute(ledger_path, statement)
+    assert rawdb.query(ledger_path, "SELECT count(*) FROM audit_log")[0][0] > audit_rows
+    config = Config()
+    config.set_main_option("script_location", str(db.migrations_dir()))
+    engine = db.make_engine(db.database_url(ledger_path))
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0013")
+    finally:
+        engine.dispose()
+    assert stored_revision(ledger_path) == "0013"
+    assert "change_trail" not in table_columns(ledger_path)
+    assert "txid" not in table_columns(ledger_path)["audit_log"]
+    assert rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq") == before
+    with pytest.raises(Exception, match="append-only"):  # the audit log's triggers stayed
+        rawdb.execute(ledger_path, "DELETE FROM audit_log")
+
+
+@pytest.mark.skipif(not rawdb.ON_POSTGRESQL, reason="the write lock's limits are PostgreSQL's")
+def test_0014_lowers_the_lock_limits_but_keeps_an_owners_own(zf, ledger_path):
+    """0013's limits (60 s idle, an hour in all) become 10 s and 15 minutes, with a new 30 s
+    limit for one statement; a limit the owner had set itself is kept."""
+    rawdb.create_database(ledger_path.name)
+    make_ledger_at(ledger_path, "0013")
+    rawdb.execute(
+        ledger_path,
+        "CREATE OR REPLACE FUNCTION zoufang_stale_lock_seconds() RETURNS integer "
+        "LANGUAGE sql IMMUTABLE AS $$ SELECT 45 $$",
+    )
+    ok(zf("db", "upgrade"))
+    assert rawdb.query(
+        ledger_path,
+        "SELECT zoufang_stale_lock_seconds(), zoufang_statement_lock_seconds(), "
+        "zoufang_max_lock_seconds()",
+    ) == [(45, 30, 900)]

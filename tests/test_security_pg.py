@@ -649,12 +649,159 @@ def test_two_logins_paying_at_once_keep_one_chain(zf, funded, users, ledger_path
     ok(zf("audit", "funds"))
 
 
+# ------------------------------------------------------------------ the schema's upgrade
+
+
+@on_postgresql
+def test_an_admin_login_upgrades_the_schema_as_its_owner_and_a_cadre_cannot():
+    """The schema owner is a NOLOGIN role; an admin login runs `db upgrade` as it (SET
+    ROLE), without the owner's rights otherwise; a cadre is refused in one line."""
+    from zoufang import db
+
+    tag = f"zt{os.getpid()}_{next(_names)}_up"
+    owner, sun, wang = f"{tag}_owner", f"{tag}_admin", f"{tag}_cadre"
+    with rawdb.admin() as con:
+        con.execute(f"CREATE ROLE {owner} LOGIN CREATEROLE")
+    ledger = rawdb.create_database(tag)
+    try:
+        with rawdb.admin() as con:
+            con.execute(f'ALTER DATABASE "{tag}" OWNER TO {owner}')
+        as_owner = login_url(ledger, owner)
+        env = {"ZOUFANG_DB": as_owner, "ZOUFANG_OPERATOR": None}
+        ok(invoke("user", "add", sun, "--role", "admin", env=env))
+        ok(invoke("user", "add", wang, "--role", "cadre", "--village", "红星村", env=env))
+        # the ledger one revision back, as the owner leaves it before a new zoufang comes
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(db.migrations_dir()))
+        engine = db.make_engine(as_owner)
+        try:
+            with engine.begin() as conn:
+                config.attributes["connection"] = conn
+                command.downgrade(config, "0013")
+        finally:
+            engine.dispose()
+        with rawdb.admin() as con:
+            con.execute(f"ALTER ROLE {owner} NOLOGIN")
+        line = denied(as_login(ledger, wang, "db", "upgrade"))
+        assert "upgrade the ledger's schema" in line and wang in line and owner in line
+        assert rawdb.query(ledger, "SELECT version_num FROM alembic_version") == [("0013",)]
+        ok(as_login(ledger, sun, "db", "upgrade"))
+        assert rawdb.query(ledger, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
+        assert rawdb.query(
+            ledger, "SELECT tableowner FROM pg_tables WHERE tablename = 'change_trail'"
+        ) == [(owner,)]
+        # outside the upgrade the admin has its own rights only, not the owner's
+        for sql in (
+            "UPDATE alembic_version SET version_num = '9999'",
+            "DELETE FROM login_role",
+            "ALTER TABLE household DISABLE TRIGGER household_trail_update",
+        ):
+            message = refused_by_database(ledger, sun, sql)
+            assert "permission denied" in message or "must be owner" in message, sql
+        # the logins read the new tables at once (the upgrade granted them)
+        ok(as_login(ledger, wang, "audit", "funds"))
+        # and its user commands still work after the upgrade (a user, not a server role)
+        ok(as_login(ledger, sun, "user", "list"))
+        ok(as_login(ledger, sun, "user", "update", wang, "--village", "东风社区"))
+    finally:
+        rawdb.drop_database(tag)
+        with rawdb.admin() as con:
+            for name in (sun, wang, owner):
+                con.execute(f"DROP ROLE IF EXISTS {name}")
+
+
+# ----------------------------------------------------------- the database's own trail
+
+
+def unlogged(zf) -> list[dict]:
+    report = zf("audit", "funds", "-f", "json")
+    assert report.exit_code == 0, report.stderr  # a warning: the audit still passes
+    return [f for f in report.json()["findings"] if f["check"] == "unlogged-change"]
+
+
+@on_postgresql
+def test_a_change_behind_zoufangs_back_is_in_the_trail_and_named_by_the_audit(
+    zf, funded, users, ledger_path
+):
+    wang = users("cadre", "红星村")
+    # through zoufang: in the trail, with the audit-log row of its transaction: no finding
+    ok(as_login(ledger_path, wang, "household", "update", "H000001", "--phone", "13900000001"))
+    ok(as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001", "--notes", "好"))
+    trail = rawdb.query(
+        ledger_path,
+        "SELECT login, table_name, operation, row_key, old_values ->> 'phone', "
+        "new_values ->> 'phone' FROM change_trail WHERE table_name = 'household' "
+        "AND login = ? ORDER BY id LIMIT 1",
+        wang,
+    )
+    assert trail == [(wang, "household", "UPDATE", "H000001", None, "13900000001")]
+    written = rawdb.query(ledger_path, "SELECT table_name FROM change_trail WHERE login = ?", wang)
+    assert {t for (t,) in written} >= {"household", "visit"}
+    assert unlogged(zf) == []
+    # with psycopg as the same login, in its own village: allowed, and named
+    with connect_as(ledger_path, wang) as con:
+        con.execute("UPDATE household SET phone = '13900000002' WHERE code = 'H000001'")
+        con.execute("UPDATE visit SET notes = 'changed' WHERE household_id = 1")
+    found = unlogged(zf)
+    assert [(f["severity"], f["household"]) for f in found] == [
+        ("warning", "H000001"),
+        ("warning", None),
+    ]
+    assert wang in found[0]["detail"] and "household H000001 (UPDATE)" in found[0]["detail"]
+    assert "visit" in found[1]["detail"] and wang in found[1]["detail"]
+    assert rawdb.query(
+        ledger_path,
+        "SELECT old_values ->> 'phone', new_values ->> 'phone' FROM change_trail "
+        "WHERE table_name = 'household' ORDER BY id DESC LIMIT 1",
+    ) == [("13900000001", "13900000002")]
+    # and `household history` shows it beside the recorded facts
+    changes = ok(zf("household", "history", "H000001", "-f", "json")).json()["changes"]
+    outside = [c for c in changes if c["fact"] == "unlogged-change"]
+    assert [(c["operator"], c["before"], c["after"]) for c in outside] == [
+        (wang, "phone: 13900000001", "phone: 13900000002"),
+        (wang, "notes: 好", "notes: changed"),
+    ]
+    assert outside[0]["reason"].startswith("household H000001 (UPDATE), transaction ")
+    assert outside[1]["reason"].startswith("visit ")
+
+
+@on_postgresql
+def test_nobody_but_the_owner_writes_the_trail(zf, funded, users, ledger_path):
+    wang, zhao = users("cadre", "红星村"), users("auditor")
+    with connect_as(ledger_path, wang) as con:
+        # what `db copy` asks of the triggers is the owner's alone
+        con.execute("SET zoufang.copy = 'on'")
+        con.execute("UPDATE household SET phone = '13900000003' WHERE code = 'H000001'")
+    assert rawdb.query(
+        ledger_path, "SELECT new_values ->> 'phone' FROM change_trail WHERE login = ?", wang
+    ) == [("13900000003",)]
+    for login in (wang, zhao):
+        for sql in (
+            "UPDATE change_trail SET login = 'someone'",
+            "DELETE FROM change_trail",
+            "TRUNCATE change_trail",
+            "INSERT INTO change_trail (table_name, operation, row_key) VALUES ('x', 'x', 'x')",
+        ):
+            assert "permission denied" in refused_by_database(ledger_path, login, sql), sql
+    # nor the owner, while the trigger stands
+    with pytest.raises(Exception, match="append-only"):
+        rawdb.execute(ledger_path, "DELETE FROM change_trail")
+    # a cadre reads its own trail rows; an auditor every row
+    with connect_as(ledger_path, wang) as con:
+        assert {r[0] for r in con.execute("SELECT login FROM change_trail")} == {wang}
+    with connect_as(ledger_path, zhao) as con:
+        assert len(con.execute("SELECT login FROM change_trail").fetchall()) > 1
+
+
 # ------------------------------------------------------------------ the write lock
 
 
-def lock_limits(ledger, *, idle: int = 60, most: int = 3600) -> None:
+def lock_limits(ledger, *, idle: int = 10, most: int = 900, statement: int = 30) -> None:
     """What the schema owner does to change how long the write lock may be held."""
-    for name, seconds in (("stale", idle), ("max", most)):
+    for name, seconds in (("stale", idle), ("max", most), ("statement", statement)):
         rawdb.execute(
             ledger,
             f"CREATE OR REPLACE FUNCTION zoufang_{name}_lock_seconds() RETURNS integer "
@@ -673,7 +820,17 @@ def terminations(ledger) -> list[tuple]:
 STALLS = {
     "idle": (None, {"idle": 2}),  # BEGIN; SELECT zoufang_write_lock(); and then nothing
     "sleep": ("SELECT pg_sleep(60)", {"idle": 2}),  # no idle timeout ends it
-    "busy": ("SELECT count(*) FROM generate_series(1, 3000000000)", {"idle": 600, "most": 2}),
+    # one statement that keeps the server busy: ended after the statement limit (0014)
+    "busy": (
+        "SELECT count(*) FROM generate_series(1, 3000000000)",
+        {"idle": 600, "statement": 2},
+    ),
+    # short statements one after the other, for longer than a transaction may hold it
+    "many": (
+        "DO $$ BEGIN FOR i IN 1..600 LOOP PERFORM count(*) FROM generate_series(1, 200000); "
+        "END LOOP; END $$",
+        {"idle": 600, "statement": 600, "most": 2},
+    ),
 }
 
 
@@ -706,6 +863,17 @@ def test_a_login_holding_the_write_lock_is_ended_by_the_next_writer(
         holder.close()
     assert terminations(ledger_path) == [(li, wang)]
     ok(zf("audit", "funds"))
+
+
+@on_postgresql
+def test_the_lock_limits_are_just_above_zoufangs_own_longest_gaps(zf, village, ledger_path):
+    """Migration 0014's limits (bench/lock_gaps.py measured a township's import: 1.5 s
+    between statements at most, 0.7 s in one statement, 131 s in all)."""
+    assert rawdb.query(
+        ledger_path,
+        "SELECT zoufang_stale_lock_seconds(), zoufang_statement_lock_seconds(), "
+        "zoufang_max_lock_seconds()",
+    ) == [(10, 30, 900)]
 
 
 @on_postgresql

@@ -85,6 +85,7 @@ FACT_ZH = {
     "member_ids": "家庭成员身份证号",
     "relatives": "亲属",
     "rules": "资金规则",
+    "unlogged-change": "绕过系统的改动",
 }
 HOUSEHOLD_STATUS_ZH = {"active": "在册", "exited": "已退出", "void": "已作废"}
 VISIT_STATUS_ZH = {"current": "有效", "void": "已作废", "superseded": "已更正"}
@@ -131,6 +132,7 @@ CHECK_ZH = {
     "wish-overdue": "微心愿逾期未圆梦（只记不办）",
     "wish-unclaimed": "微心愿无人认领（只记不办）",
     "suggestion-unanswered": "意见建议未答复（只记不办）",
+    "unlogged-change": "绕过系统的改动",
 }
 PLAN_STATUS_ZH = {"draft": "拟定中", "approved": "已审定", "superseded": "已被新版替代"}
 PLAN_LINE_STATUS_ZH = {

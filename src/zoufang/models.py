@@ -271,6 +271,7 @@ class AuditLog(SQLModel, table=True):
     object_key: str = Field(sa_column=_audit_log.object_key)
     before: str | None = Field(default=None, sa_column=_audit_log.before)
     after: str | None = Field(default=None, sa_column=_audit_log.after)
+    txid: int | None = Field(default=None, sa_column=_audit_log.txid)
 
 
 class Correction(SQLModel, table=True):
@@ -431,7 +432,23 @@ class LoginVillage(SQLModel, table=True):
     village: str = Field(sa_column=tables.login_village.c.village)
 
 
+class ChangeTrail(SQLModel, table=True):
+    """One row changed in a table with village data, as the database recorded it."""
+
+    __table__ = tables.change_trail
+    id: int | None = Field(default=None, sa_column=tables.change_trail.c.id)
+    at: dt.datetime = Field(sa_column=tables.change_trail.c.at)
+    login: str = Field(sa_column=tables.change_trail.c.login)
+    txid: int = Field(sa_column=tables.change_trail.c.txid)
+    table_name: str = Field(sa_column=tables.change_trail.c.table_name)
+    operation: str = Field(sa_column=tables.change_trail.c.operation)
+    row_key: str = Field(sa_column=tables.change_trail.c.row_key)
+    old_values: object | None = Field(default=None, sa_column=tables.change_trail.c.old_values)
+    new_values: object | None = Field(default=None, sa_column=tables.change_trail.c.new_values)
+
+
 __all__ = [
+    "ChangeTrail",
     "Assignment",
     "AuditLog",
     "Cadre",

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -45,6 +46,8 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy import table as table_clause
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import JSON
 
 metadata = MetaData()
 
@@ -330,6 +333,10 @@ audit_log = Table(
     Column("object_key", String(100), nullable=False, index=True),
     Column("before", Text),
     Column("after", Text),
+    # The database transaction that wrote the row (PostgreSQL: a column default of migration
+    # 0014, ``txid_current()``; NULL on SQLite): the change trail's rows of a transaction
+    # that wrote no audit-log row were made outside zoufang (`audit funds`, unlogged-change).
+    Column("txid", BigInteger, server_default=FetchedValue(), index=True),
 )
 
 #: One correction of a record made by mistake (``visit void``/``amend``, ``commitment void``
@@ -525,4 +532,30 @@ login_village = Table(
     metadata,
     Column("login", String(100), ForeignKey("login_role.login"), primary_key=True),
     Column("village", String(100), primary_key=True),
+)
+
+
+#: The database's own trail of every change to the tables with village data (migration 0014;
+#: docs/security.md): on PostgreSQL statement-level triggers append one row per row inserted,
+#: updated or deleted, whoever wrote it and however (zoufang or psql): the login
+#: (``session_user``), the time, the transaction (``txid_current()``), the table, the
+#: operation, the row's key and its old and new values. Nobody but the schema owner may
+#: write it, and nobody may update or delete it (triggers). Empty on a SQLite ledger, whose
+#: one user owns the file and could drop any trigger.
+change_trail = Table(
+    "change_trail",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("login", String(100), nullable=False),
+    Column("txid", BigInteger, nullable=False, index=True),
+    Column("table_name", String(63), nullable=False),
+    Column("operation", String(6), nullable=False),
+    Column("row_key", String(200), nullable=False),
+    Column(
+        "old_values", JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+    ),
+    Column(
+        "new_values", JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+    ),
 )

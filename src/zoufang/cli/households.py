@@ -408,14 +408,16 @@ def household_history(
     fmt: FormatOpt = None,
 ) -> None:
     """Every change of the facts a payment depends on: categories, status, people's ID
-    numbers; the day each took effect, when and by whom it was recorded, and why."""
+    numbers; the day each took effect, when and by whom it was recorded, and why. On a
+    PostgreSQL ledger also the changes to the household's rows made outside zoufang."""
     from zoufang.labels import CATEGORY, FACT, HOUSEHOLD_STATUS, Code
+    from zoufang.services.audit_trail import unlogged_household_changes
     from zoufang.services.fact_history import household_history as changes_of
     from zoufang.services.households import get_household
 
     with session(write=False) as s:
         found = get_household(session=s, code=code)
-        rows = changes_of(s, found.code)
+        rows = changes_of(s, found.code) + unlogged_household_changes(s, found.code)
         household = found.code
 
     def shown(fact: str, value) -> object:

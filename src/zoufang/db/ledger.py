@@ -147,6 +147,8 @@ class Ledger:
             )
         try:
             migrate.run_migrations(self.engine, "head")
+        except PermissionRefused:
+            raise
         except Exception as exc:
             # The migration ran in one transaction, rolled back: say so in one line.
             detail = str(getattr(exc, "orig", None) or exc).strip()

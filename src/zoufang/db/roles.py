@@ -113,6 +113,29 @@ def grant_groups(conn: Connection) -> None:
             conn.exec_driver_sql(f'GRANT {privileges} ON "{table}" TO {name}')
         conn.exec_driver_sql(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO {name}')
         conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION zoufang_write_lock() TO {name}")
+    admin_may_upgrade(conn)
+
+
+def admin_may_upgrade(conn: Connection) -> bool:
+    """Make ``zoufang_admin`` a member of the schema owner without inheriting its rights
+    (``NOINHERIT``), so that an admin login runs `db upgrade` as the owner (``SET LOCAL
+    ROLE``, :func:`zoufang.db.migrate.act_as_owner`) and nothing else as it. Not when the
+    owner is a superuser (an admin would become one), and not when this login may not
+    grant the owner (PostgreSQL 16 and later: a superuser or the owner's ADMIN runs it):
+    then False, and the owner upgrades itself."""
+    owner, owner_is_superuser = conn.exec_driver_sql(
+        "SELECT c.relowner::regrole::text, r.rolsuper FROM pg_class c "
+        "JOIN pg_roles r ON r.oid = c.relowner WHERE c.oid = 'alembic_version'::regclass"
+    ).one()
+    if owner_is_superuser:
+        return False
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql(f"ALTER ROLE {group('admin')} NOINHERIT")
+            conn.exec_driver_sql(f"GRANT {owner} TO {group('admin')}")
+    except Exception:  # noqa: BLE001 - a right this login lacks: the owner upgrades itself
+        return False
+    return True
 
 
 def login_exists(conn: Connection, login: str) -> bool:
@@ -122,11 +145,12 @@ def login_exists(conn: Connection, login: str) -> bool:
 
 
 def is_server_role(conn: Connection, login: str) -> bool:
-    """A superuser, or the owner of the ledger's tables (or a member of that role)."""
+    """A superuser, or the owner of the ledger's tables (or a role that has its rights; not
+    an admin login, a member of the owner only to `SET ROLE` to it for `db upgrade`)."""
     row = conn.exec_driver_sql(
         "SELECT r.rolsuper OR EXISTS (SELECT 1 FROM pg_tables t WHERE t.tablename = "
         "'alembic_version' AND t.schemaname = current_schema() AND "
-        "pg_has_role(r.rolname, t.tableowner, 'MEMBER')) FROM pg_roles r WHERE r.rolname = %(l)s",
+        "pg_has_role(r.rolname, t.tableowner, 'USAGE')) FROM pg_roles r WHERE r.rolname = %(l)s",
         {"l": login},
     ).first()
     return bool(row and row[0])

@@ -34,6 +34,7 @@ from zoufang.services.audit_funds_facts import Facts, load_facts
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
 from zoufang.services.audit_funds_view import view_findings
 from zoufang.services.audit_plans import plan_findings
+from zoufang.services.audit_trail import unlogged_change_findings
 from zoufang.services.counting import visit_counts
 from zoufang.services.fact_history import HISTORY_COLUMNS, History
 from zoufang.tables import fact_change as _fact
@@ -104,6 +105,7 @@ def audit_funds(
         if job is not None:
             job.cancel()
     findings += entry_date_findings(conn, late_days)
+    findings += unlogged_change_findings(conn)
     if fund is not None:
         findings = [
             f
