@@ -20,6 +20,7 @@ from zoufang.fact_chain import value_text
 from zoufang.i18n import N_
 from zoufang.labels import FACT, Code, Message
 from zoufang.services.audit_findings import Finding, finding
+from zoufang.services.audit_funds_facts import head_columns
 from zoufang.services.fact_history import (
     CADRE,
     CATEGORIES,
@@ -41,9 +42,11 @@ from zoufang.tables import household_category as _household_category
 from zoufang.tables import member as _member
 
 
-def view_findings(conn, history: History) -> list[Finding]:
+def view_findings(conn, history: History, heads: list[tuple] | None = None) -> list[Finding]:
     """A ``fact-chain`` error for every household, cadre or fund whose current view differs
-    from the latest period of its history, one per subject and fact."""
+    from the latest period of its history, one per subject and fact. ``heads``: every
+    household's row, as :func:`~zoufang.services.audit_funds_facts.load_facts` read it
+    (read here if not given)."""
     H, HC, M = _household, _household_category, _member
     periods = history.periods
 
@@ -90,9 +93,9 @@ def view_findings(conn, history: History) -> list[Finding]:
     # made once (a few category sets, two or three statuses): no parsing per household.
     texts: dict = {}
     code_of: dict[int, str] = {}
-    for hid, code, number, status, exited_on in driver_rows(
-        conn, select(H.c.id, H.c.code, H.c.id_number, H.c.status, H.c.exited_on)
-    ):
+    if heads is None:
+        heads = driver_rows(conn, select(*head_columns(H)))
+    for hid, code, _name, status, exited_on, number in heads:
         code_of[hid] = code
         listed = cats.get(hid)
         # as sorted(set(...)) always gives: a household's categories are unique (primary key)
@@ -140,7 +143,7 @@ def view_findings(conn, history: History) -> list[Finding]:
         conn, select(C.c.code, R.c.household_id, R.c.id_number).join(R, R.c.cadre_id == C.c.id)
     ):
         relatives[cadre].append((code_of.get(hid), number))
-    for cadre in sorted(set(relatives) | {k[1] for k in periods if k[0] == CADRE}):
+    for cadre in sorted(set(relatives) | history.subjects(CADRE)):
         told = now(CADRE, cadre, RELATIVES) or []
         history_pairs = sorted(
             (r.get("household") or "", r.get("id_number") or "")

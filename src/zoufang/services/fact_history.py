@@ -248,6 +248,14 @@ class History:
         # high, categories, valid_from, valid_to, cap_fen)
         self._settled_households: dict[str, tuple] = {}
         self._settled_funds: dict[str, tuple] = {}
+        self._subjects: dict[str, set[str]] = {}
+
+    def subjects(self, kind: str) -> set[str]:
+        """Every subject of ``kind`` with some period (one pass over the keys, remembered)."""
+        found = self._subjects.get(kind)
+        if found is None:
+            found = self._subjects[kind] = {k[1] for k in self.periods if k[0] == kind}
+        return found
 
     def parse(self, text: str) -> Any:
         value = self._parsed.get(text, _MISSING)
