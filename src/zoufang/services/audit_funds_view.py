@@ -91,10 +91,13 @@ def view_findings(conn, history: History, heads: list[tuple] | None = None) -> l
             listed.append(number)
     # Compared as the history stores them (canonical JSON text), each distinct view's text
     # made once (a few category sets, two or three statuses): no parsing per household.
-    texts: dict = {}
+    texts: dict = {}  # category tuple → its JSON
+    statuses: dict = {}  # (type, status) → its JSON
     code_of: dict[int, str] = {}
     if heads is None:
         heads = driver_rows(conn, select(*head_columns(H)))
+    find = periods.get
+    household, categories_fact, status_fact = HOUSEHOLD, CATEGORIES, STATUS
     for hid, code, _name, status, exited_on, number in heads:
         code_of[hid] = code
         listed = cats.get(hid)
@@ -109,31 +112,34 @@ def view_findings(conn, history: History, heads: list[tuple] | None = None) -> l
         text = texts.get(view)
         if text is None:
             text = texts[view] = value_text(list(view))
-        found_periods = periods.get((HOUSEHOLD, code, CATEGORIES))
+        found_periods = find((household, code, categories_fact))
         if found_periods is None or text != found_periods[-1][3]:
             differs(HOUSEHOLD, code, CATEGORIES)
-        found_periods = periods.get((HOUSEHOLD, code, STATUS))
-        text = texts.get((type(status), status))
+        found_periods = find((household, code, status_fact))
+        text = statuses.get((type(status), status))
         if text is None:
-            text = texts[(type(status), status)] = value_text(status)
+            text = statuses[(type(status), status)] = value_text(status)
         if found_periods is None:
             differs(HOUSEHOLD, code, STATUS)
         else:
             period = found_periods[-1]
             if text != period[3] or (status != "active" and _day(exited_on) != period[0]):
                 differs(HOUSEHOLD, code, STATUS)
-        listed = people.get(hid)
-        numbers = [number] if listed is None else sorted({*listed, number})
         # ID numbers are ASCII letters and digits: their JSON is the text itself, quoted
-        try:
-            joined = "".join(numbers)
-        except TypeError:  # a hand edit stored a number as a number
-            joined = "\x00"
-        if joined.isascii() and joined.isalnum():
-            text = '["' + '","'.join(numbers) + '"]'
+        listed = people.get(hid)
+        if listed is None and type(number) is str and number.isascii() and number.isalnum():
+            text = '["' + number + '"]'
         else:
-            text = value_text(numbers)
-        found_periods = periods.get((HOUSEHOLD, code, MEMBER_IDS))
+            numbers = [number] if listed is None else sorted({*listed, number})
+            try:
+                joined = "".join(numbers)
+            except TypeError:  # a hand edit stored a number as a number
+                joined = "\x00"
+            if joined.isascii() and joined.isalnum():
+                text = '["' + '","'.join(numbers) + '"]'
+            else:
+                text = value_text(numbers)
+        found_periods = find((household, code, MEMBER_IDS))
         if found_periods is None or text != found_periods[-1][3]:
             differs(HOUSEHOLD, code, MEMBER_IDS)
 
