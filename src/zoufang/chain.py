@@ -61,6 +61,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
+from operator import itemgetter
 from typing import Any
 
 from zoufang.i18n import N_
@@ -382,8 +383,9 @@ def seq_index(rows: Sequence[Sequence[Any]]) -> Callable[[Any], Sequence[Any] | 
     """A lookup of ``rows`` (by seq, seq first) by seq: by position while seqs count 1, 2,
     3 … (an intact chain), else through a dict built once — a broken chain, the very ledger
     an audit is for, must not make every lookup a search."""
-    if all(row[0] == n for n, row in enumerate(rows, 1)):
-        count = len(rows)
+    count = len(rows)
+    # the seqs compared with 1, 2, 3 … in C (a list each), not row by row in Python
+    if list(map(itemgetter(0), rows)) == list(range(1, count + 1)):
         return lambda seq: rows[seq - 1] if type(seq) is int and 0 < seq <= count else None
     by_seq: dict = {}
     for row in rows:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sqlalchemy import func, select
 
@@ -57,7 +58,7 @@ def load_facts(conn, rows: list[tuple], history: History) -> Facts:
             select(F.c.code, F.c.valid_from, F.c.valid_to, F.c.cap_fen)
         ).all()
     }
-    paid_codes: set[str] = {r[4] for r in rows if r[4]}
+    paid_codes: set[str] = {code for code in set(map(itemgetter(4), rows)) if code}
     households: dict[str, tuple] = {}
     code_of: dict[int, str] = {}
     exits: dict = {None: None}
