@@ -611,9 +611,10 @@ def test_the_current_view_changed_behind_the_back_is_found(funded, zf, ledger_pa
 
 
 def test_payment_as_of_remembers_single_periods_only_once_they_count():
-    """payment_as_of's shortcut (facts of one period each, remembered per household and
-    per fund) gives what the as-of rule gives without it, payment after payment in ledger
-    order: before a period was recorded, after it, and once a second period arrives."""
+    """payment_as_of's shortcut (facts of one counted period each, remembered per household
+    and per fund for the payments that count the same periods) gives what the as-of rule
+    gives without it, payment after payment in ledger order: before a period was recorded,
+    after it, between a first and a second one, and once the second counts."""
     import datetime as dt
 
     from zoufang.services.fact_history import History, payment_as_of
@@ -634,7 +635,9 @@ def test_payment_as_of_remembers_single_periods_only_once_they_count():
         ("F1", "H1", d(2026, 1, 6), 6),
         ("F1", "H1", d(2026, 3, 1), 7),
         ("F2", "H1", d(2026, 3, 2), 8),
-        ("F1", "H2", d(2026, 1, 9), 7),
+        ("F1", "H2", d(2026, 1, 9), 7),  # remembered for entries 1-8 (H2's 2nd: at 8)
+        ("F1", "H2", d(2026, 3, 1), 8),  # so still the first period, on any day
+        ("F1", "H2", d(2026, 3, 2), None),  # the write path counts the second
         ("F2", "H2", d(2026, 1, 9), 9),
         ("F2", "H2", d(2026, 3, 9), 10),
         ("F1", "H1", d(2026, 3, 9), None),

@@ -116,13 +116,7 @@ def fact_hash(row: Mapping[str, Any]) -> str:
 
 
 _string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes
-#: The canonical form with its keys in sorted order, for values already JSON-encoded.
-_FORM = (
-    '{"effective_from":%s,"fact":%s,"ledger_seq":%d,"operator":%s,"origin":%s,"prev":%s,'
-    '"reason":%s,"recorded_at":%s,"seq":%d,"subject":%s,"subject_kind":%s,"v":'
-    + str(FORMAT_VERSION)
-    + ',"value":%s}'
-)
+_VERSION = str(FORMAT_VERSION)
 
 
 def _nfc_text(value: Any) -> bool:
@@ -165,19 +159,14 @@ def _common_form(row: Sequence[Any]) -> str | None:
         at = at.replace(microsecond=0).isoformat()[:19]
     else:
         return None
-    return _FORM % (
-        _string(day),
-        _string(fact),
-        ledger_seq,
-        _string(operator),
-        _string(origin),
-        _string(prev),
-        "null" if reason is None else _string(reason),
-        _string(at),
-        seq,
-        _string(subject),
-        _string(kind),
-        _string(value),
+    # keys in sorted order, values already JSON-encoded (an f-string: ~15 % faster than a
+    # % format on a county's history)
+    return (
+        f'{{"effective_from":{_string(day)},"fact":{_string(fact)},"ledger_seq":{ledger_seq},'
+        f'"operator":{_string(operator)},"origin":{_string(origin)},"prev":{_string(prev)},'
+        f'"reason":{"null" if reason is None else _string(reason)},'
+        f'"recorded_at":{_string(at)},"seq":{seq},"subject":{_string(subject)},'
+        f'"subject_kind":{_string(kind)},"v":{_VERSION},"value":{_string(value)}}}'
     )
 
 

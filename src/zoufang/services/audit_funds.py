@@ -18,6 +18,7 @@ county, is `zoufang db check`.
 from __future__ import annotations
 
 import datetime as dt
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, func, select
@@ -167,7 +168,7 @@ def _check(
     # What needs nothing from the worker is done while it still runs (reported below, in
     # the same order as ever).
     backdated = backdated_findings(backdated_rows, rows)
-    view = view_findings(conn, history)
+    view = view_findings(conn, history, facts.heads)
     chain = workers.finish(job, conn, sql, anchor_seq)
     replayed = replay_findings(
         replay, entry, _unvisited(conn, chain.unanswered), reversed_by, facts
@@ -411,12 +412,12 @@ def references_may_dangle(stored: list[tuple], facts: Facts) -> bool:
     """Whether an entry of ``stored`` may name a fund, household, cadre or entry that is not
     there: usually not, which a few set differences tell faster than a look at each row."""
     names = _names(facts)
+    # set(map(itemgetter)): the columns gathered in C, not a Python loop per row
     return any(
-        {r[i] for r in stored}.difference(names[table], (None,)) for i, table in _REFERENCES
+        set(map(itemgetter(i), stored)).difference(names[table], (None,))
+        for i, table in _REFERENCES
     ) or bool(
-        {r[_REVERSES] for r in stored if r[_REVERSES] is not None}.difference(
-            {r[0] for r in stored}
-        )
+        set(map(itemgetter(_REVERSES), stored)).difference(map(itemgetter(0), stored), (None,))
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sqlalchemy import func, select
 
@@ -21,6 +22,11 @@ from zoufang.tables import fund as _fund
 from zoufang.tables import household as _household
 from zoufang.tables import member as _member
 from zoufang.tables import visit_cadre as _visit_cadre
+
+
+def head_columns(H=_household) -> tuple:
+    """The columns of ``household`` the audit reads, in this order."""
+    return (H.c.id, H.c.code, H.c.head_name, H.c.status, H.c.exited_on, H.c.id_number)
 
 
 @dataclass
@@ -37,6 +43,7 @@ class Facts:
     visit_cadres: dict[int, set[str]]  # visit → cadres present (for suspects only)
     cadres: set[str]
     history: History
+    heads: list[tuple]  # every household's row as stored, head_columns() (the view check's too)
 
 
 def load_facts(conn, rows: list[tuple], history: History) -> Facts:
@@ -51,13 +58,12 @@ def load_facts(conn, rows: list[tuple], history: History) -> Facts:
             select(F.c.code, F.c.valid_from, F.c.valid_to, F.c.cap_fen)
         ).all()
     }
-    paid_codes: set[str] = {r[4] for r in rows if r[4]}
+    paid_codes: set[str] = {code for code in set(map(itemgetter(4), rows)) if code}
     households: dict[str, tuple] = {}
     code_of: dict[int, str] = {}
     exits: dict = {None: None}
-    for hid, code, name, status, exited_on in driver_rows(
-        conn, (select(H.c.id, H.c.code, H.c.head_name, H.c.status, H.c.exited_on))
-    ):
+    heads = driver_rows(conn, select(*head_columns(H)))
+    for hid, code, name, status, exited_on, _number in heads:
         households[code] = (
             name,
             status,
@@ -96,6 +102,7 @@ def load_facts(conn, rows: list[tuple], history: History) -> Facts:
         visit_cadres,
         set(conn.execute(select(_cadre.c.code)).scalars().all()),
         history,
+        heads,
     )
 
 
@@ -146,10 +153,8 @@ def _suspects(conn, paid_codes: set[str], code_of: dict[int, str], history: Hist
     hold a person of: only their payments need the conflict check (as of their day)."""
     households: set[str] = set()
     numbers: set[str] = set()
-    for (kind, _subject, fact), periods in history.periods.items():
-        if kind != CADRE or fact != RELATIVES:
-            continue
-        for period in periods:
+    for cadre in history.subjects(CADRE):
+        for period in history.periods.get((CADRE, cadre, RELATIVES)) or ():
             for r in history.parse(period[3]) or ():
                 if isinstance(r, dict):
                     if r.get("household"):

@@ -87,10 +87,11 @@ def _replay_fund(facts: Facts, fcode: str, entries: list[tuple], entry, out: Rep
                 out.skipped.add(seq)
                 continue
             name = h[0]
-            payers: set | tuple = ()
-            if hcode in suspects:
-                payers = {cadre} | visit_cadres.get(visit_id, set())
-                payers.discard(None)
+            payers: list | tuple = ()
+            if suspects and hcode in suspects:
+                present = {cadre} | visit_cadres.get(visit_id, set())
+                present.discard(None)
+                payers = sorted(present)
             # the facts in force on the payment's day, as known when it was written
             now = payment_as_of(
                 history,
@@ -98,11 +99,13 @@ def _replay_fund(facts: Facts, fcode: str, entries: list[tuple], entry, out: Rep
                 household=hcode,
                 on=on,
                 before=seq,
-                cadres=sorted(payers),
-                others=sharing.get(hcode, ()),
+                cadres=payers,
+                others=sharing.get(hcode, ()) if sharing else (),
             )
             # "paid" as the write path judges it: a net amount received (not all reversed)
-            also = [o for o in now.sharing if received.get(o, 0) > 0]
+            also = now.sharing
+            if also:
+                also = [o for o in also if received.get(o, 0) > 0]
             day = (hcode, on)
             before, same_day = received.get(hcode, 0), paid_on.get(day, 0)
             # PaymentFacts' fields in their order (positional: faster, once per payment)

@@ -20,6 +20,7 @@ from zoufang.fact_chain import value_text
 from zoufang.i18n import N_
 from zoufang.labels import FACT, Code, Message
 from zoufang.services.audit_findings import Finding, finding
+from zoufang.services.audit_funds_facts import head_columns
 from zoufang.services.fact_history import (
     CADRE,
     CATEGORIES,
@@ -41,15 +42,17 @@ from zoufang.tables import household_category as _household_category
 from zoufang.tables import member as _member
 
 
-def view_findings(conn, history: History) -> list[Finding]:
+def view_findings(conn, history: History, heads: list[tuple] | None = None) -> list[Finding]:
     """A ``fact-chain`` error for every household, cadre or fund whose current view differs
-    from the latest period of its history, one per subject and fact."""
+    from the latest period of its history, one per subject and fact. ``heads``: every
+    household's row, as :func:`~zoufang.services.audit_funds_facts.load_facts` read it
+    (read here if not given)."""
     H, HC, M = _household, _household_category, _member
-    latest = {key: periods[-1] for key, periods in history.periods.items()}
+    periods = history.periods
 
     def now(kind: str, subject: str, fact: str):
-        period = latest.get((kind, subject, fact))
-        return None if period is None else history.parse(period[3])
+        found_periods = periods.get((kind, subject, fact))
+        return None if found_periods is None else history.parse(found_periods[-1][3])
 
     found: list[Finding] = []
 
@@ -70,46 +73,74 @@ def view_findings(conn, history: History) -> list[Finding]:
             )
         )
 
-    code_of: dict[int, str] = {}
-    heads: list[tuple] = driver_rows(
-        conn, select(H.c.id, H.c.code, H.c.id_number, H.c.status, H.c.exited_on)
-    )
-    cats: dict[int, set[str]] = defaultdict(set)
+    cats: dict[int, list[str]] = {}
     for hid, cat in driver_rows(conn, select(HC.c.household_id, HC.c.category_code)):
-        cats[hid].add(cat)
-    people: dict[int, set[str]] = defaultdict(set)
+        listed = cats.get(hid)
+        if listed is None:
+            cats[hid] = [cat]
+        else:
+            listed.append(cat)
+    people: dict[int, list[str]] = {}
     for hid, number in driver_rows(
         conn, select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None))
     ):
-        people[hid].add(number)
-    # compared as the history stores them (canonical JSON text): no parsing per household
-    texts: dict = {}
-
-    def text_of(value) -> str:
-        key = tuple(value) if isinstance(value, list) else value
-        found_text = texts.get(key)
-        if found_text is None:
-            found_text = texts[key] = value_text(value)
-        return found_text
-
-    def stored(kind: str, subject: str, fact: str) -> str | None:
-        period = latest.get((kind, subject, fact))
-        return None if period is None else period[3]
-
-    for hid, code, number, status, exited_on in heads:
+        listed = people.get(hid)
+        if listed is None:
+            people[hid] = [number]
+        else:
+            listed.append(number)
+    # Compared as the history stores them (canonical JSON text), each distinct view's text
+    # made once (a few category sets, two or three statuses): no parsing per household.
+    texts: dict = {}  # category tuple → its JSON
+    statuses: dict = {}  # (type, status) → its JSON
+    code_of: dict[int, str] = {}
+    if heads is None:
+        heads = driver_rows(conn, select(*head_columns(H)))
+    find = periods.get
+    household, categories_fact, status_fact = HOUSEHOLD, CATEGORIES, STATUS
+    for hid, code, _name, status, exited_on, number in heads:
         code_of[hid] = code
-        if text_of(sorted(cats.get(hid, ()))) != stored(HOUSEHOLD, code, CATEGORIES):
+        listed = cats.get(hid)
+        # as sorted(set(...)) always gives: a household's categories are unique (primary key)
+        view = (
+            ()
+            if listed is None
+            else (listed[0],)
+            if len(listed) == 1
+            else tuple(sorted(set(listed)))
+        )
+        text = texts.get(view)
+        if text is None:
+            text = texts[view] = value_text(list(view))
+        found_periods = find((household, code, categories_fact))
+        if found_periods is None or text != found_periods[-1][3]:
             differs(HOUSEHOLD, code, CATEGORIES)
-        period = latest.get((HOUSEHOLD, code, STATUS))
-        if text_of(status) != stored(HOUSEHOLD, code, STATUS) or (
-            status != "active" and period is not None and _day(exited_on) != period[0]
-        ):
+        found_periods = find((household, code, status_fact))
+        text = statuses.get((type(status), status))
+        if text is None:
+            text = statuses[(type(status), status)] = value_text(status)
+        if found_periods is None:
             differs(HOUSEHOLD, code, STATUS)
-        numbers = sorted(people.get(hid, set()) | {number}) if hid in people else [number]
+        else:
+            period = found_periods[-1]
+            if text != period[3] or (status != "active" and _day(exited_on) != period[0]):
+                differs(HOUSEHOLD, code, STATUS)
         # ID numbers are ASCII letters and digits: their JSON is the text itself, quoted
-        plain = all(type(n) is str and n.isascii() and n.isalnum() for n in numbers)
-        view = '["' + '","'.join(numbers) + '"]' if plain else value_text(numbers)
-        if view != stored(HOUSEHOLD, code, MEMBER_IDS):
+        listed = people.get(hid)
+        if listed is None and type(number) is str and number.isascii() and number.isalnum():
+            text = '["' + number + '"]'
+        else:
+            numbers = [number] if listed is None else sorted({*listed, number})
+            try:
+                joined = "".join(numbers)
+            except TypeError:  # a hand edit stored a number as a number
+                joined = "\x00"
+            if joined.isascii() and joined.isalnum():
+                text = '["' + '","'.join(numbers) + '"]'
+            else:
+                text = value_text(numbers)
+        found_periods = find((household, code, MEMBER_IDS))
+        if found_periods is None or text != found_periods[-1][3]:
             differs(HOUSEHOLD, code, MEMBER_IDS)
 
     R, C = _relative, _cadre
@@ -118,7 +149,7 @@ def view_findings(conn, history: History) -> list[Finding]:
         conn, select(C.c.code, R.c.household_id, R.c.id_number).join(R, R.c.cadre_id == C.c.id)
     ):
         relatives[cadre].append((code_of.get(hid), number))
-    for cadre in sorted(set(relatives) | {k[1] for k in latest if k[0] == CADRE}):
+    for cadre in sorted(set(relatives) | history.subjects(CADRE)):
         told = now(CADRE, cadre, RELATIVES) or []
         history_pairs = sorted(
             (r.get("household") or "", r.get("id_number") or "")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -257,9 +258,19 @@ class History:
                 found.sort()
         self.periods = periods
         self._parsed: dict[Any, Any] = {}
-        # payment_as_of's shortcut: household → (threshold, (status, exited_on, categories)),
-        # fund → (threshold, rules), for subjects whose facts have one period each
-        self._settled: dict[Any, tuple[int, tuple]] = {}
+        # payment_as_of's shortcut (_settle), for subjects with one period of each fact
+        # counted: household → (low, high, status, exited_on, categories), fund → (low,
+        # high, categories, valid_from, valid_to, cap_fen)
+        self._settled_households: dict[str, tuple] = {}
+        self._settled_funds: dict[str, tuple] = {}
+        self._subjects: dict[str, set[str]] = {}
+
+    def subjects(self, kind: str) -> set[str]:
+        """Every subject of ``kind`` with some period (one pass over the keys, remembered)."""
+        found = self._subjects.get(kind)
+        if found is None:
+            found = self._subjects[kind] = {k[1] for k in self.periods if k[0] == kind}
+        return found
 
     def add(self, rows: Iterable[Sequence[Any]]) -> None:
         """Fact changes written after this history was loaded (``HISTORY_COLUMNS`` order):
@@ -406,13 +417,15 @@ def payment_as_of(
     the write path and `audit funds` judge by."""
     h = HOUSEHOLD
     periods = history.periods
-    settled = history._settled
-    # A subject whose facts here have one period each (or none) has the same facts on every
-    # day, once those periods were recorded (the as-of rule picks the only period): they
-    # are worked out once and remembered with the newest period's ledger_seq (_settle).
-    known = settled.get((h, household))
-    if known is not None and (before is None or known[0] < before):
-        status, exited_on, categories = known[1]
+    # A subject whose facts here have one counted period each (or none) has the same facts
+    # on every day (the as-of rule picks the only period): they are worked out once and
+    # remembered for every payment that counts the same periods (_settle), by household and
+    # by fund (the audit asks this for every payment of a county).
+    known = history._settled_households.get(household)
+    if known is not None and (
+        known[0] < before <= known[1] if before is not None else known[1] == _UNBOUNDED
+    ):
+        _, _, status, exited_on, categories = known
     else:
         status_list = periods.get((h, household, STATUS))
         categories_list = periods.get((h, household, CATEGORIES))
@@ -420,16 +433,23 @@ def payment_as_of(
         status = history.parse(status_period[3]) if status_period else "active"
         exited_on = status_period[0] if status_period and status != "active" else None
         categories = _frozen(history, as_of(categories_list, on, before))
-        _settle(settled, (h, household), (status_list, categories_list), before,
+        _settle(history._settled_households, household, (status_list, categories_list), before,
                 (status, exited_on, categories))  # fmt: skip
-    known = settled.get((FUND, fund))
-    if known is not None and (before is None or known[0] < before):
-        fund_categories, valid_from, valid_to, cap_fen = known[1]
+    known = history._settled_funds.get(fund)
+    if known is not None and (
+        known[0] < before <= known[1] if before is not None else known[1] == _UNBOUNDED
+    ):
+        _, _, fund_categories, valid_from, valid_to, cap_fen = known
     else:
         rules_list = periods.get((FUND, fund, RULES))
-        rules = _rules(history, as_of(rules_list, on, before))
-        _settle(settled, (FUND, fund), (rules_list,), before, rules)
-        fund_categories, valid_from, valid_to, cap_fen = rules
+        fund_categories, valid_from, valid_to, cap_fen = rules = _rules(
+            history, as_of(rules_list, on, before)
+        )
+        _settle(history._settled_funds, fund, (rules_list,), before, rules)
+    if not cadres and not others:  # the common case: no cadre's relative, no one shared
+        return PaymentAsOf(
+            status, exited_on, categories, fund_categories, valid_from, valid_to, cap_fen, [], []
+        )
     persons = None
     related: list[str] = []
     for cadre in cadres:
@@ -471,22 +491,34 @@ def payment_as_of(
     )
 
 
-def _settle(settled: dict, key: tuple, lists: tuple, before: int | None, facts: tuple) -> None:
-    """Remember ``facts`` (read from the period ``lists``) for ``key`` if every list has at
-    most one period and that period counted for this payment (recorded before ``before``):
-    then any payment recorded after it gets the same facts, whatever its day."""
-    threshold = -1
+#: No period recorded after the remembered ones (see _settle).
+_UNBOUNDED = sys.maxsize
+
+
+def _settle(settled: dict, key: str, lists: tuple, before: int | None, facts: tuple) -> None:
+    """Remember ``facts`` (read from the period ``lists`` for a payment written before
+    ledger entry ``before``) for ``key`` as (low, high, *facts) if no list has more than one
+    period that counted for this payment (recorded before ``before``): low is the newest
+    counted period's ledger_seq, high the oldest uncounted one's (or :data:`_UNBOUNDED`).
+    Any payment written before an entry in (low, high] counts exactly the same periods, so
+    the as-of rule picks the same facts for it, whatever its day; a payment of the write
+    path (``before`` None) counts them all, so only if high is unbounded."""
+    low, high = -1, _UNBOUNDED
     for periods in lists:
         if periods is None:
             continue
-        if len(periods) != 1:
-            return
-        recorded = periods[0][2]
-        if before is not None and recorded >= before:
-            return
-        if recorded > threshold:
-            threshold = recorded
-    settled[key] = (threshold, facts)
+        counted = 0
+        for period in periods:
+            recorded = period[2]
+            if before is None or recorded < before:
+                counted += 1
+                if counted > 1:
+                    return
+                if recorded > low:
+                    low = recorded
+            elif recorded < high:
+                high = recorded
+    settled[key] = (low, high, *facts)
 
 
 _NO_RULES: tuple = (frozenset(), None, None, None)
