@@ -655,3 +655,32 @@ def test_payment_as_of_remembers_single_periods_only_once_they_count():
         ).categories
         == frozenset()
     )
+
+
+def test_history_add_puts_later_changes_in_force_and_forgets_the_shortcuts():
+    """History.add (an import writing a file's history between its payments, with the
+    payments' facts kept): the write path (before None) judges the next payment by the
+    added change, though the household's and the fund's facts were remembered."""
+    import datetime as dt
+
+    from zoufang.services.fact_history import History, payment_as_of
+
+    d = dt.date
+    rows = [
+        (1, "household", "H1", "categories", '["low-income"]', d(2026, 1, 1), 0),
+        (2, "fund", "F1", "rules", '{"categories":["low-income"]}', d(2026, 1, 1), 0),
+    ]
+    kept = History(rows)
+    first = payment_as_of(kept, fund="F1", household="H1", on=d(2026, 3, 1), before=None)
+    assert first.categories == frozenset({"low-income"})
+    kept.add(
+        [
+            (3, "household", "H1", "categories", '["disabled"]', d(2026, 2, 1), 4),
+            (4, "fund", "F1", "rules", '{"categories":["disabled"]}', d(2026, 2, 1), 4),
+        ]
+    )
+    later = payment_as_of(kept, fund="F1", household="H1", on=d(2026, 3, 1), before=None)
+    earlier = payment_as_of(kept, fund="F1", household="H1", on=d(2026, 1, 9), before=None)
+    assert later.categories == later.fund_categories == frozenset({"disabled"})
+    assert earlier.categories == frozenset({"low-income"})
+    assert kept.subjects("household") == {"H1"}

@@ -284,7 +284,9 @@ class History:
             else:
                 mine += found
                 mine.sort()
-        self._settled.clear()
+        self._settled_households.clear()
+        self._settled_funds.clear()
+        self._subjects.clear()
 
     def parse(self, text: str) -> Any:
         value = self._parsed.get(text, _MISSING)
