@@ -486,3 +486,28 @@ def test_each_unreadable_cell_is_one_problem_in_its_column(history_ledger, new_l
         (lines[("C0002", "亲属")], "录入时已有流水"),
         (lines[("H000002", "在册状态")], "起始日期"),
     }
+
+
+def test_a_household_named_by_its_head_id_number_is_refused(history_ledger, new_ledger, tmp_path):
+    """The households sheet maps a head's ID number to its household too; a history row
+    names a household by its 户号 only (else its enrolment's periods and the file's would
+    both stand)."""
+    head_id = valid_id("11010119500101002")  # H000002's head (helpers.village)
+    out, lines = _edited(tmp_path, [("H000002", "类别", "对象编号", head_id)])
+    target = new_ledger("target")
+    env = on(DAY, cli_env(target))
+    result = invoke("import", out, "--format", "json", env=env)
+    assert result.exit_code == 2, result.stderr
+    errors = [e for e in result.json()["errors"] if e["sheet"] == "变更记录"]
+    assert [(e["row"], e["column"]) for e in errors] == [(lines[("H000002", "类别")], "对象编号")]
+    assert invoke("household", "list", "--format", "json", env=env).json() == []
+
+
+def test_a_recorded_time_with_its_offset_is_kept_as_the_same_moment_in_utc():
+    from zoufang.services.history_import import _to_the_second
+
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    assert _to_the_second(dt.datetime(2026, 1, 10, 9, 30, 0, 600_000, tzinfo=beijing)) == (
+        dt.datetime(2026, 1, 10, 1, 30, 1)
+    )
+    assert _to_the_second(dt.datetime(2026, 1, 10, 9, 30)) == dt.datetime(2026, 1, 10, 9, 30)

@@ -690,10 +690,20 @@ def test_an_admin_login_upgrades_the_schema_as_its_owner_and_a_cadre_cannot():
         assert rawdb.query(ledger, "SELECT version_num FROM alembic_version") == [("0013",)]
         ok(as_login(ledger, sun, "db", "upgrade"))
         assert rawdb.query(ledger, "SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
+        # a cadre's command that waited on that upgrade finds the ledger at head: no refusal
+        from zoufang.db.migrate import run_migrations
+
+        late = db.make_engine(login_url(ledger, wang))
+        try:
+            run_migrations(late, "head")
+        finally:
+            late.dispose()
         assert rawdb.query(
             ledger, "SELECT tableowner FROM pg_tables WHERE tablename = 'change_trail'"
         ) == [(owner,)]
-        # outside the upgrade the admin has its own rights only, not the owner's
+        # outside the upgrade the admin's statements have its own rights only, not the
+        # owner's (though it may SET ROLE to the owner: an admin is trusted like the owner,
+        # docs/security.md)
         for sql in (
             "UPDATE alembic_version SET version_num = '9999'",
             "DELETE FROM login_role",
@@ -766,6 +776,37 @@ def test_a_change_behind_zoufangs_back_is_in_the_trail_and_named_by_the_audit(
     ]
     assert outside[0]["reason"].startswith("household H000001 (UPDATE), transaction ")
     assert outside[1]["reason"].startswith("visit ")
+
+
+@on_postgresql
+def test_an_audit_row_copied_from_another_server_does_not_hide_a_change(
+    zf, funded, users, ledger_path
+):
+    """A ledger copied or restored into another server keeps its rows' txids, and that
+    server's counter reaches the same numbers again: a change made outside zoufang is still
+    named though a copied audit-log row bears its txid (the server differs), and hidden by
+    none of this server's."""
+    wang = users("cadre", "红星村")
+    with connect_as(ledger_path, wang) as con, con.transaction():
+        con.execute("UPDATE household SET phone = '13900000009' WHERE code = 'H000001'")
+        (txid,) = con.execute("SELECT txid_current()").fetchone()
+    rawdb.execute(
+        ledger_path,
+        "INSERT INTO audit_log (at, command, action, object_type, object_key, txid, cluster_id) "
+        f"VALUES ('2026-01-01', 'visit log', 'create', 'visit', '1', {txid}, 42)",
+    )
+    found = unlogged(zf)
+    assert [(f["severity"], f["household"]) for f in found] == [("warning", "H000001")]
+    assert f"transaction {txid}" in found[0]["detail"]
+    changes = ok(zf("household", "history", "H000001", "-f", "json")).json()["changes"]
+    assert [c["after"] for c in changes if c["fact"] == "unlogged-change"] == ["phone: 13900000009"]
+    # the same txid on this server: that transaction wrote an audit-log row after all
+    rawdb.execute(
+        ledger_path,
+        "INSERT INTO audit_log (at, command, action, object_type, object_key, txid) "
+        f"VALUES ('2026-01-01', 'visit log', 'create', 'visit', '1', {txid})",
+    )
+    assert unlogged(zf) == []
 
 
 @on_postgresql

@@ -166,8 +166,16 @@ def _json() -> sa.types.TypeEngine:
     return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
+#: The server's own identifier (pg_control_system() may be run by every login).
+_CLUSTER = "(pg_control_system()).system_identifier"
+
+
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
+    # Which server's transaction counter a txid is of: a ledger copied (`db copy`) or
+    # restored into another server keeps its rows' txids, and that server counts through
+    # the same numbers again (audit_trail compares both).
+    cluster = {"server_default": sa.text(_CLUSTER)} if postgres else {}
     # A plain ADD COLUMN (no table rebuild: the audit log's triggers stay).
     op.add_column(
         "audit_log",
@@ -178,6 +186,7 @@ def upgrade() -> None:
             server_default=sa.text("txid_current()") if postgres else None,
         ),
     )
+    op.add_column("audit_log", sa.Column("cluster_id", sa.BigInteger(), nullable=True, **cluster))
     op.create_index("ix_audit_log_txid", "audit_log", ["txid"])
     op.create_table(
         "change_trail",
@@ -200,6 +209,7 @@ def upgrade() -> None:
             nullable=False,
             server_default=sa.text("txid_current()") if postgres else None,
         ),
+        sa.Column("cluster_id", sa.BigInteger(), nullable=True, **cluster),
         sa.Column("table_name", sa.String(length=63), nullable=False),
         sa.Column("operation", sa.String(length=6), nullable=False),
         sa.Column("row_key", sa.String(length=200), nullable=False),
@@ -310,7 +320,8 @@ def downgrade() -> None:
         ):
             op.execute(f"DROP FUNCTION IF EXISTS {function}")
     op.drop_index("ix_audit_log_txid", table_name="audit_log")
-    if postgres:
-        op.drop_column("audit_log", "txid")
-    else:
-        op.get_bind().exec_driver_sql("ALTER TABLE audit_log DROP COLUMN txid")
+    for column in ("cluster_id", "txid"):
+        if postgres:
+            op.drop_column("audit_log", column)
+        else:
+            op.get_bind().exec_driver_sql(f"ALTER TABLE audit_log DROP COLUMN {column}")

@@ -272,6 +272,7 @@ class AuditLog(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column=_audit_log.before)
     after: str | None = Field(default=None, sa_column=_audit_log.after)
     txid: int | None = Field(default=None, sa_column=_audit_log.txid)
+    cluster_id: int | None = Field(default=None, sa_column=_audit_log.cluster_id)
 
 
 class Correction(SQLModel, table=True):
@@ -440,6 +441,7 @@ class ChangeTrail(SQLModel, table=True):
     at: dt.datetime = Field(sa_column=tables.change_trail.c.at)
     login: str = Field(sa_column=tables.change_trail.c.login)
     txid: int = Field(sa_column=tables.change_trail.c.txid)
+    cluster_id: int | None = Field(default=None, sa_column=tables.change_trail.c.cluster_id)
     table_name: str = Field(sa_column=tables.change_trail.c.table_name)
     operation: str = Field(sa_column=tables.change_trail.c.operation)
     row_key: str = Field(sa_column=tables.change_trail.c.row_key)

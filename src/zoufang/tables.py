@@ -337,6 +337,9 @@ audit_log = Table(
     # 0014, ``txid_current()``; NULL on SQLite): the change trail's rows of a transaction
     # that wrote no audit-log row were made outside zoufang (`audit funds`, unlogged-change).
     Column("txid", BigInteger, server_default=FetchedValue(), index=True),
+    # The server whose counter that txid is of (PostgreSQL: its system identifier; a ledger
+    # copied to another server keeps its rows' txids, and that server counts them again).
+    Column("cluster_id", BigInteger, server_default=FetchedValue()),
 )
 
 #: One correction of a record made by mistake (``visit void``/``amend``, ``commitment void``
@@ -549,6 +552,7 @@ change_trail = Table(
     Column("at", DateTime, nullable=False),
     Column("login", String(100), nullable=False),
     Column("txid", BigInteger, nullable=False, index=True),
+    Column("cluster_id", BigInteger),
     Column("table_name", String(63), nullable=False),
     Column("operation", String(6), nullable=False),
     Column("row_key", String(200), nullable=False),

@@ -65,6 +65,8 @@ def run_migrations(engine: Engine, target: str) -> None:
         conn = conn.execution_options(zoufang_write=True)
         with conn.begin():
             if engine.dialect.name == "postgresql":
+                if _at_target(conn, config, target):
+                    return  # another process upgraded it while this one waited: no right needed
                 act_as_owner(conn)
             config.attributes["connection"] = conn
             command.upgrade(config, target)
@@ -79,6 +81,18 @@ def run_migrations(engine: Engine, target: str) -> None:
                     )
         if sqlite is not None:
             sqlite.execute("PRAGMA foreign_keys=ON")
+
+
+def _at_target(conn: Connection, config, target: str) -> bool:
+    """Whether the ledger is already at ``target`` (read under the write lock)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current is None:
+        return False
+    wanted = ScriptDirectory.from_config(config).get_current_head() if target == "head" else target
+    return current == wanted
 
 
 def act_as_owner(conn: Connection) -> None:

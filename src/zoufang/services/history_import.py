@@ -305,7 +305,8 @@ class HistoryImport:
             label = r.sheet.label("value")
             try:
                 if r.kind == fact_history.HOUSEHOLD:
-                    if r.subject not in work.households:
+                    # named by its 户号 (work.households also maps a head's ID number)
+                    if work.households.get(r.subject) != r.subject:
                         raise RuleViolation(
                             r.sheet.label("subject"),
                             _("no household {ref!r} in the file's households sheet").format(
@@ -519,7 +520,8 @@ def _unquoted(text: str) -> str:
 def _to_the_second(at: dt.datetime) -> dt.datetime:
     """A recorded time as the ledger keeps it (naive UTC, to the second); a spreadsheet's
     time may come back a fraction of a second off (Excel keeps days as a float)."""
-    at = at.replace(tzinfo=None)
+    if at.tzinfo is not None:  # a time typed with its offset: the same moment in UTC
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
     if at.microsecond >= 500_000:
         at += dt.timedelta(seconds=1)
     return at.replace(microsecond=0)
