@@ -702,7 +702,8 @@ def test_an_admin_login_upgrades_the_schema_as_its_owner_and_a_cadre_cannot():
             message = refused_by_database(ledger, sun, sql)
             assert "permission denied" in message or "must be owner" in message, sql
         # the logins read the new tables at once (the upgrade granted them)
-        ok(as_login(ledger, wang, "audit", "funds"))
+        ok(as_login(ledger, wang, "audit", "visits"))
+        ok(as_login(ledger, wang, "fund", "list"))  # 0015's totals function, the owner's
         # and its user commands still work after the upgrade (a user, not a server role)
         ok(as_login(ledger, sun, "user", "list"))
         ok(as_login(ledger, sun, "user", "update", wang, "--village", "东风社区"))
@@ -1013,6 +1014,11 @@ def test_a_cadre_reads_only_its_villages_money_rows(zf, funded, users, ledger_pa
     fund = shown.json()
     assert (fund["disbursed"], fund["balance"]) == ("600.00", "4400.00")
     assert [e["household"] for e in fund["entries"]] == [None, "H000001"]
+    listed = as_login(ledger_path, wang, "fund", "list", "-f", "json").json()
+    assert [(f["code"], f["balance"]) for f in listed] == [(FUND, "4400.00")]
+    # the whole chain's audit is for the kinds that read it whole: one line, exit 1
+    line = denied(as_login(ledger_path, wang, "audit", "funds"))
+    assert line == f"error: the login {wang} (cadre) has no right to audit the whole money ledger"
     for kind in ("finance", "auditor", "officer", "admin"):
         login = users(kind)
         assert (
