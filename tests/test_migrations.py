@@ -1102,6 +1102,7 @@ def test_0015_upgrades_a_ledger_with_data_and_its_downgrade_keeps_it(zf, ledger_
             ledger_path,
             "SELECT proname FROM pg_proc WHERE proname IN ('zoufang_chain_head', "
             "'zoufang_fact_head', 'zoufang_fund_totals', 'zoufang_sharing', "
-            "'zoufang_sharing_candidates', 'zoufang_paid_sharing')",
+            "'zoufang_sharing_candidates', 'zoufang_paid_sharing', 'zoufang_people', "
+            "'zoufang_relatives')",
         )
         assert left == []

@@ -1118,3 +1118,44 @@ def test_a_cadres_payment_sees_a_person_paid_in_another_village(zf, funded, user
         as_login(ledger_path, liu, "fund", "disburse", FUND, "H000001", "100", "--by", "C0001")
     )
     assert "H000002" in refused and "already paid" in refused, refused
+
+
+@on_postgresql
+def test_a_cadres_payment_judges_relatives_it_cannot_read(zf, funded, users, ledger_path):
+    """A cadre login reads no cadre's fact history (relatives hold other villages' ID
+    numbers); its payment is still judged on the paying cadre's relatives, through
+    zoufang_relatives, which returns only the relatives in the paid household."""
+    approved_plan(ledger_path, users)
+    ok(zf("cadre", "relate", "C0001", "--household", "H000002", "--relation", "表兄"))
+    head = valid_id("11010119450307123")  # H000001's head, 陈大爷
+    ok(zf("cadre", "relate", "C0001", "--id-number", head, "--relation", "同学"))
+    wang = users("cadre", "红星村")
+    every = rawdb.query(
+        ledger_path, "SELECT count(*) FROM fact_change WHERE subject_kind = 'cadre'"
+    )
+    assert every[0][0] > 0
+    assert rows_as(
+        ledger_path, wang, "SELECT count(*) FROM fact_change WHERE subject_kind = 'cadre'"
+    ) == [(0,)]
+    line = denied(
+        as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001",
+                 "--plan", f"{FUND}/1")
+    )  # fmt: skip
+    assert "C0001" in line and "H000001" in line, line
+    told = rows_as(
+        ledger_path, wang,
+        "SELECT value FROM zoufang_relatives('H000001', ARRAY['C0001']) ORDER BY seq DESC LIMIT 1",
+    )[0][0]  # fmt: skip
+    assert head in told and "H000002" not in told, told
+    # of a household it does not see: nothing
+    assert (
+        rows_as(ledger_path, wang, "SELECT * FROM zoufang_relatives('H000002', ARRAY['C0001'])")
+        == []
+    )
+    # a cadre of 东风社区 pays H000002, its relative's household: refused the same way
+    li = users("cadre", "东风社区")
+    line = denied(
+        as_login(ledger_path, li, "visit", "log", "H000002", "--by", "C0001",
+                 "--plan", f"{FUND}/1")
+    )  # fmt: skip
+    assert "C0001" in line and "H000002" in line, line

@@ -5,7 +5,7 @@ PostgreSQL only (SQLite unchanged; docs/security.md, "Money rows and the cadre's
 * row-level security on ``ledger_entry``, ``plan_line``, ``plan_event`` and ``fact_change``:
   a **cadre** login reads only the rows of households it sees (its villages'), plus the rows
   that name no household — a fund's allocations and their reversals, a plan's approval, the
-  facts of funds and cadres. Every other role kind reads them whole, as before. Writing is
+  facts of funds (not those of cadres: their relatives hold other villages' ID numbers). Every other role kind reads them whole, as before. Writing is
   unchanged (the grants and triggers decide it): the policies check nothing on INSERT;
 * SECURITY DEFINER functions owned by the schema owner that answer, for any login, exactly
   what a payment needs beyond the login's own rows:
@@ -18,7 +18,9 @@ PostgreSQL only (SQLite unchanged; docs/security.md, "Money rows and the cadre's
     fact rows of the other households that hold one of its people now, each value cut down
     to the people of this household (so no other person's ID number comes back);
   - ``zoufang_paid_sharing(fund, household)``: which of those households have a net receipt
-    from the fund.
+    from the fund;
+  - ``zoufang_relatives(household, cadres)``: the ``relatives`` facts of these cadres, each
+    value cut down to the relatives in this household (a cadre login reads no cadre's facts).
 
 Revision ID: 0015
 Revises: 0014
@@ -40,13 +42,15 @@ SCOPED = {
     "plan_line": "EXISTS (SELECT 1 FROM household h WHERE h.code = plan_line.household_code)",
     "plan_event": "plan_event.household_code IS NULL OR EXISTS "
     "(SELECT 1 FROM household h WHERE h.code = plan_event.household_code)",
-    "fact_change": "fact_change.subject_kind <> 'household' OR EXISTS "
-    "(SELECT 1 FROM household h WHERE h.code = fact_change.subject)",
+    "fact_change": "fact_change.subject_kind = 'fund' OR (fact_change.subject_kind = "
+    "'household' AND EXISTS (SELECT 1 FROM household h WHERE h.code = fact_change.subject))",
 }
 
 FUNCTIONS = (
+    "zoufang_relatives(text, text[])",
     "zoufang_paid_sharing(text, text)",
     "zoufang_sharing(text)",
+    "zoufang_people(text)",
     "zoufang_sharing_candidates(text)",
     "zoufang_fund_totals(text)",
     "zoufang_fact_head()",
@@ -105,23 +109,32 @@ def upgrade() -> None:
         "WHERE h.id NOT IN (SELECT id FROM me) $$"
     )
     op.execute("REVOKE ALL ON FUNCTION zoufang_sharing_candidates(text) FROM PUBLIC")
-    # Their member_ids facts, each value cut down to the people this household ever held
-    # (its member_ids facts and its head's and members' numbers now): the payment rule
-    # intersects the two, so the answer is the same, and no other person's number leaves.
+    # The people a household the calling login sees ever held: its member_ids facts and its
+    # head's and members' numbers now (nothing for a household it does not see). Not
+    # granted to anyone: the functions below cut the values they return down to these.
+    op.execute(
+        "CREATE OR REPLACE FUNCTION zoufang_people(household text) RETURNS SETOF text "
+        f"LANGUAGE sql VOLATILE {definer} AS $$ "
+        "WITH me AS (SELECT h.id, h.code, h.id_number FROM household h "
+        "  WHERE h.code = household "
+        "  AND (zoufang_all_villages() OR h.village = ANY (zoufang_my_villages()))) "
+        "SELECT id_number FROM me WHERE id_number IS NOT NULL "
+        "UNION SELECT m.id_number FROM member m JOIN me ON m.household_id = me.id "
+        "  WHERE m.id_number IS NOT NULL "
+        "UNION SELECT jsonb_array_elements_text(f.value::jsonb) FROM fact_change f "
+        "  JOIN me ON f.subject = me.code WHERE f.subject_kind = 'household' "
+        "  AND f.fact = 'member_ids' AND jsonb_typeof(f.value::jsonb) = 'array' $$"
+    )
+    op.execute("REVOKE ALL ON FUNCTION zoufang_people(text) FROM PUBLIC")
+    # The sharing households' member_ids facts, each value cut down to this household's
+    # people: the payment rule intersects the two, so it judges the same, and no other
+    # person's number leaves.
     op.execute(
         "CREATE OR REPLACE FUNCTION zoufang_sharing(household text) "
         "RETURNS TABLE (seq integer, subject_kind varchar, subject varchar, fact varchar, "
         "value text, effective_from date, ledger_seq integer) LANGUAGE sql VOLATILE "
         f"{definer} AS $$ "
-        "WITH me AS (SELECT h.id, h.code, h.id_number FROM household h "
-        "  WHERE h.code = household "
-        "  AND (zoufang_all_villages() OR h.village = ANY (zoufang_my_villages()))), "
-        "mine AS (SELECT id_number AS person FROM me WHERE id_number IS NOT NULL "
-        "  UNION SELECT m.id_number FROM member m JOIN me ON m.household_id = me.id "
-        "  WHERE m.id_number IS NOT NULL "
-        "  UNION SELECT jsonb_array_elements_text(f.value::jsonb) FROM fact_change f "
-        "  JOIN me ON f.subject = me.code WHERE f.subject_kind = 'household' "
-        "  AND f.fact = 'member_ids' AND jsonb_typeof(f.value::jsonb) = 'array') "
+        "WITH mine AS (SELECT zoufang_people(household) AS person) "
         "SELECT f.seq, f.subject_kind, f.subject, f.fact, "
         "  CASE WHEN jsonb_typeof(f.value::jsonb) = 'array' THEN coalesce(("
         "    SELECT jsonb_agg(p ORDER BY p) FROM jsonb_array_elements_text(f.value::jsonb) p "
@@ -130,6 +143,27 @@ def upgrade() -> None:
         "FROM fact_change f JOIN zoufang_sharing_candidates(household) c "
         "  ON f.subject = c.code "
         "WHERE f.subject_kind = 'household' AND f.fact = 'member_ids' ORDER BY f.seq $$"
+    )
+    # The relatives facts of the cadres present at a payment, each value cut down to the
+    # relatives in this household (by its code, or by one of its people's numbers): the
+    # conflict-of-interest rule asks no more, and a cadre login reads no cadre's facts.
+    op.execute(
+        "CREATE OR REPLACE FUNCTION zoufang_relatives(household text, cadres text[]) "
+        "RETURNS TABLE (seq integer, subject_kind varchar, subject varchar, fact varchar, "
+        "value text, effective_from date, ledger_seq integer) LANGUAGE sql VOLATILE "
+        f"{definer} AS $$ "
+        "WITH mine AS (SELECT zoufang_people(household) AS person), "
+        "seen AS (SELECT 1 FROM household h WHERE h.code = household "
+        "  AND (zoufang_all_villages() OR h.village = ANY (zoufang_my_villages()))) "
+        "SELECT f.seq, f.subject_kind, f.subject, f.fact, "
+        "  CASE WHEN jsonb_typeof(f.value::jsonb) = 'array' THEN coalesce(("
+        "    SELECT jsonb_agg(r ORDER BY r::text) FROM jsonb_array_elements(f.value::jsonb) r "
+        "    WHERE jsonb_typeof(r) = 'object' AND (r ->> 'household' = household "
+        "    OR r ->> 'id_number' IN (SELECT person FROM mine))), '[]'::jsonb)::text "
+        "  ELSE '[]' END, f.effective_from, f.ledger_seq "
+        "FROM fact_change f WHERE EXISTS (SELECT 1 FROM seen) "
+        "AND f.subject_kind = 'cadre' AND f.fact = 'relatives' AND f.subject = ANY (cadres) "
+        "ORDER BY f.seq $$"
     )
     op.execute(
         "CREATE OR REPLACE FUNCTION zoufang_paid_sharing(fund text, household text) "

@@ -162,6 +162,7 @@ class _Queries(NamedTuple):
     totals_pg: Any
     sharing_pg: Any
     paid_sharing_pg: Any
+    relatives_pg: Any
 
 
 @functools.cache
@@ -216,6 +217,10 @@ def _queries() -> _Queries:
             "FROM zoufang_sharing(:household)"
         ),
         paid_sharing_pg=text("SELECT zoufang_paid_sharing(:fund, :household)"),
+        relatives_pg=text(
+            "SELECT seq, subject_kind, subject, fact, value, effective_from, ledger_seq "
+            "FROM zoufang_relatives(:household, CAST(:cadres AS text[]))"
+        ),
     )
 
 
@@ -258,20 +263,28 @@ def payment_facts(
         q.same_day, {"fund": fund.code, "household": household.code, "on": on}
     ).scalar_one()
     subjects = [(fact_history.HOUSEHOLD, household.code), (fact_history.FUND, fund.code)]
-    subjects += [(fact_history.CADRE, c) for c in cadre_codes]
     paid_elsewhere: set[str] | None = None
     if conn.dialect.name == "postgresql":
-        # Every village's households sharing a person, through migration 0015's SECURITY
-        # DEFINER functions (a cadre login sees only its villages' households): their
-        # member_ids facts cut down to this household's people — the rule intersects the
-        # two, so it judges the same — and which of them the fund paid.
+        # Through migration 0015's SECURITY DEFINER functions (a cadre login sees only its
+        # villages' households and no cadre's facts): every village's households sharing a
+        # person, their member_ids facts cut down to this household's people — the rule
+        # intersects the two, so it judges the same — and which of them the fund paid; the
+        # present cadres' relatives facts cut down to this household's relatives.
         args = {"household": household.code, "fund": fund.code}
         shared = [tuple(row) for row in conn.execute(q.sharing_pg, args)]
         others = sorted({row[2] for row in shared})
         paid_elsewhere = set(conn.execute(q.paid_sharing_pg, args).scalars()) if others else set()
         history = fact_history.load_history(conn, subjects)
         history.add(shared)
+        if cadre_codes:
+            history.add(
+                tuple(row)
+                for row in conn.execute(
+                    q.relatives_pg, {"household": household.code, "cadres": list(cadre_codes)}
+                )
+            )
     else:
+        subjects += [(fact_history.CADRE, c) for c in cadre_codes]
         # Households holding one of these people (as head or member): members are only
         # ever added, so the households that ever shared a person with this one are among
         # these.
