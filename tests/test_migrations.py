@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import rawdb
-from helpers import invoke, ok
+from helpers import invoke, ok, seed_fund
 from zoufang import db
 
 REPO = Path(__file__).resolve().parents[1]
@@ -1019,3 +1019,90 @@ def test_0014_lowers_the_lock_limits_but_keeps_an_owners_own(zf, ledger_path):
         "SELECT zoufang_stale_lock_seconds(), zoufang_statement_lock_seconds(), "
         "zoufang_max_lock_seconds()",
     ) == [(45, 30, 900)]
+
+
+def test_0015_upgrades_a_ledger_with_data_and_its_downgrade_keeps_it(zf, ledger_path):
+    """Migration 0015 (the money tables scoped to a cadre's villages) on a ledger at 0014
+    holding rows: on PostgreSQL the four tables get row-level security and the SECURITY
+    DEFINER functions answer the chain's head and a fund's totals; the rows and the chain
+    stay as they were, and `audit funds` agrees. Taken back to 0014 the policies and the
+    functions are gone and the rows stay. On SQLite nothing changes but the revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    if rawdb.ON_POSTGRESQL:
+        rawdb.create_database(ledger_path.name)
+        make_ledger_at(ledger_path, "0014")
+        rawdb.execute(ledger_path, *FIRST_REVISION_ROWS, *FIRST_REVISION_SEQUENCES)
+    else:
+        ledger_path.unlink()
+        make_ledger_at(ledger_path, "0014")
+        con = sqlite3.connect(ledger_path)
+        try:
+            with con:
+                for statement in FIRST_REVISION_ROWS:
+                    con.execute(statement)
+        finally:
+            con.close()
+    before = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq")
+    facts = rawdb.query(ledger_path, "SELECT count(*) FROM fact_change")
+    ok(zf("db", "upgrade"))
+    assert stored_revision(ledger_path) == db.HEAD_REVISION
+    assert rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq") == before
+    assert rawdb.query(ledger_path, "SELECT count(*) FROM fact_change") == facts
+    seed_fund(zf)  # a fund with its allocation, written at 0015
+    before = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq")
+    scoped = "('ledger_entry', 'plan_line', 'plan_event', 'fact_change')"
+    if rawdb.ON_POSTGRESQL:
+        rls = rawdb.query(
+            ledger_path,
+            f"SELECT relname, relrowsecurity FROM pg_class WHERE relname IN {scoped} "
+            "AND relkind = 'r' ORDER BY relname",
+        )
+        assert rls == [
+            ("fact_change", True),
+            ("ledger_entry", True),
+            ("plan_event", True),
+            ("plan_line", True),
+        ]
+        assert rawdb.query(ledger_path, "SELECT seq, hash FROM zoufang_chain_head()") == [
+            before[-1]
+        ]
+        fund, allocated = rawdb.query(
+            ledger_path,
+            "SELECT fund_code, sum(amount_fen) FROM ledger_entry WHERE kind = 'allocate' "
+            "GROUP BY fund_code ORDER BY fund_code LIMIT 1",
+        )[0]
+        assert rawdb.query(ledger_path, "SELECT allocated FROM zoufang_fund_totals(?)", fund) == [
+            (allocated,)
+        ]
+    findings = zf("audit", "funds", "-f", "json").json()["findings"]
+    assert [f for f in findings if f["check"] == "chain"] == []  # the rows' own: not ours
+    config = Config()
+    config.set_main_option("script_location", str(db.migrations_dir()))
+    engine = db.make_engine(db.database_url(ledger_path))
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0014")
+    finally:
+        engine.dispose()
+    assert stored_revision(ledger_path) == "0014"
+    assert rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq") == before
+    if rawdb.ON_POSTGRESQL:
+        rls = rawdb.query(
+            ledger_path,
+            f"SELECT bool_or(relrowsecurity) FROM pg_class WHERE relname IN {scoped} "
+            "AND relkind = 'r'",
+        )
+        assert rls == [(False,)]
+        left = rawdb.query(
+            ledger_path,
+            "SELECT proname FROM pg_proc WHERE proname IN ('zoufang_chain_head', "
+            "'zoufang_fact_head', 'zoufang_fund_totals', 'zoufang_sharing', "
+            "'zoufang_sharing_candidates', 'zoufang_paid_sharing', 'zoufang_people', "
+            "'zoufang_relatives')",
+        )
+        assert left == []

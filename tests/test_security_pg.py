@@ -712,7 +712,8 @@ def test_an_admin_login_upgrades_the_schema_as_its_owner_and_a_cadre_cannot():
             message = refused_by_database(ledger, sun, sql)
             assert "permission denied" in message or "must be owner" in message, sql
         # the logins read the new tables at once (the upgrade granted them)
-        ok(as_login(ledger, wang, "audit", "funds"))
+        ok(as_login(ledger, wang, "audit", "visits"))
+        ok(as_login(ledger, wang, "fund", "list"))  # 0015's totals function, the owner's
         # and its user commands still work after the upgrade (a user, not a server role)
         ok(as_login(ledger, sun, "user", "list"))
         ok(as_login(ledger, sun, "user", "update", wang, "--village", "东风社区"))
@@ -992,3 +993,210 @@ def test_users_are_a_postgresql_ledgers(zf, args):
     result = zf(*args)
     assert result.exit_code == 1
     assert "PostgreSQL" in error_line(result, "error: user: ")
+
+
+# ------------------------------------------------- money rows and a cadre's villages (0015)
+
+
+def approved_plan(ledger, users) -> None:
+    """Plan CJ2026/1: 500.00 to each eligible household of every village (H000001 of 红星村,
+    H000002 of 东风社区), drafted and approved by two finance logins."""
+    drafter, approver = users("finance"), users("finance")
+    ok(
+        as_login(
+            ledger, drafter, "fund", "plan", "create", FUND, "--name", "春节慰问名单",
+            "--amount", "500",
+        )
+    )  # fmt: skip
+    ok(as_login(ledger, approver, "fund", "plan", "approve", f"{FUND}/1", "--minutes", "纪要"))
+
+
+def rows_as(ledger, login: str, sql: str) -> list[tuple]:
+    with connect_as(ledger, login) as con:
+        return [tuple(r) for r in con.execute(sql).fetchall()]
+
+
+@on_postgresql
+def test_a_cadre_reads_only_its_villages_money_rows(zf, funded, users, ledger_path):
+    """With psycopg as a cadre login of 红星村: the ledger's entries, the plan's lines and
+    events and the household fact changes of 东风社区 do not exist; allocations (no
+    household) do. Finance, auditors and officers without villages read them all, and an
+    auditor's `audit funds` finds nothing, as before."""
+    approved_plan(ledger_path, users)
+    liu = users("finance")
+    ok(as_login(ledger_path, liu, "fund", "disburse", FUND, "H000002", "100", "--by", "C0002"))
+    wang = users("cadre", "红星村")
+    ok(as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001",
+                "--plan", f"{FUND}/1"))  # fmt: skip
+    every = rawdb.query(
+        ledger_path, "SELECT seq, kind, household_code FROM ledger_entry ORDER BY seq"
+    )
+    assert {h for _s, _k, h in every} == {None, "H000001", "H000002"}
+    mine = rows_as(
+        ledger_path, wang, "SELECT seq, kind, household_code FROM ledger_entry ORDER BY seq"
+    )
+    assert mine == [e for e in every if e[2] in (None, "H000001")]
+    lines = rows_as(ledger_path, wang, "SELECT household_code FROM plan_line")
+    assert lines == [("H000001",)]
+    events = rows_as(ledger_path, wang, "SELECT DISTINCT household_code FROM plan_event")
+    assert ("H000002",) not in events
+    subjects = rows_as(
+        ledger_path, wang,
+        "SELECT DISTINCT subject FROM fact_change WHERE subject_kind = 'household' ORDER BY 1",
+    )  # fmt: skip
+    assert subjects == [("H000001",), ("H000003",)]
+    totals = rows_as(
+        ledger_path, wang, "SELECT count(*) FROM ledger_entry WHERE household_code = 'H000002'"
+    )
+    assert totals == [(0,)]
+    # the cadre's own `fund show` gives the fund's true balance, every village's
+    shown = as_login(ledger_path, wang, "fund", "show", FUND, "-f", "json")
+    ok(shown)
+    fund = shown.json()
+    assert (fund["disbursed"], fund["balance"]) == ("600.00", "4400.00")
+    assert [e["household"] for e in fund["entries"]] == [None, "H000001"]
+    listed = as_login(ledger_path, wang, "fund", "list", "-f", "json").json()
+    assert [(f["code"], f["balance"]) for f in listed] == [(FUND, "4400.00")]
+    # the whole chain's audit is for the kinds that read it whole: one line, exit 1
+    line = denied(as_login(ledger_path, wang, "audit", "funds"))
+    assert line == f"error: the login {wang} (cadre) has no right to audit the whole money ledger"
+    for kind in ("finance", "auditor", "officer", "admin"):
+        login = users(kind)
+        assert (
+            rows_as(
+                ledger_path,
+                login,
+                "SELECT seq, kind, household_code FROM ledger_entry ORDER BY seq",
+            )
+            == every
+        ), kind
+        assert len(rows_as(ledger_path, login, "SELECT * FROM plan_line")) == 2, kind
+    zhao = users("auditor")
+    report = as_login(ledger_path, zhao, "audit", "funds", "-f", "json")
+    ok(report)
+    assert report.json()["findings"] == zf("audit", "funds", "-f", "json").json()["findings"]
+
+
+@on_postgresql
+def test_cadres_of_two_villages_pay_plan_lines_at_once_in_one_chain(zf, funded, users, ledger_path):
+    """Two cadre logins, each seeing only its village's entries, pay their plan lines while
+    a finance login pays too: one chain, every seq once, each payment judged against the
+    fund's whole balance; `audit funds` finds nothing."""
+    approved_plan(ledger_path, users)
+    wang, li, liu = users("cadre", "红星村"), users("cadre", "东风社区"), users("finance")
+    script = (
+        "import sys; from zoufang.cli import main; sys.argv = ['zoufang'] + sys.argv[1:]; main()"
+    )
+    commands = {
+        wang: [f"visit log H000001 --by C0001 --plan {FUND}/1"],
+        li: [f"visit log H000002 --by C0002 --plan {FUND}/1"],
+        liu: [f"fund disburse {FUND} H000003 10 --by C0001 --memo m{i} --override again{i}"
+              for i in range(3)],
+    }  # fmt: skip
+    procs = []
+    for login, runs in commands.items():
+        env = {**os.environ, "ZOUFANG_DB": login_url(ledger_path, login)}
+        env.pop("ZOUFANG_OPERATOR", None)
+        cmd = " && ".join(f'{sys.executable} -c "{script}" {run}' for run in runs)
+        procs.append(subprocess.Popen(cmd, shell=True, env=env, stderr=subprocess.PIPE))
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read().decode() if p.stderr else ""
+    seqs = rawdb.query(ledger_path, "SELECT seq, operator FROM ledger_entry ORDER BY seq")
+    assert [s for s, _o in seqs] == list(range(1, 7))
+    assert {o for _s, o in seqs[1:]} == {wang, li, liu}
+    assert rows_as(
+        ledger_path, li, "SELECT household_code FROM ledger_entry WHERE household_code IS NOT NULL"
+    ) == [("H000002",)]
+    ok(zf("audit", "funds"))
+
+
+@on_postgresql
+def test_a_cadres_payment_sees_a_person_paid_in_another_village(zf, funded, users, ledger_path):
+    """A person who belongs to H000001 (红星村) and to H000002 (东风社区, already paid): the
+    cadre of 红星村 sees neither H000002 nor its entries, yet its payment of H000001's plan
+    line is refused as duplicate-person, through the SECURITY DEFINER functions — which
+    tell it nothing else: no other person's ID number, nothing of a household it does not
+    see, and the candidate list not at all."""
+    from fundkit import SON_ID
+
+    approved_plan(ledger_path, users)  # before they share him: a plan holds no such pair
+    for code, relation in (("H000002", "儿子"), ("H000001", "孙子")):
+        ok(zf("member", "add", code, "--name", "王小军", "--relation", relation,
+              "--id-number", SON_ID))  # fmt: skip
+    ok(zf("member", "add", "H000002", "--name", "王大妈", "--relation", "配偶", "--id-number",
+          valid_id("11010119550101002")))  # fmt: skip
+    liu = users("finance")
+    ok(as_login(ledger_path, liu, "fund", "disburse", FUND, "H000002", "100", "--by", "C0002"))
+    wang = users("cadre", "红星村")
+    assert rows_as(ledger_path, wang, "SELECT code FROM household WHERE code = 'H000002'") == []
+    line = denied(
+        as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001",
+                 "--plan", f"{FUND}/1")
+    )  # fmt: skip
+    assert "H000002" in line and "already paid" in line, line
+    shared = rows_as(ledger_path, wang, "SELECT subject, value FROM zoufang_sharing('H000001')")
+    assert shared and {s for s, _v in shared} == {"H000002"}
+    for _s, value in shared:  # only the shared person's number: not 王大妈's, not the head's
+        assert value in ("[]", f'["{SON_ID}"]'), value
+    assert rows_as(ledger_path, wang, f"SELECT zoufang_paid_sharing('{FUND}', 'H000001')") == [
+        ("H000002",)
+    ]
+    # of a household it does not see: nothing
+    assert rows_as(ledger_path, wang, "SELECT * FROM zoufang_sharing('H000002')") == []
+    assert rows_as(ledger_path, wang, f"SELECT zoufang_paid_sharing('{FUND}', 'H000002')") == []
+    message = refused_by_database(
+        ledger_path, wang, "SELECT * FROM zoufang_sharing_candidates('H000001')"
+    )
+    assert "permission denied" in message
+    # the chain's head and a fund's totals are every village's
+    head = rawdb.query(ledger_path, "SELECT seq, hash FROM ledger_entry ORDER BY seq DESC LIMIT 1")
+    assert rows_as(ledger_path, wang, "SELECT seq, hash FROM zoufang_chain_head()") == head
+    assert rows_as(ledger_path, wang, f"SELECT * FROM zoufang_fund_totals('{FUND}')") == [
+        (500000, 10000)
+    ]
+    # finance, who sees both, is refused the same way (one rule, one path)
+    refused = denied(
+        as_login(ledger_path, liu, "fund", "disburse", FUND, "H000001", "100", "--by", "C0001")
+    )
+    assert "H000002" in refused and "already paid" in refused, refused
+
+
+@on_postgresql
+def test_a_cadres_payment_judges_relatives_it_cannot_read(zf, funded, users, ledger_path):
+    """A cadre login reads no cadre's fact history (relatives hold other villages' ID
+    numbers); its payment is still judged on the paying cadre's relatives, through
+    zoufang_relatives, which returns only the relatives in the paid household."""
+    approved_plan(ledger_path, users)
+    ok(zf("cadre", "relate", "C0001", "--household", "H000002", "--relation", "表兄"))
+    head = valid_id("11010119450307123")  # H000001's head, 陈大爷
+    ok(zf("cadre", "relate", "C0001", "--id-number", head, "--relation", "同学"))
+    wang = users("cadre", "红星村")
+    every = rawdb.query(
+        ledger_path, "SELECT count(*) FROM fact_change WHERE subject_kind = 'cadre'"
+    )
+    assert every[0][0] > 0
+    assert rows_as(
+        ledger_path, wang, "SELECT count(*) FROM fact_change WHERE subject_kind = 'cadre'"
+    ) == [(0,)]
+    line = denied(
+        as_login(ledger_path, wang, "visit", "log", "H000001", "--by", "C0001",
+                 "--plan", f"{FUND}/1")
+    )  # fmt: skip
+    assert "C0001" in line and "H000001" in line, line
+    told = rows_as(
+        ledger_path, wang,
+        "SELECT value FROM zoufang_relatives('H000001', ARRAY['C0001']) ORDER BY seq DESC LIMIT 1",
+    )[0][0]  # fmt: skip
+    assert head in told and "H000002" not in told, told
+    # of a household it does not see: nothing
+    assert (
+        rows_as(ledger_path, wang, "SELECT * FROM zoufang_relatives('H000002', ARRAY['C0001'])")
+        == []
+    )
+    # a cadre of 东风社区 pays H000002, its relative's household: refused the same way
+    li = users("cadre", "东风社区")
+    line = denied(
+        as_login(ledger_path, li, "visit", "log", "H000002", "--by", "C0001",
+                 "--plan", f"{FUND}/1")
+    )  # fmt: skip
+    assert "C0001" in line and "H000002" in line, line

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, text
 
 from zoufang.fact_chain import fact_hash, value_text
 from zoufang.tables import fact_change as _fact
@@ -64,21 +64,27 @@ HISTORY_COLUMNS = (
 
 
 def _head(conn) -> tuple[int, str]:
-    row = conn.execute(_heads()[0]).first()
+    pg = conn.dialect.name == "postgresql"
+    row = conn.execute(_heads()[2 if pg else 0]).first()
     return (0, "0" * 64) if row is None else (row[0], row[1])
 
 
 def _ledger_head(conn) -> int:
-    return conn.execute(_heads()[1]).scalar() or 0
+    pg = conn.dialect.name == "postgresql"
+    return conn.execute(_heads()[3 if pg else 1]).scalar() or 0
 
 
 @functools.cache
 def _heads() -> tuple:
-    """The fact chain's head and the money chain's newest seq, built once (asked for every
-    fact change appended one by one: an import's members)."""
+    """The fact chain's head and the money chain's newest seq (plain, and on PostgreSQL),
+    built once (asked for every fact change appended one by one: an import's members)."""
     return (
         select(_fact.c.seq, _fact.c.hash).order_by(_fact.c.seq.desc()).limit(1),
         select(func.max(_entry.c.seq)),
+        # PostgreSQL: the same, through the SECURITY DEFINER functions of migration 0015 (a
+        # cadre login reads only its villages' fact changes and ledger entries)
+        text("SELECT seq, hash FROM zoufang_fact_head()"),
+        text("SELECT seq FROM zoufang_chain_head()"),
     )
 
 

@@ -20,7 +20,7 @@ import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, exists, func, select
+from sqlalchemy import and_, bindparam, case, exists, func, select, text
 
 from zoufang import labels
 from zoufang.codes import VISIT_CURRENT
@@ -125,7 +125,13 @@ def fund_totals(*, session: LedgerSession, code: str) -> tuple[int, int]:
     if kept is not None and code in kept:
         return kept[code][0], kept[code][1]
     session.flush()
-    row = session.connection().execute(select(*totals_columns()).where(E.c.fund_code == code)).one()
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # the same sums, through migration 0015's SECURITY DEFINER function: a cadre login
+        # reads only its villages' entries, and a fund's balance is every village's
+        row = conn.execute(_queries().totals_pg, {"fund": code}).one()
+    else:
+        row = conn.execute(select(*totals_columns()).where(E.c.fund_code == code)).one()
     if kept is not None:
         kept[code] = [int(row.allocated), int(row.disbursed)]
     return int(row.allocated), int(row.disbursed)
@@ -153,6 +159,10 @@ class _Queries(NamedTuple):
     visit: Any
     code_of: Any
     visit_cadres: Any
+    totals_pg: Any
+    sharing_pg: Any
+    paid_sharing_pg: Any
+    relatives_pg: Any
 
 
 @functools.cache
@@ -201,6 +211,16 @@ def _queries() -> _Queries:
         .join(VC, VC.c.cadre_id == C.c.id)
         .where(VC.c.visit_id == bindparam("visit_id"))
         .order_by(C.c.code),
+        totals_pg=text("SELECT allocated, disbursed FROM zoufang_fund_totals(:fund)"),
+        sharing_pg=text(
+            "SELECT seq, subject_kind, subject, fact, value, effective_from, ledger_seq "
+            "FROM zoufang_sharing(:household)"
+        ),
+        paid_sharing_pg=text("SELECT zoufang_paid_sharing(:fund, :household)"),
+        relatives_pg=text(
+            "SELECT seq, subject_kind, subject, fact, value, effective_from, ledger_seq "
+            "FROM zoufang_relatives(:household, CAST(:cadres AS text[]))"
+        ),
     )
 
 
@@ -236,27 +256,51 @@ def payment_facts(
             same_day=kept.same_day.get((fund.code, household.code, on), 0),
         )
     q = _queries()
-    persons = {household.id_number}
-    persons.update(conn.execute(q.members, {"household_id": household.id}).scalars())
     # Not reversed: asked only of the few entries of this household, fund and day (NOT IN a
     # list of every reversal read the whole ledger for each payment: quadratic in a county
     # import).
     same_day = conn.execute(
         q.same_day, {"fund": fund.code, "household": household.code, "on": on}
     ).scalar_one()
-    # Households holding one of these people (as head or member): members are only ever
-    # added, so the households that ever shared a person with this one are among these.
-    same = {"persons": sorted(persons), "household_id": household.id}
-    other_ids = set(conn.execute(q.heads_sharing, same).scalars()) | set(
-        conn.execute(q.members_sharing, same).scalars()
-    )
-    others = (
-        list(conn.execute(q.codes_of, {"ids": sorted(other_ids)}).scalars()) if other_ids else []
-    )
     subjects = [(fact_history.HOUSEHOLD, household.code), (fact_history.FUND, fund.code)]
-    subjects += [(fact_history.CADRE, c) for c in cadre_codes]
-    subjects += [(fact_history.HOUSEHOLD, o) for o in others]
-    history = fact_history.load_history(conn, subjects)
+    paid_elsewhere: set[str] | None = None
+    if conn.dialect.name == "postgresql":
+        # Through migration 0015's SECURITY DEFINER functions (a cadre login sees only its
+        # villages' households and no cadre's facts): every village's households sharing a
+        # person, their member_ids facts cut down to this household's people — the rule
+        # intersects the two, so it judges the same — and which of them the fund paid; the
+        # present cadres' relatives facts cut down to this household's relatives.
+        args = {"household": household.code, "fund": fund.code}
+        shared = [tuple(row) for row in conn.execute(q.sharing_pg, args)]
+        others = sorted({row[2] for row in shared})
+        paid_elsewhere = set(conn.execute(q.paid_sharing_pg, args).scalars()) if others else set()
+        history = fact_history.load_history(conn, subjects)
+        history.add(shared)
+        if cadre_codes:
+            history.add(
+                tuple(row)
+                for row in conn.execute(
+                    q.relatives_pg, {"household": household.code, "cadres": list(cadre_codes)}
+                )
+            )
+    else:
+        subjects += [(fact_history.CADRE, c) for c in cadre_codes]
+        # Households holding one of these people (as head or member): members are only
+        # ever added, so the households that ever shared a person with this one are among
+        # these.
+        persons = {household.id_number}
+        persons.update(conn.execute(q.members, {"household_id": household.id}).scalars())
+        same = {"persons": sorted(persons), "household_id": household.id}
+        other_ids = set(conn.execute(q.heads_sharing, same).scalars()) | set(
+            conn.execute(q.members_sharing, same).scalars()
+        )
+        others = (
+            list(conn.execute(q.codes_of, {"ids": sorted(other_ids)}).scalars())
+            if other_ids
+            else []
+        )
+        subjects += [(fact_history.HOUSEHOLD, o) for o in others]
+        history = fact_history.load_history(conn, subjects)
     facts = fact_history.payment_as_of(
         history,
         fund=fund.code,
@@ -274,8 +318,10 @@ def payment_facts(
         amount_fen=amount_fen,
         on=on,
         balance=allocated - disbursed,
-        received=lambda code: household_received(
-            session=session, fund_code=fund.code, household_code=code
+        received=lambda code: (
+            household_received(session=session, fund_code=fund.code, household_code=code)
+            if paid_elsewhere is None or code == household.code
+            else int(code in paid_elsewhere)  # only "> 0" is asked of another household
         ),
         same_day=same_day,
     )

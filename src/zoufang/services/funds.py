@@ -292,13 +292,21 @@ def reverse(*, session: LedgerSession, seq: int, reason: str, on: dt.date) -> En
 
 
 def list_funds(*, session: LedgerSession, today: dt.date) -> list[dict]:
-    allocated, disbursed = totals_columns()
-    totals = {
-        row.fund_code: (int(row.allocated), int(row.disbursed))
-        for row in session.execute(
-            select(LedgerEntry.fund_code, allocated, disbursed).group_by(LedgerEntry.fund_code)
-        )
-    }
+    if session.get_bind().dialect.name == "postgresql":
+        # every village's sums, fund by fund (a cadre login reads only its villages'
+        # entries: migration 0015's zoufang_fund_totals)
+        totals = {
+            code: fund_totals(session=session, code=code)
+            for code in session.execute(select(Fund.code)).scalars()
+        }
+    else:
+        allocated, disbursed = totals_columns()
+        totals = {
+            row.fund_code: (int(row.allocated), int(row.disbursed))
+            for row in session.execute(
+                select(LedgerEntry.fund_code, allocated, disbursed).group_by(LedgerEntry.fund_code)
+            )
+        }
     cats: dict[str, list[str]] = {}
     for code, cat in session.execute(
         select(FundCategory.fund_code, FundCategory.category_code).order_by(

@@ -57,17 +57,25 @@ class Entry:
 def chain_head(session: LedgerSession) -> ChainHead:
     """The newest entry's seq and hash (0 and the genesis hash for an empty chain), with
     SQLAlchemy Core: `report` and `remind` print it without loading the ORM."""
-    row = session.connection().execute(_statements()[0]).first()
+    conn = session.connection()
+    # PostgreSQL: through the SECURITY DEFINER function of migration 0015, which reads the
+    # whole chain for a login that sees only its villages' entries (the same query)
+    head = _statements()[2] if conn.dialect.name == "postgresql" else _statements()[0]
+    row = conn.execute(head).first()
     return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.hash)
 
 
 @functools.cache
 def _statements() -> tuple:
-    """The chain head's read and an entry's insert, built once (an import appends thousands
+    """The chain head's read, an entry's insert and the head's read on PostgreSQL, built once (an import appends thousands
     of entries; building a statement again each time was most of an append's time)."""
     from zoufang.tables import ledger_entry as E
 
-    return select(E.c.seq, E.c.hash).order_by(E.c.seq.desc()).limit(1), insert(E)
+    return (
+        select(E.c.seq, E.c.hash).order_by(E.c.seq.desc()).limit(1),
+        insert(E),
+        text("SELECT seq, hash FROM zoufang_chain_head()"),
+    )
 
 
 def lock_for_append(session: LedgerSession) -> None:

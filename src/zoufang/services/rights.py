@@ -39,15 +39,21 @@ RIGHT_WORDS = {
     "migrate": N_("upgrade the ledger's schema"),
     "demo": N_("write demonstration data"),
     "remind": N_("send reminders"),
+    "audit-funds": N_("audit the whole money ledger"),
 }
 
 _CADRE = frozenset({"households", "pay-plan", "remind"})
+# `audit funds` checks the whole chain: a cadre login reads only its villages' entries
+# (migration 0015), so it is left to the kinds that read them all
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "cadre": _CADRE,
-    "officer": _CADRE | {"enrol", "assign", "categories", "reveal", "backup", "copy", "export"},
-    "finance": frozenset({"pay-plan", "pay", "funds", "reverse", "approve", "override"}),
-    "auditor": frozenset({"reveal", "backup", "copy", "export"}),
-    "admin": frozenset({"users", "migrate", "backup", "copy", "export"}),
+    "officer": _CADRE
+    | {"enrol", "assign", "categories", "reveal", "backup", "copy", "export", "audit-funds"},
+    "finance": frozenset(
+        {"pay-plan", "pay", "funds", "reverse", "approve", "override", "audit-funds"}
+    ),
+    "auditor": frozenset({"reveal", "backup", "copy", "export", "audit-funds"}),
+    "admin": frozenset({"users", "migrate", "backup", "copy", "export", "audit-funds"}),
 }
 
 #: The right a command needs beyond reading (commands not listed only read).
@@ -94,6 +100,7 @@ COMMAND_RIGHTS = {
     "fund plan resolve-objection": "funds",
     "fund plan pay": "pay",
     "remind": "remind",
+    "audit funds": "audit-funds",
     "demo": "demo",
     "db backup": "backup",
     "db copy": "copy",
