@@ -28,7 +28,7 @@ from html import unescape
 from pathlib import PurePosixPath
 
 #: Bytes of compressed XML read at a time.
-CHUNK = 1 << 22
+CHUNK = 1 << 20
 
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>|<t\s*/>")
@@ -242,7 +242,16 @@ class XlsxBook:
                     if i < n:
                         continue  # a cell given twice: the first one counts
                     cells.extend([""] * (i - n))
-            if not kind or kind == b"n":
+            if kind == b"inlineStr":  # what `export` writes (xlsxwriter's constant memory)
+                if simple:
+                    cells.append(
+                        simple.decode()
+                        if b"&" not in simple and b"_x" not in simple and b"\r" not in simple
+                        else _text(simple)
+                    )
+                else:
+                    cells.append(_inline(body) if body else "")
+            elif not kind or kind == b"n":
                 if not value:
                     cells.append("")
                     continue
@@ -252,11 +261,6 @@ class XlsxBook:
                     cells.append(_text(value))
                     continue
                 cells.append(self._date(number) if style in dates else number)
-            elif kind == b"inlineStr":
-                if simple or not body:
-                    cells.append(_text(simple) if simple else "")
-                else:
-                    cells.append(_inline(body))
             elif kind == b"s":
                 cells.append(shared[int(value)] if value else "")
             elif kind == b"b":
