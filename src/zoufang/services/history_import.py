@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
@@ -207,21 +208,23 @@ class HistoryImport:
             )
         why = _unquoted(_optional(reason)) or None
         who = _unquoted(_optional(operator)) or None
+        # the rows are kept until the money sheet is done (a county's: 321,838): the texts
+        # repeat (subjects, values, reasons, operators), so each is kept once
         return _Row(
             sheet,
             name,
             line,
             order,
             kind,
-            subject,
+            intern(subject),
             fact,
             day,
-            _unquoted(_text(value)),
-            why[:500] if why else None,
+            intern(_unquoted(_text(value))),
+            intern(why[:500]) if why else None,
             origin,
             ledger_seq,
             recorded_at,
-            who[:100] if who else None,
+            intern(who[:100]) if who else None,
         )
 
     def _check_order(self) -> None:

@@ -180,80 +180,85 @@ def _write(
     # writes them): per-value type processing would cost more than the inserts.
     day = dt.date.isoformat if conn.dialect.name == "sqlite" else (lambda d: d)
     assigned_on = day(today)
-    households: list[dict[str, Any]] = []
-    categories: list[dict[str, Any]] = []
-    assignments: list[dict[str, Any]] = []
     codes: list[str] = []
-    for row in good:
-        h = row.household
-        if h.code:
-            code = h.code
-        else:
-            highest += 1
-            code = f"H{highest:06d}"
-        codes.append(code)
-        hid = next_id
-        next_id += 1
-        names = {name: lookup.cadre(name)[0] for name in row.new_cadres or ()}
-        cadence = effective_cadence(h.cadence_days, [lookup.cadence[c] for c in h.categories])
-        households.append(
-            {
-                "id": hid,
-                "code": code,
-                "head_name": h.name,
-                "id_number": h.id_number,
-                "phone": h.phone,
-                "village": h.village,
-                "grid": h.grid,
-                "address": h.address,
-                "members_count": h.members,
-                "income_fen": h.income_fen,
-                "housing": h.housing,
-                "health": h.health,
-                "employment": h.employment,
-                "hardship": h.hardship,
-                "cadence_days": h.cadence_days,
-                "notes": row.notes,
-                "status": HOUSEHOLD_ACTIVE,
-                "exit_reason": None,
-                "exited_on": None,
-                "enrolled_on": day(row.enrolled_on),
-                "last_visit_on": None,
-                "due_date": day(
-                    compute_due_date(
-                        enrolled_on=row.enrolled_on,
-                        last_visit_on=None,
-                        next_date=None,
-                        cadence_days=cadence,
-                    )
-                ),
-            }
-        )
-        categories.extend({"household_id": hid, "category_code": c} for c in h.categories)
-        assignments.extend(
-            {"household_id": hid, "cadre_id": cadre_ids[c], "assigned_on": assigned_on}
-            for c in [*h.cadres, *(code for code in names.values() if code not in h.cadres)]
-            if c is not None
-        )
     done = 0
-    for start in range(0, len(households), CHUNK):
-        chunk = households[start : start + CHUNK]
-        conn.execute(insert(without_types(Household.__table__)), chunk)
-        done += len(chunk)
-        progress(done)
-    for model, rows in ((HouseholdCategory, categories), (Assignment, assignments)):
-        for start in range(0, len(rows), CHUNK):
-            conn.execute(insert(without_types(model.__table__)), rows[start : start + CHUNK])
-    fact_history.append_many(
-        session,
-        [
-            change
-            for code, row in zip(codes, good, strict=True)
-            for change in fact_history.household_opening(
-                code, row.household.categories, [row.household.id_number], row.enrolled_on
+    # A chunk at a time (the same rows in the same order as all at once: each table's rows
+    # in household order, the fact chain read from its head on each append): a county's
+    # 100,000 households as dicts would be held whole otherwise.
+    for start in range(0, len(good), CHUNK):
+        part = good[start : start + CHUNK]
+        households: list[dict[str, Any]] = []
+        categories: list[dict[str, Any]] = []
+        assignments: list[dict[str, Any]] = []
+        part_codes: list[str] = []
+        for row in part:
+            h = row.household
+            if h.code:
+                code = h.code
+            else:
+                highest += 1
+                code = f"H{highest:06d}"
+            part_codes.append(code)
+            hid = next_id
+            next_id += 1
+            names = {name: lookup.cadre(name)[0] for name in row.new_cadres or ()}
+            cadence = effective_cadence(h.cadence_days, [lookup.cadence[c] for c in h.categories])
+            households.append(
+                {
+                    "id": hid,
+                    "code": code,
+                    "head_name": h.name,
+                    "id_number": h.id_number,
+                    "phone": h.phone,
+                    "village": h.village,
+                    "grid": h.grid,
+                    "address": h.address,
+                    "members_count": h.members,
+                    "income_fen": h.income_fen,
+                    "housing": h.housing,
+                    "health": h.health,
+                    "employment": h.employment,
+                    "hardship": h.hardship,
+                    "cadence_days": h.cadence_days,
+                    "notes": row.notes,
+                    "status": HOUSEHOLD_ACTIVE,
+                    "exit_reason": None,
+                    "exited_on": None,
+                    "enrolled_on": day(row.enrolled_on),
+                    "last_visit_on": None,
+                    "due_date": day(
+                        compute_due_date(
+                            enrolled_on=row.enrolled_on,
+                            last_visit_on=None,
+                            next_date=None,
+                            cadence_days=cadence,
+                        )
+                    ),
+                }
             )
-        ],
-    )
+            categories.extend({"household_id": hid, "category_code": c} for c in h.categories)
+            assignments.extend(
+                {"household_id": hid, "cadre_id": cadre_ids[c], "assigned_on": assigned_on}
+                for c in [*h.cadres, *(code for code in names.values() if code not in h.cadres)]
+                if c is not None
+            )
+        conn.execute(insert(without_types(Household.__table__)), households)
+        for model, rows in ((HouseholdCategory, categories), (Assignment, assignments)):
+            if rows:
+                conn.execute(insert(without_types(model.__table__)), rows)
+        fact_history.append_many(
+            session,
+            [
+                change
+                for code, row in zip(part_codes, part, strict=True)
+                for change in fact_history.household_opening(
+                    code, row.household.categories, [row.household.id_number], row.enrolled_on
+                )
+            ],
+        )
+        codes += part_codes
+        done += len(part)
+        progress(done)
     if conn.dialect.name == "postgresql":
         conn.execute(
             text(

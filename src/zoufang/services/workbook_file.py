@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +30,11 @@ from zoufang.services.roster_file import (
 )
 from zoufang.services.roster_file import (
     EXCEL_SUFFIXES,
+    FOOTER,
     Roster,
+    _csv_cells,
     cell_text,
     normalise_header,
-    split_footer,
 )
 
 #: The kinds of sheet, in the order they are imported (each may refer to those before it).
@@ -235,18 +237,108 @@ _SHEET_NAMES = {
 _CONTINUED = re.compile(r"^(.*\S)\s+\d+$")
 
 
+#: A sheet's rows from its first, ``(row number, cells)``: a new stream on each call.
+RowSource = Callable[[], Iterator[tuple[int, list]]]
+
+
+@dataclass
+class Part:
+    """One sheet of a kind (``走访记录``, then its continuation ``走访记录 2``)."""
+
+    name: str
+    header_row: int
+    source: RowSource
+    estimate: int  # rows under the header, as the sheet's dimension says (progress only)
+
+
+class SheetRows:
+    """``(sheet name, line, cells)`` of a kind's data rows, read again from the file on each
+    pass (never held); the rows that sign a sheet off (:data:`FOOTER`, blank rows between) are
+    set aside in the sheet's ``footer`` as a pass ends, as :func:`split_footer` sets them aside.
+    ``len()`` is the count of the last whole pass (before one: the sheets' own estimate)."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self.sheet = sheet
+
+    def __len__(self) -> int:
+        if self.sheet.count is not None:
+            return self.sheet.count
+        return sum(p.estimate for p in self.sheet.parts)
+
+    def __bool__(self) -> bool:
+        return any(True for _row in self)
+
+    def __iter__(self) -> Iterator[tuple[str, int, list]]:
+        sheet = self.sheet
+        footer: list[tuple[str, int, str]] = []
+        count = 0
+        for part in sheet.parts:
+            pending: list[tuple[int, list]] = []  # under the last data row: footer or blank
+            for line, cells in part.source():
+                if line <= part.header_row:
+                    continue
+                first = _first_text(cells)
+                if not first or FOOTER.match(first):
+                    pending.append((line, cells))
+                    continue
+                for held in pending:
+                    count += 1
+                    yield part.name, held[0], held[1]
+                pending.clear()
+                count += 1
+                yield part.name, line, cells
+            for line, cells in pending:
+                texts = [t for t in (cell_text(c) for c in cells) if t]
+                if texts:
+                    footer.append((part.name, line, " ".join(texts)))
+        sheet.footer = footer
+        sheet.count = count
+
+
+def _first_text(cells: list) -> str:
+    for c in cells:
+        text = cell_text(c)
+        if text:
+            return text
+    return ""
+
+
+class _RosterRows:
+    """The households sheet's rows as a roster's ``(line, cells)``, streamed as the sheet's."""
+
+    def __init__(self, rows: SheetRows) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[tuple[int, list]]:
+        for _name, line, cells in self._rows:
+            yield line, cells
+
+
 @dataclass
 class Sheet:
-    """One kind's rows as read (the sheets of one kind, continuations included, as one)."""
+    """One kind's rows as read (the sheets of one kind, continuations included, as one). The
+    rows are not held: each pass over :attr:`rows` streams them from the file again."""
 
     kind: str
     name: str  # as the workbook names it (the first, if continued)
     header_row: int
     headers: list[str]
-    rows: list[tuple[str, int, list]]  # (sheet name, row number in Excel, cells)
-    footer: list[tuple[str, int, str]] = field(default_factory=list)
+    parts: list[Part]
+    footer: list[tuple[str, int, str]] = field(default_factory=list)  # after a whole pass
     index: dict[str, int] = field(default_factory=dict)  # field → column
     unknown: list[str] = field(default_factory=list)
+    count: int | None = None  # data rows, once a pass has counted them
+
+    @property
+    def rows(self) -> SheetRows:
+        return SheetRows(self)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.parts]
 
     def label(self, key: str) -> str:
         """The column's header as the file spells it (else the field's first Chinese name)."""
@@ -256,15 +348,16 @@ class Sheet:
         return FIELDS.get(self.kind, {}).get(key, (key,))[-1]
 
     def roster(self, file: str, sha256: str) -> Roster:
-        """The households sheet as a roster (row numbers as Excel shows them)."""
+        """The households sheet as a roster (row numbers as Excel shows them; the rows streamed,
+        and its footer is the sheet's once they have been read)."""
         return Roster(
             file=file,
             header_row=self.header_row,
             headers=self.headers,
-            rows=[(line, cells) for _sheet, line, cells in self.rows],
+            rows=_RosterRows(self.rows),  # type: ignore[arg-type]
             encoding=None,
             sha256=sha256,
-            footer=[(line, text) for _sheet, line, text in self.footer],
+            footer=None,
         )
 
 
@@ -289,21 +382,22 @@ def sheet_kind(name: str) -> str | None:
 
 def read_workbook(path: Path) -> Workbook:
     """Every sheet of a workbook, or every CSV of a folder; InvalidInput (``FILE``) if the
-    file cannot be read or holds no sheet zoufang knows."""
+    file cannot be read or holds no sheet zoufang knows. Only each sheet's top rows are read
+    here (its header); its rows are streamed from the file when the import reads them."""
     if not path.exists():
         raise InvalidInput("FILE", _("{path}: no such file").format(path=path))
-    grids: list[tuple[str, list[list]]] = []
+    sources: list[tuple[str, RowSource, int]] = []
     digest = hashlib.sha256()
     if path.is_dir():
-        from zoufang.services.roster_file import _csv_cells
-
         for csv_path in sorted(path.glob("*.csv")):
-            data = csv_path.read_bytes()
-            digest.update(csv_path.name.encode() + b"\0" + data)
-            grids.append((csv_path.stem, _csv_cells(csv_path, data)[0]))
+            digest.update(csv_path.name.encode() + b"\0")
+            encoding, delimiter, lines = _csv_check(csv_path, digest)
+            sources.append((csv_path.stem, _csv_source(csv_path, encoding, delimiter), lines))
     elif path.suffix.lower() in EXCEL_SUFFIXES:
-        digest.update(path.read_bytes())
-        grids = _excel_sheets(path)
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 22):
+                digest.update(chunk)
+        sources = _excel_sources(path)
     else:
         raise InvalidInput(
             "FILE",
@@ -311,17 +405,17 @@ def read_workbook(path: Path) -> Workbook:
         )
     sheets: dict[str, Sheet] = {}
     not_read: list[str] = []
-    for name, grid in grids:
+    for name, source, estimate in _guarded(path, sources):
         kind = sheet_kind(name)
         if kind is None:
-            if any(any(cell_text(c) for c in row) for row in grid):
+            if any(any(cell_text(c) for c in cells) for _line, cells in source()):
                 not_read.append(name)
             continue
-        sheet = _sheet(kind, name, grid)
+        sheet = _sheet(kind, name, source, estimate)
         if sheet is None:
             continue
         if kind in sheets:
-            _continue(sheets[kind], sheet)
+            sheets[kind].parts.extend(sheet.parts)  # 走访记录 2 continues 走访记录
         else:
             sheets[kind] = sheet
     if not sheets:
@@ -334,23 +428,136 @@ def read_workbook(path: Path) -> Workbook:
     return Workbook(file=path.name, sha256=digest.hexdigest(), sheets=sheets, not_read=not_read)
 
 
-def _excel_sheets(path: Path) -> list[tuple[str, list[list]]]:
+def _unreadable(path: Path, exc: Exception) -> InvalidInput:
+    return InvalidInput(
+        "FILE",
+        _("cannot read {file} as a workbook: {reason}").format(
+            file=path.name,
+            reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        ),
+    )
+
+
+def _guarded(path: Path, sources: list[tuple[str, RowSource, int]]):
+    """The sources, each stream's damage (a broken zip member…) told as the file's."""
+    for name, source, estimate in sources:
+        yield name, _guard(path, source), estimate
+
+
+def _guard(path: Path, source: RowSource) -> RowSource:
+    def rows() -> Iterator[tuple[int, list]]:
+        try:
+            yield from source()
+        except InvalidInput:
+            raise
+        except Exception as exc:  # zlib/zip damage, a bad number in the XML
+            raise _unreadable(path, exc) from None
+
+    return rows
+
+
+def _excel_sources(path: Path) -> list[tuple[str, RowSource, int]]:
+    """Each sheet's name and row stream: an ``.xlsx`` streamed (:mod:`xlsx_stream`), else (or
+    if that reader cannot) calamine, one sheet read whole at a time."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from zoufang.services.xlsx_stream import Unreadable, XlsxBook
+
+        try:
+            book = XlsxBook(str(path))
+        except Unreadable:
+            pass
+        else:
+            out: list[tuple[str, RowSource, int]] = []
+            for name, member in book.sheets:
+                last = book.dimension_rows(member) or 0
+
+                def stream(member: str = member) -> Iterator[tuple[int, list]]:
+                    return book.rows(member)
+
+                out.append((name, stream, max(last - 1, 0)))
+            return out
     from python_calamine import CalamineWorkbook
 
     try:
-        book = CalamineWorkbook.from_path(str(path))
-        return [
-            (name, book.get_sheet_by_name(name).to_python(skip_empty_area=False))
-            for name in book.sheet_names
-        ]
+        names = CalamineWorkbook.from_path(str(path)).sheet_names
     except Exception as exc:  # calamine's errors: not a workbook, encrypted, damaged
-        raise InvalidInput(
-            "FILE",
-            _("cannot read {file} as a workbook: {reason}").format(
-                file=path.name,
-                reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-            ),
-        ) from None
+        raise _unreadable(path, exc) from None
+
+    def calamine(name: str) -> Iterator[tuple[int, list]]:
+        book = CalamineWorkbook.from_path(str(path))
+        grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        del book
+        yield from enumerate(grid, 1)
+
+    out = []
+    for name in names:
+
+        def whole(name: str = name) -> Iterator[tuple[int, list]]:
+            return calamine(name)
+
+        out.append((name, whole, 0))
+    return out
+
+
+def _csv_check(path: Path, digest) -> tuple[str, str, int]:
+    """A CSV file's encoding, delimiter and line count, read once in chunks (the digest fed
+    as it is read); the same refusals as a roster's CSV (:func:`roster_file._csv_cells`)."""
+    import codecs
+
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+        if head[:4] == b"PK\x03\x04" or head[:4] == b"\xd0\xcf\x11\xe0":
+            _csv_cells(path, head)  # its refusal: an Excel workbook, not CSV
+        if head.startswith(b"\xef\xbb\xbf"):
+            candidates = ["utf-8-sig"]
+        elif head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            candidates = ["utf-16"]
+        else:
+            candidates = ["utf-8", "gb18030"]
+        decoders = {e: codecs.getincrementaldecoder(e)() for e in candidates}
+        first_line = ""
+        lines = 0
+        chunk = head
+        while True:
+            for e in list(decoders):
+                try:
+                    text = decoders[e].decode(chunk, final=not chunk)
+                except UnicodeDecodeError:
+                    del decoders[e]
+                    if not decoders:
+                        return (*_csv_refused(path, head), 0)
+                    continue
+                if e == next(iter(decoders)):
+                    if "\x00" in text:
+                        _csv_cells(path, b"\x00")  # its refusal: binary data
+                    if not first_line or "\n" not in first_line:
+                        first_line += text.split("\n", 1)[0] if "\n" not in first_line else ""
+                        if "\n" in text:
+                            first_line += "\n"
+                    lines += text.count("\n")
+            if not chunk:
+                break
+            digest.update(chunk)
+            chunk = f.read(1 << 22)
+    encoding = next(iter(decoders))
+    delimiter = max((",", "\t", ";"), key=first_line.count)
+    return encoding, delimiter, lines
+
+
+def _csv_refused(path: Path, head: bytes) -> tuple[str, str]:
+    # neither UTF-8 nor GB18030: the roster reader's own refusal
+    _csv_cells(path, b"\xff\xff\xff")
+    raise AssertionError("unreachable")
+
+
+def _csv_source(path: Path, encoding: str, delimiter: str) -> RowSource:
+    import csv
+
+    def rows() -> Iterator[tuple[int, list]]:
+        with path.open(encoding=encoding, newline="") as f:
+            yield from enumerate(csv.reader(f, delimiter=delimiter), 1)
+
+    return rows
 
 
 def _known(kind: str, header: str) -> bool:
@@ -359,10 +566,17 @@ def _known(kind: str, header: str) -> bool:
     return name in aliases
 
 
-def _sheet(kind: str, name: str, grid: list[list]) -> Sheet | None:
+def _sheet(kind: str, name: str, source: RowSource, estimate: int) -> Sheet | None:
+    """The sheet's header (the top 20 rows read; the rest is streamed when imported)."""
+    top: list[list] = []
+    for line, cells in source():
+        if line > 20:
+            break
+        top.extend([] for _gap in range(line - 1 - len(top)))
+        top.append(cells)
     header_index = None
     first = None
-    for i, cells in enumerate(grid[:20]):
+    for i, cells in enumerate(top):
         texts = [cell_text(c) for c in cells if cell_text(c)]
         if not texts:
             continue
@@ -374,18 +588,13 @@ def _sheet(kind: str, name: str, grid: list[list]) -> Sheet | None:
     header_index = header_index if header_index is not None else first
     if header_index is None:
         return None  # an empty sheet
-    headers = [cell_text(h) for h in grid[header_index]]
-    rows = [
-        (i + 1, cells) for i, cells in enumerate(grid[header_index + 1 :], start=header_index + 1)
-    ]
-    rows, footer = split_footer(rows)
+    headers = [cell_text(h) for h in top[header_index]]
     sheet = Sheet(
         kind=kind,
         name=name,
         header_row=header_index + 1,
         headers=headers,
-        rows=[(name, line, cells) for line, cells in rows],
-        footer=[(name, line, text) for line, text in footer],
+        parts=[Part(name, header_index + 1, source, max(estimate - header_index, 0))],
     )
     if kind != "households":
         for i, header in enumerate(headers):
@@ -395,9 +604,3 @@ def _sheet(kind: str, name: str, grid: list[list]) -> Sheet | None:
             elif header and normalise_header(header) not in _COMPUTED[kind] and key is None:
                 sheet.unknown.append(header)
     return sheet
-
-
-def _continue(first: Sheet, more: Sheet) -> None:
-    """``走访记录 2`` continues ``走访记录``: same columns, more rows."""
-    first.rows.extend(more.rows)
-    first.footer.extend(more.footer)

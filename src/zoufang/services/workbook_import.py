@@ -149,13 +149,15 @@ class _Import:
         if self.progress is not None and self.done % 50 == 0:
             self.progress(self.done)
 
-    def rows(self, kind: str):
-        """(sheet name, line, cell getter) of each non-blank row of a kind's sheet."""
+    def rows(self, kind: str, count: bool = True):
+        """(sheet name, line, cell getter) of each non-blank row of a kind's sheet, streamed
+        from the file (``count``: this pass is the one the progress counts)."""
         sheet = self.book.sheets.get(kind)
         if sheet is None:
             return
         for name, line, cells in sheet.rows:
-            self.tick()
+            if count:
+                self.tick()
             if is_blank(cells):
                 continue
 
@@ -355,7 +357,7 @@ class _Import:
         bad_lines = {e["row"] for e in errors}
         # a row the ledger check refused (already enrolled…) is in both lists: never written
         good = [row for row in good if row.line not in bad_lines]
-        for line, cells in roster.rows:
+        for line, cells in roster.rows if bad_lines else ():  # a pass only if some were
             if line not in bad_lines:
                 continue
             for key in ("code", "id_number"):
@@ -627,8 +629,16 @@ class _Import:
             return
         from zoufang.services.rights import require
 
-        rows = list(self.rows("ledger"))
-        if rows:
+        # the visits the payments name (the file's 走访编号), read at once with the facts:
+        # a first pass over the sheet (streamed again below, not held)
+        named: list[int] = []
+        any_row = False
+        for _sheet, _name, _line, get in self.rows("ledger", count=False):
+            any_row = True
+            visit = self.visits.get(get("visit"))
+            if visit is not None:
+                named.append(visit)
+        if any_row:
             # the money sheet is finance's work as the households are an officer's: on a
             # server ledger, refused in one line before any row (only the owner holds both)
             for right in ("funds", "pay", "reverse"):
@@ -638,11 +648,9 @@ class _Import:
         # every payment judged by the same rules, on facts read once (nothing below adds a
         # household or a member; the file's fact changes written between the payments are
         # added to the kept facts as they are written: history_import)
-        # the visits the payments name (the file's 走访编号), read at once with the facts
-        named = (self.visits.get(get("visit")) for _sheet, _name, _line, get in rows)
-        keep_facts(self.s, visit_ids=[v for v in named if v is not None])
+        keep_facts(self.s, visit_ids=named)
         try:
-            self._ledger_rows(rows, allocate, disburse, reverse)
+            self._ledger_rows(self.rows("ledger"), allocate, disburse, reverse)
         finally:
             forget_facts(self.s)
 
@@ -840,8 +848,6 @@ def import_workbook(
     for sheet in book.sheets.values():
         if sheet.kind != "households" and sheet.unknown:
             result.unknown_columns[sheet.name] = sheet.unknown
-        if sheet.kind != "households":
-            result.skipped += [{"sheet": n, "row": r, "text": t} for n, r, t in sheet.footer]
     # A bulk write: the audit rows go in together at the end, the due dates are computed
     # once for every household at the end (they depend on the visits alone), each cadre's
     # name is looked up once, and each fund's balance is summed once and then kept up to
@@ -880,7 +886,16 @@ def import_workbook(
         session.info.pop(CADRES_KNOWN, None)
         session.info.pop(due.DEFERRED, None)
         session.info.pop(money_chain.TOTALS, None)
+    # the rows under each sheet's data that sign it off, known once its rows have been read
+    # (the households sheet's are noted as it is imported)
+    result.skipped[:0] = [
+        {"sheet": n, "row": r, "text": t}
+        for sheet in book.sheets.values()
+        if sheet.kind != "households"
+        for n, r, t in sheet.footer
+    ]
     if progress:
+        total = max(total, work.done)
         progress(total, total)
     if result.errors:
         kinds = _kinds_of(book)
@@ -927,6 +942,6 @@ def _kinds_of(book: Workbook) -> dict[str, str]:
     kinds: dict[str, str] = {}
     for kind, sheet in book.sheets.items():
         kinds.setdefault(sheet.name, kind)
-        for n in {n for n, _l, _c in sheet.rows}:
+        for n in sheet.names:
             kinds.setdefault(n, kind)
     return kinds

@@ -1,0 +1,302 @@
+"""An ``.xlsx`` workbook's sheets read as a stream, row by row, straight from the zip.
+
+``zoufang import`` reads a county's whole 台账 (a million visits): held as Python lists, its
+sheets took gigabytes. Here a sheet's XML is decompressed in chunks and cut into rows and
+cells by C-level regular expressions (far faster than a callback per XML element); each row
+is handed on as it comes, as ``(row number in Excel, cells)``, and nothing of it is kept.
+Reading a sheet again streams it again.
+
+Cells come as :mod:`python_calamine` gives them (the reader tests compare the two on every
+workbook the tests make): text as ``str`` (shared strings, inline strings, formula results;
+XML entities and Excel's ``_xHHHH_`` escapes decoded), numbers as ``float``, booleans as
+``bool``, numbers in a date style (built-in formats 14–22 and 45–47, or a custom format
+with y/m/d/h/s outside quotes and brackets) as ``date`` (whole days), ``datetime`` or ``time``
+(under one day), empty cells as ``""`` (a row's gaps filled, so cell *i* is column *i*).
+
+Anything this reader does not understand (no ``xl/workbook.xml``, prefixed element names,
+a sheet it cannot find) raises :class:`Unreadable`; the caller then reads the file with
+calamine instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Iterator
+from html import unescape
+from pathlib import PurePosixPath
+
+#: Bytes of compressed XML read at a time.
+CHUNK = 1 << 20
+
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>|<t\s*/>")
+_PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+_SI = re.compile(rb"<si>(.*?)</si>|<si\s*/>", re.S)
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+#: Built-in number formats that are dates or times.
+DATE_FORMATS = frozenset({*range(14, 23), 45, 46, 47})
+_EPOCH = dt.datetime(1899, 12, 30)
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+#: One regular expression for a sheet's rows and cells, matched by ``findall`` (C-level):
+#: (``<row``, its r=, ``/`` if empty) or (column letters, s=, t=, ``<v>``, a plain inline
+#: string's text, any other content).
+_TOKEN = re.compile(
+    rb"(<row)\b(?:\s+(?:r=\"(\d+)\"|[\w:]+=\"[^\"]*\"))*\s*(/?)>"
+    rb"|<c\b(?:\s+(?:r=\"([A-Z]+)\d*\"|s=\"(\d+)\"|t=\"(\w+)\"|[\w:]+=\"[^\"]*\"))*\s*"
+    rb"(?:/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?"
+    rb"(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>|(.*?))</c>)",
+    re.S,
+)
+_COLUMNS: dict[bytes, int] = {}
+
+
+class _State:
+    """Where a sheet's stream stands between chunks: the row begun and its number."""
+
+    __slots__ = ("cells", "line")
+
+    def __init__(self) -> None:
+        self.line = 0
+        self.cells: list | None = None
+
+
+class Unreadable(Exception):
+    """This reader cannot read the file (the caller falls back to calamine)."""
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # XML's line-end handling
+    if "&" in text:
+        text = unescape(text)
+    if "_x" in text:
+        text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+def _inline(inner: bytes) -> str:
+    if b"<rPh" in inner:
+        inner = _PHONETIC.sub(b"", inner)
+    return "".join(_text(m.group(1) or b"") for m in _T.finditer(inner))
+
+
+def is_date_format(code: str) -> bool:
+    """Whether a custom number format shows a date or time (y/m/d/h/s outside quotes,
+    brackets such as ``[Red]`` and escaped characters)."""
+    plain = _QUOTED.sub("", code.split(";")[0]).lower()
+    return any(ch in plain for ch in "ymdhs")
+
+
+def column_index(letters: bytes) -> int:
+    """``A`` → 0, ``Z`` → 25, ``AA`` → 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+class XlsxBook:
+    """An open ``.xlsx``: its sheet names in order, each sheet's rows on demand."""
+
+    def __init__(self, path: str) -> None:
+        try:
+            self.zip = zipfile.ZipFile(path)
+            names = set(self.zip.namelist())
+            workbook = self.zip.read("xl/workbook.xml")
+        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise Unreadable(str(exc)) from None
+        if b"<sheets" not in workbook:
+            raise Unreadable("prefixed or unknown workbook.xml")
+        rels: dict[str, str] = {}
+        if "xl/_rels/workbook.xml.rels" in names:
+            for m in re.finditer(
+                rb"<Relationship\b([^>]*)/?>", self.zip.read("xl/_rels/workbook.xml.rels")
+            ):
+                attrs = dict(_ATTR.findall(m.group(1)))
+                target = attrs.get(b"Target", b"").decode()
+                if target.startswith("/"):
+                    target = target[1:]
+                else:
+                    target = str(PurePosixPath("xl") / target)
+                rels[attrs.get(b"Id", b"").decode()] = _normal(target)
+        self.sheets: list[tuple[str, str]] = []  # (name, member of the zip)
+        for m in re.finditer(rb"<sheet\b([^>]*)/?>", workbook):
+            attrs = dict(_ATTR.findall(m.group(1)))
+            rid = next((v for k, v in attrs.items() if k.endswith(b":id")), b"").decode()
+            member = rels.get(rid)
+            if member is None or member not in names:
+                raise Unreadable(f"sheet {attrs.get(b'name')!r} not found")
+            self.sheets.append((_text(attrs.get(b"name", b"")), member))
+        pr = re.search(rb"<workbookPr\b([^>]*)", workbook)
+        flag = dict(_ATTR.findall(pr.group(1))).get(b"date1904") if pr else None
+        date1904 = flag in (b"1", b"true")
+        self.epoch = _EPOCH_1904 if date1904 else _EPOCH
+        self.dates = self._date_styles(names)
+        #: the ``s=`` values (as the XML spells them) of the styles that show a date
+        self.date_styles = frozenset(str(i).encode() for i, d in enumerate(self.dates) if d)
+        self._shared: list[str] | None = None
+        self._shared_member = next(
+            (t for t in rels.values() if t.endswith("sharedStrings.xml") and t in names), None
+        )
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def _date_styles(self, names: set[str]) -> list[bool]:
+        """Whether each cell style (``s=``) shows a date."""
+        if "xl/styles.xml" not in names:
+            return []
+        styles = self.zip.read("xl/styles.xml")
+        custom: dict[int, bool] = {}
+        for m in re.finditer(rb"<numFmt\b([^>]*)/?>", styles):
+            attrs = dict(_ATTR.findall(m.group(1)))
+            try:
+                custom[int(attrs[b"numFmtId"])] = is_date_format(_text(attrs[b"formatCode"]))
+            except (KeyError, ValueError):
+                continue
+        xfs = re.search(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", styles, re.S)
+        out: list[bool] = []
+        if xfs:
+            for m in re.finditer(rb"<xf\b([^>]*?)/?>", xfs.group(1)):
+                attrs = dict(_ATTR.findall(m.group(1)))
+                try:
+                    fmt = int(attrs.get(b"numFmtId", b"0"))
+                except ValueError:
+                    fmt = 0
+                out.append(custom[fmt] if fmt in custom else fmt in DATE_FORMATS)
+        return out
+
+    @property
+    def shared(self) -> list[str]:
+        """The shared strings table, read once."""
+        if self._shared is None:
+            self._shared = []
+            if self._shared_member:
+                data = self.zip.read(self._shared_member)
+                self._shared = [_inline(m.group(1) or b"") for m in _SI.finditer(data)]
+        return self._shared
+
+    def dimension_rows(self, member: str) -> int | None:
+        """The last row the sheet's ``<dimension>`` names (read from its first bytes)."""
+        with self.zip.open(member) as f:
+            head = f.read(4096)
+        m = _DIMENSION.search(head)
+        return int(m.group(1)) if m else None
+
+    def rows(self, member: str) -> Iterator[tuple[int, list]]:
+        """``(row number in Excel, cells)`` of each row the sheet's XML holds, in order."""
+        state = _State()
+        with self.zip.open(member) as f:
+            rest = b""
+            while True:
+                chunk = f.read(CHUNK)
+                buffer = rest + chunk if rest else chunk
+                if chunk:
+                    cut = buffer.rfind(b"</row>")
+                    if cut < 0:
+                        rest = buffer
+                        continue
+                    cut += 6
+                    rest = buffer[cut:]
+                    buffer = buffer[:cut]
+                else:
+                    rest = b""
+                yield from self._parse(buffer, state)
+                if not chunk:
+                    if state.cells is not None:
+                        yield state.line, state.cells
+                    return
+
+    def _parse(self, buffer: bytes, state: _State) -> Iterator[tuple[int, list]]:
+        """The rows that end in ``buffer`` (the last one is finished by the next row's start
+        or the end of the sheet: ``state`` carries it)."""
+        dates = self.date_styles
+        columns = _COLUMNS
+        shared = self.shared if self._shared_member else []
+        line = state.line
+        cells = state.cells
+        for row, number, empty, col, style, kind, value, simple, body in _TOKEN.findall(buffer):
+            if row:
+                if cells is not None:
+                    yield line, cells
+                line = int(number) if number else line + 1
+                cells = [] if not empty else None
+                if empty:
+                    yield line, []
+                continue
+            if cells is None:
+                continue  # a cell outside any row: not in sheetData
+            if col:
+                i = columns.get(col)
+                if i is None:
+                    i = columns[col] = column_index(col)
+                n = len(cells)
+                if i != n:
+                    if i < n:
+                        continue  # a cell given twice: the first one counts
+                    cells.extend([""] * (i - n))
+            if kind == b"inlineStr":  # what `export` writes (xlsxwriter's constant memory)
+                if simple:
+                    cells.append(
+                        simple.decode()
+                        if b"&" not in simple and b"_x" not in simple and b"\r" not in simple
+                        else _text(simple)
+                    )
+                else:
+                    cells.append(_inline(body) if body else "")
+            elif not kind or kind == b"n":
+                if not value:
+                    cells.append("")
+                    continue
+                try:
+                    number = float(value)
+                except ValueError:
+                    cells.append(_text(value))
+                    continue
+                cells.append(self._date(number) if style in dates else number)
+            elif kind == b"s":
+                cells.append(shared[int(value)] if value else "")
+            elif kind == b"b":
+                cells.append(value.strip() in (b"1", b"true") if value else "")
+            elif kind == b"d":
+                cells.append(_iso(value.decode()) if value else "")
+            else:  # str (a formula's text), e (an error)
+                cells.append(_text(value) if value else "")
+        state.line = line
+        state.cells = cells
+
+    def _date(self, serial: float) -> dt.date | dt.datetime | dt.time:
+        ms = round(serial * 86_400_000)
+        days, ms = divmod(ms, 86_400_000)
+        if days == 0 and ms:
+            return (dt.datetime.min + dt.timedelta(milliseconds=ms)).time()
+        if self.epoch is _EPOCH and days < 61:  # Excel's 1900 leap-year bug
+            days += 1
+        moment = self.epoch + dt.timedelta(days=days, milliseconds=ms)
+        return moment.date() if not ms else moment
+
+
+def _iso(text: str) -> dt.date | dt.datetime | str:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", ""))
+    except ValueError:
+        return text
+    return moment.date() if moment.time() == dt.time() else moment
+
+
+def _normal(path: str) -> str:
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part and part != ".":
+            parts.append(part)
+    return "/".join(parts)
