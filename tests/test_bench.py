@@ -53,14 +53,20 @@ def test_builder_and_timing_loop_work_at_200_households(tmp_path, capsys):
     # cached: a second build reuses the files
     stamp = fx.county.stat().st_mtime_ns
     assert bench.build(cache, 200, log=lambda line: None).county.stat().st_mtime_ns == stamp
-    # a cache of an older builder is brought up to date on a copy, not built again
+    # a cache of an older schema revision is brought up to date on a copy, not built again
     meta_path = cache / "county-200.json"
     meta = json.loads(meta_path.read_text())
-    meta_path.write_text(json.dumps({**meta, "builder": 1}))
+    meta_path.write_text(json.dumps({**meta, "revision": "0001"}))
     again = bench.build(cache, 200, log=lambda line: None)
-    assert again.built["builder"] == bench.BUILDER_VERSION and "upgraded_at" in again.built
-    assert _changes(again.county) == 2 * (200 // bench.HISTORY_EVERY)
+    assert again.built["revision"] == meta["revision"] and "upgraded_at" in again.built
+    assert again.built["built_at"] == meta["built_at"]
+    assert _changes(again.county) == 200 // bench.HISTORY_EVERY
     assert not list(cache.glob("county-200.building*"))
+    # an older builder's is built again (builder 2's ID numbers fail today's region check)
+    meta_path.write_text(json.dumps({**again.built, "builder": 2, "built_at": "then"}))
+    anew = bench.build(cache, 200, log=lambda line: None)
+    assert anew.built["builder"] == bench.BUILDER_VERSION and anew.built["built_at"] != "then"
+    assert "upgraded_at" not in anew.built
 
     doc = tmp_path / "benchmarks.md"
     doc.write_text(f"# Benchmarks\n\nintro\n\n{bench.BEGIN}\nOLD-RESULTS\n{bench.END}\n\nnotes\n")
