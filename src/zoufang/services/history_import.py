@@ -174,16 +174,7 @@ class HistoryImport:
                     value=origin_text, accepted=_words(ORIGIN_ZH)
                 ),
             )
-        known = _whole(known)
-        if type(known) is int and known >= 0:
-            ledger_seq = known
-        else:
-            text = _optional(known)
-            ledger_seq = (
-                parsing.parse_count(text, field=sheet.label("ledger_seq"), minimum=0, maximum=10**9)
-                if text
-                else 0
-            )
+        ledger_seq = _count_cell(known, sheet.label("ledger_seq"), minimum=0) or 0
         recorded_at = None
         if isinstance(at_cell, dt.datetime):
             recorded_at = _to_the_second(at_cell)
@@ -196,16 +187,9 @@ class HistoryImport:
                     _("{value!r} is not a time like 2026-01-10 09:30:00").format(value=at_text),
                 ) from None
         self.read += 1
-        number = _whole(number)
-        if type(number) is int and number >= 1:
-            order = number
-        else:
-            text = _optional(number)
-            order = (
-                parsing.parse_count(text, field=sheet.label("seq"), minimum=1, maximum=10**9)
-                if text
-                else 10**12 + self.read  # no number: the sheet's order
-            )
+        order = _count_cell(number, sheet.label("seq"), minimum=1)
+        if order is None:
+            order = 10**12 + self.read  # no number: the sheet's order
         why = _unquoted(_optional(reason)) or None
         who = _unquoted(_optional(operator)) or None
         # the rows are kept until the money sheet is done (a county's: 321,838): the texts
@@ -518,6 +502,15 @@ def _unquoted(text: str) -> str:
     if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
         return text[1:]
     return text
+
+
+def _count_cell(value: Any, field: str, *, minimum: int) -> int | None:
+    """A count typed as a number or as text (None if the cell is empty)."""
+    value = _whole(value)
+    if type(value) is int and value >= minimum:
+        return value
+    text = _optional(value)
+    return parsing.parse_count(text, field=field, minimum=minimum, maximum=10**9) if text else None
 
 
 def _to_the_second(at: dt.datetime) -> dt.datetime:

@@ -170,21 +170,7 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
         commitment["id"] = _inserted_id(conn, M, commitment)
         commitments.append(commitment)
     refresh_due_dates(session=session, household_ids=[household.id])
-    record(
-        session,
-        action="log",
-        object_type="visit",
-        object_key=str(visit["id"]),
-        after={
-            **visit,
-            "household": household.code,
-            "cadres": [c.code for c in cadres],
-            "needs": data.needs,
-            "suggestions": data.suggestions,
-            "wishes": data.wishes,
-            "gifts": data.gifts,
-        },
-    )
+    record_visit(session, visit, household, cadres, data)
     for commitment in commitments:
         record(
             session,
@@ -211,6 +197,25 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
         [c["id"] for c in commitments],
         wishes=wish_ids,
         suggestions=suggestion_ids,
+    )
+
+
+def record_visit(session: LedgerSession, visit: dict, household, cadres, data: VisitIn) -> None:
+    """The audit-log row of a visit logged (by `visit log` and by an import's batch alike)."""
+    record(
+        session,
+        action="log",
+        object_type="visit",
+        object_key=str(visit["id"]),
+        after={
+            **visit,
+            "household": household.code,
+            "cadres": [c.code for c in cadres],
+            "needs": data.needs,
+            "suggestions": data.suggestions,
+            "wishes": data.wishes,
+            "gifts": data.gifts,
+        },
     )
 
 
@@ -468,21 +473,7 @@ class VisitBatch:
             for row in rows:
                 opened.setdefault(row["visit_id"], []).append((object_type, row))
         for visit, (key, data, _kind, _due, household, cadres) in zip(visits, pending, strict=True):
-            record(
-                s,
-                action="log",
-                object_type="visit",
-                object_key=str(visit["id"]),
-                after={
-                    **visit,
-                    "household": household.code,
-                    "cadres": [c.code for c in cadres],
-                    "needs": data.needs,
-                    "suggestions": data.suggestions,
-                    "wishes": data.wishes,
-                    "gifts": data.gifts,
-                },
-            )
+            record_visit(s, visit, household, cadres, data)
             for object_type, row in opened.get(visit["id"], ()):
                 record(
                     s, action="open", object_type=object_type, object_key=str(row["id"]), after=row
