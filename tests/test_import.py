@@ -115,6 +115,23 @@ def test_dry_run_checks_everything_and_writes_nothing(zf, demo_export, snapshot_
     assert snapshot_db() == before
 
 
+def test_a_file_saved_again_during_the_import_is_refused_and_nothing_written(
+    zf, demo_export, snapshot_db, monkeypatch
+):
+    """Its rows are read from the file sheet by sheet, again for a second pass: a file that
+    changed meanwhile (its size or time) is not what its recorded SHA-256 says."""
+    from zoufang.services import workbook_import
+
+    _source, out = demo_export
+    before = snapshot_db()
+    real = workbook_import.file_stamp
+    monkeypatch.setattr(workbook_import, "file_stamp", lambda path: (*real(path), "saved"))
+    result = zf("import", out)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: FILE: 台账.xlsx changed while it was being imported")
+    assert snapshot_db() == before
+
+
 def _edit(path, sheet_name, edits, header_row=1):
     """Change cells of a workbook: ``edits`` is [(row, header, value)] (row as Excel numbers)."""
     import openpyxl

@@ -1071,6 +1071,20 @@ def test_a_cadre_reads_only_its_villages_money_rows(zf, funded, users, ledger_pa
             == every
         ), kind
         assert len(rows_as(ledger_path, login, "SELECT * FROM plan_line")) == 2, kind
+    # a login given a group's grants by hand, with no role in zoufang: scoped like a cadre
+    # of no village (the policies fail closed)
+    stray = f"zt{os.getpid()}_{next(_names)}_stray"
+    with rawdb.admin() as con:
+        con.execute(f"CREATE ROLE {stray} LOGIN")
+        con.execute(f"GRANT zoufang_finance TO {stray}")
+    try:
+        seen = rows_as(ledger_path, stray, "SELECT household_code FROM ledger_entry")
+        assert {h for (h,) in seen} <= {None}
+        assert rows_as(ledger_path, stray, "SELECT * FROM plan_line") == []
+    finally:
+        with rawdb.admin() as con:
+            con.execute(f"DROP OWNED BY {stray}")
+            con.execute(f"DROP ROLE {stray}")
     zhao = users("auditor")
     report = as_login(ledger_path, zhao, "audit", "funds", "-f", "json")
     ok(report)

@@ -42,10 +42,7 @@ def _calamine(path: Path) -> dict[str, dict[int, list]]:
 
 def _streamed(path: Path) -> dict[str, dict[int, list]]:
     book = XlsxBook(str(path))
-    try:
-        return {name: _trimmed(book.rows(member)) for name, member in book.sheets}
-    finally:
-        book.close()
+    return {name: _trimmed(book.rows(member)) for name, member in book.sheets}
 
 
 def _same(path: Path) -> None:
@@ -288,3 +285,101 @@ def test_cells_read_as_calamine_reads_them(tmp_path, writer, grid):
         while want and want[-1] == "":
             want.pop()
         assert mine.get(r, []) == want
+
+
+def _raw_book(path: Path, sheet_xml: str) -> None:
+    """A minimal workbook whose one sheet's XML is ``sheet_xml``, as a hand-made tool writes."""
+    import zipfile
+
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats'
+            '.org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+            '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName='
+            '"/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+            'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats'
+            '.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships"><sheets><sheet name="走访记录" sheetId="1" '
+            'r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+            'schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+            'openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            + sheet_xml
+            + "</sheetData></worksheet>"
+        ),
+    }
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in parts.items():
+            z.writestr(name, text)
+
+
+@pytest.mark.parametrize(
+    "loose",
+    [
+        '<row r="1"><c r="A1">\n  <v>42</v>\n</c></row>',  # white space between elements
+        '<row r="1"><c r="A1"><v xml:space="preserve">42</v></c></row>',  # <v> with attributes
+        "<row r='1'><c r='A1'><v>42</v></c></row>",  # attributes in single quotes
+    ],
+)
+def test_a_layout_the_reader_does_not_read_goes_to_calamine_whole(tmp_path, loose):
+    from zoufang.services.xlsx_stream import Unreadable
+
+    path = tmp_path / "loose.xlsx"
+    _raw_book(path, loose)
+    with pytest.raises(Unreadable):
+        XlsxBook(str(path))
+    assert _streamed_or_calamine(path) == {"走访记录": {1: [42.0]}} == _calamine(path)
+
+
+def _streamed_or_calamine(path: Path) -> dict[str, dict[int, list]]:
+    from zoufang.services.workbook_file import _excel_sources
+
+    return {name: _trimmed(source()) for name, source, _n in _excel_sources(path)}
+
+
+def test_errors_entities_and_booleans_read_as_calamine_reads_them(tmp_path):
+    path = tmp_path / "cells.xlsx"
+    _raw_book(
+        path,
+        '<row r="1"><c r="A1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+        '<c r="B1" t="inlineStr"><is><t>a&#150;b&amp;c&lt;&#x4E2D;</t></is></c>'
+        '<c r="C1" t="b"><v>TRUE</v></c><c r="D1" t="b"><v>0</v></c></row>',
+    )
+    assert _streamed(path) == _calamine(path)
+    assert _streamed(path)["走访记录"][1] == ["", "a\x96b&c<中", True, False]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc")
+def test_no_file_stays_open_after_a_pass(tmp_path):
+    import os
+
+    path = tmp_path / "gaps.xlsx"
+    _gaps_book(path)
+    book = XlsxBook(str(path))
+    for _name, member in book.sheets:
+        list(book.rows(member))
+    opened = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            opened.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+    assert str(path) not in opened

@@ -174,7 +174,9 @@ def upgrade() -> None:
         "    ELSE -e.amount_fen END), 0) FROM ledger_entry e "
         "  WHERE e.fund_code = fund AND e.household_code = c.code) > 0 ORDER BY c.code $$"
     )
-    not_cadre = "(SELECT zoufang_my_role()) IS DISTINCT FROM 'cadre'"
+    # a login with no role (no active login_role row on a managed ledger) is scoped like a
+    # cadre: it sees no more than a cadre without villages
+    not_cadre = "coalesce((SELECT zoufang_my_role()), 'cadre') <> 'cadre'"
     for table, condition in SCOPED.items():
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(

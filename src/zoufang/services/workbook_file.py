@@ -367,6 +367,18 @@ class Workbook:
     sha256: str
     sheets: dict[str, Sheet]  # kind → sheet
     not_read: list[str]  # sheets of no known kind
+    #: the file's (or the folder's CSV files') sizes and times when it was read
+    #: (:func:`file_stamp`): its rows are read again as the import goes
+    stamp: tuple = ()
+
+
+def file_stamp(path: Path) -> tuple:
+    """What tells a file (or a folder of CSV files) changed: sizes and modification times."""
+    stamp = []
+    for f in sorted(path.glob("*.csv")) if path.is_dir() else [path]:
+        status = f.stat()
+        stamp.append((f.name, status.st_size, status.st_mtime_ns))
+    return tuple(stamp)
 
 
 def sheet_kind(name: str) -> str | None:
@@ -386,6 +398,7 @@ def read_workbook(path: Path) -> Workbook:
     here (its header); its rows are streamed from the file when the import reads them."""
     if not path.exists():
         raise InvalidInput("FILE", _("{path}: no such file").format(path=path))
+    stamp = file_stamp(path)
     sources: list[tuple[str, RowSource, int]] = []
     digest = hashlib.sha256()
     if path.is_dir():
@@ -425,7 +438,9 @@ def read_workbook(path: Path) -> Workbook:
                 "{file} has no sheet zoufang knows (帮扶对象, 走访记录, 资金流水…; see docs/rosters.md)"
             ).format(file=path.name),
         )
-    return Workbook(file=path.name, sha256=digest.hexdigest(), sheets=sheets, not_read=not_read)
+    return Workbook(
+        file=path.name, sha256=digest.hexdigest(), sheets=sheets, not_read=not_read, stamp=stamp
+    )
 
 
 def _unreadable(path: Path, exc: Exception) -> InvalidInput:

@@ -50,7 +50,7 @@ from zoufang.i18n import _
 from zoufang.services.audit_log import record
 from zoufang.services.roster_file import cell_text, dash_or_none, is_blank, normalise_header
 from zoufang.services.roster_validation import LIST_SEPARATORS, Tidied, clean_name
-from zoufang.services.workbook_file import KINDS, Sheet, Workbook, read_workbook
+from zoufang.services.workbook_file import KINDS, Sheet, Workbook, file_stamp, read_workbook
 from zoufang.tables import audit_log as AL
 from zoufang.tables import commitment as CM
 from zoufang.tables import commitment_response as CR
@@ -886,7 +886,14 @@ def import_workbook(
         session.info.pop(CADRES_KNOWN, None)
         session.info.pop(due.DEFERRED, None)
         session.info.pop(money_chain.TOTALS, None)
-    # the rows under each sheet's data that sign it off, known once its rows have been read
+    if file_stamp(path) != book.stamp:  # its rows were read from it again and again
+        raise InvalidInput(
+            "FILE",
+            _(
+                "{file} changed while it was being imported: nothing was imported; import it again"
+            ).format(file=book.file),
+        )
+        # the rows under each sheet's data that sign it off, known once its rows have been read
     # (the households sheet's are noted as it is imported)
     result.skipped[:0] = [
         {"sheet": n, "row": r, "text": t}

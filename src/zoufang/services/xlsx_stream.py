@@ -24,7 +24,6 @@ import datetime as dt
 import re
 import zipfile
 from collections.abc import Iterator
-from html import unescape
 from pathlib import PurePosixPath
 
 #: Bytes of compressed XML read at a time.
@@ -35,6 +34,14 @@ _T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>|<t\s*/>")
 _PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
 _SI = re.compile(rb"<si>(.*?)</si>|<si\s*/>", re.S)
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+#: XML's own entities and character references (not HTML's: ``&#150;`` is U+0096, as calamine
+#: reads it, not cp1252's dash).
+_ENTITY = re.compile(r"&(?:#x([0-9A-Fa-f]+)|#(\d+)|(lt|gt|amp|quot|apos));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+#: What this reader does not read (the compact layout Excel, WPS, xlsxwriter and openpyxl
+#: write is what it reads): an attribute in single quotes, white space between a cell's
+#: elements, a ``<v>`` with attributes. Such a workbook is read by calamine instead.
+_LOOSE = re.compile(rb"<[\w:]+\s[^<>]*='|<c\b[^<>]*>\s+<|<v\s")
 _DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 #: Built-in number formats that are dates or times.
@@ -75,10 +82,20 @@ def _text(raw: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")  # XML's line-end handling
     if "&" in text:
-        text = unescape(text)
+        text = _ENTITY.sub(_entity, text)
     if "_x" in text:
         text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
     return text
+
+
+def _entity(m: re.Match) -> str:
+    hexa, decimal, name = m.groups()
+    if name:
+        return _NAMED[name]
+    try:
+        return chr(int(hexa, 16) if hexa else int(decimal))
+    except (ValueError, OverflowError):
+        return m.group(0)
 
 
 def _inline(inner: bytes) -> str:
@@ -106,8 +123,18 @@ class XlsxBook:
     """An open ``.xlsx``: its sheet names in order, each sheet's rows on demand."""
 
     def __init__(self, path: str) -> None:
+        self.path = path
         try:
             self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise Unreadable(str(exc)) from None
+        try:  # the zip is open while the book is read, then each pass opens it again
+            self._open(path)
+        finally:
+            self.zip.close()
+
+    def _open(self, path: str) -> None:
+        try:
             names = set(self.zip.namelist())
             workbook = self.zip.read("xl/workbook.xml")
         except (zipfile.BadZipFile, KeyError, OSError) as exc:
@@ -145,9 +172,10 @@ class XlsxBook:
         self._shared_member = next(
             (t for t in rels.values() if t.endswith("sharedStrings.xml") and t in names), None
         )
-
-    def close(self) -> None:
-        self.zip.close()
+        for _name, member in self.sheets:
+            with self.zip.open(member) as f:
+                if _LOOSE.search(f.read(1 << 16)):
+                    raise Unreadable(f"{member}: a layout this reader does not read")
 
     def _date_styles(self, names: set[str]) -> list[bool]:
         """Whether each cell style (``s=``) shows a date."""
@@ -179,13 +207,14 @@ class XlsxBook:
         if self._shared is None:
             self._shared = []
             if self._shared_member:
-                data = self.zip.read(self._shared_member)
+                with zipfile.ZipFile(self.path) as z:
+                    data = z.read(self._shared_member)
                 self._shared = [_inline(m.group(1) or b"") for m in _SI.finditer(data)]
         return self._shared
 
     def dimension_rows(self, member: str) -> int | None:
         """The last row the sheet's ``<dimension>`` names (read from its first bytes)."""
-        with self.zip.open(member) as f:
+        with zipfile.ZipFile(self.path) as z, z.open(member) as f:
             head = f.read(4096)
         m = _DIMENSION.search(head)
         return int(m.group(1)) if m else None
@@ -193,7 +222,7 @@ class XlsxBook:
     def rows(self, member: str) -> Iterator[tuple[int, list]]:
         """``(row number in Excel, cells)`` of each row the sheet's XML holds, in order."""
         state = _State()
-        with self.zip.open(member) as f:
+        with zipfile.ZipFile(self.path) as z, z.open(member) as f:
             rest = b""
             while True:
                 chunk = f.read(CHUNK)
@@ -242,6 +271,8 @@ class XlsxBook:
                     if i < n:
                         continue  # a cell given twice: the first one counts
                     cells.extend([""] * (i - n))
+            if body and kind != b"inlineStr" and body.strip():
+                raise Unreadable(f"row {line}: a cell this reader does not read")
             if kind == b"inlineStr":  # what `export` writes (xlsxwriter's constant memory)
                 if simple:
                     cells.append(
@@ -264,10 +295,12 @@ class XlsxBook:
             elif kind == b"s":
                 cells.append(shared[int(value)] if value else "")
             elif kind == b"b":
-                cells.append(value.strip() in (b"1", b"true") if value else "")
+                cells.append(value != b"0" if value else "")  # as calamine reads it
             elif kind == b"d":
                 cells.append(_iso(value.decode()) if value else "")
-            else:  # str (a formula's text), e (an error)
+            elif kind == b"e":  # an error (#N/A, #REF!…): empty, as calamine reads it
+                cells.append("")
+            else:  # str (a formula's text)
                 cells.append(_text(value) if value else "")
         state.line = line
         state.cells = cells
