@@ -129,18 +129,10 @@ def test_agrees_with_id_validator(number):
         else:
             assert ours == theirs, number
     else:
-        # no division has it: refused by us, and by id-validator when it checks the code
-        # itself (strict mode; without it, it accepts any code under a known prefecture)
+        # no division has it: refused by us. id-validator is no judge here: even in strict mode
+        # it accepts codes no GB/T 2260 revision has (hypothesis found 434701…, 323101…), and
+        # without it any code under a known prefecture; our table is the authority.
         assert not ours
-        # id-validator's strict mode also accepts some codes GB/T 2260 never had under a known
-        # prefecture (hypothesis found 434701…); our table is the authority, so such a code is
-        # only a known difference. Where id-validator refuses, it refuses for the same reason.
-        if number[:6] not in STRICT_EXTRAS:
-            assert not id_validator.is_valid(number, strict_mode=True), number
-
-
-#: Codes id-validator's strict mode accepts that no GB/T 2260 revision has (found by this test).
-STRICT_EXTRAS = {"434701"}
 
 
 def _with_known_region(number: str) -> str:
