@@ -155,18 +155,7 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
         conn.execute(insert(VI), items)
     commitments = []
     for need in data.needs:
-        commitment = {
-            "household_id": household.id,
-            "visit_id": visit["id"],
-            "text": need,
-            "cadre_id": cadres[0].id,
-            "due_date": need_due,
-            "status": "open",
-            "opened_on": data.visit_date,
-            "closed_on": None,
-            "resolution": None,
-            "referred_to": None,
-        }
+        commitment = need_row(household.id, visit["id"], need, cadres[0].id, need_due, data)
         commitment["id"] = _inserted_id(conn, M, commitment)
         commitments.append(commitment)
     refresh_due_dates(session=session, household_ids=[household.id])
@@ -198,6 +187,22 @@ def log_visit(*, session: LedgerSession, data: VisitIn, today: dt.date) -> Logge
         wishes=wish_ids,
         suggestions=suggestion_ids,
     )
+
+
+def need_row(household_id: int, visit_id: int, text: str, cadre_id: int, due, data) -> dict:
+    """The open commitment a need raised at a visit becomes (visit log and the import alike)."""
+    return {
+        "household_id": household_id,
+        "visit_id": visit_id,
+        "text": text,
+        "cadre_id": cadre_id,
+        "due_date": due,
+        "status": "open",
+        "opened_on": data.visit_date,
+        "closed_on": None,
+        "resolution": None,
+        "referred_to": None,
+    }
 
 
 def record_visit(session: LedgerSession, visit: dict, household, cadres, data: VisitIn) -> None:
@@ -427,18 +432,7 @@ class VisitBatch:
                 for text in texts
             ]
             needs += [
-                {
-                    "household_id": household.id,
-                    "visit_id": visit["id"],
-                    "text": need,
-                    "cadre_id": cadres[0].id,
-                    "due_date": need_due,
-                    "status": "open",
-                    "opened_on": data.visit_date,
-                    "closed_on": None,
-                    "resolution": None,
-                    "referred_to": None,
-                }
+                need_row(household.id, visit["id"], need, cadres[0].id, need_due, data)
                 for need in data.needs
             ]
             for texts, rows, status in (
