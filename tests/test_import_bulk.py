@@ -239,3 +239,110 @@ def test_a_payment_at_another_households_visit_is_refused_at_its_row(zf, new_led
     refused = [e for e in result.json()["errors"] if e["sheet"] == "资金流水" and e["row"] == row]
     assert [e["column"] for e in refused] == ["走访编号"]
     assert f"was not to household {household}" in refused[0]["error"]
+
+
+def _funded_village(new_ledger, name: str, monkeypatch):
+    ledger = _village(new_ledger, name, monkeypatch)
+    env = cli_env(ledger)
+    ok(invoke("fund", "create", "F1", "--name", "慰问金", "--category", "low-income", env=env))
+    ok(invoke("fund", "allocate", "F1", "5,000", env=env))
+    return ledger
+
+
+def _pay(s, *, read=None) -> list[int]:
+    """Payments, a reversal of one of them and an allocation, as the money sheet's rows
+    call them; ``read`` is called between them (what a reader of the chain sees)."""
+    from zoufang.services.funds import allocate, disburse, reverse
+
+    today = dt.date.fromisoformat(TODAY)
+
+    def pay(household: str, fen: int, override: str | None = None) -> int:
+        return disburse(
+            session=s,
+            fund="F1",
+            household=household,
+            amount_fen=fen,
+            cadres=["C0001"],
+            on=today,
+            override=override,
+        ).seq
+
+    seqs = []
+    # the third is a second payment the same day: refused but for its override, judged by
+    # the sums the held first one left
+    for household, fen, override in (
+        ("H000001", 10000, None),
+        ("H000002", 20000, None),
+        ("H000001", 5000, "补发"),
+    ):
+        seqs.append(pay(household, fen, override))
+        if read is not None:
+            read(s)
+    seqs.append(reverse(session=s, seq=seqs[0], reason="错付", on=today).seq)
+    seqs.append(allocate(session=s, code="F1", amount_fen=100000, on=today).seq)
+    seqs.append(pay("H000002", 100, "补发"))
+    return seqs
+
+
+def test_payments_held_for_their_batch_write_what_each_payment_writes(new_ledger, monkeypatch):
+    """While the money sheet's facts are kept, entries are held and written a batch at a
+    time; a reversal of a held entry, a reader of the chain between payments and the end
+    all find them written: the ledger is the one the payments write one by one."""
+    from sqlalchemy import text
+
+    from zoufang.services import audit_log, money_chain
+    from zoufang.services.fund_payment import forget_facts, keep_facts
+
+    one = _funded_village(new_ledger, "one", monkeypatch)
+    bulk = _funded_village(new_ledger, "bulk", monkeypatch)
+    with _session(one) as s:
+        expected = _pay(s)
+    monkeypatch.setattr(money_chain, "HELD_AT_MOST", 2)
+    seen: list[int] = []
+
+    def read(s):  # a statement naming the table: the held entries are written before it
+        seen.append(s.connection().execute(text("SELECT count(*) FROM ledger_entry")).scalar())
+
+    with _session(bulk) as s:
+        audit_log.hold(s)
+        money_chain.keep_totals(s)
+        keep_facts(s)
+        got = _pay(s, read=read)
+        forget_facts(s)
+        audit_log.write_held(s)
+    assert got == expected == [2, 3, 4, 5, 6, 7]
+    assert seen == [2, 3, 4]  # the allocation, then each payment as it was made
+    for table in ("ledger_entry", "audit_log"):
+        assert _rows(bulk, table) == _rows(one, table)
+
+
+def test_entries_held_when_the_import_fails_are_not_written(new_ledger, monkeypatch):
+    from zoufang.services import money_chain
+    from zoufang.services.fund_payment import forget_facts, keep_facts
+    from zoufang.services.funds import disburse
+
+    ledger = _funded_village(new_ledger, "held", monkeypatch)
+    monkeypatch.setattr(money_chain, "HELD_AT_MOST", 100)
+    today = dt.date.fromisoformat(TODAY)
+    with _session(ledger) as s:
+        money_chain.keep_totals(s)  # as the import does: the fund's sums kept, not read
+        keep_facts(s)
+        for household in ("H000001", "H000002"):
+            disburse(
+                session=s,
+                fund="F1",
+                household=household,
+                amount_fen=100,
+                cadres=["C0001"],
+                on=today,
+            )
+        forget_facts(s, write=False)  # an error on the way: the caller rolls back
+        written = s.connection().exec_driver_sql("SELECT count(*) FROM ledger_entry").scalar()
+    assert written == 1  # the allocation only: the held payments were dropped
+
+
+def _rows(ledger, table: str) -> list[str]:
+    from zoufang import tables
+
+    names = [c.name for c in tables.metadata.tables[table].columns if c.name not in TRANSACTION]
+    return sorted(map(repr, rawdb.query(ledger, f"SELECT {', '.join(names)} FROM {table}")))

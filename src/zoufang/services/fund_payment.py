@@ -382,11 +382,24 @@ def keep_facts(session: LedgerSession, visit_ids: Iterable[int] = ()) -> None:
     with :func:`forget_facts`. ``visit_ids``: the visits the payments will name, read at once
     (their status, household and cadres) instead of with three statements a payment."""
     session.flush()
-    session.info[FACTS_KEPT] = _KeptFacts(session, visit_ids)
+    kept = _KeptFacts(session, visit_ids)
+    kept.held = money_chain.HeldEntries(session.connection())
+    session.info[FACTS_KEPT] = kept
 
 
-def forget_facts(session: LedgerSession) -> None:
-    session.info.pop(FACTS_KEPT, None)
+def forget_facts(session: LedgerSession, *, write: bool = True) -> None:
+    """Stop keeping the facts; the entries appended meanwhile and still held are written
+    (``write``), or dropped when the caller is about to roll back after an error."""
+    kept = session.info.pop(FACTS_KEPT, None)
+    if kept is not None and kept.held is not None:
+        kept.held.close(write=write)
+
+
+def kept_chain_seq(session: LedgerSession) -> int | None:
+    """While the facts are kept and an entry was appended meanwhile: the chain head's seq
+    (its entry may still be held, not yet written: :class:`money_chain.HeldEntries`)."""
+    kept = session.info.get(FACTS_KEPT)
+    return kept.head.seq if kept is not None and kept.head is not None else None
 
 
 def facts_appended(session: LedgerSession, rows: list[dict]) -> None:
@@ -400,6 +413,9 @@ def facts_appended(session: LedgerSession, rows: list[dict]) -> None:
 
 class _KeptFacts:
     """What :func:`payment_facts` would read, read once (see :func:`keep_facts`)."""
+
+    #: the entries appended meanwhile, written a batch at a time (set by keep_facts)
+    held: money_chain.HeldEntries | None = None
 
     def __init__(self, session: LedgerSession, visit_ids: Iterable[int] = ()) -> None:
         from zoufang.db import driver_rows

@@ -395,7 +395,10 @@ class HistoryImport:
         money_chain.lock_for_append(s)
         conn = s.connection()
         head = fact_history._head(conn)
-        ledger_seq = fact_history._ledger_head(conn)
+        # the chain's head as the payments appended it (their entries may still be held)
+        ledger_seq = fund_payment.kept_chain_seq(s)
+        if ledger_seq is None:
+            ledger_seq = fact_history._ledger_head(conn)
         operator = s.info.get("operator", "unknown")
         now = s.recorded_at()
         rows: list[dict] = []

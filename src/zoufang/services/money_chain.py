@@ -130,7 +130,11 @@ def append(
         "prev_hash": head.hash,
     }
     entry = Entry(**fields, hash=entry_hash(fields))
-    session.connection().execute(_statements()[1], entry.model_dump())
+    held = facts.held if facts is not None else None
+    if held is not None:
+        held.add(entry.model_dump())  # written with its batch, before anything reads entries
+    else:
+        session.connection().execute(_statements()[1], entry.model_dump())
     if facts is not None:
         facts.appended(session.connection(), fields)
         facts.head = ChainHead(entry.seq, entry.hash)
@@ -144,6 +148,54 @@ def append(
         elif kind == "reverse":
             totals[0 if household_code is None else 1] -= amount_fen
     return entry
+
+
+class HeldEntries:
+    """Entries a bulk write (`import`'s money sheet, :func:`fund_payment.keep_facts`) has
+    appended, written :data:`HELD_AT_MOST` at a time with one ``executemany`` instead of one
+    statement each (a third of a payment's time at the county, docs/benchmarks.md).
+
+    Nothing can read the chain without them: before any statement on the connection that
+    names ``ledger_entry`` (or calls one of the ledger's own ``zoufang_…`` functions, which
+    read it on PostgreSQL), the held entries are written first. :meth:`close` writes the
+    rest; a caller that rolls back has written nothing."""
+
+    def __init__(self, conn: Any) -> None:
+        from sqlalchemy import event
+
+        self.conn = conn
+        self.rows: list[dict[str, Any]] = []
+        event.listen(conn, "before_cursor_execute", self._before)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= HELD_AT_MOST:
+            self.write()
+
+    def write(self) -> None:
+        rows, self.rows = self.rows, []  # emptied first: the insert below names the table
+        if rows:
+            self.conn.execute(_statements()[1], rows)
+
+    def close(self, *, write: bool = True) -> None:
+        """Stop holding: the held entries written (``write``), or dropped (the transaction
+        is being rolled back after an error)."""
+        from sqlalchemy import event
+
+        try:
+            if write:
+                self.write()
+        finally:
+            self.rows = []
+            event.remove(self.conn, "before_cursor_execute", self._before)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if self.rows and ("ledger_entry" in statement or "zoufang_" in statement):
+            self.write()
+
+
+#: Entries held by :class:`HeldEntries` are written once there are this many.
+HELD_AT_MOST = 2000
 
 
 #: ``session.info`` key of each fund's [allocated, disbursed] kept during a bulk write.

@@ -651,8 +651,9 @@ class _Import:
         keep_facts(self.s, visit_ids=named)
         try:
             self._ledger_rows(self.rows("ledger"), allocate, disburse, reverse)
+            forget_facts(self.s)  # the entries still held are written
         finally:
-            forget_facts(self.s)
+            forget_facts(self.s, write=False)  # after an error: rolled back, nothing written
 
     def _ledger_rows(self, rows, allocate, disburse, reverse) -> None:
         for sheet, name, line, get in rows:
