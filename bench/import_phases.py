@@ -30,7 +30,8 @@ def rss() -> dict[str, int]:
 def log(what: str) -> None:
     d = rss()
     print(
-        f"[phase] {what:<28} t={time.time() - T0:6.1f}s rss={d['VmRSS']} MiB peak={d['VmHWM']} MiB",
+        f"[phase] {what:<28} t={time.time() - T0:6.1f}s cpu={time.process_time():6.1f}s "
+        f"rss={d['VmRSS']} MiB peak={d['VmHWM']} MiB",
         file=sys.stderr,
         flush=True,
     )

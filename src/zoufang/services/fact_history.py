@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, insert, select, text
 
+from zoufang.db.writing import insert_many
 from zoufang.fact_chain import fact_hash, value_text
 from zoufang.tables import fact_change as _fact
 from zoufang.tables import ledger_entry as _entry
@@ -144,7 +145,7 @@ def append_many(
         recorded_at=session.recorded_at(),
     )
     for start in range(0, len(rows), 5000):
-        conn.execute(insert(_fact), rows[start : start + 5000])
+        insert_many(conn, _fact, rows[start : start + 5000])
 
 
 def _not_from_file(session: LedgerSession, changes: Sequence[tuple]) -> Sequence[tuple]:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 
 from zoufang import labels, parsing
+from zoufang.db.writing import insert_many
 from zoufang.errors import InvalidInput, RuleViolation, ZoufangError
 from zoufang.i18n import _
 from zoufang.services import fact_history
@@ -415,7 +416,7 @@ class HistoryImport:
             head = (built[0]["seq"], built[0]["hash"])
             rows += built
         for start in range(0, len(rows), 5000):
-            conn.execute(insert(_fact), rows[start : start + 5000])
+            insert_many(conn, _fact, rows[start : start + 5000])
         fund_payment.facts_appended(s, rows)  # the payments after them are judged by them
         self.written += len(rows)
 

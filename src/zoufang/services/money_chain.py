@@ -175,7 +175,10 @@ class HeldEntries:
     def write(self) -> None:
         rows, self.rows = self.rows, []  # emptied first: the insert below names the table
         if rows:
-            self.conn.execute(_statements()[1], rows)
+            from zoufang.db.writing import insert_many
+            from zoufang.tables import ledger_entry
+
+            insert_many(self.conn, ledger_entry, rows)
 
     def close(self, *, write: bool = True) -> None:
         """Stop holding: the held entries written (``write``), or dropped (the transaction

@@ -41,10 +41,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from zoufang import labels, parsing
 from zoufang.codes import COMMITMENT_CLOSED, COMMITMENT_STATUSES
+from zoufang.db.writing import insert_many
 from zoufang.errors import InvalidInput, RuleViolation, ZoufangError
 from zoufang.i18n import _
 from zoufang.services.audit_log import record
@@ -458,6 +459,7 @@ class _Import:
         def items(text: str) -> list[str]:
             return _items(text, lines_only=exported)
 
+        columns_of: dict[str, dict[str, str]] = {}
         for sheet, name, line, get in self.rows("visits"):
             ref = get("id")
 
@@ -485,13 +487,15 @@ class _Import:
                 batch.add(visit, ref)  # checked now, written with its batch
                 return True
 
-            columns = {
-                "--by": sheet.label("cadres"),
-                "--kind": sheet.label("kind"),
-                "--date": sheet.label("date"),
-                "--next": sheet.label("next"),
-                "HOUSEHOLD": sheet.label("household"),
-            }
+            columns = columns_of.get(name)
+            if columns is None:  # the same for every row of a sheet
+                columns = columns_of[name] = {
+                    "--by": sheet.label("cadres"),
+                    "--kind": sheet.label("kind"),
+                    "--date": sheet.label("date"),
+                    "--next": sheet.label("next"),
+                    "HOUSEHOLD": sheet.label("household"),
+                }
             if self.attempt(sheet, name, line, columns, work) is None:
                 if ref:
                     self.failed_visits.add(ref)
@@ -539,7 +543,7 @@ class _Import:
                 for on, action, note in responses
             ]
             if answered:
-                conn.execute(insert(CR), answered)
+                insert_many(conn, CR, answered)
             for row, responses in pending:
                 record(
                     self.s,
@@ -656,6 +660,7 @@ class _Import:
             forget_facts(self.s, write=False)  # after an error: rolled back, nothing written
 
     def _ledger_rows(self, rows, allocate, disburse, reverse) -> None:
+        columns_of: dict[str, dict[str, str]] = {}
         for sheet, name, line, get in rows:
             ref = get("seq")
             # the facts the old ledger knew before this entry; none if its fund's were refused
@@ -722,15 +727,17 @@ class _Import:
                     override=get("override") or None,
                 )
 
-            columns = {
-                "FUND": sheet.label("fund"),
-                "--by": sheet.label("cadre"),
-                "HOUSEHOLD": sheet.label("household"),
-                "household": sheet.label("household"),
-                "--visit": sheet.label("visit"),
-                "ENTRY": sheet.label("reverses"),
-                "--date": sheet.label("date"),
-            }
+            columns = columns_of.get(name)
+            if columns is None:  # the same for every row of a sheet
+                columns = columns_of[name] = {
+                    "FUND": sheet.label("fund"),
+                    "--by": sheet.label("cadre"),
+                    "HOUSEHOLD": sheet.label("household"),
+                    "household": sheet.label("household"),
+                    "--visit": sheet.label("visit"),
+                    "ENTRY": sheet.label("reverses"),
+                    "--date": sheet.label("date"),
+                }
             entry = self.attempt(sheet, name, line, columns, work)
             if entry is None:
                 if ref:

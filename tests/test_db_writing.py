@@ -1,0 +1,106 @@
+"""db.writing.insert_many: the rows SQLAlchemy's own executemany would write, value for value
+(issue 17: the import's bulk writes), on either backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+def _ledger_pair(new_ledger):
+    from zoufang.db import Ledger
+
+    return Ledger(str(new_ledger("by_sqlalchemy"))), Ledger(str(new_ledger("by_insert_many")))
+
+
+rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            "at": st.datetimes(min_value=dt.datetime(1970, 1, 1)),
+            "operator": st.text(min_size=1, max_size=10),
+            "command": st.text(max_size=10),
+            "action": st.sampled_from(["log", "open"]),
+            "object_type": st.text(max_size=5),
+            "object_key": st.text(max_size=5),
+            "before": st.none() | st.text(max_size=20),
+            "after": st.none() | st.text(max_size=20),
+        }
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(batch=rows)
+def test_rows_are_written_as_sqlalchemy_writes_them(batch):
+    """On SQLite (the only backend insert_many writes itself): the same stored values,
+    dates and times included, as SQLAlchemy's executemany of the same dicts."""
+    from sqlalchemy import create_engine, insert
+
+    from zoufang.db.writing import insert_many
+    from zoufang.tables import audit_log, metadata
+
+    stored = []
+    for write in (
+        lambda conn, rows: conn.execute(insert(audit_log), rows),
+        lambda conn, rows: insert_many(conn, audit_log, rows),
+    ):
+        engine = create_engine("sqlite://")
+        metadata.create_all(engine, tables=[audit_log])
+        with engine.begin() as conn:
+            write(conn, [dict(r) for r in batch])
+            stored.append(conn.exec_driver_sql("SELECT * FROM audit_log").fetchall())
+        engine.dispose()
+    assert stored[0] == stored[1]
+
+
+def test_dates_booleans_and_nulls(new_ledger):
+    from sqlalchemy import insert
+
+    from zoufang.db.writing import insert_many
+    from zoufang.tables import fund
+
+    def row(code: str, plan: bool) -> dict:
+        return {
+            "code": code,
+            "name": "慰问金",
+            "source": None,
+            "cap_fen": 100000,
+            "valid_from": dt.date(2026, 1, 1),
+            "valid_to": None,
+            "created_on": dt.datetime(2026, 3, 1, 8, 30),  # a date-time in a date column
+            "requires_plan": plan,
+        }
+
+    one, many = _ledger_pair(new_ledger)
+    stored = []
+    for ledger, write in ((one, lambda c, r: c.execute(insert(fund), r)), (many, insert_many)):
+        with ledger.session(write=True, operator="t", command="t") as s:
+            if write is insert_many:
+                insert_many(s.connection(), fund, [row("F1", True), row("F2", False)])
+            else:
+                write(s.connection(), [row("F1", True), row("F2", False)])
+            query = "SELECT * FROM fund ORDER BY code"
+            stored.append([tuple(r) for r in s.connection().exec_driver_sql(query)])
+    assert stored[0] == stored[1]
+
+
+def test_a_column_with_a_default_left_out_is_filled_in_as_sqlalchemy_does(new_ledger):
+    from zoufang.db.writing import _plan, insert_many
+    from zoufang.tables import audit_log
+
+    ledger = new_ledger("defaults")
+    from zoufang.db import Ledger
+
+    opened = Ledger(str(ledger))
+    row = {"operator": "t", "command": "c", "action": "a", "object_type": "o", "object_key": "k"}
+    with opened.session(write=True, operator="t", command="t") as s:
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":
+            assert _plan(conn.dialect, audit_log, tuple(row)) is None  # `at` has a default
+        insert_many(conn, audit_log, [row])
+        at = conn.exec_driver_sql("SELECT at FROM audit_log").scalar()
+    assert at is not None
