@@ -190,7 +190,8 @@ NONE_WORDS = frozenset({"无", "暂无", "没有", "n/a", "na", "none", "null", 
 
 def dash_or_none(text: str, *, words: bool = True) -> bool:
     """Whether a cell's text means "nothing": a dash or slash, or (``words``) 无 / N/A."""
-    value = unicodedata.normalize("NFKC", text).strip().lower()
+    # NFKC leaves ASCII as it is: most cells (codes, dates, numbers) skip it
+    value = (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip().lower()
     return value in DASHES or (words and value in NONE_WORDS)
 
 
@@ -345,10 +346,10 @@ def _header_index(grid: list[list]) -> int | None:
 
 def is_blank(cells: list) -> bool:
     """Whether a row holds nothing (Excel keeps formatted empty rows)."""
-    try:
-        return not "".join(cells).strip()  # CSV rows: all text
-    except TypeError:  # workbook rows hold numbers and dates too
-        return not any(cell_text(c) for c in cells)
+    for c in cells:  # text (all of a CSV row), or numbers and dates in a workbook
+        if (c.strip() if c.__class__ is str else cell_text(c)) != "":
+            return False
+    return True
 
 
 def cell_text(value: object) -> str:

@@ -156,18 +156,20 @@ class _Import:
         sheet = self.book.sheets.get(kind)
         if sheet is None:
             return
+        index = sheet.index
         for name, line, cells in sheet.rows:
             if count:
                 self.tick()
             if is_blank(cells):
                 continue
 
-            def get(key: str, cells=cells, sheet=sheet) -> str:
-                i = sheet.index.get(key)
+            def get(key: str, cells=cells) -> str:
+                i = index.get(key)
                 if i is None or i >= len(cells):
                     return ""
-                text = cell_text(cells[i])
-                return "" if dash_or_none(text) else text
+                value = cells[i]
+                text = value.strip() if value.__class__ is str else cell_text(value)
+                return "" if not text or dash_or_none(text) else text
 
             yield sheet, name, line, get
 

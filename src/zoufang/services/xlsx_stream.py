@@ -169,6 +169,7 @@ class XlsxBook:
         #: the ``s=`` values (as the XML spells them) of the styles that show a date
         self.date_styles = frozenset(str(i).encode() for i, d in enumerate(self.dates) if d)
         self._shared: list[str] | None = None
+        self._dates_read: dict[bytes, dt.date | dt.datetime | dt.time] = {}
         self._shared_member = next(
             (t for t in rels.values() if t.endswith("sharedStrings.xml") and t in names), None
         )
@@ -247,6 +248,7 @@ class XlsxBook:
         """The rows that end in ``buffer`` (the last one is finished by the next row's start
         or the end of the sheet: ``state`` carries it)."""
         dates = self.date_styles
+        date_of = self._dates_read  # a day's serial number is read once
         columns = _COLUMNS
         shared = self.shared if self._shared_member else []
         line = state.line
@@ -291,7 +293,15 @@ class XlsxBook:
                 except ValueError:
                     cells.append(_text(value))
                     continue
-                cells.append(self._date(number) if style in dates else number)
+                if style in dates:
+                    day = date_of.get(value)
+                    if day is None:
+                        day = self._date(number)
+                        if len(date_of) < _DATES_KEPT:
+                            date_of[value] = day
+                    cells.append(day)
+                else:
+                    cells.append(number)
             elif kind == b"s":
                 cells.append(shared[int(value)] if value else "")
             elif kind == b"b":
@@ -314,6 +324,11 @@ class XlsxBook:
             days += 1
         moment = self.epoch + dt.timedelta(days=days, milliseconds=ms)
         return moment.date() if not ms else moment
+
+
+#: At most this many date cells' values are kept for the next cell with the same number
+#: (days repeat; a column of times to the second would not, and is not worth the memory).
+_DATES_KEPT = 20_000
 
 
 def _iso(text: str) -> dt.date | dt.datetime | str:
