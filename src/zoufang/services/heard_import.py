@@ -14,7 +14,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 
 from zoufang import labels, parsing
 from zoufang.codes import (
@@ -27,6 +27,7 @@ from zoufang.codes import (
     WISH_OPEN,
     WISH_STATUSES,
 )
+from zoufang.db.writing import insert_many
 from zoufang.errors import InvalidInput, NotFound, RuleViolation
 from zoufang.i18n import _
 from zoufang.services.audit_log import record
@@ -113,19 +114,45 @@ def _insert(work: _Import, table, values: dict) -> int:
     return new_id
 
 
-def _update(work: _Import, table, row_id: int, values: dict) -> None:
-    work.s.connection().execute(_update_by_id(table), {**values, "heard_row_id": row_id})
-
-
 @functools.cache
 def _update_by_id(table):
     """Built once: the SET clause is the parameters' columns."""
     return update(table).where(table.c.id == bindparam("heard_row_id"))
 
 
+class _Held:
+    """The updates of rows a visit opened and the rows of their life cycle (events,
+    answers), written a batch at a time with one ``executemany`` each instead of a
+    statement a row; nothing in these sheets reads them back before :meth:`write`."""
+
+    def __init__(self, work: _Import, table, events_table) -> None:
+        self.work, self.table, self.events_table = work, table, events_table
+        self.updates: list[dict] = []
+        self.events: list[dict] = []
+
+    def update(self, row_id: int, values: dict) -> None:
+        self.updates.append({**values, "heard_row_id": row_id})
+        self._maybe_write()
+
+    def add_events(self, rows: list[dict]) -> None:
+        self.events += rows
+        self._maybe_write()
+
+    def _maybe_write(self) -> None:
+        if len(self.updates) + len(self.events) >= 2000:
+            self.write()
+
+    def write(self) -> None:
+        conn = self.work.s.connection()
+        if self.updates:
+            conn.execute(_update_by_id(self.table), self.updates)
+        insert_many(conn, self.events_table, self.events)
+        self.updates, self.events = [], []
+
+
 def import_wishes(work: _Import) -> None:
-    conn = work.s.connection()
     operator = work.s.info.get("operator", "unknown")
+    held = _Held(work, W, WE)
     for sheet, name, line, get in work.rows("wishes"):
 
         def job(sheet=sheet, get=get):
@@ -182,7 +209,7 @@ def import_wishes(work: _Import) -> None:
                 wish_id = _insert(work, W, values)
             else:
                 wish_id = existing
-                _update(work, W, wish_id, values)
+                held.update(wish_id, values)
             events: list[tuple[dt.date, str, str | None]] = []
             if claimed_on is not None:
                 events.append((claimed_on, "claim", who or None))
@@ -191,8 +218,7 @@ def import_wishes(work: _Import) -> None:
             if status == WISH_DECLINED and closed is not None:
                 events.append((closed, "decline", values["outcome"]))
             if events:
-                conn.execute(
-                    insert(WE),
+                held.add_events(
                     [
                         {
                             "wish_id": wish_id,
@@ -210,11 +236,12 @@ def import_wishes(work: _Import) -> None:
 
         if work.attempt(sheet, name, line, {}, job):
             work.count("wishes")
+    held.write()
 
 
 def import_suggestions(work: _Import) -> None:
-    conn = work.s.connection()
     operator = work.s.info.get("operator", "unknown")
+    held = _Held(work, S, SA)
     for sheet, name, line, get in work.rows("suggestions"):
 
         def job(sheet=sheet, get=get):
@@ -245,13 +272,12 @@ def import_suggestions(work: _Import) -> None:
                 suggestion_id = _insert(work, S, values)
             else:
                 suggestion_id = existing
-                _update(work, S, suggestion_id, values)
+                held.update(suggestion_id, values)
             answers = _answers(get("answers")) if answered else []
             if answered and not answers:
                 answers = [(answered_on, status, values["answer"] or "")]
             if answers:
-                conn.execute(
-                    insert(SA),
+                held.add_events(
                     [
                         {
                             "suggestion_id": suggestion_id,
@@ -271,6 +297,7 @@ def import_suggestions(work: _Import) -> None:
 
         if work.attempt(sheet, name, line, {}, job):
             work.count("suggestions")
+    held.write()
 
 
 def _answers(text: str) -> list[tuple[Any, str, str]]:
