@@ -190,9 +190,19 @@ NONE_WORDS = frozenset({"无", "暂无", "没有", "n/a", "na", "none", "null", 
 
 def dash_or_none(text: str, *, words: bool = True) -> bool:
     """Whether a cell's text means "nothing": a dash or slash, or (``words``) 无 / N/A."""
+    known = _DASH_OR_NONE.get(text) if words else None
+    if known is not None:
+        return known
     # NFKC leaves ASCII as it is: most cells (codes, dates, numbers) skip it
     value = (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip().lower()
-    return value in DASHES or (words and value in NONE_WORDS)
+    found = value in DASHES or (words and value in NONE_WORDS)
+    if words and len(text) <= 16 and len(_DASH_OR_NONE) < 100_000:
+        _DASH_OR_NONE[text] = found  # short texts repeat (kinds, villages, names)
+    return found
+
+
+#: :func:`dash_or_none` of short texts already seen (an import asks for a million cells).
+_DASH_OR_NONE: dict[str, bool] = {}
 
 
 def normalise_header(header: object) -> str:
