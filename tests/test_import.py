@@ -564,3 +564,31 @@ def test_a_wish_paid_by_an_entry_the_file_lacks_is_an_error_and_a_bad_answer_dat
     assert [(e["row"], e["column"]) for e in errors] == [(2, "流水号")]
     assert "999999" in errors[0]["error"]
     assert snapshot_db() == before
+
+
+def test_an_unknown_answering_cadre_is_a_problem_of_every_row_that_names_it(zf, demo_export):
+    """The heard sheets remember a cadre looked up (or refused) by what the cell says: a
+    name that is no cadre is still reported on each row that gives it, and nothing is
+    written."""
+    import openpyxl
+
+    _source, out = demo_export
+    book = openpyxl.load_workbook(out)
+    sheet = book["意见建议"]
+    header = [c.value for c in sheet[1]]
+    by, status = header.index("答复干部") + 1, header.index("状态") + 1
+    answered = [
+        r
+        for r in range(2, sheet.max_row + 1)
+        if sheet.cell(row=r, column=by).value and sheet.cell(row=r, column=status).value
+    ][:2]
+    assert len(answered) == 2
+    for r in answered:
+        sheet.cell(row=r, column=by, value="查无此人")
+    book.save(out)
+    result = zf("import", out, "--format", "json")
+    assert result.exit_code == 2
+    errors = [e for e in result.json()["errors"] if e["sheet"] == "意见建议"]
+    assert [(e["row"], e["column"]) for e in errors] == [(r, "答复干部") for r in answered]
+    assert errors[0]["error"] == errors[1]["error"] and "查无此人" in errors[0]["error"]
+    assert zf("household", "list", "--format", "json").json() == []
