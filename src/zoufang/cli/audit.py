@@ -114,20 +114,33 @@ def audit_funds(
 ) -> None:
     """Re-check every ledger entry: hash chain, balances, and every payment rule."""
     from zoufang.fact_chain import parse_anchors
-    from zoufang.output import Money
-    from zoufang.services import witness
-    from zoufang.services.audit_funds import audit_funds as run_audit
+    from zoufang.services import audit_workers
 
     mark, fact_mark = parse_anchors(anchor) if anchor is not None else (None, None)
-    with session(write=False) as s:
-        if fund:
-            from zoufang.services.funds import get_fund  # the ORM: only for --fund
+    # The worker's half starts before SQLAlchemy is imported (a county ledger's SQLite file)
+    early = audit_workers.start_early(settings().sqlite_file())
+    try:
+        from zoufang.output import Money
+        from zoufang.services import witness
+        from zoufang.services.audit_funds import audit_funds as run_audit
 
-            get_fund(session=s, code=fund, field="--fund")
-        report = run_audit(
-            session=s, fund=fund, anchor=mark, fact_anchor=fact_mark, late_days=late_days()
-        )
-        observed = witness.observe(s.connection(), settings().ledger().display)
+        with session(write=False) as s:
+            if fund:
+                from zoufang.services.funds import get_fund  # the ORM: only for --fund
+
+                get_fund(session=s, code=fund, field="--fund")
+            report = run_audit(
+                session=s,
+                fund=fund,
+                anchor=mark,
+                fact_anchor=fact_mark,
+                late_days=late_days(),
+                early=early,
+            )
+            observed = witness.observe(s.connection(), settings().ledger().display)
+    finally:
+        if early is not None:
+            early.cancel()  # not needed after all, or the audit stopped early
     report = witness.with_witness(report, observed)
     witness.remember(observed)
     summary = [

@@ -47,20 +47,10 @@ from zoufang.tables import visit as _visit
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
 
-#: The tables `audit funds` reads: SQLite's quick_check runs on each (ledger_entry's with
-#: the chain check), and its foreign_key_check on all but ledger_entry, whose references
-#: the replay checks itself from the rows it loads anyway (SQLite's check of that table
-#: would be a large part of the audit's time on a county ledger).
-AUDITED_TABLES = (
-    "ledger_entry",
-    "fact_change",
-    "fund",
-    "fund_category",
-    "household_category",
-    "member",
-    "cadre_relative",
-)
-FOREIGN_KEYS_CHECKED = tuple(t for t in AUDITED_TABLES if t != "ledger_entry")
+#: The tables `audit funds` reads, and those whose references SQLite checks (defined with
+#: the worker, which may run SQLite's checks before this module is imported).
+AUDITED_TABLES = workers.AUDITED_TABLES
+FOREIGN_KEYS_CHECKED = workers.FOREIGN_KEYS_CHECKED
 #: The columns of ledger_entry the replay reads, in this order (the chain check reads all).
 REPLAY_COLUMNS = (
     "seq",
@@ -83,10 +73,13 @@ def audit_funds(
     anchor: ChainHead | None = None,
     fact_anchor: ChainHead | None = None,
     late_days: int = DEFAULT_LATE_DAYS,
+    early: workers.Job | None = None,
 ) -> dict:
     """Every check of `audit funds`; ``anchor`` is a :class:`zoufang.chain.ChainHead` written
     down earlier, ``fact_anchor`` the fact history's. The chain and visit checks run beside the replay on a big ledger
-    (:mod:`zoufang.services.audit_workers`), here otherwise or if a worker fails."""
+    (:mod:`zoufang.services.audit_workers`), here otherwise or if a worker fails;
+    ``early``: a worker :func:`~zoufang.services.audit_workers.start_early` started for
+    this ledger (used if it reads the same file, else stopped)."""
     conn = session.connection()
     read_by_mmap(conn)
     E = _entry
@@ -94,7 +87,7 @@ def audit_funds(
     anchor_seq = anchor.seq if anchor is not None else None
     sql = workers.statements(conn, upto, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
     sql["fact_anchor"] = fact_anchor.seq if fact_anchor is not None else None
-    job = workers.start(conn, sql, anchor_seq)
+    job = workers.start(conn, sql, anchor_seq, early)
     try:
         with bulk():
             # The county's rows live only inside _check, so they are freed before the

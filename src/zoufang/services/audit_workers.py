@@ -47,6 +47,22 @@ PARALLEL_FROM = 50_000
 BATCH = 4096
 #: The module a worker runs (a test points it elsewhere to make workers fail).
 WORKER_MODULE = "zoufang.services.audit_workers"
+#: The tables `audit funds` reads: SQLite's quick_check runs on each (ledger_entry's with
+#: the chain check), and its foreign_key_check on all but ledger_entry, whose references
+#: the replay checks itself from the rows it loads anyway (SQLite's check of that table
+#: would be a large part of the audit's time on a county ledger). Here, not beside the
+#: audit's SQL, so that a worker can be started before SQLAlchemy is imported
+#: (:func:`start_early`).
+AUDITED_TABLES = (
+    "ledger_entry",
+    "fact_change",
+    "fund",
+    "fund_category",
+    "household_category",
+    "member",
+    "cadre_relative",
+)
+FOREIGN_KEYS_CHECKED = tuple(t for t in AUDITED_TABLES if t != "ledger_entry")
 
 
 @dataclass
@@ -182,29 +198,34 @@ def statements(
         "facts": _compiled(conn, select(*(FC.c[name] for name in FACT_COLUMNS)).order_by(FC.c.seq)),
     }
     if conn.dialect.name == "sqlite":
-        sql["quick_check"] = [f'PRAGMA quick_check("{t}")' for t in tables]
-        sql["foreign_key_check"] = [f'PRAGMA foreign_key_check("{t}")' for t in foreign_keys]
+        sql.update(sqlite_checks(tables, foreign_keys))
     return sql
+
+
+def sqlite_checks(
+    tables: tuple[str, ...] = AUDITED_TABLES, foreign_keys: tuple[str, ...] = FOREIGN_KEYS_CHECKED
+) -> dict[str, list[str]]:
+    """SQLite's own checks of ``tables`` (``quick_check``) and of ``foreign_keys``'
+    references (``foreign_key_check``), as :func:`run` and :func:`storage_checks` take them."""
+    return {
+        "quick_check": [f'PRAGMA quick_check("{t}")' for t in tables],
+        "foreign_key_check": [f'PRAGMA foreign_key_check("{t}")' for t in foreign_keys],
+    }
 
 
 def _compiled(conn, statement) -> str:
     return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
 
 
-def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) -> LedgerCheck:
-    """Every check of the worker, with ``sql`` (from :func:`statements`) on a DB-API
-    connection."""
+def storage_checks(dbapi_connection, sql: dict[str, Any]) -> list[str]:
+    """What SQLite's own checks in ``sql`` (:func:`sqlite_checks`; none on PostgreSQL)
+    find, one :class:`~zoufang.labels.Message` each."""
     cursor = dbapi_connection.cursor()
     try:
 
         def rows(statement: str) -> list[tuple]:
             cursor.execute(statement)
             return cursor.fetchall()
-
-        def batches(statement: str) -> Iterator[tuple]:
-            cursor.execute(statement)
-            while batch := cursor.fetchmany(BATCH):
-                yield from batch
 
         storage: list[str] = [
             Message(N_("integrity check: {problem}"), problem=line)
@@ -222,6 +243,34 @@ def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) ->
             for pragma in sql.get("foreign_key_check", ())
             for table, rowid, parent, _ in rows(pragma)
         ]
+        return storage
+    finally:
+        cursor.close()
+
+
+def run(
+    dbapi_connection,
+    sql: dict[str, Any],
+    anchor_seq: int | None = None,
+    storage: list[str] | None = None,
+) -> LedgerCheck:
+    """Every check of the worker, with ``sql`` (from :func:`statements`) on a DB-API
+    connection; ``storage``: what SQLite's own checks found if they were run already (a
+    worker started early runs them while the audit is still starting)."""
+    if storage is None:
+        storage = storage_checks(dbapi_connection, sql)
+    cursor = dbapi_connection.cursor()
+    try:
+
+        def rows(statement: str) -> list[tuple]:
+            cursor.execute(statement)
+            return cursor.fetchall()
+
+        def batches(statement: str) -> Iterator[tuple]:
+            cursor.execute(statement)
+            while batch := cursor.fetchmany(BATCH):
+                yield from batch
+
         found = check_chain(batches(sql["entries"]), anchor_seq)
         found.unanswered, found.dangling = check_visits(rows(sql["visits"]))
         found.storage = storage
@@ -265,13 +314,26 @@ _WORKER = (
 
 
 class Job:
-    """The worker, running in a process of its own."""
+    """The worker, running in a process of its own.
+
+    It is told what to do in two messages on its standard input: where the ledger is (and
+    SQLite's own checks to run), then the audit's snapshot mark, the SQL and the anchor
+    (:meth:`send`). Between the two, a worker on a SQLite file opens its read transaction
+    and runs SQLite's checks: started by :func:`start_early`, it does so while the audit is
+    still importing SQLAlchemy and opening its session."""
 
     def __init__(
-        self, ledger: tuple[str, str], mark: str, sql: dict[str, Any], anchor_seq: int | None
+        self,
+        ledger: tuple[str, str],
+        mark: str | None = None,
+        sql: dict[str, Any] | None = None,
+        anchor_seq: int | None = None,
+        *,
+        checks: dict[str, list[str]] | None = None,
     ):
         import zoufang
 
+        self.ledger = ledger
         self.stderr = b""  # what the worker said, if it failed
         # -P: nothing from the current directory is imported. The package as this process
         # found it (a venv, a source tree) goes first on the path only if a new interpreter
@@ -282,14 +344,32 @@ class Job:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            bufsize=0,  # each message reaches the worker when written
         )
-        stdin, self.process.stdin = self.process.stdin, None  # communicate() must not flush it
-        assert stdin is not None  # opened with stdin=PIPE
+        self._stdin, self.process.stdin = (
+            self.process.stdin,
+            None,
+        )  # communicate() must not flush it
+        self._write(pickle.dumps((ledger, checks or {})))
+        if mark is not None:
+            self.send(mark, sql or {}, anchor_seq)
+
+    def send(self, mark: str, sql: dict[str, Any], anchor_seq: int | None) -> None:
+        """The second message: the snapshot the audit reads, the SQL, the anchor."""
+        self._write(pickle.dumps((mark, sql, anchor_seq)))
+        self._close()
+
+    def _write(self, data: bytes) -> None:
+        if self._stdin is None:
+            return
         try:
-            stdin.write(pickle.dumps((ledger, mark, sql, anchor_seq)))
+            self._stdin.write(data)
         except OSError:  # it died at once; result() says so
-            pass
-        finally:
+            self._close()
+
+    def _close(self) -> None:
+        stdin, self._stdin = self._stdin, None
+        if stdin is not None:
             try:
                 stdin.close()
             except OSError:
@@ -297,6 +377,7 @@ class Job:
 
     def result(self) -> LedgerCheck | None:
         """The worker's result, or None if it failed."""
+        self._close()
         out, self.stderr = self.process.communicate()
         if self.process.returncode != 0:
             return None
@@ -306,21 +387,62 @@ class Job:
             return None
 
     def cancel(self) -> None:
+        self._close()
         if self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
 
 
-def start(conn, sql: dict[str, Any], anchor_seq: int | None = None) -> Job | None:
-    """The worker started, if the ledger is big enough to gain from it (and it can start),
-    reading the snapshot ``conn`` reads (:func:`zoufang.db.snapshot_mark`)."""
-    from zoufang.db import snapshot_mark
+def start_early(path: Path | None) -> Job | None:
+    """A worker started before the audit has imported SQLAlchemy or opened its session
+    (`audit funds` calls this first): for a plain SQLite file ``path`` that is at the
+    schema's head revision and big enough to gain from a worker (read here with the
+    standard library's ``sqlite3``, in a moment). It opens its read transaction and runs
+    SQLite's checks at once, and waits for the rest (:func:`start`, ``early=``). None if not
+    (an encrypted file, another backend, a small ledger, one that needs an upgrade first:
+    :func:`start` then starts one the usual way, or none)."""
+    import sqlite3
 
-    if not worth_another_process(sql["upto"]):
+    from zoufang.db.migrate import HEAD_REVISION
+
+    if path is None:
         return None
     try:
-        ledger = where(conn)
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            upto = connection.execute("SELECT max(seq) FROM ledger_entry").fetchone()[0]
+            revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            connection.close()
+    except (sqlite3.Error, OSError, ValueError):  # not a ledger (yet), or encrypted
+        return None
+    if revision is None or revision[0] != HEAD_REVISION or not worth_another_process(upto or 0):
+        return None
+    try:
+        return Job(("sqlite", str(Path(path).resolve())), checks=sqlite_checks())
+    except OSError:
+        return None
+
+
+def start(
+    conn, sql: dict[str, Any], anchor_seq: int | None = None, early: Job | None = None
+) -> Job | None:
+    """The worker started, if the ledger is big enough to gain from it (and it can start),
+    reading the snapshot ``conn`` reads (:func:`zoufang.db.snapshot_mark`); ``early``, one
+    :func:`start_early` started, is told what to do if it reads the same file (else
+    stopped)."""
+    from zoufang.db import snapshot_mark
+
+    try:
+        ledger = where(conn) if worth_another_process(sql["upto"]) else None
     except ValueError:
+        ledger = None
+    if early is not None:
+        if ledger is not None and early.ledger == ledger:
+            early.send(snapshot_mark(conn), sql, anchor_seq)
+            return early
+        early.cancel()
+    if ledger is None:
         return None
     try:
         return Job(ledger, snapshot_mark(conn), sql, anchor_seq)
@@ -343,19 +465,26 @@ class _OtherSnapshot(Exception):
     """The ledger changed between the audit's snapshot and the worker's (SQLite)."""
 
 
+def _open_sqlite(path: str) -> tuple[Any, str]:
+    """The SQLite file at ``path`` with a read transaction begun, and its snapshot mark
+    (:func:`zoufang.db.snapshot_mark`)."""
+    import sqlite3
+
+    from zoufang.db import BUSY_TIMEOUT_MS, MMAP_SIZE, WRITE_MARK_SQL
+
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    connection.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
+    connection.execute("BEGIN")
+    return connection, str(connection.execute(WRITE_MARK_SQL).fetchone()[0])
+
+
 def _connect(ledger: tuple[str, str], mark: str) -> tuple[Any, Any]:
     """A DB-API connection to the ledger in one read transaction that sees what the
     audit's sees (:func:`zoufang.db.adopt_snapshot`), and what closes it."""
     kind, target = ledger
     if kind == "sqlite":
-        import sqlite3
-
-        from zoufang.db import BUSY_TIMEOUT_MS, MMAP_SIZE, WRITE_MARK_SQL
-
-        connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        connection.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
-        connection.execute("BEGIN")
-        if str(connection.execute(WRITE_MARK_SQL).fetchone()[0]) != mark:
+        connection, own = _open_sqlite(target)
+        if own != mark:
             connection.close()
             raise _OtherSnapshot
         return connection, connection.close
@@ -373,18 +502,35 @@ def _connect(ledger: tuple[str, str], mark: str) -> tuple[Any, Any]:
 
 
 def main() -> None:
-    """The worker: (ledger, snapshot mark, SQL, anchor seq) pickled on stdin; the
-    LedgerCheck's fields pickled on stdout."""
+    """The worker: (ledger, SQLite's checks) and then (snapshot mark, SQL, anchor seq)
+    pickled on stdin (:class:`Job`); the LedgerCheck's fields pickled on stdout."""
     import gc
 
     gc.disable()  # millions of tuples and no cycles (see zoufang.db.bulk)
-    ledger, mark, sql, anchor_seq = pickle.load(sys.stdin.buffer)
+    ledger, checks = pickle.load(sys.stdin.buffer)
+    storage = None
+    if ledger[0] == "sqlite" and checks:
+        # SQLite's checks while the audit starts, in the read transaction all the rest
+        # reads too; it must turn out to be the audit's snapshot
+        connection, own = _open_sqlite(ledger[1])
+        close = connection.close
+        try:
+            storage = storage_checks(connection, checks)
+            mark, sql, anchor_seq = pickle.load(sys.stdin.buffer)
+        except BaseException:
+            close()
+            raise
+        if own != mark:
+            close()
+            sys.exit("the ledger changed since the audit began; the audit checks it itself")
+    else:
+        mark, sql, anchor_seq = pickle.load(sys.stdin.buffer)
+        try:
+            connection, close = _connect(ledger, mark)
+        except _OtherSnapshot:
+            sys.exit("the ledger changed since the audit began; the audit checks it itself")
     try:
-        connection, close = _connect(ledger, mark)
-    except _OtherSnapshot:
-        sys.exit("the ledger changed since the audit began; the audit checks it itself")
-    try:
-        found = run(connection, sql, anchor_seq)
+        found = run(connection, sql, anchor_seq, storage)
     finally:
         close()
     # plain data: this module runs as __main__ here, so its classes would not unpickle
