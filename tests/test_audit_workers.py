@@ -417,7 +417,7 @@ def test_a_worker_started_early_is_the_one_the_audit_uses(paid, zf, monkeypatch)
 
     def start(self, *args, **kwargs):
         started(self, *args, **kwargs)
-        jobs.append([kwargs.get("checks"), "not asked"])
+        jobs.append([kwargs.get("checks"), "not asked", self])
 
     def result(self):
         found = original(self)
@@ -427,11 +427,15 @@ def test_a_worker_started_early_is_the_one_the_audit_uses(paid, zf, monkeypatch)
     monkeypatch.setattr(workers.Job, "__init__", start)
     monkeypatch.setattr(workers.Job, "result", result)
     both = zf("audit", "funds", "-f", "json")
-    assert both.exit_code == alone.exit_code == 1  # the raw payment's missing visit
+    assert both.exit_code == alone.exit_code
     assert both.json() == alone.json()
     assert len(jobs) == 1 and jobs[0][1] is not None
+    # the rows the audit's half needs from it came first (shared ID numbers: none here)
+    answers = jobs[0][2].answers()
+    assert answers is not None and answers["shared_numbers"] == []
     if rawdb.BACKEND == "sqlite":
         assert jobs[0][0] == workers.sqlite_checks()  # started early, with SQLite's checks
+        assert "late_entries" in answers
     else:
         assert not jobs[0][0]  # PostgreSQL: started the usual way, once the snapshot is known
 
@@ -497,3 +501,25 @@ def test_no_early_worker_for_a_small_or_older_ledger(paid, monkeypatch):
     assert not Path(paid).with_name("no-such.db").exists()  # nothing created
     monkeypatch.setattr("zoufang.db.migrate.HEAD_REVISION", "9999")
     assert workers.start_early(Path(paid)) is None  # the audit upgrades it first
+
+
+def test_the_rows_the_worker_reads_for_the_audit_give_the_same_findings(paid, zf, monkeypatch):
+    """The late entries' scan and the shared ID numbers, read by the worker for the audit's
+    half: the findings are those the audit makes reading them itself (a late entry here)."""
+    raw_append(paid, household_code="H000001", cadre_code="C0001", entry_date="2026-01-02")
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: False)
+    alone = zf("audit", "funds", "-f", "json").json()
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
+    answered = []
+    original = workers.Job.answers
+
+    def answers(self):
+        found = original(self)
+        answered.append(found)
+        return found
+
+    monkeypatch.setattr(workers.Job, "answers", answers)
+    both = zf("audit", "funds", "-f", "json").json()
+    assert both == alone
+    assert answered and answered[0] is not None
+    assert "late-entry" in {f["check"] for f in both["findings"]}

@@ -29,9 +29,9 @@ from zoufang.fact_chain import STORED_COLUMNS as FACT_COLUMNS
 from zoufang.i18n import N_
 from zoufang.labels import FACT, Code, Message
 from zoufang.services import audit_workers as workers
-from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, entry_date_findings
+from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, entry_date_findings, late_entries
 from zoufang.services.audit_findings import Finding, audit_report, finding
-from zoufang.services.audit_funds_facts import Facts, load_facts
+from zoufang.services.audit_funds_facts import Facts, load_facts, shared_numbers
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
 from zoufang.services.audit_funds_view import view_findings
 from zoufang.services.audit_plans import plan_findings
@@ -87,6 +87,11 @@ def audit_funds(
     anchor_seq = anchor.seq if anchor is not None else None
     sql = workers.statements(conn, upto, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
     sql["fact_anchor"] = fact_anchor.seq if fact_anchor is not None else None
+    # Two scans in SQL whose few rows the audit's half needs, read first by the worker: its
+    # half is the shorter one (docs/benchmarks.md, issue 13)
+    sql["for_audit"] = {"shared_numbers": workers.compiled(conn, shared_numbers())}
+    if conn.dialect.name == "sqlite":  # PostgreSQL's interval would not be written in
+        sql["for_audit"]["late_entries"] = workers.compiled(conn, late_entries(conn, late_days))
     job = workers.start(conn, sql, anchor_seq, early)
     try:
         with bulk():
@@ -95,10 +100,11 @@ def audit_funds(
             chain, findings, summaries, (facts_checked, facts_head) = _check(
                 conn, sql, job, upto, fund, anchor, anchor_seq, fact_anchor
             )
+        answers = (job.answers() if job is not None else None) or {}
     finally:
         if job is not None:
             job.cancel()
-    findings += entry_date_findings(conn, late_days)
+    findings += entry_date_findings(conn, late_days, answers.get("late_entries"))
     findings += unlogged_change_findings(conn)
     if fund is not None:
         findings = [
@@ -152,7 +158,9 @@ def _check(
         .where(_fact.c.origin == "backdated")
         .order_by(_fact.c.seq),
     )
-    facts = load_facts(conn, rows, history)
+    answers = (job.answers() if job is not None else None) or {}
+    shared = answers.get("shared_numbers")
+    facts = load_facts(conn, rows, history, None if shared is None else [n for (n,) in shared])
     replay = replay_funds(facts, rows, entry)
     summaries = _fund_summaries(conn, replay.totals, fund)
     # PostgreSQL enforces foreign keys; a SQLite shell with them off can break them.

@@ -181,13 +181,13 @@ def statements(
     dangling = and_(E.c.visit_id.is_not(None), V.c.id.is_(None))
     sql: dict[str, Any] = {
         "upto": upto,
-        "entries": _compiled(
+        "entries": compiled(
             conn,
             select(*(E.c[name] for name in STORED_COLUMNS))
             .where(E.c.seq <= upto)
             .order_by(E.c.seq),
         ),
-        "visits": _compiled(
+        "visits": compiled(
             conn,
             (
                 select(E.c.seq, unanswered, dangling)
@@ -195,7 +195,7 @@ def statements(
                 .where(E.c.seq <= upto, or_(unanswered, dangling))
             ),
         ),
-        "facts": _compiled(conn, select(*(FC.c[name] for name in FACT_COLUMNS)).order_by(FC.c.seq)),
+        "facts": compiled(conn, select(*(FC.c[name] for name in FACT_COLUMNS)).order_by(FC.c.seq)),
     }
     if conn.dialect.name == "sqlite":
         sql.update(sqlite_checks(tables, foreign_keys))
@@ -213,8 +213,19 @@ def sqlite_checks(
     }
 
 
-def _compiled(conn, statement) -> str:
+def compiled(conn, statement) -> str:
+    """``statement`` as SQL text for ``conn``'s dialect, its values written in."""
     return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def rows_of(dbapi_connection, statement: str) -> list[tuple]:
+    """Every row of ``statement``, as tuples."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def storage_checks(dbapi_connection, sql: dict[str, Any]) -> list[str]:
@@ -335,6 +346,7 @@ class Job:
 
         self.ledger = ledger
         self.stderr = b""  # what the worker said, if it failed
+        self._answers: Any = _UNREAD
         # -P: nothing from the current directory is imported. The package as this process
         # found it (a venv, a source tree) goes first on the path only if a new interpreter
         # would not find it anyway, so the standard library is not shadowed.
@@ -375,9 +387,27 @@ class Job:
             except OSError:
                 pass
 
+    def answers(self) -> dict[str, list[tuple]] | None:
+        """The rows of the statements ``sql["for_audit"]`` named (by name), which the worker
+        reads first and sends before its own result; None if it failed before (the audit
+        then reads them itself). Waits for them if need be."""
+        if self._answers is _UNREAD:
+            self._answers = None
+            assert self.process.stdout is not None  # opened with stdout=PIPE
+            fd = self.process.stdout.fileno()  # read as is: communicate() reads the fd too
+            size = _read_exactly(fd, 8)
+            if len(size) == 8:
+                body = _read_exactly(fd, int.from_bytes(size, "big"))
+                try:
+                    self._answers = pickle.loads(body)
+                except Exception:
+                    pass
+        return self._answers
+
     def result(self) -> LedgerCheck | None:
         """The worker's result, or None if it failed."""
         self._close()
+        self.answers()  # read past them (if not yet): the result follows
         out, self.stderr = self.process.communicate()
         if self.process.returncode != 0:
             return None
@@ -391,6 +421,23 @@ class Job:
         if self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
+
+
+_UNREAD: Any = object()
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """``size`` bytes from ``fd``, or fewer at its end."""
+    import os
+
+    parts = []
+    while size > 0:
+        part = os.read(fd, min(size, 1 << 20))
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
 
 
 def start_early(path: Path | None) -> Job | None:
@@ -530,6 +577,12 @@ def main() -> None:
         except _OtherSnapshot:
             sys.exit("the ledger changed since the audit began; the audit checks it itself")
     try:
+        # first what the audit's own half waits for (small, a few rows), as soon as read
+        answers = pickle.dumps(
+            {name: rows_of(connection, q) for name, q in sql.get("for_audit", {}).items()}
+        )
+        sys.stdout.buffer.write(len(answers).to_bytes(8, "big") + answers)
+        sys.stdout.buffer.flush()
         found = run(connection, sql, anchor_seq, storage)
     finally:
         close()
