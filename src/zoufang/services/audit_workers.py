@@ -317,7 +317,8 @@ def where(conn) -> tuple[str, str]:
 
 
 _WORKER = (
-    "import runpy, sys\n"
+    "import gc, runpy, sys\n"
+    "gc.disable()\n"  # millions of tuples and no cycles (see zoufang.db.bulk), from the start
     "if sys.argv[1] not in sys.path:\n"
     "    sys.path.insert(0, sys.argv[1])\n"
     "runpy.run_module(sys.argv[2], run_name='__main__', alter_sys=True)\n"
