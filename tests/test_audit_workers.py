@@ -432,7 +432,7 @@ def test_a_worker_started_early_is_the_one_the_audit_uses(paid, zf, monkeypatch)
     assert len(jobs) == 1 and jobs[0][1] is not None
     # the rows the audit's half needs from it came first (shared ID numbers: none here)
     answers = jobs[0][2].answers()
-    assert answers is not None and answers["shared_numbers"] == []
+    assert answers is not None and answers["shared_numbers"] == [] and answers["backdated"] == []
     if rawdb.BACKEND == "sqlite":
         assert jobs[0][0] == workers.sqlite_checks()  # started early, with SQLite's checks
         assert "late_entries" in answers
@@ -504,9 +504,16 @@ def test_no_early_worker_for_a_small_or_older_ledger(paid, monkeypatch):
 
 
 def test_the_rows_the_worker_reads_for_the_audit_give_the_same_findings(paid, zf, monkeypatch):
-    """The late entries' scan and the shared ID numbers, read by the worker for the audit's
-    half: the findings are those the audit makes reading them itself (a late entry here)."""
+    """The late entries' scan, the shared ID numbers and the backdated changes, read by the
+    worker for the audit's half: the findings are those the audit makes reading them itself
+    (a late entry and a backdated exit here)."""
     raw_append(paid, household_code="H000001", cadre_code="C0001", entry_date="2026-01-02")
+    ok(
+        zf(
+            "household", "exit", "H000002", "--reason", "已迁出，补录", "--from", "2026-11-24",
+            env={"ZOUFANG_TODAY": "2026-11-26"},
+        )
+    )  # fmt: skip
     monkeypatch.setattr(workers, "worth_another_process", lambda entries: False)
     alone = zf("audit", "funds", "-f", "json").json()
     monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
@@ -522,4 +529,4 @@ def test_the_rows_the_worker_reads_for_the_audit_give_the_same_findings(paid, zf
     both = zf("audit", "funds", "-f", "json").json()
     assert both == alone
     assert answered and answered[0] is not None
-    assert "late-entry" in {f["check"] for f in both["findings"]}
+    assert {"late-entry", "backdated"} <= {f["check"] for f in both["findings"]}

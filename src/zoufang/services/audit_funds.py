@@ -87,9 +87,12 @@ def audit_funds(
     anchor_seq = anchor.seq if anchor is not None else None
     sql = workers.statements(conn, upto, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
     sql["fact_anchor"] = fact_anchor.seq if fact_anchor is not None else None
-    # Two scans in SQL whose few rows the audit's half needs, read first by the worker: its
-    # half is the shorter one (docs/benchmarks.md, issue 13)
-    sql["for_audit"] = {"shared_numbers": workers.compiled(conn, shared_numbers())}
+    # Scans in SQL whose few rows the audit's half needs, read first by the worker: its half
+    # is the shorter one (docs/benchmarks.md, issue 13)
+    sql["for_audit"] = {
+        "shared_numbers": workers.compiled(conn, shared_numbers()),
+        "backdated": workers.compiled(conn, _backdated()),
+    }
     if conn.dialect.name == "sqlite":  # PostgreSQL's interval would not be written in
         sql["for_audit"]["late_entries"] = workers.compiled(conn, late_entries(conn, late_days))
     job = workers.start(conn, sql, anchor_seq, early)
@@ -151,14 +154,11 @@ def _check(
             conn, select(*(_fact.c[name] for name in HISTORY_COLUMNS)).order_by(_fact.c.seq)
         )
     )
-    # The rest of a row only for the rare backdated changes.
-    backdated_rows = driver_rows(
-        conn,
-        select(*(_fact.c[name] for name in FACT_COLUMNS))
-        .where(_fact.c.origin == "backdated")
-        .order_by(_fact.c.seq),
-    )
     answers = (job.answers() if job is not None else None) or {}
+    # The rest of a row only for the rare backdated changes.
+    backdated_rows = answers.get("backdated")
+    if backdated_rows is None:
+        backdated_rows = driver_rows(conn, _backdated())
     shared = answers.get("shared_numbers")
     facts = load_facts(conn, rows, history, None if shared is None else [n for (n,) in shared])
     replay = replay_funds(facts, rows, entry)
@@ -244,6 +244,16 @@ def _check(
         for seq, table in references
     ]
     return chain, findings, summaries, (chain.facts_count, ChainHead(*chain.facts_head))
+
+
+def _backdated():
+    """Every stored column of the fact changes recorded as backdated (a scan of the
+    history: few rows)."""
+    return (
+        select(*(_fact.c[name] for name in FACT_COLUMNS))
+        .where(_fact.c.origin == "backdated")
+        .order_by(_fact.c.seq)
+    )
 
 
 def _fact_chain_findings(chain, changes: int, anchor: ChainHead | None) -> list[Finding]:

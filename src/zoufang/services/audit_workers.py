@@ -11,14 +11,18 @@ on a machine with more than one core, `audit funds` starts that half in a worker
 halves run on two cores instead of one after the other.
 
 The worker is handed, on its standard input (not its command line, where a PostgreSQL
-password would be visible to every user of the machine), where the ledger is and the SQL
-to run, compiled by the audit for the ledger's dialect. On SQLite it opens the file with
-the standard library's ``sqlite3`` alone, so it starts quickly, without importing
-SQLAlchemy. It reads in one transaction exactly what the audit reads: on PostgreSQL it
-adopts the audit's exported snapshot; on SQLite it checks that no write was committed
-between the two transactions began (:func:`zoufang.db.snapshot_mark`), and leaves the work
-to the audit if one was. Both read the entries up to the ``seq`` the audit read first. Its
-result comes back pickled on its standard output, as plain data.
+password would be visible to every user of the machine), first where the ledger is, then
+the audit's snapshot mark and the SQL to run, compiled by the audit for the ledger's
+dialect (:class:`Job`). On SQLite it opens the file with the standard library's
+``sqlite3`` alone, so it starts quickly, without importing SQLAlchemy; `audit funds` starts
+it before importing SQLAlchemy itself (:func:`start_early`), and it runs SQLite's own
+checks while the audit is still starting. It reads in one transaction exactly what the
+audit reads: on PostgreSQL it adopts the audit's exported snapshot; on SQLite it checks
+that no write was committed between the two transactions began
+(:func:`zoufang.db.snapshot_mark`), and leaves the work to the audit if one was. Both read
+the entries up to the ``seq`` the audit read first. It first reads and sends the few rows
+of the scans the audit's own half needs (``sql["for_audit"]``, :meth:`Job.answers`), then
+its result, pickled on its standard output, as plain data.
 
 If the worker cannot start, fails or returns nothing readable, the audit runs the same
 checks itself, on its own connection (:func:`finish`): they are never skipped, only done in
