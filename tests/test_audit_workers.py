@@ -488,8 +488,10 @@ def test_an_early_worker_that_missed_a_write_leaves_its_checks_to_the_audit(paid
     assert report["entries_checked"] == 4
 
 
-def test_no_early_worker_for_a_small_or_older_ledger(paid, monkeypatch):
-    """start_early only for a SQLite ledger at the head revision that is big enough."""
+def test_no_early_worker_for_a_small_older_or_non_wal_ledger(paid, zf, monkeypatch):
+    """start_early only for a SQLite ledger in WAL mode, at the head revision, that is big
+    enough."""
+    import sqlite3
     from pathlib import Path
 
     if rawdb.BACKEND != "sqlite":
@@ -499,8 +501,27 @@ def test_no_early_worker_for_a_small_or_older_ledger(paid, monkeypatch):
     monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
     assert workers.start_early(Path(paid).with_name("no-such.db")) is None
     assert not Path(paid).with_name("no-such.db").exists()  # nothing created
-    monkeypatch.setattr("zoufang.db.migrate.HEAD_REVISION", "9999")
-    assert workers.start_early(Path(paid)) is None  # the audit upgrades it first
+    early = workers.start_early(Path(paid))
+    assert early is not None  # "big enough" now
+    early.cancel()
+    with monkeypatch.context() as m:
+        m.setattr("zoufang.db.migrate.HEAD_REVISION", "9999")
+        assert workers.start_early(Path(paid)) is None  # the audit upgrades it first
+    # A ledger out of WAL mode: no early worker (a reader there can stand in another
+    # connection's way); the audit's connection switches it back to WAL.
+    con = sqlite3.connect(paid)
+    try:
+        assert con.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    finally:
+        con.close()
+    assert workers.start_early(Path(paid)) is None
+    result = zf("audit", "funds", "-f", "json")
+    assert result.exit_code == 1, result.stderr  # the missing visit, found all the same
+    con = sqlite3.connect(paid)
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # switched back
+    finally:
+        con.close()
 
 
 def test_the_rows_the_worker_reads_for_the_audit_give_the_same_findings(paid, zf, monkeypatch):

@@ -451,8 +451,8 @@ def start_early(path: Path | None) -> Job | None:
     schema's head revision and big enough to gain from a worker (read here with the
     standard library's ``sqlite3``, in a moment). It opens its read transaction and runs
     SQLite's checks at once, and waits for the rest (:func:`start`, ``early=``). None if not
-    (an encrypted file, another backend, a small ledger, one that needs an upgrade first:
-    :func:`start` then starts one the usual way, or none)."""
+    (an encrypted file, another backend, a small ledger, one that needs an upgrade first or
+    is not in WAL mode: :func:`start` then starts one the usual way, or none)."""
     import sqlite3
 
     from zoufang.db.migrate import HEAD_REVISION
@@ -464,11 +464,16 @@ def start_early(path: Path | None) -> Job | None:
         try:
             upto = connection.execute("SELECT max(seq) FROM ledger_entry").fetchone()[0]
             revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            journal = connection.execute("PRAGMA journal_mode").fetchone()[0]
         finally:
             connection.close()
     except (sqlite3.Error, OSError, ValueError):  # not a ledger (yet), or encrypted
         return None
     if revision is None or revision[0] != HEAD_REVISION or not worth_another_process(upto or 0):
+        return None
+    if journal != "wal":
+        # only in WAL mode does a reader never stand in another connection's way; the
+        # audit's own connection switches a ledger in another mode to WAL first
         return None
     try:
         return Job(("sqlite", str(Path(path).resolve())), checks=sqlite_checks())
