@@ -5,6 +5,7 @@ fails. (test_audit_funds runs every tampering test both ways.)"""
 from __future__ import annotations
 
 import functools
+import time
 
 import pytest
 
@@ -340,10 +341,10 @@ def test_a_worker_killed_mid_audit_leaves_the_checks_to_the_audit(
     killed = []
     started, original = workers.Job.__init__, workers.Job.result
 
-    def start(self, *args):
+    def start(self, *args, **kwargs):
         # Killed as soon as it is started, while the audit goes on with its own half: not
         # later, when a worker on a ledger this small may already have finished.
-        started(self, *args)
+        started(self, *args, **kwargs)
         assert self.process.poll() is None
         self.process.send_signal(signal.SIGKILL)
 
@@ -383,7 +384,7 @@ def test_the_url_travels_on_stdin_not_the_command_line(monkeypatch):
 
             class Pipe:
                 def write(self, data):
-                    seen["stdin"] = data
+                    seen["stdin"] = seen.get("stdin", b"") + data
 
                 def close(self):
                     pass
@@ -402,3 +403,151 @@ def test_the_worker_imports_nothing_from_the_current_directory(paid, monkeypatch
     (tmp_path / "pickle.py").write_text("raise SystemExit('the wrong pickle')\n")
     monkeypatch.chdir(tmp_path)
     assert _checks(paid, in_worker=True).count == 3
+
+
+def test_a_worker_started_early_is_the_one_the_audit_uses(paid, zf, monkeypatch):
+    """On a SQLite file the worker is started before the audit imports SQLAlchemy
+    (start_early): it runs SQLite's checks at once and is then told the rest; no second
+    worker is started, and the report is the one the audit makes alone."""
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: False)
+    alone = zf("audit", "funds", "-f", "json")
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
+    jobs: list = []
+    started, original = workers.Job.__init__, workers.Job.result
+
+    def start(self, *args, **kwargs):
+        started(self, *args, **kwargs)
+        jobs.append([kwargs.get("checks"), "not asked", self])
+
+    def result(self):
+        found = original(self)
+        jobs[-1][1] = found
+        return found
+
+    monkeypatch.setattr(workers.Job, "__init__", start)
+    monkeypatch.setattr(workers.Job, "result", result)
+    both = zf("audit", "funds", "-f", "json")
+    assert both.exit_code == alone.exit_code
+    assert both.json() == alone.json()
+    assert len(jobs) == 1 and jobs[0][1] is not None
+    # the rows the audit's half needs from it came first (shared ID numbers: none here)
+    answers = jobs[0][2].answers()
+    assert answers is not None and answers["shared_numbers"] == [] and answers["backdated"] == []
+    if rawdb.BACKEND == "sqlite":
+        assert jobs[0][0] == workers.sqlite_checks()  # started early, with SQLite's checks
+        assert "late_entries" in answers
+    else:
+        assert not jobs[0][0]  # PostgreSQL: started the usual way, once the snapshot is known
+
+
+def test_an_early_worker_that_missed_a_write_leaves_its_checks_to_the_audit(paid, zf, monkeypatch):
+    """A payment committed after the early worker began its read transaction but before the
+    audit began its own: the worker sees the audit's snapshot is not its own and stops; the
+    audit does the checks itself, on what it reads (the new payment too)."""
+    from pathlib import Path
+
+    from zoufang.db import Ledger, LedgerSession
+    from zoufang.services.audit_funds import audit_funds
+
+    if rawdb.BACKEND != "sqlite":
+        pytest.skip("only a SQLite file's worker starts early")
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
+    early = workers.start_early(Path(paid))
+    assert early is not None
+    # its read transaction has begun once it has read the file (mapped: mmap_size)
+    maps = Path(f"/proc/{early.process.pid}/maps")
+    if not maps.exists():
+        pytest.skip("needs /proc to see when the worker has begun")
+    deadline = time.monotonic() + 60
+    while str(Path(paid).resolve()) not in maps.read_text():
+        assert early.process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    ok(
+        zf(
+            "visit", "log", "H000001", "--by", "C0001", "--date", "2026-11-21",
+            "--notes", "看望", "--cash", "100", "--fund", FUND,
+        )
+    )  # fmt: skip
+    answers = []
+    original = workers.Job.result
+
+    def result(self):
+        found = original(self)
+        answers.append((found, self.stderr))
+        return found
+
+    monkeypatch.setattr(workers.Job, "result", result)
+    ledger = Ledger(str(paid), auto_upgrade=False)
+    try:
+        with ledger._read_bind().connect() as conn, conn.begin():
+            report = audit_funds(session=LedgerSession(conn, {}), early=early)
+    finally:
+        ledger.engine.dispose()
+    assert len(answers) == 1 and answers[0][0] is None
+    assert b"the ledger changed since the audit began" in answers[0][1]
+    assert report["entries_checked"] == 4
+
+
+def test_no_early_worker_for_a_small_older_or_non_wal_ledger(paid, zf, monkeypatch):
+    """start_early only for a SQLite ledger in WAL mode, at the head revision, that is big
+    enough."""
+    import sqlite3
+    from pathlib import Path
+
+    if rawdb.BACKEND != "sqlite":
+        pytest.skip("only a SQLite file's worker starts early")
+    assert workers.start_early(None) is None
+    assert workers.start_early(Path(paid)) is None  # 3 entries: not worth a process
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
+    assert workers.start_early(Path(paid).with_name("no-such.db")) is None
+    assert not Path(paid).with_name("no-such.db").exists()  # nothing created
+    early = workers.start_early(Path(paid))
+    assert early is not None  # "big enough" now
+    early.cancel()
+    with monkeypatch.context() as m:
+        m.setattr("zoufang.db.migrate.HEAD_REVISION", "9999")
+        assert workers.start_early(Path(paid)) is None  # the audit upgrades it first
+    # A ledger out of WAL mode: no early worker (a reader there can stand in another
+    # connection's way); the audit's connection switches it back to WAL.
+    con = sqlite3.connect(paid)
+    try:
+        assert con.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    finally:
+        con.close()
+    assert workers.start_early(Path(paid)) is None
+    result = zf("audit", "funds", "-f", "json")
+    assert result.exit_code == 1, result.stderr  # the missing visit, found all the same
+    con = sqlite3.connect(paid)
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # switched back
+    finally:
+        con.close()
+
+
+def test_the_rows_the_worker_reads_for_the_audit_give_the_same_findings(paid, zf, monkeypatch):
+    """The late entries' scan, the shared ID numbers and the backdated changes, read by the
+    worker for the audit's half: the findings are those the audit makes reading them itself
+    (a late entry and a backdated exit here)."""
+    raw_append(paid, household_code="H000001", cadre_code="C0001", entry_date="2026-01-02")
+    ok(
+        zf(
+            "household", "exit", "H000002", "--reason", "已迁出，补录", "--from", "2026-11-24",
+            env={"ZOUFANG_TODAY": "2026-11-26"},
+        )
+    )  # fmt: skip
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: False)
+    alone = zf("audit", "funds", "-f", "json").json()
+    monkeypatch.setattr(workers, "worth_another_process", lambda entries: True)
+    answered = []
+    original = workers.Job.answers
+
+    def answers(self):
+        found = original(self)
+        answered.append(found)
+        return found
+
+    monkeypatch.setattr(workers.Job, "answers", answers)
+    both = zf("audit", "funds", "-f", "json").json()
+    assert both == alone
+    assert answered and answered[0] is not None
+    assert {"late-entry", "backdated"} <= {f["check"] for f in both["findings"]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -113,21 +113,22 @@ def audit_funds(
     fmt: FormatOpt = None,
 ) -> None:
     """Re-check every ledger entry: hash chain, balances, and every payment rule."""
+    from zoufang.db import bulk
     from zoufang.fact_chain import parse_anchors
-    from zoufang.output import Money
-    from zoufang.services import witness
-    from zoufang.services.audit_funds import audit_funds as run_audit
+    from zoufang.services import audit_workers
 
     mark, fact_mark = parse_anchors(anchor) if anchor is not None else (None, None)
-    with session(write=False) as s:
-        if fund:
-            from zoufang.services.funds import get_fund  # the ORM: only for --fund
+    # The worker's half starts before SQLAlchemy is imported (a county ledger's SQLite file)
+    early = audit_workers.start_early(settings().sqlite_file())
+    try:
+        with bulk():  # no cycle collection among SQLAlchemy's imports and the county's rows
+            report, observed = _audit_funds(fund, mark, fact_mark, early)
+    finally:
+        if early is not None:
+            early.cancel()  # not needed after all, or the audit stopped early
+    from zoufang.output import Money
+    from zoufang.services import witness
 
-            get_fund(session=s, code=fund, field="--fund")
-        report = run_audit(
-            session=s, fund=fund, anchor=mark, fact_anchor=fact_mark, late_days=late_days()
-        )
-        observed = witness.observe(s.connection(), settings().ledger().display)
     report = witness.with_witness(report, observed)
     witness.remember(observed)
     summary = [
@@ -154,6 +155,27 @@ def audit_funds(
             ("balance", "余额"),
         ],
     )
+
+
+def _audit_funds(fund, mark, fact_mark, early) -> tuple[dict, Any]:
+    """The audit's transaction: the report and what the witness observed."""
+    from zoufang.services import witness
+    from zoufang.services.audit_funds import audit_funds as run_audit
+
+    with session(write=False) as s:
+        if fund:
+            from zoufang.services.funds import get_fund  # the ORM: only for --fund
+
+            get_fund(session=s, code=fund, field="--fund")
+        report = run_audit(
+            session=s,
+            fund=fund,
+            anchor=mark,
+            fact_anchor=fact_mark,
+            late_days=late_days(),
+            early=early,
+        )
+        return report, witness.observe(s.connection(), settings().ledger().display)
 
 
 def audit_visits(fmt: FormatOpt = None) -> None:

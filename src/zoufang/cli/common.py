@@ -56,6 +56,13 @@ class Settings:
             self._ledger = Ledger(self.db)
         return self._ledger
 
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file ``--db`` names (None for another backend), without opening it
+        or importing SQLAlchemy."""
+        from zoufang.db.urls import database_url, sqlite_path
+
+        return sqlite_path(database_url(self.db))
+
 
 def default_operator() -> str:
     try:

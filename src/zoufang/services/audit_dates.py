@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -216,20 +217,31 @@ def backfill_findings(
     return out
 
 
-def entry_date_findings(conn: Connection, late_days: int) -> list[Finding]:
-    """`audit funds`: ledger entries dated after, or long before, they were recorded; and the
-    backfills that wrote entries."""
+def late_entries(conn: Connection, late_days: int) -> Any:
+    """The ledger entries :func:`entry_date_findings` looks at: dated after, or more than
+    ``late_days`` before, the day they were recorded (a scan of every entry, in SQL)."""
     E = _entry
-    filled = backfills(conn)
-    out: list[Finding] = []
-    for seq, fund, household, day, recorded, operator in conn.execute(
+    return (
         select(
             E.c.seq, E.c.fund_code, E.c.household_code, _raw(E.c.entry_date), _raw(E.c.recorded_at)
         )
         .add_columns(E.c.operator)
         .where(_suspicious(conn, E.c.entry_date, E.c.recorded_at, late_days))
         .order_by(E.c.seq)
-    ):
+    )
+
+
+def entry_date_findings(
+    conn: Connection, late_days: int, rows: Iterable[Sequence[Any]] | None = None
+) -> list[Finding]:
+    """`audit funds`: ledger entries dated after, or long before, they were recorded; and the
+    backfills that wrote entries. ``rows``: those of :func:`late_entries`, if read already
+    (by the audit's worker)."""
+    filled = backfills(conn)
+    out: list[Finding] = []
+    if rows is None:
+        rows = conn.execute(late_entries(conn, late_days))
+    for seq, fund, household, day, recorded, operator in rows:
         what = Message(N_("entry {entry}"), entry=seq)
         found = _judge(
             what, day, recorded, operator, late_days, filled,

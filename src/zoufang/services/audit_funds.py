@@ -29,9 +29,9 @@ from zoufang.fact_chain import STORED_COLUMNS as FACT_COLUMNS
 from zoufang.i18n import N_
 from zoufang.labels import FACT, Code, Message
 from zoufang.services import audit_workers as workers
-from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, entry_date_findings
+from zoufang.services.audit_dates import DEFAULT_LATE_DAYS, entry_date_findings, late_entries
 from zoufang.services.audit_findings import Finding, audit_report, finding
-from zoufang.services.audit_funds_facts import Facts, load_facts
+from zoufang.services.audit_funds_facts import Facts, load_facts, shared_numbers
 from zoufang.services.audit_funds_replay import replay_findings, replay_funds
 from zoufang.services.audit_funds_view import view_findings
 from zoufang.services.audit_plans import plan_findings
@@ -47,20 +47,10 @@ from zoufang.tables import visit as _visit
 if TYPE_CHECKING:
     from zoufang.db import LedgerSession
 
-#: The tables `audit funds` reads: SQLite's quick_check runs on each (ledger_entry's with
-#: the chain check), and its foreign_key_check on all but ledger_entry, whose references
-#: the replay checks itself from the rows it loads anyway (SQLite's check of that table
-#: would be a large part of the audit's time on a county ledger).
-AUDITED_TABLES = (
-    "ledger_entry",
-    "fact_change",
-    "fund",
-    "fund_category",
-    "household_category",
-    "member",
-    "cadre_relative",
-)
-FOREIGN_KEYS_CHECKED = tuple(t for t in AUDITED_TABLES if t != "ledger_entry")
+#: The tables `audit funds` reads, and those whose references SQLite checks (defined with
+#: the worker, which may run SQLite's checks before this module is imported).
+AUDITED_TABLES = workers.AUDITED_TABLES
+FOREIGN_KEYS_CHECKED = workers.FOREIGN_KEYS_CHECKED
 #: The columns of ledger_entry the replay reads, in this order (the chain check reads all).
 REPLAY_COLUMNS = (
     "seq",
@@ -83,10 +73,13 @@ def audit_funds(
     anchor: ChainHead | None = None,
     fact_anchor: ChainHead | None = None,
     late_days: int = DEFAULT_LATE_DAYS,
+    early: workers.Job | None = None,
 ) -> dict:
     """Every check of `audit funds`; ``anchor`` is a :class:`zoufang.chain.ChainHead` written
     down earlier, ``fact_anchor`` the fact history's. The chain and visit checks run beside the replay on a big ledger
-    (:mod:`zoufang.services.audit_workers`), here otherwise or if a worker fails."""
+    (:mod:`zoufang.services.audit_workers`), here otherwise or if a worker fails;
+    ``early``: a worker :func:`~zoufang.services.audit_workers.start_early` started for
+    this ledger (used if it reads the same file, else stopped)."""
     conn = session.connection()
     read_by_mmap(conn)
     E = _entry
@@ -94,7 +87,15 @@ def audit_funds(
     anchor_seq = anchor.seq if anchor is not None else None
     sql = workers.statements(conn, upto, AUDITED_TABLES, FOREIGN_KEYS_CHECKED)
     sql["fact_anchor"] = fact_anchor.seq if fact_anchor is not None else None
-    job = workers.start(conn, sql, anchor_seq)
+    # Scans in SQL whose few rows the audit's half needs, read first by the worker: its half
+    # is the shorter one (docs/benchmarks.md, issue 13)
+    sql["for_audit"] = {
+        "shared_numbers": workers.compiled(conn, shared_numbers()),
+        "backdated": workers.compiled(conn, _backdated()),
+    }
+    if conn.dialect.name == "sqlite":  # PostgreSQL's interval would not be written in
+        sql["for_audit"]["late_entries"] = workers.compiled(conn, late_entries(conn, late_days))
+    job = workers.start(conn, sql, anchor_seq, early)
     try:
         with bulk():
             # The county's rows live only inside _check, so they are freed before the
@@ -102,10 +103,11 @@ def audit_funds(
             chain, findings, summaries, (facts_checked, facts_head) = _check(
                 conn, sql, job, upto, fund, anchor, anchor_seq, fact_anchor
             )
+        answers = (job.answers() if job is not None else None) or {}
     finally:
         if job is not None:
             job.cancel()
-    findings += entry_date_findings(conn, late_days)
+    findings += entry_date_findings(conn, late_days, answers.get("late_entries"))
     findings += unlogged_change_findings(conn)
     if fund is not None:
         findings = [
@@ -152,14 +154,13 @@ def _check(
             conn, select(*(_fact.c[name] for name in HISTORY_COLUMNS)).order_by(_fact.c.seq)
         )
     )
+    answers = (job.answers() if job is not None else None) or {}
     # The rest of a row only for the rare backdated changes.
-    backdated_rows = driver_rows(
-        conn,
-        select(*(_fact.c[name] for name in FACT_COLUMNS))
-        .where(_fact.c.origin == "backdated")
-        .order_by(_fact.c.seq),
-    )
-    facts = load_facts(conn, rows, history)
+    backdated_rows = answers.get("backdated")
+    if backdated_rows is None:
+        backdated_rows = driver_rows(conn, _backdated())
+    shared = answers.get("shared_numbers")
+    facts = load_facts(conn, rows, history, None if shared is None else [n for (n,) in shared])
     replay = replay_funds(facts, rows, entry)
     summaries = _fund_summaries(conn, replay.totals, fund)
     # PostgreSQL enforces foreign keys; a SQLite shell with them off can break them.
@@ -243,6 +244,16 @@ def _check(
         for seq, table in references
     ]
     return chain, findings, summaries, (chain.facts_count, ChainHead(*chain.facts_head))
+
+
+def _backdated():
+    """Every stored column of the fact changes recorded as backdated (a scan of the
+    history: few rows)."""
+    return (
+        select(*(_fact.c[name] for name in FACT_COLUMNS))
+        .where(_fact.c.origin == "backdated")
+        .order_by(_fact.c.seq)
+    )
 
 
 def _fact_chain_findings(chain, changes: int, anchor: ChainHead | None) -> list[Finding]:

@@ -46,9 +46,10 @@ class Facts:
     heads: list[tuple]  # every household's row as stored, head_columns() (the view check's too)
 
 
-def load_facts(conn, rows: list[tuple], history: History) -> Facts:
+def load_facts(conn, rows: list[tuple], history: History, shared: list[str] | None = None) -> Facts:
     """The facts about the funds, households and cadres that ``rows`` (the entries, in
-    :data:`~zoufang.services.audit_funds.REPLAY_COLUMNS` order) can need."""
+    :data:`~zoufang.services.audit_funds.REPLAY_COLUMNS` order) can need. ``shared``: the
+    ID numbers :func:`shared_numbers` finds, if read already (by the audit's worker)."""
     # Whole tables, fetched at once as plain tuples: cheaper than asking the database for
     # the paid households one by one, or reading result rows one at a time by name.
     F, H = _fund, _household
@@ -73,7 +74,9 @@ def load_facts(conn, rows: list[tuple], history: History) -> Facts:
         )
         code_of[hid] = code
     holders: dict[str, set[str]] = defaultdict(set)  # ID number → paid households holding it
-    for number, hid in _holders(conn, _shared_numbers(conn)):
+    if shared is None:
+        shared = [number for (number,) in conn.execute(shared_numbers())]
+    for number, hid in _holders(conn, shared):
         code = code_of.get(hid)
         if code in paid_codes:
             holders[number].add(code)
@@ -106,32 +109,27 @@ def load_facts(conn, rows: list[tuple], history: History) -> Facts:
     )
 
 
-def _shared_numbers(conn) -> list[str]:
-    """The ID numbers that may be held in more than one household, found through the
-    indexes on ID numbers (none, as a rule): a member's that is another household's head's,
-    a member's held by another member, and a head's held by another head (only possible
-    with the unique index dropped)."""
+def shared_numbers():
+    """The query of the ID numbers that may be held in more than one household, found
+    through the indexes on ID numbers (none, as a rule): a member's that is another
+    household's head's, a member's held by another member, and a head's held by another head
+    (only possible with the unique index dropped). One column."""
     from sqlalchemy import union
 
     H, M = _household, _member
-    return [
-        number
-        for (number,) in conn.execute(
-            union(
-                select(M.c.id_number)
-                .join(H, H.c.id_number == M.c.id_number)
-                .where(H.c.id != M.c.household_id),
-                select(M.c.id_number)
-                .where(M.c.id_number.is_not(None))
-                .group_by(M.c.id_number)
-                .having(func.count() > 1),
-                select(H.c.id_number)
-                .where(H.c.id_number.is_not(None))
-                .group_by(H.c.id_number)
-                .having(func.count() > 1),
-            )
-        )
-    ]
+    return union(
+        select(M.c.id_number)
+        .join(H, H.c.id_number == M.c.id_number)
+        .where(H.c.id != M.c.household_id),
+        select(M.c.id_number)
+        .where(M.c.id_number.is_not(None))
+        .group_by(M.c.id_number)
+        .having(func.count() > 1),
+        select(H.c.id_number)
+        .where(H.c.id_number.is_not(None))
+        .group_by(H.c.id_number)
+        .having(func.count() > 1),
+    )
 
 
 def _holders(conn, numbers) -> list[tuple[str, int]]:

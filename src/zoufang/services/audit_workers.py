@@ -11,14 +11,18 @@ on a machine with more than one core, `audit funds` starts that half in a worker
 halves run on two cores instead of one after the other.
 
 The worker is handed, on its standard input (not its command line, where a PostgreSQL
-password would be visible to every user of the machine), where the ledger is and the SQL
-to run, compiled by the audit for the ledger's dialect. On SQLite it opens the file with
-the standard library's ``sqlite3`` alone, so it starts quickly, without importing
-SQLAlchemy. It reads in one transaction exactly what the audit reads: on PostgreSQL it
-adopts the audit's exported snapshot; on SQLite it checks that no write was committed
-between the two transactions began (:func:`zoufang.db.snapshot_mark`), and leaves the work
-to the audit if one was. Both read the entries up to the ``seq`` the audit read first. Its
-result comes back pickled on its standard output, as plain data.
+password would be visible to every user of the machine), first where the ledger is, then
+the audit's snapshot mark and the SQL to run, compiled by the audit for the ledger's
+dialect (:class:`Job`). On SQLite it opens the file with the standard library's
+``sqlite3`` alone, so it starts quickly, without importing SQLAlchemy; `audit funds` starts
+it before importing SQLAlchemy itself (:func:`start_early`), and it runs SQLite's own
+checks while the audit is still starting. It reads in one transaction exactly what the
+audit reads: on PostgreSQL it adopts the audit's exported snapshot; on SQLite it checks
+that no write was committed between the two transactions began
+(:func:`zoufang.db.snapshot_mark`), and leaves the work to the audit if one was. Both read
+the entries up to the ``seq`` the audit read first. It first reads and sends the few rows
+of the scans the audit's own half needs (``sql["for_audit"]``, :meth:`Job.answers`), then
+its result, pickled on its standard output, as plain data.
 
 If the worker cannot start, fails or returns nothing readable, the audit runs the same
 checks itself, on its own connection (:func:`finish`): they are never skipped, only done in
@@ -47,6 +51,22 @@ PARALLEL_FROM = 50_000
 BATCH = 4096
 #: The module a worker runs (a test points it elsewhere to make workers fail).
 WORKER_MODULE = "zoufang.services.audit_workers"
+#: The tables `audit funds` reads: SQLite's quick_check runs on each (ledger_entry's with
+#: the chain check), and its foreign_key_check on all but ledger_entry, whose references
+#: the replay checks itself from the rows it loads anyway (SQLite's check of that table
+#: would be a large part of the audit's time on a county ledger). Here, not beside the
+#: audit's SQL, so that a worker can be started before SQLAlchemy is imported
+#: (:func:`start_early`).
+AUDITED_TABLES = (
+    "ledger_entry",
+    "fact_change",
+    "fund",
+    "fund_category",
+    "household_category",
+    "member",
+    "cadre_relative",
+)
+FOREIGN_KEYS_CHECKED = tuple(t for t in AUDITED_TABLES if t != "ledger_entry")
 
 
 @dataclass
@@ -165,13 +185,13 @@ def statements(
     dangling = and_(E.c.visit_id.is_not(None), V.c.id.is_(None))
     sql: dict[str, Any] = {
         "upto": upto,
-        "entries": _compiled(
+        "entries": compiled(
             conn,
             select(*(E.c[name] for name in STORED_COLUMNS))
             .where(E.c.seq <= upto)
             .order_by(E.c.seq),
         ),
-        "visits": _compiled(
+        "visits": compiled(
             conn,
             (
                 select(E.c.seq, unanswered, dangling)
@@ -179,32 +199,48 @@ def statements(
                 .where(E.c.seq <= upto, or_(unanswered, dangling))
             ),
         ),
-        "facts": _compiled(conn, select(*(FC.c[name] for name in FACT_COLUMNS)).order_by(FC.c.seq)),
+        "facts": compiled(conn, select(*(FC.c[name] for name in FACT_COLUMNS)).order_by(FC.c.seq)),
     }
     if conn.dialect.name == "sqlite":
-        sql["quick_check"] = [f'PRAGMA quick_check("{t}")' for t in tables]
-        sql["foreign_key_check"] = [f'PRAGMA foreign_key_check("{t}")' for t in foreign_keys]
+        sql.update(sqlite_checks(tables, foreign_keys))
     return sql
 
 
-def _compiled(conn, statement) -> str:
+def sqlite_checks(
+    tables: tuple[str, ...] = AUDITED_TABLES, foreign_keys: tuple[str, ...] = FOREIGN_KEYS_CHECKED
+) -> dict[str, list[str]]:
+    """SQLite's own checks of ``tables`` (``quick_check``) and of ``foreign_keys``'
+    references (``foreign_key_check``), as :func:`run` and :func:`storage_checks` take them."""
+    return {
+        "quick_check": [f'PRAGMA quick_check("{t}")' for t in tables],
+        "foreign_key_check": [f'PRAGMA foreign_key_check("{t}")' for t in foreign_keys],
+    }
+
+
+def compiled(conn, statement) -> str:
+    """``statement`` as SQL text for ``conn``'s dialect, its values written in."""
     return str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
 
 
-def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) -> LedgerCheck:
-    """Every check of the worker, with ``sql`` (from :func:`statements`) on a DB-API
-    connection."""
+def rows_of(dbapi_connection, statement: str) -> list[tuple]:
+    """Every row of ``statement``, as tuples."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+def storage_checks(dbapi_connection, sql: dict[str, Any]) -> list[str]:
+    """What SQLite's own checks in ``sql`` (:func:`sqlite_checks`; none on PostgreSQL)
+    find, one :class:`~zoufang.labels.Message` each."""
     cursor = dbapi_connection.cursor()
     try:
 
         def rows(statement: str) -> list[tuple]:
             cursor.execute(statement)
             return cursor.fetchall()
-
-        def batches(statement: str) -> Iterator[tuple]:
-            cursor.execute(statement)
-            while batch := cursor.fetchmany(BATCH):
-                yield from batch
 
         storage: list[str] = [
             Message(N_("integrity check: {problem}"), problem=line)
@@ -222,6 +258,34 @@ def run(dbapi_connection, sql: dict[str, Any], anchor_seq: int | None = None) ->
             for pragma in sql.get("foreign_key_check", ())
             for table, rowid, parent, _ in rows(pragma)
         ]
+        return storage
+    finally:
+        cursor.close()
+
+
+def run(
+    dbapi_connection,
+    sql: dict[str, Any],
+    anchor_seq: int | None = None,
+    storage: list[str] | None = None,
+) -> LedgerCheck:
+    """Every check of the worker, with ``sql`` (from :func:`statements`) on a DB-API
+    connection; ``storage``: what SQLite's own checks found if they were run already (a
+    worker started early runs them while the audit is still starting)."""
+    if storage is None:
+        storage = storage_checks(dbapi_connection, sql)
+    cursor = dbapi_connection.cursor()
+    try:
+
+        def rows(statement: str) -> list[tuple]:
+            cursor.execute(statement)
+            return cursor.fetchall()
+
+        def batches(statement: str) -> Iterator[tuple]:
+            cursor.execute(statement)
+            while batch := cursor.fetchmany(BATCH):
+                yield from batch
+
         found = check_chain(batches(sql["entries"]), anchor_seq)
         found.unanswered, found.dangling = check_visits(rows(sql["visits"]))
         found.storage = storage
@@ -257,7 +321,8 @@ def where(conn) -> tuple[str, str]:
 
 
 _WORKER = (
-    "import runpy, sys\n"
+    "import gc, runpy, sys\n"
+    "gc.disable()\n"  # millions of tuples and no cycles (see zoufang.db.bulk), from the start
     "if sys.argv[1] not in sys.path:\n"
     "    sys.path.insert(0, sys.argv[1])\n"
     "runpy.run_module(sys.argv[2], run_name='__main__', alter_sys=True)\n"
@@ -265,14 +330,28 @@ _WORKER = (
 
 
 class Job:
-    """The worker, running in a process of its own."""
+    """The worker, running in a process of its own.
+
+    It is told what to do in two messages on its standard input: where the ledger is (and
+    SQLite's own checks to run), then the audit's snapshot mark, the SQL and the anchor
+    (:meth:`send`). Between the two, a worker on a SQLite file opens its read transaction
+    and runs SQLite's checks: started by :func:`start_early`, it does so while the audit is
+    still importing SQLAlchemy and opening its session."""
 
     def __init__(
-        self, ledger: tuple[str, str], mark: str, sql: dict[str, Any], anchor_seq: int | None
+        self,
+        ledger: tuple[str, str],
+        mark: str | None = None,
+        sql: dict[str, Any] | None = None,
+        anchor_seq: int | None = None,
+        *,
+        checks: dict[str, list[str]] | None = None,
     ):
         import zoufang
 
+        self.ledger = ledger
         self.stderr = b""  # what the worker said, if it failed
+        self._answers: Any = _UNREAD
         # -P: nothing from the current directory is imported. The package as this process
         # found it (a venv, a source tree) goes first on the path only if a new interpreter
         # would not find it anyway, so the standard library is not shadowed.
@@ -282,21 +361,58 @@ class Job:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            bufsize=0,  # each message reaches the worker when written
         )
-        stdin, self.process.stdin = self.process.stdin, None  # communicate() must not flush it
-        assert stdin is not None  # opened with stdin=PIPE
+        self._stdin, self.process.stdin = (
+            self.process.stdin,
+            None,
+        )  # communicate() must not flush it
+        self._write(pickle.dumps((ledger, checks or {})))
+        if mark is not None:
+            self.send(mark, sql or {}, anchor_seq)
+
+    def send(self, mark: str, sql: dict[str, Any], anchor_seq: int | None) -> None:
+        """The second message: the snapshot the audit reads, the SQL, the anchor."""
+        self._write(pickle.dumps((mark, sql, anchor_seq)))
+        self._close()
+
+    def _write(self, data: bytes) -> None:
+        if self._stdin is None:
+            return
         try:
-            stdin.write(pickle.dumps((ledger, mark, sql, anchor_seq)))
+            self._stdin.write(data)
         except OSError:  # it died at once; result() says so
-            pass
-        finally:
+            self._close()
+
+    def _close(self) -> None:
+        stdin, self._stdin = self._stdin, None
+        if stdin is not None:
             try:
                 stdin.close()
             except OSError:
                 pass
 
+    def answers(self) -> dict[str, list[tuple]] | None:
+        """The rows of the statements ``sql["for_audit"]`` named (by name), which the worker
+        reads first and sends before its own result; None if it failed before (the audit
+        then reads them itself). Waits for them if need be."""
+        if self._answers is _UNREAD:
+            self._answers = None
+            assert self.process.stdout is not None  # opened with stdout=PIPE
+            fd = self.process.stdout.fileno()  # read as is: communicate() reads the fd too
+            size = _read_exactly(fd, 8)
+            if len(size) == 8:
+                body = _read_exactly(fd, int.from_bytes(size, "big"))
+                try:
+                    self._answers = pickle.loads(body)
+                except Exception:
+                    pass
+        return self._answers
+
     def result(self) -> LedgerCheck | None:
         """The worker's result, or None if it failed."""
+        self._close()
+        self.answers()  # read past them (if not yet): the result follows
         out, self.stderr = self.process.communicate()
         if self.process.returncode != 0:
             return None
@@ -306,21 +422,84 @@ class Job:
             return None
 
     def cancel(self) -> None:
+        self._close()
         if self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
 
 
-def start(conn, sql: dict[str, Any], anchor_seq: int | None = None) -> Job | None:
-    """The worker started, if the ledger is big enough to gain from it (and it can start),
-    reading the snapshot ``conn`` reads (:func:`zoufang.db.snapshot_mark`)."""
-    from zoufang.db import snapshot_mark
+_UNREAD: Any = object()
 
-    if not worth_another_process(sql["upto"]):
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """``size`` bytes from ``fd``, or fewer at its end."""
+    import os
+
+    parts = []
+    while size > 0:
+        part = os.read(fd, min(size, 1 << 20))
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def start_early(path: Path | None) -> Job | None:
+    """A worker started before the audit has imported SQLAlchemy or opened its session
+    (`audit funds` calls this first): for a plain SQLite file ``path`` that is at the
+    schema's head revision and big enough to gain from a worker (read here with the
+    standard library's ``sqlite3``, in a moment). It opens its read transaction and runs
+    SQLite's checks at once, and waits for the rest (:func:`start`, ``early=``). None if not
+    (an encrypted file, another backend, a small ledger, one that needs an upgrade first or
+    is not in WAL mode: :func:`start` then starts one the usual way, or none)."""
+    import sqlite3
+
+    from zoufang.db.migrate import HEAD_REVISION
+
+    if path is None:
         return None
     try:
-        ledger = where(conn)
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            upto = connection.execute("SELECT max(seq) FROM ledger_entry").fetchone()[0]
+            revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            journal = connection.execute("PRAGMA journal_mode").fetchone()[0]
+        finally:
+            connection.close()
+    except (sqlite3.Error, OSError, ValueError):  # not a ledger (yet), or encrypted
+        return None
+    if revision is None or revision[0] != HEAD_REVISION or not worth_another_process(upto or 0):
+        return None
+    if journal != "wal":
+        # only in WAL mode does a reader never stand in another connection's way; the
+        # audit's own connection switches a ledger in another mode to WAL first
+        return None
+    try:
+        return Job(("sqlite", str(Path(path).resolve())), checks=sqlite_checks())
+    except OSError:
+        return None
+
+
+def start(
+    conn, sql: dict[str, Any], anchor_seq: int | None = None, early: Job | None = None
+) -> Job | None:
+    """The worker started, if the ledger is big enough to gain from it (and it can start),
+    reading the snapshot ``conn`` reads (:func:`zoufang.db.snapshot_mark`); ``early``, one
+    :func:`start_early` started, is told what to do if it reads the same file (else
+    stopped)."""
+    from zoufang.db import snapshot_mark
+
+    try:
+        ledger = where(conn) if worth_another_process(sql["upto"]) else None
     except ValueError:
+        ledger = None
+    if early is not None:
+        if ledger is not None and early.ledger == ledger:
+            early.send(snapshot_mark(conn), sql, anchor_seq)
+            return early
+        early.cancel()
+    if ledger is None:
         return None
     try:
         return Job(ledger, snapshot_mark(conn), sql, anchor_seq)
@@ -343,19 +522,26 @@ class _OtherSnapshot(Exception):
     """The ledger changed between the audit's snapshot and the worker's (SQLite)."""
 
 
+def _open_sqlite(path: str) -> tuple[Any, str]:
+    """The SQLite file at ``path`` with a read transaction begun, and its snapshot mark
+    (:func:`zoufang.db.snapshot_mark`)."""
+    import sqlite3
+
+    from zoufang.db import BUSY_TIMEOUT_MS, MMAP_SIZE, WRITE_MARK_SQL
+
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    connection.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
+    connection.execute("BEGIN")
+    return connection, str(connection.execute(WRITE_MARK_SQL).fetchone()[0])
+
+
 def _connect(ledger: tuple[str, str], mark: str) -> tuple[Any, Any]:
     """A DB-API connection to the ledger in one read transaction that sees what the
     audit's sees (:func:`zoufang.db.adopt_snapshot`), and what closes it."""
     kind, target = ledger
     if kind == "sqlite":
-        import sqlite3
-
-        from zoufang.db import BUSY_TIMEOUT_MS, MMAP_SIZE, WRITE_MARK_SQL
-
-        connection = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        connection.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
-        connection.execute("BEGIN")
-        if str(connection.execute(WRITE_MARK_SQL).fetchone()[0]) != mark:
+        connection, own = _open_sqlite(target)
+        if own != mark:
             connection.close()
             raise _OtherSnapshot
         return connection, connection.close
@@ -373,18 +559,41 @@ def _connect(ledger: tuple[str, str], mark: str) -> tuple[Any, Any]:
 
 
 def main() -> None:
-    """The worker: (ledger, snapshot mark, SQL, anchor seq) pickled on stdin; the
-    LedgerCheck's fields pickled on stdout."""
+    """The worker: (ledger, SQLite's checks) and then (snapshot mark, SQL, anchor seq)
+    pickled on stdin (:class:`Job`); the LedgerCheck's fields pickled on stdout."""
     import gc
 
     gc.disable()  # millions of tuples and no cycles (see zoufang.db.bulk)
-    ledger, mark, sql, anchor_seq = pickle.load(sys.stdin.buffer)
+    ledger, checks = pickle.load(sys.stdin.buffer)
+    storage = None
+    if ledger[0] == "sqlite" and checks:
+        # SQLite's checks while the audit starts, in the read transaction all the rest
+        # reads too; it must turn out to be the audit's snapshot
+        connection, own = _open_sqlite(ledger[1])
+        close = connection.close
+        try:
+            storage = storage_checks(connection, checks)
+            mark, sql, anchor_seq = pickle.load(sys.stdin.buffer)
+        except BaseException:
+            close()
+            raise
+        if own != mark:
+            close()
+            sys.exit("the ledger changed since the audit began; the audit checks it itself")
+    else:
+        mark, sql, anchor_seq = pickle.load(sys.stdin.buffer)
+        try:
+            connection, close = _connect(ledger, mark)
+        except _OtherSnapshot:
+            sys.exit("the ledger changed since the audit began; the audit checks it itself")
     try:
-        connection, close = _connect(ledger, mark)
-    except _OtherSnapshot:
-        sys.exit("the ledger changed since the audit began; the audit checks it itself")
-    try:
-        found = run(connection, sql, anchor_seq)
+        # first what the audit's own half waits for (small, a few rows), as soon as read
+        answers = pickle.dumps(
+            {name: rows_of(connection, q) for name, q in sql.get("for_audit", {}).items()}
+        )
+        sys.stdout.buffer.write(len(answers).to_bytes(8, "big") + answers)
+        sys.stdout.buffer.flush()
+        found = run(connection, sql, anchor_seq, storage)
     finally:
         close()
     # plain data: this module runs as __main__ here, so its classes would not unpickle
