@@ -250,8 +250,9 @@ def _funded_village(new_ledger, name: str, monkeypatch):
 
 
 def _pay(s, *, read=None) -> list[int]:
-    """Payments, a reversal of one of them and an allocation, as the money sheet's rows
-    call them; ``read`` is called between them (what a reader of the chain sees)."""
+    """Payments, a reversal of a payment not yet written (with entries held), another
+    payment, an allocation and a last payment, as the money sheet's rows call them; ``read``
+    is called after the reversal and the third payment (what a reader of the chain sees)."""
     from zoufang.services.funds import allocate, disburse, reverse
 
     today = dt.date.fromisoformat(TODAY)
@@ -267,18 +268,16 @@ def _pay(s, *, read=None) -> list[int]:
             override=override,
         ).seq
 
-    seqs = []
-    # the third is a second payment the same day: refused but for its override, judged by
-    # the sums the held first one left
-    for household, fen, override in (
-        ("H000001", 10000, None),
-        ("H000002", 20000, None),
-        ("H000001", 5000, "补发"),
-    ):
-        seqs.append(pay(household, fen, override))
-        if read is not None:
-            read(s)
+    seqs = [pay("H000001", 10000), pay("H000002", 20000)]
+    # the reversal reads its original through the ORM: a held entry, written first
     seqs.append(reverse(session=s, seq=seqs[0], reason="错付", on=today).seq)
+    if read is not None:
+        read(s)
+    # a second payment the same day: refused but for its override, judged by the sums
+    # the held ones left
+    seqs.append(pay("H000001", 5000, "补发"))
+    if read is not None:
+        read(s)
     seqs.append(allocate(session=s, code="F1", amount_fen=100000, on=today).seq)
     seqs.append(pay("H000002", 100, "补发"))
     return seqs
@@ -297,7 +296,7 @@ def test_payments_held_for_their_batch_write_what_each_payment_writes(new_ledger
     bulk = _funded_village(new_ledger, "bulk", monkeypatch)
     with _session(one) as s:
         expected = _pay(s)
-    monkeypatch.setattr(money_chain, "HELD_AT_MOST", 2)
+    monkeypatch.setattr(money_chain, "HELD_AT_MOST", 3)
     seen: list[int] = []
 
     def read(s):  # a statement naming the table: the held entries are written before it
@@ -311,14 +310,16 @@ def test_payments_held_for_their_batch_write_what_each_payment_writes(new_ledger
         forget_facts(s)
         audit_log.write_held(s)
     assert got == expected == [2, 3, 4, 5, 6, 7]
-    assert seen == [2, 3, 4]  # the allocation, then each payment as it was made
+    assert seen == [4, 5]  # the allocation, two payments, the reversal; then the third
     for table in ("ledger_entry", "audit_log"):
         assert _rows(bulk, table) == _rows(one, table)
 
 
 def test_entries_held_when_the_import_fails_are_not_written(new_ledger, monkeypatch):
+    from sqlalchemy import event
+
     from zoufang.services import money_chain
-    from zoufang.services.fund_payment import forget_facts, keep_facts
+    from zoufang.services.fund_payment import FACTS_KEPT, forget_facts, keep_facts
     from zoufang.services.funds import disburse
 
     ledger = _funded_village(new_ledger, "held", monkeypatch)
@@ -336,8 +337,12 @@ def test_entries_held_when_the_import_fails_are_not_written(new_ledger, monkeypa
                 cadres=["C0001"],
                 on=today,
             )
+        held = s.info[FACTS_KEPT].held
         forget_facts(s, write=False)  # an error on the way: the caller rolls back
         written = s.connection().exec_driver_sql("SELECT count(*) FROM ledger_entry").scalar()
+        # nothing is left listening on the connection, nor kept
+        assert not event.contains(s.connection(), "before_cursor_execute", held._before)
+        assert FACTS_KEPT not in s.info
     assert written == 1  # the allocation only: the held payments were dropped
 
 
@@ -346,3 +351,27 @@ def _rows(ledger, table: str) -> list[str]:
 
     names = [c.name for c in tables.metadata.tables[table].columns if c.name not in TRANSACTION]
     return sorted(map(repr, rawdb.query(ledger, f"SELECT {', '.join(names)} FROM {table}")))
+
+
+def test_a_remembered_refusal_does_not_gather_the_rows_it_was_raised_for():
+    """The heard sheets remember a cadre's refusal by what the cell says; raised again on
+    each row, it must not carry every earlier row's frames (and cells) in its traceback."""
+    from zoufang.errors import NotFound
+    from zoufang.services.heard_import import _remembered
+
+    class Work:
+        lookups: dict = {}
+
+    def find():
+        raise NotFound("--by", "no cadre 县团委")
+
+    depths = []
+    for _ in range(5):
+        try:
+            _remembered(Work(), ("code", "县团委", "认领人"), find)
+        except NotFound as exc:
+            tb, depth = exc.__traceback__, 0
+            while tb is not None:
+                depth, tb = depth + 1, tb.tb_next
+            depths.append(depth)
+    assert len(set(depths[1:])) == 1 and depths[1] <= depths[0] + 1

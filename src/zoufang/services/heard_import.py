@@ -112,7 +112,9 @@ def _remembered(work: _Import, key: tuple, find):
             found = exc
         known[key] = found
     if isinstance(found, ZoufangError):
-        raise found
+        # raised afresh: a remembered exception raised again would gather every earlier
+        # row's frames (and their cells) in its traceback for the rest of the import
+        raise found.with_traceback(None)
     return found
 
 

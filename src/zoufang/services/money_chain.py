@@ -161,7 +161,8 @@ class HeldEntries:
 
     Nothing can read the chain without them: before any statement on the connection that
     names ``ledger_entry`` (or calls one of the ledger's own ``zoufang_…`` functions, which
-    read it on PostgreSQL), the held entries are written first. :meth:`close` writes the
+    read it on PostgreSQL, or writes a row that refers to an entry), the held entries are
+    written first. :meth:`close` writes the
     rest; a caller that rolls back has written nothing."""
 
     def __init__(self, conn: Any) -> None:
@@ -197,9 +198,14 @@ class HeldEntries:
             event.remove(self.conn, "before_cursor_execute", self._before)
 
     def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if self.rows and ("ledger_entry" in statement or "zoufang_" in statement):
+        if self.rows and any(mark in statement for mark in _READS_ENTRIES):
             self.write()
 
+
+#: What in a statement's SQL means it may read the chain: the table; the ledger's own
+#: PostgreSQL functions; the columns that refer to an entry (a row naming a held entry
+#: would fail its foreign key check: a wish's or a plan payment's ``entry_seq``).
+_READS_ENTRIES = ("ledger_entry", "zoufang_", "entry_seq")
 
 #: Entries held by :class:`HeldEntries` are written once there are this many.
 HELD_AT_MOST = 2000
