@@ -36,6 +36,7 @@ from sqlalchemy import insert, select
 
 from zoufang import labels, parsing
 from zoufang.errors import InvalidInput, RuleViolation, ZoufangError
+from zoufang.fact_chain import value_text
 from zoufang.i18n import _
 from zoufang.services import fact_history
 from zoufang.services.history_sheet import FACTS, ORIGIN_ZH, SUBJECT_ZH, parsed_value
@@ -92,6 +93,8 @@ class HistoryImport:
         self.failed_funds: set[str] = set()
         self.prepared = False
         self.written = 0
+        # each cadre's relatives row in force at the end, among those written (_flush)
+        self.relatives: dict[str, _Row] = {}
         sheet = work.book.sheets.get("history")
         self.active = sheet is not None
         if sheet is None:
@@ -116,8 +119,7 @@ class HistoryImport:
         work.done += len(sheet.rows)
         self.rows.sort(key=lambda r: r.order)
         self._check_order()
-        covered = {(r.kind, r.subject, r.fact) for r in self.rows}
-        work.s.info[fact_history.FROM_FILE] = covered
+        work.s.info[fact_history.FROM_FILE] = _Covered(self.rows)
 
     # ------------------------------------------------------------------ reading
 
@@ -315,7 +317,7 @@ class HistoryImport:
                             "the file's cannot be added to it"
                         ).format(subject=r.subject, fact=labels.label_of(labels.FACT, r.fact)),
                     )
-                r.value = parsed_value(
+                value = parsed_value(
                     r.fact,
                     r.text,
                     field=label,
@@ -323,6 +325,11 @@ class HistoryImport:
                     household=household,
                     today=work.today,
                 )
+                # kept until written as the text the chain stores (not as parsed lists and
+                # dicts: a county's 322,000 rows), but a cadre's relatives, which
+                # _current_relatives reads again
+                r.value = value if r.fact == fact_history.RELATIVES else intern(value_text(value))
+                r.text = ""
             except ZoufangError as exc:
                 column = label if exc.field == "value" else str(exc.field or "")
                 work.fail(r.sheet, r.line, column, exc.reason, r.name)
@@ -382,13 +389,17 @@ class HistoryImport:
         if not self.prepared:
             self._prepare()
         batch = []
-        while self.next < len(self.rows) and (
-            below is None or self.rows[self.next].ledger_seq < below
-        ):
-            r = self.rows[self.next]
+        rows = self.rows
+        while self.next < len(rows) and (below is None or rows[self.next].ledger_seq < below):
+            r = rows[self.next]
+            rows[self.next] = None  # type: ignore[call-overload]  # written: not held any more
             self.next += 1
             if r.value is not _BAD:
                 batch.append(r)
+                if r.fact == fact_history.RELATIVES:
+                    last = self.relatives.get(r.subject)
+                    if last is None or (r.day, r.order) >= (last.day, last.order):
+                        self.relatives[r.subject] = r
         if not batch:
             return
         s = self.work.s
@@ -403,6 +414,7 @@ class HistoryImport:
             code = self.work.households.get(r.subject, r.subject)
             built = fact_history.build_rows(
                 [(r.kind, code, r.fact, r.value, r.day, r.reason)],
+                stored=r.fact != fact_history.RELATIVES,  # the value's text (_prepare)
                 head=head,
                 ledger_seq=ledger_seq,
                 operator=r.operator or operator,
@@ -421,16 +433,8 @@ class HistoryImport:
         from zoufang.tables import cadre_relative as CR
         from zoufang.tables import household as H
 
-        last: dict[str, _Row] = {}
-        for r in self.rows:
-            if r.fact == fact_history.RELATIVES and r.value is not _BAD:
-                if r.subject not in last or (r.day, r.order) >= (
-                    last[r.subject].day,
-                    last[r.subject].order,
-                ):
-                    last[r.subject] = r
         conn = self.work.s.connection()
-        for cadre, r in last.items():
+        for cadre, r in self.relatives.items():
             cadre_id = conn.execute(select(C.c.id).where(C.c.code == cadre)).scalar()
             if cadre_id is None:
                 continue
@@ -448,6 +452,28 @@ class HistoryImport:
                         relation=relative["relation"],
                     )
                 )
+
+
+class _Covered:
+    """The (subject_kind, subject, fact) triples the file's history covers, as a set of them
+    answers ``in``: each subject held once in a set per (subject_kind, fact), not a tuple per
+    triple (a county's ~300,000 tuples were ~30 MiB, held for the whole import)."""
+
+    __slots__ = ("by",)
+
+    def __init__(self, rows: list[_Row]) -> None:
+        self.by: dict[tuple[str, str], set[str]] = {}
+        for r in rows:
+            self.by.setdefault((r.kind, r.fact), set()).add(r.subject)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 3:
+            return False
+        subjects = self.by.get((key[0], key[2]))
+        return subjects is not None and key[1] in subjects
+
+    def __bool__(self) -> bool:
+        return bool(self.by)
 
 
 #: The sheet's columns, in the order :meth:`HistoryImport._read` takes them.
