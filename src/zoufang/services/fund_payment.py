@@ -402,7 +402,6 @@ class _KeptFacts:
     """What :func:`payment_facts` would read, read once (see :func:`keep_facts`)."""
 
     def __init__(self, session: LedgerSession, visit_ids: Iterable[int] = ()) -> None:
-        from zoufang.db import driver_rows
 
         conn = session.connection()
         # visit id → (status, its household's code, its cadres' codes in code order)
@@ -446,7 +445,7 @@ class _KeptFacts:
             else:
                 known.add(hid)  # type: ignore[union-attr]
 
-        for hid, code, name, number in driver_rows(
+        for hid, code, name, number in _streamed(
             conn, select(H.c.id, H.c.code, H.c.head_name, H.c.id_number)
         ):
             self.households[code] = HouseholdRef(hid, code, name, number)
@@ -454,7 +453,7 @@ class _KeptFacts:
             if number is not None:
                 hold(number, hid)
         people: dict[int, list[str]] = {}
-        for hid, number in driver_rows(
+        for hid, number in _streamed(
             conn, select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None))
         ):
             people.setdefault(hid, []).append(number)
@@ -532,6 +531,18 @@ class _KeptFacts:
             if original is not None and original.kind == "disburse":
                 day = (*key, original.entry_date)
                 self.same_day[day] = self.same_day.get(day, 1) - 1
+
+
+def _streamed(conn, statement) -> Iterable[tuple]:
+    """The rows of ``statement`` as the driver returns them (as
+    :func:`zoufang.db.driver_rows`), a few thousand at a time instead of all at once (a
+    county's households and members: ~60 MiB of tuples otherwise, at the import's peak)."""
+    result = conn.execute(statement)
+    try:
+        while rows := result.cursor.fetchmany(5000):
+            yield from rows
+    finally:
+        result.close()
 
 
 def disburse(

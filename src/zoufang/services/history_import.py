@@ -39,7 +39,13 @@ from zoufang.errors import InvalidInput, RuleViolation, ZoufangError
 from zoufang.fact_chain import value_text
 from zoufang.i18n import _
 from zoufang.services import fact_history
-from zoufang.services.history_sheet import FACTS, ORIGIN_ZH, SUBJECT_ZH, parsed_value
+from zoufang.services.history_sheet import (
+    FACTS,
+    ORIGIN_ZH,
+    SUBJECT_ZH,
+    forget_read,
+    parsed_value,
+)
 from zoufang.services.roster_file import cell_text, dash_or_none
 from zoufang.tables import fact_change as _fact
 
@@ -334,6 +340,7 @@ class HistoryImport:
                 column = label if exc.field == "value" else str(exc.field or "")
                 work.fail(r.sheet, r.line, column, exc.reason, r.name)
                 self._refused(r)
+        forget_read()  # every value is read: its ID numbers need not stay in memory
 
     def _own_history(self, conn) -> set[tuple[str, str, str]]:
         """The covered facts the ledger already had a history of before the import (the

@@ -196,6 +196,10 @@ class _Import:
         self.entries = IdMap()  # file's 流水号 → ledger seq
         self.failed_entries: set[str] = set()
         self.exits: list[tuple[str, dt.date, str, Sheet, int]] = []
+        # each money row's sheet and line → its new seq, as runs of one sheet's lines and
+        # seqs (arrays: a county's 233,000 "sheet:row" keys were ~30 MiB held while the
+        # payments' facts are); ``result.entries`` is made of them at the end
+        self.entry_runs: list[tuple[str, Any, Any]] = []
         # wishes and suggestions the visits opened that a row of their own sheet has found
         self.heard_taken: dict[str, set[int]] = {}
         # the file's fact history (变更记录), written as the money goes in
@@ -814,7 +818,7 @@ class _Import:
                 continue
             if ref:
                 self.entries[ref] = entry.seq
-            self.result.entries[f"{name}:{line}"] = entry.seq
+            self.entry_at(name, line, entry.seq)
             self.count("ledger")
 
     def exit_households(self) -> None:
@@ -826,6 +830,22 @@ class _Import:
                 return exit_household(session=self.s, code=code, reason=reason, today=on)
 
             self.attempt(sheet, sheet.name, line, {}, work)
+
+    def entry_at(self, name: str, line: int, seq: int) -> None:
+        if not self.entry_runs or self.entry_runs[-1][0] != name:
+            from array import array
+
+            self.entry_runs.append((name, array("q"), array("q")))
+        self.entry_runs[-1][1].append(line)
+        self.entry_runs[-1][2].append(seq)
+
+    def entries_by_row(self) -> dict[str, int]:
+        """``result.entries``: "sheet:row" → seq, in the order the rows were written."""
+        return {
+            f"{name}:{line}": seq
+            for name, lines, seqs in self.entry_runs
+            for line, seq in zip(lines, seqs, strict=True)
+        }
 
     def count(self, kind: str, n: int = 1) -> None:
         self.result.counts[kind] = self.result.counts.get(kind, 0) + n
@@ -963,6 +983,8 @@ def import_workbook(
         session.info.pop(CADRES_KNOWN, None)
         session.info.pop(due.DEFERRED, None)
         session.info.pop(money_chain.TOTALS, None)
+    result.entries = work.entries_by_row()
+    work.entry_runs.clear()
     if file_stamp(path) != book.stamp:  # its rows were read from it again and again
         raise InvalidInput(
             "FILE",
