@@ -96,6 +96,10 @@ class HistoryImport:
         self.position = 0  # entries of the money sheet met so far
         self.read = 0  # rows of the history sheet read so far
         self.days: dict[str, dt.date] = {}
+        # each recorded time and each count of entries held once (the rows keep them until
+        # they are written: a county's 322,000), the first 10,000 of each (_once)
+        self.times: dict[dt.datetime, dt.datetime] = {}
+        self.counts: dict[int, int] = {}
         self.failed_funds: set[str] = set()
         self.prepared = False
         self.written = 0
@@ -194,6 +198,9 @@ class HistoryImport:
                     sheet.label("recorded_at"),
                     _("{value!r} is not a time like 2026-01-10 09:30:00").format(value=at_text),
                 ) from None
+        if recorded_at is not None:  # many changes share a time (a whole roster enrolled)
+            recorded_at = _once(self.times, recorded_at)
+        ledger_seq = _once(self.counts, ledger_seq)
         self.read += 1
         order = _count_cell(number, sheet.label("seq"), minimum=1)
         if order is None:
@@ -497,6 +504,17 @@ _KEYS = (
     "recorded_at",
     "operator",
 )
+
+
+def _once(seen: dict, value: Any) -> Any:
+    """The object equal to ``value`` met first (among the first 10,000 kept in ``seen``):
+    a value many rows share is held once; one that every row has its own costs no more."""
+    found = seen.get(value)
+    if found is not None:
+        return found
+    if len(seen) < 10_000:
+        seen[value] = value
+    return value
 
 
 def _text(cell: Any) -> str:
