@@ -87,16 +87,15 @@ def test_the_kept_facts_judge_every_payment_as_the_statements_do(zf, ledger_path
     ok(zf("demo", "--households", "40", "--funds"))
     head = rawdb.query(ledger_path, "SELECT id_number FROM household WHERE code = 'H000001'")[0][0]
     other = rawdb.query(ledger_path, "SELECT id FROM household WHERE code = 'H000002'")[0][0]
-    with rawdb.connect(ledger_path) as con:
-        con.execute(
-            "INSERT INTO member (household_id, name, relation, id_number) "
-            f"VALUES ({other}, '借住', '亲属', '{head}')"
-        )
-        con.commit()
+    rawdb.execute(
+        ledger_path,
+        "INSERT INTO member (household_id, name, relation, id_number) "
+        f"VALUES ({other}, '借住', '亲属', '{head}')",
+    )
     from zoufang.db import Ledger
     from zoufang.services import fund_payment
 
-    ledger = Ledger(str(ledger_path) if not rawdb.ON_POSTGRESQL else ledger_path.url)
+    ledger = Ledger(str(ledger_path))
     try:
         with ledger.session(write=False, operator="t", command="test") as s:
             entries = rawdb.query(
