@@ -497,10 +497,10 @@ class _KeptFacts:
         other_ids: set[int] = set()
         for person in (household.id_number, *self.persons.get(household.id, ())):
             held = self.holders.get(person)
-            if type(held) is int:
+            if isinstance(held, int):
                 other_ids.add(held)
             elif held is not None:
-                other_ids |= held  # type: ignore[operator]
+                other_ids |= held
         other_ids.discard(household.id)
         return fact_history.payment_as_of(
             self.history,

@@ -398,15 +398,15 @@ class HistoryImport:
             self.work.count("history", self.written)
 
     def _flush(self, below: int | None) -> None:
-        from zoufang.services import fund_payment, money_chain
+        from zoufang.services import money_chain
 
         if not self.prepared:
             self._prepare()
         batch = []
-        rows = self.rows
-        while self.next < len(rows) and (below is None or rows[self.next].ledger_seq < below):
-            r = rows[self.next]
-            rows[self.next] = None  # type: ignore[call-overload]  # written: not held any more
+        held = self.rows
+        while self.next < len(held) and (below is None or held[self.next].ledger_seq < below):
+            r = held[self.next]
+            held[self.next] = None  # type: ignore[call-overload]  # written: not held any more
             self.next += 1
             if r.value is not _BAD:
                 batch.append(r)
@@ -423,7 +423,7 @@ class HistoryImport:
         ledger_seq = fact_history._ledger_head(conn)
         operator = s.info.get("operator", "unknown")
         now = s.recorded_at()
-        rows: list[dict] = []
+        rows: list[dict] = []  # 5,000 at a time (a county's opening facts: 300,000 rows)
         for r in batch:
             code = self.work.households.get(r.subject, r.subject)
             built = fact_history.build_rows(
@@ -437,9 +437,17 @@ class HistoryImport:
             )
             head = (built[0]["seq"], built[0]["hash"])
             rows += built
-        for start in range(0, len(rows), 5000):
-            conn.execute(insert(_fact), rows[start : start + 5000])
-        fund_payment.facts_appended(s, rows)  # the payments after them are judged by them
+            if len(rows) >= 5000:
+                self._write(rows)
+                rows = []
+        if rows:
+            self._write(rows)
+
+    def _write(self, rows: list[dict]) -> None:
+        from zoufang.services import fund_payment
+
+        self.work.s.connection().execute(insert(_fact), rows)
+        fund_payment.facts_appended(self.work.s, rows)  # the payments after them see them
         self.written += len(rows)
 
     def _current_relatives(self) -> None:
