@@ -164,8 +164,10 @@ def build_rows(
     operator: str,
     origin: str,
     recorded_at: dt.datetime | None = None,
+    stored: bool = False,
 ) -> list[dict]:
-    """The stored rows of ``changes``, chained after ``head`` (seq, hash)."""
+    """The stored rows of ``changes``, chained after ``head`` (seq, hash); ``stored``: the
+    values are given as the text the chain stores (:func:`~zoufang.fact_chain.value_text`)."""
     seq, prev = head
     at = recorded_at or utcnow()
     rows = []
@@ -176,7 +178,7 @@ def build_rows(
             "subject_kind": kind,
             "subject": subject,
             "fact": fact,
-            "value": value_text(value),
+            "value": value if stored else value_text(value),
             "effective_from": day,
             "ledger_seq": ledger_seq,
             "origin": origin,

@@ -418,7 +418,6 @@ class _KeptFacts:
     held: money_chain.HeldEntries | None = None
 
     def __init__(self, session: LedgerSession, visit_ids: Iterable[int] = ()) -> None:
-        from zoufang.db import driver_rows
 
         conn = session.connection()
         # visit id → (status, its household's code, its cadres' codes in code order)
@@ -443,25 +442,53 @@ class _KeptFacts:
         self.funds: dict[str, FundRef] = {}  # funds found so far (none is added meanwhile)
         self.history = fact_history.load_history(conn)
         self.known = category_labels(session=session)
+        # Held compactly (a county: 100,000 households, ~300,000 ID numbers, ~230,000
+        # entries): each code, ID number and day one object shared by every key naming it;
+        # a person held by one household (nearly all) maps to its id, not to a set.
         self.households: dict[str, HouseholdRef] = {}
         self.code_of: dict[int, str] = {}
-        self.persons: dict[int, set[str]] = {}  # household id → its members' ID numbers
-        self.holders: dict[str, set[int]] = {}  # ID number → households holding it
-        for hid, code, name, number in driver_rows(
+        self.persons: dict[int, tuple[str, ...]] = {}  # household id → its members' ID numbers
+        self.holders: dict[str, int | set[int]] = {}  # ID number → the household(s) holding it
+        holders = self.holders
+
+        def hold(number: str, hid: int) -> None:
+            known = holders.get(number)
+            if known is None:
+                holders[number] = hid
+            elif type(known) is int:
+                if known != hid:
+                    holders[number] = {known, hid}
+            else:
+                known.add(hid)  # type: ignore[union-attr]
+
+        for hid, code, name, number in _streamed(
             conn, select(H.c.id, H.c.code, H.c.head_name, H.c.id_number)
         ):
             self.households[code] = HouseholdRef(hid, code, name, number)
             self.code_of[hid] = code
             if number is not None:
-                self.holders.setdefault(number, set()).add(hid)
-        for hid, number in driver_rows(
+                hold(number, hid)
+        people: dict[int, list[str]] = {}
+        for hid, number in _streamed(
             conn, select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None))
         ):
-            self.persons.setdefault(hid, set()).add(number)
-            self.holders.setdefault(number, set()).add(hid)
+            people.setdefault(hid, []).append(number)
+            hold(number, hid)
+        self.persons = {hid: tuple(numbers) for hid, numbers in people.items()}
+        del people
+        funds: dict[str, str] = {}
+        days: dict[Any, Any] = {}
+
+        def code_(code: str) -> str:
+            found = self.households.get(code)
+            return found.code if found is not None else code
+
+        def fund_(code: str) -> str:
+            return funds.setdefault(code, code)
+
         received = _queries().received.selected_columns[0]
         self.received: dict[tuple[str, str], int] = {
-            (fund, code): int(total)
+            (fund_(fund), code_(code)): int(total)
             for fund, code, total in conn.execute(
                 select(E.c.fund_code, E.c.household_code, received)
                 .where(E.c.household_code.is_not(None))
@@ -470,7 +497,7 @@ class _KeptFacts:
         }
         R = E.alias("reversal")
         self.same_day: dict[tuple[str, str, dt.date], int] = {
-            (fund, code, on): int(n)
+            (fund_(fund), code_(code), days.setdefault(on, on)): int(n)
             for fund, code, on, n in conn.execute(
                 select(E.c.fund_code, E.c.household_code, E.c.entry_date, func.count())
                 .where(E.c.kind == "disburse", ~exists().where(R.c.reverses_seq == E.c.seq))
@@ -483,10 +510,13 @@ class _KeptFacts:
     ) -> fact_history.PaymentAsOf:
         """:func:`fact_history.payment_as_of` of this payment, its households sharing a
         person found as :func:`payment_facts` finds them (heads and members, any status)."""
-        persons = {household.id_number} | self.persons.get(household.id, set())
         other_ids: set[int] = set()
-        for person in persons:
-            other_ids |= self.holders.get(person, set())
+        for person in (household.id_number, *self.persons.get(household.id, ())):
+            held = self.holders.get(person)
+            if isinstance(held, int):
+                other_ids.add(held)
+            elif held is not None:
+                other_ids |= held
         other_ids.discard(household.id)
         return fact_history.payment_as_of(
             self.history,
@@ -517,6 +547,18 @@ class _KeptFacts:
             if original is not None and original.kind == "disburse":
                 day = (*key, original.entry_date)
                 self.same_day[day] = self.same_day.get(day, 1) - 1
+
+
+def _streamed(conn, statement) -> Iterable[tuple]:
+    """The rows of ``statement`` as the driver returns them (as
+    :func:`zoufang.db.driver_rows`), a few thousand at a time instead of all at once (a
+    county's households and members: ~60 MiB of tuples otherwise, at the import's peak)."""
+    result = conn.execute(statement)
+    try:
+        while rows := result.cursor.fetchmany(5000):
+            yield from rows
+    finally:
+        result.close()
 
 
 def disburse(

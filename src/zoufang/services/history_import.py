@@ -37,9 +37,16 @@ from sqlalchemy import insert, select
 from zoufang import labels, parsing
 from zoufang.db.writing import insert_many
 from zoufang.errors import InvalidInput, RuleViolation, ZoufangError
+from zoufang.fact_chain import value_text
 from zoufang.i18n import _
 from zoufang.services import fact_history
-from zoufang.services.history_sheet import FACTS, ORIGIN_ZH, SUBJECT_ZH, parsed_value
+from zoufang.services.history_sheet import (
+    FACTS,
+    ORIGIN_ZH,
+    SUBJECT_ZH,
+    forget_read,
+    parsed_value,
+)
 from zoufang.services.roster_file import cell_text, dash_or_none
 from zoufang.tables import fact_change as _fact
 
@@ -90,9 +97,15 @@ class HistoryImport:
         self.position = 0  # entries of the money sheet met so far
         self.read = 0  # rows of the history sheet read so far
         self.days: dict[str, dt.date] = {}
+        # each recorded time and each count of entries held once (the rows keep them until
+        # they are written: a county's 322,000), the first 10,000 of each (_once)
+        self.times: dict[dt.datetime, dt.datetime] = {}
+        self.counts: dict[int, int] = {}
         self.failed_funds: set[str] = set()
         self.prepared = False
         self.written = 0
+        # each cadre's relatives row in force at the end, among those written (_flush)
+        self.relatives: dict[str, _Row] = {}
         sheet = work.book.sheets.get("history")
         self.active = sheet is not None
         if sheet is None:
@@ -117,8 +130,7 @@ class HistoryImport:
         work.done += len(sheet.rows)
         self.rows.sort(key=lambda r: r.order)
         self._check_order()
-        covered = {(r.kind, r.subject, r.fact) for r in self.rows}
-        work.s.info[fact_history.FROM_FILE] = covered
+        work.s.info[fact_history.FROM_FILE] = _Covered(self.rows)
 
     # ------------------------------------------------------------------ reading
 
@@ -187,6 +199,9 @@ class HistoryImport:
                     sheet.label("recorded_at"),
                     _("{value!r} is not a time like 2026-01-10 09:30:00").format(value=at_text),
                 ) from None
+        if recorded_at is not None:  # many changes share a time (a whole roster enrolled)
+            recorded_at = _once(self.times, recorded_at)
+        ledger_seq = _once(self.counts, ledger_seq)
         self.read += 1
         order = _count_cell(number, sheet.label("seq"), minimum=1)
         if order is None:
@@ -316,7 +331,7 @@ class HistoryImport:
                             "the file's cannot be added to it"
                         ).format(subject=r.subject, fact=labels.label_of(labels.FACT, r.fact)),
                     )
-                r.value = parsed_value(
+                value = parsed_value(
                     r.fact,
                     r.text,
                     field=label,
@@ -324,10 +339,16 @@ class HistoryImport:
                     household=household,
                     today=work.today,
                 )
+                # kept until written as the text the chain stores (not as parsed lists and
+                # dicts: a county's 322,000 rows), but a cadre's relatives, which
+                # _current_relatives reads again
+                r.value = value if r.fact == fact_history.RELATIVES else intern(value_text(value))
+                r.text = ""
             except ZoufangError as exc:
                 column = label if exc.field == "value" else str(exc.field or "")
                 work.fail(r.sheet, r.line, column, exc.reason, r.name)
                 self._refused(r)
+        forget_read()  # every value is read: its ID numbers need not stay in memory
 
     def _own_history(self, conn) -> set[tuple[str, str, str]]:
         """The covered facts the ledger already had a history of before the import (the
@@ -383,13 +404,17 @@ class HistoryImport:
         if not self.prepared:
             self._prepare()
         batch = []
-        while self.next < len(self.rows) and (
-            below is None or self.rows[self.next].ledger_seq < below
-        ):
-            r = self.rows[self.next]
+        held = self.rows
+        while self.next < len(held) and (below is None or held[self.next].ledger_seq < below):
+            r = held[self.next]
+            held[self.next] = None  # type: ignore[call-overload]  # written: not held any more
             self.next += 1
             if r.value is not _BAD:
                 batch.append(r)
+                if r.fact == fact_history.RELATIVES:
+                    last = self.relatives.get(r.subject)
+                    if last is None or (r.day, r.order) >= (last.day, last.order):
+                        self.relatives[r.subject] = r
         if not batch:
             return
         s = self.work.s
@@ -402,11 +427,12 @@ class HistoryImport:
             ledger_seq = fact_history._ledger_head(conn)
         operator = s.info.get("operator", "unknown")
         now = s.recorded_at()
-        rows: list[dict] = []
+        rows: list[dict] = []  # 5,000 at a time (a county's opening facts: 300,000 rows)
         for r in batch:
             code = self.work.households.get(r.subject, r.subject)
             built = fact_history.build_rows(
                 [(r.kind, code, r.fact, r.value, r.day, r.reason)],
+                stored=r.fact != fact_history.RELATIVES,  # the value's text (_prepare)
                 head=head,
                 ledger_seq=ledger_seq,
                 operator=r.operator or operator,
@@ -415,9 +441,17 @@ class HistoryImport:
             )
             head = (built[0]["seq"], built[0]["hash"])
             rows += built
-        for start in range(0, len(rows), 5000):
-            insert_many(conn, _fact, rows[start : start + 5000])
-        fund_payment.facts_appended(s, rows)  # the payments after them are judged by them
+            if len(rows) >= 5000:
+                self._write(rows)
+                rows = []
+        if rows:
+            self._write(rows)
+
+    def _write(self, rows: list[dict]) -> None:
+        from zoufang.services import fund_payment
+
+        insert_many(self.work.s.connection(), _fact, rows)
+        fund_payment.facts_appended(self.work.s, rows)  # the payments after them see them
         self.written += len(rows)
 
     def _current_relatives(self) -> None:
@@ -425,16 +459,8 @@ class HistoryImport:
         from zoufang.tables import cadre_relative as CR
         from zoufang.tables import household as H
 
-        last: dict[str, _Row] = {}
-        for r in self.rows:
-            if r.fact == fact_history.RELATIVES and r.value is not _BAD:
-                if r.subject not in last or (r.day, r.order) >= (
-                    last[r.subject].day,
-                    last[r.subject].order,
-                ):
-                    last[r.subject] = r
         conn = self.work.s.connection()
-        for cadre, r in last.items():
+        for cadre, r in self.relatives.items():
             cadre_id = conn.execute(select(C.c.id).where(C.c.code == cadre)).scalar()
             if cadre_id is None:
                 continue
@@ -454,6 +480,28 @@ class HistoryImport:
                 )
 
 
+class _Covered:
+    """The (subject_kind, subject, fact) triples the file's history covers, as a set of them
+    answers ``in``: each subject held once in a set per (subject_kind, fact), not a tuple per
+    triple (a county's ~300,000 tuples were ~30 MiB, held for the whole import)."""
+
+    __slots__ = ("by",)
+
+    def __init__(self, rows: list[_Row]) -> None:
+        self.by: dict[tuple[str, str], set[str]] = {}
+        for r in rows:
+            self.by.setdefault((r.kind, r.fact), set()).add(r.subject)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 3:
+            return False
+        subjects = self.by.get((key[0], key[2]))
+        return subjects is not None and key[1] in subjects
+
+    def __bool__(self) -> bool:
+        return bool(self.by)
+
+
 #: The sheet's columns, in the order :meth:`HistoryImport._read` takes them.
 _KEYS = (
     "seq",
@@ -468,6 +516,17 @@ _KEYS = (
     "recorded_at",
     "operator",
 )
+
+
+def _once(seen: dict, value: Any) -> Any:
+    """The object equal to ``value`` met first (among the first 10,000 kept in ``seen``):
+    a value many rows share is held once; one that every row has its own costs no more."""
+    found = seen.get(value)
+    if found is not None:
+        return found
+    if len(seen) < 10_000:
+        seen[value] = value
+    return value
 
 
 def _text(cell: Any) -> str:

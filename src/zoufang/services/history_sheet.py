@@ -225,6 +225,12 @@ def _words_of(known: dict[str, str]) -> dict[str, str | None]:
 _READ_IDS: dict[tuple[str, dt.date], str] = {}
 
 
+def forget_read() -> None:
+    """Let go of the ID numbers already read (a county's history: ~280,000, ~60 MiB), once
+    a sheet's values are all read."""
+    _READ_IDS.clear()
+
+
 def _id_number(text: str, field: str, today: dt.date) -> str:
     known = _READ_IDS.get((text, today))
     if known is not None:
@@ -238,7 +244,7 @@ def _id_number(text: str, field: str, today: dt.date) -> str:
             ).format(value=text),
         )
     number = parsing.parse_id_number(text, field=field, today=today)
-    if len(_READ_IDS) > 500_000:
+    if len(_READ_IDS) > 50_000:  # a few MiB at most (a county has ~280,000)
         _READ_IDS.clear()
     _READ_IDS[text, today] = number
     return number

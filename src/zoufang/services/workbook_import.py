@@ -107,6 +107,71 @@ class ImportResult:
         }
 
 
+class IdMap:
+    """The file's ids (text) → ledger ids, as a dict of them answers (``in``, ``get``,
+    ``[]``): a file's id that is a plain whole number (``123``, not ``0123`` or ``+1``) is
+    held in an array at that index, any other in a dict. A county's ~950,000 visits as a
+    dict of strings to ints were ~110 MiB; as an array, 8 bytes each."""
+
+    __slots__ = ("_array", "_other", "_count")
+
+    #: An array index beyond max(this, 4 × the ids held so far) goes to the dict: a stray
+    #: large number does not grow the array for nothing.
+    SPAN = 1 << 20
+
+    def __init__(self) -> None:
+        from array import array
+
+        self._array = array("q")
+        self._other: dict[str, int] = {}
+        self._count = 0
+
+    @staticmethod
+    def _array_of_none(n: int):
+        from array import array
+
+        return array("q", [-1]) * n
+
+    def _index(self, key: str) -> int | None:
+        if key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and len(key) < 16:
+            return int(key)
+        return None
+
+    def __setitem__(self, key: str, value: int) -> None:
+        i = self._index(key)
+        if i is None or value < 0 or i >= max(self.SPAN, 4 * (self._count + 1)):
+            if key not in self._other:
+                self._count += 1
+            self._other[key] = value
+            return
+        if self._other and self._other.pop(key, None) is not None:
+            self._count -= 1
+        a = self._array
+        if i >= len(a):
+            a.extend(self._array_of_none(i + 1 - len(a)))
+        if a[i] < 0:
+            self._count += 1
+        a[i] = value
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        i = self._index(key)
+        if i is not None and i < len(self._array) and self._array[i] >= 0:
+            return self._array[i]
+        return self._other.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __getitem__(self, key: str) -> int:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __len__(self) -> int:
+        return self._count
+
+
 class _Import:
     """One import's state: the maps from the file's references to the ledger's rows."""
 
@@ -124,13 +189,18 @@ class _Import:
         self.progress = progress
         self.done = 0
         self.households: dict[str, str] = {}  # file's 户号 / ID number → ledger code
-        self.head_names: dict[str, list[str]] = {}  # head's name → ledger codes
+        # head's name → its household's ledger code, or the codes of several (a list)
+        self.head_names: dict[str, str | list[str]] = {}
         self.failed_households: set[str] = set()  # references to rows that were refused
-        self.visits: dict[str, int] = {}  # file's 走访编号 → ledger visit id
+        self.visits = IdMap()  # file's 走访编号 → ledger visit id
         self.failed_visits: set[str] = set()
-        self.entries: dict[str, int] = {}  # file's 流水号 → ledger seq
+        self.entries = IdMap()  # file's 流水号 → ledger seq
         self.failed_entries: set[str] = set()
         self.exits: list[tuple[str, dt.date, str, Sheet, int]] = []
+        # each money row's sheet and line → its new seq, as runs of one sheet's lines and
+        # seqs (arrays: a county's 233,000 "sheet:row" keys were ~30 MiB held while the
+        # payments' facts are); ``result.entries`` is made of them at the end
+        self.entry_runs: list[tuple[str, Any, Any]] = []
         # wishes and suggestions the visits opened that a row of their own sheet has found
         self.heard_taken: dict[str, set[int]] = {}
         # the file's fact history (变更记录), written as the money goes in
@@ -195,9 +265,16 @@ class _Import:
         name = clean_name(get("household_name"))
         if not name:
             raise InvalidInput(sheet.label("household"), _("is required"))
-        codes = self.head_names.get(name) or [
-            c for (c,) in self.s.connection().execute(select(H.c.code).where(H.c.head_name == name))
-        ]
+        known = self.head_names.get(name)
+        if isinstance(known, str):
+            codes = [known]
+        else:
+            codes = known or [
+                c
+                for (c,) in self.s.connection().execute(
+                    select(H.c.code).where(H.c.head_name == name)
+                )
+            ]
         if len(codes) != 1:
             raise RuleViolation(
                 sheet.label("household_name"),
@@ -386,7 +463,11 @@ class _Import:
         for row, code in zip(good, codes, strict=True):
             self.households[code] = code
             self.households[row.household.id_number] = code
-            self.head_names.setdefault(row.household.name, []).append(code)
+            named = self.head_names.setdefault(row.household.name, code)
+            if named is not code:  # a second household with this head's name
+                if isinstance(named, str):
+                    named = self.head_names[row.household.name] = [named]
+                named.append(code)
             if row.exited is not None:
                 self.exits.append((code, *row.exited, sheet, row.line))
         self.count("households", len(good))
@@ -747,7 +828,7 @@ class _Import:
                 continue
             if ref:
                 self.entries[ref] = entry.seq
-            self.result.entries[f"{name}:{line}"] = entry.seq
+            self.entry_at(name, line, entry.seq)
             self.count("ledger")
 
     def exit_households(self) -> None:
@@ -759,6 +840,22 @@ class _Import:
                 return exit_household(session=self.s, code=code, reason=reason, today=on)
 
             self.attempt(sheet, sheet.name, line, {}, work)
+
+    def entry_at(self, name: str, line: int, seq: int) -> None:
+        if not self.entry_runs or self.entry_runs[-1][0] != name:
+            from array import array
+
+            self.entry_runs.append((name, array("q"), array("q")))
+        self.entry_runs[-1][1].append(line)
+        self.entry_runs[-1][2].append(seq)
+
+    def entries_by_row(self) -> dict[str, int]:
+        """``result.entries``: "sheet:row" → seq, in the order the rows were written."""
+        return {
+            f"{name}:{line}": seq
+            for name, lines, seqs in self.entry_runs
+            for line, seq in zip(lines, seqs, strict=True)
+        }
 
     def count(self, kind: str, n: int = 1) -> None:
         self.result.counts[kind] = self.result.counts.get(kind, 0) + n
@@ -896,6 +993,8 @@ def import_workbook(
         session.info.pop(CADRES_KNOWN, None)
         session.info.pop(due.DEFERRED, None)
         session.info.pop(money_chain.TOTALS, None)
+    result.entries = work.entries_by_row()
+    work.entry_runs.clear()
     if file_stamp(path) != book.stamp:  # its rows were read from it again and again
         raise InvalidInput(
             "FILE",
