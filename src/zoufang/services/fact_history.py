@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -246,6 +246,10 @@ class History:
     def __init__(self, rows: Iterable[Sequence[Any]]):
         periods: dict[tuple[str, str, str], list[Period]] = {}
         days: dict[Any, dt.date | None] = {}
+        # each kind, subject, fact and short value one object (a county's history is 300,000
+        # rows of a few kinds, facts and category lists: held once, not once a row)
+        shared: dict[str, str] = {}
+        share = shared.setdefault
         for row in rows:
             # HISTORY_COLUMNS first (a caller may pass longer rows); no starred unpacking,
             # which builds a list per row (~35 ms for a county's history)
@@ -259,9 +263,12 @@ class History:
                 if known is None:
                     continue  # unreadable: the chain check reports the row
                 day = known
+            if len(value) <= 40:
+                value = share(value, value)
             key = (kind, subject, fact)
             found = periods.get(key)
             if found is None:
+                key = (share(kind, kind), share(subject, subject), share(fact, fact))
                 periods[key] = [(day, seq, ledger_seq, value)]
             else:
                 found.append((day, seq, ledger_seq, value))
@@ -367,7 +374,7 @@ def load_history(conn, subjects: Iterable[tuple[str, str]] | None = None) -> His
 
     query = select(*(_fact.c[c] for c in HISTORY_COLUMNS)).order_by(_fact.c.seq)
     if subjects is None:
-        return History(driver_rows(conn, query))
+        return History(_streamed(conn, query))
     # One kind at a time, ``subject_kind = ? AND subject IN (…)``: the subject index answers
     # it (SQLite does not use an index for a row-value ``(kind, subject) IN (…)`` and read
     # every fact change of the county for one payment).
@@ -383,6 +390,18 @@ def load_history(conn, subjects: Iterable[tuple[str, str]] | None = None) -> His
             )
     rows.sort(key=lambda r: r[0])
     return History(rows)
+
+
+def _streamed(conn, query) -> Iterator[tuple]:
+    """The rows of ``query`` as the driver returns them, 10,000 at a time: a county's
+    history (~300,000 rows) is never held as rows while its periods are built."""
+    result = conn.execute(query)
+    try:
+        cursor = result.cursor
+        while batch := cursor.fetchmany(10_000):
+            yield from batch
+    finally:
+        result.close()
 
 
 def _date(value: Any) -> dt.date | None:

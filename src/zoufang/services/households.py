@@ -55,7 +55,7 @@ _HOUSEHOLD_LIMITS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class HouseholdIn:
     """A household as entered (already parsed by :mod:`zoufang.parsing`)."""
 

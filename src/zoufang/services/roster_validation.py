@@ -108,7 +108,7 @@ class Lookup:
         return None, no_cadre(token, "cadres").reason
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int
     household: HouseholdIn
