@@ -73,6 +73,24 @@ _ACTIONS = {
 #: What several items in one cell are separated by in a hand-made sheet (`export` writes
 #: one a line).
 _ITEMS = re.compile(r"[、;；]\s*")
+#: The column a visit's error is about, by the option (of `visit log`) it names.
+_VISIT_COLUMNS = {
+    "--by": "cadres",
+    "--kind": "kind",
+    "--date": "date",
+    "--next": "next",
+    "HOUSEHOLD": "household",
+}
+#: The column an entry's error is about, by the option (of `fund …`) or field it names.
+_ENTRY_COLUMNS = {
+    "FUND": "fund",
+    "--by": "cadre",
+    "HOUSEHOLD": "household",
+    "household": "household",
+    "--visit": "visit",
+    "ENTRY": "reverses",
+    "--date": "date",
+}
 #: A visits sheet with these columns is one `export` wrote.
 _EXPORT_MARK = {"recorded_at", "录入时间"}
 
@@ -305,6 +323,17 @@ class _Import:
         from zoufang.services.lookup import resolve_cadre
 
         return resolve_cadre(session=self.s, text=text, field=field).code
+
+    @staticmethod
+    def error_columns(
+        sheet: Sheet, name: str, fields: dict[str, str], known: dict[str, dict[str, str]]
+    ) -> dict[str, str]:
+        """The column a row's error is about, by the option or field it names (``fields``:
+        option → the sheet's field), worked out once for each sheet of ``name``."""
+        found = known.get(name)
+        if found is None:
+            found = known[name] = {option: sheet.label(key) for option, key in fields.items()}
+        return found
 
     def attempt(self, sheet: Sheet, name: str, line: int, column_of: dict[str, str], work) -> Any:
         """Run one row's work; a refusal is noted against the row (the column the error is
@@ -570,15 +599,7 @@ class _Import:
                 batch.add(visit, ref)  # checked now, written with its batch
                 return True
 
-            columns = columns_of.get(name)
-            if columns is None:  # the same for every row of a sheet
-                columns = columns_of[name] = {
-                    "--by": sheet.label("cadres"),
-                    "--kind": sheet.label("kind"),
-                    "--date": sheet.label("date"),
-                    "--next": sheet.label("next"),
-                    "HOUSEHOLD": sheet.label("household"),
-                }
+            columns = self.error_columns(sheet, name, _VISIT_COLUMNS, columns_of)
             if self.attempt(sheet, name, line, columns, work) is None:
                 if ref:
                     self.failed_visits.add(ref)
@@ -810,17 +831,7 @@ class _Import:
                     override=get("override") or None,
                 )
 
-            columns = columns_of.get(name)
-            if columns is None:  # the same for every row of a sheet
-                columns = columns_of[name] = {
-                    "FUND": sheet.label("fund"),
-                    "--by": sheet.label("cadre"),
-                    "HOUSEHOLD": sheet.label("household"),
-                    "household": sheet.label("household"),
-                    "--visit": sheet.label("visit"),
-                    "ENTRY": sheet.label("reverses"),
-                    "--date": sheet.label("date"),
-                }
+            columns = self.error_columns(sheet, name, _ENTRY_COLUMNS, columns_of)
             entry = self.attempt(sheet, name, line, columns, work)
             if entry is None:
                 if ref:
