@@ -592,3 +592,52 @@ def test_an_unknown_answering_cadre_is_a_problem_of_every_row_that_names_it(zf, 
     assert [(e["row"], e["column"]) for e in errors] == [(r, "答复干部") for r in answered]
     assert errors[0]["error"] == errors[1]["error"] and "查无此人" in errors[0]["error"]
     assert zf("household", "list", "--format", "json").json() == []
+
+
+def test_households_written_a_chunk_at_a_time_are_those_written_at_once(
+    new_ledger, demo_export, monkeypatch
+):
+    """Without --create-cadres the households sheet is written 5,000 rows at a time as it
+    is checked (a county's checked rows are never held at once): where the chunks end
+    changes nothing, every table of the ledger is the same."""
+    from helpers import all_rows
+
+    from zoufang.services import roster_validation
+
+    _source, out = demo_export
+    at_once, chunked = new_ledger("at_once"), new_ledger("chunked")
+    ok(invoke("import", out, env=_env(at_once)))
+    monkeypatch.setattr(roster_validation, "CHUNK_ROWS", 3)
+    ok(invoke("import", out, env=_env(chunked)))
+    assert all_rows(chunked) == all_rows(at_once)
+
+
+def test_households_without_a_number_come_after_every_number_the_file_gives(
+    new_ledger, tmp_path, monkeypatch
+):
+    """A roster giving some households a 户号: those without one are numbered after the
+    highest the file gives, also when the rows are written a chunk at a time (as with
+    --create-cadres, which writes them all at once)."""
+    import shutil
+
+    import openpyxl
+
+    from zoufang.services import roster_validation
+
+    path = tmp_path / "township.xlsx"
+    shutil.copy(EXAMPLE, path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["花名册"]
+    column = sheet.max_column + 1
+    sheet.cell(row=2, column=column, value="户号")
+    sheet.cell(row=4, column=column, value="H000010")  # the second household
+    sheet.cell(row=6, column=column, value="H000003")  # the fourth
+    book.save(path)
+    listed = ("household", "list", "--reveal", "-f", "json")
+    whole, chunked = new_ledger("whole"), new_ledger("chunked")
+    ok(invoke("import", path, "--create-cadres", env=_env(whole)))
+    monkeypatch.setattr(roster_validation, "CHUNK_ROWS", 1)
+    ok(invoke("import", path, env=_env(chunked)))
+    codes = {h["name"]: h["code"] for h in invoke(*listed, env=_env(chunked)).json()}
+    assert codes == {h["name"]: h["code"] for h in invoke(*listed, env=_env(whole)).json()}
+    assert sorted(codes.values())[:3] == ["H000003", "H000010", "H000011"]

@@ -140,8 +140,14 @@ def validate_roster(
     create_cadres: bool = False,
     tidied: Tidied | None = None,
     exited_ok: bool = False,
+    chunk: Callable[[list[Row]], None] | None = None,
 ) -> tuple[list[Row], list[dict], Columns, int]:
     """Parse and check every row; return (good rows, errors, column map, households read).
+
+    With ``chunk``, the good rows are handed to it :data:`CHUNK_ROWS` at a time as they are
+    checked (against the file so far and against the ledger), less those the ledger check
+    refused, and none are returned: a county's 100,000 checked rows are never held at once
+    (`import`). The errors are the same, in the same order.
 
     An unknown cadre name is an error in its row, or (``create_cadres``) a cadre to create,
     listed in ``tidied.new_cadres``; names tidied by :func:`clean_name` and blank rows are
@@ -154,6 +160,9 @@ def validate_roster(
     good: list[Row] = []
     seen_ids: dict[str, int] = {}
     seen_codes: dict[str, int] = {}
+    # the ID numbers and codes seen since the last chunk (``chunk``): its ledger check
+    fresh_ids: list[str] = []
+    fresh_codes: list[str] = []
     index = columns.index
     households = 0
     cell_keys = [
@@ -322,6 +331,7 @@ def validate_roster(
                 )
                 continue
             seen_codes[household.code] = line
+            fresh_codes.append(household.code)
         if household.id_number in seen_ids:
             fail(
                 line,
@@ -332,6 +342,7 @@ def validate_roster(
             )
             continue
         seen_ids[household.id_number] = line
+        fresh_ids.append(household.id_number)
         good.append(
             Row(
                 line=line,
@@ -342,14 +353,48 @@ def validate_roster(
                 exited=exited,
             )
         )
+        if chunk is not None and len(good) >= CHUNK_ROWS:
+            _hand_over(
+                session, good, seen_ids, fresh_ids, seen_codes, fresh_codes, errors, fail, chunk
+            )
+            good = []
     if progress is not None:
         progress(len(roster.rows))
-    _against_ledger(session, good, seen_ids, seen_codes, fail)
+    if chunk is not None:
+        _hand_over(session, good, seen_ids, fresh_ids, seen_codes, fresh_codes, errors, fail, chunk)
+        good = []
+    else:
+        _against_ledger(session, good, seen_ids, seen_codes, fail)
     if any(_unnamed_column_used(roster, i) for i in range(len(roster.headers))):
         columns.unknown.append(-1)
     position = {roster.headers[i]: i for i in range(len(roster.headers))}
     errors.sort(key=lambda e: (e["row"], position.get(e["field"], -1)))
     return good, errors, columns, households
+
+
+#: Good rows handed over at a time by :func:`validate_roster` with ``chunk``.
+CHUNK_ROWS = 5000
+
+
+def _hand_over(
+    session, good, seen_ids, fresh_ids, seen_codes, fresh_codes, errors, fail, chunk
+) -> None:
+    """The ledger check of the ID numbers and codes seen since the last chunk (together,
+    every one the file's whole check would look up), then the good rows it did not refuse
+    to ``chunk``."""
+    before = len(errors)
+    _against_ledger(
+        session,
+        good,
+        {k: seen_ids[k] for k in fresh_ids},
+        {k: seen_codes[k] for k in fresh_codes},
+        fail,
+    )
+    refused = {e["row"] for e in errors[before:]}
+    fresh_ids.clear()
+    fresh_codes.clear()
+    if good:
+        chunk([row for row in good if row.line not in refused])
 
 
 def _exit_of(cells, columns, headers, line, today, fail) -> tuple[dt.date, str] | None:

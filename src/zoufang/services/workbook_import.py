@@ -50,7 +50,7 @@ from zoufang.errors import InvalidInput, RuleViolation, ZoufangError
 from zoufang.i18n import _
 from zoufang.services.audit_log import record
 from zoufang.services.roster_file import cell_text, dash_or_none, is_blank, normalise_header
-from zoufang.services.roster_validation import LIST_SEPARATORS, Tidied, clean_name
+from zoufang.services.roster_validation import LIST_SEPARATORS, Row, Tidied, clean_name
 from zoufang.services.workbook_file import KINDS, Sheet, Workbook, file_stamp, read_workbook
 from zoufang.tables import audit_log as AL
 from zoufang.tables import commitment as CM
@@ -440,7 +440,6 @@ class _Import:
                 self.count("funds")
 
     def households_(self) -> None:
-        from zoufang.services.roster_import import _write
         from zoufang.services.roster_validation import validate_roster
 
         sheet = self.book.sheets.get("households")
@@ -448,6 +447,19 @@ class _Import:
             return
         roster = sheet.roster(self.book.file, self.book.sha256)
         tidied = Tidied(names=[], new_cadres={}, blank_rows=[])
+        # Without --create-cadres the households are written 5,000 at a time as they are
+        # checked (a county's checked rows are never held at once); a household the file
+        # gives no 户号 is written last, numbered after every 户号 the file gives, as
+        # before. With it, every new cadre is made first and then the households, as
+        # `enroll --from` does.
+        streamed = not self.create_cadres
+        unnumbered: list[Row] = []
+
+        def write(rows: list[Row]) -> None:
+            numbered = [row for row in rows if row.household.code]
+            unnumbered.extend(row for row in rows if not row.household.code)
+            self._enrolled(sheet, numbered)
+
         try:
             good, errors, columns, _count = validate_roster(
                 session=self.s,
@@ -456,6 +468,7 @@ class _Import:
                 create_cadres=self.create_cadres,
                 tidied=tidied,
                 exited_ok=True,
+                chunk=write if streamed else None,
             )
         except InvalidInput as exc:  # the sheet as a whole: a required column missing…
             self.fail(sheet, sheet.header_row, "", exc.reason)
@@ -481,6 +494,9 @@ class _Import:
         unknown = [roster.headers[i] for i in columns.unknown if i >= 0]
         if unknown:  # kept in each household's notes, as `enroll --from` keeps them
             self.result.kept_in_notes = unknown
+        if streamed:
+            self._enrolled(sheet, unnumbered)
+            return
         if not good:
             return
         from zoufang.services.cadres import add_cadre
@@ -488,8 +504,16 @@ class _Import:
         for made, first in tidied.new_cadres.items():
             cadre = add_cadre(session=self.s, name=made)
             self.result.cadres_created.append({"code": cadre.code, "name": made, "row": first})
-        codes = _write(self.s, good, self.today, lambda done: None)
-        for row, code in zip(good, codes, strict=True):
+        self._enrolled(sheet, good)
+
+    def _enrolled(self, sheet: Sheet, rows: list[Row]) -> None:
+        """Write checked households; remember how the file refers to them."""
+        from zoufang.services.roster_import import _write
+
+        if not rows:
+            return
+        codes = _write(self.s, rows, self.today, lambda done: None)
+        for row, code in zip(rows, codes, strict=True):
             self.households[code] = code
             self.households[row.household.id_number] = code
             named = self.head_names.setdefault(row.household.name, code)
@@ -499,7 +523,7 @@ class _Import:
                 named.append(code)
             if row.exited is not None:
                 self.exits.append((code, *row.exited, sheet, row.line))
-        self.count("households", len(good))
+        self.count("households", len(rows))
 
     def members(self) -> None:
         from zoufang.services.households import MemberBatch
