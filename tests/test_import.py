@@ -601,7 +601,6 @@ def test_households_written_a_chunk_at_a_time_are_those_written_at_once(
     is checked (a county's checked rows are never held at once): where the chunks end
     changes nothing, every table of the ledger is the same."""
     from helpers import all_rows
-
     from zoufang.services import roster_validation
 
     _source, out = demo_export
