@@ -375,6 +375,18 @@ class HistoryImport:
 
     # ------------------------------------------------------------------ writing
 
+    def before_first_entry(self, ref: str) -> None:
+        """Write now what :meth:`before_entry` will write before the money sheet's first
+        entry ``ref`` (nearly all of a county's history: its opening facts): the rows are
+        let go before the payments' facts are read, not held beside them."""
+        if not self.active:
+            return
+        try:
+            number = int(ref)
+        except (TypeError, ValueError):
+            number = self.position + 1
+        self._flush(number)
+
     def before_entry(self, ref: str, fund: str = "") -> bool:
         """Write the changes the old ledger had recorded before its entry ``ref`` (the
         file's 流水号; without one, the entry's place in the sheet). False if the entry is

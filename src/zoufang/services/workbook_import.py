@@ -765,7 +765,10 @@ class _Import:
         # a first pass over the sheet (streamed again below, not held)
         named: list[int] = []
         any_row = False
+        first = ""
         for _sheet, _name, _line, get in self.rows("ledger", count=False):
+            if not any_row:
+                first = get("seq")
             any_row = True
             visit = self.visits.get(get("visit"))
             if visit is not None:
@@ -776,6 +779,11 @@ class _Import:
             for right in ("funds", "pay", "reverse"):
                 require(self.s, right)
         from zoufang.services.fund_payment import forget_facts, keep_facts
+
+        if any_row and self.history is not None:
+            # the history before the first entry written now, its rows let go before the
+            # payments' facts are read (the same rows, in the same place in the chains)
+            self.history.before_first_entry(first)
 
         # every payment judged by the same rules, on facts read once (nothing below adds a
         # household or a member; the file's fact changes written between the payments are
