@@ -608,7 +608,20 @@ def test_households_written_a_chunk_at_a_time_are_those_written_at_once(
     ok(invoke("import", out, env=_env(at_once)))
     monkeypatch.setattr(roster_validation, "CHUNK_ROWS", 3)
     ok(invoke("import", out, env=_env(chunked)))
-    assert all_rows(chunked) == all_rows(at_once)
+    assert _same_on_either_backend(all_rows(chunked)) == _same_on_either_backend(all_rows(at_once))
+
+
+def _same_on_either_backend(rows: dict) -> dict:
+    """Every table but what PostgreSQL records of its own transactions, which two ledgers
+    written by two commands differ in by nature (the trail; an audit row's transaction)."""
+    from zoufang import tables
+
+    rows = dict(rows)
+    rows.pop("change_trail", None)
+    names = [c.name for c in tables.metadata.tables["audit_log"].columns]
+    keep = [i for i, n in enumerate(names) if n not in ("txid", "cluster_id")]
+    rows["audit_log"] = [tuple(r[i] for i in keep) for r in rows["audit_log"]]
+    return rows
 
 
 def test_households_without_a_number_come_after_every_number_the_file_gives(
