@@ -17,15 +17,6 @@ if TYPE_CHECKING:
     from zoufang.db import LedgerSession
 
 
-def snapshot(obj: Any) -> dict[str, Any] | None:
-    """A JSON-ready copy of a row's fields (dates as ISO text): of a dict, or of a model
-    object (its ``model_dump()``)."""
-    if obj is None:
-        return None
-    data = obj if isinstance(obj, dict) else obj.model_dump()
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
-
-
 def record(
     session: LedgerSession,
     *,
@@ -95,8 +86,9 @@ def _fit(text: str, limit: int) -> str:
 
 
 def _dump(value: Any) -> str | None:
-    """:func:`snapshot` as JSON text (keys sorted, CJK as is): dates as ISO text by the
-    encoder's ``default``, without a copy of the row first (an import records ~2 million)."""
+    """A row's fields (a dict, or a model object's ``model_dump()``) as JSON text: keys
+    sorted, CJK as is, dates as ISO text by the encoder's ``default``, without a copy of the
+    row first (an import records ~2 million)."""
     if value is None:
         return None
     return _encode(value if isinstance(value, dict) else value.model_dump())
