@@ -29,7 +29,7 @@ from __future__ import annotations
 from zoufang.db.engine import BUSY_TIMEOUT_MS, MMAP_SIZE, PG_WRITE_LOCK, make_engine
 from zoufang.db.ledger import Ledger
 from zoufang.db.migrate import HEAD_REVISION, REVISIONS, migrations_dir, run_migrations
-from zoufang.db.reading import bulk, driver_rows, read_by_mmap
+from zoufang.db.reading import bulk, driver_rows, driver_rows_streamed, read_by_mmap
 from zoufang.db.sessions import LedgerSession
 from zoufang.db.snapshots import WRITE_MARK_SQL, adopt_snapshot, cores, second_reader, snapshot_mark
 from zoufang.db.urls import database_url, default_db_path, hide_password, sqlite_path
@@ -49,6 +49,7 @@ __all__ = [
     "database_url",
     "default_db_path",
     "driver_rows",
+    "driver_rows_streamed",
     "hide_password",
     "make_engine",
     "migrations_dir",

@@ -37,6 +37,18 @@ def driver_rows(connection, statement, parameters: dict | None = None) -> list[t
         result.close()
 
 
+def driver_rows_streamed(connection, statement, batch: int = 5000) -> Iterator[tuple]:
+    """The rows of ``statement`` as :func:`driver_rows` gives them, ``batch`` at a time
+    instead of all at once: a county's households, members or fact history would otherwise
+    be held as tuples beside what the caller builds from them (`import`)."""
+    result = connection.execute(statement)
+    try:
+        while rows := result.cursor.fetchmany(batch):
+            yield from rows
+    finally:
+        result.close()
+
+
 @contextlib.contextmanager
 def bulk() -> Iterator[None]:
     """No cyclic garbage collection inside the block.

@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -370,11 +370,11 @@ def _of_subjects():
 
 def load_history(conn, subjects: Iterable[tuple[str, str]] | None = None) -> History:
     """Every fact change (or those of ``subjects``: (subject_kind, subject) pairs)."""
-    from zoufang.db import driver_rows
+    from zoufang.db import driver_rows, driver_rows_streamed
 
     query = select(*(_fact.c[c] for c in HISTORY_COLUMNS)).order_by(_fact.c.seq)
     if subjects is None:
-        return History(_streamed(conn, query))
+        return History(driver_rows_streamed(conn, query, 10_000))
     # One kind at a time, ``subject_kind = ? AND subject IN (…)``: the subject index answers
     # it (SQLite does not use an index for a row-value ``(kind, subject) IN (…)`` and read
     # every fact change of the county for one payment).
@@ -390,18 +390,6 @@ def load_history(conn, subjects: Iterable[tuple[str, str]] | None = None) -> His
             )
     rows.sort(key=lambda r: r[0])
     return History(rows)
-
-
-def _streamed(conn, query) -> Iterator[tuple]:
-    """The rows of ``query`` as the driver returns them, 10,000 at a time: a county's
-    history (~300,000 rows) is never held as rows while its periods are built."""
-    result = conn.execute(query)
-    try:
-        cursor = result.cursor
-        while batch := cursor.fetchmany(10_000):
-            yield from batch
-    finally:
-        result.close()
 
 
 def _date(value: Any) -> dt.date | None:

@@ -418,6 +418,7 @@ class _KeptFacts:
     held: money_chain.HeldEntries | None = None
 
     def __init__(self, session: LedgerSession, visit_ids: Iterable[int] = ()) -> None:
+        from zoufang.db import driver_rows_streamed
 
         conn = session.connection()
         self.head: ChainHead | None = None  # the last entry appended meanwhile
@@ -443,7 +444,7 @@ class _KeptFacts:
             else:
                 known.add(hid)  # type: ignore[union-attr]
 
-        for hid, code, name, number in _streamed(
+        for hid, code, name, number in driver_rows_streamed(
             conn, select(H.c.id, H.c.code, H.c.head_name, H.c.id_number)
         ):
             self.households[code] = HouseholdRef(hid, code, name, number)
@@ -451,7 +452,7 @@ class _KeptFacts:
             if number is not None:
                 hold(number, hid)
         people: dict[int, list[str]] = {}
-        for hid, number in _streamed(
+        for hid, number in driver_rows_streamed(
             conn, select(M.c.household_id, M.c.id_number).where(M.c.id_number.is_not(None))
         ):
             people.setdefault(hid, []).append(number)
@@ -562,18 +563,6 @@ class _KeptFacts:
             if original is not None and original.kind == "disburse":
                 day = (*key, original.entry_date)
                 self.same_day[day] = self.same_day.get(day, 1) - 1
-
-
-def _streamed(conn, statement) -> Iterable[tuple]:
-    """The rows of ``statement`` as the driver returns them (as
-    :func:`zoufang.db.driver_rows`), a few thousand at a time instead of all at once (a
-    county's households and members: ~60 MiB of tuples otherwise, at the import's peak)."""
-    result = conn.execute(statement)
-    try:
-        while rows := result.cursor.fetchmany(5000):
-            yield from rows
-    finally:
-        result.close()
 
 
 def disburse(
