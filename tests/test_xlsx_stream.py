@@ -287,8 +287,9 @@ def test_cells_read_as_calamine_reads_them(tmp_path, writer, grid):
         assert mine.get(r, []) == want
 
 
-def _raw_book(path: Path, sheet_xml: str) -> None:
-    """A minimal workbook whose one sheet's XML is ``sheet_xml``, as a hand-made tool writes."""
+def _raw_book(path: Path, sheet_xml: str, head: str = "") -> None:
+    """A minimal workbook whose one sheet's XML is ``sheet_xml`` (``head`` before its
+    ``<sheetData>``: a ``<dimension>``), as a hand-made tool writes."""
     import zipfile
 
     parts = {
@@ -321,7 +322,9 @@ def _raw_book(path: Path, sheet_xml: str) -> None:
         ),
         "xl/worksheets/sheet1.xml": (
             '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
-            'openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            'openxmlformats.org/spreadsheetml/2006/main">'
+            + head
+            + "<sheetData>"
             + sheet_xml
             + "</sheetData></worksheet>"
         ),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import PurePosixPath
 
 #: Bytes of compressed XML read at a time.
@@ -221,7 +221,37 @@ class XlsxBook:
         return int(m.group(1)) if m else None
 
     def rows(self, member: str) -> Iterator[tuple[int, list]]:
-        """``(row number in Excel, cells)`` of each row the sheet's XML holds, in order."""
+        """``(row number in Excel, cells)`` of each row the sheet's XML holds, in order.
+
+        A long sheet (more than :data:`AHEAD_ROWS` rows by its ``<dimension>``) is read ahead
+        by a second process once its first :data:`HERE_ROWS` rows have been read here: that
+        process parses the rows while this one works on the last ones it sent
+        (:class:`_Ahead`). A pass that stops early (the header's search) never starts it."""
+        here = self.rows_here(member)
+        if not _ahead_wanted(self, member):
+            yield from here
+            return
+        last = 0
+        for n, (line, cells) in enumerate(here, 1):
+            yield line, cells
+            last = line
+            if n >= HERE_ROWS:
+                break
+        else:
+            return  # the sheet ended here
+        here.close()
+        ahead = _Ahead(self.path, member, last)
+        yield from ahead
+        if ahead.finished:
+            return
+        # the reading process stopped without finishing (killed, or could not start):
+        # the rest is read here, from the row after the last one it sent
+        for line, cells in self.rows_here(member):
+            if line > ahead.last:
+                yield line, cells
+
+    def rows_here(self, member: str) -> Generator[tuple[int, list], None, None]:
+        """:meth:`rows`, all in this process."""
         state = _State()
         with zipfile.ZipFile(self.path) as z, z.open(member) as f:
             rest = b""
@@ -324,6 +354,137 @@ class XlsxBook:
             days += 1
         moment = self.epoch + dt.timedelta(days=days, milliseconds=ms)
         return moment.date() if not ms else moment
+
+
+#: A sheet with more rows than this (by its ``<dimension>``) is read ahead by a second
+#: process (:meth:`XlsxBook.rows`); ``ZOUFANG_READ_AHEAD=0`` in the environment turns that off.
+AHEAD_ROWS = 20_000
+#: Rows read in this process before the reading process is started.
+HERE_ROWS = 2_000
+#: Rows in each message from the reading process.
+AHEAD_BATCH = 1_000
+
+
+def _ahead_wanted(book: XlsxBook, member: str) -> bool:
+    import os
+
+    if os.environ.get("ZOUFANG_READ_AHEAD", "") in ("0", "off", "no"):
+        return False
+    rows = book.dimension_rows(member)
+    return rows is not None and rows > AHEAD_ROWS
+
+
+#: What the reading process runs: ``serve(path, member, after)`` from this module, with the
+#: package found where this process found it (as :mod:`zoufang.services.audit_workers` does).
+_READER = (
+    "import gc, sys\n"
+    "gc.disable()\n"
+    "if sys.argv[1] not in sys.path:\n"
+    "    sys.path.insert(0, sys.argv[1])\n"
+    "from zoufang.services.xlsx_stream import serve\n"
+    "serve(sys.argv[2], sys.argv[3], int(sys.argv[4]))\n"
+)
+
+
+class _Ahead:
+    """A sheet's rows after ``after``, read by a process of its own and received here in
+    messages of :data:`AHEAD_BATCH` rows (pickled on its standard output): while this
+    process works on one message, that one parses the next. Its error is raised here as
+    :class:`Unreadable` with the same words; if it stops without a last message (killed) or
+    cannot start, :attr:`finished` stays False and :attr:`last` is the last row it sent."""
+
+    def __init__(self, path: str, member: str, after: int) -> None:
+        self.path, self.member, self.last = path, member, after
+        self.finished = False
+
+    def __iter__(self) -> Iterator[tuple[int, list]]:
+        import pickle
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        import zoufang
+
+        package_root = str(Path(zoufang.__file__).resolve().parents[1])
+        try:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-P",
+                    "-c",
+                    _READER,
+                    package_root,
+                    self.path,
+                    self.member,
+                    str(self.last),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            return
+        assert process.stdout is not None
+        try:
+            while True:
+                try:
+                    message = pickle.load(process.stdout)
+                except (EOFError, pickle.UnpicklingError):
+                    return  # it stopped: the caller reads the rest itself
+                if message[0] == "rows":
+                    rows = message[1]
+                    yield from rows
+                    if rows:
+                        self.last = rows[-1][0]
+                elif message[0] == "end":
+                    self.finished = True
+                    return
+                else:  # ("error", its reason)
+                    self.finished = True
+                    raise Unreadable(message[1])
+        finally:
+            process.stdout.close()
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+
+def serve(path: str, member: str, after: int) -> None:
+    """The reading process (:class:`_Ahead`): the sheet's rows after row ``after``, pickled
+    to standard output :data:`AHEAD_BATCH` at a time, then ``("end",)`` or ``("error",
+    reason)`` (the reason as the reading here would have told it)."""
+    import pickle
+    import sys
+
+    out = sys.stdout.buffer
+    batch: list[tuple[int, list]] = []
+    try:
+        book = XlsxBook(path)
+        for line, cells in book.rows_here(member):
+            if line <= after:
+                continue
+            batch.append((line, cells))
+            if len(batch) >= AHEAD_BATCH:
+                pickle.dump(("rows", batch), out, pickle.HIGHEST_PROTOCOL)
+                out.flush()  # whole, so that it is read while the next one is parsed
+                batch = []
+        if batch:
+            pickle.dump(("rows", batch), out, pickle.HIGHEST_PROTOCOL)
+        pickle.dump(("end",), out, pickle.HIGHEST_PROTOCOL)
+    except BrokenPipeError:
+        return  # the reader stopped listening (a pass ended early)
+    except Exception as exc:  # told as the reading here would: its first line, or its kind
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        try:
+            if batch:
+                pickle.dump(("rows", batch), out, pickle.HIGHEST_PROTOCOL)
+            pickle.dump(("error", reason), out, pickle.HIGHEST_PROTOCOL)
+        except BrokenPipeError:
+            return
+    try:
+        out.flush()
+    except BrokenPipeError:
+        pass
 
 
 #: At most this many date cells' values are kept for the next cell with the same number
