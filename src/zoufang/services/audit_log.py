@@ -86,22 +86,42 @@ def _fit(text: str, limit: int) -> str:
 
 
 def _dump(value: Any) -> str | None:
-    """A row's fields (a dict, or a model object's ``model_dump()``) as JSON text: keys
-    sorted, CJK as is, dates as ISO text by the encoder's ``default``, without a copy of the
-    row first (an import records ~2 million)."""
+    """A row's fields (a dict, or a model object's ``model_dump()``) as compact JSON text:
+    keys sorted, no white space, CJK as is, dates as ISO text, without a copy of the row
+    first (an import records ~2 million). orjson writes it (~1 µs a row against the
+    standard library's ~8); what orjson refuses (an integer beyond 64 bits, a lone
+    surrogate) the standard library writes in the same form."""
     if value is None:
         return None
-    return _encode(value if isinstance(value, dict) else value.model_dump())
+    fields = value if isinstance(value, dict) else value.model_dump()
+    try:
+        return _orjson_dumps(fields, option=_ORJSON_OPTIONS, default=_refuse).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _encode(fields)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _iso(value: Any) -> str:
     if isinstance(value, dt.date):  # and datetime
         return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return _refuse(value)
 
 
-#: One encoder for every row (``json.dumps`` with options builds a new one each call).
-_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_iso).encode
+def _orjson():
+    import orjson
+
+    return orjson.dumps, orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
+_orjson_dumps, _ORJSON_OPTIONS = _orjson()
+#: The standard library's encoder, in orjson's form, for what orjson refuses (one encoder
+#: for every row: ``json.dumps`` with options builds a new one each call).
+_encode = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_iso
+).encode
 
 
 def record_backfill(session: LedgerSession, *, today: dt.date, reason: str) -> None:
