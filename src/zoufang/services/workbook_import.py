@@ -48,6 +48,7 @@ from zoufang.codes import COMMITMENT_CLOSED, COMMITMENT_STATUSES
 from zoufang.db.writing import insert_many
 from zoufang.errors import InvalidInput, RuleViolation, ZoufangError
 from zoufang.i18n import _
+from zoufang.services import roster_file
 from zoufang.services.audit_log import record
 from zoufang.services.roster_file import cell_text, dash_or_none, is_blank, normalise_header
 from zoufang.services.roster_validation import LIST_SEPARATORS, Row, Tidied, clean_name
@@ -165,8 +166,8 @@ class IdMap:
         if self._other and self._other.pop(key, None) is not None:
             self._count -= 1
         a = self._array
-        if i >= len(a):
-            a.extend(self._array_of_none(i + 1 - len(a)))
+        if i >= len(a):  # grown by half at least: not one new array for every new id
+            a.extend(self._array_of_none(max(i + 1 - len(a), len(a) // 2)))
         if a[i] < 0:
             self._count += 1
         a[i] = value
@@ -225,6 +226,8 @@ class _Import:
         self.history: HistoryImport | None = None
         # what a kind's rows look up again and again, read once (heard_import)
         self.lookups: dict[str, Any] = {}
+        # a date cell's text (and whether it may be after today) → its day, parsed once
+        self.dates_read: dict[tuple[str, bool], dt.date] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -245,6 +248,7 @@ class _Import:
         if sheet is None:
             return
         index = sheet.index
+        dashes = roster_file._DASH_OR_NONE
         for name, line, cells in sheet.rows:
             if count:
                 self.tick()
@@ -257,7 +261,12 @@ class _Import:
                     return ""
                 value = cells[i]
                 text = value.strip() if value.__class__ is str else cell_text(value)
-                return "" if not text or dash_or_none(text) else text
+                if not text:
+                    return ""
+                dash = dashes.get(text)  # dash_or_none's own memory, without the call
+                if dash is None:
+                    dash = dash_or_none(text)
+                return "" if dash else text
 
             yield sheet, name, line, get
 
@@ -315,9 +324,15 @@ class _Import:
             if required:
                 raise InvalidInput(sheet.label(key), _("is required"))
             return None
-        return parsing.parse_date(
+        known = self.dates_read.get((text, future))  # days repeat: each text parsed once
+        if known is not None:
+            return known
+        day = parsing.parse_date(
             text[:10], field=sheet.label(key), today=self.today, allow_future=future
         )
+        if len(self.dates_read) < 50_000:
+            self.dates_read[text, future] = day
+        return day
 
     def cadre_code(self, text: str, field: str) -> str:
         from zoufang.services.lookup import resolve_cadre
