@@ -104,3 +104,50 @@ def test_a_column_with_a_default_left_out_is_filled_in_as_sqlalchemy_does(new_le
         insert_many(conn, audit_log, [row])
         at = conn.exec_driver_sql("SELECT at FROM audit_log").scalar()
     assert at is not None
+
+
+def test_a_constant_default_left_out_is_written_by_insert_many_as_sqlalchemy_does(new_ledger):
+    """A member's ``status`` (default "current") left out of the rows: insert_many writes it
+    itself (on SQLite, no fallback to SQLAlchemy), the same stored rows as SQLAlchemy's."""
+    from sqlalchemy import insert
+
+    from zoufang.db import Ledger
+    from zoufang.db.writing import _plan, insert_many
+    from zoufang.tables import household, member
+
+    def rows(household_id: int) -> list[dict]:
+        return [
+            {
+                "household_id": household_id,
+                "name": name,
+                "relation": "child",
+                "id_number": None,
+                "birth_year": 2010 + n,
+                "health": None,
+            }
+            for n, name in enumerate(("李明", "李华"), 1)
+        ]
+
+    stored = []
+    for name, write in (
+        ("by_sqlalchemy", lambda c, t, r: c.execute(insert(t), r)),
+        ("by_insert_many", insert_many),
+    ):
+        with Ledger(str(new_ledger(name))).session(write=True, operator="t", command="t") as s:
+            conn = s.connection()
+            hid = conn.execute(
+                insert(household).values(
+                    code="H000001",
+                    head_name="李大爷",
+                    id_number="110101195001010011",
+                    village="东村",
+                    enrolled_on=dt.date(2026, 1, 5),
+                )
+            ).inserted_primary_key[0]
+            if name == "by_insert_many" and conn.dialect.name == "sqlite":
+                assert _plan(conn.dialect, member, tuple(rows(hid)[0])) is not None
+            write(conn, member, rows(hid))
+            query = "SELECT * FROM member ORDER BY id"
+            stored.append([tuple(r) for r in conn.exec_driver_sql(query)])
+    assert stored[0] == stored[1]
+    assert all("current" in row for row in stored[1])

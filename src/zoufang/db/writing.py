@@ -6,8 +6,9 @@ about as long as SQLite's own insert of the row (an import writes ~5 million at 
 docs/benchmarks.md). :func:`insert_many` converts the values with the very same bind
 processors (``Date`` and ``DateTime`` as SQLAlchemy stores them in SQLite, ``Boolean`` as
 0/1), once per value, and hands the driver plain tuples. Elsewhere than SQLite, and for
-rows that leave out a column with a Python-side default (which SQLAlchemy would fill in),
-it is SQLAlchemy's ``executemany`` as before.
+rows that leave out a column with a Python-side default made per row (a callable, which
+SQLAlchemy would call), it is SQLAlchemy's ``executemany`` as before; a column left out whose default is a
+constant (``status = "active"``) gets that constant, as SQLAlchemy would give it.
 """
 
 from __future__ import annotations
@@ -42,11 +43,18 @@ def _plan(dialect, table, keys: tuple[str, ...]):
     columns = table.c
     if any(key not in columns for key in keys):
         return None
-    if any(c.default is not None and c.key not in keys for c in table.columns):
-        return None
+    left_out = [c for c in table.columns if c.default is not None and c.key not in keys]
+    if any(not getattr(c.default, "is_scalar", False) for c in left_out):
+        return None  # a default made per row (a callable, a SQL expression): SQLAlchemy's
     quote = dialect.identifier_preparer.quote
+    named = (*keys, *(c.key for c in left_out))
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(table.name), ", ".join(quote(k) for k in keys), ", ".join("?" * len(keys))
+        quote(table.name), ", ".join(quote(k) for k in named), ", ".join("?" * len(named))
+    )
+    # a scalar default left out: its value, as SQLAlchemy would bind it, after the row's own
+    constants = tuple(
+        p(c.default.arg) if (p := c.type._cached_bind_processor(dialect)) else c.default.arg
+        for c in left_out
     )
     processors = [
         (i, p)
@@ -63,12 +71,19 @@ def _plan(dialect, table, keys: tuple[str, ...]):
     else:
         plain = get
     if not processors:
-        return sql, plain
+        if not constants:
+            return sql, plain
+
+        def with_constants(row):
+            return (*plain(row), *constants)
+
+        return sql, with_constants
 
     def values(row):
         out = list(plain(row))
         for i, process in processors:
             out[i] = process(out[i])
+        out += constants
         return tuple(out)
 
     return sql, values
