@@ -132,7 +132,8 @@ def test_a_reading_process_that_cannot_start_leaves_it_all_here(
 
 def test_its_error_is_told_as_the_one_read_here(tmp_path, small_batches):
     """A cell this reader does not read, far down the sheet: the rows before it, then the
-    same Unreadable with the same words, read ahead or here."""
+    same Unreadable with the same words, read ahead (the reading process stops, and this one
+    reads the rest and meets the error itself) or here."""
     path = tmp_path / "odd.xlsx"
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 80))
     odd = '<row r="80"><c r="A80"><x>odd</x></c></row>'
@@ -148,6 +149,20 @@ def test_its_error_is_told_as_the_one_read_here(tmp_path, small_batches):
         got[how] = (seen, str(caught.value))
     assert got["ahead"] == got["here"]
     assert len(got["here"][0]) == 79 and "row 80" in got["here"][1]
+
+
+def test_a_row_number_given_again_far_down_is_kept(tmp_path, small_batches):
+    """A hand-made sheet that goes back to row 3 after row 79: every row the XML holds, in
+    its order, read ahead as read here (rows are counted, not skipped by number)."""
+    path = tmp_path / "again.xlsx"
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 80))
+    again = '<row r="3"><c r="A3"><v>333</v></c></row>'
+    _raw_book(path, rows + again, head='<dimension ref="A1:A80"/>')
+    book = XlsxBook(str(path))
+    member = book.sheets[0][1]
+    here = list(book.rows_here(member))
+    assert len(here) == 80 and here[-1] == (3, [333.0])
+    assert list(book.rows(member)) == here
 
 
 def test_the_import_of_a_long_sheet_read_ahead_is_the_import_read_here(

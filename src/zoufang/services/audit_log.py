@@ -90,7 +90,7 @@ def _dump(value: Any) -> str | None:
     keys sorted, no white space, CJK as is, dates as ISO text, without a copy of the row
     first (an import records ~2 million). orjson writes it (~1 µs a row against the
     standard library's ~8); what orjson refuses (an integer beyond 64 bits, a lone
-    surrogate) the standard library writes in the same form."""
+    surrogate) the standard library writes in the same form, non-ASCII escaped."""
     if value is None:
         return None
     fields = value if isinstance(value, dict) else value.model_dump()
@@ -118,9 +118,10 @@ def _orjson():
 
 _orjson_dumps, _ORJSON_OPTIONS = _orjson()
 #: The standard library's encoder, in orjson's form, for what orjson refuses (one encoder
-#: for every row: ``json.dumps`` with options builds a new one each call).
+#: for every row: ``json.dumps`` with options builds a new one each call); non-ASCII as
+#: ``\u`` escapes there, so that even a lone surrogate can be stored.
 _encode = json.JSONEncoder(
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_iso
+    ensure_ascii=True, sort_keys=True, separators=(",", ":"), default=_iso
 ).encode
 
 

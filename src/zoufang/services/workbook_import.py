@@ -324,11 +324,12 @@ class _Import:
             if required:
                 raise InvalidInput(sheet.label(key), _("is required"))
             return None
+        text = text[:10]  # a date and time: its day
         known = self.dates_read.get((text, future))  # days repeat: each text parsed once
         if known is not None:
             return known
         day = parsing.parse_date(
-            text[:10], field=sheet.label(key), today=self.today, allow_future=future
+            text, field=sheet.label(key), today=self.today, allow_future=future
         )
         if len(self.dates_read) < 50_000:
             self.dates_read[text, future] = day

@@ -231,24 +231,29 @@ class XlsxBook:
         if not _ahead_wanted(self, member):
             yield from here
             return
-        last = 0
-        for n, (line, cells) in enumerate(here, 1):
-            yield line, cells
-            last = line
+        n = 0
+        for row in here:
+            yield row
+            n += 1
             if n >= HERE_ROWS:
                 break
         else:
             return  # the sheet ended here
         here.close()
-        ahead = _Ahead(self.path, member, last)
+        ahead = _Ahead(self.path, member, n)
         yield from ahead
         if ahead.finished:
             return
-        # the reading process stopped without finishing (killed, or could not start):
-        # the rest is read here, from the row after the last one it sent
-        for line, cells in self.rows_here(member):
-            if line > ahead.last:
-                yield line, cells
+        # the reading process stopped without finishing (killed, could not start, or met
+        # something it could not read): the rest is read here, from the row after the last
+        # one it sent (counted, not by row number: a sheet may repeat one), and an error in
+        # the file is raised here as reading here raises it
+        skip = ahead.sent
+        for row in self.rows_here(member):
+            if skip:
+                skip -= 1
+                continue
+            yield row
 
     def rows_here(self, member: str) -> Generator[tuple[int, list], None, None]:
         """:meth:`rows`, all in this process."""
@@ -368,7 +373,7 @@ AHEAD_BATCH = 1_000
 def _ahead_wanted(book: XlsxBook, member: str) -> bool:
     import os
 
-    if os.environ.get("ZOUFANG_READ_AHEAD", "") in ("0", "off", "no"):
+    if os.environ.get("ZOUFANG_READ_AHEAD", "").strip().lower() in ("0", "off", "no", "false"):
         return False
     rows = book.dimension_rows(member)
     return rows is not None and rows > AHEAD_ROWS
@@ -387,14 +392,15 @@ _READER = (
 
 
 class _Ahead:
-    """A sheet's rows after ``after``, read by a process of its own and received here in
-    messages of :data:`AHEAD_BATCH` rows (pickled on its standard output): while this
-    process works on one message, that one parses the next. Its error is raised here as
-    :class:`Unreadable` with the same words; if it stops without a last message (killed) or
-    cannot start, :attr:`finished` stays False and :attr:`last` is the last row it sent."""
+    """A sheet's rows after its first ``after`` rows, read by a process of its own and
+    received here in messages of :data:`AHEAD_BATCH` rows (pickled on its standard output):
+    while this process works on one message, that one parses the next. If it stops without
+    its last message (an error in the file, killed) or cannot start, :attr:`finished` stays
+    False and :attr:`sent` is the count of rows handed on so far (``after`` included): the
+    caller reads the rest itself, and so raises any error of the file as it always has."""
 
     def __init__(self, path: str, member: str, after: int) -> None:
-        self.path, self.member, self.last = path, member, after
+        self.path, self.member, self.sent = path, member, after
         self.finished = False
 
     def __iter__(self) -> Iterator[tuple[int, list]]:
@@ -406,42 +412,28 @@ class _Ahead:
         import zoufang
 
         package_root = str(Path(zoufang.__file__).resolve().parents[1])
+        command = [sys.executable, "-P", "-c", _READER, package_root, self.path, self.member]
         try:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-P",
-                    "-c",
-                    _READER,
-                    package_root,
-                    self.path,
-                    self.member,
-                    str(self.last),
-                ],
+                [*command, str(self.sent)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
             )
-        except OSError:
+        except (OSError, TypeError, ValueError):  # no interpreter to start (embedded…)
             return
         assert process.stdout is not None
         try:
             while True:
                 try:
                     message = pickle.load(process.stdout)
-                except (EOFError, pickle.UnpicklingError):
-                    return  # it stopped: the caller reads the rest itself
-                if message[0] == "rows":
-                    rows = message[1]
-                    yield from rows
-                    if rows:
-                        self.last = rows[-1][0]
-                elif message[0] == "end":
+                except Exception:  # it stopped mid-message, or sent nothing more
+                    return
+                if message == "end":
                     self.finished = True
                     return
-                else:  # ("error", its reason)
-                    self.finished = True
-                    raise Unreadable(message[1])
+                yield from message
+                self.sent += len(message)
         finally:
             process.stdout.close()
             if process.poll() is None:
@@ -450,41 +442,40 @@ class _Ahead:
 
 
 def serve(path: str, member: str, after: int) -> None:
-    """The reading process (:class:`_Ahead`): the sheet's rows after row ``after``, pickled
-    to standard output :data:`AHEAD_BATCH` at a time, then ``("end",)`` or ``("error",
-    reason)`` (the reason as the reading here would have told it)."""
+    """The reading process (:class:`_Ahead`): the sheet's rows after its first ``after``
+    rows, pickled to standard output as lists of :data:`AHEAD_BATCH`, then ``"end"``. On
+    any error it sends the rows read before it and stops without ``"end"``: the import then
+    reads the rest itself and meets the error there, told as it always was."""
     import pickle
     import sys
 
-    out = sys.stdout.buffer
+    # buffered whatever PYTHONUNBUFFERED says: pickle writes in pieces, each whole
+    out = open(sys.stdout.fileno(), "wb", buffering=1 << 16, closefd=False)  # noqa: SIM115
     batch: list[tuple[int, list]] = []
     try:
-        book = XlsxBook(path)
-        for line, cells in book.rows_here(member):
-            if line <= after:
-                continue
-            batch.append((line, cells))
-            if len(batch) >= AHEAD_BATCH:
-                pickle.dump(("rows", batch), out, pickle.HIGHEST_PROTOCOL)
-                out.flush()  # whole, so that it is read while the next one is parsed
-                batch = []
-        if batch:
-            pickle.dump(("rows", batch), out, pickle.HIGHEST_PROTOCOL)
-        pickle.dump(("end",), out, pickle.HIGHEST_PROTOCOL)
-    except BrokenPipeError:
-        return  # the reader stopped listening (a pass ended early)
-    except Exception as exc:  # told as the reading here would: its first line, or its kind
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         try:
+            book = XlsxBook(path)
+            skip = after
+            for row in book.rows_here(member):
+                if skip:
+                    skip -= 1
+                    continue
+                batch.append(row)
+                if len(batch) >= AHEAD_BATCH:
+                    pickle.dump(batch, out, pickle.HIGHEST_PROTOCOL)
+                    out.flush()  # whole, so that it is read while the next one is parsed
+                    batch = []
+        except Exception:
             if batch:
-                pickle.dump(("rows", batch), out, pickle.HIGHEST_PROTOCOL)
-            pickle.dump(("error", reason), out, pickle.HIGHEST_PROTOCOL)
-        except BrokenPipeError:
+                pickle.dump(batch, out, pickle.HIGHEST_PROTOCOL)
+            out.flush()
             return
-    try:
+        if batch:
+            pickle.dump(batch, out, pickle.HIGHEST_PROTOCOL)
+        pickle.dump("end", out, pickle.HIGHEST_PROTOCOL)
         out.flush()
-    except BrokenPipeError:
-        pass
+    except (BrokenPipeError, OSError):
+        return  # the import stopped listening (a pass ended early)
 
 
 #: At most this many date cells' values are kept for the next cell with the same number
