@@ -432,6 +432,8 @@ class _Ahead:
                 if message == "end":
                     self.finished = True
                     return
+                if message.__class__ is not list:
+                    return  # not what this version sends (a process of another version)
                 yield from message
                 self.sent += len(message)
         finally:
