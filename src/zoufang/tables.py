@@ -60,12 +60,16 @@ class JSONDocument(TypeDecorator):
     impl = JSON
     cache_ok = True
 
+    def __init__(self, none_as_null: bool = False):
+        super().__init__(none_as_null=none_as_null)
+        self.none_as_null = none_as_null
+
     def load_dialect_impl(self, dialect):
         if dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import JSONB
 
-            return dialect.type_descriptor(JSONB(none_as_null=self.impl.none_as_null))
-        return dialect.type_descriptor(self.impl)
+            return dialect.type_descriptor(JSONB(none_as_null=self.none_as_null))
+        return dialect.type_descriptor(JSON(none_as_null=self.none_as_null))
 
 
 def utcnow() -> dt.datetime:
