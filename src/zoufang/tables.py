@@ -46,10 +46,30 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy import table as table_clause
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.types import JSON
+from sqlalchemy.types import JSON, TypeDecorator
 
 metadata = MetaData()
+
+
+class JSONDocument(TypeDecorator):
+    """JSON, stored as PostgreSQL's ``JSONB`` there (``JSON().with_variant(JSONB(),
+    "postgresql")``, the type migration 0014 creates), with PostgreSQL's dialect imported
+    only when a PostgreSQL ledger is used: importing it with the tables cost every command
+    on a SQLite ledger ~35 ms, asyncio included (docs/benchmarks.md, issue 13)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, none_as_null: bool = False):
+        super().__init__(none_as_null=none_as_null)
+        self.none_as_null = none_as_null
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB(none_as_null=self.none_as_null))
+        return dialect.type_descriptor(JSON(none_as_null=self.none_as_null))
 
 
 def utcnow() -> dt.datetime:
@@ -556,10 +576,6 @@ change_trail = Table(
     Column("table_name", String(63), nullable=False),
     Column("operation", String(6), nullable=False),
     Column("row_key", String(200), nullable=False),
-    Column(
-        "old_values", JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
-    ),
-    Column(
-        "new_values", JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
-    ),
+    Column("old_values", JSONDocument(none_as_null=True)),
+    Column("new_values", JSONDocument(none_as_null=True)),
 )
