@@ -130,16 +130,21 @@ def test_a_reading_process_that_cannot_start_leaves_it_all_here(
     assert list(book.rows(member)) == list(book.rows_here(member))
 
 
+def _seventy_nine_rows_and(path: Path, last: str) -> tuple[XlsxBook, str]:
+    """A hand-made sheet: rows 1–79 holding their number, then the XML ``last``."""
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 80))
+    _raw_book(path, rows + last, head='<dimension ref="A1:A80"/>')
+    book = XlsxBook(str(path))
+    return book, book.sheets[0][1]
+
+
 def test_its_error_is_told_as_the_one_read_here(tmp_path, small_batches):
     """A cell this reader does not read, far down the sheet: the rows before it, then the
     same Unreadable with the same words, read ahead (the reading process stops, and this one
     reads the rest and meets the error itself) or here."""
-    path = tmp_path / "odd.xlsx"
-    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 80))
-    odd = '<row r="80"><c r="A80"><x>odd</x></c></row>'
-    _raw_book(path, rows + odd, head='<dimension ref="A1:A80"/>')
-    book = XlsxBook(str(path))
-    member = book.sheets[0][1]
+    book, member = _seventy_nine_rows_and(
+        tmp_path / "odd.xlsx", '<row r="80"><c r="A80"><x>odd</x></c></row>'
+    )
     got: dict[str, tuple[list, str]] = {}
     for how, stream in (("ahead", book.rows), ("here", book.rows_here)):
         seen: list = []
@@ -154,12 +159,9 @@ def test_its_error_is_told_as_the_one_read_here(tmp_path, small_batches):
 def test_a_row_number_given_again_far_down_is_kept(tmp_path, small_batches):
     """A hand-made sheet that goes back to row 3 after row 79: every row the XML holds, in
     its order, read ahead as read here (rows are counted, not skipped by number)."""
-    path = tmp_path / "again.xlsx"
-    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 80))
-    again = '<row r="3"><c r="A3"><v>333</v></c></row>'
-    _raw_book(path, rows + again, head='<dimension ref="A1:A80"/>')
-    book = XlsxBook(str(path))
-    member = book.sheets[0][1]
+    book, member = _seventy_nine_rows_and(
+        tmp_path / "again.xlsx", '<row r="3"><c r="A3"><v>333</v></c></row>'
+    )
     here = list(book.rows_here(member))
     assert len(here) == 80 and here[-1] == (3, [333.0])
     assert list(book.rows(member)) == here
