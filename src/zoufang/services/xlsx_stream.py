@@ -28,8 +28,8 @@ from pathlib import PurePosixPath
 
 #: Bytes of compressed XML read at a time.
 CHUNK = 1 << 20
-#: … in the reading process (:func:`serve`): as fast, and its memory beside the import's
-#: stays ~10 MiB (its peak RSS 18 MB against 28 with :data:`CHUNK`, the county's money sheet)
+#: … in the reading process (:func:`serve`): as fast, and its own memory beside the
+#: import's stays ~13 MiB (its peak RSS 20 MB against 28 with :data:`CHUNK`, at the county)
 AHEAD_CHUNK = 1 << 17
 
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
@@ -420,9 +420,10 @@ class _Ahead:
 
         package_root = str(Path(zoufang.__file__).resolve().parents[1])
         command = [sys.executable, "-P", "-c", _READER, package_root, self.path, self.member]
+        command.append(str(self.sent))
         try:
             process = subprocess.Popen(
-                [*command, str(self.sent)],
+                command,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
