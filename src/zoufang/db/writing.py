@@ -7,8 +7,9 @@ docs/benchmarks.md). :func:`insert_many` converts the values with the very same 
 processors (``Date`` and ``DateTime`` as SQLAlchemy stores them in SQLite, ``Boolean`` as
 0/1), once per value, and hands the driver plain tuples. Elsewhere than SQLite, and for
 rows that leave out a column with a Python-side default made per row (a callable, which
-SQLAlchemy would call), it is SQLAlchemy's ``executemany`` as before; a column left out whose default is a
-constant (``status = "active"``) gets that constant, as SQLAlchemy would give it.
+SQLAlchemy would call), it is SQLAlchemy's ``executemany`` as before; a column left out
+whose default is a constant (``status = "active"``) gets that constant, as SQLAlchemy
+would give it.
 """
 
 from __future__ import annotations
