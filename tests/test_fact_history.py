@@ -5,12 +5,9 @@ found."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import rawdb
 from fundkit import raw_append
@@ -687,41 +684,3 @@ def test_history_add_puts_later_changes_in_force_and_forgets_the_shortcuts():
     assert later.categories == later.fund_categories == frozenset({"disabled"})
     assert earlier.categories == frozenset({"low-income"})
     assert kept.subjects("household") == {"H1"}
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    status=st.sampled_from(['"active"', '"exited"', '"moved"', "null", "[1]"]),
-    status_day=st.dates(dt.date(2025, 1, 1), dt.date(2026, 12, 31)),
-    status_seq=st.integers(-3, 12),
-    categories=st.sampled_from(['["low-income"]', "[]", '["a","b"]', "{}", "7"]),
-    categories_day=st.dates(dt.date(2025, 1, 1), dt.date(2026, 12, 31)),
-    categories_seq=st.integers(-3, 12),
-    on=st.dates(dt.date(2025, 1, 1), dt.date(2026, 12, 31)),
-    before=st.integers(-2, 14),
-)
-def test_payment_as_of_one_period_each_as_the_general_way(
-    status, status_day, status_seq, categories, categories_day, categories_seq, on, before
-):
-    """payment_as_of's own way for a household with one status and one categories period
-    (each household's first payment in an audit) gives the facts, and remembers the
-    shortcut, exactly as the general way (_household_as_of: the as-of rule and _settle)."""
-    from zoufang.services.fact_history import History, _household_as_of, payment_as_of
-
-    rows = [
-        (1, "household", "H1", "status", status, status_day, status_seq),
-        (2, "household", "H1", "categories", categories, categories_day, categories_seq),
-    ]
-    inline = History(rows)
-    got = payment_as_of(inline, fund="F1", household="H1", on=on, before=before)
-    general = History(rows)
-    expected = _household_as_of(
-        general,
-        "H1",
-        general.periods[("household", "H1", "status")],
-        general.periods[("household", "H1", "categories")],
-        on,
-        before,
-    )
-    assert (got.status, got.exited_on, got.categories) == expected
-    assert inline._settled_households == general._settled_households

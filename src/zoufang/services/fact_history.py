@@ -450,41 +450,12 @@ def payment_as_of(
     else:
         status_list = periods.get((h, household, STATUS))
         categories_list = periods.get((h, household, CATEGORIES))
-        if (
-            before is not None
-            and status_list is not None
-            and categories_list is not None
-            and len(status_list) == 1
-            and len(categories_list) == 1
-        ):
-            # One period of each, as most households have: what _household_as_of works
-            # out, without its calls and loops (each household's first payment in an audit
-            # comes here; a test compares the two ways)
-            low, high = -1, _UNBOUNDED
-            period = status_list[0]
-            recorded = period[2]
-            if recorded < before:
-                status = history.parse(period[3])
-                exited_on = period[0] if status != "active" else None
-                if recorded > low:
-                    low = recorded
-            else:
-                status, exited_on, high = "active", None, recorded
-            period = categories_list[0]
-            recorded = period[2]
-            if recorded < before:
-                categories = _frozen(history, period)
-                if recorded > low:
-                    low = recorded
-            else:
-                categories = _EMPTY
-                if recorded < high:
-                    high = recorded
-            history._settled_households[household] = (low, high, status, exited_on, categories)
-        else:
-            status, exited_on, categories = _household_as_of(
-                history, household, status_list, categories_list, on, before
-            )
+        status_period = as_of(status_list, on, before)
+        status = history.parse(status_period[3]) if status_period else "active"
+        exited_on = status_period[0] if status_period and status != "active" else None
+        categories = _frozen(history, as_of(categories_list, on, before))
+        _settle(history._settled_households, household, (status_list, categories_list), before,
+                (status, exited_on, categories))  # fmt: skip
     known = history._settled_funds.get(fund)
     if known is not None and (
         known[0] < before <= known[1] if before is not None else known[1] == _UNBOUNDED
@@ -539,26 +510,6 @@ def payment_as_of(
         sorted(set(related)) if related else related,
         sorted(sharing) if sharing else sharing,
     )
-
-
-def _household_as_of(
-    history: History,
-    household: str,
-    status_list: list[Period] | None,
-    categories_list: list[Period] | None,
-    on: dt.date,
-    before: int | None,
-) -> tuple[str, dt.date | None, frozenset[str]]:
-    """A household's (status, exited_on, categories) in force for a payment on ``on``
-    written before entry ``before`` (:func:`payment_as_of`), remembered where
-    :func:`_settle` can."""
-    status_period = as_of(status_list, on, before)
-    status = history.parse(status_period[3]) if status_period else "active"
-    exited_on = status_period[0] if status_period and status != "active" else None
-    categories = _frozen(history, as_of(categories_list, on, before))
-    _settle(history._settled_households, household, (status_list, categories_list), before,
-            (status, exited_on, categories))  # fmt: skip
-    return status, exited_on, categories
 
 
 #: No period recorded after the remembered ones (see _settle).
