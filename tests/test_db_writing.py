@@ -151,3 +151,84 @@ def test_a_constant_default_left_out_is_written_by_insert_many_as_sqlalchemy_doe
             stored.append([tuple(r) for r in conn.exec_driver_sql(query)])
     assert stored[0] == stored[1]
     assert all("current" in row for row in stored[1])
+
+
+_UTC8 = dt.timezone(dt.timedelta(hours=8))
+#: values that repeat, equal ones of different kinds among them: a day and its midnight, an
+#: aware time and the same instant in another zone (equal, written differently), naive times
+_DAYS_AND_TIMES = [
+    dt.date(2026, 1, 1),
+    dt.datetime(2026, 1, 1),
+    dt.datetime(2026, 1, 1, 8, 0, tzinfo=_UTC8),
+    dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC),
+    dt.datetime(2026, 1, 1, 0, 0, 0, 500),
+    dt.datetime(2026, 12, 31, 23, 59, 59),
+    dt.date(1949, 10, 1),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    batches=st.lists(
+        st.lists(st.sampled_from(_DAYS_AND_TIMES), min_size=1, max_size=12),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_days_and_times_bound_again_are_stored_as_sqlalchemy_stores_them(batches):
+    """insert_many remembers the days and times it has converted (writing.REMEMBERED):
+    values bound again, in one batch or the next on the same connection, equal values of
+    different kinds among them, are stored as SQLAlchemy's executemany stores them, in a
+    Date column (``valid_from``) and a DateTime column (``at``)."""
+    from sqlalchemy import create_engine, insert
+
+    from zoufang.db.writing import insert_many
+    from zoufang.tables import audit_log, fund, metadata
+
+    def funds(values, start):
+        return [
+            {
+                "code": f"F{start + i}",
+                "name": "慰问金",
+                "valid_from": v,
+                "created_on": v,
+                "requires_plan": False,
+            }
+            for i, v in enumerate(values)
+        ]
+
+    def audit(values):
+        return [
+            {
+                "at": v,
+                "operator": "t",
+                "command": "c",
+                "action": "a",
+                "object_type": "o",
+                "object_key": "k",
+                "before": None,
+                "after": None,
+            }
+            for v in values
+        ]
+
+    stored = []
+    for write in (lambda conn, table, rows: conn.execute(insert(table), rows), insert_many):
+        engine = create_engine("sqlite://")
+        metadata.create_all(engine, tables=[fund, audit_log])
+        with engine.begin() as conn:
+            start = 0
+            for values in batches:
+                write(conn, fund, funds(values, start))
+                write(conn, audit_log, audit(values))
+                start += len(values)
+            stored.append(
+                (
+                    conn.exec_driver_sql(
+                        "SELECT code, valid_from, created_on FROM fund ORDER BY code"
+                    ).all(),
+                    conn.exec_driver_sql("SELECT id, at FROM audit_log ORDER BY id").all(),
+                )
+            )
+        engine.dispose()
+    assert stored[0] == stored[1]

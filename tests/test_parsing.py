@@ -333,6 +333,19 @@ def test_id_check_digit_known_examples():
     assert id_check_digit("44052418800101001") == "4"
 
 
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_id_check_digit_is_the_standards_weighted_sum(first17):
+    """GB 11643-1999: Σ digit × 2^(17-i) mod 11, read off "10X98765432"."""
+    total = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(first17))
+    assert id_check_digit(first17) == "10X98765432"[total % 11]
+
+
+@given(st.text(max_size=20).filter(lambda t: not (len(t) == 17 and t.isascii() and t.isdigit())))
+def test_id_check_digit_refuses_anything_but_17_ascii_digits(text):
+    with pytest.raises(ValueError):
+        id_check_digit(text)
+
+
 def test_parse_id_number_accepts_a_known_number():
     assert parse_id_number("11010519491231002X", field="--id-number") == "11010519491231002X"
     assert parse_id_number("440524188001010014", field="--id-number") == "440524188001010014"

@@ -5,7 +5,9 @@ dict and runs each value through its type's bind processor with bookkeeping arou
 about as long as SQLite's own insert of the row (an import writes ~5 million at the county,
 docs/benchmarks.md). :func:`insert_many` converts the values with the very same bind
 processors (``Date`` and ``DateTime`` as SQLAlchemy stores them in SQLite, ``Boolean`` as
-0/1), once per value, and hands the driver plain tuples. Elsewhere than SQLite, and for
+0/1), once per value, and hands the driver plain tuples; a day or a naive time of day it has
+converted already (the transaction's one ``recorded_at``, the days a sheet repeats) is not
+converted again. Elsewhere than SQLite, and for
 rows that leave out a column with a Python-side default made per row (a callable, which
 SQLAlchemy would call), it is SQLAlchemy's ``executemany`` as before; a column left out
 whose default is a constant (``status = "active"``) gets that constant, as SQLAlchemy
@@ -14,11 +16,13 @@ would give it.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Date, DateTime, insert
 
 
 def insert_many(connection, table, rows: list[dict[str, Any]]) -> None:
@@ -58,7 +62,7 @@ def _plan(dialect, table, keys: tuple[str, ...]):
         for c in left_out
     )
     processors = [
-        (i, p)
+        (i, _remembering(p) if isinstance(columns[key].type, Date | DateTime) else p)
         for i, key in enumerate(keys)
         if (p := columns[key].type._cached_bind_processor(dialect)) is not None
     ]
@@ -88,3 +92,31 @@ def _plan(dialect, table, keys: tuple[str, ...]):
         return tuple(out)
 
     return sql, values
+
+
+#: How many converted days and times one column's plan keeps (a county's import binds a few
+#: thousand distinct days, and one ``recorded_at``, millions of times).
+REMEMBERED = 4096
+
+
+def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` (a ``Date`` or ``DateTime`` column's bind processor), remembering what it
+    made of each ``date`` and naive ``datetime``. Only those two exact classes are looked
+    up: they never equal each other, and two equal values of one of them are the same day
+    or time as SQLite stores it (an aware time can equal another written differently, so
+    it is converted every time, as is anything else)."""
+    seen: dict[Any, Any] = {}
+    date, datetime = dt.date, dt.datetime
+
+    def remembered(value: Any) -> Any:
+        kind = value.__class__
+        if kind is not date and (kind is not datetime or value.tzinfo is not None):
+            return process(value)
+        out = seen.get(value)
+        if out is None:
+            out = process(value)
+            if len(seen) < REMEMBERED:
+                seen[value] = out
+        return out
+
+    return remembered
