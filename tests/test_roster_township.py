@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rawdb
 from helpers import valid_id
@@ -247,3 +249,34 @@ def test_dash_or_none(text, words, empty):
     from zoufang.services.roster_file import dash_or_none
 
     assert dash_or_none(text, words=words) is empty
+
+
+def _nothing_by_definition(text: str, words: bool) -> bool:
+    """dash_or_none's rule as written, without its memory or its shortcut for long texts."""
+    import unicodedata
+
+    from zoufang.services.roster_file import DASHES, NONE_WORDS
+
+    value = unicodedata.normalize("NFKC", text).strip().lower()
+    return value in DASHES or (words and value in NONE_WORDS)
+
+
+_PIECES = sorted(
+    {"无", "暂无", "没有", "N/A", "ｎｏｎｅ", "ＮＵＬＬ", "nil", "—", "——", "－", "／", "、", "."}
+    | {" ", "\u3000", "\u00a0", "\t", "\n", "\u2003", "\u0301", "\u00a8", "\ufeff", "砖房", "x"}
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(_PIECES), max_size=12).map("".join) | st.text(max_size=30),
+    words=st.booleans(),
+)
+def test_dash_or_none_is_its_definition(text, words):
+    """Long texts are answered without normalising (roster_file._LONGEST_NOTHING), short ones
+    from memory: both as the rule itself answers, for dashes and words for none padded with
+    every kind of white space, full-width forms and combining marks."""
+    from zoufang.services.roster_file import dash_or_none
+
+    assert dash_or_none(text, words=words) is _nothing_by_definition(text, words)
+    assert dash_or_none(text, words=words) is _nothing_by_definition(text, words)  # remembered

@@ -186,6 +186,7 @@ DASHES = frozenset({"/", "-", "--", "—", "——", "\\", "_", "－", "／", "�
 #: Words for "none": empty in a cell that holds a code, number, date, phone or name list; kept
 #: as written in a description (就业: 无 says something about the household).
 NONE_WORDS = frozenset({"无", "暂无", "没有", "n/a", "na", "none", "null", "nil"})
+_LONGEST_NOTHING = max(len(word) for word in DASHES | NONE_WORDS)
 
 
 def dash_or_none(text: str, *, words: bool = True) -> bool:
@@ -193,6 +194,11 @@ def dash_or_none(text: str, *, words: bool = True) -> bool:
     known = _DASH_OR_NONE.get(text) if words else None
     if known is not None:
         return known
+    if len(text) > _LONGEST_NOTHING and len(text.strip()) > _LONGEST_NOTHING:
+        # a note, an address, an ID number: longer than any dash or word for none, and NFKC,
+        # strip and lower() never make it shorter (no such word holds a character NFKC
+        # composes, or white space), so neither normalised nor remembered
+        return False
     # NFKC leaves ASCII as it is: most cells (codes, dates, numbers) skip it
     value = (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip().lower()
     found = value in DASHES or (words and value in NONE_WORDS)
