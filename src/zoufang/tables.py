@@ -25,6 +25,7 @@ columns; timestamps are naive UTC, to the second (:func:`utcnow`). Codes (``H000
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import (
     BigInteger,
@@ -83,9 +84,11 @@ def max_length(table: Table, column: str) -> int | None:
     return getattr(table.c[column].type, "length", None)
 
 
+@functools.cache
 def without_types(table: Table) -> TableClause:
     """The table as a bare Core table clause, the same columns and no type processing: for
-    bulk inserts of values already in the database's own form (`demo`, roster import)."""
+    bulk inserts of values already in the database's own form (`demo`, roster import). One
+    per table (the bulk writer keeps a plan per table and keys)."""
     return table_clause(table.name, *(column(c.name) for c in table.columns))
 
 

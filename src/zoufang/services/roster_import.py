@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
+from zoufang.db.writing import insert_many
 from zoufang.i18n import _
 from zoufang.models import (
     HOUSEHOLD_ACTIVE,
@@ -242,10 +243,11 @@ def _write(
                 for c in [*h.cadres, *(code for code in names.values() if code not in h.cadres)]
                 if c is not None
             )
-        conn.execute(insert(without_types(Household.__table__)), households)
+        # values already as stored, so no type processing: plain tuples to the driver on
+        # SQLite (db.writing), SQLAlchemy's executemany elsewhere
+        insert_many(conn, without_types(Household.__table__), households)
         for model, rows in ((HouseholdCategory, categories), (Assignment, assignments)):
-            if rows:
-                conn.execute(insert(without_types(model.__table__)), rows)
+            insert_many(conn, without_types(model.__table__), rows)
         fact_history.append_many(
             session,
             [
