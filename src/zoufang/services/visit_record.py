@@ -456,7 +456,8 @@ class VisitBatch:
         for table, rows in ((M, needs), (W, wishes), (S, suggestions)):
             for row, new_id in zip(rows, inserted_ids(conn, table, rows), strict=True):
                 row["id"] = new_id
-        refresh_due_dates(session=s, household_ids={h.id for *_r, h, _c in pending})
+        # each pending visit is (key, data, kind, due, household, cadres)
+        refresh_due_dates(session=s, household_ids={p[4].id for p in pending})
         # the audit rows, visit by visit in the order log_visit records them
         opened: dict[int, list[tuple[str, dict]]] = {}
         for object_type, rows in (
