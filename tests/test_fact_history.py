@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rawdb
 from fundkit import raw_append
@@ -573,6 +575,35 @@ def test_the_fast_form_is_the_canonical_form(row):
     typed[5] = dt.date.fromisoformat(row[5])
     typed[8] = dt.datetime.fromisoformat(row[8].replace(" ", "T")[:19])
     assert row_hash(tuple(typed)) == expected
+
+
+_TEXTS = st.sampled_from(["H000001", "e\u0301", "\u00e9", "王", 'a"b\\', "\u212b", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=_TEXTS,
+    subject=_TEXTS,
+    fact=_TEXTS,
+    value=_TEXTS,
+    origin=_TEXTS,
+    operator=_TEXTS,
+    reason=st.none() | _TEXTS,
+    prev=_TEXTS,
+)
+def test_the_fast_form_is_the_canonical_form_for_any_text_field(
+    kind, subject, fact, value, origin, operator, reason, prev
+):
+    """Any one text field decomposed (not NFC) or non-ASCII while the others are plain: the
+    fast form (what the audit and the writers hash by) is the canonical form or steps aside."""
+    import hashlib
+
+    from zoufang.fact_chain import STORED_COLUMNS, canonical, row_hash
+
+    row = (1, kind, subject, fact, value, "2026-11-23", 0, origin, "2026-11-24 01:02:03")
+    full = (*row, operator, reason, prev, "")
+    expected = hashlib.sha256(canonical(dict(zip(STORED_COLUMNS, full, strict=True)))).hexdigest()
+    assert row_hash(full) == expected
 
 
 def test_a_relation_from_a_day_does_not_reach_back(funded, zf):

@@ -141,7 +141,15 @@ def _common_form(row: Sequence[Any]) -> str | None:
         and (reason is None or type(reason) is str)
     ):
         return None
-    if not (value.isascii() and operator.isascii() and subject.isascii()):
+    if not (
+        value.isascii()
+        and operator.isascii()
+        and subject.isascii()
+        and kind.isascii()
+        and fact.isascii()
+        and origin.isascii()
+        and prev.isascii()
+    ):  # every text field canonical() takes as NFC: one of them decomposed steps aside
         for text in (kind, subject, fact, value, origin, operator, prev):
             if not _nfc_text(text):
                 return None
