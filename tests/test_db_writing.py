@@ -232,3 +232,22 @@ def test_days_and_times_bound_again_are_stored_as_sqlalchemy_stores_them(batches
             )
         engine.dispose()
     assert stored[0] == stored[1]
+
+
+def test_at_most_remembered_values_are_kept_per_column():
+    """The memory of a column's plan holds the first writing.REMEMBERED values; later ones are
+    converted every time, all of them as the processor converts them."""
+    from zoufang.db import writing
+
+    converted: list[dt.date] = []
+
+    def process(value: dt.date) -> str:
+        converted.append(value)
+        return value.isoformat()
+
+    remembered = writing._remembering(process)
+    days = [dt.date(2000, 1, 1) + dt.timedelta(days=n) for n in range(writing.REMEMBERED + 100)]
+    assert [remembered(d) for d in days] == [d.isoformat() for d in days]
+    converted.clear()
+    assert [remembered(d) for d in days] == [d.isoformat() for d in days]
+    assert converted == days[writing.REMEMBERED :]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from zoufang import labels
@@ -341,6 +341,8 @@ def test_id_check_digit_is_the_standards_weighted_sum(first17):
 
 
 @given(st.text(max_size=20).filter(lambda t: not (len(t) == 17 and t.isascii() and t.isdigit())))
+@example("\u0661" * 17)  # Arabic-Indic digits: two bytes each in UTF-8
+@example("\uff11" * 17)  # full-width digits
 def test_id_check_digit_refuses_anything_but_17_ascii_digits(text):
     with pytest.raises(ValueError):
         id_check_digit(text)

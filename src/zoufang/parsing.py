@@ -422,7 +422,9 @@ _SPREADSHEET_DECIMAL = re.compile(r"\d{15,18}\.0+")
 
 
 def id_check_digit(first17: str) -> str:
-    """The GB 11643-1999 check character for the first 17 digits of an ID number."""
+    """The GB 11643-1999 check character for the first 17 digits of an ID number (17 ASCII
+    digits: :func:`parse_id_number` has read full-width ones as such; anything else is a
+    ValueError)."""
     if len(first17) != len(_ID_WEIGHTS) or not (first17.isascii() and first17.isdigit()):
         raise ValueError(f"{first17!r} is not 17 digits")
     # each digit's byte is 48 more than the digit: one subtraction for all of them

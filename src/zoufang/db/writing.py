@@ -6,8 +6,9 @@ about as long as SQLite's own insert of the row (an import writes ~5 million at 
 docs/benchmarks.md). :func:`insert_many` converts the values with the very same bind
 processors (``Date`` and ``DateTime`` as SQLAlchemy stores them in SQLite, ``Boolean`` as
 0/1), once per value, and hands the driver plain tuples; a day or a naive time of day it has
-converted already (the transaction's one ``recorded_at``, the days a sheet repeats) is not
-converted again. Elsewhere than SQLite, and for
+converted already (the transaction's one ``recorded_at``, the days a sheet repeats: the
+first :data:`REMEMBERED` of each column's plan, for the life of the process) is not converted
+again. Elsewhere than SQLite, and for
 rows that leave out a column with a Python-side default made per row (a callable, which
 SQLAlchemy would call), it is SQLAlchemy's ``executemany`` as before; a column left out
 whose default is a constant (``status = "active"``) gets that constant, as SQLAlchemy
