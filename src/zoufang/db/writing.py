@@ -7,12 +7,11 @@ docs/benchmarks.md). :func:`insert_many` converts the values with the very same 
 processors (``Date`` and ``DateTime`` as SQLAlchemy stores them in SQLite, ``Boolean`` as
 0/1), once per value, and hands the driver plain tuples; a day or a naive time of day it has
 converted already (the transaction's one ``recorded_at``, the days a sheet repeats: the
-first :data:`REMEMBERED` of each column's plan, for the life of the process) is not converted
-again. Elsewhere than SQLite, and for
-rows that leave out a column with a Python-side default made per row (a callable, which
-SQLAlchemy would call), it is SQLAlchemy's ``executemany`` as before; a column left out
-whose default is a constant (``status = "active"``) gets that constant, as SQLAlchemy
-would give it.
+first :data:`REMEMBERED` of each column's plan, for the life of the process) is not
+converted again. Elsewhere than SQLite, and for rows that leave out a column with a
+Python-side default made per row (a callable, which SQLAlchemy would call), it is
+SQLAlchemy's ``executemany`` as before; a column left out whose default is a constant
+(``status = "active"``) gets that constant, as SQLAlchemy would give it.
 """
 
 from __future__ import annotations
