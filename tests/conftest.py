@@ -181,8 +181,9 @@ def zf(ledger_path):
 
 @pytest.fixture
 def snapshot_db(ledger_path):
-    """Return a function giving every row of every table, to prove a refusal wrote nothing."""
-    return lambda: all_rows(ledger_path)
+    """Return a function giving every row of every table, and every index, to prove a
+    refusal wrote nothing (nor left an index `import` builds after its rows dropped)."""
+    return lambda: {**all_rows(ledger_path), "(indexes)": rawdb.indexes(ledger_path)}
 
 
 @pytest.fixture

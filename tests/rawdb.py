@@ -311,3 +311,13 @@ def table_names(ledger) -> list[str]:
     else:
         sql = "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"
     return [r[0] for r in query(ledger, sql)]
+
+
+def indexes(ledger) -> list[tuple[str, str]]:
+    """Every index of the ledger (name, its definition), sorted: to prove a command left the
+    schema as it found it (`import` builds some after the rows, db.writing)."""
+    if isinstance(ledger, PgLedger):
+        sql = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+    else:
+        sql = "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index'"
+    return sorted((name, definition) for name, definition in query(ledger, sql))

@@ -251,3 +251,111 @@ def test_at_most_remembered_values_are_kept_per_column():
     converted.clear()
     assert [remembered(d) for d in days] == [d.isoformat() for d in days]
     assert converted == days[writing.REMEMBERED :]
+
+
+# ------------------------------------------------------------ indexes built after the rows
+
+
+def _index_names(conn, table: str) -> set[str]:
+    if conn.dialect.name == "sqlite":
+        sql = f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}'"
+    else:
+        sql = f"SELECT indexname FROM pg_indexes WHERE tablename = '{table}'"
+    return {name for (name,) in conn.exec_driver_sql(sql)}
+
+
+def test_an_empty_tables_indexes_are_built_after_the_rows(new_ledger):
+    """Inside the block an empty table's own indexes are gone on SQLite (kept elsewhere),
+    its constraints' are not; after it, every one is back by its own SQL, built over the
+    rows the block wrote, and the ledger is whole."""
+    from sqlalchemy import insert
+
+    import rawdb
+    from zoufang.db import Ledger
+    from zoufang.db.writing import indexes_built_after
+    from zoufang.tables import household, visit
+
+    path = new_ledger("built_after")
+    before = rawdb.indexes(path)
+    assert {"ix_visit_visit_date", "ix_visit_household_date_kind_status"} <= dict(before).keys()
+    with Ledger(str(path)).session(write=True, operator="t", command="t") as s:
+        conn = s.connection()
+        with indexes_built_after(conn, [visit]):
+            inside = _index_names(conn, "visit")
+            conn.execute(
+                insert(household),
+                {
+                    "id": 1,
+                    "code": "H1",
+                    "head_name": "张三",
+                    "id_number": "110101194503071234",
+                    "village": "红星村",
+                    "enrolled_on": dt.date(2026, 1, 1),
+                },
+            )
+            conn.execute(
+                insert(visit),
+                [
+                    {
+                        "id": n,
+                        "household_id": 1,
+                        "visit_date": dt.date(2026, 2, n),
+                        "kind": "routine",
+                        "operator": "t",
+                    }
+                    for n in range(1, 4)
+                ],
+            )
+        after_block = _index_names(conn, "visit")
+        used = conn.exec_driver_sql(
+            "SELECT id FROM visit INDEXED BY ix_visit_visit_date WHERE visit_date >= '2026-02-02'"
+            if conn.dialect.name == "sqlite"
+            else "SELECT id FROM visit WHERE visit_date >= '2026-02-02' ORDER BY id"
+        ).all()
+    if rawdb.ON_POSTGRESQL:
+        assert inside == after_block  # nothing dropped elsewhere than SQLite
+    else:
+        assert "ix_visit_visit_date" not in inside
+        assert "ix_visit_household_date_kind_status" not in inside
+    assert after_block >= {"ix_visit_visit_date", "ix_visit_household_date_kind_status"}
+    assert sorted(r[0] for r in used) == [2, 3]  # the rebuilt index holds the block's rows
+    assert rawdb.indexes(path) == before
+    if not rawdb.ON_POSTGRESQL:
+        assert rawdb.query(path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_table_with_rows_and_a_unique_index_are_left_alone(new_ledger):
+    """A table that has rows keeps its indexes (building them again would cost in
+    proportion to the ledger); a unique index is never dropped (cadre's login: the rows
+    must meet it as they go in)."""
+    from zoufang.db import Ledger
+    from zoufang.db.writing import indexes_built_after
+    from zoufang.tables import cadre, category
+
+    path = new_ledger("left_alone")
+    with Ledger(str(path)).session(write=True, operator="t", command="t") as s:
+        conn = s.connection()
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM category").scalar()  # built in
+        kept = _index_names(conn, "category"), _index_names(conn, "cadre")
+        with indexes_built_after(conn, [category, cadre]):
+            assert (_index_names(conn, "category"), _index_names(conn, "cadre")) == kept
+    assert "ix_cadre_login" in kept[1]
+
+
+def test_a_block_that_fails_leaves_the_indexes_to_the_rollback(new_ledger):
+    """Killed or refused half way: nothing is made again by the block, the transaction is
+    rolled back, and the dropped indexes come back with it."""
+    import pytest
+
+    import rawdb
+    from zoufang.db import Ledger
+    from zoufang.db.writing import indexes_built_after
+    from zoufang.tables import visit, wish
+
+    path = new_ledger("rolled_back")
+    before = rawdb.indexes(path)
+    with pytest.raises(RuntimeError, match="refused half way"):
+        with Ledger(str(path)).session(write=True, operator="t", command="t") as s:
+            with indexes_built_after(s.connection(), [visit, wish]):
+                raise RuntimeError("refused half way")
+    assert rawdb.indexes(path) == before

@@ -58,10 +58,14 @@ def _without_chain_hash(data):
     return data
 
 
-def test_export_then_import_into_an_empty_ledger_gives_the_same_figures(zf, demo_export):
+def test_export_then_import_into_an_empty_ledger_gives_the_same_figures(
+    zf, demo_export, ledger_path
+):
     source, out = demo_export
     result = zf("import", out, "--format", "json")
     assert result.exit_code == 0, result.stderr
+    # the indexes it built after the rows are those of any ledger, by the same SQL
+    assert rawdb.indexes(ledger_path) == rawdb.indexes(source)
     imported = result.json()["imported"]
     assert imported["households"] == 40 and imported["visits"] > 100
     assert imported["ledger"] > 0 and imported["commitments"] > 0 and imported["members"] > 0

@@ -12,13 +12,17 @@ converted again. Elsewhere than SQLite, and for rows that leave out a column wit
 Python-side default made per row (a callable, which SQLAlchemy would call), it is
 SQLAlchemy's ``executemany`` as before; a column left out whose default is a constant
 (``status = "active"``) gets that constant, as SQLAlchemy would give it.
+
+:func:`indexes_built_after` is the other half of a bulk load into empty tables: their
+secondary indexes are built once, after the rows, instead of row by row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import Any
 
@@ -120,3 +124,48 @@ def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return out
 
     return remembered
+
+
+@contextlib.contextmanager
+def indexes_built_after(connection, tables: Iterable[Any]) -> Iterator[None]:
+    """Write the block's rows first, build the secondary indexes after: on SQLite, each of
+    ``tables`` that is empty as the block starts has the indexes its own ``CREATE INDEX``
+    made (not a unique one, nor those of a PRIMARY KEY or UNIQUE constraint: the rows must
+    still meet them as they go in) dropped, and made again by that same SQL when the block ends.
+
+    A county's import wrote ~950,000 visits into an index on (household, date…) that the
+    visits reach in no order: with SQLite's 2 MB page cache nearly every row read and wrote
+    pages of that index again; an index built once over the table sorts instead
+    (docs/benchmarks.md, "Issue 17, continued: indexes built after the rows"). A table
+    with rows already is left alone: making its indexes again would cost in proportion to
+    the ledger, not to what is written.
+
+    The drop and the build are in the caller's transaction (SQLite's DDL is
+    transactional): another connection sees the ledger's indexes all along, and if the
+    block raises, nothing is made again here, the caller rolls back and the dropped
+    indexes come back with the rollback. A query in the block that would have used one of
+    them reads the table instead (right, slower): the block must not ask such questions
+    of the rows it writes. Elsewhere than SQLite, nothing is dropped."""
+    if not _is_sqlite(connection):
+        yield
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    dropped: list[str] = []
+    for table in tables:
+        if connection.exec_driver_sql(f"SELECT 1 FROM {quote(table.name)} LIMIT 1").first():
+            continue
+        # (seq, name, unique, origin, partial): origin "c" is a CREATE INDEX of its own
+        plain = sorted(
+            row[1]
+            for row in connection.exec_driver_sql(f"PRAGMA index_list({quote(table.name)})")
+            if row[3] == "c" and not row[2]
+        )
+        for name in plain:
+            (sql,) = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+            ).one()
+            connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
+            dropped.append(sql)
+    yield
+    for sql in dropped:
+        connection.exec_driver_sql(sql)

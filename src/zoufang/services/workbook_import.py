@@ -44,8 +44,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from zoufang import labels, parsing
+from zoufang import tables as T
 from zoufang.codes import COMMITMENT_CLOSED, COMMITMENT_STATUSES
-from zoufang.db.writing import insert_many
+from zoufang.db.writing import indexes_built_after, insert_many
 from zoufang.errors import InvalidInput, RuleViolation, ZoufangError
 from zoufang.i18n import _
 from zoufang.services import roster_file
@@ -1031,10 +1032,19 @@ def import_workbook(
         work.history = HistoryImport(work)  # read first: it sets the covered facts aside
         work.cadres()
         work.funds()
-        work.households_()
-        work.members()
-        work.visits_()
-        work.commitments()
+        # into empty tables, the indexes are built after each kind's rows (none of these
+        # kinds asks its own tables a question its dropped indexes would answer)
+        conn = session.connection()
+        with indexes_built_after(conn, (H, T.household_category, T.assignment)):
+            work.households_()
+        with indexes_built_after(conn, (T.member,)):
+            work.members()
+        with indexes_built_after(
+            conn, (T.visit, T.visit_cadre, T.visit_item, CM, T.wish, T.suggestion)
+        ):
+            work.visits_()
+        with indexes_built_after(conn, (CM, CR)):
+            work.commitments()
         work.ledger()
         work.history.finish()
         from zoufang.services.heard_import import import_suggestions, import_wishes
