@@ -24,7 +24,7 @@ import resource
 import sqlite3
 import time
 
-#: The order the import writes the kinds in (a parent before its children).
+#: A parent before its children (foreign keys are checked as the rows go in).
 TABLES = (
     "cadre",
     "category",
@@ -40,12 +40,12 @@ TABLES = (
     "visit_item",
     "commitment",
     "commitment_response",
-    "wish",
+    "ledger_entry",
+    "fact_change",
+    "wish",  # a wish paid names its entry
     "wish_event",
     "suggestion",
     "suggestion_answer",
-    "ledger_entry",
-    "fact_change",
     "audit_log",
 )
 

@@ -273,7 +273,7 @@ def test_an_empty_tables_indexes_are_built_after_the_rows(new_ledger):
     import rawdb
     from zoufang.db import Ledger
     from zoufang.db.writing import indexes_built_after
-    from zoufang.tables import household, visit
+    from zoufang.tables import visit
 
     path = new_ledger("built_after")
     before = rawdb.indexes(path)
@@ -282,17 +282,7 @@ def test_an_empty_tables_indexes_are_built_after_the_rows(new_ledger):
         conn = s.connection()
         with indexes_built_after(conn, [visit]):
             inside = _index_names(conn, "visit")
-            conn.execute(
-                insert(household),
-                {
-                    "id": 1,
-                    "code": "H1",
-                    "head_name": "张三",
-                    "id_number": "110101194503071234",
-                    "village": "红星村",
-                    "enrolled_on": dt.date(2026, 1, 1),
-                },
-            )
+            _one_household(conn)
             conn.execute(
                 insert(visit),
                 [
@@ -324,27 +314,50 @@ def test_an_empty_tables_indexes_are_built_after_the_rows(new_ledger):
         assert rawdb.query(path, "PRAGMA integrity_check") == [("ok",)]
 
 
+def _one_household(conn) -> None:
+    from sqlalchemy import insert
+
+    from zoufang.tables import household
+
+    conn.execute(
+        insert(household),
+        {
+            "id": 1,
+            "code": "H1",
+            "head_name": "张三",
+            "id_number": "110101194503071234",
+            "village": "红星村",
+            "enrolled_on": dt.date(2026, 1, 1),
+        },
+    )
+
+
 def test_a_table_with_rows_and_a_unique_index_are_left_alone(new_ledger):
     """A table that has rows keeps its indexes (building them again would cost in
-    proportion to the ledger); a unique index is never dropped (cadre's login: the rows
-    must meet it as they go in)."""
+    proportion to the ledger) while an empty one beside it loses its own; a unique index is
+    never dropped (cadre's login: the rows must meet it as they go in)."""
+    import rawdb
     from zoufang.db import Ledger
     from zoufang.db.writing import indexes_built_after
-    from zoufang.tables import cadre, category
+    from zoufang.tables import cadre, household, member
 
     path = new_ledger("left_alone")
     with Ledger(str(path)).session(write=True, operator="t", command="t") as s:
         conn = s.connection()
-        assert conn.exec_driver_sql("SELECT COUNT(*) FROM category").scalar()  # built in
-        kept = _index_names(conn, "category"), _index_names(conn, "cadre")
-        with indexes_built_after(conn, [category, cadre]):
-            assert (_index_names(conn, "category"), _index_names(conn, "cadre")) == kept
-    assert "ix_cadre_login" in kept[1]
+        _one_household(conn)
+        kept = _index_names(conn, "household"), _index_names(conn, "cadre")
+        assert "ix_household_village" in kept[0] and "ix_cadre_login" in kept[1]
+        with indexes_built_after(conn, [household, cadre, member]):
+            assert (_index_names(conn, "household"), _index_names(conn, "cadre")) == kept
+            emptied = _index_names(conn, "member")
+    if not rawdb.ON_POSTGRESQL:  # the empty one's own went: the rule is by table
+        assert "ix_member_household_id" not in emptied
 
 
-def test_a_block_that_fails_leaves_the_indexes_to_the_rollback(new_ledger):
-    """Killed or refused half way: nothing is made again by the block, the transaction is
-    rolled back, and the dropped indexes come back with it."""
+def test_a_block_that_fails_gives_the_indexes_back(new_ledger):
+    """Killed or refused half way: the transaction is rolled back and the dropped indexes
+    come back with it; a caller that caught the error and committed anyway still has them
+    (the block made them again before the error went on)."""
     import pytest
 
     import rawdb
@@ -354,8 +367,23 @@ def test_a_block_that_fails_leaves_the_indexes_to_the_rollback(new_ledger):
 
     path = new_ledger("rolled_back")
     before = rawdb.indexes(path)
+    inside: list[set[str]] = []
     with pytest.raises(RuntimeError, match="refused half way"):
         with Ledger(str(path)).session(write=True, operator="t", command="t") as s:
-            with indexes_built_after(s.connection(), [visit, wish]):
+            conn = s.connection()
+            with indexes_built_after(conn, [visit, wish]):
+                inside.append(_index_names(conn, "visit") | _index_names(conn, "wish"))
                 raise RuntimeError("refused half way")
+    if not rawdb.ON_POSTGRESQL:
+        assert not {"ix_visit_visit_date", "ix_wish_status_due"} & inside[0]
     assert rawdb.indexes(path) == before
+    with Ledger(str(path)).session(write=True, operator="t", command="t") as s:
+        conn = s.connection()
+        try:
+            with indexes_built_after(conn, [visit, wish]):
+                _one_household(conn)
+                raise KeyError("caught below")
+        except KeyError:
+            pass  # carried on: the session commits
+    assert rawdb.indexes(path) == before
+    assert rawdb.query(path, "SELECT COUNT(*) FROM household") == [(1,)]

@@ -141,9 +141,9 @@ def indexes_built_after(connection, tables: Iterable[Any]) -> Iterator[None]:
     the ledger, not to what is written.
 
     The drop and the build are in the caller's transaction (SQLite's DDL is
-    transactional): another connection sees the ledger's indexes all along, and if the
-    block raises, nothing is made again here, the caller rolls back and the dropped
-    indexes come back with the rollback. A query in the block that would have used one of
+    transactional): another connection sees the ledger's indexes all along. If the block
+    raises, they are made again before the error goes on (a caller that rolls back, as
+    every command does, gets them back with the rollback anyway). A query in the block that would have used one of
     them reads the table instead (right, slower): the block must not ask such questions
     of the rows it writes. Elsewhere than SQLite, nothing is dropped."""
     if not _is_sqlite(connection):
@@ -166,6 +166,18 @@ def indexes_built_after(connection, tables: Iterable[Any]) -> Iterator[None]:
             ).one()
             connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
             dropped.append(sql)
-    yield
+    try:
+        yield
+    except BaseException:
+        # the caller rolls back and the indexes come back with it; a caller that carried on
+        # and committed instead must not commit a ledger without them (``sqlite_master``
+        # holds each CREATE INDEX without its IF NOT EXISTS: added, in case the block made
+        # one again itself). Failing here too, the original error is the one told.
+        with contextlib.suppress(Exception):
+            for sql in dropped:
+                connection.exec_driver_sql(
+                    sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                )
+        raise
     for sql in dropped:
         connection.exec_driver_sql(sql)

@@ -37,6 +37,7 @@ from sqlalchemy import func, insert, select, text
 from sqlmodel import col
 
 from zoufang.db import bulk
+from zoufang.db.writing import indexes_built_after
 from zoufang.errors import RuleViolation
 from zoufang.i18n import _
 from zoufang.models import (
@@ -138,11 +139,14 @@ def build_demo(
     )
     villages = maker.villages(households)
     cadres = maker.cadres(villages, households)
-    rebuild = _bulk_load_mode(conn)
-    with bulk():  # millions of short-lived row dicts: the collector would only slow the load
+    if conn.dialect.name == "sqlite":
+        # a large page cache keeps the transaction's pages in memory instead of spilling
+        # them into the WAL; the indexes are built after the rows (one sort each instead of
+        # a million random B-tree inserts), in the command's transaction
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    # millions of short-lived row dicts: the collector would only slow the load
+    with indexes_built_after(conn, [model.__table__ for model in TABLES]), bulk():
         counts = _write(conn, maker, villages, cadres, households, progress)
-    for statement in rebuild:
-        conn.exec_driver_sql(statement)
     if conn.dialect.name == "postgresql":
         _advance_sequences(conn)
     fact_history.append_many(session, fact_history.current_facts(conn))
@@ -215,28 +219,6 @@ def _write(
         if progress is not None:
             progress(min(households, start + CHUNK))
     return counts
-
-
-def _bulk_load_mode(conn) -> list[str]:
-    """On SQLite, prepare for a bulk load; return the statements that end it.
-
-    A large page cache keeps the transaction's pages in memory instead of spilling them into
-    the WAL, and the secondary indexes of the tables being filled are dropped and built again
-    at the end (one sort instead of a million random B-tree inserts) — inside the command's
-    transaction, so a crash or a kill leaves them exactly as they were.
-    """
-    if conn.dialect.name != "sqlite":
-        return []
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    names = tuple(model.__table__.name for model in TABLES)
-    indexes = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        f"AND tbl_name IN ({', '.join('?' * len(names))}) ORDER BY name",
-        names,
-    ).all()
-    for name, _sql in indexes:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [sql for _, sql in indexes]
 
 
 def _advance_sequences(conn) -> None:
