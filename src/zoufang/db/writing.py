@@ -131,7 +131,8 @@ def indexes_built_after(connection, tables: Iterable[Any]) -> Iterator[None]:
     """Write the block's rows first, build the secondary indexes after: on SQLite, each of
     ``tables`` that is empty as the block starts has the indexes its own ``CREATE INDEX``
     made (not a unique one, nor those of a PRIMARY KEY or UNIQUE constraint: the rows must
-    still meet them as they go in) dropped, and made again by that same SQL when the block ends.
+    still meet them as they go in) dropped, and made again by that same SQL when the block
+    ends.
 
     A county's import wrote ~950,000 visits into an index on (household, date…) that the
     visits reach in no order: with SQLite's 2 MB page cache nearly every row read and wrote
@@ -143,9 +144,10 @@ def indexes_built_after(connection, tables: Iterable[Any]) -> Iterator[None]:
     The drop and the build are in the caller's transaction (SQLite's DDL is
     transactional): another connection sees the ledger's indexes all along. If the block
     raises, they are made again before the error goes on (a caller that rolls back, as
-    every command does, gets them back with the rollback anyway). A query in the block that would have used one of
-    them reads the table instead (right, slower): the block must not ask such questions
-    of the rows it writes. Elsewhere than SQLite, nothing is dropped."""
+    every command does, gets them back with the rollback anyway). A query in the block
+    that would have used one of them reads the table instead (right, slower): the block
+    must not ask such questions of the rows it writes. Elsewhere than SQLite, nothing is
+    dropped."""
     if not _is_sqlite(connection):
         yield
         return
@@ -154,16 +156,13 @@ def indexes_built_after(connection, tables: Iterable[Any]) -> Iterator[None]:
     for table in tables:
         if connection.exec_driver_sql(f"SELECT 1 FROM {quote(table.name)} LIMIT 1").first():
             continue
-        # (seq, name, unique, origin, partial): origin "c" is a CREATE INDEX of its own
-        plain = sorted(
-            row[1]
-            for row in connection.exec_driver_sql(f"PRAGMA index_list({quote(table.name)})")
-            if row[3] == "c" and not row[2]
-        )
-        for name in plain:
-            (sql,) = connection.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
-            ).one()
+        # origin "c": an index of its own CREATE INDEX (not a constraint's); not unique
+        for name, sql in connection.exec_driver_sql(
+            "SELECT i.name, m.sql FROM pragma_index_list(?) AS i"
+            " JOIN sqlite_master AS m ON m.type = 'index' AND m.name = i.name"
+            " WHERE i.origin = 'c' AND NOT i.\"unique\" ORDER BY i.name",
+            (table.name,),
+        ).all():
             connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
             dropped.append(sql)
     try:
